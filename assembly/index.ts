@@ -1,0 +1,9 @@
+// The wasm compute core: every export implements one method of the Kernels
+// interface (src/core/kernels.ts), with the same name and arguments.
+
+/** First byte the host may use; below it lie AssemblyScript's static data. */
+export function heapBase(): usize { return __heap_base; }
+
+export { gemm, denseBackward } from './gemm';
+export { bceWithLogits, gaussianNll, reparam, reparamBackward, adam } from './elementwise';
+export { jointKl, orthoKl, cayley, cayleyBackward, svdCompose, svdComposeBackward } from './prior';

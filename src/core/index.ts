@@ -1,0 +1,22 @@
+// Pick a compute backend by name: 'wasm' (the best build the engine
+// validates), 'wasm-simd', 'wasm-relaxed', 'js' or 'js-f64'.
+
+import { createJsKernels } from './js/index.ts';
+import { createWasmKernels } from './wasm.ts';
+import type { Kernels } from './kernels.ts';
+
+export type BackendChoice = 'wasm' | 'wasm-simd' | 'wasm-relaxed' | 'js' | 'js-f64';
+export const BACKENDS: readonly BackendChoice[] = ['wasm', 'wasm-simd', 'wasm-relaxed', 'js', 'js-f64'];
+
+export function createKernels(backend: BackendChoice = 'wasm'): Kernels {
+  switch (backend) {
+    case 'wasm': return createWasmKernels();
+    case 'wasm-simd': return createWasmKernels('simd');
+    case 'wasm-relaxed': return createWasmKernels('relaxed');
+    case 'js': return createJsKernels('f32');
+    case 'js-f64': return createJsKernels('f64');
+  }
+}
+
+export * from './kernels.ts';
+export { Heap, type FloatArray } from './heap.ts';

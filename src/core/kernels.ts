@@ -1,0 +1,124 @@
+// The compute core's one contract. Two backends implement it over the same
+// memory layout: `wasm` (AssemblyScript SIMD, the product) and `js` (plain
+// TypeScript, the readable reference and the benchmark baseline; it also
+// runs in f64 for gradient checks).
+//
+// Conventions, shared by every kernel:
+// - A pointer is an element index into the backend's heap (`heap.view`),
+//   never a byte offset. 0 is NULL: "no such input" / "skip this output".
+// - Matrices are row-major and dense: an R×C matrix at p holds (r, c) at
+//   p + r*C + c.
+// - Gradient outputs accumulate (+=) unless a kernel says otherwise, so the
+//   caller zeroes the gradient buffer once per step and every contribution
+//   adds in. Forward outputs overwrite.
+// - `work` is a scratch block the caller allocated with at least the number
+//   of elements `workSize` reports; it is 16-byte aligned. The wasm kernels
+//   keep their f64 linear algebra there; the js twin may ignore it.
+// - Kernels never allocate per call (wasm) and never grow the heap.
+
+import type { Heap } from './heap.ts';
+
+/** gemm flags. */
+export const TRANS_A = 1;
+export const TRANS_B = 2;
+export const ACCUMULATE = 4;
+export const RELU = 8;
+
+export type BackendName = 'wasm-simd' | 'wasm-relaxed' | 'js' | 'js-f64';
+
+export interface Kernels {
+  readonly name: BackendName;
+  readonly heap: Heap;
+
+  /**
+   * C[M×N] = op(A)·op(B) (+ bias[N]) (then ReLU), or C += … with ACCUMULATE.
+   * op(A) is M×K: A is stored M×K, or K×M with TRANS_A. op(B) is K×N: B is
+   * stored K×N, or N×K with TRANS_B. RELU applies to the final value.
+   */
+  gemm(flags: number, M: number, N: number, K: number, A: number, B: number, C: number, bias: number): void;
+
+  /**
+   * Backward of a dense layer Y = act(X·W + b), X: rows×nIn, W: nIn×nOut.
+   * With `relu` != 0, dY is first masked in place by (Y > 0). Then
+   * dW += Xᵀ·dY, db += Σ_rows dY, and dX = dY·Wᵀ (overwritten; skipped
+   * when dX is NULL, e.g. for the first layer).
+   */
+  denseBackward(rows: number, nIn: number, nOut: number, X: number, W: number, Y: number,
+    dY: number, dX: number, dW: number, db: number, relu: number): void;
+
+  /**
+   * Bernoulli likelihood from logits (Eq. 1's reconstruction term, negated):
+   * loss[r] = Σ_j max(x,0) − x·t + log(1 + e^{−|x|}) over the N features of
+   * row r (overwritten). When dLogits is not NULL it is overwritten with
+   * scale·(σ(x) − t).
+   */
+  bceWithLogits(rows: number, N: number, logits: number, target: number, loss: number,
+    dLogits: number, scale: number): void;
+
+  /**
+   * Gaussian negative log-likelihood with per-feature log-variance lv[N]:
+   * loss[r] = ½ Σ_j ((t − m)²·e^{−lv_j} + lv_j + ln 2π) (overwritten).
+   * dMean (overwritten, unless NULL) = scale·(m − t)·e^{−lv}; dLogvar (+=,
+   * unless NULL: NULL means the variance is fixed) gets
+   * scale·½ Σ_rows (1 − (t − m)²·e^{−lv}).
+   */
+  gaussianNll(rows: number, N: number, mean: number, target: number, logvar: number, loss: number,
+    dMean: number, dLogvar: number, scale: number): void;
+
+  /** z = mu + exp(½·logvar)·eps over n elements (the reparameterisation trick). */
+  reparam(n: number, mu: number, logvar: number, eps: number, z: number): void;
+  /** dmu += dz; dlogvar += dz·eps·½·exp(½·logvar). */
+  reparamBackward(n: number, logvar: number, eps: number, dz: number, dmu: number, dlogvar: number): void;
+
+  /**
+   * Joint-prior KL of Eq. 9 per row, C: n2×n1 with σ1(C) < 1, n1 ≤ n2.
+   * kl[r] overwritten. When dmu1 is not NULL, the gradients of
+   * scale·Σ_r kl[r] are accumulated into dmu1, dlv1 (rows×n1), dmu2, dlv2
+   * (rows×n2) and, unless NULL, dC (n2×n1).
+   * work: jointKlWork(n1, n2) elements.
+   */
+  jointKl(rows: number, n1: number, n2: number, mu1: number, lv1: number, mu2: number, lv2: number,
+    C: number, kl: number, dmu1: number, dlv1: number, dmu2: number, dlv2: number, dC: number,
+    scale: number, work: number): void;
+
+  /**
+   * The same KL for C = α·O with O: n2×n1 semi-orthogonal (OᵀO = I), the
+   * fast path of App. A.2: D1 = I/(1−α²), D2 = I + α²/(1−α²)·O·Oᵀ, no
+   * inverse needed. Gradients as jointKl, with dO (+=, unless NULL) in place
+   * of dC; α is fixed.
+   */
+  orthoKl(rows: number, n1: number, n2: number, alpha: number, mu1: number, lv1: number, mu2: number,
+    lv2: number, O: number, kl: number, dmu1: number, dlv1: number, dmu2: number, dlv2: number,
+    dO: number, scale: number): void;
+
+  /**
+   * Cayley map (§2.6): A = triu(P,1) − triu(P,1)ᵀ from the free m×m matrix P,
+   * O = J·(I + A)(I − A)⁻¹ with J = diag(1…1, −1…−1) holding `flips` −1s at
+   * the end. Writes the first n columns of O (m×n, overwritten), n ≤ m.
+   * work: cayleyWork(m) elements.
+   */
+  cayley(m: number, n: number, flips: number, P: number, O: number, work: number): void;
+  /** dP += ∂/∂P of ⟨dO, O(P)⟩ (only the strict upper triangle of dP is touched). */
+  cayleyBackward(m: number, n: number, flips: number, P: number, dO: number, dP: number, work: number): void;
+
+  /**
+   * Singular-value-bound C (§2.6): C = U·diag(σ(s))·Vᵀ (n2×n1) with
+   * σ(s) = (1 − e^{−s})/(1 + e^{−s}), U: n2×n1 (semi-orthogonal), V: n1×n1.
+   */
+  svdCompose(n1: number, n2: number, U: number, s: number, V: number, C: number): void;
+  /** dU, ds, dV += the gradients of ⟨dC, C(U, s, V)⟩. */
+  svdComposeBackward(n1: number, n2: number, U: number, s: number, V: number, dC: number,
+    dU: number, ds: number, dV: number): void;
+
+  /**
+   * Adam (bias-corrected) over n elements at step t ≥ 1:
+   * m = β1·m + (1−β1)·g, v = β2·v + (1−β2)·g²,
+   * p −= lr·(m/(1−β1^t)) / (√(v/(1−β2^t)) + eps).
+   */
+  adam(n: number, p: number, g: number, m: number, v: number, lr: number, beta1: number,
+    beta2: number, eps: number, t: number): void;
+}
+
+/** Scratch sizes (in elements of the f32 heap; the wasm kernels use f64 inside). */
+export const jointKlWork = (n1: number, n2: number): number => 2 * (2 * n1 * n1 + 2 * n2 * n2 + 2 * n1 * n2 + 16);
+export const cayleyWork = (m: number): number => 2 * (3 * m * m + 2 * m + 16);
