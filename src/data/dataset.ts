@@ -1,0 +1,22 @@
+// A paired two-view data set: row r of x1 and row r of x2 belong to the
+// same sample (paper §2.1, "the views are paired").
+
+export interface TwoViewData {
+  n: number;
+  dim1: number;
+  dim2: number;
+  x1: Float32Array; // n×dim1, row-major
+  x2: Float32Array; // n×dim2
+  labels?: Uint8Array; // class of each row, where known (hvdMNIST digits)
+}
+
+/** Rows [start, start+count) as a view (no copy). */
+export function sliceRows(d: TwoViewData, start: number, count: number): TwoViewData {
+  const end = Math.min(d.n, start + count);
+  return {
+    n: end - start, dim1: d.dim1, dim2: d.dim2,
+    x1: d.x1.subarray(start * d.dim1, end * d.dim1),
+    x2: d.x2.subarray(start * d.dim2, end * d.dim2),
+    labels: d.labels?.subarray(start, end),
+  };
+}

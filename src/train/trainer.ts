@@ -1,0 +1,100 @@
+// The training loop (§2.3): Adam on the β-weighted negative ELBO of Eq. 5,
+// shuffled mini-batches, per-epoch history. Every random draw comes from
+// one seeded stream whose state is saved at each epoch's end, so a resumed
+// run repeats an uninterrupted one bit for bit (same backend, same build).
+
+import type { TwoViewData } from '../data/dataset.ts';
+import { Rng } from '../data/rng.ts';
+import type { Jpvae } from '../model/jpvae.ts';
+import { Adam, type AdamConfig } from './adam.ts';
+import { betaAt, type BetaSchedule } from './beta.ts';
+import { evaluateLoss, summarise, type LossSummary } from './evaluate.ts';
+
+export interface TrainOptions {
+  epochs: number;
+  batch: number;
+  beta: BetaSchedule;
+  seed: number;
+  adam: AdamConfig;
+}
+
+export interface EpochRecord {
+  epoch: number; // 1-based
+  beta: number; // at the epoch's end
+  train: LossSummary & { loss: number }; // running means over the epoch's steps; loss includes β
+  test?: LossSummary; // sampled z, β = 1
+  seconds: number;
+  samplesPerSec: number;
+}
+
+export interface TrainState {
+  epoch: number; // epochs completed
+  step: number; // Adam steps taken
+  rng: number[];
+  history: EpochRecord[];
+}
+
+export interface StepInfo { epoch: number; step: number; stepsPerEpoch: number; rows: number; loss: number }
+
+export class DivergenceError extends Error {
+  override name = 'DivergenceError';
+}
+
+export class Trainer {
+  readonly adam: Adam;
+  state: TrainState;
+
+  constructor(readonly model: Jpvae, readonly options: TrainOptions, readonly train: TwoViewData, readonly test?: TwoViewData) {
+    this.adam = new Adam(model.k, model.layout.size, options.adam);
+    this.state = { epoch: 0, step: 0, rng: new Rng(options.seed).state(), history: [] };
+  }
+
+  get stepsPerEpoch(): number { return Math.ceil(this.train.n / this.options.batch); }
+
+  /** One epoch; returns its record. `onStep` sees every step, `yieldEvery` steps give the event loop a turn. */
+  async runEpoch(onStep?: (s: StepInfo) => void, shouldStop?: () => boolean): Promise<EpochRecord | null> {
+    const { model, options, train } = this;
+    const epoch = this.state.epoch;
+    const rng = Rng.fromState(this.state.rng);
+    const order = rng.permutation(train.n);
+    const steps = this.stepsPerEpoch;
+    let r1 = 0, r2 = 0, kl = 0, loss = 0;
+    const t0 = performance.now();
+    for (let s = 0; s < steps; s++) {
+      const idx = order.subarray(s * options.batch, Math.min(train.n, (s + 1) * options.batch));
+      const rows = idx.length;
+      model.setInput(0, train.x1, idx);
+      model.setInput(1, train.x2, idx);
+      model.setNoise(rows, rng);
+      const beta = betaAt(options.beta, epoch + s / steps);
+      const t = model.loss(rows, beta, true);
+      const l = t.recon1 + t.recon2 + beta * t.kl;
+      if (!Number.isFinite(l)) {
+        throw new DivergenceError(`training diverged: loss is ${l} at epoch ${epoch + 1}, step ${s + 1} (recon ${t.recon1}, ${t.recon2}, KL ${t.kl}); the last checkpoint is kept`);
+      }
+      this.adam.update(model.P, model.G);
+      r1 += t.recon1 * rows; r2 += t.recon2 * rows; kl += t.kl * rows; loss += l * rows;
+      onStep?.({ epoch: epoch + 1, step: s + 1, stepsPerEpoch: steps, rows, loss: l });
+      if (s % 64 === 63) {
+        await new Promise((r) => setImmediate(r));
+        if (shouldStop?.()) return null; // the epoch is abandoned: state still holds its start
+      }
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const params = model.params();
+    for (let i = 0; i < params.length; i++) {
+      if (!Number.isFinite(params[i])) throw new DivergenceError(`training diverged: parameters hold NaN/Inf after epoch ${epoch + 1}; the last checkpoint is kept`);
+    }
+    const n = train.n;
+    const record: EpochRecord = {
+      epoch: epoch + 1,
+      beta: betaAt(options.beta, epoch + 1),
+      train: { ...summarise(r1 / n, r2 / n, kl / n), loss: loss / n },
+      test: this.test ? evaluateLoss(model, this.test, new Rng(options.seed ^ (0x5eed0000 + epoch))) : undefined,
+      seconds,
+      samplesPerSec: n / seconds,
+    };
+    this.state = { epoch: epoch + 1, step: this.adam.step, rng: rng.state(), history: [...this.state.history, record] };
+    return record;
+  }
+}
