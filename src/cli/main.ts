@@ -4,9 +4,11 @@
 import { InputError } from '../errors.ts';
 import { DivergenceError } from '../train/trainer.ts';
 import { trainCommand } from './train.ts';
+import { evalCommand } from './eval.ts';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; about: string }> = {
   train: { run: trainCommand, about: 'train a JPVAE model (hvdMNIST by default)' },
+  eval: { run: evalCommand, about: "the paper's metrics of a model on a split" },
 };
 
 const USAGE = `usage: jpvae <command> [flags]   (jpvae <command> --help for its flags)

@@ -8,8 +8,7 @@ export interface Progress {
   stop(): void;
 }
 
-export function createProgress(label: string, total: number, quiet = false): Progress {
-  if (quiet) return { update() {}, stop() {} };
+export function createProgress(label: string, total: number): Progress {
   if (process.stderr.isTTY) {
     const bar = new cliProgress.SingleBar({
       stream: process.stderr,

@@ -12,6 +12,7 @@ import { checkOutDir, loadWeights, readModelJson, saveModel } from '../model/sto
 import { ADAM_DEFAULTS } from '../train/adam.ts';
 import { formatBeta, parseBeta } from '../train/beta.ts';
 import { Trainer, type TrainOptions } from '../train/trainer.ts';
+import { fitLatent } from '../impute/conditional.ts';
 import { choiceFlag, intFlag, intListFlag, numberFlag, parseFlags } from './args.ts';
 import { createProgress } from './progress.ts';
 
@@ -96,7 +97,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   }
   if (trainer.state.epoch >= epochs) throw new InputError(`--epochs ${epochs}: the model in ${out} has already trained ${trainer.state.epoch} epochs`);
 
-  const say = (s: string) => { if (!f.json) process.stderr.write(s + '\n'); };
+  const say = (s: string) => process.stderr.write(s + '\n'); // stdout is kept for --json
   say(`jpvae train: ${config.prior.kind} prior, latent ${config.latent.join('+')}, ${train.n} training rows, backend ${k.name}, epochs ${trainer.state.epoch + 1}..${epochs} → ${out}`);
   let stop = false;
   const onSigint = () => { stop = true; say('\nstopping after this step (the last complete epoch stays saved)…'); };
@@ -104,19 +105,22 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const t0 = performance.now();
   try {
     while (trainer.state.epoch < epochs && !stop) {
-      const bar = createProgress(`epoch ${trainer.state.epoch + 1}/${epochs}`, trainer.stepsPerEpoch * options.batch, f.json);
+      const bar = createProgress(`epoch ${trainer.state.epoch + 1}/${epochs}`, trainer.stepsPerEpoch * options.batch);
       const started = performance.now();
       const record = await trainer.runEpoch((s) => {
         bar.update(Math.min(s.step * options.batch, train.n), { rate: (s.step * options.batch) / ((performance.now() - started) / 1000), loss: s.loss });
       }, () => stop);
       bar.stop();
       if (!record) break;
+      // After the last epoch, fit the latent Gaussian used for imputation (§2.7) on the training rows.
+      const latentFit = trainer.state.epoch === epochs ? fitLatent(model, train) : undefined;
       saveModel(out, model, {
         data: { dataset: 'hvdmnist', views: ['top 14 rows', 'bottom 14 rows'], binarize: 'pixel > 0', trainRows: train.n, testRows: test.n },
         training: {
           options: { batch: options.batch, beta: formatBeta(options.beta), seed: options.seed, lr: options.adam.lr, trainLimit: limit, backend: k.name },
           state: trainer.state,
         },
+        latentFit,
       }, trainer.adam);
       const t = record.test!;
       say(`epoch ${record.epoch}: train loss ${record.train.loss.toFixed(2)} | test recon ${t.recon1.toFixed(2)} / ${t.recon2.toFixed(2)}, KL ${t.kl.toFixed(2)}, ELBO ${t.elbo.toFixed(2)} | ${record.samplesPerSec.toFixed(0)} samples/s`);

@@ -56,6 +56,15 @@ export interface Kernels {
     dLogits: number, scale: number): void;
 
   /**
+   * Softmax cross-entropy for a classifier (the downstream MLP of Table 3):
+   * loss[r] = log Σ_j e^{x_j} − x_label over the N logits of row r
+   * (overwritten), labels[r] the class index stored as f32. When dLogits is
+   * not NULL it is overwritten with scale·(softmax(x) − onehot(label)).
+   */
+  softmaxCrossEntropy(rows: number, N: number, logits: number, labels: number, loss: number,
+    dLogits: number, scale: number): void;
+
+  /**
    * Gaussian negative log-likelihood with per-feature log-variance lv[N]:
    * loss[r] = ½ Σ_j ((t − m)²·e^{−lv_j} + lv_j + ln 2π) (overwritten).
    * dMean (overwritten, unless NULL) = scale·(m − t)·e^{−lv}; dLogvar (+=,
@@ -74,7 +83,8 @@ export interface Kernels {
    * Joint-prior KL of Eq. 9 per row, C: n2×n1 with σ1(C) < 1, n1 ≤ n2.
    * kl[r] overwritten. When dmu1 is not NULL, the gradients of
    * scale·Σ_r kl[r] are accumulated into dmu1, dlv1 (rows×n1), dmu2, dlv2
-   * (rows×n2) and, unless NULL, dC (n2×n1).
+   * (rows×n2) and, unless NULL, dC (n2×n1). When I − CᵀC is not positive
+   * definite (σ1(C) ≥ 1) every kl[r] is NaN and no gradient is touched.
    * work: jointKlWork(n1, n2) elements.
    */
   jointKl(rows: number, n1: number, n2: number, mu1: number, lv1: number, mu2: number, lv2: number,
@@ -85,7 +95,8 @@ export interface Kernels {
    * The same KL for C = α·O with O: n2×n1 semi-orthogonal (OᵀO = I), the
    * fast path of App. A.2: D1 = I/(1−α²), D2 = I + α²/(1−α²)·O·Oᵀ, no
    * inverse needed. Gradients as jointKl, with dO (+=, unless NULL) in place
-   * of dC; α is fixed.
+   * of dC; α is fixed. dO is the gradient of the App. A.2 formula, which
+   * equals α·dC along the manifold OᵀO = I (all the Cayley chain sees).
    */
   orthoKl(rows: number, n1: number, n2: number, alpha: number, mu1: number, lv1: number, mu2: number,
     lv2: number, O: number, kl: number, dmu1: number, dlv1: number, dmu2: number, dlv2: number,
@@ -103,7 +114,9 @@ export interface Kernels {
 
   /**
    * Singular-value-bound C (§2.6): C = U·diag(σ(s))·Vᵀ (n2×n1) with
-   * σ(s) = (1 − e^{−s})/(1 + e^{−s}), U: n2×n1 (semi-orthogonal), V: n1×n1.
+   * σ(s) = SVD_SIGMA_MAX·(1 − e^{−s})/(1 + e^{−s}), U: n2×n1
+   * (semi-orthogonal), V: n1×n1. The factor keeps σ1(C) < 1 for any s even
+   * where tanh(s/2) rounds to 1, and leaves the gradient smooth (no clamp).
    */
   svdCompose(n1: number, n2: number, U: number, s: number, V: number, C: number): void;
   /** dU, ds, dV += the gradients of ⟨dC, C(U, s, V)⟩. */
@@ -119,6 +132,9 @@ export interface Kernels {
     beta2: number, eps: number, t: number): void;
 }
 
-/** Scratch sizes (in elements of the f32 heap; the wasm kernels use f64 inside). */
-export const jointKlWork = (n1: number, n2: number): number => 2 * (2 * n1 * n1 + 2 * n2 * n2 + 2 * n1 * n2 + 16);
-export const cayleyWork = (m: number): number => 2 * (3 * m * m + 2 * m + 16);
+/** Bound on the singular values of the svd-bound C (svdCompose); assembly/prior.ts holds the same number. */
+export const SVD_SIGMA_MAX = 1 - 2 ** -10;
+
+/** Scratch sizes in elements of the f32 heap: the wasm kernels keep f64 (2 elements each) there. */
+export const jointKlWork = (n1: number, n2: number): number => 2 * (2 * n1 * n1 + n2 * n2 + 2 * n1 * n2 + 2 * (n1 + n2));
+export const cayleyWork = (m: number): number => 2 * (3 * m * m + m);

@@ -1,0 +1,46 @@
+// `jpvae eval`: the paper's metrics of a saved model on a split.
+
+import { InputError } from '../errors.ts';
+import { fitLatent, priorGaussian, type LatentFit } from '../impute/conditional.ts';
+import { evaluateMetrics } from '../eval/metrics.ts';
+import { choiceFlag, intFlag, parseFlags } from './args.ts';
+import { loadModel, modelData } from './model-data.ts';
+
+const HELP = `usage: jpvae eval --model DIR [flags]
+
+  --model DIR             a model directory written by jpvae train
+  --split S               test | train (default test)
+  --conditional C         fit | prior: the latent Gaussian used for imputation (default fit:
+                          fitted on the training rows after training; prior: the model's Σ_C)
+  --seed N                seed of the sampled-z reconstruction (default 1)
+  --json                  print the metrics as one JSON object on stdout
+`;
+
+export async function evalCommand(argv: string[]): Promise<void> {
+  const f = parseFlags(argv, {
+    model: { type: 'string' }, split: { type: 'string' }, conditional: { type: 'string' }, seed: { type: 'string' },
+    json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+  }, 'eval');
+  if (f.help) { process.stdout.write(HELP); return; }
+  if (!f.model) throw new InputError('--model: required (a model directory written by jpvae train)');
+  const split = choiceFlag(f.split, '--split', ['test', 'train'] as const, 'test');
+  const source = choiceFlag(f.conditional, '--conditional', ['fit', 'prior'] as const, 'fit');
+  const { model, json } = loadModel(f.model);
+  let fit: LatentFit;
+  if (source === 'prior') fit = priorGaussian(model);
+  else if (json.latentFit) fit = json.latentFit as LatentFit;
+  else {
+    process.stderr.write('the model has no stored latent fit (training did not finish): fitting on its training rows now\n');
+    fit = fitLatent(model, modelData(json, 'train', f.model));
+  }
+  const m = evaluateMetrics(model, modelData(json, split, f.model), fit, split, intFlag(f.seed, '--seed', 1, 0));
+  if (f.json) { process.stdout.write(JSON.stringify({ ...m, conditional: source }) + '\n'); return; }
+  const r = (x: number) => x.toFixed(2);
+  process.stdout.write([
+    `split ${m.split} (${m.n} rows), imputation through the ${source === 'fit' ? `latent fit on ${fit.rows} ${fit.split} rows` : 'learnt prior Σ_C'}`,
+    `reconstruction BCE, sampled z:   x1 ${r(m.recon.x1)}   x2 ${r(m.recon.x2)}`,
+    `reconstruction BCE, mean z:      x1 ${r(m.recon_mean.x1)}   x2 ${r(m.recon_mean.x2)}`,
+    `imputation BCE:                  x1|x2 ${r(m.impute.x1_given_x2)}   x2|x1 ${r(m.impute.x2_given_x1)}`,
+    `active units ${m.active_units.count}/${m.active_units.total}, cross-correlation ‖·‖F ${m.cross_corr_frobenius.toFixed(3)}, ELBO ${r(m.elbo)}`,
+  ].join('\n') + '\n');
+}

@@ -1,0 +1,60 @@
+// The paper's metrics on one split (DESIGN.md `eval --json`): reconstruction
+// (one sampled z per row, the paper's protocol, and the posterior mean),
+// imputation both ways (Eq. 12), active units, latent cross-correlation,
+// ELBO. BCE is summed over a view's features and averaged over rows.
+
+import type { TwoViewData } from '../data/dataset.ts';
+import { Rng } from '../data/rng.ts';
+import type { Jpvae } from '../model/jpvae.ts';
+import { conditional, type LatentFit } from '../impute/conditional.ts';
+import { imputeRows } from '../impute/impute.ts';
+import { evaluateLoss } from '../train/evaluate.ts';
+import { activeUnits, crossCorrelation, encodeMeans, frobenius, joinColumns } from './latent.ts';
+
+export interface Metrics {
+  split: string;
+  n: number;
+  recon: { x1: number; x2: number };
+  recon_mean: { x1: number; x2: number };
+  impute: { x1_given_x2: number; x2_given_x1: number };
+  active_units: { count: number; total: number; fraction: number };
+  cross_corr_frobenius: number;
+  elbo: number;
+  latent_fit: { split: string; rows: number };
+}
+
+/** Mean imputation BCE of view `target` from the other view over all rows. */
+export function imputationBce(model: Jpvae, data: TwoViewData, fit: LatentFit, target: 0 | 1): number {
+  const c = conditional(fit, target), k = model.k, v = model.views[target];
+  const index = new Uint32Array(model.maxRows);
+  let total = 0;
+  for (let start = 0; start < data.n; start += model.maxRows) {
+    const rows = Math.min(model.maxRows, data.n - start);
+    for (let r = 0; r < rows; r++) index[r] = start + r;
+    const idx = index.subarray(0, rows);
+    model.setInput(0, data.x1, idx);
+    model.setInput(1, data.x2, idx);
+    const logits = imputeRows(model, c, rows);
+    k.bceWithLogits(rows, v.dim, logits, v.x, v.recon, 0, 0);
+    for (const x of k.heap.view(v.recon, rows)) total += x;
+  }
+  return total / data.n;
+}
+
+export function evaluateMetrics(model: Jpvae, data: TwoViewData, fit: LatentFit, split: string, seed = 1): Metrics {
+  const sampled = evaluateLoss(model, data, new Rng(seed));
+  const mean = evaluateLoss(model, data, null);
+  const [n1, n2] = model.config.latent;
+  const [Z1, Z2] = encodeMeans(model, data);
+  const au = activeUnits(joinColumns(Z1, n1, Z2, n2, data.n), data.n, n1 + n2);
+  return {
+    split, n: data.n,
+    recon: { x1: sampled.recon1, x2: sampled.recon2 },
+    recon_mean: { x1: mean.recon1, x2: mean.recon2 },
+    impute: { x1_given_x2: imputationBce(model, data, fit, 0), x2_given_x1: imputationBce(model, data, fit, 1) },
+    active_units: { count: au, total: n1 + n2, fraction: au / (n1 + n2) },
+    cross_corr_frobenius: frobenius(crossCorrelation(Z1, n1, Z2, n2, data.n)),
+    elbo: sampled.elbo,
+    latent_fit: { split: fit.split, rows: fit.rows },
+  };
+}

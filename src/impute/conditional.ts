@@ -1,0 +1,87 @@
+// Imputation in latent space (§2.7, Eq. 12): with z = (z1, z2) jointly
+// Gaussian N(m, Σ), z_i | z_j = a ~ N(m_i + Σ_ij Σ_jj⁻¹ (a − m_j),
+// Σ_ii − Σ_ij Σ_jj⁻¹ Σ_ji). Two sources of (m, Σ):
+// - `fit`: the maximum-likelihood Gaussian of the posterior means of the
+//   TRAINING rows (the product's default; the paper fits on the evaluated
+//   split, which leaks the held-out views into the fit);
+// - `prior`: the model's own joint prior, m = 0, Σ = Σ_C of Eq. 6.
+
+import { encodeMeans, joinColumns, meanCov } from '../eval/latent.ts';
+import type { TwoViewData } from '../data/dataset.ts';
+import type { Jpvae } from '../model/jpvae.ts';
+import { block, cholesky, matmul, solveSpd, transpose } from '../linalg/dense.ts';
+
+export interface LatentFit {
+  n1: number; n2: number;
+  rows: number; // how many rows the fit saw
+  split: string; // which rows: always training rows
+  mean: number[]; // n1+n2
+  cov: number[]; // (n1+n2)², row-major
+}
+
+export type ConditionalSource = 'fit' | 'prior';
+
+/** E[z_i | z_j = a] = offset + gain·a, and the conditional covariance (with its Cholesky factor, for sampling). */
+export interface Conditional {
+  target: 0 | 1; // the view imputed (i)
+  nIn: number; nOut: number; // n_j, n_i
+  gain: Float64Array; // n_i×n_j: Σ_ij Σ_jj⁻¹
+  offset: Float64Array; // n_i: m_i − gain·m_j
+  cov: Float64Array; // n_i×n_i
+  covChol: Float64Array; // lower factor of cov (zero where cov is singular)
+}
+
+export function fitLatent(model: Jpvae, train: TwoViewData, split = 'train'): LatentFit {
+  const [n1, n2] = model.config.latent;
+  const [Z1, Z2] = encodeMeans(model, train);
+  const { mean, cov } = meanCov(joinColumns(Z1, n1, Z2, n2, train.n), train.n, n1 + n2);
+  return { n1, n2, rows: train.n, split, mean: Array.from(mean), cov: Array.from(cov) };
+}
+
+/** The joint prior as a Gaussian over (z1, z2): mean 0, Σ_C = [[I, Cᵀ],[C, I]] (Eq. 6). */
+export function priorGaussian(model: Jpvae): LatentFit {
+  const [n1, n2] = model.config.latent, d = n1 + n2;
+  const C = model.prior.crossCovariance(model.P);
+  const cov = new Array(d * d).fill(0);
+  for (let i = 0; i < d; i++) cov[i * d + i] = 1;
+  for (let r = 0; r < n2; r++) for (let c = 0; c < n1; c++) {
+    cov[(n1 + r) * d + c] = C[r * n1 + c];
+    cov[c * d + n1 + r] = C[r * n1 + c];
+  }
+  return { n1, n2, rows: 0, split: 'prior', mean: new Array(d).fill(0), cov };
+}
+
+/** The conditional of view `target`'s latent given the other's (Eq. 12). */
+export function conditional(g: LatentFit, target: 0 | 1): Conditional {
+  const d = g.n1 + g.n2, cov = Float64Array.from(g.cov), mean = Float64Array.from(g.mean);
+  const [i0, ni, j0, nj] = target === 0 ? [0, g.n1, g.n1, g.n2] : [g.n1, g.n2, 0, g.n1];
+  const Sjj = block(cov, d, j0, nj, j0, nj), Sji = block(cov, d, j0, nj, i0, ni);
+  // gain = Σ_ij Σ_jj⁻¹ = (Σ_jj⁻¹ Σ_ji)ᵀ; a tiny ridge keeps collapsed (constant) units solvable.
+  for (let a = 0; a < nj; a++) Sjj[a * nj + a] += 1e-9;
+  const gain = transpose(solveSpd(Sjj, nj, Sji, ni), nj, ni);
+  const offset = new Float64Array(ni);
+  for (let a = 0; a < ni; a++) {
+    offset[a] = mean[i0 + a];
+    for (let b = 0; b < nj; b++) offset[a] -= gain[a * nj + b] * mean[j0 + b];
+  }
+  const condCov = block(cov, d, i0, ni, i0, ni);
+  const explained = matmul(gain, Sji, ni, nj, ni);
+  for (let t = 0; t < condCov.length; t++) condCov[t] -= explained[t];
+  const jitter = Float64Array.from(condCov);
+  for (let a = 0; a < ni; a++) jitter[a * ni + a] += 1e-9;
+  return { target, nIn: nj, nOut: ni, gain, offset, cov: condCov, covChol: cholesky(jitter, ni) ?? new Float64Array(ni * ni) };
+}
+
+/** z_i for each row of z_j (rows×n_j): the conditional mean, plus a draw from the conditional when `noise` is given. */
+export function conditionalLatent(c: Conditional, zj: ArrayLike<number>, rows: number, out: Float32Array | Float64Array, noise?: () => number): void {
+  const e = new Float64Array(c.nOut);
+  for (let r = 0; r < rows; r++) {
+    if (noise) for (let a = 0; a < c.nOut; a++) e[a] = noise();
+    for (let a = 0; a < c.nOut; a++) {
+      let z = c.offset[a];
+      for (let b = 0; b < c.nIn; b++) z += c.gain[a * c.nIn + b] * zj[r * c.nIn + b];
+      if (noise) for (let b = 0; b <= a; b++) z += c.covChol[a * c.nOut + b] * e[b];
+      out[r * c.nOut + a] = z;
+    }
+  }
+}
