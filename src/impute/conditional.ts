@@ -51,13 +51,27 @@ export function priorGaussian(model: Jpvae): LatentFit {
   return { n1, n2, rows: 0, split: 'prior', mean: new Array(d).fill(0), cov };
 }
 
+/**
+ * S itself when it is positive definite, else S + εI with ε a millionth of
+ * its mean variance: a collapsed unit (a constant posterior mean) makes the
+ * fitted covariance singular, and the ridge lets it carry no information
+ * instead of failing.
+ */
+function positiveDefinite(S: Float64Array, n: number): Float64Array {
+  if (cholesky(S, n)) return S;
+  let trace = 0;
+  for (let a = 0; a < n; a++) trace += S[a * n + a];
+  const R = Float64Array.from(S), eps = Math.max(1e-6 * (trace / n), 1e-12);
+  for (let a = 0; a < n; a++) R[a * n + a] += eps;
+  return R;
+}
+
 /** The conditional of view `target`'s latent given the other's (Eq. 12). */
 export function conditional(g: LatentFit, target: 0 | 1): Conditional {
   const d = g.n1 + g.n2, cov = Float64Array.from(g.cov), mean = Float64Array.from(g.mean);
   const [i0, ni, j0, nj] = target === 0 ? [0, g.n1, g.n1, g.n2] : [g.n1, g.n2, 0, g.n1];
-  const Sjj = block(cov, d, j0, nj, j0, nj), Sji = block(cov, d, j0, nj, i0, ni);
-  // gain = Σ_ij Σ_jj⁻¹ = (Σ_jj⁻¹ Σ_ji)ᵀ; a tiny ridge keeps collapsed (constant) units solvable.
-  for (let a = 0; a < nj; a++) Sjj[a * nj + a] += 1e-9;
+  const Sjj = positiveDefinite(block(cov, d, j0, nj, j0, nj), nj), Sji = block(cov, d, j0, nj, i0, ni);
+  // gain = Σ_ij Σ_jj⁻¹ = (Σ_jj⁻¹ Σ_ji)ᵀ
   const gain = transpose(solveSpd(Sjj, nj, Sji, ni), nj, ni);
   const offset = new Float64Array(ni);
   for (let a = 0; a < ni; a++) {
@@ -67,9 +81,7 @@ export function conditional(g: LatentFit, target: 0 | 1): Conditional {
   const condCov = block(cov, d, i0, ni, i0, ni);
   const explained = matmul(gain, Sji, ni, nj, ni);
   for (let t = 0; t < condCov.length; t++) condCov[t] -= explained[t];
-  const jitter = Float64Array.from(condCov);
-  for (let a = 0; a < ni; a++) jitter[a * ni + a] += 1e-9;
-  return { target, nIn: nj, nOut: ni, gain, offset, cov: condCov, covChol: cholesky(jitter, ni) ?? new Float64Array(ni * ni) };
+  return { target, nIn: nj, nOut: ni, gain, offset, cov: condCov, covChol: cholesky(positiveDefinite(condCov, ni), ni)! };
 }
 
 /** z_i for each row of z_j (rows×n_j): the conditional mean, plus a draw from the conditional when `noise` is given. */

@@ -1,0 +1,95 @@
+// The jpvae command end to end on a small slice of hvdMNIST: training,
+// resume, eval, and the one-line exit-2 contract for bad input.
+
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fitLatent } from '../src/impute/conditional.ts';
+import { loadHvdMnist } from '../src/data/hvdmnist.ts';
+import { loadModel } from '../src/cli/model-data.ts';
+
+const BIN = new URL('../bin/jpvae.mjs', import.meta.url).pathname;
+const jpvae = (...args: string[]) => {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+const tmp = () => mkdtempSync(join(tmpdir(), 'jpvae-cli-'));
+const SMALL = ['--train-limit', '300', '--hidden', '32', '--latent', '4', '--seed', '3'];
+
+test('train, resume and eval on hvdMNIST; the latent fit comes from the training rows', (t) => {
+  const dir = tmp();
+  const straight = jpvae('train', ...SMALL, '--epochs', '2', '--out', join(dir, 'a'), '--json');
+  t.is(straight.code, 0, straight.err);
+  const result = JSON.parse(straight.out);
+  t.is(result.history.length, 2);
+  t.true(result.history[1].train.loss < result.history[0].train.loss);
+
+  t.is(jpvae('train', ...SMALL, '--epochs', '1', '--out', join(dir, 'b')).code, 0);
+  const resumed = jpvae('train', '--resume', join(dir, 'b'), '--epochs', '2');
+  t.is(resumed.code, 0, resumed.err);
+  t.deepEqual(readFileSync(join(dir, 'b', 'weights.safetensors')), readFileSync(join(dir, 'a', 'weights.safetensors')));
+
+  const json = JSON.parse(readFileSync(join(dir, 'a', 'model.json'), 'utf8'));
+  t.is(json.latentFit.split, 'train');
+  t.is(json.latentFit.rows, 300);
+  const { model } = loadModel(join(dir, 'a'));
+  t.deepEqual(fitLatent(model, loadHvdMnist('train', 300)).cov, json.latentFit.cov);
+  t.notDeepEqual(fitLatent(model, loadHvdMnist('test')).cov, json.latentFit.cov);
+
+  const ev = jpvae('eval', '--model', join(dir, 'a'), '--json');
+  t.is(ev.code, 0, ev.err);
+  const m = JSON.parse(ev.out);
+  t.is(m.n, 10000);
+  t.is(m.active_units.total, 8);
+  for (const x of [m.recon.x1, m.recon.x2, m.recon_mean.x1, m.impute.x1_given_x2, m.impute.x2_given_x1]) t.true(x > 0 && x < 392 * Math.LN2 * 2);
+});
+
+const badInputs: [string, string[], RegExp][] = [
+  ['unknown flag', ['train', '--bogus'], /Unknown option '--bogus'/],
+  ['non-integer epochs', ['train', '--epochs', '2.5'], /--epochs: expected an integer/],
+  ['alpha out of range', ['train', '--alpha', '1'], /--alpha: expected a number with −1 < α < 1/],
+  ['alpha below range', ['train', '--alpha', '-1.5'], /--alpha/],
+  ['n1 > n2', ['train', '--latent', '8,4'], /n1 = 8 > n2 = 4/],
+  ['unknown prior', ['train', '--prior', 'full'], /--prior: expected one of zero, svd, orthogonal/],
+  ['bad beta', ['train', '--beta', 'linear'], /--beta: expected/],
+  ['unknown command', ['fly'], /unknown command 'fly'/],
+  ['eval without model', ['eval'], /--model: required/],
+  ['eval of a non-model directory', ['eval', '--model', '/'], /not a jpvae model directory/],
+];
+for (const [what, args, message] of badInputs) {
+  test(`bad input gets one line and exit code 2: ${what}`, (t) => {
+    const r = jpvae(...args);
+    t.is(r.code, 2);
+    const lines = r.err.trim().split('\n');
+    t.regex(lines[0], message);
+    if (what !== 'unknown command') t.is(lines.length, 1, r.err); // (that one lists the commands after its line)
+    t.notRegex(r.err, /at .*\.ts:\d+/); // no stack trace
+  });
+}
+
+test('--out refuses a directory that is not a model, and a model without --force', (t) => {
+  const dir = tmp();
+  mkdirSync(join(dir, 'docs'));
+  writeFileSync(join(dir, 'docs', 'notes.txt'), 'mine');
+  const r = jpvae('train', ...SMALL, '--epochs', '1', '--out', join(dir, 'docs'));
+  t.is(r.code, 2);
+  t.regex(r.err, /is not a jpvae model directory; refusing/);
+  t.is(readFileSync(join(dir, 'docs', 'notes.txt'), 'utf8'), 'mine');
+
+  t.is(jpvae('train', ...SMALL, '--epochs', '1', '--out', join(dir, 'm')).code, 0);
+  const again = jpvae('train', ...SMALL, '--epochs', '1', '--out', join(dir, 'm'));
+  t.is(again.code, 2);
+  t.regex(again.err, /already holds a model; pass --force/);
+});
+
+test('a corrupt weights file is reported in one line', (t) => {
+  const dir = tmp();
+  t.is(jpvae('train', ...SMALL, '--epochs', '1', '--out', dir).code, 0);
+  const w = readFileSync(join(dir, 'weights.safetensors'));
+  writeFileSync(join(dir, 'weights.safetensors'), w.subarray(0, w.length - 100));
+  const r = jpvae('eval', '--model', dir);
+  t.is(r.code, 2);
+  t.regex(r.err, /weights.safetensors: not a valid safetensors file: .*truncated/);
+});
