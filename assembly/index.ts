@@ -5,5 +5,5 @@
 export function heapBase(): usize { return __heap_base; }
 
 export { gemm, denseBackward } from './gemm';
-export { bceWithLogits, gaussianNll, reparam, reparamBackward, adam } from './elementwise';
+export { bceWithLogits, softmaxCrossEntropy, gaussianNll, reparam, reparamBackward, adam } from './elementwise';
 export { jointKl, orthoKl, cayley, cayleyBackward, svdCompose, svdComposeBackward } from './prior';
