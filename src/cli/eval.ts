@@ -3,6 +3,7 @@
 import { InputError } from '../errors.ts';
 import { fitLatent, priorGaussian, type LatentFit } from '../impute/conditional.ts';
 import { evaluateMetrics } from '../eval/metrics.ts';
+import { writeImputationFigure } from '../eval/imputation-figure.ts';
 import { choiceFlag, intFlag, parseFlags } from './args.ts';
 import { loadModel, modelData } from './model-data.ts';
 
@@ -13,12 +14,14 @@ const HELP = `usage: jpvae eval --model DIR [flags]
   --conditional C         fit | prior: the latent Gaussian used for imputation (default fit:
                           fitted on the training rows after training; prior: the model's Σ_C)
   --seed N                seed of the sampled-z reconstruction (default 1)
+  --figure PNG            also write an imputation grid: per test digit, the true image, the true
+                          top with the imputed bottom, and the imputed top with the true bottom
   --json                  print the metrics as one JSON object on stdout
 `;
 
 export async function evalCommand(argv: string[]): Promise<void> {
   const f = parseFlags(argv, {
-    model: { type: 'string' }, split: { type: 'string' }, conditional: { type: 'string' }, seed: { type: 'string' },
+    model: { type: 'string' }, split: { type: 'string' }, conditional: { type: 'string' }, seed: { type: 'string' }, figure: { type: 'string' },
     json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
   }, 'eval');
   if (f.help) { process.stdout.write(HELP); return; }
@@ -33,7 +36,9 @@ export async function evalCommand(argv: string[]): Promise<void> {
     process.stderr.write('the model has no stored latent fit (training did not finish): fitting on its training rows now\n');
     fit = fitLatent(model, modelData(json, 'train', f.model));
   }
-  const m = evaluateMetrics(model, modelData(json, split, f.model), fit, split, intFlag(f.seed, '--seed', 1, 0));
+  const data = modelData(json, split, f.model);
+  const m = evaluateMetrics(model, data, fit, split, intFlag(f.seed, '--seed', 1, 0));
+  if (f.figure) writeImputationFigure(f.figure, [{ model, fit }], data);
   if (f.json) { process.stdout.write(JSON.stringify({ ...m, conditional: source }) + '\n'); return; }
   const r = (x: number) => x.toFixed(2);
   process.stdout.write([
