@@ -5,10 +5,14 @@ import { InputError } from '../errors.ts';
 import { DivergenceError } from '../train/trainer.ts';
 import { trainCommand } from './train.ts';
 import { evalCommand } from './eval.ts';
+import { exportCommand } from './export.ts';
+import { reproduceCommand } from './reproduce.ts';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; about: string }> = {
   train: { run: trainCommand, about: 'train a JPVAE model (hvdMNIST by default)' },
   eval: { run: evalCommand, about: "the paper's metrics of a model on a split" },
+  export: { run: exportCommand, about: 'ONNX files (encoders, decoders, imputers) and a manifest for onnxruntime' },
+  reproduce: { run: reproduceCommand, about: "the paper's experiments: priors × seeds, tables and figures in results/" },
 };
 
 const USAGE = `usage: jpvae <command> [flags]   (jpvae <command> --help for its flags)

@@ -4,7 +4,8 @@
 import cliProgress from 'cli-progress';
 
 export interface Progress {
-  update(done: number, values: { rate: number; loss: number }): void;
+  /** `done` units so far; `info` is shown after the bar (rate, loss, …). */
+  update(done: number, info: string): void;
   stop(): void;
 }
 
@@ -12,23 +13,23 @@ export function createProgress(label: string, total: number): Progress {
   if (process.stderr.isTTY) {
     const bar = new cliProgress.SingleBar({
       stream: process.stderr,
-      format: `${label} |{bar}| {percentage}% | ETA {eta_formatted} | {rate} samples/s | loss {loss}`,
+      format: `${label} |{bar}| {percentage}% | ETA {eta_formatted} | {info}`,
       hideCursor: true,
       etaBuffer: 200,
     }, cliProgress.Presets.shades_classic);
-    bar.start(total, 0, { rate: '-', loss: '-' });
+    bar.start(total, 0, { info: '' });
     return {
-      update: (done, v) => bar.update(done, { rate: v.rate.toFixed(0), loss: v.loss.toFixed(2) }),
+      update: (done, info) => bar.update(done, { info }),
       stop: () => bar.stop(),
     };
   }
   let last = performance.now();
   return {
-    update(done, v) {
+    update(done, info) {
       const now = performance.now();
       if (now - last < 10_000 && done < total) return;
       last = now;
-      process.stderr.write(`${label} ${done}/${total} (${((100 * done) / total).toFixed(0)}%) ${v.rate.toFixed(0)} samples/s loss ${v.loss.toFixed(2)}\n`);
+      process.stderr.write(`${label} ${done}/${total} (${((100 * done) / total).toFixed(0)}%) ${info}\n`);
     },
     stop() {},
   };

@@ -108,7 +108,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
       const bar = createProgress(`epoch ${trainer.state.epoch + 1}/${epochs}`, trainer.stepsPerEpoch * options.batch);
       const started = performance.now();
       const record = await trainer.runEpoch((s) => {
-        bar.update(Math.min(s.step * options.batch, train.n), { rate: (s.step * options.batch) / ((performance.now() - started) / 1000), loss: s.loss });
+        const rate = (s.step * options.batch) / ((performance.now() - started) / 1000);
+        bar.update(Math.min(s.step * options.batch, train.n), `${rate.toFixed(0)} samples/s | loss ${s.loss.toFixed(2)}`);
       }, () => stop);
       bar.stop();
       if (!record) break;

@@ -21,9 +21,9 @@ function allowRelaxedSimd(): void {
   if (!relaxedFlagSet) { setFlagsFromString('--experimental-wasm-relaxed-simd'); relaxedFlagSet = true; }
 }
 
-function readBuild(build: WasmBuild): Uint8Array {
+function readBuild(build: WasmBuild): Uint8Array<ArrayBuffer> {
   try {
-    return readFileSync(buildUrl(build));
+    return new Uint8Array(readFileSync(buildUrl(build)));
   } catch {
     throw new Error(`wasm build '${build}' not found at ${buildUrl(build).pathname}: run 'npm run build' (npm ci runs it)`);
   }

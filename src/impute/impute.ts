@@ -1,38 +1,53 @@
 // Impute one view from the other through the model (§2.7): encode the
 // given view to its posterior mean, map it through the latent conditional
-// (Eq. 12), decode with the other view's decoder.
+// (Eq. 12), decode with the other view's decoder. Reconstruction is the
+// same path with the identity map on one view.
 
+import type { FloatArray } from '../core/heap.ts';
 import type { Jpvae } from '../model/jpvae.ts';
 import { conditionalLatent, type Conditional } from './conditional.ts';
 
+/** Writes view `to`'s latent z (rows×n_to) from view `from`'s posterior means mu (rows×n_from). */
+type LatentMap = (rows: number, mu: FloatArray, z: FloatArray) => void;
+
+/** For the rows in view `from`'s input buffer: encode, map the latent, decode view `to`; returns the logits' heap index. */
+function decodeRows(model: Jpvae, from: 0 | 1, to: 0 | 1, rows: number, map: LatentMap): number {
+  const k = model.k, vf = model.views[from], vt = model.views[to];
+  model.encode(from, rows);
+  map(rows, k.heap.view(vf.mu, rows * vf.latent), k.heap.view(vt.z, rows * vt.latent));
+  return model.decode(to, rows);
+}
+
+const conditionalMap = (c: Conditional, noise?: () => number): LatentMap => (rows, mu, z) => conditionalLatent(c, mu, rows, z, noise);
+
 /**
- * For the rows in the given view's input buffer, write the imputed latent
- * of view `c.target` into its z buffer and decode it; returns the logits'
- * heap index. With `noise`, z is a draw from the conditional (multiple
+ * Imputed logits of view `c.target` for the rows in the other view's input
+ * buffer. With `noise`, z is a draw from the conditional (multiple
  * imputation) instead of its mean.
  */
 export function imputeRows(model: Jpvae, c: Conditional, rows: number, noise?: () => number): number {
-  const given = (1 - c.target) as 0 | 1;
-  const k = model.k, vj = model.views[given], vi = model.views[c.target];
-  model.encode(given, rows);
-  conditionalLatent(c, k.heap.view(vj.mu, rows * vj.latent), rows, k.heap.view(vi.z, rows * vi.latent), noise);
-  return model.decode(c.target, rows);
+  return decodeRows(model, (1 - c.target) as 0 | 1, c.target, rows, conditionalMap(c, noise));
 }
 
-/**
- * Impute view `c.target` for n rows of the other view's data (n×dim_j):
- * Bernoulli probabilities σ(logits), n×dim_i. With `noise`, one draw from
- * the latent conditional per row instead of its mean.
- */
-export function imputeView(model: Jpvae, c: Conditional, given: Float32Array, n: number, noise?: () => number): Float32Array {
-  const j = (1 - c.target) as 0 | 1, dim = model.views[c.target].dim;
-  const out = new Float32Array(n * dim), index = new Uint32Array(model.maxRows);
+/** Bernoulli probabilities σ(logits) of view `to` for n rows of view `from`'s data, batch by batch. */
+function decodeView(model: Jpvae, from: 0 | 1, to: 0 | 1, input: Float32Array, n: number, map: LatentMap): Float32Array {
+  const dim = model.views[to].dim, out = new Float32Array(n * dim), index = new Uint32Array(model.maxRows);
   for (let start = 0; start < n; start += model.maxRows) {
     const rows = Math.min(model.maxRows, n - start);
     for (let r = 0; r < rows; r++) index[r] = start + r;
-    model.setInput(j, given, index.subarray(0, rows));
-    const logits = model.k.heap.view(imputeRows(model, c, rows, noise), rows * dim);
+    model.setInput(from, input, index.subarray(0, rows));
+    const logits = model.k.heap.view(decodeRows(model, from, to, rows, map), rows * dim);
     for (let t = 0; t < rows * dim; t++) out[start * dim + t] = 1 / (1 + Math.exp(-logits[t]));
   }
   return out;
+}
+
+/** Impute view `c.target` (probabilities, n×dim_i) from n rows of the other view. */
+export function imputeView(model: Jpvae, c: Conditional, given: Float32Array, n: number, noise?: () => number): Float32Array {
+  return decodeView(model, (1 - c.target) as 0 | 1, c.target, given, n, conditionalMap(c, noise));
+}
+
+/** Reconstruct view i (probabilities) from its own data, decoding the posterior mean. */
+export function reconstructView(model: Jpvae, i: 0 | 1, x: Float32Array, n: number): Float32Array {
+  return decodeView(model, i, i, x, n, (_rows, mu, z) => z.set(mu));
 }

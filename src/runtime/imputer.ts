@@ -1,0 +1,92 @@
+// createImputer: imputation from an exported model (jpvae export) through
+// onnxruntime-web in a worker, so the caller's thread (a page's UI thread,
+// a server's event loop) never runs inference. Rows go to the worker and
+// results come back as transferred buffers, not copies.
+
+import { releaseProxy, transfer, wrap, type Endpoint } from 'comlink';
+import type { Manifest } from '../onnx/manifest.ts';
+import { DEFAULT_PROVIDERS, type ExecutionProvider } from './execution-providers.ts';
+import type { View, WorkerApi } from './worker.ts';
+
+export type { ExecutionProvider };
+
+export interface ImputerOptions {
+  /** Tried in order; the first that opens the graphs is used (default webgpu, then wasm). */
+  executionProviders?: ExecutionProvider[];
+  /** The worker script. Default: worker.ts beside this file in Node, worker.js beside the bundle in a browser. */
+  workerUrl?: URL;
+}
+
+export interface Imputer {
+  readonly manifest: Manifest;
+  /** The execution provider the sessions run on. */
+  readonly executionProvider: ExecutionProvider;
+  /** Why each provider before it was passed over ("webgpu: …"). */
+  readonly fallbacks: string[];
+  /**
+   * Impute the other view for rows of view `given` (n×dim, preprocessed as
+   * manifest.model.data says). Without `samples`: the conditional mean
+   * (§2.7), n×dim_i Bernoulli means. With samples = K: K draws from the
+   * latent conditional per row, (n·K)×dim_i, each row's draws together.
+   * The buffer of `rows` is transferred to the worker when `rows` spans all
+   * of it (it is detached here afterwards); pass a copy to keep it.
+   */
+  impute(rows: Float32Array, opts: { given: View; samples?: number }): Promise<Float32Array>;
+  /** End the worker. */
+  close(): Promise<void>;
+}
+
+const inNode = typeof process !== 'undefined' && !!process.versions?.node;
+
+/** The worker's endpoint, a way to end it, and a promise that rejects if the worker dies (so no call waits forever). */
+interface Started { endpoint: Endpoint; terminate: () => unknown; died: Promise<never> }
+
+async function startWorker(workerUrl?: URL): Promise<Started> {
+  if (inNode) {
+    const { MessageChannel, Worker } = await import('node:worker_threads');
+    // A MessagePort is an EventTarget in Node, as comlink wants; a Worker is not.
+    const { port1, port2 } = new MessageChannel();
+    // The worker is TypeScript, like the rest of the package: a one-line
+    // script registers tsx's loader in the new thread, then imports it.
+    const script = String(workerUrl ?? new URL('./worker.ts', import.meta.url));
+    const boot = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((t) => { t.register(); return import(${JSON.stringify(script)}); })`;
+    const w = new Worker(boot, { eval: true, workerData: { port: port2 }, transferList: [port2] });
+    const died = new Promise<never>((_, reject) => w.on('error', (e) => reject(new Error(`imputer worker: ${e.message}`))));
+    return { endpoint: port1 as Endpoint, terminate: () => { port1.close(); return w.terminate(); }, died };
+  }
+  const w = new Worker(workerUrl ?? new URL('./worker.js', import.meta.url), { type: 'module' });
+  const died = new Promise<never>((_, reject) => w.addEventListener('error', (e) => reject(new Error(`imputer worker: ${e.message || 'failed to start'}`))));
+  return { endpoint: w, terminate: () => w.terminate(), died };
+}
+
+/** The export directory as an absolute URL ending in '/': a URL, or in Node also a file path. */
+async function directoryUrl(url: string | URL): Promise<string> {
+  let href: string;
+  if (url instanceof URL || /^[a-z][a-z0-9+.-]*:/i.test(url)) href = new URL(url).href;
+  else if (inNode) href = (await import('node:url')).pathToFileURL(url).href;
+  else href = new URL(url, location.href).href;
+  return href.endsWith('/') ? href : `${href}/`;
+}
+
+/** Start a worker, load the export directory at `url` into it, and pick the execution provider. */
+export async function createImputer(url: string | URL, options: ImputerOptions = {}): Promise<Imputer> {
+  const { endpoint, terminate, died } = await startWorker(options.workerUrl);
+  died.catch(() => {}); // observed through the races below
+  const remote = wrap<WorkerApi>(endpoint);
+  try {
+    const providers = options.executionProviders ?? [...DEFAULT_PROVIDERS];
+    const { manifest, executionProvider, fallbacks } = await Promise.race([remote.load(await directoryUrl(url), providers), died]);
+    return {
+      manifest, executionProvider, fallbacks,
+      impute(rows, { given, samples }) {
+        const whole = rows.byteOffset === 0 && rows.byteLength === rows.buffer.byteLength;
+        const input = whole ? rows : rows.slice();
+        return Promise.race([remote.impute(transfer(input, [input.buffer]), given, samples), died]);
+      },
+      async close() { remote[releaseProxy](); await terminate(); },
+    };
+  } catch (e) {
+    await terminate();
+    throw e;
+  }
+}
