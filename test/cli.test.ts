@@ -3,23 +3,22 @@
 
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fitLatent } from '../src/impute/conditional.ts';
 import { loadHvdMnist } from '../src/data/hvdmnist.ts';
 import { loadModel } from '../src/cli/model-data.ts';
+import { tempDir } from './util.ts';
 
 const BIN = new URL('../bin/jpvae.mjs', import.meta.url).pathname;
 const jpvae = (...args: string[]) => {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
-const tmp = () => mkdtempSync(join(tmpdir(), 'jpvae-cli-'));
 const SMALL = ['--train-limit', '300', '--hidden', '32', '--latent', '4', '--seed', '3'];
 
 test('train, resume and eval on hvdMNIST; the latent fit comes from the training rows', (t) => {
-  const dir = tmp();
+  const dir = tempDir(t);
   const straight = jpvae('train', ...SMALL, '--epochs', '2', '--out', join(dir, 'a'), '--json');
   t.is(straight.code, 0, straight.err);
   const result = JSON.parse(straight.out);
@@ -70,7 +69,7 @@ for (const [what, args, message] of badInputs) {
 }
 
 test('--out refuses a directory that is not a model, and a model without --force', (t) => {
-  const dir = tmp();
+  const dir = tempDir(t);
   mkdirSync(join(dir, 'docs'));
   writeFileSync(join(dir, 'docs', 'notes.txt'), 'mine');
   const r = jpvae('train', ...SMALL, '--epochs', '1', '--out', join(dir, 'docs'));
@@ -85,7 +84,7 @@ test('--out refuses a directory that is not a model, and a model without --force
 });
 
 test('a corrupt weights file is reported in one line', (t) => {
-  const dir = tmp();
+  const dir = tempDir(t);
   t.is(jpvae('train', ...SMALL, '--epochs', '1', '--out', dir).code, 0);
   const w = readFileSync(join(dir, 'weights.safetensors'));
   writeFileSync(join(dir, 'weights.safetensors'), w.subarray(0, w.length - 100));

@@ -3,9 +3,6 @@
 // a saved model loads back to the same outputs.
 
 import test from 'ava';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createKernels, type BackendChoice } from '../src/core/index.ts';
 import { Rng } from '../src/data/rng.ts';
 import { crossCorrelation, encodeMeans, frobenius } from '../src/eval/latent.ts';
@@ -17,6 +14,7 @@ import { ADAM_DEFAULTS } from '../src/train/adam.ts';
 import { evaluateLoss } from '../src/train/evaluate.ts';
 import { Trainer } from '../src/train/trainer.ts';
 import { plantedBinary } from './planted.ts';
+import { tempDir } from './util.ts';
 
 const data = plantedBinary(1500, 24, 7, 2, 2); // 2 shared + 2 private factors per view
 const config = (kind: PriorKind): ModelConfig => ({ dims: [24, 24], hidden: [32], latent: [4, 4], prior: { kind, alpha: 0.95, flips: 0 } });
@@ -67,7 +65,7 @@ test('the same seed gives bit-identical weights, another seed does not', async (
 });
 
 test('a resumed run equals an uninterrupted one, bit for bit', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'jpvae-resume-'));
+  const dir = tempDir(t);
   const straight = setup('orthogonal');
   await train(straight.trainer, 3);
 
@@ -86,7 +84,7 @@ test('a resumed run equals an uninterrupted one, bit for bit', async (t) => {
 });
 
 test('a model written then loaded gives identical outputs', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'jpvae-save-'));
+  const dir = tempDir(t);
   const { model, trainer } = setup('svd');
   await train(trainer, 1);
   saveModel(dir, model, { data: {} });

@@ -4,6 +4,9 @@
 import { createKernels, type BackendChoice, type Kernels, type FloatArray } from '../src/core/index.ts';
 import { relaxedAvailable } from '../src/core/wasm.ts';
 import { Rng } from '../src/data/rng.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** Every f32 backend this engine runs: the wasm builds and the js twin. */
 export function f32Backends(): Kernels[] {
@@ -60,3 +63,10 @@ export function sum(k: Kernels, p: number, n: number): number {
 }
 
 export { Rng };
+
+/** A fresh temporary directory, removed when the test ends. */
+export function tempDir(t: { teardown(fn: () => void): void }, prefix = 'jpvae-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
