@@ -17,6 +17,7 @@ import { imputeView } from '../src/impute/impute.ts';
 import type { Jpvae } from '../src/model/jpvae.ts';
 import { GRAPH_NAMES, type Manifest } from '../src/onnx/manifest.ts';
 import { createImputer } from '../src/runtime/imputer.ts';
+import { float16Bits } from '../src/onnx/float16.ts';
 import { Rng } from '../src/data/rng.ts';
 
 const BIN = new URL('../bin/jpvae.mjs', import.meta.url).pathname;
@@ -124,6 +125,48 @@ for (const target of [0, 1] as const) {
   });
 }
 
+/** The value of a float16 bit pattern. */
+function float16Value(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1, e = (h >> 10) & 0x1f, m = h & 0x3ff;
+  if (e === 0x1f) return m ? NaN : sign * Infinity;
+  return e === 0 ? sign * m * 2 ** -24 : sign * (1 + m / 1024) * 2 ** (e - 15);
+}
+
+test('float16Bits: every float16 round-trips, and values round to the nearest, ties to even', (t) => {
+  for (let h = 0; h < 0x10000; h++) {
+    const v = float16Value(h);
+    if (!Number.isNaN(v) && v !== 0) t.is(float16Bits(v), h);
+  }
+  t.is(float16Bits(1 + 2 ** -11), 0x3c00); // a tie between 1 and its successor: the even one
+  t.is(float16Bits(1 + 3 * 2 ** -11), 0x3c02);
+  t.is(float16Bits(65520), 0x7c00); // rounds past the largest finite half
+  t.is(float16Bits(2 ** -25), 0); // half the smallest subnormal: ties to zero
+  t.is(float16Bits(1.5 * 2 ** -25), 1);
+  const rng = new Rng(3);
+  for (let k = 0; k < 2000; k++) {
+    const x = Math.fround(rng.normal() * 2 ** (rng.normal() * 6));
+    if (Math.abs(x) > 65504) continue; // beyond the largest half: ±inf, tested above
+    const v = float16Value(float16Bits(x));
+    const ulp = 2 ** (Math.max(Math.floor(Math.log2(Math.abs(x))), -14) - 10);
+    t.true(Math.abs(v - x) <= ulp / 2, `${x} → ${v}`);
+  }
+});
+
+test.serial('--fp16 halves the files and moves the imputed probabilities by less than 1e-2', async (t) => {
+  const out = join(dir, 'export16');
+  t.is(jpvae('export', '--model', MODEL, '--out', out, '--fp16').code, 0);
+  const manifest: Manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+  t.is(manifest.onnx.weights, 'float16');
+  const size = (d: string) => readFileSync(join(d, 'impute_2_from_1.onnx')).length;
+  t.true(size(out) < 0.55 * size(EXPORT));
+  const s = await ort.InferenceSession.create(readFileSync(join(out, 'impute_2_from_1.onnx')), { executionProviders: ['wasm'] });
+  const c = conditional(fit, 1), x = rowsOf(1, 500, 32);
+  const r = await s.run({ x1: tensor(x, 392), eps2: tensor(new Float32Array(32 * c.nOut), c.nOut) });
+  const diff = maxAbsDiff(r.probs2.data as Float32Array, imputeView(model, c, x, 32));
+  t.log(`fp16: max |Δp| ${diff.toExponential(1)}`);
+  t.true(diff > 0 && diff < 1e-2);
+});
+
 test('the worker imputer falls back from WebGPU to wasm in Node and matches imputeView', async (t) => {
   const imputer = await createImputer(EXPORT, { executionProviders: ['webgpu', 'wasm'] });
   try {
@@ -145,6 +188,7 @@ test('the worker imputer falls back from WebGPU to wasm in Node and matches impu
     await imputer.impute(x, { given: 1 });
     t.is(x.length, 0); // the whole buffer went to the worker (transferred, detached here)
     await t.throwsAsync(imputer.impute(new Float32Array(100), { given: 1 }), { message: /not whole rows of view 1/ });
+    await t.throwsAsync(imputer.impute(new Float32Array(392), { given: 3 as 1 }), { message: /given must be view 1 or 2/ });
   } finally {
     await imputer.close();
   }

@@ -6,16 +6,19 @@ import { checkExportDir, exportModel } from '../onnx/export.ts';
 import { parseFlags } from './args.ts';
 import { loadModel } from './model-data.ts';
 
-const HELP = `usage: jpvae export --model DIR --out DIR [--json]
+const HELP = `usage: jpvae export --model DIR --out DIR [--fp16] [--json]
 
   --model DIR             a model directory written by jpvae train (with its latent fit)
   --out DIR               where to write encoder1/2.onnx, decoder1/2.onnx, impute_2_from_1.onnx,
                           impute_1_from_2.onnx and manifest.json (new, empty, or an earlier export)
+  --fp16                  store the weights as float16: half the size; the graphs still compute in
+                          float32 (measured: imputed pixel probabilities move by at most ~3e-3,
+                          the imputation BCE by < 0.01 nats)
   --json                  print the manifest and the file sizes as one JSON object on stdout
 `;
 
 export async function exportCommand(argv: string[]): Promise<void> {
-  const f = parseFlags(argv, { model: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, 'export');
+  const f = parseFlags(argv, { model: { type: 'string' }, out: { type: 'string' }, fp16: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, 'export');
   if (f.help) { process.stdout.write(HELP); return; }
   if (!f.model) throw new InputError('--model: required (a model directory written by jpvae train)');
   if (!f.out) throw new InputError('--out: required (a directory for the ONNX files)');
@@ -23,9 +26,9 @@ export async function exportCommand(argv: string[]): Promise<void> {
   const { model, json } = loadModel(f.model);
   // The imputation graphs condition on the fit that training stores when it finishes.
   if (!json.latentFit) throw new InputError(`--model ${f.model}: the model has no latent fit (training did not finish); resume it to the end first`);
-  const { manifest, bytes } = exportModel(model, json, json.latentFit as LatentFit, f.out);
+  const { manifest, bytes } = exportModel(model, json, json.latentFit as LatentFit, f.out, f.fp16 ? 'float16' : 'float32');
   if (f.json) { process.stdout.write(JSON.stringify({ out: f.out, bytes, manifest }) + '\n'); return; }
   const total = Object.values(bytes).reduce((a, b) => a + b, 0);
-  process.stdout.write(`${f.out}: opset ${manifest.onnx.opset}, IR ${manifest.onnx.irVersion}, ${(total / 1e6).toFixed(1)} MB\n`
+  process.stdout.write(`${f.out}: opset ${manifest.onnx.opset}, IR ${manifest.onnx.irVersion}, ${manifest.onnx.weights} weights, ${(total / 1e6).toFixed(1)} MB\n`
     + Object.entries(bytes).map(([file, n]) => `  ${file.padEnd(22)} ${(n / 1e6).toFixed(2)} MB`).join('\n') + '\n');
 }

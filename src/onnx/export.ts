@@ -10,7 +10,7 @@ import { writeFileAtomic } from '../io/atomic.ts';
 import { conditional, type LatentFit } from '../impute/conditional.ts';
 import type { Jpvae } from '../model/jpvae.ts';
 import { PACKAGE_VERSION, type ModelJson } from '../model/store.ts';
-import { IR_VERSION, OPSET, type Graph } from './graph.ts';
+import { IR_VERSION, OPSET, type Graph, type WeightType } from './graph.ts';
 import { decoderGraph, encoderGraph, imputeGraph, viewShape, type Params } from './jpvae-graphs.ts';
 import { EXPORT_FORMAT, MANIFEST, type GraphName, type GraphSpec, type Manifest } from './manifest.ts';
 
@@ -26,8 +26,8 @@ export function checkExportDir(dir: string, flag: string): void {
 }
 
 /** The six graphs of a model, by manifest name. */
-export function modelGraphs(model: Jpvae, fit: LatentFit): Record<GraphName, Graph> {
-  const p: Params = { layout: model.layout, values: model.params() };
+export function modelGraphs(model: Jpvae, fit: LatentFit, weights: WeightType): Record<GraphName, Graph> {
+  const p: Params = { layout: model.layout, values: model.params(), weights };
   return {
     encoder1: encoderGraph(p, 1), encoder2: encoderGraph(p, 2),
     decoder1: decoderGraph(p, 1), decoder2: decoderGraph(p, 2),
@@ -36,11 +36,11 @@ export function modelGraphs(model: Jpvae, fit: LatentFit): Record<GraphName, Gra
 }
 
 /** Write the export into `out` (checked with checkExportDir first); returns the manifest and each file's size. */
-export function exportModel(model: Jpvae, json: ModelJson, fit: LatentFit, out: string): { manifest: Manifest; bytes: Record<string, number> } {
+export function exportModel(model: Jpvae, json: ModelJson, fit: LatentFit, out: string, weights: WeightType = 'float32'): { manifest: Manifest; bytes: Record<string, number> } {
   mkdirSync(out, { recursive: true });
   const metadata = { 'jpvae.data': JSON.stringify(json.data), 'jpvae.model.step': String(json.training?.state.step ?? 0) };
   const graphs = {} as Record<GraphName, GraphSpec>, bytes: Record<string, number> = {};
-  for (const [name, g] of Object.entries(modelGraphs(model, fit)) as [GraphName, Graph][]) {
+  for (const [name, g] of Object.entries(modelGraphs(model, fit, weights)) as [GraphName, Graph][]) {
     const file = `${name}.onnx`, data = g.encode(PACKAGE_VERSION, metadata);
     writeFileAtomic(join(out, file), data);
     graphs[name] = { file, doc: g.doc, inputs: g.inputs, outputs: g.outputs };
@@ -48,7 +48,7 @@ export function exportModel(model: Jpvae, json: ModelJson, fit: LatentFit, out: 
   }
   const manifest: Manifest = {
     format: EXPORT_FORMAT, formatVersion: 1, package: `jpvae ${PACKAGE_VERSION}`,
-    onnx: { opset: OPSET, irVersion: IR_VERSION },
+    onnx: { opset: OPSET, irVersion: IR_VERSION, weights },
     model: {
       package: json.package, step: json.training?.state.step ?? 0, config: json.config, data: json.data,
       latentFit: { rows: fit.rows, split: fit.split },

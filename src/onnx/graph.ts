@@ -1,15 +1,20 @@
 // A small ONNX graph builder: typed f32 inputs and outputs, nodes added in
-// topological order, f32 initializers; `encodeModel` writes the ModelProto
-// through protobufjs and the standard schema (onnx.proto beside this file).
+// topological order, initializers stored as f32 or f16; `encode` writes the
+// ModelProto through protobufjs and the standard schema (onnx.proto beside
+// this file).
 
 import protobuf from 'protobufjs';
 import { fileURLToPath } from 'node:url';
+import { float16Bits } from './float16.ts';
 
 /** ONNX opset 17 (every op used here is unchanged since) and IR version 8, which onnxruntime ≥ 1.10 reads. */
 export const OPSET = 17;
 export const IR_VERSION = 8;
-const FLOAT = 1; // TensorProto.DataType.FLOAT
+const FLOAT = 1, FLOAT16 = 10; // TensorProto.DataType
 const INT = 2; // AttributeProto.AttributeType.INT
+
+/** How constants are stored: f16 halves the files; the graph still computes in f32. */
+export type WeightType = 'float32' | 'float16';
 
 /** A fixed size, or a symbolic one such as 'batch' (a dynamic dimension). */
 export type Dim = number | string;
@@ -32,7 +37,7 @@ export class Graph {
   private readonly initializers: object[] = [];
   private count = 0;
 
-  constructor(readonly name: string, readonly doc: string) {}
+  constructor(readonly name: string, readonly doc: string, readonly weights: WeightType = 'float32') {}
 
   input(name: string, shape: Dim[]): string {
     this.inputs.push({ name, shape });
@@ -44,12 +49,17 @@ export class Graph {
     this.outputs.push({ name, shape });
   }
 
-  /** An f32 constant, stored little-endian as raw bytes (the ONNX rule; every target here is little-endian). */
+  /**
+   * A constant; returns the name of its f32 value. Stored little-endian as
+   * raw bytes (the ONNX rule; every target here is little-endian); as f16,
+   * a Cast to f32 follows it, which onnxruntime folds when it loads the graph.
+   */
   constant(name: string, dims: number[], data: ArrayLike<number>): string {
     if (data.length !== dims.reduce((a, b) => a * b, 1)) throw new Error(`onnx: constant ${name} has ${data.length} values for shape ${dims}`);
-    const copy = Float32Array.from(data); // own buffer and f32: `data` may be f64, or a view into the wasm heap
-    this.initializers.push({ name, dims, dataType: FLOAT, rawData: new Uint8Array(copy.buffer) });
-    return name;
+    // Always a fresh buffer: `data` may be f64, or a view into the wasm heap.
+    const stored = this.weights === 'float16' ? Uint16Array.from(data, float16Bits) : Float32Array.from(data);
+    this.initializers.push({ name, dims, dataType: this.weights === 'float16' ? FLOAT16 : FLOAT, rawData: new Uint8Array(stored.buffer) });
+    return this.weights === 'float16' ? this.node('Cast', [name], { out: `${name}.f32`, ints: { to: FLOAT } }) : name;
   }
 
   /** Append a node; returns its output tensor's name (`out`, or a fresh one). */
@@ -60,7 +70,7 @@ export class Graph {
     return out;
   }
 
-  /** The serialised ModelProto; `metadata` goes into metadata_props (readable from an InferenceSession's model). */
+  /** The serialised ModelProto; `metadata` goes into metadata_props (shown by ONNX tools such as Netron). */
   encode(producerVersion: string, metadata: Record<string, string>): Uint8Array {
     const model = {
       irVersion: IR_VERSION,

@@ -6,10 +6,10 @@
 import type { FloatArray } from '../core/index.ts';
 import type { Layout } from '../model/layout.ts';
 import type { Conditional } from '../impute/conditional.ts';
-import { Graph } from './graph.ts';
+import { Graph, type WeightType } from './graph.ts';
 
-/** The flat parameter array and the table that says what lives where. */
-export interface Params { layout: Layout; values: FloatArray }
+/** The flat parameter array, the table that says what lives where, and how the graphs store them. */
+export interface Params { layout: Layout; values: FloatArray; weights: WeightType }
 
 type View = 1 | 2;
 const BATCH = 'batch';
@@ -50,7 +50,7 @@ function decoder(g: Graph, p: Params, v: View, z: string, out: string): string {
 
 export function encoderGraph(p: Params, v: View): Graph {
   const { dim, latent } = viewShape(p.layout, v);
-  const g = new Graph(`encoder${v}`, `view ${v} encoder: x${v} → posterior mean mu${v} and log-variance logvar${v}`);
+  const g = new Graph(`encoder${v}`, `view ${v} encoder: x${v} → posterior mean mu${v} and log-variance logvar${v}`, p.weights);
   const h = encoderHidden(g, p, v, g.input(`x${v}`, [BATCH, dim]));
   dense(g, p, `view${v}.encoder.mu`, h, false, `mu${v}`);
   dense(g, p, `view${v}.encoder.logvar`, h, false, `logvar${v}`);
@@ -61,7 +61,7 @@ export function encoderGraph(p: Params, v: View): Graph {
 
 export function decoderGraph(p: Params, v: View): Graph {
   const { dim, latent } = viewShape(p.layout, v);
-  const g = new Graph(`decoder${v}`, `view ${v} decoder: z${v} → Bernoulli means probs${v} = sigmoid(logits)`);
+  const g = new Graph(`decoder${v}`, `view ${v} decoder: z${v} → Bernoulli means probs${v} = sigmoid(logits)`, p.weights);
   decoder(g, p, v, g.input(`z${v}`, [BATCH, latent]), `probs${v}`);
   g.output(`probs${v}`, [BATCH, dim]);
   return g;
@@ -79,7 +79,7 @@ export function decoderGraph(p: Params, v: View): Graph {
 export function imputeGraph(p: Params, c: Conditional): Graph {
   const i = (c.target + 1) as View, j = (2 - c.target) as View;
   const dimJ = viewShape(p.layout, j).dim, { dim, latent } = viewShape(p.layout, i);
-  const g = new Graph(`impute_${i}_from_${j}`, `view ${i} imputed from view ${j}: x${j} → probs${i} (Eq. 12 conditional mean + L·eps${i}; eps${i} = 0 for the mean)`);
+  const g = new Graph(`impute_${i}_from_${j}`, `view ${i} imputed from view ${j}: x${j} → probs${i} (Eq. 12 conditional mean + L·eps${i}; eps${i} = 0 for the mean)`, p.weights);
   const muJ = dense(g, p, `view${j}.encoder.mu`, encoderHidden(g, p, j, g.input(`x${j}`, [BATCH, dimJ])), false);
   const gain = g.constant('conditional.gain', [c.nOut, c.nIn], c.gain);
   const mean = g.node('Gemm', [muJ, gain, g.constant('conditional.offset', [c.nOut], c.offset)], { ints: { transB: 1 } });

@@ -4,7 +4,7 @@
 // the exporter).
 
 import type { ModelConfig } from '../model/config.ts';
-import type { TensorSpec } from './graph.ts';
+import type { TensorSpec, WeightType } from './graph.ts';
 
 export const EXPORT_FORMAT = 'jpvae-onnx';
 export const MANIFEST = 'manifest.json';
@@ -18,7 +18,7 @@ export interface Manifest {
   format: typeof EXPORT_FORMAT;
   formatVersion: 1;
   package: string; // the jpvae that wrote the export
-  onnx: { opset: number; irVersion: number };
+  onnx: { opset: number; irVersion: number; weights: WeightType }; // weights: how constants are stored (inputs and outputs are always f32)
   model: {
     package: string; // the jpvae that trained it
     step: number; // training steps taken

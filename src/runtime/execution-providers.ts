@@ -19,12 +19,12 @@ export interface Sessions {
 export async function openSessions(ort: Ort, models: Uint8Array[], providers: readonly ExecutionProvider[]): Promise<Sessions> {
   const fallbacks: string[] = [];
   for (const ep of providers) {
-    try {
-      const sessions = await Promise.all(models.map((m) => ort.InferenceSession.create(m, { executionProviders: [ep] })));
-      return { sessions, executionProvider: ep, fallbacks };
-    } catch (e) {
-      fallbacks.push(`${ep}: ${(e as Error).message}`);
-    }
+    const opened = await Promise.allSettled(models.map((m) => ort.InferenceSession.create(m, { executionProviders: [ep] })));
+    const sessions = opened.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+    if (sessions.length === models.length) return { sessions, executionProvider: ep, fallbacks };
+    await Promise.all(sessions.map((s) => s.release())); // a provider that takes only some graphs is no use
+    const failure = opened.find((o) => o.status === 'rejected')!.reason as Error;
+    fallbacks.push(`${ep}: ${failure.message}`);
   }
   throw new Error(`no execution provider could run the model (${fallbacks.join('; ')})`);
 }

@@ -32,6 +32,15 @@ function standardNormal(n: number): Float32Array {
 
 let loaded: { manifest: Manifest; byGiven: Record<View, ort.InferenceSession> } | undefined;
 
+// onnxruntime-web runs one inference at a time per thread (overlapping
+// run() calls fail), so calls that arrive while one runs wait their turn.
+let queue: Promise<unknown> = Promise.resolve();
+function inTurn<T>(f: () => Promise<T>): Promise<T> {
+  const turn = queue.then(f);
+  queue = turn.catch(() => {});
+  return turn;
+}
+
 const api = {
   /** Fetch the manifest and both imputation graphs under `base` (a directory URL ending in '/'). */
   async load(base: string, providers: ExecutionProvider[]) {
@@ -50,6 +59,7 @@ const api = {
    */
   async impute(rows: Float32Array, given: View, samples?: number): Promise<Float32Array> {
     if (!loaded) throw new Error('imputer: load() first');
+    if (given !== 1 && given !== 2) throw new Error(`imputer: given must be view 1 or 2, got ${given}`);
     const { manifest, byGiven } = loaded, target = (3 - given) as View;
     const dim = manifest.views[given - 1].dim, latent = manifest.views[target - 1].latent;
     const n = rows.length / dim, k = samples ?? 1;
@@ -61,10 +71,10 @@ const api = {
       for (let r = 0; r < n * k; r++) x.set(rows.subarray(Math.floor(r / k) * dim, (Math.floor(r / k) + 1) * dim), r * dim);
     }
     const eps = samples === undefined ? new Float32Array(n * latent) : standardNormal(n * k * latent);
-    const out = await byGiven[given].run({
+    const out = await inTurn(() => byGiven[given].run({
       [`x${given}`]: new ort.Tensor('float32', x, [n * k, dim]),
       [`eps${target}`]: new ort.Tensor('float32', eps, [n * k, latent]),
-    });
+    }));
     const probs = out[`probs${target}`].data as Float32Array;
     return transfer(probs, [probs.buffer]);
   },

@@ -1,0 +1,36 @@
+// npm run demo:build: the demo as static files in build/web/: the page and
+// the imputer's worker bundled by esbuild, onnxruntime-web's wasm runtime
+// beside them, the committed demo model (web/model/), and test digits.
+
+import { build } from 'esbuild';
+import { copyFileSync, cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadHvdMnist } from '../src/data/hvdmnist.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const DEMO_DIR = join(ROOT, 'build', 'web');
+const DIGITS = 200; // the first test images: the demo's picker
+
+rmSync(DEMO_DIR, { recursive: true, force: true });
+mkdirSync(DEMO_DIR, { recursive: true });
+await build({
+  entryPoints: { main: join(ROOT, 'web/main.ts'), worker: join(ROOT, 'src/runtime/worker.ts') },
+  outdir: DEMO_DIR, bundle: true, format: 'esm', platform: 'browser', target: 'es2022', minify: true, sourcemap: true,
+  // Node-only branches (worker_threads, fs) are never taken in a browser.
+  external: ['node:*'],
+  // onnxruntime-web's build that loads its wasm glue as a separate file, so
+  // its pthread workers start from that file and not from our worker.
+  conditions: ['onnxruntime-web-use-extern-wasm'],
+  logLevel: 'warning',
+});
+const ort = join(dirname(createRequire(import.meta.url).resolve('onnxruntime-web')), '..', 'dist');
+for (const f of ['ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm']) copyFileSync(join(ort, f), join(DEMO_DIR, f));
+copyFileSync(join(ROOT, 'web/index.html'), join(DEMO_DIR, 'index.html'));
+cpSync(join(ROOT, 'web/model'), join(DEMO_DIR, 'model'), { recursive: true });
+
+const test = loadHvdMnist('test'), pixels: string[] = [];
+for (let r = 0; r < DIGITS; r++) pixels.push([...test.x1.subarray(r * 392, (r + 1) * 392), ...test.x2.subarray(r * 392, (r + 1) * 392)].join(''));
+writeFileSync(join(DEMO_DIR, 'digits.json'), JSON.stringify({ labels: Array.from(test.labels!.subarray(0, DIGITS)), pixels }));
+console.log(`demo built in ${DEMO_DIR}`);
