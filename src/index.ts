@@ -1,0 +1,17 @@
+// The jpvae library API (Node): compute core, model, training, imputation,
+// evaluation and export. The browser-side imputer is `jpvae/runtime`.
+
+export { createKernels, type BackendChoice, type Kernels } from './core/index.ts';
+export { Rng } from './data/rng.ts';
+export { loadHvdMnist } from './data/hvdmnist.ts';
+export type { TwoViewData } from './data/dataset.ts';
+export { readMatrix } from './data/matrix.ts';
+export { Jpvae } from './model/jpvae.ts';
+export type { ModelConfig } from './model/config.ts';
+export { saveModel, readModelJson, loadWeights } from './model/store.ts';
+export { Trainer, type TrainOptions, type EpochRecord } from './train/trainer.ts';
+export { ADAM_DEFAULTS } from './train/adam.ts';
+export { fitLatent, priorGaussian, conditional, type LatentFit } from './impute/conditional.ts';
+export { imputeView, reconstructView } from './impute/impute.ts';
+export { evaluateMetrics } from './eval/metrics.ts';
+export { exportModel } from './onnx/export.ts';
