@@ -20,3 +20,13 @@ export function sliceRows(d: TwoViewData, start: number, count: number): TwoView
     labels: d.labels?.subarray(start, end),
   };
 }
+
+/** Visit rows [0, n) in consecutive batches of at most `size`: fn(start, indices of the batch's rows). */
+export function forEachBatch(n: number, size: number, fn: (start: number, idx: Uint32Array) => void): void {
+  const index = new Uint32Array(size);
+  for (let start = 0; start < n; start += size) {
+    const rows = Math.min(size, n - start);
+    for (let r = 0; r < rows; r++) index[r] = start + r;
+    fn(start, index.subarray(0, rows));
+  }
+}

@@ -4,6 +4,7 @@
 
 import type { Kernels } from '../core/kernels.ts';
 import { Rng } from '../data/rng.ts';
+import { forEachBatch } from '../data/dataset.ts';
 import { addDense, denseBackward, denseForward, type Dense } from '../model/dense.ts';
 import { Layout } from '../model/layout.ts';
 import { Adam, ADAM_DEFAULTS } from '../train/adam.ts';
@@ -67,18 +68,15 @@ export class Classifier {
   accuracy(x: Float32Array, labels: Uint8Array, n: number): number {
     const { k, options } = this;
     let correct = 0;
-    const index = new Uint32Array(options.batch);
-    for (let s = 0; s < n; s += options.batch) {
-      const rows = Math.min(options.batch, n - s);
-      for (let r = 0; r < rows; r++) index[r] = s + r;
-      this.load(x, labels, index.subarray(0, rows));
-      const logits = k.heap.view(this.forward(rows), rows * options.classes);
-      for (let r = 0; r < rows; r++) {
+    forEachBatch(n, options.batch, (s, idx) => {
+      this.load(x, labels, idx);
+      const logits = k.heap.view(this.forward(idx.length), idx.length * options.classes);
+      for (let r = 0; r < idx.length; r++) {
         let best = 0;
         for (let c = 1; c < options.classes; c++) if (logits[r * options.classes + c] > logits[r * options.classes + best]) best = c;
         if (best === labels[s + r]) correct++;
       }
-    }
+    });
     return correct / n;
   }
 }

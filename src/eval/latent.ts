@@ -2,24 +2,21 @@
 // cross-correlation between views (paper Fig. 4) and active units
 // (§3: A_u = Cov_x(E_q[u|x]) ≥ 0.01).
 
-import type { TwoViewData } from '../data/dataset.ts';
+import { forEachBatch, type TwoViewData } from '../data/dataset.ts';
 import type { Jpvae } from '../model/jpvae.ts';
 
 /** Posterior means μ1(x1), μ2(x2) of every row (n×n1, n×n2, f64). */
 export function encodeMeans(model: Jpvae, data: TwoViewData): [Float64Array, Float64Array] {
   const [n1, n2] = model.config.latent;
   const out: [Float64Array, Float64Array] = [new Float64Array(data.n * n1), new Float64Array(data.n * n2)];
-  const index = new Uint32Array(model.maxRows);
-  for (let start = 0; start < data.n; start += model.maxRows) {
-    const rows = Math.min(model.maxRows, data.n - start);
-    for (let r = 0; r < rows; r++) index[r] = start + r;
+  forEachBatch(data.n, model.maxRows, (start, idx) => {
+    model.setInputs(data, idx);
     for (const i of [0, 1] as const) {
       const v = model.views[i];
-      model.setInput(i, i === 0 ? data.x1 : data.x2, index.subarray(0, rows));
-      model.encode(i, rows);
-      out[i].set(model.k.heap.view(v.mu, rows * v.latent), start * v.latent);
+      model.encode(i, idx.length);
+      out[i].set(model.k.heap.view(v.mu, idx.length * v.latent), start * v.latent);
     }
-  }
+  });
   return out;
 }
 

@@ -3,7 +3,7 @@
 // imputation both ways (Eq. 12), active units, latent cross-correlation,
 // ELBO. BCE is summed over a view's features and averaged over rows.
 
-import type { TwoViewData } from '../data/dataset.ts';
+import { forEachBatch, type TwoViewData } from '../data/dataset.ts';
 import { Rng } from '../data/rng.ts';
 import type { Jpvae } from '../model/jpvae.ts';
 import { conditional, type LatentFit } from '../impute/conditional.ts';
@@ -26,18 +26,13 @@ export interface Metrics {
 /** Mean imputation BCE of view `target` from the other view over all rows. */
 export function imputationBce(model: Jpvae, data: TwoViewData, fit: LatentFit, target: 0 | 1): number {
   const c = conditional(fit, target), k = model.k, v = model.views[target];
-  const index = new Uint32Array(model.maxRows);
   let total = 0;
-  for (let start = 0; start < data.n; start += model.maxRows) {
-    const rows = Math.min(model.maxRows, data.n - start);
-    for (let r = 0; r < rows; r++) index[r] = start + r;
-    const idx = index.subarray(0, rows);
-    model.setInput(0, data.x1, idx);
-    model.setInput(1, data.x2, idx);
-    const logits = imputeRows(model, c, rows);
-    k.bceWithLogits(rows, v.dim, logits, v.x, v.recon, 0, 0);
-    for (const x of k.heap.view(v.recon, rows)) total += x;
-  }
+  forEachBatch(data.n, model.maxRows, (_, idx) => {
+    model.setInputs(data, idx);
+    const logits = imputeRows(model, c, idx.length);
+    k.bceWithLogits(idx.length, v.dim, logits, v.x, v.recon, 0, 0);
+    for (const x of k.heap.view(v.recon, idx.length)) total += x;
+  });
   return total / data.n;
 }
 

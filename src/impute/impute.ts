@@ -5,6 +5,7 @@
 
 import type { FloatArray } from '../core/heap.ts';
 import type { Jpvae } from '../model/jpvae.ts';
+import { forEachBatch } from '../data/dataset.ts';
 import { conditionalLatent, type Conditional } from './conditional.ts';
 
 /** Writes view `to`'s latent z (rows×n_to) from view `from`'s posterior means mu (rows×n_from). */
@@ -31,14 +32,12 @@ export function imputeRows(model: Jpvae, c: Conditional, rows: number, noise?: (
 
 /** Bernoulli probabilities σ(logits) of view `to` for n rows of view `from`'s data, batch by batch. */
 function decodeView(model: Jpvae, from: 0 | 1, to: 0 | 1, input: Float32Array, n: number, map: LatentMap): Float32Array {
-  const dim = model.views[to].dim, out = new Float32Array(n * dim), index = new Uint32Array(model.maxRows);
-  for (let start = 0; start < n; start += model.maxRows) {
-    const rows = Math.min(model.maxRows, n - start);
-    for (let r = 0; r < rows; r++) index[r] = start + r;
-    model.setInput(from, input, index.subarray(0, rows));
-    const logits = model.k.heap.view(decodeRows(model, from, to, rows, map), rows * dim);
-    for (let t = 0; t < rows * dim; t++) out[start * dim + t] = 1 / (1 + Math.exp(-logits[t]));
-  }
+  const dim = model.views[to].dim, out = new Float32Array(n * dim);
+  forEachBatch(n, model.maxRows, (start, idx) => {
+    model.setInput(from, input, idx);
+    const logits = model.k.heap.view(decodeRows(model, from, to, idx.length, map), idx.length * dim);
+    for (let t = 0; t < logits.length; t++) out[start * dim + t] = 1 / (1 + Math.exp(-logits[t]));
+  });
   return out;
 }
 

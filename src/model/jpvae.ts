@@ -5,6 +5,7 @@
 
 import { TRANS_B, ACCUMULATE, type Kernels } from '../core/kernels.ts';
 import type { Rng } from '../data/rng.ts';
+import type { TwoViewData } from '../data/dataset.ts';
 import { addDense, denseBackward, denseForward, type Dense } from './dense.ts';
 import { Layout } from './layout.ts';
 import { createPrior, type Prior } from './prior/index.ts';
@@ -83,6 +84,12 @@ export class Jpvae {
   setInput(i: 0 | 1, data: Float32Array, rowIndex: ArrayLike<number>): void {
     const v = this.views[i], x = this.k.heap.view(v.x, rowIndex.length * v.dim);
     for (let r = 0; r < rowIndex.length; r++) x.set(data.subarray(rowIndex[r] * v.dim, (rowIndex[r] + 1) * v.dim), r * v.dim);
+  }
+
+  /** Copy the rows `rowIndex` of both views of a data set into the input buffers. */
+  setInputs(data: TwoViewData, rowIndex: ArrayLike<number>): void {
+    this.setInput(0, data.x1, rowIndex);
+    this.setInput(1, data.x2, rowIndex);
   }
 
   /** Fill ε for both views: N(0, I) samples, or zeros to decode the posterior mean. */

@@ -3,7 +3,7 @@
 // paper's protocol, REFERENCE.md "Evaluation protocol"); without one, z is
 // the posterior mean.
 
-import type { TwoViewData } from '../data/dataset.ts';
+import { forEachBatch, type TwoViewData } from '../data/dataset.ts';
 import type { Rng } from '../data/rng.ts';
 import type { Jpvae } from '../model/jpvae.ts';
 
@@ -19,16 +19,12 @@ export function summarise(recon1: number, recon2: number, kl: number): LossSumma
 
 export function evaluateLoss(model: Jpvae, data: TwoViewData, rng: Rng | null): LossSummary {
   let r1 = 0, r2 = 0, kl = 0;
-  const index = new Uint32Array(model.maxRows);
-  for (let start = 0; start < data.n; start += model.maxRows) {
-    const rows = Math.min(model.maxRows, data.n - start);
-    for (let r = 0; r < rows; r++) index[r] = start + r;
-    const idx = index.subarray(0, rows);
-    model.setInput(0, data.x1, idx);
-    model.setInput(1, data.x2, idx);
+  forEachBatch(data.n, model.maxRows, (_, idx) => {
+    const rows = idx.length;
+    model.setInputs(data, idx);
     model.setNoise(rows, rng);
     const t = model.loss(rows, 1, false);
     r1 += t.recon1 * rows; r2 += t.recon2 * rows; kl += t.kl * rows;
-  }
+  });
   return summarise(r1 / data.n, r2 / data.n, kl / data.n);
 }

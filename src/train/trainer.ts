@@ -63,8 +63,7 @@ export class Trainer {
     for (let s = 0; s < steps; s++) {
       const idx = order.subarray(s * options.batch, Math.min(train.n, (s + 1) * options.batch));
       const rows = idx.length;
-      model.setInput(0, train.x1, idx);
-      model.setInput(1, train.x2, idx);
+      model.setInputs(train, idx);
       model.setNoise(rows, rng);
       const beta = betaAt(options.beta, epoch + s / steps);
       const t = model.loss(rows, beta, true);
