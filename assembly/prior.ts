@@ -19,6 +19,31 @@ import { get64, set64, cholesky, choleskySolve, luFactor, luSolve } from './lina
 @inline function f64s(n: i32): usize { return <usize>n << 3; }
 
 /**
+ * One view's part of a row of Eq. 9: a = D·μ − M̃·μ_other (M̃ = Mᵀ for view 1,
+ * M for view 2, read through the strides) into `a`; returns
+ * μ·a + Σ(D_kk·e^{lv_k} − lv_k − 1); with dmu ≠ 0 adds scale·a to dmu,
+ * scale·½(D_kk·e^{lv} − 1) to dlv and e^{lv} to E.
+ */
+function viewTerms(n: i32, nOther: i32, mu: i32, lv: i32, muOther: i32, D: usize, M: usize, mSelf: i32, mOther: i32,
+  a: usize, E: usize, dmu: i32, dlv: i32, scale: f64): f64 {
+  let acc: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    let s: f64 = 0;
+    for (let k = 0; k < n; k++) s += get64(D, i * n + k) * ld(mu + k);
+    for (let j = 0; j < nOther; j++) s -= get64(M, i * mSelf + j * mOther) * ld(muOther + j);
+    set64(a, i, s);
+    const v = ld(lv + i), e = Math.exp(v), de = get64(D, i * n + i) * e;
+    acc += ld(mu + i) * s + de - v - 1;
+    if (dmu) {
+      add(dmu + i, scale * s);
+      add(dlv + i, scale * 0.5 * (de - 1));
+      set64(E, i, get64(E, i) + e);
+    }
+  }
+  return acc;
+}
+
+/**
  * Eq. 9 per row. With D1 = (I − CᵀC)⁻¹, M = C·D1 = D2·C (push-through) and
  * D2 = I + M·Cᵀ (Woodbury), both cross terms of Eq. 9 equal μ2ᵀMμ1, and
  * a = Σ_C⁻¹μ splits into a1 = D1μ1 − Mᵀμ2, a2 = D2μ2 − Mμ1:
@@ -73,32 +98,8 @@ export function jointKl(rows: i32, n1: i32, n2: i32, mu1: i32, lv1: i32, mu2: i3
   for (let r = 0; r < rows; r++) {
     const m1 = mu1 + r * n1, v1 = lv1 + r * n1, m2 = mu2 + r * n2, v2 = lv2 + r * n2;
     let acc = -logDetD1;
-    for (let i = 0; i < n1; i++) {
-      let s: f64 = 0;
-      for (let k = 0; k < n1; k++) s += get64(D1, i * n1 + k) * ld(m1 + k);
-      for (let j = 0; j < n2; j++) s -= get64(M, j * n1 + i) * ld(m2 + j);
-      set64(a1, i, s);
-      const lv = ld(v1 + i), e = Math.exp(lv), de = get64(D1, i * n1 + i) * e;
-      acc += ld(m1 + i) * s + de - lv - 1;
-      if (grad) {
-        add(dmu1 + r * n1 + i, scale * s);
-        add(dlv1 + r * n1 + i, scale * 0.5 * (de - 1));
-        set64(E1, i, get64(E1, i) + e);
-      }
-    }
-    for (let j = 0; j < n2; j++) {
-      let s: f64 = 0;
-      for (let k = 0; k < n2; k++) s += get64(D2, j * n2 + k) * ld(m2 + k);
-      for (let i = 0; i < n1; i++) s -= get64(M, j * n1 + i) * ld(m1 + i);
-      set64(a2, j, s);
-      const lv = ld(v2 + j), e = Math.exp(lv), de = get64(D2, j * n2 + j) * e;
-      acc += ld(m2 + j) * s + de - lv - 1;
-      if (grad) {
-        add(dmu2 + r * n2 + j, scale * s);
-        add(dlv2 + r * n2 + j, scale * 0.5 * (de - 1));
-        set64(E2, j, get64(E2, j) + e);
-      }
-    }
+    acc += viewTerms(n1, n2, m1, v1, m2, D1, M, 1, n1, a1, E1, grad ? dmu1 + r * n1 : 0, dlv1 + r * n1, scale);
+    acc += viewTerms(n2, n1, m2, v2, m1, D2, M, n1, 1, a2, E2, grad ? dmu2 + r * n2 : 0, dlv2 + r * n2, scale);
     st(kl + r, 0.5 * acc);
     if (grad && dC) {
       for (let j = 0; j < n2; j++) {

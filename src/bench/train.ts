@@ -36,3 +36,21 @@ export function trainSamplesPerSecond(backend: BackendChoice, seconds: number, c
   }
   return best;
 }
+
+/**
+ * Floating-point operations of one training sample in the dense layers:
+ * forward X·W (2·nIn·nOut each), backward dW = Xᵀ·dY for every layer and
+ * dX = dY·Wᵀ for every layer but each encoder's first. With the GEMM rate
+ * this bounds the training rate from above.
+ */
+export function trainFlopsPerSample(config = REFERENCE_CONFIG): number {
+  const model = new Jpvae(createKernels('js'), config, 1);
+  let flops = 0;
+  for (const v of model.views) {
+    for (const l of [...v.encoder, v.muHead, v.lvHead, ...v.decoder]) {
+      const first = l === v.encoder[0];
+      flops += 2 * l.nIn * l.nOut * (first ? 2 : 3);
+    }
+  }
+  return flops;
+}
