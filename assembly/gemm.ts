@@ -1,0 +1,289 @@
+// GEMM with fused epilogues, and the dense-layer backward built on it
+// (src/core/kernels.ts has the exact semantics).
+//
+// Two register-tiled f32x4 kernels:
+// - broadcast tiles (NN, TN, TT): 2 rows × 16 columns of C in 8
+//   accumulators; per k, a row of a packed B panel is loaded once and each
+//   row's A(i,k) is broadcast against it. The forms differ only in the
+//   strides the packing reads with.
+// - dot tiles (NT, dX = dY·Wᵀ): both operands run along k, so 2 rows × 4
+//   columns of C are 8 dot products, summed horizontally once at the end.
+// Blocking: K runs in passes of KC and the rows in blocks of MC. Each pass
+// packs A's block as pairs of rows interleaved along k (so a tile reads one
+// stream with constant offsets) and B as KC×16 panels (so a panel stays in
+// L1: B's power-of-two row strides, e.g. 512 floats, would map a column
+// strip onto a few cache sets), in static scratch.
+
+import { at, madd } from './util';
+
+// Flags, as in src/core/kernels.ts.
+const TRANS_A = 1;
+const TRANS_B = 2;
+const ACCUMULATE = 4;
+const RELU = 8;
+
+const KC = 256; // k per pass: a KC×16 panel of B is 16 KB, half of L1
+const MC = 64; // rows per block (even): the packed KC×MC block of A is 64 KB, in L2
+const B_PANEL: usize = memory.data(KC * 16 * 4, 16);
+const A_BLOCK: usize = memory.data(KC * MC * 4, 16);
+const LANES: usize = memory.data(16, 16);
+
+/** The epilogue of 4 outputs at byte address c: + bias, + old C, ReLU. */
+// @ts-ignore: decorator
+@inline function finish4(v: v128, c: usize, bias: usize, flags: i32): void {
+  if (bias) v = f32x4.add(v, v128.load(bias));
+  if (flags & ACCUMULATE) v = f32x4.add(v, v128.load(c));
+  if (flags & RELU) v = f32x4.max(v, f32x4.splat(0));
+  v128.store(c, v);
+}
+
+/** The same for one output. */
+// @ts-ignore: decorator
+@inline function finish1(v: f32, c: usize, bias: usize, flags: i32): void {
+  if (bias) v += load<f32>(bias);
+  if (flags & ACCUMULATE) v += load<f32>(c);
+  if (flags & RELU) v = max(v, 0);
+  store<f32>(c, v);
+}
+
+/** The epilogue of v's first n lanes (none when n ≤ 0): whole vectors, lane by lane at C's right edge. */
+// @ts-ignore: decorator
+@inline function finishLanes(v: v128, n: i32, c: usize, bias: usize, flags: i32): void {
+  if (n >= 4) { finish4(v, c, bias, flags); return; }
+  v128.store(LANES, v);
+  for (let l = 0; l < n; l++) {
+    const o = <usize>l * 4;
+    finish1(load<f32>(LANES + o), c + o, bias ? bias + o : 0, flags);
+  }
+}
+
+/** The epilogue of one tile row of up to 4 vectors, w columns of which are stored. */
+// @ts-ignore: decorator
+@inline function finishRow(V: i32, v0: v128, v1: v128, v2: v128, v3: v128, w: i32, c: usize, bias: usize, flags: i32): void {
+  finishLanes(v0, w, c, bias, flags);
+  finishLanes(v1, w - 4, c + 16, bias ? bias + 16 : 0, flags);
+  if (V > 2) finishLanes(v2, w - 8, c + 32, bias ? bias + 32 : 0, flags);
+  if (V > 2) finishLanes(v3, w - 12, c + 48, bias ? bias + 48 : 0, flags);
+}
+
+/**
+ * Copies a rows × cols block of B (element (r, j) at src + r·rowStride + j·colStride,
+ * strides in bytes) to B_PANEL as dense rows of `width` ≥ cols floats, zero-padded.
+ */
+function packB(rows: i32, cols: i32, width: i32, src: usize, rowStride: usize, colStride: usize): void {
+  let dst = B_PANEL;
+  for (let r = 0; r < rows; r++, src += rowStride, dst += <usize>width * 4) {
+    let j = 0;
+    if (colStride == 4) for (; j + 4 <= cols; j += 4) v128.store(dst + <usize>j * 4, v128.load(src + <usize>j * 4));
+    for (; j < cols; j++) store<f32>(dst + <usize>j * 4, load<f32>(src + <usize>j * colStride));
+    for (; j < width; j++) store<f32>(dst + <usize>j * 4, 0);
+  }
+}
+
+/**
+ * Copies rows [0, rows) × k [0, kc) of op(A) (element (i, k) at a + i·aRow + k·aK)
+ * to A_BLOCK as pairs of rows interleaved along k: pair p holds (2p, k), (2p+1, k)
+ * at p·kc·2 + 2k, with a zero row after an odd last row.
+ */
+function packA(kc: i32, rows: i32, a: usize, aRow: usize, aK: usize): void {
+  const pairs = rows >> 1, pairBytes = <usize>kc * 8;
+  if (aRow == 4) { // Aᵀ: read each of its rows in order (its stride would thrash L1), a pair at a time
+    for (let k = 0; k < kc; k++) {
+      const q = a + <usize>k * aK, dst = A_BLOCK + <usize>k * 8;
+      let p = 0;
+      for (; p + 2 <= pairs; p += 2) {
+        const v = v128.load(q + <usize>p * 8);
+        v128.store64_lane(dst + <usize>p * pairBytes, v, 0);
+        v128.store64_lane(dst + <usize>(p + 1) * pairBytes, v, 1);
+      }
+      if (p < pairs) store<u64>(dst + <usize>p * pairBytes, load<u64>(q + <usize>p * 8));
+    }
+  } else {
+    for (let p = 0; p < pairs; p++) {
+      let q = a + <usize>(2 * p) * aRow, dst = A_BLOCK + <usize>p * pairBytes, k = 0;
+      if (aK == 4) { // A: interleave two rows, 4 k at a time
+        for (; k + 4 <= kc; k += 4, q += 16, dst += 32) {
+          const x = v128.load(q), y = v128.load(q + aRow);
+          v128.store(dst, v128.shuffle<f32>(x, y, 0, 4, 1, 5));
+          v128.store(dst, v128.shuffle<f32>(x, y, 2, 6, 3, 7), 16);
+        }
+      }
+      for (; k < kc; k++, q += aK, dst += 8) {
+        store<f32>(dst, load<f32>(q));
+        store<f32>(dst, load<f32>(q + aRow), 4);
+      }
+    }
+  }
+  if (rows & 1) {
+    let q = a + <usize>(rows - 1) * aRow, dst = A_BLOCK + <usize>pairs * pairBytes;
+    for (let k = 0; k < kc; k++, q += aK, dst += 8) {
+      store<f32>(dst, load<f32>(q));
+      store<f32>(dst, 0, 4);
+    }
+  }
+}
+
+/**
+ * A 2×4V tile (V = 2 or 4, constant) of C = (a packed pair of A's rows at pa)·B_PANEL
+ * over kc steps of k; its first h ≤ 2 rows and w columns are stored.
+ */
+// @ts-ignore: decorator
+@inline function broadcastTile(V: i32, kc: i32, pa: usize, h: i32, w: i32, c: usize, cRow: usize,
+  bias: usize, flags: i32): void {
+  let c00 = f32x4.splat(0), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+  let b = B_PANEL;
+  for (const end = pa + <usize>kc * 8; pa < end; pa += 8, b += V * 16) {
+    const x0 = v128.load32_splat(pa), x1 = v128.load32_splat(pa, 4);
+    let y = v128.load(b);
+    c00 = madd(x0, y, c00); c10 = madd(x1, y, c10);
+    y = v128.load(b, 16);
+    c01 = madd(x0, y, c01); c11 = madd(x1, y, c11);
+    if (V > 2) {
+      y = v128.load(b, 32);
+      c02 = madd(x0, y, c02); c12 = madd(x1, y, c12);
+      y = v128.load(b, 48);
+      c03 = madd(x0, y, c03); c13 = madd(x1, y, c13);
+    }
+  }
+  finishRow(V, c00, c01, c02, c03, w, c, bias, flags);
+  if (h > 1) finishRow(V, c10, c11, c12, c13, w, c + cRow, bias, flags);
+}
+
+/** Columns [0, w) (w ≤ 4V) of the block's rows [0, rows) from the packed A block and B panel. */
+// @ts-ignore: decorator
+@inline function panelTiles(V: i32, kc: i32, rows: i32, w: i32, c: usize, cRow: usize, bias: usize, flags: i32): void {
+  for (let i = 0; i < rows; i += 2) {
+    broadcastTile(V, kc, A_BLOCK + <usize>(i * kc) * 4, rows - i, w, c + <usize>i * cRow, cRow, bias, flags);
+  }
+}
+
+/**
+ * Columns [j0, N) of C = op(A)·op(B) for any transposition: op(A)(i,k) at
+ * a + i·aRow + k·aK, op(B)(k,j) at b + k·bK + j·bCol (bytes). The bias joins
+ * in the first pass over K, ReLU in the last, and later passes accumulate
+ * onto the earlier ones.
+ */
+function broadcastGemm(flags: i32, j0: i32, M: i32, N: i32, K: i32, a: usize, aRow: usize, aK: usize,
+  b: usize, bK: usize, bCol: usize, c: usize, bias: usize): void {
+  const cRow = <usize>N * 4;
+  let k0 = 0;
+  do {
+    const kc = min(KC, K - k0);
+    const f = (k0 > 0 ? ACCUMULATE : flags & ACCUMULATE) | (k0 + kc >= K ? flags & RELU : 0);
+    const passBias: usize = k0 > 0 ? 0 : bias;
+    const bk = b + <usize>k0 * bK;
+    for (let i0 = 0; i0 < M; i0 += MC) {
+      const rows = min(MC, M - i0), ci = c + <usize>i0 * cRow;
+      packA(kc, rows, a + <usize>i0 * aRow + <usize>k0 * aK, aRow, aK);
+      let j = j0;
+      for (; j + 16 <= N; j += 16) {
+        packB(kc, 16, 16, bk + <usize>j * bCol, bK, bCol);
+        panelTiles(4, kc, rows, 16, ci + <usize>j * 4, cRow, passBias ? passBias + <usize>j * 4 : 0, f);
+      }
+      for (; j < N; j += 8) {
+        const w = min(8, N - j);
+        packB(kc, w, 8, bk + <usize>j * bCol, bK, bCol);
+        panelTiles(2, kc, rows, w, ci + <usize>j * 4, cRow, passBias ? passBias + <usize>j * 4 : 0, f);
+      }
+    }
+    k0 += kc;
+  } while (k0 < K);
+}
+
+/** (s0, s1, s2, s3) → (Σs0, Σs1, Σs2, Σs3): the horizontal sums of four dot-product accumulators. */
+// @ts-ignore: decorator
+@inline function hsum4(s0: v128, s1: v128, s2: v128, s3: v128): v128 {
+  const t0 = f32x4.add(v128.shuffle<f32>(s0, s1, 0, 4, 1, 5), v128.shuffle<f32>(s0, s1, 2, 6, 3, 7));
+  const t1 = f32x4.add(v128.shuffle<f32>(s2, s3, 0, 4, 1, 5), v128.shuffle<f32>(s2, s3, 2, 6, 3, 7));
+  return f32x4.add(v128.shuffle<f32>(t0, t1, 0, 1, 4, 5), v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
+}
+
+/** An R×4 tile (R ≤ 2, constant) of C = A·Bᵀ: rows of A (M×K) against 4 rows of B (N×K), row = K·4 bytes. */
+// @ts-ignore: decorator
+@inline function dotTile(R: i32, K: i32, a: usize, b: usize, row: usize, c: usize, cRow: usize,
+  bias: usize, flags: i32): void {
+  let s00 = f32x4.splat(0), s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+  const end = <usize>(K & ~3) * 4;
+  let o: usize = 0;
+  for (; o < end; o += 16) {
+    const x0 = v128.load(a + o);
+    const x1 = R > 1 ? v128.load(a + row + o) : x0;
+    let y = v128.load(b + o);
+    s00 = madd(x0, y, s00); if (R > 1) s10 = madd(x1, y, s10);
+    y = v128.load(b + row + o);
+    s01 = madd(x0, y, s01); if (R > 1) s11 = madd(x1, y, s11);
+    y = v128.load(b + 2 * row + o);
+    s02 = madd(x0, y, s02); if (R > 1) s12 = madd(x1, y, s12);
+    y = v128.load(b + 3 * row + o);
+    s03 = madd(x0, y, s03); if (R > 1) s13 = madd(x1, y, s13);
+  }
+  let v0 = hsum4(s00, s01, s02, s03);
+  let v1 = R > 1 ? hsum4(s10, s11, s12, s13) : v0;
+  // The last K mod 4 terms: the four rows' entries gathered into one vector.
+  for (; o < row; o += 4) {
+    let y = f32x4.splat(load<f32>(b + o));
+    y = f32x4.replace_lane(y, 1, load<f32>(b + row + o));
+    y = f32x4.replace_lane(y, 2, load<f32>(b + 2 * row + o));
+    y = f32x4.replace_lane(y, 3, load<f32>(b + 3 * row + o));
+    v0 = madd(v128.load32_splat(a + o), y, v0);
+    if (R > 1) v1 = madd(v128.load32_splat(a + row + o), y, v1);
+  }
+  finish4(v0, c, bias, flags);
+  if (R > 1) finish4(v1, c + cRow, bias, flags);
+}
+
+/** Columns [0, N4) (N4 a multiple of 4) of C = A·Bᵀ: per block of A's rows, 4 rows of B against 2 of A at a time. */
+function dotGemm(flags: i32, M: i32, N: i32, N4: i32, K: i32, a: usize, b: usize, c: usize, bias: usize): void {
+  const row = <usize>K * 4, cRow = <usize>N * 4;
+  for (let i0 = 0; i0 < M; i0 += MC) {
+    const i1 = min(M, i0 + MC);
+    for (let j = 0; j < N4; j += 4) {
+      const bj = b + <usize>j * row, cj = c + <usize>j * 4, biasj = bias ? bias + <usize>j * 4 : 0;
+      let i = i0;
+      for (; i + 2 <= i1; i += 2) dotTile(2, K, a + <usize>i * row, bj, row, cj + <usize>i * cRow, cRow, biasj, flags);
+      if (i < i1) dotTile(1, K, a + <usize>i * row, bj, row, cj + <usize>i * cRow, cRow, biasj, flags);
+    }
+  }
+}
+
+/** C[M×N] = op(A)·op(B) (+ bias[N]) (then ReLU), or C += … with ACCUMULATE; flags as in kernels.ts. */
+export function gemm(flags: i32, M: i32, N: i32, K: i32, A: i32, B: i32, C: i32, bias: i32): void {
+  const a = at(A), b = at(B), c = at(C), pbias = at(bias);
+  let j0 = 0;
+  if ((flags & (TRANS_A | TRANS_B)) == TRANS_B) {
+    j0 = N & ~3;
+    dotGemm(flags, M, N, j0, K, a, b, c, pbias);
+    if (j0 == N) return;
+  }
+  const aRow: usize = flags & TRANS_A ? 4 : <usize>K * 4, aK: usize = flags & TRANS_A ? <usize>M * 4 : 4;
+  const bK: usize = flags & TRANS_B ? 4 : <usize>N * 4, bCol: usize = flags & TRANS_B ? <usize>K * 4 : 4;
+  broadcastGemm(flags, j0, M, N, K, a, aRow, aK, b, bK, bCol, c, pbias);
+}
+
+/**
+ * Backward of Y = act(X·W + b): dY masked in place by Y > 0 (ReLU),
+ * dW += Xᵀ·dY, db += Σ_rows dY, dX = dY·Wᵀ unless dX is NULL.
+ */
+export function denseBackward(rows: i32, nIn: i32, nOut: i32, X: i32, W: i32, Y: i32,
+  dY: i32, dX: i32, dW: i32, db: i32, relu: i32): void {
+  const y = at(Y), dy = at(dY), pdb = at(db), n = <usize>rows * nOut * 4;
+  if (relu) {
+    let o: usize = 0;
+    for (; o + 16 <= n; o += 16) v128.store(dy + o, v128.and(v128.load(dy + o), f32x4.gt(v128.load(y + o), f32x4.splat(0))));
+    for (; o < n; o += 4) if (!(load<f32>(y + o) > 0)) store<f32>(dy + o, 0);
+  }
+  gemm(TRANS_A | ACCUMULATE, nIn, nOut, rows, X, dY, dW, 0);
+  const end = <usize>nOut * 4;
+  let j: usize = 0;
+  for (; j + 16 <= end; j += 16) {
+    let s = v128.load(pdb + j);
+    for (let o = j; o < n; o += end) s = f32x4.add(s, v128.load(dy + o));
+    v128.store(pdb + j, s);
+  }
+  for (; j < end; j += 4) {
+    let s = load<f32>(pdb + j);
+    for (let o = j; o < n; o += end) s += load<f32>(dy + o);
+    store<f32>(pdb + j, s);
+  }
+  if (dX) gemm(TRANS_B, rows, nIn, nOut, dY, W, dX, 0);
+}
