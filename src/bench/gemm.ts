@@ -2,39 +2,19 @@
 // run, on the model's layer shapes in the three forms training runs: the
 // forward Y = X·W (+ bias, ReLU), dX = dY·Wᵀ and dW += Xᵀ·dY.
 
-import { createKernels, TRANS_A, TRANS_B, ACCUMULATE, RELU, type BackendChoice, type Kernels } from '../src/core/index.ts';
-import { relaxedAvailable } from '../src/core/wasm.ts';
+import { createKernels, TRANS_A, TRANS_B, ACCUMULATE, RELU, type Kernels } from '../core/index.ts';
+import { benchBackends, bestRate, round, type Table } from './rate.ts';
 
 /** A forward shape "MxKxN" (X: M×K, W: K×N), or its gradient form "…:dX" / "…:dW". */
 interface GemmCase { name: string; flags: number; M: number; N: number; K: number }
 
-const SHAPES: [number, number, number][] = [[32, 392, 512], [32, 512, 512], [32, 512, 20], [32, 20, 512], [32, 512, 392]];
+export const SHAPES: [number, number, number][] = [[32, 392, 512], [32, 512, 512], [32, 512, 20], [32, 20, 512], [32, 512, 392]];
 
-const CASES: GemmCase[] = SHAPES.flatMap(([M, K, N]) => [
+export const CASES: GemmCase[] = SHAPES.flatMap(([M, K, N]) => [
   { name: `${M}x${K}x${N}`, flags: RELU, M, N, K },
   { name: `${M}x${K}x${N}:dX`, flags: TRANS_B, M, N: K, K: N }, // dY (M×N) · Wᵀ
   { name: `${M}x${K}x${N}:dW`, flags: TRANS_A | ACCUMULATE, M: K, N, K: M }, // Xᵀ · dY
 ]);
-
-/**
- * The best rate over `rounds` rounds of about `seconds` each, after a
- * warm-up call; `work` is the work of one call. Timed in this process's
- * CPU time: the same as wall time on an idle machine, and immune to other
- * processes sharing the cores.
- */
-export function bestRate(call: () => void, work: number, seconds: number, rounds: number): number {
-  const cpuSeconds = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
-  call();
-  let best = 0;
-  for (let r = 0; r < rounds; r++) {
-    let calls = 0;
-    const t0 = cpuSeconds();
-    let t = t0;
-    while (t - t0 < seconds) { call(); calls++; t = cpuSeconds(); }
-    best = Math.max(best, (calls * work) / (t - t0));
-  }
-  return best;
-}
 
 function gflops(k: Kernels, c: GemmCase, seconds: number, rounds: number): number {
   const mark = k.heap.mark();
@@ -45,13 +25,11 @@ function gflops(k: Kernels, c: GemmCase, seconds: number, rounds: number): numbe
   return rate / 1e9;
 }
 
-type Table = Record<string, Record<string, number>>;
-const round = (x: number, digits: number): number => Number(x.toPrecision(digits));
 export interface GemmResult { gemm_gflops: Table; gemm_speedup_vs_js: Table }
 
 /** GFLOP/s of the plain-simd wasm build, the relaxed-simd one (when the engine takes it) and the js twin. */
 export function benchGemm(quick: boolean): GemmResult {
-  const backends: [string, BackendChoice][] = [['wasm', 'wasm-simd'], ...(relaxedAvailable() ? [['wasm_relaxed', 'wasm-relaxed'] as [string, BackendChoice]] : []), ['js', 'js']];
+  const backends = benchBackends();
   const [seconds, rounds] = quick ? [0.03, 2] : [0.12, 4];
   const gemm_gflops: Table = {}, gemm_speedup_vs_js: Table = {};
   for (const [name, choice] of backends) {

@@ -1,0 +1,33 @@
+// Shared timing for the benches: best-of-rounds rates in this process's
+// CPU time, and the backends every section races.
+
+import type { BackendChoice } from '../core/index.ts';
+import { relaxedAvailable } from '../core/wasm.ts';
+
+export type Table = Record<string, Record<string, number>>;
+export const round = (x: number, digits = 3): number => Number(x.toPrecision(digits));
+
+/** Result keys and backends: the plain-simd wasm build, the relaxed-simd one (when the engine takes it), the js twin. */
+export function benchBackends(): [string, BackendChoice][] {
+  return [['wasm', 'wasm-simd'], ...(relaxedAvailable() ? [['wasm_relaxed', 'wasm-relaxed'] as [string, BackendChoice]] : []), ['js', 'js']];
+}
+
+/**
+ * The best rate over `rounds` rounds of about `seconds` each, after a
+ * warm-up call; `work` is the work of one call. Timed in this process's
+ * CPU time: the same as wall time on an idle machine, and immune to other
+ * processes sharing the cores.
+ */
+export function bestRate(call: () => void, work: number, seconds: number, rounds: number): number {
+  const cpuSeconds = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
+  call();
+  let best = 0;
+  for (let r = 0; r < rounds; r++) {
+    let calls = 0;
+    const t0 = cpuSeconds();
+    let t = t0;
+    while (t - t0 < seconds) { call(); calls++; t = cpuSeconds(); }
+    best = Math.max(best, (calls * work) / (t - t0));
+  }
+  return best;
+}

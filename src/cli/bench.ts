@@ -1,0 +1,34 @@
+// `jpvae bench`: GEMM, training and imputation throughput, wasm against the
+// js twin (and onnxruntime-web), measured in one run on one thread, with
+// the machine and versions. --json merges every section into one object.
+
+import { benchGemm, formatGemm } from '../bench/gemm.ts';
+import { benchImpute, formatImpute } from '../bench/impute.ts';
+import { machineInfo } from '../bench/machine.ts';
+import { benchTrain, formatTrain } from '../bench/train.ts';
+import { parseFlags } from './args.ts';
+
+const HELP = `usage: jpvae bench [--quick] [--json]
+
+  --quick                 shorter rounds (noisier numbers)
+  --json                  one JSON object on stdout: gemm_gflops, train_samples_per_s, impute_rows_per_s, machine
+`;
+
+export async function benchCommand(argv: string[]): Promise<void> {
+  const f = parseFlags(argv, { quick: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, 'bench');
+  if (f.help) { process.stdout.write(HELP); return; }
+  const quick = f.quick ?? false, machine = machineInfo();
+  const show = (s: string) => { if (!f.json) process.stdout.write(s + '\n\n'); };
+  const step = (s: string) => process.stderr.write(`measuring ${s}…\n`);
+  show(`${machine.cpu} (${machine.cores} cores), ${machine.os}, node ${machine.node}, v8 ${machine.v8}, jpvae ${machine.jpvae}, assemblyscript ${machine.assemblyscript}, onnxruntime-web ${machine.onnxruntime_web}`);
+  step('GEMM');
+  const gemm = benchGemm(quick);
+  show(formatGemm(gemm));
+  step('training');
+  const train = benchTrain(quick, gemm);
+  show(formatTrain(train));
+  step('imputation');
+  const impute = await benchImpute(quick);
+  show(formatImpute(impute));
+  if (f.json) process.stdout.write(JSON.stringify({ ...gemm, ...train, ...impute, machine }) + '\n');
+}
