@@ -8,6 +8,7 @@ export interface TwoViewData {
   x1: Float32Array; // n×dim1, row-major
   x2: Float32Array; // n×dim2
   labels?: Uint8Array; // class of each row, where known (hvdMNIST digits)
+  present?: Uint8Array; // per row HAS_VIEW1 | HAS_VIEW2; absent: every row has both views
 }
 
 /** Rows [start, start+count) as a view (no copy). */
@@ -18,6 +19,7 @@ export function sliceRows(d: TwoViewData, start: number, count: number): TwoView
     x1: d.x1.subarray(start * d.dim1, end * d.dim1),
     x2: d.x2.subarray(start * d.dim2, end * d.dim2),
     labels: d.labels?.subarray(start, end),
+    present: d.present?.subarray(start, end),
   };
 }
 
@@ -30,3 +32,6 @@ export function forEachBatch(n: number, size: number, fn: (start: number, idx: U
     fn(start, index.subarray(0, rows));
   }
 }
+
+/** Bits of `TwoViewData.present`: which views a row has. */
+export const HAS_VIEW1 = 1, HAS_VIEW2 = 2, HAS_BOTH = 3;

@@ -4,12 +4,23 @@
 import { InputError } from '../errors.ts';
 import { PRIOR_KINDS, type PriorConfig } from './prior/prior.ts';
 
+/**
+ * p(x_i | z_i) of a view: Bernoulli on logits (binary data such as
+ * hvdMNIST, Eq. 1's reconstruction term as BCE), or Gaussian with a
+ * per-feature log-variance that is learnt, or fixed at log(variance).
+ */
+export type Likelihood = { kind: 'bernoulli' } | { kind: 'gaussian'; variance: 'learnt' | number };
+export const BERNOULLI: Likelihood = { kind: 'bernoulli' };
+
 export interface ModelConfig {
   dims: [number, number]; // features of view 1 and view 2
   hidden: number[]; // encoder hidden widths; decoders mirror them (REFERENCE.md: 512, 512)
   latent: [number, number]; // n1 ≤ n2 (§2.4)
   prior: PriorConfig;
+  likelihood?: [Likelihood, Likelihood]; // default: Bernoulli for both
 }
+
+export const likelihoodOf = (c: ModelConfig, i: 0 | 1): Likelihood => c.likelihood?.[i] ?? BERNOULLI;
 
 export const DEFAULT_HIDDEN = [512, 512];
 export const DEFAULT_LATENT: [number, number] = [20, 20];

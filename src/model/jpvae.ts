@@ -9,12 +9,14 @@ import type { TwoViewData } from '../data/dataset.ts';
 import { addDense, denseBackward, denseForward, type Dense } from './dense.ts';
 import { Layout } from './layout.ts';
 import { createPrior, type Prior } from './prior/index.ts';
-import { checkConfig, type ModelConfig } from './config.ts';
+import { checkConfig, likelihoodOf, type Likelihood, type ModelConfig } from './config.ts';
 
 /** Per-view networks and their activation buffers. */
 interface View {
   dim: number;
   latent: number;
+  likelihood: Likelihood;
+  logvar: number; // Gaussian views: per-feature log-variance, a layout offset (learnt) or a heap buffer (fixed)
   encoder: Dense[]; // hidden layers, ReLU
   muHead: Dense;
   lvHead: Dense;
@@ -27,8 +29,11 @@ interface View {
   recon: number; // per-row negative log-likelihood
 }
 
-/** Batch means of the loss terms (nats per row). */
+/** Loss terms (nats): batch means from `loss`, sums over rows from `accumulate`. */
 export interface LossTerms { recon1: number; recon2: number; kl: number }
+
+/** Which views the rows in the buffers have: both, or only view 1 (0) or view 2 (1). */
+export type Present = 'both' | 0 | 1;
 
 export class Jpvae {
   readonly layout = new Layout();
@@ -49,9 +54,16 @@ export class Jpvae {
       const lvHead = addDense(this.layout, `${tag}.encoder.logvar`, top, n, false);
       const back = [n, ...[...config.hidden].reverse(), dim];
       const decoder = back.slice(1).map((w, l) => addDense(this.layout, `${tag}.decoder.${l}`, back[l], w, l < back.length - 2));
+      const likelihood = likelihoodOf(config, i);
       const buf = (w: number) => k.heap.alloc(maxRows * w);
+      let logvar = 0;
+      if (likelihood.kind === 'gaussian') {
+        logvar = likelihood.variance === 'learnt'
+          ? this.layout.add(`${tag}.decoder.logvar`, [dim]).offset
+          : k.heap.allocFrom(new Float32Array(dim).fill(Math.log(likelihood.variance)));
+      }
       return {
-        dim, latent: n, encoder, muHead, lvHead, decoder,
+        dim, latent: n, likelihood, logvar, encoder, muHead, lvHead, decoder,
         x: buf(dim),
         hidden: encoder.map((l) => buf(l.nOut)), dHidden: encoder.map((l) => buf(l.nOut)),
         mu: buf(n), lv: buf(n), eps: buf(n), z: buf(n), dmu: buf(n), dlv: buf(n), dz: buf(n),
@@ -64,7 +76,12 @@ export class Jpvae {
     this.P = k.heap.alloc(this.layout.size);
     this.G = k.heap.alloc(this.layout.size);
     this.kl = k.heap.alloc(maxRows);
+    const n = Math.max(...config.latent);
+    this.absent = { zeros: k.heap.alloc(maxRows * n), sink: k.heap.alloc(maxRows * n), O: k.heap.alloc(n * n) };
   }
+
+  /** Stand-ins for a missing view: its posterior set to the prior N(0, I), and a gradient sink. */
+  private readonly absent: { zeros: number; sink: number; O: number };
 
   /** LeCun-normal weights (variance 1/fan-in, Flax's default), zero biases and prior parameters. */
   initParams(rng: Rng): void {
@@ -109,7 +126,7 @@ export class Jpvae {
     denseForward(k, P, v.lvHead, rows, input, v.lv);
   }
 
-  /** Decoder: the view's z buffer → logits (the last decoder buffer). */
+  /** Decoder: the view's z buffer → its output (last decoder buffer): logits (Bernoulli) or means (Gaussian). */
   decode(i: 0 | 1, rows: number): number {
     const { k, P } = this, v = this.views[i];
     let input = v.z;
@@ -118,31 +135,58 @@ export class Jpvae {
   }
 
   /**
-   * The loss of Eq. 5 (negated ELBO with β) on the rows in the input and
-   * noise buffers: forward through both views and the prior, and with
-   * `train` the gradient of the batch mean into G.
+   * The loss of Eq. 5 (negated ELBO with β) on complete rows in the input
+   * and noise buffers, as batch means; with `train` the gradient of the
+   * batch mean into G (zeroed first).
    */
   loss(rows: number, beta: number, train: boolean): LossTerms {
-    const { k, P, G } = this;
-    const [v1, v2] = this.views;
     if (train) this.grads().fill(0);
+    const t = this.accumulate(rows, beta, 'both', train ? 1 / rows : null);
+    return { recon1: t.recon1 / rows, recon2: t.recon2 / rows, kl: t.kl / rows };
+  }
+
+  /**
+   * Sums over the rows in the buffers of each view's negative
+   * log-likelihood and the KL; with `gradScale`, add gradScale·∇Σ(recon +
+   * β·KL) to G. Rows with one view only contribute that view's ELBO with
+   * its marginal prior N(0, I), which is exact: the joint prior's marginals
+   * are standard normal (Eq. 6). The KL kernel sees the missing view's
+   * posterior as N(0, I) itself and α = 0, which makes its terms vanish.
+   */
+  accumulate(rows: number, beta: number, present: Present, gradScale: number | null): LossTerms {
+    const { k, P, G } = this;
+    const train = gradScale !== null, scale = gradScale ?? 0;
+    const active = present === 'both' ? [0, 1] as const : [present];
+    const sums = [0, 0];
     this.prior.prepare(P);
-    for (const i of [0, 1] as const) {
+    for (const i of active) {
       const v = this.views[i];
       this.encode(i, rows);
       k.reparam(rows * v.latent, v.mu, v.lv, v.eps, v.z);
-      const logits = this.decode(i, rows);
-      k.bceWithLogits(rows, v.dim, logits, v.x, v.recon, train ? v.dDec[v.dDec.length - 1] : 0, 1 / rows);
+      const out = this.decode(i, rows), dOut = train ? v.dDec[v.dDec.length - 1] : 0;
+      if (v.likelihood.kind === 'bernoulli') k.bceWithLogits(rows, v.dim, out, v.x, v.recon, dOut, scale);
+      else {
+        const learnt = v.likelihood.variance === 'learnt';
+        k.gaussianNll(rows, v.dim, out, v.x, learnt ? P + v.logvar : v.logvar, v.recon, dOut, train && learnt ? G + v.logvar : 0, scale);
+      }
+      for (const x of k.heap.view(v.recon, rows)) sums[i] += x;
+      if (train) for (const p of [v.dmu, v.dlv]) k.heap.view(p, rows * v.latent).fill(0);
     }
-    const grads = train ? { G, dmu1: v1.dmu, dlv1: v1.dlv, dmu2: v2.dmu, dlv2: v2.dlv, scale: beta / rows } : null;
-    if (grads) for (const v of this.views) for (const p of [v.dmu, v.dlv]) k.heap.view(p, rows * v.latent).fill(0);
-    this.prior.kl(P, rows, v1.mu, v1.lv, v2.mu, v2.lv, this.kl, grads);
-    if (train) for (const i of [0, 1] as const) this.backward(i, rows);
-    const mean = (p: number) => { let s = 0; for (const x of k.heap.view(p, rows)) s += x; return s / rows; };
-    return { recon1: mean(v1.recon), recon2: mean(v2.recon), kl: mean(this.kl) };
+    if (present === 'both') {
+      const [v1, v2] = this.views;
+      this.prior.kl(P, rows, v1.mu, v1.lv, v2.mu, v2.lv, this.kl, train ? { G, dmu1: v1.dmu, dlv1: v1.dlv, dmu2: v2.dmu, dlv2: v2.dlv, scale: beta * scale } : null);
+    } else {
+      const v = this.views[present], n = v.latent, { zeros, sink, O } = this.absent;
+      const [dmu, dlv] = train ? [v.dmu, v.dlv] : [0, 0];
+      k.orthoKl(rows, n, n, 0, v.mu, v.lv, zeros, zeros, O, this.kl, dmu, dlv, sink, sink, 0, beta * scale);
+    }
+    if (train) for (const i of active) this.backward(i, rows);
+    let kl = 0;
+    for (const x of k.heap.view(this.kl, rows)) kl += x;
+    return { recon1: sums[0], recon2: sums[1], kl };
   }
 
-  /** Backward of one view, from d(logits) (set by the loss) to the encoder's first layer. */
+  /** Backward of one view, from the output's gradient (set by the likelihood) to the encoder's first layer. */
   private backward(i: 0 | 1, rows: number): void {
     const { k, P, G } = this, v = this.views[i];
     for (let j = v.decoder.length - 1; j >= 0; j--) {

@@ -6,25 +6,25 @@
 import { forEachBatch, type TwoViewData } from '../data/dataset.ts';
 import type { Rng } from '../data/rng.ts';
 import type { Jpvae } from '../model/jpvae.ts';
+import { batchTerms, type TermSums } from './batch.ts';
 
 export interface LossSummary {
   recon1: number; recon2: number; kl: number;
-  /** Evidence lower bound per row (β = 1): −(recon1 + recon2 + kl). */
+  /** Evidence lower bound per row (β = 1): −(recon1 + recon2 + kl); with missing views, a sum of per-view means. */
   elbo: number;
 }
 
-export function summarise(recon1: number, recon2: number, kl: number): LossSummary {
+/** Per-row means: each view's reconstruction over the rows that have it, the KL over all rows. */
+export function meanTerms(t: TermSums): LossSummary {
+  const recon1 = t.n1 ? t.recon1 / t.n1 : 0, recon2 = t.n2 ? t.recon2 / t.n2 : 0, kl = t.kl / t.rows;
   return { recon1, recon2, kl, elbo: -(recon1 + recon2 + kl) };
 }
 
 export function evaluateLoss(model: Jpvae, data: TwoViewData, rng: Rng | null): LossSummary {
-  let r1 = 0, r2 = 0, kl = 0;
+  const total: TermSums = { recon1: 0, recon2: 0, kl: 0, n1: 0, n2: 0, rows: 0 };
   forEachBatch(data.n, model.maxRows, (_, idx) => {
-    const rows = idx.length;
-    model.setInputs(data, idx);
-    model.setNoise(rows, rng);
-    const t = model.loss(rows, 1, false);
-    r1 += t.recon1 * rows; r2 += t.recon2 * rows; kl += t.kl * rows;
+    const t = batchTerms(model, data, idx, 1, rng, false);
+    for (const key of ['recon1', 'recon2', 'kl', 'n1', 'n2', 'rows'] as const) total[key] += t[key];
   });
-  return summarise(r1 / data.n, r2 / data.n, kl / data.n);
+  return meanTerms(total);
 }

@@ -8,7 +8,8 @@ import { Rng } from '../data/rng.ts';
 import type { Jpvae } from '../model/jpvae.ts';
 import { Adam, type AdamConfig } from './adam.ts';
 import { betaAt, type BetaSchedule } from './beta.ts';
-import { evaluateLoss, summarise, type LossSummary } from './evaluate.ts';
+import { evaluateLoss, meanTerms, type LossSummary } from './evaluate.ts';
+import { batchTerms } from './batch.ts';
 
 export interface TrainOptions {
   epochs: number;
@@ -58,22 +59,20 @@ export class Trainer {
     const rng = Rng.fromState(this.state.rng);
     const order = rng.permutation(train.n);
     const steps = this.stepsPerEpoch;
-    let r1 = 0, r2 = 0, kl = 0, loss = 0;
+    const total = { recon1: 0, recon2: 0, kl: 0, n1: 0, n2: 0, rows: 0 }, loss = { sum: 0 };
     const t0 = performance.now();
     for (let s = 0; s < steps; s++) {
       const idx = order.subarray(s * options.batch, Math.min(train.n, (s + 1) * options.batch));
-      const rows = idx.length;
-      model.setInputs(train, idx);
-      model.setNoise(rows, rng);
       const beta = betaAt(options.beta, epoch + s / steps);
-      const t = model.loss(rows, beta, true);
-      const l = t.recon1 + t.recon2 + beta * t.kl;
+      const t = batchTerms(model, train, idx, beta, rng, true);
+      const l = (t.recon1 + t.recon2 + beta * t.kl) / t.rows;
       if (!Number.isFinite(l)) {
-        throw new DivergenceError(`training diverged: loss is ${l} at epoch ${epoch + 1}, step ${s + 1} (recon ${t.recon1}, ${t.recon2}, KL ${t.kl}); the last checkpoint is kept`);
+        throw new DivergenceError(`training diverged: loss is ${l} at epoch ${epoch + 1}, step ${s + 1} (recon sums ${t.recon1}, ${t.recon2}, KL sum ${t.kl}); the last checkpoint is kept`);
       }
       this.adam.update(model.P, model.G);
-      r1 += t.recon1 * rows; r2 += t.recon2 * rows; kl += t.kl * rows; loss += l * rows;
-      onStep?.({ epoch: epoch + 1, step: s + 1, stepsPerEpoch: steps, rows, loss: l });
+      for (const key of ['recon1', 'recon2', 'kl', 'n1', 'n2', 'rows'] as const) total[key] += t[key];
+      loss.sum += l * t.rows;
+      onStep?.({ epoch: epoch + 1, step: s + 1, stepsPerEpoch: steps, rows: t.rows, loss: l });
       if (s % 64 === 63) {
         await new Promise((r) => setImmediate(r));
         if (shouldStop?.()) return null; // the epoch is abandoned: state still holds its start
@@ -84,14 +83,13 @@ export class Trainer {
     for (let i = 0; i < params.length; i++) {
       if (!Number.isFinite(params[i])) throw new DivergenceError(`training diverged: parameters hold NaN/Inf after epoch ${epoch + 1}; the last checkpoint is kept`);
     }
-    const n = train.n;
     const record: EpochRecord = {
       epoch: epoch + 1,
       beta: betaAt(options.beta, epoch + 1),
-      train: { ...summarise(r1 / n, r2 / n, kl / n), loss: loss / n },
+      train: { ...meanTerms(total), loss: loss.sum / total.rows },
       test: this.test ? evaluateLoss(model, this.test, new Rng(options.seed ^ (0x5eed0000 + epoch))) : undefined,
       seconds,
-      samplesPerSec: n / seconds,
+      samplesPerSec: train.n / seconds,
     };
     this.state = { epoch: epoch + 1, step: this.adam.step, rng: rng.state(), history: [...this.state.history, record] };
     return record;
