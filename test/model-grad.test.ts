@@ -1,0 +1,55 @@
+// The whole model's gradient (both likelihoods, every prior, rows with a
+// missing view) against central finite differences on the f64 twin.
+
+import test from 'ava';
+import { createKernels } from '../src/core/index.ts';
+import { HAS_BOTH, HAS_VIEW1, HAS_VIEW2, type TwoViewData } from '../src/data/dataset.ts';
+import { Rng } from '../src/data/rng.ts';
+import { Jpvae } from '../src/model/jpvae.ts';
+import type { PriorKind } from '../src/model/prior/prior.ts';
+import { batchTerms } from '../src/train/batch.ts';
+
+function problem(present: number[]): TwoViewData {
+  const rng = new Rng(5), n = present.length;
+  return {
+    n, dim1: 5, dim2: 3,
+    x1: Float32Array.from({ length: n * 5 }, () => (rng.uniform() < 0.4 ? 1 : 0)),
+    x2: Float32Array.from({ length: n * 3 }, () => rng.normal()),
+    present: Uint8Array.from(present),
+  };
+}
+
+for (const kind of ['zero', 'svd', 'orthogonal'] as PriorKind[]) {
+  test(`gradient of the batch loss matches finite differences: ${kind} prior, Bernoulli + learnt Gaussian, missing views`, (t) => {
+    const model = new Jpvae(createKernels('js-f64'), {
+      dims: [5, 3], hidden: [4], latent: [2, 3], prior: { kind, alpha: 0.7, flips: 1 },
+      likelihood: [{ kind: 'bernoulli' }, { kind: 'gaussian', variance: 'learnt' }],
+    }, 8);
+    const rng = new Rng(2);
+    model.initParams(rng);
+    const p = model.params();
+    for (let i = 0; i < p.length; i++) p[i] += 0.3 * rng.normal(); // move biases and prior parameters off zero
+    const data = problem([HAS_BOTH, HAS_VIEW1, HAS_BOTH, HAS_VIEW2, HAS_VIEW2, HAS_BOTH]);
+    const idx = Uint32Array.from({ length: data.n }, (_, i) => i);
+    const loss = () => {
+      const s = batchTerms(model, data, idx, 0.8, new Rng(9), false);
+      return (s.recon1 + s.recon2 + 0.8 * s.kl) / s.rows;
+    };
+    batchTerms(model, data, idx, 0.8, new Rng(9), true);
+    const g = Float64Array.from(model.grads());
+    let worst = 0, checked = 0;
+    for (const e of model.layout.entries) {
+      for (let j = 0; j < e.size; j += Math.max(1, Math.floor(e.size / 5))) {
+        const i = e.offset + j, x = p[i];
+        p[i] = x + 1e-6; const fp = loss();
+        p[i] = x - 1e-6; const fm = loss();
+        p[i] = x;
+        const fd = (fp - fm) / 2e-6;
+        worst = Math.max(worst, Math.abs(fd - g[i]) / Math.max(1e-3, Math.abs(fd)));
+        checked++;
+      }
+    }
+    t.log({ checked, worst });
+    t.true(worst < 1e-5, `worst relative error ${worst}`);
+  });
+}
