@@ -17,7 +17,7 @@ import { downstreamAccuracy, trueHalvesAccuracy, type Downstream } from '../eval
 import { writeHeatmaps } from '../eval/figures.ts';
 import { writeImputationFigure } from '../eval/imputation-figure.ts';
 import { crossCorrelation, encodeMeans } from '../eval/latent.ts';
-import { evaluateMetrics, imputationBce } from '../eval/metrics.ts';
+import { evaluateMetrics, imputationNll } from '../eval/metrics.ts';
 import { table1, table3, type RunResult } from '../eval/report.ts';
 import { priorGaussian, type LatentFit } from '../impute/conditional.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
@@ -146,7 +146,7 @@ async function runJob(plan: Plan, job: string): Promise<void> {
   const result: RunResult = {
     prior: kind as PriorKind, seed,
     metrics: evaluateMetrics(model, test, fit, 'test', seed),
-    imputePrior: { x1_given_x2: imputationBce(model, test, prior, 0), x2_given_x1: imputationBce(model, test, prior, 1) },
+    imputePrior: { x1_given_x2: imputationNll(model, test, prior, 0), x2_given_x1: imputationNll(model, test, prior, 1) },
     downstream: plan.classifierEpochs > 0 ? downstreamAccuracy(model, fit, train, test, opts) : undefined,
     trainSeconds,
   };

@@ -23,15 +23,13 @@ export interface Metrics {
   latent_fit: { split: string; rows: number };
 }
 
-/** Mean imputation BCE of view `target` from the other view over all rows. */
-export function imputationBce(model: Jpvae, data: TwoViewData, fit: LatentFit, target: 0 | 1): number {
-  const c = conditional(fit, target), k = model.k, v = model.views[target];
+/** Mean imputation loss of view `target` from the other view over all rows: −log p(x_i | imputed), BCE for Bernoulli views. */
+export function imputationNll(model: Jpvae, data: TwoViewData, fit: LatentFit, target: 0 | 1): number {
+  const c = conditional(fit, target);
   let total = 0;
   forEachBatch(data.n, model.maxRows, (_, idx) => {
     model.setInputs(data, idx);
-    const logits = imputeRows(model, c, idx.length);
-    k.bceWithLogits(idx.length, v.dim, logits, v.x, v.recon, 0, 0);
-    for (const x of k.heap.view(v.recon, idx.length)) total += x;
+    total += model.nll(target, idx.length, imputeRows(model, c, idx.length), null);
   });
   return total / data.n;
 }
@@ -46,7 +44,7 @@ export function evaluateMetrics(model: Jpvae, data: TwoViewData, fit: LatentFit,
     split, n: data.n,
     recon: { x1: sampled.recon1, x2: sampled.recon2 },
     recon_mean: { x1: mean.recon1, x2: mean.recon2 },
-    impute: { x1_given_x2: imputationBce(model, data, fit, 0), x2_given_x1: imputationBce(model, data, fit, 1) },
+    impute: { x1_given_x2: imputationNll(model, data, fit, 0), x2_given_x1: imputationNll(model, data, fit, 1) },
     active_units: { count: au, total: n1 + n2, fraction: au / (n1 + n2) },
     cross_corr_frobenius: frobenius(crossCorrelation(Z1, n1, Z2, n2, data.n)),
     elbo: sampled.elbo,

@@ -30,23 +30,24 @@ export function imputeRows(model: Jpvae, c: Conditional, rows: number, noise?: (
   return decodeRows(model, (1 - c.target) as 0 | 1, c.target, rows, conditionalMap(c, noise));
 }
 
-/** Bernoulli probabilities σ(logits) of view `to` for n rows of view `from`'s data, batch by batch. */
+/** The mean of p(x_to | z) (Bernoulli: σ(logits); Gaussian: the decoder's output) for n rows of view `from`'s data. */
 function decodeView(model: Jpvae, from: 0 | 1, to: 0 | 1, input: Float32Array, n: number, map: LatentMap): Float32Array {
-  const dim = model.views[to].dim, out = new Float32Array(n * dim);
+  const { dim, likelihood } = model.views[to], out = new Float32Array(n * dim);
+  const mean = likelihood.kind === 'bernoulli' ? (x: number) => 1 / (1 + Math.exp(-x)) : (x: number) => x;
   forEachBatch(n, model.maxRows, (start, idx) => {
     model.setInput(from, input, idx);
-    const logits = model.k.heap.view(decodeRows(model, from, to, idx.length, map), idx.length * dim);
-    for (let t = 0; t < logits.length; t++) out[start * dim + t] = 1 / (1 + Math.exp(-logits[t]));
+    const o = model.k.heap.view(decodeRows(model, from, to, idx.length, map), idx.length * dim);
+    for (let t = 0; t < o.length; t++) out[start * dim + t] = mean(o[t]);
   });
   return out;
 }
 
-/** Impute view `c.target` (probabilities, n×dim_i) from n rows of the other view. */
+/** Impute view `c.target` (the likelihood's mean, n×dim_i) from n rows of the other view. */
 export function imputeView(model: Jpvae, c: Conditional, given: Float32Array, n: number, noise?: () => number): Float32Array {
   return decodeView(model, (1 - c.target) as 0 | 1, c.target, given, n, conditionalMap(c, noise));
 }
 
-/** Reconstruct view i (probabilities) from its own data, decoding the posterior mean. */
+/** Reconstruct view i (the likelihood's mean) from its own data, decoding the posterior mean. */
 export function reconstructView(model: Jpvae, i: 0 | 1, x: Float32Array, n: number): Float32Array {
   return decodeView(model, i, i, x, n, (_rows, mu, z) => z.set(mu));
 }

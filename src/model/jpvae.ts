@@ -163,13 +163,7 @@ export class Jpvae {
       const v = this.views[i];
       this.encode(i, rows);
       k.reparam(rows * v.latent, v.mu, v.lv, v.eps, v.z);
-      const out = this.decode(i, rows), dOut = train ? v.dDec[v.dDec.length - 1] : 0;
-      if (v.likelihood.kind === 'bernoulli') k.bceWithLogits(rows, v.dim, out, v.x, v.recon, dOut, scale);
-      else {
-        const learnt = v.likelihood.variance === 'learnt';
-        k.gaussianNll(rows, v.dim, out, v.x, learnt ? P + v.logvar : v.logvar, v.recon, dOut, train && learnt ? G + v.logvar : 0, scale);
-      }
-      for (const x of k.heap.view(v.recon, rows)) sums[i] += x;
+      sums[i] = this.nll(i, rows, this.decode(i, rows), train ? scale : null);
       if (train) for (const p of [v.dmu, v.dlv]) k.heap.view(p, rows * v.latent).fill(0);
     }
     if (present === 'both') {
@@ -184,6 +178,25 @@ export class Jpvae {
     let kl = 0;
     for (const x of k.heap.view(this.kl, rows)) kl += x;
     return { recon1: sums[0], recon2: sums[1], kl };
+  }
+
+  /**
+   * −log p(x_i | output) per row of view i's input buffer into its recon
+   * buffer (BCE on logits, or the Gaussian NLL); returns the sum. With
+   * `gradScale`, the output's gradient (times gradScale) goes to the last
+   * decoder gradient buffer, and a learnt log-variance's into G.
+   */
+  nll(i: 0 | 1, rows: number, out: number, gradScale: number | null): number {
+    const { k, P, G } = this, v = this.views[i];
+    const dOut = gradScale !== null ? v.dDec[v.dDec.length - 1] : 0, scale = gradScale ?? 0;
+    if (v.likelihood.kind === 'bernoulli') k.bceWithLogits(rows, v.dim, out, v.x, v.recon, dOut, scale);
+    else {
+      const learnt = v.likelihood.variance === 'learnt';
+      k.gaussianNll(rows, v.dim, out, v.x, learnt ? P + v.logvar : v.logvar, v.recon, dOut, dOut && learnt ? G + v.logvar : 0, scale);
+    }
+    let sum = 0;
+    for (const x of k.heap.view(v.recon, rows)) sum += x;
+    return sum;
   }
 
   /** Backward of one view, from the output's gradient (set by the likelihood) to the encoder's first layer. */
