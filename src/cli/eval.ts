@@ -6,6 +6,7 @@ import { evaluateMetrics } from '../eval/metrics.ts';
 import { writeImputationFigure } from '../eval/imputation-figure.ts';
 import { choiceFlag, intFlag, parseFlags } from './args.ts';
 import { loadModel, modelData } from './model-data.ts';
+import { completeRows } from '../data/user-data.ts';
 
 const HELP = `usage: jpvae eval --model DIR [flags]
 
@@ -34,9 +35,9 @@ export async function evalCommand(argv: string[]): Promise<void> {
   else if (json.latentFit) fit = json.latentFit as LatentFit;
   else {
     process.stderr.write('the model has no stored latent fit (training did not finish): fitting on its training rows now\n');
-    fit = fitLatent(model, modelData(json, 'train', f.model));
+    fit = fitLatent(model, completeRows(modelData(json, 'train')));
   }
-  const data = modelData(json, split, f.model);
+  const data = modelData(json, split);
   const m = evaluateMetrics(model, data, fit, split, intFlag(f.seed, '--seed', 1, 0));
   if (f.figure) writeImputationFigure(f.figure, [{ model, fit }], data);
   if (f.json) { process.stdout.write(JSON.stringify({ ...m, conditional: source }) + '\n'); return; }

@@ -2,8 +2,7 @@
 
 import { createKernels, type BackendChoice } from '../core/index.ts';
 import type { TwoViewData } from '../data/dataset.ts';
-import { loadHvdMnist } from '../data/hvdmnist.ts';
-import { InputError } from '../errors.ts';
+import { reopenSplit, type DataSource } from './data-source.ts';
 import { Jpvae } from '../model/jpvae.ts';
 import { loadWeights, readModelJson, type ModelJson } from '../model/store.ts';
 
@@ -14,8 +13,7 @@ export function loadModel(dir: string, backend: BackendChoice = 'wasm', maxRows 
   return { model, json };
 }
 
-/** The split of the data set a model was trained on. */
-export function modelData(json: ModelJson, split: 'train' | 'test', dir: string): TwoViewData {
-  if (json.data.dataset !== 'hvdmnist') throw new InputError(`--model ${dir}: trained on '${json.data.dataset}': pass its files with --view1/--view2`);
-  return loadHvdMnist(split, Number(json.data.trainRows));
+/** A split of the data a model was trained on (hvdMNIST test rows, or the held-out rows of its files). */
+export function modelData(json: ModelJson, split: 'train' | 'test'): TwoViewData {
+  return reopenSplit(json.data as DataSource, split);
 }

