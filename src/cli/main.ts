@@ -8,10 +8,12 @@ import { evalCommand } from './eval.ts';
 import { exportCommand } from './export.ts';
 import { reproduceCommand } from './reproduce.ts';
 import { benchCommand } from './bench.ts';
+import { imputeCommand } from './impute.ts';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; about: string }> = {
   train: { run: trainCommand, about: 'train a JPVAE model (hvdMNIST by default)' },
   eval: { run: evalCommand, about: "the paper's metrics of a model on a split" },
+  impute: { run: imputeCommand, about: 'fill in the missing view of your rows (CSV/NPY in, CSV/NPY out)' },
   export: { run: exportCommand, about: 'ONNX files (encoders, decoders, imputers) and a manifest for onnxruntime' },
   bench: { run: benchCommand, about: 'GEMM, training and imputation throughput: wasm against the JS twin and onnxruntime-web' },
   reproduce: { run: reproduceCommand, about: "the paper's experiments: priors × seeds, tables and figures in results/" },

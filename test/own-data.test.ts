@@ -1,0 +1,97 @@
+// Your own data through the CLI: two CSV views with missing rows, Gaussian
+// likelihoods, imputation to a file, and one clear line (exit 2) for each
+// kind of bad input.
+
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { encodeNpy } from '../src/data/npy.ts';
+import { writePlantedCsv } from './planted-files.ts';
+import { tempDir } from './util.ts';
+
+const BIN = new URL('../bin/jpvae.mjs', import.meta.url).pathname;
+const jpvae = (...args: string[]) => {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+const GAUSSIAN = ['--likelihood1', 'gaussian', '--likelihood2', 'gaussian'];
+const SMALL = ['--hidden', '32', '--latent', '2'];
+
+test('rows missing one view help: training with them beats complete rows only on imputation error', (t) => {
+  const dir = tempDir(t), p = writePlantedCsv(dir, 300, 500, 0.3);
+  const error = (a: string, b: string, seed: string) => {
+    const model = join(dir, `m-${a}-${seed}`), out = join(dir, `out-${a}-${seed}.csv`);
+    const tr = jpvae('train', '--view1', join(dir, a), '--view2', join(dir, b), ...GAUSSIAN, ...SMALL, '--holdout', '0', '--epochs', '60', '--seed', seed, '--out', model);
+    t.is(tr.code, 0, tr.err);
+    const im = jpvae('impute', '--model', model, '--given', '1', '--input', join(dir, 'test1.csv'), '--out', out);
+    t.is(im.code, 0, im.err);
+    const rows = readFileSync(out, 'utf8').trim().split('\n').map((l) => l.split(',').map(Number));
+    t.is(rows.length, 500);
+    return rows.reduce((s, row, r) => s + row.reduce((q, v, j) => q + (v - p.truth2[r][j]) ** 2, 0), 0) / (500 * p.dims[1]);
+  };
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const withMissing = mean(['1', '2', '3'].map((s) => error('train1.csv', 'train2.csv', s)));
+  const completeOnly = mean(['1', '2', '3'].map((s) => error('complete1.csv', 'complete2.csv', s)));
+  t.log({ withMissing, completeOnly });
+  t.true(withMissing < 0.9 * completeOnly, `MSE against the truth: with missing rows ${withMissing}, complete rows only ${completeOnly}`);
+});
+
+test('impute --samples K writes K draws per row, --summary their mean and sd', (t) => {
+  const dir = tempDir(t);
+  writePlantedCsv(dir, 200, 20, 0.3);
+  const model = join(dir, 'm');
+  t.is(jpvae('train', '--view1', join(dir, 'train1.csv'), '--view2', join(dir, 'train2.csv'), ...GAUSSIAN, ...SMALL, '--epochs', '3', '--out', model).code, 0);
+  t.is(jpvae('impute', '--model', model, '--given', '1', '--input', join(dir, 'test1.csv'), '--out', join(dir, 'k.npy'), '--samples', '4').code, 0);
+  t.true(existsSync(join(dir, 'k.npy')));
+  const s = jpvae('impute', '--model', model, '--given', '1', '--input', join(dir, 'test1.csv'), '--out', join(dir, 's.csv'), '--samples', '50', '--summary');
+  t.is(s.code, 0, s.err);
+  const rows = readFileSync(join(dir, 's.csv'), 'utf8').trim().split('\n').map((l) => l.split(',').map(Number));
+  t.is(rows.length, 20);
+  t.is(rows[0].length, 12);
+  t.true(rows.every((r) => r.slice(6).every((sd) => sd > 0)), 'draws differ');
+});
+
+test('bad input: one line naming the flag or file, exit code 2, nothing written', (t) => {
+  const dir = tempDir(t);
+  writePlantedCsv(dir, 60, 5, 0.3);
+  const f = (name: string) => join(dir, name);
+  writeFileSync(f('ragged.csv'), '1,2,3\n4,5\n');
+  writeFileSync(f('text.csv'), '1,2\n3,abc\n');
+  writeFileSync(f('partial.csv'), '1,2\n3,\n');
+  writeFileSync(f('inf.csv'), '1,2\n3,Infinity\n');
+  writeFileSync(f('binary.csv'), '0,1\n1,2\n');
+  writeFileSync(f('short.csv'), '1,2\n');
+  writeFileSync(f('two.csv'), '1,2\n3,4\n');
+  writeFileSync(f('data.txt'), '1,2\n');
+  const npy = encodeNpy({ rows: 2, cols: 2, data: Float32Array.from([1, 2, 3, 4]) });
+  writeFileSync(f('cut.npy'), npy.subarray(0, npy.length - 4));
+  writeFileSync(f('cut-images.idx'), Uint8Array.from([0, 0, 8, 2, 0, 0, 0, 2, 0, 0, 0, 2, 1, 2]));
+  const model = f('m');
+  t.is(jpvae('train', '--view1', f('train1.csv'), '--view2', f('train2.csv'), ...GAUSSIAN, ...SMALL, '--epochs', '1', '--out', model).code, 0);
+
+  const cases: [string[], RegExp][] = [
+    [['train', '--view1', f('nope.csv'), '--view2', f('two.csv'), '--out', f('o1')], /--view1 .*nope\.csv: cannot read \(ENOENT\)/],
+    [['train', '--view1', f('data.txt'), '--view2', f('two.csv'), '--out', f('o2')], /--view1 .*data\.txt: unknown file type '\.txt'/],
+    [['train', '--view1', f('ragged.csv'), '--view2', f('two.csv'), '--out', f('o3')], /ragged\.csv:2: 2 cells, expected 3/],
+    [['train', '--view1', f('text.csv'), '--view2', f('two.csv'), '--out', f('o4')], /text\.csv:2: column 2 holds 'abc'/],
+    [['train', '--view1', f('two.csv'), '--view2', f('short.csv'), '--out', f('o5')], /has 2 rows but --view2 .* has 1/],
+    [['train', '--view1', f('partial.csv'), '--view2', f('two.csv'), ...GAUSSIAN, '--out', f('o6')], /row 2 has 1 empty\/NaN cells of 2/],
+    [['train', '--view1', f('inf.csv'), '--view2', f('two.csv'), ...GAUSSIAN, '--out', f('o7')], /row 2, column 2 is Infinity/],
+    [['train', '--view1', f('binary.csv'), '--view2', f('two.csv'), '--out', f('o8')], /row 2, column 2 is 2, outside \[0, 1\]/],
+    [['train', '--view1', f('cut.npy'), '--view2', f('two.csv'), '--out', f('o9')], /cut\.npy: not a readable \.npy file: .*truncated/],
+    [['train', '--view1', f('cut-images.idx'), '--view2', f('two.csv'), '--out', f('o10')], /cut-images\.idx: not a valid IDX file/],
+    [['train', '--view1', f('two.csv'), '--view2', f('two.csv'), '--likelihood1', 'poisson', '--out', f('o11')], /--likelihood1: expected bernoulli, gaussian/],
+    [['impute', '--model', model, '--given', '1', '--input', f('two.csv'), '--out', f('x.csv')], /--input .*two\.csv: rows have 2 values, but view 1 of the model has 8/],
+    [['impute', '--model', model, '--given', '1', '--input', f('test1.csv'), '--out', f('x.json')], /--out .*x\.json: expected a \.csv or \.npy/],
+    [['impute', '--model', model, '--given', '3', '--input', f('test1.csv'), '--out', f('x.csv')], /--given: expected one of 1, 2/],
+  ];
+  for (const [args, message] of cases) {
+    const r = jpvae(...args);
+    t.is(r.code, 2, `${args.join(' ')}\n${r.err}`);
+    t.regex(r.err, message);
+    t.is(r.err.trim().split('\n').length, 1, r.err);
+  }
+  for (let i = 1; i <= 11; i++) t.false(existsSync(f(`o${i}`)), `o${i} written`);
+  t.false(existsSync(f('x.csv')));
+});

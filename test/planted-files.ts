@@ -1,0 +1,39 @@
+// A planted linear-Gaussian two-view problem as CSV files: x_i = A_i·s +
+// noise with a shared s ∈ R², so E[x2 | x1] is known (up to the noise).
+
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Rng } from '../src/data/rng.ts';
+
+export interface PlantedCsv { dir: string; truth2: number[][]; dims: [number, number] }
+
+/**
+ * Writes train1.csv/train2.csv (n rows; a fraction `missing` of them lack
+ * one view, alternately view 1 and view 2, as empty lines), the same
+ * without those rows (complete1.csv/complete2.csv), and test1.csv with the
+ * noiseless A2·s of each test row in `truth2`.
+ */
+export function writePlantedCsv(dir: string, n: number, nTest: number, missing: number, seed = 4): PlantedCsv {
+  const rng = new Rng(seed), dims: [number, number] = [8, 6], noise = 0.3;
+  const A = dims.map((d) => Array.from({ length: d }, () => [rng.normal(), rng.normal()]));
+  const draw = () => {
+    const s = [rng.normal(), rng.normal()];
+    const clean = A.map((a) => a.map(([p, q]) => p * s[0] + q * s[1]));
+    return { clean, noisy: clean.map((x) => x.map((v) => v + noise * rng.normal())) };
+  };
+  const fmt = (x: number[]) => x.map((v) => v.toFixed(5)).join(',');
+  const train = Array.from({ length: n }, draw);
+  const gone = (r: number) => r % Math.round(1 / missing) === 0; // every k-th row lacks a view
+  const lines = (i: number, keepAll: boolean) => train.flatMap((row, r) => {
+    if (!gone(r)) return [fmt(row.noisy[i])];
+    if (!keepAll) return [];
+    return [(r / Math.round(1 / missing)) % 2 === i ? '' : fmt(row.noisy[i])];
+  }).join('\n') + '\n';
+  writeFileSync(join(dir, 'train1.csv'), lines(0, true));
+  writeFileSync(join(dir, 'train2.csv'), lines(1, true));
+  writeFileSync(join(dir, 'complete1.csv'), lines(0, false));
+  writeFileSync(join(dir, 'complete2.csv'), lines(1, false));
+  const test = Array.from({ length: nTest }, draw);
+  writeFileSync(join(dir, 'test1.csv'), test.map((t) => fmt(t.noisy[0])).join('\n') + '\n');
+  return { dir, truth2: test.map((t) => t.clean[1]), dims };
+}
