@@ -2,7 +2,7 @@
 // resume, eval, and the one-line exit-2 contract for bad input.
 
 import test from 'ava';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fitLatent } from '../src/impute/conditional.ts';
@@ -81,6 +81,38 @@ test('--out refuses a directory that is not a model, and a model without --force
   const again = jpvae('train', ...SMALL, '--epochs', '1', '--out', join(dir, 'm'));
   t.is(again.code, 2);
   t.regex(again.err, /already holds a model; pass --force/);
+});
+
+test('divergence stops training with the epoch and step named, and the last good checkpoint kept', (t) => {
+  const dir = tempDir(t);
+  t.is(jpvae('train', ...SMALL, '--epochs', '1', '--out', dir).code, 0);
+  const before = readFileSync(join(dir, 'weights.safetensors')), json = readFileSync(join(dir, 'model.json'));
+  const r = jpvae('train', '--resume', dir, '--epochs', '3', '--lr', '1e12');
+  t.is(r.code, 1);
+  t.regex(r.err, /training diverged: .* at epoch 2, step \d+/);
+  t.deepEqual(readFileSync(join(dir, 'weights.safetensors')), before);
+  t.deepEqual(readFileSync(join(dir, 'model.json')), json);
+});
+
+// Serial: the other tests' spawnSync calls block this process's timers.
+test.serial('Ctrl-C ends training after the current step with a checkpoint that resumes', async (t) => {
+  const dir = tempDir(t);
+  const args = ['--train-limit', '50000', '--hidden', '128', '--latent', '4', '--epochs', '1'];
+  const child = spawn(process.execPath, [BIN, 'train', ...args, '--out', join(dir, 'a')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '', armed = false;
+  child.stderr.on('data', (d) => {
+    err += d;
+    if (/jpvae train: /.test(err) && !armed) { armed = true; setTimeout(() => child.kill('SIGINT'), 1500); }
+  });
+  const code = await new Promise((resolve) => child.on('close', resolve));
+  t.is(code, 0, err);
+  t.regex(err, /stopped in epoch 1 after step \d+; checkpoint written/);
+  const state = JSON.parse(readFileSync(join(dir, 'a', 'model.json'), 'utf8')).training.state;
+  t.true(state.partial.steps > 0 && state.partial.steps < 1563);
+  t.is(jpvae('train', '--resume', join(dir, 'a'), '--epochs', '1').code, 0);
+  const b = jpvae('train', ...args, '--out', join(dir, 'b'));
+  t.is(b.code, 0, b.err);
+  t.deepEqual(readFileSync(join(dir, 'a', 'weights.safetensors')), readFileSync(join(dir, 'b', 'weights.safetensors')));
 });
 
 test('a corrupt weights file is reported in one line', (t) => {

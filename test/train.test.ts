@@ -83,6 +83,23 @@ test('a resumed run equals an uninterrupted one, bit for bit', async (t) => {
   t.deepEqual(trainer.state.history.map((r) => r.train), straight.trainer.state.history.map((r) => r.train));
 });
 
+test('an epoch stopped part way and continued equals an uninterrupted one, bit for bit', async (t) => {
+  const straight = setup('orthogonal');
+  await train(straight.trainer, 2);
+  const { model, trainer } = setup('orthogonal');
+  await trainer.runEpoch();
+  let checks = 0;
+  t.is(await trainer.runEpoch(undefined, () => ++checks === 2), null); // stops after 16 steps
+  t.is(trainer.state.partial?.steps, 16);
+  t.is(trainer.state.epoch, 1);
+  const json = JSON.parse(JSON.stringify(trainer.state)); // as a checkpoint stores it
+  trainer.state = json;
+  await trainer.runEpoch();
+  t.is(trainer.state.partial, undefined);
+  t.deepEqual(Float32Array.from(model.params()), Float32Array.from(straight.model.params()));
+  t.deepEqual(trainer.state.history[1].train, straight.trainer.state.history[1].train);
+});
+
 test('a model written then loaded gives identical outputs', async (t) => {
   const dir = tempDir(t);
   const { model, trainer } = setup('svd');

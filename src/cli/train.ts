@@ -40,7 +40,7 @@ const HELP = `usage: jpvae train [flags]
   --backend B             ${TRAIN_BACKENDS.join(' | ')} (default wasm: the best build this engine runs)
   --out DIR               model directory to write (default runs/model)
   --force                 replace a model already in --out
-  --resume DIR            continue the model in DIR (to --epochs in total)
+  --resume DIR            continue the model in DIR (to --epochs in total; --lr may be changed, all else is kept)
   --json                  print the result as one JSON object on stdout
 `;
 
@@ -67,7 +67,9 @@ export async function trainCommand(argv: string[]): Promise<void> {
     if (!resumed.training) throw new InputError(`--resume ${f.resume}: the model has no training state to continue`);
     config = resumed.config;
     const o = resumed.training.options as { batch: number; beta: string; seed: number; lr: number };
-    options = { epochs, batch: o.batch, beta: parseBeta(o.beta), seed: o.seed, adam: { ...ADAM_DEFAULTS, lr: o.lr } };
+    // --lr may change on resume (e.g. to lower it); then the run no longer repeats an uninterrupted one.
+    const lr = numberFlag(f.lr, '--lr', o.lr, (x) => x > 0, 'a positive learning rate');
+    options = { epochs, batch: o.batch, beta: parseBeta(o.beta), seed: o.seed, adam: { ...ADAM_DEFAULTS, lr } };
     const source = resumed.data as DataSource;
     data = { train: reopenSplit(source, 'train'), test: source.dataset === 'hvdmnist' || source.heldOutRows ? reopenSplit(source, 'test') : undefined, source };
   } else {
@@ -118,7 +120,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const say = (s: string) => process.stderr.write(s + '\n'); // stdout is kept for --json
   say(`jpvae train: ${config.prior.kind} prior, latent ${config.latent.join('+')}, ${train.n} training rows, backend ${k.name}, epochs ${trainer.state.epoch + 1}..${epochs} → ${out}`);
   let stop = false;
-  const onSigint = () => { stop = true; say('\nstopping after this step (the last complete epoch stays saved)…'); };
+  const onSigint = () => { stop = true; say('\nstopping after this step, with a checkpoint…'); };
   process.once('SIGINT', onSigint);
   const t0 = performance.now();
   try {
@@ -130,7 +132,6 @@ export async function trainCommand(argv: string[]): Promise<void> {
         bar.update(Math.min(s.step * options.batch, train.n), `${rate.toFixed(0)} samples/s | loss ${s.loss.toFixed(2)}`);
       }, () => stop);
       bar.stop();
-      if (!record) break;
       // After the last epoch, fit the latent Gaussian used for imputation (§2.7) on the training rows.
       const latentFit = trainer.state.epoch === epochs ? fitLatent(model, completeRows(train)) : undefined;
       saveModel(out, model, {
@@ -141,6 +142,10 @@ export async function trainCommand(argv: string[]): Promise<void> {
         },
         latentFit,
       }, trainer.adam);
+      if (!record) {
+        say(`stopped in epoch ${trainer.state.epoch + 1} after step ${trainer.state.partial!.steps}; checkpoint written: continue with --resume ${out} --epochs ${epochs}`);
+        break;
+      }
       const t = record.test, held = data.source.dataset === 'hvdmnist' ? 'test' : 'held-out';
       const evalText = t ? ` | ${held} recon ${t.recon1.toFixed(2)} / ${t.recon2.toFixed(2)}, KL ${t.kl.toFixed(2)}, ELBO ${t.elbo.toFixed(2)}` : '';
       say(`epoch ${record.epoch}: train loss ${record.train.loss.toFixed(2)}${evalText} | ${record.samplesPerSec.toFixed(0)} samples/s`);

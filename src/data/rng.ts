@@ -62,9 +62,14 @@ export class Rng {
   state(): number[] { return [...this.s, this.spare === null ? NaN : this.spare]; }
   static fromState(st: number[]): Rng {
     const r = new Rng(0);
-    r.s.set(st.slice(0, 4));
-    r.spare = Number.isNaN(st[4]) ? null : st[4];
+    r.restore(st);
     return r;
+  }
+
+  /** Continue from a saved state(). */
+  restore(st: number[]): void {
+    this.s.set(st.slice(0, 4));
+    this.spare = st[4] === null || Number.isNaN(st[4]) ? null : st[4];
   }
 }
 

@@ -9,7 +9,7 @@ import type { Jpvae } from '../model/jpvae.ts';
 import { Adam, type AdamConfig } from './adam.ts';
 import { betaAt, type BetaSchedule } from './beta.ts';
 import { evaluateLoss, meanTerms, type LossSummary } from './evaluate.ts';
-import { batchTerms } from './batch.ts';
+import { batchTerms, type TermSums } from './batch.ts';
 
 export interface TrainOptions {
   epochs: number;
@@ -31,8 +31,10 @@ export interface EpochRecord {
 export interface TrainState {
   epoch: number; // epochs completed
   step: number; // Adam steps taken
-  rng: number[];
+  rng: number[]; // the stream at the start of the next epoch (or of the partial one)
   history: EpochRecord[];
+  /** An epoch stopped part way (Ctrl-C): where it stood, so that resuming continues it exactly. */
+  partial?: { steps: number; rng: number[]; totals: TermSums; lossSum: number; seconds: number };
 }
 
 export interface StepInfo { epoch: number; step: number; stepsPerEpoch: number; rows: number; loss: number }
@@ -52,16 +54,23 @@ export class Trainer {
 
   get stepsPerEpoch(): number { return Math.ceil(this.train.n / this.options.batch); }
 
-  /** One epoch; returns its record. `onStep` sees every step, `yieldEvery` steps give the event loop a turn. */
+  /**
+   * One epoch (or the rest of a partial one); returns its record. `onStep`
+   * sees every step; every 8 steps the event loop gets a turn, and when
+   * `shouldStop` says so the epoch stops there: the state records where
+   * (state.partial) and null is returned.
+   */
   async runEpoch(onStep?: (s: StepInfo) => void, shouldStop?: () => boolean): Promise<EpochRecord | null> {
     const { model, options, train } = this;
-    const epoch = this.state.epoch;
+    const epoch = this.state.epoch, partial = this.state.partial;
     const rng = Rng.fromState(this.state.rng);
-    const order = rng.permutation(train.n);
+    const order = rng.permutation(train.n); // the epoch's first draws: a partial epoch regenerates the same order
+    if (partial) rng.restore(partial.rng);
     const steps = this.stepsPerEpoch;
-    const total = { recon1: 0, recon2: 0, kl: 0, n1: 0, n2: 0, rows: 0 }, loss = { sum: 0 };
-    const t0 = performance.now();
-    for (let s = 0; s < steps; s++) {
+    const total: TermSums = partial ? { ...partial.totals } : { recon1: 0, recon2: 0, kl: 0, n1: 0, n2: 0, rows: 0 };
+    const loss = { sum: partial?.lossSum ?? 0 };
+    const t0 = performance.now() - 1000 * (partial?.seconds ?? 0);
+    for (let s = partial?.steps ?? 0; s < steps; s++) {
       const idx = order.subarray(s * options.batch, Math.min(train.n, (s + 1) * options.batch));
       const beta = betaAt(options.beta, epoch + s / steps);
       const t = batchTerms(model, train, idx, beta, rng, true);
@@ -73,9 +82,12 @@ export class Trainer {
       for (const key of ['recon1', 'recon2', 'kl', 'n1', 'n2', 'rows'] as const) total[key] += t[key];
       loss.sum += l * t.rows;
       onStep?.({ epoch: epoch + 1, step: s + 1, stepsPerEpoch: steps, rows: t.rows, loss: l });
-      if (s % 64 === 63) {
-        await new Promise((r) => setImmediate(r));
-        if (shouldStop?.()) return null; // the epoch is abandoned: state still holds its start
+      if (s % 8 === 7 && s + 1 < steps) {
+        await new Promise((r) => setImmediate(r)); // let a Ctrl-C handler run
+        if (shouldStop?.()) {
+          this.state = { ...this.state, step: this.adam.step, partial: { steps: s + 1, rng: rng.state(), totals: total, lossSum: loss.sum, seconds: (performance.now() - t0) / 1000 } };
+          return null;
+        }
       }
     }
     const seconds = (performance.now() - t0) / 1000;
@@ -91,7 +103,7 @@ export class Trainer {
       seconds,
       samplesPerSec: train.n / seconds,
     };
-    this.state = { epoch: epoch + 1, step: this.adam.step, rng: rng.state(), history: [...this.state.history, record] };
+    this.state = { epoch: epoch + 1, step: this.adam.step, rng: rng.state(), history: [...this.state.history, record] }; // (no partial)
     return record;
   }
 }
