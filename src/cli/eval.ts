@@ -6,6 +6,7 @@ import { evaluateMetrics } from '../eval/metrics.ts';
 import { writeImputationFigure } from '../eval/imputation-figure.ts';
 import { choiceFlag, intFlag, parseFlags } from './args.ts';
 import { loadModel, modelData } from './model-data.ts';
+import type { DataSource } from './data-source.ts';
 import { completeRows } from '../data/user-data.ts';
 
 const HELP = `usage: jpvae eval --model DIR [flags]
@@ -18,6 +19,9 @@ const HELP = `usage: jpvae eval --model DIR [flags]
   --figure PNG            also write an imputation grid: per test digit, the true image, the true
                           top with the imputed bottom, and the imputed top with the true bottom
   --json                  print the metrics as one JSON object on stdout
+
+Losses are −log p(x | ·) summed over a view's features, mean over rows: BCE for
+Bernoulli views (the paper's numbers), the Gaussian NLL (standardised units) otherwise.
 `;
 
 export async function evalCommand(argv: string[]): Promise<void> {
@@ -39,14 +43,17 @@ export async function evalCommand(argv: string[]): Promise<void> {
   }
   const data = modelData(json, split);
   const m = evaluateMetrics(model, data, fit, split, intFlag(f.seed, '--seed', 1, 0));
-  if (f.figure) writeImputationFigure(f.figure, [{ model, fit }], data);
+  if (f.figure) {
+    if ((json.data as DataSource).dataset !== 'hvdmnist') throw new InputError('--figure: draws digit halves; only for hvdMNIST models');
+    writeImputationFigure(f.figure, [{ model, fit }], data);
+  }
   if (f.json) { process.stdout.write(JSON.stringify({ ...m, conditional: source }) + '\n'); return; }
   const r = (x: number) => x.toFixed(2);
   process.stdout.write([
     `split ${m.split} (${m.n} rows), imputation through the ${source === 'fit' ? `latent fit on ${fit.rows} ${fit.split} rows` : 'learnt prior Σ_C'}`,
-    `reconstruction BCE, sampled z:   x1 ${r(m.recon.x1)}   x2 ${r(m.recon.x2)}`,
-    `reconstruction BCE, mean z:      x1 ${r(m.recon_mean.x1)}   x2 ${r(m.recon_mean.x2)}`,
-    `imputation BCE:                  x1|x2 ${r(m.impute.x1_given_x2)}   x2|x1 ${r(m.impute.x2_given_x1)}`,
+    `reconstruction loss, sampled z:   x1 ${r(m.recon.x1)}   x2 ${r(m.recon.x2)}`,
+    `reconstruction loss, mean z:     x1 ${r(m.recon_mean.x1)}   x2 ${r(m.recon_mean.x2)}`,
+    `imputation loss:                 x1|x2 ${r(m.impute.x1_given_x2)}   x2|x1 ${r(m.impute.x2_given_x1)}`,
     `active units ${m.active_units.count}/${m.active_units.total}, cross-correlation ‖·‖F ${m.cross_corr_frobenius.toFixed(3)}, ELBO ${r(m.elbo)}`,
   ].join('\n') + '\n');
 }
