@@ -79,7 +79,8 @@ export async function reproduceCommand(argv: string[]): Promise<void> {
   writeFileAtomic(planFile, JSON.stringify(plan, null, 1) + '\n');
 
   const seeds = Array.from({ length: plan.seeds }, (_, i) => i + 1);
-  const all = [...priors.flatMap((p) => seeds.map((s) => `${p}:${s}`)), ...(plan.classifierEpochs > 0 ? seeds.map((s) => `truth:${s}`) : [])];
+  // Seed by seed, so that a run stopped part way has whole seeds to report.
+  const all = seeds.flatMap((s) => [...priors.map((p) => `${p}:${s}`), ...(plan.classifierEpochs > 0 ? [`truth:${s}`] : [])]);
   const todo = all.filter((j) => !existsSync(jobFile(plan, j)));
   const t0 = performance.now();
   process.stderr.write(`jpvae reproduce: ${all.length} jobs (${all.length - todo.length} already done), ${jobs} at a time → ${plan.out}\n`);
