@@ -2,13 +2,18 @@
 // mean nothing without the machine and versions.
 
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { cpus, platform, release } from 'node:os';
 import { createRequire } from 'node:module';
 import { PACKAGE_VERSION } from '../model/store.ts';
 
 const require = createRequire(import.meta.url);
+/** A dependency's version: its package.json by module resolution, or in our node_modules (some packages do not export it). */
 const versionOf = (pkg: string): string => {
-  try { return JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`), 'utf8')).version; } catch { return 'unknown'; }
+  for (const path of [() => require.resolve(`${pkg}/package.json`), () => fileURLToPath(new URL(`../../node_modules/${pkg}/package.json`, import.meta.url))]) {
+    try { return JSON.parse(readFileSync(path(), 'utf8')).version; } catch { /* try the next place */ }
+  }
+  return 'unknown';
 };
 
 export function machineInfo() {
