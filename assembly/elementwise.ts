@@ -128,16 +128,18 @@ export function softmaxCrossEntropy(rows: i32, N: i32, logits: i32, labels: i32,
   }
 }
 
-export function adam(n: i32, p: i32, g: i32, m: i32, v: i32, lr: f32, beta1: f32, beta2: f32, eps: f32, t: i32): void {
+export function adam(n: i32, p: i32, g: i32, m: i32, v: i32, lr: f32, beta1: f32, beta2: f32, eps: f32, t: i32): i32 {
   // Bias corrections (Kingma & Ba, Alg. 1) once per call, in f64 so β^t stays accurate.
   const step = <f32>(<f64>lr / (1 - Math.pow(<f64>beta1, <f64>t)));
   const invCorr2 = <f32>(1 / (1 - Math.pow(<f64>beta2, <f64>t)));
   const b1 = f32x4.splat(beta1), c1 = f32x4.splat(1 - beta1);
   const b2 = f32x4.splat(beta2), c2 = f32x4.splat(1 - beta2);
   const vstep = f32x4.splat(step), vcorr2 = f32x4.splat(invCorr2), veps = f32x4.splat(eps);
-  const n4 = n & ~3;
+  const n4 = n & ~3, fmax = f32x4.splat(3.4028234663852886e38);
+  let finite = i32x4.splat(-1); // each lane stays all-ones while its |g| ≤ FLT_MAX (false for NaN and ±Inf)
   for (let i = 0; i < n4; i += 4) {
     const gi = v128.load(at(g + i));
+    finite = v128.and(finite, f32x4.le(f32x4.abs(gi), fmax));
     const mi = madd(b1, v128.load(at(m + i)), f32x4.mul(c1, gi));
     const vi = madd(b2, v128.load(at(v + i)), f32x4.mul(c2, f32x4.mul(gi, gi)));
     v128.store(at(m + i), mi);
@@ -152,5 +154,7 @@ export function adam(n: i32, p: i32, g: i32, m: i32, v: i32, lr: f32, beta1: f32
     store<f32>(at(m + i), mi);
     store<f32>(at(v + i), vi);
     store<f32>(at(p + i), load<f32>(at(p + i)) - step * mi / (Mathf.sqrt(vi * invCorr2) + eps));
+    if (!(Mathf.abs(gi) <= <f32>3.4028234663852886e38)) finite = f32x4.splat(0);
   }
+  return i32x4.all_true(finite) ? 1 : 0;
 }

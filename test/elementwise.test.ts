@@ -278,3 +278,13 @@ test('adam: bias correction at t = 1, 2, 10 matches a hand computation', (t) => 
     }
   }
 });
+
+test('adam reports a NaN or infinite gradient on every backend', (t) => {
+  for (const k of [...f32Backends(), f64Twin()]) {
+    for (const [bad, at] of [[NaN, 5], [Infinity, 0], [-Infinity, 10], [0.5, 3]] as const) {
+      const n = 11, g = Float32Array.from({ length: n }, (_, i) => (i === at ? bad : 0.1 * i));
+      const p = k.heap.alloc(n), G = k.heap.allocFrom(g), m = k.heap.alloc(n), v = k.heap.alloc(n);
+      t.is(k.adam(n, p, G, m, v, 1e-3, 0.9, 0.999, 1e-8, 1), Number.isFinite(bad) ? 1 : 0, `${k.name}: g[${at}] = ${bad}`);
+    }
+  }
+});

@@ -127,9 +127,11 @@ export interface Kernels {
    * Adam (bias-corrected) over n elements at step t ≥ 1:
    * m = β1·m + (1−β1)·g, v = β2·v + (1−β2)·g²,
    * p −= lr·(m/(1−β1^t)) / (√(v/(1−β2^t)) + eps).
+   * Returns 1 when every g was finite, 0 when one was NaN or ±Inf (the
+   * update is done either way: the trainer stops and keeps its checkpoint).
    */
   adam(n: number, p: number, g: number, m: number, v: number, lr: number, beta1: number,
-    beta2: number, eps: number, t: number): void;
+    beta2: number, eps: number, t: number): number;
 }
 
 /** Bound on the singular values of the svd-bound C (svdCompose); assembly/prior.ts holds the same number. */

@@ -16,11 +16,11 @@ export class Adam {
     this.v = k.heap.alloc(size);
   }
 
-  /** One bias-corrected update of params P from gradients G. */
-  update(P: number, G: number): void {
+  /** One bias-corrected update of params P from gradients G; false when a gradient was NaN or infinite. */
+  update(P: number, G: number): boolean {
     const { lr, beta1, beta2, eps } = this.config;
     this.step++;
-    this.k.adam(this.size, P, G, this.m, this.v, lr, beta1, beta2, eps, this.step);
+    return this.k.adam(this.size, P, G, this.m, this.v, lr, beta1, beta2, eps, this.step) === 1;
   }
 
   moments() { return { m: this.k.heap.view(this.m, this.size), v: this.k.heap.view(this.v, this.size) }; }

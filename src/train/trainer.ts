@@ -78,7 +78,9 @@ export class Trainer {
       if (!Number.isFinite(l)) {
         throw new DivergenceError(`training diverged: loss is ${l} at epoch ${epoch + 1}, step ${s + 1} (recon sums ${t.recon1}, ${t.recon2}, KL sum ${t.kl}); the last checkpoint is kept`);
       }
-      this.adam.update(model.P, model.G);
+      if (!this.adam.update(model.P, model.G)) {
+        throw new DivergenceError(`training diverged: a gradient is NaN or infinite at epoch ${epoch + 1}, step ${s + 1} (loss ${l}); the last checkpoint is kept`);
+      }
       for (const key of ['recon1', 'recon2', 'kl', 'n1', 'n2', 'rows'] as const) total[key] += t[key];
       loss.sum += l * t.rows;
       onStep?.({ epoch: epoch + 1, step: s + 1, stepsPerEpoch: steps, rows: t.rows, loss: l });

@@ -73,12 +73,15 @@ export function softmaxCrossEntropy(h: FloatArray, rows: number, N: number, logi
 }
 
 export function adam(h: FloatArray, n: number, p: number, g: number, m: number, v: number, lr: number,
-  beta1: number, beta2: number, eps: number, t: number): void {
+  beta1: number, beta2: number, eps: number, t: number): number {
   const corr1 = 1 - beta1 ** t, corr2 = 1 - beta2 ** t;
+  let finite = 1;
   for (let i = 0; i < n; i++) {
     const gi = h[g + i];
+    if (!Number.isFinite(gi)) finite = 0;
     h[m + i] = beta1 * h[m + i] + (1 - beta1) * gi;
     h[v + i] = beta2 * h[v + i] + (1 - beta2) * gi * gi;
     h[p + i] -= (lr * h[m + i] / corr1) / (Math.sqrt(h[v + i] / corr2) + eps);
   }
+  return finite;
 }
