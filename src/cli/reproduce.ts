@@ -154,6 +154,12 @@ async function runJob(plan: Plan, job: string): Promise<void> {
   writeFileAtomic(jobFile(plan, job), JSON.stringify(result) + '\n');
 }
 
+/** "mean (min–max)" of durations in minutes. */
+const minutes = (xs: number[]): string => {
+  const m = xs.map((x) => x / 60), mean = m.reduce((a, b) => a + b, 0) / Math.max(1, m.length);
+  return `${mean.toFixed(1)} (${Math.min(...m).toFixed(1)}–${Math.max(...m).toFixed(1)})`;
+};
+
 function writeResults(plan: Plan, all: string[], wallSeconds: number, jobs: number): void {
   const read = (j: string) => JSON.parse(readFileSync(jobFile(plan, j), 'utf8'));
   const runs: RunResult[] = all.filter((j) => !j.startsWith('truth')).map(read);
@@ -161,7 +167,7 @@ function writeResults(plan: Plan, all: string[], wallSeconds: number, jobs: numb
   const cmd = `jpvae reproduce --priors ${plan.priors.join(',')} --seeds ${plan.seeds} --epochs ${plan.epochs} --train-limit ${plan.trainLimit} --alpha ${plan.alpha} --classifier-epochs ${plan.classifierEpochs}`;
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, Node ${process.version}, jpvae ${PACKAGE_VERSION}`;
   const header = [
-    `Command: \`${cmd}\` (${jobs} parallel jobs; this invocation's wall time ${(wallSeconds / 60).toFixed(1)} min; mean training time per model ${(runs.reduce((s, r) => s + r.trainSeconds, 0) / Math.max(1, runs.length) / 60).toFixed(1)} min)`,
+    `Command: \`${cmd}\`. Training time per model ${minutes(runs.map((r) => r.trainSeconds))} min (with up to ${jobs} models training at once)${wallSeconds > 60 ? `; this invocation's wall time ${(wallSeconds / 60).toFixed(1)} min` : ''}.`,
     `Machine: ${machine}`,
     'Test split (10,000 rows). Reconstruction: BCE summed over a half\'s 392 pixels, one sampled z per row (the paper\'s protocol). Imputation: conditional mean of Eq. 12 from the latent Gaussian fitted on the TRAINING rows only, decoded (the paper fitted on the evaluated split). Active units over all 40 units, threshold 0.01.',
     '',

@@ -36,7 +36,7 @@ export function table1(runs: RunResult[]): string {
     const rs = runs.filter((r) => r.prior === p), P = PAPER[p];
     rows.push(`| ${LABEL[p]} | ${seedsLabel(rs.length)} | ${fmt(rs.map((r) => r.metrics.recon.x1))} | ${fmt(rs.map((r) => r.metrics.recon.x2))} | ${fmt(rs.map((r) => r.metrics.impute.x1_given_x2))} | ${fmt(rs.map((r) => r.metrics.impute.x2_given_x1))} | ${fmt(rs.map((r) => 100 * r.metrics.active_units.fraction), 1)} | ${fmt(rs.map((r) => r.metrics.cross_corr_frobenius), 3)} |`);
     rows.push(`| | ours, posterior-mean decoding / imputation through Σ_C | ${fmt(rs.map((r) => r.metrics.recon_mean.x1))} | ${fmt(rs.map((r) => r.metrics.recon_mean.x2))} | ${fmt(rs.map((r) => r.imputePrior.x1_given_x2))} | ${fmt(rs.map((r) => r.imputePrior.x2_given_x1))} | | |`);
-    rows.push(`| | paper | ${paperFmt(P.recon[0], P.reconSd[0])} | ${paperFmt(P.recon[1], P.reconSd[1])} | ${paperFmt(P.impute[0], P.imputeSd[0], 1)} | ${paperFmt(P.impute[1], P.imputeSd[1], 1)} | ${paperFmt(P.activeUnits, P.activeUnitsSd, 1)} | ${P.crossCorr ?? '–'} |`);
+    rows.push(`| | paper | ${paperFmt(P.recon[0], P.reconSd[0])} | ${paperFmt(P.recon[1], P.reconSd[1])} | ${paperFmt(P.impute[0], P.imputeSd[0])} | ${paperFmt(P.impute[1], P.imputeSd[1])} | ${paperFmt(P.activeUnits, P.activeUnitsSd, 1)} | ${P.crossCorr ?? '–'} |`);
   }
   return rows.join('\n') + '\n';
 }
