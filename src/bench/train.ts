@@ -9,7 +9,7 @@ import type { ModelConfig } from '../model/config.ts';
 import { Jpvae } from '../model/jpvae.ts';
 import { Adam, ADAM_DEFAULTS } from '../train/adam.ts';
 import type { GemmResult } from './gemm.ts';
-import { benchBackends, bestRate, round, type Table } from './rate.ts';
+import { benchBackends, bestRate, round } from './rate.ts';
 
 export const REFERENCE_CONFIG: ModelConfig = {
   dims: [392, 392], hidden: [512, 512], latent: [20, 20], prior: { kind: 'orthogonal', alpha: 0.95, flips: 0 },
