@@ -117,14 +117,15 @@ function checkGradients(t: { true(v: boolean, m?: string): void }, k: Kernels, x
   return worst;
 }
 
-test('jointKl: wasm matches the js twin (forward and gradients)', (t) => {
-  const rng = new Rng(1);
+/** Every wasm build against the f32 twin on every shape, forward and gradients (alpha set: the orthogonal path). */
+function wasmMatchesTwin(t: { true(v: boolean, m?: string): void; log(m: string): void },
+  inputs: (n1: number, n2: number) => KlInputs, alpha?: number): void {
   let worst = 0;
   for (const [n1, n2] of SHAPES) {
-    const x = randomInputs(rng, ROWS, n1, n2);
-    const want = runKl(twin32, x, true, 0.3, undefined, 0.25);
+    const x = inputs(n1, n2);
+    const want = runKl(twin32, x, true, 0.3, alpha, 0.25);
     for (const k of wasm) {
-      const got = runKl(k, x, true, 0.3, undefined, 0.25);
+      const got = runKl(k, x, true, 0.3, alpha, 0.25);
       for (const key of ['kl', ...GRADS] as const) {
         const err = maxRelErr(got[key], want[key]);
         t.true(err <= 1e-5, `${k.name} ${key} (${n1},${n2}): ${err.toExponential(2)}`);
@@ -133,6 +134,11 @@ test('jointKl: wasm matches the js twin (forward and gradients)', (t) => {
     }
   }
   t.log(`worst rel err wasm vs twin: ${worst.toExponential(2)}`);
+}
+
+test('jointKl: wasm matches the js twin (forward and gradients)', (t) => {
+  const rng = new Rng(1);
+  wasmMatchesTwin(t, (n1, n2) => randomInputs(rng, ROWS, n1, n2));
 });
 
 test('jointKl: gradients accumulate and a forward-only call touches no gradient', (t) => {
@@ -193,20 +199,7 @@ test('jointKl: gradients match finite differences (f64 twin ≤ 1e-6, wasm f32 �
 
 test('orthoKl: wasm matches the js twin (forward and gradients)', (t) => {
   const rng = new Rng(7);
-  let worst = 0;
-  for (const [n1, n2] of SHAPES) {
-    const x = { ...randomInputs(rng, ROWS, n1, n2), C: orthogonal(rng, n1, n2) };
-    const want = runKl(twin32, x, true, 0.3, 0.95, 0.25);
-    for (const k of wasm) {
-      const got = runKl(k, x, true, 0.3, 0.95, 0.25);
-      for (const key of ['kl', ...GRADS] as const) {
-        const err = maxRelErr(got[key], want[key]);
-        t.true(err <= 1e-5, `${k.name} ${key} (${n1},${n2}): ${err.toExponential(2)}`);
-        worst = Math.max(worst, err);
-      }
-    }
-  }
-  t.log(`worst rel err wasm vs twin: ${worst.toExponential(2)}`);
+  wasmMatchesTwin(t, (n1, n2) => ({ ...randomInputs(rng, ROWS, n1, n2), C: orthogonal(rng, n1, n2) }), 0.95);
 });
 
 test('orthoKl: with O from the Cayley map it equals Eq. 7 and jointKl(αO), gradients included', (t) => {

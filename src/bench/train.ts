@@ -8,6 +8,8 @@ import { Rng } from '../data/rng.ts';
 import type { ModelConfig } from '../model/config.ts';
 import { Jpvae } from '../model/jpvae.ts';
 import { Adam, ADAM_DEFAULTS } from '../train/adam.ts';
+import { batchTerms } from '../train/batch.ts';
+import type { TwoViewData } from '../data/dataset.ts';
 import type { GemmResult } from './gemm.ts';
 import { benchBackends, bestRate, round } from './rate.ts';
 
@@ -22,11 +24,11 @@ function samplesPerSecond(backend: BackendChoice, seconds: number, rounds: numbe
   const rng = new Rng(1);
   model.initParams(rng);
   const adam = new Adam(k, model.layout.size, ADAM_DEFAULTS);
+  const binary = (dim: number) => Float32Array.from({ length: BATCH * dim }, () => (rng.uniform() < 0.2 ? 1 : 0));
+  const [d1, d2] = REFERENCE_CONFIG.dims, data: TwoViewData = { n: BATCH, dim1: d1, dim2: d2, x1: binary(d1), x2: binary(d2) };
   const rows = Uint32Array.from({ length: BATCH }, (_, i) => i);
-  for (const i of [0, 1] as const) {
-    model.setInput(i, Float32Array.from({ length: BATCH * REFERENCE_CONFIG.dims[i] }, () => (rng.uniform() < 0.2 ? 1 : 0)), rows);
-  }
-  return bestRate(() => { model.setNoise(BATCH, rng); model.loss(BATCH, 1, true); adam.update(model.P, model.G); }, BATCH, seconds, rounds);
+  // The trainer's own step: load the batch, ε, forward, backward, Adam.
+  return bestRate(() => { batchTerms(model, data, rows, 1, rng, true); adam.update(model.P, model.G); }, BATCH, seconds, rounds);
 }
 
 /** Every dense layer of the model as a GEMM call: forward, dW for all, dX for all but each encoder's first. */

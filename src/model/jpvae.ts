@@ -135,17 +135,6 @@ export class Jpvae {
   }
 
   /**
-   * The loss of Eq. 5 (negated ELBO with β) on complete rows in the input
-   * and noise buffers, as batch means; with `train` the gradient of the
-   * batch mean into G (zeroed first).
-   */
-  loss(rows: number, beta: number, train: boolean): LossTerms {
-    if (train) this.grads().fill(0);
-    const t = this.accumulate(rows, beta, 'both', train ? 1 / rows : null);
-    return { recon1: t.recon1 / rows, recon2: t.recon2 / rows, kl: t.kl / rows };
-  }
-
-  /**
    * Sums over the rows in the buffers of each view's negative
    * log-likelihood and the KL; with `gradScale`, add gradScale·∇Σ(recon +
    * β·KL) to G. Rows with one view only contribute that view's ELBO with

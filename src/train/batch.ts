@@ -9,6 +9,13 @@ import type { Jpvae, Present } from '../model/jpvae.ts';
 /** Sums over a batch's rows; n1, n2 count the rows that have each view. */
 export interface TermSums { recon1: number; recon2: number; kl: number; n1: number; n2: number; rows: number }
 
+export const zeroTerms = (): TermSums => ({ recon1: 0, recon2: 0, kl: 0, n1: 0, n2: 0, rows: 0 });
+
+/** into += t, field by field. */
+export function addTerms(into: TermSums, t: TermSums): void {
+  for (const key of ['recon1', 'recon2', 'kl', 'n1', 'n2', 'rows'] as const) into[key] += t[key];
+}
+
 function groups(data: TwoViewData, idx: Uint32Array): [Present, Uint32Array][] {
   const present = data.present;
   if (!present || idx.every((r) => present[r] === HAS_BOTH)) return [['both', idx]];
@@ -26,7 +33,7 @@ function groups(data: TwoViewData, idx: Uint32Array): [Present, Uint32Array][] {
  * batch mean of recon + β·KL.
  */
 export function batchTerms(model: Jpvae, data: TwoViewData, idx: Uint32Array, beta: number, rng: Rng | null, train: boolean): TermSums {
-  const sums: TermSums = { recon1: 0, recon2: 0, kl: 0, n1: 0, n2: 0, rows: idx.length };
+  const sums: TermSums = { ...zeroTerms(), rows: idx.length };
   if (train) model.grads().fill(0);
   for (const [present, rows] of groups(data, idx)) {
     if (present !== 1) model.setInput(0, data.x1, rows);

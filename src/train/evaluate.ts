@@ -6,7 +6,7 @@
 import { forEachBatch, type TwoViewData } from '../data/dataset.ts';
 import type { Rng } from '../data/rng.ts';
 import type { Jpvae } from '../model/jpvae.ts';
-import { batchTerms, type TermSums } from './batch.ts';
+import { addTerms, batchTerms, zeroTerms, type TermSums } from './batch.ts';
 
 export interface LossSummary {
   recon1: number; recon2: number; kl: number;
@@ -21,10 +21,7 @@ export function meanTerms(t: TermSums): LossSummary {
 }
 
 export function evaluateLoss(model: Jpvae, data: TwoViewData, rng: Rng | null): LossSummary {
-  const total: TermSums = { recon1: 0, recon2: 0, kl: 0, n1: 0, n2: 0, rows: 0 };
-  forEachBatch(data.n, model.maxRows, (_, idx) => {
-    const t = batchTerms(model, data, idx, 1, rng, false);
-    for (const key of ['recon1', 'recon2', 'kl', 'n1', 'n2', 'rows'] as const) total[key] += t[key];
-  });
+  const total = zeroTerms();
+  forEachBatch(data.n, model.maxRows, (_, idx) => addTerms(total, batchTerms(model, data, idx, 1, rng, false)));
   return meanTerms(total);
 }

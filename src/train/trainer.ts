@@ -9,7 +9,7 @@ import type { Jpvae } from '../model/jpvae.ts';
 import { Adam, type AdamConfig } from './adam.ts';
 import { betaAt, type BetaSchedule } from './beta.ts';
 import { evaluateLoss, meanTerms, type LossSummary } from './evaluate.ts';
-import { batchTerms, type TermSums } from './batch.ts';
+import { addTerms, batchTerms, zeroTerms, type TermSums } from './batch.ts';
 
 export interface TrainOptions {
   epochs: number;
@@ -67,8 +67,8 @@ export class Trainer {
     const order = rng.permutation(train.n); // the epoch's first draws: a partial epoch regenerates the same order
     if (partial) rng.restore(partial.rng);
     const steps = this.stepsPerEpoch;
-    const total: TermSums = partial ? { ...partial.totals } : { recon1: 0, recon2: 0, kl: 0, n1: 0, n2: 0, rows: 0 };
-    const loss = { sum: partial?.lossSum ?? 0 };
+    const total: TermSums = partial ? { ...partial.totals } : zeroTerms();
+    let lossSum = partial?.lossSum ?? 0;
     const t0 = performance.now() - 1000 * (partial?.seconds ?? 0);
     for (let s = partial?.steps ?? 0; s < steps; s++) {
       const idx = order.subarray(s * options.batch, Math.min(train.n, (s + 1) * options.batch));
@@ -81,13 +81,13 @@ export class Trainer {
       if (!this.adam.update(model.P, model.G)) {
         throw new DivergenceError(`training diverged: a gradient is NaN or infinite at epoch ${epoch + 1}, step ${s + 1} (loss ${l}); the last checkpoint is kept`);
       }
-      for (const key of ['recon1', 'recon2', 'kl', 'n1', 'n2', 'rows'] as const) total[key] += t[key];
-      loss.sum += l * t.rows;
+      addTerms(total, t);
+      lossSum += l * t.rows;
       onStep?.({ epoch: epoch + 1, step: s + 1, stepsPerEpoch: steps, rows: t.rows, loss: l });
       if (s % 8 === 7 && s + 1 < steps) {
         await new Promise((r) => setImmediate(r)); // let a Ctrl-C handler run
         if (shouldStop?.()) {
-          this.state = { ...this.state, step: this.adam.step, partial: { steps: s + 1, rng: rng.state(), totals: total, lossSum: loss.sum, seconds: (performance.now() - t0) / 1000 } };
+          this.state = { ...this.state, step: this.adam.step, partial: { steps: s + 1, rng: rng.state(), totals: total, lossSum, seconds: (performance.now() - t0) / 1000 } };
           return null;
         }
       }
@@ -100,7 +100,7 @@ export class Trainer {
     const record: EpochRecord = {
       epoch: epoch + 1,
       beta: betaAt(options.beta, epoch + 1),
-      train: { ...meanTerms(total), loss: loss.sum / total.rows },
+      train: { ...meanTerms(total), loss: lossSum / total.rows },
       test: this.test ? evaluateLoss(model, this.test, new Rng(options.seed ^ (0x5eed0000 + epoch))) : undefined,
       seconds,
       samplesPerSec: train.n / seconds,
