@@ -5,7 +5,8 @@ export { createKernels, type BackendChoice, type Kernels } from './core/index.ts
 export { Rng } from './data/rng.ts';
 export { loadHvdMnist } from './data/hvdmnist.ts';
 export type { TwoViewData } from './data/dataset.ts';
-export { readMatrix } from './data/matrix.ts';
+export { readMatrix, openRows, type RowStream } from './data/matrix.ts';
+export { createRowWriter, type RowWriter } from './data/row-writer.ts';
 export { Jpvae } from './model/jpvae.ts';
 export type { ModelConfig } from './model/config.ts';
 export { saveModel, readModelJson, loadWeights } from './model/store.ts';

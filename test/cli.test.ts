@@ -50,13 +50,28 @@ const badInputs: [string, string[], RegExp][] = [
   ['non-integer epochs', ['train', '--epochs', '2.5'], /--epochs: expected an integer/],
   ['alpha out of range', ['train', '--alpha', '1'], /--alpha: expected a number with −1 < α < 1/],
   ['alpha below range', ['train', '--alpha', '-1.5'], /--alpha/],
-  ['n1 > n2', ['train', '--latent', '8,4'], /n1 = 8 > n2 = 4/],
+  ['n1 > n2', ['train', '--latent', '8,4'], /n1 = 8 > n2 = 4; .*add --swap-views/],
+  ['--swap-views with n1 < n2', ['train', '--latent', '4,8', '--swap-views'], /--swap-views: for n1 > n2 only/],
   ['unknown prior', ['train', '--prior', 'full'], /--prior: expected one of zero, svd, orthogonal/],
   ['bad beta', ['train', '--beta', 'linear'], /--beta: expected/],
   ['unknown command', ['fly'], /unknown command 'fly'/],
   ['eval without model', ['eval'], /--model: required/],
   ['eval of a non-model directory', ['eval', '--model', '/'], /not a jpvae model directory/],
 ];
+test('--swap-views trains n1 > n2 and eval reports in the user\'s view order', (t) => {
+  const dir = tempDir(t), model = join(dir, 'm');
+  const tr = jpvae('train', ...SMALL, '--latent', '4,2', '--swap-views', '--epochs', '1', '--out', model);
+  t.is(tr.code, 0, tr.err);
+  const json = JSON.parse(readFileSync(join(model, 'model.json'), 'utf8'));
+  t.true(json.config.swapViews);
+  t.deepEqual([json.latentFit.n1, json.latentFit.n2], [4, 2]);
+  const ev = jpvae('eval', '--model', model, '--json', '--conditional', 'prior');
+  t.is(ev.code, 0, ev.err);
+  const m = JSON.parse(ev.out);
+  t.is(m.active_units.total, 6);
+  for (const x of [m.impute.x1_given_x2, m.impute.x2_given_x1]) t.true(x > 0 && x < 392 * Math.LN2 * 2);
+});
+
 for (const [what, args, message] of badInputs) {
   test(`bad input gets one line and exit code 2: ${what}`, (t) => {
     const r = jpvae(...args);

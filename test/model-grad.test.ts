@@ -19,10 +19,14 @@ function problem(present: number[]): TwoViewData {
   };
 }
 
-for (const kind of ['zero', 'svd', 'orthogonal'] as PriorKind[]) {
-  test(`gradient of the batch loss matches finite differences: ${kind} prior, Bernoulli + learnt Gaussian, missing views`, (t) => {
+const CASES = [
+  ...(['zero', 'svd', 'orthogonal'] as PriorKind[]).map((kind) => ({ kind, latent: [2, 3] as [number, number], swapViews: false })),
+  ...(['svd', 'orthogonal'] as PriorKind[]).map((kind) => ({ kind, latent: [3, 2] as [number, number], swapViews: true })),
+];
+for (const { kind, latent, swapViews } of CASES) {
+  test(`gradient of the batch loss matches finite differences: ${kind} prior${swapViews ? ' with --swap-views' : ''}, Bernoulli + learnt Gaussian, missing views`, (t) => {
     const model = new Jpvae(createKernels('js-f64'), {
-      dims: [5, 3], hidden: [4], latent: [2, 3], prior: { kind, alpha: 0.7, flips: 1 },
+      dims: [5, 3], hidden: [4], latent, swapViews, prior: { kind, alpha: 0.7, flips: 1 },
       likelihood: [{ kind: 'bernoulli' }, { kind: 'gaussian', variance: 'learnt' }],
     }, 8);
     const rng = new Rng(2);

@@ -4,8 +4,10 @@
 
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { IMPUTE_CHUNK_ROWS, imputeFile } from '../src/cli/impute.ts';
+import { loadModel } from '../src/cli/model-data.ts';
 import { encodeNpy } from '../src/data/npy.ts';
 import { writePlantedCsv } from './planted-files.ts';
 import { tempDir } from './util.ts';
@@ -94,4 +96,52 @@ test('bad input: one line naming the flag or file, exit code 2, nothing written'
   }
   for (let i = 1; i <= 11; i++) t.false(existsSync(f(`o${i}`)), `o${i} written`);
   t.false(existsSync(f('x.csv')));
+});
+
+test('impute streams its input: any chunk size writes the same rows, draws included', (t) => {
+  const dir = tempDir(t);
+  writePlantedCsv(dir, 200, 37, 0.3);
+  const modelDir = join(dir, 'm');
+  t.is(jpvae('train', '--view1', join(dir, 'train1.csv'), '--view2', join(dir, 'train2.csv'), ...GAUSSIAN, ...SMALL, '--epochs', '2', '--out', modelDir).code, 0);
+  const { model, json } = loadModel(modelDir);
+  for (const [samples, summary] of [[1, false], [3, false], [3, true]] as const) {
+    const run = (chunkRows?: number) => {
+      const out = join(dir, `o-${samples}-${summary}-${chunkRows}.npy`);
+      t.is(imputeFile(model, json, join(dir, 'test1.csv'), out, { given: 0, samples, summary, seed: 7, chunkRows }), 37);
+      return readFileSync(out);
+    };
+    const whole = run();
+    const [rows, cols] = summary ? [37, 12] : [37 * samples, 6];
+    t.is(whole.length, 128 + rows * cols * 4);
+    for (const chunkRows of [1, 5, 12]) t.deepEqual(run(chunkRows), whole, `${samples} samples${summary ? ', summary' : ''}, chunks of ${chunkRows} rows`);
+  }
+});
+
+test('impute: a bad row after the first chunk exits 2 and leaves --out as it was', (t) => {
+  const dir = tempDir(t);
+  writePlantedCsv(dir, 60, 5, 0.3);
+  const model = join(dir, 'm');
+  t.is(jpvae('train', '--view1', join(dir, 'train1.csv'), '--view2', join(dir, 'train2.csv'), ...GAUSSIAN, ...SMALL, '--epochs', '1', '--out', model).code, 0);
+  const line = readFileSync(join(dir, 'test1.csv'), 'utf8').split('\n')[0], bad = IMPUTE_CHUNK_ROWS + 50; // 0-based
+  const big = (name: string, cell: string) => {
+    const rows = Array.from({ length: IMPUTE_CHUNK_ROWS + 100 }, () => line);
+    rows[bad] = line.replace(/[^,]+$/, cell);
+    writeFileSync(join(dir, name), rows.join('\n') + '\n');
+    return join(dir, name);
+  };
+  const old = join(dir, 'old.csv');
+  writeFileSync(old, 'previous\n');
+  const cases: [string, string, RegExp][] = [
+    [big('inf.csv', 'Infinity'), old, new RegExp(`--input .*inf\\.csv: row ${bad + 1}, column 8 is Infinity`)],
+    [big('text.csv', 'abc'), join(dir, 'new.npy'), new RegExp(`text\\.csv:${bad + 1}: column 8 holds 'abc'`)],
+  ];
+  for (const [input, out, message] of cases) {
+    const r = jpvae('impute', '--model', model, '--given', '1', '--input', input, '--out', out);
+    t.is(r.code, 2, r.err);
+    t.regex(r.err, message);
+    t.is(r.err.trim().split('\n').length, 1, r.err);
+  }
+  t.is(readFileSync(old, 'utf8'), 'previous\n');
+  t.false(existsSync(join(dir, 'new.npy')));
+  t.deepEqual(readdirSync(dir).filter((n) => n.includes('.tmp-')), []);
 });

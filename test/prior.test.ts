@@ -5,6 +5,7 @@
 import test from 'ava';
 import { jointKlWork, cayleyWork, type Kernels } from '../src/core/index.ts';
 import { f32Backends, f64Twin, maxRelErr, centralDiff, Rng } from './util.ts';
+import { Jpvae } from '../src/model/jpvae.ts';
 
 const SHAPES: [number, number][] = [[1, 1], [3, 5], [7, 7], [20, 20], [5, 13]];
 const ROWS = 5;
@@ -240,4 +241,26 @@ test('orthoKl: gradients match finite differences (f64 twin ≤ 1e-6, wasm f32 �
     for (const k of wasm) worst.f32 = Math.max(worst.f32, checkGradients(t, k, x, 1e-2, 1e-2, 0.9, 12));
   }
   t.log(`worst rel err: f64 twin ${worst.f64.toExponential(2)}, wasm f32 ${worst.f32.toExponential(2)}`);
+});
+
+test('--swap-views (n1 > n2): the model\'s prior KL is Eq. 7 with Σ_C in the user\'s view order', (t) => {
+  for (const kind of ['svd', 'orthogonal'] as const) {
+    const k = f64Twin(), rows = 4, rng = new Rng(8);
+    const model = new Jpvae(k, { dims: [5, 3], hidden: [4], latent: [3, 2], swapViews: true, prior: { kind, alpha: 0.8, flips: 1 } }, rows);
+    model.initParams(rng);
+    const p = model.params();
+    for (let i = 0; i < p.length; i++) p[i] += 0.5 * rng.normal();
+    const singular = model.layout.entries.find((e) => e.name === 'prior.singular');
+    if (singular) p.fill(1.5, singular.offset, singular.offset + singular.size); // a C well away from zero
+    const data = { n: rows, dim1: 5, dim2: 3, x1: Float32Array.from({ length: 20 }, () => rng.uniform()), x2: Float32Array.from({ length: 12 }, () => rng.uniform()) };
+    model.setInputs(data, [0, 1, 2, 3]);
+    model.setNoise(rows, rng);
+    const { kl } = model.accumulate(rows, 1, 'both', null);
+    const [v1, v2] = model.views, at = (ptr: number, n: number) => Float64Array.from(k.heap.view(ptr, rows * n));
+    const C = model.crossCovariance();
+    t.true(largestSingularValue(C, 3, 2) > 0.5, `${kind}: C is not trivial`);
+    const x: KlInputs = { rows, n1: 3, n2: 2, mu1: at(v1.mu, 3), lv1: at(v1.lv, 3), mu2: at(v2.mu, 2), lv2: at(v2.lv, 2), C };
+    const dense = denseKl(x, C).reduce((a, b) => a + b, 0);
+    t.true(Math.abs(kl - dense) <= 1e-9 * Math.abs(dense), `${kind}: ${kl} vs Eq. 7 ${dense}`);
+  }
 });

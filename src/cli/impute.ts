@@ -1,21 +1,23 @@
-// `jpvae impute`: fill in the missing view of a user's rows. Reads the
-// given view (CSV/NPY/IDX), preprocesses it as at training time, imputes
-// through the stored latent fit (Eq. 12) and writes CSV or NPY by the
-// output's extension, atomically.
+// `jpvae impute`: fill in the missing view of a user's rows. Streams the
+// given view (CSV/NPY/IDX) a chunk of rows at a time: preprocesses it as at
+// training time, imputes through the stored latent fit (Eq. 12) and writes
+// CSV or NPY by the output's extension, renamed into place at the end.
 
-import { extname } from 'node:path';
-import { readMatrix } from '../data/matrix.ts';
-import { encodeNpy } from '../data/npy.ts';
-import { formatCsv } from '../data/csv.ts';
+import { openRows } from '../data/matrix.ts';
+import { createRowWriter, type RowWriter } from '../data/row-writer.ts';
 import { applyStandardize } from '../data/user-data.ts';
 import { Rng } from '../data/rng.ts';
 import { InputError } from '../errors.ts';
 import { conditional, type LatentFit } from '../impute/conditional.ts';
 import { imputeView } from '../impute/impute.ts';
-import { writeFileAtomic } from '../io/atomic.ts';
+import type { Jpvae } from '../model/jpvae.ts';
+import type { ModelJson } from '../model/store.ts';
 import { choiceFlag, intFlag, parseFlags } from './args.ts';
 import type { DataSource } from './data-source.ts';
 import { loadModel } from './model-data.ts';
+
+/** Rows imputed at once (input rows × samples): memory stays bounded whatever the input's size. */
+export const IMPUTE_CHUNK_ROWS = 4096;
 
 const HELP = `usage: jpvae impute --model DIR --given 1|2 --input F --out F [flags]
 
@@ -37,32 +39,54 @@ export async function imputeCommand(argv: string[]): Promise<void> {
   if (f.help) { process.stdout.write(HELP); return; }
   for (const flag of ['model', 'given', 'input', 'out'] as const) if (!f[flag]) throw new InputError(`--${flag}: required (see 'jpvae impute --help')`);
   const given = choiceFlag(f.given, '--given', ['1', '2'] as const, '1') === '1' ? 0 : 1;
-  const target = (1 - given) as 0 | 1;
-  const format = extname(f.out!).toLowerCase();
-  if (format !== '.csv' && format !== '.npy') throw new InputError(`--out ${f.out}: expected a .csv or .npy file name`);
   const samples = intFlag(f.samples, '--samples', 1);
   if (f.summary && samples < 2) throw new InputError('--summary: needs --samples K with K ≥ 2');
+  const seed = intFlag(f.seed, '--seed', 1, 0);
 
   const { model, json } = loadModel(f.model!);
   if (!json.latentFit) throw new InputError(`--model ${f.model}: the model has no latent fit (training did not finish); resume it to the end first`);
-  const input = readMatrix(f.input!, '--input');
-  const width = model.views[given].dim;
-  if (input.cols !== width) throw new InputError(`--input ${f.input}: rows have ${input.cols} values, but view ${given + 1} of the model has ${width}`);
-  const bad = input.data.findIndex((x) => !Number.isFinite(x));
-  if (bad >= 0) throw new InputError(`--input ${f.input}: row ${Math.floor(bad / width) + 1}, column ${(bad % width) + 1} is ${input.data[bad]}; the given view must be complete and finite`);
+  const rows = imputeFile(model, json, f.input!, f.out!, { given, samples, summary: !!f.summary, seed });
+  process.stderr.write(`imputed view ${2 - given} for ${rows} rows${samples > 1 ? ` × ${samples} draws` : ''} → ${f.out}\n`);
+}
+
+export interface ImputeOptions { given: 0 | 1; samples: number; summary: boolean; seed: number; chunkRows?: number }
+
+/**
+ * Imputes the other view of every row of the file `input` into the file
+ * `out`, a chunk at a time; returns the number of rows. On any error `out`
+ * is left as it was. The draws come from one Rng consumed in row order, so
+ * the chunk size does not change the output.
+ */
+export function imputeFile(model: Jpvae, json: ModelJson, input: string, out: string, o: ImputeOptions): number {
+  const target = (1 - o.given) as 0 | 1, width = model.views[o.given].dim, dim = model.views[target].dim;
   const source = json.data as DataSource;
   const std = source.dataset === 'files' ? source.standardize : [null, null];
-  if (std[given]) applyStandardize(input.data, width, std[given]!);
-
-  const c = conditional(json.latentFit as LatentFit, target), dim = model.views[target].dim;
-  const rng = new Rng(intFlag(f.seed, '--seed', 1, 0));
-  // Each row repeated K times, each copy with its own draw of z_i | z_j.
-  const rows = samples === 1 ? input.data : Float32Array.from({ length: input.rows * samples * width }, (_, i) => input.data[Math.floor(i / (width * samples)) * width + (i % width)]);
-  const out = imputeView(model, c, rows, input.rows * samples, samples === 1 ? undefined : () => rng.normal());
-  if (std[target]) applyStandardize(out, dim, std[target]!, true);
-  const result = f.summary ? summarize(out, input.rows, samples, dim) : { rows: input.rows * samples, cols: dim, data: out };
-  writeFileAtomic(f.out!, format === '.npy' ? encodeNpy(result) : formatCsv(result));
-  process.stderr.write(`imputed view ${target + 1} for ${input.rows} rows${samples > 1 ? ` × ${samples} draws` : ''} → ${f.out}\n`);
+  const c = conditional(json.latentFit as LatentFit, target);
+  const K = o.samples, chunk = Math.max(1, Math.floor((o.chunkRows ?? IMPUTE_CHUNK_ROWS) / K));
+  const rng = new Rng(o.seed), noise = K === 1 ? undefined : () => rng.normal();
+  const rows = openRows(input, '--input');
+  let writer: RowWriter | undefined;
+  try {
+    if (rows.cols !== width) throw new InputError(`--input ${input}: rows have ${rows.cols} values, but view ${o.given + 1} of the model has ${width}`);
+    writer = createRowWriter(out, '--out', o.summary ? 2 * dim : dim);
+    for (let start = 0, m; (m = rows.next(chunk)); start += m.rows) {
+      const bad = m.data.findIndex((x) => !Number.isFinite(x));
+      if (bad >= 0) throw new InputError(`--input ${input}: row ${start + Math.floor(bad / width) + 1}, column ${(bad % width) + 1} is ${m.data[bad]}; the given view must be complete and finite`);
+      if (std[o.given]) applyStandardize(m.data, width, std[o.given]!);
+      // Each row repeated K times, each copy with its own draw of z_i | z_j.
+      const x = K === 1 ? m.data : Float32Array.from({ length: m.rows * K * width }, (_, i) => m.data[Math.floor(i / (width * K)) * width + (i % width)]);
+      const y = imputeView(model, c, x, m.rows * K, noise);
+      if (std[target]) applyStandardize(y, dim, std[target]!, true);
+      writer.write(o.summary ? summarize(y, m.rows, K, dim) : { rows: m.rows * K, cols: dim, data: y });
+    }
+    writer.commit();
+    return rows.rows;
+  } catch (e) {
+    writer?.abort();
+    throw e;
+  } finally {
+    rows.close();
+  }
 }
 
 /** Per input row, the mean and sd over its K draws, side by side. */

@@ -33,6 +33,8 @@ const HELP = `usage: jpvae train [flags]
   --alpha A               C = αO for the orthogonal prior, −1 < α < 1 (default ${DEFAULT_ALPHA})
   --flips R               number of −1s in the Cayley map's J (fixed; default 0)
   --latent n1[,n2]        latent sizes, n1 ≤ n2 (default ${DEFAULT_LATENT.join(',')})
+  --swap-views            for n1 > n2: the prior takes view 2 as its first view (§2.4 needs the first
+                          latent to be the smaller; the prior is symmetric, your view numbering stays)
   --hidden h1,h2,…        encoder widths, decoders mirror them (default ${DEFAULT_HIDDEN.join(',')})
   --epochs E              (default 30)      --batch B    (default 32)      --lr LR   (default 1e-3)
   --beta S                constant[:B] | linear:E | cyclical:E (default constant:1)
@@ -52,7 +54,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     backend: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean' }, resume: { type: 'string' },
     json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     view1: { type: 'string' }, view2: { type: 'string' }, mask: { type: 'string' }, likelihood1: { type: 'string' },
-    likelihood2: { type: 'string' }, holdout: { type: 'string' },
+    likelihood2: { type: 'string' }, holdout: { type: 'string' }, 'swap-views': { type: 'boolean' },
   }, 'train');
   if (f.help) { process.stdout.write(HELP); return; }
   if (f.dataset !== undefined && f.dataset !== 'hvdmnist') throw new InputError(`--dataset: expected hvdmnist, got '${f.dataset}'`);
@@ -87,6 +89,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
       likelihood,
       hidden: intListFlag(f.hidden, '--hidden', DEFAULT_HIDDEN),
       latent: [latent[0], latent[1] ?? latent[0]],
+      ...(f['swap-views'] ? { swapViews: true } : {}),
       prior: {
         kind: choiceFlag(f.prior, '--prior', PRIOR_KINDS, 'orthogonal'),
         alpha: numberFlag(f.alpha, '--alpha', DEFAULT_ALPHA, (a) => Math.abs(a) < 1, 'a number with −1 < α < 1 (Theorem 2.2)'),

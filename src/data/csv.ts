@@ -1,36 +1,98 @@
 // Numeric CSV: comma-separated numbers, one row per line, an optional
 // header line (a first line with any non-numeric cell). An empty line, or a
 // line of empty/NaN cells, is a row whose view is missing: it reads as NaN.
+// The file is read in chunks, never as one string (V8 caps strings at
+// 512 MB): a first pass counts the lines, so the row count is known before
+// any row is parsed, then rows are parsed a block at a time.
 
 import { InputError } from '../errors.ts';
+import type { ReadAt, RowSource } from './matrix.ts';
 import type { Matrix } from './npy.ts';
 
-export function parseCsv(text: string, name: string): Matrix {
-  const lines = text.split(/\r?\n/);
-  if (lines.length && lines[lines.length - 1] === '') lines.pop();
-  const cellsOf = (line: string) => line.split(',').map((c) => c.trim());
-  const isNumber = (c: string) => c !== '' && Number.isFinite(Number(c));
-  let first = 0;
-  if (lines.length && cellsOf(lines[0]).some((c) => c !== '' && !isNumber(c) && !/^nan$/i.test(c))) first = 1; // a header
-  const rows = lines.length - first;
-  let cols = -1;
-  for (let i = first; i < lines.length && cols < 0; i++) if (lines[i].trim() !== '') cols = cellsOf(lines[i]).length;
-  if (rows <= 0 || cols <= 0) throw new InputError(`${name}: no data rows`);
-  const data = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) {
-    const line = lines[first + r];
-    if (line.trim() === '') { data.fill(NaN, r * cols, (r + 1) * cols); continue; }
-    const cells = cellsOf(line);
-    if (cells.length !== cols) throw new InputError(`${name}:${first + r + 1}: ${cells.length} cells, expected ${cols} like the first data row (ragged CSV)`);
-    for (let c = 0; c < cols; c++) {
-      const cell = cells[c];
-      if (cell === '' || /^nan$/i.test(cell)) { data[r * cols + c] = NaN; continue; }
-      const x = Number(cell);
-      if (Number.isNaN(x)) throw new InputError(`${name}:${first + r + 1}: column ${c + 1} holds '${cell}', not a number`);
-      data[r * cols + c] = x;
+const CHUNK_BYTES = 1 << 20;
+const NEWLINE = 0x0a; // never a byte inside a multibyte UTF-8 character
+
+/** Lines of a file `size` bytes long, read `chunkBytes` at a time ('\r' is left to trim()). */
+function lineReader(at: ReadAt, size: number, chunkBytes: number): () => string | undefined {
+  // Keep a BOM: trim() and Number() skip it, and every line stays in step with countLines.
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  let pos = 0, lines: string[] = [], i = 0, tail = '', ended = false;
+  return () => {
+    while (i === lines.length) {
+      if (ended) return undefined;
+      i = 0;
+      if (pos < size) {
+        const bytes = at(pos, pos + chunkBytes);
+        pos += bytes.length;
+        lines = (tail + decoder.decode(bytes, { stream: true })).split('\n');
+        tail = lines.pop()!; // continued by the next chunk
+      } else {
+        ended = true;
+        const last = tail + decoder.decode();
+        lines = last === '' ? [] : [last]; // a last line without '\n'
+      }
     }
+    return lines[i++];
+  };
+}
+
+/** How many lines lineReader will give: the newlines, plus a last line without one. */
+function countLines(at: ReadAt, size: number, chunkBytes: number): number {
+  let lines = 0, last = NEWLINE;
+  for (let pos = 0; pos < size; pos += chunkBytes) {
+    const bytes = at(pos, pos + chunkBytes);
+    for (let i = bytes.indexOf(NEWLINE); i >= 0; i = bytes.indexOf(NEWLINE, i + 1)) lines++;
+    last = bytes[bytes.length - 1];
   }
-  return { rows, cols, data };
+  return last === NEWLINE ? lines : lines + 1;
+}
+
+/** Line `lineNo` into data[o, o + cols): its numbers, or NaN for a blank line or an empty/NaN cell. */
+function parseRow(line: string, data: Float32Array, o: number, cols: number, name: string, lineNo: number): void {
+  const cells = line.split(',');
+  if (cells.length !== cols) {
+    if (line.trim() === '') { data.fill(NaN, o, o + cols); return; }
+    throw new InputError(`${name}:${lineNo}: ${cells.length} cells, expected ${cols} like the first data row (ragged CSV)`);
+  }
+  for (let c = 0; c < cols; c++) {
+    const cell = cells[c], x = +cell; // Number() skips surrounding whitespace, and takes '' and ' ' for 0
+    if (x === x && (x !== 0 || cell.trim() !== '')) { data[o + c] = x; continue; }
+    const s = cell.trim();
+    if (s !== '' && !/^nan$/i.test(s)) throw new InputError(`${name}:${lineNo}: column ${c + 1} holds '${s}', not a number`);
+    data[o + c] = NaN;
+  }
+}
+
+/** The rows of a CSV file `size` bytes long; `name` prefixes errors as `name:line:`. */
+export function csvRows(at: ReadAt, size: number, name: string, chunkBytes = CHUNK_BYTES): RowSource {
+  const peek = lineReader(at, size, chunkBytes);
+  const first = peek();
+  const header = first !== undefined && first.split(',').some((cell) => {
+    const c = cell.trim();
+    return c !== '' && !Number.isFinite(Number(c)) && !/^nan$/i.test(c);
+  });
+  // The width is that of the first non-blank data line; blank lines before it are rows all the same.
+  let line = header ? peek() : first;
+  while (line !== undefined && line.trim() === '') line = peek();
+  const skip = header ? 1 : 0, rows = countLines(at, size, chunkBytes) - skip, cols = line?.split(',').length ?? 0;
+  if (rows <= 0 || cols <= 0) throw new InputError(`${name}: no data rows`);
+  const nextLine = lineReader(at, size, chunkBytes);
+  if (header) nextLine();
+  let done = 0;
+  return {
+    rows, cols,
+    next(maxRows) {
+      const n = Math.min(maxRows, rows - done);
+      if (n <= 0) return null;
+      const data = new Float32Array(n * cols);
+      for (let r = 0; r < n; r++, done++) {
+        const text = nextLine();
+        if (text === undefined) throw new InputError(`${name}: changed while being read`);
+        parseRow(text, data, r * cols, cols, name, skip + done + 1);
+      }
+      return { rows: n, cols, data };
+    },
+  };
 }
 
 /** CSV text of a matrix, %.6g-like precision, no header. */

@@ -1,29 +1,80 @@
 // A user's data file as a rows×cols matrix, chosen by extension: .csv,
 // .npy, or IDX (.idx, or MNIST's *-ubyte names; dims after the first are
-// flattened into columns).
+// flattened into columns). Files are read in blocks of rows, never whole:
+// a file may be far larger than memory allows as text, and `impute`
+// streams it through.
 
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { extname } from 'node:path';
 import { InputError } from '../errors.ts';
-import { parseCsv } from './csv.ts';
-import { parseIdx } from './idx.ts';
-import { parseNpy, type Matrix } from './npy.ts';
+import { csvRows } from './csv.ts';
+import { readIdxHeader } from './idx.ts';
+import { binaryRows, readNpyHeader, type Matrix } from './npy.ts';
 
 export const MATRIX_EXTENSIONS = ['.csv', '.npy', '.idx'];
 
-export function readMatrix(path: string, flag: string): Matrix {
+/** Bytes [start, min(end, size)) of a file of `size` bytes. */
+export type ReadAt = (start: number, end: number) => Uint8Array;
+
+/** A matrix handed out in blocks of rows, in order. */
+export interface RowSource {
+  readonly rows: number;
+  readonly cols: number;
+  /** The next block of at most `maxRows` rows, or null after the last. */
+  next(maxRows: number): Matrix | null;
+}
+
+export interface RowStream extends RowSource { close(): void }
+
+export interface OpenOptions { chunkBytes?: number /* CSV text per read */ }
+
+const BLOCK_ROWS = 4096;
+
+/** Open a matrix file for reading in blocks; bad files fail here, with one line naming the file. */
+export function openRows(path: string, flag: string, opts: OpenOptions = {}): RowStream {
   const ext = extname(path).toLowerCase();
   const isIdx = ext === '.idx' || /-ubyte$/.test(path);
   if (!MATRIX_EXTENSIONS.includes(ext) && !isIdx) {
     throw new InputError(`${flag} ${path}: unknown file type '${ext || '(none)'}'; expected ${MATRIX_EXTENSIONS.join(', ')} or an IDX *-ubyte file`);
   }
-  let buf: Buffer;
-  try { buf = readFileSync(path); } catch (e) {
-    throw new InputError(`${flag} ${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? e})`);
+  // File-system errors (missing file, a directory, EIO mid-read) are the user's input too.
+  const guard = <T>(fn: () => T): T => {
+    try { return fn(); } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw code ? new InputError(`${flag} ${path}: cannot read (${code})`) : e;
+    }
+  };
+  const fd = guard(() => openSync(path, 'r'));
+  try {
+    const size = guard(() => fstatSync(fd).size); // nothing past it is read: CSV's first pass counts the rows its second parses
+    const at: ReadAt = (start, end) => {
+      const buf = Buffer.alloc(Math.max(0, Math.min(end, size) - start));
+      for (let n = 0, k; n < buf.length; n += k) {
+        if ((k = readSync(fd, buf, n, buf.length - n, start + n)) === 0) throw new InputError(`${flag} ${path}: the file shrank while being read`);
+      }
+      return buf;
+    };
+    const source = guard((): RowSource => {
+      if (ext === '.csv') return csvRows(at, size, path, opts.chunkBytes);
+      if (ext === '.npy') return binaryRows(at, readNpyHeader(at, size, path));
+      const { dims, start } = readIdxHeader(at, size, path);
+      return binaryRows(at, { rows: dims[0], cols: dims.slice(1).reduce((a, b) => a * b, 1), start, dtype: '|u1' });
+    });
+    return { rows: source.rows, cols: source.cols, next: (maxRows) => guard(() => source.next(maxRows)), close: () => closeSync(fd) };
+  } catch (e) {
+    closeSync(fd);
+    throw e;
   }
-  if (ext === '.csv') return parseCsv(buf.toString('utf8'), path);
-  if (ext === '.npy') return parseNpy(buf, path);
-  const idx = parseIdx(buf, path);
-  const rows = idx.dims[0], cols = idx.data.length / Math.max(rows, 1);
-  return { rows, cols, data: Float32Array.from(idx.data) };
+}
+
+/** The whole file as one matrix: its float32 data plus one block of rows at a time. */
+export function readMatrix(path: string, flag: string, opts?: OpenOptions): Matrix {
+  const s = openRows(path, flag, opts);
+  try {
+    const data = new Float32Array(s.rows * s.cols);
+    for (let r = 0, m; (m = s.next(BLOCK_ROWS)); r += m.rows) data.set(m.data, r * s.cols);
+    return { rows: s.rows, cols: s.cols, data };
+  } finally {
+    s.close();
+  }
 }

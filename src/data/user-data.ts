@@ -50,7 +50,11 @@ export function loadFileViews(spec: FileViews): TwoViewData {
   const none = present.indexOf(0);
   if (none >= 0) throw new InputError(`row ${none + 1} has neither view (both empty or masked); remove it`);
   // Missing rows hold zeros in the arrays: they are never read, and zeros keep every buffer finite.
-  const clean = (m: Matrix, p: boolean[]) => Float32Array.from(m.data, (x, i) => (p[Math.floor(i / m.cols)] ? x : 0));
+  // In place: the matrices are ours, and a copy would double the peak memory.
+  const clean = (m: Matrix, p: boolean[]) => {
+    p.forEach((has, r) => has || m.data.fill(0, r * m.cols, (r + 1) * m.cols));
+    return m.data;
+  };
   return { n: m1.rows, dim1: m1.cols, dim2: m2.cols, x1: clean(m1, p1), x2: clean(m2, p2), present };
 }
 

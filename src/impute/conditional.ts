@@ -41,7 +41,7 @@ export function fitLatent(model: Jpvae, train: TwoViewData, split = 'train'): La
 /** The joint prior as a Gaussian over (z1, z2): mean 0, Σ_C = [[I, Cᵀ],[C, I]] (Eq. 6). */
 export function priorGaussian(model: Jpvae): LatentFit {
   const [n1, n2] = model.config.latent, d = n1 + n2;
-  const C = model.prior.crossCovariance(model.P);
+  const C = model.crossCovariance();
   const cov = new Array(d * d).fill(0);
   for (let i = 0; i < d; i++) cov[i * d + i] = 1;
   for (let r = 0; r < n2; r++) for (let c = 0; c < n1; c++) {

@@ -15,12 +15,22 @@ export const BERNOULLI: Likelihood = { kind: 'bernoulli' };
 export interface ModelConfig {
   dims: [number, number]; // features of view 1 and view 2
   hidden: number[]; // encoder hidden widths; decoders mirror them (REFERENCE.md: 512, 512)
-  latent: [number, number]; // n1 ≤ n2 (§2.4)
+  latent: [number, number]; // n1 ≤ n2 (§2.4), or n1 ≥ n2 with swapViews
   prior: PriorConfig;
+  /**
+   * The prior's first view is view 2 (--swap-views). §2.4 takes n1 ≤ n2 so
+   * that C has orthonormal rows; the joint prior is symmetric in the two
+   * views, so for n1 > n2 we give it the views the other way round.
+   * Files, flags and outputs keep the user's numbering.
+   */
+  swapViews?: boolean;
   likelihood?: [Likelihood, Likelihood]; // default: Bernoulli for both
 }
 
 export const likelihoodOf = (c: ModelConfig, i: 0 | 1): Likelihood => c.likelihood?.[i] ?? BERNOULLI;
+
+/** The views in the prior's order: [first, second] with the first's latent the smaller. */
+export const priorOrder = (c: ModelConfig): [0 | 1, 0 | 1] => (c.swapViews ? [1, 0] : [0, 1]);
 
 export const DEFAULT_HIDDEN = [512, 512];
 export const DEFAULT_LATENT: [number, number] = [20, 20];
@@ -32,13 +42,16 @@ export function checkConfig(c: ModelConfig): ModelConfig {
   if (!c.dims.every(posInt)) throw new InputError(`view widths must be positive integers, got ${c.dims.join(',')}`);
   if (!c.hidden.length || !c.hidden.every(posInt)) throw new InputError(`--hidden: expected positive integers like 512,512, got ${c.hidden.join(',')}`);
   if (!c.latent.every(posInt)) throw new InputError(`--latent: expected positive integers n1[,n2], got ${c.latent.join(',')}`);
-  if (c.latent[0] > c.latent[1]) {
-    throw new InputError(`--latent: n1 = ${c.latent[0]} > n2 = ${c.latent[1]}; the prior needs n1 ≤ n2 (§2.4): swap the views (and their latent sizes)`);
+  const [n1, n2] = c.latent;
+  if (!c.swapViews && n1 > n2) {
+    throw new InputError(`--latent: n1 = ${n1} > n2 = ${n2}; the prior needs its first view's latent to be the smaller (§2.4): add --swap-views`);
   }
+  if (c.swapViews && n1 < n2) throw new InputError(`--swap-views: for n1 > n2 only, but --latent gives n1 = ${n1} < n2 = ${n2}`);
   if (!PRIOR_KINDS.includes(c.prior.kind)) throw new InputError(`--prior: expected one of ${PRIOR_KINDS.join(', ')}, got '${c.prior.kind}'`);
   if (!(Math.abs(c.prior.alpha) < 1)) throw new InputError(`--alpha: expected −1 < α < 1 (Theorem 2.2), got ${c.prior.alpha}`);
-  if (!Number.isInteger(c.prior.flips) || c.prior.flips < 0 || c.prior.flips > c.latent[1]) {
-    throw new InputError(`--flips: expected an integer from 0 to n2 = ${c.latent[1]}, got ${c.prior.flips}`);
+  const larger = Math.max(n1, n2);
+  if (!Number.isInteger(c.prior.flips) || c.prior.flips < 0 || c.prior.flips > larger) {
+    throw new InputError(`--flips: expected an integer from 0 to ${larger} (the larger latent size), got ${c.prior.flips}`);
   }
   return c;
 }

@@ -9,7 +9,7 @@ import type { TwoViewData } from '../data/dataset.ts';
 import { addDense, denseBackward, denseForward, type Dense } from './dense.ts';
 import { Layout } from './layout.ts';
 import { createPrior, type Prior } from './prior/index.ts';
-import { checkConfig, likelihoodOf, type Likelihood, type ModelConfig } from './config.ts';
+import { checkConfig, likelihoodOf, priorOrder, type Likelihood, type ModelConfig } from './config.ts';
 
 /** Per-view networks and their activation buffers. */
 interface View {
@@ -72,7 +72,8 @@ export class Jpvae {
       };
     };
     this.views = [build(0), build(1)];
-    this.prior = createPrior({ k, n1: config.latent[0], n2: config.latent[1] }, this.layout, config.prior);
+    const [a, b] = priorOrder(config);
+    this.prior = createPrior({ k, n1: config.latent[a], n2: config.latent[b] }, this.layout, config.prior);
     this.P = k.heap.alloc(this.layout.size);
     this.G = k.heap.alloc(this.layout.size);
     this.kl = k.heap.alloc(maxRows);
@@ -92,6 +93,14 @@ export class Jpvae {
       const std = 1 / Math.sqrt(e.shape[0]);
       for (let i = 0; i < e.size; i++) p[e.offset + i] = rng.normal() * std;
     }
+  }
+
+  /** Cov(z2, z1) of the joint prior in the user's view order: C (n2×n1, row-major) of Eq. 6. */
+  crossCovariance(): Float64Array {
+    const C = this.prior.crossCovariance(this.P);
+    if (!this.config.swapViews) return C;
+    const [n1, n2] = this.config.latent; // the prior's C is Cov(z1, z2), n1×n2
+    return Float64Array.from({ length: n2 * n1 }, (_, i) => C[(i % n1) * n2 + Math.floor(i / n1)]);
   }
 
   params() { return this.k.heap.view(this.P, this.layout.size); }
@@ -156,7 +165,7 @@ export class Jpvae {
       if (train) for (const p of [v.dmu, v.dlv]) k.heap.view(p, rows * v.latent).fill(0);
     }
     if (present === 'both') {
-      const [v1, v2] = this.views;
+      const [v1, v2] = priorOrder(this.config).map((i) => this.views[i]);
       this.prior.kl(P, rows, v1.mu, v1.lv, v2.mu, v2.lv, this.kl, train ? { G, dmu1: v1.dmu, dlv1: v1.dlv, dmu2: v2.dmu, dlv2: v2.dlv, scale: beta * scale } : null);
     } else {
       const v = this.views[present], n = v.latent, { zeros, sink, O } = this.absent;
