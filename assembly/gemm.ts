@@ -261,27 +261,28 @@ export function gemm(flags: i32, M: i32, N: i32, K: i32, A: i32, B: i32, C: i32,
 }
 
 /**
- * Backward of Y = act(X·W + b): dY masked in place by Y > 0 (ReLU),
- * dW += Xᵀ·dY, db += Σ_rows dY, dX = dY·Wᵀ unless dX is NULL.
+ * Backward of Y = act(X·W + b): dY masked in place by Y > 0 (RELU),
+ * dW = Xᵀ·dY and db = Σ_rows dY (+= with ACCUMULATE), dX = dY·Wᵀ unless dX is NULL.
  */
 export function denseBackward(rows: i32, nIn: i32, nOut: i32, X: i32, W: i32, Y: i32,
-  dY: i32, dX: i32, dW: i32, db: i32, relu: i32): void {
+  dY: i32, dX: i32, dW: i32, db: i32, flags: i32): void {
   const y = at(Y), dy = at(dY), pdb = at(db), n = <usize>rows * nOut * 4;
-  if (relu) {
+  const accumulate = (flags & ACCUMULATE) != 0;
+  if (flags & RELU) {
     let o: usize = 0;
     for (; o + 16 <= n; o += 16) v128.store(dy + o, v128.and(v128.load(dy + o), f32x4.gt(v128.load(y + o), f32x4.splat(0))));
     for (; o < n; o += 4) if (!(load<f32>(y + o) > 0)) store<f32>(dy + o, 0);
   }
-  gemm(TRANS_A | ACCUMULATE, nIn, nOut, rows, X, dY, dW, 0);
+  gemm(TRANS_A | (flags & ACCUMULATE), nIn, nOut, rows, X, dY, dW, 0);
   const end = <usize>nOut * 4;
   let j: usize = 0;
   for (; j + 16 <= end; j += 16) {
-    let s = v128.load(pdb + j);
+    let s = accumulate ? v128.load(pdb + j) : f32x4.splat(0);
     for (let o = j; o < n; o += end) s = f32x4.add(s, v128.load(dy + o));
     v128.store(pdb + j, s);
   }
   for (; j < end; j += 4) {
-    let s = load<f32>(pdb + j);
+    let s = accumulate ? load<f32>(pdb + j) : 0;
     for (let o = j; o < n; o += end) s += load<f32>(dy + o);
     store<f32>(pdb + j, s);
   }

@@ -85,14 +85,14 @@ function denseCase(rng: Rng, rows: number, nIn: number, nOut: number): Dense {
   return { rows, nIn, nOut, X: randn(rng, rows * nIn), W: randn(rng, nIn * nOut), b: randn(rng, nOut), G: randn(rng, rows * nOut) };
 }
 
-/** Forward Y = act(X·W + b), then denseBackward with dY = G; returns the gradients and the masked dY. */
-function backwardOn(k: Kernels, d: Dense, relu: boolean, withDx: boolean): { dX: number[]; dW: number[]; db: number[]; dY: number[] } {
+/** Forward Y = act(X·W + b), then denseBackward with dY = G onto nonzero dW, db; returns the gradients and the masked dY. */
+function backwardOn(k: Kernels, d: Dense, relu: boolean, withDx: boolean, accumulate: boolean): { dX: number[]; dW: number[]; db: number[]; dY: number[] } {
   const mark = k.heap.mark();
   const [X, W, b, dY] = [d.X, d.W, d.b, d.G].map((v) => k.heap.allocFrom(v));
   const Y = k.heap.alloc(d.rows * d.nOut), dX = withDx ? k.heap.alloc(d.rows * d.nIn) : 0;
-  const dW = k.heap.allocFrom(d.W.map((w) => 0.5 * w)), db = k.heap.allocFrom(d.b.map((v) => -v)); // accumulate onto nonzero
+  const dW = k.heap.allocFrom(d.W.map((w) => 0.5 * w)), db = k.heap.allocFrom(d.b.map((v) => -v));
   k.gemm(relu ? RELU : 0, d.rows, d.nOut, d.nIn, X, W, Y, b);
-  k.denseBackward(d.rows, d.nIn, d.nOut, X, W, Y, dY, dX, dW, db, relu ? 1 : 0);
+  k.denseBackward(d.rows, d.nIn, d.nOut, X, W, Y, dY, dX, dW, db, (relu ? RELU : 0) | (accumulate ? ACCUMULATE : 0));
   const out = {
     dX: withDx ? read(k, dX, d.rows * d.nIn) : [], dW: read(k, dW, d.nIn * d.nOut),
     db: read(k, db, d.nOut), dY: read(k, dY, d.rows * d.nOut),
@@ -101,19 +101,23 @@ function backwardOn(k: Kernels, d: Dense, relu: boolean, withDx: boolean): { dX:
   return out;
 }
 
-test('denseBackward matches the f64 twin (relu on/off, with and without dX)', (t) => {
+test('denseBackward matches the f64 twin (relu on/off, with and without dX, written or accumulated)', (t) => {
   const rng = new Rng(9);
   for (const [rows, nIn, nOut] of [[1, 1, 1], [3, 5, 7], [5, 13, 3], [32, 33, 17], [7, 300, 9], [32, 512, 20]]) {
     for (const relu of [false, true]) {
       for (const withDx of [true, false]) {
         const d = denseCase(rng, rows, nIn, nOut);
-        const want = backwardOn(twin, d, relu, withDx);
-        for (const k of backends) {
-          const got = backwardOn(k, d, relu, withDx);
-          for (const key of ['dX', 'dW', 'db', 'dY'] as const) {
-            if (got[key].length === 0) continue;
-            const e = maxRelErr(got[key], want[key]);
-            t.true(e <= 1e-5, `${k.name} ${rows}x${nIn}x${nOut} relu=${relu} ${key}: ${e}`);
+        const written = backwardOn(twin, d, relu, withDx, false), added = backwardOn(twin, d, relu, withDx, true);
+        // Accumulating adds the written gradient to the old values (dW₀ = W/2, db₀ = −b).
+        t.true(maxRelErr(added.dW, written.dW.map((g, i) => g + 0.5 * d.W[i])) <= 1e-12 && maxRelErr(added.db, written.db.map((g, i) => g - d.b[i])) <= 1e-12);
+        for (const [accumulate, want] of [[false, written], [true, added]] as const) {
+          for (const k of backends) {
+            const got = backwardOn(k, d, relu, withDx, accumulate);
+            for (const key of ['dX', 'dW', 'db', 'dY'] as const) {
+              if (got[key].length === 0) continue;
+              const e = maxRelErr(got[key], want[key]);
+              t.true(e <= 1e-5, `${k.name} ${rows}x${nIn}x${nOut} relu=${relu} accumulate=${accumulate} ${key}: ${e}`);
+            }
           }
         }
       }
@@ -141,7 +145,7 @@ function gradCheck(k: Kernels, d: Dense, relu: boolean, h: number): { err: numbe
   };
   objective();
   k.gemm(0, rows, nOut, nIn, X, W, Z, b);
-  k.denseBackward(rows, nIn, nOut, X, W, Y, dY, dX, dW, db, relu ? 1 : 0);
+  k.denseBackward(rows, nIn, nOut, X, W, Y, dY, dX, dW, db, relu ? RELU : 0);
   const z = read(k, Z, rows * nOut), x = d.X, w = d.W;
   // Does a step of ±h in this input move pre-activation (r, j) by |shift| across 0?
   const safe = (r: number, j: number, shift: number): boolean => !relu || Math.abs(z[r * nOut + j]) > 2 * Math.abs(shift);

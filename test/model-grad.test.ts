@@ -57,3 +57,19 @@ for (const { kind, latent, swapViews } of CASES) {
     t.true(worst < 1e-5, `worst relative error ${worst}`);
   });
 }
+
+test('a batch without rows of one view gives that view zero gradient, whatever the batch before left in G', (t) => {
+  const model = new Jpvae(createKernels('wasm'), {
+    dims: [5, 3], hidden: [4], latent: [2, 3], prior: { kind: 'orthogonal', alpha: 0.7, flips: 0 },
+    likelihood: [{ kind: 'bernoulli' }, { kind: 'gaussian', variance: 'learnt' }],
+  }, 8);
+  model.initParams(new Rng(3));
+  const g = model.grads(), view2 = model.layout.entries.filter((e) => e.name.startsWith('view2.'));
+  const both = problem([HAS_BOTH, HAS_BOTH, HAS_BOTH]), only1 = problem([HAS_VIEW1, HAS_VIEW1, HAS_VIEW1]);
+  const idx = Uint32Array.from([0, 1, 2]);
+  batchTerms(model, both, idx, 1, new Rng(1), true);
+  t.true(view2.some((e) => g.subarray(e.offset, e.offset + e.size).some((x) => x !== 0)));
+  batchTerms(model, only1, idx, 1, new Rng(1), true);
+  for (const e of view2) t.true(g.subarray(e.offset, e.offset + e.size).every((x) => x === 0), e.name);
+  t.true(model.layout.entries.some((e) => e.name.startsWith('view1.') && g.subarray(e.offset, e.offset + e.size).some((x) => x !== 0)));
+});

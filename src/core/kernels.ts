@@ -39,12 +39,13 @@ export interface Kernels {
 
   /**
    * Backward of a dense layer Y = act(X·W + b), X: rows×nIn, W: nIn×nOut.
-   * With `relu` != 0, dY is first masked in place by (Y > 0). Then
-   * dW += Xᵀ·dY, db += Σ_rows dY, and dX = dY·Wᵀ (overwritten; skipped
-   * when dX is NULL, e.g. for the first layer).
+   * With RELU in `flags`, dY is first masked in place by (Y > 0). Then
+   * dW = Xᵀ·dY and db = Σ_rows dY (added to the old values with
+   * ACCUMULATE), and dX = dY·Wᵀ (overwritten; skipped when dX is NULL,
+   * e.g. for the first layer).
    */
   denseBackward(rows: number, nIn: number, nOut: number, X: number, W: number, Y: number,
-    dY: number, dX: number, dW: number, db: number, relu: number): void;
+    dY: number, dX: number, dW: number, db: number, flags: number): void;
 
   /**
    * Bernoulli likelihood from logits (Eq. 1's reconstruction term, negated):

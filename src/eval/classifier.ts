@@ -53,11 +53,11 @@ export class Classifier {
       for (let s = 0; s < n; s += options.batch) {
         const idx = order.subarray(s, Math.min(n, s + options.batch)), rows = idx.length;
         this.load(x, labels, idx);
-        k.heap.view(this.G, this.layout.size).fill(0);
         const logits = this.forward(rows);
         k.softmaxCrossEntropy(rows, options.classes, logits, this.labels, this.loss, this.grads[last], 1 / rows);
         for (let j = last; j >= 0; j--) {
-          denseBackward(k, this.P, this.G, this.layers[j], rows, j === 0 ? this.x : this.acts[j - 1], this.acts[j], this.grads[j], j === 0 ? 0 : this.grads[j - 1]);
+          // Each layer's gradient is written, not added: G needs no zeroing (Jpvae.startGradient says why).
+          denseBackward(k, this.P, this.G, this.layers[j], rows, j === 0 ? this.x : this.acts[j - 1], this.acts[j], this.grads[j], j === 0 ? 0 : this.grads[j - 1], false);
         }
         adam.update(this.P, this.G);
       }

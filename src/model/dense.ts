@@ -1,7 +1,7 @@
 // A dense layer Y = act(X·W + b) over the flat parameter array: W (nIn×nOut)
 // and b live at layout offsets; forward and backward side by side.
 
-import { RELU, type Kernels } from '../core/kernels.ts';
+import { ACCUMULATE, RELU, type Kernels } from '../core/kernels.ts';
 import type { Layout } from './layout.ts';
 
 export interface Dense { nIn: number; nOut: number; W: number; b: number; relu: boolean }
@@ -13,13 +13,19 @@ export function addDense(layout: Layout, name: string, nIn: number, nOut: number
   return { nIn, nOut, W, b, relu };
 }
 
+/** Whether a layout entry is a dense layer's W or b. */
+export const denseEntry = (name: string): boolean => name.endsWith('.weight') || name.endsWith('.bias');
+
 /** Y = act(X·W + b); P is the parameter array's heap index. */
 export function denseForward(k: Kernels, P: number, l: Dense, rows: number, X: number, Y: number): void {
   k.gemm(l.relu ? RELU : 0, rows, l.nOut, l.nIn, X, P + l.W, Y, P + l.b);
 }
 
-/** dW, db += …; dX = dY·Wᵀ unless dX is NULL. dY is masked in place when the layer has a ReLU. */
+/**
+ * dW, db = … (or += … with `accumulate`); dX = dY·Wᵀ unless dX is NULL.
+ * dY is masked in place when the layer has a ReLU.
+ */
 export function denseBackward(k: Kernels, P: number, G: number, l: Dense, rows: number,
-  X: number, Y: number, dY: number, dX: number): void {
-  k.denseBackward(rows, l.nIn, l.nOut, X, P + l.W, Y, dY, dX, G + l.W, G + l.b, l.relu ? 1 : 0);
+  X: number, Y: number, dY: number, dX: number, accumulate: boolean): void {
+  k.denseBackward(rows, l.nIn, l.nOut, X, P + l.W, Y, dY, dX, G + l.W, G + l.b, (l.relu ? RELU : 0) | (accumulate ? ACCUMULATE : 0));
 }

@@ -29,12 +29,12 @@ function groups(data: TwoViewData, idx: Uint32Array): [Present, Uint32Array][] {
 
 /**
  * Loss-term sums of the rows `idx` (ε from rng, or the posterior mean
- * without one); with `train`, G is zeroed and receives the gradient of the
- * batch mean of recon + β·KL.
+ * without one); with `train`, G becomes the gradient of the batch mean of
+ * recon + β·KL.
  */
 export function batchTerms(model: Jpvae, data: TwoViewData, idx: Uint32Array, beta: number, rng: Rng | null, train: boolean): TermSums {
   const sums: TermSums = { ...zeroTerms(), rows: idx.length };
-  if (train) model.grads().fill(0);
+  if (train) model.startGradient();
   for (const [present, rows] of groups(data, idx)) {
     if (present !== 1) model.setInput(0, data.x1, rows);
     if (present !== 0) model.setInput(1, data.x2, rows);
@@ -44,5 +44,6 @@ export function batchTerms(model: Jpvae, data: TwoViewData, idx: Uint32Array, be
     if (present !== 1) sums.n1 += rows.length;
     if (present !== 0) sums.n2 += rows.length;
   }
+  if (train) model.finishGradient();
   return sums;
 }

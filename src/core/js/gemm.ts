@@ -22,11 +22,12 @@ export function gemm(h: FloatArray, flags: number, M: number, N: number, K: numb
   }
 }
 
-/** Backward of Y = act(X·W + b): mask dY by Y > 0, dW += Xᵀ·dY, db += Σ_rows dY, dX = dY·Wᵀ. */
+/** Backward of Y = act(X·W + b): mask dY by Y > 0, dW (+)= Xᵀ·dY, db (+)= Σ_rows dY, dX = dY·Wᵀ. */
 export function denseBackward(h: FloatArray, rows: number, nIn: number, nOut: number, X: number, W: number,
-  Y: number, dY: number, dX: number, dW: number, db: number, relu: number): void {
-  if (relu) for (let i = 0; i < rows * nOut; i++) if (!(h[Y + i] > 0)) h[dY + i] = 0;
-  gemm(h, TRANS_A | ACCUMULATE, nIn, nOut, rows, X, dY, dW, 0);
+  Y: number, dY: number, dX: number, dW: number, db: number, flags: number): void {
+  if (flags & RELU) for (let i = 0; i < rows * nOut; i++) if (!(h[Y + i] > 0)) h[dY + i] = 0;
+  gemm(h, TRANS_A | (flags & ACCUMULATE), nIn, nOut, rows, X, dY, dW, 0);
+  if (!(flags & ACCUMULATE)) h.fill(0, db, db + nOut);
   for (let r = 0; r < rows; r++) for (let j = 0; j < nOut; j++) h[db + j] += h[dY + r * nOut + j];
   if (dX) gemm(h, TRANS_B, rows, nIn, nOut, dY, W, dX, 0);
 }
