@@ -8,11 +8,14 @@
 //   strides the packing reads with.
 // - dot tiles (NT, dX = dY·Wᵀ): both operands run along k, so 2 rows × 4
 //   columns of C are 8 dot products, summed horizontally once at the end.
-// Blocking: K runs in passes of KC and the rows in blocks of MC. Each pass
-// packs A's block as pairs of rows interleaved along k (so a tile reads one
-// stream with constant offsets) and B as KC×16 panels (so a panel stays in
-// L1: B's power-of-two row strides, e.g. 512 floats, would map a column
-// strip onto a few cache sets), in static scratch.
+// Blocking: K runs in passes of KC, B's columns in blocks of NB and the rows
+// in blocks of MC. Each pass packs A's block as pairs of rows interleaved
+// along k (so a tile reads one stream with constant offsets) and B's block
+// as KC×16 panels (so a panel stays in L1: B's power-of-two row strides,
+// e.g. 512 floats, would map a column strip onto a few cache sets), in
+// static scratch. B is packed reading its rows in order: the weights arrive
+// cold in a training step, and a column strip read row by row crosses a
+// page per row, where no prefetcher follows.
 
 import { at, madd } from './util';
 
@@ -24,7 +27,8 @@ const RELU = 8;
 
 const KC = 256; // k per pass: a KC×16 panel of B is 16 KB, half of L1
 const MC = 64; // rows per block (even): the packed KC×MC block of A is 64 KB, in L2
-const B_PANEL: usize = memory.data(KC * 16 * 4, 16);
+const NB = 512; // columns of B per block (a multiple of 16): the packed KC×NB block is 512 KB, in L2
+const B_BLOCK: usize = memory.data(KC * NB * 4, 16);
 const A_BLOCK: usize = memory.data(KC * MC * 4, 16);
 const LANES: usize = memory.data(16, 16);
 
@@ -66,17 +70,26 @@ const LANES: usize = memory.data(16, 16);
   if (V > 2) finishLanes(v3, w - 12, c + 48, bias ? bias + 48 : 0, flags);
 }
 
+/** Copies `cols` ≤ width floats (element j at src + j·colStride) to dst, zero-padded to `width`. */
+// @ts-ignore: decorator
+@inline function packRow(cols: i32, width: i32, dst: usize, src: usize, colStride: usize): void {
+  let j = 0;
+  if (colStride == 4) for (; j + 4 <= cols; j += 4) v128.store(dst + <usize>j * 4, v128.load(src + <usize>j * 4));
+  for (; j < cols; j++) store<f32>(dst + <usize>j * 4, load<f32>(src + <usize>j * colStride));
+  for (; j < width; j++) store<f32>(dst + <usize>j * 4, 0);
+}
+
 /**
- * Copies a rows × cols block of B (element (r, j) at src + r·rowStride + j·colStride,
- * strides in bytes) to B_PANEL as dense rows of `width` ≥ cols floats, zero-padded.
+ * Copies k [0, kc) × columns [0, cols ≤ NB) of op(B) (element (k, j) at
+ * src + k·bK + j·bCol, bytes) to B_BLOCK as panels, row by row: KC×16
+ * panels while 16 columns remain, then KC×8 ones, zero-padded.
  */
-function packB(rows: i32, cols: i32, width: i32, src: usize, rowStride: usize, colStride: usize): void {
-  let dst = B_PANEL;
-  for (let r = 0; r < rows; r++, src += rowStride, dst += <usize>width * 4) {
+function packB(kc: i32, cols: i32, src: usize, bK: usize, bCol: usize): void {
+  const full = cols & ~15, tails = B_BLOCK + <usize>full * kc * 4;
+  for (let k = 0; k < kc; k++, src += bK) {
     let j = 0;
-    if (colStride == 4) for (; j + 4 <= cols; j += 4) v128.store(dst + <usize>j * 4, v128.load(src + <usize>j * 4));
-    for (; j < cols; j++) store<f32>(dst + <usize>j * 4, load<f32>(src + <usize>j * colStride));
-    for (; j < width; j++) store<f32>(dst + <usize>j * 4, 0);
+    for (let dst = B_BLOCK + <usize>k * 64; j < full; j += 16, dst += <usize>kc * 64) packRow(16, 16, dst, src + <usize>j * bCol, bCol);
+    for (let dst = tails + <usize>k * 32; j < cols; j += 8, dst += <usize>kc * 32) packRow(min(8, cols - j), 8, dst, src + <usize>j * bCol, bCol);
   }
 }
 
@@ -124,14 +137,13 @@ function packA(kc: i32, rows: i32, a: usize, aRow: usize, aK: usize): void {
 }
 
 /**
- * A 2×4V tile (V = 2 or 4, constant) of C = (a packed pair of A's rows at pa)·B_PANEL
- * over kc steps of k; its first h ≤ 2 rows and w columns are stored.
+ * A 2×4V tile (V = 2 or 4, constant) of C = (a packed pair of A's rows at pa)·(the
+ * packed panel at b) over kc steps of k; its first h ≤ 2 rows and w columns are stored.
  */
 // @ts-ignore: decorator
-@inline function broadcastTile(V: i32, kc: i32, pa: usize, h: i32, w: i32, c: usize, cRow: usize,
+@inline function broadcastTile(V: i32, kc: i32, pa: usize, b: usize, h: i32, w: i32, c: usize, cRow: usize,
   bias: usize, flags: i32): void {
   let c00 = f32x4.splat(0), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
-  let b = B_PANEL;
   for (const end = pa + <usize>kc * 8; pa < end; pa += 8, b += V * 16) {
     const x0 = v128.load32_splat(pa), x1 = v128.load32_splat(pa, 4);
     let y = v128.load(b);
@@ -149,11 +161,11 @@ function packA(kc: i32, rows: i32, a: usize, aRow: usize, aK: usize): void {
   if (h > 1) finishRow(V, c10, c11, c12, c13, w, c + cRow, bias, flags);
 }
 
-/** Columns [0, w) (w ≤ 4V) of the block's rows [0, rows) from the packed A block and B panel. */
+/** Columns [0, w) (w ≤ 4V) of the block's rows [0, rows) from the packed A block and the B panel at b. */
 // @ts-ignore: decorator
-@inline function panelTiles(V: i32, kc: i32, rows: i32, w: i32, c: usize, cRow: usize, bias: usize, flags: i32): void {
+@inline function panelTiles(V: i32, kc: i32, b: usize, rows: i32, w: i32, c: usize, cRow: usize, bias: usize, flags: i32): void {
   for (let i = 0; i < rows; i += 2) {
-    broadcastTile(V, kc, A_BLOCK + <usize>(i * kc) * 4, rows - i, w, c + <usize>i * cRow, cRow, bias, flags);
+    broadcastTile(V, kc, A_BLOCK + <usize>(i * kc) * 4, b, rows - i, w, c + <usize>i * cRow, cRow, bias, flags);
   }
 }
 
@@ -172,18 +184,15 @@ function broadcastGemm(flags: i32, j0: i32, M: i32, N: i32, K: i32, a: usize, aR
     const f = (k0 > 0 ? ACCUMULATE : flags & ACCUMULATE) | (k0 + kc >= K ? flags & RELU : 0);
     const passBias: usize = k0 > 0 ? 0 : bias;
     const bk = b + <usize>k0 * bK;
-    for (let i0 = 0; i0 < M; i0 += MC) {
-      const rows = min(MC, M - i0), ci = c + <usize>i0 * cRow;
-      packA(kc, rows, a + <usize>i0 * aRow + <usize>k0 * aK, aRow, aK);
-      let j = j0;
-      for (; j + 16 <= N; j += 16) {
-        packB(kc, 16, 16, bk + <usize>j * bCol, bK, bCol);
-        panelTiles(4, kc, rows, 16, ci + <usize>j * 4, cRow, passBias ? passBias + <usize>j * 4 : 0, f);
-      }
-      for (; j < N; j += 8) {
-        const w = min(8, N - j);
-        packB(kc, w, 8, bk + <usize>j * bCol, bK, bCol);
-        panelTiles(2, kc, rows, w, ci + <usize>j * 4, cRow, passBias ? passBias + <usize>j * 4 : 0, f);
+    for (let jb = j0; jb < N; jb += NB) {
+      const nb = min(NB, N - jb);
+      packB(kc, nb, bk + <usize>jb * bCol, bK, bCol);
+      for (let i0 = 0; i0 < M; i0 += MC) {
+        const rows = min(MC, M - i0), ci = c + <usize>i0 * cRow + <usize>jb * 4, bi = passBias ? passBias + <usize>jb * 4 : 0;
+        packA(kc, rows, a + <usize>i0 * aRow + <usize>k0 * aK, aRow, aK);
+        let j = 0, panel = B_BLOCK;
+        for (; j + 16 <= nb; j += 16, panel += <usize>kc * 64) panelTiles(4, kc, panel, rows, 16, ci + <usize>j * 4, cRow, bi ? bi + <usize>j * 4 : 0, f);
+        for (; j < nb; j += 8, panel += <usize>kc * 32) panelTiles(2, kc, panel, rows, min(8, nb - j), ci + <usize>j * 4, cRow, bi ? bi + <usize>j * 4 : 0, f);
       }
     }
     k0 += kc;
