@@ -98,10 +98,13 @@ test('--out refuses a directory that is not a model, and a model without --force
   t.regex(again.err, /already holds a model; pass --force/);
 });
 
-test('divergence stops training with the epoch and step named, and the last good checkpoint kept', (t) => {
+test('--resume refuses settings it would ignore; divergence stops training with the epoch and step named, and the last good checkpoint kept', (t) => {
   const dir = tempDir(t);
   t.is(jpvae('train', ...SMALL, '--epochs', '1', '--out', dir).code, 0);
   const before = readFileSync(join(dir, 'weights.safetensors')), json = readFileSync(join(dir, 'model.json'));
+  const refused = jpvae('train', '--resume', dir, '--epochs', '3', '--hidden', '64');
+  t.is(refused.code, 2);
+  t.regex(refused.err, /^jpvae train: --hidden: not with --resume; a resumed model keeps its settings/);
   const r = jpvae('train', '--resume', dir, '--epochs', '3', '--lr', '1e12');
   t.is(r.code, 1);
   t.regex(r.err, /training diverged: .* at epoch 2, step \d+/);

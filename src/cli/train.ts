@@ -42,7 +42,8 @@ const HELP = `usage: jpvae train [flags]
   --backend B             ${TRAIN_BACKENDS.join(' | ')} (default wasm: the best build this engine runs)
   --out DIR               model directory to write (default runs/model)
   --force                 replace a model already in --out
-  --resume DIR            continue the model in DIR (to --epochs in total; --lr may be changed, all else is kept)
+  --resume DIR            continue the model in DIR (to --epochs in total; --lr and --backend may be changed,
+                          any other flag is refused: the model keeps its settings)
   --json                  print the result as one JSON object on stdout
 `;
 
@@ -67,6 +68,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
   let config: ModelConfig, options: TrainOptions, data: Splits;
   if (resumed) {
     if (!resumed.training) throw new InputError(`--resume ${f.resume}: the model has no training state to continue`);
+    const fixed = Object.keys(f).find((flag) => !['resume', 'epochs', 'lr', 'backend', 'json'].includes(flag));
+    if (fixed) throw new InputError(`--${fixed}: not with --resume; a resumed model keeps its settings (only --epochs, --lr, --backend and --json apply)`);
     config = resumed.config;
     const o = resumed.training.options as { batch: number; beta: string; seed: number; lr: number };
     // --lr may change on resume (e.g. to lower it); then the run no longer repeats an uninterrupted one.
