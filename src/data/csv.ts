@@ -6,7 +6,7 @@
 // any row is parsed, then rows are parsed a block at a time.
 
 import { InputError } from '../errors.ts';
-import type { ReadAt, RowSource } from './matrix.ts';
+import { blockRows, type ReadAt, type RowSource } from './row-source.ts';
 import type { Matrix } from './npy.ts';
 
 const CHUNK_BYTES = 1 << 20;
@@ -78,21 +78,13 @@ export function csvRows(at: ReadAt, size: number, name: string, chunkBytes = CHU
   if (rows <= 0 || cols <= 0) throw new InputError(`${name}: no data rows`);
   const nextLine = lineReader(at, size, chunkBytes);
   if (header) nextLine();
-  let done = 0;
-  return {
-    rows, cols,
-    next(maxRows) {
-      const n = Math.min(maxRows, rows - done);
-      if (n <= 0) return null;
-      const data = new Float32Array(n * cols);
-      for (let r = 0; r < n; r++, done++) {
-        const text = nextLine();
-        if (text === undefined) throw new InputError(`${name}: changed while being read`);
-        parseRow(text, data, r * cols, cols, name, skip + done + 1);
-      }
-      return { rows: n, cols, data };
-    },
-  };
+  return blockRows(rows, cols, (first, n, data) => {
+    for (let r = 0; r < n; r++) {
+      const text = nextLine();
+      if (text === undefined) throw new InputError(`${name}: changed while being read`);
+      parseRow(text, data, r * cols, cols, name, skip + first + r + 1);
+    }
+  });
 }
 
 /** CSV text of a matrix, %.6g-like precision, no header. */

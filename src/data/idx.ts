@@ -5,7 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import { InputError } from '../errors.ts';
-import type { ReadAt } from './matrix.ts';
+import type { ReadAt } from './row-source.ts';
 
 export interface IdxArray { dims: number[]; data: Uint8Array }
 

@@ -10,19 +10,9 @@ import { InputError } from '../errors.ts';
 import { csvRows } from './csv.ts';
 import { readIdxHeader } from './idx.ts';
 import { binaryRows, readNpyHeader, type Matrix } from './npy.ts';
+import type { ReadAt, RowSource } from './row-source.ts';
 
 export const MATRIX_EXTENSIONS = ['.csv', '.npy', '.idx'];
-
-/** Bytes [start, min(end, size)) of a file of `size` bytes. */
-export type ReadAt = (start: number, end: number) => Uint8Array;
-
-/** A matrix handed out in blocks of rows, in order. */
-export interface RowSource {
-  readonly rows: number;
-  readonly cols: number;
-  /** The next block of at most `maxRows` rows, or null after the last. */
-  next(maxRows: number): Matrix | null;
-}
 
 export interface RowStream extends RowSource { close(): void }
 

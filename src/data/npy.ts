@@ -5,7 +5,7 @@
 // is uint8 rows), and write float32.
 
 import { InputError } from '../errors.ts';
-import type { ReadAt, RowSource } from './matrix.ts';
+import { blockRows, type ReadAt, type RowSource } from './row-source.ts';
 
 export interface Matrix { rows: number; cols: number; data: Float32Array }
 
@@ -49,19 +49,11 @@ export function readNpyHeader(at: ReadAt, size: number, name: string): BinaryLay
 /** The rows of a binary matrix (its size already checked), read and converted to float32 a block at a time. */
 export function binaryRows(at: ReadAt, { rows, cols, start, dtype }: BinaryLayout): RowSource {
   const { bytes, read } = DTYPES[dtype], rowBytes = cols * bytes;
-  let done = 0;
-  return {
-    rows, cols,
-    next(maxRows) {
-      const n = Math.min(maxRows, rows - done);
-      if (n <= 0) return null;
-      const buf = at(start + done * rowBytes, start + (done + n) * rowBytes);
-      const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength), data = new Float32Array(n * cols);
-      for (let i = 0; i < data.length; i++) data[i] = read(view, i * bytes);
-      done += n;
-      return { rows: n, cols, data };
-    },
-  };
+  return blockRows(rows, cols, (first, n, data) => {
+    const buf = at(start + first * rowBytes, start + (first + n) * rowBytes);
+    const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    for (let i = 0; i < data.length; i++) data[i] = read(view, i * bytes);
+  });
 }
 
 /**
