@@ -54,6 +54,23 @@ test('impute --samples K writes K draws per row, --summary their mean and sd', (
   t.true(rows.every((r) => r.slice(6).every((sd) => sd > 0)), 'draws differ');
 });
 
+test('eval on new paired files: the same metrics as on the model\'s own held-out rows when the rows are the same', (t) => {
+  const dir = tempDir(t), f = (name: string) => join(dir, name);
+  writePlantedCsv(dir, 200, 30, 0.3);
+  // Train on the training rows followed by the test rows, holding out the last 30: the held-out rows are test1/test2.
+  for (const i of [1, 2]) writeFileSync(f(`all${i}.csv`), readFileSync(f(`train${i}.csv`), 'utf8') + readFileSync(f(`test${i}.csv`), 'utf8'));
+  t.is(jpvae('train', '--view1', f('all1.csv'), '--view2', f('all2.csv'), ...GAUSSIAN, ...SMALL, '--holdout', String(30 / 230), '--epochs', '2', '--out', f('m')).code, 0);
+  const own = jpvae('eval', '--model', f('m'), '--json'), files = jpvae('eval', '--model', f('m'), '--view1', f('test1.csv'), '--view2', f('test2.csv'), '--json');
+  t.is(files.code, 0, files.err);
+  const a = JSON.parse(own.out), b = JSON.parse(files.out);
+  t.is(b.split, 'files');
+  t.is(b.n, 30);
+  t.deepEqual({ ...b, split: a.split }, a);
+  const wrong = jpvae('eval', '--model', f('m'), '--view1', f('test2.csv'), '--view2', f('test1.csv'));
+  t.is(wrong.code, 2);
+  t.regex(wrong.err, /^jpvae eval: --view1 .*test2\.csv: rows have 6 values, but view 1 of the model has 8\n$/);
+});
+
 test('bad input: one line naming the flag or file, exit code 2, nothing written', (t) => {
   const dir = tempDir(t);
   writePlantedCsv(dir, 60, 5, 0.3);

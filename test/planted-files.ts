@@ -10,8 +10,8 @@ export interface PlantedCsv { dir: string; truth2: number[][]; dims: [number, nu
 /**
  * Writes train1.csv/train2.csv (n rows; a fraction `missing` of them lack
  * one view, alternately view 1 and view 2, as empty lines), the same
- * without those rows (complete1.csv/complete2.csv), and test1.csv with the
- * noiseless A2·s of each test row in `truth2`.
+ * without those rows (complete1.csv/complete2.csv), and test1.csv/test2.csv
+ * with the noiseless A2·s of each test row in `truth2`.
  */
 export function writePlantedCsv(dir: string, n: number, nTest: number, missing: number, seed = 4): PlantedCsv {
   const rng = new Rng(seed), dims: [number, number] = [8, 6], noise = 0.3;
@@ -35,5 +35,6 @@ export function writePlantedCsv(dir: string, n: number, nTest: number, missing: 
   writeFileSync(join(dir, 'complete2.csv'), lines(1, false));
   const test = Array.from({ length: nTest }, draw);
   writeFileSync(join(dir, 'test1.csv'), test.map((t) => fmt(t.noisy[0])).join('\n') + '\n');
+  writeFileSync(join(dir, 'test2.csv'), test.map((t) => fmt(t.noisy[1])).join('\n') + '\n');
   return { dir, truth2: test.map((t) => t.clean[1]), dims };
 }

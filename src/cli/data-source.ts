@@ -56,6 +56,17 @@ export function openTrainingData(files: { view1?: string; view2?: string; mask?:
   };
 }
 
+/** Paired files of new rows for a model (jpvae eval --view1 --view2), checked and preprocessed as its own data. */
+export function openNewFiles(source: DataSource, dims: [number, number], files: { view1: string; view2: string; mask?: string }): TwoViewData {
+  const likelihood: [Likelihood, Likelihood] = source.dataset === 'files' ? source.likelihood : [BERNOULLI, BERNOULLI];
+  const data = loadFileViews({ path1: files.view1, path2: files.view2, likelihood, mask: files.mask });
+  [data.dim1, data.dim2].forEach((width, i) => {
+    if (width !== dims[i]) throw new InputError(`--view${i + 1} ${i ? files.view2 : files.view1}: rows have ${width} values, but view ${i + 1} of the model has ${dims[i]}`);
+  });
+  if (source.dataset === 'files') standardizeViews(data, source.standardize);
+  return data;
+}
+
 /** A split of the data a model was trained on, preprocessed as it was then. */
 export function reopenSplit(source: DataSource, split: 'train' | 'test'): TwoViewData {
   if (source.dataset === 'hvdmnist') return loadHvdMnist(split, source.trainRows);

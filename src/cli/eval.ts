@@ -6,13 +6,15 @@ import { evaluateMetrics } from '../eval/metrics.ts';
 import { writeImputationFigure } from '../eval/imputation-figure.ts';
 import { choiceFlag, intFlag, parseFlags } from './args.ts';
 import { loadModel, modelData } from './model-data.ts';
-import type { DataSource } from './data-source.ts';
+import { openNewFiles, type DataSource } from './data-source.ts';
 import { completeRows } from '../data/user-data.ts';
 
 const HELP = `usage: jpvae eval --model DIR [flags]
 
   --model DIR             a model directory written by jpvae train
-  --split S               test | train (default test)
+  --split S               test | train (default test): the model's own data (hvdMNIST, or its files' held-out rows)
+  --view1 F --view2 F     or new paired rows from files (.csv, .npy, IDX; --mask F as in train), preprocessed
+                          as the model's training data
   --conditional C         fit | prior: the latent Gaussian used for imputation (default fit:
                           fitted on the training rows after training; prior: the model's Σ_C)
   --seed N                seed of the sampled-z reconstruction (default 1)
@@ -26,13 +28,16 @@ Bernoulli views (the paper's numbers), the Gaussian NLL (standardised units) oth
 
 export async function evalCommand(argv: string[]): Promise<void> {
   const f = parseFlags(argv, {
-    model: { type: 'string' }, split: { type: 'string' }, conditional: { type: 'string' }, seed: { type: 'string' }, figure: { type: 'string' },
+    model: { type: 'string' }, split: { type: 'string' }, view1: { type: 'string' }, view2: { type: 'string' }, mask: { type: 'string' }, conditional: { type: 'string' }, seed: { type: 'string' }, figure: { type: 'string' },
     json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
   }, 'eval');
   if (f.help) { process.stdout.write(HELP); return; }
   if (!f.model) throw new InputError('--model: required (a model directory written by jpvae train)');
   const split = choiceFlag(f.split, '--split', ['test', 'train'] as const, 'test');
   const source = choiceFlag(f.conditional, '--conditional', ['fit', 'prior'] as const, 'fit');
+  const files = f.view1 !== undefined || f.view2 !== undefined || f.mask !== undefined;
+  if (files && (!f.view1 || !f.view2)) throw new InputError('--view1 and --view2: give both files');
+  if (files && f.split !== undefined) throw new InputError('--split and --view1/--view2: choose one source of rows');
   const { model, json } = loadModel(f.model);
   let fit: LatentFit;
   if (source === 'prior') fit = priorGaussian(model);
@@ -41,12 +46,10 @@ export async function evalCommand(argv: string[]): Promise<void> {
     process.stderr.write('the model has no stored latent fit (training did not finish): fitting on its training rows now\n');
     fit = fitLatent(model, completeRows(modelData(json, 'train')));
   }
-  const data = modelData(json, split);
-  const m = evaluateMetrics(model, data, fit, split, intFlag(f.seed, '--seed', 1, 0));
-  if (f.figure) {
-    if ((json.data as DataSource).dataset !== 'hvdmnist') throw new InputError('--figure: draws digit halves; only for hvdMNIST models');
-    writeImputationFigure(f.figure, [{ model, fit }], data);
-  }
+  if (f.figure && (json.data as DataSource).dataset !== 'hvdmnist') throw new InputError('--figure: draws digit halves; only for hvdMNIST models');
+  const data = files ? openNewFiles(json.data as DataSource, model.config.dims, { view1: f.view1!, view2: f.view2!, mask: f.mask }) : modelData(json, split);
+  const m = evaluateMetrics(model, data, fit, files ? 'files' : split, intFlag(f.seed, '--seed', 1, 0));
+  if (f.figure) writeImputationFigure(f.figure, [{ model, fit }], data);
   if (f.json) { process.stdout.write(JSON.stringify({ ...m, conditional: source }) + '\n'); return; }
   const r = (x: number) => x.toFixed(2);
   process.stdout.write([
