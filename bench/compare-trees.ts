@@ -1,0 +1,62 @@
+// Training throughput of two checkouts of jpvae in one process, rounds
+// interleaved, so that a change's speed-up is a ratio measured under the
+// same conditions (this VM's absolute rates drift between runs); also the
+// forward GEMM 32×512×512 on cold weights (16 distinct 1 MB matrices in
+// turn, as a training step meets them) against one warm matrix:
+//   node --experimental-wasm-relaxed-simd --import=tsx bench/compare-trees.ts OLD_DIR [NEW_DIR]
+// Each directory is a checkout with its wasm built (npm run build); NEW_DIR
+// defaults to this one. The step is the trainer's own: batchTerms + Adam on
+// the reference model, batch 32, on each tree's best wasm build.
+
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+
+interface Tree { step: () => void; gemm: (weights: number) => number }
+
+async function openTree(dir: string): Promise<Tree> {
+  const load = (path: string) => import(pathToFileURL(resolve(dir, path)).href);
+  const [{ createKernels, RELU }, { Jpvae }, { Adam, ADAM_DEFAULTS }, { Rng }, { REFERENCE_CONFIG }, { batchTerms }] = await Promise.all(
+    ['src/core/index.ts', 'src/model/jpvae.ts', 'src/train/adam.ts', 'src/data/rng.ts', 'src/bench/train.ts', 'src/train/batch.ts'].map(load));
+  const k = createKernels('wasm'), rng = new Rng(1), batch = 32;
+  const model = new Jpvae(k, REFERENCE_CONFIG, batch);
+  model.initParams(rng);
+  const adam = new Adam(k, model.layout.size, ADAM_DEFAULTS);
+  const binary = () => Float32Array.from({ length: batch * 392 }, () => (rng.uniform() < 0.2 ? 1 : 0));
+  const data = { n: batch, dim1: 392, dim2: 392, x1: binary(), x2: binary() };
+  const rows = Uint32Array.from({ length: batch }, (_, i) => i);
+  const n = 512, X = k.heap.allocFrom(Float32Array.from({ length: batch * n }, () => rng.normal())), Y = k.heap.alloc(batch * n), b = k.heap.alloc(n);
+  const W = Array.from({ length: 16 }, () => k.heap.allocFrom(Float32Array.from({ length: n * n }, () => rng.normal() / Math.sqrt(n))));
+  return {
+    step: () => { batchTerms(model, data, rows, 1, rng, true); adam.update(model.P, model.G); },
+    /** GFLOP/s of 32×512×512 forward GEMMs cycling through `weights` distinct weight matrices. */
+    gemm: (weights) => {
+      const calls = 400, t0 = cpuMs();
+      for (let i = 0; i < calls; i++) k.gemm(RELU, batch, n, n, X, W[i % weights], Y, b);
+      return (2 * batch * n * n * calls) / ((cpuMs() - t0) / 1000) / 1e9;
+    },
+  };
+}
+
+/** Samples/s of `steps` training steps after a warm-up, in CPU time. */
+function rate(step: () => void, steps = 100): number {
+  for (let i = 0; i < 10; i++) step();
+  const t0 = cpuMs();
+  for (let i = 0; i < steps; i++) step();
+  return (32 * steps) / ((cpuMs() - t0) / 1000);
+}
+
+const [oldDir, newDir = '.'] = process.argv.slice(2);
+if (!oldDir) {
+  process.stderr.write('usage: node --experimental-wasm-relaxed-simd --import=tsx bench/compare-trees.ts OLD_DIR [NEW_DIR]\n');
+  process.exit(2);
+}
+const trees = { old: await openTree(oldDir), new: await openTree(newDir) };
+const measures = { 'training samples/s': (t: Tree) => rate(t.step), 'GEMM GFLOP/s, cold weights': (t: Tree) => t.gemm(16), 'GEMM GFLOP/s, one warm W': (t: Tree) => t.gemm(1) };
+for (const [name, measure] of Object.entries(measures)) {
+  const best = { old: 0, new: 0 };
+  for (let round = 0; round < 6; round++) for (const key of ['old', 'new'] as const) best[key] = Math.max(best[key], measure(trees[key]));
+  const f = (x: number) => x.toFixed(x < 100 ? 1 : 0);
+  console.log(`${name}, best of 6 interleaved rounds: ${oldDir} ${f(best.old)}, ${newDir} ${f(best.new)}, ratio ${(best.new / best.old).toFixed(2)}`);
+}
