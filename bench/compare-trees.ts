@@ -6,14 +6,15 @@
 //   node --experimental-wasm-relaxed-simd --import=tsx bench/compare-trees.ts OLD_DIR [NEW_DIR]
 // Each directory is a checkout with its wasm built (npm run build); NEW_DIR
 // defaults to this one. The step is the trainer's own: batchTerms + Adam on
-// the reference model, batch 32, on each tree's best wasm build.
+// the reference model, batch 32, on each tree's best wasm build. It is
+// built here from APIs older checkouts have too (src/bench/train.ts's
+// referenceStep is newer than the checkouts worth comparing against).
 
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { bestRate } from '../src/bench/rate.ts';
 
-const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
-
-interface Tree { step: () => void; gemm: (weights: number) => number }
+interface Tree { step: () => void; gemm: (weights: number) => void }
 
 async function openTree(dir: string): Promise<Tree> {
   const load = (path: string) => import(pathToFileURL(resolve(dir, path)).href);
@@ -30,21 +31,9 @@ async function openTree(dir: string): Promise<Tree> {
   const W = Array.from({ length: 16 }, () => k.heap.allocFrom(Float32Array.from({ length: n * n }, () => rng.normal() / Math.sqrt(n))));
   return {
     step: () => { batchTerms(model, data, rows, 1, rng, true); adam.update(model.P, model.G); },
-    /** GFLOP/s of 32×512×512 forward GEMMs cycling through `weights` distinct weight matrices. */
-    gemm: (weights) => {
-      const calls = 400, t0 = cpuMs();
-      for (let i = 0; i < calls; i++) k.gemm(RELU, batch, n, n, X, W[i % weights], Y, b);
-      return (2 * batch * n * n * calls) / ((cpuMs() - t0) / 1000) / 1e9;
-    },
+    /** 16 forward GEMMs 32×512×512, cycling through `weights` distinct weight matrices. */
+    gemm: (weights) => { for (let i = 0; i < 16; i++) k.gemm(RELU, batch, n, n, X, W[i % weights], Y, b); },
   };
-}
-
-/** Samples/s of `steps` training steps after a warm-up, in CPU time. */
-function rate(step: () => void, steps = 100): number {
-  for (let i = 0; i < 10; i++) step();
-  const t0 = cpuMs();
-  for (let i = 0; i < steps; i++) step();
-  return (32 * steps) / ((cpuMs() - t0) / 1000);
 }
 
 const [oldDir, newDir = '.'] = process.argv.slice(2);
@@ -53,7 +42,13 @@ if (!oldDir) {
   process.exit(2);
 }
 const trees = { old: await openTree(oldDir), new: await openTree(newDir) };
-const measures = { 'training samples/s': (t: Tree) => rate(t.step), 'GEMM GFLOP/s, cold weights': (t: Tree) => t.gemm(16), 'GEMM GFLOP/s, one warm W': (t: Tree) => t.gemm(1) };
+// One round of each measure: about a second of CPU time (bestRate: a warm-up call, then CPU-timed calls).
+const gflop = (16 * 2 * 32 * 512 * 512) / 1e9;
+const measures = {
+  'training samples/s': (t: Tree) => bestRate(t.step, 32, 1, 1),
+  'GEMM GFLOP/s, cold weights': (t: Tree) => bestRate(() => t.gemm(16), gflop, 1, 1),
+  'GEMM GFLOP/s, one warm W': (t: Tree) => bestRate(() => t.gemm(1), gflop, 1, 1),
+};
 for (const [name, measure] of Object.entries(measures)) {
   const best = { old: 0, new: 0 };
   for (let round = 0; round < 6; round++) for (const key of ['old', 'new'] as const) best[key] = Math.max(best[key], measure(trees[key]));

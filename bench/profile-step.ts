@@ -5,12 +5,7 @@
 //   node --experimental-wasm-relaxed-simd --import=tsx bench/profile-step.ts
 
 import { createKernels, type Kernels } from '../src/core/index.ts';
-import type { TwoViewData } from '../src/data/dataset.ts';
-import { Rng } from '../src/data/rng.ts';
-import { REFERENCE_CONFIG } from '../src/bench/train.ts';
-import { Jpvae } from '../src/model/jpvae.ts';
-import { Adam, ADAM_DEFAULTS } from '../src/train/adam.ts';
-import { batchTerms } from '../src/train/batch.ts';
+import { referenceStep } from '../src/bench/train.ts';
 
 const FLAG_NAMES = ['', 'TRANS_A', 'TRANS_B', '', 'ACCUMULATE', '', '', '', 'RELU'];
 const gemmName = (flags: number) => `gemm ${[1, 2, 4, 8].filter((b) => flags & b).map((b) => FLAG_NAMES[b]).join('|') || 'plain'}`;
@@ -22,14 +17,7 @@ const timed = Object.fromEntries(Object.entries(inner).map(([key, value]) => [ke
   return out;
 }])) as unknown as Kernels;
 
-const batch = 32, rng = new Rng(1);
-const model = new Jpvae(timed, REFERENCE_CONFIG, batch);
-model.initParams(rng);
-const adam = new Adam(timed, model.layout.size, ADAM_DEFAULTS);
-const binary = (dim: number) => Float32Array.from({ length: batch * dim }, () => (rng.uniform() < 0.2 ? 1 : 0));
-const data: TwoViewData = { n: batch, dim1: 392, dim2: 392, x1: binary(392), x2: binary(392) };
-const rows = Uint32Array.from({ length: batch }, (_, i) => i);
-const step = () => { batchTerms(model, data, rows, 1, rng, true); adam.update(model.P, model.G); };
+const batch = 32, step = referenceStep(timed);
 
 for (let i = 0; i < 30; i++) step();
 for (const key of Object.keys(ms)) delete ms[key];

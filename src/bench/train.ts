@@ -3,7 +3,7 @@
 // 32, orthogonal prior) on random binary rows, per backend, one thread;
 // and the rate the GEMM bench allows at best.
 
-import { createKernels, type BackendChoice } from '../core/index.ts';
+import { createKernels, type BackendChoice, type Kernels } from '../core/index.ts';
 import { Rng } from '../data/rng.ts';
 import type { ModelConfig } from '../model/config.ts';
 import { Jpvae } from '../model/jpvae.ts';
@@ -18,8 +18,8 @@ export const REFERENCE_CONFIG: ModelConfig = {
 };
 const BATCH = 32;
 
-function samplesPerSecond(backend: BackendChoice, seconds: number, rounds: number): number {
-  const k = createKernels(backend);
+/** The trainer's own step (load the batch, ε, forward, backward, Adam) on the reference model and random binary rows. */
+export function referenceStep(k: Kernels): () => void {
   const model = new Jpvae(k, REFERENCE_CONFIG, BATCH);
   const rng = new Rng(1);
   model.initParams(rng);
@@ -27,8 +27,11 @@ function samplesPerSecond(backend: BackendChoice, seconds: number, rounds: numbe
   const binary = (dim: number) => Float32Array.from({ length: BATCH * dim }, () => (rng.uniform() < 0.2 ? 1 : 0));
   const [d1, d2] = REFERENCE_CONFIG.dims, data: TwoViewData = { n: BATCH, dim1: d1, dim2: d2, x1: binary(d1), x2: binary(d2) };
   const rows = Uint32Array.from({ length: BATCH }, (_, i) => i);
-  // The trainer's own step: load the batch, ε, forward, backward, Adam.
-  return bestRate(() => { batchTerms(model, data, rows, 1, rng, true); adam.update(model.P, model.G); }, BATCH, seconds, rounds);
+  return () => { batchTerms(model, data, rows, 1, rng, true); adam.update(model.P, model.G); };
+}
+
+function samplesPerSecond(backend: BackendChoice, seconds: number, rounds: number): number {
+  return bestRate(referenceStep(createKernels(backend)), BATCH, seconds, rounds);
 }
 
 /** Every dense layer of the model as a GEMM call: forward, dW for all, dX for all but each encoder's first. */
