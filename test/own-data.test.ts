@@ -54,6 +54,17 @@ test('impute --samples K writes K draws per row, --summary their mean and sd', (
   t.true(rows.every((r) => r.slice(6).every((sd) => sd > 0)), 'draws differ');
 });
 
+test('a model trained on files resumes from its own record of them, exactly', (t) => {
+  const dir = tempDir(t), f = (name: string) => join(dir, name);
+  writePlantedCsv(dir, 120, 5, 0.3);
+  const args = ['--view1', f('train1.csv'), '--view2', f('train2.csv'), ...GAUSSIAN, ...SMALL];
+  t.is(jpvae('train', ...args, '--epochs', '2', '--out', f('a')).code, 0);
+  t.is(jpvae('train', ...args, '--epochs', '1', '--out', f('b')).code, 0);
+  const resumed = jpvae('train', '--resume', f('b'), '--epochs', '2');
+  t.is(resumed.code, 0, resumed.err);
+  t.deepEqual(readFileSync(f('b/weights.safetensors')), readFileSync(f('a/weights.safetensors')));
+});
+
 test('eval on new paired files: the same metrics as on the model\'s own held-out rows when the rows are the same', (t) => {
   const dir = tempDir(t), f = (name: string) => join(dir, name);
   writePlantedCsv(dir, 200, 30, 0.3);

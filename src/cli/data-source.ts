@@ -67,12 +67,24 @@ export function openNewFiles(source: DataSource, dims: [number, number], files: 
   return data;
 }
 
+/** A model's two files, read once and split as at training time. */
+function reopenFiles(source: Extract<DataSource, { dataset: 'files' }>): { train: TwoViewData; heldOut?: TwoViewData } {
+  const data = loadFileViews({ path1: source.view1, path2: source.view2, likelihood: source.likelihood, mask: source.mask });
+  standardizeViews(data, source.standardize);
+  return splitHoldout(data, source.holdout);
+}
+
+/** Both splits of the data a model was trained on (for --resume), preprocessed as they were then. */
+export function reopenSplits(source: DataSource): Splits {
+  if (source.dataset === 'hvdmnist') return { train: loadHvdMnist('train', source.trainRows), test: loadHvdMnist('test'), source };
+  const { train, heldOut } = reopenFiles(source);
+  return { train, test: heldOut, source };
+}
+
 /** A split of the data a model was trained on, preprocessed as it was then. */
 export function reopenSplit(source: DataSource, split: 'train' | 'test'): TwoViewData {
   if (source.dataset === 'hvdmnist') return loadHvdMnist(split, source.trainRows);
-  const data = loadFileViews({ path1: source.view1, path2: source.view2, likelihood: source.likelihood, mask: source.mask });
-  standardizeViews(data, source.standardize);
-  const { train, heldOut } = splitHoldout(data, source.holdout);
+  const { train, heldOut } = reopenFiles(source);
   if (split === 'train') return train;
   if (!heldOut) throw new InputError(`the model was trained with --holdout 0: it has no held-out rows; use --split train`);
   return heldOut;

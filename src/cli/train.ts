@@ -4,7 +4,7 @@
 import { createKernels, type BackendChoice } from '../core/index.ts';
 import { HVD_TRAIN_ROWS } from '../data/hvdmnist.ts';
 import { completeRows } from '../data/user-data.ts';
-import { openTrainingData, parseLikelihood, reopenSplit, type DataSource, type Splits } from './data-source.ts';
+import { openTrainingData, parseLikelihood, reopenSplits, type DataSource, type Splits } from './data-source.ts';
 import { Rng } from '../data/rng.ts';
 import { InputError } from '../errors.ts';
 import { DEFAULT_ALPHA, DEFAULT_HIDDEN, DEFAULT_LATENT, type Likelihood, type ModelConfig } from '../model/config.ts';
@@ -76,7 +76,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     const lr = numberFlag(f.lr, '--lr', o.lr, (x) => x > 0, 'a positive learning rate');
     options = { epochs, batch: o.batch, beta: parseBeta(o.beta), seed: o.seed, adam: { ...ADAM_DEFAULTS, lr } };
     const source = resumed.data as DataSource;
-    data = { train: reopenSplit(source, 'train'), test: source.dataset === 'hvdmnist' || source.heldOutRows ? reopenSplit(source, 'test') : undefined, source };
+    data = reopenSplits(source);
   } else {
     const files = f.view1 !== undefined || f.view2 !== undefined;
     if (files && f.dataset !== undefined) throw new InputError('--dataset and --view1/--view2: choose one source of data');

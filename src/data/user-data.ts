@@ -6,7 +6,7 @@
 
 import { InputError } from '../errors.ts';
 import type { Likelihood } from '../model/config.ts';
-import { HAS_VIEW1, HAS_VIEW2, sliceRows, type TwoViewData } from './dataset.ts';
+import { HAS_BOTH, HAS_VIEW1, HAS_VIEW2, sliceRows, type TwoViewData } from './dataset.ts';
 import { readMatrix } from './matrix.ts';
 import type { Matrix } from './npy.ts';
 
@@ -85,7 +85,7 @@ export function splitHoldout(d: TwoViewData, fraction: number): { train: TwoView
 /** The rows that have both views (a copy). */
 export function completeRows(d: TwoViewData): TwoViewData {
   if (!d.present) return d;
-  const rows = [...d.present.keys()].filter((r) => d.present![r] === (HAS_VIEW1 | HAS_VIEW2));
+  const rows = [...d.present.keys()].filter((r) => d.present![r] === HAS_BOTH);
   const pick = (x: Float32Array, dim: number) => {
     const out = new Float32Array(rows.length * dim);
     rows.forEach((r, i) => out.set(x.subarray(r * dim, (r + 1) * dim), i * dim));
