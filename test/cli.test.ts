@@ -2,19 +2,14 @@
 // resume, eval, and the one-line exit-2 contract for bad input.
 
 import test from 'ava';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fitLatent } from '../src/impute/conditional.ts';
 import { loadHvdMnist } from '../src/data/hvdmnist.ts';
 import { loadModel } from '../src/cli/model-data.ts';
-import { tempDir } from './util.ts';
+import { BIN, jpvae, tempDir } from './util.ts';
 
-const BIN = new URL('../bin/jpvae.mjs', import.meta.url).pathname;
-const jpvae = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-};
 const SMALL = ['--train-limit', '300', '--hidden', '32', '--latent', '4', '--seed', '3'];
 
 test('train, resume and eval on hvdMNIST; the latent fit comes from the training rows', (t) => {

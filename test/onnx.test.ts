@@ -6,7 +6,7 @@
 
 import test from 'ava';
 import * as ort from 'onnxruntime-web';
-import { spawnSync } from 'node:child_process';
+import { jpvae } from './util.ts';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,11 +20,6 @@ import { createImputer } from '../src/runtime/imputer.ts';
 import { float16Bits } from '../src/onnx/float16.ts';
 import { Rng } from '../src/data/rng.ts';
 
-const BIN = new URL('../bin/jpvae.mjs', import.meta.url).pathname;
-const jpvae = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-};
 
 const dir = mkdtempSync(join(tmpdir(), 'jpvae-onnx-'));
 const MODEL = join(dir, 'model'), EXPORT = join(dir, 'export');

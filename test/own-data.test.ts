@@ -3,20 +3,14 @@
 // kind of bad input.
 
 import test from 'ava';
-import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IMPUTE_CHUNK_ROWS, imputeFile } from '../src/cli/impute.ts';
 import { loadModel } from '../src/cli/model-data.ts';
 import { encodeNpy } from '../src/data/npy.ts';
 import { writePlantedCsv } from './planted-files.ts';
-import { tempDir } from './util.ts';
+import { jpvae, tempDir } from './util.ts';
 
-const BIN = new URL('../bin/jpvae.mjs', import.meta.url).pathname;
-const jpvae = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-};
 const GAUSSIAN = ['--likelihood1', 'gaussian', '--likelihood2', 'gaussian'];
 const SMALL = ['--hidden', '32', '--latent', '2'];
 

@@ -2,20 +2,17 @@
 // a second invocation that finds every job done.
 
 import test from 'ava';
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from './util.ts';
+import { jpvae, tempDir } from './util.ts';
 
-const BIN = new URL('../bin/jpvae.mjs', import.meta.url).pathname;
-const reproduce = (out: string, ...extra: string[]) => spawnSync(process.execPath,
-  [BIN, 'reproduce', '--priors', 'zero,orthogonal', '--seeds', '1', '--epochs', '1', '--train-limit', '200', '--classifier-epochs', '1', '--out', out, ...extra],
-  { encoding: 'utf8' });
+const reproduce = (out: string, ...extra: string[]) =>
+  jpvae('reproduce', '--priors', 'zero,orthogonal', '--seeds', '1', '--epochs', '1', '--train-limit', '200', '--classifier-epochs', '1', '--out', out, ...extra);
 
 test('reproduce writes the tables and figures, and a rerun resumes with nothing left to do', (t) => {
   const out = tempDir(t);
   const first = reproduce(out);
-  t.is(first.status, 0, first.stderr);
+  t.is(first.code, 0, first.err);
   for (const f of ['table1.md', 'table3.md', 'figures.md', 'figure1-imputations.png', 'figure4-cross-correlation.png', 'summary.json']) {
     t.true(existsSync(join(out, f)), f);
   }
@@ -25,10 +22,10 @@ test('reproduce writes the tables and figures, and a rerun resumes with nothing 
   t.regex(readFileSync(join(out, 'table3.md'), 'utf8'), /\| \(X1,X1\) \| [\d.]+ \| 93.59 \|/);
   const result = join(out, 'runs', 'zero-seed1', 'result.json'), before = statSync(result).mtimeMs;
   const again = reproduce(out);
-  t.is(again.status, 0, again.stderr);
-  t.regex(again.stderr, /3 jobs \(3 already done\)/);
+  t.is(again.code, 0, again.err);
+  t.regex(again.err, /3 jobs \(3 already done\)/);
   t.is(statSync(result).mtimeMs, before);
   const other = reproduce(out, '--epochs', '2');
-  t.is(other.status, 2);
-  t.regex(other.stderr, /holds a run with epochs = 1, not 2/);
+  t.is(other.code, 2);
+  t.regex(other.err, /holds a run with epochs = 1, not 2/);
 });

@@ -4,6 +4,7 @@
 import { createKernels, type BackendChoice, type Kernels, type FloatArray } from '../src/core/index.ts';
 import { relaxedAvailable } from '../src/core/wasm.ts';
 import { Rng } from '../src/data/rng.ts';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,4 +70,13 @@ export function tempDir(t: { teardown(fn: () => void): void }, prefix = 'jpvae-t
   const dir = mkdtempSync(join(tmpdir(), prefix));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/** The jpvae command, as a user runs it. */
+export const BIN = new URL('../bin/jpvae.mjs', import.meta.url).pathname;
+
+/** Run `jpvae args…` to completion: exit code, stdout, stderr. */
+export function jpvae(...args: string[]): { code: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
 }
