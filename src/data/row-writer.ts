@@ -1,11 +1,10 @@
 // A matrix written a block of rows at a time, as .csv or float32 .npy by
-// the file's extension. Rows go to a temporary file beside the target that
-// commit() renames into place (as io/atomic.ts does for whole files): a
-// failed run never leaves a half-written file or clobbers a good one.
+// the file's extension, through an atomic file (io/atomic.ts): a failed run
+// never leaves a half-written file or clobbers a good one.
 
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { extname } from 'node:path';
 import { InputError } from '../errors.ts';
+import { openAtomic, type AtomicFile } from '../io/atomic.ts';
 import { formatCsv } from './csv.ts';
 import { NPY_HEADER_ROOM, npyHeader, type Matrix } from './npy.ts';
 
@@ -20,40 +19,26 @@ export interface RowWriter {
 export function createRowWriter(path: string, flag: string, cols: number): RowWriter {
   const npy = extname(path).toLowerCase() === '.npy';
   if (!npy && extname(path).toLowerCase() !== '.csv') throw new InputError(`${flag} ${path}: expected a .csv or .npy file name`);
-  const tmp = `${path}.tmp-${process.pid}`;
-  let fd: number | undefined;
-  try { fd = openSync(tmp, 'w'); } catch (e) {
+  let file: AtomicFile;
+  try { file = openAtomic(path); } catch (e) {
     throw new InputError(`${flag} ${path}: cannot write (${(e as NodeJS.ErrnoException).code ?? e})`);
   }
-  const put = (bytes: Uint8Array, position?: number) => {
-    for (let off = 0; off < bytes.length;) off += writeSync(fd!, bytes, off, bytes.length - off, position === undefined ? null : position + off);
-  };
-  const close = () => { if (fd !== undefined) closeSync(fd); fd = undefined; };
   // The row count of a .npy is known only at the end: room for any shape now, the real header at commit.
-  if (npy) put(new Uint8Array(NPY_HEADER_ROOM));
+  if (npy) file.write(new Uint8Array(NPY_HEADER_ROOM));
   let rows = 0;
-  const writer: RowWriter = {
+  return {
     write(m) {
       if (m.cols !== cols) throw new Error(`row writer: ${m.cols} columns, expected ${cols}`);
       if (m.rows === 0) return;
-      put(npy ? new Uint8Array(m.data.buffer, m.data.byteOffset, m.rows * cols * 4) : Buffer.from(formatCsv(m)));
+      file.write(npy ? new Uint8Array(m.data.buffer, m.data.byteOffset, m.rows * cols * 4) : Buffer.from(formatCsv(m)));
       rows += m.rows;
     },
     commit() {
-      try {
-        if (npy) put(npyHeader(rows, cols, NPY_HEADER_ROOM), 0);
-        fsyncSync(fd!);
-        close();
-        renameSync(tmp, path);
-      } catch (e) {
-        writer.abort();
-        throw e;
+      if (npy) {
+        try { file.write(npyHeader(rows, cols, NPY_HEADER_ROOM), 0); } catch (e) { file.abort(); throw e; }
       }
+      file.commit();
     },
-    abort() {
-      close();
-      rmSync(tmp, { force: true });
-    },
+    abort: () => file.abort(),
   };
-  return writer;
 }

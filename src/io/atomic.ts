@@ -3,19 +3,50 @@
 
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 
-export function writeFileAtomic(path: string, data: Uint8Array | string): void {
+/** A file being written beside `path`; it replaces `path` only on commit. */
+export interface AtomicFile {
+  /** Write bytes at the end, or at byte `position`. */
+  write(bytes: Uint8Array, position?: number): void;
+  /** fsync, close and rename into place. */
+  commit(): void;
+  /** Drop what was written; `path` stays as it was. */
+  abort(): void;
+}
+
+/** Opens `${path}.tmp-${pid}` (the open's error, e.g. ENOENT for a missing directory, is thrown as is). */
+export function openAtomic(path: string): AtomicFile {
   const tmp = `${path}.tmp-${process.pid}`;
+  let fd: number | undefined = openSync(tmp, 'w');
+  const close = () => { if (fd !== undefined) closeSync(fd); fd = undefined; };
+  const file: AtomicFile = {
+    write(bytes, position) {
+      for (let off = 0; off < bytes.length;) off += writeSync(fd!, bytes, off, bytes.length - off, position === undefined ? null : position + off);
+    },
+    commit() {
+      try {
+        fsyncSync(fd!);
+        close();
+        renameSync(tmp, path);
+      } catch (e) {
+        file.abort();
+        throw e;
+      }
+    },
+    abort() {
+      close();
+      rmSync(tmp, { force: true });
+    },
+  };
+  return file;
+}
+
+export function writeFileAtomic(path: string, data: Uint8Array | string): void {
+  const file = openAtomic(path);
   try {
-    const fd = openSync(tmp, 'w');
-    try {
-      const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-      let off = 0;
-      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-      fsyncSync(fd);
-    } finally { closeSync(fd); }
-    renameSync(tmp, path);
+    file.write(typeof data === 'string' ? Buffer.from(data) : data);
   } catch (e) {
-    rmSync(tmp, { force: true });
+    file.abort();
     throw e;
   }
+  file.commit();
 }
