@@ -1,6 +1,16 @@
 // Runs the ava suite and ends with the plain line CI reads:
-// "N passed, N failed". ava's TAP reporter gives the counts.
-import { spawn } from 'node:child_process';
+// "N passed, N failed". ava's TAP reporter gives the counts. First the
+// gates: the wasm builds and dist/ are rebuilt (the CLI tests run the
+// compiled bin, so a stale build cannot pass) and every file type-checks.
+import { spawn, spawnSync } from 'node:child_process';
+
+for (const script of ['build', 'typecheck']) {
+  if (spawnSync('npm', ['run', '--silent', script], { stdio: ['ignore', 2, 'inherit'] }).status !== 0) {
+    console.log(`npm run ${script} failed`);
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  }
+}
 
 const args = ['ava', '--tap', ...process.argv.slice(2)];
 const child = spawn('npx', args, { stdio: ['ignore', 'pipe', 'inherit'] });

@@ -72,8 +72,8 @@ export function tempDir(t: { teardown(fn: () => void): void }, prefix = 'jpvae-t
   return dir;
 }
 
-/** The jpvae command, as a user runs it. */
-export const BIN = new URL('../bin/jpvae.mjs', import.meta.url).pathname;
+/** The jpvae command, as a user runs it: the compiled package's bin (npm test builds it first). */
+export const BIN = new URL('../dist/cli/bin.js', import.meta.url).pathname;
 
 /** Run `jpvae args…` to completion: exit code, stdout, stderr. */
 export function jpvae(...args: string[]): { code: number | null; out: string; err: string } {

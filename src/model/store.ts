@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../errors.ts';
+import { PACKAGE_VERSION } from '../version.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { decodeSafetensors, encodeSafetensors, type Tensor } from '../io/safetensors.ts';
 import type { Jpvae } from './jpvae.ts';
@@ -15,7 +16,7 @@ import type { TrainState } from '../train/trainer.ts';
 import type { Adam } from '../train/adam.ts';
 
 export const FORMAT = 'jpvae-model';
-export const PACKAGE_VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+export { PACKAGE_VERSION }; // (until src/onnx imports it from version.ts)
 
 export interface ModelJson {
   format: typeof FORMAT;

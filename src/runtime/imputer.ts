@@ -46,10 +46,13 @@ async function startWorker(workerUrl?: URL): Promise<Started> {
     const { MessageChannel, Worker } = await import('node:worker_threads');
     // A MessagePort is an EventTarget in Node, as comlink wants; a Worker is not.
     const { port1, port2 } = new MessageChannel();
-    // The worker is TypeScript, like the rest of the package: a one-line
-    // script registers tsx's loader in the new thread, then imports it.
-    const script = String(workerUrl ?? new URL('./worker.ts', import.meta.url));
-    const boot = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((t) => { t.register(); return import(${JSON.stringify(script)}); })`;
+    // The compiled package starts dist's worker.js as it is; run from the
+    // TypeScript sources, a one-line script registers tsx's loader in the
+    // new thread first, then imports worker.ts.
+    const compiled = import.meta.url.endsWith('.js');
+    const script = String(workerUrl ?? new URL(compiled ? './worker.js' : './worker.ts', import.meta.url));
+    const boot = compiled ? `import(${JSON.stringify(script)})`
+      : `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((t) => { t.register(); return import(${JSON.stringify(script)}); })`;
     const w = new Worker(boot, { eval: true, workerData: { port: port2 }, transferList: [port2] });
     const died = new Promise<never>((_, reject) => w.on('error', (e) => reject(new Error(`imputer worker: ${e.message}`))));
     return { endpoint: port1 as Endpoint, terminate: () => { port1.close(); return w.terminate(); }, died };
