@@ -65,7 +65,9 @@ test('the fit of sampled latents recovers the conditional, and sampled imputatio
   const a = Float64Array.from(m1), draws = new Float64Array(n * n2);
   const za = new Float64Array(n * n1);
   for (let r = 0; r < n; r++) za.set(a, r * n1);
-  conditionalLatent(cond, za, n, draws, () => rng.normal());
+  const eps = new Float64Array(n * n2);
+  rng.fillNormal(eps);
+  conditionalLatent(cond, za, n, draws, eps);
   const s = meanCov(draws, n, n2);
   const expectMean = matmul(B, a, n2, n1, 1).map((x, i) => x + c[i]);
   t.true(maxRelErr(s.mean, expectMean) < 0.02);

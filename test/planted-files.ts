@@ -8,20 +8,31 @@ import { Rng } from '../src/data/rng.ts';
 export interface PlantedCsv { dir: string; truth2: number[][]; dims: [number, number] }
 
 /**
+ * How each view's values are written: `units` maps a view to mean + sd·x per
+ * feature (real data far from 0 and 1), `binary` writes x > 0 as 0/1.
+ */
+export interface PlantedUnits { units?: [[number, number], [number, number]]; binary?: [boolean, boolean] }
+
+/**
  * Writes train1.csv/train2.csv (n rows; a fraction `missing` of them lack
  * one view, alternately view 1 and view 2, as empty lines), the same
  * without those rows (complete1.csv/complete2.csv), and test1.csv/test2.csv
  * with the noiseless A2·s of each test row in `truth2`.
  */
-export function writePlantedCsv(dir: string, n: number, nTest: number, missing: number, seed = 4): PlantedCsv {
+export function writePlantedCsv(dir: string, n: number, nTest: number, missing: number, seed = 4, how: PlantedUnits = {}): PlantedCsv {
   const rng = new Rng(seed), dims: [number, number] = [8, 6], noise = 0.3;
   const A = dims.map((d) => Array.from({ length: d }, () => [rng.normal(), rng.normal()]));
   const draw = () => {
     const s = [rng.normal(), rng.normal()];
     const clean = A.map((a) => a.map(([p, q]) => p * s[0] + q * s[1]));
-    return { clean, noisy: clean.map((x) => x.map((v) => v + noise * rng.normal())) };
+    const noisy = clean.map((x, i) => x.map((v) => {
+      const y = v + noise * rng.normal();
+      if (how.binary?.[i]) return y > 0 ? 1 : 0;
+      return how.units ? how.units[i][0] + how.units[i][1] * y : y;
+    }));
+    return { clean, noisy };
   };
-  const fmt = (x: number[]) => x.map((v) => v.toFixed(5)).join(',');
+  const fmt = (x: number[]) => x.map((v) => (how.units ? String(v) : v.toFixed(5))).join(',');
   const train = Array.from({ length: n }, draw);
   const gone = (r: number) => r % Math.round(1 / missing) === 0; // every k-th row lacks a view
   const lines = (i: number, keepAll: boolean) => train.flatMap((row, r) => {

@@ -1,19 +1,24 @@
-// `jpvae export`: a model directory as ONNX files for onnxruntime (web).
+// `jpvae export`: a model directory as ONNX files for onnxruntime (web or node).
 
 import { InputError } from '../errors.ts';
-import type { LatentFit } from '../impute/conditional.ts';
-import { checkExportDir, exportModel } from '../onnx/export.ts';
+import { buildExport, exportInputOf } from '../onnx/export.ts';
+import { checkExportDir, writeExport } from '../onnx/write-export.ts';
 import { parseFlags } from './args.ts';
 import { loadModel } from './model-data.ts';
 
 const HELP = `usage: jpvae export --model DIR --out DIR [--fp16] [--json]
 
   --model DIR             a model directory written by jpvae train (with its latent fit)
-  --out DIR               where to write encoder1/2.onnx, decoder1/2.onnx, impute_2_from_1.onnx,
-                          impute_1_from_2.onnx and manifest.json (new, empty, or an earlier export)
-  --fp16                  store the weights as float16: half the size; the graphs still compute in
-                          float32 (measured: imputed pixel probabilities move by at most ~3e-3,
-                          the imputation BCE by < 0.01 nats)
+  --out DIR               where to write the graphs and manifest.json (new, empty, or an earlier export):
+                            encoder1/2.onnx    x_i → mu_i, logvar_i
+                            decoder1/2.onnx    z_i → x_i (the likelihood's mean)
+                            impute_2_from_1.onnx, impute_1_from_2.onnx
+                                               x_j → x_i, the mean imputation; x_j is its only input
+                            sample_2_from_1.onnx, sample_1_from_2.onnx
+                                               x_j, eps_i (, noise_i) → one draw of x_i
+                          Every x is in the view's original units: standardisation is inside the graphs.
+  --fp16                  store the dense layers' weight matrices as float16: about half the size; the
+                          graphs still compute in float32
   --json                  print the manifest and the file sizes as one JSON object on stdout
 `;
 
@@ -26,7 +31,8 @@ export async function exportCommand(argv: string[]): Promise<void> {
   const { model, json } = loadModel(f.model);
   // The imputation graphs condition on the fit that training stores when it finishes.
   if (!json.latentFit) throw new InputError(`--model ${f.model}: the model has no latent fit (training did not finish); resume it to the end first`);
-  const { manifest, bytes } = exportModel(model, json, json.latentFit as LatentFit, f.out, f.fp16 ? 'float16' : 'float32');
+  const { manifest, files } = buildExport(model, exportInputOf(json), f.fp16 ? 'float16' : 'float32');
+  const bytes = writeExport(f.out, files);
   if (f.json) { process.stdout.write(JSON.stringify({ out: f.out, bytes, manifest }) + '\n'); return; }
   const total = Object.values(bytes).reduce((a, b) => a + b, 0);
   process.stdout.write(`${f.out}: opset ${manifest.onnx.opset}, IR ${manifest.onnx.irVersion}, ${manifest.onnx.weights} weights, ${(total / 1e6).toFixed(1)} MB\n`

@@ -5,15 +5,14 @@
 
 import { openRows } from '../data/matrix.ts';
 import { createRowWriter, type RowWriter } from '../data/row-writer.ts';
-import { applyStandardize } from '../data/user-data.ts';
+import { standardizationOf } from '../data/user-data.ts';
 import { Rng } from '../data/rng.ts';
 import { InputError } from '../errors.ts';
 import { conditional, type LatentFit } from '../impute/conditional.ts';
-import { imputeView } from '../impute/impute.ts';
+import { imputeRaw } from '../impute/impute.ts';
 import type { Jpvae } from '../model/jpvae.ts';
 import type { ModelJson } from '../model/store.ts';
 import { choiceFlag, intFlag, parseFlags } from './args.ts';
-import type { DataSource } from './data-source.ts';
 import { loadModel } from './model-data.ts';
 
 /** Rows imputed at once (input rows × samples): memory stays bounded whatever the input's size. */
@@ -26,7 +25,10 @@ const HELP = `usage: jpvae impute --model DIR --given 1|2 --input F --out F [fla
   --input F               rows of the given view: .csv, .npy or IDX, the width the model was trained on
   --out F                 .csv or .npy: the imputed view, one row per input row (the likelihood's mean:
                           probabilities for Bernoulli views, values in the original units for Gaussian ones)
-  --samples K             K draws from the latent conditional per row instead of its mean: K rows per input row
+  --samples K             K draws per row from the model's predictive distribution instead of its mean: a
+                          latent draw from the conditional of Eq. 12, decoded, plus a Gaussian view's own
+                          observation noise (Bernoulli views: the probabilities of each latent draw); K rows
+                          per input row
   --summary               with --samples: write the per-row mean and sd of the K draws (2·width columns)
   --seed N                seed of the draws (default 1)
 `;
@@ -59,11 +61,10 @@ export interface ImputeOptions { given: 0 | 1; samples: number; summary: boolean
  */
 export function imputeFile(model: Jpvae, json: ModelJson, input: string, out: string, o: ImputeOptions): number {
   const target = (1 - o.given) as 0 | 1, width = model.views[o.given].dim, dim = model.views[target].dim;
-  const source = json.data as DataSource;
-  const std = source.dataset === 'files' ? source.standardize : [null, null];
+  const std = standardizationOf(json.data);
   const c = conditional(json.latentFit as LatentFit, target);
   const K = o.samples, chunk = Math.max(1, Math.floor((o.chunkRows ?? IMPUTE_CHUNK_ROWS) / K));
-  const rng = new Rng(o.seed), noise = K === 1 ? undefined : () => rng.normal();
+  const rng = new Rng(o.seed), draws = K === 1 ? undefined : { noise: () => rng.normal() };
   const rows = openRows(input, '--input');
   let writer: RowWriter | undefined;
   try {
@@ -72,11 +73,9 @@ export function imputeFile(model: Jpvae, json: ModelJson, input: string, out: st
     for (let start = 0, m; (m = rows.next(chunk)); start += m.rows) {
       const bad = m.data.findIndex((x) => !Number.isFinite(x));
       if (bad >= 0) throw new InputError(`--input ${input}: row ${start + Math.floor(bad / width) + 1}, column ${(bad % width) + 1} is ${m.data[bad]}; the given view must be complete and finite`);
-      if (std[o.given]) applyStandardize(m.data, width, std[o.given]!);
-      // Each row repeated K times, each copy with its own draw of z_i | z_j.
+      // Each row repeated K times, each copy with its own draw.
       const x = K === 1 ? m.data : Float32Array.from({ length: m.rows * K * width }, (_, i) => m.data[Math.floor(i / (width * K)) * width + (i % width)]);
-      const y = imputeView(model, c, x, m.rows * K, noise);
-      if (std[target]) applyStandardize(y, dim, std[target]!, true);
+      const y = imputeRaw(model, c, std, x, m.rows * K, draws);
       writer.write(o.summary ? summarize(y, m.rows, K, dim) : { rows: m.rows * K, cols: dim, data: y });
     }
     writer.commit();

@@ -58,6 +58,12 @@ export function loadFileViews(spec: FileViews): TwoViewData {
   return { n: m1.rows, dim1: m1.cols, dim2: m2.cols, x1: clean(m1, p1), x2: clean(m2, p2), present };
 }
 
+/** Each view's standardisation, as a model's data record (model.json `data`) holds it: null where a view is used as it is. */
+export function standardizationOf(data: Record<string, unknown>): [Standardize | null, Standardize | null] {
+  const s = (data as { standardize?: [Standardize | null, Standardize | null] }).standardize;
+  return s ? [s[0] ?? null, s[1] ?? null] : [null, null];
+}
+
 /** Mean and sd of each feature over the rows that have the view (sd 0 becomes 1). */
 export function fitStandardize(x: Float32Array, dim: number, rows: number[]): Standardize {
   const mean = new Array(dim).fill(0), sd = new Array(dim).fill(0);

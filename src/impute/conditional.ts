@@ -84,15 +84,13 @@ export function conditional(g: LatentFit, target: 0 | 1): Conditional {
   return { target, nIn: nj, nOut: ni, gain, offset, cov: condCov, covChol: cholesky(positiveDefinite(condCov, ni), ni)! };
 }
 
-/** z_i for each row of z_j (rows×n_j): the conditional mean, plus a draw from the conditional when `noise` is given. */
-export function conditionalLatent(c: Conditional, zj: ArrayLike<number>, rows: number, out: Float32Array | Float64Array, noise?: () => number): void {
-  const e = new Float64Array(c.nOut);
+/** z_i for each row of z_j (rows×n_j): the conditional mean, plus L·eps_r when `eps` (rows×n_i N(0, 1) values) is given: a draw from the conditional. */
+export function conditionalLatent(c: Conditional, zj: ArrayLike<number>, rows: number, out: Float32Array | Float64Array, eps?: ArrayLike<number>): void {
   for (let r = 0; r < rows; r++) {
-    if (noise) for (let a = 0; a < c.nOut; a++) e[a] = noise();
     for (let a = 0; a < c.nOut; a++) {
       let z = c.offset[a];
       for (let b = 0; b < c.nIn; b++) z += c.gain[a * c.nIn + b] * zj[r * c.nIn + b];
-      if (noise) for (let b = 0; b <= a; b++) z += c.covChol[a * c.nOut + b] * e[b];
+      if (eps) for (let b = 0; b <= a; b++) z += c.covChol[a * c.nOut + b] * eps[r * c.nOut + b];
       out[r * c.nOut + a] = z;
     }
   }

@@ -6,10 +6,21 @@
 import type { FloatArray } from '../core/heap.ts';
 import type { Jpvae } from '../model/jpvae.ts';
 import { forEachBatch } from '../data/dataset.ts';
+import { applyStandardize, type Standardize } from '../data/user-data.ts';
 import { conditionalLatent, type Conditional } from './conditional.ts';
 
 /** Writes view `to`'s latent z (rows×n_to) from view `from`'s posterior means mu (rows×n_from). */
 type LatentMap = (rows: number, mu: FloatArray, z: FloatArray) => void;
+
+/**
+ * Draws from the model's predictive distribution instead of its mean:
+ * `noise` gives N(0, 1) values, consumed row by row (the latent's n_i
+ * values, then for a Gaussian view with `observation` its dim_i), so the
+ * draws do not depend on how rows are batched. `observation` (default
+ * true) adds a Gaussian view's own noise e^{½·logvar}·ε to the decoded
+ * mean; without it a draw is the decoded latent draw only.
+ */
+export interface Draws { noise: () => number; observation?: boolean }
 
 /** For the rows in view `from`'s input buffer: encode, map the latent, decode view `to`; returns the logits' heap index. */
 function decodeRows(model: Jpvae, from: 0 | 1, to: 0 | 1, rows: number, map: LatentMap): number {
@@ -19,32 +30,64 @@ function decodeRows(model: Jpvae, from: 0 | 1, to: 0 | 1, rows: number, map: Lat
   return model.decode(to, rows);
 }
 
-const conditionalMap = (c: Conditional, noise?: () => number): LatentMap => (rows, mu, z) => conditionalLatent(c, mu, rows, z, noise);
-
-/**
- * Imputed logits of view `c.target` for the rows in the other view's input
- * buffer. With `noise`, z is a draw from the conditional (multiple
- * imputation) instead of its mean.
- */
-export function imputeRows(model: Jpvae, c: Conditional, rows: number, noise?: () => number): number {
-  return decodeRows(model, (1 - c.target) as 0 | 1, c.target, rows, conditionalMap(c, noise));
+/** The latent map of Eq. 12 for one batch, and the observation noise to add to its decoded means (rows×dim, or null). */
+function conditionalDraws(model: Jpvae, c: Conditional, draws?: Draws) {
+  const dim = model.views[c.target].dim, logvar = draws && draws.observation !== false ? model.observationLogvar(c.target) : null;
+  let observation: Float64Array | null = null;
+  const map: LatentMap = (rows, mu, z) => {
+    if (!draws) { conditionalLatent(c, mu, rows, z); return; }
+    const eps = new Float64Array(rows * c.nOut);
+    observation = logvar && new Float64Array(rows * dim);
+    for (let r = 0; r < rows; r++) {
+      for (let a = 0; a < c.nOut; a++) eps[r * c.nOut + a] = draws.noise();
+      if (observation) for (let j = 0; j < dim; j++) observation[r * dim + j] = Math.exp(logvar![j] / 2) * draws.noise();
+    }
+    conditionalLatent(c, mu, rows, z, eps);
+  };
+  const perturb = (means: Float32Array) => { if (observation) for (let t = 0; t < means.length; t++) means[t] += observation[t]; };
+  return { map, perturb };
 }
 
-/** The mean of p(x_to | z) (Bernoulli: σ(logits); Gaussian: the decoder's output) for n rows of view `from`'s data. */
-function decodeView(model: Jpvae, from: 0 | 1, to: 0 | 1, input: Float32Array, n: number, map: LatentMap): Float32Array {
+/** Imputed logits (or Gaussian means) of view `c.target` for the rows in the other view's input buffer: the decoded conditional mean. */
+export function imputeRows(model: Jpvae, c: Conditional, rows: number): number {
+  return decodeRows(model, (1 - c.target) as 0 | 1, c.target, rows, conditionalDraws(model, c).map);
+}
+
+/** The mean of p(x_to | z) (Bernoulli: σ(logits); Gaussian: the decoder's output) for n rows of view `from`'s data; `perturb` may change each batch's means. */
+function decodeView(model: Jpvae, from: 0 | 1, to: 0 | 1, input: Float32Array, n: number, map: LatentMap, perturb?: (means: Float32Array) => void): Float32Array {
   const { dim, likelihood } = model.views[to], out = new Float32Array(n * dim);
   const mean = likelihood.kind === 'bernoulli' ? (x: number) => 1 / (1 + Math.exp(-x)) : (x: number) => x;
   forEachBatch(n, model.maxRows, (start, idx) => {
     model.setInput(from, input, idx);
     const o = model.k.heap.view(decodeRows(model, from, to, idx.length, map), idx.length * dim);
     for (let t = 0; t < o.length; t++) out[start * dim + t] = mean(o[t]);
+    perturb?.(out.subarray(start * dim, (start + idx.length) * dim));
   });
   return out;
 }
 
-/** Impute view `c.target` (the likelihood's mean, n×dim_i) from n rows of the other view. */
-export function imputeView(model: Jpvae, c: Conditional, given: Float32Array, n: number, noise?: () => number): Float32Array {
-  return decodeView(model, (1 - c.target) as 0 | 1, c.target, given, n, conditionalMap(c, noise));
+/**
+ * Impute view `c.target` from n rows of the other view (standardised as the
+ * model's data): the likelihood's mean of the decoded conditional mean
+ * (n×dim_i), or with `draws` one draw per row from the predictive
+ * distribution.
+ */
+export function imputeView(model: Jpvae, c: Conditional, given: Float32Array, n: number, draws?: Draws): Float32Array {
+  const { map, perturb } = conditionalDraws(model, c, draws);
+  return decodeView(model, (1 - c.target) as 0 | 1, c.target, given, n, map, perturb);
+}
+
+/**
+ * imputeView in the user's units: `given` rows as the user has them (it is
+ * standardised in place where the model standardises that view), the
+ * result de-standardised back into the target view's original units.
+ */
+export function imputeRaw(model: Jpvae, c: Conditional, standardize: readonly (Standardize | null)[], given: Float32Array, n: number, draws?: Draws): Float32Array {
+  const j = 1 - c.target, sj = standardize[j], si = standardize[c.target];
+  if (sj) applyStandardize(given, model.views[j].dim, sj);
+  const y = imputeView(model, c, given, n, draws);
+  if (si) applyStandardize(y, model.views[c.target].dim, si, true);
+  return y;
 }
 
 /** Reconstruct view i (the likelihood's mean) from its own data, decoding the posterior mean. */

@@ -4,13 +4,14 @@
 import { ACCUMULATE, RELU, type Kernels } from '../core/kernels.ts';
 import type { Layout } from './layout.ts';
 
-export interface Dense { nIn: number; nOut: number; W: number; b: number; relu: boolean }
+/** `name` is the layer's name on disk (NAME.weight, NAME.bias in checkpoints and exports). */
+export interface Dense { name: string; nIn: number; nOut: number; W: number; b: number; relu: boolean }
 
 /** Register the layer's W and b in the layout (Dense(nIn → nOut) of REFERENCE.md). */
 export function addDense(layout: Layout, name: string, nIn: number, nOut: number, relu: boolean): Dense {
   const W = layout.add(`${name}.weight`, [nIn, nOut]).offset;
   const b = layout.add(`${name}.bias`, [nOut]).offset;
-  return { nIn, nOut, W, b, relu };
+  return { name, nIn, nOut, W, b, relu };
 }
 
 /** Whether a layout entry is a dense layer's W or b. */

@@ -126,6 +126,14 @@ export class Jpvae {
     return Float64Array.from({ length: n2 * n1 }, (_, i) => C[(i % n1) * n2 + Math.floor(i / n1)]);
   }
 
+  /** A Gaussian view's per-feature log-variance of p(x_i | z_i) (standardised units); null for a Bernoulli view. */
+  observationLogvar(i: 0 | 1): Float32Array | null {
+    const v = this.views[i];
+    if (v.likelihood.kind !== 'gaussian') return null;
+    const at = v.likelihood.variance === 'learnt' ? this.P + v.logvar : v.logvar;
+    return Float32Array.from(this.k.heap.view(at, v.dim));
+  }
+
   params() { return this.k.heap.view(this.P, this.layout.size); }
   grads() { return this.k.heap.view(this.G, this.layout.size); }
 

@@ -1,5 +1,6 @@
 // IEEE 754 half precision from single precision, rounded to nearest (ties
-// to even), for fp16 weights in an export (Node 20 has no Math.f16round).
+// to even), for fp16 weights in an export (Node 20 has no Math.f16round),
+// and back, for the engine that reads them.
 
 const f32 = new Float32Array(1), bits = new Uint32Array(f32.buffer);
 
@@ -17,4 +18,11 @@ export function float16Bits(x: number): number {
   const rest = m & ((1 << shift) - 1), half = 1 << (shift - 1);
   if (rest > half || (rest === half && (r & 1))) r++; // a carry into the exponent is the correct rounding
   return sign | r;
+}
+
+/** The value of a float16 bit pattern. */
+export function float16Value(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1, e = (h >> 10) & 0x1f, m = h & 0x3ff;
+  if (e === 0x1f) return m ? NaN : sign * Infinity;
+  return e === 0 ? sign * m * 2 ** -24 : sign * (1 + m / 1024) * 2 ** (e - 15);
 }

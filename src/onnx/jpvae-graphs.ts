@@ -1,91 +1,157 @@
-// The JPVAE networks as ONNX graphs, read from the layout table: each dense
-// layer NAME (NAME.weight [nIn, nOut], NAME.bias [nOut]) becomes
-// Gemm(x, W, b) = x·W + b, as in src/model/dense.ts, then Relu where the
-// model has one. Every graph takes a batch of rows of any size.
+// The JPVAE networks as ONNX graphs, built from the model itself: its views'
+// dense layers (Gemm(x, W, b) = x·W + b, as in src/model/dense.ts, then Relu
+// where the layer has one), each view's likelihood and the preprocessing
+// its data had in training. Every graph takes and gives a view in the
+// user's own units: the standardisation of a Gaussian view is inside the
+// graph, and so is the likelihood's mean (σ of the logits for Bernoulli,
+// the de-standardised mean for Gaussian). Any batch size.
 
-import type { FloatArray } from '../core/index.ts';
-import type { Layout } from '../model/layout.ts';
+import type { Standardize } from '../data/user-data.ts';
 import type { Conditional } from '../impute/conditional.ts';
+import type { Dense } from '../model/dense.ts';
+import type { Jpvae } from '../model/jpvae.ts';
 import { Graph, type WeightType } from './graph.ts';
 
-/** The flat parameter array, the table that says what lives where, and how the graphs store them. */
-export interface Params { layout: Layout; values: FloatArray; weights: WeightType }
+/** A trained model, the standardisation of each view's data (null: used as it is), and how weights are stored. */
+export interface GraphSource {
+  model: Jpvae;
+  standardize: readonly [Standardize | null, Standardize | null];
+  weights: WeightType;
+}
 
-type View = 1 | 2;
+type ViewIndex = 0 | 1;
 const BATCH = 'batch';
+const tag = (i: ViewIndex) => i + 1; // the user's view number
 
-function constant(g: Graph, p: Params, name: string): string {
-  const e = p.layout.get(name);
-  return g.constant(name, e.shape, p.values.subarray(e.offset, e.offset + e.size));
+function dense(g: Graph, s: GraphSource, l: Dense, x: string, out?: string): string {
+  const p = s.model.params();
+  const W = g.constant(`${l.name}.weight`, [l.nIn, l.nOut], p.subarray(l.W, l.W + l.nIn * l.nOut), true);
+  const b = g.constant(`${l.name}.bias`, [l.nOut], p.subarray(l.b, l.b + l.nOut));
+  const y = g.node('Gemm', [x, W, b], { out: l.relu ? undefined : out });
+  return l.relu ? g.node('Relu', [y], { out }) : y;
 }
 
-function dense(g: Graph, p: Params, name: string, x: string, relu: boolean, out?: string): string {
-  const y = g.node('Gemm', [x, constant(g, p, `${name}.weight`), constant(g, p, `${name}.bias`)], { out: relu ? undefined : out });
-  return relu ? g.node('Relu', [y], { out }) : y;
+/** What a view's raw values are, for the manifest's docs. */
+function rawDoc(s: GraphSource, i: ViewIndex): string {
+  const v = s.model.views[i];
+  if (v.likelihood.kind === 'bernoulli') return `view ${tag(i)}, values in [0, 1]`;
+  return `view ${tag(i)} in its original units${s.standardize[i] ? ' (standardised inside the graph)' : ''}`;
 }
 
-/** Layer names PREFIX.0, PREFIX.1, … for as long as the layout has them. */
-function chain(layout: Layout, prefix: string): string[] {
-  const names: string[] = [];
-  while (layout.entries.some((e) => e.name === `${prefix}.${names.length}.weight`)) names.push(`${prefix}.${names.length}`);
-  return names;
+/**
+ * x_i in raw units → the encoder's input, (x − mean)/sd where the model
+ * standardises the view. The mean goes in as two f32 parts, hi + lo: x − hi
+ * is exact for x near the mean (Sterbenz), so centring keeps f64's accuracy
+ * where one f32 constant would not (a mean of 1000 is off by up to 3e-5,
+ * 6e-4 of an sd of 0.05).
+ */
+function standardized(g: Graph, s: GraphSource, i: ViewIndex, x: string): string {
+  const std = s.standardize[i];
+  if (!std) return x;
+  const hi = Float32Array.from(std.mean), lo = std.mean.map((m, j) => m - hi[j]), n = std.mean.length, name = `view${tag(i)}.standardize`;
+  const centred = g.node('Sub', [g.node('Sub', [x, g.constant(`${name}.mean`, [n], hi)]), g.constant(`${name}.mean_residual`, [n], lo)]);
+  return g.node('Div', [centred, g.constant(`${name}.sd`, [n], std.sd)]);
 }
 
-/** Width of view v's data and of its latent, from the shapes of its first layer and its mean head. */
-export function viewShape(layout: Layout, v: View): { dim: number; latent: number } {
-  return { dim: layout.get(`view${v}.encoder.0.weight`).shape[0], latent: layout.get(`view${v}.encoder.mu.weight`).shape[1] };
+/** The encoder's top hidden activation for raw x_i. */
+function encoderHidden(g: Graph, s: GraphSource, i: ViewIndex, x: string): string {
+  return s.model.views[i].encoder.reduce((h, l) => dense(g, s, l, h), standardized(g, s, i, x));
 }
 
-/** The encoder's hidden layers (all ReLU); returns the top hidden activation. */
-function encoderHidden(g: Graph, p: Params, v: View, x: string): string {
-  return chain(p.layout, `view${v}.encoder`).reduce((h, name) => dense(g, p, name, h, true), x);
+/**
+ * The mean of p(x_i | z_i) in raw units into `out`: σ(logits) for a
+ * Bernoulli view; the decoder's output times sd plus mean for a Gaussian
+ * view (its likelihood lives in standardised units).
+ */
+function decodedMean(g: Graph, s: GraphSource, i: ViewIndex, z: string, out: string): string {
+  const v = s.model.views[i], std = s.standardize[i];
+  const top = v.decoder.reduce((h, l) => dense(g, s, l, h), z);
+  if (v.likelihood.kind === 'bernoulli') return g.node('Sigmoid', [top], { out });
+  if (!std) return g.node('Identity', [top], { out });
+  const scaled = g.node('Mul', [top, g.constant(`view${tag(i)}.standardize.sd`, [std.sd.length], std.sd)]);
+  return g.node('Add', [scaled, g.constant(`view${tag(i)}.standardize.mean`, [std.mean.length], std.mean)], { out });
 }
 
-/** Decoder: hidden layers with ReLU, the last layer gives logits, Sigmoid the Bernoulli means. */
-function decoder(g: Graph, p: Params, v: View, z: string, out: string): string {
-  const layers = chain(p.layout, `view${v}.decoder`);
-  const logits = layers.reduce((h, name, l) => dense(g, p, name, h, l < layers.length - 1), z);
-  return g.node('Sigmoid', [logits], { out });
+/**
+ * A Gaussian view's observation sd in raw units, e^{½·logvar}·sd: the
+ * scale of the likelihood's own noise. Null for a Bernoulli view.
+ */
+export function observationSd(s: GraphSource, i: ViewIndex): Float64Array | null {
+  const lv = s.model.observationLogvar(i), sd = s.standardize[i]?.sd;
+  return lv && Float64Array.from(lv, (l, j) => Math.exp(l / 2) * (sd ? sd[j] : 1));
 }
 
-export function encoderGraph(p: Params, v: View): Graph {
-  const { dim, latent } = viewShape(p.layout, v);
-  const g = new Graph(`encoder${v}`, `view ${v} encoder: x${v} → posterior mean mu${v} and log-variance logvar${v}`, p.weights);
-  const h = encoderHidden(g, p, v, g.input(`x${v}`, [BATCH, dim]));
-  dense(g, p, `view${v}.encoder.mu`, h, false, `mu${v}`);
-  dense(g, p, `view${v}.encoder.logvar`, h, false, `logvar${v}`);
-  g.output(`mu${v}`, [BATCH, latent]);
-  g.output(`logvar${v}`, [BATCH, latent]);
+export function encoderGraph(s: GraphSource, i: ViewIndex): Graph {
+  const v = s.model.views[i], n = tag(i);
+  const g = new Graph(`encoder${n}`, `view ${n} encoder: x${n} → posterior mean mu${n} and log-variance logvar${n}`, s.weights);
+  const h = encoderHidden(g, s, i, g.input(`x${n}`, [BATCH, v.dim], 'raw', rawDoc(s, i)));
+  dense(g, s, v.muHead, h, `mu${n}`);
+  dense(g, s, v.lvHead, h, `logvar${n}`);
+  g.output(`mu${n}`, [BATCH, v.latent], 'latent', `posterior mean of z${n}`);
+  g.output(`logvar${n}`, [BATCH, v.latent], 'latent', `posterior log-variance of z${n}`);
   return g;
 }
 
-export function decoderGraph(p: Params, v: View): Graph {
-  const { dim, latent } = viewShape(p.layout, v);
-  const g = new Graph(`decoder${v}`, `view ${v} decoder: z${v} → Bernoulli means probs${v} = sigmoid(logits)`, p.weights);
-  decoder(g, p, v, g.input(`z${v}`, [BATCH, latent]), `probs${v}`);
-  g.output(`probs${v}`, [BATCH, dim]);
+/** What the likelihood's mean of a view is, for the manifest's docs. */
+function meanDoc(s: GraphSource, i: ViewIndex, what: string): string {
+  const v = s.model.views[i];
+  return v.likelihood.kind === 'bernoulli' ? `${what}: Bernoulli means (probabilities) of view ${tag(i)}` : `${what}: Gaussian means of view ${tag(i)} in its original units`;
+}
+
+export function decoderGraph(s: GraphSource, i: ViewIndex): Graph {
+  const v = s.model.views[i], n = tag(i);
+  const g = new Graph(`decoder${n}`, `view ${n} decoder: z${n} → x${n}, the mean of p(x${n} | z${n})`, s.weights);
+  decodedMean(g, s, i, g.input(`z${n}`, [BATCH, v.latent], 'latent', `a point in view ${n}'s latent space`), `x${n}`);
+  g.output(`x${n}`, [BATCH, v.dim], 'raw', meanDoc(s, i, 'the decoded mean'));
+  return g;
+}
+
+/** Input x_j → the conditional mean of z_i given its posterior mean (Eq. 12): offset + gain·mu_j. */
+function conditionalMean(g: Graph, s: GraphSource, c: Conditional): string {
+  const j = (1 - c.target) as ViewIndex, vj = s.model.views[j];
+  const muJ = dense(g, s, vj.muHead, encoderHidden(g, s, j, g.input(`x${tag(j)}`, [BATCH, vj.dim], 'raw', rawDoc(s, j))));
+  const gain = g.constant('conditional.gain', [c.nOut, c.nIn], c.gain);
+  return g.node('Gemm', [muJ, gain, g.constant('conditional.offset', [c.nOut], c.offset)], { ints: { transB: 1 } });
+}
+
+/**
+ * Mean imputation of view i from view j (§2.7): encode x_j to its
+ * posterior mean, take the conditional mean of z_i (Eq. 12), decode it to
+ * the likelihood's mean. Its only input is x_j.
+ */
+export function imputeGraph(s: GraphSource, c: Conditional): Graph {
+  const i = c.target, n = tag(i), m = tag((1 - i) as ViewIndex);
+  const g = new Graph(`impute_${n}_from_${m}`, `view ${n} imputed from view ${m}: x${m} → x${n} (Eq. 12 conditional mean of z${n}, decoded)`, s.weights);
+  decodedMean(g, s, i, conditionalMean(g, s, c), `x${n}`);
+  g.output(`x${n}`, [BATCH, s.model.views[i].dim], 'raw', meanDoc(s, i, 'the imputation'));
   return g;
 }
 
 /**
- * Imputation of view i from view j (§2.7): encode x_j to its posterior
- * mean, take the latent conditional of Eq. 12, z_i = offset + gain·mu_j
- * (+ L·eps_i, L the Cholesky factor of the conditional covariance), decode
- * with D_i. eps_i is an input because onnxruntime cannot feed an input
- * that has a default: zeros give the conditional mean (the imputation of
- * §2.7), N(0, I) noise a draw from the conditional (multiple imputation),
- * both from the same graph with no host math.
+ * One draw of view i given view j from the model's predictive
+ * distribution: z_i = conditional mean + L·eps_i (L the Cholesky factor of
+ * the conditional covariance of Eq. 12), decoded; a Gaussian view then
+ * adds its observation noise, sd_obs·noise_i, so K draws of a row are K
+ * samples of p(x_i | x_j). A Bernoulli view gives the probabilities of its
+ * latent draw (no coin flips). The caller feeds the N(0, 1) noise.
  */
-export function imputeGraph(p: Params, c: Conditional): Graph {
-  const i = (c.target + 1) as View, j = (2 - c.target) as View;
-  const dimJ = viewShape(p.layout, j).dim, { dim, latent } = viewShape(p.layout, i);
-  const g = new Graph(`impute_${i}_from_${j}`, `view ${i} imputed from view ${j}: x${j} → probs${i} (Eq. 12 conditional mean + L·eps${i}; eps${i} = 0 for the mean)`, p.weights);
-  const muJ = dense(g, p, `view${j}.encoder.mu`, encoderHidden(g, p, j, g.input(`x${j}`, [BATCH, dimJ])), false);
-  const gain = g.constant('conditional.gain', [c.nOut, c.nIn], c.gain);
-  const mean = g.node('Gemm', [muJ, gain, g.constant('conditional.offset', [c.nOut], c.offset)], { ints: { transB: 1 } });
-  const eps = g.input(`eps${i}`, [BATCH, latent]);
+export function sampleGraph(s: GraphSource, c: Conditional): Graph {
+  const i = c.target, n = tag(i), m = tag((1 - i) as ViewIndex), v = s.model.views[i];
+  const gaussian = v.likelihood.kind === 'gaussian';
+  const g = new Graph(`sample_${n}_from_${m}`, `a draw of view ${n} given view ${m}: x${m}, eps${n}${gaussian ? `, noise${n}` : ''} → x${n}`, s.weights);
+  const mean = conditionalMean(g, s, c);
+  const eps = g.input(`eps${n}`, [BATCH, c.nOut], 'standard-normal', `N(0, 1) noise of the latent draw (${c.nOut} per row)`);
   const spread = g.node('Gemm', [eps, g.constant('conditional.chol', [c.nOut, c.nOut], c.covChol)], { ints: { transB: 1 } });
-  decoder(g, p, i, g.node('Add', [mean, spread]), `probs${i}`);
-  g.output(`probs${i}`, [BATCH, dim]);
+  const z = g.node('Add', [mean, spread]);
+  if (!gaussian) {
+    decodedMean(g, s, i, z, `x${n}`);
+    g.output(`x${n}`, [BATCH, v.dim], 'raw', `Bernoulli means (probabilities) of view ${n} for a latent draw`);
+    return g;
+  }
+  const noise = g.input(`noise${n}`, [BATCH, v.dim], 'standard-normal', `N(0, 1) noise of the observation (${v.dim} per row)`);
+  const sd = observationSd(s, i)!;
+  const scaled = g.node('Mul', [noise, g.constant(`view${n}.observation.sd`, [sd.length], sd)]);
+  g.node('Add', [decodedMean(g, s, i, z, 'decoded_mean'), scaled], { out: `x${n}` });
+  g.output(`x${n}`, [BATCH, v.dim], 'raw', `a draw of view ${n} in its original units: latent draw decoded, plus observation noise`);
   return g;
 }

@@ -3,7 +3,13 @@
 // integer attributes, and initializers stored as raw bytes.
 // Messages, fields and field numbers are the standard ones, so every ONNX
 // reader parses these files; fields the exporter never sets are left out.
+//
+// Kept as text and parsed by protobufjs when the module loads (no file read,
+// so the exporter and the runtime run in browsers and workers too).
 
+import protobuf from 'protobufjs';
+
+const ONNX_PROTO = `
 syntax = "proto3";
 
 package onnx;
@@ -97,3 +103,6 @@ message OperatorSetIdProto {
   string domain = 1;
   int64 version = 2;
 }
+`;
+
+export const onnxSchema = protobuf.parse(ONNX_PROTO, { keepCase: false }).root;
