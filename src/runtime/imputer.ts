@@ -1,7 +1,8 @@
-// createImputer: imputation from an exported model (jpvae export) through
-// onnxruntime-web in a worker, so the caller's thread (a page's UI thread,
-// a server's event loop) never runs inference. Rows go to the worker and
-// results come back as transferred buffers, not copies.
+// createImputer: imputation from an exported model (jpvae export) in a
+// worker, through onnxruntime-web (WebGPU or wasm) or jpvae's own wasm
+// engine, so the caller's thread (a page's UI thread, a server's event
+// loop) never runs inference. Rows go to the worker and results come back
+// as transferred buffers, not copies.
 
 import { releaseProxy, transfer, wrap, type Endpoint } from 'comlink';
 import type { Manifest } from '../onnx/manifest.ts';
@@ -11,7 +12,11 @@ import type { View, WorkerApi } from './worker.ts';
 export type { ExecutionProvider };
 
 export interface ImputerOptions {
-  /** Tried in order; the first that opens the graphs is used (default webgpu, then wasm). */
+  /**
+   * Tried in order; the first that opens the graphs is used (default webgpu,
+   * then wasm). 'jpvae-wasm' runs the graphs on jpvae's own compute core,
+   * without loading onnxruntime.
+   */
   executionProviders?: ExecutionProvider[];
   /** The worker script. Default: worker.ts beside this file in Node, worker.js beside the bundle in a browser. */
   workerUrl?: URL;
@@ -24,14 +29,17 @@ export interface Imputer {
   /** Why each provider before it was passed over ("webgpu: …"). */
   readonly fallbacks: string[];
   /**
-   * Impute the other view for rows of view `given` (n×dim, preprocessed as
-   * manifest.model.data says). Without `samples`: the conditional mean
-   * (§2.7), n×dim_i Bernoulli means. With samples = K: K draws from the
-   * latent conditional per row, (n·K)×dim_i, each row's draws together.
+   * Impute the other view for rows of view `given` (n×dim, in the view's
+   * own units, as in the files the model was trained on). Without
+   * `samples`: the mean imputation (§2.7), n×dim_i, in the other view's own
+   * units (probabilities for a Bernoulli view). With samples = K: K draws
+   * per row from the model's predictive distribution (manifest.draws),
+   * (n·K)×dim_i, each row's draws together; `seed` makes them repeatable
+   * (the same seed gives the draws of `jpvae impute --samples K --seed S`).
    * The buffer of `rows` is transferred to the worker when `rows` spans all
    * of it (it is detached here afterwards); pass a copy to keep it.
    */
-  impute(rows: Float32Array, opts: { given: View; samples?: number }): Promise<Float32Array>;
+  impute(rows: Float32Array, opts: { given: View; samples?: number; seed?: number }): Promise<Float32Array>;
   /** End the worker. */
   close(): Promise<void>;
 }
@@ -81,10 +89,10 @@ export async function createImputer(url: string | URL, options: ImputerOptions =
     const { manifest, executionProvider, fallbacks } = await Promise.race([remote.load(await directoryUrl(url), providers), died]);
     return {
       manifest, executionProvider, fallbacks,
-      impute(rows, { given, samples }) {
+      impute(rows, { given, samples, seed }) {
         const whole = rows.byteOffset === 0 && rows.byteLength === rows.buffer.byteLength;
         const input = whole ? rows : rows.slice();
-        return Promise.race([remote.impute(transfer(input, [input.buffer]), given, samples), died]);
+        return Promise.race([remote.impute(transfer(input, [input.buffer]), given, samples, seed), died]);
       },
       async close() { remote[releaseProxy](); await terminate(); },
     };

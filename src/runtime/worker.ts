@@ -1,11 +1,13 @@
 // The imputer's worker (a web Worker in the browser, a worker_threads
-// Worker in Node): it owns the onnxruntime sessions, so no inference runs
-// on the caller's thread. Exposed through comlink; see imputer.ts.
+// Worker in Node): it owns the engine (onnxruntime sessions or jpvae's own
+// graph runner), so no inference runs on the caller's thread. Exposed
+// through comlink; see imputer.ts.
 
-import * as ort from 'onnxruntime-web';
 import { expose, transfer } from 'comlink';
-import type { Manifest } from '../onnx/manifest.ts';
-import { openSessions, type ExecutionProvider } from './execution-providers.ts';
+import { createKernels } from '../core/index.ts';
+import { Rng } from '../data/rng.ts';
+import { EXPORT_FORMAT, EXPORT_FORMAT_VERSION, imputerNames, MANIFEST, type Manifest } from '../onnx/manifest.ts';
+import { openEngine, type Engine, type ExecutionProvider } from './execution-providers.ts';
 
 export type View = 1 | 2;
 
@@ -19,18 +21,17 @@ async function readBytes(url: URL): Promise<Uint8Array> {
   return new Uint8Array(await res.arrayBuffer());
 }
 
-/** n standard-normal values (Box–Muller): the noise the imputation graphs turn into conditional draws. */
-function standardNormal(n: number): Float32Array {
-  const out = new Float32Array(n);
-  for (let t = 0; t < n; t += 2) {
-    const r = Math.sqrt(-2 * Math.log(1 - Math.random())), a = 2 * Math.PI * Math.random();
-    out[t] = r * Math.cos(a);
-    if (t + 1 < n) out[t + 1] = r * Math.sin(a);
-  }
-  return out;
+function checkManifest(m: Manifest, url: URL): Manifest {
+  if (m?.format !== EXPORT_FORMAT) throw new Error(`${url}: not a jpvae export manifest`);
+  if (m.formatVersion !== EXPORT_FORMAT_VERSION) throw new Error(`${url}: export format version ${m.formatVersion}; this jpvae reads version ${EXPORT_FORMAT_VERSION}: export the model again with it`);
+  return m;
 }
 
-let loaded: { manifest: Manifest; byGiven: Record<View, ort.InferenceSession> } | undefined;
+// Graph order in the engine: the mean imputer and the sampler of view 2, then of view 1.
+const GRAPHS = [imputerNames(2).mean, imputerNames(2).sample, imputerNames(1).mean, imputerNames(1).sample];
+const graphIndex = (target: View, kind: 'mean' | 'sample') => (target === 2 ? 0 : 2) + (kind === 'sample' ? 1 : 0);
+
+let loaded: { manifest: Manifest; engine: Engine } | undefined;
 
 // onnxruntime-web runs one inference at a time per thread (overlapping
 // run() calls fail), so calls that arrive while one runs wait their turn.
@@ -42,41 +43,54 @@ function inTurn<T>(f: () => Promise<T>): Promise<T> {
 }
 
 const api = {
-  /** Fetch the manifest and both imputation graphs under `base` (a directory URL ending in '/'). */
+  /** Fetch the manifest and the four imputation graphs under `base` (a directory URL ending in '/'), and open them. */
   async load(base: string, providers: ExecutionProvider[]) {
-    const manifest: Manifest = JSON.parse(new TextDecoder().decode(await readBytes(new URL('manifest.json', base))));
-    const files = [manifest.graphs.impute_2_from_1.file, manifest.graphs.impute_1_from_2.file];
-    const models = await Promise.all(files.map((f) => readBytes(new URL(f, base))));
-    const { sessions, executionProvider, fallbacks } = await openSessions(ort, models, providers);
-    loaded = { manifest, byGiven: { 1: sessions[0], 2: sessions[1] } };
+    const url = new URL(MANIFEST, base);
+    const manifest = checkManifest(JSON.parse(new TextDecoder().decode(await readBytes(url))), url);
+    const models = await Promise.all(GRAPHS.map((g) => readBytes(new URL(manifest.graphs[g].file, base))));
+    const { engine, executionProvider, fallbacks } = await openEngine(models, providers, {
+      ort: () => import('onnxruntime-web'),
+      kernels: async () => createKernels('wasm'),
+    });
+    await loaded?.engine.release();
+    loaded = { manifest, engine };
     return { manifest, executionProvider, fallbacks };
   },
 
   /**
-   * Rows of view `given` (n×dim) → Bernoulli means of the other view. Without
-   * `samples`: the conditional mean, n×dim_i. With samples = K: K draws per
-   * row, (n·K)×dim_i, row r's draws at rows r·K … r·K+K−1.
+   * Rows of view `given` in raw units (n×dim) → the other view in raw
+   * units. Without `samples`: the mean imputation, n×dim_i. With samples =
+   * K: K draws per row from the predictive distribution (the manifest's
+   * `draws`), (n·K)×dim_i, row r's draws at rows r·K … r·K+K−1. The noise
+   * comes from the seeded generator of jpvae, row by row in the order
+   * `jpvae impute --samples K --seed S` uses, so the same seed gives the
+   * same draws.
    */
-  async impute(rows: Float32Array, given: View, samples?: number): Promise<Float32Array> {
+  async impute(rows: Float32Array, given: View, samples?: number, seed?: number): Promise<Float32Array> {
     if (!loaded) throw new Error('imputer: load() first');
     if (given !== 1 && given !== 2) throw new Error(`imputer: given must be view 1 or 2, got ${given}`);
-    const { manifest, byGiven } = loaded, target = (3 - given) as View;
-    const dim = manifest.views[given - 1].dim, latent = manifest.views[target - 1].latent;
+    const { manifest, engine } = loaded, target = (3 - given) as View;
+    const dim = manifest.views[given - 1].dim, out = manifest.views[target - 1];
     const n = rows.length / dim, k = samples ?? 1;
     if (!Number.isInteger(n)) throw new Error(`imputer: ${rows.length} values are not whole rows of view ${given} (${dim} features each)`);
     if (!Number.isInteger(k) || k < 1) throw new Error(`imputer: samples must be a positive integer, got ${samples}`);
-    let x = rows;
-    if (k > 1) {
-      x = new Float32Array(n * k * dim);
-      for (let r = 0; r < n * k; r++) x.set(rows.subarray(Math.floor(r / k) * dim, (Math.floor(r / k) + 1) * dim), r * dim);
+    const x = `x${given}`, y = `x${target}`;
+    let result: Record<string, Float32Array>;
+    if (samples === undefined) {
+      result = await inTurn(() => engine.run(graphIndex(target, 'mean'), { [x]: rows }, n));
+    } else {
+      const repeated = new Float32Array(n * k * dim);
+      for (let r = 0; r < n * k; r++) repeated.set(rows.subarray(Math.floor(r / k) * dim, (Math.floor(r / k) + 1) * dim), r * dim);
+      const rng = new Rng(seed ?? Math.floor(Math.random() * 2 ** 32)), gaussian = out.likelihood.kind === 'gaussian';
+      const eps = new Float32Array(n * k * out.latent), noise = new Float32Array(gaussian ? n * k * out.dim : 0);
+      for (let r = 0; r < n * k; r++) {
+        for (let a = 0; a < out.latent; a++) eps[r * out.latent + a] = rng.normal();
+        if (gaussian) for (let j = 0; j < out.dim; j++) noise[r * out.dim + j] = rng.normal();
+      }
+      const feeds = { [x]: repeated, [`eps${target}`]: eps, ...(gaussian ? { [`noise${target}`]: noise } : {}) };
+      result = await inTurn(() => engine.run(graphIndex(target, 'sample'), feeds, n * k));
     }
-    const eps = samples === undefined ? new Float32Array(n * latent) : standardNormal(n * k * latent);
-    const out = await inTurn(() => byGiven[given].run({
-      [`x${given}`]: new ort.Tensor('float32', x, [n * k, dim]),
-      [`eps${target}`]: new ort.Tensor('float32', eps, [n * k, latent]),
-    }));
-    const probs = out[`probs${target}`].data as Float32Array;
-    return transfer(probs, [probs.buffer]);
+    return transfer(result[y], [result[y].buffer]);
   },
 };
 
