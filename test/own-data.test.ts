@@ -158,7 +158,7 @@ test('impute: a bad row after the first chunk exits 2 and leaves --out as it was
     [big('text.csv', 'abc'), join(dir, 'new.npy'), new RegExp(`text\\.csv:${bad + 1}: column 8 holds 'abc'`)],
   ];
   for (const [input, out, message] of cases) {
-    const r = jpvae('impute', '--model', model, '--given', '1', '--input', input, '--out', out);
+    const r = jpvae('impute', '--model', model, '--given', '1', '--input', input, '--out', out, '--force');
     t.is(r.code, 2, r.err);
     t.regex(r.err, message);
     t.is(r.err.trim().split('\n').length, 1, r.err);

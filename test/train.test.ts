@@ -71,7 +71,7 @@ test('a resumed run equals an uninterrupted one, bit for bit', async (t) => {
 
   const first = setup('orthogonal');
   await train(first.trainer, 1);
-  saveModel(dir, first.model, { data: {}, training: { options: {}, state: first.trainer.state } }, first.trainer.adam);
+  saveModel(dir, first.model, { data: {}, training: { options: { batch: 32, beta: 'constant:1', seed: 1, lr: ADAM_DEFAULTS.lr }, state: first.trainer.state } }, first.trainer.adam);
 
   const json = readModelJson(dir);
   const model = new Jpvae(createKernels('wasm'), json.config, 32);

@@ -69,6 +69,7 @@ export function openNewFiles(source: DataSource, dims: [number, number], files: 
 
 /** A model's two files, read once and split as at training time. */
 function reopenFiles(source: Extract<DataSource, { dataset: 'files' }>): { train: TwoViewData; heldOut?: TwoViewData } {
+  if (source.dataset !== 'files') throw new InputError('the model records no training data to reopen (it was trained from memory); give rows with --view1/--view2');
   const data = loadFileViews({ path1: source.view1, path2: source.view2, likelihood: source.likelihood, mask: source.mask });
   standardizeViews(data, source.standardize);
   return splitHoldout(data, source.holdout);

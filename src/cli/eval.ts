@@ -49,6 +49,8 @@ export async function evalCommand(argv: string[]): Promise<void> {
   if (f.figure && (json.data as DataSource).dataset !== 'hvdmnist') throw new InputError('--figure: draws digit halves; only for hvdMNIST models');
   const data = files ? openNewFiles(json.data as DataSource, model.config.dims, { view1: f.view1!, view2: f.view2!, mask: f.mask }) : modelData(json, split);
   const m = evaluateMetrics(model, data, fit, files ? 'files' : split, intFlag(f.seed, '--seed', 1, 0));
+  const infinite = nonFinite(m);
+  if (infinite) throw new InputError(`--model ${f.model}: the model's ${infinite} is not finite on these rows (NaN or ∞): its weights are out of range`);
   if (f.figure) writeImputationFigure(f.figure, [{ model, fit }], data);
   if (f.json) { process.stdout.write(JSON.stringify({ ...m, conditional: source }) + '\n'); return; }
   const r = (x: number) => x.toFixed(2);
@@ -59,4 +61,15 @@ export async function evalCommand(argv: string[]): Promise<void> {
     `imputation loss:                 x1|x2 ${r(m.impute.x1_given_x2)}   x2|x1 ${r(m.impute.x2_given_x1)}`,
     `active units ${m.active_units.count}/${m.active_units.total}, cross-correlation ‖·‖F ${m.cross_corr_frobenius.toFixed(3)}, ELBO ${r(m.elbo)}`,
   ].join('\n') + '\n');
+}
+
+/** The path of the first number in `v` that is NaN or infinite, or undefined. */
+function nonFinite(v: unknown, path = ''): string | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? undefined : path || '(value)';
+  if (typeof v !== 'object' || v === null) return undefined;
+  for (const [k, x] of Object.entries(v)) {
+    const bad = nonFinite(x, path ? `${path}.${k}` : k);
+    if (bad) return bad;
+  }
+  return undefined;
 }

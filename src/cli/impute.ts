@@ -3,6 +3,7 @@
 // training time, imputes through the stored latent fit (Eq. 12) and writes
 // CSV or NPY by the output's extension, renamed into place at the end.
 
+import { existsSync, statSync } from 'node:fs';
 import { openRows } from '../data/matrix.ts';
 import { createRowWriter, type RowWriter } from '../data/row-writer.ts';
 import { standardizationOf } from '../data/user-data.ts';
@@ -11,6 +12,7 @@ import { InputError } from '../errors.ts';
 import { conditional, type LatentFit } from '../impute/conditional.ts';
 import { imputeRaw } from '../impute/impute.ts';
 import type { Jpvae } from '../model/jpvae.ts';
+import { likelihoodOf } from '../model/config.ts';
 import type { ModelJson } from '../model/store.ts';
 import { choiceFlag, intFlag, parseFlags } from './args.ts';
 import { loadModel } from './model-data.ts';
@@ -31,12 +33,13 @@ const HELP = `usage: jpvae impute --model DIR --given 1|2 --input F --out F [fla
                           per input row
   --summary               with --samples: write the per-row mean and sd of the K draws (2·width columns)
   --seed N                seed of the draws (default 1)
+  --force                 replace --out if it exists (it is never overwritten otherwise)
 `;
 
 export async function imputeCommand(argv: string[]): Promise<void> {
   const f = parseFlags(argv, {
     model: { type: 'string' }, given: { type: 'string' }, input: { type: 'string' }, out: { type: 'string' },
-    samples: { type: 'string' }, summary: { type: 'boolean' }, seed: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    samples: { type: 'string' }, summary: { type: 'boolean' }, seed: { type: 'string' }, force: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
   }, 'impute');
   if (f.help) { process.stdout.write(HELP); return; }
   for (const flag of ['model', 'given', 'input', 'out'] as const) if (!f[flag]) throw new InputError(`--${flag}: required (see 'jpvae impute --help')`);
@@ -44,6 +47,10 @@ export async function imputeCommand(argv: string[]): Promise<void> {
   const samples = intFlag(f.samples, '--samples', 1);
   if (f.summary && samples < 2) throw new InputError('--summary: needs --samples K with K ≥ 2');
   const seed = intFlag(f.seed, '--seed', 1, 0);
+  if (existsSync(f.out!)) {
+    if (statSync(f.out!).isDirectory()) throw new InputError(`--out ${f.out}: is a directory; expected a .csv or .npy file name`);
+    if (!f.force) throw new InputError(`--out ${f.out}: exists; pass --force to replace it`);
+  }
 
   const { model, json } = loadModel(f.model!);
   if (!json.latentFit) throw new InputError(`--model ${f.model}: the model has no latent fit (training did not finish); resume it to the end first`);
@@ -73,9 +80,15 @@ export function imputeFile(model: Jpvae, json: ModelJson, input: string, out: st
     for (let start = 0, m; (m = rows.next(chunk)); start += m.rows) {
       const bad = m.data.findIndex((x) => !Number.isFinite(x));
       if (bad >= 0) throw new InputError(`--input ${input}: row ${start + Math.floor(bad / width) + 1}, column ${(bad % width) + 1} is ${m.data[bad]}; the given view must be complete and finite`);
+      if (likelihoodOf(model.config, o.given).kind === 'bernoulli') {
+        const off = m.data.findIndex((x) => x < 0 || x > 1);
+        if (off >= 0) throw new InputError(`--input ${input}: row ${start + Math.floor(off / width) + 1}, column ${(off % width) + 1} is ${m.data[off]}, outside [0, 1] as the model's Bernoulli view ${o.given + 1} needs`);
+      }
       // Each row repeated K times, each copy with its own draw.
       const x = K === 1 ? m.data : Float32Array.from({ length: m.rows * K * width }, (_, i) => m.data[Math.floor(i / (width * K)) * width + (i % width)]);
       const y = imputeRaw(model, c, std, x, m.rows * K, draws);
+      const nan = y.findIndex((v) => !Number.isFinite(v));
+      if (nan >= 0) throw new InputError(`--input ${input}: row ${start + Math.floor(nan / (dim * K)) + 1} imputes to ${y[nan]}: the model's weights are out of range`);
       writer.write(o.summary ? summarize(y, m.rows, K, dim) : { rows: m.rows * K, cols: dim, data: y });
     }
     writer.commit();

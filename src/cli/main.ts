@@ -1,7 +1,9 @@
 // `jpvae <command>`: dispatch, and the exit-code contract of DESIGN.md:
-// 0 ok, 2 bad input or usage (one line, no stack trace), 1 anything else.
+// 0 ok, 2 bad input or usage (one line, no stack trace), 1 anything else;
+// a file-system error is one line too (io/fs-error.ts says which code).
 
 import { InputError } from '../errors.ts';
+import { errnoCode, fileError, FileSystemError } from '../io/fs-error.ts';
 import { DivergenceError } from '../train/trainer.ts';
 import { PACKAGE_VERSION } from '../version.ts';
 
@@ -34,6 +36,10 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof InputError) { process.stderr.write(`jpvae ${name}: ${e.message}\n`); return 2; }
     if (e instanceof DivergenceError) { process.stderr.write(`jpvae ${name}: ${e.message}\n`); return 1; }
+    // A file-system error no caller named the path of: still one line, naming the path Node reports.
+    const fsError = e instanceof FileSystemError ? e : errnoCode(e) && (e as NodeJS.ErrnoException).path !== undefined
+      ? fileError(e, (e as NodeJS.ErrnoException).path!, undefined, `cannot ${(e as NodeJS.ErrnoException).syscall ?? 'access'}`) : undefined;
+    if (fsError instanceof FileSystemError) { process.stderr.write(`jpvae ${name}: ${fsError.message}\n`); return fsError.exitCode; }
     process.stderr.write(`jpvae ${name}: ${(e as Error).stack ?? e}\n`);
     return 1;
   }

@@ -9,7 +9,7 @@
 import { encodeMeans, joinColumns, meanCov } from '../eval/latent.ts';
 import type { TwoViewData } from '../data/dataset.ts';
 import type { Jpvae } from '../model/jpvae.ts';
-import { block, cholesky, matmul, solveSpd, transpose } from '../linalg/dense.ts';
+import { block, cholesky, matmul, positiveDefinite, solveSpd, transpose } from '../linalg/dense.ts';
 
 export interface LatentFit {
   n1: number; n2: number;
@@ -49,21 +49,6 @@ export function priorGaussian(model: Jpvae): LatentFit {
     cov[c * d + n1 + r] = C[r * n1 + c];
   }
   return { n1, n2, rows: 0, split: 'prior', mean: new Array(d).fill(0), cov };
-}
-
-/**
- * S itself when it is positive definite, else S + εI with ε a millionth of
- * its mean variance: a collapsed unit (a constant posterior mean) makes the
- * fitted covariance singular, and the ridge lets it carry no information
- * instead of failing.
- */
-function positiveDefinite(S: Float64Array, n: number): Float64Array {
-  if (cholesky(S, n)) return S;
-  let trace = 0;
-  for (let a = 0; a < n; a++) trace += S[a * n + a];
-  const R = Float64Array.from(S), eps = Math.max(1e-6 * (trace / n), 1e-12);
-  for (let a = 0; a < n; a++) R[a * n + a] += eps;
-  return R;
 }
 
 /** The conditional of view `target`'s latent given the other's (Eq. 12). */

@@ -59,3 +59,18 @@ export function block(A: Float64Array, n: number, r0: number, nr: number, c0: nu
   for (let i = 0; i < nr; i++) for (let j = 0; j < nc; j++) B[i * nc + j] = A[(r0 + i) * n + c0 + j];
   return B;
 }
+
+/**
+ * S itself when it is positive definite, else S + εI with ε a millionth of
+ * its mean variance: a collapsed unit (a constant posterior mean) makes the
+ * fitted covariance singular, and the ridge lets it carry no information
+ * instead of failing.
+ */
+export function positiveDefinite(S: Float64Array, n: number): Float64Array {
+  if (cholesky(S, n)) return S;
+  let trace = 0;
+  for (let a = 0; a < n; a++) trace += S[a * n + a];
+  const R = Float64Array.from(S), eps = Math.max(1e-6 * (trace / n), 1e-12);
+  for (let a = 0; a < n; a++) R[a * n + a] += eps;
+  return R;
+}

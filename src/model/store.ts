@@ -4,30 +4,21 @@
 // Files are replaced atomically, weights before model.json; both carry the
 // step count, so a mismatch (a crash between two renames) is detected.
 
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../errors.ts';
 import { PACKAGE_VERSION } from '../version.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { decodeSafetensors, encodeSafetensors, type Tensor } from '../io/safetensors.ts';
 import type { Jpvae } from './jpvae.ts';
-import type { ModelConfig } from './config.ts';
-import type { TrainState } from '../train/trainer.ts';
+import { checkLayout, FORMAT, FORMAT_VERSION, validateModelJson, type ModelJson } from './model-json.ts';
+import { parameterCount } from './config.ts';
+import { MAX_HEADER_BYTES } from '../io/safetensors.ts';
+import { onPath } from '../io/fs-error.ts';
 import type { Adam } from '../train/adam.ts';
 
-export const FORMAT = 'jpvae-model';
+export { FORMAT, type ModelJson } from './model-json.ts';
 export { PACKAGE_VERSION }; // (until src/onnx imports it from version.ts)
-
-export interface ModelJson {
-  format: typeof FORMAT;
-  formatVersion: 1;
-  package: string;
-  config: ModelConfig;
-  layout: { name: string; shape: number[] }[];
-  data: Record<string, unknown>; // where the training data came from and how it was preprocessed
-  training?: { options: Record<string, unknown>; state: TrainState };
-  latentFit?: unknown;
-}
 
 const MODEL_JSON = 'model.json', WEIGHTS = 'weights.safetensors', TRAIN_STATE = 'train-state.safetensors';
 
@@ -56,7 +47,7 @@ export function saveModel(dir: string, model: Jpvae, extra: Pick<ModelJson, 'dat
   }
   writeFileAtomic(join(dir, WEIGHTS), encodeSafetensors(tensorsOf(model, model.params()), { format: FORMAT, step }));
   const json: ModelJson = {
-    format: FORMAT, formatVersion: 1, package: `jpvae ${PACKAGE_VERSION}`,
+    format: FORMAT, formatVersion: FORMAT_VERSION, package: `jpvae ${PACKAGE_VERSION}`,
     config: model.config,
     layout: model.layout.entries.map((e) => ({ name: e.name, shape: e.shape })),
     ...extra,
@@ -64,38 +55,70 @@ export function saveModel(dir: string, model: Jpvae, extra: Pick<ModelJson, 'dat
   writeFileAtomic(join(dir, MODEL_JSON), JSON.stringify(json, null, 1) + '\n');
 }
 
+/** model.json past this size is refused unread (a model's is a few hundred KB; 1 M standardised features make 40 MB). */
+const MAX_MODEL_JSON_BYTES = 64 << 20;
+
+/** A file's bytes, refused unread when larger than `max`; file-system problems as one line naming it. */
+function readBounded(path: string, max: number, flag?: string): Buffer {
+  return onPath(path, () => {
+    const fd = openSync(path, 'r');
+    try {
+      const st = fstatSync(fd);
+      if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+      if (st.size > max) throw new InputError(`${path}: ${st.size} bytes, more than the ${max} a model file of this size can have`);
+      return readFileSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }, flag, 'cannot read');
+}
+
+/** model.json of a model directory, validated field by field (model-json.ts) before anything uses it. */
 export function readModelJson(dir: string, flag = '--model'): ModelJson {
   const path = join(dir, MODEL_JSON);
   if (!existsSync(path)) throw new InputError(`${flag} ${dir}: not a jpvae model directory (no ${MODEL_JSON})`);
-  let json: ModelJson;
-  try { json = JSON.parse(readFileSync(path, 'utf8')); } catch { throw new InputError(`${path}: not valid JSON`); }
-  if (json.format !== FORMAT) throw new InputError(`${path}: not a jpvae model (format '${json.format}')`);
-  return json;
+  let json: unknown;
+  try { json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(readBounded(path, MAX_MODEL_JSON_BYTES, flag))); } catch (e) {
+    if (e instanceof Error && e.name !== 'SyntaxError' && e.name !== 'TypeError') throw e;
+    throw new InputError(`${path}: not valid JSON`);
+  }
+  const model = validateModelJson(json, path);
+  // Before any caller allocates a model of the config's size: the weights must be at least that large.
+  const weights = join(dir, WEIGHTS), params = parameterCount(model.config);
+  const size = onPath(weights, () => statSync(weights), flag, 'cannot read').size;
+  if (size < 8 + 4 * params) throw new InputError(`${weights}: ${size} bytes, but ${MODEL_JSON}'s config has ${params} parameters (${4 * params} bytes of F32): the files do not belong together`);
+  return model;
 }
 
-function readTensors(path: string): ReturnType<typeof decodeSafetensors> {
+/** A safetensors file of a model with `floats` values: its size is bounded before it is read. */
+function readTensors(path: string, floats: number): ReturnType<typeof decodeSafetensors> {
   if (!existsSync(path)) throw new InputError(`${path}: missing`);
-  return decodeSafetensors(readFileSync(path), path);
+  return decodeSafetensors(readBounded(path, 8 + MAX_HEADER_BYTES + 4 * floats), path);
 }
 
 /** Load the weights (and, with adam, its moments) of a saved model into a model built from its config. */
 export function loadWeights(dir: string, json: ModelJson, model: Jpvae, adam?: Adam): void {
+  checkLayout(json, model.layout.entries, join(dir, MODEL_JSON));
   const step = String(json.training?.state.step ?? 0);
-  const { tensors, metadata } = readTensors(join(dir, WEIGHTS));
-  if (metadata.step !== step) throw new InputError(`${dir}: ${WEIGHTS} is from step ${metadata.step} but ${MODEL_JSON} from step ${step} (interrupted save?)`);
+  const { tensors, metadata } = readTensors(join(dir, WEIGHTS), model.layout.size);
+  if (metadata.step !== step) throw new InputError(`${dir}: ${WEIGHTS} is from step ${metadata.step ?? '(none given)'} but ${MODEL_JSON} from step ${step} (interrupted save?)`);
   const params = model.params();
   for (const e of model.layout.entries) {
     const t = tensors.get(e.name);
-    if (!t || t.shape.join() !== e.shape.join()) throw new InputError(`${dir}/${WEIGHTS}: tensor ${e.name} ${t ? `has shape ${t.shape}` : 'is missing'}, expected ${e.shape}`);
+    if (!t || t.shape.join() !== e.shape.join()) throw new InputError(`${dir}/${WEIGHTS}: tensor ${e.name} ${t ? `has shape [${t.shape}]` : 'is missing'}, expected [${e.shape}]`);
     params.set(t.data, e.offset);
   }
+  const extra = [...tensors.keys()].find((name) => !model.layout.entries.some((e) => e.name === name));
+  if (extra) throw new InputError(`${dir}/${WEIGHTS}: tensor '${extra}' is not in the model's layout`);
   if (!adam) return;
-  const st = readTensors(join(dir, TRAIN_STATE));
-  if (st.metadata.step !== step) throw new InputError(`${dir}: ${TRAIN_STATE} is from step ${st.metadata.step}, ${MODEL_JSON} from step ${step}`);
+  const st = readTensors(join(dir, TRAIN_STATE), 2 * model.layout.size);
+  if (st.metadata.step !== step) throw new InputError(`${dir}: ${TRAIN_STATE} is from step ${st.metadata.step ?? '(none given)'}, ${MODEL_JSON} from step ${step}`);
   const { m, v } = adam.moments();
   for (const [name, arr] of [['adam.m', m], ['adam.v', v]] as const) {
     const t = st.tensors.get(name);
     if (!t || t.data.length !== arr.length) throw new InputError(`${dir}/${TRAIN_STATE}: ${name} missing or of the wrong size`);
+    // The second moment is a mean of squares: a negative one would make Adam's step NaN.
+    if (name === 'adam.v' && t.data.some((x) => x < 0)) throw new InputError(`${dir}/${TRAIN_STATE}: adam.v holds a negative second moment`);
     arr.set(t.data);
   }
   adam.step = Number(step);
