@@ -2,7 +2,7 @@ import test from 'ava';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatCsv } from '../src/data/csv.ts';
-import { readIdx } from '../src/data/idx.ts';
+import { readIdx } from '../src/data/hvdmnist.ts';
 import { openRows, readMatrix } from '../src/data/matrix.ts';
 import { encodeNpy, type Matrix } from '../src/data/npy.ts';
 import { createRowWriter } from '../src/data/row-writer.ts';

@@ -14,7 +14,7 @@ import { sliceRows } from '../data/dataset.ts';
 import { Rng } from '../data/rng.ts';
 import { conditional, fitLatent } from '../impute/conditional.ts';
 import { Jpvae } from '../model/jpvae.ts';
-import { PACKAGE_VERSION } from '../model/store.ts';
+import { PACKAGE_VERSION } from '../version.ts';
 import { imputeGraph } from '../onnx/jpvae-graphs.ts';
 import { GraphRunner } from '../runtime/graph-runner.ts';
 import { round } from './rate.ts';

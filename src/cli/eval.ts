@@ -6,8 +6,8 @@ import { evaluateMetrics } from '../eval/metrics.ts';
 import { writeImputationFigure } from '../eval/imputation-figure.ts';
 import { choiceFlag, intFlag, parseFlags } from './args.ts';
 import { loadModel, modelData } from './model-data.ts';
-import { openNewFiles, type DataSource } from './data-source.ts';
-import { completeRows } from '../data/user-data.ts';
+import { openNewFiles, type DataSource } from '../data/source.ts';
+import { completeRows } from '../data/views.ts';
 
 const HELP = `usage: jpvae eval --model DIR [flags]
 

@@ -6,15 +6,14 @@
 import { existsSync, statSync } from 'node:fs';
 import { openRows } from '../data/matrix.ts';
 import { createRowWriter, type RowWriter } from '../data/row-writer.ts';
-import { standardizationOf } from '../data/user-data.ts';
 import { Rng } from '../data/rng.ts';
 import { InputError } from '../errors.ts';
 import { conditional, type LatentFit } from '../impute/conditional.ts';
-import { imputeRaw } from '../impute/impute.ts';
+import { imputeUserRows } from '../impute/impute.ts';
 import type { Jpvae } from '../model/jpvae.ts';
-import { likelihoodOf } from '../model/config.ts';
 import type { ModelJson } from '../model/store.ts';
 import { choiceFlag, intFlag, parseFlags } from './args.ts';
+import { standardizationOf } from '../data/record.ts';
 import { loadModel } from './model-data.ts';
 
 /** Rows imputed at once (input rows × samples): memory stays bounded whatever the input's size. */
@@ -78,17 +77,7 @@ export function imputeFile(model: Jpvae, json: ModelJson, input: string, out: st
     if (rows.cols !== width) throw new InputError(`--input ${input}: rows have ${rows.cols} values, but view ${o.given + 1} of the model has ${width}`);
     writer = createRowWriter(out, '--out', o.summary ? 2 * dim : dim);
     for (let start = 0, m; (m = rows.next(chunk)); start += m.rows) {
-      const bad = m.data.findIndex((x) => !Number.isFinite(x));
-      if (bad >= 0) throw new InputError(`--input ${input}: row ${start + Math.floor(bad / width) + 1}, column ${(bad % width) + 1} is ${m.data[bad]}; the given view must be complete and finite`);
-      if (likelihoodOf(model.config, o.given).kind === 'bernoulli') {
-        const off = m.data.findIndex((x) => x < 0 || x > 1);
-        if (off >= 0) throw new InputError(`--input ${input}: row ${start + Math.floor(off / width) + 1}, column ${(off % width) + 1} is ${m.data[off]}, outside [0, 1] as the model's Bernoulli view ${o.given + 1} needs`);
-      }
-      // Each row repeated K times, each copy with its own draw.
-      const x = K === 1 ? m.data : Float32Array.from({ length: m.rows * K * width }, (_, i) => m.data[Math.floor(i / (width * K)) * width + (i % width)]);
-      const y = imputeRaw(model, c, std, x, m.rows * K, draws);
-      const nan = y.findIndex((v) => !Number.isFinite(v));
-      if (nan >= 0) throw new InputError(`--input ${input}: row ${start + Math.floor(nan / (dim * K)) + 1} imputes to ${y[nan]}: the model's weights are out of range`);
+      const y = imputeUserRows(model, c, std, m.data, m.rows, K, draws, `--input ${input}`, start);
       writer.write(o.summary ? summarize(y, m.rows, K, dim) : { rows: m.rows * K, cols: dim, data: y });
     }
     writer.commit();

@@ -2,7 +2,7 @@
 
 import { createKernels, type BackendChoice } from '../core/index.ts';
 import type { TwoViewData } from '../data/dataset.ts';
-import { reopenSplit, type DataSource } from './data-source.ts';
+import { reopenSplit, type DataSource } from '../data/source.ts';
 import { Jpvae } from '../model/jpvae.ts';
 import { loadWeights, readModelJson, type ModelJson } from '../model/store.ts';
 

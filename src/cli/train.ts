@@ -1,20 +1,17 @@
 // `jpvae train`: build or resume a model, train it epoch by epoch, write a
 // checkpoint after each epoch (atomically), report progress and history.
 
-import { createKernels, type BackendChoice } from '../core/index.ts';
+import type { BackendChoice } from '../core/index.ts';
 import { HVD_TRAIN_ROWS } from '../data/hvdmnist.ts';
-import { completeRows } from '../data/user-data.ts';
-import { openTrainingData, parseLikelihood, reopenSplits, type DataSource, type Splits } from './data-source.ts';
-import { Rng } from '../data/rng.ts';
+import { openTrainingData, parseLikelihood, reopenSplits, type DataSource, type Splits } from '../data/source.ts';
 import { InputError } from '../errors.ts';
 import { DEFAULT_ALPHA, DEFAULT_HIDDEN, DEFAULT_LATENT, type Likelihood, type ModelConfig } from '../model/config.ts';
-import { Jpvae } from '../model/jpvae.ts';
 import { PRIOR_KINDS } from '../model/prior/prior.ts';
-import { checkOutDir, loadWeights, readModelJson, saveModel } from '../model/store.ts';
+import { checkOutDir, readModelFiles, readModelJson, writeModelFiles } from '../model/store.ts';
 import { ADAM_DEFAULTS } from '../train/adam.ts';
-import { formatBeta, parseBeta } from '../train/beta.ts';
-import { Trainer, type TrainOptions } from '../train/trainer.ts';
-import { fitLatent } from '../impute/conditional.ts';
+import { parseBeta } from '../train/beta.ts';
+import type { TrainOptions } from '../train/trainer.ts';
+import { Training } from '../api/training.ts';
 import { choiceFlag, intFlag, intListFlag, numberFlag, parseFlags } from './args.ts';
 import { createProgress } from './progress.ts';
 
@@ -110,18 +107,10 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const out = f.resume ?? f.out ?? 'runs/model';
   if (!resumed) checkOutDir(out, '--out', f.force ?? false);
 
-  const { train, test } = data;
-  const k = createKernels(backend);
-  const model = new Jpvae(k, config, options.batch);
-  const trainer = new Trainer(model, options, train, test);
-  if (resumed) {
-    loadWeights(out, resumed, model, trainer.adam);
-    trainer.state = resumed.training!.state;
-  } else {
-    model.initParams(new Rng(options.seed));
-    trainer.state.rng = new Rng(options.seed + 0x9e3779b9).state(); // a stream apart from the initialisation's
-  }
-  if (trainer.state.epoch >= epochs) throw new InputError(`--epochs ${epochs}: the model in ${out} has already trained ${trainer.state.epoch} epochs`);
+  const run = resumed
+    ? Training.resume(readModelFiles(out, '--resume'), data, { epochs, lr: options.adam.lr, backend }, out)
+    : Training.start(config, options, data, data.source as unknown as Record<string, unknown>, backend);
+  const { model, trainer } = run, k = model.k, { train } = data;
 
   const say = (s: string) => process.stderr.write(s + '\n'); // stdout is kept for --json
   say(`jpvae train: ${config.prior.kind} prior, latent ${config.latent.join('+')}, ${train.n} training rows, backend ${k.name}, epochs ${trainer.state.epoch + 1}..${epochs} → ${out}`);
@@ -133,21 +122,12 @@ export async function trainCommand(argv: string[]): Promise<void> {
     while (trainer.state.epoch < epochs && !stop) {
       const bar = createProgress(`epoch ${trainer.state.epoch + 1}/${epochs}`, trainer.stepsPerEpoch * options.batch);
       const started = performance.now();
-      const record = await trainer.runEpoch((s) => {
+      const record = await run.runEpoch((s) => {
         const rate = (s.step * options.batch) / ((performance.now() - started) / 1000);
         bar.update(Math.min(s.step * options.batch, train.n), `${rate.toFixed(0)} samples/s | loss ${s.loss.toFixed(2)}`);
       }, () => stop);
       bar.stop();
-      // After the last epoch, fit the latent Gaussian used for imputation (§2.7) on the training rows.
-      const latentFit = trainer.state.epoch === epochs ? fitLatent(model, completeRows(train)) : undefined;
-      saveModel(out, model, {
-        data: data.source as unknown as Record<string, unknown>,
-        training: {
-          options: { batch: options.batch, beta: formatBeta(options.beta), seed: options.seed, lr: options.adam.lr, backend: k.name },
-          state: trainer.state,
-        },
-        latentFit,
-      }, trainer.adam);
+      writeModelFiles(out, run.files()); // after the last epoch with the latent fit imputation uses (§2.7)
       if (!record) {
         say(`stopped in epoch ${trainer.state.epoch + 1} after step ${trainer.state.partial!.steps}; checkpoint written: continue with --resume ${out} --epochs ${epochs}`);
         break;

@@ -1,5 +1,6 @@
 // Pick a compute backend by name: 'wasm' (the best build the engine
-// validates), 'wasm-simd', 'wasm-relaxed', 'js' or 'js-f64'.
+// validates), 'wasm-simd', 'wasm-relaxed', 'js' or 'js-f64'. Outside Node,
+// `await initWasm()` first (see wasm.ts).
 
 import { createJsKernels } from './js/index.ts';
 import { createWasmKernels } from './wasm.ts';
@@ -18,5 +19,6 @@ export function createKernels(backend: BackendChoice = 'wasm'): Kernels {
   }
 }
 
+export { initWasm, type WasmBuild, type WasmSource } from './wasm.ts';
 export * from './kernels.ts';
 export { Heap, type FloatArray } from './heap.ts';

@@ -5,42 +5,107 @@
 //
 // No @assemblyscript/loader and no asc bindings: every export takes and
 // returns plain numbers, so WebAssembly.instantiate is all the glue needed.
+//
+// Loading works in Node, browsers, workers and bundles: the builds are
+// found by `new URL('…wasm', import.meta.url)` (bundlers that understand
+// the pattern copy the files), or given as a URL or bytes to initWasm.
+// Browsers must `await initWasm()` before createKernels('wasm…'); Node
+// can also read the files synchronously on first use. Node modules are
+// reached through process.getBuiltinModule, never imported, so no bundle
+// sees them.
 
-import { readFileSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
 import { Heap, wasmStorage } from './heap.ts';
 import type { Kernels } from './kernels.ts';
 
 export type WasmBuild = 'simd' | 'relaxed';
 
-const buildUrl = (build: WasmBuild): URL => new URL(`../../build/${build}.wasm`, import.meta.url);
+/** A build's bytes, or where to fetch them (a URL, or a string one). */
+export type WasmSource = URL | string | ArrayBuffer | ArrayBufferView;
+
+/** The builds' default places, beside the package (build/ at its root serves src/core and dist/core alike). */
+function defaultUrl(build: WasmBuild): URL {
+  return build === 'simd' ? new URL('../../build/simd.wasm', import.meta.url) : new URL('../../build/relaxed.wasm', import.meta.url);
+}
+
+/** Compiled builds; null records a build this engine rejects. */
+const compiled = new Map<WasmBuild, WebAssembly.Module | null>();
+
+type NodeBuiltins = { fs: typeof import('node:fs'); v8: typeof import('node:v8'); url: typeof import('node:url') };
+function nodeBuiltins(): NodeBuiltins | undefined {
+  const get = typeof process !== 'undefined' ? process.getBuiltinModule : undefined;
+  return get ? { fs: get('node:fs'), v8: get('node:v8'), url: get('node:url') } : undefined;
+}
 
 let relaxedFlagSet = false;
 /** Node 20 validates relaxed-simd only behind a V8 flag; it must be set before compiling. */
 function allowRelaxedSimd(): void {
-  if (!relaxedFlagSet) { setFlagsFromString('--experimental-wasm-relaxed-simd'); relaxedFlagSet = true; }
+  if (relaxedFlagSet) return;
+  nodeBuiltins()?.v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  relaxedFlagSet = true;
 }
 
-function readBuild(build: WasmBuild): Uint8Array<ArrayBuffer> {
-  try {
-    return new Uint8Array(readFileSync(buildUrl(build)));
-  } catch {
-    throw new Error(`wasm build '${build}' not found at ${buildUrl(build).pathname}: run 'npm run build' (npm ci runs it)`);
+const toBytes = (s: ArrayBuffer | ArrayBufferView): Uint8Array<ArrayBuffer> =>
+  s instanceof ArrayBuffer ? new Uint8Array(s) : new Uint8Array(s.buffer as ArrayBuffer, s.byteOffset, s.byteLength).slice();
+
+const missing = (build: WasmBuild, where: string) =>
+  new Error(`wasm build '${build}' not found at ${where}: in a checkout run 'npm run build'; in a bundle pass its URL or bytes to initWasm({ ${build}: … })`);
+
+/** A build's default file, read synchronously (Node only). */
+function readDefaultSync(build: WasmBuild): Uint8Array<ArrayBuffer> {
+  const node = nodeBuiltins(), url = defaultUrl(build);
+  if (!node || url.protocol !== 'file:') {
+    throw new Error(`wasm build '${build}' is not loaded: call 'await initWasm()' before createKernels (outside Node the bytes are fetched asynchronously)`);
   }
+  try { return new Uint8Array(node.fs.readFileSync(url)); } catch { throw missing(build, node.url.fileURLToPath(url)); }
+}
+
+async function fetchBytes(build: WasmBuild, source: WasmSource | undefined): Promise<Uint8Array<ArrayBuffer>> {
+  if (source !== undefined && typeof source !== 'string' && !(source instanceof URL)) return toBytes(source);
+  const url = source === undefined ? defaultUrl(build) : new URL(source, typeof location !== 'undefined' ? location.href : undefined);
+  const node = nodeBuiltins();
+  if (url.protocol === 'file:' && node) {
+    try { return new Uint8Array(await node.fs.promises.readFile(url)); } catch { throw missing(build, node.url.fileURLToPath(url)); }
+  }
+  const res = await fetch(url);
+  if (!res.ok) throw missing(build, `${url} (HTTP ${res.status})`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+function remember(build: WasmBuild, bytes: Uint8Array<ArrayBuffer>): WebAssembly.Module | null {
+  if (build === 'relaxed') allowRelaxedSimd();
+  const module = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+  compiled.set(build, module);
+  return module;
+}
+
+/**
+ * Fetch and compile the wasm builds (both by default; `builds` to choose),
+ * from their default URLs or the URLs or bytes given. Needed before
+ * createKernels in browsers and workers; optional in Node.
+ */
+export async function initWasm(sources: Partial<Record<WasmBuild, WasmSource>> = {}, builds: WasmBuild[] = ['simd', 'relaxed']): Promise<void> {
+  await Promise.all(builds.map(async (build) => {
+    const bytes = await fetchBytes(build, sources[build]);
+    if (build === 'relaxed') allowRelaxedSimd();
+    compiled.set(build, WebAssembly.validate(bytes) ? await WebAssembly.compile(bytes) : null);
+  }));
+}
+
+function moduleOf(build: WasmBuild): WebAssembly.Module | null {
+  return compiled.has(build) ? compiled.get(build)! : remember(build, readDefaultSync(build));
 }
 
 /** Does this engine accept the relaxed-simd build? */
 export function relaxedAvailable(): boolean {
-  allowRelaxedSimd();
-  try { return WebAssembly.validate(readBuild('relaxed')); } catch { return false; }
+  try { return moduleOf('relaxed') !== null; } catch { return false; }
 }
 
 /** The best build the engine validates, unless one is asked for. */
 export function pickBuild(): WasmBuild { return relaxedAvailable() ? 'relaxed' : 'simd'; }
 
 export function createWasmKernels(build: WasmBuild = pickBuild()): Kernels {
-  if (build === 'relaxed') allowRelaxedSimd();
-  const module = new WebAssembly.Module(readBuild(build));
+  const module = moduleOf(build);
+  if (!module) throw new Error(`wasm build '${build}' does not validate on this engine (it lacks ${build === 'relaxed' ? 'relaxed-simd' : 'wasm SIMD'})`);
   const instance = new WebAssembly.Instance(module, {
     env: {
       abort(_msg: number, _file: number, line: number, col: number) {

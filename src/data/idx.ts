@@ -1,9 +1,8 @@
 // The IDX format of the original MNIST files: big-endian dims, then an
 // unsigned-byte payload. One header parser serves the streamed reader
-// (matrix.ts) and the whole-file read of MNIST's small files. Bad files
-// fail with one clear line.
+// (matrix.ts) and the whole-file read of MNIST's files (hvdmnist.ts). Bad
+// files fail with one clear line.
 
-import { readFileSync } from 'node:fs';
 import { InputError } from '../errors.ts';
 import type { ReadAt } from './row-source.ts';
 
@@ -22,13 +21,4 @@ export function readIdxHeader(at: ReadAt, size: number, name: string): { dims: n
   const count = dims.reduce((a, b) => a * b, 1);
   if (size - start !== count) throw bad(`dims ${dims.join('×')} need ${count} bytes of data, the file has ${size - start}`);
   return { dims, start };
-}
-
-export function readIdx(path: string): IdxArray {
-  let buf: Buffer;
-  try { buf = readFileSync(path); } catch (e) {
-    throw new InputError(`${path}: cannot read IDX file (${(e as NodeJS.ErrnoException).code ?? e})`);
-  }
-  const { dims, start } = readIdxHeader((s, e) => buf.subarray(s, e), buf.length, path);
-  return { dims, data: buf.subarray(start) };
 }

@@ -5,28 +5,19 @@
 // streams it through.
 
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { extname } from 'node:path';
 import { InputError } from '../errors.ts';
-import { csvRows } from './csv.ts';
-import { readIdxHeader } from './idx.ts';
-import { binaryRows, readNpyHeader, type Matrix } from './npy.ts';
+import type { Matrix } from './npy.ts';
+import { drain, formatOf, rowSource } from './parse.ts';
 import type { ReadAt, RowSource } from './row-source.ts';
 
-export const MATRIX_EXTENSIONS = ['.csv', '.npy', '.idx'];
 
 export interface RowStream extends RowSource { close(): void }
 
 export interface OpenOptions { chunkBytes?: number /* CSV text per read */ }
 
-const BLOCK_ROWS = 4096;
-
 /** Open a matrix file for reading in blocks; bad files fail here, with one line naming the file. */
 export function openRows(path: string, flag: string, opts: OpenOptions = {}): RowStream {
-  const ext = extname(path).toLowerCase();
-  const isIdx = ext === '.idx' || /-ubyte$/.test(path);
-  if (!MATRIX_EXTENSIONS.includes(ext) && !isIdx) {
-    throw new InputError(`${flag} ${path}: unknown file type '${ext || '(none)'}'; expected ${MATRIX_EXTENSIONS.join(', ')} or an IDX *-ubyte file`);
-  }
+  const format = formatOf(path, `${flag} ${path}`);
   // File-system errors (missing file, a directory, EIO mid-read) are the user's input too.
   const guard = <T>(fn: () => T): T => {
     try { return fn(); } catch (e) {
@@ -44,12 +35,7 @@ export function openRows(path: string, flag: string, opts: OpenOptions = {}): Ro
       }
       return buf;
     };
-    const source = guard((): RowSource => {
-      if (ext === '.csv') return csvRows(at, size, path, opts.chunkBytes);
-      if (ext === '.npy') return binaryRows(at, readNpyHeader(at, size, path));
-      const { dims, start } = readIdxHeader(at, size, path);
-      return binaryRows(at, { rows: dims[0], cols: dims.slice(1).reduce((a, b) => a * b, 1), start, dtype: '|u1' });
-    });
+    const source = guard((): RowSource => rowSource(format, at, size, path, opts.chunkBytes));
     return { rows: source.rows, cols: source.cols, next: (maxRows) => guard(() => source.next(maxRows)), close: () => closeSync(fd) };
   } catch (e) {
     closeSync(fd);
@@ -61,9 +47,7 @@ export function openRows(path: string, flag: string, opts: OpenOptions = {}): Ro
 export function readMatrix(path: string, flag: string, opts?: OpenOptions): Matrix {
   const s = openRows(path, flag, opts);
   try {
-    const data = new Float32Array(s.rows * s.cols);
-    for (let r = 0, m; (m = s.next(BLOCK_ROWS)); r += m.rows) data.set(m.data, r * s.cols);
-    return { rows: s.rows, cols: s.cols, data };
+    return drain(s);
   } finally {
     s.close();
   }

@@ -9,7 +9,7 @@ import type { Jpvae } from '../model/jpvae.ts';
 import { conditional, type LatentFit } from '../impute/conditional.ts';
 import { imputeRows } from '../impute/impute.ts';
 import { evaluateLoss } from '../train/evaluate.ts';
-import { completeRows } from '../data/user-data.ts';
+import { completeRows } from '../data/views.ts';
 import { activeUnits, crossCorrelation, encodeMeans, frobenius, joinColumns } from './latent.ts';
 
 export interface Metrics {

@@ -6,7 +6,8 @@
 import type { FloatArray } from '../core/heap.ts';
 import type { Jpvae } from '../model/jpvae.ts';
 import { forEachBatch } from '../data/dataset.ts';
-import { applyStandardize, type Standardize } from '../data/user-data.ts';
+import { InputError } from '../errors.ts';
+import { applyStandardize, type Standardize } from '../data/views.ts';
 import { conditionalLatent, type Conditional } from './conditional.ts';
 
 /** Writes view `to`'s latent z (rows×n_to) from view `from`'s posterior means mu (rows×n_from). */
@@ -93,4 +94,27 @@ export function imputeRaw(model: Jpvae, c: Conditional, standardize: readonly (S
 /** Reconstruct view i (the likelihood's mean) from its own data, decoding the posterior mean. */
 export function reconstructView(model: Jpvae, i: 0 | 1, x: Float32Array, n: number): Float32Array {
   return decodeView(model, i, i, x, n, (_rows, mu, z) => z.set(mu));
+}
+
+/**
+ * The CLI's and the API's imputation of rows as the user has them: the
+ * given view's `rows` rows in x, checked complete and finite (`label` and
+ * `firstRow` place an error), each repeated `samples` times, a draw each
+ * when `draws` is given, through imputeRaw: (rows·samples)×dim_i.
+ */
+export function imputeUserRows(model: Jpvae, c: Conditional, standardize: readonly (Standardize | null)[], x: Float32Array, rows: number,
+  samples: number, draws: Draws | undefined, label: string, firstRow = 0): Float32Array {
+  const width = model.views[1 - c.target].dim, K = samples;
+  const bad = x.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new InputError(`${label}: row ${firstRow + Math.floor(bad / width) + 1}, column ${(bad % width) + 1} is ${x[bad]}; the given view must be complete and finite`);
+  if (model.views[1 - c.target].likelihood.kind === 'bernoulli') {
+    const off = x.findIndex((v) => v < 0 || v > 1);
+    if (off >= 0) throw new InputError(`${label}: row ${firstRow + Math.floor(off / width) + 1}, column ${(off % width) + 1} is ${x[off]}, outside [0, 1] as the model's Bernoulli view ${2 - c.target} needs`);
+  }
+  // Each row repeated K times, each copy with its own draw.
+  const input = K === 1 ? x : Float32Array.from({ length: rows * K * width }, (_, i) => x[Math.floor(i / (width * K)) * width + (i % width)]);
+  const y = imputeRaw(model, c, standardize, input, rows * K, draws);
+  const nan = y.findIndex((v) => !Number.isFinite(v));
+  if (nan >= 0) throw new InputError(`${label}: row ${firstRow + Math.floor(nan / (model.views[c.target].dim * K)) + 1} imputes to ${y[nan]}: the model's weights are out of range`);
+  return y;
 }

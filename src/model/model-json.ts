@@ -80,7 +80,7 @@ function standardize(f: Fields, v: unknown, path: string, dim: number, gaussian:
 function data(f: Fields, v: unknown, c: ModelConfig): void {
   const o = f.object(v, 'data');
   if (o.dataset === undefined && Object.keys(o).length === 0) return;
-  const dataset = f.string(o.dataset, 'data.dataset', ['hvdmnist', 'files']);
+  const dataset = f.string(o.dataset, 'data.dataset', ['hvdmnist', 'files', 'arrays']);
   if (dataset === 'hvdmnist') {
     if (c.dims[0] !== 392 || c.dims[1] !== 392) f.fail('config.dims', `an hvdMNIST model has views of 392 pixels, got ${c.dims.join(',')}`);
     if (c.likelihood && c.likelihood.some((l) => l.kind !== 'bernoulli')) f.fail('config.likelihood', 'an hvdMNIST model has Bernoulli views');
@@ -88,8 +88,11 @@ function data(f: Fields, v: unknown, c: ModelConfig): void {
     f.int(o.testRows, 'data.testRows', 0, 10_000);
     return;
   }
-  for (const key of ['view1', 'view2'] as const) f.string(o[key], `data.${key}`);
-  if (o.mask !== undefined) f.string(o.mask, 'data.mask');
+  if (dataset === 'files') {
+    for (const key of ['view1', 'view2'] as const) f.string(o[key], `data.${key}`);
+    if (o.mask !== undefined) f.string(o.mask, 'data.mask');
+  } else f.boolean(o.mask, 'data.mask'); // arrays given to the API: was there a mask
+
   f.number(o.holdout, 'data.holdout', 'a fraction from 0 to below 1', (x) => x >= 0 && x < 1);
   const l = f.array(o.likelihood, 'data.likelihood', 2).map((x, i) => likelihood(f, x, `data.likelihood[${i}]`));
   const own = c.likelihood ?? [{ kind: 'bernoulli' }, { kind: 'bernoulli' }];

@@ -4,10 +4,11 @@
 // puts them on disk, a browser can offer them as downloads.
 
 import { conditional, type LatentFit } from '../impute/conditional.ts';
-import type { Standardize } from '../data/user-data.ts';
+import type { Standardize } from '../data/views.ts';
 import type { Jpvae } from '../model/jpvae.ts';
-import { PACKAGE_VERSION, type ModelJson } from '../model/store.ts';
-import { standardizationOf } from '../data/user-data.ts';
+import type { ModelJson } from '../model/files.ts';
+import { PACKAGE_VERSION } from '../version.ts';
+import { standardizationOf } from '../data/record.ts';
 import { IR_VERSION, OPSET, type Graph, type WeightType } from './graph.ts';
 import { decoderGraph, encoderGraph, imputeGraph, observationSd, sampleGraph, type GraphSource } from './jpvae-graphs.ts';
 import { EXPORT_FORMAT, EXPORT_FORMAT_VERSION, MANIFEST, type GraphName, type GraphSpec, type Manifest, type ViewSpec } from './manifest.ts';

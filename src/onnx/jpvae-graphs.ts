@@ -6,7 +6,7 @@
 // graph, and so is the likelihood's mean (σ of the logits for Bernoulli,
 // the de-standardised mean for Gaussian). Any batch size.
 
-import type { Standardize } from '../data/user-data.ts';
+import type { Standardize } from '../data/views.ts';
 import type { Conditional } from '../impute/conditional.ts';
 import type { Dense } from '../model/dense.ts';
 import type { Jpvae } from '../model/jpvae.ts';

