@@ -2,6 +2,7 @@
 // number there comes from a file a command wrote:
 //   <!-- results --> … <!-- /results -->  from results/table1.md and table3.md (jpvae reproduce)
 //   <!-- bench --> … <!-- /bench -->      from bench/results/bench.json (npm run bench -- --json)
+//   <!-- impute-bench --> … <!-- /impute-bench -->  from bench/results/impute.json (npm run bench -- --only impute --json)
 //   node --import=tsx scripts/readme-results.ts
 
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -45,11 +46,27 @@ function benchBlock(): string {
     table(['training, reference model, batch 32', 'samples/s', '× JS twin', 'GEMM-bound limit'],
       [['wasm simd', 'wasm'], ['wasm relaxed', 'wasm_relaxed'], ['JS twin', 'js']].map(([label, key]) =>
         [label, b.train_samples_per_s[key], key === 'js' ? 1 : times(b.train_speedup_vs_js[key]), b.train_gemm_bound_samples_per_s[key]])),
-    '',
-    table(['imputation x2 \\| x1, reference model (rows/s)', ...Object.keys(b.impute_rows_per_s.ours_wasm).map((k) => k.replace('_', ' '))],
-      [['onnxruntime-web, wasm EP', 'ort_web_wasm'], ['ours, wasm forward', 'ours_wasm']].map(([label, key]) => [label, ...Object.values(b.impute_rows_per_s[key] as Record<string, number>)])),
+  ].join('\n');
+}
+
+const machineLine = (m: Record<string, string | number>) =>
+  `Machine: ${m.cpu}, ${m.cores} cores, ${m.os}, Node ${m.node} (V8 ${m.v8}), jpvae ${m.jpvae}, onnxruntime-web ${m.onnxruntime_web}, onnxruntime-node ${m.onnxruntime_node}.`;
+
+const ENGINES: [string, string][] = [
+  ['onnxruntime-web, wasm EP', 'ort_web_wasm'], ['onnxruntime-node, 1 thread', 'ort_node_1_thread'],
+  ['onnxruntime-node, default threads', 'ort_node_default_threads'], ['jpvae-wasm (our engine)', 'jpvae_wasm'],
+];
+
+function imputeBlock(): string {
+  const b = JSON.parse(read('bench/results/impute.json')), rates: Rates = b.impute_rows_per_s;
+  const batches = Object.keys(rates.ort_web_wasm);
+  return [
+    machineLine(b.machine), '',
+    table(['imputation x2 \\| x1, reference model (rows/s)', ...batches.map((k) => k.replace('_', ' '))],
+      ENGINES.filter(([, key]) => rates[key]).map(([label, key]) => [label, ...batches.map((k) => rates[key][k])])),
+    ...b.impute_notes.map((n: string) => `\n${n}`),
   ].join('\n');
 }
 
 const readme = read('README.md');
-writeFileSync(new URL('README.md', root), fill(fill(readme, 'results', resultsBlock()), 'bench', benchBlock()));
+writeFileSync(new URL('README.md', root), fill(fill(fill(readme, 'results', resultsBlock()), 'bench', benchBlock()), 'impute-bench', imputeBlock()));

@@ -1,5 +1,5 @@
-// npm run demo:build: the demo as static files in build/web/: the page and
-// the imputer's worker bundled by esbuild, onnxruntime-web's wasm runtime
+// npm run demo:build: the demo as static files in build/web/: the page (and
+// check.html, the browser test's bare page) and the imputer's worker bundled by esbuild, onnxruntime-web's wasm runtime
 // beside them, the committed demo model (web/model/), and test digits.
 
 import { build } from 'esbuild';
@@ -16,7 +16,7 @@ const DIGITS = 200; // the first test images: the demo's picker
 rmSync(DEMO_DIR, { recursive: true, force: true });
 mkdirSync(DEMO_DIR, { recursive: true });
 await build({
-  entryPoints: { main: join(ROOT, 'web/main.ts'), worker: join(ROOT, 'src/runtime/worker.ts') },
+  entryPoints: { main: join(ROOT, 'web/main.ts'), check: join(ROOT, 'web/check.ts'), worker: join(ROOT, 'src/runtime/worker.ts') },
   outdir: DEMO_DIR, bundle: true, format: 'esm', platform: 'browser', target: 'es2022', minify: true, sourcemap: true,
   // Node-only branches (worker_threads, fs) are never taken in a browser.
   external: ['node:*'],
@@ -27,7 +27,7 @@ await build({
 });
 const ort = join(dirname(createRequire(import.meta.url).resolve('onnxruntime-web')), '..', 'dist');
 for (const f of ['ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm']) copyFileSync(join(ort, f), join(DEMO_DIR, f));
-copyFileSync(join(ROOT, 'web/index.html'), join(DEMO_DIR, 'index.html'));
+for (const page of ['index.html', 'check.html']) copyFileSync(join(ROOT, 'web', page), join(DEMO_DIR, page));
 cpSync(join(ROOT, 'web/model'), join(DEMO_DIR, 'model'), { recursive: true });
 
 const test = loadHvdMnist('test'), pixels: string[] = [];

@@ -1,6 +1,7 @@
 // The demo page: pick a test digit or draw one half, see the other half
 // imputed live. All inference runs in the imputer's worker (onnxruntime-web,
-// WebGPU when the browser has it, else wasm); this thread only draws.
+// WebGPU when the browser has it, else wasm; or ?ep=jpvae-wasm, jpvae's own
+// engine); this thread only draws.
 // `window.jpvaeDemo` exposes the state for the browser test.
 
 import { createImputer, type ExecutionProvider } from '../src/runtime/imputer.ts';
@@ -75,7 +76,7 @@ async function impute(): Promise<void> {
     const ms = performance.now() - t0;
     state.imputations++;
     state.last = { given, digit, input: Array.from(input), output: Array.from(imputed), ms };
-    status.textContent = `onnxruntime-web on ${imputer.executionProvider}: ${ms.toFixed(1)} ms per imputation (${state.imputations} so far)`
+    status.textContent = `${imputer.executionProvider === 'jpvae-wasm' ? 'jpvae\'s own wasm engine' : `onnxruntime-web on ${imputer.executionProvider}`}: ${ms.toFixed(1)} ms per imputation (${state.imputations} so far)`
       + imputer.fallbacks.map((f) => `\npassed over ${f}`).join('');
     render();
   } while (dirty);

@@ -26,5 +26,6 @@ export function machineInfo() {
     jpvae: PACKAGE_VERSION,
     assemblyscript: versionOf('assemblyscript'),
     onnxruntime_web: versionOf('onnxruntime-web'),
+    onnxruntime_node: versionOf('onnxruntime-node'),
   };
 }

@@ -5,32 +5,48 @@
 import { benchGemm, formatGemm } from '../bench/gemm.ts';
 import { machineInfo } from '../bench/machine.ts';
 import { benchTrain, formatTrain } from '../bench/train.ts';
-import { parseFlags } from './args.ts';
+import { choiceFlag, parseFlags } from './args.ts';
 import { requirePackage } from './optional-package.ts';
 
-const HELP = `usage: jpvae bench [--quick] [--json]
+const SECTIONS = ['gemm', 'train', 'impute'] as const;
 
+const HELP = `usage: jpvae bench [--only SECTION] [--quick] [--json]
+
+  --only S                one section: gemm | train | impute (default: all three; train needs gemm's
+                          rates for its GEMM-bound limit, so it runs gemm too)
   --quick                 shorter rounds (noisier numbers)
   --json                  one JSON object on stdout: gemm_gflops, train_samples_per_s, impute_rows_per_s, machine
 `;
 
 export async function benchCommand(argv: string[]): Promise<void> {
-  const f = parseFlags(argv, { quick: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, 'bench');
+  const f = parseFlags(argv, { only: { type: 'string' }, quick: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, 'bench');
   if (f.help) { process.stdout.write(HELP); return; }
+  const only = f.only === undefined ? undefined : choiceFlag(f.only, '--only', SECTIONS, 'gemm');
+  const runs = (s: (typeof SECTIONS)[number]) => !only || only === s || (only === 'train' && s === 'gemm');
   requirePackage('onnxruntime-web', 'the imputation bench (onnxruntime-web against wasm)');
   const { benchImpute, formatImpute } = await import('../bench/impute.ts');
   const quick = f.quick ?? false, machine = machineInfo();
   const show = (s: string) => { if (!f.json) process.stdout.write(s + '\n\n'); };
   const step = (s: string) => process.stderr.write(`measuring ${s}…\n`);
-  show(`${machine.cpu} (${machine.cores} cores), ${machine.os}, node ${machine.node}, v8 ${machine.v8}, jpvae ${machine.jpvae}, assemblyscript ${machine.assemblyscript}, onnxruntime-web ${machine.onnxruntime_web}`);
-  step('GEMM');
-  const gemm = benchGemm(quick);
-  show(formatGemm(gemm));
-  step('training');
-  const train = benchTrain(quick, gemm);
-  show(formatTrain(train));
-  step('imputation');
-  const impute = await benchImpute(quick);
-  show(formatImpute(impute));
-  if (f.json) process.stdout.write(JSON.stringify({ ...gemm, ...train, ...impute, machine }) + '\n');
+  show(`${machine.cpu} (${machine.cores} cores), ${machine.os}, node ${machine.node}, v8 ${machine.v8}, jpvae ${machine.jpvae}, assemblyscript ${machine.assemblyscript}, onnxruntime-web ${machine.onnxruntime_web}, onnxruntime-node ${machine.onnxruntime_node}`);
+  const results: object[] = [];
+  if (runs('gemm')) {
+    step('GEMM');
+    const gemm = benchGemm(quick);
+    show(formatGemm(gemm));
+    results.push(gemm);
+    if (runs('train')) {
+      step('training');
+      const train = benchTrain(quick, gemm);
+      show(formatTrain(train));
+      results.push(train);
+    }
+  }
+  if (runs('impute')) {
+    step('imputation');
+    const impute = await benchImpute(quick);
+    show(formatImpute(impute));
+    results.push(impute);
+  }
+  if (f.json) process.stdout.write(JSON.stringify(Object.assign({}, ...results, { machine })) + '\n');
 }

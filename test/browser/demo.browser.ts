@@ -2,16 +2,23 @@
 // demo:build) in headless Debian Chromium via playwright-core. The imputer
 // runs in a web Worker on the WebGPU execution provider (SwiftShader's
 // software adapter here) and matches onnxruntime-web's wasm EP in Node
-// within 1e-3; with the GPU disabled it falls back to wasm. Screenshots go
-// to build/browser-test/.
+// within 1e-3; with the GPU disabled it falls back to wasm. A Gaussian
+// model trained here on real-valued rows (means 1000 and −50) loads into
+// the page's worker on every provider and matches Node in raw units.
+// Screenshots go to build/browser-test/.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createImputer, type Imputer } from '../../src/runtime/imputer.ts';
 import { serveDemo } from '../../web/serve.ts';
+import { readMatrix } from '../../src/data/matrix.ts';
+import { writePlantedCsv } from '../planted-files.ts';
+import { jpvae, maxRelErr } from '../util.ts';
 
 const ROOT = new URL('../../', import.meta.url);
 const DEMO = fileURLToPath(new URL('build/web/', ROOT)), SHOTS = fileURLToPath(new URL('build/browser-test/', ROOT));
@@ -26,10 +33,20 @@ interface DemoState {
 }
 
 let server: Awaited<ReturnType<typeof serveDemo>>, node: Imputer;
+const data = mkdtempSync(join(tmpdir(), 'jpvae-browser-'));
 
 before(async () => {
   assert.ok(existsSync(DEMO), `${DEMO} missing: run npm run demo:build first`);
   mkdirSync(SHOTS, { recursive: true });
+  // A Gaussian model's export, served beside the demo.
+  writePlantedCsv(data, 300, 40, 0.1, 4, { units: [[1000, 0.05], [-50, 300]] });
+  for (const args of [
+    ['train', '--view1', join(data, 'train1.csv'), '--view2', join(data, 'train2.csv'), '--likelihood1', 'gaussian', '--likelihood2', 'gaussian', '--latent', '3,5', '--hidden', '16,8', '--epochs', '2', '--out', join(data, 'model')],
+    ['export', '--model', join(data, 'model'), '--out', join(DEMO, 'gaussian')],
+  ]) {
+    const r = jpvae(...args);
+    assert.equal(r.code, 0, r.err);
+  }
   server = await serveDemo(DEMO);
   node = await createImputer(new URL('web/model/', ROOT), { executionProviders: ['wasm'] });
 });
@@ -112,6 +129,36 @@ test('without a GPU the demo falls back to the wasm EP and still matches Node', 
     await page.screenshot({ path: `${SHOTS}demo-wasm-fallback.png`, fullPage: true });
     console.log(`wasm fallback (${s.fallbacks[0]}): max |browser − node| ${diff.toExponential(1)}; imputation ${s.last!.ms.toFixed(1)} ms`);
   } finally {
+    await browser.close();
+  }
+});
+
+test('a Gaussian model imputes in the page\'s worker in raw units on every provider, as in Node', async () => {
+  const { browser, page } = await open(['--enable-unsafe-webgpu'], '');
+  await page.goto(`${server.url}check.html`);
+  await page.waitForFunction(() => document.body.dataset.ready === '1');
+  const x1 = Array.from(readMatrix(join(data, 'test1.csv'), 'test').data);
+  const inNode = await createImputer(join(DEMO, 'gaussian'), { executionProviders: ['wasm'] });
+  try {
+    const want = await inNode.impute(Float32Array.from(x1), { given: 1 });
+    for (const ep of ['webgpu', 'wasm', 'jpvae-wasm']) {
+      const got = await page.evaluate(async ({ ep, x1 }) => {
+        const { createImputer } = (window as unknown as { jpvae: { createImputer: typeof import('../../src/runtime/imputer.ts').createImputer } }).jpvae;
+        const imputer = await createImputer('gaussian/', { executionProviders: [ep as 'wasm'] });
+        try {
+          return { ep: imputer.executionProvider, fallbacks: imputer.fallbacks, y: Array.from(await imputer.impute(Float32Array.from(x1), { given: 1 })) };
+        } finally {
+          await imputer.close();
+        }
+      }, { ep, x1 });
+      assert.equal(got.ep, ep, `fell back: ${got.fallbacks.join('; ')}`);
+      const err = maxRelErr(got.y, want);
+      assert.ok(err <= 1e-4, `${ep}: max relative |browser − node| ${err}`);
+      assert.ok(got.y.every((v) => Math.abs(v) > 1), `${ep}: values in raw units, not in [−1, 1]`);
+      console.log(`gaussian on ${ep}: max relative |browser − node| ${err.toExponential(1)}`);
+    }
+  } finally {
+    await inNode.close();
     await browser.close();
   }
 });
