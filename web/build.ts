@@ -28,6 +28,8 @@ await build({
 const ort = join(dirname(createRequire(import.meta.url).resolve('onnxruntime-web')), '..', 'dist');
 for (const f of ['ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm']) copyFileSync(join(ort, f), join(DEMO_DIR, f));
 for (const page of ['index.html', 'check.html']) copyFileSync(join(ROOT, 'web', page), join(DEMO_DIR, page));
+// jpvae's own wasm builds, for the jpvae-wasm provider (the pages pass their URLs).
+for (const f of ['simd.wasm', 'relaxed.wasm']) copyFileSync(join(ROOT, 'build', f), join(DEMO_DIR, f));
 cpSync(join(ROOT, 'web/model'), join(DEMO_DIR, 'model'), { recursive: true });
 
 const test = loadHvdMnist('test'), pixels: string[] = [];

@@ -58,6 +58,7 @@ function drawHalf(target: HTMLCanvasElement, probs: Float32Array): void {
 
 const imputer = await createImputer(new URL('model/', location.href), {
   executionProviders: params.get('ep')?.split(',') as ExecutionProvider[] | undefined,
+  wasm: { simd: new URL('simd.wasm', location.href), relaxed: new URL('relaxed.wasm', location.href) },
 }).catch((e: Error) => { status.textContent = `could not start the imputer: ${e.message}`; document.body.dataset.error = e.message; throw e; });
 const digits: Digits = await (await fetch('digits.json')).json();
 state.executionProvider = imputer.executionProvider;

@@ -20,6 +20,12 @@ export interface ImputerOptions {
   executionProviders?: ExecutionProvider[];
   /** The worker script. Default: worker.ts beside this file in Node, worker.js beside the bundle in a browser. */
   workerUrl?: URL;
+  /**
+   * Where 'jpvae-wasm' finds jpvae's wasm builds (simd.wasm, relaxed.wasm),
+   * when not at the package's own build/ (a bundle that copies them
+   * elsewhere). The best build the engine validates is used.
+   */
+  wasm?: { simd?: string | URL; relaxed?: string | URL };
 }
 
 export interface Imputer {
@@ -70,13 +76,24 @@ async function startWorker(workerUrl?: URL): Promise<Started> {
   return { endpoint: w, terminate: () => w.terminate(), died };
 }
 
-/** The export directory as an absolute URL ending in '/': a URL, or in Node also a file path. */
+/** A URL, or in Node also a file path, as an absolute URL string. */
+async function absoluteUrl(url: string | URL): Promise<string> {
+  if (url instanceof URL || /^[a-z][a-z0-9+.-]*:/i.test(url)) return new URL(url).href;
+  if (inNode) return (await import('node:url')).pathToFileURL(url).href;
+  return new URL(url, location.href).href;
+}
+
+/** The export directory as an absolute URL ending in '/'. */
 async function directoryUrl(url: string | URL): Promise<string> {
-  let href: string;
-  if (url instanceof URL || /^[a-z][a-z0-9+.-]*:/i.test(url)) href = new URL(url).href;
-  else if (inNode) href = (await import('node:url')).pathToFileURL(url).href;
-  else href = new URL(url, location.href).href;
+  const href = await absoluteUrl(url);
   return href.endsWith('/') ? href : `${href}/`;
+}
+
+/** The wasm builds' URLs as absolute strings (what a worker message can carry). */
+async function wasmUrls(wasm: ImputerOptions['wasm']): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const [build, url] of Object.entries(wasm ?? {})) if (url !== undefined) out[build] = await absoluteUrl(url);
+  return out;
 }
 
 /** Start a worker, load the export directory at `url` into it, and pick the execution provider. */
@@ -86,7 +103,7 @@ export async function createImputer(url: string | URL, options: ImputerOptions =
   const remote = wrap<WorkerApi>(endpoint);
   try {
     const providers = options.executionProviders ?? [...DEFAULT_PROVIDERS];
-    const { manifest, executionProvider, fallbacks } = await Promise.race([remote.load(await directoryUrl(url), providers), died]);
+    const { manifest, executionProvider, fallbacks } = await Promise.race([remote.load(await directoryUrl(url), providers, await wasmUrls(options.wasm)), died]);
     return {
       manifest, executionProvider, fallbacks,
       impute(rows, { given, samples, seed }) {

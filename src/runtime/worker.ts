@@ -4,7 +4,7 @@
 // through comlink; see imputer.ts.
 
 import { expose, transfer } from 'comlink';
-import { createKernels } from '../core/index.ts';
+import { createKernels, initWasm, type WasmBuild } from '../core/index.ts';
 import { Rng } from '../data/rng.ts';
 import { EXPORT_FORMAT, EXPORT_FORMAT_VERSION, imputerNames, MANIFEST, type Manifest } from '../onnx/manifest.ts';
 import { openEngine, type Engine, type ExecutionProvider } from './execution-providers.ts';
@@ -43,14 +43,18 @@ function inTurn<T>(f: () => Promise<T>): Promise<T> {
 }
 
 const api = {
-  /** Fetch the manifest and the four imputation graphs under `base` (a directory URL ending in '/'), and open them. */
-  async load(base: string, providers: ExecutionProvider[]) {
+  /**
+   * Fetch the manifest and the four imputation graphs under `base` (a
+   * directory URL ending in '/'), and open them on the first provider that
+   * takes them; `wasm`: where jpvae-wasm finds the wasm builds.
+   */
+  async load(base: string, providers: ExecutionProvider[], wasm: Partial<Record<WasmBuild, string>> = {}) {
     const url = new URL(MANIFEST, base);
     const manifest = checkManifest(JSON.parse(new TextDecoder().decode(await readBytes(url))), url);
     const models = await Promise.all(GRAPHS.map((g) => readBytes(new URL(manifest.graphs[g].file, base))));
     const { engine, executionProvider, fallbacks } = await openEngine(models, providers, {
       ort: () => import('onnxruntime-web'),
-      kernels: async () => createKernels('wasm'),
+      kernels: async () => { await initWasm(wasm); return createKernels('wasm'); },
     });
     await loaded?.engine.release();
     loaded = { manifest, engine };
