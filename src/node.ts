@@ -4,7 +4,7 @@
 // directories.
 
 export * from './index.ts';
-export { readMatrix, openRows, type RowStream } from './data/matrix.ts';
+export { readMatrix, openRows, type RowStream, type OpenOptions } from './data/matrix.ts';
 export { createRowWriter, type RowWriter } from './data/row-writer.ts';
 export { loadHvdMnist } from './data/hvdmnist.ts';
 export { saveModel, readModelJson, readModelFiles, writeModelFiles, loadWeights } from './model/store.ts';

@@ -81,10 +81,11 @@ function remember(build: WasmBuild, bytes: Uint8Array<ArrayBuffer>): WebAssembly
 /**
  * Fetch and compile the wasm builds (both by default; `builds` to choose),
  * from their default URLs or the URLs or bytes given. Needed before
- * createKernels in browsers and workers; optional in Node.
+ * createKernels in browsers and workers; optional in Node. A build already
+ * compiled is kept unless a source is given for it.
  */
 export async function initWasm(sources: Partial<Record<WasmBuild, WasmSource>> = {}, builds: WasmBuild[] = ['simd', 'relaxed']): Promise<void> {
-  await Promise.all(builds.map(async (build) => {
+  await Promise.all(builds.filter((b) => sources[b] !== undefined || !compiled.has(b)).map(async (build) => {
     const bytes = await fetchBytes(build, sources[build]);
     if (build === 'relaxed') allowRelaxedSimd();
     compiled.set(build, WebAssembly.validate(bytes) ? await WebAssembly.compile(bytes) : null);

@@ -12,7 +12,7 @@ import { createPrior, type Prior } from './prior/index.ts';
 import { checkConfig, likelihoodOf, priorOrder, type Likelihood, type ModelConfig } from './config.ts';
 
 /** Per-view networks and their activation buffers. */
-interface View {
+export interface View {
   dim: number;
   latent: number;
   likelihood: Likelihood;

@@ -9,7 +9,7 @@ import type { Manifest } from '../onnx/manifest.ts';
 import { DEFAULT_PROVIDERS, type ExecutionProvider } from './execution-providers.ts';
 import type { View, WorkerApi } from './worker.ts';
 
-export type { ExecutionProvider };
+export type { ExecutionProvider, View };
 
 export interface ImputerOptions {
   /**
