@@ -23,8 +23,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
   if (f.help) { process.stdout.write(HELP); return; }
   const only = f.only === undefined ? undefined : choiceFlag(f.only, '--only', SECTIONS, 'gemm');
   const runs = (s: (typeof SECTIONS)[number]) => !only || only === s || (only === 'train' && s === 'gemm');
-  requirePackage('onnxruntime-web', 'the imputation bench (onnxruntime-web against wasm)');
-  const { benchImpute, formatImpute } = await import('../bench/impute.ts');
+  if (runs('impute')) requirePackage('onnxruntime-web', 'the imputation bench (onnxruntime-web against wasm)'); // before minutes of the other sections
   const quick = f.quick ?? false, machine = machineInfo();
   const show = (s: string) => { if (!f.json) process.stdout.write(s + '\n\n'); };
   const step = (s: string) => process.stderr.write(`measuring ${s}…\n`);
@@ -44,6 +43,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
   }
   if (runs('impute')) {
     step('imputation');
+    const { benchImpute, formatImpute } = await import('../bench/impute.ts');
     const impute = await benchImpute(quick);
     show(formatImpute(impute));
     results.push(impute);
