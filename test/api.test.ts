@@ -41,9 +41,10 @@ test('fit() trains exactly as jpvae train: the same weights bytes and latent fit
   const model = await fit({ view1: view(read('train1.csv')), view2: view(read('train2.csv')) }, { ...OPTIONS, onEpoch: (e) => epochs.push(e.epoch) });
   t.deepEqual(epochs, [1, 2]);
   const mine = model.toFiles();
-  t.deepEqual(mine['weights.safetensors'], new Uint8Array(readFileSync(join(dir, 'cli', 'weights.safetensors'))));
-  t.deepEqual(mine['train-state.safetensors'], new Uint8Array(readFileSync(join(dir, 'cli', 'train-state.safetensors'))));
   const cli = JSON.parse(readFileSync(join(dir, 'cli', 'model.json'), 'utf8'));
+  t.deepEqual(JSON.parse(mine['model.json'] as string).files, cli.files); // the same names: the same steps and checksums
+  t.deepEqual(mine[cli.files.weights.name], new Uint8Array(readFileSync(join(dir, 'cli', cli.files.weights.name))));
+  t.deepEqual(mine[cli.files.trainState.name], new Uint8Array(readFileSync(join(dir, 'cli', cli.files.trainState.name))));
   t.deepEqual(model.json.latentFit, cli.latentFit);
   t.deepEqual(model.json.config, cli.config);
 });
@@ -97,7 +98,8 @@ test('the API: arrays of rows with null for a missing view, one clear error for 
   const rows = (m: Matrix) => Array.from({ length: m.rows }, (_, r) => (Number.isNaN(m.data[r * m.cols]) ? null : Array.from(m.data.subarray(r * m.cols, (r + 1) * m.cols))));
   const a = await fit({ view1: rows(read('train1.csv')), view2: rows(read('train2.csv')) }, { ...OPTIONS, epochs: 1 });
   const b = await fit({ view1: view(read('train1.csv')), view2: view(read('train2.csv')) }, { ...OPTIONS, epochs: 1 });
-  t.deepEqual(a.toFiles()['weights.safetensors'], b.toFiles()['weights.safetensors']);
+  const weightsOf = (files: Record<string, Uint8Array | string>) => files[JSON.parse(files['model.json'] as string).files.weights.name];
+  t.deepEqual(weightsOf(a.toFiles()), weightsOf(b.toFiles()));
   await t.throwsAsync(fit({ view1: [[1, 2], [3]], view2: [[1], [2]] }), { instanceOf: InputError, message: 'view1: row 2 has 1 values, expected 2 like the first row' });
   await t.throwsAsync(fit({ view1: [[1, 2]], view2: [[0.5], [0.5]] }), { instanceOf: InputError, message: /view1 has 1 rows but view2 has 2/ });
   t.throws(() => a.impute([[1, 2]], { given: 1 }), { instanceOf: InputError, message: 'rows: rows have 2 values, but view 1 of the model has 5' });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fitLatent } from '../src/impute/conditional.ts';
 import { loadHvdMnist } from '../src/data/hvdmnist.ts';
 import { loadModel } from '../src/cli/model-data.ts';
-import { BIN, jpvae, tempDir } from './util.ts';
+import { BIN, jpvae, tempDir, weightsPath } from './util.ts';
 
 const SMALL = ['--train-limit', '300', '--hidden', '32', '--latent', '4', '--seed', '3'];
 
@@ -23,7 +23,7 @@ test('train, resume and eval on hvdMNIST; the latent fit comes from the training
   t.is(jpvae('train', ...SMALL, '--epochs', '1', '--out', join(dir, 'b')).code, 0);
   const resumed = jpvae('train', '--resume', join(dir, 'b'), '--epochs', '2');
   t.is(resumed.code, 0, resumed.err);
-  t.deepEqual(readFileSync(join(dir, 'b', 'weights.safetensors')), readFileSync(join(dir, 'a', 'weights.safetensors')));
+  t.deepEqual(readFileSync(weightsPath(join(dir, 'b'))), readFileSync(weightsPath(join(dir, 'a'))));
 
   const json = JSON.parse(readFileSync(join(dir, 'a', 'model.json'), 'utf8'));
   t.is(json.latentFit.split, 'train');
@@ -96,14 +96,14 @@ test('--out refuses a directory that is not a model, and a model without --force
 test('--resume refuses settings it would ignore; divergence stops training with the epoch and step named, and the last good checkpoint kept', (t) => {
   const dir = tempDir(t);
   t.is(jpvae('train', ...SMALL, '--epochs', '1', '--out', dir).code, 0);
-  const before = readFileSync(join(dir, 'weights.safetensors')), json = readFileSync(join(dir, 'model.json'));
+  const before = readFileSync(weightsPath(dir)), json = readFileSync(join(dir, 'model.json'));
   const refused = jpvae('train', '--resume', dir, '--epochs', '3', '--hidden', '64');
   t.is(refused.code, 2);
   t.regex(refused.err, /^jpvae train: --hidden: not with --resume; a resumed model keeps its settings/);
   const r = jpvae('train', '--resume', dir, '--epochs', '3', '--lr', '1e12');
   t.is(r.code, 1);
   t.regex(r.err, /training diverged: .* at epoch 2, step \d+/);
-  t.deepEqual(readFileSync(join(dir, 'weights.safetensors')), before);
+  t.deepEqual(readFileSync(weightsPath(dir)), before);
   t.deepEqual(readFileSync(join(dir, 'model.json')), json);
 });
 
@@ -125,15 +125,15 @@ test.serial('Ctrl-C ends training after the current step with a checkpoint that 
   t.is(jpvae('train', '--resume', join(dir, 'a'), '--epochs', '1').code, 0);
   const b = jpvae('train', ...args, '--out', join(dir, 'b'));
   t.is(b.code, 0, b.err);
-  t.deepEqual(readFileSync(join(dir, 'a', 'weights.safetensors')), readFileSync(join(dir, 'b', 'weights.safetensors')));
+  t.deepEqual(readFileSync(weightsPath(join(dir, 'a'))), readFileSync(weightsPath(join(dir, 'b'))));
 });
 
 test('a corrupt weights file is reported in one line', (t) => {
   const dir = tempDir(t);
   t.is(jpvae('train', ...SMALL, '--epochs', '1', '--out', dir).code, 0);
-  const w = readFileSync(join(dir, 'weights.safetensors'));
-  writeFileSync(join(dir, 'weights.safetensors'), w.subarray(0, w.length - 100));
+  const w = readFileSync(weightsPath(dir));
+  writeFileSync(weightsPath(dir), w.subarray(0, w.length - 100));
   const r = jpvae('eval', '--model', dir);
   t.is(r.code, 2);
-  t.regex(r.err, /weights.safetensors: tensor '[^']+'.data_offsets: .*truncated/);
+  t.regex(r.err, /weights-\d+-[0-9a-f]{8}\.safetensors: \d+ bytes, but model\.json says \d+ \(truncated/);
 });

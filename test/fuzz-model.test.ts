@@ -17,6 +17,7 @@ import { main } from '../src/cli/main.ts';
 import { Rng } from '../src/data/rng.ts';
 import { validateModelJson } from '../src/model/model-json.ts';
 import { GRAPH_NAMES } from '../src/onnx/manifest.ts';
+import { crc32Hex } from '../src/io/crc32.ts';
 import { jpvae, tempDir } from './util.ts';
 
 const CASES = 300, SPAWN_EVERY = 12, INPUT_ROWS = 7;
@@ -139,6 +140,20 @@ function mutateSafetensors(buf: Buffer, rng: Rng, payloadFlips: boolean): { byte
 
 interface Case { command: Command; what: string; touches: 'json' | 'weights' | 'train-state' | 'dir' }
 
+type Kind = 'weights' | 'trainState';
+const readJson = (m: string) => JSON.parse(readFileSync(join(m, 'model.json'), 'utf8'));
+const fileOf = (m: string, kind: Kind): string => join(m, readJson(m).files[kind].name);
+
+/** Replace a checkpoint file by `bytes` under the name and checksum model.json then gives it: a hostile file that is consistently named. */
+function resign(m: string, kind: Kind, bytes: Buffer): void {
+  const j = readJson(m), old = j.files[kind].name as string, crc = crc32Hex(bytes);
+  const name = old.replace(/-[0-9a-f]{8}\.safetensors$/, `-${crc}.safetensors`);
+  rmSync(join(m, old));
+  writeFileSync(join(m, name), bytes);
+  j.files[kind] = { name, bytes: bytes.length, crc32: crc };
+  writeFileSync(join(m, 'model.json'), JSON.stringify(j, null, 1));
+}
+
 /** Apply case `seed`'s mutation to the model directory `m`. */
 function mutate(m: string, seed: number): Case {
   const rng = new Rng(1000 + seed), command = COMMANDS[seed % COMMANDS.length], r = rng.below(100);
@@ -156,12 +171,14 @@ function mutate(m: string, seed: number): Case {
     return { command, what: `model.json: ${what}`, touches: 'json' };
   }
   if (r < 95) {
-    const name = r < 80 ? 'weights.safetensors' : 'train-state.safetensors';
-    const { bytes, what } = mutateSafetensors(readFileSync(file(name)), rng, command !== 'resume');
-    writeFileSync(file(name), bytes);
-    return { command, what: `${name}: ${what}`, touches: r < 80 ? 'weights' : 'train-state' };
+    const kind: Kind = r < 80 ? 'weights' : 'trainState', path = fileOf(m, kind);
+    const { bytes, what } = mutateSafetensors(readFileSync(path), rng, command !== 'resume');
+    // Mostly re-signed, so that the checks of the file's structure are reached, not only the checksum.
+    const signed = rng.below(5) > 0;
+    if (signed) resign(m, kind, bytes); else writeFileSync(path, bytes);
+    return { command, what: `${kind}: ${what}${signed ? ' (re-signed)' : ''}`, touches: kind === 'weights' ? 'weights' : 'train-state' };
   }
-  const name = pick(rng, ['model.json', 'weights.safetensors', 'train-state.safetensors']);
+  const j = readJson(m), name = pick(rng, ['model.json', j.files.weights.name, j.files.trainState.name]);
   rmSync(file(name));
   if (rng.below(2)) { mkdirSync(file(name)); return { command, what: `${name} is a directory`, touches: 'dir' }; }
   return { command, what: `${name} deleted`, touches: 'dir' };
@@ -283,7 +300,7 @@ const NAMED: [string, Edit, RegExp][] = [
   ['model.json is null', { raw: (m) => writeFileSync(join(m, 'model.json'), 'null') }, /model\.json: \(top level\): expected an object, got null/],
   ['config missing', { json: (j) => { delete j.config; } }, /model\.json: config: expected an object, got nothing \(missing\)/],
   ['hidden [10000, 10000]', { json: (j) => { j.config.hidden = [10000, 10000]; } }, /config\.hidden: .* makes 4\.00e\+8 parameters, more than the 6\.71e\+7 allowed/],
-  ['hidden [3000, 3000]: more than the weights hold', { json: (j) => { j.config.hidden = [3000, 3000]; } }, /weights\.safetensors: \d+ bytes, but model\.json's config has \d+ parameters/],
+  ['hidden [3000, 3000]: more than the weights hold', { json: (j) => { j.config.hidden = [3000, 3000]; } }, /weights-4-[0-9a-f]{8}\.safetensors: \d+ bytes, but model\.json's config has \d+ parameters/],
   ['formatVersion 99', { json: (j) => { j.formatVersion = 99; } }, /formatVersion: is 99: written by a newer jpvae .*upgrade jpvae/],
   ['an unknown likelihood', { json: (j) => { j.config.likelihood[1].kind = 'poisson'; } }, /config\.likelihood\[1\]\.kind: expected one of bernoulli, gaussian, got 'poisson'/],
   ['a negative variance', { json: (j) => { j.config.likelihood[0].variance = -1; } }, /config\.likelihood\[0\]\.variance: expected 'learnt' or a variance > 0, got -1/],
@@ -299,8 +316,11 @@ const NAMED: [string, Edit, RegExp][] = [
   ['overlapping offsets', { weights: (h) => { const b = h['view1.encoder.0.bias']; b.data_offsets = [b.data_offsets[0] - 4, b.data_offsets[1] - 4]; } }, /overlaps the tensor before it/],
   ['a NaN weight', { weights: (h, p) => { p.writeFloatLE(NaN, h['view2.decoder.0.weight'].data_offsets[0] + 8); } }, /tensor 'view2\.decoder\.0\.weight': element 2 is NaN/],
   ['an infinite weight', { weights: (h, p) => { p.writeFloatLE(-Infinity, h['prior.cayley'].data_offsets[0]); } }, /tensor 'prior\.cayley': element 0 is -Infinity/],
-  ['a header length one byte short', { raw: (m) => { const b = readFileSync(join(m, 'weights.safetensors')); b.writeBigUInt64LE(b.readBigUInt64LE(0) - 1n); writeFileSync(join(m, 'weights.safetensors'), b); } }, /weights\.safetensors: (header: is not JSON|data_offsets: the tensors cover)/],
-  ['weights.safetensors is a directory', { raw: (m) => { rmSync(join(m, 'weights.safetensors')); mkdirSync(join(m, 'weights.safetensors')); } }, /weights\.safetensors: cannot read: is a directory \(EISDIR\)/],
+  ['a header length one byte short', { raw: (m) => { const b = readFileSync(fileOf(m, 'weights')); b.writeBigUInt64LE(b.readBigUInt64LE(0) - 1n); resign(m, 'weights', b); } }, /weights-4-[0-9a-f]{8}\.safetensors: (header: is not JSON|data_offsets: the tensors cover)/],
+  ['the same, not re-signed: the checksum', { raw: (m) => { const b = readFileSync(fileOf(m, 'weights')); b.writeBigUInt64LE(b.readBigUInt64LE(0) - 1n); writeFileSync(fileOf(m, 'weights'), b); } }, /weights-4-[0-9a-f]{8}\.safetensors: checksum [0-9a-f]{8}, but model\.json says [0-9a-f]{8} \(the file is corrupt\)/],
+  ['the weights file is a directory', { raw: (m) => { rmSync(fileOf(m, 'weights')); mkdirSync(fileOf(m, 'weights')); } }, /weights-4-[0-9a-f]{8}\.safetensors: cannot read: is a directory \(EISDIR\)/],
+  ['a weights name that is a path', { json: (j) => { j.files.weights.name = '../../etc/passwd'; } }, /files\.weights\.name: expected weights-4-<crc32>\.safetensors, got '\.\.\/\.\.\/etc\/passwd'/],
+  ['a weights file of another step', { json: (j) => { j.files.weights.name = j.files.weights.name.replace('-4-', '-2-'); } }, /files\.weights\.name: expected weights-4-<crc32>/],
 ];
 
 test.serial('the issue\'s corrupted model files: each exits 2 with its one line, before anything of the claimed size is allocated', async (t) => {
@@ -314,9 +334,9 @@ test.serial('the issue\'s corrupted model files: each exits 2 with its one line,
       writeFileSync(join(m, 'model.json'), JSON.stringify(j));
     }
     if (edit.weights) {
-      const { header, payload } = splitSafetensors(readFileSync(join(m, 'weights.safetensors')));
+      const { header, payload } = splitSafetensors(readFileSync(fileOf(m, 'weights')));
       const p = Buffer.from(payload);
-      writeFileSync(join(m, 'weights.safetensors'), joinSafetensors(header, edit.weights(header, p) ?? p));
+      resign(m, 'weights', joinSafetensors(header, edit.weights(header, p) ?? p));
     }
     edit.raw?.(m);
     const rss = process.memoryUsage().rss;

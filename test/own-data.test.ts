@@ -9,7 +9,7 @@ import { IMPUTE_CHUNK_ROWS, imputeFile } from '../src/cli/impute.ts';
 import { loadModel } from '../src/cli/model-data.ts';
 import { encodeNpy } from '../src/data/npy.ts';
 import { writePlantedCsv } from './planted-files.ts';
-import { jpvae, tempDir } from './util.ts';
+import { jpvae, tempDir, weightsPath } from './util.ts';
 
 const GAUSSIAN = ['--likelihood1', 'gaussian', '--likelihood2', 'gaussian'];
 const SMALL = ['--hidden', '32', '--latent', '2'];
@@ -56,7 +56,7 @@ test('a model trained on files resumes from its own record of them, exactly', (t
   t.is(jpvae('train', ...args, '--epochs', '1', '--out', f('b')).code, 0);
   const resumed = jpvae('train', '--resume', f('b'), '--epochs', '2');
   t.is(resumed.code, 0, resumed.err);
-  t.deepEqual(readFileSync(f('b/weights.safetensors')), readFileSync(f('a/weights.safetensors')));
+  t.deepEqual(readFileSync(weightsPath(f('b'))), readFileSync(weightsPath(f('a'))));
 });
 
 test('eval on new paired files: the same metrics as on the model\'s own held-out rows when the rows are the same', (t) => {

@@ -5,7 +5,7 @@ import { createKernels, type BackendChoice, type Kernels, type FloatArray } from
 import { relaxedAvailable } from '../src/core/wasm.ts';
 import { Rng } from '../src/data/rng.ts';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -80,3 +80,6 @@ export function jpvae(...args: string[]): { code: number | null; out: string; er
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
+
+/** The path of a model directory's weights file, as its model.json names it. */
+export const weightsPath = (dir: string): string => join(dir, JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')).files.weights.name);

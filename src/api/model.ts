@@ -19,7 +19,7 @@ import { evaluateMetrics, type Metrics } from '../eval/metrics.ts';
 import { conditional, priorGaussian, type LatentFit } from '../impute/conditional.ts';
 import { imputeUserRows } from '../impute/impute.ts';
 import { BERNOULLI, DEFAULT_ALPHA, DEFAULT_HIDDEN, DEFAULT_LATENT, type Likelihood, type ModelConfig } from '../model/config.ts';
-import { checkWeightsSize, decodeWeights, encodeModel, parseModelJson, MODEL_JSON, TRAIN_STATE, WEIGHTS, type ModelFiles, type ModelJson } from '../model/files.ts';
+import { checkWeightsSize, decodeWeights, encodeModel, filesOf, parseModelJson, MODEL_JSON, type ModelFiles, type ModelJson } from '../model/files.ts';
 import { Jpvae } from '../model/jpvae.ts';
 import type { PriorKind } from '../model/prior/prior.ts';
 import { createKernels } from '../core/index.ts';
@@ -115,12 +115,13 @@ export class JpvaeModel {
     return evaluateMetrics(this.net, data, fit, 'given', o.seed ?? 1);
   }
 
-  /** model.json, weights.safetensors and (while it can be trained on) train-state.safetensors, as a model directory holds them. */
+  /** model.json and the files it names (the weights and, while it can be trained on, the optimiser state), as a model directory holds them. */
   toFiles(): ModelFiles {
     const { data, training, latentFit } = this.json;
     const files = encodeModel(this.net, { data, training, latentFit });
     files[MODEL_JSON] = JSON.stringify(this.json, null, 1) + '\n'; // as it was written (its package version included)
-    if (this.trainState !== undefined) files[TRAIN_STATE] = this.trainState;
+    const state = filesOf(this.json).trainState;
+    if (this.trainState !== undefined && state) files[state.name] = this.trainState;
     return files;
   }
 
@@ -143,11 +144,11 @@ export async function fromFiles(files: ModelFiles, o: { backend?: BackendChoice;
   const where = o.where ?? 'files';
   await ready(o.backend);
   const json = parseModelJson(fileOf(files, MODEL_JSON, where, 'text'), `${where}/${MODEL_JSON}`);
-  const weights = fileOf(files, WEIGHTS, where, 'bytes');
-  checkWeightsSize(weights.length, json, `${where}/${WEIGHTS}`); // before a model of the config's size is allocated
+  const names = filesOf(json), weights = fileOf(files, names.weights.name, where, 'bytes');
+  checkWeightsSize(weights.length, json, `${where}/${names.weights.name}`); // before a model of the config's size is allocated
   const net = new Jpvae(createKernels(o.backend ?? 'wasm'), json.config, 256);
   decodeWeights(weights, json, net, where);
-  return new JpvaeModel(net, json, files[TRAIN_STATE]);
+  return new JpvaeModel(net, json, names.trainState && files[names.trainState.name]);
 }
 
 /** Node: the model in directory `dir` (written by save() or by jpvae train). */
@@ -189,5 +190,6 @@ export async function fit(views: TwoViews, o: FitOptions = {}): Promise<JpvaeMod
     o.onEpoch?.(record!);
   }
   const files = run.files();
-  return new JpvaeModel(run.model, parseModelJson(files[MODEL_JSON] as string, MODEL_JSON), files[TRAIN_STATE]);
+  const json = parseModelJson(files[MODEL_JSON] as string, MODEL_JSON);
+  return new JpvaeModel(run.model, json, files[filesOf(json).trainState!.name]);
 }

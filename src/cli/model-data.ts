@@ -4,13 +4,15 @@ import { createKernels, type BackendChoice } from '../core/index.ts';
 import type { TwoViewData } from '../data/dataset.ts';
 import { reopenSplit, type DataSource } from '../data/source.ts';
 import { Jpvae } from '../model/jpvae.ts';
-import { loadWeights, readModelJson, type ModelJson } from '../model/store.ts';
+import { loadWeights, readModelDir, type ModelJson } from '../model/store.ts';
 
+/** The model in `dir`, read consistently while a trainer may be switching it to its next checkpoint. */
 export function loadModel(dir: string, backend: BackendChoice = 'wasm', maxRows = 256): { model: Jpvae; json: ModelJson } {
-  const json = readModelJson(dir);
-  const model = new Jpvae(createKernels(backend), json.config, maxRows);
-  loadWeights(dir, json, model);
-  return { model, json };
+  return readModelDir(dir, '--model', (json) => {
+    const model = new Jpvae(createKernels(backend), json.config, maxRows);
+    loadWeights(dir, json, model);
+    return { model, json };
+  });
 }
 
 /** A split of the data a model was trained on (hvdMNIST test rows, or the held-out rows of its files). */

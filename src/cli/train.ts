@@ -7,12 +7,14 @@ import { openTrainingData, parseLikelihood, reopenSplits, type DataSource, type 
 import { InputError } from '../errors.ts';
 import { DEFAULT_ALPHA, DEFAULT_HIDDEN, DEFAULT_LATENT, type Likelihood, type ModelConfig } from '../model/config.ts';
 import { PRIOR_KINDS } from '../model/prior/prior.ts';
-import { checkOutDir, readModelFiles, readModelJson, writeModelFiles } from '../model/store.ts';
+import { cleanModelDir, lockModelDir, openOutDir, readModelFiles, readModelJson, writeModelFiles } from '../model/store.ts';
+import { checkWritable } from '../io/atomic.ts';
+import { onPath } from '../io/fs-error.ts';
 import { ADAM_DEFAULTS } from '../train/adam.ts';
 import { parseBeta } from '../train/beta.ts';
 import type { TrainOptions } from '../train/trainer.ts';
 import { Training } from '../api/training.ts';
-import { choiceFlag, intFlag, intListFlag, numberFlag, parseFlags } from './args.ts';
+import { choiceFlag, intFlag, intListFlag, numberFlag, parseFlags, type Options } from './args.ts';
 import { createProgress } from './progress.ts';
 
 const TRAIN_BACKENDS = ['wasm', 'wasm-simd', 'wasm-relaxed', 'js'] as const satisfies readonly BackendChoice[];
@@ -44,8 +46,7 @@ const HELP = `usage: jpvae train [flags]
   --json                  print the result as one JSON object on stdout
 `;
 
-export async function trainCommand(argv: string[]): Promise<void> {
-  const f = parseFlags(argv, {
+const FLAGS = {
     dataset: { type: 'string' }, prior: { type: 'string' }, alpha: { type: 'string' }, flips: { type: 'string' },
     latent: { type: 'string' }, hidden: { type: 'string' }, epochs: { type: 'string' }, batch: { type: 'string' },
     lr: { type: 'string' }, beta: { type: 'string' }, seed: { type: 'string' }, 'train-limit': { type: 'string' },
@@ -53,14 +54,28 @@ export async function trainCommand(argv: string[]): Promise<void> {
     json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     view1: { type: 'string' }, view2: { type: 'string' }, mask: { type: 'string' }, likelihood1: { type: 'string' },
     likelihood2: { type: 'string' }, holdout: { type: 'string' }, 'swap-views': { type: 'boolean' },
-  }, 'train');
+} as const satisfies Options;
+type Flags = ReturnType<typeof parseFlags<typeof FLAGS>>;
+
+export async function trainCommand(argv: string[]): Promise<void> {
+  const f = parseFlags(argv, FLAGS, 'train');
   if (f.help) { process.stdout.write(HELP); return; }
+  const locks: (() => void)[] = []; // the model directory's, held while training
+  try {
+    await runTraining(f, locks);
+  } finally {
+    for (const release of locks) release();
+  }
+}
+
+async function runTraining(f: Flags, locks: (() => void)[]): Promise<void> {
   if (f.dataset !== undefined && f.dataset !== 'hvdmnist') throw new InputError(`--dataset: expected hvdmnist, got '${f.dataset}'`);
   const backend = choiceFlag(f.backend, '--backend', TRAIN_BACKENDS, 'wasm');
   const epochs = intFlag(f.epochs, '--epochs', 30);
   const trainLimit = intFlag(f['train-limit'], '--train-limit', HVD_TRAIN_ROWS);
 
   // A resumed run takes everything but --epochs from the saved model.
+  if (f.resume !== undefined) locks.push(lockModelDir(f.resume, '--resume'));
   const resumed = f.resume !== undefined ? readModelJson(f.resume, '--resume') : undefined;
   let config: ModelConfig, options: TrainOptions, data: Splits;
   if (resumed) {
@@ -105,12 +120,15 @@ export async function trainCommand(argv: string[]): Promise<void> {
     };
   }
   const out = f.resume ?? f.out ?? 'runs/model';
-  if (!resumed) checkOutDir(out, '--out', f.force ?? false);
+  if (!resumed) locks.push(openOutDir(out, '--out', f.force ?? false));
 
   const run = resumed
     ? Training.resume(readModelFiles(out, '--resume'), data, { epochs, lr: options.adam.lr, backend }, out)
     : Training.start(config, options, data, data.source as unknown as Record<string, unknown>, backend);
   const { model, trainer } = run, k = model.k, { train } = data;
+  if (resumed) cleanModelDir(out, resumed); // what an interrupted save left
+  // A checkpoint must fit beside the previous one: weights, Adam's two moments, model.json (generously).
+  onPath(out, () => checkWritable(out, 12 * model.layout.size + (1 << 20)), f.resume ? '--resume' : '--out');
 
   const say = (s: string) => process.stderr.write(s + '\n'); // stdout is kept for --json
   say(`jpvae train: ${config.prior.kind} prior, latent ${config.latent.join('+')}, ${train.n} training rows, backend ${k.name}, epochs ${trainer.state.epoch + 1}..${epochs} → ${out}`);

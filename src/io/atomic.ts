@@ -2,13 +2,14 @@
 // a failed run never leaves a half-written file or clobbers a good one.
 
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** A file being written beside `path`; it replaces `path` only on commit. */
 export interface AtomicFile {
   /** Write bytes at the end, or at byte `position`. */
   write(bytes: Uint8Array, position?: number): void;
-  /** fsync, close and rename into place. */
-  commit(): void;
+  /** fsync, close and rename into place (`beforeRename` runs between: a crash test's window). */
+  commit(beforeRename?: () => void): void;
   /** Drop what was written; `path` stays as it was. */
   abort(): void;
 }
@@ -22,10 +23,11 @@ export function openAtomic(path: string): AtomicFile {
     write(bytes, position) {
       for (let off = 0; off < bytes.length;) off += writeSync(fd!, bytes, off, bytes.length - off, position === undefined ? null : position + off);
     },
-    commit() {
+    commit(beforeRename) {
       try {
         fsyncSync(fd!);
         close();
+        beforeRename?.();
         renameSync(tmp, path);
       } catch (e) {
         file.abort();
@@ -49,4 +51,28 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
     throw e;
   }
   file.commit();
+}
+
+/** fsync a directory: the renames into it survive a power cut. */
+export function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try { fsyncSync(fd); } finally { closeSync(fd); }
+}
+
+/** A temporary of openAtomic's, and the pid that wrote it. */
+export const TEMP_SUFFIX = /\.tmp-(\d+)$/;
+
+/**
+ * Can `dir` take `bytes` more? Writes that many zeros to a temporary and
+ * removes it: a full, read-only or forbidden directory shows now, before
+ * an hour of work that could not be saved.
+ */
+export function checkWritable(dir: string, bytes: number): void {
+  const file = openAtomic(join(dir, 'space-check'));
+  try {
+    const zeros = new Uint8Array(Math.min(bytes, 1 << 20));
+    for (let done = 0; done < bytes; done += zeros.length) file.write(zeros.subarray(0, Math.min(zeros.length, bytes - done)));
+  } finally {
+    file.abort();
+  }
 }

@@ -1,23 +1,29 @@
 // A model directory's files as bytes, no file system (DESIGN.md "Model
 // directory"): model.json (config, layout, data record, training state and
-// history, package version), weights.safetensors (parameters by layout
-// name) and, while a model can still be trained, train-state.safetensors
-// (Adam's moments, for resuming). store.ts writes and reads them in a
-// directory; the API's toFiles()/fromFiles() hand them over as they are,
-// so a model moves between the CLI, Node and browsers unchanged. Both
-// safetensors files carry the step count, so files from different
-// checkpoints are detected.
+// history, package version) and the files it names by step and checksum:
+// weights-<step>-<crc32>.safetensors (parameters by layout name) and, while
+// a model can still be trained, train-state-<step>-<crc32>.safetensors
+// (Adam's moments, for resuming). model.json is written last and is the
+// one switch from a checkpoint to the next (store.ts); a reader checks each
+// file's size and checksum against it, so a file of another checkpoint, or
+// a torn one, is refused. The API's toFiles()/fromFiles() hand the files
+// over as they are, so a model moves between the CLI, Node and browsers
+// unchanged. formatVersion 1 directories (weights.safetensors,
+// train-state.safetensors, no checksums) still load.
 
 import type { FloatArray } from '../core/heap.ts';
 import { InputError } from '../errors.ts';
+import { crc32Hex } from '../io/crc32.ts';
 import { decodeSafetensors, encodeSafetensors, type Tensor } from '../io/safetensors.ts';
 import { PACKAGE_VERSION } from '../version.ts';
 import { parameterCount } from './config.ts';
 import type { Jpvae } from './jpvae.ts';
-import { checkLayout, FORMAT, FORMAT_VERSION, validateModelJson, type ModelJson } from './model-json.ts';
+import { checkLayout, FORMAT, FORMAT_VERSION, validateModelJson, type CheckpointFile, type ModelJson } from './model-json.ts';
 
-export { FORMAT, type ModelJson } from './model-json.ts';
-export const MODEL_JSON = 'model.json', WEIGHTS = 'weights.safetensors', TRAIN_STATE = 'train-state.safetensors';
+export { CHECKPOINT_FILE, FORMAT, type ModelJson } from './model-json.ts';
+export const MODEL_JSON = 'model.json';
+/** The fixed names of formatVersion 1's files. */
+export const WEIGHTS = 'weights.safetensors', TRAIN_STATE = 'train-state.safetensors';
 
 /** A model's files by name: model.json as text, the safetensors as bytes. */
 export type ModelFiles = Record<string, Uint8Array | string>;
@@ -31,24 +37,47 @@ function tensorsOf(model: Jpvae, flat: FloatArray): Map<string, Tensor> {
   return out;
 }
 
-/** The files of `model` (and of the optimiser, when given). */
+/** A checkpoint file named by its step and checksum, as model.json lists it. */
+function named(kind: 'weights' | 'train-state', step: string, bytes: Uint8Array): CheckpointFile {
+  const crc32 = crc32Hex(bytes);
+  return { name: `${kind}-${step}-${crc32}.safetensors`, bytes: bytes.length, crc32 };
+}
+
+/** The files of `model` (and of the optimiser, when given), model.json naming the others. */
 export function encodeModel(model: Jpvae, extra: Pick<ModelJson, 'data' | 'training' | 'latentFit'>, adam?: Moments): ModelFiles {
   const step = String(extra.training?.state.step ?? 0);
   const files: ModelFiles = {};
+  const weights = encodeSafetensors(tensorsOf(model, model.params()), { format: FORMAT, step }), wRef = named('weights', step, weights);
+  files[wRef.name] = weights;
+  let sRef: CheckpointFile | undefined;
   if (adam) {
     const { m, v } = adam.moments();
     const st = new Map<string, Tensor>([['adam.m', { shape: [m.length], data: Float32Array.from(m) }], ['adam.v', { shape: [v.length], data: Float32Array.from(v) }]]);
-    files[TRAIN_STATE] = encodeSafetensors(st, { step });
+    const state = encodeSafetensors(st, { step });
+    sRef = named('train-state', step, state);
+    files[sRef.name] = state;
   }
-  files[WEIGHTS] = encodeSafetensors(tensorsOf(model, model.params()), { format: FORMAT, step });
   const json: ModelJson = {
     format: FORMAT, formatVersion: FORMAT_VERSION, package: `jpvae ${PACKAGE_VERSION}`,
     config: model.config,
     layout: model.layout.entries.map((e) => ({ name: e.name, shape: e.shape })),
     ...extra,
+    files: { weights: wRef, ...(sRef ? { trainState: sRef } : {}) },
   };
   files[MODEL_JSON] = JSON.stringify(json, null, 1) + '\n';
   return files;
+}
+
+/** The names of a model's other files (from formatVersion 2 with their sizes and checksums). */
+export function filesOf(json: ModelJson): { weights: Partial<CheckpointFile> & { name: string }; trainState?: Partial<CheckpointFile> & { name: string } } {
+  if (json.formatVersion < 2) return { weights: { name: WEIGHTS }, trainState: { name: TRAIN_STATE } };
+  return json.files!;
+}
+
+/** Are `bytes` the file model.json names as `ref` (its size and checksum, where given)? `path` names it in errors. */
+function checkFile(ref: Partial<CheckpointFile>, bytes: Uint8Array, path: string): void {
+  if (ref.bytes !== undefined && bytes.length !== ref.bytes) throw new InputError(`${path}: ${bytes.length} bytes, but ${MODEL_JSON} says ${ref.bytes} (truncated, or a file of another checkpoint)`);
+  if (ref.crc32 !== undefined && crc32Hex(bytes) !== ref.crc32) throw new InputError(`${path}: checksum ${crc32Hex(bytes)}, but ${MODEL_JSON} says ${ref.crc32} (the file is corrupt)`);
 }
 
 /** model.json's text, validated field by field (model-json.ts); `name` says where it came from in errors. */
@@ -64,33 +93,40 @@ export function checkWeightsSize(bytes: number, json: ModelJson, weights: string
   if (bytes < 8 + 4 * params) throw new InputError(`${weights}: ${bytes} bytes, but ${MODEL_JSON}'s config has ${params} parameters (${4 * params} bytes of F32): the files do not belong together`);
 }
 
-/** Load weights.safetensors' bytes into a model built from json.config (`where`: the directory or source, for errors). */
+/** Load the weights file's bytes into a model built from json.config (`where`: the directory or source, for errors). */
 export function decodeWeights(bytes: Uint8Array, json: ModelJson, model: Jpvae, where: string): void {
   checkLayout(json, model.layout.entries, `${where}/${MODEL_JSON}`);
+  const ref = filesOf(json).weights, path = `${where}/${ref.name}`;
+  checkFile(ref, bytes, path);
   const step = String(json.training?.state.step ?? 0);
-  const { tensors, metadata } = decodeSafetensors(bytes, `${where}/${WEIGHTS}`);
-  if (metadata.step !== step) throw new InputError(`${where}: ${WEIGHTS} is from step ${metadata.step ?? '(none given)'} but ${MODEL_JSON} from step ${step} (interrupted save?)`);
+  const { tensors, metadata } = decodeSafetensors(bytes, path);
+  if (metadata.step !== step) throw new InputError(`${path}: from step ${metadata.step ?? '(none given)'} but ${MODEL_JSON} from step ${step} (interrupted save?)`);
   const params = model.params();
   for (const e of model.layout.entries) {
     const t = tensors.get(e.name);
-    if (!t || t.shape.join() !== e.shape.join()) throw new InputError(`${where}/${WEIGHTS}: tensor ${e.name} ${t ? `has shape [${t.shape}]` : 'is missing'}, expected [${e.shape}]`);
+    if (!t || t.shape.join() !== e.shape.join()) throw new InputError(`${path}: tensor ${e.name} ${t ? `has shape [${t.shape}]` : 'is missing'}, expected [${e.shape}]`);
     params.set(t.data, e.offset);
   }
   const extra = [...tensors.keys()].find((name) => !model.layout.entries.some((e) => e.name === name));
-  if (extra) throw new InputError(`${where}/${WEIGHTS}: tensor '${extra}' is not in the model's layout`);
+  if (extra) throw new InputError(`${path}: tensor '${extra}' is not in the model's layout`);
 }
 
-/** Load train-state.safetensors' bytes into the optimiser. */
+/** Load the train-state file's bytes into the optimiser. */
 export function decodeTrainState(bytes: Uint8Array, json: ModelJson, adam: Moments, where: string): void {
+  const ref = filesOf(json).trainState;
+  if (!ref) throw new InputError(`${where}/${MODEL_JSON}: names no train-state file (the model was saved without its optimiser state)`);
+  const path = `${where}/${ref.name}`;
+  checkFile(ref, bytes, path);
   const step = String(json.training?.state.step ?? 0);
-  const st = decodeSafetensors(bytes, `${where}/${TRAIN_STATE}`);
-  if (st.metadata.step !== step) throw new InputError(`${where}: ${TRAIN_STATE} is from step ${st.metadata.step ?? '(none given)'}, ${MODEL_JSON} from step ${step}`);
+  const st = decodeSafetensors(bytes, path);
+  if (st.metadata.step !== step) throw new InputError(`${path}: from step ${st.metadata.step ?? '(none given)'}, ${MODEL_JSON} from step ${step}`);
   const { m, v } = adam.moments();
+  if (st.tensors.size !== 2) throw new InputError(`${path}: expected the two tensors adam.m and adam.v, got ${st.tensors.size}`);
   for (const [name, arr] of [['adam.m', m], ['adam.v', v]] as const) {
     const t = st.tensors.get(name);
-    if (!t || t.data.length !== arr.length) throw new InputError(`${where}/${TRAIN_STATE}: ${name} missing or of the wrong size`);
+    if (!t || t.data.length !== arr.length) throw new InputError(`${path}: ${name} missing or of the wrong size`);
     // The second moment is a mean of squares: a negative one would make Adam's step NaN.
-    if (name === 'adam.v' && t.data.some((x) => x < 0)) throw new InputError(`${where}/${TRAIN_STATE}: adam.v holds a negative second moment`);
+    if (name === 'adam.v' && t.data.some((x) => x < 0)) throw new InputError(`${path}: adam.v holds a negative second moment`);
     arr.set(t.data);
   }
   adam.step = Number(step);

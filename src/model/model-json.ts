@@ -14,8 +14,15 @@ import type { TrainState } from '../train/trainer.ts';
 import type { LatentFit } from '../impute/conditional.ts';
 
 export const FORMAT = 'jpvae-model';
-/** The newest model.json this code reads and the one it writes. */
-export const FORMAT_VERSION = 1;
+/**
+ * The newest model.json this code reads and the one it writes. Version 1
+ * named its files weights.safetensors and train-state.safetensors; version
+ * 2 names them by step and checksum in `files` (model/files.ts).
+ */
+export const FORMAT_VERSION = 2;
+
+/** A file of the checkpoint, as model.json names it. */
+export interface CheckpointFile { name: string; bytes: number; crc32: string }
 
 export interface ModelJson {
   format: typeof FORMAT;
@@ -26,7 +33,11 @@ export interface ModelJson {
   data: Record<string, unknown>; // where the training data came from and how it was preprocessed
   training?: { options: Record<string, unknown>; state: TrainState };
   latentFit?: LatentFit;
+  files?: { weights: CheckpointFile; trainState?: CheckpointFile };
 }
+
+/** The names checkpoints give their files: `weights-<step>-<crc32>.safetensors`, `train-state-<step>-<crc32>.safetensors`. */
+export const CHECKPOINT_FILE = /^(weights|train-state)-(\d+)-([0-9a-f]{8})\.safetensors$/;
 
 /** Widths and sizes past these are refused outright: no real model comes near, and each bounds an allocation. */
 const MAX_WIDTH = 1 << 24, MAX_LAYERS = 64, MAX_BATCH = 1 << 16, MAX_ROWS = 2 ** 40;
@@ -179,6 +190,20 @@ function latentFit(f: Fields, v: unknown, c: ModelConfig): void {
   if (!cholesky(positiveDefinite(cov, d), d)) f.fail('latentFit.cov', 'is not positive definite');
 }
 
+/** The checkpoint's files: names of our pattern (never a path) carrying the step, their sizes and checksums. */
+function files(f: Fields, v: unknown, step: number): void {
+  const o = f.object(v, 'files');
+  const file = (x: unknown, path: string, kind: string) => {
+    const e = f.object(x, path);
+    const name = f.string(e.name, `${path}.name`), m = CHECKPOINT_FILE.exec(name);
+    if (!m || m[1] !== kind || Number(m[2]) !== step) f.expected(`${path}.name`, `${kind}-${step}-<crc32>.safetensors`, name);
+    f.int(e.bytes, `${path}.bytes`, 8);
+    if (f.string(e.crc32, `${path}.crc32`) !== m![3]) f.expected(`${path}.crc32`, `the checksum in its name, '${m![3]}'`, e.crc32);
+  };
+  file(o.weights, 'files.weights', 'weights');
+  if (o.trainState !== undefined) file(o.trainState, 'files.trainState', 'train-state');
+}
+
 /** A parsed model.json checked field by field (`file` names it in messages). */
 export function validateModelJson(v: unknown, file: string): ModelJson {
   const f = new Fields(file);
@@ -195,6 +220,8 @@ export function validateModelJson(v: unknown, file: string): ModelJson {
   const trainRows = (o.data as { trainRows?: number }).trainRows;
   if (o.training !== undefined) training(f, o.training, trainRows);
   if (o.latentFit !== undefined) latentFit(f, o.latentFit, c);
+  if (version >= 2) files(f, o.files, o.training === undefined ? 0 : (o.training as { state: { step: number } }).state.step);
+  else if (o.files !== undefined) f.fail('files', 'not in a formatVersion 1 model.json');
   return o as unknown as ModelJson;
 }
 

@@ -1,36 +1,119 @@
-// The model directory on disk (Node): the files of model/files.ts, each
-// replaced atomically, weights before model.json; both carry the step
-// count, so a mismatch (a crash between two renames) is detected. Every
-// file's size is bounded before it is read.
+// The model directory on disk (Node): the files of model/files.ts. A save
+// writes and fsyncs the new checkpoint files beside the old ones, then
+// renames model.json into place (the single switch), then removes what the
+// new model.json no longer names: a crash at any point leaves the previous
+// checkpoint or the new one, never a mix. While training, train.lock keeps
+// a second writer out; readers need no lock (readModelDir reads again when
+// model.json changed under it). Every file's size is bounded before it is
+// read.
 
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../errors.ts';
-import { writeFileAtomic } from '../io/atomic.ts';
+import { fsyncDir, openAtomic, TEMP_SUFFIX } from '../io/atomic.ts';
+import { crashPoint } from '../io/crash-point.ts';
+import { LOCK_FILE, lockDir } from '../io/dir-lock.ts';
+import { fileError, FileSystemError, onPath } from '../io/fs-error.ts';
 import { MAX_HEADER_BYTES } from '../io/safetensors.ts';
-import { onPath } from '../io/fs-error.ts';
 import { parameterCount } from './config.ts';
 import type { Jpvae } from './jpvae.ts';
 import {
-  checkWeightsSize, decodeTrainState, decodeWeights, encodeModel, parseModelJson, MODEL_JSON, TRAIN_STATE, WEIGHTS,
+  CHECKPOINT_FILE, checkWeightsSize, decodeTrainState, decodeWeights, encodeModel, filesOf, parseModelJson, MODEL_JSON, TRAIN_STATE, WEIGHTS,
   type ModelFiles, type ModelJson, type Moments,
 } from './files.ts';
 
 export { FORMAT, type ModelJson } from './files.ts';
 
-/** Is `dir` a directory we may write a model into? New, empty, or a model directory (with `replace`). */
+/** A file a model directory may hold besides model.json: a checkpoint's (of this format or version 1's), a temporary, the lock. */
+const ours = (name: string) => CHECKPOINT_FILE.test(name) || TEMP_SUFFIX.test(name) || name === LOCK_FILE || name === WEIGHTS || name === TRAIN_STATE;
+
+/**
+ * Is `dir` a directory we may write a model into? New, empty, left over
+ * from a first checkpoint that never completed (our files only, no
+ * model.json), or a model directory (with `replace`).
+ */
 export function checkOutDir(dir: string, flag: string, replace: boolean): void {
   if (!existsSync(dir)) return;
   if (!statSync(dir).isDirectory()) throw new InputError(`${flag} ${dir}: exists and is not a directory`);
-  if (readdirSync(dir).length === 0) return;
-  if (!existsSync(join(dir, MODEL_JSON))) throw new InputError(`${flag} ${dir}: exists and is not a jpvae model directory; refusing to write into it`);
+  const names = onPath(dir, () => readdirSync(dir), flag, 'cannot read');
+  if (names.every((n) => n !== MODEL_JSON && ours(n))) return;
+  if (!names.includes(MODEL_JSON)) throw new InputError(`${flag} ${dir}: exists and is not a jpvae model directory; refusing to write into it`);
   if (!replace) throw new InputError(`${flag} ${dir}: already holds a model; pass --force to replace it, or --resume ${dir} to continue it`);
 }
 
-/** Write a model's files into `dir`: the optimiser state and weights first, model.json last. */
+/**
+ * Open `dir` to train a new model into: checked (checkOutDir), created,
+ * locked, checked again under the lock (another trainer may have just
+ * finished), and cleared of what interrupted saves left. With `replace`,
+ * the model already there stays loadable until the first checkpoint.
+ * Returns the lock's release.
+ */
+export function openOutDir(dir: string, flag: string, replace: boolean): () => void {
+  checkOutDir(dir, flag, replace);
+  onPath(dir, () => mkdirSync(dir, { recursive: true }), flag, 'cannot create');
+  const release = lockDir(dir, flag);
+  try {
+    checkOutDir(dir, flag, replace);
+    let previous: ModelJson | undefined;
+    try { previous = readModelJson(dir, flag); } catch { /* none, or one that --force replaces anyway */ }
+    cleanModelDir(dir, previous);
+    return release;
+  } catch (e) {
+    release();
+    throw e;
+  }
+}
+
+/** Lock the model directory `dir` to continue training it (nothing when it is not a directory: reading it will say so). */
+export function lockModelDir(dir: string, flag: string): () => void {
+  return existsSync(dir) && statSync(dir).isDirectory() ? lockDir(dir, flag) : () => {};
+}
+
+/** Remove from `dir` every checkpoint file `json` does not name, and every temporary (the caller holds the lock: no writer is at work). */
+export function cleanModelDir(dir: string, json?: ModelJson): void {
+  const keep = new Set(json ? Object.values(filesOf(json)).map((f) => f!.name) : []);
+  for (const name of readdirSync(dir)) {
+    if (name !== MODEL_JSON && name !== LOCK_FILE && ours(name) && !keep.has(name)) rmSync(join(dir, name), { force: true });
+  }
+}
+
+/** Write `bytes` to `dir/name` through a fsynced temporary; `label` names the crash test's windows (`label:write`, `label:rename`). */
+function writeFileSafely(dir: string, name: string, bytes: Uint8Array, label: string): void {
+  const path = join(dir, name);
+  const file = onPath(path, () => openAtomic(path));
+  try {
+    const half = bytes.length >> 1;
+    file.write(bytes.subarray(0, half));
+    crashPoint(`${label}:write`);
+    file.write(bytes.subarray(half), half);
+  } catch (e) {
+    file.abort();
+    throw fileError(e, path);
+  }
+  onPath(path, () => file.commit(() => crashPoint(`${label}:rename`)));
+}
+
+/**
+ * Write a model's files into `dir` as one checkpoint: the files model.json
+ * names first, then model.json (the switch), then the files of the previous
+ * checkpoint go. A failure before the switch leaves the previous one.
+ */
 export function writeModelFiles(dir: string, files: ModelFiles): void {
-  mkdirSync(dir, { recursive: true });
-  for (const name of [TRAIN_STATE, WEIGHTS, MODEL_JSON]) if (files[name] !== undefined) writeFileAtomic(join(dir, name), files[name]);
+  const bytes = (f: Uint8Array | string) => (typeof f === 'string' ? new TextEncoder().encode(f) : f);
+  const others = Object.keys(files).filter((name) => name !== MODEL_JSON);
+  try {
+    onPath(dir, () => mkdirSync(dir, { recursive: true }));
+    for (const name of others) writeFileSafely(dir, name, bytes(files[name]), CHECKPOINT_FILE.exec(name)?.[1] ?? name);
+    onPath(dir, () => fsyncDir(dir));
+    writeFileSafely(dir, MODEL_JSON, bytes(files[MODEL_JSON]), MODEL_JSON);
+  } catch (e) {
+    if (!(e instanceof FileSystemError)) throw e;
+    for (const name of others) try { rmSync(join(dir, name), { force: true }); } catch { /* the next run cleans up */ }
+    throw new FileSystemError(`${e.message}; the previous checkpoint is kept`, e.path, e.code, e.exitCode);
+  }
+  try { fsyncDir(dir); } catch { /* the switch is made; its durability is the file system's */ }
+  crashPoint('cleanup');
+  try { cleanModelDir(dir, parseModelJson(new TextDecoder().decode(bytes(files[MODEL_JSON])), MODEL_JSON)); } catch { /* the next run cleans up */ }
 }
 
 export function saveModel(dir: string, model: Jpvae, extra: Pick<ModelJson, 'data' | 'training' | 'latentFit'>, adam?: Moments): void {
@@ -68,27 +151,48 @@ function readModelText(dir: string, flag: string): string {
 export function readModelJson(dir: string, flag = '--model'): ModelJson {
   const model = parseModelJson(readModelText(dir, flag), join(dir, MODEL_JSON));
   // Before any caller allocates a model of the config's size: the weights must be at least that large.
-  const weights = join(dir, WEIGHTS);
+  const weights = join(dir, filesOf(model).weights.name);
   checkWeightsSize(onPath(weights, () => statSync(weights), flag, 'cannot read').size, model, weights);
   return model;
 }
 
-/** A safetensors file of a model with `floats` values: its size is bounded before it is read. */
-function readTensorBytes(path: string, floats: number): Uint8Array {
-  if (!existsSync(path)) throw new InputError(`${path}: missing`);
-  return readBounded(path, 8 + MAX_HEADER_BYTES + 4 * floats);
+/** A safetensors file of a model with `floats` values, `bytes` long as model.json says: its size is bounded before it is read. */
+function readTensorBytes(path: string, bytes: number | undefined, floats: number): Uint8Array {
+  return readBounded(path, bytes ?? 8 + MAX_HEADER_BYTES + 4 * floats);
 }
 
-/** A model directory's files, as model/files.ts decodes them (train-state only when present). */
+/** A model directory's files, as model/files.ts decodes them (the train-state file only when present). */
 export function readModelFiles(dir: string, flag = '--model'): ModelFiles {
-  const json = readModelJson(dir, flag), params = parameterCount(json.config);
-  const files: ModelFiles = { [MODEL_JSON]: readModelText(dir, flag), [WEIGHTS]: readTensorBytes(join(dir, WEIGHTS), params) };
-  if (existsSync(join(dir, TRAIN_STATE))) files[TRAIN_STATE] = readTensorBytes(join(dir, TRAIN_STATE), 2 * params);
-  return files;
+  return readModelDir(dir, flag, (json) => {
+    const params = parameterCount(json.config), { weights, trainState } = filesOf(json);
+    const files: ModelFiles = { [MODEL_JSON]: JSON.stringify(json, null, 1) + '\n', [weights.name]: readTensorBytes(join(dir, weights.name), weights.bytes, params) };
+    if (trainState && existsSync(join(dir, trainState.name))) files[trainState.name] = readTensorBytes(join(dir, trainState.name), trainState.bytes, 2 * params);
+    return files;
+  });
+}
+
+/**
+ * Read a model directory that a trainer may be switching to its next
+ * checkpoint: `load` gets the model.json read, and when it fails while
+ * model.json changed under it (the files it named are gone), it runs again
+ * with the new one.
+ */
+export function readModelDir<T>(dir: string, flag: string, load: (json: ModelJson) => T): T {
+  const path = join(dir, MODEL_JSON), version = () => { try { return readFileSync(path); } catch { return undefined; } };
+  for (let attempt = 0; ; attempt++) {
+    const before = version();
+    try {
+      return load(readModelJson(dir, flag));
+    } catch (e) {
+      const after = version();
+      if (attempt >= 4 || !before || !after || before.equals(after)) throw e;
+    }
+  }
 }
 
 /** Load the weights (and, with adam, its moments) of a saved model into a model built from its config. */
 export function loadWeights(dir: string, json: ModelJson, model: Jpvae, adam?: Moments): void {
-  decodeWeights(readTensorBytes(join(dir, WEIGHTS), model.layout.size), json, model, dir);
-  if (adam) decodeTrainState(readTensorBytes(join(dir, TRAIN_STATE), 2 * model.layout.size), json, adam, dir);
+  const { weights, trainState } = filesOf(json);
+  decodeWeights(readTensorBytes(join(dir, weights.name), weights.bytes, model.layout.size), json, model, dir);
+  if (adam) decodeTrainState(trainState ? readTensorBytes(join(dir, trainState.name), trainState.bytes, 2 * model.layout.size) : new Uint8Array(), json, adam, dir);
 }
