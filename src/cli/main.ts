@@ -1,4 +1,4 @@
-// `jpvae <command>`: dispatch, and the exit-code contract of DESIGN.md:
+// `jpvae <command>`: dispatch, and the exit-code contract (ARCHITECTURE.md):
 // 0 ok, 2 bad input or usage (one line, no stack trace), 1 anything else;
 // a file-system error is one line too (io/fs-error.ts says which code).
 

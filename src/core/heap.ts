@@ -1,5 +1,5 @@
 // One flat memory for parameters, gradients, optimiser state and
-// activations (DESIGN.md "Memory model"). A bump allocator hands out
+// activations (ARCHITECTURE.md "Memory model"). A bump allocator hands out
 // element indices; model code keeps indices, never views, because growing
 // a wasm memory detaches every view taken before it.
 

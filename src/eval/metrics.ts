@@ -1,4 +1,4 @@
-// The paper's metrics on one split (DESIGN.md `eval --json`): reconstruction
+// The paper's metrics on one split (`jpvae eval --json`): reconstruction
 // (one sampled z per row, the paper's protocol, and the posterior mean),
 // imputation both ways (Eq. 12), active units, latent cross-correlation,
 // ELBO. BCE is summed over a view's features and averaged over rows.

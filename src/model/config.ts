@@ -14,7 +14,7 @@ export const BERNOULLI: Likelihood = { kind: 'bernoulli' };
 
 export interface ModelConfig {
   dims: [number, number]; // features of view 1 and view 2
-  hidden: number[]; // encoder hidden widths; decoders mirror them (REFERENCE.md: 512, 512)
+  hidden: number[]; // encoder hidden widths; decoders mirror them (the reference architecture: 512, 512)
   latent: [number, number]; // n1 ≤ n2 (§2.4), or n1 ≥ n2 with swapViews
   prior: PriorConfig;
   /**

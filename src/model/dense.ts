@@ -7,7 +7,7 @@ import type { Layout } from './layout.ts';
 /** `name` is the layer's name on disk (NAME.weight, NAME.bias in checkpoints and exports). */
 export interface Dense { name: string; nIn: number; nOut: number; W: number; b: number; relu: boolean }
 
-/** Register the layer's W and b in the layout (Dense(nIn → nOut) of REFERENCE.md). */
+/** Register the layer's W and b in the layout (Dense(nIn → nOut): x·W + b). */
 export function addDense(layout: Layout, name: string, nIn: number, nOut: number, relu: boolean): Dense {
   const W = layout.add(`${name}.weight`, [nIn, nOut]).offset;
   const b = layout.add(`${name}.bias`, [nOut]).offset;

@@ -1,4 +1,4 @@
-// A model directory's files as bytes, no file system (DESIGN.md "Model
+// A model directory's files as bytes, no file system (ARCHITECTURE.md "Model
 // directory"): model.json (config, layout, data record, training state and
 // history, package version) and the files it names by step and checksum:
 // weights-<step>-<crc32>.safetensors (parameters by layout name) and, while

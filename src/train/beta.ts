@@ -1,6 +1,6 @@
 // β of Eq. 2, the weight on the KL term. The paper anneals it from 0 (KL
-// annealing, [17]); the reference code's schedule works out to β = 1 all
-// through (REFERENCE.md). Schedules are functions of fractional epochs.
+// annealing, [17]); the paper's reference code's schedule works out to
+// β = 1 all through. Schedules are functions of fractional epochs.
 
 import { InputError } from '../errors.ts';
 

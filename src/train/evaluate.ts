@@ -1,6 +1,6 @@
 // Loss terms of a model over a whole data set, forward only, in batches of
 // the model's buffer size. With an Rng, z is sampled once per row (the
-// paper's protocol, REFERENCE.md "Evaluation protocol"); without one, z is
+// paper's evaluation protocol); without one, z is
 // the posterior mean.
 
 import { forEachBatch, type TwoViewData } from '../data/dataset.ts';
