@@ -23,7 +23,7 @@ export type { Layout, LayoutEntry } from './model/layout.ts';
 export type { Dense } from './model/dense.ts';
 export type { Prior, PriorConfig, PriorKind, KlGrads } from './model/prior/prior.ts';
 export type { ModelConfig, Likelihood } from './model/config.ts';
-export { encodeModel, parseModelJson, decodeWeights, type ModelFiles, type ModelJson, type Moments } from './model/files.ts';
+export { encodeModel, parseModelJson, decodeWeights, type ModelFiles, type ModelJson, type Moments } from './store/files.ts';
 export { Trainer, type TrainOptions, type TrainState, type EpochRecord, type StepInfo } from './train/trainer.ts';
 export type { LossSummary } from './train/evaluate.ts';
 export type { TermSums } from './train/batch.ts';

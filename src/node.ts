@@ -7,5 +7,5 @@ export * from './index.ts';
 export { readMatrix, openRows, type RowStream, type OpenOptions } from './data/matrix.ts';
 export { createRowWriter, type RowWriter } from './data/row-writer.ts';
 export { loadHvdMnist } from './data/hvdmnist.ts';
-export { saveModel, readModelJson, readModelFiles, writeModelFiles, loadWeights } from './model/store.ts';
+export { saveModel, readModelJson, readModelFiles, writeModelFiles, loadWeights } from './store/store.ts';
 export { checkExportDir, writeExport } from './onnx/write-export.ts';

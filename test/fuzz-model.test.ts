@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../src/cli/main.ts';
 import { Rng } from '../src/data/rng.ts';
-import { validateModelJson } from '../src/model/model-json.ts';
+import { validateModelJson } from '../src/store/model-json.ts';
 import { GRAPH_NAMES } from '../src/onnx/manifest.ts';
 import { crc32Hex } from '../src/io/crc32.ts';
 import { jpvae, tempDir } from './util.ts';

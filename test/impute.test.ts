@@ -3,7 +3,8 @@
 
 import test from 'ava';
 import { Rng } from '../src/data/rng.ts';
-import { activeUnits, crossCorrelation, frobenius, meanCov } from '../src/eval/latent.ts';
+import { activeUnits, crossCorrelation, frobenius } from '../src/eval/latent.ts';
+import { meanCov } from '../src/linalg/dense.ts';
 import { conditional, conditionalLatent, type LatentFit } from '../src/impute/conditional.ts';
 import { matmul, solveSpd, transpose } from '../src/linalg/dense.ts';
 import { maxRelErr } from './util.ts';

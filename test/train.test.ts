@@ -5,11 +5,12 @@
 import test from 'ava';
 import { createKernels, type BackendChoice } from '../src/core/index.ts';
 import { Rng } from '../src/data/rng.ts';
-import { crossCorrelation, encodeMeans, frobenius } from '../src/eval/latent.ts';
+import { crossCorrelation, frobenius } from '../src/eval/latent.ts';
+import { encodeMeans } from '../src/impute/posterior-means.ts';
 import type { ModelConfig } from '../src/model/config.ts';
 import { Jpvae } from '../src/model/jpvae.ts';
 import type { PriorKind } from '../src/model/prior/prior.ts';
-import { loadWeights, readModelJson, saveModel } from '../src/model/store.ts';
+import { loadWeights, readModelJson, saveModel } from '../src/store/store.ts';
 import { ADAM_DEFAULTS } from '../src/train/adam.ts';
 import { evaluateLoss } from '../src/train/evaluate.ts';
 import { Trainer } from '../src/train/trainer.ts';

@@ -19,7 +19,7 @@ import { evaluateMetrics, type Metrics } from '../eval/metrics.ts';
 import { conditional, priorGaussian, type LatentFit } from '../impute/conditional.ts';
 import { imputeUserRows } from '../impute/impute.ts';
 import { BERNOULLI, DEFAULT_ALPHA, DEFAULT_HIDDEN, DEFAULT_LATENT, type Likelihood, type ModelConfig } from '../model/config.ts';
-import { checkWeightsSize, decodeWeights, encodeModel, filesOf, parseModelJson, MODEL_JSON, type ModelFiles, type ModelJson } from '../model/files.ts';
+import { checkWeightsSize, decodeWeights, encodeModel, filesOf, parseModelJson, MODEL_JSON, type ModelFiles, type ModelJson } from '../store/files.ts';
 import { Jpvae } from '../model/jpvae.ts';
 import type { PriorKind } from '../model/prior/prior.ts';
 import { createKernels } from '../core/index.ts';
@@ -67,9 +67,9 @@ function likelihoodOf(l: Likelihood | string | undefined, name: string): Likelih
 const NAMES = { view1: 'view1', view2: 'view2', mask: 'mask' };
 
 /** Only Node writes and reads directories; its module is imported by URL, so no bundle follows it. */
-async function nodeStore(what: string): Promise<typeof import('../model/store.ts')> {
+async function nodeStore(what: string): Promise<typeof import('../store/store.ts')> {
   if (typeof process === 'undefined' || !process.versions?.node) throw new Error(`${what} needs Node; elsewhere use toFiles() and fromFiles()`);
-  const url = new URL(import.meta.url.endsWith('.ts') ? '../model/store.ts' : '../model/store.js', import.meta.url).href;
+  const url = new URL(import.meta.url.endsWith('.ts') ? '../store/store.ts' : '../model/store.js', import.meta.url).href;
   return import(/* @vite-ignore */ /* webpackIgnore: true */ url);
 }
 

@@ -12,7 +12,7 @@ import { completeRows } from '../data/views.ts';
 import { InputError } from '../errors.ts';
 import { fitLatent, type LatentFit } from '../impute/conditional.ts';
 import type { ModelConfig } from '../model/config.ts';
-import { decodeTrainState, decodeWeights, encodeModel, filesOf, parseModelJson, MODEL_JSON, TRAIN_STATE, type ModelFiles } from '../model/files.ts';
+import { decodeTrainState, decodeWeights, encodeModel, filesOf, parseModelJson, MODEL_JSON, TRAIN_STATE, type ModelFiles } from '../store/files.ts';
 import { Jpvae } from '../model/jpvae.ts';
 import { ADAM_DEFAULTS } from '../train/adam.ts';
 import { formatBeta, parseBeta } from '../train/beta.ts';

@@ -11,7 +11,7 @@ import { InputError } from '../errors.ts';
 import { conditional, type LatentFit } from '../impute/conditional.ts';
 import { imputeUserRows } from '../impute/impute.ts';
 import type { Jpvae } from '../model/jpvae.ts';
-import type { ModelJson } from '../model/store.ts';
+import type { ModelJson } from '../store/store.ts';
 import { choiceFlag, intFlag, parseFlags } from './args.ts';
 import { standardizationOf } from '../data/record.ts';
 import { loadModel } from './model-data.ts';

@@ -7,7 +7,7 @@ import { openTrainingData, parseLikelihood, reopenSplits, type DataSource, type 
 import { InputError } from '../errors.ts';
 import { DEFAULT_ALPHA, DEFAULT_HIDDEN, DEFAULT_LATENT, type Likelihood, type ModelConfig } from '../model/config.ts';
 import { PRIOR_KINDS } from '../model/prior/prior.ts';
-import { cleanModelDir, lockModelDir, openOutDir, readModelFiles, readModelJson, writeModelFiles } from '../model/store.ts';
+import { cleanModelDir, lockModelDir, openOutDir, readModelFiles, readModelJson, writeModelFiles } from '../store/store.ts';
 import { checkWritable } from '../io/atomic.ts';
 import { onPath } from '../io/fs-error.ts';
 import { ADAM_DEFAULTS } from '../train/adam.ts';

@@ -3,7 +3,7 @@
 // fraction and the standardisation fitted on the training rows, which
 // every later use of the model applies to its rows.
 
-import { BERNOULLI, type Likelihood } from '../model/config.ts';
+import { BERNOULLI, type Likelihood } from './likelihood.ts';
 import type { Standardization } from './views.ts';
 
 export type DataSource =

@@ -11,7 +11,7 @@ import { loadFileViews } from './user-data.ts';
 import { prepareViews, splitHoldout, standardizeViews } from './views.ts';
 import { likelihoodsOf, standardizationOf, type DataSource } from './record.ts';
 import { InputError } from '../errors.ts';
-import { BERNOULLI, type Likelihood } from '../model/config.ts';
+import { BERNOULLI, type Likelihood } from './likelihood.ts';
 
 export { standardizationOf, likelihoodsOf, type DataSource } from './record.ts';
 

@@ -1,7 +1,7 @@
 // Two views from a user's files (--view1 F --view2 F), paired by row
 // position and checked as views.ts says.
 
-import type { Likelihood } from '../model/config.ts';
+import type { Likelihood } from './likelihood.ts';
 import type { TwoViewData } from './dataset.ts';
 import { readMatrix } from './matrix.ts';
 import { pairViews } from './views.ts';

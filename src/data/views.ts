@@ -6,7 +6,7 @@
 // in browsers and workers too.
 
 import { InputError } from '../errors.ts';
-import type { Likelihood } from '../model/config.ts';
+import type { Likelihood } from './likelihood.ts';
 import { HAS_BOTH, HAS_VIEW1, HAS_VIEW2, sliceRows, type TwoViewData } from './dataset.ts';
 import type { Matrix } from './npy.ts';
 

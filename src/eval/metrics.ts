@@ -10,7 +10,9 @@ import { conditional, type LatentFit } from '../impute/conditional.ts';
 import { imputeRows } from '../impute/impute.ts';
 import { evaluateLoss } from '../train/evaluate.ts';
 import { completeRows } from '../data/views.ts';
-import { activeUnits, crossCorrelation, encodeMeans, frobenius, joinColumns } from './latent.ts';
+import { activeUnits, crossCorrelation, frobenius } from './latent.ts';
+import { encodeMeans } from '../impute/posterior-means.ts';
+import { joinColumns } from '../linalg/dense.ts';
 
 export interface Metrics {
   split: string;

@@ -6,10 +6,10 @@
 //   split, which leaks the held-out views into the fit);
 // - `prior`: the model's own joint prior, m = 0, Σ = Σ_C of Eq. 6.
 
-import { encodeMeans, joinColumns, meanCov } from '../eval/latent.ts';
+import { encodeMeans } from './posterior-means.ts';
 import type { TwoViewData } from '../data/dataset.ts';
 import type { Jpvae } from '../model/jpvae.ts';
-import { block, cholesky, matmul, positiveDefinite, solveSpd, transpose } from '../linalg/dense.ts';
+import { block, cholesky, joinColumns, matmul, meanCov, positiveDefinite, solveSpd, transpose } from '../linalg/dense.ts';
 
 export interface LatentFit {
   n1: number; n2: number;

@@ -74,3 +74,26 @@ export function positiveDefinite(S: Float64Array, n: number): Float64Array {
   for (let a = 0; a < n; a++) R[a * n + a] += eps;
   return R;
 }
+
+/** Column means and covariance (maximum likelihood, divides by n) of an n×d matrix. */
+export function meanCov(Z: Float64Array, n: number, d: number): { mean: Float64Array; cov: Float64Array } {
+  const mean = new Float64Array(d), cov = new Float64Array(d * d);
+  for (let r = 0; r < n; r++) for (let j = 0; j < d; j++) mean[j] += Z[r * d + j] / n;
+  for (let r = 0; r < n; r++) {
+    for (let a = 0; a < d; a++) {
+      const za = Z[r * d + a] - mean[a];
+      for (let b = 0; b < d; b++) cov[a * d + b] += (za * (Z[r * d + b] - mean[b])) / n;
+    }
+  }
+  return { mean, cov };
+}
+
+/** Side-by-side columns [Z1 | Z2] (n×(n1+n2)). */
+export function joinColumns(Z1: Float64Array, n1: number, Z2: Float64Array, n2: number, n: number): Float64Array {
+  const Z = new Float64Array(n * (n1 + n2));
+  for (let r = 0; r < n; r++) {
+    Z.set(Z1.subarray(r * n1, (r + 1) * n1), r * (n1 + n2));
+    Z.set(Z2.subarray(r * n2, (r + 1) * n2), r * (n1 + n2) + n1);
+  }
+  return Z;
+}

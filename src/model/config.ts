@@ -3,14 +3,10 @@
 
 import { InputError } from '../errors.ts';
 import { PRIOR_KINDS, type PriorConfig } from './prior/prior.ts';
+import { BERNOULLI, type Likelihood } from '../data/likelihood.ts';
 
-/**
- * p(x_i | z_i) of a view: Bernoulli on logits (binary data such as
- * hvdMNIST, Eq. 1's reconstruction term as BCE), or Gaussian with a
- * per-feature log-variance that is learnt, or fixed at log(variance).
- */
-export type Likelihood = { kind: 'bernoulli' } | { kind: 'gaussian'; variance: 'learnt' | number };
-export const BERNOULLI: Likelihood = { kind: 'bernoulli' };
+export { BERNOULLI, type Likelihood };
+
 
 export interface ModelConfig {
   dims: [number, number]; // features of view 1 and view 2

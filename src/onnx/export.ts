@@ -6,7 +6,7 @@
 import { conditional, type LatentFit } from '../impute/conditional.ts';
 import type { Standardize } from '../data/views.ts';
 import type { Jpvae } from '../model/jpvae.ts';
-import type { ModelJson } from '../model/files.ts';
+import type { ModelJson } from '../store/files.ts';
 import { PACKAGE_VERSION } from '../version.ts';
 import { standardizationOf } from '../data/record.ts';
 import { IR_VERSION, OPSET, type Graph, type WeightType } from './graph.ts';

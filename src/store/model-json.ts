@@ -7,8 +7,8 @@
 
 import { Fields } from '../io/fields.ts';
 import { cholesky, positiveDefinite } from '../linalg/dense.ts';
-import { checkConfig, type Likelihood, type ModelConfig } from './config.ts';
-import { PRIOR_KINDS, type PriorKind } from './prior/prior.ts';
+import { checkConfig, type Likelihood, type ModelConfig } from '../model/config.ts';
+import { PRIOR_KINDS, type PriorKind } from '../model/prior/prior.ts';
 import { parseBeta } from '../train/beta.ts';
 import type { TrainState } from '../train/trainer.ts';
 import type { LatentFit } from '../impute/conditional.ts';
@@ -17,7 +17,7 @@ export const FORMAT = 'jpvae-model';
 /**
  * The newest model.json this code reads and the one it writes. Version 1
  * named its files weights.safetensors and train-state.safetensors; version
- * 2 names them by step and checksum in `files` (model/files.ts).
+ * 2 names them by step and checksum in `files` (store/files.ts).
  */
 export const FORMAT_VERSION = 2;
 

@@ -16,8 +16,8 @@ import { InputError } from '../errors.ts';
 import { crc32Hex } from '../io/crc32.ts';
 import { decodeSafetensors, encodeSafetensors, type Tensor } from '../io/safetensors.ts';
 import { PACKAGE_VERSION } from '../version.ts';
-import { parameterCount } from './config.ts';
-import type { Jpvae } from './jpvae.ts';
+import { parameterCount } from '../model/config.ts';
+import type { Jpvae } from '../model/jpvae.ts';
 import { checkLayout, FORMAT, FORMAT_VERSION, validateModelJson, type CheckpointFile, type ModelJson } from './model-json.ts';
 
 export { CHECKPOINT_FILE, FORMAT, type ModelJson } from './model-json.ts';

@@ -1,4 +1,4 @@
-// The model directory on disk (Node): the files of model/files.ts. A save
+// The model directory on disk (Node): the files of store/files.ts. A save
 // writes and fsyncs the new checkpoint files beside the old ones, then
 // renames model.json into place (the single switch), then removes what the
 // new model.json no longer names: a crash at any point leaves the previous
@@ -15,8 +15,8 @@ import { crashPoint } from '../io/crash-point.ts';
 import { LOCK_FILE, lockDir } from '../io/dir-lock.ts';
 import { fileError, FileSystemError, onPath } from '../io/fs-error.ts';
 import { MAX_HEADER_BYTES } from '../io/safetensors.ts';
-import { parameterCount } from './config.ts';
-import type { Jpvae } from './jpvae.ts';
+import { parameterCount } from '../model/config.ts';
+import type { Jpvae } from '../model/jpvae.ts';
 import {
   CHECKPOINT_FILE, checkWeightsSize, decodeTrainState, decodeWeights, encodeModel, filesOf, parseModelJson, MODEL_JSON, TRAIN_STATE, WEIGHTS,
   type ModelFiles, type ModelJson, type Moments,
@@ -161,7 +161,7 @@ function readTensorBytes(path: string, bytes: number | undefined, floats: number
   return readBounded(path, bytes ?? 8 + MAX_HEADER_BYTES + 4 * floats);
 }
 
-/** A model directory's files, as model/files.ts decodes them (the train-state file only when present). */
+/** A model directory's files, as store/files.ts decodes them (the train-state file only when present). */
 export function readModelFiles(dir: string, flag = '--model'): ModelFiles {
   return readModelDir(dir, flag, (json) => {
     const params = parameterCount(json.config), { weights, trainState } = filesOf(json);
