@@ -69,7 +69,7 @@ const NAMES = { view1: 'view1', view2: 'view2', mask: 'mask' };
 /** Only Node writes and reads directories; its module is imported by URL, so no bundle follows it. */
 async function nodeStore(what: string): Promise<typeof import('../store/store.ts')> {
   if (typeof process === 'undefined' || !process.versions?.node) throw new Error(`${what} needs Node; elsewhere use toFiles() and fromFiles()`);
-  const url = new URL(import.meta.url.endsWith('.ts') ? '../store/store.ts' : '../model/store.js', import.meta.url).href;
+  const url = new URL(import.meta.url.endsWith('.ts') ? '../store/store.ts' : '../store/store.js', import.meta.url).href;
   return import(/* @vite-ignore */ /* webpackIgnore: true */ url);
 }
 
