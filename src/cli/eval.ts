@@ -4,6 +4,7 @@ import { InputError } from '../errors.ts';
 import { fitLatent, priorGaussian, type LatentFit } from '../impute/conditional.ts';
 import { evaluateMetrics } from '../eval/metrics.ts';
 import { writeImputationFigure } from '../eval/imputation-figure.ts';
+import { checkOutputPath } from '../io/atomic.ts';
 import { choiceFlag, intFlag, parseFlags } from './args.ts';
 import { loadModel, modelData } from './model-data.ts';
 import { openNewFiles, type DataSource } from '../data/source.ts';
@@ -47,6 +48,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
     fit = fitLatent(model, completeRows(modelData(json, 'train')));
   }
   if (f.figure && (json.data as DataSource).dataset !== 'hvdmnist') throw new InputError('--figure: draws digit halves; only for hvdMNIST models');
+  if (f.figure) checkOutputPath(f.figure, '--figure'); // before the metrics' work
   const data = files ? openNewFiles(json.data as DataSource, model.config.dims, { view1: f.view1!, view2: f.view2!, mask: f.mask }) : modelData(json, split);
   const m = evaluateMetrics(model, data, fit, files ? 'files' : split, intFlag(f.seed, '--seed', 1, 0));
   const infinite = nonFinite(m);

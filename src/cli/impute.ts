@@ -5,6 +5,7 @@
 
 import { existsSync, statSync } from 'node:fs';
 import { openRows } from '../data/matrix.ts';
+import { checkOutputPath } from '../io/atomic.ts';
 import { createRowWriter, type RowWriter } from '../data/row-writer.ts';
 import { Rng } from '../data/rng.ts';
 import { InputError } from '../errors.ts';
@@ -50,6 +51,7 @@ export async function imputeCommand(argv: string[]): Promise<void> {
     if (statSync(f.out!).isDirectory()) throw new InputError(`--out ${f.out}: is a directory; expected a .csv or .npy file name`);
     if (!f.force) throw new InputError(`--out ${f.out}: exists; pass --force to replace it`);
   }
+  checkOutputPath(f.out!, '--out');
 
   const { model, json } = loadModel(f.model!);
   if (!json.latentFit) throw new InputError(`--model ${f.model}: the model has no latent fit (training did not finish); resume it to the end first`);

@@ -5,7 +5,7 @@ import type { BackendChoice } from '../core/index.ts';
 import { HVD_TRAIN_ROWS } from '../data/hvdmnist.ts';
 import { openTrainingData, parseLikelihood, reopenSplits, type DataSource, type Splits } from '../data/source.ts';
 import { InputError } from '../errors.ts';
-import { DEFAULT_ALPHA, DEFAULT_HIDDEN, DEFAULT_LATENT, type Likelihood, type ModelConfig } from '../model/config.ts';
+import { checkConfig, DEFAULT_ALPHA, DEFAULT_HIDDEN, DEFAULT_LATENT, type Likelihood, type ModelConfig } from '../model/config.ts';
 import { PRIOR_KINDS } from '../model/prior/prior.ts';
 import { cleanModelDir, lockModelDir, openOutDir, readModelFiles, readModelJson, writeModelFiles } from '../store/store.ts';
 import { checkWritable } from '../io/atomic.ts';
@@ -120,6 +120,7 @@ async function runTraining(f: Flags, locks: (() => void)[]): Promise<void> {
     };
   }
   const out = f.resume ?? f.out ?? 'runs/model';
+  if (!resumed) checkConfig(config); // a bad config stops before --out is touched
   if (!resumed) locks.push(openOutDir(out, '--out', f.force ?? false));
 
   const run = resumed
@@ -127,8 +128,8 @@ async function runTraining(f: Flags, locks: (() => void)[]): Promise<void> {
     : Training.start(config, options, data, data.source as unknown as Record<string, unknown>, backend);
   const { model, trainer } = run, k = model.k, { train } = data;
   if (resumed) cleanModelDir(out, resumed); // what an interrupted save left
-  // A checkpoint must fit beside the previous one: weights, Adam's two moments, model.json (generously).
-  onPath(out, () => checkWritable(out, 12 * model.layout.size + (1 << 20)), f.resume ? '--resume' : '--out');
+  // A checkpoint must fit: weights and Adam's two moments, 4 bytes a value, and room for the headers and model.json.
+  onPath(out, () => checkWritable(out, 12 * model.layout.size + (64 << 10)), f.resume ? '--resume' : '--out');
 
   const say = (s: string) => process.stderr.write(s + '\n'); // stdout is kept for --json
   say(`jpvae train: ${config.prior.kind} prior, latent ${config.latent.join('+')}, ${train.n} training rows, backend ${k.name}, epochs ${trainer.state.epoch + 1}..${epochs} → ${out}`);

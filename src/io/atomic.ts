@@ -1,8 +1,9 @@
 // Every output goes to a temporary file first and is renamed into place:
 // a failed run never leaves a half-written file or clobbers a good one.
 
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileError, FileSystemError, onPath } from './fs-error.ts';
 
 /** A file being written beside `path`; it replaces `path` only on commit. */
 export interface AtomicFile {
@@ -14,14 +15,16 @@ export interface AtomicFile {
   abort(): void;
 }
 
-/** Opens `${path}.tmp-${pid}` (the open's error, e.g. ENOENT for a missing directory, is thrown as is). */
+/** Opens `${path}.tmp-${pid}`; file-system errors (a missing directory, a full disk) name `path` (io/fs-error.ts). */
 export function openAtomic(path: string): AtomicFile {
   const tmp = `${path}.tmp-${process.pid}`;
-  let fd: number | undefined = openSync(tmp, 'w');
+  let fd: number | undefined = onPath(path, () => openSync(tmp, 'w'));
   const close = () => { if (fd !== undefined) closeSync(fd); fd = undefined; };
   const file: AtomicFile = {
     write(bytes, position) {
-      for (let off = 0; off < bytes.length;) off += writeSync(fd!, bytes, off, bytes.length - off, position === undefined ? null : position + off);
+      onPath(path, () => {
+        for (let off = 0; off < bytes.length;) off += writeSync(fd!, bytes, off, bytes.length - off, position === undefined ? null : position + off);
+      });
     },
     commit(beforeRename) {
       try {
@@ -31,7 +34,7 @@ export function openAtomic(path: string): AtomicFile {
         renameSync(tmp, path);
       } catch (e) {
         file.abort();
-        throw e;
+        throw fileError(e, path);
       }
     },
     abort() {
@@ -75,4 +78,16 @@ export function checkWritable(dir: string, bytes: number): void {
   } finally {
     file.abort();
   }
+}
+
+/**
+ * May a file be written at `path`? Its directory must exist and `path` must
+ * not be a directory: checked before the work whose result it will hold.
+ */
+export function checkOutputPath(path: string, flag: string): void {
+  const parent = dirname(resolve(path));
+  const fail = (what: string, code: string) => { throw new FileSystemError(`${flag} ${path}: cannot write: ${what} (${code})`, path, code, 2); };
+  if (!existsSync(parent)) fail('no such file or directory', 'ENOENT');
+  if (!statSync(parent).isDirectory()) fail('a part of the path is not a directory', 'ENOTDIR');
+  if (existsSync(path) && statSync(path).isDirectory()) fail('is a directory', 'EISDIR');
 }

@@ -12,7 +12,7 @@ import { fileError } from './fs-error.ts';
 export const LOCK_FILE = 'train.lock';
 
 /** Is process `pid` alive on this machine? (EPERM: it is, under another user.) */
-function alive(pid: number): boolean {
+export function processAlive(pid: number): boolean {
   try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
 }
 
@@ -30,7 +30,7 @@ export function lockDir(dir: string, flag: string): () => void {
       let owner = '';
       try { owner = readFileSync(path, 'utf8'); } catch { /* released meanwhile */ }
       const [pid, host] = owner.trim().split(' ');
-      const live = owner === '' ? attempt >= 4 : host !== hostname() || alive(Number(pid)); // '': its owner is still writing it
+      const live = owner === '' ? attempt >= 4 : host !== hostname() || processAlive(Number(pid)); // '': its owner is still writing it
       if (live) {
         const elsewhere = host !== undefined && host !== hostname();
         throw new InputError(`${flag} ${dir}: in use by ${pid ? `process ${pid}${elsewhere ? ` on ${host}` : ''}` : 'another process'} (${path}); wait for it to finish${elsewhere ? ', or remove the lock if that process is gone' : ''}`);

@@ -26,12 +26,13 @@ export const errnoCode = (e: unknown): string | undefined => {
 
 /**
  * `e` as a FileSystemError naming `path` (what the user knows: the target,
- * not a temporary beside it), prefixed by `flag` when given; other errors
- * are returned as they are.
+ * not a temporary beside it), prefixed by `flag` when given; a
+ * FileSystemError naming another path is renamed; other errors are
+ * returned as they are.
  */
 export function fileError(e: unknown, path: string, flag?: string, doing = 'cannot write'): Error {
   const code = errnoCode(e);
-  if (!code || e instanceof FileSystemError) return e as Error;
+  if (!code || (e instanceof FileSystemError && e.path === path)) return e as Error;
   const line = `${flag ? `${flag} ` : ''}${path}: ${doing}: ${WHAT[code] ?? (e as Error).message} (${code})`;
   return new FileSystemError(line, path, code, MACHINE.has(code) ? 1 : 2);
 }

@@ -1,11 +1,12 @@
 // An export on disk: the directory check, and the files of buildExport
-// written atomically one by one, manifest.json last, so a directory with a
-// manifest always holds a complete export.
+// written as one directory renamed into place (io/atomic-dir.ts): an
+// earlier export is replaced only by a complete one.
 
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../errors.ts';
-import { writeFileAtomic } from '../io/atomic.ts';
+import { writeDirAtomic } from '../io/atomic-dir.ts';
+import { onPath } from '../io/fs-error.ts';
 import { EXPORT_FORMAT, MANIFEST } from './manifest.ts';
 
 /** May `dir` receive an export? It must be new, empty, or an earlier export (which is replaced). */
@@ -19,14 +20,8 @@ export function checkExportDir(dir: string, flag: string): void {
   if (format !== EXPORT_FORMAT) throw new InputError(`${flag} ${dir}: exists and is not a jpvae export directory; refusing to write into it`);
 }
 
-/** Write the files into `dir` (checked with checkExportDir first); returns each file's size. */
+/** Write the files into `dir` (checked with checkExportDir first) as one directory that replaces an earlier export only when complete; returns each file's size. */
 export function writeExport(dir: string, files: Map<string, Uint8Array>): Record<string, number> {
-  mkdirSync(dir, { recursive: true });
-  const bytes: Record<string, number> = {};
-  const order = [...files.keys()].filter((f) => f !== MANIFEST).concat(MANIFEST);
-  for (const file of order) {
-    writeFileAtomic(join(dir, file), files.get(file)!);
-    bytes[file] = files.get(file)!.length;
-  }
-  return bytes;
+  onPath(dir, () => writeDirAtomic(dir, files));
+  return Object.fromEntries([...files].map(([file, data]) => [file, data.length]));
 }

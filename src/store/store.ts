@@ -7,8 +7,8 @@
 // model.json changed under it). Every file's size is bounded before it is
 // read.
 
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readdirSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { InputError } from '../errors.ts';
 import { fsyncDir, openAtomic, TEMP_SUFFIX } from '../io/atomic.ts';
 import { crashPoint } from '../io/crash-point.ts';
@@ -50,8 +50,12 @@ export function checkOutDir(dir: string, flag: string, replace: boolean): void {
  */
 export function openOutDir(dir: string, flag: string, replace: boolean): () => void {
   checkOutDir(dir, flag, replace);
-  onPath(dir, () => mkdirSync(dir, { recursive: true }), flag, 'cannot create');
-  const release = lockDir(dir, flag);
+  const made = !existsSync(dir);
+  // (Not recursive when the parent exists: a recursive mkdir reports a read-only file system as ENOENT.)
+  if (made) onPath(dir, () => mkdirSync(dir, { recursive: !existsSync(dirname(resolve(dir))) }), flag, 'cannot create');
+  const unlock = lockDir(dir, flag);
+  // A directory this run made goes again if it stayed empty (the run stopped before its first checkpoint).
+  const release = () => { unlock(); if (made) try { rmdirSync(dir); } catch { /* it holds a checkpoint */ } };
   try {
     checkOutDir(dir, flag, replace);
     let previous: ModelJson | undefined;
