@@ -137,7 +137,8 @@ test('row writer: CSV and NPY written in blocks read back whole; abort leaves th
   }
   const empty = createRowWriter(join(dir, 'e.npy'), '--out', 4);
   empty.commit();
-  t.deepEqual(readMatrix(join(dir, 'e.npy'), '--x'), { rows: 0, cols: 4, data: new Float32Array(0) });
+  t.regex(readFileSync(join(dir, 'e.npy')).toString('latin1'), /'shape': \(0, 4\)/); // a valid 0×4 file…
+  t.throws(() => readMatrix(join(dir, 'e.npy'), '--x'), { message: /e\.npy: no data rows \(a 0×4 matrix\)/ }); // …that no reader takes for data
 
   const keep = join(dir, 'keep.npy');
   writeFileSync(keep, 'previous');

@@ -1,6 +1,8 @@
-// Numeric CSV: comma-separated numbers, one row per line, an optional
-// header line (a first line with any non-numeric cell). An empty line, or a
-// line of empty/NaN cells, is a row whose view is missing: it reads as NaN.
+// Numeric CSV: comma-separated decimal numbers, one row per line, an
+// optional header line (a first line with a cell that is not a number; inf
+// and NaN are numbers). An empty line, or a line of empty/NaN cells, is a
+// row whose view is missing: it reads as NaN. Hex, binary and octal
+// literals, which Number() would take, are not numbers here.
 // The file is read in chunks, never as one string (V8 caps strings at
 // 512 MB): a first pass counts the lines, so the row count is known before
 // any row is parsed, then rows are parsed a block at a time.
@@ -12,11 +14,15 @@ import type { Matrix } from './npy.ts';
 const CHUNK_BYTES = 1 << 20;
 const NEWLINE = 0x0a; // never a byte inside a multibyte UTF-8 character
 
-/** Lines of a file `size` bytes long, read `chunkBytes` at a time ('\r' is left to trim()). */
+/**
+ * Lines of a file `size` bytes long, read `chunkBytes` at a time ('\r' is
+ * left to trim()). A line longer than a chunk is kept as pieces and joined
+ * once, at its end: never re-copied chunk by chunk.
+ */
 function lineReader(at: ReadAt, size: number, chunkBytes: number): () => string | undefined {
   // Keep a BOM: trim() and Number() skip it, and every line stays in step with countLines.
   const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
-  let pos = 0, lines: string[] = [], i = 0, tail = '', ended = false;
+  let pos = 0, lines: string[] = [], i = 0, tail: string[] = [], ended = false;
   return () => {
     while (i === lines.length) {
       if (ended) return undefined;
@@ -24,11 +30,14 @@ function lineReader(at: ReadAt, size: number, chunkBytes: number): () => string 
       if (pos < size) {
         const bytes = at(pos, pos + chunkBytes);
         pos += bytes.length;
-        lines = (tail + decoder.decode(bytes, { stream: true })).split('\n');
-        tail = lines.pop()!; // continued by the next chunk
+        const text = decoder.decode(bytes, { stream: true });
+        if (text.indexOf('\n') < 0) { tail.push(text); lines = []; continue; }
+        lines = text.split('\n');
+        lines[0] = tail.join('') + lines[0];
+        tail = [lines.pop()!]; // continued by the next chunk
       } else {
         ended = true;
-        const last = tail + decoder.decode();
+        const last = tail.join('') + decoder.decode();
         lines = last === '' ? [] : [last]; // a last line without '\n'
       }
     }
@@ -47,34 +56,55 @@ function countLines(at: ReadAt, size: number, chunkBytes: number): number {
   return last === NEWLINE ? lines : lines + 1;
 }
 
+/** A cell's number: decimal, inf/infinity (signed) or NaN/empty (NaN); undefined for anything else. */
+function cellValue(cell: string): number | undefined {
+  const x = +cell; // Number() skips surrounding whitespace, and takes '' and ' ' for 0
+  if (x === x && (x !== 0 || cell.trim() !== '') && !/[xXbBoO]/.test(cell)) return x; // (not 0x1F, 0b101, 0o17)
+  const s = cell.trim();
+  if (s === '' || /^nan$/i.test(s)) return NaN;
+  if (/^[+-]?inf(inity)?$/i.test(s)) return s[0] === '-' ? -Infinity : Infinity;
+  return undefined;
+}
+
+/** The cells of a line, one at a time (no array of them: a line may hold millions). */
+function forEachCell(line: string, fn: (cell: string, c: number) => boolean | void): void {
+  for (let start = 0, c = 0; ; c++) {
+    const end = line.indexOf(',', start);
+    if (fn(line.slice(start, end < 0 ? line.length : end), c) === false || end < 0) return;
+    start = end + 1;
+  }
+}
+
+const countCells = (line: string): number => {
+  let n = 1;
+  for (let i = line.indexOf(','); i >= 0; i = line.indexOf(',', i + 1)) n++;
+  return n;
+};
+
 /** Line `lineNo` into data[o, o + cols): its numbers, or NaN for a blank line or an empty/NaN cell. */
 function parseRow(line: string, data: Float32Array, o: number, cols: number, name: string, lineNo: number): void {
-  const cells = line.split(',');
-  if (cells.length !== cols) {
+  const cells = countCells(line);
+  if (cells !== cols) {
     if (line.trim() === '') { data.fill(NaN, o, o + cols); return; }
-    throw new InputError(`${name}:${lineNo}: ${cells.length} cells, expected ${cols} like the first data row (ragged CSV)`);
+    throw new InputError(`${name}:${lineNo}: ${cells} cells, expected ${cols} like the first data row (ragged CSV)`);
   }
-  for (let c = 0; c < cols; c++) {
-    const cell = cells[c], x = +cell; // Number() skips surrounding whitespace, and takes '' and ' ' for 0
-    if (x === x && (x !== 0 || cell.trim() !== '')) { data[o + c] = x; continue; }
-    const s = cell.trim();
-    if (s !== '' && !/^nan$/i.test(s)) throw new InputError(`${name}:${lineNo}: column ${c + 1} holds '${s}', not a number`);
-    data[o + c] = NaN;
-  }
+  forEachCell(line, (cell, c) => {
+    const x = cellValue(cell);
+    if (x === undefined) throw new InputError(`${name}:${lineNo}: column ${c + 1} holds '${cell.trim().slice(0, 40)}', not a number`);
+    data[o + c] = x;
+  });
 }
 
 /** The rows of a CSV file `size` bytes long; `name` prefixes errors as `name:line:`. */
 export function csvRows(at: ReadAt, size: number, name: string, chunkBytes = CHUNK_BYTES): RowSource {
   const peek = lineReader(at, size, chunkBytes);
   const first = peek();
-  const header = first !== undefined && first.split(',').some((cell) => {
-    const c = cell.trim();
-    return c !== '' && !Number.isFinite(Number(c)) && !/^nan$/i.test(c);
-  });
+  let header = false;
+  if (first !== undefined) forEachCell(first, (cell) => !(header = cellValue(cell) === undefined));
   // The width is that of the first non-blank data line; blank lines before it are rows all the same.
   let line = header ? peek() : first;
   while (line !== undefined && line.trim() === '') line = peek();
-  const skip = header ? 1 : 0, rows = countLines(at, size, chunkBytes) - skip, cols = line?.split(',').length ?? 0;
+  const skip = header ? 1 : 0, rows = countLines(at, size, chunkBytes) - skip, cols = line === undefined ? 0 : countCells(line);
   if (rows <= 0 || cols <= 0) throw new InputError(`${name}: no data rows`);
   const nextLine = lineReader(at, size, chunkBytes);
   if (header) nextLine();

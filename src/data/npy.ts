@@ -39,7 +39,7 @@ export function readNpyHeader(at: ReadAt, size: number, name: string): BinaryLay
   const dtype = descr as BinaryLayout['dtype'];
   if (fortran === 'True') throw bad('Fortran order; save it in C order (numpy.ascontiguousarray)');
   const shape = shapeText.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
-  if (shape.length < 1 || shape.length > 2 || !shape.every(Number.isInteger)) throw bad(`shape (${shapeText}); expected 1-D or 2-D`);
+  if (shape.length < 1 || shape.length > 2 || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw bad(`shape (${shapeText}); expected 1-D or 2-D, of sizes ≥ 0`);
   const [rows, cols] = shape.length === 1 ? [shape[0], 1] : shape;
   const need = rows * cols * DTYPES[dtype].bytes;
   if (size - start < need) throw bad(`shape ${rows}×${cols} needs ${need} bytes of data, the file has ${size - start} (truncated?)`);

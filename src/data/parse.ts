@@ -24,10 +24,15 @@ export function formatOf(name: string, label: string): Format {
 
 /** The rows of a matrix file `size` bytes long, read through `at`; `name` prefixes parse errors. */
 export function rowSource(format: Format, at: ReadAt, size: number, name: string, chunkBytes?: number): RowSource {
-  if (format === 'csv') return csvRows(at, size, name, chunkBytes);
-  if (format === 'npy') return binaryRows(at, readNpyHeader(at, size, name));
-  const { dims, start } = readIdxHeader(at, size, name);
-  return binaryRows(at, { rows: dims[0], cols: dims.slice(1).reduce((a, b) => a * b, 1), start, dtype: '|u1' });
+  const source = ((): RowSource => {
+    if (format === 'csv') return csvRows(at, size, name, chunkBytes);
+    if (format === 'npy') return binaryRows(at, readNpyHeader(at, size, name));
+    const { dims, start } = readIdxHeader(at, size, name);
+    return binaryRows(at, { rows: dims[0], cols: dims.slice(1).reduce((a, b) => a * b, 1), start, dtype: '|u1' });
+  })();
+  // An empty matrix (a .npy of shape (0, 5), an IDX of 0 images) is no data: never an empty output.
+  if (source.rows === 0 || source.cols === 0) throw new InputError(`${name}: no data rows (a ${source.rows}×${source.cols} matrix)`);
+  return source;
 }
 
 /** Every row of a source as one matrix. */
