@@ -13,8 +13,8 @@
 // along k (so a tile reads one stream with constant offsets) and B's block
 // as KC×16 panels (so a panel stays in L1: B's power-of-two row strides,
 // e.g. 512 floats, would map a column strip onto a few cache sets), in
-// static scratch. B is packed reading its rows in order: the weights arrive
-// cold in a training step, and a column strip read row by row crosses a
+// scratch: static, or a thread's own block in the threads build. B is
+// packed reading its rows in order: the weights arrive cold in a training step, and a column strip read row by row crosses a
 // page per row, where no prefetcher follows.
 
 import { at, madd } from './util';
@@ -28,9 +28,24 @@ const RELU = 8;
 const KC = 256; // k per pass: a KC×16 panel of B is 16 KB, half of L1
 const MC = 64; // rows per block (even): the packed KC×MC block of A is 64 KB, in L2
 const NB = 512; // columns of B per block (a multiple of 16): the packed KC×NB block is 512 KB, in L2
-const B_BLOCK: usize = memory.data(KC * NB * 4, 16);
-const A_BLOCK: usize = memory.data(KC * MC * 4, 16);
-const LANES: usize = memory.data(16, 16);
+const B_BYTES: usize = KC * NB * 4, A_BYTES: usize = KC * MC * 4, LANES_BYTES: usize = 16;
+const SCRATCH_BYTES = B_BYTES + A_BYTES + LANES_BYTES;
+// The packing scratch: static for the instance, unless a thread sharing the
+// memory with others moves its own elsewhere (setGemmScratch). Globals are
+// per instance, so each thread's instance keeps its own pointers.
+let B_BLOCK: usize = memory.data(<i32>SCRATCH_BYTES, 16);
+let A_BLOCK: usize = B_BLOCK + B_BYTES;
+let LANES: usize = A_BLOCK + A_BYTES;
+
+/** Elements (f32) of the scratch block one thread's gemm needs. */
+export function gemmScratchSize(): i32 { return <i32>(SCRATCH_BYTES / 4); }
+
+/** Put this instance's packing scratch at element p (16-byte aligned, gemmScratchSize() elements). */
+export function setGemmScratch(p: i32): void {
+  B_BLOCK = at(p);
+  A_BLOCK = B_BLOCK + B_BYTES;
+  LANES = A_BLOCK + A_BYTES;
+}
 
 /** The epilogue of 4 outputs at byte address c: + bias, + old C, ReLU. */
 // @ts-ignore: decorator

@@ -4,6 +4,6 @@
 /** First byte the host may use; below it lie AssemblyScript's static data. */
 export function heapBase(): usize { return __heap_base; }
 
-export { gemm, denseBackward } from './gemm';
+export { gemm, denseBackward, gemmScratchSize, setGemmScratch } from './gemm';
 export { bceWithLogits, softmaxCrossEntropy, gaussianNll, reparam, reparamBackward, adam } from './elementwise';
 export { jointKl, orthoKl, cayley, cayleyBackward, svdCompose, svdComposeBackward } from './prior';

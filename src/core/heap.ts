@@ -18,7 +18,12 @@ const ALIGN = 4; // elements: 16 bytes in f32, what f32x4 loads like
 export class Heap {
   private top: number;
 
-  constructor(private readonly storage: Storage, baseElement: number) {
+  /**
+   * A `mirror` hands out the addresses another heap on the same storage
+   * handed out, in the same order, without touching the contents: another
+   * thread's view of a heap its owner already filled (src/threads/).
+   */
+  constructor(private readonly storage: Storage, baseElement: number, private readonly mirror = false) {
     this.top = Math.ceil(Math.max(baseElement, ALIGN) / ALIGN) * ALIGN; // never hand out 0 (NULL)
   }
 
@@ -29,6 +34,7 @@ export class Heap {
     if (!Number.isInteger(n) || n < 0) throw new RangeError(`heap.alloc: bad size ${n}`);
     const p = this.top;
     this.top = p + Math.ceil(n / ALIGN) * ALIGN;
+    if (this.mirror) return p;
     this.storage.ensure(this.top * this.storage.bytesPerElement);
     this.view(p, n).fill(0);
     return p;
@@ -37,7 +43,7 @@ export class Heap {
   /** Allocate and fill from `values`. */
   allocFrom(values: ArrayLike<number>): number {
     const p = this.alloc(values.length);
-    this.view(p, values.length).set(values);
+    if (!this.mirror) this.view(p, values.length).set(values);
     return p;
   }
 

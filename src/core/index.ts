@@ -9,16 +9,18 @@ import type { Kernels } from './kernels.ts';
 export type BackendChoice = 'wasm' | 'wasm-simd' | 'wasm-relaxed' | 'js' | 'js-f64';
 export const BACKENDS: readonly BackendChoice[] = ['wasm', 'wasm-simd', 'wasm-relaxed', 'js', 'js-f64'];
 
-export function createKernels(backend: BackendChoice = 'wasm'): Kernels {
+/** With `threads`, a wasm backend's threads variant on a shared memory (same results; src/threads/ trains on it). */
+export function createKernels(backend: BackendChoice = 'wasm', o: { threads?: boolean } = {}): Kernels {
+  const threads = o.threads ? {} : undefined;
   switch (backend) {
-    case 'wasm': return createWasmKernels();
-    case 'wasm-simd': return createWasmKernels('simd');
-    case 'wasm-relaxed': return createWasmKernels('relaxed');
+    case 'wasm': return createWasmKernels(undefined, threads);
+    case 'wasm-simd': return createWasmKernels('simd', threads);
+    case 'wasm-relaxed': return createWasmKernels('relaxed', threads);
     case 'js': return createJsKernels('f32');
     case 'js-f64': return createJsKernels('f64');
   }
 }
 
-export { initWasm, type WasmBuild, type WasmSource } from './wasm.ts';
+export { initWasm, sharedMemoryAvailable, type WasmBuild, type WasmSource } from './wasm.ts';
 export * from './kernels.ts';
 export { Heap, type FloatArray } from './heap.ts';

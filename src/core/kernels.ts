@@ -17,6 +17,7 @@
 // - Kernels never allocate per call (wasm) and never grow the heap.
 
 import type { Heap } from './heap.ts';
+import type { SharedWasm } from './wasm.ts';
 
 /** gemm flags. */
 export const TRANS_A = 1;
@@ -29,6 +30,8 @@ export type BackendName = 'wasm-simd' | 'wasm-relaxed' | 'js' | 'js-f64';
 export interface Kernels {
   readonly name: BackendName;
   readonly heap: Heap;
+  /** The threads variant's memory and module (wasm on a shared memory only), for more threads to join. */
+  readonly shared?: SharedWasm;
 
   /**
    * C[M×N] = op(A)·op(B) (+ bias[N]) (then ReLU), or C += … with ACCUMULATE.
@@ -133,6 +136,10 @@ export interface Kernels {
    */
   adam(n: number, p: number, g: number, m: number, v: number, lr: number, beta1: number,
     beta2: number, eps: number, t: number): number;
+
+  /** wasm only: elements of the gemm packing scratch one thread needs, and moving this instance's there. */
+  gemmScratchSize?(): number;
+  setGemmScratch?(p: number): void;
 }
 
 /** Bound on the singular values of the svd-bound C (svdCompose); assembly/prior.ts holds the same number. */

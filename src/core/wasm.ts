@@ -13,22 +13,33 @@
 // can also read the files synchronously on first use. Node modules are
 // reached through process.getBuiltinModule, never imported, so no bundle
 // sees them.
+//
+// Each build has a threads variant (`simd-threads`, `relaxed-threads`): the
+// same kernels on an imported shared memory, so that several instances,
+// one per thread, work on one heap (src/threads/).
 
 import { Heap, wasmStorage } from './heap.ts';
 import type { Kernels } from './kernels.ts';
 
 export type WasmBuild = 'simd' | 'relaxed';
+/** A build, or its threads variant. */
+export type WasmVariant = WasmBuild | `${WasmBuild}-threads`;
 
 /** A build's bytes, or where to fetch them (a URL, or a string one). */
 export type WasmSource = URL | string | ArrayBuffer | ArrayBufferView;
 
 /** The builds' default places, beside the package (build/ at its root serves src/core and dist/core alike). */
-function defaultUrl(build: WasmBuild): URL {
-  return build === 'simd' ? new URL('../../build/simd.wasm', import.meta.url) : new URL('../../build/relaxed.wasm', import.meta.url);
+function defaultUrl(build: WasmVariant): URL {
+  switch (build) { // literal URLs, which bundlers recognise
+    case 'simd': return new URL('../../build/simd.wasm', import.meta.url);
+    case 'relaxed': return new URL('../../build/relaxed.wasm', import.meta.url);
+    case 'simd-threads': return new URL('../../build/simd-threads.wasm', import.meta.url);
+    case 'relaxed-threads': return new URL('../../build/relaxed-threads.wasm', import.meta.url);
+  }
 }
 
 /** Compiled builds; null records a build this engine rejects. */
-const compiled = new Map<WasmBuild, WebAssembly.Module | null>();
+const compiled = new Map<WasmVariant, WebAssembly.Module | null>();
 
 type NodeBuiltins = { fs: typeof import('node:fs'); v8: typeof import('node:v8'); url: typeof import('node:url') };
 function nodeBuiltins(): NodeBuiltins | undefined {
@@ -47,11 +58,11 @@ function allowRelaxedSimd(): void {
 const toBytes = (s: ArrayBuffer | ArrayBufferView): Uint8Array<ArrayBuffer> =>
   s instanceof ArrayBuffer ? new Uint8Array(s) : new Uint8Array(s.buffer as ArrayBuffer, s.byteOffset, s.byteLength).slice();
 
-const missing = (build: WasmBuild, where: string) =>
+const missing = (build: WasmVariant, where: string) =>
   new Error(`wasm build '${build}' not found at ${where}: in a checkout run 'npm run build'; in a bundle pass its URL or bytes to initWasm({ ${build}: … })`);
 
 /** A build's default file, read synchronously (Node only). */
-function readDefaultSync(build: WasmBuild): Uint8Array<ArrayBuffer> {
+function readDefaultSync(build: WasmVariant): Uint8Array<ArrayBuffer> {
   const node = nodeBuiltins(), url = defaultUrl(build);
   if (!node || url.protocol !== 'file:') {
     throw new Error(`wasm build '${build}' is not loaded: call 'await initWasm()' before createKernels (outside Node the bytes are fetched asynchronously)`);
@@ -59,7 +70,7 @@ function readDefaultSync(build: WasmBuild): Uint8Array<ArrayBuffer> {
   try { return new Uint8Array(node.fs.readFileSync(url)); } catch { throw missing(build, node.url.fileURLToPath(url)); }
 }
 
-async function fetchBytes(build: WasmBuild, source: WasmSource | undefined): Promise<Uint8Array<ArrayBuffer>> {
+async function fetchBytes(build: WasmVariant, source: WasmSource | undefined): Promise<Uint8Array<ArrayBuffer>> {
   if (source !== undefined && typeof source !== 'string' && !(source instanceof URL)) return toBytes(source);
   const url = source === undefined ? defaultUrl(build) : new URL(source, typeof location !== 'undefined' ? location.href : undefined);
   const node = nodeBuiltins();
@@ -71,8 +82,8 @@ async function fetchBytes(build: WasmBuild, source: WasmSource | undefined): Pro
   return new Uint8Array(await res.arrayBuffer());
 }
 
-function remember(build: WasmBuild, bytes: Uint8Array<ArrayBuffer>): WebAssembly.Module | null {
-  if (build === 'relaxed') allowRelaxedSimd();
+function remember(build: WasmVariant, bytes: Uint8Array<ArrayBuffer>): WebAssembly.Module | null {
+  if (build.startsWith('relaxed')) allowRelaxedSimd();
   const module = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
   compiled.set(build, module);
   return module;
@@ -84,15 +95,15 @@ function remember(build: WasmBuild, bytes: Uint8Array<ArrayBuffer>): WebAssembly
  * createKernels in browsers and workers; optional in Node. A build already
  * compiled is kept unless a source is given for it.
  */
-export async function initWasm(sources: Partial<Record<WasmBuild, WasmSource>> = {}, builds: WasmBuild[] = ['simd', 'relaxed']): Promise<void> {
+export async function initWasm(sources: Partial<Record<WasmVariant, WasmSource>> = {}, builds: WasmVariant[] = ['simd', 'relaxed']): Promise<void> {
   await Promise.all(builds.filter((b) => sources[b] !== undefined || !compiled.has(b)).map(async (build) => {
     const bytes = await fetchBytes(build, sources[build]);
-    if (build === 'relaxed') allowRelaxedSimd();
+    if (build.startsWith('relaxed')) allowRelaxedSimd();
     compiled.set(build, WebAssembly.validate(bytes) ? await WebAssembly.compile(bytes) : null);
   }));
 }
 
-function moduleOf(build: WasmBuild): WebAssembly.Module | null {
+function moduleOf(build: WasmVariant): WebAssembly.Module | null {
   return compiled.has(build) ? compiled.get(build)! : remember(build, readDefaultSync(build));
 }
 
@@ -104,20 +115,44 @@ export function relaxedAvailable(): boolean {
 /** The best build the engine validates, unless one is asked for. */
 export function pickBuild(): WasmBuild { return relaxedAvailable() ? 'relaxed' : 'simd'; }
 
-export function createWasmKernels(build: WasmBuild = pickBuild()): Kernels {
-  const module = moduleOf(build);
-  if (!module) throw new Error(`wasm build '${build}' does not validate on this engine (it lacks ${build === 'relaxed' ? 'relaxed-simd' : 'wasm SIMD'})`);
+/** The memory and module of a threads variant's kernels: what another thread needs to join them (src/threads/). */
+export interface SharedWasm { build: WasmBuild; module: WebAssembly.Module; memory: WebAssembly.Memory }
+
+/** Pages of a shared memory: its maximum must be declared up front (asconfig.json's maximumMemory: all of wasm32). */
+const SHARED_INITIAL_PAGES = 16, SHARED_MAXIMUM_PAGES = 65536;
+
+/** Can this engine make a shared wasm memory? (Browsers: only on a cross-origin isolated page, COOP/COEP.) */
+export function sharedMemoryAvailable(): boolean {
+  try {
+    return new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer;
+  } catch { return false; }
+}
+
+/**
+ * Kernels of a build. With `threads`, its threads variant on a new shared
+ * memory, or on `join`'s memory for one more thread of the same kernels:
+ * then the heap is a mirror of the owner's from element `mirrorBase` (it
+ * hands out the owner's addresses in the owner's order, allocating nothing).
+ */
+export function createWasmKernels(build: WasmBuild = pickBuild(), threads?: { join?: SharedWasm; mirrorBase?: number }): Kernels {
+  const variant: WasmVariant = threads ? `${build}-threads` : build;
+  const module = threads?.join?.module ?? moduleOf(variant);
+  if (!module) throw new Error(`wasm build '${variant}' does not validate on this engine (it lacks ${build === 'relaxed' ? 'relaxed-simd' : 'wasm SIMD'}${threads ? ' or threads' : ''})`);
+  const imported = threads ? threads.join?.memory ?? new WebAssembly.Memory({ initial: SHARED_INITIAL_PAGES, maximum: SHARED_MAXIMUM_PAGES, shared: true }) : undefined;
   const instance = new WebAssembly.Instance(module, {
     env: {
+      ...(imported ? { memory: imported } : {}),
       abort(_msg: number, _file: number, line: number, col: number) {
         throw new Error(`wasm kernel aborted at ${line}:${col}`);
       },
     },
   });
   const ex = instance.exports as Record<string, unknown>;
-  const memory = ex.memory as WebAssembly.Memory;
-  const heap = new Heap(wasmStorage(memory), Number((ex.heapBase as () => number)()) / 4);
+  const memory = imported ?? ex.memory as WebAssembly.Memory;
+  const base = threads?.mirrorBase ?? Number((ex.heapBase as () => number)()) / 4;
+  const heap = new Heap(wasmStorage(memory), base, threads?.mirrorBase !== undefined);
   const kernels: Record<string, unknown> = { name: build === 'relaxed' ? 'wasm-relaxed' : 'wasm-simd', heap };
+  if (threads) kernels.shared = { build, module, memory } satisfies SharedWasm;
   for (const [k, v] of Object.entries(ex)) if (typeof v === 'function' && k !== 'heapBase') kernels[k] = v;
   return kernels as unknown as Kernels;
 }

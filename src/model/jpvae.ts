@@ -35,6 +35,19 @@ export interface LossTerms { recon1: number; recon2: number; kl: number }
 /** Which views the rows in the buffers have: both, or only view 1 (0) or view 2 (1). */
 export type Present = 'both' | 0 | 1;
 
+/**
+ * Runs the two views' halves of a step on rows with both views. The views
+ * meet only in the KL, so the halves touch disjoint buffers and can run at
+ * once, one per thread (src/threads/); each half is the same kernel calls
+ * either way, so results do not depend on where they ran.
+ */
+export interface ViewRunner {
+  /** forwardView of both views; their reconstruction sums into sums[0], sums[1]. */
+  forward(rows: number, gradScale: number | null, sums: number[]): void;
+  /** backwardView of both views. */
+  backward(rows: number, adds: readonly boolean[]): void;
+}
+
 export class Jpvae {
   readonly layout = new Layout();
   readonly views: [View, View];
@@ -42,9 +55,14 @@ export class Jpvae {
   readonly P: number; // parameters
   readonly G: number; // gradients
   private readonly kl: number;
+  /** The heap's top before the model's first buffer: where a mirror of the model on another thread starts. */
+  readonly heapStart: number;
+  /** Runs the views' halves of rows with both views; unset, they run in turn here. */
+  runner?: ViewRunner;
 
   constructor(readonly k: Kernels, readonly config: ModelConfig, readonly maxRows: number) {
     checkConfig(config);
+    this.heapStart = k.heap.mark();
     const build = (i: 0 | 1): View => {
       const dim = config.dims[i], n = config.latent[i], tag = `view${i + 1}`;
       const widths = [dim, ...config.hidden];
@@ -186,15 +204,11 @@ export class Jpvae {
     const { k, P, G } = this;
     const train = gradScale !== null, scale = gradScale ?? 0;
     const active = present === 'both' ? [0, 1] as const : [present];
-    const sums = [0, 0];
+    const sums = this.sums;
+    sums.fill(0);
     this.prior.prepare(P);
-    for (const i of active) {
-      const v = this.views[i];
-      this.encode(i, rows);
-      k.reparam(rows * v.latent, v.mu, v.lv, v.eps, v.z);
-      sums[i] = this.nll(i, rows, this.decode(i, rows), train ? scale : null);
-      if (train) for (const p of [v.dmu, v.dlv]) k.heap.view(p, rows * v.latent).fill(0);
-    }
+    if (present === 'both' && this.runner) this.runner.forward(rows, gradScale, sums);
+    else for (const i of active) sums[i] = this.forwardView(i, rows, gradScale);
     if (present === 'both') {
       const [v1, v2] = priorOrder(this.config).map((i) => this.views[i]);
       this.prior.kl(P, rows, v1.mu, v1.lv, v2.mu, v2.lv, this.kl, train ? { G, dmu1: v1.dmu, dlv1: v1.dlv, dmu2: v2.dmu, dlv2: v2.dlv, scale: beta * scale } : null);
@@ -203,10 +217,32 @@ export class Jpvae {
       const [dmu, dlv] = train ? [v.dmu, v.dlv] : [0, 0];
       k.orthoKl(rows, n, n, 0, v.mu, v.lv, zeros, zeros, O, this.kl, dmu, dlv, sink, sink, 0, beta * scale);
     }
-    if (train) for (const i of active) this.backward(i, rows);
+    if (train) {
+      const adds = this.adds;
+      for (const i of active) { adds[i] = this.addsToDense[i]; this.addsToDense[i] = true; }
+      if (present === 'both' && this.runner) this.runner.backward(rows, adds);
+      else for (const i of active) this.backwardView(i, rows, adds[i]);
+    }
     let kl = 0;
     for (const x of k.heap.view(this.kl, rows)) kl += x;
     return { recon1: sums[0], recon2: sums[1], kl };
+  }
+
+  private readonly sums = [0, 0];
+  private readonly adds = [true, true];
+
+  /**
+   * View i's half of a step before the KL: encode, sample z, decode, and
+   * its likelihood; returns the reconstruction sum. With `gradScale`, the
+   * output's gradient is set and the view's dmu, dlv zeroed for the KL.
+   */
+  forwardView(i: 0 | 1, rows: number, gradScale: number | null): number {
+    const k = this.k, v = this.views[i];
+    this.encode(i, rows);
+    k.reparam(rows * v.latent, v.mu, v.lv, v.eps, v.z);
+    const sum = this.nll(i, rows, this.decode(i, rows), gradScale);
+    if (gradScale !== null) for (const p of [v.dmu, v.dlv]) k.heap.view(p, rows * v.latent).fill(0);
+    return sum;
   }
 
   /**
@@ -228,10 +264,13 @@ export class Jpvae {
     return sum;
   }
 
-  /** Backward of one view, from the output's gradient (set by the likelihood) to the encoder's first layer. */
-  private backward(i: 0 | 1, rows: number): void {
-    const { k, P, G } = this, v = this.views[i], adds = this.addsToDense[i];
-    this.addsToDense[i] = true;
+  /**
+   * View i's half after the KL: backward from the output's gradient (set by
+   * the likelihood) to the encoder's first layer. Its dense layers'
+   * gradients are written, or added to with `adds`.
+   */
+  backwardView(i: 0 | 1, rows: number, adds: boolean): void {
+    const { k, P, G } = this, v = this.views[i];
     for (let j = v.decoder.length - 1; j >= 0; j--) {
       const input = j === 0 ? v.z : v.dec[j - 1];
       denseBackward(k, P, G, v.decoder[j], rows, input, v.dec[j], v.dDec[j], j === 0 ? v.dz : v.dDec[j - 1], adds);

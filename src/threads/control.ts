@@ -1,0 +1,59 @@
+// The control block of a training thread pool: one SharedArrayBuffer the
+// threads synchronise on with Atomics (wait/notify), written once per task.
+// Nothing else passes between them: the work's data is in the shared wasm
+// memory, where every thread's kernels already look.
+//
+// Int32 words: SEQ (word 0) counts the tasks the owner has dispatched; each
+// lane l ≥ 1 has LANE_WORDS words from l·LANE_WORDS holding its task and,
+// when done, DONE = the SEQ it finished (FAILED when it failed, with the
+// error's text in its ERROR_BYTES at the end of the buffer).
+
+export const SEQ = 0;
+export const LANE_WORDS = 16;
+
+/** Offsets in a lane's words. */
+export const DONE = 0, TASK = 1, ROWS = 2, FLAG = 3, LO = 4, COUNT = 5, STEP = 6;
+/** Float64 slots, as word offsets (even, so 8-byte aligned): the task's scale, and its result. */
+export const SCALE = 8, RESULT = 10;
+
+export const FAILED = -1;
+
+/** Tasks. */
+export const NONE = 0, FORWARD = 1, BACKWARD = 2, ADAM = 3, STOP = 4;
+
+export const ERROR_BYTES = 1024;
+
+export function controlBytes(lanes: number): number { return (lanes + 1) * (LANE_WORDS * 4 + ERROR_BYTES); }
+
+/** Views of a control block for `lanes` lanes besides the owner. */
+export class Control {
+  readonly i32: Int32Array;
+  readonly f64: Float64Array;
+  private readonly text: Uint8Array;
+
+  constructor(readonly buffer: SharedArrayBuffer, readonly lanes: number) {
+    const words = (lanes + 1) * LANE_WORDS;
+    this.i32 = new Int32Array(buffer, 0, words);
+    this.f64 = new Float64Array(buffer, 0, words / 2);
+    this.text = new Uint8Array(buffer, words * 4, (lanes + 1) * ERROR_BYTES);
+  }
+
+  word(lane: number, offset: number): number { return lane * LANE_WORDS + offset; }
+  getF64(lane: number, offset: number): number { return this.f64[(lane * LANE_WORDS + offset) / 2]; }
+  setF64(lane: number, offset: number, x: number): void { this.f64[(lane * LANE_WORDS + offset) / 2] = x; }
+
+  /** Mark a lane failed with a message; wakes whoever waits on it. */
+  fail(lane: number, message: string): void {
+    const bytes = new TextEncoder().encode(message).subarray(0, ERROR_BYTES);
+    this.text.fill(0, lane * ERROR_BYTES, (lane + 1) * ERROR_BYTES);
+    this.text.set(bytes, lane * ERROR_BYTES);
+    Atomics.store(this.i32, this.word(lane, DONE), FAILED);
+    Atomics.notify(this.i32, this.word(lane, DONE));
+  }
+
+  error(lane: number): string {
+    const bytes = this.text.slice(lane * ERROR_BYTES, (lane + 1) * ERROR_BYTES);
+    const end = bytes.indexOf(0);
+    return new TextDecoder().decode(end < 0 ? bytes : bytes.subarray(0, end));
+  }
+}
