@@ -9,10 +9,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** Every f32 backend this engine runs: the wasm builds and the js twin. */
+/** Every f32 backend this engine runs: the wasm builds, their threads variants and the js twin. */
 export function f32Backends(): Kernels[] {
   const names: BackendChoice[] = ['wasm-simd', ...(relaxedAvailable() ? ['wasm-relaxed' as const] : []), 'js'];
-  return names.map((n) => createKernels(n));
+  const threads = names.filter((n) => n !== 'js').map((n) => createKernels(n, { threads: true })); // the threads builds, on shared memory
+  return [...names.map((n) => createKernels(n)), ...threads];
 }
 
 /** The f64 twin: the reference for finite differences. */

@@ -30,6 +30,7 @@ import { buildExport, exportInputOf } from '../onnx/export.ts';
 import type { Manifest } from '../onnx/manifest.ts';
 import { toMatrix, type TwoViews, type ViewInput } from './inputs.ts';
 import { fileOf, Training } from './training.ts';
+import { availableThreads } from '../threads/plan.ts';
 
 export type { ModelFiles, ModelJson, Metrics, EpochRecord, TwoViews, ViewInput, Likelihood, ModelConfig };
 
@@ -50,6 +51,10 @@ export interface FitOptions {
   beta?: string; // constant[:B] | linear:E | cyclical:E (default constant:1)
   seed?: number; // default 1
   backend?: BackendChoice; // default 'wasm'
+  /** Threads per training step (default: the cores available; the weights are the same for any number). */
+  threads?: number;
+  /** Called with a one-line warning, e.g. when fewer threads than asked for can be used (default: none). */
+  onWarning?: (message: string) => void;
   onEpoch?: (record: EpochRecord) => void;
   /** Aborting stops training at the next turn of the event loop; fit then rejects with the signal's reason. */
   signal?: AbortSignal;
@@ -182,12 +187,18 @@ export async function fit(views: TwoViews, o: FitOptions = {}): Promise<JpvaeMod
     adam: { ...ADAM_DEFAULTS, lr: o.lr ?? ADAM_DEFAULTS.lr },
   };
   await ready(o.backend);
-  const run = Training.start(config, options, { train, test: heldOut }, source as unknown as Record<string, unknown>, o.backend);
-  while (!run.done) {
-    o.signal?.throwIfAborted();
-    const record = await run.runEpoch(undefined, () => !!o.signal?.aborted);
-    if (!record) o.signal!.throwIfAborted();
-    o.onEpoch?.(record!);
+  const backend = o.backend ?? 'wasm';
+  const run = Training.start(config, options, { train, test: heldOut }, source as unknown as Record<string, unknown>, backend, o.threads ?? (backend.startsWith('wasm') ? availableThreads() : 1));
+  if (run.threadsWarning) o.onWarning?.(run.threadsWarning);
+  try {
+    while (!run.done) {
+      o.signal?.throwIfAborted();
+      const record = await run.runEpoch(undefined, () => !!o.signal?.aborted);
+      if (!record) o.signal!.throwIfAborted();
+      o.onEpoch?.(record!);
+    }
+  } finally {
+    await run.close();
   }
   const files = run.files();
   const json = parseModelJson(files[MODEL_JSON] as string, MODEL_JSON);

@@ -17,6 +17,8 @@ import { Jpvae } from '../model/jpvae.ts';
 import { ADAM_DEFAULTS } from '../train/adam.ts';
 import { formatBeta, parseBeta } from '../train/beta.ts';
 import { Trainer, type EpochRecord, type StepInfo, type TrainOptions } from '../train/trainer.ts';
+import { planThreads, type ThreadPlan } from '../threads/plan.ts';
+import { TrainingThreads } from '../threads/pool.ts';
 
 export interface Splits { train: TwoViewData; test?: TwoViewData }
 
@@ -32,32 +34,39 @@ export function fileOf(files: ModelFiles, name: string, where: string, kind: 'te
 
 export class Training {
   private latentFit?: LatentFit;
+  private pool?: TrainingThreads;
 
-  private constructor(readonly model: Jpvae, readonly trainer: Trainer, private readonly data: Record<string, unknown>) {}
+  private constructor(readonly model: Jpvae, readonly trainer: Trainer, private readonly data: Record<string, unknown>, private readonly plan: ThreadPlan) {}
 
-  /** A new model: `data` is model.json's record of where the rows came from. */
-  static start(config: ModelConfig, options: TrainOptions, splits: Splits, data: Record<string, unknown>, backend: BackendChoice = 'wasm'): Training {
-    const model = new Jpvae(createKernels(backend), config, options.batch);
+  /** Threads the steps run on (see planThreads), and why fewer than asked for, when so. */
+  get threads(): number { return this.plan.threads; }
+  get threadsWarning(): string | undefined { return this.plan.warning; }
+
+  /** A new model: `data` is model.json's record of where the rows came from. `threads`: see planThreads (the weights do not depend on it). */
+  static start(config: ModelConfig, options: TrainOptions, splits: Splits, data: Record<string, unknown>, backend: BackendChoice = 'wasm', threads = 1): Training {
+    const plan = planThreads(backend, threads);
+    const model = new Jpvae(createKernels(backend, { threads: plan.threads > 1 }), config, options.batch);
     const trainer = new Trainer(model, options, splits.train, splits.test);
     model.initParams(new Rng(options.seed));
     trainer.state.rng = new Rng(options.seed + 0x9e3779b9).state(); // a stream apart from the initialisation's
-    return new Training(model, trainer, data);
+    return new Training(model, trainer, data, plan);
   }
 
   /** Continue the run saved in `files` to `epochs` in total; lr may be changed (the run then no longer repeats an uninterrupted one). */
-  static resume(files: ModelFiles, splits: Splits, o: { epochs: number; lr?: number; backend?: BackendChoice }, where: string): Training {
+  static resume(files: ModelFiles, splits: Splits, o: { epochs: number; lr?: number; backend?: BackendChoice; threads?: number }, where: string): Training {
     const json = parseModelJson(fileOf(files, MODEL_JSON, where, 'text'), `${where}/${MODEL_JSON}`);
     if (!json.training) throw new InputError(`${where}: the model has no training state to continue`);
     const saved = json.training.options as { batch: number; beta: string; seed: number; lr: number };
     const options: TrainOptions = { epochs: o.epochs, batch: saved.batch, beta: parseBeta(saved.beta), seed: saved.seed, adam: { ...ADAM_DEFAULTS, lr: o.lr ?? saved.lr } };
-    const model = new Jpvae(createKernels(o.backend ?? 'wasm'), json.config, options.batch);
+    const plan = planThreads(o.backend ?? 'wasm', o.threads ?? 1);
+    const model = new Jpvae(createKernels(o.backend ?? 'wasm', { threads: plan.threads > 1 }), json.config, options.batch);
     const trainer = new Trainer(model, options, splits.train, splits.test);
     const names = filesOf(json);
     decodeWeights(fileOf(files, names.weights.name, where, 'bytes'), json, model, where);
     decodeTrainState(fileOf(files, names.trainState?.name ?? TRAIN_STATE, where, 'bytes'), json, trainer.adam, where);
     trainer.state = json.training.state;
     if (trainer.state.epoch >= o.epochs) throw new InputError(`--epochs ${o.epochs}: the model in ${where} has already trained ${trainer.state.epoch} epochs`);
-    return new Training(model, trainer, json.data);
+    return new Training(model, trainer, json.data, plan);
   }
 
   get epochs(): number { return this.trainer.options.epochs; }
@@ -65,9 +74,25 @@ export class Training {
 
   /** The next epoch (see Trainer.runEpoch); after the last, the latent fit on the complete training rows. */
   async runEpoch(onStep?: (s: StepInfo) => void, shouldStop?: () => boolean): Promise<EpochRecord | null> {
-    const record = await this.trainer.runEpoch(onStep, shouldStop);
-    if (record && this.done) this.latentFit = fitLatent(this.model, completeRows(this.trainer.train));
-    return record;
+    if (this.plan.spawn && !this.pool) this.pool = await TrainingThreads.start(this.model, this.trainer.adam, this.plan.spawn);
+    try {
+      const record = await this.trainer.runEpoch(onStep, shouldStop);
+      if (record && this.done) this.latentFit = fitLatent(this.model, completeRows(this.trainer.train));
+      return record;
+    } catch (e) {
+      await this.close(); // a failed thread leaves the pool unusable; the model stays on this thread
+      throw e;
+    } finally {
+      if (this.done) await this.close();
+    }
+  }
+
+  /** End the training threads (after the last epoch this happens by itself). */
+  async close(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    this.plan.spawn = undefined;
+    await pool?.close();
   }
 
   /** The checkpoint: model.json, the weights and the optimiser state. */

@@ -14,6 +14,7 @@ import { ADAM_DEFAULTS } from '../train/adam.ts';
 import { parseBeta } from '../train/beta.ts';
 import type { TrainOptions } from '../train/trainer.ts';
 import { Training } from '../api/training.ts';
+import { availableThreads } from '../threads/plan.ts';
 import { choiceFlag, intFlag, intListFlag, numberFlag, parseFlags, type Options } from './args.ts';
 import { createProgress } from './progress.ts';
 
@@ -39,9 +40,11 @@ const HELP = `usage: jpvae train [flags]
   --beta S                constant[:B] | linear:E | cyclical:E (default constant:1)
   --seed N                (default 1)       --train-limit N   use the first N training rows (default ${HVD_TRAIN_ROWS})
   --backend B             ${TRAIN_BACKENDS.join(' | ')} (default wasm: the best build this engine runs)
+  --threads N             threads per training step (default: the cores available; 1 = one thread). The
+                          views' halves run on two threads at most so far; the weights are the same for any N
   --out DIR               model directory to write (default runs/model)
   --force                 replace a model already in --out
-  --resume DIR            continue the model in DIR (to --epochs in total; --lr and --backend may be changed,
+  --resume DIR            continue the model in DIR (to --epochs in total; --lr, --backend and --threads may be changed,
                           any other flag is refused: the model keeps its settings)
   --json                  print the result as one JSON object on stdout
 `;
@@ -50,7 +53,7 @@ const FLAGS = {
     dataset: { type: 'string' }, prior: { type: 'string' }, alpha: { type: 'string' }, flips: { type: 'string' },
     latent: { type: 'string' }, hidden: { type: 'string' }, epochs: { type: 'string' }, batch: { type: 'string' },
     lr: { type: 'string' }, beta: { type: 'string' }, seed: { type: 'string' }, 'train-limit': { type: 'string' },
-    backend: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean' }, resume: { type: 'string' },
+    backend: { type: 'string' }, threads: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean' }, resume: { type: 'string' },
     json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     view1: { type: 'string' }, view2: { type: 'string' }, mask: { type: 'string' }, likelihood1: { type: 'string' },
     likelihood2: { type: 'string' }, holdout: { type: 'string' }, 'swap-views': { type: 'boolean' },
@@ -73,6 +76,7 @@ async function runTraining(f: Flags, locks: (() => void)[]): Promise<void> {
   const backend = choiceFlag(f.backend, '--backend', TRAIN_BACKENDS, 'wasm');
   const epochs = intFlag(f.epochs, '--epochs', 30);
   const trainLimit = intFlag(f['train-limit'], '--train-limit', HVD_TRAIN_ROWS);
+  const threads = intFlag(f.threads, '--threads', backend.startsWith('wasm') ? availableThreads() : 1);
 
   // A resumed run takes everything but --epochs from the saved model.
   if (f.resume !== undefined) locks.push(lockModelDir(f.resume, '--resume'));
@@ -80,8 +84,8 @@ async function runTraining(f: Flags, locks: (() => void)[]): Promise<void> {
   let config: ModelConfig, options: TrainOptions, data: Splits;
   if (resumed) {
     if (!resumed.training) throw new InputError(`--resume ${f.resume}: the model has no training state to continue`);
-    const fixed = Object.keys(f).find((flag) => !['resume', 'epochs', 'lr', 'backend', 'json'].includes(flag));
-    if (fixed) throw new InputError(`--${fixed}: not with --resume; a resumed model keeps its settings (only --epochs, --lr, --backend and --json apply)`);
+    const fixed = Object.keys(f).find((flag) => !['resume', 'epochs', 'lr', 'backend', 'threads', 'json'].includes(flag));
+    if (fixed) throw new InputError(`--${fixed}: not with --resume; a resumed model keeps its settings (only --epochs, --lr, --backend, --threads and --json apply)`);
     config = resumed.config;
     const o = resumed.training.options as { batch: number; beta: string; seed: number; lr: number };
     // --lr may change on resume (e.g. to lower it); then the run no longer repeats an uninterrupted one.
@@ -124,15 +128,16 @@ async function runTraining(f: Flags, locks: (() => void)[]): Promise<void> {
   if (!resumed) locks.push(openOutDir(out, '--out', f.force ?? false));
 
   const run = resumed
-    ? Training.resume(readModelFiles(out, '--resume'), data, { epochs, lr: options.adam.lr, backend }, out)
-    : Training.start(config, options, data, data.source as unknown as Record<string, unknown>, backend);
+    ? Training.resume(readModelFiles(out, '--resume'), data, { epochs, lr: options.adam.lr, backend, threads }, out)
+    : Training.start(config, options, data, data.source as unknown as Record<string, unknown>, backend, threads);
   const { model, trainer } = run, k = model.k, { train } = data;
   if (resumed) cleanModelDir(out, resumed); // what an interrupted save left
   // A checkpoint must fit: weights and Adam's two moments, 4 bytes a value, and room for the headers and model.json.
   onPath(out, () => checkWritable(out, 12 * model.layout.size + (64 << 10)), f.resume ? '--resume' : '--out');
 
   const say = (s: string) => process.stderr.write(s + '\n'); // stdout is kept for --json
-  say(`jpvae train: ${config.prior.kind} prior, latent ${config.latent.join('+')}, ${train.n} training rows, backend ${k.name}, epochs ${trainer.state.epoch + 1}..${epochs} → ${out}`);
+  if (run.threadsWarning) say(`jpvae train: warning: ${run.threadsWarning}`);
+  say(`jpvae train: ${config.prior.kind} prior, latent ${config.latent.join('+')}, ${train.n} training rows, backend ${k.name}, ${run.threads} thread${run.threads > 1 ? 's' : ''}, epochs ${trainer.state.epoch + 1}..${epochs} → ${out}`);
   let stop = false;
   const onSigint = () => { stop = true; say('\nstopping after this step, with a checkpoint…'); };
   process.once('SIGINT', onSigint);
@@ -157,11 +162,12 @@ async function runTraining(f: Flags, locks: (() => void)[]): Promise<void> {
     }
   } finally {
     process.off('SIGINT', onSigint);
+    await run.close();
   }
   const last = trainer.state.history[trainer.state.history.length - 1];
   if (f.json) {
     process.stdout.write(JSON.stringify({
-      model: out, backend: k.name, epochs: trainer.state.epoch, interrupted: stop,
+      model: out, backend: k.name, threads: run.threads, epochs: trainer.state.epoch, interrupted: stop,
       wall_seconds: (performance.now() - t0) / 1000, last_epoch: last, history: trainer.state.history,
     }) + '\n');
   }

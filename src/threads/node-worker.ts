@@ -18,5 +18,6 @@ try {
   stopped = true;
 } catch (e) {
   control.fail(init.lane, e instanceof Error ? e.message : String(e));
+  stopped = true; // the failure is reported; the exit it leads to is no news
   throw e;
 }
