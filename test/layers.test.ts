@@ -12,7 +12,7 @@ const SRC = fileURLToPath(new URL('../src/', import.meta.url));
 /** Bottom to top; a folder may import from any folder at its rank or below. */
 const LAYERS: string[][] = [
   ['core', 'linalg', 'errors.ts', 'version.ts'],
-  ['io'], ['data'], ['model'], ['train'], ['impute'], ['store'], ['eval'], ['onnx'], ['runtime'],
+  ['io'], ['data'], ['model'], ['train'], ['threads'], ['impute'], ['store'], ['eval'], ['onnx'], ['runtime'],
   ['bench'], ['api'], ['cli'], ['index.ts', 'node.ts'],
 ];
 const rank = (path: string): number => {

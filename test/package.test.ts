@@ -18,13 +18,13 @@ test('PACKAGE_VERSION is package.json\'s version, and jpvae --version prints it'
   t.is(r.out, `jpvae ${pkg.version}\n`);
 });
 
-test('the tarball holds dist/, both wasm builds, LICENSE and CHANGELOG, and no sources, tests or results', (t) => {
+test('the tarball holds dist/, the wasm builds (and their threads variants), LICENSE and CHANGELOG, and no sources, tests or results', (t) => {
   const [packed] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
   const files: string[] = packed.files.map((f: { path: string }) => f.path);
-  for (const f of ['build/simd.wasm', 'build/relaxed.wasm', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/bin.js', 'dist/runtime/worker.js', 'LICENSE', 'CHANGELOG.md', 'README.md']) {
+  for (const f of ['build/simd.wasm', 'build/relaxed.wasm', 'build/simd-threads.wasm', 'build/relaxed-threads.wasm', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/bin.js', 'dist/runtime/worker.js', 'LICENSE', 'CHANGELOG.md', 'README.md']) {
     t.true(files.includes(f), f);
   }
-  t.deepEqual(files.filter((f) => !/^(dist\/.*\.(js|d\.ts|proto)|build\/\w+\.wasm|LICENSE|CHANGELOG\.md|README\.md|package\.json)$/.test(f)), []);
+  t.deepEqual(files.filter((f) => !/^(dist\/.*\.(js|d\.ts|proto)|build\/[\w-]+\.wasm|LICENSE|CHANGELOG\.md|README\.md|package\.json)$/.test(f)), []);
   t.false(pkg.private ?? false);
   t.is(pkg.bin.jpvae, 'dist/cli/bin.js');
   t.false('tsx' in (pkg.dependencies ?? {}), 'tsx is a dev tool only');

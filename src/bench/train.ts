@@ -16,10 +16,13 @@ import { benchBackends, bestRate, round } from './rate.ts';
 export const REFERENCE_CONFIG: ModelConfig = {
   dims: [392, 392], hidden: [512, 512], latent: [20, 20], prior: { kind: 'orthogonal', alpha: 0.95, flips: 0 },
 };
-const BATCH = 32;
+export const BATCH = 32;
 
 /** The trainer's own step (load the batch, ε, forward, backward, Adam) on the reference model and random binary rows. */
-export function referenceStep(k: Kernels): () => void {
+export function referenceStep(k: Kernels): () => void { return referenceTraining(k).step; }
+
+/** The same, with the model and optimiser it steps (for the threads bench to put on threads). */
+export function referenceTraining(k: Kernels): { model: Jpvae; adam: Adam; step: () => void } {
   const model = new Jpvae(k, REFERENCE_CONFIG, BATCH);
   const rng = new Rng(1);
   model.initParams(rng);
@@ -27,7 +30,7 @@ export function referenceStep(k: Kernels): () => void {
   const binary = (dim: number) => Float32Array.from({ length: BATCH * dim }, () => (rng.uniform() < 0.2 ? 1 : 0));
   const [d1, d2] = REFERENCE_CONFIG.dims, data: TwoViewData = { n: BATCH, dim1: d1, dim2: d2, x1: binary(d1), x2: binary(d2) };
   const rows = Uint32Array.from({ length: BATCH }, (_, i) => i);
-  return () => { batchTerms(model, data, rows, 1, rng, true); adam.update(model.P, model.G); };
+  return { model, adam, step: () => { batchTerms(model, data, rows, 1, rng, true); adam.update(model.P, model.G); } };
 }
 
 function samplesPerSecond(backend: BackendChoice, seconds: number, rounds: number): number {

@@ -5,6 +5,8 @@
 import { benchGemm, formatGemm } from '../bench/gemm.ts';
 import { machineInfo } from '../bench/machine.ts';
 import { benchTrain, formatTrain } from '../bench/train.ts';
+import { benchThreads, formatThreads } from '../bench/threads.ts';
+import { sharedMemoryAvailable } from '../core/wasm.ts';
 import { choiceFlag, parseFlags } from './args.ts';
 import { requirePackage } from './optional-package.ts';
 
@@ -15,7 +17,8 @@ const HELP = `usage: jpvae bench [--only SECTION] [--quick] [--json]
   --only S                one section: gemm | train | impute (default: all three; train needs gemm's
                           rates for its GEMM-bound limit, so it runs gemm too)
   --quick                 shorter rounds (noisier numbers)
-  --json                  one JSON object on stdout: gemm_gflops, train_samples_per_s, impute_rows_per_s, machine
+  --json                  one JSON object on stdout: gemm_gflops, train_samples_per_s, train_samples_per_s_threads,
+                          impute_rows_per_s, machine
 `;
 
 export async function benchCommand(argv: string[]): Promise<void> {
@@ -39,6 +42,12 @@ export async function benchCommand(argv: string[]): Promise<void> {
       const train = benchTrain(quick, gemm);
       show(formatTrain(train));
       results.push(train);
+      if (sharedMemoryAvailable()) {
+        step('training on 1 and 2 threads');
+        const threads = await benchThreads(quick);
+        show(formatThreads(threads));
+        results.push(threads);
+      }
     }
   }
   if (runs('impute')) {
