@@ -1,6 +1,6 @@
 // `jpvae bench`: GEMM, training and imputation throughput, wasm against the
-// js twin (and onnxruntime-web), measured in one run on one thread, with
-// the machine and versions. --json merges every section into one object.
+// js twin (and onnxruntime-web), measured in one run, on one thread but for
+// the threads section, with the machine and versions. --json merges every section into one object.
 
 import { benchGemm, formatGemm } from '../bench/gemm.ts';
 import { machineInfo } from '../bench/machine.ts';
@@ -10,12 +10,13 @@ import { sharedMemoryAvailable } from '../core/wasm.ts';
 import { choiceFlag, parseFlags } from './args.ts';
 import { requirePackage } from './optional-package.ts';
 
-const SECTIONS = ['gemm', 'train', 'impute'] as const;
+const SECTIONS = ['gemm', 'train', 'threads', 'impute'] as const;
 
 const HELP = `usage: jpvae bench [--only SECTION] [--quick] [--json]
 
-  --only S                one section: gemm | train | impute (default: all three; train needs gemm's
-                          rates for its GEMM-bound limit, so it runs gemm too)
+  --only S                one section: gemm | train | threads | impute (default: all; train needs gemm's
+                          rates for its GEMM-bound limit, so it runs gemm too; threads: training on 1 and 2
+                          threads, interleaved rounds of wall time)
   --quick                 shorter rounds (noisier numbers)
   --json                  one JSON object on stdout: gemm_gflops, train_samples_per_s, train_samples_per_s_threads,
                           impute_rows_per_s, machine
@@ -42,13 +43,13 @@ export async function benchCommand(argv: string[]): Promise<void> {
       const train = benchTrain(quick, gemm);
       show(formatTrain(train));
       results.push(train);
-      if (sharedMemoryAvailable()) {
-        step('training on 1 and 2 threads');
-        const threads = await benchThreads(quick);
-        show(formatThreads(threads));
-        results.push(threads);
-      }
     }
+  }
+  if (runs('threads') && sharedMemoryAvailable()) {
+    step('training on 1 and 2 threads');
+    const threads = await benchThreads(quick);
+    show(formatThreads(threads));
+    results.push(threads);
   }
   if (runs('impute')) {
     step('imputation');
