@@ -6,7 +6,7 @@
 //   node --import=tsx scripts/fp16-error.ts MODEL_DIR
 
 import * as ort from 'onnxruntime-web';
-import { loadModel, modelData } from '../src/cli/model-data.ts';
+import { loadModel, modelData } from '../src/store/load-model.ts';
 import { buildExport, exportInputOf } from '../src/onnx/export.ts';
 import { imputerNames } from '../src/onnx/manifest.ts';
 

@@ -9,3 +9,5 @@ export { createRowWriter, type RowWriter } from './data/row-writer.ts';
 export { loadHvdMnist } from './data/hvdmnist.ts';
 export { saveModel, readModelJson, readModelFiles, writeModelFiles, loadWeights } from './store/store.ts';
 export { checkExportDir, writeExport } from './onnx/write-export.ts';
+export { loadModel, modelData } from './store/load-model.ts';
+export { imputeFile, IMPUTE_CHUNK_ROWS, type ImputeOptions } from './api/impute-file.ts';

@@ -9,7 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { loadModel } from '../src/cli/model-data.ts';
+import { loadModel } from '../src/store/load-model.ts';
 import { BIN, jpvae, tempDir, weightsPath } from './util.ts';
 
 const SMALL = ['--train-limit', '200', '--hidden', '16', '--latent', '2', '--seed', '2'];

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fitLatent } from '../src/impute/conditional.ts';
 import { loadHvdMnist } from '../src/data/hvdmnist.ts';
-import { loadModel } from '../src/cli/model-data.ts';
+import { loadModel } from '../src/store/load-model.ts';
 import { BIN, jpvae, tempDir, weightsPath } from './util.ts';
 
 const SMALL = ['--train-limit', '300', '--hidden', '32', '--latent', '4', '--seed', '3'];

@@ -8,7 +8,7 @@ import test from 'ava';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadModel } from '../src/cli/model-data.ts';
+import { loadModel } from '../src/store/load-model.ts';
 import { readMatrix } from '../src/data/matrix.ts';
 import { standardizationOf } from '../src/data/user-data.ts';
 import { loadHvdMnist } from '../src/data/hvdmnist.ts';

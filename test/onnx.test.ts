@@ -16,7 +16,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKernels } from '../src/core/index.ts';
-import { loadModel } from '../src/cli/model-data.ts';
+import { loadModel } from '../src/store/load-model.ts';
 import { loadHvdMnist } from '../src/data/hvdmnist.ts';
 import { readMatrix } from '../src/data/matrix.ts';
 import { applyStandardize, standardizationOf, type Standardize } from '../src/data/user-data.ts';

@@ -5,8 +5,8 @@
 import test from 'ava';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { IMPUTE_CHUNK_ROWS, imputeFile } from '../src/cli/impute.ts';
-import { loadModel } from '../src/cli/model-data.ts';
+import { IMPUTE_CHUNK_ROWS, imputeFile } from '../src/api/impute-file.ts';
+import { loadModel } from '../src/store/load-model.ts';
 import { encodeNpy } from '../src/data/npy.ts';
 import { writePlantedCsv } from './planted-files.ts';
 import { jpvae, tempDir, weightsPath } from './util.ts';

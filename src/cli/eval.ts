@@ -6,7 +6,7 @@ import { evaluateMetrics } from '../eval/metrics.ts';
 import { writeImputationFigure } from '../eval/imputation-figure.ts';
 import { checkOutputPath } from '../io/atomic.ts';
 import { choiceFlag, intFlag, parseFlags } from './args.ts';
-import { loadModel, modelData } from './model-data.ts';
+import { loadModel, modelData } from '../store/load-model.ts';
 import { openNewFiles, type DataSource } from '../data/source.ts';
 import { completeRows } from '../data/views.ts';
 

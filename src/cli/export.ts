@@ -4,7 +4,7 @@ import { InputError } from '../errors.ts';
 import { buildExport, exportInputOf } from '../onnx/export.ts';
 import { checkExportDir, writeExport } from '../onnx/write-export.ts';
 import { parseFlags } from './args.ts';
-import { loadModel } from './model-data.ts';
+import { loadModel } from '../store/load-model.ts';
 
 const HELP = `usage: jpvae export --model DIR --out DIR [--fp16] [--json]
 

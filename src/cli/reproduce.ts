@@ -27,7 +27,7 @@ import { PRIOR_KINDS, type PriorKind } from '../model/prior/prior.ts';
 import { readModelJson } from '../store/store.ts';
 import { PACKAGE_VERSION } from '../version.ts';
 import { intFlag, numberFlag, parseFlags } from './args.ts';
-import { loadModel } from './model-data.ts';
+import { loadModel } from '../store/load-model.ts';
 import { createProgress } from './progress.ts';
 import { trainCommand } from './train.ts';
 

@@ -1,10 +1,11 @@
-// Load a saved model and the data it was trained on (as model.json records it).
+// Load a saved model directory (Node) and the data it was trained on, as
+// model.json records it.
 
 import { createKernels, type BackendChoice } from '../core/index.ts';
 import type { TwoViewData } from '../data/dataset.ts';
 import { reopenSplit, type DataSource } from '../data/source.ts';
 import { Jpvae } from '../model/jpvae.ts';
-import { loadWeights, readModelDir, type ModelJson } from '../store/store.ts';
+import { loadWeights, readModelDir, type ModelJson } from './store.ts';
 
 /** The model in `dir`, read consistently while a trainer may be switching it to its next checkpoint. */
 export function loadModel(dir: string, backend: BackendChoice = 'wasm', maxRows = 256): { model: Jpvae; json: ModelJson } {
