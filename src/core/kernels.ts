@@ -19,7 +19,11 @@
 import type { Heap } from './heap.ts';
 import type { SharedWasm } from './wasm.ts';
 
-/** gemm flags. */
+/** NULL pointer: "no such input" / "skip this output" (the heap never hands out element 0). */
+export const NULL = 0;
+
+/** gemm and denseBackward flags; NO_FLAGS is plain C = A·B (+ bias), written. */
+export const NO_FLAGS = 0;
 export const TRANS_A = 1;
 export const TRANS_B = 2;
 export const ACCUMULATE = 4;
@@ -27,11 +31,31 @@ export const RELU = 8;
 
 export type BackendName = 'wasm-simd' | 'wasm-relaxed' | 'js' | 'js-f64';
 
-export interface Kernels {
+/**
+ * Every kernel, by name: the wasm backend takes exactly these exports from
+ * a build (and refuses a build that lacks one), the js twin binds exactly
+ * these functions. KernelFunctions below declares their arguments; the two
+ * cannot drift (checked at compile time after it).
+ */
+export const KERNEL_NAMES = [
+  'gemm', 'denseBackward',
+  'bceWithLogits', 'softmaxCrossEntropy', 'gaussianNll', 'reparam', 'reparamBackward', 'adam',
+  'jointKl', 'orthoKl', 'cayley', 'cayleyBackward', 'svdCompose', 'svdComposeBackward',
+] as const;
+export type KernelName = (typeof KERNEL_NAMES)[number];
+
+/** A backend: its name, its heap and the kernels over that heap. */
+export interface Kernels extends KernelFunctions {
   readonly name: BackendName;
   readonly heap: Heap;
   /** The threads variant's memory and module (wasm on a shared memory only), for more threads to join. */
   readonly shared?: SharedWasm;
+  /** wasm only: elements of the gemm packing scratch one thread needs, and moving this instance's there. */
+  gemmScratchSize?(): number;
+  setGemmScratch?(p: number): void;
+}
+
+export interface KernelFunctions {
 
   /**
    * C[M×N] = op(A)·op(B) (+ bias[N]) (then ReLU), or C += … with ACCUMULATE.
@@ -136,10 +160,22 @@ export interface Kernels {
    */
   adam(n: number, p: number, g: number, m: number, v: number, lr: number, beta1: number,
     beta2: number, eps: number, t: number): number;
+}
 
-  /** wasm only: elements of the gemm packing scratch one thread needs, and moving this instance's there. */
-  gemmScratchSize?(): number;
-  setGemmScratch?(p: number): void;
+// KERNEL_NAMES and KernelFunctions name the same kernels: a name missing from
+// either side (or misspelt) makes one of these a type error.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const namesMatchFunctions: Same<KernelName, keyof KernelFunctions> = true;
+void namesMatchFunctions;
+
+/** One kernel as a backend hands it out: plain numbers in, a number or nothing out. */
+export type KernelFunction = (...args: number[]) => number | void;
+
+/** The kernel table, one function per name of KERNEL_NAMES (both backends are built by it). */
+export function kernelTable(kernel: (name: KernelName) => KernelFunction): KernelFunctions {
+  const table: Partial<Record<KernelName, KernelFunction>> = {};
+  for (const name of KERNEL_NAMES) table[name] = kernel(name);
+  return table as KernelFunctions;
 }
 
 /** Bound on the singular values of the svd-bound C (svdCompose); assembly/prior.ts holds the same number. */

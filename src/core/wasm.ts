@@ -19,7 +19,7 @@
 // one per thread, work on one heap (src/threads/).
 
 import { Heap, wasmStorage } from './heap.ts';
-import type { Kernels } from './kernels.ts';
+import { kernelTable, type Kernels, type KernelFunction } from './kernels.ts';
 
 export type WasmBuild = 'simd' | 'relaxed';
 /** A build, or its threads variant. */
@@ -147,12 +147,18 @@ export function createWasmKernels(build: WasmBuild = pickBuild(), threads?: { jo
       },
     },
   });
-  const ex = instance.exports as Record<string, unknown>;
+  const ex = instance.exports;
   const memory = imported ?? ex.memory as WebAssembly.Memory;
   const base = threads?.mirrorBase ?? Number((ex.heapBase as () => number)()) / 4;
   const heap = new Heap(wasmStorage(memory), base, threads?.mirrorBase !== undefined);
-  const kernels: Record<string, unknown> = { name: build === 'relaxed' ? 'wasm-relaxed' : 'wasm-simd', heap };
-  if (threads) kernels.shared = { build, module, memory } satisfies SharedWasm;
-  for (const [k, v] of Object.entries(ex)) if (typeof v === 'function' && k !== 'heapBase') kernels[k] = v;
-  return kernels as unknown as Kernels;
+  const kernels = kernelTable((name) => {
+    const f = ex[name];
+    if (typeof f !== 'function') throw new Error(`wasm build '${variant}' lacks kernel ${name}: run npm run build`);
+    return f as KernelFunction;
+  });
+  return {
+    name: build === 'relaxed' ? 'wasm-relaxed' : 'wasm-simd', heap, ...kernels,
+    gemmScratchSize: ex.gemmScratchSize as () => number, setGemmScratch: ex.setGemmScratch as (p: number) => void,
+    ...(threads ? { shared: { build, module, memory } satisfies SharedWasm } : {}),
+  };
 }

@@ -1,7 +1,7 @@
 // A dense layer Y = act(X·W + b) over the flat parameter array: W (nIn×nOut)
 // and b live at layout offsets; forward and backward side by side.
 
-import { ACCUMULATE, RELU, type Kernels } from '../core/kernels.ts';
+import { NO_FLAGS, ACCUMULATE, RELU, type Kernels } from '../core/kernels.ts';
 import type { Layout } from './layout.ts';
 
 /** `name` is the layer's name on disk (NAME.weight, NAME.bias in checkpoints and exports). */
@@ -19,7 +19,7 @@ export const denseEntry = (name: string): boolean => name.endsWith('.weight') ||
 
 /** Y = act(X·W + b); P is the parameter array's heap index. */
 export function denseForward(k: Kernels, P: number, l: Dense, rows: number, X: number, Y: number): void {
-  k.gemm(l.relu ? RELU : 0, rows, l.nOut, l.nIn, X, P + l.W, Y, P + l.b);
+  k.gemm(l.relu ? RELU : NO_FLAGS, rows, l.nOut, l.nIn, X, P + l.W, Y, P + l.b);
 }
 
 /**
@@ -28,5 +28,5 @@ export function denseForward(k: Kernels, P: number, l: Dense, rows: number, X: n
  */
 export function denseBackward(k: Kernels, P: number, G: number, l: Dense, rows: number,
   X: number, Y: number, dY: number, dX: number, accumulate: boolean): void {
-  k.denseBackward(rows, l.nIn, l.nOut, X, P + l.W, Y, dY, dX, G + l.W, G + l.b, (l.relu ? RELU : 0) | (accumulate ? ACCUMULATE : 0));
+  k.denseBackward(rows, l.nIn, l.nOut, X, P + l.W, Y, dY, dX, G + l.W, G + l.b, (l.relu ? RELU : NO_FLAGS) | (accumulate ? ACCUMULATE : NO_FLAGS));
 }

@@ -3,7 +3,7 @@
 // use the same layout in a sibling array. Buffers for activations are
 // allocated once for `maxRows` rows; any smaller batch reuses them.
 
-import { TRANS_B, ACCUMULATE, type Kernels } from '../core/kernels.ts';
+import { NULL, TRANS_B, ACCUMULATE, type Kernels } from '../core/kernels.ts';
 import type { Rng } from '../data/rng.ts';
 import type { TwoViewData } from '../data/dataset.ts';
 import { addDense, denseBackward, denseEntry, denseForward, type Dense } from './dense.ts';
@@ -214,8 +214,8 @@ export class Jpvae {
       this.prior.kl(P, rows, v1.mu, v1.lv, v2.mu, v2.lv, this.kl, train ? { G, dmu1: v1.dmu, dlv1: v1.dlv, dmu2: v2.dmu, dlv2: v2.dlv, scale: beta * scale } : null);
     } else {
       const v = this.views[present], n = v.latent, { zeros, sink, O } = this.absent;
-      const [dmu, dlv] = train ? [v.dmu, v.dlv] : [0, 0];
-      k.orthoKl(rows, n, n, 0, v.mu, v.lv, zeros, zeros, O, this.kl, dmu, dlv, sink, sink, 0, beta * scale);
+      const [dmu, dlv] = train ? [v.dmu, v.dlv] : [NULL, NULL];
+      k.orthoKl(rows, n, n, /* α = 0: the KL to N(0, I) */ 0, v.mu, v.lv, zeros, zeros, O, this.kl, dmu, dlv, sink, sink, /* dO */ NULL, beta * scale);
     }
     if (train) {
       const adds = this.adds;
@@ -253,11 +253,11 @@ export class Jpvae {
    */
   nll(i: 0 | 1, rows: number, out: number, gradScale: number | null): number {
     const { k, P, G } = this, v = this.views[i];
-    const dOut = gradScale !== null ? v.dDec[v.dDec.length - 1] : 0, scale = gradScale ?? 0;
+    const dOut = gradScale !== null ? v.dDec[v.dDec.length - 1] : NULL, scale = gradScale ?? 0;
     if (v.likelihood.kind === 'bernoulli') k.bceWithLogits(rows, v.dim, out, v.x, v.recon, dOut, scale);
     else {
       const learnt = v.likelihood.variance === 'learnt';
-      k.gaussianNll(rows, v.dim, out, v.x, learnt ? P + v.logvar : v.logvar, v.recon, dOut, dOut && learnt ? G + v.logvar : 0, scale);
+      k.gaussianNll(rows, v.dim, out, v.x, learnt ? P + v.logvar : v.logvar, v.recon, dOut, dOut && learnt ? G + v.logvar : NULL, scale);
     }
     let sum = 0;
     for (const x of k.heap.view(v.recon, rows)) sum += x;
@@ -279,10 +279,10 @@ export class Jpvae {
     const top = v.encoder.length - 1;
     // The two heads share their input: dX of the mu head, plus dlv·Wlvᵀ.
     denseBackward(k, P, G, v.muHead, rows, v.hidden[top], v.mu, v.dmu, v.dHidden[top], adds);
-    denseBackward(k, P, G, v.lvHead, rows, v.hidden[top], v.lv, v.dlv, 0, adds);
-    k.gemm(TRANS_B | ACCUMULATE, rows, v.lvHead.nIn, v.lvHead.nOut, v.dlv, P + v.lvHead.W, v.dHidden[top], 0);
+    denseBackward(k, P, G, v.lvHead, rows, v.hidden[top], v.lv, v.dlv, NULL, adds);
+    k.gemm(TRANS_B | ACCUMULATE, rows, v.lvHead.nIn, v.lvHead.nOut, v.dlv, P + v.lvHead.W, v.dHidden[top], NULL);
     for (let j = top; j >= 0; j--) {
-      denseBackward(k, P, G, v.encoder[j], rows, j === 0 ? v.x : v.hidden[j - 1], v.hidden[j], v.dHidden[j], j === 0 ? 0 : v.dHidden[j - 1], adds);
+      denseBackward(k, P, G, v.encoder[j], rows, j === 0 ? v.x : v.hidden[j - 1], v.hidden[j], v.dHidden[j], j === 0 ? NULL : v.dHidden[j - 1], adds);
     }
   }
 }

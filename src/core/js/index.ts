@@ -2,20 +2,30 @@
 // same layout, written for reading. With f64 storage it is the reference
 // that gradients are checked against by finite differences.
 
-import { Heap, arrayStorage } from '../heap.ts';
-import type { Kernels } from '../kernels.ts';
+import { Heap, arrayStorage, type FloatArray } from '../heap.ts';
+import { kernelTable, type Kernels, type KernelFunctions, type KernelFunction, type KernelName } from '../kernels.ts';
 import * as gemm from './gemm.ts';
 import * as elementwise from './elementwise.ts';
 import * as prior from './prior.ts';
 
+/** A twin kernel: the Kernels method's arguments after the whole heap array. */
+type Twin<F> = F extends (...args: infer A) => infer R ? (h: FloatArray, ...args: A) => R : never;
+
+/** The twin of every kernel, typed against its Kernels method. */
+const TWINS: { [K in KernelName]: Twin<KernelFunctions[K]> } = {
+  gemm: gemm.gemm, denseBackward: gemm.denseBackward,
+  bceWithLogits: elementwise.bceWithLogits, softmaxCrossEntropy: elementwise.softmaxCrossEntropy,
+  gaussianNll: elementwise.gaussianNll, reparam: elementwise.reparam, reparamBackward: elementwise.reparamBackward,
+  adam: elementwise.adam,
+  jointKl: prior.jointKl, orthoKl: prior.orthoKl, cayley: prior.cayley, cayleyBackward: prior.cayleyBackward,
+  svdCompose: prior.svdCompose, svdComposeBackward: prior.svdComposeBackward,
+};
+
 export function createJsKernels(precision: 'f32' | 'f64' = 'f32'): Kernels {
   const heap = new Heap(arrayStorage(precision === 'f32' ? 4 : 8), 0);
-  const kernels: Record<string, unknown> = { name: precision === 'f32' ? 'js' : 'js-f64', heap };
-  // Each twin kernel takes the whole heap array first, then the Kernels arguments.
-  for (const mod of [gemm, elementwise, prior]) {
-    for (const [k, f] of Object.entries(mod)) {
-      if (typeof f === 'function') kernels[k] = (...args: number[]) => (f as (...a: unknown[]) => void)(heap.all(), ...args);
-    }
-  }
-  return kernels as unknown as Kernels;
+  const kernels = kernelTable((name) => {
+    const twin = TWINS[name] as (h: FloatArray, ...args: number[]) => ReturnType<KernelFunction>;
+    return (...args) => twin(heap.all(), ...args);
+  });
+  return { name: precision === 'f32' ? 'js' : 'js-f64', heap, ...kernels };
 }

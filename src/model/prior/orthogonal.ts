@@ -3,7 +3,7 @@
 // closed form of App. A.2 (orthoKl): no matrix inverse in the step. The
 // zero prior is the same kernel with α = 0 (two independent VAEs).
 
-import { cayleyWork } from '../../core/kernels.ts';
+import { NULL, cayleyWork } from '../../core/kernels.ts';
 import type { Layout } from '../layout.ts';
 import type { KlGrads, Prior, PriorConfig, PriorContext } from './prior.ts';
 
@@ -14,8 +14,8 @@ export function orthogonalPrior(ctx: PriorContext, layout: Layout, config: Prior
   // Free n2×n2 matrix whose strict upper triangle is the skew part of A.
   const free = zero ? -1 : layout.add('prior.cayley', [n2, n2]).offset;
   const O = k.heap.alloc(n2 * n1);
-  const dO = zero ? 0 : k.heap.alloc(n2 * n1);
-  const work = zero ? 0 : k.heap.alloc(cayleyWork(n2));
+  const dO = zero ? NULL : k.heap.alloc(n2 * n1);
+  const work = zero ? NULL : k.heap.alloc(cayleyWork(n2));
 
   return {
     config,
@@ -23,7 +23,7 @@ export function orthogonalPrior(ctx: PriorContext, layout: Layout, config: Prior
       if (!zero) k.cayley(n2, n1, config.flips, P + free, O, work);
     },
     kl(P, rows, mu1, lv1, mu2, lv2, kl, g: KlGrads | null) {
-      if (!g) return k.orthoKl(rows, n1, n2, alpha, mu1, lv1, mu2, lv2, O, kl, 0, 0, 0, 0, 0, 0);
+      if (!g) return k.orthoKl(rows, n1, n2, alpha, mu1, lv1, mu2, lv2, O, kl, NULL, NULL, NULL, NULL, NULL, /* scale */ 0);
       if (!zero) k.heap.view(dO, n2 * n1).fill(0);
       k.orthoKl(rows, n1, n2, alpha, mu1, lv1, mu2, lv2, O, kl, g.dmu1, g.dlv1, g.dmu2, g.dlv2, dO, g.scale);
       if (!zero) k.cayleyBackward(n2, n1, config.flips, P + free, dO, g.G + free, work);

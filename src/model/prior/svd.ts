@@ -2,7 +2,7 @@
 // (−1, 1) (§2.6 option (b), Theorem 2.1): σ1(C) < 1, so Σ_C is positive
 // definite for any parameters. The KL is the general Eq. 9 (jointKl).
 
-import { cayleyWork, jointKlWork } from '../../core/kernels.ts';
+import { NULL, cayleyWork, jointKlWork } from '../../core/kernels.ts';
 import type { Layout } from '../layout.ts';
 import type { KlGrads, Prior, PriorConfig, PriorContext } from './prior.ts';
 
@@ -20,16 +20,16 @@ export function svdPrior(ctx: PriorContext, layout: Layout, config: PriorConfig)
     config,
     prepare(P) {
       k.cayley(n2, n1, config.flips, P + freeU, U, work);
-      k.cayley(n1, n1, 0, P + freeV, V, work);
+      k.cayley(n1, n1, /* flips */ 0, P + freeV, V, work);
       k.svdCompose(n1, n2, U, P + s, V, C);
     },
     kl(P, rows, mu1, lv1, mu2, lv2, kl, g: KlGrads | null) {
-      if (!g) return k.jointKl(rows, n1, n2, mu1, lv1, mu2, lv2, C, kl, 0, 0, 0, 0, 0, 0, work);
+      if (!g) return k.jointKl(rows, n1, n2, mu1, lv1, mu2, lv2, C, kl, NULL, NULL, NULL, NULL, NULL, /* scale */ 0, work);
       for (const [p, n] of [[dU, n2 * n1], [dV, n1 * n1], [dC, n2 * n1]]) k.heap.view(p, n).fill(0);
       k.jointKl(rows, n1, n2, mu1, lv1, mu2, lv2, C, kl, g.dmu1, g.dlv1, g.dmu2, g.dlv2, dC, g.scale, work);
       k.svdComposeBackward(n1, n2, U, P + s, V, dC, dU, g.G + s, dV);
       k.cayleyBackward(n2, n1, config.flips, P + freeU, dU, g.G + freeU, work);
-      k.cayleyBackward(n1, n1, 0, P + freeV, dV, g.G + freeV, work);
+      k.cayleyBackward(n1, n1, /* flips */ 0, P + freeV, dV, g.G + freeV, work);
     },
     crossCovariance() {
       return Float64Array.from(k.heap.view(C, n2 * n1));
