@@ -1,8 +1,7 @@
 // Shared test helpers: the backends under test, random data, error
 // measures and central finite differences.
 
-import { createKernels, type BackendChoice, type Kernels, type FloatArray } from '../src/core/index.ts';
-import { relaxedAvailable } from '../src/core/wasm.ts';
+import { availableBackends, createKernels, type Kernels, type FloatArray } from '../src/core/index.ts';
 import { Rng } from '../src/data/rng.ts';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -11,10 +10,12 @@ import { join } from 'node:path';
 
 /** Every f32 backend this engine runs: the wasm builds, their threads variants and the js twin. */
 export function f32Backends(): Kernels[] {
-  const names: BackendChoice[] = ['wasm-simd', ...(relaxedAvailable() ? ['wasm-relaxed' as const] : []), 'js'];
+  const names = availableBackends();
   const threads = names.filter((n) => n !== 'js').map((n) => createKernels(n, { threads: true })); // the threads builds, on shared memory
   return [...names.map((n) => createKernels(n)), ...threads];
 }
+
+export { availableBackends };
 
 /** The f64 twin: the reference for finite differences. */
 export const f64Twin = (): Kernels => createKernels('js-f64');

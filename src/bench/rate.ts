@@ -1,15 +1,15 @@
 // Shared timing for the benches: best-of-rounds rates in this process's
 // CPU time, and the backends every section races.
 
-import type { BackendChoice } from '../core/index.ts';
-import { relaxedAvailable } from '../core/wasm.ts';
+import { availableBackends, type BackendChoice } from '../core/index.ts';
 
 export type Table = Record<string, Record<string, number>>;
 export const round = (x: number, digits = 3): number => Number(x.toPrecision(digits));
 
 /** Result keys and backends: the plain-simd wasm build, the relaxed-simd one (when the engine takes it), the js twin. */
 export function benchBackends(): [string, BackendChoice][] {
-  return [['wasm', 'wasm-simd'], ...(relaxedAvailable() ? [['wasm_relaxed', 'wasm-relaxed'] as [string, BackendChoice]] : []), ['js', 'js']];
+  const key = { 'wasm-simd': 'wasm', 'wasm-relaxed': 'wasm_relaxed', js: 'js', 'js-f64': 'js_f64' } as const;
+  return availableBackends().map((b) => [key[b], b]);
 }
 
 /**

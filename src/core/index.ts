@@ -3,13 +3,18 @@
 // `await initWasm()` first (see wasm.ts).
 
 import { createJsKernels } from './js/index.ts';
-import { createWasmKernels } from './wasm.ts';
-import type { Kernels } from './kernels.ts';
+import { createWasmKernels, relaxedAvailable } from './wasm.ts';
+import type { BackendName, Kernels } from './kernels.ts';
 
 export type BackendChoice = 'wasm' | 'wasm-simd' | 'wasm-relaxed' | 'js' | 'js-f64';
 export const BACKENDS: readonly BackendChoice[] = ['wasm', 'wasm-simd', 'wasm-relaxed', 'js', 'js-f64'];
 
 /** With `threads`, a wasm backend's threads variant on a shared memory (same results; src/threads/ trains on it). */
+/** Every f32 backend this engine runs (the wasm builds it validates, then the js twin): the one list tests and benches race. */
+export function availableBackends(): BackendName[] {
+  return ['wasm-simd', ...(relaxedAvailable() ? ['wasm-relaxed' as const] : []), 'js'];
+}
+
 export function createKernels(backend: BackendChoice = 'wasm', o: { threads?: boolean } = {}): Kernels {
   const threads = o.threads ? {} : undefined;
   switch (backend) {
