@@ -23,6 +23,29 @@ type LatentMap = (rows: number, mu: FloatArray, z: FloatArray) => void;
  */
 export interface Draws { noise: () => number; observation?: boolean }
 
+/**
+ * Fill a draw's N(0, 1) noise for `rows` rows in the order every draw of
+ * jpvae consumes it: per row, the latent's `latent` values into `eps`, then
+ * (when `observation` is given) the view's `dim` values into it. The
+ * library, the CLI and the runtime's samplers all draw through this, so the
+ * same seed gives the same draws everywhere.
+ */
+export function fillDrawNoise(noise: () => number, rows: number, eps: { [i: number]: number }, latent: number,
+  observation: { [i: number]: number } | null, dim: number): void {
+  for (let r = 0; r < rows; r++) {
+    for (let a = 0; a < latent; a++) eps[r * latent + a] = noise();
+    if (observation) for (let j = 0; j < dim; j++) observation[r * dim + j] = noise();
+  }
+}
+
+/** Each of `rows` rows of width `width` repeated K times in a row (row r's copies at r·K … r·K+K−1). */
+export function repeatRows(x: Float32Array, rows: number, width: number, K: number): Float32Array {
+  if (K === 1) return x;
+  const out = new Float32Array(rows * K * width);
+  for (let r = 0; r < rows * K; r++) out.set(x.subarray(Math.floor(r / K) * width, (Math.floor(r / K) + 1) * width), r * width);
+  return out;
+}
+
 /** For the rows in view `from`'s input buffer: encode, map the latent, decode view `to`; returns the logits' heap index. */
 function decodeRows(model: Jpvae, from: 0 | 1, to: 0 | 1, rows: number, map: LatentMap): number {
   const k = model.k, vf = model.views[from], vt = model.views[to];
@@ -37,12 +60,10 @@ function conditionalDraws(model: Jpvae, c: Conditional, draws?: Draws) {
   let observation: Float64Array | null = null;
   const map: LatentMap = (rows, mu, z) => {
     if (!draws) { conditionalLatent(c, mu, rows, z); return; }
-    const eps = new Float64Array(rows * c.nOut);
-    observation = logvar && new Float64Array(rows * dim);
-    for (let r = 0; r < rows; r++) {
-      for (let a = 0; a < c.nOut; a++) eps[r * c.nOut + a] = draws.noise();
-      if (observation) for (let j = 0; j < dim; j++) observation[r * dim + j] = Math.exp(logvar![j] / 2) * draws.noise();
-    }
+    const eps = new Float64Array(rows * c.nOut), obs = logvar && new Float64Array(rows * dim);
+    fillDrawNoise(draws.noise, rows, eps, c.nOut, obs, dim);
+    if (obs) for (let t = 0; t < obs.length; t++) obs[t] *= Math.exp(logvar![t % dim] / 2);
+    observation = obs;
     conditionalLatent(c, mu, rows, z, eps);
   };
   const perturb = (means: Float32Array) => { if (observation) for (let t = 0; t < means.length; t++) means[t] += observation[t]; };
@@ -112,8 +133,7 @@ export function imputeUserRows(model: Jpvae, c: Conditional, standardize: readon
     if (off >= 0) throw new InputError(`${label}: row ${firstRow + Math.floor(off / width) + 1}, column ${(off % width) + 1} is ${x[off]}, outside [0, 1] as the model's Bernoulli view ${2 - c.target} needs`);
   }
   // Each row repeated K times, each copy with its own draw.
-  const input = K === 1 ? x : Float32Array.from({ length: rows * K * width }, (_, i) => x[Math.floor(i / (width * K)) * width + (i % width)]);
-  const y = imputeRaw(model, c, standardize, input, rows * K, draws);
+  const y = imputeRaw(model, c, standardize, repeatRows(x, rows, width, K), rows * K, draws);
   const nan = y.findIndex((v) => !Number.isFinite(v));
   if (nan >= 0) throw new InputError(`${label}: row ${firstRow + Math.floor(nan / (model.views[c.target].dim * K)) + 1} imputes to ${y[nan]}: the model's weights are out of range`);
   return y;

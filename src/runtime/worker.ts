@@ -6,6 +6,7 @@
 import { expose, transfer } from 'comlink';
 import { createKernels, initWasm, type WasmBuild } from '../core/index.ts';
 import { Rng } from '../data/rng.ts';
+import { fillDrawNoise, repeatRows } from '../impute/impute.ts';
 import { EXPORT_FORMAT, EXPORT_FORMAT_VERSION, imputerNames, MANIFEST, type Manifest } from '../onnx/manifest.ts';
 import { openEngine, type Engine, type ExecutionProvider } from './execution-providers.ts';
 
@@ -83,15 +84,10 @@ const api = {
     if (samples === undefined) {
       result = await inTurn(() => engine.run(graphIndex(target, 'mean'), { [x]: rows }, n));
     } else {
-      const repeated = new Float32Array(n * k * dim);
-      for (let r = 0; r < n * k; r++) repeated.set(rows.subarray(Math.floor(r / k) * dim, (Math.floor(r / k) + 1) * dim), r * dim);
       const rng = new Rng(seed ?? Math.floor(Math.random() * 2 ** 32)), gaussian = out.likelihood.kind === 'gaussian';
-      const eps = new Float32Array(n * k * out.latent), noise = new Float32Array(gaussian ? n * k * out.dim : 0);
-      for (let r = 0; r < n * k; r++) {
-        for (let a = 0; a < out.latent; a++) eps[r * out.latent + a] = rng.normal();
-        if (gaussian) for (let j = 0; j < out.dim; j++) noise[r * out.dim + j] = rng.normal();
-      }
-      const feeds = { [x]: repeated, [`eps${target}`]: eps, ...(gaussian ? { [`noise${target}`]: noise } : {}) };
+      const eps = new Float32Array(n * k * out.latent), noise = gaussian ? new Float32Array(n * k * out.dim) : null;
+      fillDrawNoise(() => rng.normal(), n * k, eps, out.latent, noise, out.dim);
+      const feeds = { [x]: repeatRows(rows, n, dim, k), [`eps${target}`]: eps, ...(noise ? { [`noise${target}`]: noise } : {}) };
       result = await inTurn(() => engine.run(graphIndex(target, 'sample'), feeds, n * k));
     }
     return transfer(result[y], [result[y].buffer]);
