@@ -109,7 +109,9 @@ export function reparamBackward(n: i32, logvar: i32, eps: i32, dz: i32, dmu: i32
   }
 }
 
-export function softmaxCrossEntropy(rows: i32, N: i32, logits: i32, labels: i32, loss: i32, dLogits: i32, scale: f32): void {
+export function softmaxCrossEntropy(
+  rows: i32, N: i32, logits: i32, labels: i32, loss: i32, dLogits: i32, scale: f32,
+): void {
   for (let r = 0; r < rows; r++) {
     const row = logits + r * N;
     // Shift by the row maximum so that exp never overflows (log-sum-exp).

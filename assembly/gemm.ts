@@ -14,8 +14,9 @@
 // as KC×16 panels (so a panel stays in L1: B's power-of-two row strides,
 // e.g. 512 floats, would map a column strip onto a few cache sets), in
 // scratch: static, or a thread's own block in the threads build. B is
-// packed reading its rows in order: the weights arrive cold in a training step, and a column strip read row by row crosses a
-// page per row, where no prefetcher follows.
+// packed reading its rows in order: the weights arrive cold in a training
+// step, and a column strip read row by row crosses a page per row, where no
+// prefetcher follows.
 
 import { at, madd } from './util';
 
@@ -78,7 +79,9 @@ export function setGemmScratch(p: i32): void {
 
 /** The epilogue of one tile row of up to 4 vectors, w columns of which are stored. */
 // @ts-ignore: decorator
-@inline function finishRow(V: i32, v0: v128, v1: v128, v2: v128, v3: v128, w: i32, c: usize, bias: usize, flags: i32): void {
+@inline function finishRow(
+  V: i32, v0: v128, v1: v128, v2: v128, v3: v128, w: i32, c: usize, bias: usize, flags: i32,
+): void {
   finishLanes(v0, w, c, bias, flags);
   finishLanes(v1, w - 4, c + 16, bias ? bias + 16 : 0, flags);
   if (V > 2) finishLanes(v2, w - 8, c + 32, bias ? bias + 32 : 0, flags);
@@ -103,8 +106,12 @@ function packB(kc: i32, cols: i32, src: usize, bK: usize, bCol: usize): void {
   const full = cols & ~15, tails = B_BLOCK + <usize>full * kc * 4;
   for (let k = 0; k < kc; k++, src += bK) {
     let j = 0;
-    for (let dst = B_BLOCK + <usize>k * 64; j < full; j += 16, dst += <usize>kc * 64) packRow(16, 16, dst, src + <usize>j * bCol, bCol);
-    for (let dst = tails + <usize>k * 32; j < cols; j += 8, dst += <usize>kc * 32) packRow(min(8, cols - j), 8, dst, src + <usize>j * bCol, bCol);
+    for (let dst = B_BLOCK + <usize>k * 64; j < full; j += 16, dst += <usize>kc * 64) {
+      packRow(16, 16, dst, src + <usize>j * bCol, bCol);
+    }
+    for (let dst = tails + <usize>k * 32; j < cols; j += 8, dst += <usize>kc * 32) {
+      packRow(min(8, cols - j), 8, dst, src + <usize>j * bCol, bCol);
+    }
   }
 }
 
@@ -178,7 +185,9 @@ function packA(kc: i32, rows: i32, a: usize, aRow: usize, aK: usize): void {
 
 /** Columns [0, w) (w ≤ 4V) of the block's rows [0, rows) from the packed A block and the B panel at b. */
 // @ts-ignore: decorator
-@inline function panelTiles(V: i32, kc: i32, b: usize, rows: i32, w: i32, c: usize, cRow: usize, bias: usize, flags: i32): void {
+@inline function panelTiles(
+  V: i32, kc: i32, b: usize, rows: i32, w: i32, c: usize, cRow: usize, bias: usize, flags: i32,
+): void {
   for (let i = 0; i < rows; i += 2) {
     broadcastTile(V, kc, A_BLOCK + <usize>(i * kc) * 4, b, rows - i, w, c + <usize>i * cRow, cRow, bias, flags);
   }
@@ -203,11 +212,16 @@ function broadcastGemm(flags: i32, j0: i32, M: i32, N: i32, K: i32, a: usize, aR
       const nb = min(NB, N - jb);
       packB(kc, nb, bk + <usize>jb * bCol, bK, bCol);
       for (let i0 = 0; i0 < M; i0 += MC) {
-        const rows = min(MC, M - i0), ci = c + <usize>i0 * cRow + <usize>jb * 4, bi = passBias ? passBias + <usize>jb * 4 : 0;
+        const rows = min(MC, M - i0), ci = c + <usize>i0 * cRow + <usize>jb * 4;
+        const bi = passBias ? passBias + <usize>jb * 4 : 0;
         packA(kc, rows, a + <usize>i0 * aRow + <usize>k0 * aK, aRow, aK);
         let j = 0, panel = B_BLOCK;
-        for (; j + 16 <= nb; j += 16, panel += <usize>kc * 64) panelTiles(4, kc, panel, rows, 16, ci + <usize>j * 4, cRow, bi ? bi + <usize>j * 4 : 0, f);
-        for (; j < nb; j += 8, panel += <usize>kc * 32) panelTiles(2, kc, panel, rows, min(8, nb - j), ci + <usize>j * 4, cRow, bi ? bi + <usize>j * 4 : 0, f);
+        for (; j + 16 <= nb; j += 16, panel += <usize>kc * 64) {
+          panelTiles(4, kc, panel, rows, 16, ci + <usize>j * 4, cRow, bi ? bi + <usize>j * 4 : 0, f);
+        }
+        for (; j < nb; j += 8, panel += <usize>kc * 32) {
+          panelTiles(2, kc, panel, rows, min(8, nb - j), ci + <usize>j * 4, cRow, bi ? bi + <usize>j * 4 : 0, f);
+        }
       }
     }
     k0 += kc;
@@ -294,7 +308,9 @@ export function denseBackward(rows: i32, nIn: i32, nOut: i32, X: i32, W: i32, Y:
   const accumulate = (flags & ACCUMULATE) != 0;
   if (flags & RELU) {
     let o: usize = 0;
-    for (; o + 16 <= n; o += 16) v128.store(dy + o, v128.and(v128.load(dy + o), f32x4.gt(v128.load(y + o), f32x4.splat(0))));
+    for (; o + 16 <= n; o += 16) {
+      v128.store(dy + o, v128.and(v128.load(dy + o), f32x4.gt(v128.load(y + o), f32x4.splat(0))));
+    }
     for (; o < n; o += 4) if (!(load<f32>(y + o) > 0)) store<f32>(dy + o, 0);
   }
   gemm(TRANS_A | (flags & ACCUMULATE), nIn, nOut, rows, X, dY, dW, 0);

@@ -2,7 +2,9 @@
 // interface (src/core/kernels.ts), with the same name and arguments.
 
 /** First byte the host may use; below it lie AssemblyScript's static data. */
-export function heapBase(): usize { return __heap_base; }
+export function heapBase(): usize {
+  return __heap_base;
+}
 
 export { gemm, denseBackward, gemmScratchSize, setGemmScratch } from './gemm';
 export { bceWithLogits, softmaxCrossEntropy, gaussianNll, reparam, reparamBackward, adam } from './elementwise';

@@ -209,7 +209,9 @@ export function cayleyBackward(m: i32, n: i32, flips: i32, P: i32, dO: i32, dP: 
   for (let i = 0; i < m; i++) {
     for (let j = i + 1; j < m; j++) {
       let s: f64 = 0;
-      for (let c = 0; c < n; c++) s += get64(Y, i * n + c) * get64(X, j * n + c) - get64(Y, j * n + c) * get64(X, i * n + c);
+      for (let c = 0; c < n; c++) {
+        s += get64(Y, i * n + c) * get64(X, j * n + c) - get64(Y, j * n + c) * get64(X, i * n + c);
+      }
       add(dP + i * m + j, 2 * s);
     }
   }

@@ -14,31 +14,57 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bestRate } from '../src/bench/rate.ts';
 
-interface Tree { step: () => void; gemm: (weights: number) => void }
+interface Tree {
+  step: () => void;
+  gemm: (weights: number) => void;
+}
 
 async function openTree(dir: string): Promise<Tree> {
   const load = (path: string) => import(pathToFileURL(resolve(dir, path)).href);
-  const [{ createKernels, RELU }, { Jpvae }, { Adam, ADAM_DEFAULTS }, { Rng }, { REFERENCE_CONFIG }, { batchTerms }] = await Promise.all(
-    ['src/core/index.ts', 'src/model/jpvae.ts', 'src/train/adam.ts', 'src/data/rng.ts', 'src/bench/train.ts', 'src/train/batch.ts'].map(load));
-  const k = createKernels('wasm'), rng = new Rng(1), batch = 32;
+  const [{ createKernels, RELU }, { Jpvae }, { Adam, ADAM_DEFAULTS }, { Rng }, { REFERENCE_CONFIG }, { batchTerms }] =
+    await Promise.all(
+      [
+        'src/core/index.ts',
+        'src/model/jpvae.ts',
+        'src/train/adam.ts',
+        'src/data/rng.ts',
+        'src/bench/train.ts',
+        'src/train/batch.ts',
+      ].map(load),
+    );
+  const k = createKernels('wasm'),
+    rng = new Rng(1),
+    batch = 32;
   const model = new Jpvae(k, REFERENCE_CONFIG, batch);
   model.initParams(rng);
   const adam = new Adam(k, model.layout.size, ADAM_DEFAULTS);
   const binary = () => Float32Array.from({ length: batch * 392 }, () => (rng.uniform() < 0.2 ? 1 : 0));
   const data = { n: batch, dim1: 392, dim2: 392, x1: binary(), x2: binary() };
   const rows = Uint32Array.from({ length: batch }, (_, i) => i);
-  const n = 512, X = k.heap.allocFrom(Float32Array.from({ length: batch * n }, () => rng.normal())), Y = k.heap.alloc(batch * n), b = k.heap.alloc(n);
-  const W = Array.from({ length: 16 }, () => k.heap.allocFrom(Float32Array.from({ length: n * n }, () => rng.normal() / Math.sqrt(n))));
+  const n = 512,
+    X = k.heap.allocFrom(Float32Array.from({ length: batch * n }, () => rng.normal())),
+    Y = k.heap.alloc(batch * n),
+    b = k.heap.alloc(n);
+  const W = Array.from({ length: 16 }, () =>
+    k.heap.allocFrom(Float32Array.from({ length: n * n }, () => rng.normal() / Math.sqrt(n))),
+  );
   return {
-    step: () => { batchTerms(model, data, rows, 1, rng, true); adam.update(model.P, model.G); },
+    step: () => {
+      batchTerms(model, data, rows, 1, rng, true);
+      adam.update(model.P, model.G);
+    },
     /** 16 forward GEMMs 32×512×512, cycling through `weights` distinct weight matrices. */
-    gemm: (weights) => { for (let i = 0; i < 16; i++) k.gemm(RELU, batch, n, n, X, W[i % weights], Y, b); },
+    gemm: (weights) => {
+      for (let i = 0; i < 16; i++) k.gemm(RELU, batch, n, n, X, W[i % weights], Y, b);
+    },
   };
 }
 
 const [oldDir, newDir = '.'] = process.argv.slice(2);
 if (!oldDir) {
-  process.stderr.write('usage: node --experimental-wasm-relaxed-simd --import=tsx bench/compare-trees.ts OLD_DIR [NEW_DIR]\n');
+  process.stderr.write(
+    'usage: node --experimental-wasm-relaxed-simd --import=tsx bench/compare-trees.ts OLD_DIR [NEW_DIR]\n',
+  );
   process.exit(2);
 }
 const trees = { old: await openTree(oldDir), new: await openTree(newDir) };
@@ -51,7 +77,10 @@ const measures = {
 };
 for (const [name, measure] of Object.entries(measures)) {
   const best = { old: 0, new: 0 };
-  for (let round = 0; round < 6; round++) for (const key of ['old', 'new'] as const) best[key] = Math.max(best[key], measure(trees[key]));
+  for (let round = 0; round < 6; round++)
+    for (const key of ['old', 'new'] as const) best[key] = Math.max(best[key], measure(trees[key]));
   const f = (x: number) => x.toFixed(x < 100 ? 1 : 0);
-  console.log(`${name}, best of 6 interleaved rounds: ${oldDir} ${f(best.old)}, ${newDir} ${f(best.new)}, ratio ${(best.new / best.old).toFixed(2)}`);
+  console.log(
+    `${name}, best of 6 interleaved rounds: ${oldDir} ${f(best.old)}, ${newDir} ${f(best.new)}, ratio ${(best.new / best.old).toFixed(2)}`,
+  );
 }

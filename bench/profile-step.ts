@@ -8,24 +8,48 @@ import { createKernels, type Kernels } from '../src/core/index.ts';
 import { referenceStep } from '../src/bench/train.ts';
 
 const FLAG_NAMES = ['', 'TRANS_A', 'TRANS_B', '', 'ACCUMULATE', '', '', '', 'RELU'];
-const gemmName = (flags: number) => `gemm ${[1, 2, 4, 8].filter((b) => flags & b).map((b) => FLAG_NAMES[b]).join('|') || 'plain'}`;
+const gemmName = (flags: number) =>
+  `gemm ${
+    [1, 2, 4, 8]
+      .filter((b) => flags & b)
+      .map((b) => FLAG_NAMES[b])
+      .join('|') || 'plain'
+  }`;
 
-const inner = createKernels('wasm'), ms: Record<string, number> = {};
-const timed = Object.fromEntries(Object.entries(inner).map(([key, value]) => [key, typeof value !== 'function' ? value : (...args: number[]) => {
-  const t0 = performance.now(), out = value.apply(inner, args), name = key === 'gemm' ? gemmName(args[0]) : key;
-  ms[name] = (ms[name] ?? 0) + performance.now() - t0;
-  return out;
-}])) as unknown as Kernels;
+const inner = createKernels('wasm'),
+  ms: Record<string, number> = {};
+const timed = Object.fromEntries(
+  Object.entries(inner).map(([key, value]) => [
+    key,
+    typeof value !== 'function'
+      ? value
+      : (...args: number[]) => {
+          const t0 = performance.now(),
+            out = value.apply(inner, args),
+            name = key === 'gemm' ? gemmName(args[0]) : key;
+          ms[name] = (ms[name] ?? 0) + performance.now() - t0;
+          return out;
+        },
+  ]),
+) as unknown as Kernels;
 
-const batch = 32, step = referenceStep(timed);
+const batch = 32,
+  step = referenceStep(timed);
 
 for (let i = 0; i < 30; i++) step();
 for (const key of Object.keys(ms)) delete ms[key];
-const steps = 300, t0 = performance.now();
+const steps = 300,
+  t0 = performance.now();
 for (let i = 0; i < steps; i++) step();
 const total = performance.now() - t0;
-console.log(`${inner.name}: ${(total / steps).toFixed(2)} ms a step, ${((batch * steps) / (total / 1000)).toFixed(0)} samples/s (wall time, wrapped)`);
+console.log(
+  `${inner.name}: ${(total / steps).toFixed(2)} ms a step, ${((batch * steps) / (total / 1000)).toFixed(0)} samples/s (wall time, wrapped)`,
+);
 const kernels = Object.values(ms).reduce((a, b) => a + b, 0);
-for (const [name, t] of [...Object.entries(ms), ['outside the kernels', total - kernels] as const].sort((a, b) => b[1] - a[1])) {
-  console.log(`${name.padEnd(24)} ${(t / steps).toFixed(3).padStart(7)} ms  ${((100 * t) / total).toFixed(1).padStart(5)}%`);
+for (const [name, t] of [...Object.entries(ms), ['outside the kernels', total - kernels] as const].sort(
+  (a, b) => b[1] - a[1],
+)) {
+  console.log(
+    `${name.padEnd(24)} ${(t / steps).toFixed(3).padStart(7)} ms  ${((100 * t) / total).toFixed(1).padStart(5)}%`,
+  );
 }

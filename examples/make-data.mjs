@@ -16,8 +16,9 @@ const sample = () => {
   return A.map((a) => a.map(([p, q]) => 100 + 20 * (p * s[0] + q * s[1] + 0.3 * normal())));
 };
 const line = (x) => x.map((v) => v.toFixed(3)).join(',');
-const train = Array.from({ length: 400 }, sample), fresh = Array.from({ length: 50 }, sample);
-const view = (i) => train.map((x, r) => (r % 9 === 4 && (r % 2) === i ? '' : line(x[i]))).join('\n') + '\n';
+const train = Array.from({ length: 400 }, sample),
+  fresh = Array.from({ length: 50 }, sample);
+const view = (i) => train.map((x, r) => (r % 9 === 4 && r % 2 === i ? '' : line(x[i]))).join('\n') + '\n';
 mkdirSync(dir, { recursive: true });
 writeFileSync(join(dir, 'view1.csv'), view(0));
 writeFileSync(join(dir, 'view2.csv'), view(1));

@@ -12,7 +12,8 @@ const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
 for (const entry of readdirSync(join(root, 'src'), { recursive: true, withFileTypes: true })) {
   if (!entry.isFile() || /\.ts$/.test(entry.name)) continue;
-  const from = join(entry.parentPath, entry.name), to = join(root, 'dist', from.slice(join(root, 'src').length));
+  const from = join(entry.parentPath, entry.name),
+    to = join(root, 'dist', from.slice(join(root, 'src').length));
   mkdirSync(dirname(to), { recursive: true });
   copyFileSync(from, to);
 }

@@ -14,7 +14,7 @@ const locked = JSON.parse(readFileSync(join(repo, 'package-lock.json'), 'utf8'))
 
 /** The lock entry a package at `from` gets for `name`: the nearest node_modules/name up its path. */
 function resolve(from, name) {
-  for (let at = from; ; ) {
+  for (let at = from; ;) {
     const path = `${at ? `${at}/` : ''}node_modules/${name}`;
     if (locked[path]) return path;
     if (!at) throw new Error(`${name} (needed by ${from || 'jpvae'}) is not in package-lock.json`);
@@ -23,24 +23,45 @@ function resolve(from, name) {
   }
 }
 
-const out = {}, tar = `file:${tarball}`;
+const out = {},
+  tar = `file:${tarball}`;
 const add = (path) => {
   if (out[path]) return;
-  const e = locked[path], name = path.slice(path.lastIndexOf('node_modules/') + 13);
-  out[path] = { version: e.version, resolved: `https://registry.npmjs.org/${name}/-/${basename(name)}-${e.version}.tgz`, integrity: e.integrity, license: e.license, ...(e.dependencies ? { dependencies: e.dependencies } : {}) };
+  const e = locked[path],
+    name = path.slice(path.lastIndexOf('node_modules/') + 13);
+  out[path] = {
+    version: e.version,
+    resolved: `https://registry.npmjs.org/${name}/-/${basename(name)}-${e.version}.tgz`,
+    integrity: e.integrity,
+    license: e.license,
+    ...(e.dependencies ? { dependencies: e.dependencies } : {}),
+  };
   for (const d of Object.keys(e.dependencies ?? {})) add(resolve(path, d));
 };
 for (const d of Object.keys(pkg.dependencies)) add(resolve('', d));
 add('node_modules/@types/node');
 const types = locked['node_modules/@types/node'].version;
-const consumerPkg = { name: 'consumer', private: true, type: 'module', dependencies: { jpvae: tar, '@types/node': types } };
+const consumerPkg = {
+  name: 'consumer',
+  private: true,
+  type: 'module',
+  dependencies: { jpvae: tar, '@types/node': types },
+};
 const lock = {
-  name: 'consumer', lockfileVersion: 3, requires: true,
+  name: 'consumer',
+  lockfileVersion: 3,
+  requires: true,
   packages: {
     '': { name: 'consumer', dependencies: consumerPkg.dependencies },
     'node_modules/jpvae': {
-      version: pkg.version, resolved: tar, license: pkg.license, dependencies: pkg.dependencies,
-      bin: pkg.bin, engines: pkg.engines, peerDependencies: pkg.peerDependencies, peerDependenciesMeta: pkg.peerDependenciesMeta,
+      version: pkg.version,
+      resolved: tar,
+      license: pkg.license,
+      dependencies: pkg.dependencies,
+      bin: pkg.bin,
+      engines: pkg.engines,
+      peerDependencies: pkg.peerDependencies,
+      peerDependenciesMeta: pkg.peerDependenciesMeta,
     },
     ...out,
   },

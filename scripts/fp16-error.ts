@@ -13,13 +13,33 @@ import { imputerNames } from '../src/onnx/manifest.ts';
 const dir = process.argv[2];
 if (!dir) throw new Error('usage: scripts/fp16-error.ts MODEL_DIR');
 const { model, json } = loadModel(dir);
-const data = modelData(json, 'test'), input = exportInputOf(json);
+const data = modelData(json, 'test'),
+  input = exportInputOf(json);
 const [full, half] = (['float32', 'float16'] as const).map((w) => buildExport(model, input, w).files);
 for (const target of [1, 2] as const) {
-  const file = `${imputerNames(target).mean}.onnx`, given = 3 - target, x = given === 1 ? data.x1 : data.x2, dim = x.length / data.n;
+  const file = `${imputerNames(target).mean}.onnx`,
+    given = 3 - target,
+    x = given === 1 ? data.x1 : data.x2,
+    dim = x.length / data.n;
   const feeds = { [`x${given}`]: new ort.Tensor('float32', x, [data.n, dim]) };
-  const [a, b] = await Promise.all([full, half].map(async (files) => (await (await ort.InferenceSession.create(files.get(file)!, { executionProviders: ['wasm'] })).run(feeds))[`x${target}`].data as Float32Array));
-  let worst = 0, scale = 0, sum = 0;
-  for (let t = 0; t < a.length; t++) { const d = Math.abs(a[t] - b[t]); worst = Math.max(worst, d); scale = Math.max(scale, Math.abs(a[t])); sum += d; }
-  console.log(`${file}: ${data.n} rows, f32 ${(full.get(file)!.length / 1e6).toFixed(2)} MB, fp16 ${(half.get(file)!.length / 1e6).toFixed(2)} MB; max |Δ| ${worst.toExponential(2)} (${(worst / scale).toExponential(2)} of the largest output), mean |Δ| ${(sum / a.length).toExponential(2)}`);
+  const [a, b] = await Promise.all(
+    [full, half].map(
+      async (files) =>
+        (await (await ort.InferenceSession.create(files.get(file)!, { executionProviders: ['wasm'] })).run(feeds))[
+          `x${target}`
+        ].data as Float32Array,
+    ),
+  );
+  let worst = 0,
+    scale = 0,
+    sum = 0;
+  for (let t = 0; t < a.length; t++) {
+    const d = Math.abs(a[t] - b[t]);
+    worst = Math.max(worst, d);
+    scale = Math.max(scale, Math.abs(a[t]));
+    sum += d;
+  }
+  console.log(
+    `${file}: ${data.n} rows, f32 ${(full.get(file)!.length / 1e6).toFixed(2)} MB, fp16 ${(half.get(file)!.length / 1e6).toFixed(2)} MB; max |Δ| ${worst.toExponential(2)} (${(worst / scale).toExponential(2)} of the largest output), mean |Δ| ${(sum / a.length).toExponential(2)}`,
+  );
 }

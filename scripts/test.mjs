@@ -14,7 +14,9 @@ for (const script of ['build', 'typecheck']) {
 
 const args = ['ava', '--tap', ...process.argv.slice(2)];
 const child = spawn('npx', args, { stdio: ['ignore', 'pipe', 'inherit'] });
-let pass = 0, fail = 0, tail = '';
+let pass = 0,
+  fail = 0,
+  tail = '';
 child.stdout.on('data', (chunk) => {
   process.stdout.write(chunk);
   tail += chunk.toString();
@@ -22,7 +24,7 @@ child.stdout.on('data', (chunk) => {
   tail = lines.pop();
   for (const line of lines) {
     const m = /^# (pass|fail) (\d+)\s*$/.exec(line);
-    if (m) (m[1] === 'pass' ? (pass = +m[2]) : (fail = +m[2]));
+    if (m) m[1] === 'pass' ? (pass = +m[2]) : (fail = +m[2]);
   }
 });
 child.on('close', (code) => {

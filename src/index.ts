@@ -11,7 +11,17 @@ export { PACKAGE_VERSION } from './version.ts';
 export { InputError } from './errors.ts';
 
 // Compute core and model.
-export { createKernels, initWasm, type BackendChoice, type Kernels, type BackendName, type WasmBuild, type WasmSource, Heap, type FloatArray } from './core/index.ts';
+export {
+  createKernels,
+  initWasm,
+  type BackendChoice,
+  type Kernels,
+  type BackendName,
+  type WasmBuild,
+  type WasmSource,
+  Heap,
+  type FloatArray,
+} from './core/index.ts';
 export type { Storage } from './core/heap.ts';
 export { Rng } from './data/rng.ts';
 export type { TwoViewData } from './data/dataset.ts';
@@ -23,7 +33,14 @@ export type { Layout, LayoutEntry } from './model/layout.ts';
 export type { Dense } from './model/dense.ts';
 export type { Prior, PriorConfig, PriorKind, KlGrads } from './model/prior/prior.ts';
 export type { ModelConfig, Likelihood } from './model/config.ts';
-export { encodeModel, parseModelJson, decodeWeights, type ModelFiles, type ModelJson, type Moments } from './store/files.ts';
+export {
+  encodeModel,
+  parseModelJson,
+  decodeWeights,
+  type ModelFiles,
+  type ModelJson,
+  type Moments,
+} from './store/files.ts';
 export type { CheckpointFile } from './store/model-json.ts';
 export type { SharedWasm, WasmVariant } from './core/wasm.ts';
 export { Trainer, type TrainOptions, type TrainState, type EpochRecord, type StepInfo } from './train/trainer.ts';

@@ -13,16 +13,22 @@ import { jpvae, tempDir } from './util.ts';
 
 /** Real-valued views far from 0 and 1 (x = 100 + 20·(A·s + noise)), every 7th row lacking one view; and complete test rows. */
 function writeViews(dir: string, n = 280, nTest = 40) {
-  const rng = new Rng(11), dims = [5, 4];
+  const rng = new Rng(11),
+    dims = [5, 4];
   const A = dims.map((d) => Array.from({ length: d }, () => [rng.normal(), rng.normal()]));
   const row = () => {
     const s = [rng.normal(), rng.normal()];
     return A.map((a) => a.map(([p, q]) => 100 + 20 * (p * s[0] + q * s[1] + 0.3 * rng.normal())));
   };
-  const csv = (rows: (number[] | null)[]) => rows.map((r) => (r ? r.map((v) => v.toFixed(4)).join(',') : '')).join('\n') + '\n';
-  const train = Array.from({ length: n }, row), test = Array.from({ length: nTest }, row);
+  const csv = (rows: (number[] | null)[]) =>
+    rows.map((r) => (r ? r.map((v) => v.toFixed(4)).join(',') : '')).join('\n') + '\n';
+  const train = Array.from({ length: n }, row),
+    test = Array.from({ length: nTest }, row);
   for (const i of [0, 1]) {
-    writeFileSync(join(dir, `train${i + 1}.csv`), csv(train.map((r, k) => (k % 7 === 3 && (k / 7) % 2 < 1 === (i === 0) ? null : r[i]))));
+    writeFileSync(
+      join(dir, `train${i + 1}.csv`),
+      csv(train.map((r, k) => (k % 7 === 3 && (k / 7) % 2 < 1 === (i === 0) ? null : r[i]))),
+    );
     writeFileSync(join(dir, `test${i + 1}.csv`), csv(test.map((r) => r[i])));
   }
   const read = (name: string): Matrix => parseMatrix(readFileSync(join(dir, name)), name);
@@ -30,27 +36,66 @@ function writeViews(dir: string, n = 280, nTest = 40) {
 }
 
 const view = (m: Matrix) => ({ data: m.data, width: m.cols });
-const FLAGS = ['--likelihood1', 'gaussian', '--likelihood2', 'gaussian:0.5', '--latent', '2', '--hidden', '16', '--epochs', '2', '--seed', '3', '--batch', '16'];
-const OPTIONS = { likelihood: ['gaussian', 'gaussian:0.5'] as [string, string], latent: 2, hidden: [16], epochs: 2, seed: 3, batch: 16 };
+const FLAGS = [
+  '--likelihood1',
+  'gaussian',
+  '--likelihood2',
+  'gaussian:0.5',
+  '--latent',
+  '2',
+  '--hidden',
+  '16',
+  '--epochs',
+  '2',
+  '--seed',
+  '3',
+  '--batch',
+  '16',
+];
+const OPTIONS = {
+  likelihood: ['gaussian', 'gaussian:0.5'] as [string, string],
+  latent: 2,
+  hidden: [16],
+  epochs: 2,
+  seed: 3,
+  batch: 16,
+};
 
 test('fit() trains exactly as jpvae train: the same weights bytes and latent fit for the same rows and seed', async (t) => {
-  const dir = tempDir(t), { read, files } = writeViews(dir);
-  const r = jpvae('train', '--view1', files('train1.csv'), '--view2', files('train2.csv'), ...FLAGS, '--out', join(dir, 'cli'));
+  const dir = tempDir(t),
+    { read, files } = writeViews(dir);
+  const r = jpvae(
+    'train',
+    '--view1',
+    files('train1.csv'),
+    '--view2',
+    files('train2.csv'),
+    ...FLAGS,
+    '--out',
+    join(dir, 'cli'),
+  );
   t.is(r.code, 0, r.err);
   const epochs: number[] = [];
-  const model = await fit({ view1: view(read('train1.csv')), view2: view(read('train2.csv')) }, { ...OPTIONS, onEpoch: (e) => epochs.push(e.epoch) });
+  const model = await fit(
+    { view1: view(read('train1.csv')), view2: view(read('train2.csv')) },
+    { ...OPTIONS, onEpoch: (e) => epochs.push(e.epoch) },
+  );
   t.deepEqual(epochs, [1, 2]);
   const mine = model.toFiles();
   const cli = JSON.parse(readFileSync(join(dir, 'cli', 'model.json'), 'utf8'));
   t.deepEqual(JSON.parse(mine['model.json'] as string).files, cli.files); // the same names: the same steps and checksums
   t.deepEqual(mine[cli.files.weights.name], new Uint8Array(readFileSync(join(dir, 'cli', cli.files.weights.name))));
-  t.deepEqual(mine[cli.files.trainState.name], new Uint8Array(readFileSync(join(dir, 'cli', cli.files.trainState.name))));
+  t.deepEqual(
+    mine[cli.files.trainState.name],
+    new Uint8Array(readFileSync(join(dir, 'cli', cli.files.trainState.name))),
+  );
   t.deepEqual(model.json.latentFit, cli.latentFit);
   t.deepEqual(model.json.config, cli.config);
 });
 
 test('a model moves between the API and the CLI: save/load, toFiles/fromFiles, jpvae impute and eval give the same imputations', async (t) => {
-  const dir = tempDir(t), { read, files } = writeViews(dir);
+  const dir = tempDir(t),
+    { read, files } = writeViews(dir);
   const model = await fit({ view1: view(read('train1.csv')), view2: view(read('train2.csv')) }, OPTIONS);
   const tops = read('test1.csv');
   const imputed = model.impute(view(tops), { given: 1 });
@@ -62,7 +107,10 @@ test('a model moves between the API and the CLI: save/load, toFiles/fromFiles, j
   t.deepEqual((await fromFiles(model.toFiles())).impute(view(tops), { given: 1 }), imputed);
   const saved = join(dir, 'api');
   await model.save(saved);
-  t.deepEqual((await load(saved)).impute(view(tops), { given: 1, samples: 3, seed: 5 }), model.impute(view(tops), { given: 1, samples: 3, seed: 5 }));
+  t.deepEqual(
+    (await load(saved)).impute(view(tops), { given: 1, samples: 3, seed: 5 }),
+    model.impute(view(tops), { given: 1, samples: 3, seed: 5 }),
+  );
 
   // The CLI reads the API's model: its imputations are the API's, to CSV's 7 digits.
   const out = join(dir, 'imputed.csv');
@@ -76,53 +124,105 @@ test('a model moves between the API and the CLI: save/load, toFiles/fromFiles, j
   t.is(JSON.parse(ev.out).impute.x2_given_x1, metrics.impute.x2_given_x1);
   const own = jpvae('eval', '--model', saved);
   t.is(own.code, 2);
-  t.regex(own.err, /^jpvae eval: the model records no training data to reopen \(it was trained from memory, through the API\); give rows with --view1 F --view2 F\n$/);
+  t.regex(
+    own.err,
+    /^jpvae eval: the model records no training data to reopen \(it was trained from memory, through the API\); give rows with --view1 F --view2 F\n$/,
+  );
 
   // The API's ONNX export is the CLI's, file for file.
   const onnxDir = join(dir, 'onnx');
   t.is(jpvae('export', '--model', saved, '--out', onnxDir).code, 0);
   const { files: exported } = model.exportOnnx();
   t.deepEqual([...exported.keys()].sort(), readdirSync(onnxDir).sort());
-  for (const [name, bytes] of exported) t.deepEqual(new Uint8Array(bytes), new Uint8Array(readFileSync(join(onnxDir, name))), name);
+  for (const [name, bytes] of exported)
+    t.deepEqual(new Uint8Array(bytes), new Uint8Array(readFileSync(join(onnxDir, name))), name);
 
   // And the API reads the CLI's model.
   const cliDir = join(dir, 'cli');
-  t.is(jpvae('train', '--view1', files('train1.csv'), '--view2', files('train2.csv'), ...FLAGS, '--out', cliDir).code, 0);
-  t.is(jpvae('impute', '--model', cliDir, '--given', '2', '--input', files('test2.csv'), '--out', out, '--force').code, 0);
+  t.is(
+    jpvae('train', '--view1', files('train1.csv'), '--view2', files('train2.csv'), ...FLAGS, '--out', cliDir).code,
+    0,
+  );
+  t.is(
+    jpvae('impute', '--model', cliDir, '--given', '2', '--input', files('test2.csv'), '--out', out, '--force').code,
+    0,
+  );
   const fromCli = (await load(cliDir)).impute(view(read('test2.csv')), { given: 2 });
-  t.true(parseMatrix(readFileSync(out), 'imputed.csv').data.every((v, i) => Math.abs(v - fromCli[i]) <= 1e-6 * Math.abs(fromCli[i])));
+  t.true(
+    parseMatrix(readFileSync(out), 'imputed.csv').data.every(
+      (v, i) => Math.abs(v - fromCli[i]) <= 1e-6 * Math.abs(fromCli[i]),
+    ),
+  );
 });
 
 test('the API: arrays of rows with null for a missing view, one clear error for bad input, an abort signal', async (t) => {
-  const dir = tempDir(t), { read } = writeViews(dir, 120, 5);
-  const rows = (m: Matrix) => Array.from({ length: m.rows }, (_, r) => (Number.isNaN(m.data[r * m.cols]) ? null : Array.from(m.data.subarray(r * m.cols, (r + 1) * m.cols))));
+  const dir = tempDir(t),
+    { read } = writeViews(dir, 120, 5);
+  const rows = (m: Matrix) =>
+    Array.from({ length: m.rows }, (_, r) =>
+      Number.isNaN(m.data[r * m.cols]) ? null : Array.from(m.data.subarray(r * m.cols, (r + 1) * m.cols)),
+    );
   const a = await fit({ view1: rows(read('train1.csv')), view2: rows(read('train2.csv')) }, { ...OPTIONS, epochs: 1 });
   const b = await fit({ view1: view(read('train1.csv')), view2: view(read('train2.csv')) }, { ...OPTIONS, epochs: 1 });
-  const weightsOf = (files: Record<string, Uint8Array | string>) => files[JSON.parse(files['model.json'] as string).files.weights.name];
+  const weightsOf = (files: Record<string, Uint8Array | string>) =>
+    files[JSON.parse(files['model.json'] as string).files.weights.name];
   t.deepEqual(weightsOf(a.toFiles()), weightsOf(b.toFiles()));
-  await t.throwsAsync(fit({ view1: [[1, 2], [3]], view2: [[1], [2]] }), { instanceOf: InputError, message: 'view1: row 2 has 1 values, expected 2 like the first row' });
-  await t.throwsAsync(fit({ view1: [[1, 2]], view2: [[0.5], [0.5]] }), { instanceOf: InputError, message: /view1 has 1 rows but view2 has 2/ });
-  t.throws(() => a.impute([[1, 2]], { given: 1 }), { instanceOf: InputError, message: 'rows: rows have 2 values, but view 1 of the model has 5' });
-  t.throws(() => a.impute([[1, 2, 3, NaN, 5]], { given: 1 }), { instanceOf: InputError, message: /rows: row 1, column 4 is NaN/ });
+  await t.throwsAsync(fit({ view1: [[1, 2], [3]], view2: [[1], [2]] }), {
+    instanceOf: InputError,
+    message: 'view1: row 2 has 1 values, expected 2 like the first row',
+  });
+  await t.throwsAsync(fit({ view1: [[1, 2]], view2: [[0.5], [0.5]] }), {
+    instanceOf: InputError,
+    message: /view1 has 1 rows but view2 has 2/,
+  });
+  t.throws(() => a.impute([[1, 2]], { given: 1 }), {
+    instanceOf: InputError,
+    message: 'rows: rows have 2 values, but view 1 of the model has 5',
+  });
+  t.throws(() => a.impute([[1, 2, 3, NaN, 5]], { given: 1 }), {
+    instanceOf: InputError,
+    message: /rows: row 1, column 4 is NaN/,
+  });
   const stop = new AbortController();
   stop.abort();
-  const aborted = await fit({ view1: view(read('train1.csv')), view2: view(read('train2.csv')) }, { ...OPTIONS, signal: stop.signal }).catch((e: Error) => e);
+  const aborted = await fit(
+    { view1: view(read('train1.csv')), view2: view(read('train2.csv')) },
+    { ...OPTIONS, signal: stop.signal },
+  ).catch((e: Error) => e);
   t.is((aborted as Error).name, 'AbortError');
 });
 
 test('the library entry point bundles for a browser with no Node module in it', async (t) => {
-  const r = await build({ entryPoints: [new URL('../src/index.ts', import.meta.url).pathname], bundle: true, platform: 'browser', format: 'esm', write: false, logLevel: 'silent', metafile: true });
+  const r = await build({
+    entryPoints: [new URL('../src/index.ts', import.meta.url).pathname],
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    write: false,
+    logLevel: 'silent',
+    metafile: true,
+  });
   const imports = Object.values(r.metafile.inputs).flatMap((i) => i.imports.map((x) => x.path));
-  t.deepEqual(imports.filter((p) => p.startsWith('node:')), []);
+  t.deepEqual(
+    imports.filter((p) => p.startsWith('node:')),
+    [],
+  );
   t.false(/\bfrom\s*"node:|import\("node:|require\("node:/.test(r.outputFiles[0].text));
 });
 
-test('no Node module in the compute core, model, training, imputation, the model files\' contract or the parsers', (t) => {
+test("no Node module in the compute core, model, training, imputation, the model files' contract or the parsers", (t) => {
   const src = new URL('../src/', import.meta.url).pathname;
-  const files = ['core', 'model', 'train', 'impute', 'store'].flatMap((d) => readdirSync(join(src, d), { recursive: true }).map((f) => `${d}/${f}`))
-    .concat(['csv', 'npy', 'idx', 'parse', 'row-source', 'views', 'record', 'dataset', 'rng'].map((f) => `data/${f}.ts`))
+  const files = ['core', 'model', 'train', 'impute', 'store']
+    .flatMap((d) => readdirSync(join(src, d), { recursive: true }).map((f) => `${d}/${f}`))
+    .concat(
+      ['csv', 'npy', 'idx', 'parse', 'row-source', 'views', 'record', 'dataset', 'rng'].map((f) => `data/${f}.ts`),
+    )
     .filter((f) => f.endsWith('.ts') && f !== 'store/store.ts'); // the model directory on disk
   t.true(files.length > 25);
-  const nodeOnly = files.filter((f) => /from '(node:|fs|path|os|v8)'|(?<!typeof )import\('node:|\bsetImmediate\(|\bBuffer\./.test(readFileSync(join(src, f), 'utf8').replace(/typeof setImmediate === 'function'.*\n/, '')));
+  const nodeOnly = files.filter((f) =>
+    /from '(node:|fs|path|os|v8)'|(?<!typeof )import\('node:|\bsetImmediate\(|\bBuffer\./.test(
+      readFileSync(join(src, f), 'utf8').replace(/typeof setImmediate === 'function'.*\n/, ''),
+    ),
+  );
   t.deepEqual(nodeOnly, []);
 });

@@ -13,25 +13,43 @@ import { loadModel } from '../src/store/load-model.ts';
 import { BIN, jpvae, tempDir, weightsPath } from './util.ts';
 
 const SMALL = ['--train-limit', '200', '--hidden', '16', '--latent', '2', '--seed', '2'];
-const POINTS = ['train-state:write', 'train-state:rename', 'weights:write', 'weights:rename', 'model.json:write', 'model.json:rename', 'cleanup'];
+const POINTS = [
+  'train-state:write',
+  'train-state:rename',
+  'weights:write',
+  'weights:rename',
+  'model.json:write',
+  'model.json:rename',
+  'cleanup',
+];
 
 function trainKilledAt(point: string, out: string) {
-  return spawnSync(process.execPath, [BIN, 'train', ...SMALL, '--epochs', '3', '--out', out], { encoding: 'utf8', env: { ...process.env, JPVAE_CRASH_AT: point } });
+  return spawnSync(process.execPath, [BIN, 'train', ...SMALL, '--epochs', '3', '--out', out], {
+    encoding: 'utf8',
+    env: { ...process.env, JPVAE_CRASH_AT: point },
+  });
 }
 
 /** What a finished run must reproduce bit for bit: weights, Adam state, the latent fit. */
 function result(dir: string) {
   const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
-  return { weights: readFileSync(weightsPath(dir)), state: readFileSync(join(dir, json.files.trainState.name)), fit: json.latentFit, epoch: json.training.state.epoch };
+  return {
+    weights: readFileSync(weightsPath(dir)),
+    state: readFileSync(join(dir, json.files.trainState.name)),
+    fit: json.latentFit,
+    epoch: json.training.state.epoch,
+  };
 }
 
 test('SIGKILL in every window of the first and of a later checkpoint: the directory loads, and --resume ends byte-identical to an uninterrupted run', (t) => {
-  const dir = tempDir(t), ref = join(dir, 'ref');
+  const dir = tempDir(t),
+    ref = join(dir, 'ref');
   t.is(jpvae('train', ...SMALL, '--epochs', '3', '--out', ref).code, 0);
   const want = result(ref);
   for (const save of [1, 2]) {
     for (const point of POINTS) {
-      const label = `${point}@${save}`, out = join(dir, label.replace(/[:@.]/g, '-'));
+      const label = `${point}@${save}`,
+        out = join(dir, label.replace(/[:@.]/g, '-'));
       const killed = trainKilledAt(label, out);
       t.is(killed.signal, 'SIGKILL', `${label}: ${killed.stderr}`);
       // model.json is the switch: before its rename the previous checkpoint is in place, after it the new one.
@@ -56,12 +74,17 @@ test('SIGKILL in every window of the first and of a later checkpoint: the direct
 });
 
 test('readers during training always load a complete checkpoint', async (t) => {
-  const dir = tempDir(t), out = join(dir, 'm');
+  const dir = tempDir(t),
+    out = join(dir, 'm');
   t.is(jpvae('train', ...SMALL, '--epochs', '1', '--out', out).code, 0);
   const child = spawn(process.execPath, [BIN, 'train', '--resume', out, '--epochs', '40'], { stdio: 'ignore' });
   const done = new Promise((resolve) => child.on('close', resolve));
-  let loads = 0, steps = new Set<number>(), running = true;
-  void done.then(() => { running = false; });
+  let loads = 0,
+    steps = new Set<number>(),
+    running = true;
+  void done.then(() => {
+    running = false;
+  });
   while (running) {
     const { json } = loadModel(out); // throws on a half-switched set
     loads++;
@@ -73,16 +96,26 @@ test('readers during training always load a complete checkpoint', async (t) => {
   t.true(steps.size > 5, `${steps.size} checkpoints seen`);
 });
 
-test('two trainers of one directory: the second refuses in one line; a stale lock is taken over, another host\'s is not', async (t) => {
-  const dir = tempDir(t), out = join(dir, 'm');
-  const first = spawn(process.execPath, [BIN, 'train', ...SMALL, '--epochs', '30', '--out', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+test("two trainers of one directory: the second refuses in one line; a stale lock is taken over, another host's is not", async (t) => {
+  const dir = tempDir(t),
+    out = join(dir, 'm');
+  const first = spawn(process.execPath, [BIN, 'train', ...SMALL, '--epochs', '30', '--out', out], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let err = '';
-  first.stderr.on('data', (d) => { err += d; });
+  first.stderr.on('data', (d) => {
+    err += d;
+  });
   const done = new Promise((resolve) => first.on('close', resolve));
   while (!existsSync(join(out, 'train.lock'))) await new Promise((r) => setTimeout(r, 10));
   const second = jpvae('train', ...SMALL, '--epochs', '1', '--out', out, '--force');
   t.is(second.code, 2);
-  t.regex(second.err, new RegExp(`^jpvae train: --out ${out}: in use by process ${first.pid} \\(.*train\\.lock\\); wait for it to finish\\n$`));
+  t.regex(
+    second.err,
+    new RegExp(
+      `^jpvae train: --out ${out}: in use by process ${first.pid} \\(.*train\\.lock\\); wait for it to finish\\n$`,
+    ),
+  );
   const resumer = jpvae('train', '--resume', out, '--epochs', '40');
   t.is(resumer.code, 2);
   t.regex(resumer.err, /--resume .*: in use by process/);
@@ -90,7 +123,9 @@ test('two trainers of one directory: the second refuses in one line; a stale loc
   t.false(existsSync(join(out, 'train.lock')));
 
   // A lock left by a process that is gone (here: a pid that has exited) does not stop the next run.
-  const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+  const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+    encoding: 'utf8',
+  }).stdout;
   writeFileSync(join(out, 'train.lock'), `${gone} ${hostname()}\n`);
   t.is(jpvae('train', '--resume', out, '--epochs', '31').code, 0);
   // One from another machine cannot be checked: refused, with what to do.
@@ -101,7 +136,9 @@ test('two trainers of one directory: the second refuses in one line; a stale loc
 });
 
 test('a formatVersion 1 directory (fixed file names) still loads and resumes; the resumed one is version 2', (t) => {
-  const dir = tempDir(t), out = join(dir, 'm'), ref = join(dir, 'ref');
+  const dir = tempDir(t),
+    out = join(dir, 'm'),
+    ref = join(dir, 'ref');
   t.is(jpvae('train', ...SMALL, '--epochs', '2', '--out', ref).code, 0);
   t.is(jpvae('train', ...SMALL, '--epochs', '1', '--out', out).code, 0);
   const json = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));

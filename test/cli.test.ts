@@ -37,7 +37,8 @@ test('train, resume and eval on hvdMNIST; the latent fit comes from the training
   const m = JSON.parse(ev.out);
   t.is(m.n, 10000);
   t.is(m.active_units.total, 8);
-  for (const x of [m.recon.x1, m.recon.x2, m.recon_mean.x1, m.impute.x1_given_x2, m.impute.x2_given_x1]) t.true(x > 0 && x < 392 * Math.LN2 * 2);
+  for (const x of [m.recon.x1, m.recon.x2, m.recon_mean.x1, m.impute.x1_given_x2, m.impute.x2_given_x1])
+    t.true(x > 0 && x < 392 * Math.LN2 * 2);
 });
 
 const badInputs: [string, string[], RegExp][] = [
@@ -53,8 +54,9 @@ const badInputs: [string, string[], RegExp][] = [
   ['eval without model', ['eval'], /--model: required/],
   ['eval of a non-model directory', ['eval', '--model', '/'], /not a jpvae model directory/],
 ];
-test('--swap-views trains n1 > n2 and eval reports in the user\'s view order', (t) => {
-  const dir = tempDir(t), model = join(dir, 'm');
+test("--swap-views trains n1 > n2 and eval reports in the user's view order", (t) => {
+  const dir = tempDir(t),
+    model = join(dir, 'm');
   const tr = jpvae('train', ...SMALL, '--latent', '4,2', '--swap-views', '--epochs', '1', '--out', model);
   t.is(tr.code, 0, tr.err);
   const json = JSON.parse(readFileSync(join(model, 'model.json'), 'utf8'));
@@ -96,7 +98,8 @@ test('--out refuses a directory that is not a model, and a model without --force
 test('--resume refuses settings it would ignore; divergence stops training with the epoch and step named, and the last good checkpoint kept', (t) => {
   const dir = tempDir(t);
   t.is(jpvae('train', ...SMALL, '--epochs', '1', '--out', dir).code, 0);
-  const before = readFileSync(weightsPath(dir)), json = readFileSync(join(dir, 'model.json'));
+  const before = readFileSync(weightsPath(dir)),
+    json = readFileSync(join(dir, 'model.json'));
   const refused = jpvae('train', '--resume', dir, '--epochs', '3', '--hidden', '64');
   t.is(refused.code, 2);
   t.regex(refused.err, /^jpvae train: --hidden: not with --resume; a resumed model keeps its settings/);
@@ -111,11 +114,17 @@ test('--resume refuses settings it would ignore; divergence stops training with 
 test.serial('Ctrl-C ends training after the current step with a checkpoint that resumes', async (t) => {
   const dir = tempDir(t);
   const args = ['--train-limit', '50000', '--hidden', '128', '--latent', '4', '--epochs', '1'];
-  const child = spawn(process.execPath, [BIN, 'train', ...args, '--out', join(dir, 'a')], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '', armed = false;
+  const child = spawn(process.execPath, [BIN, 'train', ...args, '--out', join(dir, 'a')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '',
+    armed = false;
   child.stderr.on('data', (d) => {
     err += d;
-    if (/jpvae train: /.test(err) && !armed) { armed = true; setTimeout(() => child.kill('SIGINT'), 1500); }
+    if (/jpvae train: /.test(err) && !armed) {
+      armed = true;
+      setTimeout(() => child.kill('SIGINT'), 1500);
+    }
   });
   const code = await new Promise((resolve) => child.on('close', resolve));
   t.is(code, 0, err);

@@ -11,7 +11,15 @@ const wasmBackends = backends.filter((k) => k.name !== 'js');
 const jsTwin = backends.find((k) => k.name === 'js')!;
 
 /** (rows, N): every size in {1, 3, 7, 33, 392}, none of the odd ones a multiple of 4. */
-const SHAPES: [number, number][] = [[1, 1], [1, 392], [3, 7], [7, 33], [33, 3], [392, 7], [33, 392]];
+const SHAPES: [number, number][] = [
+  [1, 1],
+  [1, 392],
+  [3, 7],
+  [7, 33],
+  [33, 3],
+  [392, 7],
+  [33, 392],
+];
 
 type Inputs = (ArrayLike<number> | null)[];
 type Call = (k: Kernels, ptrs: number[]) => void;
@@ -43,43 +51,69 @@ function errVsTwin(arrays: Inputs, call: Call): number {
  * `objective` on backend k. `pairs` holds [input slot, gradient slot]; the
  * gradient slots must start at zero (accumulating kernels add into them).
  */
-function gradErr(k: Kernels, arrays: Inputs, call: Call, objective: (k: Kernels, ptrs: number[]) => number,
-  pairs: [number, number][], h: number, rng: Rng): number {
+function gradErr(
+  k: Kernels,
+  arrays: Inputs,
+  call: Call,
+  objective: (k: Kernels, ptrs: number[]) => number,
+  pairs: [number, number][],
+  h: number,
+  rng: Rng,
+): number {
   const ptrs = arrays.map((a) => (a ? k.heap.allocFrom(a) : 0));
   call(k, ptrs);
   const grads = pairs.map(([input, grad]) => read(k, ptrs[grad], arrays[input]!.length)); // before the reruns add more
-  const analytic: number[] = [], numeric: number[] = [];
+  const analytic: number[] = [],
+    numeric: number[] = [];
   for (const [pair, [input]] of pairs.entries()) {
-    const n = arrays[input]!.length, g = grads[pair];
+    const n = arrays[input]!.length,
+      g = grads[pair];
     const picks = n <= 24 ? [...Array(n).keys()] : Array.from({ length: 24 }, () => rng.below(n));
     for (const i of picks) {
       analytic.push(g[i]);
-      numeric.push(centralDiff(() => { call(k, ptrs); return objective(k, ptrs); }, k.heap.view(ptrs[input], n), i, h));
+      numeric.push(
+        centralDiff(
+          () => {
+            call(k, ptrs);
+            return objective(k, ptrs);
+          },
+          k.heap.view(ptrs[input], n),
+          i,
+          h,
+        ),
+      );
     }
   }
   return maxRelErr(analytic, numeric);
 }
 
-const normals = (rng: Rng, n: number, scale = 1, offset = 0): number[] => Array.from({ length: n }, () => offset + scale * rng.normal());
+const normals = (rng: Rng, n: number, scale = 1, offset = 0): number[] =>
+  Array.from({ length: n }, () => offset + scale * rng.normal());
 const zeros = (n: number): number[] => new Array(n).fill(0);
 /** Half the targets in {0, 1}, half anywhere in [0, 1]. */
-const targets = (rng: Rng, n: number): number[] => Array.from({ length: n }, () => (rng.uniform() < 0.5 ? rng.below(2) : rng.uniform()));
+const targets = (rng: Rng, n: number): number[] =>
+  Array.from({ length: n }, () => (rng.uniform() < 0.5 ? rng.below(2) : rng.uniform()));
 /** Logits of scale 4 with some saturated ones mixed in. */
 const EXTREMES = [-100, -30, 30, 100];
 const logitsWithExtremes = (rng: Rng, n: number): number[] =>
   Array.from({ length: n }, () => (rng.uniform() < 0.2 ? EXTREMES[rng.below(4)] : 4 * rng.normal()));
-const scaledLossSum = (scale: number, rows: number, slot: number) => (k: Kernels, ptrs: number[]): number =>
-  scale * read(k, ptrs[slot], rows).reduce((a, b) => a + b, 0);
+const scaledLossSum =
+  (scale: number, rows: number, slot: number) =>
+  (k: Kernels, ptrs: number[]): number =>
+    scale * read(k, ptrs[slot], rows).reduce((a, b) => a + b, 0);
 
 // ---- BCE with logits ----
 
-const bce = (rows: number, N: number, scale: number): Call => (k, [x, t, loss, d]) =>
-  k.bceWithLogits(rows, N, x, t, loss, d, scale);
+const bce =
+  (rows: number, N: number, scale: number): Call =>
+  (k, [x, t, loss, d]) =>
+    k.bceWithLogits(rows, N, x, t, loss, d, scale);
 
 test('bceWithLogits: wasm matches the js twin on odd sizes and extreme logits', (t) => {
   const rng = new Rng(1);
   for (const [rows, N] of SHAPES) {
-    const x = logitsWithExtremes(rng, rows * N), tg = targets(rng, rows * N);
+    const x = logitsWithExtremes(rng, rows * N),
+      tg = targets(rng, rows * N);
     t.true(errVsTwin([x, tg, zeros(rows), zeros(rows * N)], bce(rows, N, 0.37)) <= 1e-5, `${rows}×${N}`);
     t.true(errVsTwin([x, tg, zeros(rows), null], bce(rows, N, 1)) <= 1e-5, `${rows}×${N} without gradient`);
   }
@@ -89,7 +123,8 @@ test('bceWithLogits: exact per-element loss and gradient at extreme and tiny log
   // f64 reference; log1p(e^{−|x|}) at |x| = 20 is 2e-9, which log(1 + e) in f32 would round to 0.
   const xs = [-100, -30, -20, -5, -1e-3, 0, 1e-3, 5, 20, 30, 100];
   const ts = [0, 1, 0.3];
-  const x = xs.flatMap((v) => ts.map(() => v)), tg = xs.flatMap(() => ts);
+  const x = xs.flatMap((v) => ts.map(() => v)),
+    tg = xs.flatMap(() => ts);
   const n = x.length;
   const wantLoss = x.map((v, i) => Math.max(v, 0) - v * tg[i] + Math.log1p(Math.exp(-Math.abs(v))));
   const wantGrad = x.map((v, i) => 1 / (1 + Math.exp(-v)) - tg[i]);
@@ -97,7 +132,10 @@ test('bceWithLogits: exact per-element loss and gradient at extreme and tiny log
     const [, , loss, d] = run(k, [x, tg, zeros(n), zeros(n)], bce(n, 1, 1));
     for (let i = 0; i < n; i++) {
       const ctx = `${k.name} x=${x[i]} t=${tg[i]}`;
-      t.true(Math.abs(loss[i] - wantLoss[i]) <= 1e-5 * Math.abs(wantLoss[i]) + 1e-40, `${ctx} loss ${loss[i]} vs ${wantLoss[i]}`);
+      t.true(
+        Math.abs(loss[i] - wantLoss[i]) <= 1e-5 * Math.abs(wantLoss[i]) + 1e-40,
+        `${ctx} loss ${loss[i]} vs ${wantLoss[i]}`,
+      );
       t.true(Math.abs(d[i] - wantGrad[i]) <= 1e-6, `${ctx} grad ${d[i]} vs ${wantGrad[i]}`);
     }
   }
@@ -105,7 +143,11 @@ test('bceWithLogits: exact per-element loss and gradient at extreme and tiny log
 
 test('bceWithLogits: gradient matches finite differences (f64 twin, wasm f32)', (t) => {
   const rng = new Rng(2);
-  for (const [rows, N] of [[3, 7], [7, 33], [2, 392]]) {
+  for (const [rows, N] of [
+    [3, 7],
+    [7, 33],
+    [2, 392],
+  ]) {
     const arrays = [normals(rng, rows * N, 2), targets(rng, rows * N), zeros(rows), zeros(rows * N)];
     const objective = scaledLossSum(0.7, rows, 2);
     t.true(gradErr(f64Twin(), arrays, bce(rows, N, 0.7), objective, [[0, 3]], 1e-5, rng) <= 1e-6, `f64 ${rows}×${N}`);
@@ -117,14 +159,17 @@ test('bceWithLogits: gradient matches finite differences (f64 twin, wasm f32)', 
 
 // ---- Softmax cross-entropy ----
 
-const softmaxCe = (rows: number, N: number, scale: number): Call => (k, [x, labels, loss, d]) =>
-  k.softmaxCrossEntropy(rows, N, x, labels, loss, d, scale);
+const softmaxCe =
+  (rows: number, N: number, scale: number): Call =>
+  (k, [x, labels, loss, d]) =>
+    k.softmaxCrossEntropy(rows, N, x, labels, loss, d, scale);
 const labelsFor = (rng: Rng, rows: number, N: number): number[] => Array.from({ length: rows }, () => rng.below(N));
 
 test('softmaxCrossEntropy: wasm matches the js twin on odd sizes and extreme logits', (t) => {
   const rng = new Rng(3);
   for (const [rows, N] of [...SHAPES, [32, 10] as [number, number]]) {
-    const x = logitsWithExtremes(rng, rows * N), labels = labelsFor(rng, rows, N);
+    const x = logitsWithExtremes(rng, rows * N),
+      labels = labelsFor(rng, rows, N);
     t.true(errVsTwin([x, labels, zeros(rows), zeros(rows * N)], softmaxCe(rows, N, 0.5)) <= 1e-5, `${rows}×${N}`);
     t.true(errVsTwin([x, labels, zeros(rows), null], softmaxCe(rows, N, 1)) <= 1e-5, `${rows}×${N} without gradient`);
   }
@@ -146,33 +191,54 @@ test('softmaxCrossEntropy: stable and exact at large logits', (t) => {
 
 test('softmaxCrossEntropy: gradient matches finite differences (f64 twin, wasm f32)', (t) => {
   const rng = new Rng(4);
-  for (const [rows, N] of [[3, 7], [5, 10], [2, 33]]) {
+  for (const [rows, N] of [
+    [3, 7],
+    [5, 10],
+    [2, 33],
+  ]) {
     const arrays = [normals(rng, rows * N, 2), labelsFor(rng, rows, N), zeros(rows), zeros(rows * N)];
     const objective = scaledLossSum(0.3, rows, 2);
-    t.true(gradErr(f64Twin(), arrays, softmaxCe(rows, N, 0.3), objective, [[0, 3]], 1e-5, rng) <= 1e-6, `f64 ${rows}×${N}`);
+    t.true(
+      gradErr(f64Twin(), arrays, softmaxCe(rows, N, 0.3), objective, [[0, 3]], 1e-5, rng) <= 1e-6,
+      `f64 ${rows}×${N}`,
+    );
     for (const k of wasmBackends) {
-      t.true(gradErr(k, arrays, softmaxCe(rows, N, 0.3), objective, [[0, 3]], 1e-2, rng) <= 1e-2, `${k.name} ${rows}×${N}`);
+      t.true(
+        gradErr(k, arrays, softmaxCe(rows, N, 0.3), objective, [[0, 3]], 1e-2, rng) <= 1e-2,
+        `${k.name} ${rows}×${N}`,
+      );
     }
   }
 });
 
 // ---- Gaussian NLL ----
 
-const gaussian = (rows: number, N: number, scale: number): Call => (k, [m, tg, lv, loss, dm, dlv]) =>
-  k.gaussianNll(rows, N, m, tg, lv, loss, dm, dlv, scale);
+const gaussian =
+  (rows: number, N: number, scale: number): Call =>
+  (k, [m, tg, lv, loss, dm, dlv]) =>
+    k.gaussianNll(rows, N, m, tg, lv, loss, dm, dlv, scale);
 
 test('gaussianNll: wasm matches the js twin, fixed and learnt variance', (t) => {
   const rng = new Rng(5);
   for (const [rows, N] of SHAPES) {
-    const m = normals(rng, rows * N), tg = normals(rng, rows * N), lv = normals(rng, N, 0.5);
+    const m = normals(rng, rows * N),
+      tg = normals(rng, rows * N),
+      lv = normals(rng, N, 0.5);
     // dLogvar starts non-zero: the kernel must add into it.
-    t.true(errVsTwin([m, tg, lv, zeros(rows), zeros(rows * N), normals(rng, N)], gaussian(rows, N, 0.4)) <= 1e-5, `${rows}×${N} learnt`);
-    t.true(errVsTwin([m, tg, zeros(N), zeros(rows), zeros(rows * N), null], gaussian(rows, N, 1)) <= 1e-5, `${rows}×${N} fixed`);
+    t.true(
+      errVsTwin([m, tg, lv, zeros(rows), zeros(rows * N), normals(rng, N)], gaussian(rows, N, 0.4)) <= 1e-5,
+      `${rows}×${N} learnt`,
+    );
+    t.true(
+      errVsTwin([m, tg, zeros(N), zeros(rows), zeros(rows * N), null], gaussian(rows, N, 1)) <= 1e-5,
+      `${rows}×${N} fixed`,
+    );
   }
 });
 
 test('gaussianNll: unit variance gives half the squared error plus the constant', (t) => {
-  const m = [1, 2, 3], tg = [0, 0, 5];
+  const m = [1, 2, 3],
+    tg = [0, 0, 5];
   const want = 0.5 * (1 + 4 + 4) + 1.5 * Math.log(2 * Math.PI);
   for (const k of backends) {
     const [, , , loss] = run(k, [m, tg, zeros(3), zeros(1), null, null], gaussian(1, 3, 1));
@@ -182,10 +248,24 @@ test('gaussianNll: unit variance gives half the squared error plus the constant'
 
 test('gaussianNll: gradients match finite differences (f64 twin, wasm f32)', (t) => {
   const rng = new Rng(6);
-  for (const [rows, N] of [[3, 7], [7, 33], [2, 392]]) {
-    const arrays = [normals(rng, rows * N), normals(rng, rows * N), normals(rng, N, 0.5), zeros(rows), zeros(rows * N), zeros(N)];
+  for (const [rows, N] of [
+    [3, 7],
+    [7, 33],
+    [2, 392],
+  ]) {
+    const arrays = [
+      normals(rng, rows * N),
+      normals(rng, rows * N),
+      normals(rng, N, 0.5),
+      zeros(rows),
+      zeros(rows * N),
+      zeros(N),
+    ];
     const objective = scaledLossSum(0.6, rows, 3);
-    const pairs: [number, number][] = [[0, 4], [2, 5]];
+    const pairs: [number, number][] = [
+      [0, 4],
+      [2, 5],
+    ];
     t.true(gradErr(f64Twin(), arrays, gaussian(rows, N, 0.6), objective, pairs, 1e-5, rng) <= 1e-6, `f64 ${rows}×${N}`);
     for (const k of wasmBackends) {
       t.true(gradErr(k, arrays, gaussian(rows, N, 0.6), objective, pairs, 1e-2, rng) <= 1e-2, `${k.name} ${rows}×${N}`);
@@ -195,17 +275,30 @@ test('gaussianNll: gradients match finite differences (f64 twin, wasm f32)', (t)
 
 // ---- Reparameterisation ----
 
-const reparamForward = (n: number): Call => (k, [mu, lv, eps, z]) => k.reparam(n, mu, lv, eps, z);
+const reparamForward =
+  (n: number): Call =>
+  (k, [mu, lv, eps, z]) =>
+    k.reparam(n, mu, lv, eps, z);
 /** Forward, then backward with dz = w: the gradient of Σ w·z. */
-const reparamBoth = (n: number): Call => (k, [mu, lv, eps, z, w, dmu, dlv]) => {
-  k.reparam(n, mu, lv, eps, z);
-  k.reparamBackward(n, lv, eps, w, dmu, dlv);
-};
+const reparamBoth =
+  (n: number): Call =>
+  (k, [mu, lv, eps, z, w, dmu, dlv]) => {
+    k.reparam(n, mu, lv, eps, z);
+    k.reparamBackward(n, lv, eps, w, dmu, dlv);
+  };
 
 test('reparam and reparamBackward: wasm matches the js twin', (t) => {
   const rng = new Rng(7);
   for (const n of [1, 3, 7, 33, 392, 640]) {
-    const arrays = [normals(rng, n), normals(rng, n), normals(rng, n), zeros(n), normals(rng, n), normals(rng, n), normals(rng, n)];
+    const arrays = [
+      normals(rng, n),
+      normals(rng, n),
+      normals(rng, n),
+      zeros(n),
+      normals(rng, n),
+      normals(rng, n),
+      normals(rng, n),
+    ];
     t.true(errVsTwin(arrays, reparamBoth(n)) <= 1e-5, `n=${n}`);
   }
 });
@@ -222,20 +315,31 @@ test('reparamBackward: gradients match finite differences (f64 twin, wasm f32)',
   for (const n of [3, 7, 33]) {
     const arrays = [normals(rng, n), normals(rng, n), normals(rng, n), zeros(n), normals(rng, n), zeros(n), zeros(n)];
     const objective = (k: Kernels, p: number[]): number => {
-      const z = read(k, p[3], n), w = read(k, p[4], n);
+      const z = read(k, p[3], n),
+        w = read(k, p[4], n);
       return z.reduce((s, v, i) => s + v * w[i], 0);
     };
-    const pairs: [number, number][] = [[0, 5], [1, 6]];
+    const pairs: [number, number][] = [
+      [0, 5],
+      [1, 6],
+    ];
     t.true(gradErr(f64Twin(), arrays, reparamBoth(n), objective, pairs, 1e-5, rng) <= 1e-6, `f64 n=${n}`);
-    for (const k of wasmBackends) t.true(gradErr(k, arrays, reparamBoth(n), objective, pairs, 1e-2, rng) <= 1e-2, `${k.name} n=${n}`);
+    for (const k of wasmBackends)
+      t.true(gradErr(k, arrays, reparamBoth(n), objective, pairs, 1e-2, rng) <= 1e-2, `${k.name} n=${n}`);
   }
 });
 
 // ---- Adam ----
 
 // f32-representable hyperparameters, so the f32 twin and the wasm builds see the same numbers.
-const LR = Math.fround(1e-3), B1 = Math.fround(0.9), B2 = Math.fround(0.999), EPS = Math.fround(1e-8);
-const adamStep = (n: number, step: number): Call => (k, [p, g, m, v]) => k.adam(n, p, g, m, v, LR, B1, B2, EPS, step);
+const LR = Math.fround(1e-3),
+  B1 = Math.fround(0.9),
+  B2 = Math.fround(0.999),
+  EPS = Math.fround(1e-8);
+const adamStep =
+  (n: number, step: number): Call =>
+  (k, [p, g, m, v]) =>
+    k.adam(n, p, g, m, v, LR, B1, B2, EPS, step);
 
 test('adam: several steps match the js twin on odd sizes', (t) => {
   const rng = new Rng(9);
@@ -251,7 +355,8 @@ test('adam: several steps match the js twin on odd sizes', (t) => {
 
 test('adam: the first step moves each parameter by lr against the sign of its gradient', (t) => {
   const rng = new Rng(10);
-  const n = 33, g = normals(rng, n);
+  const n = 33,
+    g = normals(rng, n);
   for (const k of backends) {
     const [p, , m, v] = run(k, [zeros(n), g, zeros(n), zeros(n)], adamStep(n, 1));
     for (let i = 0; i < n; i++) {
@@ -266,11 +371,14 @@ test('adam: the first step moves each parameter by lr against the sign of its gr
 test('adam: bias correction at t = 1, 2, 10 matches a hand computation', (t) => {
   const rng = new Rng(11);
   const n = 7;
-  const g = normals(rng, n), m0 = normals(rng, n, 0.1), v0 = normals(rng, n, 0.1).map((x) => x * x);
+  const g = normals(rng, n),
+    m0 = normals(rng, n, 0.1),
+    v0 = normals(rng, n, 0.1).map((x) => x * x);
   for (const step of [1, 2, 10]) {
     const want = g.map((gi, i) => {
-      const m = B1 * m0[i] + (1 - B1) * gi, v = B2 * v0[i] + (1 - B2) * gi * gi;
-      return -LR * (m / (1 - B1 ** step)) / (Math.sqrt(v / (1 - B2 ** step)) + EPS);
+      const m = B1 * m0[i] + (1 - B1) * gi,
+        v = B2 * v0[i] + (1 - B2) * gi * gi;
+      return (-LR * (m / (1 - B1 ** step))) / (Math.sqrt(v / (1 - B2 ** step)) + EPS);
     });
     for (const k of backends) {
       const [p] = run(k, [zeros(n), g, m0, v0], adamStep(n, step));
@@ -281,10 +389,23 @@ test('adam: bias correction at t = 1, 2, 10 matches a hand computation', (t) => 
 
 test('adam reports a NaN or infinite gradient on every backend', (t) => {
   for (const k of [...f32Backends(), f64Twin()]) {
-    for (const [bad, at] of [[NaN, 5], [Infinity, 0], [-Infinity, 10], [0.5, 3]] as const) {
-      const n = 11, g = Float32Array.from({ length: n }, (_, i) => (i === at ? bad : 0.1 * i));
-      const p = k.heap.alloc(n), G = k.heap.allocFrom(g), m = k.heap.alloc(n), v = k.heap.alloc(n);
-      t.is(k.adam(n, p, G, m, v, 1e-3, 0.9, 0.999, 1e-8, 1), Number.isFinite(bad) ? 1 : 0, `${k.name}: g[${at}] = ${bad}`);
+    for (const [bad, at] of [
+      [NaN, 5],
+      [Infinity, 0],
+      [-Infinity, 10],
+      [0.5, 3],
+    ] as const) {
+      const n = 11,
+        g = Float32Array.from({ length: n }, (_, i) => (i === at ? bad : 0.1 * i));
+      const p = k.heap.alloc(n),
+        G = k.heap.allocFrom(g),
+        m = k.heap.alloc(n),
+        v = k.heap.alloc(n);
+      t.is(
+        k.adam(n, p, G, m, v, 1e-3, 0.9, 0.999, 1e-8, 1),
+        Number.isFinite(bad) ? 1 : 0,
+        `${k.name}: g[${at}] = ${bad}`,
+      );
     }
   }
 });

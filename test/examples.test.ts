@@ -16,12 +16,17 @@ const examples = new URL('../examples/', import.meta.url).pathname;
 test('examples/data is what examples/make-data.mjs writes', (t) => {
   const dir = tempDir(t);
   execFileSync(process.execPath, [join(examples, 'make-data.mjs'), dir]);
-  for (const name of readdirSync(join(examples, 'data'))) t.deepEqual(readFileSync(join(dir, name)), readFileSync(join(examples, 'data', name)), name);
+  for (const name of readdirSync(join(examples, 'data')))
+    t.deepEqual(readFileSync(join(dir, name)), readFileSync(join(examples, 'data', name)), name);
 });
 
 test('the Node example fits, imputes well, and its saved model reloads to identical imputations', (t) => {
   const dir = tempDir(t);
-  const out = execFileSync(process.execPath, [join(examples, 'node/fit-impute.mjs'), join(examples, 'data'), join(dir, 'model')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const out = execFileSync(
+    process.execPath,
+    [join(examples, 'node/fit-impute.mjs'), join(examples, 'data'), join(dir, 'model')],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+  );
   const r = JSON.parse(out);
   t.is(r.rows, 50);
   t.true(r.identical);

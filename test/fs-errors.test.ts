@@ -8,7 +8,18 @@
 
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeDirAtomic } from '../src/io/atomic-dir.ts';
@@ -31,8 +42,12 @@ if (!canMount) console.log('# skipped: the disk-full and read-only tests need to
 /** A tmpfs of `kb` KiB, unmounted when the test ends. */
 function tmpfs(t: { teardown(fn: () => void): void }, kb: number): string {
   const d = mkdtempSync(join(tmpdir(), 'jpvae-tmpfs-'));
-  if (spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${kb}k`, 'tmpfs', d]).status !== 0) throw new Error('mount failed');
-  t.teardown(() => { spawnSync('umount', ['-l', d]); rmSync(d, { recursive: true, force: true }); });
+  if (spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${kb}k`, 'tmpfs', d]).status !== 0)
+    throw new Error('mount failed');
+  t.teardown(() => {
+    spawnSync('umount', ['-l', d]);
+    rmSync(d, { recursive: true, force: true });
+  });
   return d;
 }
 
@@ -40,14 +55,25 @@ function tmpfs(t: { teardown(fn: () => void): void }, kb: number): string {
 function fill(dir: string, leave: number): void {
   const chunk = Buffer.alloc(4096);
   let n = 0;
-  try { for (;;) { writeFileSync(join(dir, `filler-${n}`), chunk); n++; } } catch { /* full */ }
+  try {
+    for (;;) {
+      writeFileSync(join(dir, `filler-${n}`), chunk);
+      n++;
+    }
+  } catch {
+    /* full */
+  }
   for (let freed = 0; freed < leave && n > 0; freed += 4096) rmSync(join(dir, `filler-${--n}`));
 }
 
-const snapshot = (dir: string): string => readdirSync(dir).sort().map((n) => {
-  const p = join(dir, n);
-  return statSync(p).isDirectory() ? `${n}/ ${snapshot(p)}` : `${n} ${readFileSync(p).toString('base64')}`;
-}).join('\n');
+const snapshot = (dir: string): string =>
+  readdirSync(dir)
+    .sort()
+    .map((n) => {
+      const p = join(dir, n);
+      return statSync(p).isDirectory() ? `${n}/ ${snapshot(p)}` : `${n} ${readFileSync(p).toString('base64')}`;
+    })
+    .join('\n');
 
 let trained: string | undefined;
 /** A small trained hvdMNIST model, made once. */
@@ -59,7 +85,9 @@ function model(): string {
   }
   return trained;
 }
-test.after.always(() => { if (trained) rmSync(join(trained, '..'), { recursive: true, force: true }); });
+test.after.always(() => {
+  if (trained) rmSync(join(trained, '..'), { recursive: true, force: true });
+});
 
 function oneLine(t: any, r: { code: number | null; err: string }, code: number, message: RegExp): void {
   t.is(r.code, code, r.err);
@@ -67,56 +95,100 @@ function oneLine(t: any, r: { code: number | null; err: string }, code: number, 
   t.is(r.err.trim().split('\n').length, 1, r.err);
 }
 
-onTmpfs('a full disk: train stops before the first epoch, export keeps the earlier export whole, impute leaves no file; one line, exit 1', (t) => {
-  const small = tmpfs(t, 256), m = model();
-  // The checkpoint (weights and Adam's moments, ~330 KB) cannot fit: refused before any epoch runs.
-  const tr = jpvae('train', ...SMALL, '--epochs', '1', '--out', join(small, 'm'));
-  oneLine(t, tr, 1, new RegExp(`--out ${small}/m: cannot write: no space left on device \\(ENOSPC\\)`));
-  t.notRegex(tr.err, /epoch 1/);
-  t.deepEqual(readdirSync(small), []); // the directory it made is gone again
+onTmpfs(
+  'a full disk: train stops before the first epoch, export keeps the earlier export whole, impute leaves no file; one line, exit 1',
+  (t) => {
+    const small = tmpfs(t, 256),
+      m = model();
+    // The checkpoint (weights and Adam's moments, ~330 KB) cannot fit: refused before any epoch runs.
+    const tr = jpvae('train', ...SMALL, '--epochs', '1', '--out', join(small, 'm'));
+    oneLine(t, tr, 1, new RegExp(`--out ${small}/m: cannot write: no space left on device \\(ENOSPC\\)`));
+    t.notRegex(tr.err, /epoch 1/);
+    t.deepEqual(readdirSync(small), []); // the directory it made is gone again
 
-  const disk = tmpfs(t, 2048), e = join(disk, 'e');
-  t.is(jpvae('export', '--model', m, '--out', e).code, 0);
-  const before = snapshot(e);
-  fill(disk, 64 << 10);
-  const ex = jpvae('export', '--model', m, '--out', e);
-  oneLine(t, ex, 1, new RegExp(`${e}: cannot write: no space left on device \\(ENOSPC\\)`));
-  t.is(snapshot(e), before);
-  t.deepEqual(readdirSync(disk).filter((n) => !n.startsWith('filler-')), ['e']);
+    const disk = tmpfs(t, 2048),
+      e = join(disk, 'e');
+    t.is(jpvae('export', '--model', m, '--out', e).code, 0);
+    const before = snapshot(e);
+    fill(disk, 64 << 10);
+    const ex = jpvae('export', '--model', m, '--out', e);
+    oneLine(t, ex, 1, new RegExp(`${e}: cannot write: no space left on device \\(ENOSPC\\)`));
+    t.is(snapshot(e), before);
+    t.deepEqual(
+      readdirSync(disk).filter((n) => !n.startsWith('filler-')),
+      ['e'],
+    );
 
-  const input = join(disk, '..', 'rows.csv');
-  writeFileSync(input, Array.from({ length: 2000 }, () => Array(392).fill('0.5').join(',')).join('\n') + '\n');
-  t.teardown(() => rmSync(input, { force: true }));
-  const im = jpvae('impute', '--model', m, '--given', '1', '--input', input, '--out', join(disk, 'x.csv'));
-  oneLine(t, im, 1, new RegExp(`${disk}/x\\.csv: cannot write: no space left on device \\(ENOSPC\\)`));
-  t.deepEqual(readdirSync(disk).filter((n) => !n.startsWith('filler-')), ['e']);
-});
+    const input = join(disk, '..', 'rows.csv');
+    writeFileSync(input, Array.from({ length: 2000 }, () => Array(392).fill('0.5').join(',')).join('\n') + '\n');
+    t.teardown(() => rmSync(input, { force: true }));
+    const im = jpvae('impute', '--model', m, '--given', '1', '--input', input, '--out', join(disk, 'x.csv'));
+    oneLine(t, im, 1, new RegExp(`${disk}/x\\.csv: cannot write: no space left on device \\(ENOSPC\\)`));
+    t.deepEqual(
+      readdirSync(disk).filter((n) => !n.startsWith('filler-')),
+      ['e'],
+    );
+  },
+);
 
 onTmpfs('a read-only file system: train, export and impute each stop in one line, exit 2', (t) => {
-  const ro = tmpfs(t, 256), m = model();
+  const ro = tmpfs(t, 256),
+    m = model();
   t.is(spawnSync('mount', ['-o', 'remount,ro', ro]).status, 0);
-  oneLine(t, jpvae('train', ...SMALL, '--epochs', '1', '--out', join(ro, 'm')), 2, new RegExp(`--out ${ro}/m: cannot create: read-only file system \\(EROFS\\)`));
-  oneLine(t, jpvae('export', '--model', m, '--out', join(ro, 'e')), 2, new RegExp(`${ro}/e: cannot write: read-only file system \\(EROFS\\)`));
+  oneLine(
+    t,
+    jpvae('train', ...SMALL, '--epochs', '1', '--out', join(ro, 'm')),
+    2,
+    new RegExp(`--out ${ro}/m: cannot create: read-only file system \\(EROFS\\)`),
+  );
+  oneLine(
+    t,
+    jpvae('export', '--model', m, '--out', join(ro, 'e')),
+    2,
+    new RegExp(`${ro}/e: cannot write: read-only file system \\(EROFS\\)`),
+  );
   const input = join(tempDir(t), 'rows.csv');
   writeFileSync(input, Array(392).fill('1').join(',') + '\n');
-  oneLine(t, jpvae('impute', '--model', m, '--given', '1', '--input', input, '--out', join(ro, 'x.csv')), 2, /x\.csv: cannot write.*\(EROFS\)/);
+  oneLine(
+    t,
+    jpvae('impute', '--model', m, '--given', '1', '--input', input, '--out', join(ro, 'x.csv')),
+    2,
+    /x\.csv: cannot write.*\(EROFS\)/,
+  );
 });
 
 test('a directory where a file belongs, a missing parent, a file where a directory belongs: one line each, exit 2, nothing written', (t) => {
-  const dir = tempDir(t), m = model(), input = join(dir, 'rows.csv');
+  const dir = tempDir(t),
+    m = model(),
+    input = join(dir, 'rows.csv');
   writeFileSync(input, Array(392).fill('1').join(',') + '\n');
   mkdirSync(join(dir, 'adir'));
   mkdirSync(join(dir, 'bdir.csv'));
   writeFileSync(join(dir, 'afile'), 'x');
   const cases: [string[], RegExp][] = [
-    [['impute', '--model', m, '--given', '1', '--input', input, '--out', join(dir, 'adir')], /--out .*adir: is a directory/],
+    [
+      ['impute', '--model', m, '--given', '1', '--input', input, '--out', join(dir, 'adir')],
+      /--out .*adir: is a directory/,
+    ],
     [['eval', '--model', m, '--figure', join(dir, 'adir')], /--figure .*adir: cannot write: is a directory \(EISDIR\)/],
-    [['eval', '--model', m, '--figure', join(dir, 'missing', 'f.png')], /--figure .*missing\/f\.png: cannot write: no such file or directory \(ENOENT\)/],
-    [['impute', '--model', m, '--given', '1', '--input', input, '--out', join(dir, 'missing', 'x.csv')], /--out .*missing\/x\.csv: cannot write: no such file or directory \(ENOENT\)/],
+    [
+      ['eval', '--model', m, '--figure', join(dir, 'missing', 'f.png')],
+      /--figure .*missing\/f\.png: cannot write: no such file or directory \(ENOENT\)/,
+    ],
+    [
+      ['impute', '--model', m, '--given', '1', '--input', input, '--out', join(dir, 'missing', 'x.csv')],
+      /--out .*missing\/x\.csv: cannot write: no such file or directory \(ENOENT\)/,
+    ],
     [['train', ...SMALL, '--epochs', '1', '--out', join(dir, 'afile')], /--out .*afile: exists and is not a directory/],
-    [['train', ...SMALL, '--epochs', '1', '--out', join(dir, 'afile', 'm')], /--out .*afile\/m: cannot create: a part of the path is not a directory \(ENOTDIR\)/],
+    [
+      ['train', ...SMALL, '--epochs', '1', '--out', join(dir, 'afile', 'm')],
+      /--out .*afile\/m: cannot create: a part of the path is not a directory \(ENOTDIR\)/,
+    ],
     [['export', '--model', m, '--out', join(dir, 'afile')], /--out .*afile: exists and is not a directory/],
-    [['eval', '--model', m, '--view1', join(dir, 'bdir.csv'), '--view2', input], /--view1 .*bdir\.csv: cannot read \(EISDIR\)/],
+    [
+      ['eval', '--model', m, '--view1', join(dir, 'bdir.csv'), '--view2', input],
+      /--view1 .*bdir\.csv: cannot read \(EISDIR\)/,
+    ],
   ];
   const before = snapshot(dir);
   for (const [args, message] of cases) oneLine(t, jpvae(...args), 2, message);
@@ -124,8 +196,14 @@ test('a directory where a file belongs, a missing parent, a file where a directo
 });
 
 test('no permission (as the user nobody): one line, exit 2', (t) => {
-  if (process.getuid?.() !== 0) { t.log('skipped: needs root to run as nobody'); t.pass(); return; }
-  const dir = tempDir(t), locked = join(dir, 'locked'), m = join(dir, 'm');
+  if (process.getuid?.() !== 0) {
+    t.log('skipped: needs root to run as nobody');
+    t.pass();
+    return;
+  }
+  const dir = tempDir(t),
+    locked = join(dir, 'locked'),
+    m = join(dir, 'm');
   mkdirSync(locked, { mode: 0o755 }); // root's: nobody may not write into it
   cpSync(model(), m, { recursive: true });
   chmodSync(dir, 0o755);
@@ -134,23 +212,51 @@ test('no permission (as the user nobody): one line, exit 2', (t) => {
     return { code: r.status, err: r.stderr };
   };
   const probe = asNobody('--version');
-  if (probe.code !== 0) { t.log(`skipped: nobody cannot run jpvae here (${probe.err.trim().split('\n')[0]})`); t.pass(); return; }
-  oneLine(t, asNobody('train', ...SMALL, '--epochs', '1', '--out', join(locked, 'm')), 2, /--out .*locked\/m: cannot create: permission denied \(EACCES\)/);
-  oneLine(t, asNobody('export', '--model', m, '--out', join(locked, 'e')), 2, /locked\/e: cannot write: permission denied \(EACCES\)/);
-  oneLine(t, asNobody('train', '--resume', m, '--epochs', '2'), 2, /--resume .*m\/train\.lock: cannot create the lock: permission denied \(EACCES\)/);
+  if (probe.code !== 0) {
+    t.log(`skipped: nobody cannot run jpvae here (${probe.err.trim().split('\n')[0]})`);
+    t.pass();
+    return;
+  }
+  oneLine(
+    t,
+    asNobody('train', ...SMALL, '--epochs', '1', '--out', join(locked, 'm')),
+    2,
+    /--out .*locked\/m: cannot create: permission denied \(EACCES\)/,
+  );
+  oneLine(
+    t,
+    asNobody('export', '--model', m, '--out', join(locked, 'e')),
+    2,
+    /locked\/e: cannot write: permission denied \(EACCES\)/,
+  );
+  oneLine(
+    t,
+    asNobody('train', '--resume', m, '--epochs', '2'),
+    2,
+    /--resume .*m\/train\.lock: cannot create the lock: permission denied \(EACCES\)/,
+  );
   t.deepEqual(readdirSync(locked), []);
 });
 
-test('writeDirAtomic: a failure part way leaves the earlier directory whole; a crashed writer\'s leftovers are put right', (t) => {
-  const dir = tempDir(t), out = join(dir, 'out');
-  writeDirAtomic(out, [['a', Buffer.from('1')], ['b', Buffer.from('2')]]);
-  const failing = function* (): Generator<[string, Uint8Array]> { yield ['a', Buffer.from('new')]; throw new Error('disk gone'); };
+test("writeDirAtomic: a failure part way leaves the earlier directory whole; a crashed writer's leftovers are put right", (t) => {
+  const dir = tempDir(t),
+    out = join(dir, 'out');
+  writeDirAtomic(out, [
+    ['a', Buffer.from('1')],
+    ['b', Buffer.from('2')],
+  ]);
+  const failing = function* (): Generator<[string, Uint8Array]> {
+    yield ['a', Buffer.from('new')];
+    throw new Error('disk gone');
+  };
   t.throws(() => writeDirAtomic(out, failing()), { message: 'disk gone' });
   t.deepEqual(readdirSync(dir), ['out']);
   t.is(readFileSync(join(out, 'a'), 'utf8'), '1');
   t.throws(() => writeDirAtomic(out, [['../x', Buffer.from('')]]), { message: /not a plain file name/ });
   // A writer killed between its two renames left the earlier directory aside and none in place.
-  const gone = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+  const gone = Number(
+    spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout,
+  );
   cpSync(out, `${out}.old-${gone}`, { recursive: true });
   rmSync(out, { recursive: true });
   mkdirSync(`${out}.tmp-${gone}`);

@@ -11,15 +11,30 @@ const twin = f64Twin();
 
 const ODD = [1, 3, 5, 7, 13, 33];
 /** (M, K, N) of the model's layers (batch 32; views of 392, hidden 512, latent 20). */
-const MODEL: [number, number, number][] = [[32, 392, 512], [32, 512, 512], [32, 512, 20], [32, 20, 512], [32, 512, 392]];
+const MODEL: [number, number, number][] = [
+  [32, 392, 512],
+  [32, 512, 512],
+  [32, 512, 20],
+  [32, 20, 512],
+  [32, 512, 392],
+];
 
 const randn = (rng: Rng, n: number): number[] => Array.from({ length: n }, () => rng.normal());
 const abs = (v: number[] | null): number[] | null => v && v.map(Math.abs);
 const maxOf = (v: number[]): number => v.reduce((m, x) => Math.max(m, x), -Infinity);
 
 /** C after gemm on backend k, from plain arrays (bias null → NULL); the heap is left as it was. */
-function gemmOn(k: Kernels, flags: number, M: number, N: number, K: number,
-  a: number[], b: number[], c: number[], bias: number[] | null): number[] {
+function gemmOn(
+  k: Kernels,
+  flags: number,
+  M: number,
+  N: number,
+  K: number,
+  a: number[],
+  b: number[],
+  c: number[],
+  bias: number[] | null,
+): number[] {
   const mark = k.heap.mark();
   const [pa, pb, pc] = [a, b, c].map((v) => k.heap.allocFrom(v));
   k.gemm(flags, M, N, K, pa, pb, pc, bias ? k.heap.allocFrom(bias) : 0);
@@ -34,7 +49,10 @@ function gemmOn(k: Kernels, flags: number, M: number, N: number, K: number,
  * to ~0, so their own size is no measure of f32 rounding.
  */
 function gemmErr(flags: number, M: number, N: number, K: number, rng: Rng, withBias: boolean): number {
-  const a = randn(rng, M * K), b = randn(rng, K * N), c = randn(rng, M * N), bias = withBias ? randn(rng, N) : null;
+  const a = randn(rng, M * K),
+    b = randn(rng, K * N),
+    c = randn(rng, M * N),
+    bias = withBias ? randn(rng, N) : null;
   const want = gemmOn(twin, flags, M, N, K, a, b, c, bias);
   const scale = maxOf(gemmOn(twin, flags & ~RELU, M, N, K, abs(a)!, abs(b)!, abs(c)!, abs(bias)));
   let worst = 0;
@@ -52,9 +70,16 @@ for (let flags = 0; flags < 16; flags++) {
   test(`gemm ${flagName(flags)} matches the f64 twin on odd shapes`, (t) => {
     const rng = new Rng(100 + flags);
     let worst = 0;
-    for (const M of ODD) for (const N of ODD) for (const K of ODD) worst = Math.max(worst, gemmErr(flags, M, N, K, rng, (M + N + K) % 2 === 0));
+    for (const M of ODD)
+      for (const N of ODD)
+        for (const K of ODD) worst = Math.max(worst, gemmErr(flags, M, N, K, rng, (M + N + K) % 2 === 0));
     // past the blocking: K > 256 (two passes over K), M > 64 (two row blocks), N > 512 (two column blocks, 16- and 8-wide panels)
-    worst = Math.max(worst, gemmErr(flags, 70, 37, 300, rng, true), gemmErr(flags, 65, 21, 257, rng, false), gemmErr(flags, 5, 541, 260, rng, true));
+    worst = Math.max(
+      worst,
+      gemmErr(flags, 70, 37, 300, rng, true),
+      gemmErr(flags, 65, 21, 257, rng, false),
+      gemmErr(flags, 5, 541, 260, rng, true),
+    );
     t.true(worst <= 1e-5, `worst error ${worst}`);
   });
 }
@@ -62,7 +87,11 @@ for (let flags = 0; flags < 16; flags++) {
 test('gemm matches the f64 twin on the model shapes (forward, dX, dW forms)', (t) => {
   const rng = new Rng(7);
   for (const [M, K, N] of MODEL) {
-    const errs = [gemmErr(RELU, M, N, K, rng, true), gemmErr(TRANS_B, M, K, N, rng, false), gemmErr(TRANS_A | ACCUMULATE, K, N, M, rng, false)];
+    const errs = [
+      gemmErr(RELU, M, N, K, rng, true),
+      gemmErr(TRANS_B, M, K, N, rng, false),
+      gemmErr(TRANS_A | ACCUMULATE, K, N, M, rng, false),
+    ];
     for (const e of errs) t.true(e <= 1e-5, `${M}x${K}x${N}: errors ${errs}`);
   }
 });
@@ -71,31 +100,66 @@ test('gemm with K = 0 writes the epilogue of an empty sum', (t) => {
   const rng = new Rng(8);
   for (const k of backends) {
     for (const trans of [0, TRANS_A, TRANS_B, TRANS_A | TRANS_B]) {
-      const c = randn(rng, 6), bias = [1, -2, 3];
-      t.deepEqual(gemmOn(k, trans | RELU, 2, 3, 0, [], [], c, bias), [1, 0, 3, 1, 0, 3], `${k.name} ${flagName(trans)}`);
-      t.deepEqual(gemmOn(k, trans | ACCUMULATE, 2, 3, 0, [], [], c, null), Array.from(new Float32Array(c)), `${k.name} ${flagName(trans)}`);
+      const c = randn(rng, 6),
+        bias = [1, -2, 3];
+      t.deepEqual(
+        gemmOn(k, trans | RELU, 2, 3, 0, [], [], c, bias),
+        [1, 0, 3, 1, 0, 3],
+        `${k.name} ${flagName(trans)}`,
+      );
+      t.deepEqual(
+        gemmOn(k, trans | ACCUMULATE, 2, 3, 0, [], [], c, null),
+        Array.from(new Float32Array(c)),
+        `${k.name} ${flagName(trans)}`,
+      );
     }
   }
 });
 
-interface Dense { rows: number; nIn: number; nOut: number; X: number[]; W: number[]; b: number[]; G: number[] }
+interface Dense {
+  rows: number;
+  nIn: number;
+  nOut: number;
+  X: number[];
+  W: number[];
+  b: number[];
+  G: number[];
+}
 
 /** A dense layer with random inputs and a random upstream gradient G (the weights of the objective). */
 function denseCase(rng: Rng, rows: number, nIn: number, nOut: number): Dense {
-  return { rows, nIn, nOut, X: randn(rng, rows * nIn), W: randn(rng, nIn * nOut), b: randn(rng, nOut), G: randn(rng, rows * nOut) };
+  return {
+    rows,
+    nIn,
+    nOut,
+    X: randn(rng, rows * nIn),
+    W: randn(rng, nIn * nOut),
+    b: randn(rng, nOut),
+    G: randn(rng, rows * nOut),
+  };
 }
 
 /** Forward Y = act(X·W + b), then denseBackward with dY = G onto nonzero dW, db; returns the gradients and the masked dY. */
-function backwardOn(k: Kernels, d: Dense, relu: boolean, withDx: boolean, accumulate: boolean): { dX: number[]; dW: number[]; db: number[]; dY: number[] } {
+function backwardOn(
+  k: Kernels,
+  d: Dense,
+  relu: boolean,
+  withDx: boolean,
+  accumulate: boolean,
+): { dX: number[]; dW: number[]; db: number[]; dY: number[] } {
   const mark = k.heap.mark();
   const [X, W, b, dY] = [d.X, d.W, d.b, d.G].map((v) => k.heap.allocFrom(v));
-  const Y = k.heap.alloc(d.rows * d.nOut), dX = withDx ? k.heap.alloc(d.rows * d.nIn) : 0;
-  const dW = k.heap.allocFrom(d.W.map((w) => 0.5 * w)), db = k.heap.allocFrom(d.b.map((v) => -v));
+  const Y = k.heap.alloc(d.rows * d.nOut),
+    dX = withDx ? k.heap.alloc(d.rows * d.nIn) : 0;
+  const dW = k.heap.allocFrom(d.W.map((w) => 0.5 * w)),
+    db = k.heap.allocFrom(d.b.map((v) => -v));
   k.gemm(relu ? RELU : 0, d.rows, d.nOut, d.nIn, X, W, Y, b);
   k.denseBackward(d.rows, d.nIn, d.nOut, X, W, Y, dY, dX, dW, db, (relu ? RELU : 0) | (accumulate ? ACCUMULATE : 0));
   const out = {
-    dX: withDx ? read(k, dX, d.rows * d.nIn) : [], dW: read(k, dW, d.nIn * d.nOut),
-    db: read(k, db, d.nOut), dY: read(k, dY, d.rows * d.nOut),
+    dX: withDx ? read(k, dX, d.rows * d.nIn) : [],
+    dW: read(k, dW, d.nIn * d.nOut),
+    db: read(k, db, d.nOut),
+    dY: read(k, dY, d.rows * d.nOut),
   };
   k.heap.release(mark);
   return out;
@@ -103,14 +167,34 @@ function backwardOn(k: Kernels, d: Dense, relu: boolean, withDx: boolean, accumu
 
 test('denseBackward matches the f64 twin (relu on/off, with and without dX, written or accumulated)', (t) => {
   const rng = new Rng(9);
-  for (const [rows, nIn, nOut] of [[1, 1, 1], [3, 5, 7], [5, 13, 3], [32, 33, 17], [7, 300, 9], [32, 512, 20]]) {
+  for (const [rows, nIn, nOut] of [
+    [1, 1, 1],
+    [3, 5, 7],
+    [5, 13, 3],
+    [32, 33, 17],
+    [7, 300, 9],
+    [32, 512, 20],
+  ]) {
     for (const relu of [false, true]) {
       for (const withDx of [true, false]) {
         const d = denseCase(rng, rows, nIn, nOut);
-        const written = backwardOn(twin, d, relu, withDx, false), added = backwardOn(twin, d, relu, withDx, true);
+        const written = backwardOn(twin, d, relu, withDx, false),
+          added = backwardOn(twin, d, relu, withDx, true);
         // Accumulating adds the written gradient to the old values (dW₀ = W/2, db₀ = −b).
-        t.true(maxRelErr(added.dW, written.dW.map((g, i) => g + 0.5 * d.W[i])) <= 1e-12 && maxRelErr(added.db, written.db.map((g, i) => g - d.b[i])) <= 1e-12);
-        for (const [accumulate, want] of [[false, written], [true, added]] as const) {
+        t.true(
+          maxRelErr(
+            added.dW,
+            written.dW.map((g, i) => g + 0.5 * d.W[i]),
+          ) <= 1e-12 &&
+            maxRelErr(
+              added.db,
+              written.db.map((g, i) => g - d.b[i]),
+            ) <= 1e-12,
+        );
+        for (const [accumulate, want] of [
+          [false, written],
+          [true, added],
+        ] as const) {
           for (const k of backends) {
             const got = backwardOn(k, d, relu, withDx, accumulate);
             for (const key of ['dX', 'dW', 'db', 'dY'] as const) {
@@ -134,11 +218,16 @@ function gradCheck(k: Kernels, d: Dense, relu: boolean, h: number): { err: numbe
   const { rows, nIn, nOut } = d;
   const mark = k.heap.mark();
   const [X, W, b, Gp] = [d.X, d.W, d.b, d.G].map((v) => k.heap.allocFrom(v));
-  const Y = k.heap.alloc(rows * nOut), Z = k.heap.alloc(rows * nOut), dY = k.heap.allocFrom(d.G);
-  const dX = k.heap.alloc(rows * nIn), dW = k.heap.alloc(nIn * nOut), db = k.heap.alloc(nOut);
+  const Y = k.heap.alloc(rows * nOut),
+    Z = k.heap.alloc(rows * nOut),
+    dY = k.heap.allocFrom(d.G);
+  const dX = k.heap.alloc(rows * nIn),
+    dW = k.heap.alloc(nIn * nOut),
+    db = k.heap.alloc(nOut);
   const objective = (): number => {
     k.gemm(relu ? RELU : 0, rows, nOut, nIn, X, W, Y, b);
-    const y = k.heap.view(Y, rows * nOut), g = k.heap.view(Gp, rows * nOut);
+    const y = k.heap.view(Y, rows * nOut),
+      g = k.heap.view(Gp, rows * nOut);
     let s = 0;
     for (let i = 0; i < y.length; i++) s += g[i] * y[i];
     return s;
@@ -146,10 +235,14 @@ function gradCheck(k: Kernels, d: Dense, relu: boolean, h: number): { err: numbe
   objective();
   k.gemm(0, rows, nOut, nIn, X, W, Z, b);
   k.denseBackward(rows, nIn, nOut, X, W, Y, dY, dX, dW, db, relu ? RELU : 0);
-  const z = read(k, Z, rows * nOut), x = d.X, w = d.W;
+  const z = read(k, Z, rows * nOut),
+    x = d.X,
+    w = d.W;
   // Does a step of ±h in this input move pre-activation (r, j) by |shift| across 0?
-  const safe = (r: number, j: number, shift: number): boolean => !relu || Math.abs(z[r * nOut + j]) > 2 * Math.abs(shift);
-  const analytic: number[] = [], numeric: number[] = [];
+  const safe = (r: number, j: number, shift: number): boolean =>
+    !relu || Math.abs(z[r * nOut + j]) > 2 * Math.abs(shift);
+  const analytic: number[] = [],
+    numeric: number[] = [];
   const check = (p: number, n: number, grad: number[], ok: (i: number) => boolean): void => {
     for (let i = 0; i < n; i++) {
       if (!ok(i)) continue;
@@ -158,8 +251,12 @@ function gradCheck(k: Kernels, d: Dense, relu: boolean, h: number): { err: numbe
     }
   };
   const range = (n: number): number[] => [...Array(n).keys()];
-  check(X, rows * nIn, read(k, dX, rows * nIn), (i) => range(nOut).every((j) => safe(Math.floor(i / nIn), j, h * w[(i % nIn) * nOut + j])));
-  check(W, nIn * nOut, read(k, dW, nIn * nOut), (i) => range(rows).every((r) => safe(r, i % nOut, h * x[r * nIn + Math.floor(i / nOut)])));
+  check(X, rows * nIn, read(k, dX, rows * nIn), (i) =>
+    range(nOut).every((j) => safe(Math.floor(i / nIn), j, h * w[(i % nIn) * nOut + j])),
+  );
+  check(W, nIn * nOut, read(k, dW, nIn * nOut), (i) =>
+    range(rows).every((r) => safe(r, i % nOut, h * x[r * nIn + Math.floor(i / nOut)])),
+  );
   check(b, nOut, read(k, db, nOut), (j) => range(rows).every((r) => safe(r, j, h)));
   k.heap.release(mark);
   return { err: maxRelErr(analytic, numeric), checked: analytic.length, total: rows * nIn + nIn * nOut + nOut };
@@ -167,7 +264,10 @@ function gradCheck(k: Kernels, d: Dense, relu: boolean, h: number): { err: numbe
 
 test('denseBackward matches finite differences (f64 twin ≤ 1e-6, f32 backends ≤ 1e-2)', (t) => {
   const rng = new Rng(10);
-  for (const [rows, nIn, nOut] of [[3, 5, 7], [6, 9, 5]]) {
+  for (const [rows, nIn, nOut] of [
+    [3, 5, 7],
+    [6, 9, 5],
+  ]) {
     for (const relu of [false, true]) {
       const d = denseCase(rng, rows, nIn, nOut);
       const ref = gradCheck(twin, d, relu, 1e-4);

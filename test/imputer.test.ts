@@ -22,20 +22,46 @@ const dir = mkdtempSync(join(tmpdir(), 'jpvae-imputer-'));
 const TOL = 1e-4;
 const data = join(dir, 'data');
 mkdirSync(data);
-writePlantedCsv(data, 300, 40, 0.1, 4, { units: [[1000, 0.05], [-50, 300]] });
+writePlantedCsv(data, 300, 40, 0.1, 4, {
+  units: [
+    [1000, 0.05],
+    [-50, 300],
+  ],
+});
 
 const MODELS = {
-  gaussian: ['--view1', join(data, 'train1.csv'), '--view2', join(data, 'train2.csv'), '--likelihood1', 'gaussian', '--likelihood2', 'gaussian', '--latent', '3,5', '--hidden', '16,8', '--epochs', '2'],
+  gaussian: [
+    '--view1',
+    join(data, 'train1.csv'),
+    '--view2',
+    join(data, 'train2.csv'),
+    '--likelihood1',
+    'gaussian',
+    '--likelihood2',
+    'gaussian',
+    '--latent',
+    '3,5',
+    '--hidden',
+    '16,8',
+    '--epochs',
+    '2',
+  ],
   bernoulli: ['--hidden', '32', '--latent', '4,6', '--train-limit', '300', '--epochs', '1'],
 };
 const rows = {
   gaussian: [1, 2].map((v) => readMatrix(join(data, `test${v}.csv`), 'test').data),
-  bernoulli: (() => { const h = loadHvdMnist('test'); return [h.x1.slice(0, 40 * 392), h.x2.slice(0, 40 * 392)]; })(),
+  bernoulli: (() => {
+    const h = loadHvdMnist('test');
+    return [h.x1.slice(0, 40 * 392), h.x2.slice(0, 40 * 392)];
+  })(),
 };
 
 test.before(() => {
   for (const [name, flags] of Object.entries(MODELS)) {
-    for (const [cmd, args] of [['train', [...flags, '--out', join(dir, name)]], ['export', ['--model', join(dir, name), '--out', join(dir, `${name}-onnx`)]]] as const) {
+    for (const [cmd, args] of [
+      ['train', [...flags, '--out', join(dir, name)]],
+      ['export', ['--model', join(dir, name), '--out', join(dir, `${name}-onnx`)]],
+    ] as const) {
       const r = jpvae(cmd, ...args);
       if (r.code !== 0) throw new Error(`${name}: ${cmd} failed: ${r.err}`);
     }
@@ -45,15 +71,22 @@ test.before(() => {
 for (const name of ['gaussian', 'bernoulli'] as const) {
   for (const provider of ['wasm', 'jpvae-wasm'] as ExecutionProvider[]) {
     test(`${name}: the imputer on ${provider} takes and gives raw units, equal to the library's imputation`, async (t) => {
-      const { model, json } = loadModel(join(dir, name)), std = standardizationOf(json.data), fit = json.latentFit as LatentFit;
+      const { model, json } = loadModel(join(dir, name)),
+        std = standardizationOf(json.data),
+        fit = json.latentFit as LatentFit;
       const imputer = await createImputer(join(dir, `${name}-onnx`), { executionProviders: [provider] });
       try {
         t.is(imputer.executionProvider, provider);
         for (const given of [1, 2] as const) {
-          const x = rows[name][given - 1], n = x.length / model.views[given - 1].dim;
+          const x = rows[name][given - 1],
+            n = x.length / model.views[given - 1].dim;
           const ours = imputeRaw(model, conditional(fit, (2 - given) as 0 | 1), std, x.slice(), n);
           t.true(maxRelErr(await imputer.impute(x.slice(), { given }), ours) <= TOL, `given view ${given}`);
-          const draws = await imputer.impute(x.slice(0, 2 * model.views[given - 1].dim), { given, samples: 3, seed: 5 });
+          const draws = await imputer.impute(x.slice(0, 2 * model.views[given - 1].dim), {
+            given,
+            samples: 3,
+            seed: 5,
+          });
           const dim = model.views[2 - given].dim;
           t.is(draws.length, 2 * 3 * dim);
           t.notDeepEqual(draws.subarray(0, dim), draws.subarray(dim, 2 * dim)); // two draws for one row differ
@@ -68,32 +101,62 @@ for (const name of ['gaussian', 'bernoulli'] as const) {
 
 test('draws with a seed equal jpvae impute --samples K --seed S, on both providers', async (t) => {
   const out = join(dir, 'draws.npy');
-  t.is(jpvae('impute', '--model', join(dir, 'gaussian'), '--given', '2', '--input', join(data, 'test2.csv'), '--out', out, '--samples', '4', '--seed', '7').code, 0);
+  t.is(
+    jpvae(
+      'impute',
+      '--model',
+      join(dir, 'gaussian'),
+      '--given',
+      '2',
+      '--input',
+      join(data, 'test2.csv'),
+      '--out',
+      out,
+      '--samples',
+      '4',
+      '--seed',
+      '7',
+    ).code,
+    0,
+  );
   const cli = readMatrix(out, 'draws').data;
   for (const provider of ['wasm', 'jpvae-wasm'] as ExecutionProvider[]) {
     const imputer = await createImputer(join(dir, 'gaussian-onnx'), { executionProviders: [provider] });
     try {
-      t.true(maxRelErr(await imputer.impute(rows.gaussian[1].slice(), { given: 2, samples: 4, seed: 7 }), cli) <= TOL, provider);
+      t.true(
+        maxRelErr(await imputer.impute(rows.gaussian[1].slice(), { given: 2, samples: 4, seed: 7 }), cli) <= TOL,
+        provider,
+      );
     } finally {
       await imputer.close();
     }
   }
 });
 
-test('the imputer falls back from WebGPU in Node, queues overlapping calls, and names a caller\'s mistakes', async (t) => {
+test("the imputer falls back from WebGPU in Node, queues overlapping calls, and names a caller's mistakes", async (t) => {
   const imputer = await createImputer(join(dir, 'bernoulli-onnx'), { executionProviders: ['webgpu', 'jpvae-wasm'] });
   try {
     t.is(imputer.executionProvider, 'jpvae-wasm');
     t.regex(imputer.fallbacks[0], /^webgpu: /);
-    const both = await Promise.all([1, 2].map((given) => imputer.impute(rows.bernoulli[given - 1].slice(0, 5 * 392), { given: given as 1 | 2 })));
-    t.deepEqual(both.map((p) => p.length), [5 * 392, 5 * 392]);
+    const both = await Promise.all(
+      [1, 2].map((given) => imputer.impute(rows.bernoulli[given - 1].slice(0, 5 * 392), { given: given as 1 | 2 })),
+    );
+    t.deepEqual(
+      both.map((p) => p.length),
+      [5 * 392, 5 * 392],
+    );
     const x = rows.bernoulli[0].slice(0, 4 * 392);
     await imputer.impute(x, { given: 1 });
     t.is(x.length, 0); // the whole buffer went to the worker (transferred, detached here)
     await t.throwsAsync(imputer.impute(new Float32Array(100), { given: 1 }), { message: /not whole rows of view 1/ });
-    await t.throwsAsync(imputer.impute(new Float32Array(392), { given: 3 as 1 }), { message: /given must be view 1 or 2/ });
+    await t.throwsAsync(imputer.impute(new Float32Array(392), { given: 3 as 1 }), {
+      message: /given must be view 1 or 2/,
+    });
   } finally {
     await imputer.close();
   }
-  await t.throwsAsync(createImputer(join(dir, 'bernoulli-onnx'), { executionProviders: ['cuda' as ExecutionProvider] }), { message: /cuda: unknown execution provider/ });
+  await t.throwsAsync(
+    createImputer(join(dir, 'bernoulli-onnx'), { executionProviders: ['cuda' as ExecutionProvider] }),
+    { message: /cuda: unknown execution provider/ },
+  );
 });

@@ -10,9 +10,11 @@ import { relaxedAvailable } from '../src/core/wasm.ts';
 const buildFile = (build: string): Uint8Array => readFileSync(new URL(`../build/${build}.wasm`, import.meta.url));
 
 test('every wasm build exports exactly the kernels of KERNEL_NAMES', (t) => {
-  for (const build of ['simd', ...(relaxedAvailable() ? ['relaxed'] : [])]) { // relaxedAvailable sets V8's relaxed-simd flag
+  for (const build of ['simd', ...(relaxedAvailable() ? ['relaxed'] : [])]) {
+    // relaxedAvailable sets V8's relaxed-simd flag
     const names = WebAssembly.Module.exports(new WebAssembly.Module(buildFile(build) as Uint8Array<ArrayBuffer>))
-      .map((e) => e.name).filter((n) => !['memory', 'heapBase', 'gemmScratchSize', 'setGemmScratch'].includes(n));
+      .map((e) => e.name)
+      .filter((n) => !['memory', 'heapBase', 'gemmScratchSize', 'setGemmScratch'].includes(n));
     t.deepEqual(names.sort(), [...KERNEL_NAMES].sort(), build);
   }
 });

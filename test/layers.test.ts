@@ -12,8 +12,20 @@ const SRC = fileURLToPath(new URL('../src/', import.meta.url));
 /** Bottom to top; a folder may import from any folder at its rank or below. */
 const LAYERS: string[][] = [
   ['core', 'linalg', 'errors.ts', 'version.ts'],
-  ['io'], ['data'], ['model'], ['train'], ['threads'], ['impute'], ['store'], ['eval'], ['onnx'], ['runtime'],
-  ['bench'], ['api'], ['cli'], ['index.ts', 'node.ts'],
+  ['io'],
+  ['data'],
+  ['model'],
+  ['train'],
+  ['threads'],
+  ['impute'],
+  ['store'],
+  ['eval'],
+  ['onnx'],
+  ['runtime'],
+  ['bench'],
+  ['api'],
+  ['cli'],
+  ['index.ts', 'node.ts'],
 ];
 const rank = (path: string): number => {
   const top = relative(SRC, path).split(/[\\/]/)[0];
@@ -22,7 +34,9 @@ const rank = (path: string): number => {
   return r;
 };
 
-const sources = (readdirSync(SRC, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).map((f) => join(SRC, f));
+const sources = (readdirSync(SRC, { recursive: true }) as string[])
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => join(SRC, f));
 
 test('no module of src/ imports from a layer above its own', (t) => {
   const upward: string[] = [];
@@ -32,8 +46,10 @@ test('no module of src/ imports from a layer above its own', (t) => {
     // `… from './x.ts'` (also after a multi-line import list) and `import('./x.ts')`.
     for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s*)['"](\.{1,2}\/[^'"]+)['"]/gm)) {
       edges++;
-      const target = resolve(dirname(file), m[1]), line = text.slice(0, m.index).split('\n').length;
-      if (rank(target) > rank(file)) upward.push(`src/${relative(SRC, file)}:${line} imports src/${relative(SRC, target)}`);
+      const target = resolve(dirname(file), m[1]),
+        line = text.slice(0, m.index).split('\n').length;
+      if (rank(target) > rank(file))
+        upward.push(`src/${relative(SRC, file)}:${line} imports src/${relative(SRC, target)}`);
     }
   }
   t.true(edges > 100, `only ${edges} imports found: is the pattern still right?`);

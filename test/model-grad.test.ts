@@ -10,9 +10,12 @@ import type { PriorKind } from '../src/model/prior/prior.ts';
 import { batchTerms } from '../src/train/batch.ts';
 
 function problem(present: number[]): TwoViewData {
-  const rng = new Rng(5), n = present.length;
+  const rng = new Rng(5),
+    n = present.length;
   return {
-    n, dim1: 5, dim2: 3,
+    n,
+    dim1: 5,
+    dim2: 3,
     x1: Float32Array.from({ length: n * 5 }, () => (rng.uniform() < 0.4 ? 1 : 0)),
     x2: Float32Array.from({ length: n * 3 }, () => rng.normal()),
     present: Uint8Array.from(present),
@@ -20,15 +23,31 @@ function problem(present: number[]): TwoViewData {
 }
 
 const CASES = [
-  ...(['zero', 'svd', 'orthogonal'] as PriorKind[]).map((kind) => ({ kind, latent: [2, 3] as [number, number], swapViews: false })),
-  ...(['svd', 'orthogonal'] as PriorKind[]).map((kind) => ({ kind, latent: [3, 2] as [number, number], swapViews: true })),
+  ...(['zero', 'svd', 'orthogonal'] as PriorKind[]).map((kind) => ({
+    kind,
+    latent: [2, 3] as [number, number],
+    swapViews: false,
+  })),
+  ...(['svd', 'orthogonal'] as PriorKind[]).map((kind) => ({
+    kind,
+    latent: [3, 2] as [number, number],
+    swapViews: true,
+  })),
 ];
 for (const { kind, latent, swapViews } of CASES) {
   test(`gradient of the batch loss matches finite differences: ${kind} prior${swapViews ? ' with --swap-views' : ''}, Bernoulli + learnt Gaussian, missing views`, (t) => {
-    const model = new Jpvae(createKernels('js-f64'), {
-      dims: [5, 3], hidden: [4], latent, swapViews, prior: { kind, alpha: 0.7, flips: 1 },
-      likelihood: [{ kind: 'bernoulli' }, { kind: 'gaussian', variance: 'learnt' }],
-    }, 8);
+    const model = new Jpvae(
+      createKernels('js-f64'),
+      {
+        dims: [5, 3],
+        hidden: [4],
+        latent,
+        swapViews,
+        prior: { kind, alpha: 0.7, flips: 1 },
+        likelihood: [{ kind: 'bernoulli' }, { kind: 'gaussian', variance: 'learnt' }],
+      },
+      8,
+    );
     const rng = new Rng(2);
     model.initParams(rng);
     const p = model.params();
@@ -41,12 +60,16 @@ for (const { kind, latent, swapViews } of CASES) {
     };
     batchTerms(model, data, idx, 0.8, new Rng(9), true);
     const g = Float64Array.from(model.grads());
-    let worst = 0, checked = 0;
+    let worst = 0,
+      checked = 0;
     for (const e of model.layout.entries) {
       for (let j = 0; j < e.size; j += Math.max(1, Math.floor(e.size / 5))) {
-        const i = e.offset + j, x = p[i];
-        p[i] = x + 1e-6; const fp = loss();
-        p[i] = x - 1e-6; const fm = loss();
+        const i = e.offset + j,
+          x = p[i];
+        p[i] = x + 1e-6;
+        const fp = loss();
+        p[i] = x - 1e-6;
+        const fm = loss();
         p[i] = x;
         const fd = (fp - fm) / 2e-6;
         worst = Math.max(worst, Math.abs(fd - g[i]) / Math.max(1e-3, Math.abs(fd)));
@@ -59,17 +82,34 @@ for (const { kind, latent, swapViews } of CASES) {
 }
 
 test('a batch without rows of one view gives that view zero gradient, whatever the batch before left in G', (t) => {
-  const model = new Jpvae(createKernels('wasm'), {
-    dims: [5, 3], hidden: [4], latent: [2, 3], prior: { kind: 'orthogonal', alpha: 0.7, flips: 0 },
-    likelihood: [{ kind: 'bernoulli' }, { kind: 'gaussian', variance: 'learnt' }],
-  }, 8);
+  const model = new Jpvae(
+    createKernels('wasm'),
+    {
+      dims: [5, 3],
+      hidden: [4],
+      latent: [2, 3],
+      prior: { kind: 'orthogonal', alpha: 0.7, flips: 0 },
+      likelihood: [{ kind: 'bernoulli' }, { kind: 'gaussian', variance: 'learnt' }],
+    },
+    8,
+  );
   model.initParams(new Rng(3));
-  const g = model.grads(), view2 = model.layout.entries.filter((e) => e.name.startsWith('view2.'));
-  const both = problem([HAS_BOTH, HAS_BOTH, HAS_BOTH]), only1 = problem([HAS_VIEW1, HAS_VIEW1, HAS_VIEW1]);
+  const g = model.grads(),
+    view2 = model.layout.entries.filter((e) => e.name.startsWith('view2.'));
+  const both = problem([HAS_BOTH, HAS_BOTH, HAS_BOTH]),
+    only1 = problem([HAS_VIEW1, HAS_VIEW1, HAS_VIEW1]);
   const idx = Uint32Array.from([0, 1, 2]);
   batchTerms(model, both, idx, 1, new Rng(1), true);
   t.true(view2.some((e) => g.subarray(e.offset, e.offset + e.size).some((x) => x !== 0)));
   batchTerms(model, only1, idx, 1, new Rng(1), true);
-  for (const e of view2) t.true(g.subarray(e.offset, e.offset + e.size).every((x) => x === 0), e.name);
-  t.true(model.layout.entries.some((e) => e.name.startsWith('view1.') && g.subarray(e.offset, e.offset + e.size).some((x) => x !== 0)));
+  for (const e of view2)
+    t.true(
+      g.subarray(e.offset, e.offset + e.size).every((x) => x === 0),
+      e.name,
+    );
+  t.true(
+    model.layout.entries.some(
+      (e) => e.name.startsWith('view1.') && g.subarray(e.offset, e.offset + e.size).some((x) => x !== 0),
+    ),
+  );
 });

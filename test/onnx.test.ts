@@ -38,7 +38,9 @@ interface Case {
   name: string;
   train: string[]; // jpvae train flags (data, likelihoods, sizes)
   rows: [Float32Array, Float32Array]; // raw test rows of each view (≥ 300)
-  model?: Jpvae; fit?: LatentFit; std?: [Standardize | null, Standardize | null];
+  model?: Jpvae;
+  fit?: LatentFit;
+  std?: [Standardize | null, Standardize | null];
 }
 
 const hvd = loadHvdMnist('test');
@@ -46,17 +48,33 @@ const planted = (name: string, how: Parameters<typeof writePlantedCsv>[5]) => {
   const d = join(dir, name);
   mkdirSync(d);
   writePlantedCsv(d, 400, 300, 0.1, 4, how);
-  return { files: ['--view1', join(d, 'train1.csv'), '--view2', join(d, 'train2.csv')], rows: [1, 2].map((v) => readMatrix(join(d, `test${v}.csv`), 'test').data) as [Float32Array, Float32Array], test1: join(d, 'test1.csv') };
+  return {
+    files: ['--view1', join(d, 'train1.csv'), '--view2', join(d, 'train2.csv')],
+    rows: [1, 2].map((v) => readMatrix(join(d, `test${v}.csv`), 'test').data) as [Float32Array, Float32Array],
+    test1: join(d, 'test1.csv'),
+  };
 };
-const REAL: [[number, number], [number, number]] = [[1000, 0.05], [-50, 300]];
-const gauss = planted('gauss', { units: REAL }), mixed = planted('mixed', { units: REAL, binary: [true, false] });
+const REAL: [[number, number], [number, number]] = [
+  [1000, 0.05],
+  [-50, 300],
+];
+const gauss = planted('gauss', { units: REAL }),
+  mixed = planted('mixed', { units: REAL, binary: [true, false] });
 const GAUSSIAN = ['--likelihood1', 'gaussian', '--likelihood2', 'gaussian', '--hidden', '16,8', '--epochs', '3'];
 
 const CASES: Case[] = [
   // Two hidden layers and n1 ≠ n2, so a layer-order or transposition slip shows.
-  { name: 'bernoulli', train: ['--hidden', '64,32', '--latent', '6,8', '--train-limit', '500', '--epochs', '1', '--seed', '5'], rows: [hvd.x1.slice(0, 300 * 392), hvd.x2.slice(0, 300 * 392)] },
+  {
+    name: 'bernoulli',
+    train: ['--hidden', '64,32', '--latent', '6,8', '--train-limit', '500', '--epochs', '1', '--seed', '5'],
+    rows: [hvd.x1.slice(0, 300 * 392), hvd.x2.slice(0, 300 * 392)],
+  },
   { name: 'gaussian', train: [...gauss.files, ...GAUSSIAN, '--latent', '3,5'], rows: gauss.rows },
-  { name: 'mixed', train: [...mixed.files, '--likelihood2', 'gaussian:0.5', '--hidden', '16,8', '--epochs', '3', '--latent', '3,4'], rows: mixed.rows },
+  {
+    name: 'mixed',
+    train: [...mixed.files, '--likelihood2', 'gaussian:0.5', '--hidden', '16,8', '--epochs', '3', '--latent', '3,4'],
+    rows: mixed.rows,
+  },
   { name: 'swap', train: [...gauss.files, ...GAUSSIAN, '--latent', '6,3', '--swap-views'], rows: gauss.rows },
   { name: 'latent-8-12', train: [...gauss.files, ...GAUSSIAN, '--latent', '8,12'], rows: gauss.rows },
 ];
@@ -68,7 +86,14 @@ test.before(() => {
     const trained = jpvae('train', ...c.train, '--out', modelDir(c));
     if (trained.code !== 0) throw new Error(`${c.name}: train failed: ${trained.err}`);
     for (const fp16 of [false, true]) {
-      const exported = jpvae('export', '--model', modelDir(c), '--out', exportDir(c, fp16), ...(fp16 ? ['--fp16'] : []));
+      const exported = jpvae(
+        'export',
+        '--model',
+        modelDir(c),
+        '--out',
+        exportDir(c, fp16),
+        ...(fp16 ? ['--fp16'] : []),
+      );
       if (exported.code !== 0) throw new Error(`${c.name}: export failed: ${exported.err}`);
     }
     const { model, json } = loadModel(modelDir(c), 'wasm', Math.max(...BATCHES));
@@ -85,19 +110,32 @@ const rowsOf = (c: Case, v: 0 | 1, start: number, n: number) => {
 
 /** Our encoder: posterior mean and log-variance of view v for n raw rows. */
 function encodeOurs(c: Case, v: 0 | 1, raw: Float32Array, n: number) {
-  const m = c.model!, view = m.views[v], x = raw.slice();
+  const m = c.model!,
+    view = m.views[v],
+    x = raw.slice();
   if (c.std![v]) applyStandardize(x, view.dim, c.std![v]!);
-  m.setInput(v, x, Array.from({ length: n }, (_, r) => r));
+  m.setInput(
+    v,
+    x,
+    Array.from({ length: n }, (_, r) => r),
+  );
   m.encode(v, n);
-  return { mu: Float32Array.from(m.k.heap.view(view.mu, n * view.latent)), logvar: Float32Array.from(m.k.heap.view(view.lv, n * view.latent)) };
+  return {
+    mu: Float32Array.from(m.k.heap.view(view.mu, n * view.latent)),
+    logvar: Float32Array.from(m.k.heap.view(view.lv, n * view.latent)),
+  };
 }
 
 /** Our decoder: the likelihood's mean in raw units for latents z (n rows). */
 function decodeOurs(c: Case, v: 0 | 1, z: Float32Array, n: number): Float32Array {
-  const m = c.model!, view = m.views[v];
+  const m = c.model!,
+    view = m.views[v];
   m.k.heap.view(view.z, n * view.latent).set(z);
   const out = m.k.heap.view(m.decode(v, n), n * view.dim);
-  const y = view.likelihood.kind === 'bernoulli' ? Float32Array.from(out, (x) => 1 / (1 + Math.exp(-x))) : Float32Array.from(out);
+  const y =
+    view.likelihood.kind === 'bernoulli'
+      ? Float32Array.from(out, (x) => 1 / (1 + Math.exp(-x)))
+      : Float32Array.from(out);
   if (c.std![v]) applyStandardize(y, view.dim, c.std![v]!, true);
   return y;
 }
@@ -108,29 +146,50 @@ function decodeOurs(c: Case, v: 0 | 1, z: Float32Array, n: number): Float32Array
  * the library's draws from the same numbers.
  */
 function drawsOf(c: Case, target: 0 | 1, x: Float32Array, n: number, seed: number) {
-  const m = c.model!, view = m.views[target], gaussian = view.likelihood.kind === 'gaussian', rng = new Rng(seed);
-  const eps = new Float32Array(n * view.latent), noise = new Float32Array(gaussian ? n * view.dim : 0);
+  const m = c.model!,
+    view = m.views[target],
+    gaussian = view.likelihood.kind === 'gaussian',
+    rng = new Rng(seed);
+  const eps = new Float32Array(n * view.latent),
+    noise = new Float32Array(gaussian ? n * view.dim : 0);
   for (let r = 0; r < n; r++) {
     for (let a = 0; a < view.latent; a++) eps[r * view.latent + a] = rng.normal();
     if (gaussian) for (let j = 0; j < view.dim; j++) noise[r * view.dim + j] = rng.normal();
   }
   const again = new Rng(seed);
   const ours = imputeRaw(m, conditional(c.fit!, target), c.std!, x.slice(), n, { noise: () => again.normal() });
-  const feeds: Record<string, Float32Array> = { [`eps${target + 1}`]: eps, ...(gaussian ? { [`noise${target + 1}`]: noise } : {}) };
+  const feeds: Record<string, Float32Array> = {
+    [`eps${target + 1}`]: eps,
+    ...(gaussian ? { [`noise${target + 1}`]: noise } : {}),
+  };
   return { feeds, ours };
 }
 
 /** Each graph's feeds (beyond its view input) and our result, for n rows from `start`. */
-function reference(c: Case, name: GraphName, start: number, n: number): { feeds: Record<string, Float32Array>; expected: Record<string, Float32Array> } {
+function reference(
+  c: Case,
+  name: GraphName,
+  start: number,
+  n: number,
+): { feeds: Record<string, Float32Array>; expected: Record<string, Float32Array> } {
   const m = /^(encoder|decoder)(\d)$/.exec(name);
   if (m) {
-    const v = (Number(m[2]) - 1) as 0 | 1, raw = rowsOf(c, v, start, n), enc = encodeOurs(c, v, raw, n);
-    if (m[1] === 'encoder') return { feeds: { [`x${v + 1}`]: raw }, expected: { [`mu${v + 1}`]: enc.mu, [`logvar${v + 1}`]: enc.logvar } };
+    const v = (Number(m[2]) - 1) as 0 | 1,
+      raw = rowsOf(c, v, start, n),
+      enc = encodeOurs(c, v, raw, n);
+    if (m[1] === 'encoder')
+      return { feeds: { [`x${v + 1}`]: raw }, expected: { [`mu${v + 1}`]: enc.mu, [`logvar${v + 1}`]: enc.logvar } };
     return { feeds: { [`z${v + 1}`]: enc.mu }, expected: { [`x${v + 1}`]: decodeOurs(c, v, enc.mu, n) } };
   }
   const [, kind, i, j] = /^(impute|sample)_(\d)_from_(\d)$/.exec(name)!;
-  const target = (Number(i) - 1) as 0 | 1, given = (Number(j) - 1) as 0 | 1, x = rowsOf(c, given, start, n);
-  if (kind === 'impute') return { feeds: { [`x${j}`]: x }, expected: { [`x${i}`]: imputeRaw(c.model!, conditional(c.fit!, target), c.std!, x.slice(), n) } };
+  const target = (Number(i) - 1) as 0 | 1,
+    given = (Number(j) - 1) as 0 | 1,
+    x = rowsOf(c, given, start, n);
+  if (kind === 'impute')
+    return {
+      feeds: { [`x${j}`]: x },
+      expected: { [`x${i}`]: imputeRaw(c.model!, conditional(c.fit!, target), c.std!, x.slice(), n) },
+    };
   const { feeds, ours } = drawsOf(c, target, x, n, 11 + start);
   return { feeds: { [`x${j}`]: x, ...feeds }, expected: { [`x${i}`]: ours } };
 }
@@ -143,7 +202,9 @@ type Ort = typeof ortWeb | typeof ortNode;
 async function ortEngine(ort: Ort, file: string, opts: object): Promise<{ run: Run; inputs: readonly string[] }> {
   const s = await ort.InferenceSession.create(readFileSync(file), opts);
   const run: Run = async (feeds, n) => {
-    const out = await s.run(Object.fromEntries(Object.entries(feeds).map(([k, x]) => [k, new ort.Tensor('float32', x, [n, x.length / n])])));
+    const out = await s.run(
+      Object.fromEntries(Object.entries(feeds).map(([k, x]) => [k, new ort.Tensor('float32', x, [n, x.length / n])])),
+    );
     return Object.fromEntries(Object.entries(out).map(([k, t]) => [k, t.data as Float32Array]));
   };
   return { run, inputs: s.inputNames };
@@ -165,7 +226,8 @@ async function worstError(c: Case, name: GraphName, engine: string, fp16 = false
   let worst = 0;
   for (const n of BATCHES) {
     const { feeds, expected } = reference(c, name, 0, n);
-    if (inputs.slice().sort().join() !== Object.keys(feeds).sort().join()) throw new Error(`${name}: inputs ${inputs} but feeds ${Object.keys(feeds)}`);
+    if (inputs.slice().sort().join() !== Object.keys(feeds).sort().join())
+      throw new Error(`${name}: inputs ${inputs} but feeds ${Object.keys(feeds)}`);
     const out = await run(feeds, n);
     for (const [k, want] of Object.entries(expected)) worst = Math.max(worst, maxRelErr(out[k], want));
   }
@@ -174,46 +236,85 @@ async function worstError(c: Case, name: GraphName, engine: string, fp16 = false
 
 for (const c of CASES) {
   for (const engine of Object.keys(ENGINES)) {
-    test.serial(`${c.name}: every graph on ${engine} equals our forward on raw rows within ${TOL} relative`, async (t) => {
-      for (const name of GRAPH_NAMES) {
-        const err = await worstError(c, name, engine);
-        t.true(err <= TOL, `${name}: ${err.toExponential(2)}`);
-      }
-    });
+    test.serial(
+      `${c.name}: every graph on ${engine} equals our forward on raw rows within ${TOL} relative`,
+      async (t) => {
+        for (const name of GRAPH_NAMES) {
+          const err = await worstError(c, name, engine);
+          t.true(err <= TOL, `${name}: ${err.toExponential(2)}`);
+        }
+      },
+    );
   }
 }
 
 test.serial('the mean imputers take the given view as their only input, on both onnxruntimes', async (t) => {
-  for (const c of CASES) for (const [i, j] of [[1, 2], [2, 1]]) {
-    const file = join(exportDir(c), `impute_${i}_from_${j}.onnx`), x = c.rows[j - 1].slice(0, 3 * c.model!.views[j - 1].dim);
-    for (const ort of [ortWeb, ortNode] as Ort[]) {
-      const s = await ort.InferenceSession.create(readFileSync(file), ort === ortWeb ? { executionProviders: ['wasm'] } : {});
-      t.deepEqual(s.inputNames, [`x${j}`]);
-      const out = await s.run({ [`x${j}`]: new ort.Tensor('float32', x, [3, x.length / 3]) });
-      t.deepEqual(out[`x${i}`].dims, [3, c.model!.views[i - 1].dim]);
+  for (const c of CASES)
+    for (const [i, j] of [
+      [1, 2],
+      [2, 1],
+    ]) {
+      const file = join(exportDir(c), `impute_${i}_from_${j}.onnx`),
+        x = c.rows[j - 1].slice(0, 3 * c.model!.views[j - 1].dim);
+      for (const ort of [ortWeb, ortNode] as Ort[]) {
+        const s = await ort.InferenceSession.create(
+          readFileSync(file),
+          ort === ortWeb ? { executionProviders: ['wasm'] } : {},
+        );
+        t.deepEqual(s.inputNames, [`x${j}`]);
+        const out = await s.run({ [`x${j}`]: new ort.Tensor('float32', x, [3, x.length / 3]) });
+        t.deepEqual(out[`x${i}`].dims, [3, c.model!.views[i - 1].dim]);
+      }
     }
-  }
 });
 
 test.serial('Gaussian views come out in their own units: imputations near the planted means, not in [0, 1]', (t) => {
-  const c = CASES[1], y = imputeRaw(c.model!, conditional(c.fit!, 1), c.std!, rowsOf(c, 0, 0, 50), 50);
+  const c = CASES[1],
+    y = imputeRaw(c.model!, conditional(c.fit!, 1), c.std!, rowsOf(c, 0, 0, 50), 50);
   const mean = y.reduce((a, b) => a + b, 0) / y.length;
   t.true(Math.abs(mean - REAL[1][0]) < REAL[1][1], `mean ${mean}`);
-  t.true(y.every((v) => Math.abs(v) > 1), 'no value in [−1, 1]');
+  t.true(
+    y.every((v) => Math.abs(v) > 1),
+    'no value in [−1, 1]',
+  );
 });
 
-test.serial('jpvae impute equals the exported mean imputer and sampler (the same seed gives the same draws)', async (t) => {
-  const c = CASES[1], out = join(dir, 'cli-mean.npy'), draws = join(dir, 'cli-draws.npy');
-  t.is(jpvae('impute', '--model', modelDir(c), '--given', '1', '--input', gauss.test1, '--out', out).code, 0);
-  t.is(jpvae('impute', '--model', modelDir(c), '--given', '1', '--input', gauss.test1, '--out', draws, '--samples', '3', '--seed', '9').code, 0);
-  const n = 300, x = c.rows[0], runner = await ENGINES['onnxruntime-node'](join(exportDir(c), 'impute_2_from_1.onnx'));
-  t.true(maxRelErr((await runner.run({ x1: x }, n)).x2, readMatrix(out, 'o').data) <= TOL);
-  // The CLI's draws: each row repeated 3 times, noise consumed row by row from Rng(9).
-  const repeated = Float32Array.from({ length: n * 3 * 8 }, (_, k) => x[Math.floor(k / 24) * 8 + (k % 8)]);
-  const { feeds } = drawsOf(c, 1, repeated, n * 3, 9);
-  const sampler = await ENGINES['onnxruntime-node'](join(exportDir(c), 'sample_2_from_1.onnx'));
-  t.true(maxRelErr((await sampler.run({ x1: repeated, ...feeds }, n * 3)).x2, readMatrix(draws, 'd').data) <= TOL);
-});
+test.serial(
+  'jpvae impute equals the exported mean imputer and sampler (the same seed gives the same draws)',
+  async (t) => {
+    const c = CASES[1],
+      out = join(dir, 'cli-mean.npy'),
+      draws = join(dir, 'cli-draws.npy');
+    t.is(jpvae('impute', '--model', modelDir(c), '--given', '1', '--input', gauss.test1, '--out', out).code, 0);
+    t.is(
+      jpvae(
+        'impute',
+        '--model',
+        modelDir(c),
+        '--given',
+        '1',
+        '--input',
+        gauss.test1,
+        '--out',
+        draws,
+        '--samples',
+        '3',
+        '--seed',
+        '9',
+      ).code,
+      0,
+    );
+    const n = 300,
+      x = c.rows[0],
+      runner = await ENGINES['onnxruntime-node'](join(exportDir(c), 'impute_2_from_1.onnx'));
+    t.true(maxRelErr((await runner.run({ x1: x }, n)).x2, readMatrix(out, 'o').data) <= TOL);
+    // The CLI's draws: each row repeated 3 times, noise consumed row by row from Rng(9).
+    const repeated = Float32Array.from({ length: n * 3 * 8 }, (_, k) => x[Math.floor(k / 24) * 8 + (k % 8)]);
+    const { feeds } = drawsOf(c, 1, repeated, n * 3, 9);
+    const sampler = await ENGINES['onnxruntime-node'](join(exportDir(c), 'sample_2_from_1.onnx'));
+    t.true(maxRelErr((await sampler.run({ x1: repeated, ...feeds }, n * 3)).x2, readMatrix(draws, 'd').data) <= TOL);
+  },
+);
 
 // fp16 stores only the dense weight matrices as halves; measured on these
 // models, worst over every graph and batch: 3.7e-4 relative (Bernoulli),
@@ -224,31 +325,73 @@ test.serial(`fp16: about half the bytes, every graph within ${FP16_TOL} relative
     const size = (d: string) => readFileSync(join(d, 'impute_2_from_1.onnx')).length;
     if (c.name === 'bernoulli') t.true(size(exportDir(c, true)) < 0.55 * size(exportDir(c)));
     let worst = 0;
-    for (const name of GRAPH_NAMES) for (const engine of ['onnxruntime-web', 'jpvae-wasm']) worst = Math.max(worst, await worstError(c, name, engine, true));
+    for (const name of GRAPH_NAMES)
+      for (const engine of ['onnxruntime-web', 'jpvae-wasm'])
+        worst = Math.max(worst, await worstError(c, name, engine, true));
     t.log(`${c.name}: fp16 worst relative error ${worst.toExponential(1)}`);
     t.true(worst > 0 && worst < FP16_TOL);
   }
 });
 
-test('the manifest: every graph\'s inputs and outputs with shape, dtype and units; likelihoods and preprocessing per view', (t) => {
+test("the manifest: every graph's inputs and outputs with shape, dtype and units; likelihoods and preprocessing per view", (t) => {
   const read = (c: Case) => JSON.parse(readFileSync(join(exportDir(c), 'manifest.json'), 'utf8')) as Manifest;
-  const b = read(CASES[0]), g = read(CASES[1]), mx = read(CASES[2]);
+  const b = read(CASES[0]),
+    g = read(CASES[1]),
+    mx = read(CASES[2]);
   t.deepEqual(Object.keys(b.graphs), [...GRAPH_NAMES]);
   t.true(b.onnx.opset >= 17 && b.onnx.irVersion >= 8);
-  t.deepEqual(b.views.map((v) => [v.dim, v.latent, v.likelihood.kind, v.standardize, v.observationSd]), [[392, 6, 'bernoulli', null, null], [392, 8, 'bernoulli', null, null]]);
+  t.deepEqual(
+    b.views.map((v) => [v.dim, v.latent, v.likelihood.kind, v.standardize, v.observationSd]),
+    [
+      [392, 6, 'bernoulli', null, null],
+      [392, 8, 'bernoulli', null, null],
+    ],
+  );
   t.is(b.model.data.binarize, 'pixel > 0');
   t.deepEqual(b.model.latentFit, { rows: 500, split: 'train' });
-  t.deepEqual(b.graphs.impute_2_from_1.inputs.map((s) => [s.name, s.shape, s.dtype, s.units]), [['x1', ['batch', 392], 'float32', 'raw']]);
-  t.deepEqual(b.graphs.sample_2_from_1.inputs.map((s) => [s.name, s.shape, s.units]), [['x1', ['batch', 392], 'raw'], ['eps2', ['batch', 8], 'standard-normal']]);
-  t.deepEqual(b.graphs.encoder2.outputs.map((s) => [s.name, s.shape, s.units]), [['mu2', ['batch', 8], 'latent'], ['logvar2', ['batch', 8], 'latent']]);
-  t.deepEqual(g.graphs.sample_1_from_2.inputs.map((s) => [s.name, s.shape, s.units]), [['x2', ['batch', 6], 'raw'], ['eps1', ['batch', 3], 'standard-normal'], ['noise1', ['batch', 8], 'standard-normal']]);
-  for (const m of [b, g, mx]) for (const spec of Object.values(m.graphs)) for (const s of [...spec.inputs, ...spec.outputs]) t.true(s.dtype === 'float32' && s.doc.length > 0, `${spec.file} ${s.name}`);
+  t.deepEqual(
+    b.graphs.impute_2_from_1.inputs.map((s) => [s.name, s.shape, s.dtype, s.units]),
+    [['x1', ['batch', 392], 'float32', 'raw']],
+  );
+  t.deepEqual(
+    b.graphs.sample_2_from_1.inputs.map((s) => [s.name, s.shape, s.units]),
+    [
+      ['x1', ['batch', 392], 'raw'],
+      ['eps2', ['batch', 8], 'standard-normal'],
+    ],
+  );
+  t.deepEqual(
+    b.graphs.encoder2.outputs.map((s) => [s.name, s.shape, s.units]),
+    [
+      ['mu2', ['batch', 8], 'latent'],
+      ['logvar2', ['batch', 8], 'latent'],
+    ],
+  );
+  t.deepEqual(
+    g.graphs.sample_1_from_2.inputs.map((s) => [s.name, s.shape, s.units]),
+    [
+      ['x2', ['batch', 6], 'raw'],
+      ['eps1', ['batch', 3], 'standard-normal'],
+      ['noise1', ['batch', 8], 'standard-normal'],
+    ],
+  );
+  for (const m of [b, g, mx])
+    for (const spec of Object.values(m.graphs))
+      for (const s of [...spec.inputs, ...spec.outputs])
+        t.true(s.dtype === 'float32' && s.doc.length > 0, `${spec.file} ${s.name}`);
   // Standardisation as fitted on the training rows, near the planted units; the observation sd in raw units.
   t.true(Math.abs(g.views[0].standardize!.mean[0] - 1000) < 1 && g.views[1].standardize!.sd.every((s) => s > 30));
   t.true(g.views[1].observationSd!.every((s) => s > 1)); // raw units of a view with sd ≈ 300
-  t.deepEqual(mx.views.map((v) => v.likelihood), [{ kind: 'bernoulli' }, { kind: 'gaussian', variance: 0.5 }]);
+  t.deepEqual(
+    mx.views.map((v) => v.likelihood),
+    [{ kind: 'bernoulli' }, { kind: 'gaussian', variance: 0.5 }],
+  );
   t.is(mx.views[0].standardize, null);
-  t.true(mx.views[1].observationSd!.every((s, j) => Math.abs(s - Math.sqrt(0.5) * mx.views[1].standardize!.sd[j]) < 1e-3 * s));
+  t.true(
+    mx.views[1].observationSd!.every(
+      (s, j) => Math.abs(s - Math.sqrt(0.5) * mx.views[1].standardize!.sd[j]) < 1e-3 * s,
+    ),
+  );
   t.regex(g.draws, /observation noise/);
 });
 
@@ -281,7 +424,8 @@ test('float16Bits: every float16 round-trips, and values round to the nearest, t
 });
 
 test('export replaces an earlier export; bad input gets one line and exit code 2', (t) => {
-  const MODEL = modelDir(CASES[0]), EXPORT = exportDir(CASES[0]);
+  const MODEL = modelDir(CASES[0]),
+    EXPORT = exportDir(CASES[0]);
   t.is(jpvae('export', '--model', MODEL, '--out', EXPORT).code, 0);
   const notOurs = join(dir, 'notes');
   mkdirSync(notOurs);

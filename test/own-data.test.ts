@@ -15,41 +15,117 @@ const GAUSSIAN = ['--likelihood1', 'gaussian', '--likelihood2', 'gaussian'];
 const SMALL = ['--hidden', '32', '--latent', '2'];
 
 test('rows missing one view help: training with them beats complete rows only on imputation error', (t) => {
-  const dir = tempDir(t), p = writePlantedCsv(dir, 300, 500, 0.3);
+  const dir = tempDir(t),
+    p = writePlantedCsv(dir, 300, 500, 0.3);
   const error = (a: string, b: string, seed: string) => {
-    const model = join(dir, `m-${a}-${seed}`), out = join(dir, `out-${a}-${seed}.csv`);
-    const tr = jpvae('train', '--view1', join(dir, a), '--view2', join(dir, b), ...GAUSSIAN, ...SMALL, '--holdout', '0', '--epochs', '60', '--seed', seed, '--out', model);
+    const model = join(dir, `m-${a}-${seed}`),
+      out = join(dir, `out-${a}-${seed}.csv`);
+    const tr = jpvae(
+      'train',
+      '--view1',
+      join(dir, a),
+      '--view2',
+      join(dir, b),
+      ...GAUSSIAN,
+      ...SMALL,
+      '--holdout',
+      '0',
+      '--epochs',
+      '60',
+      '--seed',
+      seed,
+      '--out',
+      model,
+    );
     t.is(tr.code, 0, tr.err);
     const im = jpvae('impute', '--model', model, '--given', '1', '--input', join(dir, 'test1.csv'), '--out', out);
     t.is(im.code, 0, im.err);
-    const rows = readFileSync(out, 'utf8').trim().split('\n').map((l) => l.split(',').map(Number));
+    const rows = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(',').map(Number));
     t.is(rows.length, 500);
-    return rows.reduce((s, row, r) => s + row.reduce((q, v, j) => q + (v - p.truth2[r][j]) ** 2, 0), 0) / (500 * p.dims[1]);
+    return (
+      rows.reduce((s, row, r) => s + row.reduce((q, v, j) => q + (v - p.truth2[r][j]) ** 2, 0), 0) / (500 * p.dims[1])
+    );
   };
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const withMissing = mean(['1', '2', '3'].map((s) => error('train1.csv', 'train2.csv', s)));
   const completeOnly = mean(['1', '2', '3'].map((s) => error('complete1.csv', 'complete2.csv', s)));
   t.log({ withMissing, completeOnly });
-  t.true(withMissing < 0.9 * completeOnly, `MSE against the truth: with missing rows ${withMissing}, complete rows only ${completeOnly}`);
+  t.true(
+    withMissing < 0.9 * completeOnly,
+    `MSE against the truth: with missing rows ${withMissing}, complete rows only ${completeOnly}`,
+  );
 });
 
 test('impute --samples K writes K draws per row, --summary their mean and sd', (t) => {
   const dir = tempDir(t);
   writePlantedCsv(dir, 200, 20, 0.3);
   const model = join(dir, 'm');
-  t.is(jpvae('train', '--view1', join(dir, 'train1.csv'), '--view2', join(dir, 'train2.csv'), ...GAUSSIAN, ...SMALL, '--epochs', '3', '--out', model).code, 0);
-  t.is(jpvae('impute', '--model', model, '--given', '1', '--input', join(dir, 'test1.csv'), '--out', join(dir, 'k.npy'), '--samples', '4').code, 0);
+  t.is(
+    jpvae(
+      'train',
+      '--view1',
+      join(dir, 'train1.csv'),
+      '--view2',
+      join(dir, 'train2.csv'),
+      ...GAUSSIAN,
+      ...SMALL,
+      '--epochs',
+      '3',
+      '--out',
+      model,
+    ).code,
+    0,
+  );
+  t.is(
+    jpvae(
+      'impute',
+      '--model',
+      model,
+      '--given',
+      '1',
+      '--input',
+      join(dir, 'test1.csv'),
+      '--out',
+      join(dir, 'k.npy'),
+      '--samples',
+      '4',
+    ).code,
+    0,
+  );
   t.true(existsSync(join(dir, 'k.npy')));
-  const s = jpvae('impute', '--model', model, '--given', '1', '--input', join(dir, 'test1.csv'), '--out', join(dir, 's.csv'), '--samples', '50', '--summary');
+  const s = jpvae(
+    'impute',
+    '--model',
+    model,
+    '--given',
+    '1',
+    '--input',
+    join(dir, 'test1.csv'),
+    '--out',
+    join(dir, 's.csv'),
+    '--samples',
+    '50',
+    '--summary',
+  );
   t.is(s.code, 0, s.err);
-  const rows = readFileSync(join(dir, 's.csv'), 'utf8').trim().split('\n').map((l) => l.split(',').map(Number));
+  const rows = readFileSync(join(dir, 's.csv'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split(',').map(Number));
   t.is(rows.length, 20);
   t.is(rows[0].length, 12);
-  t.true(rows.every((r) => r.slice(6).every((sd) => sd > 0)), 'draws differ');
+  t.true(
+    rows.every((r) => r.slice(6).every((sd) => sd > 0)),
+    'draws differ',
+  );
 });
 
 test('a model trained on files resumes from its own record of them, exactly', (t) => {
-  const dir = tempDir(t), f = (name: string) => join(dir, name);
+  const dir = tempDir(t),
+    f = (name: string) => join(dir, name);
   writePlantedCsv(dir, 120, 5, 0.3);
   const args = ['--view1', f('train1.csv'), '--view2', f('train2.csv'), ...GAUSSIAN, ...SMALL];
   t.is(jpvae('train', ...args, '--epochs', '2', '--out', f('a')).code, 0);
@@ -59,15 +135,36 @@ test('a model trained on files resumes from its own record of them, exactly', (t
   t.deepEqual(readFileSync(weightsPath(f('b'))), readFileSync(weightsPath(f('a'))));
 });
 
-test('eval on new paired files: the same metrics as on the model\'s own held-out rows when the rows are the same', (t) => {
-  const dir = tempDir(t), f = (name: string) => join(dir, name);
+test("eval on new paired files: the same metrics as on the model's own held-out rows when the rows are the same", (t) => {
+  const dir = tempDir(t),
+    f = (name: string) => join(dir, name);
   writePlantedCsv(dir, 200, 30, 0.3);
   // Train on the training rows followed by the test rows, holding out the last 30: the held-out rows are test1/test2.
-  for (const i of [1, 2]) writeFileSync(f(`all${i}.csv`), readFileSync(f(`train${i}.csv`), 'utf8') + readFileSync(f(`test${i}.csv`), 'utf8'));
-  t.is(jpvae('train', '--view1', f('all1.csv'), '--view2', f('all2.csv'), ...GAUSSIAN, ...SMALL, '--holdout', String(30 / 230), '--epochs', '2', '--out', f('m')).code, 0);
-  const own = jpvae('eval', '--model', f('m'), '--json'), files = jpvae('eval', '--model', f('m'), '--view1', f('test1.csv'), '--view2', f('test2.csv'), '--json');
+  for (const i of [1, 2])
+    writeFileSync(f(`all${i}.csv`), readFileSync(f(`train${i}.csv`), 'utf8') + readFileSync(f(`test${i}.csv`), 'utf8'));
+  t.is(
+    jpvae(
+      'train',
+      '--view1',
+      f('all1.csv'),
+      '--view2',
+      f('all2.csv'),
+      ...GAUSSIAN,
+      ...SMALL,
+      '--holdout',
+      String(30 / 230),
+      '--epochs',
+      '2',
+      '--out',
+      f('m'),
+    ).code,
+    0,
+  );
+  const own = jpvae('eval', '--model', f('m'), '--json'),
+    files = jpvae('eval', '--model', f('m'), '--view1', f('test1.csv'), '--view2', f('test2.csv'), '--json');
   t.is(files.code, 0, files.err);
-  const a = JSON.parse(own.out), b = JSON.parse(files.out);
+  const a = JSON.parse(own.out),
+    b = JSON.parse(files.out);
   t.is(b.split, 'files');
   t.is(b.n, 30);
   t.deepEqual({ ...b, split: a.split }, a);
@@ -92,23 +189,80 @@ test('bad input: one line naming the flag or file, exit code 2, nothing written'
   writeFileSync(f('cut.npy'), npy.subarray(0, npy.length - 4));
   writeFileSync(f('cut-images.idx'), Uint8Array.from([0, 0, 8, 2, 0, 0, 0, 2, 0, 0, 0, 2, 1, 2]));
   const model = f('m');
-  t.is(jpvae('train', '--view1', f('train1.csv'), '--view2', f('train2.csv'), ...GAUSSIAN, ...SMALL, '--epochs', '1', '--out', model).code, 0);
+  t.is(
+    jpvae(
+      'train',
+      '--view1',
+      f('train1.csv'),
+      '--view2',
+      f('train2.csv'),
+      ...GAUSSIAN,
+      ...SMALL,
+      '--epochs',
+      '1',
+      '--out',
+      model,
+    ).code,
+    0,
+  );
 
   const cases: [string[], RegExp][] = [
-    [['train', '--view1', f('nope.csv'), '--view2', f('two.csv'), '--out', f('o1')], /--view1 .*nope\.csv: cannot read \(ENOENT\)/],
-    [['train', '--view1', f('data.txt'), '--view2', f('two.csv'), '--out', f('o2')], /--view1 .*data\.txt: unknown file type '\.txt'/],
-    [['train', '--view1', f('ragged.csv'), '--view2', f('two.csv'), '--out', f('o3')], /ragged\.csv:2: 2 cells, expected 3/],
-    [['train', '--view1', f('text.csv'), '--view2', f('two.csv'), '--out', f('o4')], /text\.csv:2: column 2 holds 'abc'/],
-    [['train', '--view1', f('two.csv'), '--view2', f('short.csv'), '--out', f('o5')], /has 2 rows but --view2 .* has 1/],
-    [['train', '--view1', f('partial.csv'), '--view2', f('two.csv'), ...GAUSSIAN, '--out', f('o6')], /row 2 has 1 empty\/NaN cells of 2/],
-    [['train', '--view1', f('inf.csv'), '--view2', f('two.csv'), ...GAUSSIAN, '--out', f('o7')], /row 2, column 2 is Infinity/],
-    [['train', '--view1', f('binary.csv'), '--view2', f('two.csv'), '--out', f('o8')], /row 2, column 2 is 2, outside \[0, 1\]/],
-    [['train', '--view1', f('cut.npy'), '--view2', f('two.csv'), '--out', f('o9')], /cut\.npy: not a readable \.npy file: .*truncated/],
-    [['train', '--view1', f('cut-images.idx'), '--view2', f('two.csv'), '--out', f('o10')], /cut-images\.idx: not a valid IDX file/],
-    [['train', '--view1', f('two.csv'), '--view2', f('two.csv'), '--likelihood1', 'poisson', '--out', f('o11')], /--likelihood1: expected bernoulli, gaussian/],
-    [['impute', '--model', model, '--given', '1', '--input', f('two.csv'), '--out', f('x.csv')], /--input .*two\.csv: rows have 2 values, but view 1 of the model has 8/],
-    [['impute', '--model', model, '--given', '1', '--input', f('test1.csv'), '--out', f('x.json')], /--out .*x\.json: expected a \.csv or \.npy/],
-    [['impute', '--model', model, '--given', '3', '--input', f('test1.csv'), '--out', f('x.csv')], /--given: expected one of 1, 2/],
+    [
+      ['train', '--view1', f('nope.csv'), '--view2', f('two.csv'), '--out', f('o1')],
+      /--view1 .*nope\.csv: cannot read \(ENOENT\)/,
+    ],
+    [
+      ['train', '--view1', f('data.txt'), '--view2', f('two.csv'), '--out', f('o2')],
+      /--view1 .*data\.txt: unknown file type '\.txt'/,
+    ],
+    [
+      ['train', '--view1', f('ragged.csv'), '--view2', f('two.csv'), '--out', f('o3')],
+      /ragged\.csv:2: 2 cells, expected 3/,
+    ],
+    [
+      ['train', '--view1', f('text.csv'), '--view2', f('two.csv'), '--out', f('o4')],
+      /text\.csv:2: column 2 holds 'abc'/,
+    ],
+    [
+      ['train', '--view1', f('two.csv'), '--view2', f('short.csv'), '--out', f('o5')],
+      /has 2 rows but --view2 .* has 1/,
+    ],
+    [
+      ['train', '--view1', f('partial.csv'), '--view2', f('two.csv'), ...GAUSSIAN, '--out', f('o6')],
+      /row 2 has 1 empty\/NaN cells of 2/,
+    ],
+    [
+      ['train', '--view1', f('inf.csv'), '--view2', f('two.csv'), ...GAUSSIAN, '--out', f('o7')],
+      /row 2, column 2 is Infinity/,
+    ],
+    [
+      ['train', '--view1', f('binary.csv'), '--view2', f('two.csv'), '--out', f('o8')],
+      /row 2, column 2 is 2, outside \[0, 1\]/,
+    ],
+    [
+      ['train', '--view1', f('cut.npy'), '--view2', f('two.csv'), '--out', f('o9')],
+      /cut\.npy: not a readable \.npy file: .*truncated/,
+    ],
+    [
+      ['train', '--view1', f('cut-images.idx'), '--view2', f('two.csv'), '--out', f('o10')],
+      /cut-images\.idx: not a valid IDX file/,
+    ],
+    [
+      ['train', '--view1', f('two.csv'), '--view2', f('two.csv'), '--likelihood1', 'poisson', '--out', f('o11')],
+      /--likelihood1: expected bernoulli, gaussian/,
+    ],
+    [
+      ['impute', '--model', model, '--given', '1', '--input', f('two.csv'), '--out', f('x.csv')],
+      /--input .*two\.csv: rows have 2 values, but view 1 of the model has 8/,
+    ],
+    [
+      ['impute', '--model', model, '--given', '1', '--input', f('test1.csv'), '--out', f('x.json')],
+      /--out .*x\.json: expected a \.csv or \.npy/,
+    ],
+    [
+      ['impute', '--model', model, '--given', '3', '--input', f('test1.csv'), '--out', f('x.csv')],
+      /--given: expected one of 1, 2/,
+    ],
   ];
   for (const [args, message] of cases) {
     const r = jpvae(...args);
@@ -124,18 +278,45 @@ test('impute streams its input: any chunk size writes the same rows, draws inclu
   const dir = tempDir(t);
   writePlantedCsv(dir, 200, 37, 0.3);
   const modelDir = join(dir, 'm');
-  t.is(jpvae('train', '--view1', join(dir, 'train1.csv'), '--view2', join(dir, 'train2.csv'), ...GAUSSIAN, ...SMALL, '--epochs', '2', '--out', modelDir).code, 0);
+  t.is(
+    jpvae(
+      'train',
+      '--view1',
+      join(dir, 'train1.csv'),
+      '--view2',
+      join(dir, 'train2.csv'),
+      ...GAUSSIAN,
+      ...SMALL,
+      '--epochs',
+      '2',
+      '--out',
+      modelDir,
+    ).code,
+    0,
+  );
   const { model, json } = loadModel(modelDir);
-  for (const [samples, summary] of [[1, false], [3, false], [3, true]] as const) {
+  for (const [samples, summary] of [
+    [1, false],
+    [3, false],
+    [3, true],
+  ] as const) {
     const run = (chunkRows?: number) => {
       const out = join(dir, `o-${samples}-${summary}-${chunkRows}.npy`);
-      t.is(imputeFile(model, json, join(dir, 'test1.csv'), out, { given: 0, samples, summary, seed: 7, chunkRows }), 37);
+      t.is(
+        imputeFile(model, json, join(dir, 'test1.csv'), out, { given: 0, samples, summary, seed: 7, chunkRows }),
+        37,
+      );
       return readFileSync(out);
     };
     const whole = run();
     const [rows, cols] = summary ? [37, 12] : [37 * samples, 6];
     t.is(whole.length, 128 + rows * cols * 4);
-    for (const chunkRows of [1, 5, 12]) t.deepEqual(run(chunkRows), whole, `${samples} samples${summary ? ', summary' : ''}, chunks of ${chunkRows} rows`);
+    for (const chunkRows of [1, 5, 12])
+      t.deepEqual(
+        run(chunkRows),
+        whole,
+        `${samples} samples${summary ? ', summary' : ''}, chunks of ${chunkRows} rows`,
+      );
   }
 });
 
@@ -143,8 +324,24 @@ test('impute: a bad row after the first chunk exits 2 and leaves --out as it was
   const dir = tempDir(t);
   writePlantedCsv(dir, 60, 5, 0.3);
   const model = join(dir, 'm');
-  t.is(jpvae('train', '--view1', join(dir, 'train1.csv'), '--view2', join(dir, 'train2.csv'), ...GAUSSIAN, ...SMALL, '--epochs', '1', '--out', model).code, 0);
-  const line = readFileSync(join(dir, 'test1.csv'), 'utf8').split('\n')[0], bad = IMPUTE_CHUNK_ROWS + 50; // 0-based
+  t.is(
+    jpvae(
+      'train',
+      '--view1',
+      join(dir, 'train1.csv'),
+      '--view2',
+      join(dir, 'train2.csv'),
+      ...GAUSSIAN,
+      ...SMALL,
+      '--epochs',
+      '1',
+      '--out',
+      model,
+    ).code,
+    0,
+  );
+  const line = readFileSync(join(dir, 'test1.csv'), 'utf8').split('\n')[0],
+    bad = IMPUTE_CHUNK_ROWS + 50; // 0-based
   const big = (name: string, cell: string) => {
     const rows = Array.from({ length: IMPUTE_CHUNK_ROWS + 100 }, () => line);
     rows[bad] = line.replace(/[^,]+$/, cell);
@@ -165,5 +362,8 @@ test('impute: a bad row after the first chunk exits 2 and leaves --out as it was
   }
   t.is(readFileSync(old, 'utf8'), 'previous\n');
   t.false(existsSync(join(dir, 'new.npy')));
-  t.deepEqual(readdirSync(dir).filter((n) => n.includes('.tmp-')), []);
+  t.deepEqual(
+    readdirSync(dir).filter((n) => n.includes('.tmp-')),
+    [],
+  );
 });

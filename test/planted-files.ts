@@ -5,13 +5,20 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '../src/data/rng.ts';
 
-export interface PlantedCsv { dir: string; truth2: number[][]; dims: [number, number] }
+export interface PlantedCsv {
+  dir: string;
+  truth2: number[][];
+  dims: [number, number];
+}
 
 /**
  * How each view's values are written: `units` maps a view to mean + sd·x per
  * feature (real data far from 0 and 1), `binary` writes x > 0 as 0/1.
  */
-export interface PlantedUnits { units?: [[number, number], [number, number]]; binary?: [boolean, boolean] }
+export interface PlantedUnits {
+  units?: [[number, number], [number, number]];
+  binary?: [boolean, boolean];
+}
 
 /**
  * Writes train1.csv/train2.csv (n rows; a fraction `missing` of them lack
@@ -19,27 +26,41 @@ export interface PlantedUnits { units?: [[number, number], [number, number]]; bi
  * without those rows (complete1.csv/complete2.csv), and test1.csv/test2.csv
  * with the noiseless A2·s of each test row in `truth2`.
  */
-export function writePlantedCsv(dir: string, n: number, nTest: number, missing: number, seed = 4, how: PlantedUnits = {}): PlantedCsv {
-  const rng = new Rng(seed), dims: [number, number] = [8, 6], noise = 0.3;
+export function writePlantedCsv(
+  dir: string,
+  n: number,
+  nTest: number,
+  missing: number,
+  seed = 4,
+  how: PlantedUnits = {},
+): PlantedCsv {
+  const rng = new Rng(seed),
+    dims: [number, number] = [8, 6],
+    noise = 0.3;
   const A = dims.map((d) => Array.from({ length: d }, () => [rng.normal(), rng.normal()]));
   const draw = () => {
     const s = [rng.normal(), rng.normal()];
     const clean = A.map((a) => a.map(([p, q]) => p * s[0] + q * s[1]));
-    const noisy = clean.map((x, i) => x.map((v) => {
-      const y = v + noise * rng.normal();
-      if (how.binary?.[i]) return y > 0 ? 1 : 0;
-      return how.units ? how.units[i][0] + how.units[i][1] * y : y;
-    }));
+    const noisy = clean.map((x, i) =>
+      x.map((v) => {
+        const y = v + noise * rng.normal();
+        if (how.binary?.[i]) return y > 0 ? 1 : 0;
+        return how.units ? how.units[i][0] + how.units[i][1] * y : y;
+      }),
+    );
     return { clean, noisy };
   };
   const fmt = (x: number[]) => x.map((v) => (how.units ? String(v) : v.toFixed(5))).join(',');
   const train = Array.from({ length: n }, draw);
   const gone = (r: number) => r % Math.round(1 / missing) === 0; // every k-th row lacks a view
-  const lines = (i: number, keepAll: boolean) => train.flatMap((row, r) => {
-    if (!gone(r)) return [fmt(row.noisy[i])];
-    if (!keepAll) return [];
-    return [(r / Math.round(1 / missing)) % 2 === i ? '' : fmt(row.noisy[i])];
-  }).join('\n') + '\n';
+  const lines = (i: number, keepAll: boolean) =>
+    train
+      .flatMap((row, r) => {
+        if (!gone(r)) return [fmt(row.noisy[i])];
+        if (!keepAll) return [];
+        return [(r / Math.round(1 / missing)) % 2 === i ? '' : fmt(row.noisy[i])];
+      })
+      .join('\n') + '\n';
   writeFileSync(join(dir, 'train1.csv'), lines(0, true));
   writeFileSync(join(dir, 'train2.csv'), lines(1, true));
   writeFileSync(join(dir, 'complete1.csv'), lines(0, false));

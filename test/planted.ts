@@ -5,7 +5,13 @@ import type { TwoViewData } from '../src/data/dataset.ts';
 import { Rng } from '../src/data/rng.ts';
 
 /** x_i = σ(A_i·[s; p_i]) with s ∈ R^shared, p_i ∈ R^priv: probabilities in (0,1) as Bernoulli targets. */
-export function plantedBinary(n: number, dim: number, seed: number, shared = 2, priv = 1): TwoViewData & { s: Float64Array } {
+export function plantedBinary(
+  n: number,
+  dim: number,
+  seed: number,
+  shared = 2,
+  priv = 1,
+): TwoViewData & { s: Float64Array } {
   const rng = new Rng(seed);
   const k = shared + priv;
   const A = [0, 1].map(() => Float64Array.from({ length: dim * k }, () => rng.normal() * 1.5));

@@ -7,20 +7,39 @@ import { jointKlWork, cayleyWork, type Kernels } from '../src/core/index.ts';
 import { f32Backends, f64Twin, maxRelErr, centralDiff, Rng } from './util.ts';
 import { Jpvae } from '../src/model/jpvae.ts';
 
-const SHAPES: [number, number][] = [[1, 1], [3, 5], [7, 7], [20, 20], [5, 13]];
+const SHAPES: [number, number][] = [
+  [1, 1],
+  [3, 5],
+  [7, 7],
+  [20, 20],
+  [5, 13],
+];
 const ROWS = 5;
-const f32 = f32Backends(), twin32 = f32.find((k) => k.name === 'js')!, wasm = f32.filter((k) => k !== twin32);
+const f32 = f32Backends(),
+  twin32 = f32.find((k) => k.name === 'js')!,
+  wasm = f32.filter((k) => k !== twin32);
 
-interface KlInputs { rows: number; n1: number; n2: number; mu1: Float64Array; lv1: Float64Array; mu2: Float64Array; lv2: Float64Array; C: Float64Array }
+interface KlInputs {
+  rows: number;
+  n1: number;
+  n2: number;
+  mu1: Float64Array;
+  lv1: Float64Array;
+  mu2: Float64Array;
+  lv2: Float64Array;
+  C: Float64Array;
+}
 type KlOutputs = Record<'kl' | 'dmu1' | 'dlv1' | 'dmu2' | 'dlv2' | 'dC', number[]>;
 const GRADS = ['dmu1', 'dlv1', 'dmu2', 'dlv2', 'dC'] as const;
 const INPUT_OF = { dmu1: 'mu1', dlv1: 'lv1', dmu2: 'mu2', dlv2: 'lv2', dC: 'C' } as const;
 
-const normals = (rng: Rng, n: number, scale = 1): Float64Array => Float64Array.from({ length: n }, () => scale * rng.normal());
+const normals = (rng: Rng, n: number, scale = 1): Float64Array =>
+  Float64Array.from({ length: n }, () => scale * rng.normal());
 
 /** σ1 of the n2×n1 matrix c by power iteration on cᵀc. */
 function largestSingularValue(c: ArrayLike<number>, n1: number, n2: number): number {
-  let v = new Array<number>(n1).fill(1), norm = 0;
+  let v = new Array<number>(n1).fill(1),
+    norm = 0;
   for (let it = 0; it < 500; it++) {
     const cv = Array.from({ length: n2 }, (_, i) => v.reduce((s, x, j) => s + c[i * n1 + j] * x, 0));
     const w = v.map((_, j) => cv.reduce((s, x, i) => s + c[i * n1 + j] * x, 0));
@@ -34,21 +53,74 @@ function largestSingularValue(c: ArrayLike<number>, n1: number, n2: number): num
 function randomInputs(rng: Rng, rows: number, n1: number, n2: number, sigma1 = 0.9): KlInputs {
   const C = normals(rng, n2 * n1);
   const s = largestSingularValue(C, n1, n2);
-  C.forEach((x, i) => { C[i] = (x * sigma1) / s; });
-  return { rows, n1, n2, mu1: normals(rng, rows * n1), lv1: normals(rng, rows * n1, 0.5), mu2: normals(rng, rows * n2), lv2: normals(rng, rows * n2, 0.5), C };
+  C.forEach((x, i) => {
+    C[i] = (x * sigma1) / s;
+  });
+  return {
+    rows,
+    n1,
+    n2,
+    mu1: normals(rng, rows * n1),
+    lv1: normals(rng, rows * n1, 0.5),
+    mu2: normals(rng, rows * n2),
+    lv2: normals(rng, rows * n2, 0.5),
+    C,
+  };
 }
 
 /** Runs jointKl (or orthoKl with O = inputs.C when alpha is given) on fresh heap buffers; gradients start at `g0`. */
 function runKl(k: Kernels, x: KlInputs, grad: boolean, scale = 1, alpha?: number, g0 = 0): KlOutputs {
-  const { rows, n1, n2 } = x, heap = k.heap, mark = heap.mark();
-  const p = { mu1: heap.allocFrom(x.mu1), lv1: heap.allocFrom(x.lv1), mu2: heap.allocFrom(x.mu2), lv2: heap.allocFrom(x.lv2), C: heap.allocFrom(x.C) };
+  const { rows, n1, n2 } = x,
+    heap = k.heap,
+    mark = heap.mark();
+  const p = {
+    mu1: heap.allocFrom(x.mu1),
+    lv1: heap.allocFrom(x.lv1),
+    mu2: heap.allocFrom(x.mu2),
+    lv2: heap.allocFrom(x.lv2),
+    C: heap.allocFrom(x.C),
+  };
   const size = { kl: rows, dmu1: rows * n1, dlv1: rows * n1, dmu2: rows * n2, dlv2: rows * n2, dC: n2 * n1 };
   const out = { kl: heap.alloc(rows) } as Record<keyof KlOutputs, number>;
   for (const g of GRADS) out[g] = grad ? heap.allocFrom(new Array<number>(size[g]).fill(g0)) : 0;
   if (alpha === undefined) {
-    k.jointKl(rows, n1, n2, p.mu1, p.lv1, p.mu2, p.lv2, p.C, out.kl, out.dmu1, out.dlv1, out.dmu2, out.dlv2, out.dC, scale, heap.alloc(jointKlWork(n1, n2)));
+    k.jointKl(
+      rows,
+      n1,
+      n2,
+      p.mu1,
+      p.lv1,
+      p.mu2,
+      p.lv2,
+      p.C,
+      out.kl,
+      out.dmu1,
+      out.dlv1,
+      out.dmu2,
+      out.dlv2,
+      out.dC,
+      scale,
+      heap.alloc(jointKlWork(n1, n2)),
+    );
   } else {
-    k.orthoKl(rows, n1, n2, alpha, p.mu1, p.lv1, p.mu2, p.lv2, p.C, out.kl, out.dmu1, out.dlv1, out.dmu2, out.dlv2, out.dC, scale);
+    k.orthoKl(
+      rows,
+      n1,
+      n2,
+      alpha,
+      p.mu1,
+      p.lv1,
+      p.mu2,
+      p.lv2,
+      p.C,
+      out.kl,
+      out.dmu1,
+      out.dlv1,
+      out.dmu2,
+      out.dlv2,
+      out.dC,
+      scale,
+    );
   }
   const result = {} as KlOutputs;
   for (const key of ['kl', ...GRADS] as const) result[key] = out[key] ? Array.from(heap.view(out[key], size[key])) : [];
@@ -58,14 +130,17 @@ function runKl(k: Kernels, x: KlInputs, grad: boolean, scale = 1, alpha?: number
 
 /** A semi-orthogonal n2×n1 O from the Cayley map of a random P (f64 twin). */
 function orthogonal(rng: Rng, n1: number, n2: number, flips = 0): Float64Array {
-  const k = f64Twin(), P = k.heap.allocFrom(normals(rng, n2 * n2)), O = k.heap.alloc(n2 * n1);
+  const k = f64Twin(),
+    P = k.heap.allocFrom(normals(rng, n2 * n2)),
+    O = k.heap.alloc(n2 * n1);
   k.cayley(n2, n1, flips, P, O, k.heap.alloc(cayleyWork(n2)));
   return Float64Array.from(k.heap.view(O, n2 * n1));
 }
 
 /** Inverse and ln|det| of a symmetric positive-definite matrix by Gauss–Jordan elimination. */
 function inverseAndLogDet(a: number[][]): { inv: number[][]; logDet: number } {
-  const n = a.length, m = a.map((row, i) => [...row, ...row.map((_, j) => (i === j ? 1 : 0))]);
+  const n = a.length,
+    m = a.map((row, i) => [...row, ...row.map((_, j) => (i === j ? 1 : 0))]);
   let logDet = 0;
   for (let k = 0; k < n; k++) {
     let p = k;
@@ -74,20 +149,27 @@ function inverseAndLogDet(a: number[][]): { inv: number[][]; logDet: number } {
     const d = m[k][k];
     logDet += Math.log(Math.abs(d));
     m[k] = m[k].map((x) => x / d);
-    for (let i = 0; i < n; i++) if (i !== k) { const f = m[i][k]; m[i] = m[i].map((x, j) => x - f * m[k][j]); }
+    for (let i = 0; i < n; i++)
+      if (i !== k) {
+        const f = m[i][k];
+        m[i] = m[i].map((x, j) => x - f * m[k][j]);
+      }
   }
   return { inv: m.map((row) => row.slice(n)), logDet };
 }
 
 /** Eq. 7: KL(N(μ, diag e^{lv}) ‖ N(0, Σ_C)) per row with the dense Σ_C = [[I, Cᵀ], [C, I]]. */
 function denseKl(x: KlInputs, C: ArrayLike<number>): number[] {
-  const { rows, n1, n2 } = x, N = n1 + n2;
-  const sigmaC = Array.from({ length: N }, (_, i) => Array.from({ length: N }, (_, j) => {
-    if (i === j) return 1;
-    if (i < n1 && j >= n1) return C[(j - n1) * n1 + i];
-    if (i >= n1 && j < n1) return C[(i - n1) * n1 + j];
-    return 0;
-  }));
+  const { rows, n1, n2 } = x,
+    N = n1 + n2;
+  const sigmaC = Array.from({ length: N }, (_, i) =>
+    Array.from({ length: N }, (_, j) => {
+      if (i === j) return 1;
+      if (i < n1 && j >= n1) return C[(j - n1) * n1 + i];
+      if (i >= n1 && j < n1) return C[(i - n1) * n1 + j];
+      return 0;
+    }),
+  );
   const { inv, logDet } = inverseAndLogDet(sigmaC);
   return Array.from({ length: rows }, (_, r) => {
     const mu = [...x.mu1.subarray(r * n1, (r + 1) * n1), ...x.mu2.subarray(r * n2, (r + 1) * n2)];
@@ -102,16 +184,29 @@ function denseKl(x: KlInputs, C: ArrayLike<number>): number[] {
 }
 
 /** Checks every gradient of scale·Σ kl against central differences (at most `maxPerInput` entries per input). */
-function checkGradients(t: { true(v: boolean, m?: string): void }, k: Kernels, x: KlInputs, h: number, tol: number, alpha?: number, maxPerInput = Infinity): number {
-  const scale = 0.7, rng = new Rng(99);
+function checkGradients(
+  t: { true(v: boolean, m?: string): void },
+  k: Kernels,
+  x: KlInputs,
+  h: number,
+  tol: number,
+  alpha?: number,
+  maxPerInput = Infinity,
+): number {
+  const scale = 0.7,
+    rng = new Rng(99);
   const analytic = runKl(k, x, true, scale, alpha);
   const objective = () => scale * runKl(k, x, false, 1, alpha).kl.reduce((s, v) => s + v, 0);
   let worst = 0;
   for (const g of GRADS) {
     const arr = x[INPUT_OF[g]];
-    const idx = arr.length <= maxPerInput ? [...arr.keys()] : Array.from({ length: maxPerInput }, () => rng.below(arr.length));
+    const idx =
+      arr.length <= maxPerInput ? [...arr.keys()] : Array.from({ length: maxPerInput }, () => rng.below(arr.length));
     const numeric = idx.map((i) => centralDiff(objective, arr, i, h));
-    const err = maxRelErr(idx.map((i) => analytic[g][i]), numeric);
+    const err = maxRelErr(
+      idx.map((i) => analytic[g][i]),
+      numeric,
+    );
     t.true(err <= tol, `${k.name} ${g} (${x.n1},${x.n2}): rel err ${err.toExponential(2)}`);
     worst = Math.max(worst, err);
   }
@@ -119,8 +214,11 @@ function checkGradients(t: { true(v: boolean, m?: string): void }, k: Kernels, x
 }
 
 /** Every wasm build against the f32 twin on every shape, forward and gradients (alpha set: the orthogonal path). */
-function wasmMatchesTwin(t: { true(v: boolean, m?: string): void; log(m: string): void },
-  inputs: (n1: number, n2: number) => KlInputs, alpha?: number): void {
+function wasmMatchesTwin(
+  t: { true(v: boolean, m?: string): void; log(m: string): void },
+  inputs: (n1: number, n2: number) => KlInputs,
+  alpha?: number,
+): void {
   let worst = 0;
   for (const [n1, n2] of SHAPES) {
     const x = inputs(n1, n2);
@@ -145,14 +243,23 @@ test('jointKl: wasm matches the js twin (forward and gradients)', (t) => {
 test('jointKl: gradients accumulate and a forward-only call touches no gradient', (t) => {
   const x = randomInputs(new Rng(2), 3, 3, 5);
   for (const k of [f64Twin(), ...f32]) {
-    const fresh = runKl(k, x, true, 1.5), accumulated = runKl(k, x, true, 1.5, undefined, 2);
-    for (const g of GRADS) t.true(maxRelErr(accumulated[g].map((v) => v - 2), fresh[g]) <= 1e-5, `${k.name} ${g}`);
+    const fresh = runKl(k, x, true, 1.5),
+      accumulated = runKl(k, x, true, 1.5, undefined, 2);
+    for (const g of GRADS)
+      t.true(
+        maxRelErr(
+          accumulated[g].map((v) => v - 2),
+          fresh[g],
+        ) <= 1e-5,
+        `${k.name} ${g}`,
+      );
     t.deepEqual(runKl(k, x, false).kl, fresh.kl);
   }
 });
 
 test('jointKl: Eq. 9 equals the dense Gaussian KL of Eq. 7', (t) => {
-  const rng = new Rng(3), k = f64Twin();
+  const rng = new Rng(3),
+    k = f64Twin();
   let worst = 0;
   for (const [n1, n2] of SHAPES) {
     for (const sigma1 of [0, 0.5, 0.99]) {
@@ -173,7 +280,10 @@ test('jointKl: Eq. 9 equals the dense Gaussian KL of Eq. 7', (t) => {
 test('jointKl: C = 0 is the standard VAE KL of each view', (t) => {
   const x = randomInputs(new Rng(4), ROWS, 3, 5, 0);
   const standard = (mu: Float64Array, lv: Float64Array, n: number, r: number) =>
-    0.5 * Array.from({ length: n }, (_, i) => mu[r * n + i] ** 2 + Math.exp(lv[r * n + i]) - lv[r * n + i] - 1).reduce((a, b) => a + b);
+    0.5 *
+    Array.from({ length: n }, (_, i) => mu[r * n + i] ** 2 + Math.exp(lv[r * n + i]) - lv[r * n + i] - 1).reduce(
+      (a, b) => a + b,
+    );
   const want = Array.from({ length: ROWS }, (_, r) => standard(x.mu1, x.lv1, 3, r) + standard(x.mu2, x.lv2, 5, r));
   t.true(maxRelErr(runKl(f64Twin(), x, false).kl, want) <= 1e-12);
   t.true(maxRelErr(runKl(f64Twin(), x, false, 1, 0).kl, want) <= 1e-12, 'orthoKl with α = 0');
@@ -184,12 +294,16 @@ test('jointKl: σ1(C) ≥ 1 gives NaN, never silent garbage', (t) => {
   for (const k of [f64Twin(), ...f32]) {
     const out = runKl(k, x, true);
     t.true(out.kl.every(Number.isNaN), k.name);
-    t.true(GRADS.every((g) => out[g].every((v) => v === 0)), `${k.name}: gradients untouched`);
+    t.true(
+      GRADS.every((g) => out[g].every((v) => v === 0)),
+      `${k.name}: gradients untouched`,
+    );
   }
 });
 
 test('jointKl: gradients match finite differences (f64 twin ≤ 1e-6, wasm f32 ≤ 1e-2)', (t) => {
-  const rng = new Rng(6), worst = { f64: 0, f32: 0 };
+  const rng = new Rng(6),
+    worst = { f64: 0, f32: 0 };
   for (const [n1, n2] of SHAPES) {
     const x = randomInputs(rng, ROWS, n1, n2, 0.8);
     worst.f64 = Math.max(worst.f64, checkGradients(t, f64Twin(), x, 1e-5, 1e-6, undefined, 40));
@@ -204,11 +318,14 @@ test('orthoKl: wasm matches the js twin (forward and gradients)', (t) => {
 });
 
 test('orthoKl: with O from the Cayley map it equals Eq. 7 and jointKl(αO), gradients included', (t) => {
-  const rng = new Rng(8), k = f64Twin();
+  const rng = new Rng(8),
+    k = f64Twin();
   for (const [n1, n2] of SHAPES) {
     for (const alpha of [0.1, 0.5, 0.95, -0.9]) {
       const x = { ...randomInputs(rng, ROWS, n1, n2), C: orthogonal(rng, n1, n2, n2 > 1 ? 1 : 0) };
-      const C = x.C.map((v) => alpha * v), fast = runKl(k, x, true, 1, alpha), general = runKl(k, { ...x, C }, true);
+      const C = x.C.map((v) => alpha * v),
+        fast = runKl(k, x, true, 1, alpha),
+        general = runKl(k, { ...x, C }, true);
       t.true(maxRelErr(fast.kl, denseKl(x, C)) <= 1e-6, `(${n1},${n2}) α ${alpha} vs Eq. 7`);
       for (const g of ['kl', 'dmu1', 'dlv1', 'dmu2', 'dlv2'] as const) {
         t.true(maxRelErr(fast[g], general[g]) <= 1e-6, `(${n1},${n2}) α ${alpha} ${g} vs jointKl`);
@@ -218,14 +335,19 @@ test('orthoKl: with O from the Cayley map it equals Eq. 7 and jointKl(αO), grad
 });
 
 test('orthoKl: through the Cayley map, ∂/∂P equals that of jointKl(α·O(P))', (t) => {
-  const rng = new Rng(9), k = f64Twin(), alpha = 0.9;
+  const rng = new Rng(9),
+    k = f64Twin(),
+    alpha = 0.9;
   for (const [n1, n2] of SHAPES) {
-    const P = k.heap.allocFrom(normals(rng, n2 * n2)), O = k.heap.alloc(n2 * n1), work = k.heap.alloc(cayleyWork(n2));
+    const P = k.heap.allocFrom(normals(rng, n2 * n2)),
+      O = k.heap.alloc(n2 * n1),
+      work = k.heap.alloc(cayleyWork(n2));
     k.cayley(n2, n1, 0, P, O, work);
     const x = { ...randomInputs(rng, ROWS, n1, n2), C: Float64Array.from(k.heap.view(O, n2 * n1)) };
     const dO = k.heap.allocFrom(runKl(k, x, true, 1, alpha).dC);
     const dC = k.heap.allocFrom(runKl(k, { ...x, C: x.C.map((v) => alpha * v) }, true).dC.map((v) => alpha * v));
-    const dPfast = k.heap.alloc(n2 * n2), dPgeneral = k.heap.alloc(n2 * n2);
+    const dPfast = k.heap.alloc(n2 * n2),
+      dPgeneral = k.heap.alloc(n2 * n2);
     k.cayleyBackward(n2, n1, 0, P, dO, dPfast, work);
     k.cayleyBackward(n2, n1, 0, P, dC, dPgeneral, work);
     const err = maxRelErr(k.heap.view(dPfast, n2 * n2), k.heap.view(dPgeneral, n2 * n2));
@@ -234,7 +356,8 @@ test('orthoKl: through the Cayley map, ∂/∂P equals that of jointKl(α·O(P))
 });
 
 test('orthoKl: gradients match finite differences (f64 twin ≤ 1e-6, wasm f32 ≤ 1e-2)', (t) => {
-  const rng = new Rng(10), worst = { f64: 0, f32: 0 };
+  const rng = new Rng(10),
+    worst = { f64: 0, f32: 0 };
   for (const [n1, n2] of SHAPES) {
     const x = { ...randomInputs(rng, ROWS, n1, n2), C: orthogonal(rng, n1, n2) };
     worst.f64 = Math.max(worst.f64, checkGradients(t, f64Twin(), x, 1e-5, 1e-6, 0.9, 40));
@@ -243,23 +366,45 @@ test('orthoKl: gradients match finite differences (f64 twin ≤ 1e-6, wasm f32 �
   t.log(`worst rel err: f64 twin ${worst.f64.toExponential(2)}, wasm f32 ${worst.f32.toExponential(2)}`);
 });
 
-test('--swap-views (n1 > n2): the model\'s prior KL is Eq. 7 with Σ_C in the user\'s view order', (t) => {
+test("--swap-views (n1 > n2): the model's prior KL is Eq. 7 with Σ_C in the user's view order", (t) => {
   for (const kind of ['svd', 'orthogonal'] as const) {
-    const k = f64Twin(), rows = 4, rng = new Rng(8);
-    const model = new Jpvae(k, { dims: [5, 3], hidden: [4], latent: [3, 2], swapViews: true, prior: { kind, alpha: 0.8, flips: 1 } }, rows);
+    const k = f64Twin(),
+      rows = 4,
+      rng = new Rng(8);
+    const model = new Jpvae(
+      k,
+      { dims: [5, 3], hidden: [4], latent: [3, 2], swapViews: true, prior: { kind, alpha: 0.8, flips: 1 } },
+      rows,
+    );
     model.initParams(rng);
     const p = model.params();
     for (let i = 0; i < p.length; i++) p[i] += 0.5 * rng.normal();
     const singular = model.layout.entries.find((e) => e.name === 'prior.singular');
     if (singular) p.fill(1.5, singular.offset, singular.offset + singular.size); // a C well away from zero
-    const data = { n: rows, dim1: 5, dim2: 3, x1: Float32Array.from({ length: 20 }, () => rng.uniform()), x2: Float32Array.from({ length: 12 }, () => rng.uniform()) };
+    const data = {
+      n: rows,
+      dim1: 5,
+      dim2: 3,
+      x1: Float32Array.from({ length: 20 }, () => rng.uniform()),
+      x2: Float32Array.from({ length: 12 }, () => rng.uniform()),
+    };
     model.setInputs(data, [0, 1, 2, 3]);
     model.setNoise(rows, rng);
     const { kl } = model.accumulate(rows, 1, 'both', null);
-    const [v1, v2] = model.views, at = (ptr: number, n: number) => Float64Array.from(k.heap.view(ptr, rows * n));
+    const [v1, v2] = model.views,
+      at = (ptr: number, n: number) => Float64Array.from(k.heap.view(ptr, rows * n));
     const C = model.crossCovariance();
     t.true(largestSingularValue(C, 3, 2) > 0.5, `${kind}: C is not trivial`);
-    const x: KlInputs = { rows, n1: 3, n2: 2, mu1: at(v1.mu, 3), lv1: at(v1.lv, 3), mu2: at(v2.mu, 2), lv2: at(v2.lv, 2), C };
+    const x: KlInputs = {
+      rows,
+      n1: 3,
+      n2: 2,
+      mu1: at(v1.mu, 3),
+      lv1: at(v1.lv, 3),
+      mu2: at(v2.mu, 2),
+      lv2: at(v2.lv, 2),
+      C,
+    };
     const dense = denseKl(x, C).reduce((a, b) => a + b, 0);
     t.true(Math.abs(kl - dense) <= 1e-9 * Math.abs(dense), `${kind}: ${kl} vs Eq. 7 ${dense}`);
   }

@@ -22,14 +22,26 @@ const npy = (shape: string, payload = new Uint8Array()) => {
 };
 
 test('CSV: Infinity in the first row is data (then refused as not finite), 0x1F and 0b101 are not numbers, inf and NaN are', (t) => {
-  const dir = tempDir(t), f = (name: string, text: string) => { writeFileSync(join(dir, name), text); return join(dir, name); };
+  const dir = tempDir(t),
+    f = (name: string, text: string) => {
+      writeFileSync(join(dir, name), text);
+      return join(dir, name);
+    };
   const inf = readMatrix(f('inf.csv', 'Infinity,1\n2,3\n'), '--view1');
   t.is(inf.rows, 2);
   t.is(inf.data[0], Infinity);
-  t.deepEqual(Array.from(readMatrix(f('words.csv', '-inf,nan,INF,\n1,2,3,4\n'), '--view1').data.slice(0, 4)), [-Infinity, NaN, Infinity, NaN]);
+  t.deepEqual(Array.from(readMatrix(f('words.csv', '-inf,nan,INF,\n1,2,3,4\n'), '--view1').data.slice(0, 4)), [
+    -Infinity,
+    NaN,
+    Infinity,
+    NaN,
+  ]);
   t.is(readMatrix(f('head.csv', 'a,b\n1,2\n'), '--view1').rows, 1); // a real header still is one
   for (const cell of ['0x1F', '0b101', '0o17', '1_0']) {
-    t.throws(() => readMatrix(f(`${cell}.csv`, `1,2\n3,${cell}\n`), '--view1'), { instanceOf: InputError, message: `${join(dir, `${cell}.csv`)}:2: column 2 holds '${cell}', not a number` });
+    t.throws(() => readMatrix(f(`${cell}.csv`, `1,2\n3,${cell}\n`), '--view1'), {
+      instanceOf: InputError,
+      message: `${join(dir, `${cell}.csv`)}:2: column 2 holds '${cell}', not a number`,
+    });
   }
 });
 
@@ -37,16 +49,25 @@ test('NPY: a negative or empty shape is refused; 0-row files never give an empty
   const dir = tempDir(t);
   writeFileSync(join(dir, 'neg.npy'), npy('(-1, 5)'));
   writeFileSync(join(dir, 'empty.npy'), npy('(0, 5)'));
-  t.throws(() => readMatrix(join(dir, 'neg.npy'), '--input'), { message: /neg\.npy: not a readable \.npy file: shape \(-1, 5\); expected 1-D or 2-D, of sizes ≥ 0/ });
-  t.throws(() => readMatrix(join(dir, 'empty.npy'), '--input'), { message: /empty\.npy: no data rows \(a 0×5 matrix\)/ });
+  t.throws(() => readMatrix(join(dir, 'neg.npy'), '--input'), {
+    message: /neg\.npy: not a readable \.npy file: shape \(-1, 5\); expected 1-D or 2-D, of sizes ≥ 0/,
+  });
+  t.throws(() => readMatrix(join(dir, 'empty.npy'), '--input'), {
+    message: /empty\.npy: no data rows \(a 0×5 matrix\)/,
+  });
   writeFileSync(join(dir, 'empty.csv'), '\n');
   t.throws(() => readMatrix(join(dir, 'empty.csv'), '--input'), { message: /no data rows/ });
 });
 
 test('impute: Bernoulli values outside [0, 1], an empty input, an existing --out without --force: one line, exit 2, --out untouched', (t) => {
-  const dir = tempDir(t), m = join(dir, 'm'), out = join(dir, 'out.csv');
+  const dir = tempDir(t),
+    m = join(dir, 'm'),
+    out = join(dir, 'out.csv');
   t.is(jpvae('train', '--train-limit', '200', '--hidden', '16', '--latent', '2', '--epochs', '1', '--out', m).code, 0);
-  writeFileSync(join(dir, 'big.csv'), Array(392).fill('0.5').join(',') + '\n' + Array(392).fill('1.5').join(',') + '\n');
+  writeFileSync(
+    join(dir, 'big.csv'),
+    Array(392).fill('0.5').join(',') + '\n' + Array(392).fill('1.5').join(',') + '\n',
+  );
   writeFileSync(join(dir, 'ok.csv'), Array(392).fill('0.5').join(',') + '\n');
   writeFileSync(join(dir, 'empty.npy'), npy('(0, 392)'));
   writeFileSync(out, 'previous\n');
@@ -67,7 +88,8 @@ test('impute: Bernoulli values outside [0, 1], an empty input, an existing --out
 });
 
 test('one 60 MB CSV line is read at a small multiple of its size', (t) => {
-  const dir = tempDir(t), path = join(dir, 'wide.csv');
+  const dir = tempDir(t),
+    path = join(dir, 'wide.csv');
   writeFileSync(path, '0.5,'.repeat(15e6 - 1) + '0.5\n'); // 60 MB, 15 M values
   const bytes = readFileSync(path).length;
   // In a fresh process, so that its peak RSS is this read's alone.
@@ -80,6 +102,8 @@ test('one 60 MB CSV line is read at a small multiple of its size', (t) => {
   t.is(rows, 1);
   t.true(cols > 14e6);
   const grew = (peak - base) / 1e6;
-  t.log(`${(bytes / 1e6).toFixed(0)} MB line, ${cols} values (${(cols * 4 / 1e6).toFixed(0)} MB as float32): peak RSS grew by ${grew.toFixed(0)} MB`);
-  t.true(grew < 10 * bytes / 1e6, `grew by ${grew.toFixed(0)} MB`); // (the reader before: 1,450 MB, splitting the line into 15 M strings)
+  t.log(
+    `${(bytes / 1e6).toFixed(0)} MB line, ${cols} values (${((cols * 4) / 1e6).toFixed(0)} MB as float32): peak RSS grew by ${grew.toFixed(0)} MB`,
+  );
+  t.true(grew < (10 * bytes) / 1e6, `grew by ${grew.toFixed(0)} MB`); // (the reader before: 1,450 MB, splitting the line into 15 M strings)
 });

@@ -7,20 +7,43 @@ import { join } from 'node:path';
 import { jpvae, tempDir } from './util.ts';
 
 const reproduce = (out: string, ...extra: string[]) =>
-  jpvae('reproduce', '--priors', 'zero,orthogonal', '--seeds', '1', '--epochs', '1', '--train-limit', '200', '--classifier-epochs', '1', '--out', out, ...extra);
+  jpvae(
+    'reproduce',
+    '--priors',
+    'zero,orthogonal',
+    '--seeds',
+    '1',
+    '--epochs',
+    '1',
+    '--train-limit',
+    '200',
+    '--classifier-epochs',
+    '1',
+    '--out',
+    out,
+    ...extra,
+  );
 
 test('reproduce writes the tables and figures, and a rerun resumes with nothing left to do', (t) => {
   const out = tempDir(t);
   const first = reproduce(out);
   t.is(first.code, 0, first.err);
-  for (const f of ['table1.md', 'table3.md', 'figures.md', 'figure1-imputations.png', 'figure4-cross-correlation.png', 'summary.json']) {
+  for (const f of [
+    'table1.md',
+    'table3.md',
+    'figures.md',
+    'figure1-imputations.png',
+    'figure4-cross-correlation.png',
+    'summary.json',
+  ]) {
     t.true(existsSync(join(out, f)), f);
   }
   const table1 = readFileSync(join(out, 'table1.md'), 'utf8');
   t.regex(table1, /\| C = 0 \| ours \(1 seed\) \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \|/);
   t.regex(table1, /\| C = αO \| ours \(1 seed\) \|/);
   t.regex(readFileSync(join(out, 'table3.md'), 'utf8'), /\| \(X1,X1\) \| [\d.]+ \| 93.59 \|/);
-  const result = join(out, 'runs', 'zero-seed1', 'result.json'), before = statSync(result).mtimeMs;
+  const result = join(out, 'runs', 'zero-seed1', 'result.json'),
+    before = statSync(result).mtimeMs;
   const again = reproduce(out);
   t.is(again.code, 0, again.err);
   t.regex(again.err, /3 jobs \(3 already done\)/);

@@ -17,13 +17,26 @@ import { plantedBinary } from './planted.ts';
 import { BIN, randArray, Rng, tempDir } from './util.ts';
 import { createKernels, RELU, TRANS_A, TRANS_B } from '../src/core/index.ts';
 
-const CONFIG: ModelConfig = { dims: [24, 24], hidden: [40, 24], latent: [4, 6], prior: { kind: 'svd', alpha: 0.95, flips: 0 } };
-const OPTIONS: TrainOptions = { epochs: 3, batch: 16, beta: { kind: 'constant', value: 1 }, seed: 3, adam: ADAM_DEFAULTS };
+const CONFIG: ModelConfig = {
+  dims: [24, 24],
+  hidden: [40, 24],
+  latent: [4, 6],
+  prior: { kind: 'svd', alpha: 0.95, flips: 0 },
+};
+const OPTIONS: TrainOptions = {
+  epochs: 3,
+  batch: 16,
+  beta: { kind: 'constant', value: 1 },
+  seed: 3,
+  adam: ADAM_DEFAULTS,
+};
 
 /** The planted problem, with a few rows missing one view (those batches mix both-view and one-view groups). */
 function planted(): TwoViewData {
   const d: TwoViewData = plantedBinary(200, 24, 11);
-  d.present = Uint8Array.from({ length: d.n }, (_, r) => (r % 17 === 5 ? HAS_VIEW1 : r % 19 === 7 ? HAS_VIEW2 : HAS_BOTH));
+  d.present = Uint8Array.from({ length: d.n }, (_, r) =>
+    r % 17 === 5 ? HAS_VIEW1 : r % 19 === 7 ? HAS_VIEW2 : HAS_BOTH,
+  );
   return d;
 }
 
@@ -31,24 +44,40 @@ async function train(threads: number, backend: 'wasm-simd' | 'wasm' = 'wasm') {
   const run = Training.start(CONFIG, OPTIONS, { train: planted() }, {}, backend, threads);
   while (!run.done) await run.runEpoch();
   await run.close();
-  return { threads: run.threads, params: Float32Array.from(run.model.params()), losses: run.trainer.state.history.map((h) => h.train.loss) };
+  return {
+    threads: run.threads,
+    params: Float32Array.from(run.model.params()),
+    losses: run.trainer.state.history.map((h) => h.train.loss),
+  };
 }
 
 const bitsEqual = (a: Float32Array, b: Float32Array) => a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
 
 test('gemm with its packing scratch moved into the heap (as each thread has it) gives the same bits as with the static one', (t) => {
-  const k = createKernels('wasm', { threads: true }), rng = new Rng(4);
+  const k = createKernels('wasm', { threads: true }),
+    rng = new Rng(4);
   // K > 256 and N > 512 run several passes and column blocks through the scratch; odd sizes reach the edges.
-  for (const [M, N, K] of [[33, 530, 300], [64, 17, 513], [5, 3, 2]]) for (const flags of [0, TRANS_A, TRANS_B, TRANS_A | TRANS_B]) {
-    const A = randArray(k, rng, M * K), B = randArray(k, rng, K * N), bias = randArray(k, rng, N);
-    const run = () => { const C = k.heap.alloc(M * N); k.gemm(flags | RELU, M, N, K, A, B, C, bias); return Float32Array.from(k.heap.view(C, M * N)); };
-    const statik = run();
-    const scratch = k.heap.alloc(k.gemmScratchSize!() + 4);
-    k.heap.view(scratch, k.gemmScratchSize!() + 4).fill(NaN); // whatever it held before must not matter
-    k.setGemmScratch!(scratch + 4); // off a 32-byte boundary too
-    const moved = run();
-    t.true(bitsEqual(statik, moved), `${M}x${N}x${K} flags ${flags}`);
-  }
+  for (const [M, N, K] of [
+    [33, 530, 300],
+    [64, 17, 513],
+    [5, 3, 2],
+  ])
+    for (const flags of [0, TRANS_A, TRANS_B, TRANS_A | TRANS_B]) {
+      const A = randArray(k, rng, M * K),
+        B = randArray(k, rng, K * N),
+        bias = randArray(k, rng, N);
+      const run = () => {
+        const C = k.heap.alloc(M * N);
+        k.gemm(flags | RELU, M, N, K, A, B, C, bias);
+        return Float32Array.from(k.heap.view(C, M * N));
+      };
+      const statik = run();
+      const scratch = k.heap.alloc(k.gemmScratchSize!() + 4);
+      k.heap.view(scratch, k.gemmScratchSize!() + 4).fill(NaN); // whatever it held before must not matter
+      k.setGemmScratch!(scratch + 4); // off a 32-byte boundary too
+      const moved = run();
+      t.true(bitsEqual(statik, moved), `${M}x${N}x${K} flags ${flags}`);
+    }
 });
 
 test('two threads train bit for bit the same weights across runs, and the same as one thread', async (t) => {
@@ -58,7 +87,9 @@ test('two threads train bit for bit the same weights across runs, and the same a
   t.true(bitsEqual(a.params, b.params), 'N = 2 repeats itself');
   t.true(bitsEqual(a.params, one.params), 'N = 2 equals N = 1');
   t.true(a.losses[2] < a.losses[0], 'the loss falls');
-  a.losses.forEach((l, i) => t.true(Math.abs(l - one.losses[i]) <= 1e-6 * Math.abs(l), `epoch ${i + 1}: ${l} vs ${one.losses[i]}`));
+  a.losses.forEach((l, i) =>
+    t.true(Math.abs(l - one.losses[i]) <= 1e-6 * Math.abs(l), `epoch ${i + 1}: ${l} vs ${one.losses[i]}`),
+  );
 });
 
 test('the plain-simd threads build trains like the plain-simd build', async (t) => {
@@ -67,27 +98,60 @@ test('the plain-simd threads build trains like the plain-simd build', async (t) 
 });
 
 test('a thread that fails mid-step makes training throw, not hang', async (t) => {
-  t.is(Training.start(CONFIG, OPTIONS, { train: planted() }, {}, 'wasm', 1).model.k.shared, undefined, 'one thread: the plain build');
+  t.is(
+    Training.start(CONFIG, OPTIONS, { train: planted() }, {}, 'wasm', 1).model.k.shared,
+    undefined,
+    'one thread: the plain build',
+  );
   const threaded = Training.start(CONFIG, OPTIONS, { train: planted() }, {}, 'wasm', 2);
   // A lane whose gemm scratch lies outside the memory traps in its first task.
-  const pool = await TrainingThreads.start(threaded.model, threaded.trainer.adam, (init) => spawnNodeLane({ ...init, scratch: 2 ** 30 - 64 }));
+  const pool = await TrainingThreads.start(threaded.model, threaded.trainer.adam, (init) =>
+    spawnNodeLane({ ...init, scratch: 2 ** 30 - 64 }),
+  );
   await t.throwsAsync(() => threaded.trainer.runEpoch(), { message: /training thread failed: .*out of bounds/ });
   await pool.close();
 });
 
 test('a thread that cannot join the model is refused at start', async (t) => {
   const run = Training.start(CONFIG, OPTIONS, { train: planted() }, {}, 'wasm', 2);
-  await t.throwsAsync(() => TrainingThreads.start(run.model, run.trainer.adam, (init) => spawnNodeLane({ ...init, maxRows: init.maxRows + 4 })),
-    { message: /did not start: .*do not match/ });
+  await t.throwsAsync(
+    () =>
+      TrainingThreads.start(run.model, run.trainer.adam, (init) =>
+        spawnNodeLane({ ...init, maxRows: init.maxRows + 4 }),
+      ),
+    { message: /did not start: .*do not match/ },
+  );
 });
 
 test('without SharedArrayBuffer, train falls back to one thread with a one-line warning', (t) => {
   const dir = tempDir(t);
   const noShared = 'data:text/javascript,delete globalThis.SharedArrayBuffer';
-  const r = spawnSync(process.execPath, ['--import', noShared, BIN, 'train', '--epochs', '1', '--train-limit', '96', '--hidden', '32', '--threads', '2', '--out', join(dir, 'm'), '--json'], { encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      noShared,
+      BIN,
+      'train',
+      '--epochs',
+      '1',
+      '--train-limit',
+      '96',
+      '--hidden',
+      '32',
+      '--threads',
+      '2',
+      '--out',
+      join(dir, 'm'),
+      '--json',
+    ],
+    { encoding: 'utf8' },
+  );
   t.is(r.status, 0, r.stderr);
   const warnings = r.stderr.split('\n').filter((l) => /warning/.test(l));
-  t.deepEqual(warnings, ['jpvae train: warning: 2 threads asked for, training on one: shared memory (SharedArrayBuffer) is unavailable here']);
+  t.deepEqual(warnings, [
+    'jpvae train: warning: 2 threads asked for, training on one: shared memory (SharedArrayBuffer) is unavailable here',
+  ]);
   t.is(JSON.parse(r.stdout).threads, 1);
   t.true(JSON.parse(readFileSync(join(dir, 'm', 'model.json'), 'utf8')).training.state.epoch === 1);
 });

@@ -18,8 +18,19 @@ import { plantedBinary } from './planted.ts';
 import { tempDir } from './util.ts';
 
 const data = plantedBinary(1500, 24, 7, 2, 2); // 2 shared + 2 private factors per view
-const config = (kind: PriorKind): ModelConfig => ({ dims: [24, 24], hidden: [32], latent: [4, 4], prior: { kind, alpha: 0.95, flips: 0 } });
-const options = (seed = 1) => ({ epochs: 10, batch: 32, beta: { kind: 'constant' as const, value: 1 }, seed, adam: ADAM_DEFAULTS });
+const config = (kind: PriorKind): ModelConfig => ({
+  dims: [24, 24],
+  hidden: [32],
+  latent: [4, 4],
+  prior: { kind, alpha: 0.95, flips: 0 },
+});
+const options = (seed = 1) => ({
+  epochs: 10,
+  batch: 32,
+  beta: { kind: 'constant' as const, value: 1 },
+  seed,
+  adam: ADAM_DEFAULTS,
+});
 
 function setup(kind: PriorKind, seed = 1, backend: BackendChoice = 'wasm') {
   const model = new Jpvae(createKernels(backend), config(kind), 32);
@@ -56,11 +67,13 @@ test('the orthogonal prior learns a clearly larger latent cross-correlation than
 });
 
 test('the same seed gives bit-identical weights, another seed does not', async (t) => {
-  const runs = await Promise.all([1, 1, 2].map(async (seed) => {
-    const { model, trainer } = setup('svd', seed);
-    await train(trainer, 2);
-    return Float32Array.from(model.params());
-  }));
+  const runs = await Promise.all(
+    [1, 1, 2].map(async (seed) => {
+      const { model, trainer } = setup('svd', seed);
+      await train(trainer, 2);
+      return Float32Array.from(model.params());
+    }),
+  );
   t.deepEqual(runs[0], runs[1]);
   t.notDeepEqual(runs[0], runs[2]);
 });
@@ -72,7 +85,18 @@ test('a resumed run equals an uninterrupted one, bit for bit', async (t) => {
 
   const first = setup('orthogonal');
   await train(first.trainer, 1);
-  saveModel(dir, first.model, { data: {}, training: { options: { batch: 32, beta: 'constant:1', seed: 1, lr: ADAM_DEFAULTS.lr }, state: first.trainer.state } }, first.trainer.adam);
+  saveModel(
+    dir,
+    first.model,
+    {
+      data: {},
+      training: {
+        options: { batch: 32, beta: 'constant:1', seed: 1, lr: ADAM_DEFAULTS.lr },
+        state: first.trainer.state,
+      },
+    },
+    first.trainer.adam,
+  );
 
   const json = readModelJson(dir);
   const model = new Jpvae(createKernels('wasm'), json.config, 32);
@@ -81,7 +105,10 @@ test('a resumed run equals an uninterrupted one, bit for bit', async (t) => {
   trainer.state = json.training!.state;
   await train(trainer, 2);
   t.deepEqual(Float32Array.from(model.params()), Float32Array.from(straight.model.params()));
-  t.deepEqual(trainer.state.history.map((r) => r.train), straight.trainer.state.history.map((r) => r.train));
+  t.deepEqual(
+    trainer.state.history.map((r) => r.train),
+    straight.trainer.state.history.map((r) => r.train),
+  );
 });
 
 test('an epoch stopped part way and continued equals an uninterrupted one, bit for bit', async (t) => {
@@ -114,6 +141,8 @@ test('a model written then loaded gives identical outputs', async (t) => {
 });
 
 test('the js twin trains the same model to the same losses (to f32 rounding)', async (t) => {
-  const [wasm, js] = await Promise.all((['wasm', 'js'] as const).map(async (b) => (await train(setup('svd', 1, b).trainer, 1))[0].train));
+  const [wasm, js] = await Promise.all(
+    (['wasm', 'js'] as const).map(async (b) => (await train(setup('svd', 1, b).trainer, 1))[0].train),
+  );
   t.true(Math.abs(wasm.loss - js.loss) < 1e-3 * Math.abs(js.loss), `wasm ${wasm.loss} js ${js.loss}`);
 });

@@ -38,7 +38,8 @@ export const read = (k: Kernels, p: number, n: number): number[] => Array.from(k
 /** max |a−b| / max |b|: error relative to the result's scale (robust where single entries cancel to ~0). */
 export function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
-  let num = 0, den = 0;
+  let num = 0,
+    den = 0;
   for (let i = 0; i < a.length; i++) {
     num = Math.max(num, Math.abs(a[i] - b[i]));
     den = Math.max(den, Math.abs(b[i]));
@@ -52,8 +53,10 @@ export function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
  */
 export function centralDiff(objective: () => number, arr: FloatArray, i: number, h: number): number {
   const x = arr[i];
-  arr[i] = x + h; const fp = objective();
-  arr[i] = x - h; const fm = objective();
+  arr[i] = x + h;
+  const fp = objective();
+  arr[i] = x - h;
+  const fm = objective();
   arr[i] = x;
   return (fp - fm) / (2 * h);
 }
@@ -84,4 +87,5 @@ export function jpvae(...args: string[]): { code: number | null; out: string; er
 }
 
 /** The path of a model directory's weights file, as its model.json names it. */
-export const weightsPath = (dir: string): string => join(dir, JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')).files.weights.name);
+export const weightsPath = (dir: string): string =>
+  join(dir, JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')).files.weights.name);

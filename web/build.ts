@@ -16,8 +16,18 @@ const DIGITS = 200; // the first test images: the demo's picker
 rmSync(DEMO_DIR, { recursive: true, force: true });
 mkdirSync(DEMO_DIR, { recursive: true });
 await build({
-  entryPoints: { main: join(ROOT, 'web/main.ts'), check: join(ROOT, 'web/check.ts'), worker: join(ROOT, 'src/runtime/worker.ts') },
-  outdir: DEMO_DIR, bundle: true, format: 'esm', platform: 'browser', target: 'es2022', minify: true, sourcemap: true,
+  entryPoints: {
+    main: join(ROOT, 'web/main.ts'),
+    check: join(ROOT, 'web/check.ts'),
+    worker: join(ROOT, 'src/runtime/worker.ts'),
+  },
+  outdir: DEMO_DIR,
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2022',
+  minify: true,
+  sourcemap: true,
   // Node-only branches (worker_threads, fs) are never taken in a browser.
   external: ['node:*'],
   // onnxruntime-web's build that loads its wasm glue as a separate file, so
@@ -26,13 +36,19 @@ await build({
   logLevel: 'warning',
 });
 const ort = join(dirname(createRequire(import.meta.url).resolve('onnxruntime-web')), '..', 'dist');
-for (const f of ['ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm']) copyFileSync(join(ort, f), join(DEMO_DIR, f));
+for (const f of ['ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm'])
+  copyFileSync(join(ort, f), join(DEMO_DIR, f));
 for (const page of ['index.html', 'check.html']) copyFileSync(join(ROOT, 'web', page), join(DEMO_DIR, page));
 // jpvae's own wasm builds, for the jpvae-wasm provider (the pages pass their URLs).
 for (const f of ['simd.wasm', 'relaxed.wasm']) copyFileSync(join(ROOT, 'build', f), join(DEMO_DIR, f));
 cpSync(join(ROOT, 'web/model'), join(DEMO_DIR, 'model'), { recursive: true });
 
-const test = loadHvdMnist('test'), pixels: string[] = [];
-for (let r = 0; r < DIGITS; r++) pixels.push([...test.x1.subarray(r * 392, (r + 1) * 392), ...test.x2.subarray(r * 392, (r + 1) * 392)].join(''));
-writeFileSync(join(DEMO_DIR, 'digits.json'), JSON.stringify({ labels: Array.from(test.labels!.subarray(0, DIGITS)), pixels }));
+const test = loadHvdMnist('test'),
+  pixels: string[] = [];
+for (let r = 0; r < DIGITS; r++)
+  pixels.push([...test.x1.subarray(r * 392, (r + 1) * 392), ...test.x2.subarray(r * 392, (r + 1) * 392)].join(''));
+writeFileSync(
+  join(DEMO_DIR, 'digits.json'),
+  JSON.stringify({ labels: Array.from(test.labels!.subarray(0, DIGITS)), pixels }),
+);
 console.log(`demo built in ${DEMO_DIR}`);

@@ -17,7 +17,13 @@ import { standardizationOf } from '../data/record.ts';
 /** Rows imputed at once (input rows × samples): memory stays bounded whatever the input's size. */
 export const IMPUTE_CHUNK_ROWS = 4096;
 
-export interface ImputeOptions { given: 0 | 1; samples: number; summary: boolean; seed: number; chunkRows?: number }
+export interface ImputeOptions {
+  given: 0 | 1;
+  samples: number;
+  summary: boolean;
+  seed: number;
+  chunkRows?: number;
+}
 
 /**
  * Imputes the other view of every row of the file `input` into the file
@@ -26,15 +32,22 @@ export interface ImputeOptions { given: 0 | 1; samples: number; summary: boolean
  * the chunk size does not change the output.
  */
 export function imputeFile(model: Jpvae, json: ModelJson, input: string, out: string, o: ImputeOptions): number {
-  const target = (1 - o.given) as 0 | 1, width = model.views[o.given].dim, dim = model.views[target].dim;
+  const target = (1 - o.given) as 0 | 1,
+    width = model.views[o.given].dim,
+    dim = model.views[target].dim;
   const std = standardizationOf(json.data);
   const c = conditional(json.latentFit as LatentFit, target);
-  const K = o.samples, chunk = Math.max(1, Math.floor((o.chunkRows ?? IMPUTE_CHUNK_ROWS) / K));
-  const rng = new Rng(o.seed), draws = K === 1 ? undefined : { noise: () => rng.normal() };
+  const K = o.samples,
+    chunk = Math.max(1, Math.floor((o.chunkRows ?? IMPUTE_CHUNK_ROWS) / K));
+  const rng = new Rng(o.seed),
+    draws = K === 1 ? undefined : { noise: () => rng.normal() };
   const rows = openRows(input, '--input');
   let writer: RowWriter | undefined;
   try {
-    if (rows.cols !== width) throw new InputError(`--input ${input}: rows have ${rows.cols} values, but view ${o.given + 1} of the model has ${width}`);
+    if (rows.cols !== width)
+      throw new InputError(
+        `--input ${input}: rows have ${rows.cols} values, but view ${o.given + 1} of the model has ${width}`,
+      );
     writer = createRowWriter(out, '--out', o.summary ? 2 * dim : dim);
     for (let start = 0, m; (m = rows.next(chunk)); start += m.rows) {
       const y = imputeUserRows(model, c, std, m.data, m.rows, K, draws, `--input ${input}`, start);
@@ -53,12 +66,18 @@ export function imputeFile(model: Jpvae, json: ModelJson, input: string, out: st
 /** Per input row, the mean and sd over its K draws, side by side. */
 function summarize(draws: Float32Array, n: number, K: number, dim: number) {
   const data = new Float32Array(n * 2 * dim);
-  for (let r = 0; r < n; r++) for (let j = 0; j < dim; j++) {
-    let s = 0, s2 = 0;
-    for (let q = 0; q < K; q++) { const x = draws[(r * K + q) * dim + j]; s += x; s2 += x * x; }
-    const mean = s / K;
-    data[r * 2 * dim + j] = mean;
-    data[r * 2 * dim + dim + j] = Math.sqrt(Math.max(0, s2 / K - mean * mean));
-  }
+  for (let r = 0; r < n; r++)
+    for (let j = 0; j < dim; j++) {
+      let s = 0,
+        s2 = 0;
+      for (let q = 0; q < K; q++) {
+        const x = draws[(r * K + q) * dim + j];
+        s += x;
+        s2 += x * x;
+      }
+      const mean = s / K;
+      data[r * 2 * dim + j] = mean;
+      data[r * 2 * dim + dim + j] = Math.sqrt(Math.max(0, s2 / K - mean * mean));
+    }
   return { rows: n, cols: 2 * dim, data };
 }

@@ -9,15 +9,22 @@ import type { Matrix } from '../data/npy.ts';
 export type ViewInput = { data: ArrayLike<number>; width: number } | ReadonlyArray<ArrayLike<number> | null>;
 
 /** Paired views, row r of each belonging to the same sample; `mask` (n×2 of 0/1: has view 1, has view 2) marks missing views. */
-export interface TwoViews { view1: ViewInput; view2: ViewInput; mask?: ViewInput }
+export interface TwoViews {
+  view1: ViewInput;
+  view2: ViewInput;
+  mask?: ViewInput;
+}
 
 /** A copy of `v` as a float32 matrix (the copy is ours: checks and standardisation work in place). */
 export function toMatrix(v: ViewInput, name: string): Matrix {
   if (!Array.isArray(v)) {
     const { data, width } = v as { data: ArrayLike<number>; width: number };
-    if (!data || typeof data.length !== 'number') throw new InputError(`${name}: expected { data, width } or an array of rows`);
-    if (!Number.isInteger(width) || width <= 0) throw new InputError(`${name}: width must be a positive integer, got ${width}`);
-    if (data.length % width) throw new InputError(`${name}: ${data.length} values are not whole rows of width ${width}`);
+    if (!data || typeof data.length !== 'number')
+      throw new InputError(`${name}: expected { data, width } or an array of rows`);
+    if (!Number.isInteger(width) || width <= 0)
+      throw new InputError(`${name}: width must be a positive integer, got ${width}`);
+    if (data.length % width)
+      throw new InputError(`${name}: ${data.length} values are not whole rows of width ${width}`);
     return { rows: data.length / width, cols: width, data: Float32Array.from(data) };
   }
   const rows = v as ReadonlyArray<ArrayLike<number> | null>;
@@ -25,8 +32,12 @@ export function toMatrix(v: ViewInput, name: string): Matrix {
   if (!width) throw new InputError(`${name}: no rows with values`);
   const data = new Float32Array(rows.length * width);
   rows.forEach((r, i) => {
-    if (!r || r.length === 0) { data.fill(NaN, i * width, (i + 1) * width); return; }
-    if (r.length !== width) throw new InputError(`${name}: row ${i + 1} has ${r.length} values, expected ${width} like the first row`);
+    if (!r || r.length === 0) {
+      data.fill(NaN, i * width, (i + 1) * width);
+      return;
+    }
+    if (r.length !== width)
+      throw new InputError(`${name}: row ${i + 1} has ${r.length} values, expected ${width} like the first row`);
     data.set(r, i * width);
   });
   return { rows: rows.length, cols: width, data };

@@ -18,8 +18,24 @@ import { InputError } from '../errors.ts';
 import { evaluateMetrics, type Metrics } from '../eval/metrics.ts';
 import { conditional, priorGaussian, type LatentFit } from '../impute/conditional.ts';
 import { imputeUserRows } from '../impute/impute.ts';
-import { BERNOULLI, DEFAULT_ALPHA, DEFAULT_HIDDEN, DEFAULT_LATENT, type Likelihood, type ModelConfig } from '../model/config.ts';
-import { checkWeightsSize, decodeWeights, encodeModel, filesOf, parseModelJson, MODEL_JSON, type ModelFiles, type ModelJson } from '../store/files.ts';
+import {
+  BERNOULLI,
+  DEFAULT_ALPHA,
+  DEFAULT_HIDDEN,
+  DEFAULT_LATENT,
+  type Likelihood,
+  type ModelConfig,
+} from '../model/config.ts';
+import {
+  checkWeightsSize,
+  decodeWeights,
+  encodeModel,
+  filesOf,
+  parseModelJson,
+  MODEL_JSON,
+  type ModelFiles,
+  type ModelJson,
+} from '../store/files.ts';
 import { Jpvae } from '../model/jpvae.ts';
 import type { PriorKind } from '../model/prior/prior.ts';
 import { createKernels } from '../core/index.ts';
@@ -73,20 +89,29 @@ const NAMES = { view1: 'view1', view2: 'view2', mask: 'mask' };
 
 /** Only Node writes and reads directories; its module is imported by URL, so no bundle follows it. */
 async function nodeStore(what: string): Promise<typeof import('../store/store.ts')> {
-  if (typeof process === 'undefined' || !process.versions?.node) throw new Error(`${what} needs Node; elsewhere use toFiles() and fromFiles()`);
-  const url = new URL(import.meta.url.endsWith('.ts') ? '../store/store.ts' : '../store/store.js', import.meta.url).href;
+  if (typeof process === 'undefined' || !process.versions?.node)
+    throw new Error(`${what} needs Node; elsewhere use toFiles() and fromFiles()`);
+  const url = new URL(import.meta.url.endsWith('.ts') ? '../store/store.ts' : '../store/store.js', import.meta.url)
+    .href;
   return import(/* @vite-ignore */ /* webpackIgnore: true */ url);
 }
 
 /** A trained model: impute, evaluate, save. */
 export class JpvaeModel {
   /** @internal */
-  constructor(readonly net: Jpvae, readonly json: ModelJson, private readonly trainState?: Uint8Array | string) {}
+  constructor(
+    readonly net: Jpvae,
+    readonly json: ModelJson,
+    private readonly trainState?: Uint8Array | string,
+  ) {}
 
-  get config(): ModelConfig { return this.json.config; }
+  get config(): ModelConfig {
+    return this.json.config;
+  }
 
   private fit(): LatentFit {
-    if (!this.json.latentFit) throw new InputError('the model has no latent fit (training did not finish); resume it to the end first');
+    if (!this.json.latentFit)
+      throw new InputError('the model has no latent fit (training did not finish); resume it to the end first');
     return this.json.latentFit as LatentFit;
   }
 
@@ -96,14 +121,27 @@ export class JpvaeModel {
    * draws per row, each row's draws together, (n·K)×width.
    */
   impute(rows: ViewInput, o: { given: 1 | 2; samples?: number; seed?: number }): Float32Array {
-    const given = (o.given - 1) as 0 | 1, K = o.samples ?? 1;
+    const given = (o.given - 1) as 0 | 1,
+      K = o.samples ?? 1;
     if (given !== 0 && given !== 1) throw new InputError(`given: expected 1 or 2, got ${o.given}`);
     if (!Number.isInteger(K) || K < 1) throw new InputError(`samples: expected an integer ≥ 1, got ${o.samples}`);
-    const m = toMatrix(rows, 'rows'), width = this.net.views[given].dim;
-    if (m.cols !== width) throw new InputError(`rows: rows have ${m.cols} values, but view ${o.given} of the model has ${width}`);
-    const rng = new Rng(o.seed ?? 1), draws = K === 1 ? undefined : { noise: () => rng.normal() };
+    const m = toMatrix(rows, 'rows'),
+      width = this.net.views[given].dim;
+    if (m.cols !== width)
+      throw new InputError(`rows: rows have ${m.cols} values, but view ${o.given} of the model has ${width}`);
+    const rng = new Rng(o.seed ?? 1),
+      draws = K === 1 ? undefined : { noise: () => rng.normal() };
     const std = standardizationOf(this.json.data as DataSource);
-    return imputeUserRows(this.net, conditional(this.fit(), (1 - given) as 0 | 1), std, m.data, m.rows, K, draws, 'rows');
+    return imputeUserRows(
+      this.net,
+      conditional(this.fit(), (1 - given) as 0 | 1),
+      std,
+      m.data,
+      m.rows,
+      K,
+      draws,
+      'rows',
+    );
   }
 
   /** The paper's metrics (as `jpvae eval --json`) on paired rows, preprocessed as the training data. */
@@ -113,7 +151,10 @@ export class JpvaeModel {
     const mask = views.mask === undefined ? undefined : toMatrix(views.mask, 'mask');
     const data = pairViews(toMatrix(views.view1, 'view1'), toMatrix(views.view2, 'view2'), likelihood, mask, NAMES);
     [data.dim1, data.dim2].forEach((w, i) => {
-      if (w !== this.config.dims[i]) throw new InputError(`view${i + 1}: rows have ${w} values, but view ${i + 1} of the model has ${this.config.dims[i]}`);
+      if (w !== this.config.dims[i])
+        throw new InputError(
+          `view${i + 1}: rows have ${w} values, but view ${i + 1} of the model has ${this.config.dims[i]}`,
+        );
     });
     standardizeViews(data, standardizationOf(source));
     const fit = o.conditional === 'prior' ? priorGaussian(this.net) : this.fit();
@@ -145,11 +186,15 @@ export class JpvaeModel {
 }
 
 /** A model from its files (toFiles(), a model directory's files fetched, or read by the caller). */
-export async function fromFiles(files: ModelFiles, o: { backend?: BackendChoice; where?: string } = {}): Promise<JpvaeModel> {
+export async function fromFiles(
+  files: ModelFiles,
+  o: { backend?: BackendChoice; where?: string } = {},
+): Promise<JpvaeModel> {
   const where = o.where ?? 'files';
   await ready(o.backend);
   const json = parseModelJson(fileOf(files, MODEL_JSON, where, 'text'), `${where}/${MODEL_JSON}`);
-  const names = filesOf(json), weights = fileOf(files, names.weights.name, where, 'bytes');
+  const names = filesOf(json),
+    weights = fileOf(files, names.weights.name, where, 'bytes');
   checkWeightsSize(weights.length, json, `${where}/${names.weights.name}`); // before a model of the config's size is allocated
   const net = new Jpvae(createKernels(o.backend ?? 'wasm'), json.config, 256);
   decodeWeights(weights, json, net, where);
@@ -169,26 +214,51 @@ async function ready(backend: BackendChoice = 'wasm'): Promise<void> {
 
 /** Train a model on two paired views, as `jpvae train --view1 --view2` does. */
 export async function fit(views: TwoViews, o: FitOptions = {}): Promise<JpvaeModel> {
-  const likelihood: [Likelihood, Likelihood] = [likelihoodOf(o.likelihood?.[0], 'likelihood[0]'), likelihoodOf(o.likelihood?.[1], 'likelihood[1]')];
+  const likelihood: [Likelihood, Likelihood] = [
+    likelihoodOf(o.likelihood?.[0], 'likelihood[0]'),
+    likelihoodOf(o.likelihood?.[1], 'likelihood[1]'),
+  ];
   const holdout = o.holdout ?? 0.1;
-  if (!(holdout >= 0 && holdout < 1)) throw new InputError(`holdout: expected a fraction from 0 to below 1, got ${holdout}`);
+  if (!(holdout >= 0 && holdout < 1))
+    throw new InputError(`holdout: expected a fraction from 0 to below 1, got ${holdout}`);
   const mask = views.mask === undefined ? undefined : toMatrix(views.mask, 'mask');
   const paired = pairViews(toMatrix(views.view1, 'view1'), toMatrix(views.view2, 'view2'), likelihood, mask, NAMES);
   const { train, heldOut, standardize } = prepareViews(paired, likelihood, holdout);
-  const latent = typeof o.latent === 'number' ? [o.latent, o.latent] : o.latent ?? DEFAULT_LATENT;
+  const latent = typeof o.latent === 'number' ? [o.latent, o.latent] : (o.latent ?? DEFAULT_LATENT);
   const config: ModelConfig = {
-    dims: [paired.dim1, paired.dim2], likelihood, hidden: o.hidden ?? DEFAULT_HIDDEN, latent: [latent[0], latent[1]],
+    dims: [paired.dim1, paired.dim2],
+    likelihood,
+    hidden: o.hidden ?? DEFAULT_HIDDEN,
+    latent: [latent[0], latent[1]],
     ...(o.swapViews ? { swapViews: true } : {}),
     prior: { kind: o.prior ?? 'orthogonal', alpha: o.alpha ?? DEFAULT_ALPHA, flips: o.flips ?? 0 },
   };
-  const source: DataSource = { dataset: 'arrays', mask: !!mask, holdout, likelihood, standardize, trainRows: train.n, heldOutRows: heldOut?.n ?? 0 };
+  const source: DataSource = {
+    dataset: 'arrays',
+    mask: !!mask,
+    holdout,
+    likelihood,
+    standardize,
+    trainRows: train.n,
+    heldOutRows: heldOut?.n ?? 0,
+  };
   const options = {
-    epochs: o.epochs ?? 30, batch: o.batch ?? 32, beta: parseBeta(o.beta ?? 'constant:1'), seed: o.seed ?? 1,
+    epochs: o.epochs ?? 30,
+    batch: o.batch ?? 32,
+    beta: parseBeta(o.beta ?? 'constant:1'),
+    seed: o.seed ?? 1,
     adam: { ...ADAM_DEFAULTS, lr: o.lr ?? ADAM_DEFAULTS.lr },
   };
   await ready(o.backend);
   const backend = o.backend ?? 'wasm';
-  const run = Training.start(config, options, { train, test: heldOut }, source as unknown as Record<string, unknown>, backend, o.threads ?? (backend.startsWith('wasm') ? availableThreads() : 1));
+  const run = Training.start(
+    config,
+    options,
+    { train, test: heldOut },
+    source as unknown as Record<string, unknown>,
+    backend,
+    o.threads ?? (backend.startsWith('wasm') ? availableThreads() : 1),
+  );
   if (run.threadsWarning) o.onWarning?.(run.threadsWarning);
   try {
     while (!run.done) {

@@ -12,7 +12,16 @@ import { completeRows } from '../data/views.ts';
 import { InputError } from '../errors.ts';
 import { fitLatent, type LatentFit } from '../impute/conditional.ts';
 import type { ModelConfig } from '../model/config.ts';
-import { decodeTrainState, decodeWeights, encodeModel, filesOf, parseModelJson, MODEL_JSON, TRAIN_STATE, type ModelFiles } from '../store/files.ts';
+import {
+  decodeTrainState,
+  decodeWeights,
+  encodeModel,
+  filesOf,
+  parseModelJson,
+  MODEL_JSON,
+  TRAIN_STATE,
+  type ModelFiles,
+} from '../store/files.ts';
 import { Jpvae } from '../model/jpvae.ts';
 import { ADAM_DEFAULTS } from '../train/adam.ts';
 import { formatBeta, parseBeta } from '../train/beta.ts';
@@ -20,7 +29,10 @@ import { Trainer, type EpochRecord, type StepInfo, type TrainOptions } from '../
 import { planThreads, type ThreadPlan } from '../threads/plan.ts';
 import { TrainingThreads } from '../threads/pool.ts';
 
-export interface Splits { train: TwoViewData; test?: TwoViewData }
+export interface Splits {
+  train: TwoViewData;
+  test?: TwoViewData;
+}
 
 /** A file of `files`, or one clear line naming what is missing. */
 export function fileOf(files: ModelFiles, name: string, where: string, kind: 'text'): string;
@@ -36,14 +48,30 @@ export class Training {
   private latentFit?: LatentFit;
   private pool?: TrainingThreads;
 
-  private constructor(readonly model: Jpvae, readonly trainer: Trainer, private readonly data: Record<string, unknown>, private readonly plan: ThreadPlan) {}
+  private constructor(
+    readonly model: Jpvae,
+    readonly trainer: Trainer,
+    private readonly data: Record<string, unknown>,
+    private readonly plan: ThreadPlan,
+  ) {}
 
   /** Threads the steps run on (see planThreads), and why fewer than asked for, when so. */
-  get threads(): number { return this.plan.threads; }
-  get threadsWarning(): string | undefined { return this.plan.warning; }
+  get threads(): number {
+    return this.plan.threads;
+  }
+  get threadsWarning(): string | undefined {
+    return this.plan.warning;
+  }
 
   /** A new model: `data` is model.json's record of where the rows came from. `threads`: see planThreads (the weights do not depend on it). */
-  static start(config: ModelConfig, options: TrainOptions, splits: Splits, data: Record<string, unknown>, backend: BackendChoice = 'wasm', threads = 1): Training {
+  static start(
+    config: ModelConfig,
+    options: TrainOptions,
+    splits: Splits,
+    data: Record<string, unknown>,
+    backend: BackendChoice = 'wasm',
+    threads = 1,
+  ): Training {
     const plan = planThreads(backend, threads);
     const model = new Jpvae(createKernels(backend, { threads: plan.threads > 1 }), config, options.batch);
     const trainer = new Trainer(model, options, splits.train, splits.test);
@@ -53,28 +81,51 @@ export class Training {
   }
 
   /** Continue the run saved in `files` to `epochs` in total; lr may be changed (the run then no longer repeats an uninterrupted one). */
-  static resume(files: ModelFiles, splits: Splits, o: { epochs: number; lr?: number; backend?: BackendChoice; threads?: number }, where: string): Training {
+  static resume(
+    files: ModelFiles,
+    splits: Splits,
+    o: { epochs: number; lr?: number; backend?: BackendChoice; threads?: number },
+    where: string,
+  ): Training {
     const json = parseModelJson(fileOf(files, MODEL_JSON, where, 'text'), `${where}/${MODEL_JSON}`);
     if (!json.training) throw new InputError(`${where}: the model has no training state to continue`);
     const saved = json.training.options as { batch: number; beta: string; seed: number; lr: number };
-    const options: TrainOptions = { epochs: o.epochs, batch: saved.batch, beta: parseBeta(saved.beta), seed: saved.seed, adam: { ...ADAM_DEFAULTS, lr: o.lr ?? saved.lr } };
+    const options: TrainOptions = {
+      epochs: o.epochs,
+      batch: saved.batch,
+      beta: parseBeta(saved.beta),
+      seed: saved.seed,
+      adam: { ...ADAM_DEFAULTS, lr: o.lr ?? saved.lr },
+    };
     const plan = planThreads(o.backend ?? 'wasm', o.threads ?? 1);
-    const model = new Jpvae(createKernels(o.backend ?? 'wasm', { threads: plan.threads > 1 }), json.config, options.batch);
+    const model = new Jpvae(
+      createKernels(o.backend ?? 'wasm', { threads: plan.threads > 1 }),
+      json.config,
+      options.batch,
+    );
     const trainer = new Trainer(model, options, splits.train, splits.test);
     const names = filesOf(json);
     decodeWeights(fileOf(files, names.weights.name, where, 'bytes'), json, model, where);
     decodeTrainState(fileOf(files, names.trainState?.name ?? TRAIN_STATE, where, 'bytes'), json, trainer.adam, where);
     trainer.state = json.training.state;
-    if (trainer.state.epoch >= o.epochs) throw new InputError(`--epochs ${o.epochs}: the model in ${where} has already trained ${trainer.state.epoch} epochs`);
+    if (trainer.state.epoch >= o.epochs)
+      throw new InputError(
+        `--epochs ${o.epochs}: the model in ${where} has already trained ${trainer.state.epoch} epochs`,
+      );
     return new Training(model, trainer, json.data, plan);
   }
 
-  get epochs(): number { return this.trainer.options.epochs; }
-  get done(): boolean { return this.trainer.state.epoch >= this.epochs; }
+  get epochs(): number {
+    return this.trainer.options.epochs;
+  }
+  get done(): boolean {
+    return this.trainer.state.epoch >= this.epochs;
+  }
 
   /** The next epoch (see Trainer.runEpoch); after the last, the latent fit on the complete training rows. */
   async runEpoch(onStep?: (s: StepInfo) => void, shouldStop?: () => boolean): Promise<EpochRecord | null> {
-    if (this.plan.spawn && !this.pool) this.pool = await TrainingThreads.start(this.model, this.trainer.adam, this.plan.spawn);
+    if (this.plan.spawn && !this.pool)
+      this.pool = await TrainingThreads.start(this.model, this.trainer.adam, this.plan.spawn);
     try {
       const record = await this.trainer.runEpoch(onStep, shouldStop);
       if (record && this.done) this.latentFit = fitLatent(this.model, completeRows(this.trainer.train));
@@ -98,10 +149,23 @@ export class Training {
   /** The checkpoint: model.json, the weights and the optimiser state. */
   files(): ModelFiles {
     const { options, state } = this.trainer;
-    return encodeModel(this.model, {
-      data: this.data,
-      training: { options: { batch: options.batch, beta: formatBeta(options.beta), seed: options.seed, lr: options.adam.lr, backend: this.model.k.name }, state },
-      latentFit: this.latentFit,
-    }, this.trainer.adam);
+    return encodeModel(
+      this.model,
+      {
+        data: this.data,
+        training: {
+          options: {
+            batch: options.batch,
+            beta: formatBeta(options.beta),
+            seed: options.seed,
+            lr: options.adam.lr,
+            backend: this.model.k.name,
+          },
+          state,
+        },
+        latentFit: this.latentFit,
+      },
+      this.trainer.adam,
+    );
   }
 }

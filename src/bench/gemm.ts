@@ -6,9 +6,21 @@ import { createKernels, TRANS_A, TRANS_B, ACCUMULATE, RELU, type Kernels } from 
 import { benchBackends, bestRate, round, type Table } from './rate.ts';
 
 /** A forward shape "MxKxN" (X: M×K, W: K×N), or its gradient form "…:dX" / "…:dW". */
-interface GemmCase { name: string; flags: number; M: number; N: number; K: number }
+interface GemmCase {
+  name: string;
+  flags: number;
+  M: number;
+  N: number;
+  K: number;
+}
 
-export const SHAPES: [number, number, number][] = [[32, 392, 512], [32, 512, 512], [32, 512, 20], [32, 20, 512], [32, 512, 392]];
+export const SHAPES: [number, number, number][] = [
+  [32, 392, 512],
+  [32, 512, 512],
+  [32, 512, 20],
+  [32, 20, 512],
+  [32, 512, 392],
+];
 
 export const CASES: GemmCase[] = SHAPES.flatMap(([M, K, N]) => [
   { name: `${M}x${K}x${N}`, flags: RELU, M, N, K },
@@ -19,36 +31,50 @@ export const CASES: GemmCase[] = SHAPES.flatMap(([M, K, N]) => [
 function gflops(k: Kernels, c: GemmCase, seconds: number, rounds: number): number {
   const mark = k.heap.mark();
   const random = (n: number): number => k.heap.allocFrom(Float32Array.from({ length: n }, () => Math.random() - 0.5));
-  const A = random(c.M * c.K), B = random(c.K * c.N), C = random(c.M * c.N), bias = c.flags & RELU ? random(c.N) : 0;
+  const A = random(c.M * c.K),
+    B = random(c.K * c.N),
+    C = random(c.M * c.N),
+    bias = c.flags & RELU ? random(c.N) : 0;
   const rate = bestRate(() => k.gemm(c.flags, c.M, c.N, c.K, A, B, C, bias), 2 * c.M * c.N * c.K, seconds, rounds);
   k.heap.release(mark);
   return rate / 1e9;
 }
 
-export interface GemmResult { gemm_gflops: Table; gemm_speedup_vs_js: Table }
+export interface GemmResult {
+  gemm_gflops: Table;
+  gemm_speedup_vs_js: Table;
+}
 
 /** GFLOP/s of the plain-simd wasm build, the relaxed-simd one (when the engine takes it) and the js twin. */
 export function benchGemm(quick: boolean): GemmResult {
   const backends = benchBackends();
   const [seconds, rounds] = quick ? [0.03, 2] : [0.12, 4];
-  const gemm_gflops: Table = {}, gemm_speedup_vs_js: Table = {};
+  const gemm_gflops: Table = {},
+    gemm_speedup_vs_js: Table = {};
   for (const [name, choice] of backends) {
     const k = createKernels(choice);
     gemm_gflops[name] = Object.fromEntries(CASES.map((c) => [c.name, round(gflops(k, c, seconds, rounds), 3)]));
   }
   for (const [name] of backends.filter(([n]) => n !== 'js')) {
-    gemm_speedup_vs_js[name] = Object.fromEntries(CASES.map((c) => [c.name, round(gemm_gflops[name][c.name] / gemm_gflops.js[c.name], 3)]));
+    gemm_speedup_vs_js[name] = Object.fromEntries(
+      CASES.map((c) => [c.name, round(gemm_gflops[name][c.name] / gemm_gflops.js[c.name], 3)]),
+    );
   }
   return { gemm_gflops, gemm_speedup_vs_js };
 }
 
 /** The result as a table: one row per case, GFLOP/s per backend, then the speedups over js. */
 export function formatGemm(r: GemmResult): string {
-  const backends = Object.keys(r.gemm_gflops), speedups = Object.keys(r.gemm_speedup_vs_js);
+  const backends = Object.keys(r.gemm_gflops),
+    speedups = Object.keys(r.gemm_speedup_vs_js);
   const head = ['GEMM GFLOP/s', ...backends, ...speedups.map((s) => `${s}/js`)];
-  const rows = CASES.map((c) => [c.name,
+  const rows = CASES.map((c) => [
+    c.name,
     ...backends.map((b) => r.gemm_gflops[b][c.name].toFixed(2)),
-    ...speedups.map((s) => `${r.gemm_speedup_vs_js[s][c.name].toFixed(1)}×`)]);
+    ...speedups.map((s) => `${r.gemm_speedup_vs_js[s][c.name].toFixed(1)}×`),
+  ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  return [head, ...rows].map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ')).join('\n');
+  return [head, ...rows]
+    .map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  '))
+    .join('\n');
 }

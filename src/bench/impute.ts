@@ -22,7 +22,10 @@ import { REFERENCE_CONFIG } from './train.ts';
 
 export const IMPUTE_BATCHES = [1, 32, 1024];
 
-export interface ImputeResult { impute_rows_per_s: Record<string, Record<string, number>>; impute_notes: string[] }
+export interface ImputeResult {
+  impute_rows_per_s: Record<string, Record<string, number>>;
+  impute_notes: string[];
+}
 
 type Run = (x: Float32Array, rows: number) => Promise<unknown> | unknown;
 
@@ -30,25 +33,37 @@ type Run = (x: Float32Array, rows: number) => Promise<unknown> | unknown;
 async function rowRate(run: Run, x: Float32Array, rows: number, seconds: number): Promise<number> {
   let calls = 0;
   const t0 = performance.now();
-  while (calls < 2 || performance.now() - t0 < seconds * 1000) { await run(x, rows); calls++; }
+  while (calls < 2 || performance.now() - t0 < seconds * 1000) {
+    await run(x, rows);
+    calls++;
+  }
   return (calls * rows) / ((performance.now() - t0) / 1000);
 }
 
 export async function benchImpute(quick: boolean): Promise<ImputeResult> {
   const model = new Jpvae(createKernels('wasm'), REFERENCE_CONFIG, 256);
   model.initParams(new Rng(1));
-  const test = loadHvdMnist('test'), dim = test.dim1, biggest = Math.max(...IMPUTE_BATCHES);
+  const test = loadHvdMnist('test'),
+    dim = test.dim1,
+    biggest = Math.max(...IMPUTE_BATCHES);
   const fit = fitLatent(model, sliceRows(test, 0, 1000));
-  const graph = imputeGraph({ model, standardize: [null, null], weights: 'float32' }, conditional(fit, 1)).encode(PACKAGE_VERSION, {});
+  const graph = imputeGraph({ model, standardize: [null, null], weights: 'float32' }, conditional(fit, 1)).encode(
+    PACKAGE_VERSION,
+    {},
+  );
   const x = test.x1.slice(0, biggest * dim);
-  const engines: [string, Run][] = [], notes: string[] = [];
+  const engines: [string, Run][] = [],
+    notes: string[] = [];
 
   const web = await import('onnxruntime-web');
   const webSession = await web.InferenceSession.create(graph, { executionProviders: ['wasm'] });
   engines.push(['ort_web_wasm', (a, n) => webSession.run({ x1: new web.Tensor('float32', a, [n, dim]) })]);
   try {
     const node = await import('onnxruntime-node');
-    for (const [key, threads] of [['ort_node_1_thread', 1], ['ort_node_default_threads', 0]] as const) {
+    for (const [key, threads] of [
+      ['ort_node_1_thread', 1],
+      ['ort_node_default_threads', 0],
+    ] as const) {
       const s = await node.InferenceSession.create(graph, threads ? { intraOpNumThreads: threads } : {});
       engines.push([key, (a, n) => s.run({ x1: new node.Tensor('float32', a, [n, dim]) })]);
     }
@@ -62,10 +77,11 @@ export async function benchImpute(quick: boolean): Promise<ImputeResult> {
   const table: Record<string, Record<string, number>> = Object.fromEntries(engines.map(([key]) => [key, {}]));
   for (const [, run] of engines) for (const b of IMPUTE_BATCHES) await run(x.subarray(0, b * dim), b); // warm-up
   for (let r = 0; r < 3; r++) {
-    for (const [key, run] of engines) for (const b of IMPUTE_BATCHES) {
-      const rate = await rowRate(run, x.subarray(0, b * dim), b, quick ? 0.1 : 0.5);
-      table[key][`batch_${b}`] = Math.max(table[key][`batch_${b}`] ?? 0, rate);
-    }
+    for (const [key, run] of engines)
+      for (const b of IMPUTE_BATCHES) {
+        const rate = await rowRate(run, x.subarray(0, b * dim), b, quick ? 0.1 : 0.5);
+        table[key][`batch_${b}`] = Math.max(table[key][`batch_${b}`] ?? 0, rate);
+      }
   }
   for (const t of Object.values(table)) for (const b of Object.keys(t)) t[b] = round(t[b]);
   await webSession.release();
@@ -73,13 +89,16 @@ export async function benchImpute(quick: boolean): Promise<ImputeResult> {
 }
 
 const LABELS: Record<string, string> = {
-  ort_web_wasm: 'onnxruntime-web, wasm EP', ort_node_1_thread: 'onnxruntime-node, 1 thread',
-  ort_node_default_threads: 'onnxruntime-node, default threads', jpvae_wasm: 'jpvae-wasm (our engine)',
+  ort_web_wasm: 'onnxruntime-web, wasm EP',
+  ort_node_1_thread: 'onnxruntime-node, 1 thread',
+  ort_node_default_threads: 'onnxruntime-node, default threads',
+  jpvae_wasm: 'jpvae-wasm (our engine)',
 };
 
 export function formatImpute(r: ImputeResult): string {
   const batches = IMPUTE_BATCHES.map((b) => `batch_${b}`);
   const lines = [`imputation x2 | x1 (rows/s), reference model, ${batches.join(' / ')}`];
-  for (const [key, t] of Object.entries(r.impute_rows_per_s)) lines.push(`  ${(LABELS[key] ?? key).padEnd(36)} ${batches.map((b) => t[b].toFixed(0).padStart(8)).join('')}`);
+  for (const [key, t] of Object.entries(r.impute_rows_per_s))
+    lines.push(`  ${(LABELS[key] ?? key).padEnd(36)} ${batches.map((b) => t[b].toFixed(0).padStart(8)).join('')}`);
   return [...lines, ...r.impute_notes.map((n) => `  ${n}`)].join('\n');
 }

@@ -19,14 +19,21 @@ export function benchBackends(): [string, BackendChoice][] {
  * processes sharing the cores.
  */
 export function bestRate(call: () => void, work: number, seconds: number, rounds: number): number {
-  const cpuSeconds = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
+  const cpuSeconds = (): number => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  };
   call();
   let best = 0;
   for (let r = 0; r < rounds; r++) {
     let calls = 0;
     const t0 = cpuSeconds();
     let t = t0;
-    while (t - t0 < seconds) { call(); calls++; t = cpuSeconds(); }
+    while (t - t0 < seconds) {
+      call();
+      calls++;
+      t = cpuSeconds();
+    }
     best = Math.max(best, (calls * work) / (t - t0));
   }
   return best;

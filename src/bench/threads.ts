@@ -22,7 +22,11 @@ function wallRate(step: () => void, seconds: number): number {
   let steps = 0;
   const t0 = performance.now();
   let t = t0;
-  while (t - t0 < seconds * 1000) { step(); steps++; t = performance.now(); }
+  while (t - t0 < seconds * 1000) {
+    step();
+    steps++;
+    t = performance.now();
+  }
   return (steps * BATCH) / ((t - t0) / 1000);
 }
 
@@ -32,7 +36,8 @@ export async function benchThreads(quick: boolean): Promise<ThreadsResult> {
   const two = referenceTraining(createKernels('wasm', { threads: true }));
   const pool = await TrainingThreads.start(two.model, two.adam, spawnNodeLane);
   try {
-    one.step(); two.step(); // warm-up
+    one.step();
+    two.step(); // warm-up
     const rates: [number[], number[]] = [[], []];
     for (let r = 0; r < rounds; r++) {
       const order = r % 2 ? [1, 0] : [0, 1]; // alternate which goes first

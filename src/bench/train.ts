@@ -14,12 +14,17 @@ import type { GemmResult } from './gemm.ts';
 import { benchBackends, bestRate, round } from './rate.ts';
 
 export const REFERENCE_CONFIG: ModelConfig = {
-  dims: [392, 392], hidden: [512, 512], latent: [20, 20], prior: { kind: 'orthogonal', alpha: 0.95, flips: 0 },
+  dims: [392, 392],
+  hidden: [512, 512],
+  latent: [20, 20],
+  prior: { kind: 'orthogonal', alpha: 0.95, flips: 0 },
 };
 export const BATCH = 32;
 
 /** The trainer's own step (load the batch, ε, forward, backward, Adam) on the reference model and random binary rows. */
-export function referenceStep(k: Kernels): () => void { return referenceTraining(k).step; }
+export function referenceStep(k: Kernels): () => void {
+  return referenceTraining(k).step;
+}
 
 /** The same, with the model and optimiser it steps (for the threads bench to put on threads). */
 export function referenceTraining(k: Kernels): { model: Jpvae; adam: Adam; step: () => void } {
@@ -28,9 +33,17 @@ export function referenceTraining(k: Kernels): { model: Jpvae; adam: Adam; step:
   model.initParams(rng);
   const adam = new Adam(k, model.layout.size, ADAM_DEFAULTS);
   const binary = (dim: number) => Float32Array.from({ length: BATCH * dim }, () => (rng.uniform() < 0.2 ? 1 : 0));
-  const [d1, d2] = REFERENCE_CONFIG.dims, data: TwoViewData = { n: BATCH, dim1: d1, dim2: d2, x1: binary(d1), x2: binary(d2) };
+  const [d1, d2] = REFERENCE_CONFIG.dims,
+    data: TwoViewData = { n: BATCH, dim1: d1, dim2: d2, x1: binary(d1), x2: binary(d2) };
   const rows = Uint32Array.from({ length: BATCH }, (_, i) => i);
-  return { model, adam, step: () => { batchTerms(model, data, rows, 1, rng, true); adam.update(model.P, model.G); } };
+  return {
+    model,
+    adam,
+    step: () => {
+      batchTerms(model, data, rows, 1, rng, true);
+      adam.update(model.P, model.G);
+    },
+  };
 }
 
 function samplesPerSecond(backend: BackendChoice, seconds: number, rounds: number): number {
@@ -40,9 +53,13 @@ function samplesPerSecond(backend: BackendChoice, seconds: number, rounds: numbe
 /** Every dense layer of the model as a GEMM call: forward, dW for all, dX for all but each encoder's first. */
 function layerCalls(config: ModelConfig): { nIn: number; nOut: number; forms: ('' | ':dX' | ':dW')[] }[] {
   const model = new Jpvae(createKernels('js'), config, 1);
-  return model.views.flatMap((v) => [...v.encoder, v.muHead, v.lvHead, ...v.decoder].map((l) => ({
-    nIn: l.nIn, nOut: l.nOut, forms: l === v.encoder[0] ? ['', ':dW'] : ['', ':dX', ':dW'],
-  })));
+  return model.views.flatMap((v) =>
+    [...v.encoder, v.muHead, v.lvHead, ...v.decoder].map((l) => ({
+      nIn: l.nIn,
+      nOut: l.nOut,
+      forms: l === v.encoder[0] ? ['', ':dW'] : ['', ':dX', ':dW'],
+    })),
+  );
 }
 
 export interface TrainResult {
@@ -55,31 +72,43 @@ export interface TrainResult {
 
 export function benchTrain(quick: boolean, gemm: GemmResult): TrainResult {
   const [seconds, rounds] = quick ? [0.5, 1] : [2, 3];
-  const out: TrainResult = { train_samples_per_s: {}, train_speedup_vs_js: {}, train_gemm_bound_samples_per_s: {}, train_flops_per_sample: 0 };
+  const out: TrainResult = {
+    train_samples_per_s: {},
+    train_speedup_vs_js: {},
+    train_gemm_bound_samples_per_s: {},
+    train_flops_per_sample: 0,
+  };
   const calls = layerCalls(REFERENCE_CONFIG);
   for (const [name, backend] of benchBackends()) {
     out.train_samples_per_s[name] = round(samplesPerSecond(backend, name === 'js' ? 2 * seconds : seconds, rounds));
     // Seconds per sample spent in GEMMs, at the measured rate of each layer's shape and form.
-    let secondsPerSample = 0, flops = 0;
-    for (const c of calls) for (const form of c.forms) {
-      const f = 2 * c.nIn * c.nOut;
-      flops += f;
-      secondsPerSample += f / (gemm.gemm_gflops[name][`${BATCH}x${c.nIn}x${c.nOut}${form}`] * 1e9);
-    }
+    let secondsPerSample = 0,
+      flops = 0;
+    for (const c of calls)
+      for (const form of c.forms) {
+        const f = 2 * c.nIn * c.nOut;
+        flops += f;
+        secondsPerSample += f / (gemm.gemm_gflops[name][`${BATCH}x${c.nIn}x${c.nOut}${form}`] * 1e9);
+      }
     out.train_gemm_bound_samples_per_s[name] = round(1 / secondsPerSample);
     out.train_flops_per_sample = flops;
   }
   for (const name of Object.keys(out.train_samples_per_s)) {
-    if (name !== 'js') out.train_speedup_vs_js[name] = round(out.train_samples_per_s[name] / out.train_samples_per_s.js);
+    if (name !== 'js')
+      out.train_speedup_vs_js[name] = round(out.train_samples_per_s[name] / out.train_samples_per_s.js);
   }
   return out;
 }
 
 export function formatTrain(r: TrainResult): string {
-  const lines = [`training, reference model, batch ${BATCH}, one thread (${(r.train_flops_per_sample / 1e6).toFixed(1)} MFLOP per sample in the dense layers)`];
+  const lines = [
+    `training, reference model, batch ${BATCH}, one thread (${(r.train_flops_per_sample / 1e6).toFixed(1)} MFLOP per sample in the dense layers)`,
+  ];
   for (const [name, v] of Object.entries(r.train_samples_per_s)) {
     const speed = r.train_speedup_vs_js[name] ? `, ${r.train_speedup_vs_js[name].toFixed(1)}× js` : '';
-    lines.push(`  ${name.padEnd(13)} ${v.toFixed(0).padStart(6)} samples/s${speed}; GEMM-bound limit ${r.train_gemm_bound_samples_per_s[name].toFixed(0)} samples/s (${((100 * v) / r.train_gemm_bound_samples_per_s[name]).toFixed(0)}% of it)`);
+    lines.push(
+      `  ${name.padEnd(13)} ${v.toFixed(0).padStart(6)} samples/s${speed}; GEMM-bound limit ${r.train_gemm_bound_samples_per_s[name].toFixed(0)} samples/s (${((100 * v) / r.train_gemm_bound_samples_per_s[name]).toFixed(0)}% of it)`,
+    );
   }
   return lines.join('\n');
 }

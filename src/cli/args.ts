@@ -25,22 +25,36 @@ export function intFlag(value: string | undefined, flag: string, fallback: numbe
   return n;
 }
 
-export function numberFlag(value: string | undefined, flag: string, fallback: number, check: (x: number) => boolean, expected: string): number {
+export function numberFlag(
+  value: string | undefined,
+  flag: string,
+  fallback: number,
+  check: (x: number) => boolean,
+  expected: string,
+): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || !check(n)) throw new InputError(`${flag}: expected ${expected}, got '${value}'`);
+  if (value.trim() === '' || !Number.isFinite(n) || !check(n))
+    throw new InputError(`${flag}: expected ${expected}, got '${value}'`);
   return n;
 }
 
 export function intListFlag(value: string | undefined, flag: string, fallback: number[]): number[] {
   if (value === undefined) return fallback;
   const xs = value.split(',').map(Number);
-  if (!xs.length || !xs.every((x) => Number.isInteger(x) && x > 0)) throw new InputError(`${flag}: expected comma-separated positive integers, got '${value}'`);
+  if (!xs.length || !xs.every((x) => Number.isInteger(x) && x > 0))
+    throw new InputError(`${flag}: expected comma-separated positive integers, got '${value}'`);
   return xs;
 }
 
-export function choiceFlag<C extends string>(value: string | undefined, flag: string, choices: readonly C[], fallback: C): C {
+export function choiceFlag<C extends string>(
+  value: string | undefined,
+  flag: string,
+  choices: readonly C[],
+  fallback: C,
+): C {
   if (value === undefined) return fallback;
-  if (!(choices as readonly string[]).includes(value)) throw new InputError(`${flag}: expected one of ${choices.join(', ')}, got '${value}'`);
+  if (!(choices as readonly string[]).includes(value))
+    throw new InputError(`${flag}: expected one of ${choices.join(', ')}, got '${value}'`);
   return value as C;
 }

@@ -23,15 +23,32 @@ const HELP = `usage: jpvae bench [--only SECTION] [--quick] [--json]
 `;
 
 export async function benchCommand(argv: string[]): Promise<void> {
-  const f = parseFlags(argv, { only: { type: 'string' }, quick: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, 'bench');
-  if (f.help) { process.stdout.write(HELP); return; }
+  const f = parseFlags(
+    argv,
+    {
+      only: { type: 'string' },
+      quick: { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    'bench',
+  );
+  if (f.help) {
+    process.stdout.write(HELP);
+    return;
+  }
   const only = f.only === undefined ? undefined : choiceFlag(f.only, '--only', SECTIONS, 'gemm');
   const runs = (s: (typeof SECTIONS)[number]) => !only || only === s || (only === 'train' && s === 'gemm');
   if (runs('impute')) requirePackage('onnxruntime-web', 'the imputation bench (onnxruntime-web against wasm)'); // before minutes of the other sections
-  const quick = f.quick ?? false, machine = machineInfo();
-  const show = (s: string) => { if (!f.json) process.stdout.write(s + '\n\n'); };
+  const quick = f.quick ?? false,
+    machine = machineInfo();
+  const show = (s: string) => {
+    if (!f.json) process.stdout.write(s + '\n\n');
+  };
   const step = (s: string) => process.stderr.write(`measuring ${s}…\n`);
-  show(`${machine.cpu} (${machine.cores} cores), ${machine.os}, node ${machine.node}, v8 ${machine.v8}, jpvae ${machine.jpvae}, assemblyscript ${machine.assemblyscript}, onnxruntime-web ${machine.onnxruntime_web}, onnxruntime-node ${machine.onnxruntime_node}`);
+  show(
+    `${machine.cpu} (${machine.cores} cores), ${machine.os}, node ${machine.node}, v8 ${machine.v8}, jpvae ${machine.jpvae}, assemblyscript ${machine.assemblyscript}, onnxruntime-web ${machine.onnxruntime_web}, onnxruntime-node ${machine.onnxruntime_node}`,
+  );
   const results: object[] = [];
   if (runs('gemm')) {
     step('GEMM');

@@ -28,11 +28,26 @@ Bernoulli views (the paper's numbers), the Gaussian NLL (standardised units) oth
 `;
 
 export async function evalCommand(argv: string[]): Promise<void> {
-  const f = parseFlags(argv, {
-    model: { type: 'string' }, split: { type: 'string' }, view1: { type: 'string' }, view2: { type: 'string' }, mask: { type: 'string' }, conditional: { type: 'string' }, seed: { type: 'string' }, figure: { type: 'string' },
-    json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-  }, 'eval');
-  if (f.help) { process.stdout.write(HELP); return; }
+  const f = parseFlags(
+    argv,
+    {
+      model: { type: 'string' },
+      split: { type: 'string' },
+      view1: { type: 'string' },
+      view2: { type: 'string' },
+      mask: { type: 'string' },
+      conditional: { type: 'string' },
+      seed: { type: 'string' },
+      figure: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    'eval',
+  );
+  if (f.help) {
+    process.stdout.write(HELP);
+    return;
+  }
   if (!f.model) throw new InputError('--model: required (a model directory written by jpvae train)');
   const split = choiceFlag(f.split, '--split', ['test', 'train'] as const, 'test');
   const source = choiceFlag(f.conditional, '--conditional', ['fit', 'prior'] as const, 'fit');
@@ -44,25 +59,38 @@ export async function evalCommand(argv: string[]): Promise<void> {
   if (source === 'prior') fit = priorGaussian(model);
   else if (json.latentFit) fit = json.latentFit as LatentFit;
   else {
-    process.stderr.write('the model has no stored latent fit (training did not finish): fitting on its training rows now\n');
+    process.stderr.write(
+      'the model has no stored latent fit (training did not finish): fitting on its training rows now\n',
+    );
     fit = fitLatent(model, completeRows(modelData(json, 'train')));
   }
-  if (f.figure && (json.data as DataSource).dataset !== 'hvdmnist') throw new InputError('--figure: draws digit halves; only for hvdMNIST models');
+  if (f.figure && (json.data as DataSource).dataset !== 'hvdmnist')
+    throw new InputError('--figure: draws digit halves; only for hvdMNIST models');
   if (f.figure) checkOutputPath(f.figure, '--figure'); // before the metrics' work
-  const data = files ? openNewFiles(json.data as DataSource, model.config.dims, { view1: f.view1!, view2: f.view2!, mask: f.mask }) : modelData(json, split);
+  const data = files
+    ? openNewFiles(json.data as DataSource, model.config.dims, { view1: f.view1!, view2: f.view2!, mask: f.mask })
+    : modelData(json, split);
   const m = evaluateMetrics(model, data, fit, files ? 'files' : split, intFlag(f.seed, '--seed', 1, 0));
   const infinite = nonFinite(m);
-  if (infinite) throw new InputError(`--model ${f.model}: the model's ${infinite} is not finite on these rows (NaN or ∞): its weights are out of range`);
+  if (infinite)
+    throw new InputError(
+      `--model ${f.model}: the model's ${infinite} is not finite on these rows (NaN or ∞): its weights are out of range`,
+    );
   if (f.figure) writeImputationFigure(f.figure, [{ model, fit }], data);
-  if (f.json) { process.stdout.write(JSON.stringify({ ...m, conditional: source }) + '\n'); return; }
+  if (f.json) {
+    process.stdout.write(JSON.stringify({ ...m, conditional: source }) + '\n');
+    return;
+  }
   const r = (x: number) => x.toFixed(2);
-  process.stdout.write([
-    `split ${m.split} (${m.n} rows), imputation through the ${source === 'fit' ? `latent fit on ${fit.rows} ${fit.split} rows` : 'learnt prior Σ_C'}`,
-    `reconstruction loss, sampled z:   x1 ${r(m.recon.x1)}   x2 ${r(m.recon.x2)}`,
-    `reconstruction loss, mean z:     x1 ${r(m.recon_mean.x1)}   x2 ${r(m.recon_mean.x2)}`,
-    `imputation loss:                 x1|x2 ${r(m.impute.x1_given_x2)}   x2|x1 ${r(m.impute.x2_given_x1)}`,
-    `active units ${m.active_units.count}/${m.active_units.total}, cross-correlation ‖·‖F ${m.cross_corr_frobenius.toFixed(3)}, ELBO ${r(m.elbo)}`,
-  ].join('\n') + '\n');
+  process.stdout.write(
+    [
+      `split ${m.split} (${m.n} rows), imputation through the ${source === 'fit' ? `latent fit on ${fit.rows} ${fit.split} rows` : 'learnt prior Σ_C'}`,
+      `reconstruction loss, sampled z:   x1 ${r(m.recon.x1)}   x2 ${r(m.recon.x2)}`,
+      `reconstruction loss, mean z:     x1 ${r(m.recon_mean.x1)}   x2 ${r(m.recon_mean.x2)}`,
+      `imputation loss:                 x1|x2 ${r(m.impute.x1_given_x2)}   x2|x1 ${r(m.impute.x2_given_x1)}`,
+      `active units ${m.active_units.count}/${m.active_units.total}, cross-correlation ‖·‖F ${m.cross_corr_frobenius.toFixed(3)}, ELBO ${r(m.elbo)}`,
+    ].join('\n') + '\n',
+  );
 }
 
 /** The path of the first number in `v` that is NaN or infinite, or undefined. */

@@ -23,18 +23,42 @@ const HELP = `usage: jpvae export --model DIR --out DIR [--fp16] [--json]
 `;
 
 export async function exportCommand(argv: string[]): Promise<void> {
-  const f = parseFlags(argv, { model: { type: 'string' }, out: { type: 'string' }, fp16: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, 'export');
-  if (f.help) { process.stdout.write(HELP); return; }
+  const f = parseFlags(
+    argv,
+    {
+      model: { type: 'string' },
+      out: { type: 'string' },
+      fp16: { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    'export',
+  );
+  if (f.help) {
+    process.stdout.write(HELP);
+    return;
+  }
   if (!f.model) throw new InputError('--model: required (a model directory written by jpvae train)');
   if (!f.out) throw new InputError('--out: required (a directory for the ONNX files)');
   checkExportDir(f.out, '--out');
   const { model, json } = loadModel(f.model);
   // The imputation graphs condition on the fit that training stores when it finishes.
-  if (!json.latentFit) throw new InputError(`--model ${f.model}: the model has no latent fit (training did not finish); resume it to the end first`);
+  if (!json.latentFit)
+    throw new InputError(
+      `--model ${f.model}: the model has no latent fit (training did not finish); resume it to the end first`,
+    );
   const { manifest, files } = buildExport(model, exportInputOf(json), f.fp16 ? 'float16' : 'float32');
   const bytes = writeExport(f.out, files);
-  if (f.json) { process.stdout.write(JSON.stringify({ out: f.out, bytes, manifest }) + '\n'); return; }
+  if (f.json) {
+    process.stdout.write(JSON.stringify({ out: f.out, bytes, manifest }) + '\n');
+    return;
+  }
   const total = Object.values(bytes).reduce((a, b) => a + b, 0);
-  process.stdout.write(`${f.out}: opset ${manifest.onnx.opset}, IR ${manifest.onnx.irVersion}, ${manifest.onnx.weights} weights, ${(total / 1e6).toFixed(1)} MB\n`
-    + Object.entries(bytes).map(([file, n]) => `  ${file.padEnd(22)} ${(n / 1e6).toFixed(2)} MB`).join('\n') + '\n');
+  process.stdout.write(
+    `${f.out}: opset ${manifest.onnx.opset}, IR ${manifest.onnx.irVersion}, ${manifest.onnx.weights} weights, ${(total / 1e6).toFixed(1)} MB\n` +
+      Object.entries(bytes)
+        .map(([file, n]) => `  ${file.padEnd(22)} ${(n / 1e6).toFixed(2)} MB`)
+        .join('\n') +
+      '\n',
+  );
 }

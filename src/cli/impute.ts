@@ -25,24 +25,45 @@ const HELP = `usage: jpvae impute --model DIR --given 1|2 --input F --out F [fla
 `;
 
 export async function imputeCommand(argv: string[]): Promise<void> {
-  const f = parseFlags(argv, {
-    model: { type: 'string' }, given: { type: 'string' }, input: { type: 'string' }, out: { type: 'string' },
-    samples: { type: 'string' }, summary: { type: 'boolean' }, seed: { type: 'string' }, force: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-  }, 'impute');
-  if (f.help) { process.stdout.write(HELP); return; }
-  for (const flag of ['model', 'given', 'input', 'out'] as const) if (!f[flag]) throw new InputError(`--${flag}: required (see 'jpvae impute --help')`);
+  const f = parseFlags(
+    argv,
+    {
+      model: { type: 'string' },
+      given: { type: 'string' },
+      input: { type: 'string' },
+      out: { type: 'string' },
+      samples: { type: 'string' },
+      summary: { type: 'boolean' },
+      seed: { type: 'string' },
+      force: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    'impute',
+  );
+  if (f.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  for (const flag of ['model', 'given', 'input', 'out'] as const)
+    if (!f[flag]) throw new InputError(`--${flag}: required (see 'jpvae impute --help')`);
   const given = choiceFlag(f.given, '--given', ['1', '2'] as const, '1') === '1' ? 0 : 1;
   const samples = intFlag(f.samples, '--samples', 1);
   if (f.summary && samples < 2) throw new InputError('--summary: needs --samples K with K ≥ 2');
   const seed = intFlag(f.seed, '--seed', 1, 0);
   if (existsSync(f.out!)) {
-    if (statSync(f.out!).isDirectory()) throw new InputError(`--out ${f.out}: is a directory; expected a .csv or .npy file name`);
+    if (statSync(f.out!).isDirectory())
+      throw new InputError(`--out ${f.out}: is a directory; expected a .csv or .npy file name`);
     if (!f.force) throw new InputError(`--out ${f.out}: exists; pass --force to replace it`);
   }
   checkOutputPath(f.out!, '--out');
 
   const { model, json } = loadModel(f.model!);
-  if (!json.latentFit) throw new InputError(`--model ${f.model}: the model has no latent fit (training did not finish); resume it to the end first`);
+  if (!json.latentFit)
+    throw new InputError(
+      `--model ${f.model}: the model has no latent fit (training did not finish); resume it to the end first`,
+    );
   const rows = imputeFile(model, json, f.input!, f.out!, { given, samples, summary: !!f.summary, seed });
-  process.stderr.write(`imputed view ${2 - given} for ${rows} rows${samples > 1 ? ` × ${samples} draws` : ''} → ${f.out}\n`);
+  process.stderr.write(
+    `imputed view ${2 - given} for ${rows} rows${samples > 1 ? ` × ${samples} draws` : ''} → ${f.out}\n`,
+  );
 }

@@ -8,6 +8,8 @@ export function requirePackage(name: string, forWhat: string): void {
   try {
     import.meta.resolve(name);
   } catch {
-    throw new InputError(`${forWhat} needs the npm package '${name}', which is not installed: run 'npm install ${name}'`);
+    throw new InputError(
+      `${forWhat} needs the npm package '${name}', which is not installed: run 'npm install ${name}'`,
+    );
   }
 }

@@ -11,12 +11,15 @@ export interface Progress {
 
 export function createProgress(label: string, total: number): Progress {
   if (process.stderr.isTTY) {
-    const bar = new cliProgress.SingleBar({
-      stream: process.stderr,
-      format: `${label} |{bar}| {percentage}% | ETA {eta_formatted} | {info}`,
-      hideCursor: true,
-      etaBuffer: 200,
-    }, cliProgress.Presets.shades_classic);
+    const bar = new cliProgress.SingleBar(
+      {
+        stream: process.stderr,
+        format: `${label} |{bar}| {percentage}% | ETA {eta_formatted} | {info}`,
+        hideCursor: true,
+        etaBuffer: 200,
+      },
+      cliProgress.Presets.shades_classic,
+    );
     bar.start(total, 0, { info: '' });
     return {
       update: (done, info) => bar.update(done, { info }),

@@ -43,20 +43,44 @@ const HELP = `usage: jpvae reproduce [flags]
   --out DIR               where results go (default results); a stopped run in DIR resumes
 `;
 
-interface Plan { priors: PriorKind[]; seeds: number; epochs: number; trainLimit: number; alpha: number; classifierEpochs: number; out: string }
+interface Plan {
+  priors: PriorKind[];
+  seeds: number;
+  epochs: number;
+  trainLimit: number;
+  alpha: number;
+  classifierEpochs: number;
+  out: string;
+}
 
 const runDir = (plan: Plan, job: string) => join(plan.out, 'runs', job.replace(':', '-seed'));
 const jobFile = (plan: Plan, job: string) => join(runDir(plan, job), 'result.json');
 
 export async function reproduceCommand(argv: string[]): Promise<void> {
-  const f = parseFlags(argv, {
-    priors: { type: 'string' }, seeds: { type: 'string' }, epochs: { type: 'string' }, 'train-limit': { type: 'string' },
-    alpha: { type: 'string' }, 'classifier-epochs': { type: 'string' }, jobs: { type: 'string' }, out: { type: 'string' },
-    job: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-  }, 'reproduce');
-  if (f.help) { process.stdout.write(HELP); return; }
+  const f = parseFlags(
+    argv,
+    {
+      priors: { type: 'string' },
+      seeds: { type: 'string' },
+      epochs: { type: 'string' },
+      'train-limit': { type: 'string' },
+      alpha: { type: 'string' },
+      'classifier-epochs': { type: 'string' },
+      jobs: { type: 'string' },
+      out: { type: 'string' },
+      job: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    'reproduce',
+  );
+  if (f.help) {
+    process.stdout.write(HELP);
+    return;
+  }
   const priors = (f.priors ?? 'zero,svd,orthogonal').split(',') as PriorKind[];
-  for (const p of priors) if (!PRIOR_KINDS.includes(p)) throw new InputError(`--priors: expected a list of ${PRIOR_KINDS.join(', ')}, got '${f.priors}'`);
+  for (const p of priors)
+    if (!PRIOR_KINDS.includes(p))
+      throw new InputError(`--priors: expected a list of ${PRIOR_KINDS.join(', ')}, got '${f.priors}'`);
   const plan: Plan = {
     priors,
     seeds: intFlag(f.seeds, '--seeds', 5),
@@ -74,17 +98,25 @@ export async function reproduceCommand(argv: string[]): Promise<void> {
   if (existsSync(planFile)) {
     const old = JSON.parse(readFileSync(planFile, 'utf8'));
     for (const key of ['epochs', 'trainLimit', 'alpha', 'classifierEpochs'] as const) {
-      if (old[key] !== plan[key]) throw new InputError(`--out ${plan.out}: holds a run with ${key} = ${old[key]}, not ${plan[key]}; choose another --out to start a different run`);
+      if (old[key] !== plan[key])
+        throw new InputError(
+          `--out ${plan.out}: holds a run with ${key} = ${old[key]}, not ${plan[key]}; choose another --out to start a different run`,
+        );
     }
   }
   writeFileAtomic(planFile, JSON.stringify(plan, null, 1) + '\n');
 
   const seeds = Array.from({ length: plan.seeds }, (_, i) => i + 1);
   // Seed by seed, so that a run stopped part way has whole seeds to report.
-  const all = seeds.flatMap((s) => [...priors.map((p) => `${p}:${s}`), ...(plan.classifierEpochs > 0 ? [`truth:${s}`] : [])]);
+  const all = seeds.flatMap((s) => [
+    ...priors.map((p) => `${p}:${s}`),
+    ...(plan.classifierEpochs > 0 ? [`truth:${s}`] : []),
+  ]);
   const todo = all.filter((j) => !existsSync(jobFile(plan, j)));
   const t0 = performance.now();
-  process.stderr.write(`jpvae reproduce: ${all.length} jobs (${all.length - todo.length} already done), ${jobs} at a time → ${plan.out}\n`);
+  process.stderr.write(
+    `jpvae reproduce: ${all.length} jobs (${all.length - todo.length} already done), ${jobs} at a time → ${plan.out}\n`,
+  );
   await runPool(plan, todo, jobs, argv);
   writeResults(plan, all, (performance.now() - t0) / 1000, jobs);
 }
@@ -97,20 +129,30 @@ async function runPool(plan: Plan, todo: string[], width: number, argv: string[]
   const t0 = performance.now();
   let done = 0;
   const queue = [...todo];
-  const tick = (n: number) => { done += n; bar.update(done, `epochs and evaluations done, ${((performance.now() - t0) / 60000).toFixed(1)} min`); };
+  const tick = (n: number) => {
+    done += n;
+    bar.update(done, `epochs and evaluations done, ${((performance.now() - t0) / 60000).toFixed(1)} min`);
+  };
   const worker = async () => {
     for (let job = queue.shift(); job; job = queue.shift()) {
       let credited = 0;
       const code = await new Promise<number>((resolve) => {
         // The command this process runs (the compiled bin, or the sources through tsx), one job per child.
-        const child = spawn(process.execPath, [...process.execArgv, process.argv[1], 'reproduce', ...argv, '--job', job], { stdio: ['ignore', 'inherit', 'pipe'] });
+        const child = spawn(
+          process.execPath,
+          [...process.execArgv, process.argv[1], 'reproduce', ...argv, '--job', job],
+          { stdio: ['ignore', 'inherit', 'pipe'] },
+        );
         let tail = '';
         child.stderr.on('data', (chunk: Buffer) => {
           tail += chunk.toString();
           const lines = tail.split('\n');
           tail = lines.pop()!;
           for (const line of lines) {
-            if (/^epoch \d+: /.test(line)) { credited++; tick(1); }
+            if (/^epoch \d+: /.test(line)) {
+              credited++;
+              tick(1);
+            }
             if (/error|diverged/i.test(line)) process.stderr.write(`[${job}] ${line}\n`);
           }
         });
@@ -127,29 +169,54 @@ async function runPool(plan: Plan, todo: string[], width: number, argv: string[]
 /** One job, in its own process: train (or resume) a model and evaluate it, or the true-halves classifiers. */
 async function runJob(plan: Plan, job: string): Promise<void> {
   const [kind, seedText] = job.split(':');
-  const seed = Number(seedText), dir = runDir(plan, job);
-  const train = loadHvdMnist('train', plan.trainLimit), test = loadHvdMnist('test');
+  const seed = Number(seedText),
+    dir = runDir(plan, job);
+  const train = loadHvdMnist('train', plan.trainLimit),
+    test = loadHvdMnist('test');
   const opts = { ...CLASSIFIER_DEFAULTS, epochs: plan.classifierEpochs, seed };
   if (kind === 'truth') {
     mkdirSync(dir, { recursive: true });
-    writeFileAtomic(jobFile(plan, job), JSON.stringify({ downstream: trueHalvesAccuracy(createKernels('wasm'), train, test, opts) }) + '\n');
+    writeFileAtomic(
+      jobFile(plan, job),
+      JSON.stringify({ downstream: trueHalvesAccuracy(createKernels('wasm'), train, test, opts) }) + '\n',
+    );
     return;
   }
-  const done = existsSync(join(dir, 'model.json')) ? readModelJson(dir).training?.state.epoch ?? 0 : 0;
+  const done = existsSync(join(dir, 'model.json')) ? (readModelJson(dir).training?.state.epoch ?? 0) : 0;
   const t0 = performance.now();
   if (done < plan.epochs) {
-    await trainCommand(done > 0
-      ? ['--resume', dir, '--epochs', String(plan.epochs)]
-      : ['--prior', kind, '--seed', String(seed), '--epochs', String(plan.epochs), '--train-limit', String(plan.trainLimit), '--alpha', String(plan.alpha), '--out', dir, '--force']);
+    await trainCommand(
+      done > 0
+        ? ['--resume', dir, '--epochs', String(plan.epochs)]
+        : [
+            '--prior',
+            kind,
+            '--seed',
+            String(seed),
+            '--epochs',
+            String(plan.epochs),
+            '--train-limit',
+            String(plan.trainLimit),
+            '--alpha',
+            String(plan.alpha),
+            '--out',
+            dir,
+            '--force',
+          ],
+    );
   }
   const trainSeconds = (performance.now() - t0) / 1000;
   const { model, json } = loadModel(dir);
   const fit = json.latentFit as LatentFit;
   const prior = priorGaussian(model);
   const result: RunResult = {
-    prior: kind as PriorKind, seed,
+    prior: kind as PriorKind,
+    seed,
     metrics: evaluateMetrics(model, test, fit, 'test', seed),
-    imputePrior: { x1_given_x2: imputationNll(model, test, prior, 0), x2_given_x1: imputationNll(model, test, prior, 1) },
+    imputePrior: {
+      x1_given_x2: imputationNll(model, test, prior, 0),
+      x2_given_x1: imputationNll(model, test, prior, 1),
+    },
     downstream: plan.classifierEpochs > 0 ? downstreamAccuracy(model, fit, train, test, opts) : undefined,
     trainSeconds,
   };
@@ -158,7 +225,8 @@ async function runJob(plan: Plan, job: string): Promise<void> {
 
 /** "mean (min–max)" of durations in minutes. */
 const minutes = (xs: number[]): string => {
-  const m = xs.map((x) => x / 60), mean = m.reduce((a, b) => a + b, 0) / Math.max(1, m.length);
+  const m = xs.map((x) => x / 60),
+    mean = m.reduce((a, b) => a + b, 0) / Math.max(1, m.length);
   return `${mean.toFixed(1)} (${Math.min(...m).toFixed(1)}–${Math.max(...m).toFixed(1)})`;
 };
 
@@ -171,12 +239,18 @@ function writeResults(plan: Plan, all: string[], wallSeconds: number, jobs: numb
   const header = [
     `Command: \`${cmd}\`. Training time per model ${minutes(runs.map((r) => r.trainSeconds))} min (with up to ${jobs} models training at once)${wallSeconds > 60 ? `; this invocation's wall time ${(wallSeconds / 60).toFixed(1)} min` : ''}.`,
     `Machine: ${machine}`,
-    'Test split (10,000 rows). Reconstruction: BCE summed over a half\'s 392 pixels, one sampled z per row (the paper\'s protocol). Imputation: conditional mean of Eq. 12 from the latent Gaussian fitted on the TRAINING rows only, decoded (the paper fitted on the evaluated split). Active units over all 40 units, threshold 0.01.',
+    "Test split (10,000 rows). Reconstruction: BCE summed over a half's 392 pixels, one sampled z per row (the paper's protocol). Imputation: conditional mean of Eq. 12 from the latent Gaussian fitted on the TRAINING rows only, decoded (the paper fitted on the evaluated split). Active units over all 40 units, threshold 0.01.",
     '',
   ].join('\n\n');
-  writeFileAtomic(join(plan.out, 'table1.md'), `# Tables 1 and 2: reconstruction, imputation, active units\n\n${header}\n${table1(runs)}`);
+  writeFileAtomic(
+    join(plan.out, 'table1.md'),
+    `# Tables 1 and 2: reconstruction, imputation, active units\n\n${header}\n${table1(runs)}`,
+  );
   if (plan.classifierEpochs > 0) {
-    writeFileAtomic(join(plan.out, 'table3.md'), `# Table 3: downstream classifier accuracy (%)\n\n${header}\nMLP 392→512→512→10, ${plan.classifierEpochs} epochs, Adam 1e-3, batch 32; (Y, Z) = trained on Y (training split), tested on Z (test split). Reconstructions decode the posterior mean.\n\n${table3(runs, truth)}`);
+    writeFileAtomic(
+      join(plan.out, 'table3.md'),
+      `# Table 3: downstream classifier accuracy (%)\n\n${header}\nMLP 392→512→512→10, ${plan.classifierEpochs} epochs, Adam 1e-3, batch 32; (Y, Z) = trained on Y (training split), tested on Z (test split). Reconstructions decode the posterior mean.\n\n${table3(runs, truth)}`,
+    );
   }
   // Figures from seed 1: the imputation grid (zero vs orthogonal) and the latent cross-correlation heatmaps.
   const figurePriors = (['zero', 'orthogonal'] as const).filter((p) => plan.priors.includes(p)); // the paper's pair, in its order
@@ -186,16 +260,29 @@ function writeResults(plan: Plan, all: string[], wallSeconds: number, jobs: numb
     return { model, fit: json.latentFit as LatentFit };
   });
   writeImputationFigure(join(plan.out, 'figure1-imputations.png'), models, test);
-  writeHeatmaps(join(plan.out, 'figure4-cross-correlation.png'), models.map(({ model }) => {
-    const [n1, n2] = model.config.latent, [Z1, Z2] = encodeMeans(model, test);
-    return { data: crossCorrelation(Z1, n1, Z2, n2, test.n), rows: n1, cols: n2 };
-  }));
+  writeHeatmaps(
+    join(plan.out, 'figure4-cross-correlation.png'),
+    models.map(({ model }) => {
+      const [n1, n2] = model.config.latent,
+        [Z1, Z2] = encodeMeans(model, test);
+      return { data: crossCorrelation(Z1, n1, Z2, n2, test.n), rows: n1, cols: n2 };
+    }),
+  );
   const names = figurePriors.map((p) => ({ zero: 'C = 0', orthogonal: 'C = αO' })[p]);
-  writeFileAtomic(join(plan.out, 'figures.md'), [
-    '# Figures (seed 1 models, test split)', '',
-    `figure1-imputations.png (the paper's Figure 1): one test digit per class, a row each. Columns: the true image, then for ${names.join(', then for ')}: the true top with the imputed bottom, and the imputed top with the true bottom (Bernoulli means, Eq. 12 conditional mean through the training-row fit).`, '',
-    `figure4-cross-correlation.png (the paper's Figure 4): the empirical correlation between each unit of z1 (rows) and each unit of z2 (columns) of the posterior means, for ${names.join(' (left) and ')} (right); blue −1, white 0, red +1.`, '',
-  ].join('\n'));
-  writeFileAtomic(join(plan.out, 'summary.json'), JSON.stringify({ command: cmd, machine, wallSeconds, runs, truth }, null, 1) + '\n');
+  writeFileAtomic(
+    join(plan.out, 'figures.md'),
+    [
+      '# Figures (seed 1 models, test split)',
+      '',
+      `figure1-imputations.png (the paper's Figure 1): one test digit per class, a row each. Columns: the true image, then for ${names.join(', then for ')}: the true top with the imputed bottom, and the imputed top with the true bottom (Bernoulli means, Eq. 12 conditional mean through the training-row fit).`,
+      '',
+      `figure4-cross-correlation.png (the paper's Figure 4): the empirical correlation between each unit of z1 (rows) and each unit of z2 (columns) of the posterior means, for ${names.join(' (left) and ')} (right); blue −1, white 0, red +1.`,
+      '',
+    ].join('\n'),
+  );
+  writeFileAtomic(
+    join(plan.out, 'summary.json'),
+    JSON.stringify({ command: cmd, machine, wallSeconds, runs, truth }, null, 1) + '\n',
+  );
   process.stdout.write(table1(runs));
 }

@@ -5,9 +5,23 @@ import type { BackendChoice } from '../core/index.ts';
 import { HVD_TRAIN_ROWS } from '../data/hvdmnist.ts';
 import { openTrainingData, parseLikelihood, reopenSplits, type DataSource, type Splits } from '../data/source.ts';
 import { InputError } from '../errors.ts';
-import { checkConfig, DEFAULT_ALPHA, DEFAULT_HIDDEN, DEFAULT_LATENT, type Likelihood, type ModelConfig } from '../model/config.ts';
+import {
+  checkConfig,
+  DEFAULT_ALPHA,
+  DEFAULT_HIDDEN,
+  DEFAULT_LATENT,
+  type Likelihood,
+  type ModelConfig,
+} from '../model/config.ts';
 import { PRIOR_KINDS } from '../model/prior/prior.ts';
-import { cleanModelDir, lockModelDir, openOutDir, readModelFiles, readModelJson, writeModelFiles } from '../store/store.ts';
+import {
+  cleanModelDir,
+  lockModelDir,
+  openOutDir,
+  readModelFiles,
+  readModelJson,
+  writeModelFiles,
+} from '../store/store.ts';
 import { checkWritable } from '../io/atomic.ts';
 import { onPath } from '../io/fs-error.ts';
 import { ADAM_DEFAULTS } from '../train/adam.ts';
@@ -50,19 +64,41 @@ const HELP = `usage: jpvae train [flags]
 `;
 
 const FLAGS = {
-    dataset: { type: 'string' }, prior: { type: 'string' }, alpha: { type: 'string' }, flips: { type: 'string' },
-    latent: { type: 'string' }, hidden: { type: 'string' }, epochs: { type: 'string' }, batch: { type: 'string' },
-    lr: { type: 'string' }, beta: { type: 'string' }, seed: { type: 'string' }, 'train-limit': { type: 'string' },
-    backend: { type: 'string' }, threads: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean' }, resume: { type: 'string' },
-    json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-    view1: { type: 'string' }, view2: { type: 'string' }, mask: { type: 'string' }, likelihood1: { type: 'string' },
-    likelihood2: { type: 'string' }, holdout: { type: 'string' }, 'swap-views': { type: 'boolean' },
+  dataset: { type: 'string' },
+  prior: { type: 'string' },
+  alpha: { type: 'string' },
+  flips: { type: 'string' },
+  latent: { type: 'string' },
+  hidden: { type: 'string' },
+  epochs: { type: 'string' },
+  batch: { type: 'string' },
+  lr: { type: 'string' },
+  beta: { type: 'string' },
+  seed: { type: 'string' },
+  'train-limit': { type: 'string' },
+  backend: { type: 'string' },
+  threads: { type: 'string' },
+  out: { type: 'string' },
+  force: { type: 'boolean' },
+  resume: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  view1: { type: 'string' },
+  view2: { type: 'string' },
+  mask: { type: 'string' },
+  likelihood1: { type: 'string' },
+  likelihood2: { type: 'string' },
+  holdout: { type: 'string' },
+  'swap-views': { type: 'boolean' },
 } as const satisfies Options;
 type Flags = ReturnType<typeof parseFlags<typeof FLAGS>>;
 
 export async function trainCommand(argv: string[]): Promise<void> {
   const f = parseFlags(argv, FLAGS, 'train');
-  if (f.help) { process.stdout.write(HELP); return; }
+  if (f.help) {
+    process.stdout.write(HELP);
+    return;
+  }
   const locks: (() => void)[] = []; // the model directory's, held while training
   try {
     await runTraining(f, locks);
@@ -72,7 +108,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
 }
 
 async function runTraining(f: Flags, locks: (() => void)[]): Promise<void> {
-  if (f.dataset !== undefined && f.dataset !== 'hvdmnist') throw new InputError(`--dataset: expected hvdmnist, got '${f.dataset}'`);
+  if (f.dataset !== undefined && f.dataset !== 'hvdmnist')
+    throw new InputError(`--dataset: expected hvdmnist, got '${f.dataset}'`);
   const backend = choiceFlag(f.backend, '--backend', TRAIN_BACKENDS, 'wasm');
   const epochs = intFlag(f.epochs, '--epochs', 30);
   const trainLimit = intFlag(f['train-limit'], '--train-limit', HVD_TRAIN_ROWS);
@@ -84,8 +121,13 @@ async function runTraining(f: Flags, locks: (() => void)[]): Promise<void> {
   let config: ModelConfig, options: TrainOptions, data: Splits;
   if (resumed) {
     if (!resumed.training) throw new InputError(`--resume ${f.resume}: the model has no training state to continue`);
-    const fixed = Object.keys(f).find((flag) => !['resume', 'epochs', 'lr', 'backend', 'threads', 'json'].includes(flag));
-    if (fixed) throw new InputError(`--${fixed}: not with --resume; a resumed model keeps its settings (only --epochs, --lr, --backend, --threads and --json apply)`);
+    const fixed = Object.keys(f).find(
+      (flag) => !['resume', 'epochs', 'lr', 'backend', 'threads', 'json'].includes(flag),
+    );
+    if (fixed)
+      throw new InputError(
+        `--${fixed}: not with --resume; a resumed model keeps its settings (only --epochs, --lr, --backend, --threads and --json apply)`,
+      );
     config = resumed.config;
     const o = resumed.training.options as { batch: number; beta: string; seed: number; lr: number };
     // --lr may change on resume (e.g. to lower it); then the run no longer repeats an uninterrupted one.
@@ -95,12 +137,24 @@ async function runTraining(f: Flags, locks: (() => void)[]): Promise<void> {
     data = reopenSplits(source);
   } else {
     const files = f.view1 !== undefined || f.view2 !== undefined;
-    if (files && f.dataset !== undefined) throw new InputError('--dataset and --view1/--view2: choose one source of data');
-    const likelihood: [Likelihood, Likelihood] = [parseLikelihood(f.likelihood1, '--likelihood1'), parseLikelihood(f.likelihood2, '--likelihood2')];
-    data = openTrainingData(files ? {
-      view1: f.view1, view2: f.view2, mask: f.mask, likelihood,
-      holdout: numberFlag(f.holdout, '--holdout', 0.1, (x) => x >= 0 && x < 1, 'a fraction from 0 to below 1'),
-    } : null, trainLimit);
+    if (files && f.dataset !== undefined)
+      throw new InputError('--dataset and --view1/--view2: choose one source of data');
+    const likelihood: [Likelihood, Likelihood] = [
+      parseLikelihood(f.likelihood1, '--likelihood1'),
+      parseLikelihood(f.likelihood2, '--likelihood2'),
+    ];
+    data = openTrainingData(
+      files
+        ? {
+            view1: f.view1,
+            view2: f.view2,
+            mask: f.mask,
+            likelihood,
+            holdout: numberFlag(f.holdout, '--holdout', 0.1, (x) => x >= 0 && x < 1, 'a fraction from 0 to below 1'),
+          }
+        : null,
+      trainLimit,
+    );
     const latent = intListFlag(f.latent, '--latent', DEFAULT_LATENT);
     if (latent.length > 2) throw new InputError(`--latent: expected n1 or n1,n2, got '${f.latent}'`);
     config = {
@@ -111,7 +165,13 @@ async function runTraining(f: Flags, locks: (() => void)[]): Promise<void> {
       ...(f['swap-views'] ? { swapViews: true } : {}),
       prior: {
         kind: choiceFlag(f.prior, '--prior', PRIOR_KINDS, 'orthogonal'),
-        alpha: numberFlag(f.alpha, '--alpha', DEFAULT_ALPHA, (a) => Math.abs(a) < 1, 'a number with −1 < α < 1 (Theorem 2.2)'),
+        alpha: numberFlag(
+          f.alpha,
+          '--alpha',
+          DEFAULT_ALPHA,
+          (a) => Math.abs(a) < 1,
+          'a number with −1 < α < 1 (Theorem 2.2)',
+        ),
         flips: intFlag(f.flips, '--flips', 0, 0),
       },
     };
@@ -120,7 +180,10 @@ async function runTraining(f: Flags, locks: (() => void)[]): Promise<void> {
       batch: intFlag(f.batch, '--batch', 32),
       beta: parseBeta(f.beta ?? 'constant:1'),
       seed: intFlag(f.seed, '--seed', 1, 0),
-      adam: { ...ADAM_DEFAULTS, lr: numberFlag(f.lr, '--lr', ADAM_DEFAULTS.lr, (x) => x > 0, 'a positive learning rate') },
+      adam: {
+        ...ADAM_DEFAULTS,
+        lr: numberFlag(f.lr, '--lr', ADAM_DEFAULTS.lr, (x) => x > 0, 'a positive learning rate'),
+      },
     };
   }
   const out = f.resume ?? f.out ?? 'runs/model';
@@ -130,35 +193,55 @@ async function runTraining(f: Flags, locks: (() => void)[]): Promise<void> {
   const run = resumed
     ? Training.resume(readModelFiles(out, '--resume'), data, { epochs, lr: options.adam.lr, backend, threads }, out)
     : Training.start(config, options, data, data.source as unknown as Record<string, unknown>, backend, threads);
-  const { model, trainer } = run, k = model.k, { train } = data;
+  const { model, trainer } = run,
+    k = model.k,
+    { train } = data;
   if (resumed) cleanModelDir(out, resumed); // what an interrupted save left
   // A checkpoint must fit: weights and Adam's two moments, 4 bytes a value, and room for the headers and model.json.
   onPath(out, () => checkWritable(out, 12 * model.layout.size + (64 << 10)), f.resume ? '--resume' : '--out');
 
   const say = (s: string) => process.stderr.write(s + '\n'); // stdout is kept for --json
   if (run.threadsWarning) say(`jpvae train: warning: ${run.threadsWarning}`);
-  say(`jpvae train: ${config.prior.kind} prior, latent ${config.latent.join('+')}, ${train.n} training rows, backend ${k.name}, ${run.threads} thread${run.threads > 1 ? 's' : ''}, epochs ${trainer.state.epoch + 1}..${epochs} → ${out}`);
+  say(
+    `jpvae train: ${config.prior.kind} prior, latent ${config.latent.join('+')}, ${train.n} training rows, backend ${k.name}, ${run.threads} thread${run.threads > 1 ? 's' : ''}, epochs ${trainer.state.epoch + 1}..${epochs} → ${out}`,
+  );
   let stop = false;
-  const onSigint = () => { stop = true; say('\nstopping after this step, with a checkpoint…'); };
+  const onSigint = () => {
+    stop = true;
+    say('\nstopping after this step, with a checkpoint…');
+  };
   process.once('SIGINT', onSigint);
   const t0 = performance.now();
   try {
     while (trainer.state.epoch < epochs && !stop) {
       const bar = createProgress(`epoch ${trainer.state.epoch + 1}/${epochs}`, trainer.stepsPerEpoch * options.batch);
       const started = performance.now();
-      const record = await run.runEpoch((s) => {
-        const rate = (s.step * options.batch) / ((performance.now() - started) / 1000);
-        bar.update(Math.min(s.step * options.batch, train.n), `${rate.toFixed(0)} samples/s | loss ${s.loss.toFixed(2)}`);
-      }, () => stop);
+      const record = await run.runEpoch(
+        (s) => {
+          const rate = (s.step * options.batch) / ((performance.now() - started) / 1000);
+          bar.update(
+            Math.min(s.step * options.batch, train.n),
+            `${rate.toFixed(0)} samples/s | loss ${s.loss.toFixed(2)}`,
+          );
+        },
+        () => stop,
+      );
       bar.stop();
       writeModelFiles(out, run.files()); // after the last epoch with the latent fit imputation uses (§2.7)
       if (!record) {
-        say(`stopped in epoch ${trainer.state.epoch + 1} after step ${trainer.state.partial!.steps}; checkpoint written: continue with --resume ${out} --epochs ${epochs}`);
+        say(
+          `stopped in epoch ${trainer.state.epoch + 1} after step ${trainer.state.partial!.steps}; checkpoint written: continue with --resume ${out} --epochs ${epochs}`,
+        );
         break;
       }
-      const t = record.test, held = data.source.dataset === 'hvdmnist' ? 'test' : 'held-out';
-      const evalText = t ? ` | ${held} recon ${t.recon1.toFixed(2)} / ${t.recon2.toFixed(2)}, KL ${t.kl.toFixed(2)}, ELBO ${t.elbo.toFixed(2)}` : '';
-      say(`epoch ${record.epoch}: train loss ${record.train.loss.toFixed(2)}${evalText} | ${record.samplesPerSec.toFixed(0)} samples/s`);
+      const t = record.test,
+        held = data.source.dataset === 'hvdmnist' ? 'test' : 'held-out';
+      const evalText = t
+        ? ` | ${held} recon ${t.recon1.toFixed(2)} / ${t.recon2.toFixed(2)}, KL ${t.kl.toFixed(2)}, ELBO ${t.elbo.toFixed(2)}`
+        : '';
+      say(
+        `epoch ${record.epoch}: train loss ${record.train.loss.toFixed(2)}${evalText} | ${record.samplesPerSec.toFixed(0)} samples/s`,
+      );
     }
   } finally {
     process.off('SIGINT', onSigint);
@@ -166,9 +249,17 @@ async function runTraining(f: Flags, locks: (() => void)[]): Promise<void> {
   }
   const last = trainer.state.history[trainer.state.history.length - 1];
   if (f.json) {
-    process.stdout.write(JSON.stringify({
-      model: out, backend: k.name, threads: run.threads, epochs: trainer.state.epoch, interrupted: stop,
-      wall_seconds: (performance.now() - t0) / 1000, last_epoch: last, history: trainer.state.history,
-    }) + '\n');
+    process.stdout.write(
+      JSON.stringify({
+        model: out,
+        backend: k.name,
+        threads: run.threads,
+        epochs: trainer.state.epoch,
+        interrupted: stop,
+        wall_seconds: (performance.now() - t0) / 1000,
+        last_epoch: last,
+        history: trainer.state.history,
+      }) + '\n',
+    );
   }
 }

@@ -23,11 +23,17 @@ export class Heap {
    * handed out, in the same order, without touching the contents: another
    * thread's view of a heap its owner already filled (src/threads/).
    */
-  constructor(private readonly storage: Storage, baseElement: number, private readonly mirror = false) {
+  constructor(
+    private readonly storage: Storage,
+    baseElement: number,
+    private readonly mirror = false,
+  ) {
     this.top = Math.ceil(Math.max(baseElement, ALIGN) / ALIGN) * ALIGN; // never hand out 0 (NULL)
   }
 
-  get bytesPerElement(): 4 | 8 { return this.storage.bytesPerElement; }
+  get bytesPerElement(): 4 | 8 {
+    return this.storage.bytesPerElement;
+  }
 
   /** n zeroed elements, aligned; returns their index. */
   alloc(n: number): number {
@@ -48,8 +54,12 @@ export class Heap {
   }
 
   /** Everything allocated after `mark()` is released by `release(mark)`. */
-  mark(): number { return this.top; }
-  release(mark: number): void { this.top = mark; }
+  mark(): number {
+    return this.top;
+  }
+  release(mark: number): void {
+    this.top = mark;
+  }
 
   /** A fresh view of n elements at p (do not keep it across allocations). */
   view(p: number, n: number): FloatArray {

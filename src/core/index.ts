@@ -18,11 +18,16 @@ export function availableBackends(): BackendName[] {
 export function createKernels(backend: BackendChoice = 'wasm', o: { threads?: boolean } = {}): Kernels {
   const threads = o.threads ? {} : undefined;
   switch (backend) {
-    case 'wasm': return createWasmKernels(undefined, threads);
-    case 'wasm-simd': return createWasmKernels('simd', threads);
-    case 'wasm-relaxed': return createWasmKernels('relaxed', threads);
-    case 'js': return createJsKernels('f32');
-    case 'js-f64': return createJsKernels('f64');
+    case 'wasm':
+      return createWasmKernels(undefined, threads);
+    case 'wasm-simd':
+      return createWasmKernels('simd', threads);
+    case 'wasm-relaxed':
+      return createWasmKernels('relaxed', threads);
+    case 'js':
+      return createJsKernels('f32');
+    case 'js-f64':
+      return createJsKernels('f64');
   }
 }
 

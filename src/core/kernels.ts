@@ -38,9 +38,20 @@ export type BackendName = 'wasm-simd' | 'wasm-relaxed' | 'js' | 'js-f64';
  * cannot drift (checked at compile time after it).
  */
 export const KERNEL_NAMES = [
-  'gemm', 'denseBackward',
-  'bceWithLogits', 'softmaxCrossEntropy', 'gaussianNll', 'reparam', 'reparamBackward', 'adam',
-  'jointKl', 'orthoKl', 'cayley', 'cayleyBackward', 'svdCompose', 'svdComposeBackward',
+  'gemm',
+  'denseBackward',
+  'bceWithLogits',
+  'softmaxCrossEntropy',
+  'gaussianNll',
+  'reparam',
+  'reparamBackward',
+  'adam',
+  'jointKl',
+  'orthoKl',
+  'cayley',
+  'cayleyBackward',
+  'svdCompose',
+  'svdComposeBackward',
 ] as const;
 export type KernelName = (typeof KERNEL_NAMES)[number];
 
@@ -56,7 +67,6 @@ export interface Kernels extends KernelFunctions {
 }
 
 export interface KernelFunctions {
-
   /**
    * C[M×N] = op(A)·op(B) (+ bias[N]) (then ReLU), or C += … with ACCUMULATE.
    * op(A) is M×K: A is stored M×K, or K×M with TRANS_A. op(B) is K×N: B is
@@ -71,8 +81,19 @@ export interface KernelFunctions {
    * ACCUMULATE), and dX = dY·Wᵀ (overwritten; skipped when dX is NULL,
    * e.g. for the first layer).
    */
-  denseBackward(rows: number, nIn: number, nOut: number, X: number, W: number, Y: number,
-    dY: number, dX: number, dW: number, db: number, flags: number): void;
+  denseBackward(
+    rows: number,
+    nIn: number,
+    nOut: number,
+    X: number,
+    W: number,
+    Y: number,
+    dY: number,
+    dX: number,
+    dW: number,
+    db: number,
+    flags: number,
+  ): void;
 
   /**
    * Bernoulli likelihood from logits (Eq. 1's reconstruction term, negated):
@@ -80,8 +101,15 @@ export interface KernelFunctions {
    * row r (overwritten). When dLogits is not NULL it is overwritten with
    * scale·(σ(x) − t).
    */
-  bceWithLogits(rows: number, N: number, logits: number, target: number, loss: number,
-    dLogits: number, scale: number): void;
+  bceWithLogits(
+    rows: number,
+    N: number,
+    logits: number,
+    target: number,
+    loss: number,
+    dLogits: number,
+    scale: number,
+  ): void;
 
   /**
    * Softmax cross-entropy for a classifier (the downstream MLP of Table 3):
@@ -89,8 +117,15 @@ export interface KernelFunctions {
    * (overwritten), labels[r] the class index stored as f32. When dLogits is
    * not NULL it is overwritten with scale·(softmax(x) − onehot(label)).
    */
-  softmaxCrossEntropy(rows: number, N: number, logits: number, labels: number, loss: number,
-    dLogits: number, scale: number): void;
+  softmaxCrossEntropy(
+    rows: number,
+    N: number,
+    logits: number,
+    labels: number,
+    loss: number,
+    dLogits: number,
+    scale: number,
+  ): void;
 
   /**
    * Gaussian negative log-likelihood with per-feature log-variance lv[N]:
@@ -99,8 +134,17 @@ export interface KernelFunctions {
    * unless NULL: NULL means the variance is fixed) gets
    * scale·½ Σ_rows (1 − (t − m)²·e^{−lv}).
    */
-  gaussianNll(rows: number, N: number, mean: number, target: number, logvar: number, loss: number,
-    dMean: number, dLogvar: number, scale: number): void;
+  gaussianNll(
+    rows: number,
+    N: number,
+    mean: number,
+    target: number,
+    logvar: number,
+    loss: number,
+    dMean: number,
+    dLogvar: number,
+    scale: number,
+  ): void;
 
   /** z = mu + exp(½·logvar)·eps over n elements (the reparameterisation trick). */
   reparam(n: number, mu: number, logvar: number, eps: number, z: number): void;
@@ -115,9 +159,24 @@ export interface KernelFunctions {
    * definite (σ1(C) ≥ 1) every kl[r] is NaN and no gradient is touched.
    * work: jointKlWork(n1, n2) elements.
    */
-  jointKl(rows: number, n1: number, n2: number, mu1: number, lv1: number, mu2: number, lv2: number,
-    C: number, kl: number, dmu1: number, dlv1: number, dmu2: number, dlv2: number, dC: number,
-    scale: number, work: number): void;
+  jointKl(
+    rows: number,
+    n1: number,
+    n2: number,
+    mu1: number,
+    lv1: number,
+    mu2: number,
+    lv2: number,
+    C: number,
+    kl: number,
+    dmu1: number,
+    dlv1: number,
+    dmu2: number,
+    dlv2: number,
+    dC: number,
+    scale: number,
+    work: number,
+  ): void;
 
   /**
    * The same KL for C = α·O with O: n2×n1 semi-orthogonal (OᵀO = I), the
@@ -126,9 +185,24 @@ export interface KernelFunctions {
    * of dC; α is fixed. dO is the gradient of the App. A.2 formula, which
    * equals α·dC along the manifold OᵀO = I (all the Cayley chain sees).
    */
-  orthoKl(rows: number, n1: number, n2: number, alpha: number, mu1: number, lv1: number, mu2: number,
-    lv2: number, O: number, kl: number, dmu1: number, dlv1: number, dmu2: number, dlv2: number,
-    dO: number, scale: number): void;
+  orthoKl(
+    rows: number,
+    n1: number,
+    n2: number,
+    alpha: number,
+    mu1: number,
+    lv1: number,
+    mu2: number,
+    lv2: number,
+    O: number,
+    kl: number,
+    dmu1: number,
+    dlv1: number,
+    dmu2: number,
+    dlv2: number,
+    dO: number,
+    scale: number,
+  ): void;
 
   /**
    * Cayley map (§2.6): A = triu(P,1) − triu(P,1)ᵀ from the free m×m matrix P,
@@ -148,8 +222,17 @@ export interface KernelFunctions {
    */
   svdCompose(n1: number, n2: number, U: number, s: number, V: number, C: number): void;
   /** dU, ds, dV += the gradients of ⟨dC, C(U, s, V)⟩. */
-  svdComposeBackward(n1: number, n2: number, U: number, s: number, V: number, dC: number,
-    dU: number, ds: number, dV: number): void;
+  svdComposeBackward(
+    n1: number,
+    n2: number,
+    U: number,
+    s: number,
+    V: number,
+    dC: number,
+    dU: number,
+    ds: number,
+    dV: number,
+  ): void;
 
   /**
    * Adam (bias-corrected) over n elements at step t ≥ 1:
@@ -158,8 +241,18 @@ export interface KernelFunctions {
    * Returns 1 when every g was finite, 0 when one was NaN or ±Inf (the
    * update is done either way: the trainer stops and keeps its checkpoint).
    */
-  adam(n: number, p: number, g: number, m: number, v: number, lr: number, beta1: number,
-    beta2: number, eps: number, t: number): number;
+  adam(
+    n: number,
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    t: number,
+  ): number;
 }
 
 // KERNEL_NAMES and KernelFunctions name the same kernels: a name missing from
@@ -182,5 +275,6 @@ export function kernelTable(kernel: (name: KernelName) => KernelFunction): Kerne
 export const SVD_SIGMA_MAX = 1 - 2 ** -10;
 
 /** Scratch sizes in elements of the f32 heap: the wasm kernels keep f64 (2 elements each) there. */
-export const jointKlWork = (n1: number, n2: number): number => 2 * (2 * n1 * n1 + n2 * n2 + 2 * n1 * n2 + 2 * (n1 + n2));
+export const jointKlWork = (n1: number, n2: number): number =>
+  2 * (2 * n1 * n1 + n2 * n2 + 2 * n1 * n2 + 2 * (n1 + n2));
 export const cayleyWork = (m: number): number => 2 * (3 * m * m + m);

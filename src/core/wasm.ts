@@ -30,11 +30,17 @@ export type WasmSource = URL | string | ArrayBuffer | ArrayBufferView;
 
 /** The builds' default places, beside the package (build/ at its root serves src/core and dist/core alike). */
 function defaultUrl(build: WasmVariant): URL {
-  switch (build) { // literal URLs, which bundlers recognise
-    case 'simd': return new URL('../../build/simd.wasm', import.meta.url);
-    case 'relaxed': return new URL('../../build/relaxed.wasm', import.meta.url);
-    case 'simd-threads': return new URL('../../build/simd-threads.wasm', import.meta.url);
-    case 'relaxed-threads': return new URL('../../build/relaxed-threads.wasm', import.meta.url);
+  switch (
+    build // literal URLs, which bundlers recognise
+  ) {
+    case 'simd':
+      return new URL('../../build/simd.wasm', import.meta.url);
+    case 'relaxed':
+      return new URL('../../build/relaxed.wasm', import.meta.url);
+    case 'simd-threads':
+      return new URL('../../build/simd-threads.wasm', import.meta.url);
+    case 'relaxed-threads':
+      return new URL('../../build/relaxed-threads.wasm', import.meta.url);
   }
 }
 
@@ -56,26 +62,44 @@ function allowRelaxedSimd(): void {
 }
 
 const toBytes = (s: ArrayBuffer | ArrayBufferView): Uint8Array<ArrayBuffer> =>
-  s instanceof ArrayBuffer ? new Uint8Array(s) : new Uint8Array(s.buffer as ArrayBuffer, s.byteOffset, s.byteLength).slice();
+  s instanceof ArrayBuffer
+    ? new Uint8Array(s)
+    : new Uint8Array(s.buffer as ArrayBuffer, s.byteOffset, s.byteLength).slice();
 
 const missing = (build: WasmVariant, where: string) =>
-  new Error(`wasm build '${build}' not found at ${where}: in a checkout run 'npm run build'; in a bundle pass its URL or bytes to initWasm({ ${build}: … })`);
+  new Error(
+    `wasm build '${build}' not found at ${where}: in a checkout run 'npm run build'; in a bundle pass its URL or bytes to initWasm({ ${build}: … })`,
+  );
 
 /** A build's default file, read synchronously (Node only). */
 function readDefaultSync(build: WasmVariant): Uint8Array<ArrayBuffer> {
-  const node = nodeBuiltins(), url = defaultUrl(build);
+  const node = nodeBuiltins(),
+    url = defaultUrl(build);
   if (!node || url.protocol !== 'file:') {
-    throw new Error(`wasm build '${build}' is not loaded: call 'await initWasm()' before createKernels (outside Node the bytes are fetched asynchronously)`);
+    throw new Error(
+      `wasm build '${build}' is not loaded: call 'await initWasm()' before createKernels (outside Node the bytes are fetched asynchronously)`,
+    );
   }
-  try { return new Uint8Array(node.fs.readFileSync(url)); } catch { throw missing(build, node.url.fileURLToPath(url)); }
+  try {
+    return new Uint8Array(node.fs.readFileSync(url));
+  } catch {
+    throw missing(build, node.url.fileURLToPath(url));
+  }
 }
 
 async function fetchBytes(build: WasmVariant, source: WasmSource | undefined): Promise<Uint8Array<ArrayBuffer>> {
   if (source !== undefined && typeof source !== 'string' && !(source instanceof URL)) return toBytes(source);
-  const url = source === undefined ? defaultUrl(build) : new URL(source, typeof location !== 'undefined' ? location.href : undefined);
+  const url =
+    source === undefined
+      ? defaultUrl(build)
+      : new URL(source, typeof location !== 'undefined' ? location.href : undefined);
   const node = nodeBuiltins();
   if (url.protocol === 'file:' && node) {
-    try { return new Uint8Array(await node.fs.promises.readFile(url)); } catch { throw missing(build, node.url.fileURLToPath(url)); }
+    try {
+      return new Uint8Array(await node.fs.promises.readFile(url));
+    } catch {
+      throw missing(build, node.url.fileURLToPath(url));
+    }
   }
   const res = await fetch(url);
   if (!res.ok) throw missing(build, `${url} (HTTP ${res.status})`);
@@ -95,12 +119,19 @@ function remember(build: WasmVariant, bytes: Uint8Array<ArrayBuffer>): WebAssemb
  * createKernels in browsers and workers; optional in Node. A build already
  * compiled is kept unless a source is given for it.
  */
-export async function initWasm(sources: Partial<Record<WasmVariant, WasmSource>> = {}, builds: WasmVariant[] = ['simd', 'relaxed']): Promise<void> {
-  await Promise.all(builds.filter((b) => sources[b] !== undefined || !compiled.has(b)).map(async (build) => {
-    const bytes = await fetchBytes(build, sources[build]);
-    if (build.startsWith('relaxed')) allowRelaxedSimd();
-    compiled.set(build, WebAssembly.validate(bytes) ? await WebAssembly.compile(bytes) : null);
-  }));
+export async function initWasm(
+  sources: Partial<Record<WasmVariant, WasmSource>> = {},
+  builds: WasmVariant[] = ['simd', 'relaxed'],
+): Promise<void> {
+  await Promise.all(
+    builds
+      .filter((b) => sources[b] !== undefined || !compiled.has(b))
+      .map(async (build) => {
+        const bytes = await fetchBytes(build, sources[build]);
+        if (build.startsWith('relaxed')) allowRelaxedSimd();
+        compiled.set(build, WebAssembly.validate(bytes) ? await WebAssembly.compile(bytes) : null);
+      }),
+  );
 }
 
 function moduleOf(build: WasmVariant): WebAssembly.Module | null {
@@ -109,23 +140,36 @@ function moduleOf(build: WasmVariant): WebAssembly.Module | null {
 
 /** Does this engine accept the relaxed-simd build? */
 export function relaxedAvailable(): boolean {
-  try { return moduleOf('relaxed') !== null; } catch { return false; }
+  try {
+    return moduleOf('relaxed') !== null;
+  } catch {
+    return false;
+  }
 }
 
 /** The best build the engine validates, unless one is asked for. */
-export function pickBuild(): WasmBuild { return relaxedAvailable() ? 'relaxed' : 'simd'; }
+export function pickBuild(): WasmBuild {
+  return relaxedAvailable() ? 'relaxed' : 'simd';
+}
 
 /** The memory and module of a threads variant's kernels: what another thread needs to join them (src/threads/). */
-export interface SharedWasm { build: WasmBuild; module: WebAssembly.Module; memory: WebAssembly.Memory }
+export interface SharedWasm {
+  build: WasmBuild;
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+}
 
 /** Pages of a shared memory: its maximum must be declared up front (asconfig.json's maximumMemory: all of wasm32). */
-const SHARED_INITIAL_PAGES = 16, SHARED_MAXIMUM_PAGES = 65536;
+const SHARED_INITIAL_PAGES = 16,
+  SHARED_MAXIMUM_PAGES = 65536;
 
 /** Can this engine make a shared wasm memory? (Browsers: only on a cross-origin isolated page, COOP/COEP.) */
 export function sharedMemoryAvailable(): boolean {
   try {
     return new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer;
-  } catch { return false; }
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -134,11 +178,20 @@ export function sharedMemoryAvailable(): boolean {
  * then the heap is a mirror of the owner's from element `mirrorBase` (it
  * hands out the owner's addresses in the owner's order, allocating nothing).
  */
-export function createWasmKernels(build: WasmBuild = pickBuild(), threads?: { join?: SharedWasm; mirrorBase?: number }): Kernels {
+export function createWasmKernels(
+  build: WasmBuild = pickBuild(),
+  threads?: { join?: SharedWasm; mirrorBase?: number },
+): Kernels {
   const variant: WasmVariant = threads ? `${build}-threads` : build;
   const module = threads?.join?.module ?? moduleOf(variant);
-  if (!module) throw new Error(`wasm build '${variant}' does not validate on this engine (it lacks ${build === 'relaxed' ? 'relaxed-simd' : 'wasm SIMD'}${threads ? ' or threads' : ''})`);
-  const imported = threads ? threads.join?.memory ?? new WebAssembly.Memory({ initial: SHARED_INITIAL_PAGES, maximum: SHARED_MAXIMUM_PAGES, shared: true }) : undefined;
+  if (!module)
+    throw new Error(
+      `wasm build '${variant}' does not validate on this engine (it lacks ${build === 'relaxed' ? 'relaxed-simd' : 'wasm SIMD'}${threads ? ' or threads' : ''})`,
+    );
+  const imported = threads
+    ? (threads.join?.memory ??
+      new WebAssembly.Memory({ initial: SHARED_INITIAL_PAGES, maximum: SHARED_MAXIMUM_PAGES, shared: true }))
+    : undefined;
   const instance = new WebAssembly.Instance(module, {
     env: {
       ...(imported ? { memory: imported } : {}),
@@ -148,7 +201,7 @@ export function createWasmKernels(build: WasmBuild = pickBuild(), threads?: { jo
     },
   });
   const ex = instance.exports;
-  const memory = imported ?? ex.memory as WebAssembly.Memory;
+  const memory = imported ?? (ex.memory as WebAssembly.Memory);
   const base = threads?.mirrorBase ?? Number((ex.heapBase as () => number)()) / 4;
   const heap = new Heap(wasmStorage(memory), base, threads?.mirrorBase !== undefined);
   const kernels = kernelTable((name) => {
@@ -157,8 +210,11 @@ export function createWasmKernels(build: WasmBuild = pickBuild(), threads?: { jo
     return f as KernelFunction;
   });
   return {
-    name: build === 'relaxed' ? 'wasm-relaxed' : 'wasm-simd', heap, ...kernels,
-    gemmScratchSize: ex.gemmScratchSize as () => number, setGemmScratch: ex.setGemmScratch as (p: number) => void,
+    name: build === 'relaxed' ? 'wasm-relaxed' : 'wasm-simd',
+    heap,
+    ...kernels,
+    gemmScratchSize: ex.gemmScratchSize as () => number,
+    setGemmScratch: ex.setGemmScratch as (p: number) => void,
     ...(threads ? { shared: { build, module, memory } satisfies SharedWasm } : {}),
   };
 }

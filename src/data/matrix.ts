@@ -10,17 +10,22 @@ import type { Matrix } from './npy.ts';
 import { drain, formatOf, rowSource } from './parse.ts';
 import type { ReadAt, RowSource } from './row-source.ts';
 
+export interface RowStream extends RowSource {
+  close(): void;
+}
 
-export interface RowStream extends RowSource { close(): void }
-
-export interface OpenOptions { chunkBytes?: number /* CSV text per read */ }
+export interface OpenOptions {
+  chunkBytes?: number; /* CSV text per read */
+}
 
 /** Open a matrix file for reading in blocks; bad files fail here, with one line naming the file. */
 export function openRows(path: string, flag: string, opts: OpenOptions = {}): RowStream {
   const format = formatOf(path, `${flag} ${path}`);
   // File-system errors (missing file, a directory, EIO mid-read) are the user's input too.
   const guard = <T>(fn: () => T): T => {
-    try { return fn(); } catch (e) {
+    try {
+      return fn();
+    } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       throw code ? new InputError(`${flag} ${path}: cannot read (${code})`) : e;
     }
@@ -31,12 +36,18 @@ export function openRows(path: string, flag: string, opts: OpenOptions = {}): Ro
     const at: ReadAt = (start, end) => {
       const buf = Buffer.alloc(Math.max(0, Math.min(end, size) - start));
       for (let n = 0, k; n < buf.length; n += k) {
-        if ((k = readSync(fd, buf, n, buf.length - n, start + n)) === 0) throw new InputError(`${flag} ${path}: the file shrank while being read`);
+        if ((k = readSync(fd, buf, n, buf.length - n, start + n)) === 0)
+          throw new InputError(`${flag} ${path}: the file shrank while being read`);
       }
       return buf;
     };
     const source = guard((): RowSource => rowSource(format, at, size, path, opts.chunkBytes));
-    return { rows: source.rows, cols: source.cols, next: (maxRows) => guard(() => source.next(maxRows)), close: () => closeSync(fd) };
+    return {
+      rows: source.rows,
+      cols: source.cols,
+      next: (maxRows) => guard(() => source.next(maxRows)),
+      close: () => closeSync(fd),
+    };
   } catch (e) {
     closeSync(fd);
     throw e;

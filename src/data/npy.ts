@@ -7,7 +7,11 @@
 import { InputError } from '../errors.ts';
 import { blockRows, type ReadAt, type RowSource } from './row-source.ts';
 
-export interface Matrix { rows: number; cols: number; data: Float32Array }
+export interface Matrix {
+  rows: number;
+  cols: number;
+  data: Float32Array;
+}
 
 const DTYPES = {
   '<f4': { bytes: 4, read: (v: DataView, o: number) => v.getFloat32(o, true) },
@@ -16,7 +20,12 @@ const DTYPES = {
 };
 
 /** Where a binary matrix lies in its file: rows×cols elements of `dtype`, C order, from byte `start`. */
-export interface BinaryLayout { rows: number; cols: number; start: number; dtype: keyof typeof DTYPES }
+export interface BinaryLayout {
+  rows: number;
+  cols: number;
+  start: number;
+  dtype: keyof typeof DTYPES;
+}
 
 const MAGIC = [0x93, ...new TextEncoder().encode('NUMPY')];
 
@@ -35,20 +44,28 @@ export function readNpyHeader(at: ReadAt, size: number, name: string): BinaryLay
   const fortran = /'fortran_order':\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
   if (!descr || !fortran || shapeText === undefined) throw bad('header is not a numpy array header');
-  if (!(descr in DTYPES)) throw bad(`dtype '${descr}'; expected little-endian float32 (<f4), float64 (<f8) or uint8 (|u1)`);
+  if (!(descr in DTYPES))
+    throw bad(`dtype '${descr}'; expected little-endian float32 (<f4), float64 (<f8) or uint8 (|u1)`);
   const dtype = descr as BinaryLayout['dtype'];
   if (fortran === 'True') throw bad('Fortran order; save it in C order (numpy.ascontiguousarray)');
-  const shape = shapeText.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
-  if (shape.length < 1 || shape.length > 2 || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw bad(`shape (${shapeText}); expected 1-D or 2-D, of sizes ≥ 0`);
+  const shape = shapeText
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
+  if (shape.length < 1 || shape.length > 2 || !shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+    throw bad(`shape (${shapeText}); expected 1-D or 2-D, of sizes ≥ 0`);
   const [rows, cols] = shape.length === 1 ? [shape[0], 1] : shape;
   const need = rows * cols * DTYPES[dtype].bytes;
-  if (size - start < need) throw bad(`shape ${rows}×${cols} needs ${need} bytes of data, the file has ${size - start} (truncated?)`);
+  if (size - start < need)
+    throw bad(`shape ${rows}×${cols} needs ${need} bytes of data, the file has ${size - start} (truncated?)`);
   return { rows, cols, start, dtype };
 }
 
 /** The rows of a binary matrix (its size already checked), read and converted to float32 a block at a time. */
 export function binaryRows(at: ReadAt, { rows, cols, start, dtype }: BinaryLayout): RowSource {
-  const { bytes, read } = DTYPES[dtype], rowBytes = cols * bytes;
+  const { bytes, read } = DTYPES[dtype],
+    rowBytes = cols * bytes;
   return blockRows(rows, cols, (first, n, data) => {
     const buf = at(start + first * rowBytes, start + (first + n) * rowBytes);
     const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -65,7 +82,8 @@ export function binaryRows(at: ReadAt, { rows, cols, start, dtype }: BinaryLayou
 export function npyHeader(rows: number, cols: number, length?: number): Uint8Array {
   const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${rows}, ${cols}), }`;
   const total = length ?? Math.ceil((10 + dict.length + 1) / 64) * 64;
-  if (total < 10 + dict.length + 1 || total % 64) throw new Error(`npy header of ${total} bytes cannot hold shape (${rows}, ${cols})`);
+  if (total < 10 + dict.length + 1 || total % 64)
+    throw new Error(`npy header of ${total} bytes cannot hold shape (${rows}, ${cols})`);
   const out = new Uint8Array(total);
   out.set(MAGIC);
   out.set([1, 0], 6);

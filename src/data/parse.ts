@@ -19,7 +19,9 @@ export function formatOf(name: string, label: string): Format {
   if (ext === '.csv') return 'csv';
   if (ext === '.npy') return 'npy';
   if (ext === '.idx' || /-ubyte$/.test(name)) return 'idx';
-  throw new InputError(`${label}: unknown file type '${ext || '(none)'}'; expected ${MATRIX_EXTENSIONS.join(', ')} or an IDX *-ubyte file`);
+  throw new InputError(
+    `${label}: unknown file type '${ext || '(none)'}'; expected ${MATRIX_EXTENSIONS.join(', ')} or an IDX *-ubyte file`,
+  );
 }
 
 /** The rows of a matrix file `size` bytes long, read through `at`; `name` prefixes parse errors. */
@@ -31,7 +33,8 @@ export function rowSource(format: Format, at: ReadAt, size: number, name: string
     return binaryRows(at, { rows: dims[0], cols: dims.slice(1).reduce((a, b) => a * b, 1), start, dtype: '|u1' });
   })();
   // An empty matrix (a .npy of shape (0, 5), an IDX of 0 images) is no data: never an empty output.
-  if (source.rows === 0 || source.cols === 0) throw new InputError(`${name}: no data rows (a ${source.rows}×${source.cols} matrix)`);
+  if (source.rows === 0 || source.cols === 0)
+    throw new InputError(`${name}: no data rows (a ${source.rows}×${source.cols} matrix)`);
   return source;
 }
 
@@ -44,5 +47,7 @@ export function drain(s: RowSource, blockRows = 4096): Matrix {
 
 /** A CSV, NPY or IDX file's bytes as a matrix; its format by `name`'s extension. */
 export function parseMatrix(bytes: Uint8Array, name: string): Matrix {
-  return drain(rowSource(formatOf(name, name), (s, e) => bytes.subarray(s, Math.min(e, bytes.length)), bytes.length, name));
+  return drain(
+    rowSource(formatOf(name, name), (s, e) => bytes.subarray(s, Math.min(e, bytes.length)), bytes.length, name),
+  );
 }

@@ -8,10 +8,26 @@ import type { Standardization } from './views.ts';
 
 export type DataSource =
   | { dataset: 'hvdmnist'; views: string[]; binarize: string; trainRows: number; testRows: number }
-  | { dataset: 'files'; view1: string; view2: string; mask?: string; holdout: number; likelihood: [Likelihood, Likelihood];
-    standardize: Standardization; trainRows: number; heldOutRows: number }
-  | { dataset: 'arrays'; mask: boolean; holdout: number; likelihood: [Likelihood, Likelihood];
-    standardize: Standardization; trainRows: number; heldOutRows: number };
+  | {
+      dataset: 'files';
+      view1: string;
+      view2: string;
+      mask?: string;
+      holdout: number;
+      likelihood: [Likelihood, Likelihood];
+      standardize: Standardization;
+      trainRows: number;
+      heldOutRows: number;
+    }
+  | {
+      dataset: 'arrays';
+      mask: boolean;
+      holdout: number;
+      likelihood: [Likelihood, Likelihood];
+      standardize: Standardization;
+      trainRows: number;
+      heldOutRows: number;
+    };
 
 /** Each view's standardisation, as a model's data record (model.json `data`) holds it: null where a view is used as it is. */
 export function standardizationOf(data: DataSource | Record<string, unknown>): Standardization {
@@ -20,4 +36,5 @@ export function standardizationOf(data: DataSource | Record<string, unknown>): S
 }
 
 /** The views' likelihoods (Bernoulli for hvdMNIST). */
-export const likelihoodsOf = (source: DataSource): [Likelihood, Likelihood] => (source.dataset === 'hvdmnist' ? [BERNOULLI, BERNOULLI] : source.likelihood);
+export const likelihoodsOf = (source: DataSource): [Likelihood, Likelihood] =>
+  source.dataset === 'hvdmnist' ? [BERNOULLI, BERNOULLI] : source.likelihood;

@@ -23,24 +23,36 @@ export class Rng {
     const s = this.s;
     const result = Math.imul(rotl(Math.imul(s[1], 5), 7), 9) >>> 0;
     const t = s[1] << 9;
-    s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3];
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
     s[2] ^= t;
     s[3] = rotl(s[3], 11);
     return result;
   }
 
   /** Uniform in [0, 1), 32 bits of resolution. */
-  uniform(): number { return this.nextU32() / 4294967296; }
+  uniform(): number {
+    return this.nextU32() / 4294967296;
+  }
 
   /** Integer in [0, n). */
-  below(n: number): number { return Math.floor(this.uniform() * n); }
+  below(n: number): number {
+    return Math.floor(this.uniform() * n);
+  }
 
   /** Standard normal (Box–Muller, both values used). */
   normal(): number {
-    if (this.spare !== null) { const v = this.spare; this.spare = null; return v; }
+    if (this.spare !== null) {
+      const v = this.spare;
+      this.spare = null;
+      return v;
+    }
     let u = 0;
     while (u === 0) u = this.uniform();
-    const r = Math.sqrt(-2 * Math.log(u)), th = 2 * Math.PI * this.uniform();
+    const r = Math.sqrt(-2 * Math.log(u)),
+      th = 2 * Math.PI * this.uniform();
     this.spare = r * Math.sin(th);
     return r * Math.cos(th);
   }
@@ -54,12 +66,19 @@ export class Rng {
   permutation(n: number): Uint32Array {
     const p = new Uint32Array(n);
     for (let i = 0; i < n; i++) p[i] = i;
-    for (let i = n - 1; i > 0; i--) { const j = this.below(i + 1); const t = p[i]; p[i] = p[j]; p[j] = t; }
+    for (let i = n - 1; i > 0; i--) {
+      const j = this.below(i + 1);
+      const t = p[i];
+      p[i] = p[j];
+      p[j] = t;
+    }
     return p;
   }
 
   /** The full state, so a resumed run continues the same stream. */
-  state(): number[] { return [...this.s, this.spare === null ? NaN : this.spare]; }
+  state(): number[] {
+    return [...this.s, this.spare === null ? NaN : this.spare];
+  }
   static fromState(st: number[]): Rng {
     const r = new Rng(0);
     r.restore(st);

@@ -15,10 +15,15 @@ export interface RowSource {
 }
 
 /** A RowSource whose `fill(first, n, data)` writes rows [first, first + n) into data (n×cols). */
-export function blockRows(rows: number, cols: number, fill: (first: number, n: number, data: Float32Array) => void): RowSource {
+export function blockRows(
+  rows: number,
+  cols: number,
+  fill: (first: number, n: number, data: Float32Array) => void,
+): RowSource {
   let done = 0;
   return {
-    rows, cols,
+    rows,
+    cols,
     next(maxRows) {
       const n = Math.min(maxRows, rows - done);
       if (n <= 0) return null;

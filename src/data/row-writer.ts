@@ -18,9 +18,12 @@ export interface RowWriter {
 
 export function createRowWriter(path: string, flag: string, cols: number): RowWriter {
   const npy = extname(path).toLowerCase() === '.npy';
-  if (!npy && extname(path).toLowerCase() !== '.csv') throw new InputError(`${flag} ${path}: expected a .csv or .npy file name`);
+  if (!npy && extname(path).toLowerCase() !== '.csv')
+    throw new InputError(`${flag} ${path}: expected a .csv or .npy file name`);
   let file: AtomicFile;
-  try { file = openAtomic(path); } catch (e) {
+  try {
+    file = openAtomic(path);
+  } catch (e) {
     throw new InputError(`${flag} ${path}: cannot write (${(e as NodeJS.ErrnoException).code ?? e})`);
   }
   // The row count of a .npy is known only at the end: room for any shape now, the real header at commit.
@@ -35,7 +38,12 @@ export function createRowWriter(path: string, flag: string, cols: number): RowWr
     },
     commit() {
       if (npy) {
-        try { file.write(npyHeader(rows, cols, NPY_HEADER_ROOM), 0); } catch (e) { file.abort(); throw e; }
+        try {
+          file.write(npyHeader(rows, cols, NPY_HEADER_ROOM), 0);
+        } catch (e) {
+          file.abort();
+          throw e;
+        }
       }
       file.commit();
     },

@@ -15,57 +15,115 @@ import { BERNOULLI, type Likelihood } from './likelihood.ts';
 
 export { standardizationOf, likelihoodsOf, type DataSource } from './record.ts';
 
-export interface Splits { train: TwoViewData; test?: TwoViewData; source: DataSource }
+export interface Splits {
+  train: TwoViewData;
+  test?: TwoViewData;
+  source: DataSource;
+}
 
 export function parseLikelihood(value: string | undefined, flag: string): Likelihood {
   if (value === undefined || value === 'bernoulli') return BERNOULLI;
   if (value === 'gaussian') return { kind: 'gaussian', variance: 'learnt' };
   const fixed = /^gaussian:(.+)$/.exec(value);
   if (fixed && Number(fixed[1]) > 0) return { kind: 'gaussian', variance: Number(fixed[1]) };
-  throw new InputError(`${flag}: expected bernoulli, gaussian (learnt variance) or gaussian:V (fixed variance V > 0), got '${value}'`);
+  throw new InputError(
+    `${flag}: expected bernoulli, gaussian (learnt variance) or gaussian:V (fixed variance V > 0), got '${value}'`,
+  );
 }
 
 /** Training data for a new model: hvdMNIST (first `trainLimit` rows), or two files split by `holdout`. */
-export function openTrainingData(files: { view1?: string; view2?: string; mask?: string; holdout: number; likelihood: [Likelihood, Likelihood] } | null,
-  trainLimit = HVD_TRAIN_ROWS): Splits {
+export function openTrainingData(
+  files: {
+    view1?: string;
+    view2?: string;
+    mask?: string;
+    holdout: number;
+    likelihood: [Likelihood, Likelihood];
+  } | null,
+  trainLimit = HVD_TRAIN_ROWS,
+): Splits {
   if (!files) {
-    const train = loadHvdMnist('train', trainLimit), test = loadHvdMnist('test');
-    return { train, test, source: { dataset: 'hvdmnist', views: ['top 14 rows', 'bottom 14 rows'], binarize: 'pixel > 0', trainRows: train.n, testRows: test.n } };
+    const train = loadHvdMnist('train', trainLimit),
+      test = loadHvdMnist('test');
+    return {
+      train,
+      test,
+      source: {
+        dataset: 'hvdmnist',
+        views: ['top 14 rows', 'bottom 14 rows'],
+        binarize: 'pixel > 0',
+        trainRows: train.n,
+        testRows: test.n,
+      },
+    };
   }
-  if (!files.view1 || !files.view2) throw new InputError('--view1 and --view2: give both files (or neither, for hvdMNIST)');
-  const data = loadFileViews({ path1: files.view1, path2: files.view2, likelihood: files.likelihood, mask: files.mask });
+  if (!files.view1 || !files.view2)
+    throw new InputError('--view1 and --view2: give both files (or neither, for hvdMNIST)');
+  const data = loadFileViews({
+    path1: files.view1,
+    path2: files.view2,
+    likelihood: files.likelihood,
+    mask: files.mask,
+  });
   const { train, heldOut, standardize } = prepareViews(data, files.likelihood, files.holdout);
   return {
-    train, test: heldOut,
+    train,
+    test: heldOut,
     source: {
-      dataset: 'files', view1: resolve(files.view1), view2: resolve(files.view2), mask: files.mask && resolve(files.mask),
-      holdout: files.holdout, likelihood: files.likelihood, standardize, trainRows: train.n, heldOutRows: heldOut?.n ?? 0,
+      dataset: 'files',
+      view1: resolve(files.view1),
+      view2: resolve(files.view2),
+      mask: files.mask && resolve(files.mask),
+      holdout: files.holdout,
+      likelihood: files.likelihood,
+      standardize,
+      trainRows: train.n,
+      heldOutRows: heldOut?.n ?? 0,
     },
   };
 }
 
 /** Paired files of new rows for a model (jpvae eval --view1 --view2), checked and preprocessed as its own data. */
-export function openNewFiles(source: DataSource, dims: [number, number], files: { view1: string; view2: string; mask?: string }): TwoViewData {
+export function openNewFiles(
+  source: DataSource,
+  dims: [number, number],
+  files: { view1: string; view2: string; mask?: string },
+): TwoViewData {
   const likelihood = likelihoodsOf(source);
   const data = loadFileViews({ path1: files.view1, path2: files.view2, likelihood, mask: files.mask });
   [data.dim1, data.dim2].forEach((width, i) => {
-    if (width !== dims[i]) throw new InputError(`--view${i + 1} ${i ? files.view2 : files.view1}: rows have ${width} values, but view ${i + 1} of the model has ${dims[i]}`);
+    if (width !== dims[i])
+      throw new InputError(
+        `--view${i + 1} ${i ? files.view2 : files.view1}: rows have ${width} values, but view ${i + 1} of the model has ${dims[i]}`,
+      );
   });
   standardizeViews(data, standardizationOf(source));
   return data;
 }
 
 /** A model's two files, read once and split as at training time. */
-function reopenFiles(source: Exclude<DataSource, { dataset: 'hvdmnist' }>): { train: TwoViewData; heldOut?: TwoViewData } {
-  if (source.dataset !== 'files') throw new InputError('the model records no training data to reopen (it was trained from memory, through the API); give rows with --view1 F --view2 F');
-  const data = loadFileViews({ path1: source.view1, path2: source.view2, likelihood: source.likelihood, mask: source.mask });
+function reopenFiles(source: Exclude<DataSource, { dataset: 'hvdmnist' }>): {
+  train: TwoViewData;
+  heldOut?: TwoViewData;
+} {
+  if (source.dataset !== 'files')
+    throw new InputError(
+      'the model records no training data to reopen (it was trained from memory, through the API); give rows with --view1 F --view2 F',
+    );
+  const data = loadFileViews({
+    path1: source.view1,
+    path2: source.view2,
+    likelihood: source.likelihood,
+    mask: source.mask,
+  });
   standardizeViews(data, source.standardize);
   return splitHoldout(data, source.holdout);
 }
 
 /** Both splits of the data a model was trained on (for --resume), preprocessed as they were then. */
 export function reopenSplits(source: DataSource): Splits {
-  if (source.dataset === 'hvdmnist') return { train: loadHvdMnist('train', source.trainRows), test: loadHvdMnist('test'), source };
+  if (source.dataset === 'hvdmnist')
+    return { train: loadHvdMnist('train', source.trainRows), test: loadHvdMnist('test'), source };
   const { train, heldOut } = reopenFiles(source);
   return { train, test: heldOut, source };
 }
@@ -75,6 +133,7 @@ export function reopenSplit(source: DataSource, split: 'train' | 'test'): TwoVie
   if (source.dataset === 'hvdmnist') return loadHvdMnist(split, source.trainRows);
   const { train, heldOut } = reopenFiles(source);
   if (split === 'train') return train;
-  if (!heldOut) throw new InputError(`the model was trained with --holdout 0: it has no held-out rows; use --split train`);
+  if (!heldOut)
+    throw new InputError(`the model was trained with --holdout 0: it has no held-out rows; use --split train`);
   return heldOut;
 }

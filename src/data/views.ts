@@ -10,7 +10,10 @@ import type { Likelihood } from './likelihood.ts';
 import { HAS_BOTH, HAS_VIEW1, HAS_VIEW2, sliceRows, type TwoViewData } from './dataset.ts';
 import type { Matrix } from './npy.ts';
 
-export interface Standardize { mean: number[]; sd: number[] }
+export interface Standardize {
+  mean: number[];
+  sd: number[];
+}
 
 /** Per view: its standardisation (Gaussian views), or null (kept as they are). */
 export type Standardization = [Standardize | null, Standardize | null];
@@ -21,13 +24,23 @@ function presentRows(m: Matrix, name: string, likelihood: Likelihood, view: 1 | 
   for (let r = 0; r < m.rows; r++) {
     const row = m.data.subarray(r * m.cols, (r + 1) * m.cols);
     const nan = row.filter(Number.isNaN).length;
-    if (nan === m.cols) { out.push(false); continue; }
-    if (nan > 0) throw new InputError(`${name}: row ${r + 1} has ${nan} empty/NaN cells of ${m.cols}; a missing view must be missing whole (all cells empty)`);
+    if (nan === m.cols) {
+      out.push(false);
+      continue;
+    }
+    if (nan > 0)
+      throw new InputError(
+        `${name}: row ${r + 1} has ${nan} empty/NaN cells of ${m.cols}; a missing view must be missing whole (all cells empty)`,
+      );
     const bad = row.findIndex((x) => !Number.isFinite(x));
-    if (bad >= 0) throw new InputError(`${name}: row ${r + 1}, column ${bad + 1} is ${row[bad]}; expected finite numbers`);
+    if (bad >= 0)
+      throw new InputError(`${name}: row ${r + 1}, column ${bad + 1} is ${row[bad]}; expected finite numbers`);
     if (likelihood.kind === 'bernoulli') {
       const off = row.findIndex((x) => x < 0 || x > 1);
-      if (off >= 0) throw new InputError(`${name}: row ${r + 1}, column ${off + 1} is ${row[off]}, outside [0, 1] as a Bernoulli view needs; use --likelihood${view} gaussian for real-valued data`);
+      if (off >= 0)
+        throw new InputError(
+          `${name}: row ${r + 1}, column ${off + 1} is ${row[off]}, outside [0, 1] as a Bernoulli view needs; use --likelihood${view} gaussian for real-valued data`,
+        );
     }
     out.push(true);
   }
@@ -35,22 +48,40 @@ function presentRows(m: Matrix, name: string, likelihood: Likelihood, view: 1 | 
 }
 
 /** How errors name the inputs: '--view1 a.csv' from the CLI, 'view1' from the API. */
-export interface ViewNames { view1: string; view2: string; mask: string }
+export interface ViewNames {
+  view1: string;
+  view2: string;
+  mask: string;
+}
 
 /**
  * Check and pair two views (and an optional n×2 0/1 mask): which rows have
  * each view, one clear line for anything wrong. The matrices' data is
  * reused in place, missing rows zeroed.
  */
-export function pairViews(m1: Matrix, m2: Matrix, likelihood: [Likelihood, Likelihood], mask: Matrix | undefined, names: ViewNames): TwoViewData {
-  if (m1.rows !== m2.rows) throw new InputError(`${names.view1} has ${m1.rows} rows but ${names.view2} has ${m2.rows}; views pair by row, so the counts must match`);
+export function pairViews(
+  m1: Matrix,
+  m2: Matrix,
+  likelihood: [Likelihood, Likelihood],
+  mask: Matrix | undefined,
+  names: ViewNames,
+): TwoViewData {
+  if (m1.rows !== m2.rows)
+    throw new InputError(
+      `${names.view1} has ${m1.rows} rows but ${names.view2} has ${m2.rows}; views pair by row, so the counts must match`,
+    );
   const p1 = presentRows(m1, names.view1, likelihood[0], 1);
   const p2 = presentRows(m2, names.view2, likelihood[1], 2);
   if (mask) {
     if (mask.rows !== m1.rows || mask.cols !== 2 || !mask.data.every((x) => x === 0 || x === 1)) {
-      throw new InputError(`${names.mask}: expected ${m1.rows} rows of two 0/1 columns (has view 1, has view 2), got ${mask.rows}×${mask.cols}`);
+      throw new InputError(
+        `${names.mask}: expected ${m1.rows} rows of two 0/1 columns (has view 1, has view 2), got ${mask.rows}×${mask.cols}`,
+      );
     }
-    for (let r = 0; r < m1.rows; r++) { p1[r] &&= mask.data[2 * r] === 1; p2[r] &&= mask.data[2 * r + 1] === 1; }
+    for (let r = 0; r < m1.rows; r++) {
+      p1[r] &&= mask.data[2 * r] === 1;
+      p2[r] &&= mask.data[2 * r + 1] === 1;
+    }
   }
   const present = Uint8Array.from(p1, (a, r) => (a ? HAS_VIEW1 : 0) | (p2[r] ? HAS_VIEW2 : 0));
   const none = present.indexOf(0);
@@ -66,7 +97,8 @@ export function pairViews(m1: Matrix, m2: Matrix, likelihood: [Likelihood, Likel
 
 /** Mean and sd of each feature over the rows that have the view (sd 0 becomes 1). */
 export function fitStandardize(x: Float32Array, dim: number, rows: number[]): Standardize {
-  const mean = new Array(dim).fill(0), sd = new Array(dim).fill(0);
+  const mean = new Array(dim).fill(0),
+    sd = new Array(dim).fill(0);
   for (const r of rows) for (let j = 0; j < dim; j++) mean[j] += x[r * dim + j] / rows.length;
   for (const r of rows) for (let j = 0; j < dim; j++) sd[j] += (x[r * dim + j] - mean[j]) ** 2 / rows.length;
   return { mean, sd: sd.map((v) => (v > 0 ? Math.sqrt(v) : 1)) };
@@ -97,7 +129,14 @@ export function completeRows(d: TwoViewData): TwoViewData {
     rows.forEach((r, i) => out.set(x.subarray(r * dim, (r + 1) * dim), i * dim));
     return out;
   };
-  return { n: rows.length, dim1: d.dim1, dim2: d.dim2, x1: pick(d.x1, d.dim1), x2: pick(d.x2, d.dim2), labels: d.labels && Uint8Array.from(rows, (r) => d.labels![r]) };
+  return {
+    n: rows.length,
+    dim1: d.dim1,
+    dim2: d.dim2,
+    x1: pick(d.x1, d.dim1),
+    x2: pick(d.x2, d.dim2),
+    labels: d.labels && Uint8Array.from(rows, (r) => d.labels![r]),
+  };
 }
 
 /** Both views standardised in place (a view with null is left as it is). */
@@ -111,11 +150,16 @@ export function standardizeViews(d: TwoViewData, std: Standardization): void {
  * each Gaussian view's standardisation fitted on the training rows that
  * have it and applied to every row (in place).
  */
-export function prepareViews(data: TwoViewData, likelihood: [Likelihood, Likelihood], holdout: number): { train: TwoViewData; heldOut?: TwoViewData; standardize: Standardization } {
+export function prepareViews(
+  data: TwoViewData,
+  likelihood: [Likelihood, Likelihood],
+  holdout: number,
+): { train: TwoViewData; heldOut?: TwoViewData; standardize: Standardization } {
   const { train, heldOut } = splitHoldout(data, holdout);
   const fit = (i: 0 | 1): Standardize | null => {
     if (likelihood[i].kind !== 'gaussian') return null;
-    const bit = i === 0 ? HAS_VIEW1 : HAS_VIEW2, rows = [...train.present!.keys()].filter((r) => train.present![r] & bit);
+    const bit = i === 0 ? HAS_VIEW1 : HAS_VIEW2,
+      rows = [...train.present!.keys()].filter((r) => train.present![r] & bit);
     return fitStandardize(i === 0 ? train.x1 : train.x2, i === 0 ? train.dim1 : train.dim2, rows);
   };
   const standardize: Standardization = [fit(0), fit(1)];

@@ -4,11 +4,11 @@
 
 import { joinColumns, meanCov } from '../linalg/dense.ts';
 
-
 /** Empirical correlation between each unit of Z1 and each unit of Z2 (n1×n2). Constant units correlate 0. */
 export function crossCorrelation(Z1: Float64Array, n1: number, Z2: Float64Array, n2: number, n: number): Float64Array {
   const { cov } = meanCov(joinColumns(Z1, n1, Z2, n2, n), n, n1 + n2);
-  const d = n1 + n2, R = new Float64Array(n1 * n2);
+  const d = n1 + n2,
+    R = new Float64Array(n1 * n2);
   for (let a = 0; a < n1; a++) {
     for (let b = 0; b < n2; b++) {
       const den = Math.sqrt(cov[a * d + a] * cov[(n1 + b) * d + n1 + b]);

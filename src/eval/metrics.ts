@@ -42,11 +42,14 @@ export function evaluateMetrics(model: Jpvae, data: TwoViewData, fit: LatentFit,
   const sampled = evaluateLoss(model, data, new Rng(seed));
   const mean = evaluateLoss(model, data, null);
   // Imputation and the latent statistics need both views: the complete rows.
-  const full = completeRows(data), [n1, n2] = model.config.latent;
+  const full = completeRows(data),
+    [n1, n2] = model.config.latent;
   const [Z1, Z2] = encodeMeans(model, full);
   const au = activeUnits(joinColumns(Z1, n1, Z2, n2, full.n), full.n, n1 + n2);
   return {
-    split, n: data.n, complete_rows: full.n,
+    split,
+    n: data.n,
+    complete_rows: full.n,
     recon: { x1: sampled.recon1, x2: sampled.recon2 },
     recon_mean: { x1: mean.recon1, x2: mean.recon2 },
     impute: { x1_given_x2: imputationNll(model, full, fit, 0), x2_given_x1: imputationNll(model, full, fit, 1) },

@@ -21,7 +21,10 @@ export function meanSd(xs: number[]): [number, number] {
 }
 
 /** mean (sd) over seeds; a single seed has no sd. */
-const fmt = (xs: number[], digits = 2) => { const [m, s] = meanSd(xs); return xs.length > 1 ? `${m.toFixed(digits)} (${s.toFixed(digits)})` : m.toFixed(digits); };
+const fmt = (xs: number[], digits = 2) => {
+  const [m, s] = meanSd(xs);
+  return xs.length > 1 ? `${m.toFixed(digits)} (${s.toFixed(digits)})` : m.toFixed(digits);
+};
 const seedsLabel = (n: number) => `ours (${n} seed${n > 1 ? 's' : ''})`;
 const paperFmt = (m: number, s: number, digits = 2) => `${m.toFixed(digits)} (${s.toFixed(digits)})`;
 const LABEL = { zero: 'C = 0', svd: 'σ1(C) < 1', orthogonal: 'C = αO' } as const;
@@ -33,10 +36,23 @@ export function table1(runs: RunResult[]): string {
     '|---|---|---|---|---|---|---|---|',
   ];
   for (const p of priors) {
-    const rs = runs.filter((r) => r.prior === p), P = PAPER[p];
-    rows.push(`| ${LABEL[p]} | ${seedsLabel(rs.length)} | ${fmt(rs.map((r) => r.metrics.recon.x1))} | ${fmt(rs.map((r) => r.metrics.recon.x2))} | ${fmt(rs.map((r) => r.metrics.impute.x1_given_x2))} | ${fmt(rs.map((r) => r.metrics.impute.x2_given_x1))} | ${fmt(rs.map((r) => 100 * r.metrics.active_units.fraction), 1)} | ${fmt(rs.map((r) => r.metrics.cross_corr_frobenius), 3)} |`);
-    rows.push(`| | ours, posterior-mean decoding / imputation through Σ_C | ${fmt(rs.map((r) => r.metrics.recon_mean.x1))} | ${fmt(rs.map((r) => r.metrics.recon_mean.x2))} | ${fmt(rs.map((r) => r.imputePrior.x1_given_x2))} | ${fmt(rs.map((r) => r.imputePrior.x2_given_x1))} | | |`);
-    rows.push(`| | paper | ${paperFmt(P.recon[0], P.reconSd[0])} | ${paperFmt(P.recon[1], P.reconSd[1])} | ${paperFmt(P.impute[0], P.imputeSd[0])} | ${paperFmt(P.impute[1], P.imputeSd[1])} | ${paperFmt(P.activeUnits, P.activeUnitsSd, 1)} | ${P.crossCorr ?? '–'} |`);
+    const rs = runs.filter((r) => r.prior === p),
+      P = PAPER[p];
+    rows.push(
+      `| ${LABEL[p]} | ${seedsLabel(rs.length)} | ${fmt(rs.map((r) => r.metrics.recon.x1))} | ${fmt(rs.map((r) => r.metrics.recon.x2))} | ${fmt(rs.map((r) => r.metrics.impute.x1_given_x2))} | ${fmt(rs.map((r) => r.metrics.impute.x2_given_x1))} | ${fmt(
+        rs.map((r) => 100 * r.metrics.active_units.fraction),
+        1,
+      )} | ${fmt(
+        rs.map((r) => r.metrics.cross_corr_frobenius),
+        3,
+      )} |`,
+    );
+    rows.push(
+      `| | ours, posterior-mean decoding / imputation through Σ_C | ${fmt(rs.map((r) => r.metrics.recon_mean.x1))} | ${fmt(rs.map((r) => r.metrics.recon_mean.x2))} | ${fmt(rs.map((r) => r.imputePrior.x1_given_x2))} | ${fmt(rs.map((r) => r.imputePrior.x2_given_x1))} | | |`,
+    );
+    rows.push(
+      `| | paper | ${paperFmt(P.recon[0], P.reconSd[0])} | ${paperFmt(P.recon[1], P.reconSd[1])} | ${paperFmt(P.impute[0], P.imputeSd[0])} | ${paperFmt(P.impute[1], P.imputeSd[1])} | ${paperFmt(P.activeUnits, P.activeUnitsSd, 1)} | ${P.crossCorr ?? '–'} |`,
+    );
   }
   return rows.join('\n') + '\n';
 }
@@ -48,12 +64,15 @@ export function table3(runs: RunResult[], truth: Downstream[]): string {
   for (const p of ['zero', 'svd', 'orthogonal'] as const) {
     const rs = runs.filter((r) => r.prior === p && r.downstream);
     if (!rs.length) continue;
-    rows.push(`| ${LABEL[p]} | ${seedsLabel(rs.length)} | ${keys.map((k) => fmt(rs.map((r) => 100 * r.downstream![k]))).join(' | ')} |`);
+    rows.push(
+      `| ${LABEL[p]} | ${seedsLabel(rs.length)} | ${keys.map((k) => fmt(rs.map((r) => 100 * r.downstream![k]))).join(' | ')} |`,
+    );
     rows.push(`| | paper | ${keys.map((k) => PAPER[p].downstream[k].toFixed(2)).join(' | ')} |`);
   }
   if (truth.length) {
     rows.push('', '| true halves | ours | paper |', '|---|---|---|');
-    for (const k of ['X1,X1', 'X2,X2'] as const) rows.push(`| (${k}) | ${fmt(truth.map((t) => 100 * t[k]))} | ${PAPER_TRUE_HALVES[k]} |`);
+    for (const k of ['X1,X1', 'X2,X2'] as const)
+      rows.push(`| (${k}) | ${fmt(truth.map((t) => 100 * t[k]))} | ${PAPER_TRUE_HALVES[k]} |`);
   }
   return rows.join('\n') + '\n';
 }

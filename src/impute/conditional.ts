@@ -9,10 +9,20 @@
 import { encodeMeans } from './posterior-means.ts';
 import type { TwoViewData } from '../data/dataset.ts';
 import type { Jpvae } from '../model/jpvae.ts';
-import { block, cholesky, joinColumns, matmul, meanCov, positiveDefinite, solveSpd, transpose } from '../linalg/dense.ts';
+import {
+  block,
+  cholesky,
+  joinColumns,
+  matmul,
+  meanCov,
+  positiveDefinite,
+  solveSpd,
+  transpose,
+} from '../linalg/dense.ts';
 
 export interface LatentFit {
-  n1: number; n2: number;
+  n1: number;
+  n2: number;
   rows: number; // how many rows the fit saw
   split: string; // which rows: always training rows
   mean: number[]; // n1+n2
@@ -24,7 +34,8 @@ export type ConditionalSource = 'fit' | 'prior';
 /** E[z_i | z_j = a] = offset + gain·a, and the conditional covariance (with its Cholesky factor, for sampling). */
 export interface Conditional {
   target: 0 | 1; // the view imputed (i)
-  nIn: number; nOut: number; // n_j, n_i
+  nIn: number;
+  nOut: number; // n_j, n_i
   gain: Float64Array; // n_i×n_j: Σ_ij Σ_jj⁻¹
   offset: Float64Array; // n_i: m_i − gain·m_j
   cov: Float64Array; // n_i×n_i
@@ -40,22 +51,27 @@ export function fitLatent(model: Jpvae, train: TwoViewData, split = 'train'): La
 
 /** The joint prior as a Gaussian over (z1, z2): mean 0, Σ_C = [[I, Cᵀ],[C, I]] (Eq. 6). */
 export function priorGaussian(model: Jpvae): LatentFit {
-  const [n1, n2] = model.config.latent, d = n1 + n2;
+  const [n1, n2] = model.config.latent,
+    d = n1 + n2;
   const C = model.crossCovariance();
   const cov = new Array(d * d).fill(0);
   for (let i = 0; i < d; i++) cov[i * d + i] = 1;
-  for (let r = 0; r < n2; r++) for (let c = 0; c < n1; c++) {
-    cov[(n1 + r) * d + c] = C[r * n1 + c];
-    cov[c * d + n1 + r] = C[r * n1 + c];
-  }
+  for (let r = 0; r < n2; r++)
+    for (let c = 0; c < n1; c++) {
+      cov[(n1 + r) * d + c] = C[r * n1 + c];
+      cov[c * d + n1 + r] = C[r * n1 + c];
+    }
   return { n1, n2, rows: 0, split: 'prior', mean: new Array(d).fill(0), cov };
 }
 
 /** The conditional of view `target`'s latent given the other's (Eq. 12). */
 export function conditional(g: LatentFit, target: 0 | 1): Conditional {
-  const d = g.n1 + g.n2, cov = Float64Array.from(g.cov), mean = Float64Array.from(g.mean);
+  const d = g.n1 + g.n2,
+    cov = Float64Array.from(g.cov),
+    mean = Float64Array.from(g.mean);
   const [i0, ni, j0, nj] = target === 0 ? [0, g.n1, g.n1, g.n2] : [g.n1, g.n2, 0, g.n1];
-  const Sjj = positiveDefinite(block(cov, d, j0, nj, j0, nj), nj), Sji = block(cov, d, j0, nj, i0, ni);
+  const Sjj = positiveDefinite(block(cov, d, j0, nj, j0, nj), nj),
+    Sji = block(cov, d, j0, nj, i0, ni);
   // gain = Σ_ij Σ_jj⁻¹ = (Σ_jj⁻¹ Σ_ji)ᵀ
   const gain = transpose(solveSpd(Sjj, nj, Sji, ni), nj, ni);
   const offset = new Float64Array(ni);
@@ -66,11 +82,25 @@ export function conditional(g: LatentFit, target: 0 | 1): Conditional {
   const condCov = block(cov, d, i0, ni, i0, ni);
   const explained = matmul(gain, Sji, ni, nj, ni);
   for (let t = 0; t < condCov.length; t++) condCov[t] -= explained[t];
-  return { target, nIn: nj, nOut: ni, gain, offset, cov: condCov, covChol: cholesky(positiveDefinite(condCov, ni), ni)! };
+  return {
+    target,
+    nIn: nj,
+    nOut: ni,
+    gain,
+    offset,
+    cov: condCov,
+    covChol: cholesky(positiveDefinite(condCov, ni), ni)!,
+  };
 }
 
 /** z_i for each row of z_j (rows×n_j): the conditional mean, plus L·eps_r when `eps` (rows×n_i N(0, 1) values) is given: a draw from the conditional. */
-export function conditionalLatent(c: Conditional, zj: ArrayLike<number>, rows: number, out: Float32Array | Float64Array, eps?: ArrayLike<number>): void {
+export function conditionalLatent(
+  c: Conditional,
+  zj: ArrayLike<number>,
+  rows: number,
+  out: Float32Array | Float64Array,
+  eps?: ArrayLike<number>,
+): void {
   for (let r = 0; r < rows; r++) {
     for (let a = 0; a < c.nOut; a++) {
       let z = c.offset[a];

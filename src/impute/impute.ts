@@ -21,7 +21,10 @@ type LatentMap = (rows: number, mu: FloatArray, z: FloatArray) => void;
  * true) adds a Gaussian view's own noise e^{½·logvar}·ε to the decoded
  * mean; without it a draw is the decoded latent draw only.
  */
-export interface Draws { noise: () => number; observation?: boolean }
+export interface Draws {
+  noise: () => number;
+  observation?: boolean;
+}
 
 /**
  * Fill a draw's N(0, 1) noise for `rows` rows in the order every draw of
@@ -30,8 +33,14 @@ export interface Draws { noise: () => number; observation?: boolean }
  * library, the CLI and the runtime's samplers all draw through this, so the
  * same seed gives the same draws everywhere.
  */
-export function fillDrawNoise(noise: () => number, rows: number, eps: { [i: number]: number }, latent: number,
-  observation: { [i: number]: number } | null, dim: number): void {
+export function fillDrawNoise(
+  noise: () => number,
+  rows: number,
+  eps: { [i: number]: number },
+  latent: number,
+  observation: { [i: number]: number } | null,
+  dim: number,
+): void {
   for (let r = 0; r < rows; r++) {
     for (let a = 0; a < latent; a++) eps[r * latent + a] = noise();
     if (observation) for (let j = 0; j < dim; j++) observation[r * dim + j] = noise();
@@ -42,13 +51,16 @@ export function fillDrawNoise(noise: () => number, rows: number, eps: { [i: numb
 export function repeatRows(x: Float32Array, rows: number, width: number, K: number): Float32Array {
   if (K === 1) return x;
   const out = new Float32Array(rows * K * width);
-  for (let r = 0; r < rows * K; r++) out.set(x.subarray(Math.floor(r / K) * width, (Math.floor(r / K) + 1) * width), r * width);
+  for (let r = 0; r < rows * K; r++)
+    out.set(x.subarray(Math.floor(r / K) * width, (Math.floor(r / K) + 1) * width), r * width);
   return out;
 }
 
 /** For the rows in view `from`'s input buffer: encode, map the latent, decode view `to`; returns the logits' heap index. */
 function decodeRows(model: Jpvae, from: 0 | 1, to: 0 | 1, rows: number, map: LatentMap): number {
-  const k = model.k, vf = model.views[from], vt = model.views[to];
+  const k = model.k,
+    vf = model.views[from],
+    vt = model.views[to];
   model.encode(from, rows);
   map(rows, k.heap.view(vf.mu, rows * vf.latent), k.heap.view(vt.z, rows * vt.latent));
   return model.decode(to, rows);
@@ -56,17 +68,24 @@ function decodeRows(model: Jpvae, from: 0 | 1, to: 0 | 1, rows: number, map: Lat
 
 /** The latent map of Eq. 12 for one batch, and the observation noise to add to its decoded means (rows×dim, or null). */
 function conditionalDraws(model: Jpvae, c: Conditional, draws?: Draws) {
-  const dim = model.views[c.target].dim, logvar = draws && draws.observation !== false ? model.observationLogvar(c.target) : null;
+  const dim = model.views[c.target].dim,
+    logvar = draws && draws.observation !== false ? model.observationLogvar(c.target) : null;
   let observation: Float64Array | null = null;
   const map: LatentMap = (rows, mu, z) => {
-    if (!draws) { conditionalLatent(c, mu, rows, z); return; }
-    const eps = new Float64Array(rows * c.nOut), obs = logvar && new Float64Array(rows * dim);
+    if (!draws) {
+      conditionalLatent(c, mu, rows, z);
+      return;
+    }
+    const eps = new Float64Array(rows * c.nOut),
+      obs = logvar && new Float64Array(rows * dim);
     fillDrawNoise(draws.noise, rows, eps, c.nOut, obs, dim);
     if (obs) for (let t = 0; t < obs.length; t++) obs[t] *= Math.exp(logvar![t % dim] / 2);
     observation = obs;
     conditionalLatent(c, mu, rows, z, eps);
   };
-  const perturb = (means: Float32Array) => { if (observation) for (let t = 0; t < means.length; t++) means[t] += observation[t]; };
+  const perturb = (means: Float32Array) => {
+    if (observation) for (let t = 0; t < means.length; t++) means[t] += observation[t];
+  };
   return { map, perturb };
 }
 
@@ -76,8 +95,17 @@ export function imputeRows(model: Jpvae, c: Conditional, rows: number): number {
 }
 
 /** The mean of p(x_to | z) (Bernoulli: σ(logits); Gaussian: the decoder's output) for n rows of view `from`'s data; `perturb` may change each batch's means. */
-function decodeView(model: Jpvae, from: 0 | 1, to: 0 | 1, input: Float32Array, n: number, map: LatentMap, perturb?: (means: Float32Array) => void): Float32Array {
-  const { dim, likelihood } = model.views[to], out = new Float32Array(n * dim);
+function decodeView(
+  model: Jpvae,
+  from: 0 | 1,
+  to: 0 | 1,
+  input: Float32Array,
+  n: number,
+  map: LatentMap,
+  perturb?: (means: Float32Array) => void,
+): Float32Array {
+  const { dim, likelihood } = model.views[to],
+    out = new Float32Array(n * dim);
   const mean = likelihood.kind === 'bernoulli' ? (x: number) => 1 / (1 + Math.exp(-x)) : (x: number) => x;
   forEachBatch(n, model.maxRows, (start, idx) => {
     model.setInput(from, input, idx);
@@ -104,8 +132,17 @@ export function imputeView(model: Jpvae, c: Conditional, given: Float32Array, n:
  * standardised in place where the model standardises that view), the
  * result de-standardised back into the target view's original units.
  */
-export function imputeRaw(model: Jpvae, c: Conditional, standardize: readonly (Standardize | null)[], given: Float32Array, n: number, draws?: Draws): Float32Array {
-  const j = 1 - c.target, sj = standardize[j], si = standardize[c.target];
+export function imputeRaw(
+  model: Jpvae,
+  c: Conditional,
+  standardize: readonly (Standardize | null)[],
+  given: Float32Array,
+  n: number,
+  draws?: Draws,
+): Float32Array {
+  const j = 1 - c.target,
+    sj = standardize[j],
+    si = standardize[c.target];
   if (sj) applyStandardize(given, model.views[j].dim, sj);
   const y = imputeView(model, c, given, n, draws);
   if (si) applyStandardize(y, model.views[c.target].dim, si, true);
@@ -123,18 +160,37 @@ export function reconstructView(model: Jpvae, i: 0 | 1, x: Float32Array, n: numb
  * `firstRow` place an error), each repeated `samples` times, a draw each
  * when `draws` is given, through imputeRaw: (rows·samples)×dim_i.
  */
-export function imputeUserRows(model: Jpvae, c: Conditional, standardize: readonly (Standardize | null)[], x: Float32Array, rows: number,
-  samples: number, draws: Draws | undefined, label: string, firstRow = 0): Float32Array {
-  const width = model.views[1 - c.target].dim, K = samples;
+export function imputeUserRows(
+  model: Jpvae,
+  c: Conditional,
+  standardize: readonly (Standardize | null)[],
+  x: Float32Array,
+  rows: number,
+  samples: number,
+  draws: Draws | undefined,
+  label: string,
+  firstRow = 0,
+): Float32Array {
+  const width = model.views[1 - c.target].dim,
+    K = samples;
   const bad = x.findIndex((v) => !Number.isFinite(v));
-  if (bad >= 0) throw new InputError(`${label}: row ${firstRow + Math.floor(bad / width) + 1}, column ${(bad % width) + 1} is ${x[bad]}; the given view must be complete and finite`);
+  if (bad >= 0)
+    throw new InputError(
+      `${label}: row ${firstRow + Math.floor(bad / width) + 1}, column ${(bad % width) + 1} is ${x[bad]}; the given view must be complete and finite`,
+    );
   if (model.views[1 - c.target].likelihood.kind === 'bernoulli') {
     const off = x.findIndex((v) => v < 0 || v > 1);
-    if (off >= 0) throw new InputError(`${label}: row ${firstRow + Math.floor(off / width) + 1}, column ${(off % width) + 1} is ${x[off]}, outside [0, 1] as the model's Bernoulli view ${2 - c.target} needs`);
+    if (off >= 0)
+      throw new InputError(
+        `${label}: row ${firstRow + Math.floor(off / width) + 1}, column ${(off % width) + 1} is ${x[off]}, outside [0, 1] as the model's Bernoulli view ${2 - c.target} needs`,
+      );
   }
   // Each row repeated K times, each copy with its own draw.
   const y = imputeRaw(model, c, standardize, repeatRows(x, rows, width, K), rows * K, draws);
   const nan = y.findIndex((v) => !Number.isFinite(v));
-  if (nan >= 0) throw new InputError(`${label}: row ${firstRow + Math.floor(nan / (model.views[c.target].dim * K)) + 1} imputes to ${y[nan]}: the model's weights are out of range`);
+  if (nan >= 0)
+    throw new InputError(
+      `${label}: row ${firstRow + Math.floor(nan / (model.views[c.target].dim * K)) + 1} imputes to ${y[nan]}: the model's weights are out of range`,
+    );
   return y;
 }

@@ -7,16 +7,31 @@
 // puts it back before it starts (and removes the temporaries of processes
 // that are gone). A failure (a full disk) leaves `dir` as it was.
 
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fsyncDir } from './atomic.ts';
 import { processAlive } from './dir-lock.ts';
 
 /** Put back what a crashed writer of `dir` left beside it: its earlier directory, and drop its temporaries. */
 function recover(dir: string): void {
-  const parent = dirname(dir), base = basename(dir);
+  const parent = dirname(dir),
+    base = basename(dir);
   let names: string[];
-  try { names = readdirSync(parent); } catch { return; }
+  try {
+    names = readdirSync(parent);
+  } catch {
+    return;
+  }
   for (const name of names) {
     const m = /^(.*)\.(tmp|old)-(\d+)$/.exec(name);
     if (!m || m[1] !== base || processAlive(Number(m[3]))) continue;
@@ -38,13 +53,15 @@ function writeSynced(path: string, bytes: Uint8Array): void {
 /** Write `files` (plain names → bytes) as the directory `dir`, replacing an earlier `dir` only once all of them are written. */
 export function writeDirAtomic(dir: string, files: Iterable<[string, Uint8Array]>): void {
   recover(dir);
-  const tmp = `${dir}.tmp-${process.pid}`, old = `${dir}.old-${process.pid}`;
+  const tmp = `${dir}.tmp-${process.pid}`,
+    old = `${dir}.old-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(dirname(dir), { recursive: true });
   mkdirSync(tmp);
   try {
     for (const [name, bytes] of files) {
-      if (name !== basename(name) || name === '.' || name === '..') throw new Error(`writeDirAtomic: '${name}' is not a plain file name`);
+      if (name !== basename(name) || name === '.' || name === '..')
+        throw new Error(`writeDirAtomic: '${name}' is not a plain file name`);
       writeSynced(join(tmp, name), bytes);
     }
     fsyncDir(tmp);

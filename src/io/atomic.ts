@@ -19,11 +19,15 @@ export interface AtomicFile {
 export function openAtomic(path: string): AtomicFile {
   const tmp = `${path}.tmp-${process.pid}`;
   let fd: number | undefined = onPath(path, () => openSync(tmp, 'w'));
-  const close = () => { if (fd !== undefined) closeSync(fd); fd = undefined; };
+  const close = () => {
+    if (fd !== undefined) closeSync(fd);
+    fd = undefined;
+  };
   const file: AtomicFile = {
     write(bytes, position) {
       onPath(path, () => {
-        for (let off = 0; off < bytes.length;) off += writeSync(fd!, bytes, off, bytes.length - off, position === undefined ? null : position + off);
+        for (let off = 0; off < bytes.length;)
+          off += writeSync(fd!, bytes, off, bytes.length - off, position === undefined ? null : position + off);
       });
     },
     commit(beforeRename) {
@@ -59,7 +63,11 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
 /** fsync a directory: the renames into it survive a power cut. */
 export function fsyncDir(dir: string): void {
   const fd = openSync(dir, 'r');
-  try { fsyncSync(fd); } finally { closeSync(fd); }
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** A temporary of openAtomic's, and the pid that wrote it. */
@@ -74,7 +82,8 @@ export function checkWritable(dir: string, bytes: number): void {
   const file = openAtomic(join(dir, 'space-check'));
   try {
     const zeros = new Uint8Array(Math.min(bytes, 1 << 20));
-    for (let done = 0; done < bytes; done += zeros.length) file.write(zeros.subarray(0, Math.min(zeros.length, bytes - done)));
+    for (let done = 0; done < bytes; done += zeros.length)
+      file.write(zeros.subarray(0, Math.min(zeros.length, bytes - done)));
   } finally {
     file.abort();
   }
@@ -86,7 +95,9 @@ export function checkWritable(dir: string, bytes: number): void {
  */
 export function checkOutputPath(path: string, flag: string): void {
   const parent = dirname(resolve(path));
-  const fail = (what: string, code: string) => { throw new FileSystemError(`${flag} ${path}: cannot write: ${what} (${code})`, path, code, 2); };
+  const fail = (what: string, code: string) => {
+    throw new FileSystemError(`${flag} ${path}: cannot write: ${what} (${code})`, path, code, 2);
+  };
   if (!existsSync(parent)) fail('no such file or directory', 'ENOENT');
   if (!statSync(parent).isDirectory()) fail('a part of the path is not a directory', 'ENOTDIR');
   if (existsSync(path) && statSync(path).isDirectory()) fail('is a directory', 'EISDIR');

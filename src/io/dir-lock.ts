@@ -13,14 +13,20 @@ export const LOCK_FILE = 'train.lock';
 
 /** Is process `pid` alive on this machine? (EPERM: it is, under another user.) */
 export function processAlive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 /** Lock `dir` (which must exist) for this process; returns the release. `flag` names the directory in messages. */
 export function lockDir(dir: string, flag: string): () => void {
-  const path = join(dir, LOCK_FILE), me = `${process.pid} ${hostname()}\n`;
+  const path = join(dir, LOCK_FILE),
+    me = `${process.pid} ${hostname()}\n`;
   for (let attempt = 0; ; attempt++) {
     let fd: number;
     try {
@@ -28,23 +34,45 @@ export function lockDir(dir: string, flag: string): () => void {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw fileError(e, path, flag, 'cannot create the lock');
       let owner = '';
-      try { owner = readFileSync(path, 'utf8'); } catch { /* released meanwhile */ }
+      try {
+        owner = readFileSync(path, 'utf8');
+      } catch {
+        /* released meanwhile */
+      }
       const [pid, host] = owner.trim().split(' ');
       const live = owner === '' ? attempt >= 4 : host !== hostname() || processAlive(Number(pid)); // '': its owner is still writing it
       if (live) {
         const elsewhere = host !== undefined && host !== hostname();
-        throw new InputError(`${flag} ${dir}: in use by ${pid ? `process ${pid}${elsewhere ? ` on ${host}` : ''}` : 'another process'} (${path}); wait for it to finish${elsewhere ? ', or remove the lock if that process is gone' : ''}`);
+        throw new InputError(
+          `${flag} ${dir}: in use by ${pid ? `process ${pid}${elsewhere ? ` on ${host}` : ''}` : 'another process'} (${path}); wait for it to finish${elsewhere ? ', or remove the lock if that process is gone' : ''}`,
+        );
       }
-      if (owner === '') { pause(25); continue; }
+      if (owner === '') {
+        pause(25);
+        continue;
+      }
       // Stale: moved aside under a name of our own first, so that of two processes taking it over only one removes it.
-      try { renameSync(path, `${path}.stale-${process.pid}`); rmSync(`${path}.stale-${process.pid}`, { force: true }); } catch { /* another took it over */ }
+      try {
+        renameSync(path, `${path}.stale-${process.pid}`);
+        rmSync(`${path}.stale-${process.pid}`, { force: true });
+      } catch {
+        /* another took it over */
+      }
       if (attempt >= 4) throw new InputError(`${flag} ${dir}: could not take over the stale lock ${path}`);
       continue;
     }
-    try { writeSync(fd, me); } finally { closeSync(fd); }
+    try {
+      writeSync(fd, me);
+    } finally {
+      closeSync(fd);
+    }
     const release = () => {
       process.off('exit', release);
-      try { if (readFileSync(path, 'utf8') === me) rmSync(path, { force: true }); } catch { /* already gone */ }
+      try {
+        if (readFileSync(path, 'utf8') === me) rmSync(path, { force: true });
+      } catch {
+        /* already gone */
+      }
     };
     process.on('exit', release);
     return release;

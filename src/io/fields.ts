@@ -47,7 +47,8 @@ export class Fields {
 
   /** An integer in [min, max]. */
   int(v: Json, path: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) this.expected(path, `an integer from ${min} to ${max}`, v);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+      this.expected(path, `an integer from ${min} to ${max}`, v);
     return v;
   }
 

@@ -6,15 +6,33 @@
 /** A file-system call failed on `path`; `message` is the one line to print. */
 export class FileSystemError extends Error {
   override name = 'FileSystemError';
-  constructor(message: string, readonly path: string, readonly code: string, readonly exitCode: 1 | 2) { super(message); }
+  constructor(
+    message: string,
+    readonly path: string,
+    readonly code: string,
+    readonly exitCode: 1 | 2,
+  ) {
+    super(message);
+  }
 }
 
 const WHAT: Record<string, string> = {
-  ENOENT: 'no such file or directory', ENOTDIR: 'a part of the path is not a directory', EISDIR: 'is a directory',
-  EACCES: 'permission denied', EPERM: 'operation not permitted', EROFS: 'read-only file system',
-  ENOSPC: 'no space left on device', EDQUOT: 'disk quota exceeded', EIO: 'input/output error',
-  EEXIST: 'already exists', ENAMETOOLONG: 'name too long', EMFILE: 'too many open files', ENOTEMPTY: 'directory not empty',
-  EXDEV: 'crosses file systems', EBUSY: 'busy', EFBIG: 'file too large',
+  ENOENT: 'no such file or directory',
+  ENOTDIR: 'a part of the path is not a directory',
+  EISDIR: 'is a directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EIO: 'input/output error',
+  EEXIST: 'already exists',
+  ENAMETOOLONG: 'name too long',
+  EMFILE: 'too many open files',
+  ENOTEMPTY: 'directory not empty',
+  EXDEV: 'crosses file systems',
+  EBUSY: 'busy',
+  EFBIG: 'file too large',
 };
 const MACHINE = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EMFILE', 'EFBIG', 'EBUSY']);
 
@@ -39,5 +57,9 @@ export function fileError(e: unknown, path: string, flag?: string, doing = 'cann
 
 /** Run `fn`, turning a file-system error into a FileSystemError naming `path`. */
 export function onPath<T>(path: string, fn: () => T, flag?: string, doing?: string): T {
-  try { return fn(); } catch (e) { throw fileError(e, path, flag, doing); }
+  try {
+    return fn();
+  } catch (e) {
+    throw fileError(e, path, flag, doing);
+  }
 }

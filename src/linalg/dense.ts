@@ -23,12 +23,14 @@ export function solveSpd(A: Float64Array, n: number, B: Float64Array, m: number)
   if (!L) throw new Error('solveSpd: matrix is not positive definite');
   const X = Float64Array.from(B);
   for (let c = 0; c < m; c++) {
-    for (let i = 0; i < n; i++) { // L·y = b
+    for (let i = 0; i < n; i++) {
+      // L·y = b
       let s = X[i * m + c];
       for (let k = 0; k < i; k++) s -= L[i * n + k] * X[k * m + c];
       X[i * m + c] = s / L[i * n + i];
     }
-    for (let i = n - 1; i >= 0; i--) { // Lᵀ·x = y
+    for (let i = n - 1; i >= 0; i--) {
+      // Lᵀ·x = y
       let s = X[i * m + c];
       for (let k = i + 1; k < n; k++) s -= L[k * n + i] * X[k * m + c];
       X[i * m + c] = s / L[i * n + i];
@@ -40,10 +42,11 @@ export function solveSpd(A: Float64Array, n: number, B: Float64Array, m: number)
 /** C = A·B for A (r×k), B (k×c). */
 export function matmul(A: Float64Array, B: Float64Array, r: number, k: number, c: number): Float64Array {
   const C = new Float64Array(r * c);
-  for (let i = 0; i < r; i++) for (let t = 0; t < k; t++) {
-    const a = A[i * k + t];
-    for (let j = 0; j < c; j++) C[i * c + j] += a * B[t * c + j];
-  }
+  for (let i = 0; i < r; i++)
+    for (let t = 0; t < k; t++) {
+      const a = A[i * k + t];
+      for (let j = 0; j < c; j++) C[i * c + j] += a * B[t * c + j];
+    }
   return C;
 }
 
@@ -70,14 +73,16 @@ export function positiveDefinite(S: Float64Array, n: number): Float64Array {
   if (cholesky(S, n)) return S;
   let trace = 0;
   for (let a = 0; a < n; a++) trace += S[a * n + a];
-  const R = Float64Array.from(S), eps = Math.max(1e-6 * (trace / n), 1e-12);
+  const R = Float64Array.from(S),
+    eps = Math.max(1e-6 * (trace / n), 1e-12);
   for (let a = 0; a < n; a++) R[a * n + a] += eps;
   return R;
 }
 
 /** Column means and covariance (maximum likelihood, divides by n) of an n×d matrix. */
 export function meanCov(Z: Float64Array, n: number, d: number): { mean: Float64Array; cov: Float64Array } {
-  const mean = new Float64Array(d), cov = new Float64Array(d * d);
+  const mean = new Float64Array(d),
+    cov = new Float64Array(d * d);
   for (let r = 0; r < n; r++) for (let j = 0; j < d; j++) mean[j] += Z[r * d + j] / n;
   for (let r = 0; r < n; r++) {
     for (let a = 0; a < d; a++) {

@@ -7,7 +7,6 @@ import { BERNOULLI, type Likelihood } from '../data/likelihood.ts';
 
 export { BERNOULLI, type Likelihood };
 
-
 export interface ModelConfig {
   dims: [number, number]; // features of view 1 and view 2
   hidden: number[]; // encoder hidden widths; decoders mirror them (the reference architecture: 512, 512)
@@ -35,8 +34,13 @@ export const DEFAULT_ALPHA = 0.95;
 /** A config field, as checkConfig names it in a message. */
 export type ConfigField = 'dims' | 'hidden' | 'latent' | 'swapViews' | 'prior.kind' | 'prior.alpha' | 'prior.flips';
 const FLAGS: Record<ConfigField, string> = {
-  dims: 'view widths', hidden: '--hidden', latent: '--latent', swapViews: '--swap-views',
-  'prior.kind': '--prior', 'prior.alpha': '--alpha', 'prior.flips': '--flips',
+  dims: 'view widths',
+  hidden: '--hidden',
+  latent: '--latent',
+  swapViews: '--swap-views',
+  'prior.kind': '--prior',
+  'prior.alpha': '--alpha',
+  'prior.flips': '--flips',
 };
 
 /**
@@ -53,7 +57,9 @@ export function parameterCount(c: ModelConfig): number {
   const [n1, n2] = [...c.latent].sort((a, b) => a - b);
   let total = c.prior.kind === 'svd' ? n1 * n1 + n2 * n2 + n1 : c.prior.kind === 'orthogonal' ? n2 * n2 : 0;
   for (const i of [0, 1] as const) {
-    const d = c.dims[i], n = c.latent[i], top = c.hidden[c.hidden.length - 1];
+    const d = c.dims[i],
+      n = c.latent[i],
+      top = c.hidden[c.hidden.length - 1];
     total += dense([d, ...c.hidden]) + 2 * (top + 1) * n + dense([n, ...[...c.hidden].reverse(), d]);
     const l = likelihoodOf(c, i);
     if (l.kind === 'gaussian' && l.variance === 'learnt') total += d;
@@ -64,23 +70,35 @@ export function parameterCount(c: ModelConfig): number {
 /** One clear line for each way a config can be wrong; `label` names a field (a flag by default, or a file's field). */
 export function checkConfig(c: ModelConfig, label: (field: ConfigField) => string = (f) => FLAGS[f]): ModelConfig {
   const posInt = (x: number) => Number.isInteger(x) && x > 0;
-  if (!c.dims.every(posInt)) throw new InputError(`${label('dims')}: must be positive integers, got ${c.dims.join(',')}`);
-  if (!c.hidden.length || !c.hidden.every(posInt)) throw new InputError(`${label('hidden')}: expected positive integers like 512,512, got ${c.hidden.join(',')}`);
-  if (!c.latent.every(posInt)) throw new InputError(`${label('latent')}: expected positive integers n1[,n2], got ${c.latent.join(',')}`);
+  if (!c.dims.every(posInt))
+    throw new InputError(`${label('dims')}: must be positive integers, got ${c.dims.join(',')}`);
+  if (!c.hidden.length || !c.hidden.every(posInt))
+    throw new InputError(`${label('hidden')}: expected positive integers like 512,512, got ${c.hidden.join(',')}`);
+  if (!c.latent.every(posInt))
+    throw new InputError(`${label('latent')}: expected positive integers n1[,n2], got ${c.latent.join(',')}`);
   const [n1, n2] = c.latent;
   if (!c.swapViews && n1 > n2) {
-    throw new InputError(`${label('latent')}: n1 = ${n1} > n2 = ${n2}; the prior needs its first view's latent to be the smaller (§2.4): add --swap-views`);
+    throw new InputError(
+      `${label('latent')}: n1 = ${n1} > n2 = ${n2}; the prior needs its first view's latent to be the smaller (§2.4): add --swap-views`,
+    );
   }
-  if (c.swapViews && n1 < n2) throw new InputError(`${label('swapViews')}: for n1 > n2 only, but the latent sizes are n1 = ${n1} < n2 = ${n2}`);
-  if (!PRIOR_KINDS.includes(c.prior.kind)) throw new InputError(`${label('prior.kind')}: expected one of ${PRIOR_KINDS.join(', ')}, got '${c.prior.kind}'`);
-  if (!(Math.abs(c.prior.alpha) < 1)) throw new InputError(`${label('prior.alpha')}: expected −1 < α < 1 (Theorem 2.2), got ${c.prior.alpha}`);
+  if (c.swapViews && n1 < n2)
+    throw new InputError(`${label('swapViews')}: for n1 > n2 only, but the latent sizes are n1 = ${n1} < n2 = ${n2}`);
+  if (!PRIOR_KINDS.includes(c.prior.kind))
+    throw new InputError(`${label('prior.kind')}: expected one of ${PRIOR_KINDS.join(', ')}, got '${c.prior.kind}'`);
+  if (!(Math.abs(c.prior.alpha) < 1))
+    throw new InputError(`${label('prior.alpha')}: expected −1 < α < 1 (Theorem 2.2), got ${c.prior.alpha}`);
   const larger = Math.max(n1, n2);
   if (!Number.isInteger(c.prior.flips) || c.prior.flips < 0 || c.prior.flips > larger) {
-    throw new InputError(`${label('prior.flips')}: expected an integer from 0 to ${larger} (the larger latent size), got ${c.prior.flips}`);
+    throw new InputError(
+      `${label('prior.flips')}: expected an integer from 0 to ${larger} (the larger latent size), got ${c.prior.flips}`,
+    );
   }
   const params = parameterCount(c);
   if (!(params <= MAX_PARAMETERS)) {
-    throw new InputError(`${label('hidden')}: ${c.hidden.join(',')} with view widths ${c.dims.join(',')} and latent ${c.latent.join(',')} makes ${params.toExponential(2)} parameters, more than the ${MAX_PARAMETERS.toExponential(2)} allowed`);
+    throw new InputError(
+      `${label('hidden')}: ${c.hidden.join(',')} with view widths ${c.dims.join(',')} and latent ${c.latent.join(',')} makes ${params.toExponential(2)} parameters, more than the ${MAX_PARAMETERS.toExponential(2)} allowed`,
+    );
   }
   return c;
 }

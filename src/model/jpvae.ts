@@ -22,15 +22,26 @@ export interface View {
   lvHead: Dense;
   decoder: Dense[]; // hidden layers (ReLU) then the output layer (logits)
   x: number;
-  hidden: number[]; dHidden: number[]; // encoder activations and their gradients
-  mu: number; lv: number; eps: number; z: number;
-  dmu: number; dlv: number; dz: number;
-  dec: number[]; dDec: number[]; // decoder layer outputs (last = logits) and gradients
+  hidden: number[];
+  dHidden: number[]; // encoder activations and their gradients
+  mu: number;
+  lv: number;
+  eps: number;
+  z: number;
+  dmu: number;
+  dlv: number;
+  dz: number;
+  dec: number[];
+  dDec: number[]; // decoder layer outputs (last = logits) and gradients
   recon: number; // per-row negative log-likelihood
 }
 
 /** Loss terms (nats): batch means from `loss`, sums over rows from `accumulate`. */
-export interface LossTerms { recon1: number; recon2: number; kl: number }
+export interface LossTerms {
+  recon1: number;
+  recon2: number;
+  kl: number;
+}
 
 /** Which views the rows in the buffers have: both, or only view 1 (0) or view 2 (1). */
 export type Present = 'both' | 0 | 1;
@@ -60,32 +71,56 @@ export class Jpvae {
   /** Runs the views' halves of rows with both views; unset, they run in turn here. */
   runner?: ViewRunner;
 
-  constructor(readonly k: Kernels, readonly config: ModelConfig, readonly maxRows: number) {
+  constructor(
+    readonly k: Kernels,
+    readonly config: ModelConfig,
+    readonly maxRows: number,
+  ) {
     checkConfig(config);
     this.heapStart = k.heap.mark();
     const build = (i: 0 | 1): View => {
-      const dim = config.dims[i], n = config.latent[i], tag = `view${i + 1}`;
+      const dim = config.dims[i],
+        n = config.latent[i],
+        tag = `view${i + 1}`;
       const widths = [dim, ...config.hidden];
       const encoder = config.hidden.map((h, l) => addDense(this.layout, `${tag}.encoder.${l}`, widths[l], h, true));
       const top = config.hidden[config.hidden.length - 1];
       const muHead = addDense(this.layout, `${tag}.encoder.mu`, top, n, false);
       const lvHead = addDense(this.layout, `${tag}.encoder.logvar`, top, n, false);
       const back = [n, ...[...config.hidden].reverse(), dim];
-      const decoder = back.slice(1).map((w, l) => addDense(this.layout, `${tag}.decoder.${l}`, back[l], w, l < back.length - 2));
+      const decoder = back
+        .slice(1)
+        .map((w, l) => addDense(this.layout, `${tag}.decoder.${l}`, back[l], w, l < back.length - 2));
       const likelihood = likelihoodOf(config, i);
       const buf = (w: number) => k.heap.alloc(maxRows * w);
       let logvar = 0;
       if (likelihood.kind === 'gaussian') {
-        logvar = likelihood.variance === 'learnt'
-          ? this.layout.add(`${tag}.decoder.logvar`, [dim]).offset
-          : k.heap.allocFrom(new Float32Array(dim).fill(Math.log(likelihood.variance)));
+        logvar =
+          likelihood.variance === 'learnt'
+            ? this.layout.add(`${tag}.decoder.logvar`, [dim]).offset
+            : k.heap.allocFrom(new Float32Array(dim).fill(Math.log(likelihood.variance)));
       }
       return {
-        dim, latent: n, likelihood, logvar, encoder, muHead, lvHead, decoder,
+        dim,
+        latent: n,
+        likelihood,
+        logvar,
+        encoder,
+        muHead,
+        lvHead,
+        decoder,
         x: buf(dim),
-        hidden: encoder.map((l) => buf(l.nOut)), dHidden: encoder.map((l) => buf(l.nOut)),
-        mu: buf(n), lv: buf(n), eps: buf(n), z: buf(n), dmu: buf(n), dlv: buf(n), dz: buf(n),
-        dec: decoder.map((l) => buf(l.nOut)), dDec: decoder.map((l) => buf(l.nOut)),
+        hidden: encoder.map((l) => buf(l.nOut)),
+        dHidden: encoder.map((l) => buf(l.nOut)),
+        mu: buf(n),
+        lv: buf(n),
+        eps: buf(n),
+        z: buf(n),
+        dmu: buf(n),
+        dlv: buf(n),
+        dz: buf(n),
+        dec: decoder.map((l) => buf(l.nOut)),
+        dDec: decoder.map((l) => buf(l.nOut)),
         recon: buf(1),
       };
     };
@@ -120,7 +155,9 @@ export class Jpvae {
   finishGradient(): void {
     this.addsToDense.forEach((adds, i) => {
       if (adds) return;
-      for (const e of this.layout.entries) if (denseEntry(e.name) && e.name.startsWith(`view${i + 1}.`)) this.k.heap.view(this.G + e.offset, e.size).fill(0);
+      for (const e of this.layout.entries)
+        if (denseEntry(e.name) && e.name.startsWith(`view${i + 1}.`))
+          this.k.heap.view(this.G + e.offset, e.size).fill(0);
     });
     this.addsToDense.fill(true);
   }
@@ -152,13 +189,19 @@ export class Jpvae {
     return Float32Array.from(this.k.heap.view(at, v.dim));
   }
 
-  params() { return this.k.heap.view(this.P, this.layout.size); }
-  grads() { return this.k.heap.view(this.G, this.layout.size); }
+  params() {
+    return this.k.heap.view(this.P, this.layout.size);
+  }
+  grads() {
+    return this.k.heap.view(this.G, this.layout.size);
+  }
 
   /** Copy rows of a view's data (row indices `rows`) into its input buffer. */
   setInput(i: 0 | 1, data: Float32Array, rowIndex: ArrayLike<number>): void {
-    const v = this.views[i], x = this.k.heap.view(v.x, rowIndex.length * v.dim);
-    for (let r = 0; r < rowIndex.length; r++) x.set(data.subarray(rowIndex[r] * v.dim, (rowIndex[r] + 1) * v.dim), r * v.dim);
+    const v = this.views[i],
+      x = this.k.heap.view(v.x, rowIndex.length * v.dim);
+    for (let r = 0; r < rowIndex.length; r++)
+      x.set(data.subarray(rowIndex[r] * v.dim, (rowIndex[r] + 1) * v.dim), r * v.dim);
   }
 
   /** Copy the rows `rowIndex` of both views of a data set into the input buffers. */
@@ -171,24 +214,33 @@ export class Jpvae {
   setNoise(rows: number, rng: Rng | null): void {
     for (const v of this.views) {
       const e = this.k.heap.view(v.eps, rows * v.latent);
-      if (rng) rng.fillNormal(e); else e.fill(0);
+      if (rng) rng.fillNormal(e);
+      else e.fill(0);
     }
   }
 
   /** Encoder: x → (mu, logvar). */
   encode(i: 0 | 1, rows: number): void {
-    const { k, P } = this, v = this.views[i];
+    const { k, P } = this,
+      v = this.views[i];
     let input = v.x;
-    v.encoder.forEach((l, j) => { denseForward(k, P, l, rows, input, v.hidden[j]); input = v.hidden[j]; });
+    v.encoder.forEach((l, j) => {
+      denseForward(k, P, l, rows, input, v.hidden[j]);
+      input = v.hidden[j];
+    });
     denseForward(k, P, v.muHead, rows, input, v.mu);
     denseForward(k, P, v.lvHead, rows, input, v.lv);
   }
 
   /** Decoder: the view's z buffer → its output (last decoder buffer): logits (Bernoulli) or means (Gaussian). */
   decode(i: 0 | 1, rows: number): number {
-    const { k, P } = this, v = this.views[i];
+    const { k, P } = this,
+      v = this.views[i];
     let input = v.z;
-    v.decoder.forEach((l, j) => { denseForward(k, P, l, rows, input, v.dec[j]); input = v.dec[j]; });
+    v.decoder.forEach((l, j) => {
+      denseForward(k, P, l, rows, input, v.dec[j]);
+      input = v.dec[j];
+    });
     return input;
   }
 
@@ -202,8 +254,9 @@ export class Jpvae {
    */
   accumulate(rows: number, beta: number, present: Present, gradScale: number | null): LossTerms {
     const { k, P, G } = this;
-    const train = gradScale !== null, scale = gradScale ?? 0;
-    const active = present === 'both' ? [0, 1] as const : [present];
+    const train = gradScale !== null,
+      scale = gradScale ?? 0;
+    const active = present === 'both' ? ([0, 1] as const) : [present];
     const sums = this.sums;
     sums.fill(0);
     this.prior.prepare(P);
@@ -211,15 +264,46 @@ export class Jpvae {
     else for (const i of active) sums[i] = this.forwardView(i, rows, gradScale);
     if (present === 'both') {
       const [v1, v2] = priorOrder(this.config).map((i) => this.views[i]);
-      this.prior.kl(P, rows, v1.mu, v1.lv, v2.mu, v2.lv, this.kl, train ? { G, dmu1: v1.dmu, dlv1: v1.dlv, dmu2: v2.dmu, dlv2: v2.dlv, scale: beta * scale } : null);
+      this.prior.kl(
+        P,
+        rows,
+        v1.mu,
+        v1.lv,
+        v2.mu,
+        v2.lv,
+        this.kl,
+        train ? { G, dmu1: v1.dmu, dlv1: v1.dlv, dmu2: v2.dmu, dlv2: v2.dlv, scale: beta * scale } : null,
+      );
     } else {
-      const v = this.views[present], n = v.latent, { zeros, sink, O } = this.absent;
+      const v = this.views[present],
+        n = v.latent,
+        { zeros, sink, O } = this.absent;
       const [dmu, dlv] = train ? [v.dmu, v.dlv] : [NULL, NULL];
-      k.orthoKl(rows, n, n, /* α = 0: the KL to N(0, I) */ 0, v.mu, v.lv, zeros, zeros, O, this.kl, dmu, dlv, sink, sink, /* dO */ NULL, beta * scale);
+      k.orthoKl(
+        rows,
+        n,
+        n,
+        /* α = 0: the KL to N(0, I) */ 0,
+        v.mu,
+        v.lv,
+        zeros,
+        zeros,
+        O,
+        this.kl,
+        dmu,
+        dlv,
+        sink,
+        sink,
+        /* dO */ NULL,
+        beta * scale,
+      );
     }
     if (train) {
       const adds = this.adds;
-      for (const i of active) { adds[i] = this.addsToDense[i]; this.addsToDense[i] = true; }
+      for (const i of active) {
+        adds[i] = this.addsToDense[i];
+        this.addsToDense[i] = true;
+      }
       if (present === 'both' && this.runner) this.runner.backward(rows, adds);
       else for (const i of active) this.backwardView(i, rows, adds[i]);
     }
@@ -237,7 +321,8 @@ export class Jpvae {
    * output's gradient is set and the view's dmu, dlv zeroed for the KL.
    */
   forwardView(i: 0 | 1, rows: number, gradScale: number | null): number {
-    const k = this.k, v = this.views[i];
+    const k = this.k,
+      v = this.views[i];
     this.encode(i, rows);
     k.reparam(rows * v.latent, v.mu, v.lv, v.eps, v.z);
     const sum = this.nll(i, rows, this.decode(i, rows), gradScale);
@@ -252,12 +337,24 @@ export class Jpvae {
    * decoder gradient buffer, and a learnt log-variance's into G.
    */
   nll(i: 0 | 1, rows: number, out: number, gradScale: number | null): number {
-    const { k, P, G } = this, v = this.views[i];
-    const dOut = gradScale !== null ? v.dDec[v.dDec.length - 1] : NULL, scale = gradScale ?? 0;
+    const { k, P, G } = this,
+      v = this.views[i];
+    const dOut = gradScale !== null ? v.dDec[v.dDec.length - 1] : NULL,
+      scale = gradScale ?? 0;
     if (v.likelihood.kind === 'bernoulli') k.bceWithLogits(rows, v.dim, out, v.x, v.recon, dOut, scale);
     else {
       const learnt = v.likelihood.variance === 'learnt';
-      k.gaussianNll(rows, v.dim, out, v.x, learnt ? P + v.logvar : v.logvar, v.recon, dOut, dOut && learnt ? G + v.logvar : NULL, scale);
+      k.gaussianNll(
+        rows,
+        v.dim,
+        out,
+        v.x,
+        learnt ? P + v.logvar : v.logvar,
+        v.recon,
+        dOut,
+        dOut && learnt ? G + v.logvar : NULL,
+        scale,
+      );
     }
     let sum = 0;
     for (const x of k.heap.view(v.recon, rows)) sum += x;
@@ -270,7 +367,8 @@ export class Jpvae {
    * gradients are written, or added to with `adds`.
    */
   backwardView(i: 0 | 1, rows: number, adds: boolean): void {
-    const { k, P, G } = this, v = this.views[i];
+    const { k, P, G } = this,
+      v = this.views[i];
     for (let j = v.decoder.length - 1; j >= 0; j--) {
       const input = j === 0 ? v.z : v.dec[j - 1];
       denseBackward(k, P, G, v.decoder[j], rows, input, v.dec[j], v.dDec[j], j === 0 ? v.dz : v.dDec[j - 1], adds);
@@ -282,7 +380,18 @@ export class Jpvae {
     denseBackward(k, P, G, v.lvHead, rows, v.hidden[top], v.lv, v.dlv, NULL, adds);
     k.gemm(TRANS_B | ACCUMULATE, rows, v.lvHead.nIn, v.lvHead.nOut, v.dlv, P + v.lvHead.W, v.dHidden[top], NULL);
     for (let j = top; j >= 0; j--) {
-      denseBackward(k, P, G, v.encoder[j], rows, j === 0 ? v.x : v.hidden[j - 1], v.hidden[j], v.dHidden[j], j === 0 ? NULL : v.dHidden[j - 1], adds);
+      denseBackward(
+        k,
+        P,
+        G,
+        v.encoder[j],
+        rows,
+        j === 0 ? v.x : v.hidden[j - 1],
+        v.hidden[j],
+        v.dHidden[j],
+        j === 0 ? NULL : v.dHidden[j - 1],
+        adds,
+      );
     }
   }
 }

@@ -8,7 +8,8 @@ import { float16Bits } from './float16.ts';
 /** ONNX opset 17 (every op used here is unchanged since) and IR version 8, which onnxruntime ≥ 1.10 reads. */
 export const OPSET = 17;
 export const IR_VERSION = 8;
-export const FLOAT = 1, FLOAT16 = 10; // TensorProto.DataType
+export const FLOAT = 1,
+  FLOAT16 = 10; // TensorProto.DataType
 const INT = 2; // AttributeProto.AttributeType.INT
 
 /** How the dense layers' weight matrices are stored: f16 halves the files; the graph still computes in f32. */
@@ -25,13 +26,24 @@ export type Dim = number | string;
 export type Units = 'raw' | 'latent' | 'standard-normal';
 
 /** A graph input or output: what the manifest lists and a caller feeds or reads. Always float32. */
-export interface TensorSpec { name: string; shape: Dim[]; dtype: 'float32'; units: Units; doc: string }
+export interface TensorSpec {
+  name: string;
+  shape: Dim[];
+  dtype: 'float32';
+  units: Units;
+  doc: string;
+}
 
 export const ModelProto = onnxSchema.lookupType('onnx.ModelProto');
 
 const valueInfo = ({ name, shape }: TensorSpec) => ({
   name,
-  type: { tensorType: { elemType: FLOAT, shape: { dim: shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+  type: {
+    tensorType: {
+      elemType: FLOAT,
+      shape: { dim: shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+    },
+  },
 });
 
 export class Graph {
@@ -41,7 +53,11 @@ export class Graph {
   private readonly initializers: object[] = [];
   private count = 0;
 
-  constructor(readonly name: string, readonly doc: string, readonly weights: WeightType = 'float32') {}
+  constructor(
+    readonly name: string,
+    readonly doc: string,
+    readonly weights: WeightType = 'float32',
+  ) {}
 
   input(name: string, shape: Dim[], units: Units, doc: string): string {
     this.inputs.push({ name, shape, dtype: 'float32', units, doc });
@@ -63,7 +79,8 @@ export class Graph {
    * 11 bits would move a mean of 1000 by 0.5.
    */
   constant(name: string, dims: number[], data: ArrayLike<number>, halvable = false): string {
-    if (data.length !== dims.reduce((a, b) => a * b, 1)) throw new Error(`onnx: constant ${name} has ${data.length} values for shape ${dims}`);
+    if (data.length !== dims.reduce((a, b) => a * b, 1))
+      throw new Error(`onnx: constant ${name} has ${data.length} values for shape ${dims}`);
     const half = halvable && this.weights === 'float16';
     // Always a fresh buffer: `data` may be f64, or a view into the wasm heap.
     const stored = half ? Uint16Array.from(data, float16Bits) : Float32Array.from(data);
@@ -86,7 +103,14 @@ export class Graph {
       opsetImport: [{ domain: '', version: OPSET }],
       producerName: 'jpvae',
       producerVersion,
-      graph: { name: this.name, docString: this.doc, node: this.nodes, input: this.inputs.map(valueInfo), output: this.outputs.map(valueInfo), initializer: this.initializers },
+      graph: {
+        name: this.name,
+        docString: this.doc,
+        node: this.nodes,
+        input: this.inputs.map(valueInfo),
+        output: this.outputs.map(valueInfo),
+        initializer: this.initializers,
+      },
       metadataProps: Object.entries(metadata).map(([key, value]) => ({ key, value })),
     };
     const err = ModelProto.verify(model);

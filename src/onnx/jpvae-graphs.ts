@@ -48,8 +48,14 @@ function rawDoc(s: GraphSource, i: ViewIndex): string {
 function standardized(g: Graph, s: GraphSource, i: ViewIndex, x: string): string {
   const std = s.standardize[i];
   if (!std) return x;
-  const hi = Float32Array.from(std.mean), lo = std.mean.map((m, j) => m - hi[j]), n = std.mean.length, name = `view${tag(i)}.standardize`;
-  const centred = g.node('Sub', [g.node('Sub', [x, g.constant(`${name}.mean`, [n], hi)]), g.constant(`${name}.mean_residual`, [n], lo)]);
+  const hi = Float32Array.from(std.mean),
+    lo = std.mean.map((m, j) => m - hi[j]),
+    n = std.mean.length,
+    name = `view${tag(i)}.standardize`;
+  const centred = g.node('Sub', [
+    g.node('Sub', [x, g.constant(`${name}.mean`, [n], hi)]),
+    g.constant(`${name}.mean_residual`, [n], lo),
+  ]);
   return g.node('Div', [centred, g.constant(`${name}.sd`, [n], std.sd)]);
 }
 
@@ -64,7 +70,8 @@ function encoderHidden(g: Graph, s: GraphSource, i: ViewIndex, x: string): strin
  * view (its likelihood lives in standardised units).
  */
 function decodedMean(g: Graph, s: GraphSource, i: ViewIndex, z: string, out: string): string {
-  const v = s.model.views[i], std = s.standardize[i];
+  const v = s.model.views[i],
+    std = s.standardize[i];
   const top = v.decoder.reduce((h, l) => dense(g, s, l, h), z);
   if (v.likelihood.kind === 'bernoulli') return g.node('Sigmoid', [top], { out });
   if (!std) return g.node('Identity', [top], { out });
@@ -77,13 +84,19 @@ function decodedMean(g: Graph, s: GraphSource, i: ViewIndex, z: string, out: str
  * scale of the likelihood's own noise. Null for a Bernoulli view.
  */
 export function observationSd(s: GraphSource, i: ViewIndex): Float64Array | null {
-  const lv = s.model.observationLogvar(i), sd = s.standardize[i]?.sd;
+  const lv = s.model.observationLogvar(i),
+    sd = s.standardize[i]?.sd;
   return lv && Float64Array.from(lv, (l, j) => Math.exp(l / 2) * (sd ? sd[j] : 1));
 }
 
 export function encoderGraph(s: GraphSource, i: ViewIndex): Graph {
-  const v = s.model.views[i], n = tag(i);
-  const g = new Graph(`encoder${n}`, `view ${n} encoder: x${n} → posterior mean mu${n} and log-variance logvar${n}`, s.weights);
+  const v = s.model.views[i],
+    n = tag(i);
+  const g = new Graph(
+    `encoder${n}`,
+    `view ${n} encoder: x${n} → posterior mean mu${n} and log-variance logvar${n}`,
+    s.weights,
+  );
   const h = encoderHidden(g, s, i, g.input(`x${n}`, [BATCH, v.dim], 'raw', rawDoc(s, i)));
   dense(g, s, v.muHead, h, `mu${n}`);
   dense(g, s, v.lvHead, h, `logvar${n}`);
@@ -95,11 +108,14 @@ export function encoderGraph(s: GraphSource, i: ViewIndex): Graph {
 /** What the likelihood's mean of a view is, for the manifest's docs. */
 function meanDoc(s: GraphSource, i: ViewIndex, what: string): string {
   const v = s.model.views[i];
-  return v.likelihood.kind === 'bernoulli' ? `${what}: Bernoulli means (probabilities) of view ${tag(i)}` : `${what}: Gaussian means of view ${tag(i)} in its original units`;
+  return v.likelihood.kind === 'bernoulli'
+    ? `${what}: Bernoulli means (probabilities) of view ${tag(i)}`
+    : `${what}: Gaussian means of view ${tag(i)} in its original units`;
 }
 
 export function decoderGraph(s: GraphSource, i: ViewIndex): Graph {
-  const v = s.model.views[i], n = tag(i);
+  const v = s.model.views[i],
+    n = tag(i);
   const g = new Graph(`decoder${n}`, `view ${n} decoder: z${n} → x${n}, the mean of p(x${n} | z${n})`, s.weights);
   decodedMean(g, s, i, g.input(`z${n}`, [BATCH, v.latent], 'latent', `a point in view ${n}'s latent space`), `x${n}`);
   g.output(`x${n}`, [BATCH, v.dim], 'raw', meanDoc(s, i, 'the decoded mean'));
@@ -108,8 +124,14 @@ export function decoderGraph(s: GraphSource, i: ViewIndex): Graph {
 
 /** Input x_j → the conditional mean of z_i given its posterior mean (Eq. 12): offset + gain·mu_j. */
 function conditionalMean(g: Graph, s: GraphSource, c: Conditional): string {
-  const j = (1 - c.target) as ViewIndex, vj = s.model.views[j];
-  const muJ = dense(g, s, vj.muHead, encoderHidden(g, s, j, g.input(`x${tag(j)}`, [BATCH, vj.dim], 'raw', rawDoc(s, j))));
+  const j = (1 - c.target) as ViewIndex,
+    vj = s.model.views[j];
+  const muJ = dense(
+    g,
+    s,
+    vj.muHead,
+    encoderHidden(g, s, j, g.input(`x${tag(j)}`, [BATCH, vj.dim], 'raw', rawDoc(s, j))),
+  );
   const gain = g.constant('conditional.gain', [c.nOut, c.nIn], c.gain);
   return g.node('Gemm', [muJ, gain, g.constant('conditional.offset', [c.nOut], c.offset)], { ints: { transB: 1 } });
 }
@@ -120,8 +142,14 @@ function conditionalMean(g: Graph, s: GraphSource, c: Conditional): string {
  * the likelihood's mean. Its only input is x_j.
  */
 export function imputeGraph(s: GraphSource, c: Conditional): Graph {
-  const i = c.target, n = tag(i), m = tag((1 - i) as ViewIndex);
-  const g = new Graph(`impute_${n}_from_${m}`, `view ${n} imputed from view ${m}: x${m} → x${n} (Eq. 12 conditional mean of z${n}, decoded)`, s.weights);
+  const i = c.target,
+    n = tag(i),
+    m = tag((1 - i) as ViewIndex);
+  const g = new Graph(
+    `impute_${n}_from_${m}`,
+    `view ${n} imputed from view ${m}: x${m} → x${n} (Eq. 12 conditional mean of z${n}, decoded)`,
+    s.weights,
+  );
   decodedMean(g, s, i, conditionalMean(g, s, c), `x${n}`);
   g.output(`x${n}`, [BATCH, s.model.views[i].dim], 'raw', meanDoc(s, i, 'the imputation'));
   return g;
@@ -136,22 +164,46 @@ export function imputeGraph(s: GraphSource, c: Conditional): Graph {
  * latent draw (no coin flips). The caller feeds the N(0, 1) noise.
  */
 export function sampleGraph(s: GraphSource, c: Conditional): Graph {
-  const i = c.target, n = tag(i), m = tag((1 - i) as ViewIndex), v = s.model.views[i];
+  const i = c.target,
+    n = tag(i),
+    m = tag((1 - i) as ViewIndex),
+    v = s.model.views[i];
   const gaussian = v.likelihood.kind === 'gaussian';
-  const g = new Graph(`sample_${n}_from_${m}`, `a draw of view ${n} given view ${m}: x${m}, eps${n}${gaussian ? `, noise${n}` : ''} → x${n}`, s.weights);
+  const g = new Graph(
+    `sample_${n}_from_${m}`,
+    `a draw of view ${n} given view ${m}: x${m}, eps${n}${gaussian ? `, noise${n}` : ''} → x${n}`,
+    s.weights,
+  );
   const mean = conditionalMean(g, s, c);
-  const eps = g.input(`eps${n}`, [BATCH, c.nOut], 'standard-normal', `N(0, 1) noise of the latent draw (${c.nOut} per row)`);
-  const spread = g.node('Gemm', [eps, g.constant('conditional.chol', [c.nOut, c.nOut], c.covChol)], { ints: { transB: 1 } });
+  const eps = g.input(
+    `eps${n}`,
+    [BATCH, c.nOut],
+    'standard-normal',
+    `N(0, 1) noise of the latent draw (${c.nOut} per row)`,
+  );
+  const spread = g.node('Gemm', [eps, g.constant('conditional.chol', [c.nOut, c.nOut], c.covChol)], {
+    ints: { transB: 1 },
+  });
   const z = g.node('Add', [mean, spread]);
   if (!gaussian) {
     decodedMean(g, s, i, z, `x${n}`);
     g.output(`x${n}`, [BATCH, v.dim], 'raw', `Bernoulli means (probabilities) of view ${n} for a latent draw`);
     return g;
   }
-  const noise = g.input(`noise${n}`, [BATCH, v.dim], 'standard-normal', `N(0, 1) noise of the observation (${v.dim} per row)`);
+  const noise = g.input(
+    `noise${n}`,
+    [BATCH, v.dim],
+    'standard-normal',
+    `N(0, 1) noise of the observation (${v.dim} per row)`,
+  );
   const sd = observationSd(s, i)!;
   const scaled = g.node('Mul', [noise, g.constant(`view${n}.observation.sd`, [sd.length], sd)]);
   g.node('Add', [decodedMean(g, s, i, z, 'decoded_mean'), scaled], { out: `x${n}` });
-  g.output(`x${n}`, [BATCH, v.dim], 'raw', `a draw of view ${n} in its original units: latent draw decoded, plus observation noise`);
+  g.output(
+    `x${n}`,
+    [BATCH, v.dim],
+    'raw',
+    `a draw of view ${n} in its original units: latent draw decoded, plus observation noise`,
+  );
   return g;
 }

@@ -12,8 +12,14 @@ export const EXPORT_FORMAT_VERSION = 2;
 export const MANIFEST = 'manifest.json';
 
 export const GRAPH_NAMES = [
-  'encoder1', 'encoder2', 'decoder1', 'decoder2',
-  'impute_2_from_1', 'impute_1_from_2', 'sample_2_from_1', 'sample_1_from_2',
+  'encoder1',
+  'encoder2',
+  'decoder1',
+  'decoder2',
+  'impute_2_from_1',
+  'impute_1_from_2',
+  'sample_2_from_1',
+  'sample_1_from_2',
 ] as const;
 export type GraphName = (typeof GRAPH_NAMES)[number];
 
@@ -23,7 +29,12 @@ export const imputerNames = (target: 1 | 2) => ({
   sample: `sample_${target}_from_${3 - target}` as GraphName,
 });
 
-export interface GraphSpec { file: string; doc: string; inputs: TensorSpec[]; outputs: TensorSpec[] }
+export interface GraphSpec {
+  file: string;
+  doc: string;
+  inputs: TensorSpec[];
+  outputs: TensorSpec[];
+}
 
 export interface ViewSpec {
   view: 1 | 2;

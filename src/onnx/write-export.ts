@@ -16,8 +16,13 @@ export function checkExportDir(dir: string, flag: string): void {
   if (readdirSync(dir).length === 0) return;
   const manifest = join(dir, MANIFEST);
   let format: unknown;
-  try { format = JSON.parse(readFileSync(manifest, 'utf8')).format; } catch { /* no or unreadable manifest: not ours */ }
-  if (format !== EXPORT_FORMAT) throw new InputError(`${flag} ${dir}: exists and is not a jpvae export directory; refusing to write into it`);
+  try {
+    format = JSON.parse(readFileSync(manifest, 'utf8')).format;
+  } catch {
+    /* no or unreadable manifest: not ours */
+  }
+  if (format !== EXPORT_FORMAT)
+    throw new InputError(`${flag} ${dir}: exists and is not a jpvae export directory; refusing to write into it`);
 }
 
 /** Write the files into `dir` (checked with checkExportDir first) as one directory that replaces an earlier export only when complete; returns each file's size. */

@@ -20,7 +20,10 @@ export interface Engine {
 }
 
 /** How to reach each engine, loaded only when its provider is tried. */
-export interface EngineLoaders { ort: () => Promise<Ort>; kernels: () => Promise<Kernels> }
+export interface EngineLoaders {
+  ort: () => Promise<Ort>;
+  kernels: () => Promise<Kernels>;
+}
 
 export interface Opened {
   engine: Engine;
@@ -29,7 +32,9 @@ export interface Opened {
 }
 
 async function openOrt(ort: Ort, models: Uint8Array[], ep: 'webgpu' | 'wasm'): Promise<Engine> {
-  const opened = await Promise.allSettled(models.map((m) => ort.InferenceSession.create(m, { executionProviders: [ep] })));
+  const opened = await Promise.allSettled(
+    models.map((m) => ort.InferenceSession.create(m, { executionProviders: [ep] })),
+  );
   const sessions = opened.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
   if (sessions.length < models.length) {
     await Promise.all(sessions.map((s) => s.release())); // a provider that takes only some graphs is no use
@@ -37,29 +42,41 @@ async function openOrt(ort: Ort, models: Uint8Array[], ep: 'webgpu' | 'wasm'): P
   }
   return {
     async run(graph, feeds, rows) {
-      const inputs = Object.fromEntries(Object.entries(feeds).map(([name, x]) => [name, new ort.Tensor('float32', x, [rows, x.length / rows])]));
+      const inputs = Object.fromEntries(
+        Object.entries(feeds).map(([name, x]) => [name, new ort.Tensor('float32', x, [rows, x.length / rows])]),
+      );
       const out = await sessions[graph].run(inputs);
       return Object.fromEntries(Object.entries(out).map(([name, t]) => [name, t.data as Float32Array]));
     },
-    async release() { await Promise.all(sessions.map((s) => s.release())); },
+    async release() {
+      await Promise.all(sessions.map((s) => s.release()));
+    },
   };
 }
 
 function openJpvae(k: Kernels, models: Uint8Array[]): Engine {
   const runners = models.map((m) => new GraphRunner(k, m));
   return {
-    async run(graph, feeds, rows) { return runners[graph].run(feeds, rows); },
+    async run(graph, feeds, rows) {
+      return runners[graph].run(feeds, rows);
+    },
     async release() {},
   };
 }
 
 /** Open every model on the first provider that takes all of them. */
-export async function openEngine(models: Uint8Array[], providers: readonly ExecutionProvider[], load: EngineLoaders): Promise<Opened> {
+export async function openEngine(
+  models: Uint8Array[],
+  providers: readonly ExecutionProvider[],
+  load: EngineLoaders,
+): Promise<Opened> {
   const fallbacks: string[] = [];
   for (const ep of providers) {
     try {
-      if (!EXECUTION_PROVIDERS.includes(ep)) throw new Error(`unknown execution provider (expected ${EXECUTION_PROVIDERS.join(', ')})`);
-      const engine = ep === 'jpvae-wasm' ? openJpvae(await load.kernels(), models) : await openOrt(await load.ort(), models, ep);
+      if (!EXECUTION_PROVIDERS.includes(ep))
+        throw new Error(`unknown execution provider (expected ${EXECUTION_PROVIDERS.join(', ')})`);
+      const engine =
+        ep === 'jpvae-wasm' ? openJpvae(await load.kernels(), models) : await openOrt(await load.ort(), models, ep);
       return { engine, executionProvider: ep, fallbacks };
     } catch (e) {
       fallbacks.push(`${ep}: ${(e as Error).message ?? e}`);

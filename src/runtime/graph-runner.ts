@@ -13,26 +13,58 @@ import { FLOAT, FLOAT16, ModelProto } from '../onnx/graph.ts';
 /** Rows run at once: buffers are sized for this many, larger batches go through in chunks. */
 export const RUNNER_ROWS = 256;
 
-interface Constant { kind: 'constant'; dims: number[]; values: Float32Array; at: number }
-interface Activation { kind: 'activation'; cols: number; at: number } // rows × cols, `at` sized for RUNNER_ROWS rows
+interface Constant {
+  kind: 'constant';
+  dims: number[];
+  values: Float32Array;
+  at: number;
+}
+interface Activation {
+  kind: 'activation';
+  cols: number;
+  at: number;
+} // rows × cols, `at` sized for RUNNER_ROWS rows
 type Tensor = Constant | Activation;
 
 type Step = (rows: number) => void;
 
-interface NodeMsg { opType: string; input: string[]; output: string[]; attribute?: { name: string; i?: number }[] }
-interface TensorMsg { name: string; dims: number[]; dataType: number; rawData: Uint8Array }
-interface ValueInfoMsg { name: string; type?: { tensorType?: { shape?: { dim?: { dimValue?: number; dimParam?: string }[] } } } }
-interface GraphMsg { node?: NodeMsg[]; initializer?: TensorMsg[]; input?: ValueInfoMsg[]; output?: ValueInfoMsg[] }
+interface NodeMsg {
+  opType: string;
+  input: string[];
+  output: string[];
+  attribute?: { name: string; i?: number }[];
+}
+interface TensorMsg {
+  name: string;
+  dims: number[];
+  dataType: number;
+  rawData: Uint8Array;
+}
+interface ValueInfoMsg {
+  name: string;
+  type?: { tensorType?: { shape?: { dim?: { dimValue?: number; dimParam?: string }[] } } };
+}
+interface GraphMsg {
+  node?: NodeMsg[];
+  initializer?: TensorMsg[];
+  input?: ValueInfoMsg[];
+  output?: ValueInfoMsg[];
+}
 
 const ELEMENTWISE: Record<string, (a: number, b: number) => number> = {
-  Add: (a, b) => a + b, Sub: (a, b) => a - b, Mul: (a, b) => a * b, Div: (a, b) => a / b,
+  Add: (a, b) => a + b,
+  Sub: (a, b) => a - b,
+  Mul: (a, b) => a * b,
+  Div: (a, b) => a / b,
 };
 const UNARY: Record<string, (a: number) => number> = { Sigmoid: (x) => 1 / (1 + Math.exp(-x)), Identity: (x) => x };
 
 function initializerValues(t: TensorMsg): Float32Array {
-  const count = t.dims.reduce((a, b) => a * b, 1), bytes = new Uint8Array(t.rawData); // a copy (aligned, and ours: a Node Buffer may be a view into a shared pool)
+  const count = t.dims.reduce((a, b) => a * b, 1),
+    bytes = new Uint8Array(t.rawData); // a copy (aligned, and ours: a Node Buffer may be a view into a shared pool)
   if (t.dataType === FLOAT && bytes.length === 4 * count) return new Float32Array(bytes.buffer);
-  if (t.dataType === FLOAT16 && bytes.length === 2 * count) return Float32Array.from(new Uint16Array(bytes.buffer), float16Value);
+  if (t.dataType === FLOAT16 && bytes.length === 2 * count)
+    return Float32Array.from(new Uint16Array(bytes.buffer), float16Value);
   throw new Error(`jpvae-wasm: initializer ${t.name}: expected ${count} float32 or float16 values as raw data`);
 }
 
@@ -43,8 +75,13 @@ export class GraphRunner {
   private readonly tensors = new Map<string, Tensor>();
   private readonly steps: Step[] = [];
 
-  constructor(private readonly k: Kernels, onnx: Uint8Array) {
-    const model = ModelProto.toObject(ModelProto.decode(onnx), { longs: Number, defaults: true }) as { graph?: GraphMsg };
+  constructor(
+    private readonly k: Kernels,
+    onnx: Uint8Array,
+  ) {
+    const model = ModelProto.toObject(ModelProto.decode(onnx), { longs: Number, defaults: true }) as {
+      graph?: GraphMsg;
+    };
     const g = model.graph;
     if (!g) throw new Error('jpvae-wasm: the file holds no graph');
     for (const t of g.initializer ?? []) {
@@ -53,7 +90,8 @@ export class GraphRunner {
     }
     const cols = (v: ValueInfoMsg) => {
       const dims = v.type?.tensorType?.shape?.dim ?? [];
-      if (dims.length !== 2 || !(Number(dims[1].dimValue) > 0)) throw new Error(`jpvae-wasm: ${v.name}: expected a rows × columns tensor`);
+      if (dims.length !== 2 || !(Number(dims[1].dimValue) > 0))
+        throw new Error(`jpvae-wasm: ${v.name}: expected a rows × columns tensor`);
       return Number(dims[1].dimValue);
     };
     this.inputs = (g.input ?? []).map((v) => ({ name: v.name, cols: cols(v) }));
@@ -62,15 +100,19 @@ export class GraphRunner {
     const uses = new Map<string, number>();
     for (const n of nodes) for (const i of n.input) uses.set(i, (uses.get(i) ?? 0) + 1);
     for (let t = 0; t < nodes.length; t++) {
-      const n = nodes[t], next = nodes[t + 1];
+      const n = nodes[t],
+        next = nodes[t + 1];
       // A Gemm whose only reader is the next node, a Relu: one GEMM with the fused ReLU epilogue.
-      const fuse = n.opType === 'Gemm' && next?.opType === 'Relu' && next.input[0] === n.output[0] && uses.get(n.output[0]) === 1;
+      const fuse =
+        n.opType === 'Gemm' && next?.opType === 'Relu' && next.input[0] === n.output[0] && uses.get(n.output[0]) === 1;
       this.plan(n, fuse ? next.output[0] : n.output[0], fuse);
       if (fuse) t++;
     }
     this.outputs = (g.output ?? []).map((v) => {
-      const c = cols(v), t = this.tensors.get(v.name);
-      if (t?.kind !== 'activation' || t.cols !== c) throw new Error(`jpvae-wasm: output ${v.name} is not a rows × ${c} result of the graph`);
+      const c = cols(v),
+        t = this.tensors.get(v.name);
+      if (t?.kind !== 'activation' || t.cols !== c)
+        throw new Error(`jpvae-wasm: output ${v.name} is not a rows × ${c} result of the graph`);
       return { name: v.name, cols: c };
     });
   }
@@ -87,7 +129,9 @@ export class GraphRunner {
 
   /** Add the step(s) computing `out` from node n; `relu` applies ReLU to a Gemm's result. */
   private plan(n: NodeMsg, out: string, relu: boolean): void {
-    const { k } = this, op = n.opType, bad = (why: string) => new Error(`jpvae-wasm: ${op} → ${out}: ${why}`);
+    const { k } = this,
+      op = n.opType,
+      bad = (why: string) => new Error(`jpvae-wasm: ${op} → ${out}: ${why}`);
     const ints = Object.fromEntries((n.attribute ?? []).map((a) => [a.name, Number(a.i)]));
     if (op === 'Cast') {
       const src = this.get(n.input[0], n);
@@ -99,22 +143,28 @@ export class GraphRunner {
       const [a, b, c] = n.input.map((i) => this.get(i, n));
       const transB = ints.transB === 1;
       if (Object.keys(ints).some((name) => name !== 'transB')) throw bad('only the transB attribute is supported');
-      if (a.kind !== 'activation' || b.kind !== 'constant' || b.dims.length !== 2) throw bad('expected rows × K activations times a constant matrix');
+      if (a.kind !== 'activation' || b.kind !== 'constant' || b.dims.length !== 2)
+        throw bad('expected rows × K activations times a constant matrix');
       const [K, N] = transB ? [b.dims[1], b.dims[0]] : b.dims;
-      if (a.cols !== K || (c && (c.kind !== 'constant' || c.values.length !== N))) throw bad(`shapes do not chain (${a.cols} columns into ${b.dims.join('×')})`);
+      if (a.cols !== K || (c && (c.kind !== 'constant' || c.values.length !== N)))
+        throw bad(`shapes do not chain (${a.cols} columns into ${b.dims.join('×')})`);
       const y = this.activation(N);
       this.tensors.set(out, y);
-      this.steps.push((rows) => k.gemm((transB ? TRANS_B : 0) | (relu ? RELU : 0), rows, N, K, a.at, b.at, y.at, c ? c.at : 0));
+      this.steps.push((rows) =>
+        k.gemm((transB ? TRANS_B : 0) | (relu ? RELU : 0), rows, N, K, a.at, b.at, y.at, c ? c.at : 0),
+      );
       return;
     }
     const x = this.get(n.input[0], n);
     if (x.kind !== 'activation') throw bad('expected activations as the first input');
-    const y = this.activation(x.cols), cols = x.cols;
+    const y = this.activation(x.cols),
+      cols = x.cols;
     this.tensors.set(out, y);
     if (op === 'Relu' || op in UNARY) {
       const f = op === 'Relu' ? (v: number) => (v > 0 ? v : 0) : UNARY[op];
       this.steps.push((rows) => {
-        const src = k.heap.view(x.at, rows * cols), dst = k.heap.view(y.at, rows * cols);
+        const src = k.heap.view(x.at, rows * cols),
+          dst = k.heap.view(y.at, rows * cols);
         for (let t = 0; t < dst.length; t++) dst[t] = f(src[t]);
       });
       return;
@@ -124,9 +174,12 @@ export class GraphRunner {
     const z = this.get(n.input[1], n);
     // The second operand: a per-feature constant (broadcast over rows), or activations of the same shape.
     const perRow = z.kind === 'activation';
-    if (perRow ? z.cols !== cols : z.values.length !== cols) throw bad(`operands of ${cols} and ${perRow ? z.cols : z.values.length} columns`);
+    if (perRow ? z.cols !== cols : z.values.length !== cols)
+      throw bad(`operands of ${cols} and ${perRow ? z.cols : z.values.length} columns`);
     this.steps.push((rows) => {
-      const a = k.heap.view(x.at, rows * cols), b = k.heap.view(z.at, perRow ? rows * cols : cols), dst = k.heap.view(y.at, rows * cols);
+      const a = k.heap.view(x.at, rows * cols),
+        b = k.heap.view(z.at, perRow ? rows * cols : cols),
+        dst = k.heap.view(y.at, rows * cols);
       for (let t = 0; t < dst.length; t++) dst[t] = f(a[t], b[perRow ? t : t % cols]);
     });
   }
@@ -135,14 +188,19 @@ export class GraphRunner {
   run(feeds: Record<string, Float32Array>, rows: number): Record<string, Float32Array> {
     for (const { name, cols } of this.inputs) {
       if (!feeds[name]) throw new Error(`jpvae-wasm: input '${name}' is missing in feeds`);
-      if (feeds[name].length !== rows * cols) throw new Error(`jpvae-wasm: input '${name}' has ${feeds[name].length} values, expected ${rows} × ${cols}`);
+      if (feeds[name].length !== rows * cols)
+        throw new Error(`jpvae-wasm: input '${name}' has ${feeds[name].length} values, expected ${rows} × ${cols}`);
     }
     const results = Object.fromEntries(this.outputs.map(({ name, cols }) => [name, new Float32Array(rows * cols)]));
     for (let start = 0; start < rows; start += RUNNER_ROWS) {
       const m = Math.min(RUNNER_ROWS, rows - start);
-      for (const { name, cols } of this.inputs) this.k.heap.view(this.tensors.get(name)!.at, m * cols).set(feeds[name].subarray(start * cols, (start + m) * cols));
+      for (const { name, cols } of this.inputs)
+        this.k.heap
+          .view(this.tensors.get(name)!.at, m * cols)
+          .set(feeds[name].subarray(start * cols, (start + m) * cols));
       for (const step of this.steps) step(m);
-      for (const { name, cols } of this.outputs) results[name].set(this.k.heap.view(this.tensors.get(name)!.at, m * cols), start * cols);
+      for (const { name, cols } of this.outputs)
+        results[name].set(this.k.heap.view(this.tensors.get(name)!.at, m * cols), start * cols);
     }
     return results;
   }

@@ -53,7 +53,11 @@ export interface Imputer {
 const inNode = typeof process !== 'undefined' && !!process.versions?.node;
 
 /** The worker's endpoint, a way to end it, and a promise that rejects if the worker dies (so no call waits forever). */
-interface Started { endpoint: Endpoint; terminate: () => unknown; died: Promise<never> }
+interface Started {
+  endpoint: Endpoint;
+  terminate: () => unknown;
+  died: Promise<never>;
+}
 
 async function startWorker(workerUrl?: URL): Promise<Started> {
   if (inNode) {
@@ -65,14 +69,26 @@ async function startWorker(workerUrl?: URL): Promise<Started> {
     // new thread first, then imports worker.ts.
     const compiled = import.meta.url.endsWith('.js');
     const script = String(workerUrl ?? new URL(compiled ? './worker.js' : './worker.ts', import.meta.url));
-    const boot = compiled ? `import(${JSON.stringify(script)})`
+    const boot = compiled
+      ? `import(${JSON.stringify(script)})`
       : `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((t) => { t.register(); return import(${JSON.stringify(script)}); })`;
     const w = new Worker(boot, { eval: true, workerData: { port: port2 }, transferList: [port2] });
-    const died = new Promise<never>((_, reject) => w.on('error', (e) => reject(new Error(`imputer worker: ${e.message}`))));
-    return { endpoint: port1 as Endpoint, terminate: () => { port1.close(); return w.terminate(); }, died };
+    const died = new Promise<never>((_, reject) =>
+      w.on('error', (e) => reject(new Error(`imputer worker: ${e.message}`))),
+    );
+    return {
+      endpoint: port1 as Endpoint,
+      terminate: () => {
+        port1.close();
+        return w.terminate();
+      },
+      died,
+    };
   }
   const w = new Worker(workerUrl ?? new URL('./worker.js', import.meta.url), { type: 'module' });
-  const died = new Promise<never>((_, reject) => w.addEventListener('error', (e) => reject(new Error(`imputer worker: ${e.message || 'failed to start'}`))));
+  const died = new Promise<never>((_, reject) =>
+    w.addEventListener('error', (e) => reject(new Error(`imputer worker: ${e.message || 'failed to start'}`))),
+  );
   return { endpoint: w, terminate: () => w.terminate(), died };
 }
 
@@ -103,15 +119,23 @@ export async function createImputer(url: string | URL, options: ImputerOptions =
   const remote = wrap<WorkerApi>(endpoint);
   try {
     const providers = options.executionProviders ?? [...DEFAULT_PROVIDERS];
-    const { manifest, executionProvider, fallbacks } = await Promise.race([remote.load(await directoryUrl(url), providers, await wasmUrls(options.wasm)), died]);
+    const { manifest, executionProvider, fallbacks } = await Promise.race([
+      remote.load(await directoryUrl(url), providers, await wasmUrls(options.wasm)),
+      died,
+    ]);
     return {
-      manifest, executionProvider, fallbacks,
+      manifest,
+      executionProvider,
+      fallbacks,
       impute(rows, { given, samples, seed }) {
         const whole = rows.byteOffset === 0 && rows.byteLength === rows.buffer.byteLength;
         const input = whole ? rows : rows.slice();
         return Promise.race([remote.impute(transfer(input, [input.buffer]), given, samples, seed), died]);
       },
-      async close() { remote[releaseProxy](); await terminate(); },
+      async close() {
+        remote[releaseProxy]();
+        await terminate();
+      },
     };
   } catch (e) {
     await terminate();

@@ -24,7 +24,10 @@ async function readBytes(url: URL): Promise<Uint8Array> {
 
 function checkManifest(m: Manifest, url: URL): Manifest {
   if (m?.format !== EXPORT_FORMAT) throw new Error(`${url}: not a jpvae export manifest`);
-  if (m.formatVersion !== EXPORT_FORMAT_VERSION) throw new Error(`${url}: export format version ${m.formatVersion}; this jpvae reads version ${EXPORT_FORMAT_VERSION}: export the model again with it`);
+  if (m.formatVersion !== EXPORT_FORMAT_VERSION)
+    throw new Error(
+      `${url}: export format version ${m.formatVersion}; this jpvae reads version ${EXPORT_FORMAT_VERSION}: export the model again with it`,
+    );
   return m;
 }
 
@@ -55,7 +58,10 @@ const api = {
     const models = await Promise.all(GRAPHS.map((g) => readBytes(new URL(manifest.graphs[g].file, base))));
     const { engine, executionProvider, fallbacks } = await openEngine(models, providers, {
       ort: () => import('onnxruntime-web'),
-      kernels: async () => { await initWasm(wasm); return createKernels('wasm'); },
+      kernels: async () => {
+        await initWasm(wasm);
+        return createKernels('wasm');
+      },
     });
     await loaded?.engine.release();
     loaded = { manifest, engine };
@@ -74,20 +80,31 @@ const api = {
   async impute(rows: Float32Array, given: View, samples?: number, seed?: number): Promise<Float32Array> {
     if (!loaded) throw new Error('imputer: load() first');
     if (given !== 1 && given !== 2) throw new Error(`imputer: given must be view 1 or 2, got ${given}`);
-    const { manifest, engine } = loaded, target = (3 - given) as View;
-    const dim = manifest.views[given - 1].dim, out = manifest.views[target - 1];
-    const n = rows.length / dim, k = samples ?? 1;
-    if (!Number.isInteger(n)) throw new Error(`imputer: ${rows.length} values are not whole rows of view ${given} (${dim} features each)`);
+    const { manifest, engine } = loaded,
+      target = (3 - given) as View;
+    const dim = manifest.views[given - 1].dim,
+      out = manifest.views[target - 1];
+    const n = rows.length / dim,
+      k = samples ?? 1;
+    if (!Number.isInteger(n))
+      throw new Error(`imputer: ${rows.length} values are not whole rows of view ${given} (${dim} features each)`);
     if (!Number.isInteger(k) || k < 1) throw new Error(`imputer: samples must be a positive integer, got ${samples}`);
-    const x = `x${given}`, y = `x${target}`;
+    const x = `x${given}`,
+      y = `x${target}`;
     let result: Record<string, Float32Array>;
     if (samples === undefined) {
       result = await inTurn(() => engine.run(graphIndex(target, 'mean'), { [x]: rows }, n));
     } else {
-      const rng = new Rng(seed ?? Math.floor(Math.random() * 2 ** 32)), gaussian = out.likelihood.kind === 'gaussian';
-      const eps = new Float32Array(n * k * out.latent), noise = gaussian ? new Float32Array(n * k * out.dim) : null;
+      const rng = new Rng(seed ?? Math.floor(Math.random() * 2 ** 32)),
+        gaussian = out.likelihood.kind === 'gaussian';
+      const eps = new Float32Array(n * k * out.latent),
+        noise = gaussian ? new Float32Array(n * k * out.dim) : null;
       fillDrawNoise(() => rng.normal(), n * k, eps, out.latent, noise, out.dim);
-      const feeds = { [x]: repeatRows(rows, n, dim, k), [`eps${target}`]: eps, ...(noise ? { [`noise${target}`]: noise } : {}) };
+      const feeds = {
+        [x]: repeatRows(rows, n, dim, k),
+        [`eps${target}`]: eps,
+        ...(noise ? { [`noise${target}`]: noise } : {}),
+      };
       result = await inTurn(() => engine.run(graphIndex(target, 'sample'), feeds, n * k));
     }
     return transfer(result[y], [result[y].buffer]);

@@ -18,22 +18,34 @@ import { decodeSafetensors, encodeSafetensors, type Tensor } from '../io/safeten
 import { PACKAGE_VERSION } from '../version.ts';
 import { parameterCount } from '../model/config.ts';
 import type { Jpvae } from '../model/jpvae.ts';
-import { checkLayout, FORMAT, FORMAT_VERSION, validateModelJson, type CheckpointFile, type ModelJson } from './model-json.ts';
+import {
+  checkLayout,
+  FORMAT,
+  FORMAT_VERSION,
+  validateModelJson,
+  type CheckpointFile,
+  type ModelJson,
+} from './model-json.ts';
 
 export { CHECKPOINT_FILE, FORMAT, type ModelJson } from './model-json.ts';
 export const MODEL_JSON = 'model.json';
 /** The fixed names of formatVersion 1's files. */
-export const WEIGHTS = 'weights.safetensors', TRAIN_STATE = 'train-state.safetensors';
+export const WEIGHTS = 'weights.safetensors',
+  TRAIN_STATE = 'train-state.safetensors';
 
 /** A model's files by name: model.json as text, the safetensors as bytes. */
 export type ModelFiles = Record<string, Uint8Array | string>;
 
 /** What the optimiser state file holds: Adam's moments and step count. */
-export interface Moments { moments(): { m: FloatArray; v: FloatArray }; step: number }
+export interface Moments {
+  moments(): { m: FloatArray; v: FloatArray };
+  step: number;
+}
 
 function tensorsOf(model: Jpvae, flat: FloatArray): Map<string, Tensor> {
   const out = new Map<string, Tensor>();
-  for (const e of model.layout.entries) out.set(e.name, { shape: e.shape, data: Float32Array.from(flat.subarray(e.offset, e.offset + e.size)) });
+  for (const e of model.layout.entries)
+    out.set(e.name, { shape: e.shape, data: Float32Array.from(flat.subarray(e.offset, e.offset + e.size)) });
   return out;
 }
 
@@ -44,21 +56,31 @@ function named(kind: 'weights' | 'train-state', step: string, bytes: Uint8Array)
 }
 
 /** The files of `model` (and of the optimiser, when given), model.json naming the others. */
-export function encodeModel(model: Jpvae, extra: Pick<ModelJson, 'data' | 'training' | 'latentFit'>, adam?: Moments): ModelFiles {
+export function encodeModel(
+  model: Jpvae,
+  extra: Pick<ModelJson, 'data' | 'training' | 'latentFit'>,
+  adam?: Moments,
+): ModelFiles {
   const step = String(extra.training?.state.step ?? 0);
   const files: ModelFiles = {};
-  const weights = encodeSafetensors(tensorsOf(model, model.params()), { format: FORMAT, step }), wRef = named('weights', step, weights);
+  const weights = encodeSafetensors(tensorsOf(model, model.params()), { format: FORMAT, step }),
+    wRef = named('weights', step, weights);
   files[wRef.name] = weights;
   let sRef: CheckpointFile | undefined;
   if (adam) {
     const { m, v } = adam.moments();
-    const st = new Map<string, Tensor>([['adam.m', { shape: [m.length], data: Float32Array.from(m) }], ['adam.v', { shape: [v.length], data: Float32Array.from(v) }]]);
+    const st = new Map<string, Tensor>([
+      ['adam.m', { shape: [m.length], data: Float32Array.from(m) }],
+      ['adam.v', { shape: [v.length], data: Float32Array.from(v) }],
+    ]);
     const state = encodeSafetensors(st, { step });
     sRef = named('train-state', step, state);
     files[sRef.name] = state;
   }
   const json: ModelJson = {
-    format: FORMAT, formatVersion: FORMAT_VERSION, package: `jpvae ${PACKAGE_VERSION}`,
+    format: FORMAT,
+    formatVersion: FORMAT_VERSION,
+    package: `jpvae ${PACKAGE_VERSION}`,
     config: model.config,
     layout: model.layout.entries.map((e) => ({ name: e.name, shape: e.shape })),
     ...extra,
@@ -69,42 +91,65 @@ export function encodeModel(model: Jpvae, extra: Pick<ModelJson, 'data' | 'train
 }
 
 /** The names of a model's other files (from formatVersion 2 with their sizes and checksums). */
-export function filesOf(json: ModelJson): { weights: Partial<CheckpointFile> & { name: string }; trainState?: Partial<CheckpointFile> & { name: string } } {
+export function filesOf(json: ModelJson): {
+  weights: Partial<CheckpointFile> & { name: string };
+  trainState?: Partial<CheckpointFile> & { name: string };
+} {
   if (json.formatVersion < 2) return { weights: { name: WEIGHTS }, trainState: { name: TRAIN_STATE } };
   return json.files!;
 }
 
 /** Are `bytes` the file model.json names as `ref` (its size and checksum, where given)? `path` names it in errors. */
 function checkFile(ref: Partial<CheckpointFile>, bytes: Uint8Array, path: string): void {
-  if (ref.bytes !== undefined && bytes.length !== ref.bytes) throw new InputError(`${path}: ${bytes.length} bytes, but ${MODEL_JSON} says ${ref.bytes} (truncated, or a file of another checkpoint)`);
-  if (ref.crc32 !== undefined && crc32Hex(bytes) !== ref.crc32) throw new InputError(`${path}: checksum ${crc32Hex(bytes)}, but ${MODEL_JSON} says ${ref.crc32} (the file is corrupt)`);
+  if (ref.bytes !== undefined && bytes.length !== ref.bytes)
+    throw new InputError(
+      `${path}: ${bytes.length} bytes, but ${MODEL_JSON} says ${ref.bytes} (truncated, or a file of another checkpoint)`,
+    );
+  if (ref.crc32 !== undefined && crc32Hex(bytes) !== ref.crc32)
+    throw new InputError(
+      `${path}: checksum ${crc32Hex(bytes)}, but ${MODEL_JSON} says ${ref.crc32} (the file is corrupt)`,
+    );
 }
 
 /** model.json's text, validated field by field (model-json.ts); `name` says where it came from in errors. */
 export function parseModelJson(text: string, name: string): ModelJson {
   let json: unknown;
-  try { json = JSON.parse(text); } catch { throw new InputError(`${name}: not valid JSON`); }
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new InputError(`${name}: not valid JSON`);
+  }
   return validateModelJson(json, name);
 }
 
 /** Before a model of json's config is allocated: are the weights (`bytes` long) at least that large? */
 export function checkWeightsSize(bytes: number, json: ModelJson, weights: string): void {
   const params = parameterCount(json.config);
-  if (bytes < 8 + 4 * params) throw new InputError(`${weights}: ${bytes} bytes, but ${MODEL_JSON}'s config has ${params} parameters (${4 * params} bytes of F32): the files do not belong together`);
+  if (bytes < 8 + 4 * params)
+    throw new InputError(
+      `${weights}: ${bytes} bytes, but ${MODEL_JSON}'s config has ${params} parameters (${4 * params} bytes of F32): the files do not belong together`,
+    );
 }
 
 /** Load the weights file's bytes into a model built from json.config (`where`: the directory or source, for errors). */
 export function decodeWeights(bytes: Uint8Array, json: ModelJson, model: Jpvae, where: string): void {
   checkLayout(json, model.layout.entries, `${where}/${MODEL_JSON}`);
-  const ref = filesOf(json).weights, path = `${where}/${ref.name}`;
+  const ref = filesOf(json).weights,
+    path = `${where}/${ref.name}`;
   checkFile(ref, bytes, path);
   const step = String(json.training?.state.step ?? 0);
   const { tensors, metadata } = decodeSafetensors(bytes, path);
-  if (metadata.step !== step) throw new InputError(`${path}: from step ${metadata.step ?? '(none given)'} but ${MODEL_JSON} from step ${step} (interrupted save?)`);
+  if (metadata.step !== step)
+    throw new InputError(
+      `${path}: from step ${metadata.step ?? '(none given)'} but ${MODEL_JSON} from step ${step} (interrupted save?)`,
+    );
   const params = model.params();
   for (const e of model.layout.entries) {
     const t = tensors.get(e.name);
-    if (!t || t.shape.join() !== e.shape.join()) throw new InputError(`${path}: tensor ${e.name} ${t ? `has shape [${t.shape}]` : 'is missing'}, expected [${e.shape}]`);
+    if (!t || t.shape.join() !== e.shape.join())
+      throw new InputError(
+        `${path}: tensor ${e.name} ${t ? `has shape [${t.shape}]` : 'is missing'}, expected [${e.shape}]`,
+      );
     params.set(t.data, e.offset);
   }
   const extra = [...tensors.keys()].find((name) => !model.layout.entries.some((e) => e.name === name));
@@ -114,19 +159,28 @@ export function decodeWeights(bytes: Uint8Array, json: ModelJson, model: Jpvae, 
 /** Load the train-state file's bytes into the optimiser. */
 export function decodeTrainState(bytes: Uint8Array, json: ModelJson, adam: Moments, where: string): void {
   const ref = filesOf(json).trainState;
-  if (!ref) throw new InputError(`${where}/${MODEL_JSON}: names no train-state file (the model was saved without its optimiser state)`);
+  if (!ref)
+    throw new InputError(
+      `${where}/${MODEL_JSON}: names no train-state file (the model was saved without its optimiser state)`,
+    );
   const path = `${where}/${ref.name}`;
   checkFile(ref, bytes, path);
   const step = String(json.training?.state.step ?? 0);
   const st = decodeSafetensors(bytes, path);
-  if (st.metadata.step !== step) throw new InputError(`${path}: from step ${st.metadata.step ?? '(none given)'}, ${MODEL_JSON} from step ${step}`);
+  if (st.metadata.step !== step)
+    throw new InputError(`${path}: from step ${st.metadata.step ?? '(none given)'}, ${MODEL_JSON} from step ${step}`);
   const { m, v } = adam.moments();
-  if (st.tensors.size !== 2) throw new InputError(`${path}: expected the two tensors adam.m and adam.v, got ${st.tensors.size}`);
-  for (const [name, arr] of [['adam.m', m], ['adam.v', v]] as const) {
+  if (st.tensors.size !== 2)
+    throw new InputError(`${path}: expected the two tensors adam.m and adam.v, got ${st.tensors.size}`);
+  for (const [name, arr] of [
+    ['adam.m', m],
+    ['adam.v', v],
+  ] as const) {
     const t = st.tensors.get(name);
     if (!t || t.data.length !== arr.length) throw new InputError(`${path}: ${name} missing or of the wrong size`);
     // The second moment is a mean of squares: a negative one would make Adam's step NaN.
-    if (name === 'adam.v' && t.data.some((x) => x < 0)) throw new InputError(`${path}: adam.v holds a negative second moment`);
+    if (name === 'adam.v' && t.data.some((x) => x < 0))
+      throw new InputError(`${path}: adam.v holds a negative second moment`);
     arr.set(t.data);
   }
   adam.step = Number(step);

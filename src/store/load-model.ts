@@ -8,7 +8,11 @@ import { Jpvae } from '../model/jpvae.ts';
 import { loadWeights, readModelDir, type ModelJson } from './store.ts';
 
 /** The model in `dir`, read consistently while a trainer may be switching it to its next checkpoint. */
-export function loadModel(dir: string, backend: BackendChoice = 'wasm', maxRows = 256): { model: Jpvae; json: ModelJson } {
+export function loadModel(
+  dir: string,
+  backend: BackendChoice = 'wasm',
+  maxRows = 256,
+): { model: Jpvae; json: ModelJson } {
   return readModelDir(dir, '--model', (json) => {
     const model = new Jpvae(createKernels(backend), json.config, maxRows);
     loadWeights(dir, json, model);

@@ -22,7 +22,11 @@ export const FORMAT = 'jpvae-model';
 export const FORMAT_VERSION = 2;
 
 /** A file of the checkpoint, as model.json names it. */
-export interface CheckpointFile { name: string; bytes: number; crc32: string }
+export interface CheckpointFile {
+  name: string;
+  bytes: number;
+  crc32: string;
+}
 
 export interface ModelJson {
   format: typeof FORMAT;
@@ -40,7 +44,10 @@ export interface ModelJson {
 export const CHECKPOINT_FILE = /^(weights|train-state)-(\d+)-([0-9a-f]{8})\.safetensors$/;
 
 /** Widths and sizes past these are refused outright: no real model comes near, and each bounds an allocation. */
-const MAX_WIDTH = 1 << 24, MAX_LAYERS = 64, MAX_BATCH = 1 << 16, MAX_ROWS = 2 ** 40;
+const MAX_WIDTH = 1 << 24,
+  MAX_LAYERS = 64,
+  MAX_BATCH = 1 << 16,
+  MAX_ROWS = 2 ** 40;
 
 function likelihood(f: Fields, v: unknown, path: string): Likelihood {
   const o = f.object(v, path);
@@ -54,7 +61,8 @@ function config(f: Fields, v: unknown): ModelConfig {
   const o = f.object(v, 'config');
   const ints = (x: unknown, path: string, length?: number) => {
     const a = f.array(x, path, length);
-    if (length === undefined && (a.length < 1 || a.length > MAX_LAYERS)) f.expected(path, `1 to ${MAX_LAYERS} widths`, x);
+    if (length === undefined && (a.length < 1 || a.length > MAX_LAYERS))
+      f.expected(path, `1 to ${MAX_LAYERS} widths`, x);
     return a.map((w, i) => f.int(w, `${path}[${i}]`, 1, MAX_WIDTH));
   };
   const p = f.object(o.prior, 'config.prior');
@@ -93,8 +101,10 @@ function data(f: Fields, v: unknown, c: ModelConfig): void {
   if (o.dataset === undefined && Object.keys(o).length === 0) return;
   const dataset = f.string(o.dataset, 'data.dataset', ['hvdmnist', 'files', 'arrays']);
   if (dataset === 'hvdmnist') {
-    if (c.dims[0] !== 392 || c.dims[1] !== 392) f.fail('config.dims', `an hvdMNIST model has views of 392 pixels, got ${c.dims.join(',')}`);
-    if (c.likelihood && c.likelihood.some((l) => l.kind !== 'bernoulli')) f.fail('config.likelihood', 'an hvdMNIST model has Bernoulli views');
+    if (c.dims[0] !== 392 || c.dims[1] !== 392)
+      f.fail('config.dims', `an hvdMNIST model has views of 392 pixels, got ${c.dims.join(',')}`);
+    if (c.likelihood && c.likelihood.some((l) => l.kind !== 'bernoulli'))
+      f.fail('config.likelihood', 'an hvdMNIST model has Bernoulli views');
     f.int(o.trainRows, 'data.trainRows', 1, 60_000);
     f.int(o.testRows, 'data.testRows', 0, 10_000);
     return;
@@ -129,7 +139,8 @@ function epochRecord(f: Fields, v: unknown, path: string, epoch: number): void {
   const o = f.object(v, path);
   f.int(o.epoch, `${path}.epoch`, epoch, epoch);
   f.number(o.beta, `${path}.beta`, 'a β ≥ 0', (x) => x >= 0);
-  for (const key of ['seconds', 'samplesPerSec'] as const) f.number(o[key], `${path}.${key}`, 'a finite number ≥ 0', (x) => x >= 0);
+  for (const key of ['seconds', 'samplesPerSec'] as const)
+    f.number(o[key], `${path}.${key}`, 'a finite number ≥ 0', (x) => x >= 0);
   const losses = (x: unknown, p: string, keys: readonly string[]) => {
     const l = f.object(x, p);
     for (const key of keys) f.number(l[key], `${p}.${key}`);
@@ -139,14 +150,21 @@ function epochRecord(f: Fields, v: unknown, path: string, epoch: number): void {
 }
 
 function training(f: Fields, v: unknown, trainRows: number | undefined): void {
-  const o = f.object(v, 'training'), opt = f.object(o.options, 'training.options'), st = f.object(o.state, 'training.state');
+  const o = f.object(v, 'training'),
+    opt = f.object(o.options, 'training.options'),
+    st = f.object(o.state, 'training.state');
   const batch = f.int(opt.batch, 'training.options.batch', 1, MAX_BATCH);
   const beta = f.string(opt.beta, 'training.options.beta');
-  try { parseBeta(beta); } catch { f.expected('training.options.beta', 'constant[:B], linear:E or cyclical:E (E > 0)', beta); }
+  try {
+    parseBeta(beta);
+  } catch {
+    f.expected('training.options.beta', 'constant[:B], linear:E or cyclical:E (E > 0)', beta);
+  }
   f.int(opt.seed, 'training.options.seed', 0);
   f.number(opt.lr, 'training.options.lr', 'a learning rate > 0', (x) => x > 0);
   if (opt.backend !== undefined) f.string(opt.backend, 'training.options.backend');
-  const epoch = f.int(st.epoch, 'training.state.epoch', 0, 1e9), step = f.int(st.step, 'training.state.step', 0);
+  const epoch = f.int(st.epoch, 'training.state.epoch', 0, 1e9),
+    step = f.int(st.step, 'training.state.step', 0);
   rngState(f, st.rng, 'training.state.rng');
   const history = f.array(st.history, 'training.state.history', epoch);
   history.forEach((h, i) => epochRecord(f, h, `training.state.history[${i}]`, i + 1));
@@ -163,7 +181,10 @@ function training(f: Fields, v: unknown, trainRows: number | undefined): void {
   }
   // Adam steps once per batch: the step count follows from the epochs, the batch and the training rows.
   if (steps !== Infinity && step !== epoch * steps + partial) {
-    f.fail('training.state.step', `is ${step}, but ${epoch} epochs of ${steps} batches${partial ? ` and ${partial} steps` : ''} make ${epoch * steps + partial}`);
+    f.fail(
+      'training.state.step',
+      `is ${step}, but ${epoch} epochs of ${steps} batches${partial ? ` and ${partial} steps` : ''} make ${epoch * steps + partial}`,
+    );
   }
 }
 
@@ -178,9 +199,11 @@ function latentFit(f: Fields, v: unknown, c: ModelConfig): void {
   f.numbers(o.mean, 'latentFit.mean', d);
   const cov = Float64Array.from(f.numbers(o.cov, 'latentFit.cov', d * d));
   for (let i = 0; i < d; i++) {
-    if (!(cov[i * d + i] > 0)) f.fail(`latentFit.cov[${i * d + i}]`, `the variance of latent ${i + 1} is ${cov[i * d + i]}, expected > 0`);
+    if (!(cov[i * d + i] > 0))
+      f.fail(`latentFit.cov[${i * d + i}]`, `the variance of latent ${i + 1} is ${cov[i * d + i]}, expected > 0`);
     for (let j = 0; j < i; j++) {
-      const a = cov[i * d + j], b = cov[j * d + i];
+      const a = cov[i * d + j],
+        b = cov[j * d + i];
       if (Math.abs(a - b) > 1e-9 * Math.max(Math.abs(a), Math.abs(b), Math.sqrt(cov[i * d + i] * cov[j * d + j]))) {
         f.fail(`latentFit.cov[${i * d + j}]`, `is ${a} but its transpose is ${b}; expected a symmetric matrix`);
       }
@@ -195,10 +218,13 @@ function files(f: Fields, v: unknown, step: number): void {
   const o = f.object(v, 'files');
   const file = (x: unknown, path: string, kind: string) => {
     const e = f.object(x, path);
-    const name = f.string(e.name, `${path}.name`), m = CHECKPOINT_FILE.exec(name);
-    if (!m || m[1] !== kind || Number(m[2]) !== step) f.expected(`${path}.name`, `${kind}-${step}-<crc32>.safetensors`, name);
+    const name = f.string(e.name, `${path}.name`),
+      m = CHECKPOINT_FILE.exec(name);
+    if (!m || m[1] !== kind || Number(m[2]) !== step)
+      f.expected(`${path}.name`, `${kind}-${step}-<crc32>.safetensors`, name);
     f.int(e.bytes, `${path}.bytes`, 8);
-    if (f.string(e.crc32, `${path}.crc32`) !== m![3]) f.expected(`${path}.crc32`, `the checksum in its name, '${m![3]}'`, e.crc32);
+    if (f.string(e.crc32, `${path}.crc32`) !== m![3])
+      f.expected(`${path}.crc32`, `the checksum in its name, '${m![3]}'`, e.crc32);
   };
   file(o.weights, 'files.weights', 'weights');
   if (o.trainState !== undefined) file(o.trainState, 'files.trainState', 'train-state');
@@ -211,7 +237,10 @@ export function validateModelJson(v: unknown, file: string): ModelJson {
   if (o.format !== FORMAT) f.expected('format', `'${FORMAT}' (a jpvae model)`, o.format);
   const version = f.int(o.formatVersion, 'formatVersion', 1);
   if (version > FORMAT_VERSION) {
-    f.fail('formatVersion', `is ${version}: written by a newer jpvae (${typeof o.package === 'string' ? o.package : 'unknown version'}); this one reads up to ${FORMAT_VERSION}: upgrade jpvae to load it`);
+    f.fail(
+      'formatVersion',
+      `is ${version}: written by a newer jpvae (${typeof o.package === 'string' ? o.package : 'unknown version'}); this one reads up to ${FORMAT_VERSION}: upgrade jpvae to load it`,
+    );
   }
   f.string(o.package, 'package');
   const c = config(f, o.config);
@@ -220,18 +249,25 @@ export function validateModelJson(v: unknown, file: string): ModelJson {
   const trainRows = (o.data as { trainRows?: number }).trainRows;
   if (o.training !== undefined) training(f, o.training, trainRows);
   if (o.latentFit !== undefined) latentFit(f, o.latentFit, c);
-  if (version >= 2) files(f, o.files, o.training === undefined ? 0 : (o.training as { state: { step: number } }).state.step);
+  if (version >= 2)
+    files(f, o.files, o.training === undefined ? 0 : (o.training as { state: { step: number } }).state.step);
   else if (o.files !== undefined) f.fail('files', 'not in a formatVersion 1 model.json');
   return o as unknown as ModelJson;
 }
 
 /** model.json's layout list against the layout the model built from its config. */
-export function checkLayout(json: ModelJson, entries: readonly { name: string; shape: number[] }[], file: string): void {
-  const f = new Fields(file), got = f.array(json.layout, 'layout', entries.length);
+export function checkLayout(
+  json: ModelJson,
+  entries: readonly { name: string; shape: number[] }[],
+  file: string,
+): void {
+  const f = new Fields(file),
+    got = f.array(json.layout, 'layout', entries.length);
   entries.forEach((e, i) => {
     const g = f.object(got[i], `layout[${i}]`);
     if (g.name !== e.name) f.expected(`layout[${i}].name`, `'${e.name}' (the config's layout)`, g.name);
     const shape = f.array(g.shape, `layout[${i}].shape`, e.shape.length);
-    if (shape.some((x, j) => x !== e.shape[j])) f.fail(`layout[${i}].shape`, `expected [${e.shape}] (the config's layout), got [${shape.map(String)}]`);
+    if (shape.some((x, j) => x !== e.shape[j]))
+      f.fail(`layout[${i}].shape`, `expected [${e.shape}] (the config's layout), got [${shape.map(String)}]`);
   });
 }

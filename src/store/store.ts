@@ -7,7 +7,18 @@
 // model.json changed under it). Every file's size is bounded before it is
 // read.
 
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readdirSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { InputError } from '../errors.ts';
 import { fsyncDir, openAtomic, TEMP_SUFFIX } from '../io/atomic.ts';
@@ -18,14 +29,30 @@ import { MAX_HEADER_BYTES } from '../io/safetensors.ts';
 import { parameterCount } from '../model/config.ts';
 import type { Jpvae } from '../model/jpvae.ts';
 import {
-  CHECKPOINT_FILE, checkWeightsSize, decodeTrainState, decodeWeights, encodeModel, filesOf, parseModelJson, MODEL_JSON, TRAIN_STATE, WEIGHTS,
-  type ModelFiles, type ModelJson, type Moments,
+  CHECKPOINT_FILE,
+  checkWeightsSize,
+  decodeTrainState,
+  decodeWeights,
+  encodeModel,
+  filesOf,
+  parseModelJson,
+  MODEL_JSON,
+  TRAIN_STATE,
+  WEIGHTS,
+  type ModelFiles,
+  type ModelJson,
+  type Moments,
 } from './files.ts';
 
 export { FORMAT, type ModelJson } from './files.ts';
 
 /** A file a model directory may hold besides model.json: a checkpoint's (of this format or version 1's), a temporary, the lock. */
-const ours = (name: string) => CHECKPOINT_FILE.test(name) || TEMP_SUFFIX.test(name) || name === LOCK_FILE || name === WEIGHTS || name === TRAIN_STATE;
+const ours = (name: string) =>
+  CHECKPOINT_FILE.test(name) ||
+  TEMP_SUFFIX.test(name) ||
+  name === LOCK_FILE ||
+  name === WEIGHTS ||
+  name === TRAIN_STATE;
 
 /**
  * Is `dir` a directory we may write a model into? New, empty, left over
@@ -37,8 +64,12 @@ export function checkOutDir(dir: string, flag: string, replace: boolean): void {
   if (!statSync(dir).isDirectory()) throw new InputError(`${flag} ${dir}: exists and is not a directory`);
   const names = onPath(dir, () => readdirSync(dir), flag, 'cannot read');
   if (names.every((n) => n !== MODEL_JSON && ours(n))) return;
-  if (!names.includes(MODEL_JSON)) throw new InputError(`${flag} ${dir}: exists and is not a jpvae model directory; refusing to write into it`);
-  if (!replace) throw new InputError(`${flag} ${dir}: already holds a model; pass --force to replace it, or --resume ${dir} to continue it`);
+  if (!names.includes(MODEL_JSON))
+    throw new InputError(`${flag} ${dir}: exists and is not a jpvae model directory; refusing to write into it`);
+  if (!replace)
+    throw new InputError(
+      `${flag} ${dir}: already holds a model; pass --force to replace it, or --resume ${dir} to continue it`,
+    );
 }
 
 /**
@@ -55,11 +86,23 @@ export function openOutDir(dir: string, flag: string, replace: boolean): () => v
   if (made) onPath(dir, () => mkdirSync(dir, { recursive: !existsSync(dirname(resolve(dir))) }), flag, 'cannot create');
   const unlock = lockDir(dir, flag);
   // A directory this run made goes again if it stayed empty (the run stopped before its first checkpoint).
-  const release = () => { unlock(); if (made) try { rmdirSync(dir); } catch { /* it holds a checkpoint */ } };
+  const release = () => {
+    unlock();
+    if (made)
+      try {
+        rmdirSync(dir);
+      } catch {
+        /* it holds a checkpoint */
+      }
+  };
   try {
     checkOutDir(dir, flag, replace);
     let previous: ModelJson | undefined;
-    try { previous = readModelJson(dir, flag); } catch { /* none, or one that --force replaces anyway */ }
+    try {
+      previous = readModelJson(dir, flag);
+    } catch {
+      /* none, or one that --force replaces anyway */
+    }
     cleanModelDir(dir, previous);
     return release;
   } catch (e) {
@@ -77,7 +120,8 @@ export function lockModelDir(dir: string, flag: string): () => void {
 export function cleanModelDir(dir: string, json?: ModelJson): void {
   const keep = new Set(json ? Object.values(filesOf(json)).map((f) => f!.name) : []);
   for (const name of readdirSync(dir)) {
-    if (name !== MODEL_JSON && name !== LOCK_FILE && ours(name) && !keep.has(name)) rmSync(join(dir, name), { force: true });
+    if (name !== MODEL_JSON && name !== LOCK_FILE && ours(name) && !keep.has(name))
+      rmSync(join(dir, name), { force: true });
   }
 }
 
@@ -112,15 +156,33 @@ export function writeModelFiles(dir: string, files: ModelFiles): void {
     writeFileSafely(dir, MODEL_JSON, bytes(files[MODEL_JSON]), MODEL_JSON);
   } catch (e) {
     if (!(e instanceof FileSystemError)) throw e;
-    for (const name of others) try { rmSync(join(dir, name), { force: true }); } catch { /* the next run cleans up */ }
+    for (const name of others)
+      try {
+        rmSync(join(dir, name), { force: true });
+      } catch {
+        /* the next run cleans up */
+      }
     throw new FileSystemError(`${e.message}; the previous checkpoint is kept`, e.path, e.code, e.exitCode);
   }
-  try { fsyncDir(dir); } catch { /* the switch is made; its durability is the file system's */ }
+  try {
+    fsyncDir(dir);
+  } catch {
+    /* the switch is made; its durability is the file system's */
+  }
   crashPoint('cleanup');
-  try { cleanModelDir(dir, parseModelJson(new TextDecoder().decode(bytes(files[MODEL_JSON])), MODEL_JSON)); } catch { /* the next run cleans up */ }
+  try {
+    cleanModelDir(dir, parseModelJson(new TextDecoder().decode(bytes(files[MODEL_JSON])), MODEL_JSON));
+  } catch {
+    /* the next run cleans up */
+  }
 }
 
-export function saveModel(dir: string, model: Jpvae, extra: Pick<ModelJson, 'data' | 'training' | 'latentFit'>, adam?: Moments): void {
+export function saveModel(
+  dir: string,
+  model: Jpvae,
+  extra: Pick<ModelJson, 'data' | 'training' | 'latentFit'>,
+  adam?: Moments,
+): void {
   writeModelFiles(dir, encodeModel(model, extra, adam));
 }
 
@@ -129,23 +191,31 @@ const MAX_MODEL_JSON_BYTES = 64 << 20;
 
 /** A file's bytes, refused unread when larger than `max`; file-system problems as one line naming it. */
 function readBounded(path: string, max: number, flag?: string): Buffer {
-  return onPath(path, () => {
-    const fd = openSync(path, 'r');
-    try {
-      const st = fstatSync(fd);
-      if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-      if (st.size > max) throw new InputError(`${path}: ${st.size} bytes, more than the ${max} a model file of this size can have`);
-      return readFileSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  }, flag, 'cannot read');
+  return onPath(
+    path,
+    () => {
+      const fd = openSync(path, 'r');
+      try {
+        const st = fstatSync(fd);
+        if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+        if (st.size > max)
+          throw new InputError(`${path}: ${st.size} bytes, more than the ${max} a model file of this size can have`);
+        return readFileSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    },
+    flag,
+    'cannot read',
+  );
 }
 
 function readModelText(dir: string, flag: string): string {
   const path = join(dir, MODEL_JSON);
   if (!existsSync(path)) throw new InputError(`${flag} ${dir}: not a jpvae model directory (no ${MODEL_JSON})`);
-  try { return new TextDecoder('utf-8', { fatal: true }).decode(readBounded(path, MAX_MODEL_JSON_BYTES, flag)); } catch (e) {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(readBounded(path, MAX_MODEL_JSON_BYTES, flag));
+  } catch (e) {
     if (e instanceof Error && e.name !== 'TypeError') throw e;
     throw new InputError(`${path}: not valid JSON`);
   }
@@ -168,9 +238,14 @@ function readTensorBytes(path: string, bytes: number | undefined, floats: number
 /** A model directory's files, as store/files.ts decodes them (the train-state file only when present). */
 export function readModelFiles(dir: string, flag = '--model'): ModelFiles {
   return readModelDir(dir, flag, (json) => {
-    const params = parameterCount(json.config), { weights, trainState } = filesOf(json);
-    const files: ModelFiles = { [MODEL_JSON]: JSON.stringify(json, null, 1) + '\n', [weights.name]: readTensorBytes(join(dir, weights.name), weights.bytes, params) };
-    if (trainState && existsSync(join(dir, trainState.name))) files[trainState.name] = readTensorBytes(join(dir, trainState.name), trainState.bytes, 2 * params);
+    const params = parameterCount(json.config),
+      { weights, trainState } = filesOf(json);
+    const files: ModelFiles = {
+      [MODEL_JSON]: JSON.stringify(json, null, 1) + '\n',
+      [weights.name]: readTensorBytes(join(dir, weights.name), weights.bytes, params),
+    };
+    if (trainState && existsSync(join(dir, trainState.name)))
+      files[trainState.name] = readTensorBytes(join(dir, trainState.name), trainState.bytes, 2 * params);
     return files;
   });
 }
@@ -182,7 +257,14 @@ export function readModelFiles(dir: string, flag = '--model'): ModelFiles {
  * with the new one.
  */
 export function readModelDir<T>(dir: string, flag: string, load: (json: ModelJson) => T): T {
-  const path = join(dir, MODEL_JSON), version = () => { try { return readFileSync(path); } catch { return undefined; } };
+  const path = join(dir, MODEL_JSON),
+    version = () => {
+      try {
+        return readFileSync(path);
+      } catch {
+        return undefined;
+      }
+    };
   for (let attempt = 0; ; attempt++) {
     const before = version();
     try {
@@ -198,5 +280,13 @@ export function readModelDir<T>(dir: string, flag: string, load: (json: ModelJso
 export function loadWeights(dir: string, json: ModelJson, model: Jpvae, adam?: Moments): void {
   const { weights, trainState } = filesOf(json);
   decodeWeights(readTensorBytes(join(dir, weights.name), weights.bytes, model.layout.size), json, model, dir);
-  if (adam) decodeTrainState(trainState ? readTensorBytes(join(dir, trainState.name), trainState.bytes, 2 * model.layout.size) : new Uint8Array(), json, adam, dir);
+  if (adam)
+    decodeTrainState(
+      trainState
+        ? readTensorBytes(join(dir, trainState.name), trainState.bytes, 2 * model.layout.size)
+        : new Uint8Array(),
+      json,
+      adam,
+      dir,
+    );
 }

@@ -12,18 +12,31 @@ export const SEQ = 0;
 export const LANE_WORDS = 16;
 
 /** Offsets in a lane's words. */
-export const DONE = 0, TASK = 1, ROWS = 2, FLAG = 3, LO = 4, COUNT = 5, STEP = 6;
+export const DONE = 0,
+  TASK = 1,
+  ROWS = 2,
+  FLAG = 3,
+  LO = 4,
+  COUNT = 5,
+  STEP = 6;
 /** Float64 slots, as word offsets (even, so 8-byte aligned): the task's scale, and its result. */
-export const SCALE = 8, RESULT = 10;
+export const SCALE = 8,
+  RESULT = 10;
 
 export const FAILED = -1;
 
 /** Tasks. */
-export const NONE = 0, FORWARD = 1, BACKWARD = 2, ADAM = 3, STOP = 4;
+export const NONE = 0,
+  FORWARD = 1,
+  BACKWARD = 2,
+  ADAM = 3,
+  STOP = 4;
 
 export const ERROR_BYTES = 1024;
 
-export function controlBytes(lanes: number): number { return (lanes + 1) * (LANE_WORDS * 4 + ERROR_BYTES); }
+export function controlBytes(lanes: number): number {
+  return (lanes + 1) * (LANE_WORDS * 4 + ERROR_BYTES);
+}
 
 /** Views of a control block for `lanes` lanes besides the owner. */
 export class Control {
@@ -31,16 +44,25 @@ export class Control {
   readonly f64: Float64Array;
   private readonly text: Uint8Array;
 
-  constructor(readonly buffer: SharedArrayBuffer, readonly lanes: number) {
+  constructor(
+    readonly buffer: SharedArrayBuffer,
+    readonly lanes: number,
+  ) {
     const words = (lanes + 1) * LANE_WORDS;
     this.i32 = new Int32Array(buffer, 0, words);
     this.f64 = new Float64Array(buffer, 0, words / 2);
     this.text = new Uint8Array(buffer, words * 4, (lanes + 1) * ERROR_BYTES);
   }
 
-  word(lane: number, offset: number): number { return lane * LANE_WORDS + offset; }
-  getF64(lane: number, offset: number): number { return this.f64[(lane * LANE_WORDS + offset) / 2]; }
-  setF64(lane: number, offset: number, x: number): void { this.f64[(lane * LANE_WORDS + offset) / 2] = x; }
+  word(lane: number, offset: number): number {
+    return lane * LANE_WORDS + offset;
+  }
+  getF64(lane: number, offset: number): number {
+    return this.f64[(lane * LANE_WORDS + offset) / 2];
+  }
+  setF64(lane: number, offset: number, x: number): void {
+    this.f64[(lane * LANE_WORDS + offset) / 2] = x;
+  }
 
   /** Mark a lane failed with a message; wakes whoever waits on it. */
   fail(lane: number, message: string): void {

@@ -9,7 +9,23 @@ import { createWasmKernels, type SharedWasm } from '../core/wasm.ts';
 import type { ModelConfig } from '../model/config.ts';
 import { Jpvae } from '../model/jpvae.ts';
 import { adamRange, type AdamArrays, type AdamConfig } from '../train/adam.ts';
-import { ADAM, BACKWARD, COUNT, Control, DONE, FLAG, FORWARD, LO, RESULT, ROWS, SCALE, SEQ, STEP, STOP, TASK } from './control.ts';
+import {
+  ADAM,
+  BACKWARD,
+  COUNT,
+  Control,
+  DONE,
+  FLAG,
+  FORWARD,
+  LO,
+  RESULT,
+  ROWS,
+  SCALE,
+  SEQ,
+  STEP,
+  STOP,
+  TASK,
+} from './control.ts';
 
 /** Everything a lane needs, sent once when it starts. */
 export interface LaneInit {
@@ -21,7 +37,8 @@ export interface LaneInit {
   config: ModelConfig;
   maxRows: number;
   heapStart: number; // the owner's heap top before the model
-  P: number; G: number; // the owner's, to check the mirror against
+  P: number;
+  G: number; // the owner's, to check the mirror against
   adam: AdamConfig & AdamArrays;
   scratch: number; // this lane's gemm packing scratch (heap element index)
 }
@@ -30,14 +47,19 @@ export interface LaneInit {
 export function joinLane(init: LaneInit): () => void {
   const k = createWasmKernels(init.shared.build, { join: init.shared, mirrorBase: init.heapStart });
   const model = new Jpvae(k, init.config, init.maxRows);
-  if (model.P !== init.P || model.G !== init.G) throw new Error(`training thread ${init.lane}: its model's buffers do not match the owner's (P ${model.P} ≠ ${init.P} or G ${model.G} ≠ ${init.G})`);
+  if (model.P !== init.P || model.G !== init.G)
+    throw new Error(
+      `training thread ${init.lane}: its model's buffers do not match the owner's (P ${model.P} ≠ ${init.P} or G ${model.G} ≠ ${init.G})`,
+    );
   k.setGemmScratch!(init.scratch);
   return () => serve(init, model);
 }
 
 /** The task loop: wait for SEQ to move, run this lane's task, report DONE (or FAILED); returns on STOP. */
 function serve(init: LaneInit, model: Jpvae): void {
-  const c = new Control(init.control, init.lanes), i32 = c.i32, lane = init.lane;
+  const c = new Control(init.control, init.lanes),
+    i32 = c.i32,
+    lane = init.lane;
   const at = (o: number) => c.word(lane, o);
   let seen = 0; // the control block is new: no task yet (one may be dispatched before this line runs)
   for (;;) {
@@ -47,11 +69,19 @@ function serve(init: LaneInit, model: Jpvae): void {
     if (task === STOP) return;
     try {
       if (task === FORWARD) {
-        c.setF64(lane, RESULT, model.forwardView(init.view, i32[at(ROWS)], i32[at(FLAG)] ? c.getF64(lane, SCALE) : null));
+        c.setF64(
+          lane,
+          RESULT,
+          model.forwardView(init.view, i32[at(ROWS)], i32[at(FLAG)] ? c.getF64(lane, SCALE) : null),
+        );
       } else if (task === BACKWARD) {
         model.backwardView(init.view, i32[at(ROWS)], i32[at(FLAG)] === 1);
       } else if (task === ADAM) {
-        c.setF64(lane, RESULT, adamRange(model.k, init.adam, init.adam, i32[at(LO)], i32[at(COUNT)], i32[at(STEP)]) ? 1 : 0);
+        c.setF64(
+          lane,
+          RESULT,
+          adamRange(model.k, init.adam, init.adam, i32[at(LO)], i32[at(COUNT)], i32[at(STEP)]) ? 1 : 0,
+        );
       }
     } catch (e) {
       c.fail(lane, e instanceof Error ? e.message : String(e));

@@ -10,7 +10,9 @@ import { joinLane, type LaneInit } from './lane.ts';
 const init = workerData as LaneInit;
 const control = new Control(init.control, init.lanes);
 let stopped = false;
-process.on('exit', () => { if (!stopped) control.fail(init.lane, 'the thread exited'); });
+process.on('exit', () => {
+  if (!stopped) control.fail(init.lane, 'the thread exited');
+});
 try {
   const serve = joinLane(init);
   parentPort!.postMessage('ready');

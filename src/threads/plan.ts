@@ -9,7 +9,11 @@ import { sharedMemoryAvailable } from '../core/wasm.ts';
 import { MAX_TRAINING_THREADS, type SpawnLane } from './pool.ts';
 import { spawnNodeLane } from './spawn-node.ts';
 
-export interface ThreadPlan { threads: number; spawn?: SpawnLane; warning?: string }
+export interface ThreadPlan {
+  threads: number;
+  spawn?: SpawnLane;
+  warning?: string;
+}
 
 /** The cores this process may use (os.availableParallelism in Node, navigator.hardwareConcurrency in a browser). */
 export function availableThreads(): number {
@@ -20,9 +24,13 @@ export function availableThreads(): number {
 
 export function planThreads(backend: BackendChoice, requested: number): ThreadPlan {
   if (!(requested > 1)) return { threads: 1 };
-  const one = (why: string): ThreadPlan => ({ threads: 1, warning: `${requested} threads asked for, training on one: ${why}` });
+  const one = (why: string): ThreadPlan => ({
+    threads: 1,
+    warning: `${requested} threads asked for, training on one: ${why}`,
+  });
   if (!backend.startsWith('wasm')) return one(`the ${backend} backend has no threads`);
   if (!sharedMemoryAvailable()) return one('shared memory (SharedArrayBuffer) is unavailable here');
-  if (typeof process === 'undefined' || !process.getBuiltinModule) return one('threads are started in Node only, so far');
+  if (typeof process === 'undefined' || !process.getBuiltinModule)
+    return one('threads are started in Node only, so far');
   return { threads: Math.min(requested, MAX_TRAINING_THREADS), spawn: spawnNodeLane };
 }

@@ -16,11 +16,32 @@
 
 import type { Jpvae, ViewRunner } from '../model/jpvae.ts';
 import { adamRange, type Adam, type AdamRunner } from '../train/adam.ts';
-import { ADAM, BACKWARD, COUNT, Control, controlBytes, DONE, FAILED, FLAG, FORWARD, LO, RESULT, ROWS, SCALE, SEQ, STEP, STOP, TASK } from './control.ts';
+import {
+  ADAM,
+  BACKWARD,
+  COUNT,
+  Control,
+  controlBytes,
+  DONE,
+  FAILED,
+  FLAG,
+  FORWARD,
+  LO,
+  RESULT,
+  ROWS,
+  SCALE,
+  SEQ,
+  STEP,
+  STOP,
+  TASK,
+} from './control.ts';
 import type { LaneInit } from './lane.ts';
 
 /** A started lane thread: `ready` settles once it has joined (or failed to); `terminate` ends it. */
-export interface LaneThread { ready: Promise<void>; terminate(): Promise<void> }
+export interface LaneThread {
+  ready: Promise<void>;
+  terminate(): Promise<void>;
+}
 export type SpawnLane = (init: LaneInit) => LaneThread;
 
 /** The most threads a training step uses now: one per view. */
@@ -31,8 +52,13 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
   private seq = 0;
   private closed = false;
 
-  private constructor(private readonly model: Jpvae, private readonly adam: Adam, buffer: SharedArrayBuffer,
-    private readonly thread: LaneThread, private readonly split: number) {
+  private constructor(
+    private readonly model: Jpvae,
+    private readonly adam: Adam,
+    buffer: SharedArrayBuffer,
+    private readonly thread: LaneThread,
+    private readonly split: number,
+  ) {
     this.control = new Control(buffer, 1);
   }
 
@@ -42,22 +68,37 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
    * threads. Rejects when the thread cannot start.
    */
   static async start(model: Jpvae, adam: Adam, spawn: SpawnLane): Promise<TrainingThreads> {
-    const k = model.k, shared = k.shared;
-    if (!shared || !k.gemmScratchSize) throw new Error('training threads need the wasm kernels of a threads build (createKernels(…, { threads: true }))');
+    const k = model.k,
+      shared = k.shared;
+    if (!shared || !k.gemmScratchSize)
+      throw new Error(
+        'training threads need the wasm kernels of a threads build (createKernels(…, { threads: true }))',
+      );
     const buffer = new SharedArrayBuffer(controlBytes(1));
     const scratch = k.heap.alloc(k.gemmScratchSize());
     const split = Math.floor(adam.size / 8) * 4; // Adam's ranges [0, split) here, [split, size) on the lane
     const thread = spawn({
-      shared, control: buffer, lanes: 1, lane: 1, view: 1, config: model.config, maxRows: model.maxRows,
-      heapStart: model.heapStart, P: model.P, G: model.G,
-      adam: { ...adam.config, P: model.P, G: model.G, m: adam.m, v: adam.v }, scratch,
+      shared,
+      control: buffer,
+      lanes: 1,
+      lane: 1,
+      view: 1,
+      config: model.config,
+      maxRows: model.maxRows,
+      heapStart: model.heapStart,
+      P: model.P,
+      G: model.G,
+      adam: { ...adam.config, P: model.P, G: model.G, m: adam.m, v: adam.v },
+      scratch,
     });
     const control = new Control(buffer, 1);
     try {
       await thread.ready;
     } catch (e) {
       await thread.terminate();
-      throw new Error(`training thread did not start: ${control.error(1) || (e instanceof Error ? e.message : String(e))}`);
+      throw new Error(
+        `training thread did not start: ${control.error(1) || (e instanceof Error ? e.message : String(e))}`,
+      );
     }
     const pool = new TrainingThreads(model, adam, buffer, thread, split);
     model.runner = pool;
@@ -101,7 +142,8 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
   }
 
   private dispatch(task: number, rows: number, flag: number, scale: number): void {
-    const c = this.control, i32 = c.i32;
+    const c = this.control,
+      i32 = c.i32;
     if (this.closed && task !== STOP) throw new Error('training threads: used after close()');
     i32[c.word(1, TASK)] = task;
     i32[c.word(1, ROWS)] = rows;
@@ -113,7 +155,9 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
 
   /** Until the lane reports the current task done; throws when it failed instead. */
   private wait(): void {
-    const c = this.control, i32 = c.i32, at = c.word(1, DONE);
+    const c = this.control,
+      i32 = c.i32,
+      at = c.word(1, DONE);
     for (;;) {
       const done = Atomics.load(i32, at);
       if (done === this.seq) return;

@@ -9,8 +9,12 @@ import type { LaneThread } from './pool.ts';
 /** The worker's entry: the compiled file; from the TypeScript sources (tests, benches under tsx) a script that loads tsx first, which workers do not inherit. */
 function entry(): [string | URL, boolean] {
   if (!import.meta.url.endsWith('.ts')) return [new URL('./node-worker.js', import.meta.url), false];
-  const tsx = import.meta.resolve('tsx/esm/api'), file = new URL('./node-worker.ts', import.meta.url).href;
-  return [`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(file)}); });`, true];
+  const tsx = import.meta.resolve('tsx/esm/api'),
+    file = new URL('./node-worker.ts', import.meta.url).href;
+  return [
+    `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(file)}); });`,
+    true,
+  ];
 }
 
 export function spawnNodeLane(init: LaneInit): LaneThread {
@@ -24,5 +28,10 @@ export function spawnNodeLane(init: LaneInit): LaneThread {
     worker.once('exit', (code) => reject(new Error(`the thread exited with code ${code}`)));
   });
   ready.catch(() => {}); // awaited by the pool; a later failure is reported through the control block
-  return { ready, terminate: async () => { await worker.terminate(); } };
+  return {
+    ready,
+    terminate: async () => {
+      await worker.terminate();
+    },
+  };
 }

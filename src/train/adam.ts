@@ -3,14 +3,26 @@
 
 import type { Kernels } from '../core/kernels.ts';
 
-export interface AdamConfig { lr: number; beta1: number; beta2: number; eps: number }
+export interface AdamConfig {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+}
 export const ADAM_DEFAULTS: AdamConfig = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 
 /** Runs one update split over threads (src/threads/); Adam is elementwise, so the split moves no bit. */
-export interface AdamRunner { update(t: number): boolean }
+export interface AdamRunner {
+  update(t: number): boolean;
+}
 
 /** Where an update's arrays live in the heap: parameters, gradients, moments. */
-export interface AdamArrays { P: number; G: number; m: number; v: number }
+export interface AdamArrays {
+  P: number;
+  G: number;
+  m: number;
+  v: number;
+}
 
 /** Elements [lo, lo + n) of the update at step t, by kernels k (the calling thread's); false when one of their gradients was not finite. */
 export function adamRange(k: Kernels, c: AdamConfig, a: AdamArrays, lo: number, n: number, t: number): boolean {
@@ -24,7 +36,11 @@ export class Adam {
   /** Splits the update over threads; unset, it runs here. */
   runner?: AdamRunner;
 
-  constructor(private readonly k: Kernels, readonly size: number, readonly config: AdamConfig) {
+  constructor(
+    private readonly k: Kernels,
+    readonly size: number,
+    readonly config: AdamConfig,
+  ) {
     this.m = k.heap.alloc(size);
     this.v = k.heap.alloc(size);
   }
@@ -32,8 +48,12 @@ export class Adam {
   /** One bias-corrected update of params P from gradients G; false when a gradient was NaN or infinite. */
   update(P: number, G: number): boolean {
     this.step++;
-    return this.runner ? this.runner.update(this.step) : adamRange(this.k, this.config, { P, G, m: this.m, v: this.v }, 0, this.size, this.step);
+    return this.runner
+      ? this.runner.update(this.step)
+      : adamRange(this.k, this.config, { P, G, m: this.m, v: this.v }, 0, this.size, this.step);
   }
 
-  moments() { return { m: this.k.heap.view(this.m, this.size), v: this.k.heap.view(this.v, this.size) }; }
+  moments() {
+    return { m: this.k.heap.view(this.m, this.size), v: this.k.heap.view(this.v, this.size) };
+  }
 }

@@ -24,8 +24,11 @@ export const formatBeta = (b: BetaSchedule): string =>
 /** β at `epoch` (fractional: epoch index + fraction of the epoch done). */
 export function betaAt(b: BetaSchedule, epoch: number): number {
   switch (b.kind) {
-    case 'constant': return b.value;
-    case 'linear': return Math.min(1, epoch / b.epochs);
-    case 'cyclical': return Math.min(1, 2 * ((epoch % b.epochs) / b.epochs));
+    case 'constant':
+      return b.value;
+    case 'linear':
+      return Math.min(1, epoch / b.epochs);
+    case 'cyclical':
+      return Math.min(1, 2 * ((epoch % b.epochs) / b.epochs));
   }
 }

@@ -9,14 +9,18 @@ import type { Jpvae } from '../model/jpvae.ts';
 import { addTerms, batchTerms, zeroTerms, type TermSums } from './batch.ts';
 
 export interface LossSummary {
-  recon1: number; recon2: number; kl: number;
+  recon1: number;
+  recon2: number;
+  kl: number;
   /** Evidence lower bound per row (β = 1): −(recon1 + recon2 + kl); with missing views, a sum of per-view means. */
   elbo: number;
 }
 
 /** Per-row means: each view's reconstruction over the rows that have it, the KL over all rows. */
 export function meanTerms(t: TermSums): LossSummary {
-  const recon1 = t.n1 ? t.recon1 / t.n1 : 0, recon2 = t.n2 ? t.recon2 / t.n2 : 0, kl = t.kl / t.rows;
+  const recon1 = t.n1 ? t.recon1 / t.n1 : 0,
+    recon2 = t.n2 ? t.recon2 / t.n2 : 0,
+    kl = t.kl / t.rows;
   return { recon1, recon2, kl, elbo: -(recon1 + recon2 + kl) };
 }
 

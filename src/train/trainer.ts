@@ -38,7 +38,13 @@ export interface TrainState {
   partial?: { steps: number; rng: number[]; totals: TermSums; lossSum: number; seconds: number };
 }
 
-export interface StepInfo { epoch: number; step: number; stepsPerEpoch: number; rows: number; loss: number }
+export interface StepInfo {
+  epoch: number;
+  step: number;
+  stepsPerEpoch: number;
+  rows: number;
+  loss: number;
+}
 
 export class DivergenceError extends Error {
   override name = 'DivergenceError';
@@ -48,12 +54,19 @@ export class Trainer {
   readonly adam: Adam;
   state: TrainState;
 
-  constructor(readonly model: Jpvae, readonly options: TrainOptions, readonly train: TwoViewData, readonly test?: TwoViewData) {
+  constructor(
+    readonly model: Jpvae,
+    readonly options: TrainOptions,
+    readonly train: TwoViewData,
+    readonly test?: TwoViewData,
+  ) {
     this.adam = new Adam(model.k, model.layout.size, options.adam);
     this.state = { epoch: 0, step: 0, rng: new Rng(options.seed).state(), history: [] };
   }
 
-  get stepsPerEpoch(): number { return Math.ceil(this.train.n / this.options.batch); }
+  get stepsPerEpoch(): number {
+    return Math.ceil(this.train.n / this.options.batch);
+  }
 
   /**
    * One epoch (or the rest of a partial one); returns its record. `onStep`
@@ -63,7 +76,8 @@ export class Trainer {
    */
   async runEpoch(onStep?: (s: StepInfo) => void, shouldStop?: () => boolean): Promise<EpochRecord | null> {
     const { model, options, train } = this;
-    const epoch = this.state.epoch, partial = this.state.partial;
+    const epoch = this.state.epoch,
+      partial = this.state.partial;
     const rng = Rng.fromState(this.state.rng);
     const order = rng.permutation(train.n); // the epoch's first draws: a partial epoch regenerates the same order
     if (partial) rng.restore(partial.rng);
@@ -77,10 +91,14 @@ export class Trainer {
       const t = batchTerms(model, train, idx, beta, rng, true);
       const l = (t.recon1 + t.recon2 + beta * t.kl) / t.rows;
       if (!Number.isFinite(l)) {
-        throw new DivergenceError(`training diverged: loss is ${l} at epoch ${epoch + 1}, step ${s + 1} (recon sums ${t.recon1}, ${t.recon2}, KL sum ${t.kl}); the last checkpoint is kept`);
+        throw new DivergenceError(
+          `training diverged: loss is ${l} at epoch ${epoch + 1}, step ${s + 1} (recon sums ${t.recon1}, ${t.recon2}, KL sum ${t.kl}); the last checkpoint is kept`,
+        );
       }
       if (!this.adam.update(model.P, model.G)) {
-        throw new DivergenceError(`training diverged: a gradient is NaN or infinite at epoch ${epoch + 1}, step ${s + 1} (loss ${l}); the last checkpoint is kept`);
+        throw new DivergenceError(
+          `training diverged: a gradient is NaN or infinite at epoch ${epoch + 1}, step ${s + 1} (loss ${l}); the last checkpoint is kept`,
+        );
       }
       addTerms(total, t);
       lossSum += l * t.rows;
@@ -88,7 +106,17 @@ export class Trainer {
       if (s % 8 === 7 && s + 1 < steps) {
         await nextTurn(); // let a Ctrl-C handler, an abort or a worker's messages run
         if (shouldStop?.()) {
-          this.state = { ...this.state, step: this.adam.step, partial: { steps: s + 1, rng: rng.state(), totals: total, lossSum, seconds: (performance.now() - t0) / 1000 } };
+          this.state = {
+            ...this.state,
+            step: this.adam.step,
+            partial: {
+              steps: s + 1,
+              rng: rng.state(),
+              totals: total,
+              lossSum,
+              seconds: (performance.now() - t0) / 1000,
+            },
+          };
           return null;
         }
       }
@@ -96,7 +124,10 @@ export class Trainer {
     const seconds = (performance.now() - t0) / 1000;
     const params = model.params();
     for (let i = 0; i < params.length; i++) {
-      if (!Number.isFinite(params[i])) throw new DivergenceError(`training diverged: parameters hold NaN/Inf after epoch ${epoch + 1}; the last checkpoint is kept`);
+      if (!Number.isFinite(params[i]))
+        throw new DivergenceError(
+          `training diverged: parameters hold NaN/Inf after epoch ${epoch + 1}; the last checkpoint is kept`,
+        );
     }
     const record: EpochRecord = {
       epoch: epoch + 1,

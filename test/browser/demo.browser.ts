@@ -21,14 +21,24 @@ import { writePlantedCsv } from '../planted-files.ts';
 import { jpvae, maxRelErr } from '../util.ts';
 
 const ROOT = new URL('../../', import.meta.url);
-const DEMO = fileURLToPath(new URL('build/web/', ROOT)), SHOTS = fileURLToPath(new URL('build/browser-test/', ROOT));
+const DEMO = fileURLToPath(new URL('build/web/', ROOT)),
+  SHOTS = fileURLToPath(new URL('build/browser-test/', ROOT));
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 // node.md's flags for this machine's closed network, without --disable-gpu.
-const FLAGS = ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const FLAGS = [
+  '--no-sandbox',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const TOL = 1e-3;
 
 interface DemoState {
-  executionProvider: string; fallbacks: string[]; imputations: number;
+  executionProvider: string;
+  fallbacks: string[];
+  imputations: number;
   last: { given: 1 | 2; digit: number | null; input: number[]; output: number[]; ms: number } | null;
 }
 
@@ -39,9 +49,32 @@ before(async () => {
   assert.ok(existsSync(DEMO), `${DEMO} missing: run npm run demo:build first`);
   mkdirSync(SHOTS, { recursive: true });
   // A Gaussian model's export, served beside the demo.
-  writePlantedCsv(data, 300, 40, 0.1, 4, { units: [[1000, 0.05], [-50, 300]] });
+  writePlantedCsv(data, 300, 40, 0.1, 4, {
+    units: [
+      [1000, 0.05],
+      [-50, 300],
+    ],
+  });
   for (const args of [
-    ['train', '--view1', join(data, 'train1.csv'), '--view2', join(data, 'train2.csv'), '--likelihood1', 'gaussian', '--likelihood2', 'gaussian', '--latent', '3,5', '--hidden', '16,8', '--epochs', '2', '--out', join(data, 'model')],
+    [
+      'train',
+      '--view1',
+      join(data, 'train1.csv'),
+      '--view2',
+      join(data, 'train2.csv'),
+      '--likelihood1',
+      'gaussian',
+      '--likelihood2',
+      'gaussian',
+      '--latent',
+      '3,5',
+      '--hidden',
+      '16,8',
+      '--epochs',
+      '2',
+      '--out',
+      join(data, 'model'),
+    ],
     ['export', '--model', join(data, 'model'), '--out', join(DEMO, 'gaussian')],
   ]) {
     const r = jpvae(...args);
@@ -50,7 +83,10 @@ before(async () => {
   server = await serveDemo(DEMO);
   node = await createImputer(new URL('web/model/', ROOT), { executionProviders: ['wasm'] });
 });
-after(async () => { await node?.close(); await server?.close(); });
+after(async () => {
+  await node?.close();
+  await server?.close();
+});
 
 async function open(flags: string[], query: string): Promise<{ browser: Browser; page: Page }> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...FLAGS, ...flags] });
@@ -64,10 +100,14 @@ const demoState = (page: Page) => page.evaluate(() => (window as unknown as { jp
 
 /** Wait until the page has made more than `after` imputations; returns its state. */
 async function imputed(page: Page, after: number): Promise<DemoState> {
-  await page.waitForFunction((n) => {
-    const s = (window as unknown as { jpvaeDemo?: DemoState }).jpvaeDemo;
-    return document.body.dataset.error || (s && s.imputations > n);
-  }, after, { timeout: 120_000 });
+  await page.waitForFunction(
+    (n) => {
+      const s = (window as unknown as { jpvaeDemo?: DemoState }).jpvaeDemo;
+      return document.body.dataset.error || (s && s.imputations > n);
+    },
+    after,
+    { timeout: 120_000 },
+  );
   const error = await page.evaluate(() => document.body.dataset.error);
   assert.equal(error, undefined, `the demo failed: ${error}`);
   return demoState(page);
@@ -103,17 +143,25 @@ test('the demo imputes in a worker on the WebGPU EP and matches Node', async () 
     await page.mouse.down();
     await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.9, { steps: 8 });
     await page.mouse.up();
-    await page.waitForFunction((n) => {
-      const st = (window as unknown as { jpvaeDemo: DemoState }).jpvaeDemo;
-      return st.imputations > n && st.last?.digit === null;
-    }, count, { timeout: 60_000 });
+    await page.waitForFunction(
+      (n) => {
+        const st = (window as unknown as { jpvaeDemo: DemoState }).jpvaeDemo;
+        return st.imputations > n && st.last?.digit === null;
+      },
+      count,
+      { timeout: 60_000 },
+    );
     s = await demoState(page); // `last` is always one call's input and output, even while edits still arrive
     diffs.push(await matchesNode(s));
 
     await page.click('#sample');
-    await page.waitForFunction(() => document.querySelectorAll('#draws canvas').length === 4, null, { timeout: 60_000 });
+    await page.waitForFunction(() => document.querySelectorAll('#draws canvas').length === 4, null, {
+      timeout: 60_000,
+    });
     await page.screenshot({ path: `${SHOTS}demo-webgpu.png`, fullPage: true });
-    console.log(`webgpu: max |browser − node| ${diffs.map((d) => d.toExponential(1)).join(', ')}; last imputation ${s.last!.ms.toFixed(1)} ms`);
+    console.log(
+      `webgpu: max |browser − node| ${diffs.map((d) => d.toExponential(1)).join(', ')}; last imputation ${s.last!.ms.toFixed(1)} ms`,
+    );
   } finally {
     await browser.close();
   }
@@ -127,13 +175,15 @@ test('without a GPU the demo falls back to the wasm EP and still matches Node', 
     assert.match(s.fallbacks[0], /^webgpu: /);
     const diff = await matchesNode(s);
     await page.screenshot({ path: `${SHOTS}demo-wasm-fallback.png`, fullPage: true });
-    console.log(`wasm fallback (${s.fallbacks[0]}): max |browser − node| ${diff.toExponential(1)}; imputation ${s.last!.ms.toFixed(1)} ms`);
+    console.log(
+      `wasm fallback (${s.fallbacks[0]}): max |browser − node| ${diff.toExponential(1)}; imputation ${s.last!.ms.toFixed(1)} ms`,
+    );
   } finally {
     await browser.close();
   }
 });
 
-test('a Gaussian model imputes in the page\'s worker in raw units on every provider, as in Node', async () => {
+test("a Gaussian model imputes in the page's worker in raw units on every provider, as in Node", async () => {
   const { browser, page } = await open(['--enable-unsafe-webgpu'], '');
   await page.goto(`${server.url}check.html`);
   await page.waitForFunction(() => document.body.dataset.ready === '1');
@@ -142,19 +192,36 @@ test('a Gaussian model imputes in the page\'s worker in raw units on every provi
   try {
     const want = await inNode.impute(Float32Array.from(x1), { given: 1 });
     for (const ep of ['webgpu', 'wasm', 'jpvae-wasm']) {
-      const got = await page.evaluate(async ({ ep, x1 }) => {
-        const { createImputer } = (window as unknown as { jpvae: { createImputer: typeof import('../../src/runtime/imputer.ts').createImputer } }).jpvae;
-        const imputer = await createImputer('gaussian/', { executionProviders: [ep as 'wasm'], wasm: { simd: 'simd.wasm', relaxed: 'relaxed.wasm' } });
-        try {
-          return { ep: imputer.executionProvider, fallbacks: imputer.fallbacks, y: Array.from(await imputer.impute(Float32Array.from(x1), { given: 1 })) };
-        } finally {
-          await imputer.close();
-        }
-      }, { ep, x1 });
+      const got = await page.evaluate(
+        async ({ ep, x1 }) => {
+          const { createImputer } = (
+            window as unknown as {
+              jpvae: { createImputer: typeof import('../../src/runtime/imputer.ts').createImputer };
+            }
+          ).jpvae;
+          const imputer = await createImputer('gaussian/', {
+            executionProviders: [ep as 'wasm'],
+            wasm: { simd: 'simd.wasm', relaxed: 'relaxed.wasm' },
+          });
+          try {
+            return {
+              ep: imputer.executionProvider,
+              fallbacks: imputer.fallbacks,
+              y: Array.from(await imputer.impute(Float32Array.from(x1), { given: 1 })),
+            };
+          } finally {
+            await imputer.close();
+          }
+        },
+        { ep, x1 },
+      );
       assert.equal(got.ep, ep, `fell back: ${got.fallbacks.join('; ')}`);
       const err = maxRelErr(got.y, want);
       assert.ok(err <= 1e-4, `${ep}: max relative |browser − node| ${err}`);
-      assert.ok(got.y.some((v) => Math.abs(v) > 10), `${ep}: values in raw units (around −50 ± 300), not probabilities`);
+      assert.ok(
+        got.y.some((v) => Math.abs(v) > 10),
+        `${ep}: values in raw units (around −50 ± 300), not probabilities`,
+      );
       console.log(`gaussian on ${ep}: max relative |browser − node| ${err.toExponential(1)}`);
     }
   } finally {

@@ -12,13 +12,22 @@ function sigmoid(x: number): number {
   return x >= 0 ? 1 / (1 + e) : e / (1 + e);
 }
 
-export function bceWithLogits(h: FloatArray, rows: number, N: number, logits: number, target: number, loss: number,
-  dLogits: number, scale: number): void {
+export function bceWithLogits(
+  h: FloatArray,
+  rows: number,
+  N: number,
+  logits: number,
+  target: number,
+  loss: number,
+  dLogits: number,
+  scale: number,
+): void {
   for (let r = 0; r < rows; r++) {
     let sum = 0;
     for (let j = 0; j < N; j++) {
       const i = r * N + j;
-      const x = h[logits + i], t = h[target + i];
+      const x = h[logits + i],
+        t = h[target + i];
       // log(1 + e^x) − x·t, rewritten so that e^x never overflows and log(1 + tiny) keeps its digits.
       sum += Math.max(x, 0) - x * t + Math.log1p(Math.exp(-Math.abs(x)));
       if (dLogits) h[dLogits + i] = scale * (sigmoid(x) - t);
@@ -27,13 +36,25 @@ export function bceWithLogits(h: FloatArray, rows: number, N: number, logits: nu
   }
 }
 
-export function gaussianNll(h: FloatArray, rows: number, N: number, mean: number, target: number, logvar: number,
-  loss: number, dMean: number, dLogvar: number, scale: number): void {
+export function gaussianNll(
+  h: FloatArray,
+  rows: number,
+  N: number,
+  mean: number,
+  target: number,
+  logvar: number,
+  loss: number,
+  dMean: number,
+  dLogvar: number,
+  scale: number,
+): void {
   for (let r = 0; r < rows; r++) {
     let sum = 0;
     for (let j = 0; j < N; j++) {
-      const i = r * N + j, lv = h[logvar + j];
-      const d = h[mean + i] - h[target + i], invVar = Math.exp(-lv);
+      const i = r * N + j,
+        lv = h[logvar + j];
+      const d = h[mean + i] - h[target + i],
+        invVar = Math.exp(-lv);
       sum += 0.5 * (d * d * invVar + lv + LN_2PI);
       if (dMean) h[dMean + i] = scale * d * invVar;
       if (dLogvar) h[dLogvar + j] += scale * 0.5 * (1 - d * d * invVar);
@@ -46,16 +67,31 @@ export function reparam(h: FloatArray, n: number, mu: number, logvar: number, ep
   for (let i = 0; i < n; i++) h[z + i] = h[mu + i] + Math.exp(0.5 * h[logvar + i]) * h[eps + i];
 }
 
-export function reparamBackward(h: FloatArray, n: number, logvar: number, eps: number, dz: number, dmu: number,
-  dlogvar: number): void {
+export function reparamBackward(
+  h: FloatArray,
+  n: number,
+  logvar: number,
+  eps: number,
+  dz: number,
+  dmu: number,
+  dlogvar: number,
+): void {
   for (let i = 0; i < n; i++) {
     h[dmu + i] += h[dz + i];
     h[dlogvar + i] += h[dz + i] * h[eps + i] * 0.5 * Math.exp(0.5 * h[logvar + i]);
   }
 }
 
-export function softmaxCrossEntropy(h: FloatArray, rows: number, N: number, logits: number, labels: number,
-  loss: number, dLogits: number, scale: number): void {
+export function softmaxCrossEntropy(
+  h: FloatArray,
+  rows: number,
+  N: number,
+  logits: number,
+  labels: number,
+  loss: number,
+  dLogits: number,
+  scale: number,
+): void {
   for (let r = 0; r < rows; r++) {
     const row = logits + r * N;
     // log-sum-exp shifted by the row maximum, so exp never overflows.
@@ -67,21 +103,34 @@ export function softmaxCrossEntropy(h: FloatArray, rows: number, N: number, logi
     const label = h[labels + r];
     h[loss + r] = logSumExp - h[row + label];
     if (dLogits) {
-      for (let j = 0; j < N; j++) h[dLogits + r * N + j] = scale * (Math.exp(h[row + j] - logSumExp) - (j === label ? 1 : 0));
+      for (let j = 0; j < N; j++)
+        h[dLogits + r * N + j] = scale * (Math.exp(h[row + j] - logSumExp) - (j === label ? 1 : 0));
     }
   }
 }
 
-export function adam(h: FloatArray, n: number, p: number, g: number, m: number, v: number, lr: number,
-  beta1: number, beta2: number, eps: number, t: number): number {
-  const corr1 = 1 - beta1 ** t, corr2 = 1 - beta2 ** t;
+export function adam(
+  h: FloatArray,
+  n: number,
+  p: number,
+  g: number,
+  m: number,
+  v: number,
+  lr: number,
+  beta1: number,
+  beta2: number,
+  eps: number,
+  t: number,
+): number {
+  const corr1 = 1 - beta1 ** t,
+    corr2 = 1 - beta2 ** t;
   let finite = 1;
   for (let i = 0; i < n; i++) {
     const gi = h[g + i];
     if (!Number.isFinite(gi)) finite = 0;
     h[m + i] = beta1 * h[m + i] + (1 - beta1) * gi;
     h[v + i] = beta2 * h[v + i] + (1 - beta2) * gi * gi;
-    h[p + i] -= (lr * h[m + i] / corr1) / (Math.sqrt(h[v + i] / corr2) + eps);
+    h[p + i] -= (lr * h[m + i]) / corr1 / (Math.sqrt(h[v + i] / corr2) + eps);
   }
   return finite;
 }

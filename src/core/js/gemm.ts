@@ -5,8 +5,17 @@ import { TRANS_A, TRANS_B, ACCUMULATE, RELU } from '../kernels.ts';
 import type { FloatArray } from '../heap.ts';
 
 /** C[M×N] = op(A)·op(B) (+ bias) (then ReLU), or C += … with ACCUMULATE (see kernels.ts). */
-export function gemm(h: FloatArray, flags: number, M: number, N: number, K: number,
-  A: number, B: number, C: number, bias: number): void {
+export function gemm(
+  h: FloatArray,
+  flags: number,
+  M: number,
+  N: number,
+  K: number,
+  A: number,
+  B: number,
+  C: number,
+  bias: number,
+): void {
   // op(A)[i,k] and op(B)[k,j] as strides into the stored matrices.
   const [aRow, aK] = flags & TRANS_A ? [1, M] : [K, 1];
   const [bK, bCol] = flags & TRANS_B ? [1, K] : [N, 1];
@@ -23,8 +32,20 @@ export function gemm(h: FloatArray, flags: number, M: number, N: number, K: numb
 }
 
 /** Backward of Y = act(X·W + b): mask dY by Y > 0, dW (+)= Xᵀ·dY, db (+)= Σ_rows dY, dX = dY·Wᵀ. */
-export function denseBackward(h: FloatArray, rows: number, nIn: number, nOut: number, X: number, W: number,
-  Y: number, dY: number, dX: number, dW: number, db: number, flags: number): void {
+export function denseBackward(
+  h: FloatArray,
+  rows: number,
+  nIn: number,
+  nOut: number,
+  X: number,
+  W: number,
+  Y: number,
+  dY: number,
+  dX: number,
+  dW: number,
+  db: number,
+  flags: number,
+): void {
   if (flags & RELU) for (let i = 0; i < rows * nOut; i++) if (!(h[Y + i] > 0)) h[dY + i] = 0;
   gemm(h, TRANS_A | (flags & ACCUMULATE), nIn, nOut, rows, X, dY, dW, 0);
   if (!(flags & ACCUMULATE)) h.fill(0, db, db + nOut);

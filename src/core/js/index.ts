@@ -13,12 +13,20 @@ type Twin<F> = F extends (...args: infer A) => infer R ? (h: FloatArray, ...args
 
 /** The twin of every kernel, typed against its Kernels method. */
 const TWINS: { [K in KernelName]: Twin<KernelFunctions[K]> } = {
-  gemm: gemm.gemm, denseBackward: gemm.denseBackward,
-  bceWithLogits: elementwise.bceWithLogits, softmaxCrossEntropy: elementwise.softmaxCrossEntropy,
-  gaussianNll: elementwise.gaussianNll, reparam: elementwise.reparam, reparamBackward: elementwise.reparamBackward,
+  gemm: gemm.gemm,
+  denseBackward: gemm.denseBackward,
+  bceWithLogits: elementwise.bceWithLogits,
+  softmaxCrossEntropy: elementwise.softmaxCrossEntropy,
+  gaussianNll: elementwise.gaussianNll,
+  reparam: elementwise.reparam,
+  reparamBackward: elementwise.reparamBackward,
   adam: elementwise.adam,
-  jointKl: prior.jointKl, orthoKl: prior.orthoKl, cayley: prior.cayley, cayleyBackward: prior.cayleyBackward,
-  svdCompose: prior.svdCompose, svdComposeBackward: prior.svdComposeBackward,
+  jointKl: prior.jointKl,
+  orthoKl: prior.orthoKl,
+  cayley: prior.cayley,
+  cayleyBackward: prior.cayleyBackward,
+  svdCompose: prior.svdCompose,
+  svdComposeBackward: prior.svdComposeBackward,
 };
 
 export function createJsKernels(precision: 'f32' | 'f64' = 'f32'): Kernels {

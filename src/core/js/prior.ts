@@ -9,20 +9,28 @@ type Matrix = number[][];
 
 const matrix = (h: FloatArray, p: number, rows: number, cols: number): Matrix =>
   Array.from({ length: rows }, (_, i) => Array.from(h.subarray(p + i * cols, p + (i + 1) * cols)));
-const zeros = (rows: number, cols: number): Matrix => Array.from({ length: rows }, () => new Array<number>(cols).fill(0));
-const identity = (n: number): Matrix => zeros(n, n).map((row, i) => { row[i] = 1; return row; });
+const zeros = (rows: number, cols: number): Matrix =>
+  Array.from({ length: rows }, () => new Array<number>(cols).fill(0));
+const identity = (n: number): Matrix =>
+  zeros(n, n).map((row, i) => {
+    row[i] = 1;
+    return row;
+  });
 const transpose = (a: Matrix): Matrix => a[0].map((_, j) => a.map((row) => row[j]));
 const matmul = (a: Matrix, b: Matrix): Matrix =>
   a.map((row) => b[0].map((_, j) => row.reduce((s, x, k) => s + x * b[k][j], 0)));
 const matvec = (a: Matrix, x: number[]): number[] => a.map((row) => row.reduce((s, v, k) => s + v * x[k], 0));
 const dot = (x: number[], y: number[]): number => x.reduce((s, v, i) => s + v * y[i], 0);
 const addInto = (h: FloatArray, p: number, values: number[], scale: number): void => {
-  values.forEach((v, i) => { h[p + i] += scale * v; });
+  values.forEach((v, i) => {
+    h[p + i] += scale * v;
+  });
 };
 
 /** Lower Cholesky factor of a symmetric matrix, or null when it is not positive definite. */
 function cholesky(a: Matrix): Matrix | null {
-  const n = a.length, l = zeros(n, n);
+  const n = a.length,
+    l = zeros(n, n);
   for (let j = 0; j < n; j++) {
     const d = a[j][j] - dot(l[j].slice(0, j), l[j].slice(0, j));
     if (!(d > 0)) return null;
@@ -34,7 +42,8 @@ function cholesky(a: Matrix): Matrix | null {
 
 /** a⁻¹·b by Gaussian elimination with partial pivoting. */
 function solve(a: Matrix, b: Matrix): Matrix {
-  const n = a.length, m = a.map((row, i) => [...row, ...b[i]]);
+  const n = a.length,
+    m = a.map((row, i) => [...row, ...b[i]]);
   for (let k = 0; k < n; k++) {
     let p = k;
     for (let i = k + 1; i < n; i++) if (Math.abs(m[i][k]) > Math.abs(m[p][k])) p = i;
@@ -59,18 +68,44 @@ function solve(a: Matrix, b: Matrix): Matrix {
  * Eq. 9 per row. D1 = (I − CᵀC)⁻¹, M = D2·C = C·D1 (push-through), so both
  * cross terms equal μ2ᵀMμ1; a = Σ_C⁻¹μ = (D1μ1 − Mᵀμ2, D2μ2 − Mμ1).
  */
-export function jointKl(h: FloatArray, rows: number, n1: number, n2: number, mu1: number, lv1: number, mu2: number,
-  lv2: number, C: number, kl: number, dmu1: number, dlv1: number, dmu2: number, dlv2: number, dC: number,
-  scale: number, _work: number): void {
-  const c = matrix(h, C, n2, n1), ct = transpose(c);
+export function jointKl(
+  h: FloatArray,
+  rows: number,
+  n1: number,
+  n2: number,
+  mu1: number,
+  lv1: number,
+  mu2: number,
+  lv2: number,
+  C: number,
+  kl: number,
+  dmu1: number,
+  dlv1: number,
+  dmu2: number,
+  dlv2: number,
+  dC: number,
+  scale: number,
+  _work: number,
+): void {
+  const c = matrix(h, C, n2, n1),
+    ct = transpose(c);
   const b1 = identity(n1).map((row, i) => row.map((v, j) => v - dot(ct[i], ct[j]))); // I − CᵀC
   const l = cholesky(b1);
-  if (!l) { h.fill(NaN, kl, kl + rows); return; } // σ1(C) ≥ 1: no covariance, the trainer checks for NaN
+  if (!l) {
+    h.fill(NaN, kl, kl + rows);
+    return;
+  } // σ1(C) ≥ 1: no covariance, the trainer checks for NaN
   const d1 = solve(b1, identity(n1));
-  const d2 = solve(identity(n2).map((row, i) => row.map((v, j) => v - dot(c[i], c[j]))), identity(n2));
-  const m = matmul(c, d1), mt = transpose(m);
+  const d2 = solve(
+    identity(n2).map((row, i) => row.map((v, j) => v - dot(c[i], c[j]))),
+    identity(n2),
+  );
+  const m = matmul(c, d1),
+    mt = transpose(m);
   const logDetD1 = -2 * l.reduce((s, row, k) => s + Math.log(row[k]), 0);
-  const gradC = zeros(n2, n1), e1 = new Array<number>(n1).fill(0), e2 = new Array<number>(n2).fill(0);
+  const gradC = zeros(n2, n1),
+    e1 = new Array<number>(n1).fill(0),
+    e2 = new Array<number>(n2).fill(0);
   for (let r = 0; r < rows; r++) {
     const m1 = Array.from(h.subarray(mu1 + r * n1, mu1 + (r + 1) * n1));
     const m2 = Array.from(h.subarray(mu2 + r * n2, mu2 + (r + 1) * n2));
@@ -78,25 +113,55 @@ export function jointKl(h: FloatArray, rows: number, n1: number, n2: number, mu1
     const v2 = Array.from(h.subarray(lv2 + r * n2, lv2 + (r + 1) * n2));
     const a1 = matvec(d1, m1).map((v, i) => v - dot(mt[i], m2));
     const a2 = matvec(d2, m2).map((v, j) => v - dot(m[j], m1));
-    const diag1 = v1.map((lv, i) => d1[i][i] * Math.exp(lv)), diag2 = v2.map((lv, j) => d2[j][j] * Math.exp(lv));
+    const diag1 = v1.map((lv, i) => d1[i][i] * Math.exp(lv)),
+      diag2 = v2.map((lv, j) => d2[j][j] * Math.exp(lv));
     const traceTerms = (diag: number[], lv: number[]) => diag.reduce((s, de, i) => s + de - lv[i] - 1, 0);
     h[kl + r] = 0.5 * (dot(m1, a1) + dot(m2, a2) + traceTerms(diag1, v1) + traceTerms(diag2, v2) - logDetD1);
     if (!dmu1) continue;
     addInto(h, dmu1 + r * n1, a1, scale);
     addInto(h, dmu2 + r * n2, a2, scale);
-    addInto(h, dlv1 + r * n1, diag1.map((de) => 0.5 * (de - 1)), scale);
-    addInto(h, dlv2 + r * n2, diag2.map((de) => 0.5 * (de - 1)), scale);
-    v1.forEach((lv, i) => { e1[i] += Math.exp(lv); });
-    v2.forEach((lv, j) => { e2[j] += Math.exp(lv); });
-    a2.forEach((x, j) => a1.forEach((y, i) => { gradC[j][i] -= x * y; }));
+    addInto(
+      h,
+      dlv1 + r * n1,
+      diag1.map((de) => 0.5 * (de - 1)),
+      scale,
+    );
+    addInto(
+      h,
+      dlv2 + r * n2,
+      diag2.map((de) => 0.5 * (de - 1)),
+      scale,
+    );
+    v1.forEach((lv, i) => {
+      e1[i] += Math.exp(lv);
+    });
+    v2.forEach((lv, j) => {
+      e2[j] += Math.exp(lv);
+    });
+    a2.forEach((x, j) =>
+      a1.forEach((y, i) => {
+        gradC[j][i] -= x * y;
+      }),
+    );
   }
   if (!dmu1 || !dC) return;
   // d/dC Σ_r KL = −[Σ_C⁻¹SΣ_C⁻¹]₂₁ + R[Σ_C⁻¹]₂₁, S = Σ_r(μμᵀ + diag(e^{lv})):
   // −Σ_r a2·a1ᵀ + M·diag(E1)·D1 + D2·diag(E2)·M − R·M.
-  const me1d1 = matmul(m.map((row) => row.map((v, k) => v * e1[k])), d1);
-  const d2e2m = matmul(d2.map((row) => row.map((v, k) => v * e2[k])), m);
+  const me1d1 = matmul(
+    m.map((row) => row.map((v, k) => v * e1[k])),
+    d1,
+  );
+  const d2e2m = matmul(
+    d2.map((row) => row.map((v, k) => v * e2[k])),
+    m,
+  );
   for (let i = 0; i < n2; i++) {
-    addInto(h, dC + i * n1, gradC[i].map((g, j) => g + me1d1[i][j] + d2e2m[i][j] - rows * m[i][j]), scale);
+    addInto(
+      h,
+      dC + i * n1,
+      gradC[i].map((g, j) => g + me1d1[i][j] + d2e2m[i][j] - rows * m[i][j]),
+      scale,
+    );
   }
 }
 
@@ -104,11 +169,30 @@ export function jointKl(h: FloatArray, rows: number, n1: number, n2: number, mu1
  * Eq. 9 for C = αO (App. A.2): D1 = I/(1−α²), D2 = I + k·O·Oᵀ with
  * k = α²/(1−α²), M = αO/(1−α²), ln|D1| = −n1·ln(1−α²).
  */
-export function orthoKl(h: FloatArray, rows: number, n1: number, n2: number, alpha: number, mu1: number, lv1: number,
-  mu2: number, lv2: number, O: number, kl: number, dmu1: number, dlv1: number, dmu2: number, dlv2: number,
-  dO: number, scale: number): void {
-  const c1 = 1 / (1 - alpha * alpha), k = alpha * alpha * c1, b = alpha * c1;
-  const o = matrix(h, O, n2, n1), ot = transpose(o);
+export function orthoKl(
+  h: FloatArray,
+  rows: number,
+  n1: number,
+  n2: number,
+  alpha: number,
+  mu1: number,
+  lv1: number,
+  mu2: number,
+  lv2: number,
+  O: number,
+  kl: number,
+  dmu1: number,
+  dlv1: number,
+  dmu2: number,
+  dlv2: number,
+  dO: number,
+  scale: number,
+): void {
+  const c1 = 1 / (1 - alpha * alpha),
+    k = alpha * alpha * c1,
+    b = alpha * c1;
+  const o = matrix(h, O, n2, n1),
+    ot = transpose(o);
   const w = o.map((row) => dot(row, row)); // diag(O·Oᵀ)
   for (let r = 0; r < rows; r++) {
     const m1 = Array.from(h.subarray(mu1 + r * n1, mu1 + (r + 1) * n1));
@@ -116,18 +200,49 @@ export function orthoKl(h: FloatArray, rows: number, n1: number, n2: number, alp
     const v1 = Array.from(h.subarray(lv1 + r * n1, lv1 + (r + 1) * n1));
     const v2 = Array.from(h.subarray(lv2 + r * n2, lv2 + (r + 1) * n2));
     const t = matvec(ot, m2); // Oᵀμ2
-    const var1 = v1.map((lv) => c1 * Math.exp(lv)), var2 = v2.map((lv, j) => Math.exp(lv) * (1 + k * w[j]));
+    const var1 = v1.map((lv) => c1 * Math.exp(lv)),
+      var2 = v2.map((lv, j) => Math.exp(lv) * (1 + k * w[j]));
     const sum = (x: number[]) => x.reduce((s, v) => s + v, 0);
-    h[kl + r] = 0.5 * (c1 * dot(m1, m1) + sum(var1) - sum(v1) - n1)
-      + 0.5 * (dot(m2, m2) + k * dot(t, t) + sum(var2) - sum(v2) - n2)
-      + 0.5 * n1 * Math.log(1 - alpha * alpha) - b * dot(t, m1);
+    h[kl + r] =
+      0.5 * (c1 * dot(m1, m1) + sum(var1) - sum(v1) - n1) +
+      0.5 * (dot(m2, m2) + k * dot(t, t) + sum(var2) - sum(v2) - n2) +
+      0.5 * n1 * Math.log(1 - alpha * alpha) -
+      b * dot(t, m1);
     if (!dmu1) continue;
     const u = t.map((tc, c) => k * tc - b * m1[c]); // dμ2 = μ2 + O·u, dO = μ2·uᵀ + k·diag(e^{lv2})·O
-    addInto(h, dmu1 + r * n1, m1.map((x, c) => c1 * x - b * t[c]), scale);
-    addInto(h, dmu2 + r * n2, matvec(o, u).map((x, j) => x + m2[j]), scale);
-    addInto(h, dlv1 + r * n1, var1.map((x) => 0.5 * (x - 1)), scale);
-    addInto(h, dlv2 + r * n2, var2.map((x) => 0.5 * (x - 1)), scale);
-    if (dO) o.forEach((row, j) => addInto(h, dO + j * n1, row.map((x, c) => m2[j] * u[c] + k * Math.exp(v2[j]) * x), scale));
+    addInto(
+      h,
+      dmu1 + r * n1,
+      m1.map((x, c) => c1 * x - b * t[c]),
+      scale,
+    );
+    addInto(
+      h,
+      dmu2 + r * n2,
+      matvec(o, u).map((x, j) => x + m2[j]),
+      scale,
+    );
+    addInto(
+      h,
+      dlv1 + r * n1,
+      var1.map((x) => 0.5 * (x - 1)),
+      scale,
+    );
+    addInto(
+      h,
+      dlv2 + r * n2,
+      var2.map((x) => 0.5 * (x - 1)),
+      scale,
+    );
+    if (dO)
+      o.forEach((row, j) =>
+        addInto(
+          h,
+          dO + j * n1,
+          row.map((x, c) => m2[j] * u[c] + k * Math.exp(v2[j]) * x),
+          scale,
+        ),
+      );
   }
 }
 
@@ -138,16 +253,37 @@ const flipSign = (m: number, flips: number, i: number): number => (i < m - flips
 
 /** O = J(I + A)(I − A)⁻¹ = J(2Q − I), Q = (I − A)⁻¹; first n columns. */
 export function cayley(h: FloatArray, m: number, n: number, flips: number, P: number, O: number, _work: number): void {
-  const x = solve(cayleyMatrix(matrix(h, P, m, m), 1), identity(m).map((row) => row.slice(0, n)));
-  x.forEach((row, i) => row.forEach((v, c) => { h[O + i * n + c] = flipSign(m, flips, i) * (2 * v - (i === c ? 1 : 0)); }));
+  const x = solve(
+    cayleyMatrix(matrix(h, P, m, m), 1),
+    identity(m).map((row) => row.slice(0, n)),
+  );
+  x.forEach((row, i) =>
+    row.forEach((v, c) => {
+      h[O + i * n + c] = flipSign(m, flips, i) * (2 * v - (i === c ? 1 : 0));
+    }),
+  );
 }
 
 /** ∂/∂A = 2Qᵀ·J·[dO, 0]·Qᵀ = 2·Y·Xᵀ with X = Q[:, :n], Y = (I + A)⁻¹·J·dO (Qᵀ = (I + A)⁻¹). */
-export function cayleyBackward(h: FloatArray, m: number, n: number, flips: number, P: number, dO: number, dP: number,
-  _work: number): void {
+export function cayleyBackward(
+  h: FloatArray,
+  m: number,
+  n: number,
+  flips: number,
+  P: number,
+  dO: number,
+  dP: number,
+  _work: number,
+): void {
   const p = matrix(h, P, m, m);
-  const x = solve(cayleyMatrix(p, 1), identity(m).map((row) => row.slice(0, n)));
-  const y = solve(cayleyMatrix(p, -1), matrix(h, dO, m, n).map((row, i) => row.map((v) => flipSign(m, flips, i) * v)));
+  const x = solve(
+    cayleyMatrix(p, 1),
+    identity(m).map((row) => row.slice(0, n)),
+  );
+  const y = solve(
+    cayleyMatrix(p, -1),
+    matrix(h, dO, m, n).map((row, i) => row.map((v) => flipSign(m, flips, i) * v)),
+  );
   const gA = matmul(y, transpose(x));
   for (let i = 0; i < m; i++) for (let j = i + 1; j < m; j++) h[dP + i * m + j] += 2 * (gA[i][j] - gA[j][i]);
 }
@@ -155,7 +291,10 @@ export function cayleyBackward(h: FloatArray, m: number, n: number, flips: numbe
 /** σ(s) = SVD_SIGMA_MAX·(1 − e^{−s})/(1 + e^{−s}) and its derivative, via e^{−|s|} (never overflows). */
 function boundedSigma(s: number): { sigma: number; grad: number } {
   const e = Math.exp(-Math.abs(s));
-  return { sigma: Math.sign(s) * SVD_SIGMA_MAX * (1 - e) / (1 + e), grad: SVD_SIGMA_MAX * 2 * e / ((1 + e) * (1 + e)) };
+  return {
+    sigma: (Math.sign(s) * SVD_SIGMA_MAX * (1 - e)) / (1 + e),
+    grad: (SVD_SIGMA_MAX * 2 * e) / ((1 + e) * (1 + e)),
+  };
 }
 
 /** C = U·diag(σ(s))·Vᵀ (§2.6 option (b)). */
@@ -166,12 +305,44 @@ export function svdCompose(h: FloatArray, n1: number, n2: number, U: number, s: 
 }
 
 /** dU += dC·V·diag(σ), dV += dCᵀ·U·diag(σ), ds += σ'(s)·diag(Uᵀ·dC·V). */
-export function svdComposeBackward(h: FloatArray, n1: number, n2: number, U: number, s: number, V: number, dC: number,
-  dU: number, ds: number, dV: number): void {
+export function svdComposeBackward(
+  h: FloatArray,
+  n1: number,
+  n2: number,
+  U: number,
+  s: number,
+  V: number,
+  dC: number,
+  dU: number,
+  ds: number,
+  dV: number,
+): void {
   const sig = Array.from(h.subarray(s, s + n1), boundedSigma);
-  const u = matrix(h, U, n2, n1), v = matrix(h, V, n1, n1), g = matrix(h, dC, n2, n1);
-  const gv = matmul(g, v), gtu = matmul(transpose(g), u);
-  gv.forEach((row, i) => addInto(h, dU + i * n1, row.map((x, k) => x * sig[k].sigma), 1));
-  gtu.forEach((row, j) => addInto(h, dV + j * n1, row.map((x, k) => x * sig[k].sigma), 1));
-  addInto(h, ds, sig.map(({ grad }, k) => grad * u.reduce((acc, row, i) => acc + row[k] * gv[i][k], 0)), 1);
+  const u = matrix(h, U, n2, n1),
+    v = matrix(h, V, n1, n1),
+    g = matrix(h, dC, n2, n1);
+  const gv = matmul(g, v),
+    gtu = matmul(transpose(g), u);
+  gv.forEach((row, i) =>
+    addInto(
+      h,
+      dU + i * n1,
+      row.map((x, k) => x * sig[k].sigma),
+      1,
+    ),
+  );
+  gtu.forEach((row, j) =>
+    addInto(
+      h,
+      dV + j * n1,
+      row.map((x, k) => x * sig[k].sigma),
+      1,
+    ),
+  );
+  addInto(
+    h,
+    ds,
+    sig.map(({ grad }, k) => grad * u.reduce((acc, row, i) => acc + row[k] * gv[i][k], 0)),
+    1,
+  );
 }

@@ -23,7 +23,8 @@ export function orthogonalPrior(ctx: PriorContext, layout: Layout, config: Prior
       if (!zero) k.cayley(n2, n1, config.flips, P + free, O, work);
     },
     kl(P, rows, mu1, lv1, mu2, lv2, kl, g: KlGrads | null) {
-      if (!g) return k.orthoKl(rows, n1, n2, alpha, mu1, lv1, mu2, lv2, O, kl, NULL, NULL, NULL, NULL, NULL, /* scale */ 0);
+      if (!g)
+        return k.orthoKl(rows, n1, n2, alpha, mu1, lv1, mu2, lv2, O, kl, NULL, NULL, NULL, NULL, NULL, /* scale */ 0);
       if (!zero) k.heap.view(dO, n2 * n1).fill(0);
       k.orthoKl(rows, n1, n2, alpha, mu1, lv1, mu2, lv2, O, kl, g.dmu1, g.dlv1, g.dmu2, g.dlv2, dO, g.scale);
       if (!zero) k.cayleyBackward(n2, n1, config.flips, P + free, dO, g.G + free, work);

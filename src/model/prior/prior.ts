@@ -23,7 +23,10 @@ export interface PriorConfig {
 /** Where the gradients of one KL evaluation go. */
 export interface KlGrads {
   G: number; // gradient array (same layout as the parameters)
-  dmu1: number; dlv1: number; dmu2: number; dlv2: number;
+  dmu1: number;
+  dlv1: number;
+  dmu2: number;
+  dlv2: number;
   scale: number;
 }
 
@@ -32,9 +35,22 @@ export interface Prior {
   /** Turn the free parameters at P into the prior's matrix (call once per step, before kl). */
   prepare(P: number): void;
   /** kl[r] of Eq. 9 for each row; with grads, also accumulate scale·∇Σ_r kl[r] (prior parameters included). */
-  kl(P: number, rows: number, mu1: number, lv1: number, mu2: number, lv2: number, kl: number, grads: KlGrads | null): void;
+  kl(
+    P: number,
+    rows: number,
+    mu1: number,
+    lv1: number,
+    mu2: number,
+    lv2: number,
+    kl: number,
+    grads: KlGrads | null,
+  ): void;
   /** C (n2×n1, row-major) for the current parameters. */
   crossCovariance(P: number): Float64Array;
 }
 
-export interface PriorContext { k: Kernels; n1: number; n2: number }
+export interface PriorContext {
+  k: Kernels;
+  n1: number;
+  n2: number;
+}

@@ -12,8 +12,12 @@ export function svdPrior(ctx: PriorContext, layout: Layout, config: PriorConfig)
   const freeV = layout.add('prior.cayley_v', [n1, n1]).offset;
   const s = layout.add('prior.singular', [n1]).offset;
   const alloc = (n: number) => k.heap.alloc(n);
-  const U = alloc(n2 * n1), V = alloc(n1 * n1), C = alloc(n2 * n1);
-  const dU = alloc(n2 * n1), dV = alloc(n1 * n1), dC = alloc(n2 * n1);
+  const U = alloc(n2 * n1),
+    V = alloc(n1 * n1),
+    C = alloc(n2 * n1);
+  const dU = alloc(n2 * n1),
+    dV = alloc(n1 * n1),
+    dC = alloc(n2 * n1);
   const work = alloc(Math.max(cayleyWork(n2), jointKlWork(n1, n2)));
 
   return {
@@ -24,8 +28,14 @@ export function svdPrior(ctx: PriorContext, layout: Layout, config: PriorConfig)
       k.svdCompose(n1, n2, U, P + s, V, C);
     },
     kl(P, rows, mu1, lv1, mu2, lv2, kl, g: KlGrads | null) {
-      if (!g) return k.jointKl(rows, n1, n2, mu1, lv1, mu2, lv2, C, kl, NULL, NULL, NULL, NULL, NULL, /* scale */ 0, work);
-      for (const [p, n] of [[dU, n2 * n1], [dV, n1 * n1], [dC, n2 * n1]]) k.heap.view(p, n).fill(0);
+      if (!g)
+        return k.jointKl(rows, n1, n2, mu1, lv1, mu2, lv2, C, kl, NULL, NULL, NULL, NULL, NULL, /* scale */ 0, work);
+      for (const [p, n] of [
+        [dU, n2 * n1],
+        [dV, n1 * n1],
+        [dC, n2 * n1],
+      ])
+        k.heap.view(p, n).fill(0);
       k.jointKl(rows, n1, n2, mu1, lv1, mu2, lv2, C, kl, g.dmu1, g.dlv1, g.dmu2, g.dlv2, dC, g.scale, work);
       k.svdComposeBackward(n1, n2, U, P + s, V, dC, dU, g.G + s, dV);
       k.cayleyBackward(n2, n1, config.flips, P + freeU, dU, g.G + freeU, work);
