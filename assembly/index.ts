@@ -9,3 +9,4 @@ export function heapBase(): usize {
 export { gemm, denseBackward, gemmScratchSize, setGemmScratch } from './gemm';
 export { bceWithLogits, softmaxCrossEntropy, gaussianNll, reparam, reparamBackward, adam } from './elementwise';
 export { jointKl, orthoKl, cayley, cayleyBackward, svdCompose, svdComposeBackward } from './prior';
+export { factorKl } from './factor';

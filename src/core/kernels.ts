@@ -52,6 +52,7 @@ export const KERNEL_NAMES = [
   'cayleyBackward',
   'svdCompose',
   'svdComposeBackward',
+  'factorKl',
 ] as const;
 export type KernelName = (typeof KERNEL_NAMES)[number];
 
@@ -235,6 +236,30 @@ export interface KernelFunctions {
   ): void;
 
   /**
+   * KL(N(μ, diag e^{lv}) ‖ N(0, Σ)) per row (Eq. 7) for the shared-factor
+   * prior over latent blocks: Σ = (1 − α)·I_D + α·A·Aᵀ, A: D×K, 0 ≤ α < 1.
+   * mu, lv: rows×D (the blocks side by side). kl[r] overwritten. When dmu
+   * is not NULL, the gradients of scale·Σ_r kl[r] are accumulated into dmu,
+   * dlv and, unless NULL, dA (D×K). When α ≥ 1 every kl[r] is NaN and no
+   * gradient is touched. work: factorKlWork(D, K) elements.
+   */
+  factorKl(
+    rows: number,
+    D: number,
+    K: number,
+    alpha: number,
+    mu: number,
+    lv: number,
+    A: number,
+    kl: number,
+    dmu: number,
+    dlv: number,
+    dA: number,
+    scale: number,
+    work: number,
+  ): void;
+
+  /**
    * Adam (bias-corrected) over n elements at step t ≥ 1:
    * m = β1·m + (1−β1)·g, v = β2·v + (1−β2)·g²,
    * p −= lr·(m/(1−β1^t)) / (√(v/(1−β2^t)) + eps).
@@ -278,3 +303,4 @@ export const SVD_SIGMA_MAX = 1 - 2 ** -10;
 export const jointKlWork = (n1: number, n2: number): number =>
   2 * (2 * n1 * n1 + n2 * n2 + 2 * n1 * n2 + 2 * (n1 + n2));
 export const cayleyWork = (m: number): number => 2 * (3 * m * m + m);
+export const factorKlWork = (D: number, K: number): number => 2 * (2 * K * K + 2 * D * K + 3 * D + K);

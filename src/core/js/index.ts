@@ -7,6 +7,7 @@ import { kernelTable, type Kernels, type KernelFunctions, type KernelFunction, t
 import * as gemm from './gemm.ts';
 import * as elementwise from './elementwise.ts';
 import * as prior from './prior.ts';
+import * as factor from './factor.ts';
 
 /** A twin kernel: the Kernels method's arguments after the whole heap array. */
 type Twin<F> = F extends (...args: infer A) => infer R ? (h: FloatArray, ...args: A) => R : never;
@@ -27,6 +28,7 @@ const TWINS: { [K in KernelName]: Twin<KernelFunctions[K]> } = {
   cayleyBackward: prior.cayleyBackward,
   svdCompose: prior.svdCompose,
   svdComposeBackward: prior.svdComposeBackward,
+  factorKl: factor.factorKl,
 };
 
 export function createJsKernels(precision: 'f32' | 'f64' = 'f32'): Kernels {

@@ -5,64 +5,19 @@
 import type { FloatArray } from '../heap.ts';
 import { SVD_SIGMA_MAX } from '../kernels.ts';
 
-type Matrix = number[][];
-
-const matrix = (h: FloatArray, p: number, rows: number, cols: number): Matrix =>
-  Array.from({ length: rows }, (_, i) => Array.from(h.subarray(p + i * cols, p + (i + 1) * cols)));
-const zeros = (rows: number, cols: number): Matrix =>
-  Array.from({ length: rows }, () => new Array<number>(cols).fill(0));
-const identity = (n: number): Matrix =>
-  zeros(n, n).map((row, i) => {
-    row[i] = 1;
-    return row;
-  });
-const transpose = (a: Matrix): Matrix => a[0].map((_, j) => a.map((row) => row[j]));
-const matmul = (a: Matrix, b: Matrix): Matrix =>
-  a.map((row) => b[0].map((_, j) => row.reduce((s, x, k) => s + x * b[k][j], 0)));
-const matvec = (a: Matrix, x: number[]): number[] => a.map((row) => row.reduce((s, v, k) => s + v * x[k], 0));
-const dot = (x: number[], y: number[]): number => x.reduce((s, v, i) => s + v * y[i], 0);
-const addInto = (h: FloatArray, p: number, values: number[], scale: number): void => {
-  values.forEach((v, i) => {
-    h[p + i] += scale * v;
-  });
-};
-
-/** Lower Cholesky factor of a symmetric matrix, or null when it is not positive definite. */
-function cholesky(a: Matrix): Matrix | null {
-  const n = a.length,
-    l = zeros(n, n);
-  for (let j = 0; j < n; j++) {
-    const d = a[j][j] - dot(l[j].slice(0, j), l[j].slice(0, j));
-    if (!(d > 0)) return null;
-    l[j][j] = Math.sqrt(d);
-    for (let i = j + 1; i < n; i++) l[i][j] = (a[i][j] - dot(l[i].slice(0, j), l[j].slice(0, j))) / l[j][j];
-  }
-  return l;
-}
-
-/** a⁻¹·b by Gaussian elimination with partial pivoting. */
-function solve(a: Matrix, b: Matrix): Matrix {
-  const n = a.length,
-    m = a.map((row, i) => [...row, ...b[i]]);
-  for (let k = 0; k < n; k++) {
-    let p = k;
-    for (let i = k + 1; i < n; i++) if (Math.abs(m[i][k]) > Math.abs(m[p][k])) p = i;
-    [m[k], m[p]] = [m[p], m[k]];
-    for (let i = k + 1; i < n; i++) {
-      const f = m[i][k] / m[k][k];
-      for (let j = k; j < m[i].length; j++) m[i][j] -= f * m[k][j];
-    }
-  }
-  const x = zeros(n, b[0].length);
-  for (let i = n - 1; i >= 0; i--) {
-    for (let c = 0; c < x[i].length; c++) {
-      let s = m[i][n + c];
-      for (let k = i + 1; k < n; k++) s -= m[i][k] * x[k][c];
-      x[i][c] = s / m[i][i];
-    }
-  }
-  return x;
-}
+import {
+  addInto,
+  cholesky,
+  dot,
+  identity,
+  matmul,
+  matrix,
+  matvec,
+  solve,
+  transpose,
+  zeros,
+  type Matrix,
+} from './matrix.ts';
 
 /**
  * Eq. 9 per row. D1 = (I − CᵀC)⁻¹, M = D2·C = C·D1 (push-through), so both

@@ -1,0 +1,160 @@
+// The joint prior over M ≥ 2 latent blocks z = (z_1, …, z_M): every view's
+// latent reads one shared factor u ~ N(0, I_K) through a map with
+// orthonormal rows, plus its own noise,
+//   z_i = √α·A_i·u + √(1 − α)·ε_i,   A_i·A_iᵀ = I_{d_i},  0 ≤ α < 1,
+// so Σ = (1 − α)·I + α·A·Aᵀ (A stacks the A_i, D×K). Proof sketch:
+// - Σ_ii = (1 − α)·I + α·A_i·A_iᵀ = I: every marginal is N(0, I), as in Eq. 6;
+// - Σ_ij = α·A_i·A_jᵀ, with σ1 ≤ α (a product of orthonormal-row maps is a contraction);
+// - xᵀΣx = (1 − α)|x|² + α|Aᵀx|² ≥ (1 − α)|x|² > 0: positive definite
+//   for every value of the free parameters, λ_min(Σ) ≥ 1 − α.
+// A_iᵀ is the first d_i columns of a K×K Cayley orthogonal matrix (§2.6),
+// so A_i has orthonormal rows whatever its free K×K matrix holds. For two
+// views with K = d_1 = d_2 this is the paper's C = α·O (Theorem 2.2); with
+// K > d the cross blocks' singular values range over [0, α]. A subset S of
+// the views has the marginal prior Σ_SS = (1 − α)·I + α·A_S·A_Sᵀ (drop the
+// other blocks), the same form: rows with only S present train against it.
+
+import { NULL, cayleyWork, factorKlWork, type Kernels } from '../../core/kernels.ts';
+import type { Layout } from '../layout.ts';
+
+export interface FactorPriorConfig {
+  /** Σ_ij = α·A_i·A_jᵀ, 0 ≤ α < 1 (0: independent views). */
+  alpha: number;
+  /** K, the shared factor's size: at least the largest latent size. */
+  factors: number;
+}
+
+/** Where the gradients of one KL evaluation go: the latents side by side (rows × D_S), as the KL read them. */
+export interface BlockKlGrads {
+  G: number;
+  dmu: number;
+  dlv: number;
+  scale: number;
+}
+
+export class FactorPrior {
+  readonly D: number;
+  /** Each block's first row in Σ (and column in a row of μ with every block present). */
+  readonly starts: number[];
+  private readonly free: number[];
+  private readonly O: number[]; // per block: A_iᵀ, K×d_i
+  private readonly dO: number[];
+  private readonly A: number; // D×K, every block
+  private readonly AS: number; // D×K scratch: the present blocks' rows
+  private readonly dAS: number;
+  private readonly work: number;
+
+  constructor(
+    private readonly k: Kernels,
+    layout: Layout,
+    readonly latent: readonly number[],
+    readonly config: FactorPriorConfig,
+  ) {
+    const K = config.factors;
+    if (!(latent.length >= 2)) throw new RangeError('factor prior: at least two latent blocks');
+    if (!latent.every((d) => Number.isInteger(d) && d > 0 && d <= K))
+      throw new RangeError(`factor prior: latent sizes ${latent.join(',')} must be positive and at most K = ${K}`);
+    if (!(config.alpha >= 0 && config.alpha < 1))
+      throw new RangeError(`factor prior: expected 0 ≤ α < 1, got ${config.alpha}`);
+    this.D = latent.reduce((a, b) => a + b, 0);
+    this.starts = latent.map((_, i) => latent.slice(0, i).reduce((a, b) => a + b, 0));
+    const zero = config.alpha === 0;
+    this.free = latent.map((_, i) => (zero ? -1 : layout.add(`prior.cayley${i + 1}`, [K, K]).offset));
+    this.O = latent.map((d) => k.heap.alloc(K * d));
+    this.dO = latent.map((d) => (zero ? NULL : k.heap.alloc(K * d)));
+    this.A = k.heap.alloc(this.D * K);
+    this.AS = k.heap.alloc(this.D * K);
+    this.dAS = k.heap.alloc(this.D * K);
+    this.work = k.heap.alloc(Math.max(cayleyWork(K), factorKlWork(this.D, K)));
+    // α = 0: A_i = [I 0] and no free parameters (prepare leaves it so).
+    const A = k.heap.view(this.A, this.D * K);
+    this.latent.forEach((d, i) => {
+      for (let r = 0; r < d; r++) A[(this.starts[i] + r) * K + r] = 1;
+    });
+  }
+
+  /** Σ's map A from the free parameters at P (once per step, before kl). */
+  prepare(P: number): void {
+    if (this.config.alpha === 0) return;
+    const { k } = this,
+      K = this.config.factors;
+    this.latent.forEach((d, i) => k.cayley(K, d, /* flips */ 0, P + this.free[i], this.O[i], this.work));
+    const A = k.heap.view(this.A, this.D * K);
+    this.latent.forEach((d, i) => {
+      const O = k.heap.view(this.O[i], K * d);
+      for (let r = 0; r < d; r++) for (let c = 0; c < K; c++) A[(this.starts[i] + r) * K + c] = O[c * d + r];
+    });
+  }
+
+  /** The latent width of the blocks in `present` (view indices, ascending). */
+  width(present: readonly number[]): number {
+    return present.reduce((s, i) => s + this.latent[i], 0);
+  }
+
+  /**
+   * kl[r] of Eq. 7 against the marginal prior of the blocks in `present`,
+   * for rows whose μ, log-variances sit side by side at mu, lv (rows × D_S,
+   * in the order of `present`); with grads, accumulate scale·∇Σ_r kl[r]
+   * (the present blocks' prior parameters included).
+   */
+  kl(P: number, rows: number, present: readonly number[], mu: number, lv: number, kl: number, g: BlockKlGrads | null) {
+    const { k } = this,
+      K = this.config.factors,
+      alpha = this.config.alpha;
+    const DS = this.width(present);
+    const A = k.heap.view(this.A, this.D * K),
+      AS = k.heap.view(this.AS, DS * K);
+    let row = 0;
+    for (const i of present) {
+      AS.set(A.subarray(this.starts[i] * K, (this.starts[i] + this.latent[i]) * K), row * K);
+      row += this.latent[i];
+    }
+    if (!g) return k.factorKl(rows, DS, K, alpha, mu, lv, this.AS, kl, NULL, NULL, NULL, /* scale */ 0, this.work);
+    const train = alpha !== 0;
+    if (train) k.heap.view(this.dAS, DS * K).fill(0);
+    k.factorKl(rows, DS, K, alpha, mu, lv, this.AS, kl, g.dmu, g.dlv, train ? this.dAS : NULL, g.scale, this.work);
+    if (!train) return;
+    row = 0;
+    for (const i of present) {
+      const d = this.latent[i],
+        dO = k.heap.view(this.dO[i], K * d),
+        dA = k.heap.view(this.dAS, DS * K);
+      for (let r = 0; r < d; r++) for (let c = 0; c < K; c++) dO[c * d + r] = dA[(row + r) * K + c];
+      row += d;
+      k.cayleyBackward(K, d, /* flips */ 0, P + this.free[i], this.dO[i], g.G + this.free[i], this.work);
+    }
+  }
+
+  /** A (D×K, row-major, blocks in view order) for the parameters of the last prepare. */
+  factorMap(): Float64Array {
+    return Float64Array.from(this.k.heap.view(this.A, this.D * this.config.factors));
+  }
+
+  /** Σ (D×D, row-major, blocks in view order) for the parameters of the last prepare. */
+  covariance(): Float64Array {
+    const { D } = this,
+      K = this.config.factors,
+      alpha = this.config.alpha;
+    const A = this.k.heap.view(this.A, D * K),
+      S = new Float64Array(D * D);
+    for (let i = 0; i < D; i++) {
+      for (let j = 0; j < D; j++) {
+        let v = 0;
+        for (let c = 0; c < K; c++) v += A[i * K + c] * A[j * K + c];
+        S[i * D + j] = (i === j ? 1 - alpha : 0) + alpha * v;
+      }
+    }
+    return S;
+  }
+
+  /** Cov(z_i, z_j) = α·A_i·A_jᵀ (d_i×d_j, row-major). */
+  crossCovariance(i: number, j: number): Float64Array {
+    const S = this.covariance(),
+      D = this.D,
+      [di, dj] = [this.latent[i], this.latent[j]];
+    return Float64Array.from(
+      { length: di * dj },
+      (_, e) => S[(this.starts[i] + Math.floor(e / dj)) * D + this.starts[j] + (e % dj)],
+    );
+  }
+}
