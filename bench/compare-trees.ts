@@ -5,7 +5,8 @@
 // turn, as a training step meets them) against one warm matrix:
 //   node --experimental-wasm-relaxed-simd --import=tsx bench/compare-trees.ts OLD_DIR [NEW_DIR]
 // Each directory is a checkout with its wasm built (npm run build); NEW_DIR
-// defaults to this one. The step is the trainer's own: batchTerms + Adam on
+// defaults to this one. The step is the trainer's own: the model's
+// lossAndGradient (batchTerms in older checkouts) + Adam on
 // the reference model, batch 32, on each tree's best wasm build. It is
 // built here from APIs older checkouts have too (src/bench/train.ts's
 // referenceStep is newer than the checkouts worth comparing against).
@@ -21,16 +22,11 @@ interface Tree {
 
 async function openTree(dir: string): Promise<Tree> {
   const load = (path: string) => import(pathToFileURL(resolve(dir, path)).href);
-  const [{ createKernels, RELU }, { Jpvae }, { Adam, ADAM_DEFAULTS }, { Rng }, { REFERENCE_CONFIG }, { batchTerms }] =
+  const [{ createKernels, RELU }, { Jpvae }, { Adam, ADAM_DEFAULTS }, { Rng }, { REFERENCE_CONFIG }] =
     await Promise.all(
-      [
-        'src/core/index.ts',
-        'src/model/jpvae.ts',
-        'src/train/adam.ts',
-        'src/data/rng.ts',
-        'src/bench/train.ts',
-        'src/train/batch.ts',
-      ].map(load),
+      ['src/core/index.ts', 'src/model/jpvae.ts', 'src/train/adam.ts', 'src/data/rng.ts', 'src/bench/train.ts'].map(
+        load,
+      ),
     );
   const k = createKernels('wasm'),
     rng = new Rng(1),
@@ -41,6 +37,13 @@ async function openTree(dir: string): Promise<Tree> {
   const binary = () => Float32Array.from({ length: batch * 392 }, () => (rng.uniform() < 0.2 ? 1 : 0));
   const data = { n: batch, dim1: 392, dim2: 392, x1: binary(), x2: binary() };
   const rows = Uint32Array.from({ length: batch }, (_, i) => i);
+  const gradient: () => void = model.lossAndGradient
+    ? () => model.lossAndGradient(data, rows, 1, rng)
+    : await load('src/train/batch.ts').then(
+        ({ batchTerms }) =>
+          () =>
+            batchTerms(model, data, rows, 1, rng, true),
+      );
   const n = 512,
     X = k.heap.allocFrom(Float32Array.from({ length: batch * n }, () => rng.normal())),
     Y = k.heap.alloc(batch * n),
@@ -50,7 +53,7 @@ async function openTree(dir: string): Promise<Tree> {
   );
   return {
     step: () => {
-      batchTerms(model, data, rows, 1, rng, true);
+      gradient();
       adam.update(model.P, model.G);
     },
     /** 16 forward GEMMs 32×512×512, cycling through `weights` distinct weight matrices. */

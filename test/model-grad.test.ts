@@ -7,7 +7,6 @@ import { HAS_BOTH, HAS_VIEW1, HAS_VIEW2, type TwoViewData } from '../src/data/da
 import { Rng } from '../src/data/rng.ts';
 import { Jpvae } from '../src/model/jpvae.ts';
 import type { PriorKind } from '../src/model/prior/prior.ts';
-import { batchTerms } from '../src/train/batch.ts';
 
 function problem(present: number[]): TwoViewData {
   const rng = new Rng(5),
@@ -55,10 +54,10 @@ for (const { kind, latent, swapViews } of CASES) {
     const data = problem([HAS_BOTH, HAS_VIEW1, HAS_BOTH, HAS_VIEW2, HAS_VIEW2, HAS_BOTH]);
     const idx = Uint32Array.from({ length: data.n }, (_, i) => i);
     const loss = () => {
-      const s = batchTerms(model, data, idx, 0.8, new Rng(9), false);
+      const s = model.loss(data, idx, 0.8, new Rng(9));
       return (s.recon1 + s.recon2 + 0.8 * s.kl) / s.rows;
     };
-    batchTerms(model, data, idx, 0.8, new Rng(9), true);
+    model.lossAndGradient(data, idx, 0.8, new Rng(9));
     const g = Float64Array.from(model.grads());
     let worst = 0,
       checked = 0;
@@ -99,9 +98,9 @@ test('a batch without rows of one view gives that view zero gradient, whatever t
   const both = problem([HAS_BOTH, HAS_BOTH, HAS_BOTH]),
     only1 = problem([HAS_VIEW1, HAS_VIEW1, HAS_VIEW1]);
   const idx = Uint32Array.from([0, 1, 2]);
-  batchTerms(model, both, idx, 1, new Rng(1), true);
+  model.lossAndGradient(both, idx, 1, new Rng(1));
   t.true(view2.some((e) => g.subarray(e.offset, e.offset + e.size).some((x) => x !== 0)));
-  batchTerms(model, only1, idx, 1, new Rng(1), true);
+  model.lossAndGradient(only1, idx, 1, new Rng(1));
   for (const e of view2)
     t.true(
       g.subarray(e.offset, e.offset + e.size).every((x) => x === 0),

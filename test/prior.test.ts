@@ -388,9 +388,7 @@ test("--swap-views (n1 > n2): the model's prior KL is Eq. 7 with Σ_C in the use
       x1: Float32Array.from({ length: 20 }, () => rng.uniform()),
       x2: Float32Array.from({ length: 12 }, () => rng.uniform()),
     };
-    model.setInputs(data, [0, 1, 2, 3]);
-    model.setNoise(rows, rng);
-    const { kl } = model.accumulate(rows, 1, 'both', null);
+    const { kl } = model.loss(data, Uint32Array.from([0, 1, 2, 3]), 1, rng);
     const [v1, v2] = model.views,
       at = (ptr: number, n: number) => Float64Array.from(k.heap.view(ptr, rows * n));
     const C = model.crossCovariance();

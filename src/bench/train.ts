@@ -8,7 +8,6 @@ import { Rng } from '../data/rng.ts';
 import type { ModelConfig } from '../model/config.ts';
 import { Jpvae } from '../model/jpvae.ts';
 import { Adam, ADAM_DEFAULTS } from '../train/adam.ts';
-import { batchTerms } from '../train/batch.ts';
 import type { TwoViewData } from '../data/dataset.ts';
 import type { GemmResult } from './gemm.ts';
 import { benchBackends, bestRate, round } from './rate.ts';
@@ -40,7 +39,7 @@ export function referenceTraining(k: Kernels): { model: Jpvae; adam: Adam; step:
     model,
     adam,
     step: () => {
-      batchTerms(model, data, rows, 1, rng, true);
+      model.lossAndGradient(data, rows, 1, rng);
       adam.update(model.P, model.G);
     },
   };
@@ -54,10 +53,10 @@ function samplesPerSecond(backend: BackendChoice, seconds: number, rounds: numbe
 function layerCalls(config: ModelConfig): { nIn: number; nOut: number; forms: ('' | ':dX' | ':dW')[] }[] {
   const model = new Jpvae(createKernels('js'), config, 1);
   return model.views.flatMap((v) =>
-    [...v.encoder, v.muHead, v.lvHead, ...v.decoder].map((l) => ({
+    v.dense.map((l) => ({
       nIn: l.nIn,
       nOut: l.nOut,
-      forms: l === v.encoder[0] ? ['', ':dW'] : ['', ':dX', ':dW'],
+      forms: l === v.encoder.layers[0] ? ['', ':dW'] : ['', ':dX', ':dW'],
     })),
   );
 }

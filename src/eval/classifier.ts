@@ -2,12 +2,13 @@
 // trained with softmax cross-entropy and Adam on the compute core, on
 // true, reconstructed or imputed halves.
 
-import type { Kernels } from '../core/kernels.ts';
+import { NULL, type Kernels } from '../core/kernels.ts';
 import { Rng } from '../data/rng.ts';
 import { forEachBatch } from '../data/dataset.ts';
-import { addDense, denseBackward, denseForward, type Dense } from '../model/dense.ts';
 import { Layout } from '../model/layout.ts';
+import { lecunInit, Mlp } from '../model/mlp.ts';
 import { Adam, ADAM_DEFAULTS } from '../train/adam.ts';
+import { DivergenceError } from '../train/trainer.ts';
 
 export interface ClassifierOptions {
   hidden: number[];
@@ -25,33 +26,34 @@ export const CLASSIFIER_DEFAULTS: ClassifierOptions = {
 };
 
 export class Classifier {
-  private readonly layers: Dense[];
+  private readonly mlp: Mlp;
   private readonly layout = new Layout();
+  private readonly heapMark: number;
   private readonly P: number;
   private readonly G: number;
-  private readonly acts: number[];
-  private readonly grads: number[];
   private readonly x: number;
   private readonly labels: number;
   private readonly loss: number;
 
+  /** Allocates on k's heap; `free()` gives it all back. */
   constructor(
     private readonly k: Kernels,
     readonly dim: number,
     readonly options: ClassifierOptions,
   ) {
-    const widths = [dim, ...options.hidden, options.classes];
-    this.layers = widths
-      .slice(1)
-      .map((w, l) => addDense(this.layout, `classifier.${l}`, widths[l], w, l < widths.length - 2));
     const B = options.batch;
+    this.heapMark = k.heap.mark();
+    this.mlp = new Mlp(k, this.layout, 'classifier', [dim, ...options.hidden, options.classes], false, B);
     this.P = k.heap.alloc(this.layout.size);
     this.G = k.heap.alloc(this.layout.size);
-    this.acts = this.layers.map((l) => k.heap.alloc(B * l.nOut));
-    this.grads = this.layers.map((l) => k.heap.alloc(B * l.nOut));
     this.x = k.heap.alloc(B * dim);
     this.labels = k.heap.alloc(B);
     this.loss = k.heap.alloc(B);
+  }
+
+  /** Release everything this classifier (and its training) allocated; it cannot be used after. */
+  free(): void {
+    this.k.heap.release(this.heapMark);
   }
 
   private load(x: Float32Array, labels: Uint8Array, idx: ArrayLike<number>): void {
@@ -63,49 +65,28 @@ export class Classifier {
     }
   }
 
-  private forward(rows: number): number {
-    let input = this.x;
-    this.layers.forEach((l, j) => {
-      denseForward(this.k, this.P, l, rows, input, this.acts[j]);
-      input = this.acts[j];
-    });
-    return input;
-  }
-
+  /** Softmax cross-entropy and Adam; throws a DivergenceError when a gradient is NaN or infinite. */
   train(x: Float32Array, labels: Uint8Array, n: number): void {
-    const { k, options } = this,
+    const { k, options, mlp } = this,
       rng = new Rng(options.seed);
     const p = k.heap.view(this.P, this.layout.size);
-    for (const e of this.layout.entries) {
-      if (e.name.endsWith('.weight'))
-        for (let i = 0; i < e.size; i++) p[e.offset + i] = rng.normal() / Math.sqrt(e.shape[0]);
-    }
+    p.fill(0);
+    lecunInit(p, mlp.layers, rng);
     const adam = new Adam(k, this.layout.size, ADAM_DEFAULTS);
-    const last = this.layers.length - 1;
     for (let epoch = 0; epoch < options.epochs; epoch++) {
       const order = rng.permutation(n);
       for (let s = 0; s < n; s += options.batch) {
         const idx = order.subarray(s, Math.min(n, s + options.batch)),
           rows = idx.length;
         this.load(x, labels, idx);
-        const logits = this.forward(rows);
-        k.softmaxCrossEntropy(rows, options.classes, logits, this.labels, this.loss, this.grads[last], 1 / rows);
-        for (let j = last; j >= 0; j--) {
-          // Each layer's gradient is written, not added: G needs no zeroing (Jpvae.startGradient says why).
-          denseBackward(
-            k,
-            this.P,
-            this.G,
-            this.layers[j],
-            rows,
-            j === 0 ? this.x : this.acts[j - 1],
-            this.acts[j],
-            this.grads[j],
-            j === 0 ? 0 : this.grads[j - 1],
-            false,
+        const logits = mlp.forward(this.P, rows, this.x);
+        k.softmaxCrossEntropy(rows, options.classes, logits, this.labels, this.loss, mlp.dOutput, 1 / rows);
+        // Each layer's gradient is written, not added: G needs no zeroing.
+        mlp.backward(this.P, this.G, rows, this.x, NULL, false);
+        if (!adam.update(this.P, this.G))
+          throw new DivergenceError(
+            `classifier training diverged: a gradient is NaN or infinite at epoch ${epoch + 1}, rows ${s + 1}–${s + rows}`,
           );
-        }
-        adam.update(this.P, this.G);
       }
     }
   }
@@ -116,7 +97,7 @@ export class Classifier {
     let correct = 0;
     forEachBatch(n, options.batch, (s, idx) => {
       this.load(x, labels, idx);
-      const logits = k.heap.view(this.forward(idx.length), idx.length * options.classes);
+      const logits = k.heap.view(this.mlp.forward(this.P, idx.length, this.x), idx.length * options.classes);
       for (let r = 0; r < idx.length; r++) {
         let best = 0;
         for (let c = 1; c < options.classes; c++)

@@ -23,8 +23,12 @@ function accuracies(
   test: TwoViewData,
 ): number[] {
   const clf = new Classifier(k, dim, opts);
-  clf.train(trainX, train.labels!, train.n);
-  return tests.map(([, x]) => clf.accuracy(x, test.labels!, test.n));
+  try {
+    clf.train(trainX, train.labels!, train.n);
+    return tests.map(([, x]) => clf.accuracy(x, test.labels!, test.n));
+  } finally {
+    clf.free();
+  }
 }
 
 /** Accuracies on the true halves: (X1, X1) and (X2, X2); they do not depend on a model. */

@@ -21,9 +21,6 @@ export function addDense(layout: Layout, name: string, nIn: number, nOut: number
   return { name, nIn, nOut, W, b, relu };
 }
 
-/** Whether a layout entry is a dense layer's W or b. */
-export const denseEntry = (name: string): boolean => name.endsWith('.weight') || name.endsWith('.bias');
-
 /** Y = act(X·W + b); P is the parameter array's heap index. */
 export function denseForward(k: Kernels, P: number, l: Dense, rows: number, X: number, Y: number): void {
   k.gemm(l.relu ? RELU : NO_FLAGS, rows, l.nOut, l.nIn, X, P + l.W, Y, P + l.b);

@@ -1,13 +1,17 @@
 // JPVAE (§2.2, Fig. 3): one VAE per view, tied only through the joint prior.
 // All parameters sit in one flat array described by the layout; gradients
-// use the same layout in a sibling array. Buffers for activations are
-// allocated once for `maxRows` rows; any smaller batch reuses them.
+// use the same layout in a sibling array. Code reads the model's objects
+// (each view's MLPs and likelihood); layout names are for files only.
+// Buffers for activations are allocated once for `maxRows` rows; any
+// smaller batch reuses them.
 
 import { NULL, TRANS_B, ACCUMULATE, type Kernels } from '../core/kernels.ts';
 import type { Rng } from '../data/rng.ts';
-import type { TwoViewData } from '../data/dataset.ts';
-import { addDense, denseBackward, denseEntry, denseForward, type Dense } from './dense.ts';
-import { Layout } from './layout.ts';
+import { HAS_BOTH, HAS_VIEW1, type TwoViewData } from '../data/dataset.ts';
+import { addDense, denseBackward, denseForward, type Dense } from './dense.ts';
+import { Layout, type LayoutEntry } from './layout.ts';
+import { lecunInit, Mlp, zeroDense } from './mlp.ts';
+import type { TermSums } from './loss-terms.ts';
 import { createPrior, type Prior } from './prior/index.ts';
 import { checkConfig, likelihoodOf, priorOrder, type Likelihood, type ModelConfig } from './config.ts';
 
@@ -17,13 +21,13 @@ export interface View {
   latent: number;
   likelihood: Likelihood;
   logvar: number; // Gaussian views: per-feature log-variance, a layout offset (learnt) or a heap buffer (fixed)
-  encoder: Dense[]; // hidden layers, ReLU
+  encoder: Mlp; // hidden layers, ReLU; the two heads read its output
   muHead: Dense;
   lvHead: Dense;
-  decoder: Dense[]; // hidden layers (ReLU) then the output layer (logits)
+  decoder: Mlp; // hidden layers (ReLU) then the output layer: logits (Bernoulli) or means (Gaussian)
+  /** Every dense layer of the view, in layout order. */
+  dense: Dense[];
   x: number;
-  hidden: number[];
-  dHidden: number[]; // encoder activations and their gradients
   mu: number;
   lv: number;
   eps: number;
@@ -31,20 +35,27 @@ export interface View {
   dmu: number;
   dlv: number;
   dz: number;
-  dec: number[];
-  dDec: number[]; // decoder layer outputs (last = logits) and gradients
   recon: number; // per-row negative log-likelihood
 }
 
-/** Loss terms (nats): batch means from `loss`, sums over rows from `accumulate`. */
-export interface LossTerms {
-  recon1: number;
-  recon2: number;
-  kl: number;
-}
-
 /** Which views the rows in the buffers have: both, or only view 1 (0) or view 2 (1). */
-export type Present = 'both' | 0 | 1;
+type Present = 'both' | 0 | 1;
+
+/** The rows `idx` by the views they have, in a fixed order: both, view 1 only, view 2 only. */
+function groups(data: TwoViewData, idx: Uint32Array): [Present, Uint32Array][] {
+  const present = data.present;
+  if (!present || idx.every((r) => present[r] === HAS_BOTH)) return [['both', idx]];
+  const out: [Present, Uint32Array][] = [];
+  for (const [mode, bits] of [
+    ['both', HAS_BOTH],
+    [0, HAS_VIEW1],
+    [1, HAS_BOTH ^ HAS_VIEW1],
+  ] as [Present, number][]) {
+    const rows = idx.filter((r) => present[r] === bits);
+    if (rows.length) out.push([mode, rows]);
+  }
+  return out;
+}
 
 /**
  * Runs the two views' halves of a step on rows with both views. The views
@@ -81,25 +92,28 @@ export class Jpvae {
     const build = (i: 0 | 1): View => {
       const dim = config.dims[i],
         n = config.latent[i],
-        tag = `view${i + 1}`;
-      const widths = [dim, ...config.hidden];
-      const encoder = config.hidden.map((h, l) => addDense(this.layout, `${tag}.encoder.${l}`, widths[l], h, true));
+        tag = `view${i + 1}`; // the view's layer names on disk
+      const likelihood = likelihoodOf(config, i);
+      const buf = (w: number) => k.heap.alloc(maxRows * w);
+      // A Gaussian view's log-variance: fixed, a heap constant; learnt, a parameter after the decoder's.
+      const variance = likelihood.kind === 'gaussian' ? likelihood.variance : null;
+      let logvar = typeof variance === 'number' ? k.heap.allocFrom(new Float32Array(dim).fill(Math.log(variance))) : 0;
+      const x = buf(dim);
+      const encoder = new Mlp(k, this.layout, `${tag}.encoder`, [dim, ...config.hidden], true, maxRows);
       const top = config.hidden[config.hidden.length - 1];
       const muHead = addDense(this.layout, `${tag}.encoder.mu`, top, n, false);
       const lvHead = addDense(this.layout, `${tag}.encoder.logvar`, top, n, false);
-      const back = [n, ...[...config.hidden].reverse(), dim];
-      const decoder = back
-        .slice(1)
-        .map((w, l) => addDense(this.layout, `${tag}.decoder.${l}`, back[l], w, l < back.length - 2));
-      const likelihood = likelihoodOf(config, i);
-      const buf = (w: number) => k.heap.alloc(maxRows * w);
-      let logvar = 0;
-      if (likelihood.kind === 'gaussian') {
-        logvar =
-          likelihood.variance === 'learnt'
-            ? this.layout.add(`${tag}.decoder.logvar`, [dim]).offset
-            : k.heap.allocFrom(new Float32Array(dim).fill(Math.log(likelihood.variance)));
-      }
+      const [mu, lv, eps, z, dmu, dlv, dz] = Array.from({ length: 7 }, () => buf(n));
+      const decoder = new Mlp(
+        k,
+        this.layout,
+        `${tag}.decoder`,
+        [n, ...[...config.hidden].reverse(), dim],
+        false,
+        maxRows,
+      );
+      if (variance === 'learnt') logvar = this.layout.add(`${tag}.decoder.logvar`, [dim]).offset;
+      const dense = [...encoder.layers, muHead, lvHead, ...decoder.layers];
       return {
         dim,
         latent: n,
@@ -109,18 +123,15 @@ export class Jpvae {
         muHead,
         lvHead,
         decoder,
-        x: buf(dim),
-        hidden: encoder.map((l) => buf(l.nOut)),
-        dHidden: encoder.map((l) => buf(l.nOut)),
-        mu: buf(n),
-        lv: buf(n),
-        eps: buf(n),
-        z: buf(n),
-        dmu: buf(n),
-        dlv: buf(n),
-        dz: buf(n),
-        dec: decoder.map((l) => buf(l.nOut)),
-        dDec: decoder.map((l) => buf(l.nOut)),
+        dense,
+        x,
+        mu,
+        lv,
+        eps,
+        z,
+        dmu,
+        dlv,
+        dz,
         recon: buf(1),
       };
     };
@@ -132,7 +143,12 @@ export class Jpvae {
     this.kl = k.heap.alloc(maxRows);
     const n = Math.max(...config.latent);
     this.absent = { zeros: k.heap.alloc(maxRows * n), sink: k.heap.alloc(maxRows * n), O: k.heap.alloc(n * n) };
+    const dense = new Set(this.views.flatMap((v) => v.dense.flatMap((l) => [l.W, l.b])));
+    this.notDense = this.layout.entries.filter((e) => !dense.has(e.offset));
   }
+
+  /** The layout's tensors that belong to no dense layer: a learnt log-variance, the prior's parameters. */
+  private readonly notDense: LayoutEntry[];
 
   /** Stand-ins for a missing view: its posterior set to the prior N(0, I), and a gradient sink. */
   private readonly absent: { zeros: number; sink: number; O: number };
@@ -145,19 +161,45 @@ export class Jpvae {
    */
   private readonly addsToDense: [boolean, boolean] = [true, true];
 
+  /**
+   * Loss-term sums of the rows `rows` of data, grouped by the views each row
+   * has (ε from rng, or the posterior mean without one); G is untouched.
+   */
+  loss(data: TwoViewData, rows: Uint32Array, beta: number, rng: Rng | null): TermSums {
+    return this.terms(data, rows, beta, rng, false);
+  }
+
+  /** The same sums, and G becomes the gradient of the batch mean of recon + β·KL (Eq. 5). */
+  lossAndGradient(data: TwoViewData, rows: Uint32Array, beta: number, rng: Rng | null): TermSums {
+    return this.terms(data, rows, beta, rng, true);
+  }
+
+  private terms(data: TwoViewData, idx: Uint32Array, beta: number, rng: Rng | null, train: boolean): TermSums {
+    const sums: TermSums = { recon1: 0, recon2: 0, kl: 0, n1: 0, n2: 0, rows: idx.length };
+    if (train) this.startGradient();
+    for (const [present, rows] of groups(data, idx)) {
+      if (present !== 1) this.setInput(0, data.x1, rows);
+      if (present !== 0) this.setInput(1, data.x2, rows);
+      this.setNoise(rows.length, rng);
+      this.accumulate(rows.length, beta, present, train ? 1 / idx.length : null, sums);
+      if (present !== 1) sums.n1 += rows.length;
+      if (present !== 0) sums.n2 += rows.length;
+    }
+    if (train) this.finishGradient();
+    return sums;
+  }
+
   /** Start a step's gradient in G: zero what is not a dense layer's, and let each view's first backward write its own. */
-  startGradient(): void {
-    for (const e of this.layout.entries) if (!denseEntry(e.name)) this.k.heap.view(this.G + e.offset, e.size).fill(0);
+  private startGradient(): void {
+    const g = this.grads();
+    for (const e of this.notDense) g.fill(0, e.offset, e.offset + e.size);
     this.addsToDense.fill(false);
   }
 
   /** End it: a view without rows in this step has zero gradient. Later backwards add to G again. */
-  finishGradient(): void {
+  private finishGradient(): void {
     this.addsToDense.forEach((adds, i) => {
-      if (adds) return;
-      for (const e of this.layout.entries)
-        if (denseEntry(e.name) && e.name.startsWith(`view${i + 1}.`))
-          this.k.heap.view(this.G + e.offset, e.size).fill(0);
+      if (!adds) zeroDense(this.grads(), this.views[i].dense);
     });
     this.addsToDense.fill(true);
   }
@@ -166,11 +208,7 @@ export class Jpvae {
   initParams(rng: Rng): void {
     const p = this.params();
     p.fill(0);
-    for (const e of this.layout.entries) {
-      if (!e.name.endsWith('.weight')) continue;
-      const std = 1 / Math.sqrt(e.shape[0]);
-      for (let i = 0; i < e.size; i++) p[e.offset + i] = rng.normal() * std;
-    }
+    for (const v of this.views) lecunInit(p, v.dense, rng);
   }
 
   /** Cov(z2, z1) of the joint prior in the user's view order: C (n2×n1, row-major) of Eq. 6. */
@@ -223,25 +261,15 @@ export class Jpvae {
   encode(i: 0 | 1, rows: number): void {
     const { k, P } = this,
       v = this.views[i];
-    let input = v.x;
-    v.encoder.forEach((l, j) => {
-      denseForward(k, P, l, rows, input, v.hidden[j]);
-      input = v.hidden[j];
-    });
-    denseForward(k, P, v.muHead, rows, input, v.mu);
-    denseForward(k, P, v.lvHead, rows, input, v.lv);
+    const h = v.encoder.forward(P, rows, v.x);
+    denseForward(k, P, v.muHead, rows, h, v.mu);
+    denseForward(k, P, v.lvHead, rows, h, v.lv);
   }
 
   /** Decoder: the view's z buffer → its output (last decoder buffer): logits (Bernoulli) or means (Gaussian). */
   decode(i: 0 | 1, rows: number): number {
-    const { k, P } = this,
-      v = this.views[i];
-    let input = v.z;
-    v.decoder.forEach((l, j) => {
-      denseForward(k, P, l, rows, input, v.dec[j]);
-      input = v.dec[j];
-    });
-    return input;
+    const v = this.views[i];
+    return v.decoder.forward(this.P, rows, v.z);
   }
 
   /**
@@ -251,8 +279,9 @@ export class Jpvae {
    * its marginal prior N(0, I), which is exact: the joint prior's marginals
    * are standard normal (Eq. 6). The KL kernel sees the missing view's
    * posterior as N(0, I) itself and α = 0, which makes its terms vanish.
+   * The sums are added to `into`.
    */
-  accumulate(rows: number, beta: number, present: Present, gradScale: number | null): LossTerms {
+  private accumulate(rows: number, beta: number, present: Present, gradScale: number | null, into: TermSums): void {
     const { k, P, G } = this;
     const train = gradScale !== null,
       scale = gradScale ?? 0;
@@ -309,7 +338,9 @@ export class Jpvae {
     }
     let kl = 0;
     for (const x of k.heap.view(this.kl, rows)) kl += x;
-    return { recon1: sums[0], recon2: sums[1], kl };
+    into.recon1 += sums[0];
+    into.recon2 += sums[1];
+    into.kl += kl;
   }
 
   private readonly sums = [0, 0];
@@ -339,7 +370,7 @@ export class Jpvae {
   nll(i: 0 | 1, rows: number, out: number, gradScale: number | null): number {
     const { k, P, G } = this,
       v = this.views[i];
-    const dOut = gradScale !== null ? v.dDec[v.dDec.length - 1] : NULL,
+    const dOut = gradScale !== null ? v.decoder.dOutput : NULL,
       scale = gradScale ?? 0;
     if (v.likelihood.kind === 'bernoulli') k.bceWithLogits(rows, v.dim, out, v.x, v.recon, dOut, scale);
     else {
@@ -369,29 +400,14 @@ export class Jpvae {
   backwardView(i: 0 | 1, rows: number, adds: boolean): void {
     const { k, P, G } = this,
       v = this.views[i];
-    for (let j = v.decoder.length - 1; j >= 0; j--) {
-      const input = j === 0 ? v.z : v.dec[j - 1];
-      denseBackward(k, P, G, v.decoder[j], rows, input, v.dec[j], v.dDec[j], j === 0 ? v.dz : v.dDec[j - 1], adds);
-    }
+    v.decoder.backward(P, G, rows, v.z, v.dz, adds);
     k.reparamBackward(rows * v.latent, v.lv, v.eps, v.dz, v.dmu, v.dlv);
-    const top = v.encoder.length - 1;
+    const h = v.encoder.output,
+      dh = v.encoder.dOutput;
     // The two heads share their input: dX of the mu head, plus dlv·Wlvᵀ.
-    denseBackward(k, P, G, v.muHead, rows, v.hidden[top], v.mu, v.dmu, v.dHidden[top], adds);
-    denseBackward(k, P, G, v.lvHead, rows, v.hidden[top], v.lv, v.dlv, NULL, adds);
-    k.gemm(TRANS_B | ACCUMULATE, rows, v.lvHead.nIn, v.lvHead.nOut, v.dlv, P + v.lvHead.W, v.dHidden[top], NULL);
-    for (let j = top; j >= 0; j--) {
-      denseBackward(
-        k,
-        P,
-        G,
-        v.encoder[j],
-        rows,
-        j === 0 ? v.x : v.hidden[j - 1],
-        v.hidden[j],
-        v.dHidden[j],
-        j === 0 ? NULL : v.dHidden[j - 1],
-        adds,
-      );
-    }
+    denseBackward(k, P, G, v.muHead, rows, h, v.mu, v.dmu, dh, adds);
+    denseBackward(k, P, G, v.lvHead, rows, h, v.lv, v.dlv, NULL, adds);
+    k.gemm(TRANS_B | ACCUMULATE, rows, v.lvHead.nIn, v.lvHead.nOut, v.dlv, P + v.lvHead.W, dh, NULL);
+    v.encoder.backward(P, G, rows, v.x, NULL, adds);
   }
 }

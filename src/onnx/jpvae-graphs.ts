@@ -61,7 +61,7 @@ function standardized(g: Graph, s: GraphSource, i: ViewIndex, x: string): string
 
 /** The encoder's top hidden activation for raw x_i. */
 function encoderHidden(g: Graph, s: GraphSource, i: ViewIndex, x: string): string {
-  return s.model.views[i].encoder.reduce((h, l) => dense(g, s, l, h), standardized(g, s, i, x));
+  return s.model.views[i].encoder.layers.reduce((h, l) => dense(g, s, l, h), standardized(g, s, i, x));
 }
 
 /**
@@ -72,7 +72,7 @@ function encoderHidden(g: Graph, s: GraphSource, i: ViewIndex, x: string): strin
 function decodedMean(g: Graph, s: GraphSource, i: ViewIndex, z: string, out: string): string {
   const v = s.model.views[i],
     std = s.standardize[i];
-  const top = v.decoder.reduce((h, l) => dense(g, s, l, h), z);
+  const top = v.decoder.layers.reduce((h, l) => dense(g, s, l, h), z);
   if (v.likelihood.kind === 'bernoulli') return g.node('Sigmoid', [top], { out });
   if (!std) return g.node('Identity', [top], { out });
   const scaled = g.node('Mul', [top, g.constant(`view${tag(i)}.standardize.sd`, [std.sd.length], std.sd)]);

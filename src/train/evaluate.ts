@@ -6,7 +6,7 @@
 import { forEachBatch, type TwoViewData } from '../data/dataset.ts';
 import type { Rng } from '../data/rng.ts';
 import type { Jpvae } from '../model/jpvae.ts';
-import { addTerms, batchTerms, zeroTerms, type TermSums } from './batch.ts';
+import { addTerms, zeroTerms, type TermSums } from '../model/loss-terms.ts';
 
 export interface LossSummary {
   recon1: number;
@@ -26,6 +26,6 @@ export function meanTerms(t: TermSums): LossSummary {
 
 export function evaluateLoss(model: Jpvae, data: TwoViewData, rng: Rng | null): LossSummary {
   const total = zeroTerms();
-  forEachBatch(data.n, model.maxRows, (_, idx) => addTerms(total, batchTerms(model, data, idx, 1, rng, false)));
+  forEachBatch(data.n, model.maxRows, (_, idx) => addTerms(total, model.loss(data, idx, 1, rng)));
   return meanTerms(total);
 }

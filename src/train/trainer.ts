@@ -9,7 +9,7 @@ import type { Jpvae } from '../model/jpvae.ts';
 import { Adam, type AdamConfig } from './adam.ts';
 import { betaAt, type BetaSchedule } from './beta.ts';
 import { evaluateLoss, meanTerms, type LossSummary } from './evaluate.ts';
-import { addTerms, batchTerms, zeroTerms, type TermSums } from './batch.ts';
+import { addTerms, zeroTerms, type TermSums } from '../model/loss-terms.ts';
 import { nextTurn } from './next-turn.ts';
 
 export interface TrainOptions {
@@ -88,7 +88,7 @@ export class Trainer {
     for (let s = partial?.steps ?? 0; s < steps; s++) {
       const idx = order.subarray(s * options.batch, Math.min(train.n, (s + 1) * options.batch));
       const beta = betaAt(options.beta, epoch + s / steps);
-      const t = batchTerms(model, train, idx, beta, rng, true);
+      const t = model.lossAndGradient(train, idx, beta, rng);
       const l = (t.recon1 + t.recon2 + beta * t.kl) / t.rows;
       if (!Number.isFinite(l)) {
         throw new DivergenceError(
