@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { cpus, platform, release } from 'node:os';
+import { cpus, loadavg, platform, release } from 'node:os';
 import { createRequire } from 'node:module';
 import { PACKAGE_VERSION } from '../version.ts';
 
@@ -27,6 +27,7 @@ export function machineInfo() {
   return {
     cpu: cpus()[0]?.model ?? 'unknown',
     cores: cpus().length,
+    load_average: loadavg().map((x) => Number(x.toFixed(2))), // 1, 5 and 15 min, as the bench starts: other processes' share of the cores
     os: `${platform()} ${release()}`,
     node: process.version,
     v8: process.versions.v8,

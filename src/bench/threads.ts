@@ -18,7 +18,7 @@ export interface ThreadsResult {
 }
 
 /** Samples/s of `step` over about `seconds` of wall time. */
-function wallRate(step: () => void, seconds: number): number {
+export function wallRate(step: () => void, seconds: number): number {
   let steps = 0;
   const t0 = performance.now();
   let t = t0;
@@ -30,11 +30,18 @@ function wallRate(step: () => void, seconds: number): number {
   return (steps * BATCH) / ((t - t0) / 1000);
 }
 
+/** The reference training on `threads` threads (one: the best wasm build; two: the threads build and a pool), and how to end it. */
+export async function referenceOnThreads(threads: number): Promise<{ step: () => void; close: () => Promise<void> }> {
+  if (threads === 1) return { step: referenceTraining(createKernels('wasm')).step, close: async () => {} };
+  const run = referenceTraining(createKernels('wasm', { threads: true }));
+  const pool = await TrainingThreads.start(run.model, run.adam, spawnNodeLane);
+  return { step: run.step, close: () => pool.close() };
+}
+
 export async function benchThreads(quick: boolean): Promise<ThreadsResult> {
   const [seconds, rounds] = quick ? [0.5, 3] : [2, 7];
-  const one = referenceTraining(createKernels('wasm'));
-  const two = referenceTraining(createKernels('wasm', { threads: true }));
-  const pool = await TrainingThreads.start(two.model, two.adam, spawnNodeLane);
+  const one = await referenceOnThreads(1),
+    two = await referenceOnThreads(2);
   try {
     one.step();
     two.step(); // warm-up
@@ -49,7 +56,7 @@ export async function benchThreads(quick: boolean): Promise<ThreadsResult> {
       train_threads_speedup: round(ratios[Math.floor(ratios.length / 2)]),
     };
   } finally {
-    await pool.close();
+    await two.close();
   }
 }
 

@@ -6,20 +6,25 @@ import { benchGemm, formatGemm } from '../bench/gemm.ts';
 import { machineInfo } from '../bench/machine.ts';
 import { benchTrain, formatTrain } from '../bench/train.ts';
 import { benchThreads, formatThreads } from '../bench/threads.ts';
+import { benchPeers, DEFAULT_PYTHON, formatPeers } from '../bench/peers.ts';
 import { sharedMemoryAvailable } from '../core/wasm.ts';
 import { choiceFlag, parseFlags } from './args.ts';
 import { requirePackage } from './optional-package.ts';
 
-const SECTIONS = ['gemm', 'train', 'threads', 'impute'] as const;
+const SECTIONS = ['gemm', 'train', 'threads', 'impute', 'peers'] as const;
 
-const HELP = `usage: jpvae bench [--only SECTION] [--quick] [--json]
+const HELP = `usage: jpvae bench [--only SECTION] [--peers] [--python PATH] [--quick] [--json]
 
-  --only S                one section: gemm | train | threads | impute (default: all; train needs gemm's
-                          rates for its GEMM-bound limit, so it runs gemm too; threads: training on 1 and 2
-                          threads, interleaved rounds of wall time)
+  --only S                one section: gemm | train | threads | impute | peers (default: all but peers; train
+                          needs gemm's rates for its GEMM-bound limit, so it runs gemm too; threads: training on
+                          1 and 2 threads, interleaved rounds of wall time)
+  --peers                 also train beside PyTorch CPU (bench/peers/torch_jpvae.py, same model, batch, prior
+                          and Adam) at 1..N threads each, interleaved rounds of wall time; skipped with a note
+                          when Python or torch is missing
+  --python PATH           the Python whose torch --peers runs (default: ${DEFAULT_PYTHON}, Debian's python3-torch)
   --quick                 shorter rounds (noisier numbers)
   --json                  one JSON object on stdout: gemm_gflops, train_samples_per_s, train_samples_per_s_threads,
-                          impute_rows_per_s, machine
+                          impute_rows_per_s, peers (torch_samples_per_s, ratio_best, …), machine
 `;
 
 export async function benchCommand(argv: string[]): Promise<void> {
@@ -29,6 +34,8 @@ export async function benchCommand(argv: string[]): Promise<void> {
       only: { type: 'string' },
       quick: { type: 'boolean' },
       json: { type: 'boolean' },
+      peers: { type: 'boolean' },
+      python: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     'bench',
@@ -38,7 +45,10 @@ export async function benchCommand(argv: string[]): Promise<void> {
     return;
   }
   const only = f.only === undefined ? undefined : choiceFlag(f.only, '--only', SECTIONS, 'gemm');
-  const runs = (s: (typeof SECTIONS)[number]) => !only || only === s || (only === 'train' && s === 'gemm');
+  const runs = (s: (typeof SECTIONS)[number]) =>
+    s === 'peers'
+      ? only === s || (!only && f.peers === true)
+      : !only || only === s || (only === 'train' && s === 'gemm');
   if (runs('impute')) requirePackage('onnxruntime-web', 'the imputation bench (onnxruntime-web against wasm)'); // before minutes of the other sections
   const quick = f.quick ?? false,
     machine = machineInfo();
@@ -47,7 +57,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
   };
   const step = (s: string) => process.stderr.write(`measuring ${s}…\n`);
   show(
-    `${machine.cpu} (${machine.cores} cores), ${machine.os}, node ${machine.node}, v8 ${machine.v8}, jpvae ${machine.jpvae}, assemblyscript ${machine.assemblyscript}, onnxruntime-web ${machine.onnxruntime_web}, onnxruntime-node ${machine.onnxruntime_node}`,
+    `${machine.cpu} (${machine.cores} cores, load average ${machine.load_average.join(' ')}), ${machine.os}, node ${machine.node}, v8 ${machine.v8}, jpvae ${machine.jpvae}, assemblyscript ${machine.assemblyscript}, onnxruntime-web ${machine.onnxruntime_web}, onnxruntime-node ${machine.onnxruntime_node}`,
   );
   const results: object[] = [];
   if (runs('gemm')) {
@@ -74,6 +84,12 @@ export async function benchCommand(argv: string[]): Promise<void> {
     const impute = await benchImpute(quick);
     show(formatImpute(impute));
     results.push(impute);
+  }
+  if (runs('peers')) {
+    step('training beside PyTorch');
+    const peers = await benchPeers(quick, f.python);
+    show(formatPeers(peers));
+    results.push(peers);
   }
   if (f.json) process.stdout.write(JSON.stringify(Object.assign({}, ...results, { machine })) + '\n');
 }
