@@ -3,6 +3,7 @@
 //   <!-- results --> … <!-- /results -->  from results/table1.md and table3.md (jpvae reproduce)
 //   <!-- bench --> … <!-- /bench -->      from bench/results/bench.json (npm run bench -- --json)
 //   <!-- impute-bench --> … <!-- /impute-bench -->  from bench/results/impute.json (npm run bench -- --only impute --json)
+//   <!-- peers-bench --> … <!-- /peers-bench -->  from bench/results/peers.json (npm run bench -- --only peers --json)
 //   node --import=tsx scripts/readme-results.ts
 
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -96,8 +97,40 @@ function imputeBlock(): string {
   ].join('\n');
 }
 
+function peersBlock(): string {
+  const b = JSON.parse(read('bench/results/peers.json')),
+    p = b.peers,
+    m = b.machine;
+  if (p.skipped) throw new Error(`bench/results/peers.json is a skipped run: ${p.skipped}`);
+  const t = p.torch;
+  return [
+    `${machineLine(m)} Load average ${m.load_average.join(', ')} (1, 5, 15 min) as it started. PyTorch ${t['python3-torch'] ?? t.torch} (Python ${t.python}) on ${t.blas}${t['libopenblas0-pthread'] ? ` (libopenblas0-pthread ${t['libopenblas0-pthread']})` : ''}; best of ${p.rounds} interleaved rounds of ${p.round_seconds} s wall time.`,
+    '',
+    table(
+      ['threads', 'jpvae (samples/s)', 'PyTorch CPU (samples/s)', 'jpvae ÷ PyTorch', 'median of per-round ratios'],
+      p.threads.map((n: number) => [
+        n,
+        p.jpvae_samples_per_s[n] ?? '–',
+        p.torch_samples_per_s[n],
+        p.jpvae_samples_per_s[n] === undefined
+          ? ''
+          : times(Number((p.jpvae_samples_per_s[n] / p.torch_samples_per_s[n]).toPrecision(3))),
+        times(p.ratio_same_threads[n]),
+      ]),
+    ),
+    '',
+    `Each at its best thread count (jpvae ${p.best_threads.jpvae}, PyTorch ${p.best_threads.torch}): **${p.ratio_best}×** (\`peers.ratio_best\`).`,
+  ].join('\n');
+}
+
 const readme = read('README.md');
+const blocks: [string, () => string][] = [
+  ['results', resultsBlock],
+  ['bench', benchBlock],
+  ['impute-bench', imputeBlock],
+  ['peers-bench', peersBlock],
+];
 writeFileSync(
   new URL('README.md', root),
-  fill(fill(fill(readme, 'results', resultsBlock()), 'bench', benchBlock()), 'impute-bench', imputeBlock()),
+  blocks.reduce((text, [name, block]) => fill(text, name, block()), readme),
 );
