@@ -4,7 +4,7 @@
 // `jpvae/node`. The browser-side ONNX imputer: `jpvae/runtime`.
 
 // The high-level API: the recipe `jpvae train` runs.
-export { fit, fromFiles, load, JpvaeModel, type FitOptions } from './api/model.ts';
+export { fit, fromFiles, load, FitRun, JpvaeModel, type FitOptions } from './api/model.ts';
 export type { TwoViews, ViewInput } from './api/inputs.ts';
 export { Training, type Splits } from './api/training.ts';
 export { PACKAGE_VERSION } from './version.ts';

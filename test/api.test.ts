@@ -7,7 +7,7 @@ import test from 'ava';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { fit, fromFiles, load, parseMatrix, InputError, type Matrix } from '../src/index.ts';
+import { fit, fromFiles, load, parseMatrix, FitRun, InputError, type Matrix } from '../src/index.ts';
 import { Rng } from '../src/data/rng.ts';
 import { jpvae, tempDir } from './util.ts';
 
@@ -91,6 +91,42 @@ test('fit() trains exactly as jpvae train: the same weights bytes and latent fit
   );
   t.deepEqual(model.json.latentFit, cli.latentFit);
   t.deepEqual(model.json.config, cli.config);
+});
+
+test('FitRun: stopped part way through an epoch and run again, then continued past its end, it gives the weights of one uninterrupted run', async (t) => {
+  const { read } = writeViews(tempDir(t));
+  const views = () => ({ view1: view(read('train1.csv')), view2: view(read('train2.csv')) });
+  const weightsOf = (files: Record<string, string | Uint8Array>) =>
+    files[JSON.parse(files['model.json'] as string).files.weights.name];
+  const straight = await fit(views(), { ...OPTIONS, epochs: 3 });
+
+  const run = await FitRun.start(views(), OPTIONS);
+  t.is(run.heldOutFrom, 252); // the last ⌈0.1·280⌉ rows
+  t.is(run.rows, 280);
+  const stop = new AbortController(),
+    steps: number[] = [];
+  const stopped = await run.run({
+    signal: stop.signal,
+    onStep: (s) => {
+      steps.push(s.step);
+      if (s.epoch === 2 && s.step === 3) stop.abort();
+    },
+  });
+  t.false(stopped);
+  t.is(run.epoch, 1);
+  t.is(steps.at(-1), 8); // the first turn of the event loop after the abort
+  t.throws(() => run.model(), { instanceOf: InputError, message: /trained 1 of 2 epochs/ });
+  t.true(await run.run());
+  t.deepEqual(
+    run.history.map((h) => h.epoch),
+    [1, 2],
+  );
+  const two = run.model();
+  t.true(await run.run({ epochs: 3 }));
+  t.deepEqual(weightsOf(run.model().toFiles()), weightsOf(straight.toFiles()));
+  t.deepEqual(run.model().json.latentFit, straight.json.latentFit);
+  t.is(two.json.training?.state.epoch, 2); // the model taken before is left as it was
+  await t.throwsAsync(run.run({ epochs: 2 }), { instanceOf: InputError, message: /above the 3 already trained/ });
 });
 
 test('a model moves between the API and the CLI: save/load, toFiles/fromFiles, jpvae impute and eval give the same imputations', async (t) => {

@@ -41,11 +41,11 @@ import type { PriorKind } from '../model/prior/prior.ts';
 import { createKernels } from '../core/index.ts';
 import { ADAM_DEFAULTS } from '../train/adam.ts';
 import { parseBeta } from '../train/beta.ts';
-import type { EpochRecord } from '../train/trainer.ts';
+import type { EpochRecord, StepInfo } from '../train/trainer.ts';
 import { buildExport, exportInputOf } from '../onnx/export.ts';
 import type { Manifest } from '../onnx/manifest.ts';
 import { toMatrix, type TwoViews, type ViewInput } from './inputs.ts';
-import { fileOf, Training } from './training.ts';
+import { fileOf, Training, type Splits } from './training.ts';
 import { availableThreads } from '../threads/plan.ts';
 
 export type { ModelFiles, ModelJson, Metrics, EpochRecord, TwoViews, ViewInput, Likelihood, ModelConfig };
@@ -212,65 +212,159 @@ async function ready(backend: BackendChoice = 'wasm'): Promise<void> {
   if (backend.startsWith('wasm')) await initWasm();
 }
 
-/** Train a model on two paired views, as `jpvae train --view1 --view2` does. */
+/** Train a model on two paired views, as `jpvae train --view1 --view2` does (FitRun.start and run to the end). */
 export async function fit(views: TwoViews, o: FitOptions = {}): Promise<JpvaeModel> {
-  const likelihood: [Likelihood, Likelihood] = [
-    likelihoodOf(o.likelihood?.[0], 'likelihood[0]'),
-    likelihoodOf(o.likelihood?.[1], 'likelihood[1]'),
-  ];
-  const holdout = o.holdout ?? 0.1;
-  if (!(holdout >= 0 && holdout < 1))
-    throw new InputError(`holdout: expected a fraction from 0 to below 1, got ${holdout}`);
-  const mask = views.mask === undefined ? undefined : toMatrix(views.mask, 'mask');
-  const paired = pairViews(toMatrix(views.view1, 'view1'), toMatrix(views.view2, 'view2'), likelihood, mask, NAMES);
-  const { train, heldOut, standardize } = prepareViews(paired, likelihood, holdout);
-  const latent = typeof o.latent === 'number' ? [o.latent, o.latent] : (o.latent ?? DEFAULT_LATENT);
-  const config: ModelConfig = {
-    dims: [paired.dim1, paired.dim2],
-    likelihood,
-    hidden: o.hidden ?? DEFAULT_HIDDEN,
-    latent: [latent[0], latent[1]],
-    ...(o.swapViews ? { swapViews: true } : {}),
-    prior: { kind: o.prior ?? 'orthogonal', alpha: o.alpha ?? DEFAULT_ALPHA, flips: o.flips ?? 0 },
-  };
-  const source: DataSource = {
-    dataset: 'arrays',
-    mask: !!mask,
-    holdout,
-    likelihood,
-    standardize,
-    trainRows: train.n,
-    heldOutRows: heldOut?.n ?? 0,
-  };
-  const options = {
-    epochs: o.epochs ?? 30,
-    batch: o.batch ?? 32,
-    beta: parseBeta(o.beta ?? 'constant:1'),
-    seed: o.seed ?? 1,
-    adam: { ...ADAM_DEFAULTS, lr: o.lr ?? ADAM_DEFAULTS.lr },
-  };
-  await ready(o.backend);
-  const backend = o.backend ?? 'wasm';
-  const run = Training.start(
-    config,
-    options,
-    { train, test: heldOut },
-    source as unknown as Record<string, unknown>,
-    backend,
-    o.threads ?? (backend.startsWith('wasm') ? availableThreads() : 1),
-  );
-  if (run.threadsWarning) o.onWarning?.(run.threadsWarning);
+  const run = await FitRun.start(views, o);
   try {
-    while (!run.done) {
-      o.signal?.throwIfAborted();
-      const record = await run.runEpoch(undefined, () => !!o.signal?.aborted);
-      if (!record) o.signal!.throwIfAborted();
-      o.onEpoch?.(record!);
-    }
+    if (!(await run.run(o))) o.signal!.throwIfAborted();
   } finally {
     await run.close();
   }
-  const files = run.files();
-  const json = parseModelJson(files[MODEL_JSON] as string, MODEL_JSON);
-  return new JpvaeModel(run.model, json, files[filesOf(json).trainState!.name]);
+  return run.model();
+}
+
+/**
+ * A fit that can stop and go on: stopped by a signal part way through an
+ * epoch, run() later continues exactly there; after the last epoch, run()
+ * with more epochs trains on (as `jpvae train --resume --epochs N`). The
+ * weights are those of one uninterrupted run to the same epoch count.
+ */
+export class FitRun {
+  private constructor(
+    private training: Training,
+    private readonly splits: Splits,
+    private readonly backend: BackendChoice,
+    private readonly threadsAsked: number,
+    /** The first held-out row of the input (rows heldOutFrom..rows−1 are never trained on; none when it equals rows). */
+    readonly heldOutFrom: number,
+    /** Rows of the input views. */
+    readonly rows: number,
+  ) {}
+
+  /** Check and prepare the views as fit() does; no epoch runs yet. */
+  static async start(views: TwoViews, o: FitOptions = {}): Promise<FitRun> {
+    const likelihood: [Likelihood, Likelihood] = [
+      likelihoodOf(o.likelihood?.[0], 'likelihood[0]'),
+      likelihoodOf(o.likelihood?.[1], 'likelihood[1]'),
+    ];
+    const holdout = o.holdout ?? 0.1;
+    if (!(holdout >= 0 && holdout < 1))
+      throw new InputError(`holdout: expected a fraction from 0 to below 1, got ${holdout}`);
+    const mask = views.mask === undefined ? undefined : toMatrix(views.mask, 'mask');
+    const paired = pairViews(toMatrix(views.view1, 'view1'), toMatrix(views.view2, 'view2'), likelihood, mask, NAMES);
+    const { train, heldOut, standardize } = prepareViews(paired, likelihood, holdout);
+    const latent = typeof o.latent === 'number' ? [o.latent, o.latent] : (o.latent ?? DEFAULT_LATENT);
+    const config: ModelConfig = {
+      dims: [paired.dim1, paired.dim2],
+      likelihood,
+      hidden: o.hidden ?? DEFAULT_HIDDEN,
+      latent: [latent[0], latent[1]],
+      ...(o.swapViews ? { swapViews: true } : {}),
+      prior: { kind: o.prior ?? 'orthogonal', alpha: o.alpha ?? DEFAULT_ALPHA, flips: o.flips ?? 0 },
+    };
+    const source: DataSource = {
+      dataset: 'arrays',
+      mask: !!mask,
+      holdout,
+      likelihood,
+      standardize,
+      trainRows: train.n,
+      heldOutRows: heldOut?.n ?? 0,
+    };
+    const options = {
+      epochs: o.epochs ?? 30,
+      batch: o.batch ?? 32,
+      beta: parseBeta(o.beta ?? 'constant:1'),
+      seed: o.seed ?? 1,
+      adam: { ...ADAM_DEFAULTS, lr: o.lr ?? ADAM_DEFAULTS.lr },
+    };
+    await ready(o.backend);
+    const backend = o.backend ?? 'wasm',
+      threads = o.threads ?? (backend.startsWith('wasm') ? availableThreads() : 1);
+    const splits = { train, test: heldOut };
+    const training = Training.start(
+      config,
+      options,
+      splits,
+      source as unknown as Record<string, unknown>,
+      backend,
+      threads,
+    );
+    if (training.threadsWarning) o.onWarning?.(training.threadsWarning);
+    return new FitRun(training, splits, backend, threads, train.n, paired.n);
+  }
+
+  /** Epochs completed (a stopped epoch counts once it is finished). */
+  get epoch(): number {
+    return this.training.trainer.state.epoch;
+  }
+  /** Epochs the run trains to. */
+  get epochs(): number {
+    return this.training.epochs;
+  }
+  /** Threads each step runs on. */
+  get threads(): number {
+    return this.training.threads;
+  }
+  /** One record per completed epoch: train and held-out losses, time. */
+  get history(): readonly EpochRecord[] {
+    return this.training.trainer.state.history;
+  }
+  get done(): boolean {
+    return this.training.done;
+  }
+
+  /**
+   * Train until `epochs` have run in total (default: as many as asked for
+   * so far); true when they have, false when `signal` stopped the run
+   * (at a turn of the event loop, every 8 steps; run() again goes on from
+   * there). More epochs than a finished run had continue it.
+   */
+  async run(
+    o: {
+      epochs?: number;
+      signal?: AbortSignal;
+      onEpoch?: (record: EpochRecord) => void;
+      onStep?: (step: StepInfo) => void;
+    } = {},
+  ): Promise<boolean> {
+    if (o.epochs !== undefined && o.epochs !== this.epochs) {
+      if (!(Number.isInteger(o.epochs) && o.epochs > this.epoch))
+        throw new InputError(`epochs: expected an integer above the ${this.epoch} already trained, got ${o.epochs}`);
+      const files = this.training.files();
+      await this.training.close();
+      this.training = Training.resume(
+        files,
+        this.splits,
+        { epochs: o.epochs, backend: this.backend, threads: this.threadsAsked },
+        'the run',
+      );
+    }
+    while (!this.training.done) {
+      if (o.signal?.aborted) return false;
+      const record = await this.training.runEpoch(o.onStep, () => !!o.signal?.aborted);
+      if (!record) return false;
+      o.onEpoch?.(record);
+    }
+    return true;
+  }
+
+  /** The model's files as they stand (a checkpoint `jpvae train --resume` continues, until the run is done). */
+  files(): ModelFiles {
+    return this.training.files();
+  }
+
+  /** The trained model (once run() has returned true). */
+  model(): JpvaeModel {
+    if (!this.done)
+      throw new InputError(`the run has trained ${this.epoch} of ${this.epochs} epochs; run() it to the end first`);
+    const files = this.training.files();
+    const json = parseModelJson(files[MODEL_JSON] as string, MODEL_JSON);
+    return new JpvaeModel(this.training.model, json, files[filesOf(json).trainState!.name]);
+  }
+
+  /** End the training threads, if any (a finished run has ended them already). */
+  close(): Promise<void> {
+    return this.training.close();
+  }
 }
