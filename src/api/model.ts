@@ -33,6 +33,7 @@ import {
   filesOf,
   parseModelJson,
   MODEL_JSON,
+  LOADED_MODEL_ROWS,
   type ModelFiles,
   type ModelJson,
 } from '../store/files.ts';
@@ -192,11 +193,16 @@ export async function fromFiles(
 ): Promise<JpvaeModel> {
   const where = o.where ?? 'files';
   await ready(o.backend);
+  return modelOf(files, o.backend ?? 'wasm', where);
+}
+
+/** A model from its files, on compiled kernels. */
+function modelOf(files: ModelFiles, backend: BackendChoice, where: string): JpvaeModel {
   const json = parseModelJson(fileOf(files, MODEL_JSON, where, 'text'), `${where}/${MODEL_JSON}`);
   const names = filesOf(json),
     weights = fileOf(files, names.weights.name, where, 'bytes');
   checkWeightsSize(weights.length, json, `${where}/${names.weights.name}`); // before a model of the config's size is allocated
-  const net = new Jpvae(createKernels(o.backend ?? 'wasm'), json.config, 256);
+  const net = new Jpvae(createKernels(backend), json.config, LOADED_MODEL_ROWS);
   decodeWeights(weights, json, net, where);
   return new JpvaeModel(net, json, names.trainState && files[names.trainState.name]);
 }
@@ -358,9 +364,7 @@ export class FitRun {
   model(): JpvaeModel {
     if (!this.done)
       throw new InputError(`the run has trained ${this.epoch} of ${this.epochs} epochs; run() it to the end first`);
-    const files = this.training.files();
-    const json = parseModelJson(files[MODEL_JSON] as string, MODEL_JSON);
-    return new JpvaeModel(this.training.model, json, files[filesOf(json).trainState!.name]);
+    return modelOf(this.training.files(), this.backend, 'the run'); // its own net: training on does not change it
   }
 
   /** End the training threads, if any (a finished run has ended them already). */

@@ -29,6 +29,12 @@ import {
 
 export { CHECKPOINT_FILE, FORMAT, type ModelJson } from './model-json.ts';
 export const MODEL_JSON = 'model.json';
+/**
+ * Rows per batch of a model read from its files (evaluation, imputation):
+ * one size everywhere, so that a model's sampled-z metrics are drawn in the
+ * same batches in jpvae eval and in the library.
+ */
+export const LOADED_MODEL_ROWS = 256;
 /** The fixed names of formatVersion 1's files. */
 export const WEIGHTS = 'weights.safetensors',
   TRAIN_STATE = 'train-state.safetensors';

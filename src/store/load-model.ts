@@ -6,12 +6,13 @@ import type { TwoViewData } from '../data/dataset.ts';
 import { reopenSplit, type DataSource } from '../data/source.ts';
 import { Jpvae } from '../model/jpvae.ts';
 import { loadWeights, readModelDir, type ModelJson } from './store.ts';
+import { LOADED_MODEL_ROWS } from './files.ts';
 
 /** The model in `dir`, read consistently while a trainer may be switching it to its next checkpoint. */
 export function loadModel(
   dir: string,
   backend: BackendChoice = 'wasm',
-  maxRows = 256,
+  maxRows = LOADED_MODEL_ROWS,
 ): { model: Jpvae; json: ModelJson } {
   return readModelDir(dir, '--model', (json) => {
     const model = new Jpvae(createKernels(backend), json.config, maxRows);
