@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The browser test (npm run test:browser): the demo in headless Debian
+# The browser tests (npm run test:browser): the demo and the training page in headless Debian
 # Chromium. Installs Chromium first when it is missing (CI runs as root).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -27,6 +27,7 @@ export { Rng } from './data/rng.ts';
 export type { TwoViewData } from './data/dataset.ts';
 export type { Matrix } from './data/npy.ts';
 export { parseMatrix } from './data/parse.ts';
+export { formatCsv } from './data/csv.ts';
 export { pairViews, prepareViews, type Standardize, type Standardization, type ViewNames } from './data/views.ts';
 export { Jpvae, type View, type ViewRunner } from './model/jpvae.ts';
 export type { Mlp } from './model/mlp.ts';

@@ -1,6 +1,7 @@
-// npm run demo:build: the demo as static files in build/web/: the page (and
-// check.html, the browser test's bare page) and the imputer's worker bundled by esbuild, onnxruntime-web's wasm runtime
-// beside them, the committed demo model (web/model/), and test digits.
+// npm run demo:build: the demo as static files in build/web/: the imputation
+// page (and check.html, the browser test's bare page) and the imputer's worker bundled by esbuild,
+// onnxruntime-web's wasm runtime beside them, the committed demo model (web/model/), and test digits;
+// the training page (train.html) and its worker, jpvae's four wasm builds, and the hvdMNIST sample it offers.
 
 import { build } from 'esbuild';
 import { copyFileSync, cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,10 +9,12 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadHvdMnist } from '../src/data/hvdmnist.ts';
+import { encodeNpy } from '../src/data/npy.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const DEMO_DIR = join(ROOT, 'build', 'web');
 const DIGITS = 200; // the first test images: the demo's picker
+const SAMPLE_ROWS = 2000; // the training page's hvdMNIST sample: the first test images' halves
 
 rmSync(DEMO_DIR, { recursive: true, force: true });
 mkdirSync(DEMO_DIR, { recursive: true });
@@ -20,6 +23,8 @@ await build({
     main: join(ROOT, 'web/main.ts'),
     check: join(ROOT, 'web/check.ts'),
     worker: join(ROOT, 'src/runtime/worker.ts'),
+    train: join(ROOT, 'web/train.ts'),
+    'train-worker': join(ROOT, 'web/train-worker.ts'),
   },
   outdir: DEMO_DIR,
   bundle: true,
@@ -38,13 +43,26 @@ await build({
 const ort = join(dirname(createRequire(import.meta.url).resolve('onnxruntime-web')), '..', 'dist');
 for (const f of ['ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm'])
   copyFileSync(join(ort, f), join(DEMO_DIR, f));
-for (const page of ['index.html', 'check.html']) copyFileSync(join(ROOT, 'web', page), join(DEMO_DIR, page));
-// jpvae's own wasm builds, for the jpvae-wasm provider (the pages pass their URLs).
-for (const f of ['simd.wasm', 'relaxed.wasm']) copyFileSync(join(ROOT, 'build', f), join(DEMO_DIR, f));
+for (const page of ['index.html', 'check.html', 'train.html'])
+  copyFileSync(join(ROOT, 'web', page), join(DEMO_DIR, page));
+// jpvae's own wasm builds, for the jpvae-wasm provider and training (the pages pass their URLs).
+for (const f of ['simd.wasm', 'relaxed.wasm', 'simd-threads.wasm', 'relaxed-threads.wasm'])
+  copyFileSync(join(ROOT, 'build', f), join(DEMO_DIR, f));
 cpSync(join(ROOT, 'web/model'), join(DEMO_DIR, 'model'), { recursive: true });
 
 const test = loadHvdMnist('test'),
-  pixels: string[] = [];
+  sample = Math.min(SAMPLE_ROWS, test.n);
+mkdirSync(join(DEMO_DIR, 'sample'));
+for (const [name, x] of [
+  ['hvdmnist-top.npy', test.x1],
+  ['hvdmnist-bottom.npy', test.x2],
+] as const)
+  writeFileSync(
+    join(DEMO_DIR, 'sample', name),
+    encodeNpy({ rows: sample, cols: 392, data: x.subarray(0, sample * 392) }),
+  );
+
+const pixels: string[] = [];
 for (let r = 0; r < DIGITS; r++)
   pixels.push([...test.x1.subarray(r * 392, (r + 1) * 392), ...test.x2.subarray(r * 392, (r + 1) * 392)].join(''));
 writeFileSync(

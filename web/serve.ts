@@ -9,6 +9,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css',
+  '.csv': 'text/csv',
+  '.npy': 'application/octet-stream',
   '.js': 'text/javascript',
   '.mjs': 'text/javascript',
   '.json': 'application/json',
@@ -43,5 +46,7 @@ export function serveDemo(root: string, port = 0): Promise<{ url: string; close:
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const root = fileURLToPath(new URL('../build/web/', import.meta.url));
   const { url } = await serveDemo(root, Number(process.env.PORT ?? 8080));
-  console.log(`jpvae demo at ${url} (from ${root}; build it with npm run demo:build); Ctrl-C stops`);
+  console.log(
+    `jpvae demo at ${url} (imputation) and ${url}train.html (training), from ${root}; build it with npm run demo:build; Ctrl-C stops`,
+  );
 }
