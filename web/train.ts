@@ -37,12 +37,17 @@ function fail(e: unknown): void {
 }
 const guarded =
   <A extends unknown[]>(f: (...a: A) => Promise<void>) =>
-  (...a: A) =>
+  (...a: A) => {
+    $('error').textContent = ''; // a new action: the last one's error no longer holds
+    delete document.body.dataset.error;
     void f(...a).catch((e) => {
       if (state.status === 'training') state.status = 'failed';
+      const window = state.training.at(-1);
+      if (window && window.end === undefined) window.end = performance.now();
       setButtons();
       fail(e);
     });
+  };
 
 // ---- data ----
 

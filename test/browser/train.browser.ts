@@ -173,8 +173,18 @@ test('two CSV views train in the worker, cancel and continue; the downloads matc
   });
   const { browser, page, requests } = await open();
   try {
+    // Views of different lengths: one clear line on the page, and the next file clears it.
     await page.setInputFiles('#file1', join(data, 'train1.csv'));
+    await page.setInputFiles('#file2', join(data, 'test2.csv'));
+    await page.waitForFunction(() => (window as unknown as { jpvaeTrain: PageState }).jpvaeTrain.views.every(Boolean));
+    await page.click('#train');
+    await page.waitForFunction(() => document.body.dataset.error);
+    assert.equal(
+      await page.textContent('#error'),
+      'view1 has 3000 rows but view2 has 1; views pair by row, so the counts must match',
+    );
     await page.setInputFiles('#file2', join(data, 'train2.csv'));
+    await page.waitForFunction(() => !document.body.dataset.error);
     await page.waitForFunction(() => (window as unknown as { jpvaeTrain: PageState }).jpvaeTrain.views.every(Boolean));
     assert.equal(await page.inputValue('#likelihood1'), 'gaussian'); // guessed from the values' range
     await page.fill('#latent', '3,5');
