@@ -50,7 +50,8 @@ export function halves(images: Uint8Array, n: number, labels?: Uint8Array): TwoV
   return { n, dim1: HALF, dim2: HALF, x1, x2, labels };
 }
 
-function loadSplit(prefix: 'train' | 't10k'): TwoViewData {
+/** The MNIST images (n×28×28 bytes) and labels of one split of the IDX files. */
+export function loadMnistImages(prefix: 'train' | 't10k'): { images: Uint8Array; labels: Uint8Array; n: number } {
   const dir = mnistDir();
   const img = readIdx(join(dir, `${prefix}-images-idx3-ubyte`));
   const lab = readIdx(join(dir, `${prefix}-labels-idx1-ubyte`));
@@ -59,7 +60,12 @@ function loadSplit(prefix: 'train' | 't10k'): TwoViewData {
       `${dir}: MNIST ${prefix} files have unexpected shapes ${img.dims.join('×')} / ${lab.dims.join('×')}`,
     );
   }
-  return halves(img.data, img.dims[0], lab.data);
+  return { images: img.data, labels: lab.data, n: img.dims[0] };
+}
+
+function loadSplit(prefix: 'train' | 't10k'): TwoViewData {
+  const { images, labels, n } = loadMnistImages(prefix);
+  return halves(images, n, labels);
 }
 
 /** hvdMNIST splits; `trainLimit` keeps only the first rows of the training split. */

@@ -9,16 +9,8 @@
 import { encodeMeans } from './posterior-means.ts';
 import type { TwoViewData } from '../data/dataset.ts';
 import type { Jpvae } from '../model/jpvae.ts';
-import {
-  block,
-  cholesky,
-  joinColumns,
-  matmul,
-  meanCov,
-  positiveDefinite,
-  solveSpd,
-  transpose,
-} from '../linalg/dense.ts';
+import { joinColumns, meanCov } from '../linalg/dense.ts';
+import { blockConditional } from './block-conditional.ts';
 
 export interface LatentFit {
   n1: number;
@@ -66,36 +58,13 @@ export function priorGaussian(model: Jpvae): LatentFit {
 
 /** The conditional of view `target`'s latent given the other's (Eq. 12). */
 export function conditional(g: LatentFit, target: 0 | 1): Conditional {
-  const d = g.n1 + g.n2,
-    cov = Float64Array.from(g.cov),
-    mean = Float64Array.from(g.mean);
-  const [i0, ni, j0, nj] = target === 0 ? [0, g.n1, g.n1, g.n2] : [g.n1, g.n2, 0, g.n1];
-  const Sjj = positiveDefinite(block(cov, d, j0, nj, j0, nj), nj),
-    Sji = block(cov, d, j0, nj, i0, ni);
-  // gain = Σ_ij Σ_jj⁻¹ = (Σ_jj⁻¹ Σ_ji)ᵀ
-  const gain = transpose(solveSpd(Sjj, nj, Sji, ni), nj, ni);
-  const offset = new Float64Array(ni);
-  for (let a = 0; a < ni; a++) {
-    offset[a] = mean[i0 + a];
-    for (let b = 0; b < nj; b++) offset[a] -= gain[a * nj + b] * mean[j0 + b];
-  }
-  const condCov = block(cov, d, i0, ni, i0, ni);
-  const explained = matmul(gain, Sji, ni, nj, ni);
-  for (let t = 0; t < condCov.length; t++) condCov[t] -= explained[t];
-  return {
-    target,
-    nIn: nj,
-    nOut: ni,
-    gain,
-    offset,
-    cov: condCov,
-    covChol: cholesky(positiveDefinite(condCov, ni), ni)!,
-  };
+  const { given: _g, target: _t, ...c } = blockConditional(g.mean, g.cov, [g.n1, g.n2], [1 - target], [target]);
+  return { target, ...c };
 }
 
 /** z_i for each row of z_j (rows×n_j): the conditional mean, plus L·eps_r when `eps` (rows×n_i N(0, 1) values) is given: a draw from the conditional. */
 export function conditionalLatent(
-  c: Conditional,
+  c: Pick<Conditional, 'nIn' | 'nOut' | 'gain' | 'offset' | 'covChol'>,
   zj: ArrayLike<number>,
   rows: number,
   out: Float32Array | Float64Array,

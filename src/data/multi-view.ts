@@ -1,0 +1,70 @@
+// A paired data set of M ≥ 2 views: row r of every view belongs to the same
+// sample, and each row may lack any of its views (not all of them). Views
+// are indices 0…M−1 here; users see them numbered from 1.
+
+import type { TwoViewData } from './dataset.ts';
+
+/** At most this many views: a row's present views are the bits of one byte. */
+export const MAX_VIEWS = 8;
+
+export interface MultiViewData {
+  n: number;
+  dims: number[];
+  xs: Float32Array[]; // view i: n×dims[i], row-major (an absent view's row holds anything)
+  labels?: Uint8Array;
+  /** Per row, bit i set when the row has view i; absent: every row has every view. */
+  present?: Uint8Array;
+}
+
+/** The bit mask of every view of an M-view data set. */
+export const allViews = (m: number): number => (1 << m) - 1;
+
+/** The view indices of a mask, ascending. */
+export const viewsOf = (mask: number): number[] =>
+  Array.from({ length: MAX_VIEWS }, (_, i) => i).filter((i) => mask & (1 << i));
+
+/** Rows [start, start + count) as a view of the data (no copy). */
+export function sliceMultiView(d: MultiViewData, start: number, count: number): MultiViewData {
+  const end = Math.min(d.n, start + count);
+  return {
+    n: end - start,
+    dims: d.dims,
+    xs: d.xs.map((x, i) => x.subarray(start * d.dims[i], end * d.dims[i])),
+    labels: d.labels?.subarray(start, end),
+    present: d.present?.subarray(start, end),
+  };
+}
+
+/** A two-view data set as M = 2 views (the bits of TwoViewData.present are the same). */
+export function fromTwoView(d: TwoViewData): MultiViewData {
+  return { n: d.n, dims: [d.dim1, d.dim2], xs: [d.x1, d.x2], labels: d.labels, present: d.present };
+}
+
+/** The rows `idx` grouped by their present views, masks ascending (a fixed order: results do not depend on the rows' order). */
+export function groupByPresent(data: MultiViewData, idx: Uint32Array): [number, Uint32Array][] {
+  const full = allViews(data.dims.length),
+    present = data.present;
+  if (!present) return [[full, idx]];
+  const masks = [...new Set(Array.from(idx, (r) => present[r]))].sort((a, b) => a - b);
+  return masks.map((m) => [m, idx.filter((r) => present[r] === m)]);
+}
+
+/** Checks shapes and masks; returns the data. Throws RangeError naming what is wrong. */
+export function checkMultiView(d: MultiViewData): MultiViewData {
+  const m = d.dims.length;
+  if (m < 2 || m > MAX_VIEWS) throw new RangeError(`multi-view data: expected 2 to ${MAX_VIEWS} views, got ${m}`);
+  if (d.xs.length !== m) throw new RangeError(`multi-view data: ${d.xs.length} arrays for ${m} views`);
+  d.xs.forEach((x, i) => {
+    if (x.length !== d.n * d.dims[i])
+      throw new RangeError(`multi-view data: view ${i + 1} holds ${x.length} values, expected ${d.n}×${d.dims[i]}`);
+  });
+  if (d.present) {
+    if (d.present.length !== d.n) throw new RangeError(`multi-view data: ${d.present.length} masks for ${d.n} rows`);
+    const bad = d.present.findIndex((p) => p === 0 || p > allViews(m));
+    if (bad >= 0)
+      throw new RangeError(
+        `multi-view data: row ${bad + 1} has views mask ${d.present[bad]} (needs 1 to ${allViews(m)})`,
+      );
+  }
+  return d;
+}

@@ -1,0 +1,133 @@
+// One view's VAE (§2.1) over the flat parameter array: encoder trunk, the
+// mean and log-variance heads, the decoder and the view's likelihood, with
+// activation buffers for `maxRows` rows. A multi-view model is M of these
+// tied only through its prior's KL: `forward` runs everything before the
+// KL, `backward` everything after it.
+
+import { NULL, TRANS_B, ACCUMULATE, type Kernels } from '../core/kernels.ts';
+import type { Likelihood } from '../data/likelihood.ts';
+import type { Rng } from '../data/rng.ts';
+import { addDense, denseBackward, denseForward, type Dense } from './dense.ts';
+import type { Layout } from './layout.ts';
+import { Mlp } from './mlp.ts';
+
+export class ViewVae {
+  readonly encoder: Mlp; // hidden layers, ReLU; the two heads read its output
+  readonly muHead: Dense;
+  readonly lvHead: Dense;
+  readonly decoder: Mlp; // hidden layers (ReLU), then logits (Bernoulli) or means (Gaussian)
+  /** Every dense layer of the view, in layout order. */
+  readonly dense: Dense[];
+  /** Gaussian views: per-feature log-variance, a layout offset (learnt) or a heap buffer (fixed). */
+  readonly logvar: number;
+  readonly x: number;
+  readonly mu: number;
+  readonly lv: number;
+  readonly eps: number;
+  readonly z: number;
+  readonly dmu: number;
+  readonly dlv: number;
+  readonly dz: number;
+  readonly recon: number; // per-row negative log-likelihood
+
+  /** Layers named `TAG.encoder.*`, `TAG.decoder.*` on disk. */
+  constructor(
+    private readonly k: Kernels,
+    layout: Layout,
+    tag: string,
+    readonly dim: number,
+    hidden: readonly number[],
+    readonly latent: number,
+    readonly likelihood: Likelihood,
+    maxRows: number,
+  ) {
+    const buf = (w: number) => k.heap.alloc(maxRows * w);
+    const variance = likelihood.kind === 'gaussian' ? likelihood.variance : null;
+    let logvar = typeof variance === 'number' ? k.heap.allocFrom(new Float32Array(dim).fill(Math.log(variance))) : 0;
+    this.x = buf(dim);
+    this.encoder = new Mlp(k, layout, `${tag}.encoder`, [dim, ...hidden], true, maxRows);
+    const top = hidden[hidden.length - 1];
+    this.muHead = addDense(layout, `${tag}.encoder.mu`, top, latent, false);
+    this.lvHead = addDense(layout, `${tag}.encoder.logvar`, top, latent, false);
+    [this.mu, this.lv, this.eps, this.z, this.dmu, this.dlv, this.dz] = Array.from({ length: 7 }, () => buf(latent));
+    this.decoder = new Mlp(k, layout, `${tag}.decoder`, [latent, ...[...hidden].reverse(), dim], false, maxRows);
+    if (variance === 'learnt') logvar = layout.add(`${tag}.decoder.logvar`, [dim]).offset;
+    this.logvar = logvar;
+    this.dense = [...this.encoder.layers, this.muHead, this.lvHead, ...this.decoder.layers];
+    this.recon = buf(1);
+  }
+
+  /** Copy rows `rowIndex` of the view's data (n×dim) into its input buffer. */
+  setInput(data: Float32Array, rowIndex: ArrayLike<number>): void {
+    const x = this.k.heap.view(this.x, rowIndex.length * this.dim);
+    for (let r = 0; r < rowIndex.length; r++)
+      x.set(data.subarray(rowIndex[r] * this.dim, (rowIndex[r] + 1) * this.dim), r * this.dim);
+  }
+
+  /** ε: N(0, I) samples, or zeros to decode the posterior mean. */
+  setNoise(rows: number, rng: Rng | null): void {
+    const e = this.k.heap.view(this.eps, rows * this.latent);
+    if (rng) rng.fillNormal(e);
+    else e.fill(0);
+  }
+
+  /** Encoder: x → (mu, logvar). */
+  encode(P: number, rows: number): void {
+    const h = this.encoder.forward(P, rows, this.x);
+    denseForward(this.k, P, this.muHead, rows, h, this.mu);
+    denseForward(this.k, P, this.lvHead, rows, h, this.lv);
+  }
+
+  /** Decoder: the z buffer → its output: logits (Bernoulli) or means (Gaussian). */
+  decode(P: number, rows: number): number {
+    return this.decoder.forward(P, rows, this.z);
+  }
+
+  /**
+   * −log p(x | output) per row into `recon`; returns the sum. With
+   * `gradScale`, the output's gradient (times gradScale) goes to the
+   * decoder's output gradient, and a learnt log-variance's into G.
+   */
+  nll(P: number, G: number, rows: number, out: number, gradScale: number | null): number {
+    const k = this.k,
+      dOut = gradScale !== null ? this.decoder.dOutput : NULL,
+      scale = gradScale ?? 0;
+    if (this.likelihood.kind === 'bernoulli') k.bceWithLogits(rows, this.dim, out, this.x, this.recon, dOut, scale);
+    else {
+      const learnt = this.likelihood.variance === 'learnt';
+      const lv = learnt ? P + this.logvar : this.logvar;
+      k.gaussianNll(rows, this.dim, out, this.x, lv, this.recon, dOut, dOut && learnt ? G + this.logvar : NULL, scale);
+    }
+    let sum = 0;
+    for (const x of k.heap.view(this.recon, rows)) sum += x;
+    return sum;
+  }
+
+  /**
+   * Everything before the KL: encode, sample z, decode, the likelihood;
+   * returns the reconstruction sum. With `gradScale`, the output's
+   * gradient is set and dmu, dlv are zeroed for the KL to add to.
+   */
+  forward(P: number, G: number, rows: number, gradScale: number | null): number {
+    const k = this.k;
+    this.encode(P, rows);
+    k.reparam(rows * this.latent, this.mu, this.lv, this.eps, this.z);
+    const sum = this.nll(P, G, rows, this.decode(P, rows), gradScale);
+    if (gradScale !== null) for (const p of [this.dmu, this.dlv]) k.heap.view(p, rows * this.latent).fill(0);
+    return sum;
+  }
+
+  /** Everything after the KL: from the output's and dmu, dlv's gradients to the first layer; dense gradients written, or added to with `adds`. */
+  backward(P: number, G: number, rows: number, adds: boolean): void {
+    const k = this.k;
+    this.decoder.backward(P, G, rows, this.z, this.dz, adds);
+    k.reparamBackward(rows * this.latent, this.lv, this.eps, this.dz, this.dmu, this.dlv);
+    const h = this.encoder.output,
+      dh = this.encoder.dOutput;
+    // The two heads share their input: dX of the mu head, plus dlv·Wlvᵀ.
+    denseBackward(k, P, G, this.muHead, rows, h, this.mu, this.dmu, dh, adds);
+    denseBackward(k, P, G, this.lvHead, rows, h, this.lv, this.dlv, NULL, adds);
+    k.gemm(TRANS_B | ACCUMULATE, rows, this.lvHead.nIn, this.lvHead.nOut, this.dlv, P + this.lvHead.W, dh, NULL);
+    this.encoder.backward(P, G, rows, this.x, NULL, adds);
+  }
+}

@@ -1,0 +1,198 @@
+// The M-view model on a planted three-view problem (test/planted-three.ts):
+// view 3 imputed from views 1 and 2 beats either alone, the learnt prior
+// beats C = 0, and rows with one or two of the three views add to complete
+// rows. Also: its gradient against finite differences (f64 twin), the
+// generalised Eq. 12 against the two-view one, and draws.
+
+import test from 'ava';
+import { createKernels } from '../src/core/index.ts';
+import { sliceMultiView, type MultiViewData } from '../src/data/multi-view.ts';
+import { Rng } from '../src/data/rng.ts';
+import { blockConditional } from '../src/impute/block-conditional.ts';
+import { conditional } from '../src/impute/conditional.ts';
+import { fitMultiLatent, imputeMulti, multiConditional } from '../src/impute/multi-impute.ts';
+import { MultiJpvae, type MultiPriorKind } from '../src/model/multi-jpvae.ts';
+import { fitMultiView } from '../src/train/multi-fit.ts';
+import { evaluateMultiMetrics } from '../src/eval/multi-metrics.ts';
+import { plantedThree } from './planted-three.ts';
+import { centralDiff, f64Twin, maxRelErr } from './util.ts';
+
+const DIM = 12,
+  all = plantedThree(3000, DIM, 1),
+  train = sliceMultiView(all, 0, 2000),
+  held = sliceMultiView(all, 2000, 1000);
+const mse = (a: Float32Array, b: Float32Array) => a.reduce((s, v, i) => s + (v - b[i]) ** 2, 0) / a.length;
+
+/** Trains a model on data; returns view 3's imputation error (MSE vs the truth) on held-out rows from {1,2}, {1}, {2}. */
+function imputeErrors(kind: MultiPriorKind, data: MultiViewData, epochs: number) {
+  const model = new MultiJpvae(
+    createKernels('wasm'),
+    { dims: [DIM, DIM, DIM], hidden: [32], latent: [2, 2, 2], prior: { kind, alpha: 0.9, factors: 4 } },
+    64,
+  );
+  fitMultiView(model, data, { epochs, batch: 32, seed: 3 });
+  const fit = fitMultiLatent(model, data),
+    out: Record<string, number> = {};
+  for (const given of [[0, 1], [0], [1]]) {
+    const [y] = imputeMulti(
+      model,
+      multiConditional(fit, given, [2]),
+      given.map((g) => held.xs[g]),
+      held.n,
+    );
+    out[given.map((g) => g + 1).join(',')] = mse(y, held.xs[2]);
+  }
+  return out;
+}
+
+test('planted three views: x3 from x1 and x2 beats either alone, and the learnt prior beats C = 0', (t) => {
+  const learnt = imputeErrors('factor', train, 20),
+    zero = imputeErrors('zero', train, 20);
+  t.log('MSE of x3 (learnt prior):', learnt, ' C = 0:', zero);
+  t.true(learnt['1,2'] < 0.5 * Math.min(learnt['1'], learnt['2']), 'both given beats either alone');
+  t.true(learnt['1,2'] < 0.9 * zero['1,2'], 'the learnt prior beats C = 0 from both');
+});
+
+test('imputeMulti: K draws per row, seeded and reproducible, spread around the mean imputation', (t) => {
+  const model = new MultiJpvae(
+    createKernels('wasm'),
+    { dims: [DIM, DIM, DIM], hidden: [16], latent: [2, 2, 2], prior: { kind: 'factor', alpha: 0.9 } },
+    32,
+  );
+  fitMultiView(model, sliceMultiView(train, 0, 300), { epochs: 2, batch: 32, seed: 1 });
+  const c = multiConditional(fitMultiLatent(model, train), [0], [1, 2]);
+  const xs = [held.xs[0].subarray(0, 10 * DIM)];
+  const draw = (seed: number) => {
+    const rng = new Rng(seed);
+    return imputeMulti(model, c, xs, 10, { noise: () => rng.normal() }, 7);
+  };
+  const a = draw(4),
+    b = draw(4),
+    mean = imputeMulti(model, c, xs, 10);
+  t.is(a.length, 2);
+  t.is(a[0].length, 70 * DIM);
+  t.deepEqual(a, b, 'same seed, same draws');
+  t.notDeepEqual(a[0].subarray(0, DIM), a[0].subarray(DIM, 2 * DIM), 'copies of a row differ');
+  t.is(mean[1].length, 10 * DIM);
+});
+
+test('planted three views: rows with one or two views present add to complete rows', (t) => {
+  const complete = 100; // the first rows have every view; the rest one or two of the three
+  const masks = [0b001, 0b010, 0b100, 0b011, 0b101, 0b110];
+  const partial = {
+    ...train,
+    present: Uint8Array.from({ length: train.n }, (_, r) => (r < complete ? 7 : masks[r % 6])),
+  };
+  const withPartial = imputeErrors('factor', partial, 20);
+  // The same number of steps on the complete rows alone.
+  const only = imputeErrors('factor', sliceMultiView(train, 0, complete), (20 * train.n) / complete);
+  t.log('MSE of x3 with partial rows:', withPartial, ' complete rows only:', only);
+  const total = (e: Record<string, number>) => e['1,2'] + e['1'] + e['2'];
+  t.true(total(withPartial) < total(only), 'partial rows help overall');
+  t.true(withPartial['1'] < only['1'] && withPartial['2'] < only['2'], 'from a single view');
+});
+
+test('MultiJpvae: the gradient of the batch loss matches finite differences (f64 twin), rows with any subset of views', (t) => {
+  const k = f64Twin(),
+    rng = new Rng(11),
+    rows = 6;
+  const model = new MultiJpvae(
+    k,
+    {
+      dims: [3, 4, 2],
+      hidden: [5],
+      latent: [2, 3, 2],
+      prior: { kind: 'factor', alpha: 0.8, factors: 4 },
+      likelihood: [{ kind: 'bernoulli' }, { kind: 'gaussian', variance: 'learnt' }, { kind: 'bernoulli' }],
+    },
+    rows,
+  );
+  model.initParams(rng);
+  const p = model.params();
+  for (let i = 0; i < p.length; i++) p[i] += 0.3 * rng.normal();
+  const data: MultiViewData = {
+    n: rows,
+    dims: [3, 4, 2],
+    xs: [3, 4, 2].map((d) => Float32Array.from({ length: rows * d }, () => rng.uniform())),
+    present: Uint8Array.from([7, 3, 5, 6, 1, 4]),
+  };
+  const idx = Uint32Array.from({ length: rows }, (_, r) => r);
+  const noise = new Rng(5).state();
+  const loss = () => {
+    const t = model.loss(data, idx, 0.7, Rng.fromState(noise));
+    return (t.recon.reduce((a, b) => a + b, 0) + 0.7 * t.kl) / rows;
+  };
+  model.lossAndGradient(data, idx, 0.7, Rng.fromState(noise));
+  const g = Float64Array.from(model.grads());
+  const pick = Array.from({ length: 60 }, () => rng.below(p.length));
+  const numeric = pick.map((i) => centralDiff(loss, p, i, 1e-6));
+  const err = maxRelErr(
+    pick.map((i) => g[i]),
+    numeric,
+  );
+  t.true(err <= 1e-6, `rel err ${err.toExponential(2)}`);
+});
+
+test('Eq. 12 over blocks: for two blocks it is the two-view conditional; for three, Σ_TG = gain·Σ_GG', (t) => {
+  const rng = new Rng(12),
+    n1 = 3,
+    n2 = 4,
+    d = n1 + n2;
+  const B = Float64Array.from({ length: d * d }, () => rng.normal());
+  const cov = Array.from({ length: d * d }, (_, e) => {
+    const i = Math.floor(e / d),
+      j = e % d;
+    let s = i === j ? 0.5 : 0;
+    for (let c = 0; c < d; c++) s += B[i * d + c] * B[j * d + c];
+    return s;
+  });
+  const mean = Array.from({ length: d }, () => rng.normal());
+  const two = conditional({ n1, n2, rows: 1, split: 'train', mean, cov }, 1),
+    block = blockConditional(mean, cov, [n1, n2], [0], [1]);
+  t.deepEqual(Array.from(block.gain), Array.from(two.gain));
+  t.deepEqual(Array.from(block.offset), Array.from(two.offset));
+  t.deepEqual(Array.from(block.cov), Array.from(two.cov));
+  // Three blocks, target in the middle: gain against a direct solve of Σ_GG·X = Σ_GT.
+  const c3 = blockConditional(mean, cov, [2, 3, 2], [0, 2], [1]);
+  const gi = [0, 1, 5, 6],
+    ti = [2, 3, 4];
+  for (let a = 0; a < 3; a++)
+    for (let g = 0; g < 4; g++) {
+      // Σ_TG − gain·Σ_GG = 0
+      let r = cov[ti[a] * d + gi[g]];
+      for (let h = 0; h < 4; h++) r -= c3.gain[a * 4 + h] * cov[gi[h] * d + gi[g]];
+      t.true(Math.abs(r) < 1e-9, `Σ_TG = gain·Σ_GG at ${a},${g}`);
+    }
+});
+
+test('evaluateMultiMetrics: every view from every subset of the others, keyed x2_given_x1_x3, over the rows that have them', (t) => {
+  const model = new MultiJpvae(
+    createKernels('wasm'),
+    { dims: [DIM, DIM, DIM], hidden: [16], latent: [2, 2, 2], prior: { kind: 'factor', alpha: 0.9 } },
+    32,
+  );
+  const data = sliceMultiView(train, 0, 400);
+  fitMultiView(model, data, { epochs: 3, batch: 32, seed: 1 });
+  const test = {
+    ...sliceMultiView(held, 0, 120),
+    present: Uint8Array.from({ length: 120 }, (_, r) => [7, 3, 5][r % 3]),
+  };
+  const m = evaluateMultiMetrics(model, test, fitMultiLatent(model, data), 'test');
+  t.deepEqual(Object.keys(m.impute).sort(), [
+    'x1_given_x2',
+    'x1_given_x2_x3',
+    'x1_given_x3',
+    'x2_given_x1',
+    'x2_given_x1_x3',
+    'x2_given_x3',
+    'x3_given_x1',
+    'x3_given_x1_x2',
+    'x3_given_x2',
+  ]);
+  t.is(m.impute_rows.x2_given_x1_x3, 40, 'only the complete rows have views 1, 2 and 3');
+  t.is(m.impute_rows.x2_given_x1, 80);
+  t.is(m.impute_rows.x3_given_x1, 80);
+  t.true(Object.values(m.impute).every((v) => Number.isFinite(v) && v > 0));
+  t.true(m.impute.x3_given_x1_x2 < m.impute.x3_given_x1, 'two views impute better than one');
+  t.deepEqual(Object.keys(m.recon), ['x1', 'x2', 'x3']);
+});
