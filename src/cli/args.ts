@@ -6,8 +6,10 @@ import { InputError } from '../errors.ts';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
-/** The parsed flags: a string or a boolean by each flag's type, undefined when absent. */
-export type FlagValues<T extends Options> = { [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : string };
+/** The parsed flags: a string or a boolean by each flag's type (strings for a repeated flag), undefined when absent. */
+export type FlagValues<T extends Options> = {
+  [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : T[K] extends { multiple: true } ? string[] : string;
+};
 
 export function parseFlags<T extends Options>(argv: string[], options: T, command: string): FlagValues<T> {
   try {

@@ -1,5 +1,7 @@
 // `jpvae eval`: the paper's metrics of a saved model on a split.
 
+import { evalViewsCommand, modelArg } from './views.ts';
+import { isMultiModelDir } from '../store/multi-model.ts';
 import { InputError } from '../errors.ts';
 import { fitLatent, priorGaussian, type LatentFit } from '../impute/conditional.ts';
 import { evaluateMetrics } from '../eval/metrics.ts';
@@ -28,6 +30,7 @@ Bernoulli views (the paper's numbers), the Gaussian NLL (standardised units) oth
 `;
 
 export async function evalCommand(argv: string[]): Promise<void> {
+  if (modelArg(argv) !== undefined && isMultiModelDir(modelArg(argv)!)) return evalViewsCommand(argv);
   const f = parseFlags(
     argv,
     {

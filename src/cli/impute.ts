@@ -1,6 +1,8 @@
 // `jpvae impute`: fill in the missing view of a user's rows (the flags over
 // api/impute-file.ts, which streams the file through the stored latent fit).
 
+import { imputeViewsCommand, modelArg } from './views.ts';
+import { isMultiModelDir } from '../store/multi-model.ts';
 import { existsSync, statSync } from 'node:fs';
 import { checkOutputPath } from '../io/atomic.ts';
 import { InputError } from '../errors.ts';
@@ -25,6 +27,7 @@ const HELP = `usage: jpvae impute --model DIR --given 1|2 --input F --out F [fla
 `;
 
 export async function imputeCommand(argv: string[]): Promise<void> {
+  if (modelArg(argv) !== undefined && isMultiModelDir(modelArg(argv)!)) return imputeViewsCommand(argv);
   const f = parseFlags(
     argv,
     {

@@ -31,6 +31,7 @@ import { Training } from '../api/training.ts';
 import { availableThreads } from '../threads/plan.ts';
 import { choiceFlag, intFlag, intListFlag, numberFlag, parseFlags, type Options } from './args.ts';
 import { createProgress } from './progress.ts';
+import { trainViewsCommand } from './views.ts';
 
 const TRAIN_BACKENDS = ['wasm', 'wasm-simd', 'wasm-relaxed', 'js'] as const satisfies readonly BackendChoice[];
 
@@ -61,6 +62,8 @@ const HELP = `usage: jpvae train [flags]
   --resume DIR            continue the model in DIR (to --epochs in total; --lr, --backend and --threads may be changed,
                           any other flag is refused: the model keeps its settings)
   --json                  print the result as one JSON object on stdout
+
+  Three or more views: jpvae train --view F --view F --view F … (see jpvae train --view x --help)
 `;
 
 const FLAGS = {
@@ -94,6 +97,7 @@ const FLAGS = {
 type Flags = ReturnType<typeof parseFlags<typeof FLAGS>>;
 
 export async function trainCommand(argv: string[]): Promise<void> {
+  if (argv.some((a) => a === '--view' || a.startsWith('--view='))) return trainViewsCommand(argv);
   const f = parseFlags(argv, FLAGS, 'train');
   if (f.help) {
     process.stdout.write(HELP);

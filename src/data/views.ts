@@ -18,8 +18,8 @@ export interface Standardize {
 /** Per view: its standardisation (Gaussian views), or null (kept as they are). */
 export type Standardization = [Standardize | null, Standardize | null];
 
-/** Which rows of a view are present; one clear line for partial NaN, Inf, or Bernoulli data outside [0,1]. */
-function presentRows(m: Matrix, name: string, likelihood: Likelihood, view: 1 | 2): boolean[] {
+/** Which rows of a view are present; one clear line for partial NaN, Inf, or Bernoulli data outside [0,1] (naming `likelihoodFlag`). */
+export function presentRows(m: Matrix, name: string, likelihood: Likelihood, likelihoodFlag: string): boolean[] {
   const out: boolean[] = [];
   for (let r = 0; r < m.rows; r++) {
     const row = m.data.subarray(r * m.cols, (r + 1) * m.cols);
@@ -39,7 +39,7 @@ function presentRows(m: Matrix, name: string, likelihood: Likelihood, view: 1 | 
       const off = row.findIndex((x) => x < 0 || x > 1);
       if (off >= 0)
         throw new InputError(
-          `${name}: row ${r + 1}, column ${off + 1} is ${row[off]}, outside [0, 1] as a Bernoulli view needs; use --likelihood${view} gaussian for real-valued data`,
+          `${name}: row ${r + 1}, column ${off + 1} is ${row[off]}, outside [0, 1] as a Bernoulli view needs; use ${likelihoodFlag} gaussian for real-valued data`,
         );
     }
     out.push(true);
@@ -70,8 +70,8 @@ export function pairViews(
     throw new InputError(
       `${names.view1} has ${m1.rows} rows but ${names.view2} has ${m2.rows}; views pair by row, so the counts must match`,
     );
-  const p1 = presentRows(m1, names.view1, likelihood[0], 1);
-  const p2 = presentRows(m2, names.view2, likelihood[1], 2);
+  const p1 = presentRows(m1, names.view1, likelihood[0], '--likelihood1');
+  const p2 = presentRows(m2, names.view2, likelihood[1], '--likelihood2');
   if (mask) {
     if (mask.rows !== m1.rows || mask.cols !== 2 || !mask.data.every((x) => x === 0 || x === 1)) {
       throw new InputError(
