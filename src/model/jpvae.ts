@@ -5,38 +5,18 @@
 // Buffers for activations are allocated once for `maxRows` rows; any
 // smaller batch reuses them.
 
-import { NULL, TRANS_B, ACCUMULATE, type Kernels } from '../core/kernels.ts';
+import { NULL, type Kernels } from '../core/kernels.ts';
 import type { Rng } from '../data/rng.ts';
 import { HAS_BOTH, HAS_VIEW1, type TwoViewData } from '../data/dataset.ts';
-import { addDense, denseBackward, denseForward, type Dense } from './dense.ts';
 import { Layout, type LayoutEntry } from './layout.ts';
-import { lecunInit, Mlp, zeroDense } from './mlp.ts';
+import { lecunInit, zeroDense } from './mlp.ts';
+import { ViewVae } from './view-vae.ts';
 import type { TermSums } from './loss-terms.ts';
 import { createPrior, type Prior } from './prior/index.ts';
-import { checkConfig, likelihoodOf, priorOrder, type Likelihood, type ModelConfig } from './config.ts';
+import { checkConfig, likelihoodOf, priorOrder, type ModelConfig } from './config.ts';
 
-/** Per-view networks and their activation buffers. */
-export interface View {
-  dim: number;
-  latent: number;
-  likelihood: Likelihood;
-  logvar: number; // Gaussian views: per-feature log-variance, a layout offset (learnt) or a heap buffer (fixed)
-  encoder: Mlp; // hidden layers, ReLU; the two heads read its output
-  muHead: Dense;
-  lvHead: Dense;
-  decoder: Mlp; // hidden layers (ReLU) then the output layer: logits (Bernoulli) or means (Gaussian)
-  /** Every dense layer of the view, in layout order. */
-  dense: Dense[];
-  x: number;
-  mu: number;
-  lv: number;
-  eps: number;
-  z: number;
-  dmu: number;
-  dlv: number;
-  dz: number;
-  recon: number; // per-row negative log-likelihood
-}
+/** Per-view networks and their activation buffers: one view's VAE. */
+export type View = ViewVae;
 
 /** Which views the rows in the buffers have: both, or only view 1 (0) or view 2 (1). */
 type Present = 'both' | 0 | 1;
@@ -89,52 +69,18 @@ export class Jpvae {
   ) {
     checkConfig(config);
     this.heapStart = k.heap.mark();
-    const build = (i: 0 | 1): View => {
-      const dim = config.dims[i],
-        n = config.latent[i],
-        tag = `view${i + 1}`; // the view's layer names on disk
-      const likelihood = likelihoodOf(config, i);
-      const buf = (w: number) => k.heap.alloc(maxRows * w);
-      // A Gaussian view's log-variance: fixed, a heap constant; learnt, a parameter after the decoder's.
-      const variance = likelihood.kind === 'gaussian' ? likelihood.variance : null;
-      let logvar = typeof variance === 'number' ? k.heap.allocFrom(new Float32Array(dim).fill(Math.log(variance))) : 0;
-      const x = buf(dim);
-      const encoder = new Mlp(k, this.layout, `${tag}.encoder`, [dim, ...config.hidden], true, maxRows);
-      const top = config.hidden[config.hidden.length - 1];
-      const muHead = addDense(this.layout, `${tag}.encoder.mu`, top, n, false);
-      const lvHead = addDense(this.layout, `${tag}.encoder.logvar`, top, n, false);
-      const [mu, lv, eps, z, dmu, dlv, dz] = Array.from({ length: 7 }, () => buf(n));
-      const decoder = new Mlp(
+    // Layers are named view1.*, view2.* on disk.
+    const build = (i: 0 | 1): View =>
+      new ViewVae(
         k,
         this.layout,
-        `${tag}.decoder`,
-        [n, ...[...config.hidden].reverse(), dim],
-        false,
+        `view${i + 1}`,
+        config.dims[i],
+        config.hidden,
+        config.latent[i],
+        likelihoodOf(config, i),
         maxRows,
       );
-      if (variance === 'learnt') logvar = this.layout.add(`${tag}.decoder.logvar`, [dim]).offset;
-      const dense = [...encoder.layers, muHead, lvHead, ...decoder.layers];
-      return {
-        dim,
-        latent: n,
-        likelihood,
-        logvar,
-        encoder,
-        muHead,
-        lvHead,
-        decoder,
-        dense,
-        x,
-        mu,
-        lv,
-        eps,
-        z,
-        dmu,
-        dlv,
-        dz,
-        recon: buf(1),
-      };
-    };
     this.views = [build(0), build(1)];
     const [a, b] = priorOrder(config);
     this.prior = createPrior({ k, n1: config.latent[a], n2: config.latent[b] }, this.layout, config.prior);
@@ -236,10 +182,7 @@ export class Jpvae {
 
   /** Copy rows of a view's data (row indices `rows`) into its input buffer. */
   setInput(i: 0 | 1, data: Float32Array, rowIndex: ArrayLike<number>): void {
-    const v = this.views[i],
-      x = this.k.heap.view(v.x, rowIndex.length * v.dim);
-    for (let r = 0; r < rowIndex.length; r++)
-      x.set(data.subarray(rowIndex[r] * v.dim, (rowIndex[r] + 1) * v.dim), r * v.dim);
+    this.views[i].setInput(data, rowIndex);
   }
 
   /** Copy the rows `rowIndex` of both views of a data set into the input buffers. */
@@ -250,26 +193,17 @@ export class Jpvae {
 
   /** Fill ε for both views: N(0, I) samples, or zeros to decode the posterior mean. */
   setNoise(rows: number, rng: Rng | null): void {
-    for (const v of this.views) {
-      const e = this.k.heap.view(v.eps, rows * v.latent);
-      if (rng) rng.fillNormal(e);
-      else e.fill(0);
-    }
+    for (const v of this.views) v.setNoise(rows, rng);
   }
 
   /** Encoder: x → (mu, logvar). */
   encode(i: 0 | 1, rows: number): void {
-    const { k, P } = this,
-      v = this.views[i];
-    const h = v.encoder.forward(P, rows, v.x);
-    denseForward(k, P, v.muHead, rows, h, v.mu);
-    denseForward(k, P, v.lvHead, rows, h, v.lv);
+    this.views[i].encode(this.P, rows);
   }
 
   /** Decoder: the view's z buffer → its output (last decoder buffer): logits (Bernoulli) or means (Gaussian). */
   decode(i: 0 | 1, rows: number): number {
-    const v = this.views[i];
-    return v.decoder.forward(this.P, rows, v.z);
+    return this.views[i].decode(this.P, rows);
   }
 
   /**
@@ -346,68 +280,18 @@ export class Jpvae {
   private readonly sums = [0, 0];
   private readonly adds = [true, true];
 
-  /**
-   * View i's half of a step before the KL: encode, sample z, decode, and
-   * its likelihood; returns the reconstruction sum. With `gradScale`, the
-   * output's gradient is set and the view's dmu, dlv zeroed for the KL.
-   */
+  /** View i's half of a step before the KL (ViewVae.forward); returns its reconstruction sum. */
   forwardView(i: 0 | 1, rows: number, gradScale: number | null): number {
-    const k = this.k,
-      v = this.views[i];
-    this.encode(i, rows);
-    k.reparam(rows * v.latent, v.mu, v.lv, v.eps, v.z);
-    const sum = this.nll(i, rows, this.decode(i, rows), gradScale);
-    if (gradScale !== null) for (const p of [v.dmu, v.dlv]) k.heap.view(p, rows * v.latent).fill(0);
-    return sum;
+    return this.views[i].forward(this.P, this.G, rows, gradScale);
   }
 
-  /**
-   * −log p(x_i | output) per row of view i's input buffer into its recon
-   * buffer (BCE on logits, or the Gaussian NLL); returns the sum. With
-   * `gradScale`, the output's gradient (times gradScale) goes to the last
-   * decoder gradient buffer, and a learnt log-variance's into G.
-   */
+  /** −log p(x_i | output) per row of view i's input buffer into its recon buffer (ViewVae.nll); returns the sum. */
   nll(i: 0 | 1, rows: number, out: number, gradScale: number | null): number {
-    const { k, P, G } = this,
-      v = this.views[i];
-    const dOut = gradScale !== null ? v.decoder.dOutput : NULL,
-      scale = gradScale ?? 0;
-    if (v.likelihood.kind === 'bernoulli') k.bceWithLogits(rows, v.dim, out, v.x, v.recon, dOut, scale);
-    else {
-      const learnt = v.likelihood.variance === 'learnt';
-      k.gaussianNll(
-        rows,
-        v.dim,
-        out,
-        v.x,
-        learnt ? P + v.logvar : v.logvar,
-        v.recon,
-        dOut,
-        dOut && learnt ? G + v.logvar : NULL,
-        scale,
-      );
-    }
-    let sum = 0;
-    for (const x of k.heap.view(v.recon, rows)) sum += x;
-    return sum;
+    return this.views[i].nll(this.P, this.G, rows, out, gradScale);
   }
 
-  /**
-   * View i's half after the KL: backward from the output's gradient (set by
-   * the likelihood) to the encoder's first layer. Its dense layers'
-   * gradients are written, or added to with `adds`.
-   */
+  /** View i's half after the KL (ViewVae.backward): dense gradients written, or added to with `adds`. */
   backwardView(i: 0 | 1, rows: number, adds: boolean): void {
-    const { k, P, G } = this,
-      v = this.views[i];
-    v.decoder.backward(P, G, rows, v.z, v.dz, adds);
-    k.reparamBackward(rows * v.latent, v.lv, v.eps, v.dz, v.dmu, v.dlv);
-    const h = v.encoder.output,
-      dh = v.encoder.dOutput;
-    // The two heads share their input: dX of the mu head, plus dlv·Wlvᵀ.
-    denseBackward(k, P, G, v.muHead, rows, h, v.mu, v.dmu, dh, adds);
-    denseBackward(k, P, G, v.lvHead, rows, h, v.lv, v.dlv, NULL, adds);
-    k.gemm(TRANS_B | ACCUMULATE, rows, v.lvHead.nIn, v.lvHead.nOut, v.dlv, P + v.lvHead.W, dh, NULL);
-    v.encoder.backward(P, G, rows, v.x, NULL, adds);
+    this.views[i].backward(this.P, this.G, rows, adds);
   }
 }
