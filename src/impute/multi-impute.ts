@@ -5,7 +5,7 @@
 
 import { forEachBatch } from '../data/dataset.ts';
 import { allViews, type MultiViewData } from '../data/multi-view.ts';
-import { positiveDefinite } from '../linalg/dense.ts';
+import { cholesky, positiveDefinite } from '../linalg/dense.ts';
 import type { MultiJpvae } from '../model/multi-jpvae.ts';
 import { blockConditional, type BlockConditional } from './block-conditional.ts';
 import { conditionalLatent } from './conditional.ts';
@@ -38,8 +38,8 @@ export function encodeViewMeans(model: MultiJpvae, xs: readonly Float32Array[], 
  * side, from every row: block i's mean over the rows that have view i, the
  * covariance of blocks i, j over the rows that have both (pairwise
  * complete; with every view in every row, the maximum-likelihood fit). A
- * pair no row has together is uncorrelated; the result is made positive
- * definite where it is not.
+ * pair no row has together is uncorrelated. Pairwise estimates need not
+ * make a covariance: see shrinkToDefinite.
  */
 export function fitMultiLatent(model: MultiJpvae, train: MultiViewData): MultiLatentFit {
   const m = model.m,
@@ -83,7 +83,7 @@ export function fitMultiLatent(model: MultiJpvae, train: MultiViewData): MultiLa
     }
   const full = allViews(m),
     complete = train.present ? train.present.filter((p) => p === full).length : train.n;
-  return { latent, rows: train.n, complete, mean: Array.from(mean), cov: Array.from(positiveDefinite(cov, D)) };
+  return { latent, rows: train.n, complete, mean: Array.from(mean), cov: Array.from(shrinkToDefinite(cov, latent)) };
 }
 
 /** The model's own prior as the latent Gaussian: mean 0, Σ of the factor prior. */
@@ -182,4 +182,26 @@ export function imputeMulti(
     });
   });
   return out;
+}
+
+/**
+ * A pairwise-complete covariance made positive definite: the cross blocks
+ * scaled by λ = 1, 0.9, 0.8, … until it has a Cholesky factor (λ = 0 keeps
+ * only the diagonal blocks, each a proper covariance, with the ridge of
+ * positiveDefinite where a unit collapsed).
+ */
+export function shrinkToDefinite(cov: Float64Array, latent: readonly number[]): Float64Array {
+  const D = cov.length ** 0.5,
+    block = new Int32Array(D);
+  let at = 0;
+  latent.forEach((d, b) => block.fill(b, at, (at += d)));
+  for (let step = 0; step <= 10; step++) {
+    const lambda = 1 - step / 10,
+      S = cov.map((v, e) => (block[Math.floor(e / D)] === block[e % D] ? v : lambda * v));
+    if (cholesky(S, D)) return S;
+  }
+  return positiveDefinite(
+    cov.map((v, e) => (block[Math.floor(e / D)] === block[e % D] ? v : 0)),
+    D,
+  );
 }
