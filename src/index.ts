@@ -31,6 +31,7 @@ export { formatCsv } from './data/csv.ts';
 export { pairViews, prepareViews, type Standardize, type Standardization, type ViewNames } from './data/views.ts';
 export { Jpvae, type View, type ViewRunner } from './model/jpvae.ts';
 export type { Mlp } from './model/mlp.ts';
+export { ViewVae } from './model/view-vae.ts';
 export type { Layout, LayoutEntry } from './model/layout.ts';
 export type { Dense } from './model/dense.ts';
 export type { Prior, PriorConfig, PriorKind, KlGrads } from './model/prior/prior.ts';
@@ -56,3 +57,41 @@ export { evaluateMetrics, type Metrics } from './eval/metrics.ts';
 export { buildExport, exportInputOf, type ExportInput } from './onnx/export.ts';
 export { GRAPH_NAMES, type Manifest, type GraphName, type GraphSpec, type ViewSpec } from './onnx/manifest.ts';
 export type { WeightType, TensorSpec, Dim, Units } from './onnx/graph.ts';
+
+// M ≥ 2 views: the shared-factor joint prior, the model, training, Eq. 12 over blocks, metrics.
+export { FactorPrior, type FactorPriorConfig, type BlockKlGrads } from './model/prior/factor.ts';
+export {
+  MultiJpvae,
+  checkMultiConfig,
+  type MultiViewConfig,
+  type MultiPriorKind,
+  type MultiTermSums,
+} from './model/multi-jpvae.ts';
+export {
+  allViews,
+  viewsOf,
+  fromTwoView,
+  sliceMultiView,
+  checkMultiView,
+  prepareMultiView,
+  standardizeMultiView,
+  MAX_VIEWS,
+  type MultiViewData,
+} from './data/multi-view.ts';
+export {
+  fitMultiView,
+  evaluateMultiLoss,
+  type MultiFitOptions,
+  type MultiEpochRecord,
+  type MultiLossSummary,
+} from './train/multi-fit.ts';
+export { blockConditional, type BlockConditional } from './impute/block-conditional.ts';
+export {
+  fitMultiLatent,
+  multiPriorGaussian,
+  multiConditional,
+  imputeMulti,
+  decodeConditional,
+  type MultiLatentFit,
+} from './impute/multi-impute.ts';
+export { evaluateMultiMetrics, imputeKey, givenSets, type MultiMetrics } from './eval/multi-metrics.ts';

@@ -11,3 +11,11 @@ export { saveModel, readModelJson, readModelFiles, writeModelFiles, loadWeights 
 export { checkExportDir, writeExport } from './onnx/write-export.ts';
 export { loadModel, modelData } from './store/load-model.ts';
 export { imputeFile, IMPUTE_CHUNK_ROWS, type ImputeOptions } from './api/impute-file.ts';
+export { loadViewFiles } from './data/multi-view-files.ts';
+export {
+  saveMultiModel,
+  loadMultiModel,
+  validateMultiModelJson,
+  type MultiModelJson,
+  type MultiDataRecord,
+} from './store/multi-model.ts';

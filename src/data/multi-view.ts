@@ -3,6 +3,9 @@
 // are indices 0…M−1 here; users see them numbered from 1.
 
 import type { TwoViewData } from './dataset.ts';
+import { InputError } from '../errors.ts';
+import type { Likelihood } from './likelihood.ts';
+import { applyStandardize, fitStandardize, type Standardize } from './views.ts';
 
 /** At most this many views: a row's present views are the bits of one byte. */
 export const MAX_VIEWS = 8;
@@ -67,4 +70,28 @@ export function checkMultiView(d: MultiViewData): MultiViewData {
       );
   }
   return d;
+}
+
+/** The held-out split and the standardisation of the Gaussian views (fitted on the training rows, applied to all, in place). */
+export function prepareMultiView(
+  data: MultiViewData,
+  likelihood: readonly Likelihood[],
+  holdout: number,
+): { train: MultiViewData; heldOut?: MultiViewData; standardize: (Standardize | null)[] } {
+  const held = Math.ceil(holdout * data.n);
+  if (held >= data.n) throw new InputError(`--holdout ${holdout}: leaves no training rows of ${data.n}`);
+  const train = sliceMultiView(data, 0, data.n - held),
+    heldOut = held ? sliceMultiView(data, data.n - held, held) : undefined;
+  const standardize = likelihood.map((l, i) => {
+    if (l.kind !== 'gaussian') return null;
+    const rows = [...Array(train.n).keys()].filter((r) => !train.present || train.present[r] & (1 << i));
+    return fitStandardize(train.xs[i], data.dims[i], rows);
+  });
+  standardizeMultiView(data, standardize);
+  return { train, heldOut, standardize };
+}
+
+/** Each view with a standardisation standardised in place (or back, with `inverse`). */
+export function standardizeMultiView(d: MultiViewData, std: readonly (Standardize | null)[], inverse = false): void {
+  std.forEach((s, i) => s && applyStandardize(d.xs[i], d.dims[i], s, inverse));
 }
