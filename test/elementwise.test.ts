@@ -1,14 +1,24 @@
 // Elementwise kernels: every wasm build against the js twin on odd sizes,
 // gradients against central finite differences (f64 twin and wasm f32),
 // numerical stability at extreme logits, and Adam against a hand computation.
+// One test per backend (its name in the title).
 
-import test from 'ava';
-import type { Kernels } from '../src/core/index.ts';
-import { f32Backends, f64Twin, maxRelErr, centralDiff, read, Rng } from './util.ts';
+import { createKernels, type Kernels } from '../src/core/index.ts';
+import {
+  backendsUnderTest,
+  eachBackend,
+  gradMatchesFd,
+  matchesTwin,
+  maxRelErr,
+  centralDiff,
+  read,
+  Rng,
+  type FdCase,
+  type TwinCase,
+} from './util.ts';
 
-const backends = f32Backends();
-const wasmBackends = backends.filter((k) => k.name !== 'js');
-const jsTwin = backends.find((k) => k.name === 'js')!;
+const backends = backendsUnderTest('f32');
+const wasmBackends = backendsUnderTest('wasm');
 
 /** (rows, N): every size in {1, 3, 7, 33, 392}, none of the odd ones a multiple of 4. */
 const SHAPES: [number, number][] = [
@@ -24,32 +34,34 @@ const SHAPES: [number, number][] = [
 type Inputs = (ArrayLike<number> | null)[];
 type Call = (k: Kernels, ptrs: number[]) => void;
 
-/** Put `arrays` on k's heap (null → NULL pointer), run `call`, read every array back. */
+/** Put `arrays` on k's heap (null → NULL pointer), run `call`, read every array back; the heap is left as it was. */
 function run(k: Kernels, arrays: Inputs, call: Call): number[][] {
+  const mark = k.heap.mark();
   const ptrs = arrays.map((a) => (a ? k.heap.allocFrom(a) : 0));
   call(k, ptrs);
-  return ptrs.map((p, i) => (p ? read(k, p, arrays[i]!.length) : []));
+  const out = ptrs.map((p, i) => (p ? read(k, p, arrays[i]!.length) : []));
+  k.heap.release(mark);
+  return out;
 }
 
-/** Worst relative error, over all arrays, of each wasm build against the f32 js twin. */
-function errVsTwin(arrays: Inputs, call: Call): number {
-  const want = run(jsTwin, arrays, call);
-  let worst = 0;
-  for (const k of wasmBackends) {
-    const got = run(k, arrays, call);
-    got.forEach((g, i) => {
-      if (g.length === 0) return;
-      if (!g.every(Number.isFinite)) throw new Error(`${k.name}: non-finite output in array ${i}`);
-      worst = Math.max(worst, maxRelErr(g, want[i]));
-    });
-  }
-  return worst;
-}
+/** Relative error against the twin; a non-finite output is an error of its own, never a pass. */
+const finiteRelErr = (got: ArrayLike<number>, want: ArrayLike<number>): number =>
+  Array.from(got).every(Number.isFinite) ? maxRelErr(got, want) : Infinity;
+
+/** A case for matchesTwin: every array after `call` (each wasm build against the f32 js twin). */
+const twinCase = (label: string, arrays: Inputs, call: Call): TwinCase => ({
+  label,
+  run: (k) => run(k, arrays, call),
+  error: finiteRelErr,
+});
+const VS_JS = { backends: wasmBackends, twin: 'js', tol: 1e-5 } as const;
+const FD = { backends: wasmBackends, f64: { h: 1e-5, tol: 1e-6 }, f32: { h: 1e-2, tol: 1e-2 } };
 
 /**
  * Relative error of analytic gradients against central differences of
  * `objective` on backend k. `pairs` holds [input slot, gradient slot]; the
  * gradient slots must start at zero (accumulating kernels add into them).
+ * Inputs longer than 24 are checked at 24 entries drawn from `pick`.
  */
 function gradErr(
   k: Kernels,
@@ -58,8 +70,9 @@ function gradErr(
   objective: (k: Kernels, ptrs: number[]) => number,
   pairs: [number, number][],
   h: number,
-  rng: Rng,
+  pick: Rng,
 ): number {
+  const mark = k.heap.mark();
   const ptrs = arrays.map((a) => (a ? k.heap.allocFrom(a) : 0));
   call(k, ptrs);
   const grads = pairs.map(([input, grad]) => read(k, ptrs[grad], arrays[input]!.length)); // before the reruns add more
@@ -68,7 +81,7 @@ function gradErr(
   for (const [pair, [input]] of pairs.entries()) {
     const n = arrays[input]!.length,
       g = grads[pair];
-    const picks = n <= 24 ? [...Array(n).keys()] : Array.from({ length: 24 }, () => rng.below(n));
+    const picks = n <= 24 ? [...Array(n).keys()] : Array.from({ length: 24 }, () => pick.below(n));
     for (const i of picks) {
       analytic.push(g[i]);
       numeric.push(
@@ -84,8 +97,19 @@ function gradErr(
       );
     }
   }
+  k.heap.release(mark);
   return maxRelErr(analytic, numeric);
 }
+
+/** A case for gradMatchesFd; the entries checked are drawn from `seed`, the same on every backend. */
+const fdCase = (
+  label: string,
+  arrays: Inputs,
+  call: Call,
+  objective: (k: Kernels, ptrs: number[]) => number,
+  pairs: [number, number][],
+  seed: number,
+): FdCase => ({ label, error: (k, h) => gradErr(k, arrays, call, objective, pairs, h, new Rng(seed)) });
 
 const normals = (rng: Rng, n: number, scale = 1, offset = 0): number[] =>
   Array.from({ length: n }, () => offset + scale * rng.normal());
@@ -109,17 +133,19 @@ const bce =
   (k, [x, t, loss, d]) =>
     k.bceWithLogits(rows, N, x, t, loss, d, scale);
 
-test('bceWithLogits: wasm matches the js twin on odd sizes and extreme logits', (t) => {
+matchesTwin('bceWithLogits on odd sizes and extreme logits', VS_JS, () => {
   const rng = new Rng(1);
-  for (const [rows, N] of SHAPES) {
+  return SHAPES.flatMap(([rows, N]) => {
     const x = logitsWithExtremes(rng, rows * N),
       tg = targets(rng, rows * N);
-    t.true(errVsTwin([x, tg, zeros(rows), zeros(rows * N)], bce(rows, N, 0.37)) <= 1e-5, `${rows}×${N}`);
-    t.true(errVsTwin([x, tg, zeros(rows), null], bce(rows, N, 1)) <= 1e-5, `${rows}×${N} without gradient`);
-  }
+    return [
+      twinCase(`${rows}×${N}`, [x, tg, zeros(rows), zeros(rows * N)], bce(rows, N, 0.37)),
+      twinCase(`${rows}×${N} without gradient`, [x, tg, zeros(rows), null], bce(rows, N, 1)),
+    ];
+  });
 });
 
-test('bceWithLogits: exact per-element loss and gradient at extreme and tiny logits', (t) => {
+eachBackend('bceWithLogits: exact per-element loss and gradient at extreme and tiny logits', backends, (t, k) => {
   // f64 reference; log1p(e^{−|x|}) at |x| = 20 is 2e-9, which log(1 + e) in f32 would round to 0.
   const xs = [-100, -30, -20, -5, -1e-3, 0, 1e-3, 5, 20, 30, 100];
   const ts = [0, 1, 0.3];
@@ -128,33 +154,27 @@ test('bceWithLogits: exact per-element loss and gradient at extreme and tiny log
   const n = x.length;
   const wantLoss = x.map((v, i) => Math.max(v, 0) - v * tg[i] + Math.log1p(Math.exp(-Math.abs(v))));
   const wantGrad = x.map((v, i) => 1 / (1 + Math.exp(-v)) - tg[i]);
-  for (const k of backends) {
-    const [, , loss, d] = run(k, [x, tg, zeros(n), zeros(n)], bce(n, 1, 1));
-    for (let i = 0; i < n; i++) {
-      const ctx = `${k.name} x=${x[i]} t=${tg[i]}`;
-      t.true(
-        Math.abs(loss[i] - wantLoss[i]) <= 1e-5 * Math.abs(wantLoss[i]) + 1e-40,
-        `${ctx} loss ${loss[i]} vs ${wantLoss[i]}`,
-      );
-      t.true(Math.abs(d[i] - wantGrad[i]) <= 1e-6, `${ctx} grad ${d[i]} vs ${wantGrad[i]}`);
-    }
+  const [, , loss, d] = run(k, [x, tg, zeros(n), zeros(n)], bce(n, 1, 1));
+  for (let i = 0; i < n; i++) {
+    const ctx = `x=${x[i]} t=${tg[i]}`;
+    t.true(
+      Math.abs(loss[i] - wantLoss[i]) <= 1e-5 * Math.abs(wantLoss[i]) + 1e-40,
+      `${ctx} loss ${loss[i]} vs ${wantLoss[i]}`,
+    );
+    t.true(Math.abs(d[i] - wantGrad[i]) <= 1e-6, `${ctx} grad ${d[i]} vs ${wantGrad[i]}`);
   }
 });
 
-test('bceWithLogits: gradient matches finite differences (f64 twin, wasm f32)', (t) => {
+gradMatchesFd('bceWithLogits: the gradient', FD, () => {
   const rng = new Rng(2);
-  for (const [rows, N] of [
+  return [
     [3, 7],
     [7, 33],
     [2, 392],
-  ]) {
+  ].map(([rows, N], c) => {
     const arrays = [normals(rng, rows * N, 2), targets(rng, rows * N), zeros(rows), zeros(rows * N)];
-    const objective = scaledLossSum(0.7, rows, 2);
-    t.true(gradErr(f64Twin(), arrays, bce(rows, N, 0.7), objective, [[0, 3]], 1e-5, rng) <= 1e-6, `f64 ${rows}×${N}`);
-    for (const k of wasmBackends) {
-      t.true(gradErr(k, arrays, bce(rows, N, 0.7), objective, [[0, 3]], 1e-2, rng) <= 1e-2, `${k.name} ${rows}×${N}`);
-    }
-  }
+    return fdCase(`${rows}×${N}`, arrays, bce(rows, N, 0.7), scaledLossSum(0.7, rows, 2), [[0, 3]], 200 + c);
+  });
 });
 
 // ---- Softmax cross-entropy ----
@@ -165,50 +185,40 @@ const softmaxCe =
     k.softmaxCrossEntropy(rows, N, x, labels, loss, d, scale);
 const labelsFor = (rng: Rng, rows: number, N: number): number[] => Array.from({ length: rows }, () => rng.below(N));
 
-test('softmaxCrossEntropy: wasm matches the js twin on odd sizes and extreme logits', (t) => {
+matchesTwin('softmaxCrossEntropy on odd sizes and extreme logits', VS_JS, () => {
   const rng = new Rng(3);
-  for (const [rows, N] of [...SHAPES, [32, 10] as [number, number]]) {
+  return [...SHAPES, [32, 10] as [number, number]].flatMap(([rows, N]) => {
     const x = logitsWithExtremes(rng, rows * N),
       labels = labelsFor(rng, rows, N);
-    t.true(errVsTwin([x, labels, zeros(rows), zeros(rows * N)], softmaxCe(rows, N, 0.5)) <= 1e-5, `${rows}×${N}`);
-    t.true(errVsTwin([x, labels, zeros(rows), null], softmaxCe(rows, N, 1)) <= 1e-5, `${rows}×${N} without gradient`);
-  }
+    return [
+      twinCase(`${rows}×${N}`, [x, labels, zeros(rows), zeros(rows * N)], softmaxCe(rows, N, 0.5)),
+      twinCase(`${rows}×${N} without gradient`, [x, labels, zeros(rows), null], softmaxCe(rows, N, 1)),
+    ];
+  });
 });
 
-test('softmaxCrossEntropy: stable and exact at large logits', (t) => {
+eachBackend('softmaxCrossEntropy: stable and exact at large logits', backends, (t, k) => {
   // Row 0: label takes all the mass → loss ≈ 0. Row 1: label 1000 below the top → loss ≈ 1000.
   // Row 2: two tied maxima → loss = ln 2, gradient ½ on each. Row 3: all equal at −1000 → ln 3.
   const x = [1000, 0, -1000, 0, 1000, -1000, 500, 500, -500, -1000, -1000, -1000];
   const labels = [0, 0, 1, 2];
   const wantLoss = [0, 1000, Math.LN2, Math.log(3)];
   const wantGrad = [0, 0, 0, -1, 1, 0, 0.5, -0.5, 0, 1 / 3, 1 / 3, -2 / 3];
-  for (const k of backends) {
-    const [, , loss, d] = run(k, [x, labels, zeros(4), zeros(12)], softmaxCe(4, 3, 1));
-    t.true(maxRelErr(loss, wantLoss) <= 1e-6 && Math.abs(loss[2] - Math.LN2) <= 1e-6, `${k.name} loss ${loss}`);
-    t.true(maxRelErr(d, wantGrad) <= 1e-6, `${k.name} grad ${d}`);
-  }
+  const [, , loss, d] = run(k, [x, labels, zeros(4), zeros(12)], softmaxCe(4, 3, 1));
+  t.true(maxRelErr(loss, wantLoss) <= 1e-6 && Math.abs(loss[2] - Math.LN2) <= 1e-6, `loss ${loss}`);
+  t.true(maxRelErr(d, wantGrad) <= 1e-6, `grad ${d}`);
 });
 
-test('softmaxCrossEntropy: gradient matches finite differences (f64 twin, wasm f32)', (t) => {
+gradMatchesFd('softmaxCrossEntropy: the gradient', FD, () => {
   const rng = new Rng(4);
-  for (const [rows, N] of [
+  return [
     [3, 7],
     [5, 10],
     [2, 33],
-  ]) {
+  ].map(([rows, N], c) => {
     const arrays = [normals(rng, rows * N, 2), labelsFor(rng, rows, N), zeros(rows), zeros(rows * N)];
-    const objective = scaledLossSum(0.3, rows, 2);
-    t.true(
-      gradErr(f64Twin(), arrays, softmaxCe(rows, N, 0.3), objective, [[0, 3]], 1e-5, rng) <= 1e-6,
-      `f64 ${rows}×${N}`,
-    );
-    for (const k of wasmBackends) {
-      t.true(
-        gradErr(k, arrays, softmaxCe(rows, N, 0.3), objective, [[0, 3]], 1e-2, rng) <= 1e-2,
-        `${k.name} ${rows}×${N}`,
-      );
-    }
-  }
+    return fdCase(`${rows}×${N}`, arrays, softmaxCe(rows, N, 0.3), scaledLossSum(0.3, rows, 2), [[0, 3]], 400 + c);
+  });
 });
 
 // ---- Gaussian NLL ----
@@ -218,41 +228,36 @@ const gaussian =
   (k, [m, tg, lv, loss, dm, dlv]) =>
     k.gaussianNll(rows, N, m, tg, lv, loss, dm, dlv, scale);
 
-test('gaussianNll: wasm matches the js twin, fixed and learnt variance', (t) => {
+matchesTwin('gaussianNll, fixed and learnt variance,', VS_JS, () => {
   const rng = new Rng(5);
-  for (const [rows, N] of SHAPES) {
+  return SHAPES.flatMap(([rows, N]) => {
     const m = normals(rng, rows * N),
       tg = normals(rng, rows * N),
       lv = normals(rng, N, 0.5);
     // dLogvar starts non-zero: the kernel must add into it.
-    t.true(
-      errVsTwin([m, tg, lv, zeros(rows), zeros(rows * N), normals(rng, N)], gaussian(rows, N, 0.4)) <= 1e-5,
-      `${rows}×${N} learnt`,
-    );
-    t.true(
-      errVsTwin([m, tg, zeros(N), zeros(rows), zeros(rows * N), null], gaussian(rows, N, 1)) <= 1e-5,
-      `${rows}×${N} fixed`,
-    );
-  }
+    const learnt = [m, tg, lv, zeros(rows), zeros(rows * N), normals(rng, N)];
+    return [
+      twinCase(`${rows}×${N} learnt`, learnt, gaussian(rows, N, 0.4)),
+      twinCase(`${rows}×${N} fixed`, [m, tg, zeros(N), zeros(rows), zeros(rows * N), null], gaussian(rows, N, 1)),
+    ];
+  });
 });
 
-test('gaussianNll: unit variance gives half the squared error plus the constant', (t) => {
+eachBackend('gaussianNll: unit variance gives half the squared error plus the constant', backends, (t, k) => {
   const m = [1, 2, 3],
     tg = [0, 0, 5];
   const want = 0.5 * (1 + 4 + 4) + 1.5 * Math.log(2 * Math.PI);
-  for (const k of backends) {
-    const [, , , loss] = run(k, [m, tg, zeros(3), zeros(1), null, null], gaussian(1, 3, 1));
-    t.true(Math.abs(loss[0] - want) <= 1e-6 * want, `${k.name}: ${loss[0]} vs ${want}`);
-  }
+  const [, , , loss] = run(k, [m, tg, zeros(3), zeros(1), null, null], gaussian(1, 3, 1));
+  t.true(Math.abs(loss[0] - want) <= 1e-6 * want, `${loss[0]} vs ${want}`);
 });
 
-test('gaussianNll: gradients match finite differences (f64 twin, wasm f32)', (t) => {
+gradMatchesFd('gaussianNll: the gradients', FD, () => {
   const rng = new Rng(6);
-  for (const [rows, N] of [
+  return [
     [3, 7],
     [7, 33],
     [2, 392],
-  ]) {
+  ].map(([rows, N], c) => {
     const arrays = [
       normals(rng, rows * N),
       normals(rng, rows * N),
@@ -261,16 +266,12 @@ test('gaussianNll: gradients match finite differences (f64 twin, wasm f32)', (t)
       zeros(rows * N),
       zeros(N),
     ];
-    const objective = scaledLossSum(0.6, rows, 3);
     const pairs: [number, number][] = [
       [0, 4],
       [2, 5],
     ];
-    t.true(gradErr(f64Twin(), arrays, gaussian(rows, N, 0.6), objective, pairs, 1e-5, rng) <= 1e-6, `f64 ${rows}×${N}`);
-    for (const k of wasmBackends) {
-      t.true(gradErr(k, arrays, gaussian(rows, N, 0.6), objective, pairs, 1e-2, rng) <= 1e-2, `${k.name} ${rows}×${N}`);
-    }
-  }
+    return fdCase(`${rows}×${N}`, arrays, gaussian(rows, N, 0.6), scaledLossSum(0.6, rows, 3), pairs, 600 + c);
+  });
 });
 
 // ---- Reparameterisation ----
@@ -287,9 +288,9 @@ const reparamBoth =
     k.reparamBackward(n, lv, eps, w, dmu, dlv);
   };
 
-test('reparam and reparamBackward: wasm matches the js twin', (t) => {
+matchesTwin('reparam and reparamBackward', VS_JS, () => {
   const rng = new Rng(7);
-  for (const n of [1, 3, 7, 33, 392, 640]) {
+  return [1, 3, 7, 33, 392, 640].map((n) => {
     const arrays = [
       normals(rng, n),
       normals(rng, n),
@@ -299,20 +300,18 @@ test('reparam and reparamBackward: wasm matches the js twin', (t) => {
       normals(rng, n),
       normals(rng, n),
     ];
-    t.true(errVsTwin(arrays, reparamBoth(n)) <= 1e-5, `n=${n}`);
-  }
+    return twinCase(`n=${n}`, arrays, reparamBoth(n));
+  });
 });
 
-test('reparam: z = mu + exp(logvar/2)·eps', (t) => {
-  for (const k of backends) {
-    const [, , , z] = run(k, [[1, -2], [0, Math.log(4)], [3, 0.5], zeros(2)], reparamForward(2));
-    t.true(maxRelErr(z, [4, -1]) <= 1e-6, `${k.name}: ${z}`);
-  }
+eachBackend('reparam: z = mu + exp(logvar/2)·eps', backends, (t, k) => {
+  const [, , , z] = run(k, [[1, -2], [0, Math.log(4)], [3, 0.5], zeros(2)], reparamForward(2));
+  t.true(maxRelErr(z, [4, -1]) <= 1e-6, `${z}`);
 });
 
-test('reparamBackward: gradients match finite differences (f64 twin, wasm f32)', (t) => {
+gradMatchesFd('reparamBackward: the gradients', FD, () => {
   const rng = new Rng(8);
-  for (const n of [3, 7, 33]) {
+  return [3, 7, 33].map((n, c) => {
     const arrays = [normals(rng, n), normals(rng, n), normals(rng, n), zeros(n), normals(rng, n), zeros(n), zeros(n)];
     const objective = (k: Kernels, p: number[]): number => {
       const z = read(k, p[3], n),
@@ -323,10 +322,8 @@ test('reparamBackward: gradients match finite differences (f64 twin, wasm f32)',
       [0, 5],
       [1, 6],
     ];
-    t.true(gradErr(f64Twin(), arrays, reparamBoth(n), objective, pairs, 1e-5, rng) <= 1e-6, `f64 n=${n}`);
-    for (const k of wasmBackends)
-      t.true(gradErr(k, arrays, reparamBoth(n), objective, pairs, 1e-2, rng) <= 1e-2, `${k.name} n=${n}`);
-  }
+    return fdCase(`n=${n}`, arrays, reparamBoth(n), objective, pairs, 800 + c);
+  });
 });
 
 // ---- Adam ----
@@ -341,34 +338,35 @@ const adamStep =
   (k, [p, g, m, v]) =>
     k.adam(n, p, g, m, v, LR, B1, B2, EPS, step);
 
-test('adam: several steps match the js twin on odd sizes', (t) => {
-  const rng = new Rng(9);
+matchesTwin('adam: several steps on odd sizes', VS_JS, () => {
+  const rng = new Rng(9),
+    jsTwin = createKernels('js'),
+    cases: TwinCase[] = [];
   for (const n of [1, 3, 7, 33, 392]) {
     let state = [normals(rng, n), normals(rng, n), zeros(n), zeros(n)];
     for (let step = 1; step <= 5; step++) {
       state[1] = normals(rng, n, 0.1 * step); // a fresh gradient each step
-      t.true(errVsTwin(state, adamStep(n, step)) <= 1e-5, `n=${n} step ${step}`);
+      cases.push(twinCase(`n=${n} step ${step}`, state, adamStep(n, step)));
       state = run(jsTwin, state, adamStep(n, step));
     }
   }
+  return cases;
 });
 
-test('adam: the first step moves each parameter by lr against the sign of its gradient', (t) => {
+eachBackend('adam: the first step moves each parameter by lr against the sign of its gradient', backends, (t, k) => {
   const rng = new Rng(10);
   const n = 33,
     g = normals(rng, n);
-  for (const k of backends) {
-    const [p, , m, v] = run(k, [zeros(n), g, zeros(n), zeros(n)], adamStep(n, 1));
-    for (let i = 0; i < n; i++) {
-      // m̂ = g and v̂ = g² at t = 1, so the step is lr·g/(|g| + eps).
-      t.true(Math.abs(p[i] + LR * Math.sign(g[i])) <= 1e-5 * LR, `${k.name} p[${i}] = ${p[i]}`);
-      t.true(Math.abs(m[i] - (1 - B1) * g[i]) <= 1e-6 * Math.abs(g[i]), `${k.name} m[${i}]`);
-      t.true(Math.abs(v[i] - (1 - B2) * g[i] * g[i]) <= 1e-6 * g[i] * g[i], `${k.name} v[${i}]`);
-    }
+  const [p, , m, v] = run(k, [zeros(n), g, zeros(n), zeros(n)], adamStep(n, 1));
+  for (let i = 0; i < n; i++) {
+    // m̂ = g and v̂ = g² at t = 1, so the step is lr·g/(|g| + eps).
+    t.true(Math.abs(p[i] + LR * Math.sign(g[i])) <= 1e-5 * LR, `p[${i}] = ${p[i]}`);
+    t.true(Math.abs(m[i] - (1 - B1) * g[i]) <= 1e-6 * Math.abs(g[i]), `m[${i}]`);
+    t.true(Math.abs(v[i] - (1 - B2) * g[i] * g[i]) <= 1e-6 * g[i] * g[i], `v[${i}]`);
   }
 });
 
-test('adam: bias correction at t = 1, 2, 10 matches a hand computation', (t) => {
+eachBackend('adam: bias correction at t = 1, 2, 10 matches a hand computation', backends, (t, k) => {
   const rng = new Rng(11);
   const n = 7;
   const g = normals(rng, n),
@@ -380,32 +378,24 @@ test('adam: bias correction at t = 1, 2, 10 matches a hand computation', (t) => 
         v = B2 * v0[i] + (1 - B2) * gi * gi;
       return (-LR * (m / (1 - B1 ** step))) / (Math.sqrt(v / (1 - B2 ** step)) + EPS);
     });
-    for (const k of backends) {
-      const [p] = run(k, [zeros(n), g, m0, v0], adamStep(n, step));
-      t.true(maxRelErr(p, want) <= 1e-5, `${k.name} t=${step}: ${p} vs ${want}`);
-    }
+    const [p] = run(k, [zeros(n), g, m0, v0], adamStep(n, step));
+    t.true(maxRelErr(p, want) <= 1e-5, `t=${step}: ${p} vs ${want}`);
   }
 });
 
-test('adam reports a NaN or infinite gradient on every backend', (t) => {
-  for (const k of [...f32Backends(), f64Twin()]) {
-    for (const [bad, at] of [
-      [NaN, 5],
-      [Infinity, 0],
-      [-Infinity, 10],
-      [0.5, 3],
-    ] as const) {
-      const n = 11,
-        g = Float32Array.from({ length: n }, (_, i) => (i === at ? bad : 0.1 * i));
-      const p = k.heap.alloc(n),
-        G = k.heap.allocFrom(g),
-        m = k.heap.alloc(n),
-        v = k.heap.alloc(n);
-      t.is(
-        k.adam(n, p, G, m, v, 1e-3, 0.9, 0.999, 1e-8, 1),
-        Number.isFinite(bad) ? 1 : 0,
-        `${k.name}: g[${at}] = ${bad}`,
-      );
-    }
+eachBackend('adam reports a NaN or infinite gradient', [...backends, ...backendsUnderTest('f64')], (t, k) => {
+  for (const [bad, at] of [
+    [NaN, 5],
+    [Infinity, 0],
+    [-Infinity, 10],
+    [0.5, 3],
+  ] as const) {
+    const n = 11,
+      g = Float32Array.from({ length: n }, (_, i) => (i === at ? bad : 0.1 * i));
+    const p = k.heap.alloc(n),
+      G = k.heap.allocFrom(g),
+      m = k.heap.alloc(n),
+      v = k.heap.alloc(n);
+    t.is(k.adam(n, p, G, m, v, 1e-3, 0.9, 0.999, 1e-8, 1), Number.isFinite(bad) ? 1 : 0, `g[${at}] = ${bad}`);
   }
 });

@@ -1,12 +1,24 @@
 // GEMM and dense backward: every f32 backend against the f64 twin for all
 // 16 flag combinations on odd shapes (tile and block edges) and the model's
 // shapes; denseBackward against the twin and against central differences.
+// One test per backend (its name in the title).
 
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { TRANS_A, TRANS_B, ACCUMULATE, RELU, type Kernels } from '../src/core/index.ts';
-import { f32Backends, f64Twin, maxRelErr, centralDiff, read, Rng } from './util.ts';
+import {
+  backendsUnderTest,
+  eachBackend,
+  f64Twin,
+  gradMatchesFd,
+  matchesTwin,
+  maxRelErr,
+  centralDiff,
+  read,
+  Rng,
+  type TwinCase,
+} from './util.ts';
 
-const backends = f32Backends();
+const backends = backendsUnderTest('f32');
 const twin = f64Twin();
 
 const ODD = [1, 3, 5, 7, 13, 33];
@@ -44,75 +56,59 @@ function gemmOn(
 }
 
 /**
- * Worst error over the f32 backends against the f64 twin, relative to the
- * largest Σ|a·b| + |bias| + |c| of the outputs: single outputs may cancel
- * to ~0, so their own size is no measure of f32 rounding.
+ * A gemm case: its output against the f64 twin's, relative to the largest
+ * Σ|a·b| + |bias| + |c| of the outputs: single outputs may cancel to ~0,
+ * so their own size is no measure of f32 rounding.
  */
-function gemmErr(flags: number, M: number, N: number, K: number, rng: Rng, withBias: boolean): number {
+function gemmCase(flags: number, M: number, N: number, K: number, rng: Rng, withBias: boolean): TwinCase {
   const a = randn(rng, M * K),
     b = randn(rng, K * N),
     c = randn(rng, M * N),
     bias = withBias ? randn(rng, N) : null;
-  const want = gemmOn(twin, flags, M, N, K, a, b, c, bias);
   const scale = maxOf(gemmOn(twin, flags & ~RELU, M, N, K, abs(a)!, abs(b)!, abs(c)!, abs(bias)));
-  let worst = 0;
-  for (const k of backends) {
-    const got = gemmOn(k, flags, M, N, K, a, b, c, bias);
-    worst = Math.max(worst, maxOf(got.map((g, i) => Math.abs(g - want[i]) / scale)));
-  }
-  return worst;
+  return {
+    label: `${flagName(flags)} ${M}x${N}x${K}${withBias ? ' +bias' : ''}`,
+    run: (k) => [gemmOn(k, flags, M, N, K, a, b, c, bias)],
+    error: (got, want) => maxOf(Array.from(got, (g, i) => Math.abs(g - want[i]) / scale)),
+  };
 }
 
 const flagName = (f: number): string =>
   (f & TRANS_A ? 'T' : 'N') + (f & TRANS_B ? 'T' : 'N') + (f & ACCUMULATE ? '+acc' : '') + (f & RELU ? '+relu' : '');
 
 for (let flags = 0; flags < 16; flags++) {
-  test(`gemm ${flagName(flags)} matches the f64 twin on odd shapes`, (t) => {
-    const rng = new Rng(100 + flags);
-    let worst = 0;
+  matchesTwin(`gemm ${flagName(flags)} on odd shapes`, { backends, twin: 'js-f64', tol: 1e-5 }, () => {
+    const rng = new Rng(100 + flags),
+      cases: TwinCase[] = [];
     for (const M of ODD)
-      for (const N of ODD)
-        for (const K of ODD) worst = Math.max(worst, gemmErr(flags, M, N, K, rng, (M + N + K) % 2 === 0));
+      for (const N of ODD) for (const K of ODD) cases.push(gemmCase(flags, M, N, K, rng, (M + N + K) % 2 === 0));
     // past the blocking: K > 256 (two passes over K), M > 64 (two row blocks), N > 512 (two column blocks, 16- and 8-wide panels)
-    worst = Math.max(
-      worst,
-      gemmErr(flags, 70, 37, 300, rng, true),
-      gemmErr(flags, 65, 21, 257, rng, false),
-      gemmErr(flags, 5, 541, 260, rng, true),
-    );
-    t.true(worst <= 1e-5, `worst error ${worst}`);
+    cases.push(gemmCase(flags, 70, 37, 300, rng, true), gemmCase(flags, 65, 21, 257, rng, false));
+    cases.push(gemmCase(flags, 5, 541, 260, rng, true));
+    return cases;
   });
 }
 
-test('gemm matches the f64 twin on the model shapes (forward, dX, dW forms)', (t) => {
+matchesTwin('gemm on the model shapes (forward, dX, dW forms)', { backends, twin: 'js-f64', tol: 1e-5 }, () => {
   const rng = new Rng(7);
-  for (const [M, K, N] of MODEL) {
-    const errs = [
-      gemmErr(RELU, M, N, K, rng, true),
-      gemmErr(TRANS_B, M, K, N, rng, false),
-      gemmErr(TRANS_A | ACCUMULATE, K, N, M, rng, false),
-    ];
-    for (const e of errs) t.true(e <= 1e-5, `${M}x${K}x${N}: errors ${errs}`);
-  }
+  return MODEL.flatMap(([M, K, N]) => [
+    gemmCase(RELU, M, N, K, rng, true),
+    gemmCase(TRANS_B, M, K, N, rng, false),
+    gemmCase(TRANS_A | ACCUMULATE, K, N, M, rng, false),
+  ]);
 });
 
-test('gemm with K = 0 writes the epilogue of an empty sum', (t) => {
+eachBackend('gemm with K = 0 writes the epilogue of an empty sum', backends, (t, k) => {
   const rng = new Rng(8);
-  for (const k of backends) {
-    for (const trans of [0, TRANS_A, TRANS_B, TRANS_A | TRANS_B]) {
-      const c = randn(rng, 6),
-        bias = [1, -2, 3];
-      t.deepEqual(
-        gemmOn(k, trans | RELU, 2, 3, 0, [], [], c, bias),
-        [1, 0, 3, 1, 0, 3],
-        `${k.name} ${flagName(trans)}`,
-      );
-      t.deepEqual(
-        gemmOn(k, trans | ACCUMULATE, 2, 3, 0, [], [], c, null),
-        Array.from(new Float32Array(c)),
-        `${k.name} ${flagName(trans)}`,
-      );
-    }
+  for (const trans of [0, TRANS_A, TRANS_B, TRANS_A | TRANS_B]) {
+    const c = randn(rng, 6),
+      bias = [1, -2, 3];
+    t.deepEqual(gemmOn(k, trans | RELU, 2, 3, 0, [], [], c, bias), [1, 0, 3, 1, 0, 3], flagName(trans));
+    t.deepEqual(
+      gemmOn(k, trans | ACCUMULATE, 2, 3, 0, [], [], c, null),
+      Array.from(new Float32Array(c)),
+      flagName(trans),
+    );
   }
 });
 
@@ -165,49 +161,59 @@ function backwardOn(
   return out;
 }
 
-test('denseBackward matches the f64 twin (relu on/off, with and without dX, written or accumulated)', (t) => {
-  const rng = new Rng(9);
-  for (const [rows, nIn, nOut] of [
-    [1, 1, 1],
-    [3, 5, 7],
-    [5, 13, 3],
-    [32, 33, 17],
-    [7, 300, 9],
-    [32, 512, 20],
-  ]) {
-    for (const relu of [false, true]) {
-      for (const withDx of [true, false]) {
-        const d = denseCase(rng, rows, nIn, nOut);
-        const written = backwardOn(twin, d, relu, withDx, false),
-          added = backwardOn(twin, d, relu, withDx, true);
-        // Accumulating adds the written gradient to the old values (dW₀ = W/2, db₀ = −b).
-        t.true(
-          maxRelErr(
-            added.dW,
-            written.dW.map((g, i) => g + 0.5 * d.W[i]),
-          ) <= 1e-12 &&
-            maxRelErr(
-              added.db,
-              written.db.map((g, i) => g - d.b[i]),
-            ) <= 1e-12,
-        );
-        for (const [accumulate, want] of [
-          [false, written],
-          [true, added],
-        ] as const) {
-          for (const k of backends) {
-            const got = backwardOn(k, d, relu, withDx, accumulate);
-            for (const key of ['dX', 'dW', 'db', 'dY'] as const) {
-              if (got[key].length === 0) continue;
-              const e = maxRelErr(got[key], want[key]);
-              t.true(e <= 1e-5, `${k.name} ${rows}x${nIn}x${nOut} relu=${relu} accumulate=${accumulate} ${key}: ${e}`);
-            }
-          }
-        }
-      }
-    }
+/** The denseBackward cases: every shape with relu on/off and with and without dX, one random layer each. */
+const DENSE_CASES = (() => {
+  let cases: { d: Dense; relu: boolean; withDx: boolean }[] | undefined;
+  return () => {
+    if (cases) return cases;
+    const rng = new Rng(9);
+    cases = [];
+    for (const [rows, nIn, nOut] of [
+      [1, 1, 1],
+      [3, 5, 7],
+      [5, 13, 3],
+      [32, 33, 17],
+      [7, 300, 9],
+      [32, 512, 20],
+    ])
+      for (const relu of [false, true])
+        for (const withDx of [true, false]) cases.push({ d: denseCase(rng, rows, nIn, nOut), relu, withDx });
+    return cases;
+  };
+})();
+
+test('denseBackward on the f64 twin: accumulating adds the written gradient to the old values', (t) => {
+  for (const { d, relu, withDx } of DENSE_CASES()) {
+    const written = backwardOn(twin, d, relu, withDx, false),
+      added = backwardOn(twin, d, relu, withDx, true);
+    // dW₀ = W/2, db₀ = −b.
+    t.true(
+      maxRelErr(
+        added.dW,
+        written.dW.map((g, i) => g + 0.5 * d.W[i]),
+      ) <= 1e-12 &&
+        maxRelErr(
+          added.db,
+          written.db.map((g, i) => g - d.b[i]),
+        ) <= 1e-12,
+    );
   }
 });
+
+matchesTwin(
+  'denseBackward (relu on/off, with and without dX, written or accumulated)',
+  { backends, twin: 'js-f64', tol: 1e-5 },
+  () =>
+    DENSE_CASES().flatMap(({ d, relu, withDx }) =>
+      [false, true].map((accumulate) => ({
+        label: `${d.rows}x${d.nIn}x${d.nOut} relu=${relu} dX=${withDx} accumulate=${accumulate} (dX, dW, db, dY)`,
+        run: (k: Kernels) => {
+          const o = backwardOn(k, d, relu, withDx, accumulate);
+          return [o.dX, o.dW, o.db, o.dY];
+        },
+      })),
+    ),
+);
 
 /**
  * Analytic gradients of L = Σ G ⊙ act(X·W + b) from denseBackward against
@@ -262,21 +268,23 @@ function gradCheck(k: Kernels, d: Dense, relu: boolean, h: number): { err: numbe
   return { err: maxRelErr(analytic, numeric), checked: analytic.length, total: rows * nIn + nIn * nOut + nOut };
 }
 
-test('denseBackward matches finite differences (f64 twin ≤ 1e-6, f32 backends ≤ 1e-2)', (t) => {
+gradMatchesFd('denseBackward', { backends, f64: { h: 1e-4, tol: 1e-6 }, f32: { h: 1e-2, tol: 1e-2 } }, () => {
   const rng = new Rng(10);
-  for (const [rows, nIn, nOut] of [
+  return [
     [3, 5, 7],
     [6, 9, 5],
-  ]) {
-    for (const relu of [false, true]) {
+  ].flatMap(([rows, nIn, nOut]) =>
+    [false, true].map((relu) => {
       const d = denseCase(rng, rows, nIn, nOut);
-      const ref = gradCheck(twin, d, relu, 1e-4);
-      t.true(ref.err <= 1e-6, `f64 twin ${rows}x${nIn}x${nOut} relu=${relu}: ${ref.err}`);
-      t.true(ref.checked >= ref.total / 2, `only ${ref.checked} of ${ref.total} entries away from ReLU's kink`);
-      for (const k of backends) {
-        const got = gradCheck(k, d, relu, 1e-2);
-        t.true(got.err <= 1e-2, `${k.name} ${rows}x${nIn}x${nOut} relu=${relu}: ${got.err}`);
-      }
-    }
-  }
+      return {
+        label: `${rows}x${nIn}x${nOut} relu=${relu}`,
+        error: (k: Kernels, h: number, t: ExecutionContext) => {
+          const r = gradCheck(k, d, relu, h);
+          if (k.name === 'js-f64')
+            t.true(r.checked >= r.total / 2, `only ${r.checked} of ${r.total} entries away from ReLU's kink`);
+          return r.err;
+        },
+      };
+    }),
+  );
 });

@@ -1,10 +1,22 @@
 // The joint-prior KL (Eq. 9) and its orthogonal fast path (App. A.2):
 // wasm against the js twin, gradients against finite differences, and
-// both against the dense Gaussian KL of Eq. 7 computed here in f64.
+// both against the dense Gaussian KL of Eq. 7 computed here in f64. One
+// test per backend (its name in the title) where a kernel runs on each.
 
 import test from 'ava';
 import { jointKlWork, cayleyWork, type Kernels } from '../src/core/index.ts';
-import { f32Backends, f64Twin, maxRelErr, centralDiff, Rng } from './util.ts';
+import {
+  backendsUnderTest,
+  eachBackend,
+  f64Twin,
+  gradMatchesFd,
+  matchesTwin,
+  maxRelErr,
+  centralDiff,
+  Rng,
+  type FdCase,
+  type TwinCase,
+} from './util.ts';
 import { Jpvae } from '../src/model/jpvae.ts';
 
 const SHAPES: [number, number][] = [
@@ -15,9 +27,9 @@ const SHAPES: [number, number][] = [
   [5, 13],
 ];
 const ROWS = 5;
-const f32 = f32Backends(),
-  twin32 = f32.find((k) => k.name === 'js')!,
-  wasm = f32.filter((k) => k !== twin32);
+const f32 = backendsUnderTest('f32'),
+  wasm = backendsUnderTest('wasm'),
+  withF64 = [...backendsUnderTest('f64'), ...f32];
 
 interface KlInputs {
   rows: number;
@@ -213,48 +225,51 @@ function checkGradients(
   return worst;
 }
 
-/** Every wasm build against the f32 twin on every shape, forward and gradients (alpha set: the orthogonal path). */
-function wasmMatchesTwin(
-  t: { true(v: boolean, m?: string): void; log(m: string): void },
-  inputs: (n1: number, n2: number) => KlInputs,
-  alpha?: number,
-): void {
-  let worst = 0;
-  for (const [n1, n2] of SHAPES) {
+/** The twin cases on every shape, forward and gradients (alpha set: the orthogonal path); outputs kl, dmu1, dlv1, dmu2, dlv2, dC. */
+function klTwinCases(inputs: (n1: number, n2: number) => KlInputs, alpha?: number): TwinCase[] {
+  return SHAPES.map(([n1, n2]) => {
     const x = inputs(n1, n2);
-    const want = runKl(twin32, x, true, 0.3, alpha, 0.25);
-    for (const k of wasm) {
-      const got = runKl(k, x, true, 0.3, alpha, 0.25);
-      for (const key of ['kl', ...GRADS] as const) {
-        const err = maxRelErr(got[key], want[key]);
-        t.true(err <= 1e-5, `${k.name} ${key} (${n1},${n2}): ${err.toExponential(2)}`);
-        worst = Math.max(worst, err);
-      }
-    }
-  }
-  t.log(`worst rel err wasm vs twin: ${worst.toExponential(2)}`);
+    return {
+      label: `(${n1},${n2}) kl, ${GRADS.join(', ')}`,
+      run: (k: Kernels) => {
+        const out = runKl(k, x, true, 0.3, alpha, 0.25);
+        return [out.kl, ...GRADS.map((g) => out[g])];
+      },
+    };
+  });
 }
 
-test('jointKl: wasm matches the js twin (forward and gradients)', (t) => {
+/** Gradient cases on every shape: at most 40 entries per input on the f64 twin, 12 on f32 (alpha set: the orthogonal path). */
+function klFdCases(inputs: (n1: number, n2: number) => KlInputs, alpha?: number): FdCase[] {
+  return SHAPES.map(([n1, n2]) => {
+    const x = inputs(n1, n2);
+    return {
+      label: `(${n1},${n2})`,
+      error: (k, h, t) =>
+        checkGradients(t, k, x, h, k.name === 'js-f64' ? 1e-6 : 1e-2, alpha, k.name === 'js-f64' ? 40 : 12),
+    };
+  });
+}
+const KL_FD = { backends: wasm, f64: { h: 1e-5, tol: 1e-6 }, f32: { h: 1e-2, tol: 1e-2 } };
+
+matchesTwin('jointKl (forward and gradients)', { backends: wasm, twin: 'js', tol: 1e-5 }, () => {
   const rng = new Rng(1);
-  wasmMatchesTwin(t, (n1, n2) => randomInputs(rng, ROWS, n1, n2));
+  return klTwinCases((n1, n2) => randomInputs(rng, ROWS, n1, n2));
 });
 
-test('jointKl: gradients accumulate and a forward-only call touches no gradient', (t) => {
+eachBackend('jointKl: gradients accumulate and a forward-only call touches no gradient', withF64, (t, k) => {
   const x = randomInputs(new Rng(2), 3, 3, 5);
-  for (const k of [f64Twin(), ...f32]) {
-    const fresh = runKl(k, x, true, 1.5),
-      accumulated = runKl(k, x, true, 1.5, undefined, 2);
-    for (const g of GRADS)
-      t.true(
-        maxRelErr(
-          accumulated[g].map((v) => v - 2),
-          fresh[g],
-        ) <= 1e-5,
-        `${k.name} ${g}`,
-      );
-    t.deepEqual(runKl(k, x, false).kl, fresh.kl);
-  }
+  const fresh = runKl(k, x, true, 1.5),
+    accumulated = runKl(k, x, true, 1.5, undefined, 2);
+  for (const g of GRADS)
+    t.true(
+      maxRelErr(
+        accumulated[g].map((v) => v - 2),
+        fresh[g],
+      ) <= 1e-5,
+      g,
+    );
+  t.deepEqual(runKl(k, x, false).kl, fresh.kl);
 });
 
 test('jointKl: Eq. 9 equals the dense Gaussian KL of Eq. 7', (t) => {
@@ -270,11 +285,11 @@ test('jointKl: Eq. 9 equals the dense Gaussian KL of Eq. 7', (t) => {
     }
   }
   t.log(`worst rel err of the f64 twin vs Eq. 7: ${worst.toExponential(2)}`);
-  // The wasm kernel (f64 inside) agrees with Eq. 7 to f32 rounding.
-  for (const kw of f32) {
-    const x = randomInputs(rng, ROWS, 5, 13, 0.95);
-    t.true(maxRelErr(runKl(kw, x, false).kl, denseKl(x, Float32Array.from(x.C))) <= 1e-5, kw.name);
-  }
+});
+
+eachBackend('jointKl (f64 inside) agrees with Eq. 7 to f32 rounding', f32, (t, k) => {
+  const x = randomInputs(new Rng(30), ROWS, 5, 13, 0.95);
+  t.true(maxRelErr(runKl(k, x, false).kl, denseKl(x, Float32Array.from(x.C))) <= 1e-5);
 });
 
 test('jointKl: C = 0 is the standard VAE KL of each view', (t) => {
@@ -289,32 +304,24 @@ test('jointKl: C = 0 is the standard VAE KL of each view', (t) => {
   t.true(maxRelErr(runKl(f64Twin(), x, false, 1, 0).kl, want) <= 1e-12, 'orthoKl with α = 0');
 });
 
-test('jointKl: σ1(C) ≥ 1 gives NaN, never silent garbage', (t) => {
+eachBackend('jointKl: σ1(C) ≥ 1 gives NaN, never silent garbage', withF64, (t, k) => {
   const x = randomInputs(new Rng(5), 3, 3, 5, 1.01);
-  for (const k of [f64Twin(), ...f32]) {
-    const out = runKl(k, x, true);
-    t.true(out.kl.every(Number.isNaN), k.name);
-    t.true(
-      GRADS.every((g) => out[g].every((v) => v === 0)),
-      `${k.name}: gradients untouched`,
-    );
-  }
+  const out = runKl(k, x, true);
+  t.true(out.kl.every(Number.isNaN));
+  t.true(
+    GRADS.every((g) => out[g].every((v) => v === 0)),
+    'gradients untouched',
+  );
 });
 
-test('jointKl: gradients match finite differences (f64 twin ≤ 1e-6, wasm f32 ≤ 1e-2)', (t) => {
-  const rng = new Rng(6),
-    worst = { f64: 0, f32: 0 };
-  for (const [n1, n2] of SHAPES) {
-    const x = randomInputs(rng, ROWS, n1, n2, 0.8);
-    worst.f64 = Math.max(worst.f64, checkGradients(t, f64Twin(), x, 1e-5, 1e-6, undefined, 40));
-    for (const k of wasm) worst.f32 = Math.max(worst.f32, checkGradients(t, k, x, 1e-2, 1e-2, undefined, 12));
-  }
-  t.log(`worst rel err: f64 twin ${worst.f64.toExponential(2)}, wasm f32 ${worst.f32.toExponential(2)}`);
+gradMatchesFd('jointKl: the gradients', KL_FD, () => {
+  const rng = new Rng(6);
+  return klFdCases((n1, n2) => randomInputs(rng, ROWS, n1, n2, 0.8));
 });
 
-test('orthoKl: wasm matches the js twin (forward and gradients)', (t) => {
+matchesTwin('orthoKl (forward and gradients)', { backends: wasm, twin: 'js', tol: 1e-5 }, () => {
   const rng = new Rng(7);
-  wasmMatchesTwin(t, (n1, n2) => ({ ...randomInputs(rng, ROWS, n1, n2), C: orthogonal(rng, n1, n2) }), 0.95);
+  return klTwinCases((n1, n2) => ({ ...randomInputs(rng, ROWS, n1, n2), C: orthogonal(rng, n1, n2) }), 0.95);
 });
 
 test('orthoKl: with O from the Cayley map it equals Eq. 7 and jointKl(αO), gradients included', (t) => {
@@ -355,15 +362,9 @@ test('orthoKl: through the Cayley map, ∂/∂P equals that of jointKl(α·O(P))
   }
 });
 
-test('orthoKl: gradients match finite differences (f64 twin ≤ 1e-6, wasm f32 ≤ 1e-2)', (t) => {
-  const rng = new Rng(10),
-    worst = { f64: 0, f32: 0 };
-  for (const [n1, n2] of SHAPES) {
-    const x = { ...randomInputs(rng, ROWS, n1, n2), C: orthogonal(rng, n1, n2) };
-    worst.f64 = Math.max(worst.f64, checkGradients(t, f64Twin(), x, 1e-5, 1e-6, 0.9, 40));
-    for (const k of wasm) worst.f32 = Math.max(worst.f32, checkGradients(t, k, x, 1e-2, 1e-2, 0.9, 12));
-  }
-  t.log(`worst rel err: f64 twin ${worst.f64.toExponential(2)}, wasm f32 ${worst.f32.toExponential(2)}`);
+gradMatchesFd('orthoKl: the gradients', KL_FD, () => {
+  const rng = new Rng(10);
+  return klFdCases((n1, n2) => ({ ...randomInputs(rng, ROWS, n1, n2), C: orthogonal(rng, n1, n2) }), 0.9);
 });
 
 test("--swap-views (n1 > n2): the model's prior KL is Eq. 7 with Σ_C in the user's view order", (t) => {

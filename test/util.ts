@@ -1,6 +1,8 @@
-// Shared test helpers: the backends under test, random data, error
-// measures and central finite differences.
+// Shared test helpers: the backends under test and the harness that
+// registers one test per backend, random data, error measures and central
+// finite differences.
 
+import test, { type ExecutionContext } from 'ava';
 import { availableBackends, createKernels, type Kernels, type FloatArray } from '../src/core/index.ts';
 import { Rng } from '../src/data/rng.ts';
 import { spawnSync } from 'node:child_process';
@@ -8,17 +10,128 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** Every f32 backend this engine runs: the wasm builds, their threads variants and the js twin. */
-export function f32Backends(): Kernels[] {
-  const names = availableBackends();
-  const threads = names.filter((n) => n !== 'js').map((n) => createKernels(n, { threads: true })); // the threads builds, on shared memory
-  return [...names.map((n) => createKernels(n)), ...threads];
+/** A backend under test: the name its tests carry in their titles, and its kernels (made on first use). */
+export interface Backend {
+  label: string;
+  kernels(): Kernels;
 }
+
+const backend = (label: string, make: () => Kernels): Backend => {
+  let k: Kernels | undefined;
+  return { label, kernels: () => (k ??= make()) };
+};
+
+/**
+ * The backends under test: 'f32', every f32 backend this engine runs (the
+ * wasm builds, their threads variants on shared memory, the js twin);
+ * 'wasm', the same without the js twin; 'f64', the f64 twin alone.
+ */
+export function backendsUnderTest(which: 'f32' | 'wasm' | 'f64'): Backend[] {
+  if (which === 'f64') return [F64_TWIN];
+  const names = availableBackends(),
+    wasm = names.filter((n) => n !== 'js');
+  const all = [
+    ...wasm.map((n) => backend(n, () => createKernels(n))),
+    ...wasm.map((n) => backend(`${n} threads`, () => createKernels(n, { threads: true }))),
+  ];
+  return which === 'wasm' ? all : [...all, backend('js', () => createKernels('js'))];
+}
+
+const F64_TWIN = backend('js-f64', () => createKernels('js-f64'));
+
+/** Every f32 backend's kernels (see backendsUnderTest). */
+export const f32Backends = (): Kernels[] => backendsUnderTest('f32').map((b) => b.kernels());
 
 export { availableBackends };
 
 /** The f64 twin: the reference for finite differences. */
 export const f64Twin = (): Kernels => createKernels('js-f64');
+
+/** Register `title [label]` once per backend (tfjs's describeWithFlags): body(t, kernels, label). */
+export function eachBackend(
+  title: string,
+  backends: readonly Backend[],
+  body: (t: ExecutionContext, k: Kernels, label: string) => void,
+): void {
+  for (const b of backends) test(`${title} [${b.label}]`, (t) => body(t, b.kernels(), b.label));
+}
+
+/**
+ * One case of a comparison with a twin: `run` puts the case's inputs on a
+ * backend, runs the kernels under test, and returns the output arrays
+ * (leaving the heap as it was); `error` measures one output against the
+ * twin's (default: maxRelErr).
+ */
+export interface TwinCase {
+  label: string;
+  run(k: Kernels): ArrayLike<number>[];
+  error?(got: ArrayLike<number>, want: ArrayLike<number>, output: number): number;
+}
+
+/**
+ * One test per backend: every output of every case within `tol` of the
+ * twin's ('js': the f32 twin, 'js-f64': the f64 one). The cases are built
+ * once (so every backend sees the same inputs) and the twin runs each once.
+ */
+export function matchesTwin(
+  title: string,
+  o: { backends: readonly Backend[]; twin: 'js' | 'js-f64'; tol: number },
+  cases: () => TwinCase[],
+): void {
+  const twin = o.twin === 'js-f64' ? F64_TWIN : backend('js', () => createKernels('js'));
+  let built: { c: TwinCase; want: ArrayLike<number>[] }[] | undefined;
+  const all = () => (built ??= cases().map((c) => ({ c, want: c.run(twin.kernels()) })));
+  eachBackend(`${title} against the ${o.twin} twin`, o.backends, (t, k) => {
+    let worst = 0,
+      checked = 0;
+    for (const { c, want } of all()) {
+      c.run(k).forEach((got, i) => {
+        if (got.length === 0) return; // an output the case does not compute (a NULL gradient)
+        const err = (c.error ?? maxRelErr)(got, want[i], i);
+        t.true(err <= o.tol, `${c.label}, output ${i}: error ${err}`);
+        worst = Math.max(worst, err);
+        checked++;
+      });
+    }
+    t.true(checked > 0, 'no output compared');
+    t.log(`${checked} outputs, worst error ${worst.toExponential(2)} (≤ ${o.tol})`);
+  });
+}
+
+/** One gradient check: the relative error of the analytic gradients on k against central differences of step h. */
+export interface FdCase {
+  label: string;
+  error(k: Kernels, h: number, t: ExecutionContext): number;
+}
+
+/**
+ * One test for the f64 twin (step and tolerance `f64`) and one per f32
+ * backend in `backends` (`f32`): every case's gradient error within the
+ * tolerance. The cases are built once, shared by every backend.
+ */
+export function gradMatchesFd(
+  title: string,
+  o: { backends: readonly Backend[]; f64: { h: number; tol: number }; f32: { h: number; tol: number } },
+  cases: () => FdCase[],
+): void {
+  let built: FdCase[] | undefined;
+  const all = () => (built ??= cases());
+  for (const [backends, { h, tol }] of [
+    [[F64_TWIN], o.f64],
+    [o.backends, o.f32],
+  ] as const) {
+    eachBackend(`${title} against finite differences`, backends, (t, k) => {
+      let worst = 0;
+      for (const c of all()) {
+        const err = c.error(k, h, t);
+        t.true(err <= tol, `${c.label}: relative error ${err}`);
+        worst = Math.max(worst, err);
+      }
+      t.true(all().length > 0, 'no case');
+      t.log(`${all().length} cases, worst relative error ${worst.toExponential(2)} (≤ ${tol}, h = ${h})`);
+    });
+  }
+}
 
 /** Allocate n elements filled with scale·N(0,1) (plus offset). */
 export function randArray(k: Kernels, rng: Rng, n: number, scale = 1, offset = 0): number {
