@@ -46,6 +46,7 @@ export {
 } from './store/files.ts';
 export type { CheckpointFile } from './store/model-json.ts';
 export type { SharedWasm, WasmVariant } from './core/wasm.ts';
+export { initThreads } from './threads/spawn-web.ts';
 export { Trainer, type TrainOptions, type TrainState, type EpochRecord, type StepInfo } from './train/trainer.ts';
 export type { LossSummary } from './train/evaluate.ts';
 export type { TermSums } from './model/loss-terms.ts';

@@ -20,14 +20,20 @@ const TYPES: Record<string, string> = {
   '.map': 'application/json',
 };
 
-/** Serve `root` on 127.0.0.1:`port` (0: any free port); resolves once listening. */
-export function serveDemo(root: string, port = 0): Promise<{ url: string; close: () => Promise<void> }> {
+/** Serve `root` on 127.0.0.1:`port` (0: any free port); resolves once listening. `isolate: false` leaves out COOP/COEP (for tests of a page without them). */
+export function serveDemo(
+  root: string,
+  port = 0,
+  { isolate = true } = {},
+): Promise<{ url: string; close: () => Promise<void> }> {
   const server = createServer((req, res) => {
     const path = normalize(join(root, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)));
     const file = path.endsWith(sep) ? join(path, 'index.html') : path;
     const found = file.startsWith(root) && statSync(file, { throwIfNoEntry: false })?.isFile();
-    res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
-    res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+    if (isolate) {
+      res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+      res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+    }
     if (!found) {
       res.writeHead(404).end('not found');
       return;

@@ -10,7 +10,7 @@
 //   await model.save('runs/m');           // Node: a model directory
 //   const same = await load('runs/m');
 
-import { initWasm, type BackendChoice } from '../core/index.ts';
+import { initWasm, sharedMemoryAvailable, type BackendChoice } from '../core/index.ts';
 import { Rng } from '../data/rng.ts';
 import { likelihoodsOf, standardizationOf, type DataSource } from '../data/record.ts';
 import { pairViews, prepareViews, standardizeViews } from '../data/views.ts';
@@ -47,7 +47,7 @@ import { buildExport, exportInputOf } from '../onnx/export.ts';
 import type { Manifest } from '../onnx/manifest.ts';
 import { toMatrix, type TwoViews, type ViewInput } from './inputs.ts';
 import { fileOf, Training, type Splits } from './training.ts';
-import { availableThreads } from '../threads/plan.ts';
+import { availableThreads, threadsVariant } from '../threads/plan.ts';
 
 export type { ModelFiles, ModelJson, Metrics, EpochRecord, TwoViews, ViewInput, Likelihood, ModelConfig };
 
@@ -213,9 +213,15 @@ export async function load(dir: string, o: { backend?: BackendChoice } = {}): Pr
   return fromFiles(store.readModelFiles(dir, 'load'), { ...o, where: dir });
 }
 
-/** The wasm builds compiled (asynchronously, so it also works on a browser's main thread). */
-async function ready(backend: BackendChoice = 'wasm'): Promise<void> {
-  if (backend.startsWith('wasm')) await initWasm();
+/**
+ * The wasm builds compiled (asynchronously, so it also works on a browser's
+ * main thread); with threads, the threads variant too (when it cannot be
+ * fetched, planThreads falls back to one thread and says why).
+ */
+async function ready(backend: BackendChoice = 'wasm', threads = 1): Promise<void> {
+  if (!backend.startsWith('wasm')) return;
+  await initWasm();
+  if (threads > 1 && sharedMemoryAvailable()) await initWasm({}, [threadsVariant(backend)]).catch(() => {});
 }
 
 /** Train a model on two paired views, as `jpvae train --view1 --view2` does (FitRun.start and run to the end). */
@@ -284,9 +290,9 @@ export class FitRun {
       seed: o.seed ?? 1,
       adam: { ...ADAM_DEFAULTS, lr: o.lr ?? ADAM_DEFAULTS.lr },
     };
-    await ready(o.backend);
     const backend = o.backend ?? 'wasm',
       threads = o.threads ?? (backend.startsWith('wasm') ? availableThreads() : 1);
+    await ready(backend, threads);
     const splits = { train, test: heldOut };
     const training = Training.start(
       config,

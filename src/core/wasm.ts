@@ -138,14 +138,17 @@ function moduleOf(build: WasmVariant): WebAssembly.Module | null {
   return compiled.has(build) ? compiled.get(build)! : remember(build, readDefaultSync(build));
 }
 
-/** Does this engine accept the relaxed-simd build? */
-export function relaxedAvailable(): boolean {
+/** Is a build compiled and accepted by this engine (compiled by initWasm, or, in Node, readable now)? */
+export function buildReady(build: WasmVariant): boolean {
   try {
-    return moduleOf('relaxed') !== null;
+    return moduleOf(build) !== null;
   } catch {
     return false;
   }
 }
+
+/** Does this engine accept the relaxed-simd build? */
+export const relaxedAvailable = (): boolean => buildReady('relaxed');
 
 /** The best build the engine validates, unless one is asked for. */
 export function pickBuild(): WasmBuild {

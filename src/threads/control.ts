@@ -79,3 +79,21 @@ export class Control {
     return new TextDecoder().decode(end < 0 ? bytes : bytes.subarray(0, end));
   }
 }
+
+let canBlock: boolean | undefined;
+/**
+ * Atomics.wait(i32, index, value) where this thread may block. A browser's
+ * main thread may not (Atomics.wait throws there): then it returns at once,
+ * and the caller's loop, which re-reads the word, spins instead.
+ */
+export function waitWhile(i32: Int32Array, index: number, value: number): void {
+  if (canBlock === undefined) {
+    try {
+      Atomics.wait(i32, index, value + 1, 0); // cannot block: the value differs, or the timeout is 0
+      canBlock = true;
+    } catch {
+      canBlock = false;
+    }
+  }
+  if (canBlock) Atomics.wait(i32, index, value);
+}

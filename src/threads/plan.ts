@@ -1,13 +1,15 @@
 // How many threads a training run gets: what was asked for, capped at what
 // a step can use (MAX_TRAINING_THREADS), and one when the environment
 // cannot share memory between threads (a browser page served without
-// COOP/COEP), the backend is the js twin, or there is no thread bootstrap
-// here yet: then with a one-line warning, never a hang.
+// COOP/COEP), the backend is the js twin, the threads build is not loaded
+// (a browser that was not given its URL) or nothing here starts threads
+// (no worker_threads, no Worker): then with a one-line warning, never a hang.
 
 import type { BackendChoice } from '../core/index.ts';
-import { sharedMemoryAvailable } from '../core/wasm.ts';
+import { buildReady, pickBuild, sharedMemoryAvailable, type WasmVariant } from '../core/wasm.ts';
 import { MAX_TRAINING_THREADS, type SpawnLane } from './pool.ts';
 import { spawnNodeLane } from './spawn-node.ts';
+import { spawnWebLane } from './spawn-web.ts';
 
 export interface ThreadPlan {
   threads: number;
@@ -22,6 +24,12 @@ export function availableThreads(): number {
   return typeof navigator !== 'undefined' ? navigator.hardwareConcurrency || 1 : 1;
 }
 
+/** The threads variant of the build a wasm backend picks. */
+export function threadsVariant(backend: BackendChoice): WasmVariant {
+  const build = backend === 'wasm' ? pickBuild() : backend === 'wasm-relaxed' ? 'relaxed' : 'simd';
+  return `${build}-threads`;
+}
+
 export function planThreads(backend: BackendChoice, requested: number): ThreadPlan {
   if (!(requested > 1)) return { threads: 1 };
   const one = (why: string): ThreadPlan => ({
@@ -29,8 +37,17 @@ export function planThreads(backend: BackendChoice, requested: number): ThreadPl
     warning: `${requested} threads asked for, training on one: ${why}`,
   });
   if (!backend.startsWith('wasm')) return one(`the ${backend} backend has no threads`);
-  if (!sharedMemoryAvailable()) return one('shared memory (SharedArrayBuffer) is unavailable here');
-  if (typeof process === 'undefined' || !process.getBuiltinModule)
-    return one('threads are started in Node only, so far');
-  return { threads: Math.min(requested, MAX_TRAINING_THREADS), spawn: spawnNodeLane };
+  const node = typeof process !== 'undefined' && !!process.getBuiltinModule;
+  if (!sharedMemoryAvailable())
+    return one(
+      node || typeof crossOriginIsolated === 'undefined' || crossOriginIsolated
+        ? 'shared memory (SharedArrayBuffer) is unavailable here'
+        : 'the page is not cross-origin isolated (serve it with COOP/COEP headers), so it has no SharedArrayBuffer',
+    );
+  const variant = threadsVariant(backend);
+  if (!buildReady(variant))
+    return one(`the ${variant} wasm build is not loaded (initWasm({ '${variant}': url }, ['${variant}']))`);
+  const spawn = node ? spawnNodeLane : typeof Worker !== 'undefined' ? spawnWebLane : undefined;
+  if (!spawn) return one('nothing here starts a thread (no worker_threads, no Worker)');
+  return { threads: Math.min(requested, MAX_TRAINING_THREADS), spawn };
 }

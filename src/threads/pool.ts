@@ -12,7 +12,8 @@
 // itself FAILED and wakes the owner, which throws instead of waiting.
 //
 // How a lane's thread is started is the one environment-specific part,
-// passed in as `spawn` (spawn-node.ts for Node's worker_threads).
+// passed in as `spawn` (spawn-node.ts for Node's worker_threads,
+// spawn-web.ts for a browser's Web Workers).
 
 import type { Jpvae, ViewRunner } from '../model/jpvae.ts';
 import { adamRange, type Adam, type AdamRunner } from '../train/adam.ts';
@@ -34,6 +35,7 @@ import {
   STEP,
   STOP,
   TASK,
+  waitWhile,
 } from './control.ts';
 import type { LaneInit } from './lane.ts';
 
@@ -162,7 +164,7 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
       const done = Atomics.load(i32, at);
       if (done === this.seq) return;
       if (done === FAILED) throw new Error(`training thread failed: ${c.error(1)}`);
-      Atomics.wait(i32, at, done);
+      waitWhile(i32, at, done); // spins on a browser's main thread, which may not block
     }
   }
 }

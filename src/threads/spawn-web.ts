@@ -1,0 +1,37 @@
+// Starting a lane thread in a browser: a module Web Worker running
+// web-worker.js, sent the lane's init (the shared memory, the compiled
+// module and the control block travel by postMessage, which a
+// cross-origin isolated page allows). The worker's script is found beside
+// this module (`new URL('./web-worker.js', import.meta.url)`, which
+// bundlers that know the pattern follow), or where initThreads says: a
+// bundle that does not keep the package's layout passes its URL.
+
+import type { LaneInit } from './lane.ts';
+import type { LaneThread } from './pool.ts';
+
+let workerUrl: URL | string | undefined;
+
+/** Where the training threads' Web Worker script is (the bundle of jpvae's threads/web-worker.js); browsers only. */
+export function initThreads(o: { workerUrl: URL | string }): void {
+  workerUrl = o.workerUrl;
+}
+
+export function spawnWebLane(init: LaneInit): LaneThread {
+  const worker = new Worker(workerUrl ?? new URL('./web-worker.js', import.meta.url), {
+    type: 'module',
+    name: `jpvae training thread ${init.lane}`,
+  });
+  const ready = new Promise<void>((resolve, reject) => {
+    worker.addEventListener('message', () => resolve(), { once: true });
+    // A script that fails to load or throws at the top: the owner has not started waiting yet (it awaits `ready`).
+    worker.addEventListener('error', (e) =>
+      reject(new Error(e.message || `cannot start ${workerUrl ?? 'web-worker.js'}`)),
+    );
+  });
+  ready.catch(() => {}); // awaited by the pool; a later failure is reported through the control block
+  worker.postMessage(init);
+  return {
+    ready,
+    terminate: async () => worker.terminate(),
+  };
+}
