@@ -27,9 +27,9 @@ if (Native)
     }
   };
 
-async function train(r: TrainRequest): Promise<TrainResult> {
+async function train(r: TrainRequest, workerUrl = 'threads-worker.js'): Promise<TrainResult> {
   await initWasm(WASM, Object.keys(WASM) as WasmVariant[]);
-  initThreads({ workerUrl: 'threads-worker.js' });
+  initThreads({ workerUrl });
   const before = laneWorkers,
     outcome = await trainRequest(r);
   return { ...outcome, laneWorkers: laneWorkers - before };

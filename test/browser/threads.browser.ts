@@ -119,6 +119,27 @@ test('without COOP/COEP fit trains on one thread with one warning, and the same 
   }
 });
 
+test("a training thread's worker that cannot start makes fit reject, not hang", async () => {
+  const page = await open(isolated.url);
+  try {
+    const error = await page.evaluate(
+      (r) =>
+        (
+          window as unknown as { threadsTest: { train: (r: TrainRequest, url: string) => Promise<unknown> } }
+        ).threadsTest
+          .train(r, 'no-such-worker.js')
+          .then(
+            () => 'trained',
+            (e: Error) => e.message,
+          ),
+      SMALL,
+    );
+    assert.match(error, /^training thread did not start: /);
+  } finally {
+    await page.close();
+  }
+});
+
 test('samples/s of the reference model in a worker at 1 and 2 threads, beside Node (printed, not asserted)', async () => {
   const page = await open(isolated.url);
   try {
