@@ -4,6 +4,7 @@
 //   <!-- bench --> … <!-- /bench -->      from bench/results/bench.json (npm run bench -- --json)
 //   <!-- impute-bench --> … <!-- /impute-bench -->  from bench/results/impute.json (npm run bench -- --only impute --json)
 //   <!-- peers-bench --> … <!-- /peers-bench -->  from bench/results/peers.json (npm run bench -- --only peers --json)
+//   <!-- three-bands --> … <!-- /three-bands -->  from results/three-bands.md and .json (scripts/three-bands.ts)
 //   node --import=tsx scripts/readme-results.ts
 
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -123,12 +124,24 @@ function peersBlock(): string {
   ].join('\n');
 }
 
+function threeBandsBlock(): string {
+  const j = JSON.parse(read('results/three-bands.json')),
+    m = j.machine;
+  const seeds = (p: string) => j.runs.filter((r: { prior: string }) => r.prior === p).length;
+  return [
+    read('results/three-bands.md').trim(),
+    '',
+    `Finished runs: learnt prior ${seeds('factor')}, C = 0 ${seeds('zero')} (seeds of the command). Machine: ${m.cpu}, ${m.cores} cores, Node ${m.node}, jpvae ${m.jpvae}; load average ${j.loadAvg.join(', ')} when the file was written (the machine was shared). Protocol: ${j.protocol}.`,
+  ].join('\n');
+}
+
 const readme = read('README.md');
 const blocks: [string, () => string][] = [
   ['results', resultsBlock],
   ['bench', benchBlock],
   ['impute-bench', imputeBlock],
   ['peers-bench', peersBlock],
+  ['three-bands', threeBandsBlock],
 ];
 writeFileSync(
   new URL('README.md', root),
