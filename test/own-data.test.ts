@@ -303,7 +303,7 @@ test('impute streams its input: any chunk size writes the same rows, draws inclu
     const run = (chunkRows?: number) => {
       const out = join(dir, `o-${samples}-${summary}-${chunkRows}.npy`);
       t.is(
-        imputeFile(model, json, join(dir, 'test1.csv'), out, { given: 0, samples, summary, seed: 7, chunkRows }),
+        imputeFile(model, json, join(dir, 'test1.csv'), out, { given: 1, samples, summary, seed: 7, chunkRows }),
         37,
       );
       return readFileSync(out);
@@ -318,6 +318,19 @@ test('impute streams its input: any chunk size writes the same rows, draws inclu
         `${samples} samples${summary ? ', summary' : ''}, chunks of ${chunkRows} rows`,
       );
   }
+  // Views are numbered as the CLI numbers them: 0 is no view.
+  t.throws(
+    () =>
+      imputeFile(model, json, join(dir, 'test1.csv'), join(dir, 'o.csv'), {
+        given: 0 as 1,
+        samples: 1,
+        summary: false,
+        seed: 7,
+      }),
+    {
+      message: 'given: expected 1 or 2, got 0',
+    },
+  );
 });
 
 test('impute: a bad row after the first chunk exits 2 and leaves --out as it was', (t) => {

@@ -18,7 +18,8 @@ import { standardizationOf } from '../data/record.ts';
 export const IMPUTE_CHUNK_ROWS = 4096;
 
 export interface ImputeOptions {
-  given: 0 | 1;
+  /** Which view the input rows are (1 or 2, as `jpvae impute --given`); the other one is imputed. */
+  given: 1 | 2;
   samples: number;
   summary: boolean;
   seed: number;
@@ -32,8 +33,10 @@ export interface ImputeOptions {
  * the chunk size does not change the output.
  */
 export function imputeFile(model: Jpvae, json: ModelJson, input: string, out: string, o: ImputeOptions): number {
-  const target = (1 - o.given) as 0 | 1,
-    width = model.views[o.given].dim,
+  if (o.given !== 1 && o.given !== 2) throw new InputError(`given: expected 1 or 2, got ${o.given}`);
+  const given = (o.given - 1) as 0 | 1,
+    target = (1 - given) as 0 | 1,
+    width = model.views[given].dim,
     dim = model.views[target].dim;
   const std = standardizationOf(json.data);
   const c = conditional(json.latentFit as LatentFit, target);
@@ -46,7 +49,7 @@ export function imputeFile(model: Jpvae, json: ModelJson, input: string, out: st
   try {
     if (rows.cols !== width)
       throw new InputError(
-        `--input ${input}: rows have ${rows.cols} values, but view ${o.given + 1} of the model has ${width}`,
+        `--input ${input}: rows have ${rows.cols} values, but view ${o.given} of the model has ${width}`,
       );
     writer = createRowWriter(out, '--out', o.summary ? 2 * dim : dim);
     for (let start = 0, m; (m = rows.next(chunk)); start += m.rows) {

@@ -256,8 +256,8 @@ export class FitRun {
   /** Check and prepare the views as fit() does; no epoch runs yet. */
   static async start(views: TwoViews, o: FitOptions = {}): Promise<FitRun> {
     const likelihood: [Likelihood, Likelihood] = [
-      likelihoodOf(o.likelihood?.[0], 'likelihood[0]'),
-      likelihoodOf(o.likelihood?.[1], 'likelihood[1]'),
+      likelihoodOf(o.likelihood?.[0], 'likelihood[0] (view 1)'),
+      likelihoodOf(o.likelihood?.[1], 'likelihood[1] (view 2)'),
     ];
     const holdout = o.holdout ?? 0.1;
     if (!(holdout >= 0 && holdout < 1))

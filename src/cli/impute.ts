@@ -49,7 +49,7 @@ export async function imputeCommand(argv: string[]): Promise<void> {
   }
   for (const flag of ['model', 'given', 'input', 'out'] as const)
     if (!f[flag]) throw new InputError(`--${flag}: required (see 'jpvae impute --help')`);
-  const given = choiceFlag(f.given, '--given', ['1', '2'] as const, '1') === '1' ? 0 : 1;
+  const given = choiceFlag(f.given, '--given', ['1', '2'] as const, '1') === '1' ? 1 : 2;
   const samples = intFlag(f.samples, '--samples', 1);
   if (f.summary && samples < 2) throw new InputError('--summary: needs --samples K with K ≥ 2');
   const seed = intFlag(f.seed, '--seed', 1, 0);
@@ -67,6 +67,6 @@ export async function imputeCommand(argv: string[]): Promise<void> {
     );
   const rows = imputeFile(model, json, f.input!, f.out!, { given, samples, summary: !!f.summary, seed });
   process.stderr.write(
-    `imputed view ${2 - given} for ${rows} rows${samples > 1 ? ` × ${samples} draws` : ''} → ${f.out}\n`,
+    `imputed view ${3 - given} for ${rows} rows${samples > 1 ? ` × ${samples} draws` : ''} → ${f.out}\n`,
   );
 }
