@@ -1,7 +1,9 @@
 // npm run demo:build: the demo as static files in build/web/: the imputation
-// page (and check.html, the browser test's bare page) and the imputer's worker bundled by esbuild,
-// onnxruntime-web's wasm runtime beside them, the committed demo model (web/model/), and test digits;
-// the training page (train.html) and its worker, jpvae's four wasm builds, and the hvdMNIST sample it offers.
+// page (and check.html, the browser test's bare page) and the imputer's worker
+// bundled by esbuild, onnxruntime-web's wasm runtime beside them, the committed
+// demo model (web/model/), and test digits; the training page (train.html), its
+// worker and its training threads' bootstrap, jpvae's four wasm builds, and the
+// hvdMNIST sample it offers.
 
 import { build } from 'esbuild';
 import { copyFileSync, cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,6 +27,7 @@ await build({
     worker: join(ROOT, 'src/runtime/worker.ts'),
     train: join(ROOT, 'web/train.ts'),
     'train-worker': join(ROOT, 'web/train-worker.ts'),
+    'train-thread': join(ROOT, 'src/threads/web-worker.ts'), // a training thread's bootstrap
   },
   outdir: DEMO_DIR,
   bundle: true,

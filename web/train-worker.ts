@@ -9,6 +9,7 @@ import { zipSync } from 'fflate';
 import {
   FitRun,
   formatCsv,
+  initThreads,
   initWasm,
   parseMatrix,
   type EpochRecord,
@@ -108,9 +109,14 @@ const zip = (files: Record<string, Uint8Array | string>, dir: string) => {
 };
 
 const api = {
-  /** Compile the wasm builds from the page's own files (the threads variants too on a cross-origin isolated page). */
+  /**
+   * Compile the wasm builds from the page's own files; on a cross-origin
+   * isolated page also the threads variants, and training threads start
+   * from train-thread.js (jpvae's thread bootstrap, bundled beside this).
+   */
   async init(base: string): Promise<{ isolated: boolean }> {
     const isolated = self.crossOriginIsolated === true;
+    if (isolated) initThreads({ workerUrl: new URL('train-thread.js', base) });
     const builds: WasmVariant[] = isolated
       ? ['simd', 'relaxed', 'simd-threads', 'relaxed-threads']
       : ['simd', 'relaxed'];

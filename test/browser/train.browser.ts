@@ -347,3 +347,44 @@ test('the bundled hvdMNIST sample trains and its imputations show as images', as
     await browser.close();
   }
 });
+
+test('on the cross-origin isolated page the sample trains on 1 and 2 threads: the same weights, and samples/s of each', async () => {
+  const { browser, page } = await open();
+  try {
+    assert.equal((await pageState(page)).isolated, true);
+    await page.click('#sample');
+    await page.waitForFunction(() => (window as unknown as { jpvaeTrain: PageState }).jpvaeTrain.views.every(Boolean));
+    // The reference model of "Speed" (392→512→512→20 per view, batch 32, orthogonal prior), 2 epochs a run.
+    await page.fill('#latent', '20,20');
+    await page.fill('#hidden', '512,512');
+    await page.fill('#epochs', '2');
+    const out = mkdtempSync(join(tmpdir(), 'jpvae-train-page-threads-'));
+    const rates: Record<number, number[]> = { 1: [], 2: [] },
+      weights: Record<number, Uint8Array> = {};
+    for (const [round, threads] of [1, 2, 1, 2].entries()) {
+      await page.fill('#threads', String(threads));
+      await page.click('#train');
+      const s = await waitStatus(page, 'done', 120_000);
+      assert.equal(s.run!.threads, threads, `trained on ${s.run!.threads} threads: ${s.warnings.join('; ')}`);
+      assert.deepEqual(s.warnings, []);
+      rates[threads].push(...s.history.map((h) => h.samplesPerSec));
+      await page.waitForSelector('#images figure');
+      const dir = join(out, String(round));
+      unzipTo(await downloaded(page, '#downloadModel', join(out, `model-${round}.zip`)), dir);
+      const json = JSON.parse(readFileSync(join(dir, 'jpvae-model', 'model.json'), 'utf8'));
+      const w = new Uint8Array(readFileSync(join(dir, 'jpvae-model', json.files.weights.name)));
+      if (weights[threads]) assert.deepEqual(w, weights[threads], 'a second run on as many threads');
+      weights[threads] = w;
+    }
+    assert.ok(Buffer.from(weights[1]).equals(Buffer.from(weights[2])), 'the weights on 1 and 2 threads, bit for bit');
+    const best = (t: number) => Math.max(...rates[t]);
+    console.log(
+      `threads in the browser (reference model, hvdMNIST sample, 1800 training rows, best epoch of 4 per count, ` +
+        `rounds 1, 2, 1, 2 threads; load ${loadavg()[0].toFixed(1)}): 1 thread ${Math.round(best(1))} samples/s, ` +
+        `2 threads ${Math.round(best(2))} samples/s, ${(best(2) / best(1)).toFixed(2)}×; ` +
+        `per epoch ${JSON.stringify(Object.fromEntries(Object.entries(rates).map(([k, v]) => [k, v.map(Math.round)])))}`,
+    );
+  } finally {
+    await browser.close();
+  }
+});
