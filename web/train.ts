@@ -326,6 +326,9 @@ button('downloadOnnx').addEventListener(
 );
 
 state.isolated = (await worker.init(new URL('.', location.href).href)).isolated;
-$<HTMLInputElement>('threads').max = state.isolated ? String(navigator.hardwareConcurrency || 1) : '1';
+// All the cores on a cross-origin isolated page (a step uses two at most so far); one elsewhere.
+const cores = state.isolated ? navigator.hardwareConcurrency || 1 : 1;
+$<HTMLInputElement>('threads').max = String(cores);
+$<HTMLInputElement>('threads').value = String(Math.min(cores, 2));
 setButtons();
 document.body.dataset.ready = '1';
