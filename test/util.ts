@@ -5,8 +5,8 @@
 import test, { type ExecutionContext } from 'ava';
 import { availableBackends, createKernels, type Kernels, type FloatArray } from '../src/core/index.ts';
 import { Rng } from '../src/data/rng.ts';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { maxRelErr } from './cli-util.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -148,18 +148,6 @@ export function copyTo(from: Kernels, p: number, n: number, to: Kernels): number
 
 export const read = (k: Kernels, p: number, n: number): number[] => Array.from(k.heap.view(p, n));
 
-/** max |a−b| / max |b|: error relative to the result's scale (robust where single entries cancel to ~0). */
-export function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
-  let num = 0,
-    den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num = Math.max(num, Math.abs(a[i] - b[i]));
-    den = Math.max(den, Math.abs(b[i]));
-  }
-  return num / Math.max(den, 1e-30);
-}
-
 /**
  * Central finite difference of `objective` w.r.t. element i of `arr`
  * (a live heap view; the objective must re-read it).
@@ -190,15 +178,4 @@ export function tempDir(t: { teardown(fn: () => void): void }, prefix = 'jpvae-t
   return dir;
 }
 
-/** The jpvae command, as a user runs it: the compiled package's bin (npm test builds it first). */
-export const BIN = new URL('../dist/cli/bin.js', import.meta.url).pathname;
-
-/** Run `jpvae args…` to completion: exit code, stdout, stderr. */
-export function jpvae(...args: string[]): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-/** The path of a model directory's weights file, as its model.json names it. */
-export const weightsPath = (dir: string): string =>
-  join(dir, JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')).files.weights.name);
+export { BIN, jpvae, maxRelErr, weightsPath } from './cli-util.ts';

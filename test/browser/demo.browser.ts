@@ -18,7 +18,7 @@ import { createImputer, type Imputer } from '../../src/runtime/imputer.ts';
 import { serveDemo } from '../../web/serve.ts';
 import { readMatrix } from '../../src/data/matrix.ts';
 import { writePlantedCsv } from '../planted-files.ts';
-import { jpvae, maxRelErr } from '../util.ts';
+import { jpvae, maxRelErr } from '../cli-util.ts';
 
 const ROOT = new URL('../../', import.meta.url);
 const DEMO = fileURLToPath(new URL('build/web/', ROOT)),

@@ -23,7 +23,7 @@ import { createImputer } from '../../src/runtime/imputer.ts';
 import type { Metrics } from '../../src/eval/metrics.ts';
 import type { EpochRecord } from '../../src/train/trainer.ts';
 import { writePlantedCsv } from '../planted-files.ts';
-import { jpvae } from '../util.ts';
+import { jpvae } from '../cli-util.ts';
 
 const ROOT = new URL('../../', import.meta.url);
 const DEMO = fileURLToPath(new URL('build/web/', ROOT)),
