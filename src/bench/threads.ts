@@ -1,17 +1,18 @@
-// Training throughput on 1 and 2 threads: the reference step (as in
+// Training throughput on 1, 2, … threads: the reference step (as in
 // train.ts) on the best wasm build, one thread against the threads build
-// on two (src/threads/), in interleaved rounds of wall time in one process,
-// so that whatever else the machine runs weighs on both alike. Wall time,
-// not CPU time: two threads spend more CPU per step by design.
+// on N (src/threads/), in interleaved rounds of wall time in one process,
+// so that whatever else the machine runs weighs on all alike. Wall time,
+// not CPU time: N threads spend more CPU per step by design.
 
 import { createKernels } from '../core/index.ts';
-import { TrainingThreads } from '../threads/pool.ts';
+import { availableThreads } from '../threads/plan.ts';
+import { MAX_TRAINING_THREADS, TrainingThreads } from '../threads/pool.ts';
 import { spawnNodeLane } from '../threads/spawn-node.ts';
 import { round } from './rate.ts';
 import { BATCH, referenceTraining } from './train.ts';
 
 export interface ThreadsResult {
-  /** Best-of-rounds samples/s per thread count. */
+  /** Best-of-rounds samples/s per thread count: 1, 2, and more up to the cores available. */
   train_samples_per_s_threads: Record<string, number>;
   /** The median over rounds of (2 threads ÷ 1 thread) within each round. */
   train_threads_speedup: number;
@@ -30,7 +31,7 @@ export function wallRate(step: () => void, seconds: number): number {
   return (steps * BATCH) / ((t - t0) / 1000);
 }
 
-/** The reference training on `threads` threads (one: the best wasm build; two: the threads build and a pool), and how to end it. */
+/** The reference training on `threads` threads (one: the best wasm build; more: the threads build and a pool), and how to end it. */
 export async function referenceOnThreads(threads: number): Promise<{ step: () => void; close: () => Promise<void> }> {
   if (threads === 1) return { step: referenceTraining(createKernels('wasm')).step, close: async () => {} };
   const run = referenceTraining(createKernels('wasm', { threads: true }));
@@ -38,29 +39,43 @@ export async function referenceOnThreads(threads: number): Promise<{ step: () =>
   return { step: run.step, close: () => pool.close() };
 }
 
+/** The thread counts measured: 1 and 2 always, then every count up to the cores (more would only time-share them). */
+export function benchedThreadCounts(cores = availableThreads()): number[] {
+  const top = Math.max(2, Math.min(cores, MAX_TRAINING_THREADS));
+  return Array.from({ length: top }, (_, i) => i + 1);
+}
+
 export async function benchThreads(quick: boolean): Promise<ThreadsResult> {
   const [seconds, rounds] = quick ? [0.5, 3] : [2, 7];
-  const one = await referenceOnThreads(1),
-    two = await referenceOnThreads(2);
+  const counts = benchedThreadCounts();
+  const runs: Awaited<ReturnType<typeof referenceOnThreads>>[] = [];
   try {
-    one.step();
-    two.step(); // warm-up
-    const rates: [number[], number[]] = [[], []];
+    for (const n of counts) runs.push(await referenceOnThreads(n));
+    for (const r of runs) r.step(); // warm-up
+    const rates: number[][] = counts.map(() => []);
     for (let r = 0; r < rounds; r++) {
-      const order = r % 2 ? [1, 0] : [0, 1]; // alternate which goes first
-      for (const i of order) rates[i].push(wallRate([one, two][i].step, seconds));
+      // Rotate which count goes first, so that none always meets the same neighbour's leftovers.
+      for (let j = 0; j < counts.length; j++) {
+        const i = (j + r) % counts.length;
+        rates[i].push(wallRate(runs[i].step, seconds));
+      }
     }
     const ratios = rates[1].map((x, r) => x / rates[0][r]).sort((a, b) => a - b);
     return {
-      train_samples_per_s_threads: { 1: round(Math.max(...rates[0])), 2: round(Math.max(...rates[1])) },
+      train_samples_per_s_threads: Object.fromEntries(counts.map((n, i) => [n, round(Math.max(...rates[i]))])),
       train_threads_speedup: round(ratios[Math.floor(ratios.length / 2)]),
     };
   } finally {
-    await two.close();
+    for (const r of runs) await r.close();
   }
 }
 
 export function formatThreads(r: ThreadsResult): string {
   const t = r.train_samples_per_s_threads;
-  return `training on threads, reference model, batch ${BATCH}, wall time, interleaved rounds\n  1 thread  ${t[1].toFixed(0).padStart(6)} samples/s\n  2 threads ${t[2].toFixed(0).padStart(6)} samples/s (median ratio over rounds ${r.train_threads_speedup.toFixed(2)}×)`;
+  const lines = [`training on threads, reference model, batch ${BATCH}, wall time, interleaved rounds`];
+  for (const [n, v] of Object.entries(t))
+    lines.push(
+      `  ${n} thread${n === '1' ? ' ' : 's'} ${v.toFixed(0).padStart(6)} samples/s${n === '2' ? ` (median ratio to 1 thread over rounds ${r.train_threads_speedup.toFixed(2)}×)` : ''}`,
+    );
+  return lines.join('\n');
 }

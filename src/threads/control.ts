@@ -34,6 +34,28 @@ export const NONE = 0,
 
 export const ERROR_BYTES = 1024;
 
+/**
+ * Atomics.load polls before a thread sleeps in Atomics.wait (about 20–50 µs
+ * on a free core). A step's barriers come every 0.1–3 ms and a futex wake
+ * costs tens of µs before the woken thread runs, per barrier and side; a
+ * short spin catches most of them awake, a long one would burn a core that
+ * a loaded machine needs.
+ */
+export const SPIN = 20000;
+
+/** Until i32[at] ≠ old: a bounded spin, then Atomics.wait; returns the new value. */
+export function waitChange(i32: Int32Array, at: number, old: number): number {
+  for (let s = 0; s < SPIN; s++) {
+    const x = Atomics.load(i32, at);
+    if (x !== old) return x;
+  }
+  for (;;) {
+    waitWhile(i32, at, old);
+    const x = Atomics.load(i32, at);
+    if (x !== old) return x;
+  }
+}
+
 export function controlBytes(lanes: number): number {
   return (lanes + 1) * (LANE_WORDS * 4 + ERROR_BYTES);
 }

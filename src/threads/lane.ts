@@ -25,6 +25,7 @@ import {
   STEP,
   STOP,
   TASK,
+  waitChange,
 } from './control.ts';
 
 /** Everything a lane needs, sent once when it starts. */
@@ -63,8 +64,7 @@ function serve(init: LaneInit, model: Jpvae): void {
   const at = (o: number) => c.word(lane, o);
   let seen = 0; // the control block is new: no task yet (one may be dispatched before this line runs)
   for (;;) {
-    Atomics.wait(i32, SEQ, seen);
-    seen = Atomics.load(i32, SEQ);
+    seen = waitChange(i32, SEQ, seen);
     const task = i32[at(TASK)];
     if (task === STOP) return;
     try {

@@ -35,7 +35,7 @@ import {
   STEP,
   STOP,
   TASK,
-  waitWhile,
+  waitChange,
 } from './control.ts';
 import type { LaneInit } from './lane.ts';
 
@@ -160,11 +160,7 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
     const c = this.control,
       i32 = c.i32,
       at = c.word(1, DONE);
-    for (;;) {
-      const done = Atomics.load(i32, at);
-      if (done === this.seq) return;
+    for (let done = Atomics.load(i32, at); done !== this.seq; done = waitChange(i32, at, done))
       if (done === FAILED) throw new Error(`training thread failed: ${c.error(1)}`);
-      waitWhile(i32, at, done); // spins on a browser's main thread, which may not block
-    }
   }
 }
