@@ -194,12 +194,12 @@ function packA(kc: i32, rows: i32, a: usize, aRow: usize, aK: usize): void {
 }
 
 /**
- * Columns [j0, N) of C = op(A)·op(B) for any transposition: op(A)(i,k) at
+ * Columns [j0, j1) of C (N columns) = op(A)·op(B) for any transposition: op(A)(i,k) at
  * a + i·aRow + k·aK, op(B)(k,j) at b + k·bK + j·bCol (bytes). The bias joins
  * in the first pass over K, ReLU in the last, and later passes accumulate
  * onto the earlier ones.
  */
-function broadcastGemm(flags: i32, j0: i32, M: i32, N: i32, K: i32, a: usize, aRow: usize, aK: usize,
+function broadcastGemm(flags: i32, j0: i32, j1: i32, M: i32, N: i32, K: i32, a: usize, aRow: usize, aK: usize,
   b: usize, bK: usize, bCol: usize, c: usize, bias: usize): void {
   const cRow = <usize>N * 4;
   let k0 = 0;
@@ -208,8 +208,8 @@ function broadcastGemm(flags: i32, j0: i32, M: i32, N: i32, K: i32, a: usize, aR
     const f = (k0 > 0 ? ACCUMULATE : flags & ACCUMULATE) | (k0 + kc >= K ? flags & RELU : 0);
     const passBias: usize = k0 > 0 ? 0 : bias;
     const bk = b + <usize>k0 * bK;
-    for (let jb = j0; jb < N; jb += NB) {
-      const nb = min(NB, N - jb);
+    for (let jb = j0; jb < j1; jb += NB) {
+      const nb = min(NB, j1 - jb);
       packB(kc, nb, bk + <usize>jb * bCol, bK, bCol);
       for (let i0 = 0; i0 < M; i0 += MC) {
         const rows = min(MC, M - i0), ci = c + <usize>i0 * cRow + <usize>jb * 4;
@@ -270,12 +270,12 @@ function broadcastGemm(flags: i32, j0: i32, M: i32, N: i32, K: i32, a: usize, aR
   if (R > 1) finish4(v1, c + cRow, bias, flags);
 }
 
-/** Columns [0, N4) (N4 a multiple of 4) of C = A·Bᵀ: per block of A's rows, 4 rows of B against 2 of A at a time. */
-function dotGemm(flags: i32, M: i32, N: i32, N4: i32, K: i32, a: usize, b: usize, c: usize, bias: usize): void {
+/** Columns [j0, j1) (multiples of 4) of C = A·Bᵀ: per block of A's rows, 4 rows of B against 2 of A at a time. */
+function dotGemm(flags: i32, M: i32, N: i32, j0: i32, j1: i32, K: i32, a: usize, b: usize, c: usize, bias: usize): void {
   const row = <usize>K * 4, cRow = <usize>N * 4;
   for (let i0 = 0; i0 < M; i0 += MC) {
     const i1 = min(M, i0 + MC);
-    for (let j = 0; j < N4; j += 4) {
+    for (let j = j0; j < j1; j += 4) {
       const bj = b + <usize>j * row, cj = c + <usize>j * 4, biasj = bias ? bias + <usize>j * 4 : 0;
       let i = i0;
       for (; i + 2 <= i1; i += 2) dotTile(2, K, a + <usize>i * row, bj, row, cj + <usize>i * cRow, cRow, biasj, flags);
@@ -284,18 +284,40 @@ function dotGemm(flags: i32, M: i32, N: i32, N4: i32, K: i32, a: usize, b: usize
   }
 }
 
-/** C[M×N] = op(A)·op(B) (+ bias[N]) (then ReLU), or C += … with ACCUMULATE; flags as in kernels.ts. */
-export function gemm(flags: i32, M: i32, N: i32, K: i32, A: i32, B: i32, C: i32, bias: i32): void {
+/**
+ * Columns [j0, j1) of C[M×N] = op(A)·op(B) (+ bias[N]) (then ReLU), or C += …
+ * with ACCUMULATE. Each element is computed the same whatever the range:
+ * its k-sum runs in the same passes and lanes, and the dot form's columns
+ * come in groups of 4 from column 0 (so j0 must be a multiple of 4).
+ */
+function gemmColumns(flags: i32, M: i32, N: i32, K: i32, A: i32, B: i32, C: i32, bias: i32, j0: i32, j1: i32): void {
   const a = at(A), b = at(B), c = at(C), pbias = at(bias);
-  let j0 = 0;
   if ((flags & (TRANS_A | TRANS_B)) == TRANS_B) {
-    j0 = N & ~3;
-    dotGemm(flags, M, N, j0, K, a, b, c, pbias);
-    if (j0 == N) return;
+    const n4 = N & ~3, d1 = min(j1, n4);
+    if (j0 < d1) dotGemm(flags, M, N, j0, d1, K, a, b, c, pbias);
+    j0 = max(j0, n4);
   }
+  if (j0 >= j1) return;
   const aRow: usize = flags & TRANS_A ? 4 : <usize>K * 4, aK: usize = flags & TRANS_A ? <usize>M * 4 : 4;
   const bK: usize = flags & TRANS_B ? 4 : <usize>N * 4, bCol: usize = flags & TRANS_B ? <usize>K * 4 : 4;
-  broadcastGemm(flags, j0, M, N, K, a, aRow, aK, b, bK, bCol, c, pbias);
+  broadcastGemm(flags, j0, j1, M, N, K, a, aRow, aK, b, bK, bCol, c, pbias);
+}
+
+/** First column of part `part` of `parts` of N columns: whole panels of 16, dealt out in order (kernels.ts: partColumns). */
+// @ts-ignore: decorator
+@inline function partStart(N: i32, part: i32, parts: i32): i32 {
+  return min(N, <i32>((<i64>((N + 15) >> 4) * part) / parts) << 4);
+}
+
+/** C[M×N] = op(A)·op(B) (+ bias[N]) (then ReLU), or C += … with ACCUMULATE; flags as in kernels.ts. */
+export function gemm(flags: i32, M: i32, N: i32, K: i32, A: i32, B: i32, C: i32, bias: i32): void {
+  gemmColumns(flags, M, N, K, A, B, C, bias, 0, N);
+}
+
+/** gemm's columns of part `part` of `parts`, bit for bit as gemm computes them. */
+export function gemmPart(part: i32, parts: i32, flags: i32, M: i32, N: i32, K: i32, A: i32, B: i32, C: i32,
+  bias: i32): void {
+  gemmColumns(flags, M, N, K, A, B, C, bias, partStart(N, part, parts), partStart(N, part + 1, parts));
 }
 
 /**
@@ -303,6 +325,16 @@ export function gemm(flags: i32, M: i32, N: i32, K: i32, A: i32, B: i32, C: i32,
  * dW = Xᵀ·dY and db = Σ_rows dY (+= with ACCUMULATE), dX = dY·Wᵀ unless dX is NULL.
  */
 export function denseBackward(rows: i32, nIn: i32, nOut: i32, X: i32, W: i32, Y: i32,
+  dY: i32, dX: i32, dW: i32, db: i32, flags: i32): void {
+  denseBackwardPart(0, 1, rows, nIn, nOut, X, W, Y, dY, dX, dW, db, flags);
+}
+
+/**
+ * Part `part` of `parts` of denseBackward: all of dY masked (each part
+ * masks it whole, writing the same values, so no part waits for another),
+ * then its columns of dW and db (of nOut) and of dX (of nIn).
+ */
+export function denseBackwardPart(part: i32, parts: i32, rows: i32, nIn: i32, nOut: i32, X: i32, W: i32, Y: i32,
   dY: i32, dX: i32, dW: i32, db: i32, flags: i32): void {
   const y = at(Y), dy = at(dY), pdb = at(db), n = <usize>rows * nOut * 4;
   const accumulate = (flags & ACCUMULATE) != 0;
@@ -313,18 +345,21 @@ export function denseBackward(rows: i32, nIn: i32, nOut: i32, X: i32, W: i32, Y:
     }
     for (; o < n; o += 4) if (!(load<f32>(y + o) > 0)) store<f32>(dy + o, 0);
   }
-  gemm(TRANS_A | (flags & ACCUMULATE), nIn, nOut, rows, X, dY, dW, 0);
-  const end = <usize>nOut * 4;
-  let j: usize = 0;
-  for (; j + 16 <= end; j += 16) {
+  const j0 = partStart(nOut, part, parts), j1 = partStart(nOut, part + 1, parts);
+  gemmColumns(TRANS_A | (flags & ACCUMULATE), nIn, nOut, rows, X, dY, dW, 0, j0, j1);
+  const end = <usize>nOut * 4, stop = <usize>j1 * 4;
+  let j: usize = <usize>j0 * 4;
+  for (; j + 16 <= stop; j += 16) {
     let s = accumulate ? v128.load(pdb + j) : f32x4.splat(0);
     for (let o = j; o < n; o += end) s = f32x4.add(s, v128.load(dy + o));
     v128.store(pdb + j, s);
   }
-  for (; j < end; j += 4) {
+  for (; j < stop; j += 4) {
     let s = accumulate ? load<f32>(pdb + j) : 0;
     for (let o = j; o < n; o += end) s += load<f32>(dy + o);
     store<f32>(pdb + j, s);
   }
-  if (dX) gemm(TRANS_B, rows, nIn, nOut, dY, W, dX, 0);
+  if (dX) {
+    gemmColumns(TRANS_B, rows, nIn, nOut, dY, W, dX, 0, partStart(nIn, part, parts), partStart(nIn, part + 1, parts));
+  }
 }

@@ -6,7 +6,7 @@ export function heapBase(): usize {
   return __heap_base;
 }
 
-export { gemm, denseBackward, gemmScratchSize, setGemmScratch } from './gemm';
+export { gemm, gemmPart, denseBackward, denseBackwardPart, gemmScratchSize, setGemmScratch } from './gemm';
 export { bceWithLogits, softmaxCrossEntropy, gaussianNll, reparam, reparamBackward, adam } from './elementwise';
 export { jointKl, orthoKl, cayley, cayleyBackward, svdCompose, svdComposeBackward } from './prior';
 export { factorKl } from './factor';

@@ -288,3 +288,60 @@ gradMatchesFd('denseBackward', { backends, f64: { h: 1e-4, tol: 1e-6 }, f32: { h
     }),
   );
 });
+
+/** Run `call(part, parts)` for every part of `parts` on fresh copies of `inputs`; the buffers afterwards. */
+function byParts(k: Kernels, inputs: number[][], parts: number, call: (p: number[], part: number) => void): number[][] {
+  const mark = k.heap.mark();
+  const p = inputs.map((v) => k.heap.allocFrom(v));
+  for (let part = 0; part < parts; part++) call(p, part);
+  const out = inputs.map((v, i) => read(k, p[i], v.length));
+  k.heap.release(mark);
+  return out;
+}
+
+const sameBits = (a: number[][], b: number[][]) => a.every((v, i) => v.every((x, j) => Object.is(x, b[i][j])));
+
+test('gemmPart and denseBackwardPart over all their parts give gemm and denseBackward bit for bit', (t) => {
+  const rng = new Rng(21);
+  // N of 20, 33, 530 and 1040: part edges on panel edges, inside and past the 512-column blocks, empty parts; K > 256: passes.
+  for (const k of [...backends, twin])
+    for (const [M, N, K] of [
+      [9, 530, 24],
+      [7, 20, 13],
+      [3, 1040, 5],
+      [5, 33, 300],
+    ])
+      for (const parts of [2, 3, 7]) {
+        for (const flags of [0, TRANS_A, TRANS_B, TRANS_A | TRANS_B, RELU | ACCUMULATE, TRANS_B | ACCUMULATE]) {
+          const inputs = [randn(rng, M * K), randn(rng, K * N), randn(rng, M * N), randn(rng, N)];
+          const whole = byParts(k, inputs, 1, ([a, b, c, bias]) => k.gemm(flags, M, N, K, a, b, c, bias));
+          const split = byParts(k, inputs, parts, ([a, b, c, bias], part) =>
+            k.gemmPart(part, parts, flags, M, N, K, a, b, c, bias),
+          );
+          t.true(sameBits(whole, split), `${k.name} gemm ${M}x${N}x${K} flags ${flags}, ${parts} parts`);
+        }
+        const [rows, nIn, nOut] = [M, K, N];
+        for (const flags of [0, RELU, RELU | ACCUMULATE]) {
+          // X, W, Y, dY, dX, dW, db
+          const inputs = [
+            randn(rng, rows * nIn),
+            randn(rng, nIn * nOut),
+            randn(rng, rows * nOut),
+            randn(rng, rows * nOut),
+            randn(rng, rows * nIn),
+            randn(rng, nIn * nOut),
+            randn(rng, nOut),
+          ];
+          const whole = byParts(k, inputs, 1, ([X, W, Y, dY, dX, dW, db]) =>
+            k.denseBackward(rows, nIn, nOut, X, W, Y, dY, dX, dW, db, flags),
+          );
+          const split = byParts(k, inputs, parts, ([X, W, Y, dY, dX, dW, db], part) =>
+            k.denseBackwardPart(part, parts, rows, nIn, nOut, X, W, Y, dY, dX, dW, db, flags),
+          );
+          t.true(
+            sameBits(whole, split),
+            `${k.name} denseBackward ${rows}x${nIn}x${nOut} flags ${flags}, ${parts} parts`,
+          );
+        }
+      }
+});

@@ -39,7 +39,9 @@ export type BackendName = 'wasm-simd' | 'wasm-relaxed' | 'js' | 'js-f64';
  */
 export const KERNEL_NAMES = [
   'gemm',
+  'gemmPart',
   'denseBackward',
+  'denseBackwardPart',
   'bceWithLogits',
   'softmaxCrossEntropy',
   'gaussianNll',
@@ -76,6 +78,24 @@ export interface KernelFunctions {
   gemm(flags: number, M: number, N: number, K: number, A: number, B: number, C: number, bias: number): void;
 
   /**
+   * The columns of gemm's C in part `part` of `parts` (partColumns), each
+   * bit for bit as gemm computes it: threads that run the parts of one
+   * gemm at once get gemm's result.
+   */
+  gemmPart(
+    part: number,
+    parts: number,
+    flags: number,
+    M: number,
+    N: number,
+    K: number,
+    A: number,
+    B: number,
+    C: number,
+    bias: number,
+  ): void;
+
+  /**
    * Backward of a dense layer Y = act(X·W + b), X: rows×nIn, W: nIn×nOut.
    * With RELU in `flags`, dY is first masked in place by (Y > 0). Then
    * dW = Xᵀ·dY and db = Σ_rows dY (added to the old values with
@@ -83,6 +103,28 @@ export interface KernelFunctions {
    * e.g. for the first layer).
    */
   denseBackward(
+    rows: number,
+    nIn: number,
+    nOut: number,
+    X: number,
+    W: number,
+    Y: number,
+    dY: number,
+    dX: number,
+    dW: number,
+    db: number,
+    flags: number,
+  ): void;
+
+  /**
+   * Part `part` of `parts` of denseBackward: dY masked whole (every part
+   * writes the same values, so parts need not wait for each other), then
+   * the part's columns (partColumns) of dW and db (of nOut) and of dX (of
+   * nIn), bit for bit as denseBackward computes them.
+   */
+  denseBackwardPart(
+    part: number,
+    parts: number,
     rows: number,
     nIn: number,
     nOut: number,
@@ -288,6 +330,17 @@ void namesMatchFunctions;
 
 /** One kernel as a backend hands it out: plain numbers in, a number or nothing out. */
 export type KernelFunction = (...args: number[]) => number | void;
+
+/**
+ * Columns [start, end) of part `part` of `parts` of N columns (gemmPart,
+ * denseBackwardPart): whole panels of 16 columns, dealt out in order, so a
+ * part starts on a multiple of 16 (what the wasm gemm's tiles need to give
+ * every column the same bits); a part may be empty.
+ */
+export function partColumns(N: number, part: number, parts: number): [number, number] {
+  const start = (p: number) => Math.min(N, Math.floor((Math.ceil(N / 16) * p) / parts) * 16);
+  return [start(part), start(part + 1)];
+}
 
 /** The kernel table, one function per name of KERNEL_NAMES (both backends are built by it). */
 export function kernelTable(kernel: (name: KernelName) => KernelFunction): KernelFunctions {

@@ -15,7 +15,9 @@ type Twin<F> = F extends (...args: infer A) => infer R ? (h: FloatArray, ...args
 /** The twin of every kernel, typed against its Kernels method. */
 const TWINS: { [K in KernelName]: Twin<KernelFunctions[K]> } = {
   gemm: gemm.gemm,
+  gemmPart: gemm.gemmPart,
   denseBackward: gemm.denseBackward,
+  denseBackwardPart: gemm.denseBackwardPart,
   bceWithLogits: elementwise.bceWithLogits,
   softmaxCrossEntropy: elementwise.softmaxCrossEntropy,
   gaussianNll: elementwise.gaussianNll,
