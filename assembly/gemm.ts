@@ -271,7 +271,8 @@ function broadcastGemm(flags: i32, j0: i32, j1: i32, M: i32, N: i32, K: i32, a: 
 }
 
 /** Columns [j0, j1) (multiples of 4) of C = A·Bᵀ: per block of A's rows, 4 rows of B against 2 of A at a time. */
-function dotGemm(flags: i32, M: i32, N: i32, j0: i32, j1: i32, K: i32, a: usize, b: usize, c: usize, bias: usize): void {
+function dotGemm(flags: i32, M: i32, N: i32, j0: i32, j1: i32, K: i32, a: usize, b: usize, c: usize,
+  bias: usize): void {
   const row = <usize>K * 4, cRow = <usize>N * 4;
   for (let i0 = 0; i0 < M; i0 += MC) {
     const i1 = min(M, i0 + MC);
@@ -303,7 +304,7 @@ function gemmColumns(flags: i32, M: i32, N: i32, K: i32, A: i32, B: i32, C: i32,
   broadcastGemm(flags, j0, j1, M, N, K, a, aRow, aK, b, bK, bCol, c, pbias);
 }
 
-/** First column of part `part` of `parts` of N columns: whole panels of 16, dealt out in order (kernels.ts: partColumns). */
+/** First column of part `part` of `parts` of N columns: whole 16-column panels, dealt out in order (partColumns). */
 // @ts-ignore: decorator
 @inline function partStart(N: i32, part: i32, parts: i32): i32 {
   return min(N, <i32>((<i64>((N + 15) >> 4) * part) / parts) << 4);
