@@ -10,7 +10,7 @@ import { spawnNodeLane } from '../src/threads/spawn-node.ts';
 
 const steps = Number(process.argv[2] ?? 300);
 const two = referenceTraining(createKernels('wasm', { threads: true }));
-const pool = await TrainingThreads.start(two.model, two.adam, spawnNodeLane);
+const pool = await TrainingThreads.start(two.model, two.adam, spawnNodeLane, 2);
 const ms: Record<string, number> = {};
 const add = (name: string, t0: number) => (ms[name] = (ms[name] ?? 0) + performance.now() - t0);
 const wrap = (obj: Record<string, unknown>, key: string, name: (args: unknown[]) => string) => {

@@ -92,6 +92,16 @@ test('two threads train bit for bit the same weights across runs, and the same a
   );
 });
 
+test('three and four threads (teams splitting each GEMM by columns) train the weights of one thread, bit for bit, run after run', async (t) => {
+  const one = await train(1);
+  for (const n of [3, 4]) {
+    const [a, b] = [await train(n), await train(n)];
+    t.is(a.threads, n);
+    t.true(bitsEqual(a.params, b.params), `N = ${n} repeats itself`);
+    t.true(bitsEqual(a.params, one.params), `N = ${n} equals N = 1`);
+  }
+});
+
 test('the plain-simd threads build trains like the plain-simd build', async (t) => {
   const [two, one] = [await train(2, 'wasm-simd'), await train(1, 'wasm-simd')];
   t.true(bitsEqual(two.params, one.params));

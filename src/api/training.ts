@@ -125,7 +125,7 @@ export class Training {
   /** The next epoch (see Trainer.runEpoch); after the last, the latent fit on the complete training rows. */
   async runEpoch(onStep?: (s: StepInfo) => void, shouldStop?: () => boolean): Promise<EpochRecord | null> {
     if (this.plan.spawn && !this.pool)
-      this.pool = await TrainingThreads.start(this.model, this.trainer.adam, this.plan.spawn);
+      this.pool = await TrainingThreads.start(this.model, this.trainer.adam, this.plan.spawn, this.plan.threads);
     try {
       const record = await this.trainer.runEpoch(onStep, shouldStop);
       if (record && this.done) this.latentFit = fitLatent(this.model, completeRows(this.trainer.train));

@@ -35,7 +35,7 @@ export function wallRate(step: () => void, seconds: number): number {
 export async function referenceOnThreads(threads: number): Promise<{ step: () => void; close: () => Promise<void> }> {
   if (threads === 1) return { step: referenceTraining(createKernels('wasm')).step, close: async () => {} };
   const run = referenceTraining(createKernels('wasm', { threads: true }));
-  const pool = await TrainingThreads.start(run.model, run.adam, spawnNodeLane);
+  const pool = await TrainingThreads.start(run.model, run.adam, spawnNodeLane, threads);
   return { step: run.step, close: () => pool.close() };
 }
 

@@ -55,8 +55,8 @@ const HELP = `usage: jpvae train [flags]
   --beta S                constant[:B] | linear:E | cyclical:E (default constant:1)
   --seed N                (default 1)       --train-limit N   use the first N training rows (default ${HVD_TRAIN_ROWS})
   --backend B             ${TRAIN_BACKENDS.join(' | ')} (default wasm: the best build this engine runs)
-  --threads N             threads per training step (default: the cores available; 1 = one thread). The
-                          views' halves run on two threads at most so far; the weights are the same for any N
+  --threads N             threads per training step (default: the cores available, at most 16; 1 = one
+                          thread); the weights are the same, bit for bit, for any N
   --out DIR               model directory to write (default runs/model)
   --force                 replace a model already in --out
   --resume DIR            continue the model in DIR (to --epochs in total; --lr, --backend and --threads may be changed,

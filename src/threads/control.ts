@@ -3,12 +3,18 @@
 // Nothing else passes between them: the work's data is in the shared wasm
 // memory, where every thread's kernels already look.
 //
-// Int32 words: SEQ (word 0) counts the tasks the owner has dispatched; each
-// lane l ≥ 1 has LANE_WORDS words from l·LANE_WORDS holding its task and,
-// when done, DONE = the SEQ it finished (FAILED when it failed, with the
-// error's text in its ERROR_BYTES at the end of the buffer).
+// Int32 words: the owner's block (lane 0) holds SEQ, the count of tasks the
+// owner has dispatched, ABORT (0, or the first lane that failed), and each
+// team's barrier (an arrival count and a generation). Each lane l ≥ 1 has
+// LANE_WORDS words from l·LANE_WORDS holding its task and, when done, DONE =
+// the SEQ it finished (FAILED when it failed, with the error's text in its
+// ERROR_BYTES at the end of the buffer).
 
-export const SEQ = 0;
+export const SEQ = 0,
+  ABORT = 1;
+/** A team's barrier words in the owner's block (teams 0 and 1). */
+const ARRIVED = (team: number) => 2 + 2 * team,
+  GENERATION = (team: number) => 3 + 2 * team;
 export const LANE_WORDS = 16;
 
 /** Offsets in a lane's words. */
@@ -19,7 +25,7 @@ export const DONE = 0,
   LO = 4,
   COUNT = 5,
   STEP = 6;
-/** Float64 slots, as word offsets (even, so 8-byte aligned): the task's scale, and its result. */
+/** Float64 slots, as word offsets (even, so 8-byte aligned): the task's scale, and its results (one per view). */
 export const SCALE = 8,
   RESULT = 10;
 
@@ -36,7 +42,7 @@ export const ERROR_BYTES = 1024;
 
 /**
  * Atomics.load polls before a thread sleeps in Atomics.wait (about 20–50 µs
- * on a free core). A step's barriers come every 0.1–3 ms and a futex wake
+ * on a free core). A step's barriers come every 0.01–3 ms and a futex wake
  * costs tens of µs before the woken thread runs, per barrier and side; a
  * short spin catches most of them awake, a long one would burn a core that
  * a loaded machine needs.
@@ -86,19 +92,56 @@ export class Control {
     this.f64[(lane * LANE_WORDS + offset) / 2] = x;
   }
 
-  /** Mark a lane failed with a message; wakes whoever waits on it. */
+  /**
+   * Mark a lane failed with a message (lane 0: the owner failed inside a
+   * team's work); wakes whoever waits on it, and every thread waiting at a
+   * team barrier, which then throws instead of waiting for a thread that
+   * will not come.
+   */
   fail(lane: number, message: string): void {
     const bytes = new TextEncoder().encode(message).subarray(0, ERROR_BYTES);
     this.text.fill(0, lane * ERROR_BYTES, (lane + 1) * ERROR_BYTES);
     this.text.set(bytes, lane * ERROR_BYTES);
-    Atomics.store(this.i32, this.word(lane, DONE), FAILED);
-    Atomics.notify(this.i32, this.word(lane, DONE));
+    const i32 = this.i32;
+    Atomics.compareExchange(i32, ABORT, 0, lane === 0 ? -1 : lane);
+    if (lane > 0) {
+      Atomics.store(i32, this.word(lane, DONE), FAILED);
+      Atomics.notify(i32, this.word(lane, DONE));
+    }
+    for (const team of [0, 1]) {
+      Atomics.add(i32, GENERATION(team), 1);
+      Atomics.notify(i32, GENERATION(team));
+    }
   }
 
   error(lane: number): string {
     const bytes = this.text.slice(lane * ERROR_BYTES, (lane + 1) * ERROR_BYTES);
     const end = bytes.indexOf(0);
     return new TextDecoder().decode(end < 0 ? bytes : bytes.subarray(0, end));
+  }
+
+  /** The first failure's error, when a thread has failed. */
+  failure(): Error | undefined {
+    const lane = Atomics.load(this.i32, ABORT);
+    if (lane === 0) return undefined;
+    return new Error(`training thread failed: ${this.error(lane < 0 ? 0 : lane)}`);
+  }
+
+  /** Until all `size` threads of `team` have arrived; throws when a thread has failed meanwhile. */
+  barrier(team: number, size: number): void {
+    const i32 = this.i32,
+      gen = Atomics.load(i32, GENERATION(team));
+    let failed = this.failure();
+    if (failed) throw failed;
+    if (Atomics.add(i32, ARRIVED(team), 1) === size - 1) {
+      Atomics.store(i32, ARRIVED(team), 0);
+      Atomics.add(i32, GENERATION(team), 1);
+      Atomics.notify(i32, GENERATION(team));
+      return;
+    }
+    waitChange(i32, GENERATION(team), gen);
+    failed = this.failure();
+    if (failed) throw failed;
   }
 }
 

@@ -2,10 +2,11 @@
 // Worker in a browser: nothing here depends on which). It joins the
 // owner's kernels on the shared memory, rebuilds the model over the same
 // addresses (a mirror: it allocates and writes nothing at start), and then
-// runs the tasks the owner dispatches through the control block: its view's
-// half of each step (forward, backward) and its share of Adam.
+// runs the tasks the owner dispatches through the control block: its share
+// of each step's view halves (forward, backward; team.ts) and of Adam.
 
 import { createWasmKernels, type SharedWasm } from '../core/wasm.ts';
+import type { Kernels } from '../core/kernels.ts';
 import type { ModelConfig } from '../model/config.ts';
 import { Jpvae } from '../model/jpvae.ts';
 import { adamRange, type AdamArrays, type AdamConfig } from '../train/adam.ts';
@@ -27,6 +28,7 @@ import {
   TASK,
   waitChange,
 } from './control.ts';
+import { teamKernels, type Role } from './team.ts';
 
 /** Everything a lane needs, sent once when it starts. */
 export interface LaneInit {
@@ -34,7 +36,7 @@ export interface LaneInit {
   control: SharedArrayBuffer;
   lanes: number;
   lane: number; // 1-based; lane 0 is the owner
-  view: 0 | 1; // the view whose halves this lane runs
+  role: Role;
   config: ModelConfig;
   maxRows: number;
   heapStart: number; // the owner's heap top before the model
@@ -44,23 +46,42 @@ export interface LaneInit {
   scratch: number; // this lane's gemm packing scratch (heap element index)
 }
 
+/** The model over `k` that runs a thread's share of the views' halves: k itself alone, its team's kernels in a team. */
+export function shareModel(
+  k: Kernels,
+  control: Control,
+  role: Role,
+  config: ModelConfig,
+  maxRows: number,
+  check: { P: number; G: number; who: string },
+): Jpvae {
+  const kernels =
+    role.size > 1 ? teamKernels(k, role.member, role.size, () => control.barrier(role.team, role.size)) : k;
+  const model = new Jpvae(kernels, config, maxRows);
+  if (model.P !== check.P || model.G !== check.G)
+    throw new Error(
+      `${check.who}: its model's buffers do not match the owner's (P ${model.P} ≠ ${check.P} or G ${model.G} ≠ ${check.G})`,
+    );
+  return model;
+}
+
 /** Join the owner's kernels and model; throws when the mirror does not land on the owner's addresses. */
 export function joinLane(init: LaneInit): () => void {
   const k = createWasmKernels(init.shared.build, { join: init.shared, mirrorBase: init.heapStart });
-  const model = new Jpvae(k, init.config, init.maxRows);
-  if (model.P !== init.P || model.G !== init.G)
-    throw new Error(
-      `training thread ${init.lane}: its model's buffers do not match the owner's (P ${model.P} ≠ ${init.P} or G ${model.G} ≠ ${init.G})`,
-    );
   k.setGemmScratch!(init.scratch);
-  return () => serve(init, model);
+  const control = new Control(init.control, init.lanes);
+  const model = shareModel(k, control, init.role, init.config, init.maxRows, {
+    P: init.P,
+    G: init.G,
+    who: `training thread ${init.lane}`,
+  });
+  return () => serve(init, control, k, model);
 }
 
 /** The task loop: wait for SEQ to move, run this lane's task, report DONE (or FAILED); returns on STOP. */
-function serve(init: LaneInit, model: Jpvae): void {
-  const c = new Control(init.control, init.lanes),
-    i32 = c.i32,
-    lane = init.lane;
+function serve(init: LaneInit, c: Control, k: Kernels, model: Jpvae): void {
+  const i32 = c.i32,
+    { lane, role } = init;
   const at = (o: number) => c.word(lane, o);
   let seen = 0; // the control block is new: no task yet (one may be dispatched before this line runs)
   for (;;) {
@@ -69,19 +90,13 @@ function serve(init: LaneInit, model: Jpvae): void {
     if (task === STOP) return;
     try {
       if (task === FORWARD) {
-        c.setF64(
-          lane,
-          RESULT,
-          model.forwardView(init.view, i32[at(ROWS)], i32[at(FLAG)] ? c.getF64(lane, SCALE) : null),
-        );
+        const scale = i32[at(FLAG)] ? c.getF64(lane, SCALE) : null;
+        for (const v of role.views) c.setF64(lane, RESULT + 2 * v, model.forwardView(v, i32[at(ROWS)], scale));
       } else if (task === BACKWARD) {
-        model.backwardView(init.view, i32[at(ROWS)], i32[at(FLAG)] === 1);
+        for (const v of role.views) model.backwardView(v, i32[at(ROWS)], ((i32[at(FLAG)] >> v) & 1) === 1);
       } else if (task === ADAM) {
-        c.setF64(
-          lane,
-          RESULT,
-          adamRange(model.k, init.adam, init.adam, i32[at(LO)], i32[at(COUNT)], i32[at(STEP)]) ? 1 : 0,
-        );
+        const ok = adamRange(k, init.adam, init.adam, i32[at(LO)], i32[at(COUNT)], i32[at(STEP)]);
+        c.setF64(lane, RESULT, ok ? 1 : 0);
       }
     } catch (e) {
       c.fail(lane, e instanceof Error ? e.message : String(e));

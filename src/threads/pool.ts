@@ -1,20 +1,23 @@
-// Training on two threads: the owner (the thread that trains) and one lane
-// (src/threads/lane.ts) on the same shared wasm memory. The views meet only
-// in the KL (Eq. 9), so per step the lane runs view 2's forward half while
-// the owner runs view 1's, the owner computes the KL, then both run their
-// view's backward; Adam is split in two ranges. Each half is exactly the
-// kernel calls one thread would make, on the same buffers, so the weights
-// are bit for bit those of one thread (same build).
+// Training on N threads: the owner (the thread that trains) and N − 1 lanes
+// (src/threads/lane.ts) on the same shared wasm memory. Per step every
+// thread runs its share of the views' forward halves (team.ts: whole views
+// on two threads, teams splitting each GEMM by columns on more), the owner
+// computes the KL, every thread runs its share of the backward halves, and
+// Adam is split in N ranges. Each share is exactly the kernel calls (or
+// the columns of them) one thread would make, on the same buffers, so the
+// weights are bit for bit those of one thread (same build), for any N.
 //
 // Synchronisation is the control block alone (control.ts): per task the
-// owner writes a few words, bumps SEQ and notifies; the lane reports DONE.
-// Nothing is allocated, copied or posted per step. A lane that fails marks
-// itself FAILED and wakes the owner, which throws instead of waiting.
+// owner writes a few words, bumps SEQ and notifies; each lane reports DONE;
+// teams meet at barriers inside a view's half. Nothing is allocated,
+// copied or posted per step. A lane that fails marks itself FAILED and
+// wakes every waiting thread, and the owner throws instead of waiting.
 //
 // How a lane's thread is started is the one environment-specific part,
 // passed in as `spawn` (spawn-node.ts for Node's worker_threads,
 // spawn-web.ts for a browser's Web Workers).
 
+import { createWasmKernels } from '../core/wasm.ts';
 import type { Jpvae, ViewRunner } from '../model/jpvae.ts';
 import { adamRange, type Adam, type AdamRunner } from '../train/adam.ts';
 import {
@@ -37,7 +40,8 @@ import {
   TASK,
   waitChange,
 } from './control.ts';
-import type { LaneInit } from './lane.ts';
+import { shareModel, type LaneInit } from './lane.ts';
+import { roles, type Role } from './team.ts';
 
 /** A started lane thread: `ready` settles once it has joined (or failed to); `terminate` ends it. */
 export interface LaneThread {
@@ -46,121 +50,185 @@ export interface LaneThread {
 }
 export type SpawnLane = (init: LaneInit) => LaneThread;
 
-/** The most threads a training step uses now: one per view. */
-export const MAX_TRAINING_THREADS = 2;
+/** The most threads a training step uses (more would split the model's 512-column layers below 2 panels a thread). */
+export const MAX_TRAINING_THREADS = 16;
 
 export class TrainingThreads implements ViewRunner, AdamRunner {
   private readonly control: Control;
   private seq = 0;
   private closed = false;
+  private readonly lanes: number;
+  /** The owner's share: its role, and the model it runs its view halves on (the model itself, or a team mirror). */
+  private readonly role: Role;
+  private readonly share: Jpvae;
+  /** Adam's ranges: thread t updates [bounds[t], bounds[t + 1]). */
+  private readonly bounds: number[];
+  /** Per view, the lane whose RESULT holds its reconstruction sum (0: the owner's own). */
+  private readonly reporter: [number, number];
 
   private constructor(
     private readonly model: Jpvae,
     private readonly adam: Adam,
     buffer: SharedArrayBuffer,
-    private readonly thread: LaneThread,
-    private readonly split: number,
+    private readonly threads: LaneThread[],
+    all: Role[],
   ) {
-    this.control = new Control(buffer, 1);
+    this.lanes = threads.length;
+    this.control = new Control(buffer, this.lanes);
+    this.role = all[0];
+    const n = all.length;
+    this.bounds = Array.from({ length: n + 1 }, (_, t) =>
+      t === n ? adam.size : Math.floor((adam.size * t) / n / 4) * 4,
+    );
+    const lead = (v: 0 | 1) => all.findIndex((r) => r.member === 0 && r.views.includes(v));
+    this.reporter = [lead(0), lead(1)];
+    this.share =
+      this.role.size > 1
+        ? shareModel(
+            // The owner's second instance on the same memory; it shares the static gemm scratch with the first, on this thread.
+            createWasmKernels(model.k.shared!.build, { join: model.k.shared, mirrorBase: model.heapStart }),
+            this.control,
+            this.role,
+            model.config,
+            model.maxRows,
+            { P: model.P, G: model.G, who: 'the training thread' },
+          )
+        : model;
   }
 
   /**
-   * Start the lane for `model` (whose kernels must be a threads build, on a
-   * shared memory) and route its steps and `adam`'s updates through the two
-   * threads. Rejects when the thread cannot start.
+   * Start `threads` − 1 lanes for `model` (whose kernels must be a threads
+   * build, on a shared memory; 2 ≤ threads ≤ MAX_TRAINING_THREADS) and route
+   * its steps and `adam`'s updates through all of them. Rejects when a
+   * thread cannot start.
    */
-  static async start(model: Jpvae, adam: Adam, spawn: SpawnLane): Promise<TrainingThreads> {
+  static async start(model: Jpvae, adam: Adam, spawn: SpawnLane, threads = 2): Promise<TrainingThreads> {
     const k = model.k,
       shared = k.shared;
     if (!shared || !k.gemmScratchSize)
       throw new Error(
         'training threads need the wasm kernels of a threads build (createKernels(…, { threads: true }))',
       );
-    const buffer = new SharedArrayBuffer(controlBytes(1));
-    const scratch = k.heap.alloc(k.gemmScratchSize());
-    const split = Math.floor(adam.size / 8) * 4; // Adam's ranges [0, split) here, [split, size) on the lane
-    const thread = spawn({
-      shared,
-      control: buffer,
-      lanes: 1,
-      lane: 1,
-      view: 1,
-      config: model.config,
-      maxRows: model.maxRows,
-      heapStart: model.heapStart,
-      P: model.P,
-      G: model.G,
-      adam: { ...adam.config, P: model.P, G: model.G, m: adam.m, v: adam.v },
-      scratch,
-    });
-    const control = new Control(buffer, 1);
-    try {
-      await thread.ready;
-    } catch (e) {
-      await thread.terminate();
+    if (!(Number.isInteger(threads) && threads >= 2 && threads <= MAX_TRAINING_THREADS))
+      throw new Error(`training threads: 2 to ${MAX_TRAINING_THREADS} threads, not ${threads}`);
+    const lanes = threads - 1,
+      all = roles(threads);
+    const buffer = new SharedArrayBuffer(controlBytes(lanes));
+    const started = Array.from({ length: lanes }, (_, i) =>
+      spawn({
+        shared,
+        control: buffer,
+        lanes,
+        lane: i + 1,
+        role: all[i + 1],
+        config: model.config,
+        maxRows: model.maxRows,
+        heapStart: model.heapStart,
+        P: model.P,
+        G: model.G,
+        adam: { ...adam.config, P: model.P, G: model.G, m: adam.m, v: adam.v },
+        scratch: k.heap.alloc(k.gemmScratchSize!()),
+      }),
+    );
+    const control = new Control(buffer, lanes);
+    const outcomes = await Promise.allSettled(started.map((t) => t.ready));
+    const failed = outcomes.findIndex((o) => o.status === 'rejected');
+    if (failed >= 0) {
+      await Promise.all(started.map((t) => t.terminate()));
+      const reason = (outcomes[failed] as PromiseRejectedResult).reason;
       throw new Error(
-        `training thread did not start: ${control.error(1) || (e instanceof Error ? e.message : String(e))}`,
+        `training thread did not start: ${control.error(failed + 1) || (reason instanceof Error ? reason.message : String(reason))}`,
       );
     }
-    const pool = new TrainingThreads(model, adam, buffer, thread, split);
+    const pool = new TrainingThreads(model, adam, buffer, started, all);
     model.runner = pool;
     adam.runner = pool;
     return pool;
   }
 
+  /** Threads a step runs on, the owner's included. */
+  get size(): number {
+    return this.lanes + 1;
+  }
+
   forward(rows: number, gradScale: number | null, sums: number[]): void {
     this.dispatch(FORWARD, rows, gradScale === null ? 0 : 1, gradScale ?? 0);
-    sums[0] = this.model.forwardView(0, rows, gradScale);
+    this.own(() => {
+      for (const v of this.role.views) sums[v] = this.share.forwardView(v, rows, gradScale);
+    });
     this.wait();
-    sums[1] = this.control.getF64(1, RESULT);
+    for (const v of [0, 1] as const)
+      if (this.reporter[v] > 0) sums[v] = this.control.getF64(this.reporter[v], RESULT + 2 * v);
   }
 
   backward(rows: number, adds: readonly boolean[]): void {
-    this.dispatch(BACKWARD, rows, adds[1] ? 1 : 0, 0);
-    this.model.backwardView(0, rows, adds[0]);
+    this.dispatch(BACKWARD, rows, (adds[0] ? 1 : 0) | (adds[1] ? 2 : 0), 0);
+    this.own(() => {
+      for (const v of this.role.views) this.share.backwardView(v, rows, adds[v]);
+    });
     this.wait();
   }
 
   update(t: number): boolean {
-    const { model, adam, split, control } = this;
+    const { model, adam, bounds, control } = this;
     const i32 = control.i32;
-    i32[control.word(1, LO)] = split;
-    i32[control.word(1, COUNT)] = adam.size - split;
-    i32[control.word(1, STEP)] = t;
+    for (let l = 1; l <= this.lanes; l++) {
+      i32[control.word(l, LO)] = bounds[l];
+      i32[control.word(l, COUNT)] = bounds[l + 1] - bounds[l];
+      i32[control.word(l, STEP)] = t;
+    }
     this.dispatch(ADAM, 0, 0, 0);
-    const here = adamRange(model.k, adam.config, { P: model.P, G: model.G, m: adam.m, v: adam.v }, 0, split, t);
+    const arrays = { P: model.P, G: model.G, m: adam.m, v: adam.v };
+    const here = adamRange(model.k, adam.config, arrays, 0, bounds[1], t);
     this.wait();
-    return here && control.getF64(1, RESULT) === 1;
+    let finite = here;
+    for (let l = 1; l <= this.lanes; l++) finite &&= control.getF64(l, RESULT) === 1;
+    return finite;
   }
 
-  /** Stop the lane and end its thread; the model and Adam run on this thread alone again. */
+  /** Stop the lanes and end their threads; the model and Adam run on this thread alone again. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     if (this.model.runner === this) this.model.runner = undefined;
     if (this.adam.runner === this) this.adam.runner = undefined;
-    if (Atomics.load(this.control.i32, this.control.word(1, DONE)) !== FAILED) this.dispatch(STOP, 0, 0, 0);
-    await this.thread.terminate();
+    if (!this.control.failure()) this.dispatch(STOP, 0, 0, 0);
+    await Promise.all(this.threads.map((t) => t.terminate()));
+  }
+
+  /** The owner's share of a task; a failure in it (inside a team) wakes the lanes waiting for it at a barrier. */
+  private own(work: () => void): void {
+    try {
+      work();
+    } catch (e) {
+      if (this.role.size > 1 && !this.control.failure())
+        this.control.fail(0, e instanceof Error ? e.message : String(e));
+      throw e;
+    }
   }
 
   private dispatch(task: number, rows: number, flag: number, scale: number): void {
     const c = this.control,
       i32 = c.i32;
     if (this.closed && task !== STOP) throw new Error('training threads: used after close()');
-    i32[c.word(1, TASK)] = task;
-    i32[c.word(1, ROWS)] = rows;
-    i32[c.word(1, FLAG)] = flag;
-    c.setF64(1, SCALE, scale);
+    for (let l = 1; l <= this.lanes; l++) {
+      i32[c.word(l, TASK)] = task;
+      i32[c.word(l, ROWS)] = rows;
+      i32[c.word(l, FLAG)] = flag;
+      c.setF64(l, SCALE, scale);
+    }
     this.seq = Atomics.add(i32, SEQ, 1) + 1;
     Atomics.notify(i32, SEQ);
   }
 
-  /** Until the lane reports the current task done; throws when it failed instead. */
+  /** Until every lane reports the current task done; throws when one failed instead. */
   private wait(): void {
     const c = this.control,
-      i32 = c.i32,
-      at = c.word(1, DONE);
-    for (let done = Atomics.load(i32, at); done !== this.seq; done = waitChange(i32, at, done))
-      if (done === FAILED) throw new Error(`training thread failed: ${c.error(1)}`);
+      i32 = c.i32;
+    for (let l = 1; l <= this.lanes; l++) {
+      const at = c.word(l, DONE);
+      for (let done = Atomics.load(i32, at); done !== this.seq; done = waitChange(i32, at, done))
+        if (done === FAILED) throw c.failure() ?? new Error(`training thread failed: ${c.error(l)}`);
+    }
   }
 }
