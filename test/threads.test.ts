@@ -12,7 +12,8 @@ import type { ModelConfig } from '../src/model/config.ts';
 import { ADAM_DEFAULTS } from '../src/train/adam.ts';
 import type { TrainOptions } from '../src/train/trainer.ts';
 import { TrainingThreads } from '../src/threads/pool.ts';
-import { spawnNodeLane } from '../src/threads/spawn-node.ts';
+import { spawnNodeLane, spawnNodeLaneRunning } from '../src/threads/spawn-node.ts';
+import type { LaneThread } from '../src/threads/pool.ts';
 import { plantedBinary } from './planted.ts';
 import { BIN, randArray, Rng, tempDir } from './util.ts';
 import { createKernels, RELU, TRANS_A, TRANS_B } from '../src/core/index.ts';
@@ -119,6 +120,30 @@ test('a thread that fails mid-step makes training throw, not hang', async (t) =>
     spawnNodeLane({ ...init, scratch: 2 ** 30 - 64 }),
   );
   await t.throwsAsync(() => threaded.trainer.runEpoch(), { message: /training thread failed: .*out of bounds/ });
+  await pool.close();
+});
+
+test('a thread terminated from outside mid-training makes training throw, not hang', async (t) => {
+  const run = Training.start(CONFIG, OPTIONS, { train: planted() }, {}, 'wasm', 2);
+  let lane: LaneThread | undefined;
+  const pool = await TrainingThreads.start(run.model, run.trainer.adam, (init) => (lane = spawnNodeLane(init)));
+  await run.trainer.runEpoch(); // trains
+  const ended = lane!.terminate(); // not awaited: the next epoch's first step may already find it gone, or lose it mid-task
+  await t.throwsAsync(() => run.trainer.runEpoch(), {
+    message: /training thread failed: the thread ended \(exit code 1\) without being stopped/,
+  });
+  await ended;
+  await pool.close();
+});
+
+test('a thread that ends past its own handlers (a hard exit while the owner waits) makes training throw, not hang', async (t) => {
+  const run = Training.start(CONFIG, OPTIONS, { train: planted() }, {}, 'wasm', 2);
+  // Says it joined, sleeps 200 ms (the owner is in its first step by then), and exits skipping every 'exit' handler.
+  const crash = `data:text/javascript,import { parentPort } from 'node:worker_threads'; parentPort.postMessage('ready'); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200); process.reallyExit(9);`;
+  const pool = await TrainingThreads.start(run.model, run.trainer.adam, spawnNodeLaneRunning(crash));
+  await t.throwsAsync(() => run.trainer.runEpoch(), {
+    message: /training thread failed: the thread ended \(exit code 9\) without being stopped/,
+  });
   await pool.close();
 });
 

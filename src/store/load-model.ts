@@ -8,14 +8,15 @@ import { Jpvae } from '../model/jpvae.ts';
 import { loadWeights, readModelDir, type ModelJson } from './store.ts';
 import { LOADED_MODEL_ROWS } from './files.ts';
 
-/** The model in `dir`, read consistently while a trainer may be switching it to its next checkpoint. */
+/** The model in `dir`, read consistently while a trainer may be switching it to its next checkpoint; `threads`: on a threads build, for a pool to join. */
 export function loadModel(
   dir: string,
   backend: BackendChoice = 'wasm',
   maxRows = LOADED_MODEL_ROWS,
+  threads = false,
 ): { model: Jpvae; json: ModelJson } {
   return readModelDir(dir, '--model', (json) => {
-    const model = new Jpvae(createKernels(backend), json.config, maxRows);
+    const model = new Jpvae(createKernels(backend, { threads }), json.config, maxRows);
     loadWeights(dir, json, model);
     return { model, json };
   });

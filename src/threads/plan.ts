@@ -7,7 +7,8 @@
 
 import type { BackendChoice } from '../core/index.ts';
 import { buildReady, pickBuild, sharedMemoryAvailable, type WasmVariant } from '../core/wasm.ts';
-import { MAX_TRAINING_THREADS, type SpawnLane } from './pool.ts';
+import type { Jpvae } from '../model/jpvae.ts';
+import { MAX_TRAINING_THREADS, TrainingThreads, type SpawnLane } from './pool.ts';
 import { spawnNodeLane } from './spawn-node.ts';
 import { spawnWebLane } from './spawn-web.ts';
 
@@ -50,4 +51,19 @@ export function planThreads(backend: BackendChoice, requested: number): ThreadPl
   const spawn = node ? spawnNodeLane : typeof Worker !== 'undefined' ? spawnWebLane : undefined;
   if (!spawn) return one('nothing here starts a thread (no worker_threads, no Worker)');
   return { threads: Math.min(requested, MAX_TRAINING_THREADS), spawn };
+}
+
+/**
+ * Run the forward passes of `model` (built on a threads build when
+ * plan.threads > 1) on the plan's threads while `work` runs, as
+ * evaluation does: every batch of rows with both views splits its views'
+ * halves over them (the numbers are the same bits as on one thread).
+ */
+export async function withThreads<T>(model: Jpvae, plan: ThreadPlan, work: () => T): Promise<T> {
+  const pool = plan.spawn ? await TrainingThreads.start(model, null, plan.spawn, plan.threads) : undefined;
+  try {
+    return work();
+  } finally {
+    await pool?.close();
+  }
 }

@@ -19,7 +19,7 @@
 
 import { createWasmKernels } from '../core/wasm.ts';
 import type { Jpvae, ViewRunner } from '../model/jpvae.ts';
-import { adamRange, type Adam, type AdamRunner } from '../train/adam.ts';
+import { ADAM_DEFAULTS, adamRange, type Adam, type AdamRunner } from '../train/adam.ts';
 import {
   ADAM,
   BACKWARD,
@@ -68,7 +68,7 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
 
   private constructor(
     private readonly model: Jpvae,
-    private readonly adam: Adam,
+    private readonly adam: Adam | null,
     buffer: SharedArrayBuffer,
     private readonly threads: LaneThread[],
     all: Role[],
@@ -99,10 +99,10 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
   /**
    * Start `threads` − 1 lanes for `model` (whose kernels must be a threads
    * build, on a shared memory; 2 ≤ threads ≤ MAX_TRAINING_THREADS) and route
-   * its steps and `adam`'s updates through all of them. Rejects when a
-   * thread cannot start.
+   * its steps and `adam`'s updates (none: forward passes only, as in
+   * evaluation) through all of them. Rejects when a thread cannot start.
    */
-  static async start(model: Jpvae, adam: Adam, spawn: SpawnLane, threads = 2): Promise<TrainingThreads> {
+  static async start(model: Jpvae, adam: Adam | null, spawn: SpawnLane, threads = 2): Promise<TrainingThreads> {
     const k = model.k,
       shared = k.shared;
     if (!shared || !k.gemmScratchSize)
@@ -126,7 +126,7 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
         heapStart: model.heapStart,
         P: model.P,
         G: model.G,
-        adam: { ...adam.config, P: model.P, G: model.G, m: adam.m, v: adam.v },
+        adam: { ...(adam?.config ?? ADAM_DEFAULTS), P: model.P, G: model.G, m: adam?.m ?? 0, v: adam?.v ?? 0 },
         scratch: k.heap.alloc(k.gemmScratchSize!()),
       }),
     );
@@ -142,7 +142,7 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
     }
     const pool = new TrainingThreads(model, adam, buffer, started, all);
     model.runner = pool;
-    adam.runner = pool;
+    if (adam) adam.runner = pool;
     return pool;
   }
 
@@ -170,7 +170,9 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
   }
 
   update(t: number): boolean {
-    const { model, adam, bounds, control } = this;
+    const { model, bounds, control } = this,
+      adam = this.adam;
+    if (!adam) throw new Error('training threads: started without an optimiser');
     const i32 = control.i32;
     for (let l = 1; l <= this.lanes; l++) {
       i32[control.word(l, LO)] = bounds[l];
@@ -191,7 +193,7 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
     if (this.closed) return;
     this.closed = true;
     if (this.model.runner === this) this.model.runner = undefined;
-    if (this.adam.runner === this) this.adam.runner = undefined;
+    if (this.adam?.runner === this) this.adam.runner = undefined;
     if (!this.control.failure()) this.dispatch(STOP, 0, 0, 0);
     await Promise.all(this.threads.map((t) => t.terminate()));
   }

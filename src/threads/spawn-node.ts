@@ -1,37 +1,78 @@
-// Starting a lane thread in Node: a worker_thread running node-worker.js.
+// Starting a lane thread in Node: a worker_thread running node-worker.js,
+// under a supervisor thread (node-supervisor.js) that does nothing but
+// watch it. While a step runs, the training thread blocks in Atomics.wait,
+// so its own event loop cannot hear a worker's 'exit'; the supervisor's
+// loop is free, so when the lane ends in a way its own handlers never see
+// (terminated, a hard exit, a crash past its JavaScript) the supervisor
+// marks it failed in the control block, which wakes the training thread:
+// no hang and no timeout.
+//
 // worker_threads is reached through process.getBuiltinModule, never
-// imported, so bundles for a browser never see it. The thread is unref'd:
-// a pool left open cannot keep the process alive.
+// imported, so bundles for a browser never see it. Once started, the
+// supervisor is unref'd: a pool left open cannot keep the process alive.
 
 import type { LaneInit } from './lane.ts';
 import type { LaneThread } from './pool.ts';
 
-/** The worker's entry: the compiled file; from the TypeScript sources (tests, benches under tsx) a script that loads tsx first, which workers do not inherit. */
-function entry(): [string | URL, boolean] {
-  if (!import.meta.url.endsWith('.ts')) return [new URL('./node-worker.js', import.meta.url), false];
-  const tsx = import.meta.resolve('tsx/esm/api'),
-    file = new URL('./node-worker.ts', import.meta.url).href;
-  return [
-    `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(file)}); });`,
-    true,
-  ];
+/** How to start a thread on a module of this directory: its compiled file, or (from the TypeScript sources, under tsx) code that loads tsx first, which workers do not inherit. */
+export interface WorkerEntry {
+  code: string;
+  evaluated: boolean;
 }
 
-export function spawnNodeLane(init: LaneInit): LaneThread {
+function entry(name: string): WorkerEntry {
+  if (!import.meta.url.endsWith('.ts'))
+    return { code: new URL(`./${name}.js`, import.meta.url).href, evaluated: false };
+  const tsx = import.meta.resolve('tsx/esm/api'),
+    file = new URL(`./${name}.ts`, import.meta.url).href;
+  return {
+    code: `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(file)}); });`,
+    evaluated: true,
+  };
+}
+
+/** What the supervisor gets: the lane's init, and the module the lane runs (node-worker's unless a test gives another). */
+export interface SupervisorData {
+  init: LaneInit;
+  lane: WorkerEntry;
+}
+
+/** Messages from the supervisor: the lane joined, or it failed to start. */
+export type SupervisorMessage = 'ready' | { error: string };
+
+export function spawnNodeLane(init: LaneInit, lane: WorkerEntry = entry('node-worker')): LaneThread {
   const { Worker } = process.getBuiltinModule('node:worker_threads');
-  const [file, evalCode] = entry();
-  const worker = new Worker(file, { workerData: init, eval: evalCode });
-  worker.unref();
+  const self = entry('node-supervisor');
+  const worker = new Worker(self.evaluated ? self.code : new URL(self.code), {
+    workerData: { init, lane } satisfies SupervisorData,
+    eval: self.evaluated,
+  });
+  let exited = false;
+  const gone = new Promise<void>((resolve) =>
+    worker.once('exit', () => {
+      exited = true;
+      resolve();
+    }),
+  );
   const ready = new Promise<void>((resolve, reject) => {
-    worker.once('message', () => resolve());
-    worker.on('error', reject); // later errors too: the control block has already told the owner
-    worker.once('exit', (code) => reject(new Error(`the thread exited with code ${code}`)));
+    worker.on('message', (m: SupervisorMessage) => (m === 'ready' ? resolve() : reject(new Error(m.error))));
+    worker.on('error', reject);
+    void gone.then(() => reject(new Error('the thread exited before it joined')));
   });
   ready.catch(() => {}); // awaited by the pool; a later failure is reported through the control block
+  void ready.finally(() => worker.unref()).catch(() => {}); // ref'd while it starts: the pool awaits it
   return {
     ready,
     terminate: async () => {
-      await worker.terminate();
+      if (exited) return;
+      worker.ref(); // awaited: its exit must come before the process may end
+      worker.postMessage('terminate'); // the supervisor ends the lane, then itself
+      await gone;
     },
   };
+}
+
+/** A lane thread running the module at `url` instead of node-worker (for tests of threads that end badly). */
+export function spawnNodeLaneRunning(url: string): (init: LaneInit) => LaneThread {
+  return (init) => spawnNodeLane(init, { code: url, evaluated: false });
 }
