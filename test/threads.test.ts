@@ -190,3 +190,31 @@ test('without SharedArrayBuffer, train falls back to one thread with a one-line 
   t.is(JSON.parse(r.stdout).threads, 1);
   t.true(JSON.parse(readFileSync(join(dir, 'm', 'model.json'), 'utf8')).training.state.epoch === 1);
 });
+
+test('jpvae eval gives the same metrics, bit for bit, on 1, 2 and 3 threads', (t) => {
+  const dir = tempDir(t),
+    out = join(dir, 'm');
+  const run = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+  const trained = run([
+    'train',
+    '--epochs',
+    '1',
+    '--train-limit',
+    '96',
+    '--hidden',
+    '32',
+    '--threads',
+    '1',
+    '--out',
+    out,
+  ]);
+  t.is(trained.status, 0, trained.stderr);
+  const metrics = [1, 2, 3].map((n) => {
+    const r = run(['eval', '--model', out, '--json', '--threads', String(n)]);
+    t.is(r.status, 0, r.stderr);
+    return r.stdout;
+  });
+  t.truthy(JSON.parse(metrics[0]).recon.x1 > 0);
+  t.is(metrics[1], metrics[0]);
+  t.is(metrics[2], metrics[0]);
+});

@@ -30,6 +30,7 @@ import { intFlag, numberFlag, parseFlags } from './args.ts';
 import { loadModel } from '../store/load-model.ts';
 import { createProgress } from './progress.ts';
 import { trainCommand } from './train.ts';
+import { planThreads, withThreads } from '../threads/plan.ts';
 
 const HELP = `usage: jpvae reproduce [flags]
 
@@ -40,6 +41,8 @@ const HELP = `usage: jpvae reproduce [flags]
   --alpha A               α of the orthogonal prior (default ${DEFAULT_ALPHA})
   --classifier-epochs K   epochs of each downstream classifier of Table 3; 0 skips Table 3 (default ${CLASSIFIER_DEFAULTS.epochs})
   --jobs J                parallel worker processes (default: the number of cores, ${availableParallelism()})
+  --threads N             threads per job's training and evaluation (default: the cores shared among the jobs,
+                          ⌊cores / J⌋, at least 1); the results are the same, bit for bit, for any N
   --out DIR               where results go (default results); a stopped run in DIR resumes
 `;
 
@@ -67,6 +70,7 @@ export async function reproduceCommand(argv: string[]): Promise<void> {
       alpha: { type: 'string' },
       'classifier-epochs': { type: 'string' },
       jobs: { type: 'string' },
+      threads: { type: 'string' },
       out: { type: 'string' },
       job: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -90,9 +94,11 @@ export async function reproduceCommand(argv: string[]): Promise<void> {
     classifierEpochs: intFlag(f['classifier-epochs'], '--classifier-epochs', CLASSIFIER_DEFAULTS.epochs, 0),
     out: f.out ?? 'results',
   };
-  if (f.job) return runJob(plan, f.job);
-
   const jobs = intFlag(f.jobs, '--jobs', availableParallelism());
+  // Jobs already run side by side: more threads than cores in all would only time-share them.
+  const threads = intFlag(f.threads, '--threads', Math.max(1, Math.floor(availableParallelism() / jobs)));
+  if (f.job) return runJob(plan, f.job, threads);
+
   const planFile = join(plan.out, 'plan.json');
   mkdirSync(plan.out, { recursive: true });
   if (existsSync(planFile)) {
@@ -167,7 +173,7 @@ async function runPool(plan: Plan, todo: string[], width: number, argv: string[]
 }
 
 /** One job, in its own process: train (or resume) a model and evaluate it, or the true-halves classifiers. */
-async function runJob(plan: Plan, job: string): Promise<void> {
+async function runJob(plan: Plan, job: string, threads: number): Promise<void> {
   const [kind, seedText] = job.split(':');
   const seed = Number(seedText),
     dir = runDir(plan, job);
@@ -185,8 +191,10 @@ async function runJob(plan: Plan, job: string): Promise<void> {
   const done = existsSync(join(dir, 'model.json')) ? (readModelJson(dir).training?.state.epoch ?? 0) : 0;
   const t0 = performance.now();
   if (done < plan.epochs) {
-    await trainCommand(
-      done > 0
+    await trainCommand([
+      '--threads',
+      String(threads),
+      ...(done > 0
         ? ['--resume', dir, '--epochs', String(plan.epochs)]
         : [
             '--prior',
@@ -202,17 +210,18 @@ async function runJob(plan: Plan, job: string): Promise<void> {
             '--out',
             dir,
             '--force',
-          ],
-    );
+          ]),
+    ]);
   }
   const trainSeconds = (performance.now() - t0) / 1000;
-  const { model, json } = loadModel(dir);
+  const threadPlan = planThreads('wasm', threads);
+  const { model, json } = loadModel(dir, 'wasm', 256, threadPlan.threads > 1);
   const fit = json.latentFit as LatentFit;
   const prior = priorGaussian(model);
   const result: RunResult = {
     prior: kind as PriorKind,
     seed,
-    metrics: evaluateMetrics(model, test, fit, 'test', seed),
+    metrics: await withThreads(model, threadPlan, () => evaluateMetrics(model, test, fit, 'test', seed)),
     imputePrior: {
       x1_given_x2: imputationNll(model, test, prior, 0),
       x2_given_x1: imputationNll(model, test, prior, 1),

@@ -76,10 +76,9 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
     this.lanes = threads.length;
     this.control = new Control(buffer, this.lanes);
     this.role = all[0];
-    const n = all.length;
-    this.bounds = Array.from({ length: n + 1 }, (_, t) =>
-      t === n ? adam.size : Math.floor((adam.size * t) / n / 4) * 4,
-    );
+    const n = all.length,
+      size = adam?.size ?? 0;
+    this.bounds = Array.from({ length: n + 1 }, (_, t) => (t === n ? size : Math.floor((size * t) / n / 4) * 4));
     const lead = (v: 0 | 1) => all.findIndex((r) => r.member === 0 && r.views.includes(v));
     this.reporter = [lead(0), lead(1)];
     this.share =
