@@ -17,7 +17,7 @@ const HELP = `usage: jpvae bench [--only SECTION] [--peers] [--python PATH] [--q
 
   --only S                one section: gemm | train | threads | impute | peers (default: all but peers; train
                           needs gemm's rates for its GEMM-bound limit, so it runs gemm too; threads: training on
-                          1 and 2 threads, interleaved rounds of wall time)
+                          1, 2 and every count up to the cores, interleaved rounds of wall time)
   --peers                 also train beside PyTorch CPU (bench/peers/torch_jpvae.py, same model, batch, prior
                           and Adam) at 1..N threads each, interleaved rounds of wall time; skipped with a note
                           when Python or torch is missing
@@ -72,8 +72,10 @@ export async function benchCommand(argv: string[]): Promise<void> {
       results.push(train);
     }
   }
-  if (runs('threads') && sharedMemoryAvailable()) {
-    step('training on 1 and 2 threads');
+  if (runs('threads') && !sharedMemoryAvailable())
+    process.stderr.write('training on threads not measured: shared memory (SharedArrayBuffer) is unavailable here\n');
+  else if (runs('threads')) {
+    step('training on threads');
     const threads = await benchThreads(quick);
     show(formatThreads(threads));
     results.push(threads);
