@@ -301,10 +301,12 @@ function byParts(k: Kernels, inputs: number[][], parts: number, call: (p: number
 
 const sameBits = (a: number[][], b: number[][]) => a.every((v, i) => v.every((x, j) => Object.is(x, b[i][j])));
 
-test('gemmPart and denseBackwardPart over all their parts give gemm and denseBackward bit for bit', (t) => {
-  const rng = new Rng(21);
-  // N of 20, 33, 530 and 1040: part edges on panel edges, inside and past the 512-column blocks, empty parts; K > 256: passes.
-  for (const k of [...backends, twin])
+eachBackend(
+  'gemmPart and denseBackwardPart over all their parts give gemm and denseBackward bit for bit',
+  [...backends, ...backendsUnderTest('f64')],
+  (t, k) => {
+    const rng = new Rng(21);
+    // N of 20, 33, 530 and 1040: part edges on panel edges, inside and past the 512-column blocks, empty parts; K > 256: passes.
     for (const [M, N, K] of [
       [9, 530, 24],
       [7, 20, 13],
@@ -344,4 +346,5 @@ test('gemmPart and denseBackwardPart over all their parts give gemm and denseBac
           );
         }
       }
-});
+  },
+);
