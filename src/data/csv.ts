@@ -5,11 +5,14 @@
 // literals, which Number() would take, are not numbers here.
 // The file is read in chunks, never as one string (V8 caps strings at
 // 512 MB): a first pass counts the lines, so the row count is known before
-// any row is parsed, then rows are parsed a block at a time.
+// any row is parsed, then rows are parsed a block at a time. With an ID
+// column (named in the header), that column holds each row's sample ID and
+// the others its numbers; a pass before the rows collects the IDs.
 
 import { InputError } from '../errors.ts';
 import { blockRows, type ReadAt, type RowSource } from './row-source.ts';
 import type { Matrix } from './npy.ts';
+import { checkIds } from './sample-ids.ts';
 
 const CHUNK_BYTES = 1 << 20;
 const NEWLINE = 0x0a; // never a byte inside a multibyte UTF-8 character
@@ -90,9 +93,20 @@ const countCells = (line: string): number => {
   return n;
 };
 
-/** Line `lineNo` into data[o, o + cols): its numbers, or NaN for a blank line or an empty/NaN cell. */
-function parseRow(line: string, data: Float32Array, o: number, cols: number, name: string, lineNo: number): void {
-  const cells = countCells(line);
+/**
+ * Line `lineNo` into data[o, o + cols): its numbers, or NaN for a blank line
+ * or an empty/NaN cell; cell `idCell` (if ≥ 0) is the ID, skipped here.
+ */
+function parseRow(
+  line: string,
+  data: Float32Array,
+  o: number,
+  cols: number,
+  name: string,
+  lineNo: number,
+  idCell = -1,
+): void {
+  const cells = countCells(line) - (idCell >= 0 ? 1 : 0);
   if (cells !== cols) {
     if (line.trim() === '') {
       data.fill(NaN, o, o + cols);
@@ -101,41 +115,83 @@ function parseRow(line: string, data: Float32Array, o: number, cols: number, nam
     throw new InputError(`${name}:${lineNo}: ${cells} cells, expected ${cols} like the first data row (ragged CSV)`);
   }
   forEachCell(line, (cell, c) => {
+    if (c === idCell) return;
     const x = cellValue(cell);
     if (x === undefined)
       throw new InputError(`${name}:${lineNo}: column ${c + 1} holds '${cell.trim().slice(0, 40)}', not a number`);
-    data[o + c] = x;
+    data[o + (idCell >= 0 && c > idCell ? c - 1 : c)] = x;
   });
 }
 
-/** The rows of a CSV file `size` bytes long; `name` prefixes errors as `name:line:`. */
-export function csvRows(at: ReadAt, size: number, name: string, chunkBytes = CHUNK_BYTES): RowSource {
+/** The cell `c` of a line, trimmed ('' if the line is shorter). */
+function cellAt(line: string, c: number): string {
+  let out = '';
+  forEachCell(line, (cell, i) => (i === c ? ((out = cell.trim()), false) : true));
+  return out;
+}
+
+/**
+ * The rows of a CSV file `size` bytes long; `name` prefixes errors as
+ * `name:line:`. With `idColumn`, the header's column of that name holds the
+ * sample IDs (unique, checked here).
+ */
+export function csvRows(
+  at: ReadAt,
+  size: number,
+  name: string,
+  chunkBytes = CHUNK_BYTES,
+  idColumn?: string,
+): RowSource {
   const peek = lineReader(at, size, chunkBytes);
   const first = peek();
   let header = false;
   if (first !== undefined) forEachCell(first, (cell) => !(header = cellValue(cell) === undefined));
+  let idCell = -1;
+  if (idColumn !== undefined) {
+    if (header) forEachCell(first!, (cell, c) => !(cell.trim() === idColumn && (idCell = c) >= 0));
+    if (idCell < 0)
+      throw new InputError(
+        `${name}: no column '${idColumn}' (--id-column) in ${header ? `the header '${first!.slice(0, 60)}'` : 'a header line (the first line is numbers)'}`,
+      );
+  }
   // The width is that of the first non-blank data line; blank lines before it are rows all the same.
   let line = header ? peek() : first;
   while (line !== undefined && line.trim() === '') line = peek();
   const skip = header ? 1 : 0,
     rows = countLines(at, size, chunkBytes) - skip,
-    cols = line === undefined ? 0 : countCells(line);
+    cols = line === undefined ? 0 : countCells(line) - (idCell >= 0 ? 1 : 0);
   if (rows <= 0 || cols <= 0) throw new InputError(`${name}: no data rows`);
+  let ids: string[] | undefined;
+  if (idCell >= 0) {
+    ids = [];
+    const idLine = lineReader(at, size, chunkBytes);
+    idLine();
+    for (let r = 0; r < rows; r++) ids.push(cellAt(idLine() ?? '', idCell));
+    checkIds(ids, name);
+  }
   const nextLine = lineReader(at, size, chunkBytes);
   if (header) nextLine();
-  return blockRows(rows, cols, (first, n, data) => {
-    for (let r = 0; r < n; r++) {
-      const text = nextLine();
-      if (text === undefined) throw new InputError(`${name}: changed while being read`);
-      parseRow(text, data, r * cols, cols, name, skip + first + r + 1);
-    }
-  });
+  return blockRows(
+    rows,
+    cols,
+    (first, n, data) => {
+      for (let r = 0; r < n; r++) {
+        const text = nextLine();
+        if (text === undefined) throw new InputError(`${name}: changed while being read`);
+        parseRow(text, data, r * cols, cols, name, skip + first + r + 1, idCell);
+      }
+    },
+    ids,
+  );
 }
 
-/** CSV text of a matrix, %.6g-like precision, no header. */
-export function formatCsv(m: Matrix): string {
+/** CSV text of a matrix, %.6g-like precision, no header; with `ids`, each row's ID first. */
+export function formatCsv(m: Matrix, ids?: string[]): string {
   const out: string[] = [];
   for (let r = 0; r < m.rows; r++)
-    out.push(Array.from(m.data.subarray(r * m.cols, (r + 1) * m.cols), (x) => Number(x.toPrecision(7))).join(','));
+    out.push(
+      (ids ? ids[r] + ',' : '') +
+        Array.from(m.data.subarray(r * m.cols, (r + 1) * m.cols), (x) => Number(x.toPrecision(7))).join(','),
+    );
   return out.join('\n') + '\n';
 }

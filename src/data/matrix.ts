@@ -1,6 +1,7 @@
 // A user's data file as a rows×cols matrix, chosen by extension: .csv,
-// .npy, or IDX (.idx, or MNIST's *-ubyte names; dims after the first are
-// flattened into columns). Files are read in blocks of rows, never whole:
+// .npy, IDX (.idx, or MNIST's *-ubyte names; dims after the first are
+// flattened into columns), Parquet, Arrow IPC, AnnData .h5ad or a MuData
+// modality (file.h5mu:NAME; loadHdf5() first). Files are read in blocks of rows, never whole:
 // a file may be far larger than memory allows as text, and `impute`
 // streams it through.
 
@@ -8,6 +9,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { InputError } from '../errors.ts';
 import type { Matrix } from './npy.ts';
 import { drain, formatOf, rowSource } from './parse.ts';
+import { anndataRows } from './anndata.ts';
 import type { ReadAt, RowSource } from './row-source.ts';
 
 export interface RowStream extends RowSource {
@@ -15,12 +17,22 @@ export interface RowStream extends RowSource {
 }
 
 export interface OpenOptions {
-  chunkBytes?: number; /* CSV text per read */
+  /** CSV text per read. */
+  chunkBytes?: number;
+  /** The column that holds the sample IDs (CSV, Parquet, Arrow). */
+  idColumn?: string;
 }
 
 /** Open a matrix file for reading in blocks; bad files fail here, with one line naming the file. */
 export function openRows(path: string, flag: string, opts: OpenOptions = {}): RowStream {
   const format = formatOf(path, `${flag} ${path}`);
+  if (format === 'h5ad' || format === 'h5mu') {
+    if (opts.idColumn !== undefined)
+      throw new InputError(
+        `${flag} ${path}: --id-column is for tables; an AnnData/MuData file's rows are named by its obs names`,
+      );
+    return anndataRows(path, `${flag} ${path}`);
+  }
   // File-system errors (missing file, a directory, EIO mid-read) are the user's input too.
   const guard = <T>(fn: () => T): T => {
     try {
@@ -41,10 +53,11 @@ export function openRows(path: string, flag: string, opts: OpenOptions = {}): Ro
       }
       return buf;
     };
-    const source = guard((): RowSource => rowSource(format, at, size, path, opts.chunkBytes));
+    const source = guard((): RowSource => rowSource(format, at, size, path, opts.chunkBytes, opts.idColumn));
     return {
       rows: source.rows,
       cols: source.cols,
+      ids: source.ids,
       next: (maxRows) => guard(() => source.next(maxRows)),
       close: () => closeSync(fd),
     };

@@ -1,5 +1,6 @@
 // A matrix file's format by its name (.csv, .npy, IDX as .idx or MNIST's
-// *-ubyte names) and its rows through that format's parser, from any
+// *-ubyte names, Parquet, Arrow IPC; AnnData/MuData, read in Node only by
+// matrix.ts) and its rows through that format's parser, from any
 // positional reader: a file in Node (matrix.ts), or bytes in memory
 // anywhere (parseMatrix: a fetched file, a File from an <input>).
 
@@ -7,27 +8,53 @@ import { InputError } from '../errors.ts';
 import { csvRows } from './csv.ts';
 import { readIdxHeader } from './idx.ts';
 import { binaryRows, readNpyHeader, type Matrix } from './npy.ts';
+import { parquetRows } from './parquet.ts';
+import { arrowRows } from './arrow.ts';
 import type { ReadAt, RowSource } from './row-source.ts';
 
-export const MATRIX_EXTENSIONS = ['.csv', '.npy', '.idx'];
+export const MATRIX_EXTENSIONS = ['.csv', '.npy', '.idx', '.parquet', '.arrow', '.feather', '.h5ad', '.h5mu:MODALITY'];
 
-type Format = 'csv' | 'npy' | 'idx';
+export type Format = 'csv' | 'npy' | 'idx' | 'parquet' | 'arrow' | 'h5ad' | 'h5mu';
 
-/** The format of a file named `name`; `label` prefixes the error ('--view1 a.txt'). */
+/** Formats whose rows may carry sample IDs from a named column (--id-column). */
+export const TABLE_FORMATS: Format[] = ['csv', 'parquet', 'arrow'];
+
+/** The format of a file named `name` (a .h5mu's modality after a colon); `label` prefixes the error ('--view1 a.txt'). */
 export function formatOf(name: string, label: string): Format {
-  const ext = /\.[^./\\]*$/.exec(name)?.[0].toLowerCase() ?? '';
+  const ext = /\.[^./\\]*$/.exec(name.replace(/(\.h5mu):[^/\\]*$/i, '$1'))?.[0].toLowerCase() ?? '';
   if (ext === '.csv') return 'csv';
   if (ext === '.npy') return 'npy';
+  if (ext === '.parquet' || ext === '.pq') return 'parquet';
+  if (ext === '.arrow' || ext === '.feather' || ext === '.ipc' || ext === '.arrows') return 'arrow';
+  if (ext === '.h5ad') return 'h5ad';
+  if (ext === '.h5mu') return 'h5mu';
   if (ext === '.idx' || /-ubyte$/.test(name)) return 'idx';
   throw new InputError(
     `${label}: unknown file type '${ext || '(none)'}'; expected ${MATRIX_EXTENSIONS.join(', ')} or an IDX *-ubyte file`,
   );
 }
 
-/** The rows of a matrix file `size` bytes long, read through `at`; `name` prefixes parse errors. */
-export function rowSource(format: Format, at: ReadAt, size: number, name: string, chunkBytes?: number): RowSource {
+/**
+ * The rows of a matrix file `size` bytes long, read through `at`; `name`
+ * prefixes parse errors. `idColumn` names the column of sample IDs (CSV,
+ * Parquet, Arrow).
+ */
+export function rowSource(
+  format: Format,
+  at: ReadAt,
+  size: number,
+  name: string,
+  chunkBytes?: number,
+  idColumn?: string,
+): RowSource {
+  if (idColumn !== undefined && !TABLE_FORMATS.includes(format))
+    throw new InputError(`${name}: --id-column names a column of a CSV, Parquet or Arrow file; this is ${format}`);
   const source = ((): RowSource => {
-    if (format === 'csv') return csvRows(at, size, name, chunkBytes);
+    if (format === 'csv') return csvRows(at, size, name, chunkBytes, idColumn);
+    if (format === 'parquet') return parquetRows(at, size, name, idColumn);
+    if (format === 'arrow') return arrowRows(at, size, name, idColumn);
+    if (format === 'h5ad' || format === 'h5mu')
+      throw new InputError(`${name}: AnnData/MuData files are read from disk (jpvae/node's openRows), not from bytes`);
     if (format === 'npy') return binaryRows(at, readNpyHeader(at, size, name));
     const { dims, start } = readIdxHeader(at, size, name);
     return binaryRows(at, { rows: dims[0], cols: dims.slice(1).reduce((a, b) => a * b, 1), start, dtype: '|u1' });
@@ -38,14 +65,22 @@ export function rowSource(format: Format, at: ReadAt, size: number, name: string
   return source;
 }
 
-/** Every row of a source as one matrix. */
-export function drain(s: RowSource, blockRows = 4096): Matrix {
-  const data = new Float32Array(s.rows * s.cols);
-  for (let r = 0, m; (m = s.next(blockRows)); r += m.rows) data.set(m.data, r * s.cols);
-  return { rows: s.rows, cols: s.cols, data };
+/**
+ * Every row of a source as one matrix; with `rowOf`, source row r goes to
+ * row rowOf[r] of a matrix of `rows` rows, whose other rows are NaN (a
+ * sample this view lacks).
+ */
+export function drain(s: RowSource, blockRows = 4096, rowOf?: Int32Array, rows = s.rows): Matrix {
+  const data = new Float32Array(rows * s.cols);
+  if (rowOf && rows > s.rows) data.fill(NaN);
+  for (let r = 0, m; (m = s.next(blockRows)); r += m.rows)
+    if (!rowOf) data.set(m.data, r * s.cols);
+    else
+      for (let i = 0; i < m.rows; i++) data.set(m.data.subarray(i * s.cols, (i + 1) * s.cols), rowOf[r + i] * s.cols);
+  return { rows, cols: s.cols, data };
 }
 
-/** A CSV, NPY or IDX file's bytes as a matrix; its format by `name`'s extension. */
+/** A CSV, NPY, IDX, Parquet or Arrow file's bytes as a matrix; its format by `name`'s extension. */
 export function parseMatrix(bytes: Uint8Array, name: string): Matrix {
   return drain(
     rowSource(formatOf(name, name), (s, e) => bytes.subarray(s, Math.min(e, bytes.length)), bytes.length, name),

@@ -13,6 +13,10 @@ export type DataSource =
       view1: string;
       view2: string;
       mask?: string;
+      /** The table files' sample-ID column (--id-column), when the views paired by ID. */
+      idColumn?: string;
+      /** How the rows paired (by sample ID or by position), and the samples with both views or one. */
+      pairing?: { by: 'id' | 'position'; paired: number; only1: number; only2: number };
       holdout: number;
       likelihood: [Likelihood, Likelihood];
       standardize: Standardization;

@@ -1,5 +1,6 @@
 // What the file formats share: positional reads of a file's bytes, and a
-// matrix handed out a block of rows at a time, in order.
+// matrix handed out a block of rows at a time, in order, with the samples'
+// IDs where the file names its rows (AnnData obs names, an ID column).
 
 import type { Matrix } from './npy.ts';
 
@@ -10,6 +11,8 @@ export type ReadAt = (start: number, end: number) => Uint8Array;
 export interface RowSource {
   readonly rows: number;
   readonly cols: number;
+  /** Each row's sample ID, where the file has them (unique, checked on opening). */
+  readonly ids?: string[];
   /** The next block of at most `maxRows` rows, or null after the last. */
   next(maxRows: number): Matrix | null;
 }
@@ -19,11 +22,13 @@ export function blockRows(
   rows: number,
   cols: number,
   fill: (first: number, n: number, data: Float32Array) => void,
+  ids?: string[],
 ): RowSource {
   let done = 0;
   return {
     rows,
     cols,
+    ids,
     next(maxRows) {
       const n = Math.min(maxRows, rows - done);
       if (n <= 0) return null;
@@ -33,4 +38,39 @@ export function blockRows(
       return { rows: n, cols, data };
     },
   };
+}
+
+/**
+ * A RowSource over a file stored in groups of rows (Parquet row groups,
+ * Arrow record batches): `group(g)` decodes group g into its rows (each
+ * group's row count known from the file's metadata); blocks are cut from
+ * the decoded group, so at most one group is decoded at a time.
+ */
+export function groupedRows(
+  groupSizes: number[],
+  cols: number,
+  group: (g: number) => Float32Array,
+  ids?: string[],
+): RowSource {
+  const rows = groupSizes.reduce((a, b) => a + b, 0);
+  let g = -1,
+    decoded: Float32Array = new Float32Array(0),
+    at = 0; // next row within the decoded group
+  return blockRows(
+    rows,
+    cols,
+    (_first, n, data) => {
+      for (let r = 0; r < n;) {
+        while (at === (g < 0 ? 0 : groupSizes[g])) {
+          decoded = group(++g);
+          at = 0;
+        }
+        const take = Math.min(n - r, groupSizes[g] - at);
+        data.set(decoded.subarray(at * cols, (at + take) * cols), r * cols);
+        at += take;
+        r += take;
+      }
+    },
+    ids,
+  );
 }

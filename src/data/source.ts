@@ -37,6 +37,7 @@ export function openTrainingData(
     view1?: string;
     view2?: string;
     mask?: string;
+    idColumn?: string;
     holdout: number;
     likelihood: [Likelihood, Likelihood];
   } | null,
@@ -64,6 +65,7 @@ export function openTrainingData(
     path2: files.view2,
     likelihood: files.likelihood,
     mask: files.mask,
+    idColumn: files.idColumn,
   });
   const { train, heldOut, standardize } = prepareViews(data, files.likelihood, files.holdout);
   return {
@@ -74,6 +76,8 @@ export function openTrainingData(
       view1: resolve(files.view1),
       view2: resolve(files.view2),
       mask: files.mask && resolve(files.mask),
+      ...(files.idColumn !== undefined ? { idColumn: files.idColumn } : {}),
+      pairing: data.pairing,
       holdout: files.holdout,
       likelihood: files.likelihood,
       standardize,
@@ -87,10 +91,16 @@ export function openTrainingData(
 export function openNewFiles(
   source: DataSource,
   dims: [number, number],
-  files: { view1: string; view2: string; mask?: string },
+  files: { view1: string; view2: string; mask?: string; idColumn?: string },
 ): TwoViewData {
   const likelihood = likelihoodsOf(source);
-  const data = loadFileViews({ path1: files.view1, path2: files.view2, likelihood, mask: files.mask });
+  const data = loadFileViews({
+    path1: files.view1,
+    path2: files.view2,
+    likelihood,
+    mask: files.mask,
+    idColumn: files.idColumn,
+  });
   [data.dim1, data.dim2].forEach((width, i) => {
     if (width !== dims[i])
       throw new InputError(
@@ -115,6 +125,7 @@ function reopenFiles(source: Exclude<DataSource, { dataset: 'hvdmnist' }>): {
     path2: source.view2,
     likelihood: source.likelihood,
     mask: source.mask,
+    idColumn: source.idColumn,
   });
   standardizeViews(data, source.standardize);
   return splitHoldout(data, source.holdout);

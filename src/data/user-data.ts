@@ -1,28 +1,77 @@
-// Two views from a user's files (--view1 F --view2 F), paired by row
-// position and checked as views.ts says.
+// Two views from a user's files (--view1 F --view2 F): paired by sample ID
+// when both files name their rows (AnnData/MuData obs names, or an ID column
+// of a table with --id-column), else by row position; checked as views.ts
+// says. A sample in one file only is a row whose other view is missing.
 
 import type { Likelihood } from './likelihood.ts';
-import type { TwoViewData } from './dataset.ts';
-import { readMatrix } from './matrix.ts';
+import { HAS_BOTH, type TwoViewData } from './dataset.ts';
+import { openRows, readMatrix, type RowStream } from './matrix.ts';
+import { drain, formatOf, TABLE_FORMATS } from './parse.ts';
+import { pairIds } from './sample-ids.ts';
 import { pairViews } from './views.ts';
+import { InputError } from '../errors.ts';
 
 export interface FileViews {
   path1: string;
   path2: string;
   likelihood: [Likelihood, Likelihood];
   mask?: string;
+  /** The column of sample IDs in the table files (CSV, Parquet, Arrow). */
+  idColumn?: string;
 }
 
-/** Read, check and pair two view files (and an optional n×2 0/1 mask). */
-export function loadFileViews(spec: FileViews): TwoViewData {
-  const m1 = readMatrix(spec.path1, '--view1'),
-    m2 = readMatrix(spec.path2, '--view2');
-  const mask = spec.mask ? readMatrix(spec.mask, '--mask') : undefined;
-  return pairViews(m1, m2, spec.likelihood, mask, {
-    view1: `--view1 ${spec.path1}`,
-    view2: `--view2 ${spec.path2}`,
-    mask: `--mask ${spec.mask}`,
-  });
+/** How the rows were paired, and how many samples have both views or one. */
+export interface Pairing {
+  by: 'id' | 'position';
+  paired: number;
+  only1: number;
+  only2: number;
+}
+
+/** Rows with both views and with one, by the data's presence bits. */
+export function countPairing(d: TwoViewData, by: Pairing['by']): Pairing {
+  let paired = 0,
+    only1 = 0,
+    only2 = 0;
+  for (let r = 0; r < d.n; r++) {
+    const p = d.present ? d.present[r] : HAS_BOTH;
+    if (p === HAS_BOTH) paired++;
+    else if (p === 1) only1++;
+    else only2++;
+  }
+  return { by, paired, only1, only2 };
+}
+
+/** Read, check and pair two view files (and an optional n×2 0/1 mask); `ids` are the union's sample IDs. */
+export function loadFileViews(spec: FileViews): TwoViewData & { pairing: Pairing; ids?: string[] } {
+  const open = (path: string, flag: string) =>
+    openRows(path, flag, {
+      idColumn: TABLE_FORMATS.includes(formatOf(path, `${flag} ${path}`)) ? spec.idColumn : undefined,
+    });
+  const names = { view1: `--view1 ${spec.path1}`, view2: `--view2 ${spec.path2}`, mask: `--mask ${spec.mask}` };
+  const streams: RowStream[] = [];
+  try {
+    const s1 = open(spec.path1, '--view1');
+    streams.push(s1);
+    const s2 = open(spec.path2, '--view2');
+    streams.push(s2);
+    const byId = !!(s1.ids && s2.ids);
+    if (spec.idColumn !== undefined && !byId)
+      throw new InputError(
+        `--id-column ${spec.idColumn}: ${s1.ids ? names.view2 : names.view1} has no sample IDs; pairing by ID needs them in both views (a table's ID column, or an AnnData file's obs names)`,
+      );
+    if (byId && spec.mask)
+      throw new InputError(`--mask: the views pair by sample ID; leave a sample out of a file instead of masking it`);
+    const p = byId ? pairIds(s1.ids!, s2.ids!, [names.view1, names.view2]) : undefined;
+    // Each view is read straight into its rows of the union: no second copy of either matrix.
+    const m1 = drain(s1, 4096, p?.rowOf1, p?.ids.length),
+      m2 = drain(s2, 4096, p?.rowOf2, p?.ids.length);
+    const mask = spec.mask ? readMatrix(spec.mask, '--mask') : undefined;
+    const data = pairViews(m1, m2, spec.likelihood, mask, names);
+    return { ...data, pairing: countPairing(data, byId ? 'id' : 'position'), ids: p?.ids ?? s1.ids ?? s2.ids };
+  } finally {
+    for (const s of streams) s.close();
+  }
 }
 
 // (What lived here before views.ts and record.ts, for the modules that still import it from here.)

@@ -112,6 +112,12 @@ function data(f: Fields, v: unknown, c: ModelConfig): void {
   if (dataset === 'files') {
     for (const key of ['view1', 'view2'] as const) f.string(o[key], `data.${key}`);
     if (o.mask !== undefined) f.string(o.mask, 'data.mask');
+    if (o.idColumn !== undefined) f.string(o.idColumn, 'data.idColumn');
+    if (o.pairing !== undefined) {
+      const p = f.object(o.pairing, 'data.pairing');
+      f.string(p.by, 'data.pairing.by', ['id', 'position']);
+      for (const k of ['paired', 'only1', 'only2'] as const) f.int(p[k], `data.pairing.${k}`, 0, MAX_ROWS);
+    }
   } else f.boolean(o.mask, 'data.mask'); // arrays given to the API: was there a mask
 
   f.number(o.holdout, 'data.holdout', 'a fraction from 0 to below 1', (x) => x >= 0 && x < 1);

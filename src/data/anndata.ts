@@ -1,0 +1,217 @@
+// AnnData (.h5ad) and MuData (.h5mu) files through h5wasm (the HDF5 C
+// library compiled to wasm): X as a dense 2-D dataset or a CSR group
+// (data, indices, indptr, shape), the rows named by the obs names; in a
+// .h5mu, one modality (mod/NAME) is one view, named `file.h5mu:NAME`.
+// Everything is checked before anything of X's size is allocated (the
+// HDF5 signature, X's encoding, shape and dtype, indptr against the stored
+// values, obs names against the rows); then X is read a block of rows at a
+// time through hyperslabs (dense) or indptr ranges (CSR). Node only.
+// h5wasm loads asynchronously: `loadHdf5()` once before the first file.
+
+import fs from 'node:fs';
+import { InputError } from '../errors.ts';
+import { blockRows } from './row-source.ts';
+import type { RowStream } from './matrix.ts';
+import { checkIds } from './sample-ids.ts';
+
+type H5 = typeof import('h5wasm');
+type Group = InstanceType<H5['Group']>;
+type Dataset = InstanceType<H5['Dataset']>;
+let h5: H5 | undefined;
+
+/** Load h5wasm (idempotent); the AnnData readers need it first. */
+export async function loadHdf5(): Promise<void> {
+  if (h5) return;
+  const mod = (await import('h5wasm/node')).default as unknown as H5;
+  await mod.ready;
+  h5 = mod;
+}
+
+/** Load h5wasm if any of these paths is an AnnData or MuData file (it costs a wasm start otherwise saved). */
+export async function loadHdf5For(paths: (string | undefined)[]): Promise<void> {
+  if (paths.some((p) => p !== undefined && /\.(h5ad|h5mu)(:[^/\\]*)?$/i.test(p))) await loadHdf5();
+}
+
+/** `file.h5mu:rna` → the file and the modality; a name without one → modality undefined. */
+export function splitModality(path: string): { file: string; modality?: string } {
+  const m = /^(.*\.h5mu):([^/\\]+)$/i.exec(path);
+  return m ? { file: m[1], modality: m[2] } : { file: path };
+}
+
+const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/** Whether the HDF5 signature is at 0, 512, 1024, … (where a user block may push it). */
+function hasSignature(path: string): boolean {
+  const fd = fs.openSync(path, 'r');
+  try {
+    const size = fs.fstatSync(fd).size,
+      buf = Buffer.alloc(8);
+    for (let at = 0; at + 8 <= size; at = at ? 2 * at : 512) {
+      if (fs.readSync(fd, buf, 0, 8, at) === 8 && SIGNATURE.every((b, i) => buf[i] === b)) return true;
+      if (at >= 1 << 30) break;
+    }
+    return false;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** fn() with the HDF5 library's diagnostics (written straight to fd 2) kept off stderr: errors are ours to word. */
+function quietly<T>(fn: () => T): T {
+  const write = fs.writeSync;
+  fs.writeSync = ((fd: number, ...rest: unknown[]) =>
+    fd === 2
+      ? typeof rest[2] === 'number'
+        ? rest[2]
+        : (rest[0] as { length: number }).length
+      : (write as (...a: unknown[]) => number)(fd, ...rest)) as typeof fs.writeSync;
+  try {
+    return fn();
+  } finally {
+    fs.writeSync = write;
+  }
+}
+
+const attr = (o: Group | Dataset, name: string): unknown => {
+  const a = (o.attrs as Record<string, { value: unknown }>)[name];
+  return a?.value;
+};
+const isDataset = (o: unknown): o is Dataset => !!o && (o as object).constructor.name === 'Dataset';
+const isGroup = (o: unknown): o is Group => !!o && (o as object).constructor.name === 'Group';
+const numeric = (d: Dataset) => {
+  const t = (d.metadata as { type: number }).type;
+  return t === 0 || t === 1; // H5T_INTEGER, H5T_FLOAT
+};
+const toF32 = (a: ArrayLike<number | bigint>, out: Float32Array): Float32Array => {
+  for (let i = 0; i < a.length; i++) out[i] = Number(a[i]);
+  return out;
+};
+
+/** The rows of X in an AnnData file (or of modality `mod` of a MuData one), named by its obs names. */
+export function anndataRows(path: string, label: string): RowStream {
+  if (!h5) throw new Error('anndataRows: call loadHdf5() first');
+  const { file, modality } = splitModality(path);
+  const mudata = /\.h5mu$/i.test(file);
+  const bad = (what: string) => new InputError(`${label}: ${what}`);
+  let exists = false;
+  try {
+    exists = fs.statSync(file).isFile();
+  } catch (e) {
+    throw bad(`cannot read (${(e as NodeJS.ErrnoException).code})`);
+  }
+  if (!exists) throw bad('cannot read (EISDIR)');
+  if (!hasSignature(file))
+    throw bad(`not an HDF5 file (no HDF5 signature); expected an ${mudata ? 'MuData .h5mu' : 'AnnData .h5ad'} file`);
+  const H5 = h5;
+  let f: InstanceType<H5['File']>;
+  try {
+    f = quietly(() => new H5.File(file, 'r'));
+  } catch {
+    throw bad('HDF5 file does not open (truncated or damaged?)');
+  }
+  try {
+    return quietly(() => openX(f, file, modality, mudata, bad));
+  } catch (e) {
+    quietly(() => {
+      try {
+        f.close();
+      } catch {
+        /* a file that failed to open fully may not close either */
+      }
+    });
+    if (e instanceof InputError) throw e;
+    throw bad(`HDF5 read failed (${(e as Error).message}); truncated or damaged?`);
+  }
+}
+
+function openX(
+  f: InstanceType<H5['File']>,
+  file: string,
+  modality: string | undefined,
+  mudata: boolean,
+  bad: (what: string) => InputError,
+): RowStream {
+  let root: Group = f;
+  if (mudata) {
+    const mod = f.get('mod');
+    if (!isGroup(mod)) throw bad('no mod group: not a MuData file');
+    const names = mod.keys();
+    if (modality === undefined) throw bad(`name a modality as ${file}:NAME; this file has ${names.join(', ')}`);
+    const g = mod.get(modality);
+    if (!isGroup(g)) throw bad(`no modality '${modality}'; this file has ${names.join(', ')}`);
+    root = g;
+  }
+  const X = root.get('X');
+  if (!X) throw bad('no X matrix');
+  let rows: number, cols: number;
+  let fill: (first: number, n: number, data: Float32Array) => void;
+  if (isDataset(X)) {
+    const shape = X.shape ?? [];
+    if (shape.length !== 2) throw bad(`X has shape (${shape.join(', ')}); expected 2-D`);
+    if (!numeric(X)) throw bad(`X holds ${X.dtype}, not numbers`);
+    [rows, cols] = shape;
+    fill = (first, n, data) => toF32(X.slice([[first, first + n]]) as ArrayLike<number>, data);
+  } else if (isGroup(X)) {
+    const kind = String(attr(X, 'encoding-type') ?? '(none)');
+    if (kind !== 'csr_matrix')
+      throw bad(`X is encoded as ${kind}; expected a dense array or csr_matrix (convert with X.tocsr())`);
+    const shape = Array.from((attr(X, 'shape') as ArrayLike<number | bigint>) ?? [], Number);
+    const [data, indices, indptr] = ['data', 'indices', 'indptr'].map((k) => X.get(k));
+    if (!isDataset(data) || !isDataset(indices) || !isDataset(indptr))
+      throw bad('X is csr_matrix without data, indices and indptr');
+    if (shape.length !== 2) throw bad(`X (csr_matrix) has shape (${shape.join(', ')}); expected 2-D`);
+    [rows, cols] = shape;
+    if (!numeric(data)) throw bad(`X/data holds ${data.dtype}, not numbers`);
+    const nnz = data.shape?.[0] ?? -1;
+    if ((indptr.shape?.[0] ?? -1) !== rows + 1 || (indices.shape?.[0] ?? -1) !== nnz)
+      throw bad(
+        `X (csr_matrix) of shape ${rows}×${cols} has ${indptr.shape?.[0]} indptr entries (expected ${rows + 1}) and ${indices.shape?.[0]} indices for ${nnz} values`,
+      );
+    const ptr = Float64Array.from(indptr.value as ArrayLike<number | bigint>, Number);
+    for (let r = 0; r < rows; r++) if (!(ptr[r] <= ptr[r + 1])) throw bad(`X/indptr decreases at row ${r + 1}`);
+    if (ptr[0] !== 0 || ptr[rows] !== nnz) throw bad(`X/indptr runs ${ptr[0]}..${ptr[rows]}, expected 0..${nnz}`);
+    fill = (first, n, out) => {
+      const p0 = ptr[first],
+        p1 = ptr[first + n];
+      if (p1 === p0) return;
+      const v = data.slice([[p0, p1]]) as ArrayLike<number | bigint>,
+        j = indices.slice([[p0, p1]]) as ArrayLike<number | bigint>;
+      for (let r = 0; r < n; r++)
+        for (let k = ptr[first + r]; k < ptr[first + r + 1]; k++) {
+          const c = Number(j[k - p0]);
+          if (!(c >= 0 && c < cols))
+            throw bad(`X/indices holds column ${c} in row ${first + r + 1}, outside 0..${cols - 1}`);
+          out[r * cols + c] = Number(v[k - p0]);
+        }
+    };
+  } else throw bad('X is neither a dataset nor a group');
+  const ids = obsNames(root, rows, bad);
+  checkIds(ids, bad('').message.replace(/: $/, ''));
+  const source = blockRows(rows, cols, (first, n, data) => quietly(() => fill(first, n, data)), ids);
+  return {
+    rows,
+    cols,
+    ids,
+    next: (maxRows) => {
+      try {
+        return source.next(maxRows);
+      } catch (e) {
+        if (e instanceof InputError) throw e;
+        throw bad(`HDF5 read failed (${(e as Error).message}); truncated or damaged?`);
+      }
+    },
+    close: () => quietly(() => f.close()),
+  };
+}
+
+/** The obs names: obs/<the obs group's _index attribute>, one per row. */
+function obsNames(root: Group, rows: number, bad: (what: string) => InputError): string[] {
+  const obs = root.get('obs');
+  if (!isGroup(obs)) throw bad('no obs group (the sample names)');
+  const key = String(attr(obs, '_index') ?? '_index');
+  const names = obs.get(key);
+  if (!isDataset(names)) throw bad(`no obs/${key} dataset (the obs names)`);
+  const values = names.value as ArrayLike<unknown>;
+  if (values.length !== rows) throw bad(`obs has ${values.length} names but X has ${rows} rows`);
+  return Array.from(values, String);
+}
