@@ -300,3 +300,67 @@ test('jpvae train pairs by ID and reports the counts; every bad file is one line
     t.false(existsSync(out));
   }
 });
+
+test('jpvae impute writes back in kind: CSV and Parquet with the IDs, a copy of the .h5ad with the view in obsm', (t) => {
+  const dir = tempDir(t),
+    n = 30;
+  const x1 = Array.from({ length: n }, (_, r) => [Math.sin(r) * 30 + 500, Math.cos(r) * 20 - 300]);
+  writeH5ad(join(dir, 'v1.h5ad'), x1, ids(n));
+  const rows2 = Array.from({ length: n }, (_, r) => `s${r},${Math.sin(r) * 10 - 50},${r * 2 + 7},${r % 3}`);
+  writeFileSync(join(dir, 'v2.csv'), 'sample,p,q,w\n' + rows2.join('\n') + '\n');
+  const model = join(dir, 'm');
+  const tr = jpvae(
+    'train',
+    '--likelihood1',
+    'gaussian',
+    '--likelihood2',
+    'gaussian',
+    '--hidden',
+    '8',
+    '--latent',
+    '2',
+    '--view1',
+    join(dir, 'v1.h5ad'),
+    '--view2',
+    join(dir, 'v2.csv'),
+    '--id-column',
+    'sample',
+    '--epochs',
+    '1',
+    '--threads',
+    '1',
+    '--out',
+    model,
+  );
+  t.is(tr.code, 0, tr.err);
+  const impute = (input: string, out: string, ...more: string[]) =>
+    jpvae('impute', '--model', model, '--given', '1', '--input', input, '--out', join(dir, out), ...more);
+  for (const out of ['o.csv', 'o.parquet', 'o.h5ad']) t.is(impute(join(dir, 'v1.h5ad'), out).code, 0, out);
+  const csv = rowsOf(join(dir, 'o.csv'), 7, 'obs_names');
+  t.deepEqual(csv.ids, ids(n));
+  t.is(csv.rows[0].length, 3);
+  const parquet = rowsOf(join(dir, 'o.parquet'), 7, 'obs_names');
+  t.deepEqual(parquet.ids, ids(n));
+  parquet.rows.flat().forEach((v, i) => t.true(Math.abs(v - csv.rows.flat()[i]) <= 1e-5 * Math.abs(v)));
+  // The copy keeps X and the obs names, and carries the imputed view.
+  t.deepEqual(rowsOf(join(dir, 'o.h5ad'), 30), rowsOf(join(dir, 'v1.h5ad'), 30));
+  const f = new h5wasm.File(join(dir, 'o.h5ad'), 'r');
+  const obsm = f.get('obsm/X_jpvae_view2') as InstanceType<typeof h5wasm.Dataset>;
+  t.deepEqual(obsm.shape, [n, 3]);
+  t.deepEqual(Array.from(obsm.value as Float32Array), parquet.rows.flat());
+  f.close();
+  // An AnnData output needs an AnnData input; an existing entry is not overwritten: one line, exit 2, nothing written.
+  writeFileSync(join(dir, 'plain.csv'), x1.map((r) => r.join(',')).join('\n') + '\n');
+  const wrong = impute(join(dir, 'plain.csv'), 'no.h5ad');
+  t.is(wrong.code, 2);
+  t.regex(
+    wrong.err,
+    /^jpvae impute: --out .*no\.h5ad: an AnnData\/MuData output is a copy of the input; --input must be one too\n$/,
+  );
+  t.false(existsSync(join(dir, 'no.h5ad')));
+  const again = impute(join(dir, 'o.h5ad'), 'o2.h5ad');
+  t.is(again.code, 2);
+  t.regex(again.err, /already has obsm\/X_jpvae_view2/);
+  t.is(again.err.trim().split('\n').length, 1);
+  t.false(existsSync(join(dir, 'o2.h5ad')));
+});

@@ -1,10 +1,12 @@
 // Imputation of a whole file (jpvae impute, and jpvae/node): the given view
-// (CSV/NPY/IDX) is streamed a chunk of rows at a time, preprocessed as at
-// training time, imputed through the stored latent fit (Eq. 12), and
-// written as CSV or NPY by the output's extension, renamed into place at
-// the end. Node only (files).
+// (any reader's format) is streamed a chunk of rows at a time, preprocessed
+// as at training time, imputed through the stored latent fit (Eq. 12), and
+// written in kind by the output's extension (CSV or Parquet with the input's
+// sample IDs, NPY, or a copy of the input .h5ad with the imputed view in
+// obsm), renamed into place at the end. Node only (files).
 
 import { openRows } from '../data/matrix.ts';
+import { formatOf, TABLE_FORMATS } from '../data/parse.ts';
 import { createRowWriter, type RowWriter } from '../data/row-writer.ts';
 import { Rng } from '../data/rng.ts';
 import { InputError } from '../errors.ts';
@@ -24,6 +26,8 @@ export interface ImputeOptions {
   summary: boolean;
   seed: number;
   chunkRows?: number;
+  /** The input table's column of sample IDs (default: the one the model was trained with). */
+  idColumn?: string;
 }
 
 /**
@@ -44,17 +48,33 @@ export function imputeFile(model: Jpvae, json: ModelJson, input: string, out: st
     chunk = Math.max(1, Math.floor((o.chunkRows ?? IMPUTE_CHUNK_ROWS) / K));
   const rng = new Rng(o.seed),
     draws = K === 1 ? undefined : { noise: () => rng.normal() };
-  const rows = openRows(input, '--input');
+  const inFormat = formatOf(input, `--input ${input}`),
+    outFormat = formatOf(out, `--out ${out}`);
+  const idColumn = TABLE_FORMATS.includes(inFormat)
+    ? (o.idColumn ?? (json.data as { idColumn?: string }).idColumn)
+    : undefined;
+  const anndata = outFormat === 'h5ad' || outFormat === 'h5mu';
+  if (anndata && inFormat !== outFormat)
+    throw new InputError(`--out ${out}: an AnnData/MuData output is a copy of the input; --input must be one too`);
+  if (anndata && K > 1 && !o.summary)
+    throw new InputError(`--out ${out}: K draws per row do not fit an AnnData file's rows; add --summary`);
+  const rows = openRows(input, '--input', { idColumn });
   let writer: RowWriter | undefined;
   try {
     if (rows.cols !== width)
       throw new InputError(
         `--input ${input}: rows have ${rows.cols} values, but view ${o.given} of the model has ${width}`,
       );
-    writer = createRowWriter(out, '--out', o.summary ? 2 * dim : dim);
+    const key = `X_jpvae_view${target + 1}${o.summary ? '_mean_sd' : ''}`;
+    writer = createRowWriter(out, '--out', o.summary ? 2 * dim : dim, {
+      idColumn: rows.ids && !anndata ? (idColumn ?? 'obs_names') : undefined,
+      anndata: anndata ? { input, key, rows: rows.rows } : undefined,
+    });
     for (let start = 0, m; (m = rows.next(chunk)); start += m.rows) {
       const y = imputeUserRows(model, c, std, m.data, m.rows, K, draws, `--input ${input}`, start);
-      writer.write(o.summary ? summarize(y, m.rows, K, dim) : { rows: m.rows * K, cols: dim, data: y });
+      const ids = rows.ids?.slice(start, start + m.rows);
+      if (o.summary) writer.write(summarize(y, m.rows, K, dim), ids);
+      else writer.write({ rows: m.rows * K, cols: dim, data: y }, ids && ids.flatMap((id) => Array(K).fill(id)));
     }
     writer.commit();
     return rows.rows;

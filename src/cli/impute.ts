@@ -9,14 +9,20 @@ import { InputError } from '../errors.ts';
 import { choiceFlag, intFlag, parseFlags } from './args.ts';
 import { loadModel } from '../store/load-model.ts';
 import { imputeFile } from '../api/impute-file.ts';
+import { loadHdf5For } from '../data/anndata.ts';
 
 const HELP = `usage: jpvae impute --model DIR --given 1|2 --input F --out F [flags]
 
   --model DIR             a model directory written by jpvae train
   --given 1|2             which view the input rows are; the other one is imputed
-  --input F               rows of the given view: .csv, .npy or IDX, the width the model was trained on
-  --out F                 .csv or .npy: the imputed view, one row per input row (the likelihood's mean:
-                          probabilities for Bernoulli views, values in the original units for Gaussian ones)
+  --input F               rows of the given view, the width the model was trained on: .csv, .npy, IDX,
+                          .parquet, .arrow, .h5ad or F.h5mu:MOD
+  --out F                 the imputed view, one row per input row (the likelihood's mean: probabilities for
+                          Bernoulli views, values in the original units for Gaussian ones), in kind: .csv or
+                          .parquet (with the input's sample IDs as the first column, when it has them), .npy,
+                          or .h5ad/.h5mu from an AnnData/MuData input: a copy of it with the imputed view as
+                          obsm/X_jpvae_viewN (obsm, not layers: a layer has X's width, the other view has its own)
+  --id-column NAME        the input table's column of sample IDs (default: the one the model trained with)
   --samples K             K draws per row from the model's predictive distribution instead of its mean: a
                           latent draw from the conditional of Eq. 12, decoded, plus a Gaussian view's own
                           observation noise (Bernoulli views: the probabilities of each latent draw); K rows
@@ -39,6 +45,7 @@ export async function imputeCommand(argv: string[]): Promise<void> {
       summary: { type: 'boolean' },
       seed: { type: 'string' },
       force: { type: 'boolean' },
+      'id-column': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     'impute',
@@ -55,7 +62,7 @@ export async function imputeCommand(argv: string[]): Promise<void> {
   const seed = intFlag(f.seed, '--seed', 1, 0);
   if (existsSync(f.out!)) {
     if (statSync(f.out!).isDirectory())
-      throw new InputError(`--out ${f.out}: is a directory; expected a .csv or .npy file name`);
+      throw new InputError(`--out ${f.out}: is a directory; expected a .csv, .npy, .parquet or .h5ad file name`);
     if (!f.force) throw new InputError(`--out ${f.out}: exists; pass --force to replace it`);
   }
   checkOutputPath(f.out!, '--out');
@@ -65,7 +72,14 @@ export async function imputeCommand(argv: string[]): Promise<void> {
     throw new InputError(
       `--model ${f.model}: the model has no latent fit (training did not finish); resume it to the end first`,
     );
-  const rows = imputeFile(model, json, f.input!, f.out!, { given, samples, summary: !!f.summary, seed });
+  await loadHdf5For([f.input, f.out]);
+  const rows = imputeFile(model, json, f.input!, f.out!, {
+    given,
+    samples,
+    summary: !!f.summary,
+    seed,
+    idColumn: f['id-column'],
+  });
   process.stderr.write(
     `imputed view ${3 - given} for ${rows} rows${samples > 1 ? ` × ${samples} draws` : ''} → ${f.out}\n`,
   );

@@ -215,3 +215,56 @@ function obsNames(root: Group, rows: number, bad: (what: string) => InputError):
   if (values.length !== rows) throw bad(`obs has ${values.length} names but X has ${rows} rows`);
   return Array.from(values, String);
 }
+
+/**
+ * A copy of the AnnData file `input` (or of a .h5mu, the modality in it)
+ * with a new rows×cols float32 matrix at obsm/`key`, written a block of
+ * rows at a time into the file at `path` (already a byte copy of the
+ * input). obsm, not layers: a layer has X's shape, and the imputed view has
+ * the other view's width.
+ */
+export function anndataAppender(
+  path: string,
+  input: string,
+  key: string,
+  rows: number,
+  cols: number,
+  label: string,
+): { write(first: number, data: Float32Array): void; close(): void } {
+  if (!h5) throw new Error('anndataAppender: call loadHdf5() first');
+  const H5 = h5;
+  const { modality } = splitModality(input);
+  return quietly(() => {
+    const f = new H5.File(path, 'a');
+    try {
+      const root = (modality === undefined ? f : f.get(`mod/${modality}`)) as Group;
+      let obsm = root.get('obsm');
+      if (!obsm) {
+        obsm = root.create_group('obsm');
+        (obsm as Group).create_attribute('encoding-type', 'dict');
+        (obsm as Group).create_attribute('encoding-version', '0.1.0');
+      }
+      if (!isGroup(obsm)) throw new InputError(`${label}: obsm of ${input} is not a group`);
+      if (obsm.get(key))
+        throw new InputError(`${label}: ${input} already has obsm/${key}; impute from a copy without it`);
+      const block = Math.max(1, Math.min(rows, Math.floor((1 << 20) / cols)));
+      const d = obsm.create_dataset({
+        name: key,
+        data: new Float32Array(cols),
+        shape: [1, cols],
+        maxshape: [null, cols],
+        chunks: [block, cols],
+      });
+      d.resize([rows, cols]);
+      d.create_attribute('encoding-type', 'array');
+      d.create_attribute('encoding-version', '0.2.0');
+      return {
+        write: (first, data) => quietly(() => d.write_slice([[first, first + data.length / cols], []], data)),
+        close: () => quietly(() => f.close()),
+      };
+    } catch (e) {
+      f.close();
+      throw e;
+    }
+  });
+}

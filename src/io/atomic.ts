@@ -7,6 +7,8 @@ import { fileError, FileSystemError, onPath } from './fs-error.ts';
 
 /** A file being written beside `path`; it replaces `path` only on commit. */
 export interface AtomicFile {
+  /** The temporary file's path (for a library that must open the file itself). */
+  readonly path: string;
   /** Write bytes at the end, or at byte `position`. */
   write(bytes: Uint8Array, position?: number): void;
   /** fsync, close and rename into place (`beforeRename` runs between: a crash test's window). */
@@ -24,6 +26,7 @@ export function openAtomic(path: string): AtomicFile {
     fd = undefined;
   };
   const file: AtomicFile = {
+    path: tmp,
     write(bytes, position) {
       onPath(path, () => {
         for (let off = 0; off < bytes.length;)
