@@ -70,7 +70,12 @@ export function rowSource(
  * row rowOf[r] of a matrix of `rows` rows, whose other rows are NaN (a
  * sample this view lacks).
  */
-export function drain(s: RowSource, blockRows = 4096, rowOf?: Int32Array, rows = s.rows): Matrix {
+export function drain(
+  s: RowSource,
+  blockRows = Math.max(1, Math.min(4096, Math.floor(2 ** 20 / s.cols))), // ≤ 4 MB a block: wide rows too
+  rowOf?: Int32Array,
+  rows = s.rows,
+): Matrix {
   const data = new Float32Array(rows * s.cols);
   if (rowOf && rows > s.rows) data.fill(NaN);
   for (let r = 0, m; (m = s.next(blockRows)); r += m.rows)

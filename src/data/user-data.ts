@@ -64,8 +64,8 @@ export function loadFileViews(spec: FileViews): TwoViewData & { pairing: Pairing
       throw new InputError(`--mask: the views pair by sample ID; leave a sample out of a file instead of masking it`);
     const p = byId ? pairIds(s1.ids!, s2.ids!, [names.view1, names.view2]) : undefined;
     // Each view is read straight into its rows of the union: no second copy of either matrix.
-    const m1 = drain(s1, 4096, p?.rowOf1, p?.ids.length),
-      m2 = drain(s2, 4096, p?.rowOf2, p?.ids.length);
+    const m1 = drain(s1, undefined, p?.rowOf1, p?.ids.length),
+      m2 = drain(s2, undefined, p?.rowOf2, p?.ids.length);
     const mask = spec.mask ? readMatrix(spec.mask, '--mask') : undefined;
     const data = pairViews(m1, m2, spec.likelihood, mask, names);
     return { ...data, pairing: countPairing(data, byId ? 'id' : 'position'), ids: p?.ids ?? s1.ids ?? s2.ids };
