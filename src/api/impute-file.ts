@@ -49,11 +49,11 @@ export function imputeFile(model: Jpvae, json: ModelJson, input: string, out: st
   const rng = new Rng(o.seed),
     draws = K === 1 ? undefined : { noise: () => rng.normal() };
   const inFormat = formatOf(input, `--input ${input}`),
-    outFormat = formatOf(out, `--out ${out}`);
+    outFormat = /\.(h5ad|h5mu)$/i.exec(out)?.[1].toLowerCase(); // the writer checks the rest
   const idColumn = TABLE_FORMATS.includes(inFormat)
     ? (o.idColumn ?? (json.data as { idColumn?: string }).idColumn)
     : undefined;
-  const anndata = outFormat === 'h5ad' || outFormat === 'h5mu';
+  const anndata = outFormat !== undefined;
   if (anndata && inFormat !== outFormat)
     throw new InputError(`--out ${out}: an AnnData/MuData output is a copy of the input; --input must be one too`);
   if (anndata && K > 1 && !o.summary)

@@ -30,9 +30,17 @@ export interface WriterOptions {
 }
 
 export function createRowWriter(path: string, flag: string, cols: number, o: WriterOptions = {}): RowWriter {
-  const format = formatOf(path, `${flag} ${path}`);
-  if (!['csv', 'npy', 'parquet', 'h5ad', 'h5mu'].includes(format))
-    throw new InputError(`${flag} ${path}: expected a .csv, .npy, .parquet or .h5ad file name`);
+  const unknown = () =>
+    new InputError(
+      `${flag} ${path}: expected a .csv or .npy file name, a .parquet, or an .h5ad/.h5mu copy of an AnnData input`,
+    );
+  let format: ReturnType<typeof formatOf>;
+  try {
+    format = formatOf(path, `${flag} ${path}`);
+  } catch {
+    throw unknown();
+  }
+  if (!['csv', 'npy', 'parquet', 'h5ad', 'h5mu'].includes(format)) throw unknown();
   if ((format === 'h5ad' || format === 'h5mu') && !o.anndata)
     throw new InputError(`${flag} ${path}: an AnnData output is a copy of an AnnData input; give --input F.h5ad`);
   let file: AtomicFile;
