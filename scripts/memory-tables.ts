@@ -106,7 +106,10 @@ else {
   const rows = Math.ceil((megabytes * 2 ** 20) / (4 * COLS));
   const dir = mkdtempSync(join(tmpdir(), 'jpvae-memory-tables-'));
   const node = (...args: string[]) => {
-    const r = spawnSync(process.execPath, [...(args[0] === 'read' ? [] : ['--import=tsx']), self, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    const r = spawnSync(process.execPath, [...(args[0] === 'read' ? [] : ['--import=tsx']), self, ...args], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 24,
+    });
     if (r.status !== 0) throw new Error(`${args.join(' ')}: ${r.stderr}`);
     return r.stdout;
   };

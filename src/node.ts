@@ -8,7 +8,7 @@ export * from './index.ts';
 export { readMatrix, openRows, type RowStream, type OpenOptions } from './data/matrix.ts';
 export { loadHdf5 } from './data/anndata.ts';
 export { loadFileViews, type FileViews, type Pairing } from './data/user-data.ts';
-export { createRowWriter, type RowWriter } from './data/row-writer.ts';
+export { createRowWriter, type RowWriter, type WriterOptions } from './data/row-writer.ts';
 export { loadHvdMnist } from './data/hvdmnist.ts';
 export { saveModel, readModelJson, readModelFiles, writeModelFiles, loadWeights } from './store/store.ts';
 export { checkExportDir, writeExport } from './onnx/write-export.ts';
