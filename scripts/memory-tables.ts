@@ -5,18 +5,19 @@
 // bytes and the peak RSS the read added (and the process's whole peak).
 // The files are deleted at the end. Results go to stdout and, with
 // --out F, to a JSON file. Reads through dist/ (npm run build first).
-//   node --import=tsx scripts/memory-tables.ts [MB] [--out bench/results/memory-tables.json]
+//   node --import=tsx scripts/memory-tables.ts [MB] [--only parquet|h5ad] [--out bench/results/memory-tables.json]
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const COLS = 1000,
   BLOCK = 16384; // rows per Parquet row group / HDF5 write
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
-const self = fileURLToPath(import.meta.url);
+const self = fileURLToPath(import.meta.url),
+  reader = join(dirname(self), 'memory-read.mjs'); // plain node over dist/: no loader in the measured process
 const [mode, ...rest] = process.argv.slice(2);
 
 /** Rows×COLS normals, a block at a time (a cheap generator: the file's size is what matters). */
@@ -40,6 +41,8 @@ async function generate(format: string, path: string, rows: number): Promise<voi
     const names = Array.from({ length: COLS }, (_, j) => `g${j}`);
     const w = new ParquetWriter({
       writer: fileWriter(path),
+      codec: 'UNCOMPRESSED', // random floats do not compress; snappy would only slow the generator
+      statistics: false,
       schema: [
         { name: 'root', num_children: COLS + 1 },
         { name: 'id', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' },
@@ -83,33 +86,22 @@ async function generate(format: string, path: string, rows: number): Promise<voi
   }
 }
 
-async function read(path: string, idColumn?: string): Promise<void> {
-  // The compiled library, as the jpvae command runs it (under tsx, loading h5wasm's 4 MB module alone takes 600 MB).
-  const { loadHdf5 } = await import('../dist/data/anndata.js' as string as '../src/data/anndata.ts');
-  const { readMatrix } = await import('../dist/data/matrix.js' as string as '../src/data/matrix.ts');
-  await loadHdf5(); // before the baseline: the wasm module is a fixed cost, not the read's
-  const before = process.resourceUsage().maxRSS * 1024,
-    t0 = performance.now();
-  const m = readMatrix(path, '--view1', { idColumn });
-  const seconds = (performance.now() - t0) / 1000,
-    peak = process.resourceUsage().maxRSS * 1024;
-  process.stdout.write(
-    JSON.stringify({ rows: m.rows, cols: m.cols, matrixBytes: m.data.byteLength, before, peak, seconds }),
-  );
-}
-
 if (mode === 'generate') await generate(rest[0], rest[1], Number(rest[2]));
-else if (mode === 'read') await read(rest[0], rest[1]);
 else {
   const megabytes = Number(mode ?? 1024),
-    outAt = process.argv.indexOf('--out');
+    outAt = process.argv.indexOf('--out'),
+    onlyAt = process.argv.indexOf('--only');
   const rows = Math.ceil((megabytes * 2 ** 20) / (4 * COLS));
   const dir = mkdtempSync(join(tmpdir(), 'jpvae-memory-tables-'));
   const node = (...args: string[]) => {
-    const r = spawnSync(process.execPath, [...(args[0] === 'read' ? [] : ['--import=tsx']), self, ...args], {
-      encoding: 'utf8',
-      maxBuffer: 1 << 24,
-    });
+    const r = spawnSync(
+      process.execPath,
+      args[0] === 'read' ? [reader, ...args.slice(1)] : ['--import=tsx', self, ...args],
+      {
+        encoding: 'utf8',
+        maxBuffer: 1 << 24,
+      },
+    );
     if (r.status !== 0) throw new Error(`${args.join(' ')}: ${r.stderr}`);
     return r.stdout;
   };
@@ -119,6 +111,7 @@ else {
       ['parquet', 'big.parquet', 'id'],
       ['h5ad', 'big.h5ad', undefined],
     ] as const) {
+      if (onlyAt > 0 && process.argv[onlyAt + 1] !== format) continue;
       const path = join(dir, file);
       const g0 = performance.now();
       node('generate', format, path, String(rows));
@@ -147,7 +140,10 @@ else {
       process.argv[outAt + 1],
       JSON.stringify(
         {
-          command: `node --import=tsx scripts/memory-tables.ts ${megabytes} --out ${process.argv[outAt + 1]}`,
+          command: `node --import=tsx scripts/${process.argv
+            .slice(1)
+            .join(' ')
+            .replace(/^.*scripts\//, '')}`,
           date: new Date().toISOString(),
           node: process.version,
           cpu: cpus()[0]?.model,
