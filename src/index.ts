@@ -53,8 +53,27 @@ export type { TermSums } from './model/loss-terms.ts';
 export type { BetaSchedule } from './train/beta.ts';
 export { ADAM_DEFAULTS, type Adam, type AdamConfig, type AdamRunner } from './train/adam.ts';
 export { fitLatent, priorGaussian, conditional, type LatentFit, type Conditional } from './impute/conditional.ts';
-export { imputeView, imputeRaw, reconstructView, type Draws } from './impute/impute.ts';
+export {
+  imputeView,
+  imputeRaw,
+  reconstructView,
+  drawsOf,
+  DRAW_KINDS,
+  type Draws,
+  type DrawKind,
+} from './impute/impute.ts';
 export { evaluateMetrics, type Metrics } from './eval/metrics.ts';
+export {
+  evaluateCalibration,
+  GaussianScores,
+  BernoulliScores,
+  CALIBRATION_BINS,
+  COVERAGE_LEVELS,
+  type Calibration,
+  type ViewCalibration,
+  type GaussianCalibration,
+  type BernoulliCalibration,
+} from './eval/calibration.ts';
 export { buildExport, exportInputOf, type ExportInput } from './onnx/export.ts';
 export { GRAPH_NAMES, type Manifest, type GraphName, type GraphSpec, type ViewSpec } from './onnx/manifest.ts';
 export type { WeightType, TensorSpec, Dim, Units } from './onnx/graph.ts';

@@ -20,6 +20,7 @@ const LAYERS: string[][] = [
   ['impute'],
   ['store'],
   ['eval'],
+  ['plot'],
   ['onnx'],
   ['runtime'],
   ['bench'],

@@ -11,7 +11,7 @@ import { createRowWriter, type RowWriter } from '../data/row-writer.ts';
 import { Rng } from '../data/rng.ts';
 import { InputError } from '../errors.ts';
 import { conditional, type LatentFit } from '../impute/conditional.ts';
-import { imputeUserRows } from '../impute/impute.ts';
+import { drawsOf, imputeUserRows, type DrawKind } from '../impute/impute.ts';
 import type { Jpvae } from '../model/jpvae.ts';
 import type { ModelJson } from '../store/store.ts';
 import { standardizationOf } from '../data/record.ts';
@@ -25,6 +25,8 @@ export interface ImputeOptions {
   samples: number;
   summary: boolean;
   seed: number;
+  /** What each of the K draws is (default 'predictive': the latent draw decoded, plus a Gaussian view's observation noise). */
+  draws?: DrawKind;
   chunkRows?: number;
   /** The input table's column of sample IDs (default: the one the model was trained with). */
   idColumn?: string;
@@ -47,7 +49,7 @@ export function imputeFile(model: Jpvae, json: ModelJson, input: string, out: st
   const K = o.samples,
     chunk = Math.max(1, Math.floor((o.chunkRows ?? IMPUTE_CHUNK_ROWS) / K));
   const rng = new Rng(o.seed),
-    draws = K === 1 ? undefined : { noise: () => rng.normal() };
+    draws = K === 1 ? undefined : drawsOf(o.draws ?? 'predictive', () => rng.normal());
   const inFormat = formatOf(input, `--input ${input}`),
     outFormat = /\.(h5ad|h5mu)$/i.exec(out)?.[1].toLowerCase(); // the writer checks the rest
   const idColumn = TABLE_FORMATS.includes(inFormat)

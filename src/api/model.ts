@@ -16,8 +16,10 @@ import { likelihoodsOf, standardizationOf, type DataSource } from '../data/recor
 import { pairViews, prepareViews, standardizeViews } from '../data/views.ts';
 import { InputError } from '../errors.ts';
 import { evaluateMetrics, type Metrics } from '../eval/metrics.ts';
+import { evaluateCalibration, type Calibration } from '../eval/calibration.ts';
+import type { TwoViewData } from '../data/dataset.ts';
 import { conditional, priorGaussian, type LatentFit } from '../impute/conditional.ts';
-import { imputeUserRows } from '../impute/impute.ts';
+import { DRAW_KINDS, drawsOf, imputeUserRows, type DrawKind } from '../impute/impute.ts';
 import {
   BERNOULLI,
   DEFAULT_ALPHA,
@@ -119,19 +121,23 @@ export class JpvaeModel {
   /**
    * The other view of rows of view `given` (in the units the model was
    * trained on): the conditional mean (§2.7, Eq. 12), or with `samples` K
-   * draws per row, each row's draws together, (n·K)×width.
+   * draws per row, each row's draws together, (n·K)×width. `draws`
+   * (default 'predictive'): what a draw is, the latent draw decoded plus a
+   * Gaussian view's observation noise, or 'latent' without that noise.
    */
-  impute(rows: ViewInput, o: { given: 1 | 2; samples?: number; seed?: number }): Float32Array {
+  impute(rows: ViewInput, o: { given: 1 | 2; samples?: number; seed?: number; draws?: DrawKind }): Float32Array {
     const given = (o.given - 1) as 0 | 1,
       K = o.samples ?? 1;
     if (given !== 0 && given !== 1) throw new InputError(`given: expected 1 or 2, got ${o.given}`);
     if (!Number.isInteger(K) || K < 1) throw new InputError(`samples: expected an integer ≥ 1, got ${o.samples}`);
+    const kind = o.draws ?? 'predictive';
+    if (!DRAW_KINDS.includes(kind)) throw new InputError(`draws: expected predictive or latent, got ${o.draws}`);
     const m = toMatrix(rows, 'rows'),
       width = this.net.views[given].dim;
     if (m.cols !== width)
       throw new InputError(`rows: rows have ${m.cols} values, but view ${o.given} of the model has ${width}`);
     const rng = new Rng(o.seed ?? 1),
-      draws = K === 1 ? undefined : { noise: () => rng.normal() };
+      draws = K === 1 ? undefined : drawsOf(kind, () => rng.normal());
     const std = standardizationOf(this.json.data as DataSource);
     return imputeUserRows(
       this.net,
@@ -147,6 +153,26 @@ export class JpvaeModel {
 
   /** The paper's metrics (as `jpvae eval --json`) on paired rows, preprocessed as the training data. */
   evaluate(views: TwoViews, o: { seed?: number; conditional?: 'fit' | 'prior' } = {}): Metrics {
+    const fit = o.conditional === 'prior' ? priorGaussian(this.net) : this.fit();
+    return evaluateMetrics(this.net, this.paired(views), fit, 'given', o.seed ?? 1);
+  }
+
+  /**
+   * Calibration of the imputations' draws on paired rows (as `jpvae eval
+   * --samples K --json` reports it under `calibration`): K draws (default
+   * 100) of each view from the other, of kind `draws` (default
+   * 'predictive'), scored against the true view.
+   */
+  calibration(views: TwoViews, o: { samples?: number; seed?: number; draws?: DrawKind } = {}): Calibration {
+    const K = o.samples ?? 100;
+    if (!Number.isInteger(K) || K < 2) throw new InputError(`samples: expected an integer ≥ 2, got ${o.samples}`);
+    if (o.draws !== undefined && !DRAW_KINDS.includes(o.draws))
+      throw new InputError(`draws: expected predictive or latent, got ${o.draws}`);
+    return evaluateCalibration(this.net, this.paired(views), this.fit(), { samples: K, seed: o.seed, draws: o.draws });
+  }
+
+  /** Paired rows checked against the model's widths and preprocessed as its training data. */
+  private paired(views: TwoViews): TwoViewData {
     const source = this.json.data as DataSource;
     const likelihood = likelihoodsOf(source);
     const mask = views.mask === undefined ? undefined : toMatrix(views.mask, 'mask');
@@ -158,8 +184,7 @@ export class JpvaeModel {
         );
     });
     standardizeViews(data, standardizationOf(source));
-    const fit = o.conditional === 'prior' ? priorGaussian(this.net) : this.fit();
-    return evaluateMetrics(this.net, data, fit, 'given', o.seed ?? 1);
+    return data;
   }
 
   /** model.json and the files it names (the weights and, while it can be trained on, the optimiser state), as a model directory holds them. */

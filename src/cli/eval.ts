@@ -5,7 +5,9 @@ import { isMultiModelDir } from '../store/multi-model.ts';
 import { InputError } from '../errors.ts';
 import { fitLatent, priorGaussian, type LatentFit } from '../impute/conditional.ts';
 import { evaluateMetrics } from '../eval/metrics.ts';
-import { writeImputationFigure } from '../eval/imputation-figure.ts';
+import { evaluateCalibration, type Calibration, type ViewCalibration } from '../eval/calibration.ts';
+import { writeImputationGrid } from '../plot/figures.ts';
+import { DRAW_KINDS } from '../impute/impute.ts';
 import { checkOutputPath } from '../io/atomic.ts';
 import { choiceFlag, intFlag, parseFlags } from './args.ts';
 import { loadModel, modelData } from '../store/load-model.ts';
@@ -23,8 +25,14 @@ const HELP = `usage: jpvae eval --model DIR [flags]
   --conditional C         fit | prior: the latent Gaussian used for imputation (default fit:
                           fitted on the training rows after training; prior: the model's Σ_C)
   --seed N                seed of the sampled-z reconstruction (default 1)
-  --figure PNG            also write an imputation grid: per test digit, the true image, the true
-                          top with the imputed bottom, and the imputed top with the true bottom
+  --samples K             also score the calibration of K draws (K ≥ 2) of each view imputed from the other:
+                          coverage of the central 50% and 90% intervals, CRPS and the PIT histogram for
+                          Gaussian views; per-pixel Brier and log scores, reliability and the PIT histogram
+                          for Bernoulli views (under "calibration" with --json)
+  --draws D               predictive | latent (default predictive): with --samples, what a draw is (as in
+                          jpvae impute --draws); latent leaves a Gaussian view's observation noise out
+  --figure PNG            also write an imputation grid (PNG, and its SVG beside it): per test digit, the
+                          true image, the true top with the imputed bottom, and the imputed top with the true bottom
   --threads N             threads for the forward passes of the reconstruction and ELBO terms (default: the
                           cores available; 1 = one thread); the metrics are the same, bit for bit, for any N
   --json                  print the metrics as one JSON object on stdout
@@ -47,6 +55,8 @@ export async function evalCommand(argv: string[]): Promise<void> {
       seed: { type: 'string' },
       figure: { type: 'string' },
       threads: { type: 'string' },
+      samples: { type: 'string' },
+      draws: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -59,6 +69,9 @@ export async function evalCommand(argv: string[]): Promise<void> {
   if (!f.model) throw new InputError('--model: required (a model directory written by jpvae train)');
   const split = choiceFlag(f.split, '--split', ['test', 'train'] as const, 'test');
   const source = choiceFlag(f.conditional, '--conditional', ['fit', 'prior'] as const, 'fit');
+  const samples = f.samples === undefined ? 0 : intFlag(f.samples, '--samples', 0, 2);
+  const draws = choiceFlag(f.draws, '--draws', DRAW_KINDS, 'predictive');
+  if (f.draws !== undefined && !samples) throw new InputError('--draws: needs --samples K');
   const files = f.view1 !== undefined || f.view2 !== undefined || f.mask !== undefined;
   if (files && (!f.view1 || !f.view2)) throw new InputError('--view1 and --view2: give both files');
   if (files && f.split !== undefined) throw new InputError('--split and --view1/--view2: choose one source of rows');
@@ -94,9 +107,12 @@ export async function evalCommand(argv: string[]): Promise<void> {
     throw new InputError(
       `--model ${f.model}: the model's ${infinite} is not finite on these rows (NaN or ∞): its weights are out of range`,
     );
-  if (f.figure) writeImputationFigure(f.figure, [{ model, fit }], data);
+  const calibration = samples
+    ? evaluateCalibration(model, data, fit, { samples, seed: intFlag(f.seed, '--seed', 1, 0), draws })
+    : undefined;
+  if (f.figure) await writeImputationGrid(f.figure, [{ name: 'model', model, fit }], data);
   if (f.json) {
-    process.stdout.write(JSON.stringify({ ...m, conditional: source }) + '\n');
+    process.stdout.write(JSON.stringify({ ...m, conditional: source, ...(calibration && { calibration }) }) + '\n');
     return;
   }
   const r = (x: number) => x.toFixed(2);
@@ -107,8 +123,23 @@ export async function evalCommand(argv: string[]): Promise<void> {
       `reconstruction loss, mean z:     x1 ${r(m.recon_mean.x1)}   x2 ${r(m.recon_mean.x2)}`,
       `imputation loss:                 x1|x2 ${r(m.impute.x1_given_x2)}   x2|x1 ${r(m.impute.x2_given_x1)}`,
       `active units ${m.active_units.count}/${m.active_units.total}, cross-correlation ‖·‖F ${m.cross_corr_frobenius.toFixed(3)}, ELBO ${r(m.elbo)}`,
+      ...(calibration ? calibrationLines(calibration) : []),
     ].join('\n') + '\n',
   );
+}
+
+/** The text report of a calibration: one line per imputed view. */
+function calibrationLines(c: Calibration): string[] {
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const line = (name: string, v: ViewCalibration) =>
+    v.likelihood === 'gaussian'
+      ? `  ${name}: central 50% interval covers ${pct(v.coverage_50)}, 90% covers ${pct(v.coverage_90)}, CRPS ${v.crps.toFixed(4)} (standardised units)`
+      : `  ${name}: Brier ${v.brier.toFixed(4)}, log score ${v.log_score.toFixed(4)} nats per pixel`;
+  return [
+    `calibration of ${c.samples} ${c.draws} draws per row on ${c.rows} rows (PIT histograms with --json):`,
+    line('x1|x2', c.x1_given_x2),
+    line('x2|x1', c.x2_given_x1),
+  ];
 }
 
 /** The path of the first number in `v` that is NaN or infinite, or undefined. */

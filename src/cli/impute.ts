@@ -10,6 +10,7 @@ import { choiceFlag, intFlag, parseFlags } from './args.ts';
 import { loadModel } from '../store/load-model.ts';
 import { imputeFile } from '../api/impute-file.ts';
 import { loadHdf5For } from '../data/anndata.ts';
+import { DRAW_KINDS } from '../impute/impute.ts';
 
 const HELP = `usage: jpvae impute --model DIR --given 1|2 --input F --out F [flags]
 
@@ -27,6 +28,9 @@ const HELP = `usage: jpvae impute --model DIR --given 1|2 --input F --out F [fla
                           latent draw from the conditional of Eq. 12, decoded, plus a Gaussian view's own
                           observation noise (Bernoulli views: the probabilities of each latent draw); K rows
                           per input row
+  --draws D               predictive | latent (default predictive): with --samples, what a draw is; latent
+                          leaves a Gaussian view's observation noise out (the decoded latent draw alone,
+                          which understates the spread); Bernoulli views give the same draws either way
   --summary               with --samples: write the per-row mean and sd of the K draws (2·width columns)
   --seed N                seed of the draws (default 1)
   --force                 replace --out if it exists (it is never overwritten otherwise)
@@ -43,6 +47,7 @@ export async function imputeCommand(argv: string[]): Promise<void> {
       out: { type: 'string' },
       samples: { type: 'string' },
       summary: { type: 'boolean' },
+      draws: { type: 'string' },
       seed: { type: 'string' },
       force: { type: 'boolean' },
       'id-column': { type: 'string' },
@@ -59,6 +64,8 @@ export async function imputeCommand(argv: string[]): Promise<void> {
   const given = choiceFlag(f.given, '--given', ['1', '2'] as const, '1') === '1' ? 1 : 2;
   const samples = intFlag(f.samples, '--samples', 1);
   if (f.summary && samples < 2) throw new InputError('--summary: needs --samples K with K ≥ 2');
+  const draws = choiceFlag(f.draws, '--draws', DRAW_KINDS, 'predictive');
+  if (f.draws !== undefined && samples < 2) throw new InputError('--draws: needs --samples K with K ≥ 2');
   const seed = intFlag(f.seed, '--seed', 1, 0);
   if (existsSync(f.out!)) {
     if (statSync(f.out!).isDirectory())
@@ -78,9 +85,10 @@ export async function imputeCommand(argv: string[]): Promise<void> {
     samples,
     summary: !!f.summary,
     seed,
+    draws,
     idColumn: f['id-column'],
   });
   process.stderr.write(
-    `imputed view ${3 - given} for ${rows} rows${samples > 1 ? ` × ${samples} draws` : ''} → ${f.out}\n`,
+    `imputed view ${3 - given} for ${rows} rows${samples > 1 ? ` × ${samples} ${draws} draws` : ''} → ${f.out}\n`,
   );
 }

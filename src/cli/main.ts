@@ -26,6 +26,10 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; about: 
     run: async (a) => (await import('./export.ts')).exportCommand(a),
     about: 'ONNX files (encoders, decoders, imputers) and a manifest for onnxruntime',
   },
+  plot: {
+    run: async (a) => (await import('./plot.ts')).plotCommand(a),
+    about: 'figures of models: imputation grid, latent cross-correlation, training curves, calibration',
+  },
   bench: {
     run: async (a) => (await import('./bench.ts')).benchCommand(a),
     about: 'GEMM, training and imputation throughput: wasm against the JS twin and onnxruntime-web',

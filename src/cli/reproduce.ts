@@ -14,10 +14,7 @@ import { loadHvdMnist, HVD_TRAIN_ROWS } from '../data/hvdmnist.ts';
 import { InputError } from '../errors.ts';
 import { CLASSIFIER_DEFAULTS } from '../eval/classifier.ts';
 import { downstreamAccuracy, trueHalvesAccuracy, type Downstream } from '../eval/downstream.ts';
-import { writeHeatmaps } from '../eval/figures.ts';
-import { writeImputationFigure } from '../eval/imputation-figure.ts';
-import { crossCorrelation } from '../eval/latent.ts';
-import { encodeMeans } from '../impute/posterior-means.ts';
+import { writeCrossCorrelation, writeImputationGrid } from '../plot/figures.ts';
 import { evaluateMetrics, imputationNll } from '../eval/metrics.ts';
 import { table1, table3, type RunResult } from '../eval/report.ts';
 import { priorGaussian, type LatentFit } from '../impute/conditional.ts';
@@ -124,7 +121,7 @@ export async function reproduceCommand(argv: string[]): Promise<void> {
     `jpvae reproduce: ${all.length} jobs (${all.length - todo.length} already done), ${jobs} at a time → ${plan.out}\n`,
   );
   await runPool(plan, todo, jobs, argv);
-  writeResults(plan, all, (performance.now() - t0) / 1000, jobs);
+  await writeResults(plan, all, (performance.now() - t0) / 1000, jobs);
 }
 
 /** Run the jobs in up to `width` worker processes; progress counts epochs (and each evaluation). */
@@ -239,7 +236,7 @@ const minutes = (xs: number[]): string => {
   return `${mean.toFixed(1)} (${Math.min(...m).toFixed(1)}–${Math.max(...m).toFixed(1)})`;
 };
 
-function writeResults(plan: Plan, all: string[], wallSeconds: number, jobs: number): void {
+async function writeResults(plan: Plan, all: string[], wallSeconds: number, jobs: number): Promise<void> {
   const read = (j: string) => JSON.parse(readFileSync(jobFile(plan, j), 'utf8'));
   const runs: RunResult[] = all.filter((j) => !j.startsWith('truth')).map(read);
   const truth: Downstream[] = all.filter((j) => j.startsWith('truth')).map((j) => read(j).downstream);
@@ -264,28 +261,21 @@ function writeResults(plan: Plan, all: string[], wallSeconds: number, jobs: numb
   // Figures from seed 1: the imputation grid (zero vs orthogonal) and the latent cross-correlation heatmaps.
   const figurePriors = (['zero', 'orthogonal'] as const).filter((p) => plan.priors.includes(p)); // the paper's pair, in its order
   const test = loadHvdMnist('test');
-  const models = figurePriors.map((p) => {
-    const { model, json } = loadModel(runDir(plan, `${p}:1`));
-    return { model, fit: json.latentFit as LatentFit };
-  });
-  writeImputationFigure(join(plan.out, 'figure1-imputations.png'), models, test);
-  writeHeatmaps(
-    join(plan.out, 'figure4-cross-correlation.png'),
-    models.map(({ model }) => {
-      const [n1, n2] = model.config.latent,
-        [Z1, Z2] = encodeMeans(model, test);
-      return { data: crossCorrelation(Z1, n1, Z2, n2, test.n), rows: n1, cols: n2 };
-    }),
-  );
   const names = figurePriors.map((p) => ({ zero: 'C = 0', orthogonal: 'C = αO' })[p]);
+  const models = figurePriors.map((p, i) => {
+    const { model, json } = loadModel(runDir(plan, `${p}:1`));
+    return { name: names[i], model, fit: json.latentFit as LatentFit };
+  });
+  await writeImputationGrid(join(plan.out, 'figure1-imputations.png'), models, test);
+  await writeCrossCorrelation(join(plan.out, 'figure4-cross-correlation.png'), models, test);
   writeFileAtomic(
     join(plan.out, 'figures.md'),
     [
       '# Figures (seed 1 models, test split)',
       '',
-      `figure1-imputations.png (the paper's Figure 1): one test digit per class, a row each. Columns: the true image, then for ${names.join(', then for ')}: the true top with the imputed bottom, and the imputed top with the true bottom (Bernoulli means, Eq. 12 conditional mean through the training-row fit).`,
+      `figure1-imputations.png and .svg (the paper's Figure 1): one test digit per class, a row each. Columns: the true image, then for ${names.join(', then for ')}: the true top with the imputed bottom, and the imputed top with the true bottom (Bernoulli means, Eq. 12 conditional mean through the training-row fit).`,
       '',
-      `figure4-cross-correlation.png (the paper's Figure 4): the empirical correlation between each unit of z1 (rows) and each unit of z2 (columns) of the posterior means, for ${names.join(' (left) and ')} (right); blue −1, white 0, red +1.`,
+      `figure4-cross-correlation.png and .svg (the paper's Figure 4): the empirical correlation between each unit of z1 (rows) and each unit of z2 (columns) of the posterior means, for ${names.join(' (left) and ')} (right), on one colour scale (blue −1, white 0, red +1); each panel's title gives its Frobenius norm.`,
       '',
     ].join('\n'),
   );

@@ -1,12 +1,12 @@
-// The paper's Figure 1 for one or more models: for one test digit of each
-// class, the true image, then per model the true top with the imputed
-// bottom, and the imputed top with the true bottom.
+// The images of the paper's Figure 1 for one or more models: for one test
+// digit of each class, the true image, then per model the true top with
+// the imputed bottom, and the imputed top with the true bottom (the
+// likelihood's mean of the decoded conditional mean of Eq. 12).
 
 import type { TwoViewData } from '../data/dataset.ts';
 import type { Jpvae } from '../model/jpvae.ts';
 import { conditional, type LatentFit } from '../impute/conditional.ts';
 import { imputeView } from '../impute/impute.ts';
-import { writeTileGrid } from './figures.ts';
 
 /** First row of each label 0..9 (or the first ten rows when there are no labels). */
 export function exampleRows(data: TwoViewData, count = 10): number[] {
@@ -21,11 +21,21 @@ const stack = (top: Float32Array, bottom: Float32Array): Float32Array => {
   return img;
 };
 
-export function writeImputationFigure(
-  path: string,
-  models: { model: Jpvae; fit: LatentFit }[],
+export interface ImputationGrid {
+  /** Per column: the model's name ('' for the true image) and what the column shows. */
+  columns: { model: string; shows: 'true image' | 'imputed bottom' | 'imputed top' }[];
+  /** Per example row: its label (or row number) and one image per column, values in [0, 1], row-major height×width. */
+  rows: { label: number; images: Float32Array[] }[];
+  height: number;
+  width: number;
+}
+
+/** The Figure 1 images of named models on `data` (views stacked top over bottom, `width` pixels wide). */
+export function imputationGrid(
+  models: { name: string; model: Jpvae; fit: LatentFit }[],
   data: TwoViewData,
-): void {
+  width = 28,
+): ImputationGrid {
   const rows = exampleRows(data),
     d1 = data.dim1,
     d2 = data.dim2;
@@ -41,12 +51,25 @@ export function writeImputationFigure(
     bottom: imputeView(model, conditional(fit, 1), top, rows.length),
     top: imputeView(model, conditional(fit, 0), bottom, rows.length),
   }));
-  const tiles = rows.map((_, i) => [
-    stack(half(top, d1, i), half(bottom, d2, i)),
-    ...imputed.flatMap((m) => [
-      stack(half(top, d1, i), half(m.bottom, d2, i)),
-      stack(half(m.top, d1, i), half(bottom, d2, i)),
-    ]),
-  ]);
-  writeTileGrid(path, tiles, (d1 + d2) / 28, 28);
+  return {
+    columns: [
+      { model: '', shows: 'true image' },
+      ...models.flatMap(({ name }) => [
+        { model: name, shows: 'imputed bottom' as const },
+        { model: name, shows: 'imputed top' as const },
+      ]),
+    ],
+    rows: rows.map((r, i) => ({
+      label: data.labels ? data.labels[r] : r + 1,
+      images: [
+        stack(half(top, d1, i), half(bottom, d2, i)),
+        ...imputed.flatMap((m) => [
+          stack(half(top, d1, i), half(m.bottom, d2, i)),
+          stack(half(m.top, d1, i), half(bottom, d2, i)),
+        ]),
+      ],
+    })),
+    height: (d1 + d2) / width,
+    width,
+  };
 }

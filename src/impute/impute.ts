@@ -27,6 +27,22 @@ export interface Draws {
 }
 
 /**
+ * What a draw is: `predictive` (the default), a sample of the model's
+ * predictive distribution p(x_i | x_j), the latent draw decoded plus a
+ * Gaussian view's observation noise; `latent`, the decoded latent draw
+ * alone (the likelihood's mean at z_i), which leaves the observation noise
+ * out and so understates a Gaussian view's spread. A Bernoulli view's draw
+ * is the probabilities at z_i either way.
+ */
+export type DrawKind = 'predictive' | 'latent';
+export const DRAW_KINDS: readonly DrawKind[] = ['predictive', 'latent'];
+
+/** The Draws of `kind` over N(0, 1) values from `noise`. */
+export function drawsOf(kind: DrawKind, noise: () => number): Draws {
+  return { noise, observation: kind === 'predictive' };
+}
+
+/**
  * Fill a draw's N(0, 1) noise for `rows` rows in the order every draw of
  * jpvae consumes it: per row, the latent's `latent` values into `eps`, then
  * (when `observation` is given) the view's `dim` values into it. The

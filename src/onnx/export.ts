@@ -52,7 +52,8 @@ export function exportInputOf(json: ModelJson): ExportInput {
 export const DRAWS =
   'sample_i_from_j draws z_i from the conditional of Eq. 12 (eps_i ~ N(0, I) through the Cholesky factor of its covariance) ' +
   "and decodes it; a Gaussian view adds its observation noise (observationSd · noise_i), so K draws of a row are samples of the model's " +
-  'predictive distribution p(x_i | x_j). A Bernoulli view gives the probabilities of each latent draw.';
+  'predictive distribution p(x_i | x_j) (jpvae impute --draws predictive, the default). Fed noise_i = 0, the same graph gives the latent-only ' +
+  'draws of --draws latent (the decoded latent draw, without the observation noise). A Bernoulli view gives the probabilities of each latent draw.';
 
 /** The eight graphs of a model, by manifest name. */
 export function modelGraphs(

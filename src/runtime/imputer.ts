@@ -8,8 +8,9 @@ import { releaseProxy, transfer, wrap, type Endpoint } from 'comlink';
 import type { Manifest } from '../onnx/manifest.ts';
 import { DEFAULT_PROVIDERS, type ExecutionProvider } from './execution-providers.ts';
 import type { View, WorkerApi } from './worker.ts';
+import type { DrawKind } from '../impute/impute.ts';
 
-export type { ExecutionProvider, View };
+export type { ExecutionProvider, View, DrawKind };
 
 export interface ImputerOptions {
   /**
@@ -41,11 +42,16 @@ export interface Imputer {
    * units (probabilities for a Bernoulli view). With samples = K: K draws
    * per row from the model's predictive distribution (manifest.draws),
    * (n·K)×dim_i, each row's draws together; `seed` makes them repeatable
-   * (the same seed gives the draws of `jpvae impute --samples K --seed S`).
+   * (the same seed gives the draws of `jpvae impute --samples K --seed S`);
+   * `draws: 'latent'` leaves a Gaussian view's observation noise out, as
+   * `jpvae impute --draws latent` does.
    * The buffer of `rows` is transferred to the worker when `rows` spans all
    * of it (it is detached here afterwards); pass a copy to keep it.
    */
-  impute(rows: Float32Array, opts: { given: View; samples?: number; seed?: number }): Promise<Float32Array>;
+  impute(
+    rows: Float32Array,
+    opts: { given: View; samples?: number; seed?: number; draws?: DrawKind },
+  ): Promise<Float32Array>;
   /** End the worker. */
   close(): Promise<void>;
 }
@@ -127,10 +133,10 @@ export async function createImputer(url: string | URL, options: ImputerOptions =
       manifest,
       executionProvider,
       fallbacks,
-      impute(rows, { given, samples, seed }) {
+      impute(rows, { given, samples, seed, draws }) {
         const whole = rows.byteOffset === 0 && rows.byteLength === rows.buffer.byteLength;
         const input = whole ? rows : rows.slice();
-        return Promise.race([remote.impute(transfer(input, [input.buffer]), given, samples, seed), died]);
+        return Promise.race([remote.impute(transfer(input, [input.buffer]), given, samples, seed, draws), died]);
       },
       async close() {
         remote[releaseProxy]();

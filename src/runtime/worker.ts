@@ -6,7 +6,7 @@
 import { expose, transfer } from 'comlink';
 import { createKernels, initWasm, type WasmBuild } from '../core/index.ts';
 import { Rng } from '../data/rng.ts';
-import { fillDrawNoise, repeatRows } from '../impute/impute.ts';
+import { DRAW_KINDS, fillDrawNoise, repeatRows, type DrawKind } from '../impute/impute.ts';
 import { EXPORT_FORMAT, EXPORT_FORMAT_VERSION, imputerNames, MANIFEST, type Manifest } from '../onnx/manifest.ts';
 import { openEngine, type Engine, type ExecutionProvider } from './execution-providers.ts';
 
@@ -77,7 +77,13 @@ const api = {
    * `jpvae impute --samples K --seed S` uses, so the same seed gives the
    * same draws.
    */
-  async impute(rows: Float32Array, given: View, samples?: number, seed?: number): Promise<Float32Array> {
+  async impute(
+    rows: Float32Array,
+    given: View,
+    samples?: number,
+    seed?: number,
+    draws: DrawKind = 'predictive',
+  ): Promise<Float32Array> {
     if (!loaded) throw new Error('imputer: load() first');
     if (given !== 1 && given !== 2) throw new Error(`imputer: given must be view 1 or 2, got ${given}`);
     const { manifest, engine } = loaded,
@@ -89,6 +95,7 @@ const api = {
     if (!Number.isInteger(n))
       throw new Error(`imputer: ${rows.length} values are not whole rows of view ${given} (${dim} features each)`);
     if (!Number.isInteger(k) || k < 1) throw new Error(`imputer: samples must be a positive integer, got ${samples}`);
+    if (!DRAW_KINDS.includes(draws)) throw new Error(`imputer: draws must be predictive or latent, got ${draws}`);
     const x = `x${given}`,
       y = `x${target}`;
     let result: Record<string, Float32Array>;
@@ -99,7 +106,8 @@ const api = {
         gaussian = out.likelihood.kind === 'gaussian';
       const eps = new Float32Array(n * k * out.latent),
         noise = gaussian ? new Float32Array(n * k * out.dim) : null;
-      fillDrawNoise(() => rng.normal(), n * k, eps, out.latent, noise, out.dim);
+      // Latent-only draws feed the sampler zero observation noise and draw none (as jpvae impute --draws latent).
+      fillDrawNoise(() => rng.normal(), n * k, eps, out.latent, draws === 'predictive' ? noise : null, out.dim);
       const feeds = {
         [x]: repeatRows(rows, n, dim, k),
         [`eps${target}`]: eps,

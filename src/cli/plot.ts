@@ -1,0 +1,89 @@
+// `jpvae plot`: the figures of one model, or of several side by side (the
+// flags over plot/figures.ts): Figure 1's imputation grid (hvdMNIST),
+// Figure 4's latent cross-correlation, the training curves and the
+// calibration plot, each as PNG and SVG.
+
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { InputError } from '../errors.ts';
+import { DRAW_KINDS } from '../impute/impute.ts';
+import type { LatentFit } from '../impute/conditional.ts';
+import { writeModelFigures, type NamedModel } from '../plot/figures.ts';
+import { loadModel, modelData } from '../store/load-model.ts';
+import type { DataSource } from '../data/source.ts';
+import type { EpochRecord } from '../train/trainer.ts';
+import { choiceFlag, intFlag, parseFlags } from './args.ts';
+
+const HELP = `usage: jpvae plot --model DIR[,DIR...] [flags]
+
+  --model DIRS            a model directory written by jpvae train, or several, comma-separated, drawn side
+                          by side (they must have been trained on the same data)
+  --names LIST            the models' names in the figures, comma-separated (default: the directories' names)
+  --out DIR               where the figures go (default: DIR/figures of the first model; made if missing)
+  --samples K             draws per held-out row for the calibration plot (default 20, K ≥ 2)
+  --draws D               predictive | latent (default predictive): what a draw is, as in jpvae impute
+  --seed N                seed of the draws (default 1)
+  --json                  print the files written and the calibrations as one JSON object on stdout
+
+Writes, as .png and .svg: imputations (Figure 1, hvdMNIST models only), cross-correlation
+(Figure 4), training-curves (from the models' per-epoch history) and calibration, all on the
+models' test or held-out rows.
+`;
+
+export async function plotCommand(argv: string[]): Promise<void> {
+  const f = parseFlags(
+    argv,
+    {
+      model: { type: 'string' },
+      names: { type: 'string' },
+      out: { type: 'string' },
+      samples: { type: 'string' },
+      draws: { type: 'string' },
+      seed: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    'plot',
+  );
+  if (f.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  if (!f.model) throw new InputError('--model: required (a model directory written by jpvae train)');
+  const dirs = f.model.split(',');
+  const names = f.names === undefined ? dirs.map((d) => basename(resolve(d))) : f.names.split(',');
+  if (names.length !== dirs.length)
+    throw new InputError(`--names: ${names.length} names for ${dirs.length} models; give one per --model directory`);
+  const samples = intFlag(f.samples, '--samples', 20, 2);
+  const draws = choiceFlag(f.draws, '--draws', DRAW_KINDS, 'predictive');
+  const seed = intFlag(f.seed, '--seed', 1, 0);
+  const out = f.out ?? join(dirs[0], 'figures');
+  if (existsSync(out) && !statSync(out).isDirectory())
+    throw new InputError(`--out ${out}: exists and is not a directory`);
+
+  const loaded = dirs.map((dir, i) => {
+    const { model, json } = loadModel(dir);
+    if (!json.latentFit)
+      throw new InputError(
+        `--model ${dir}: the model has no latent fit (training did not finish); resume it to the end first`,
+      );
+    const history = (json.training?.state as { history?: EpochRecord[] } | undefined)?.history;
+    return { named: { name: names[i], model, fit: json.latentFit as LatentFit, history } as NamedModel, json };
+  });
+  const source = loaded[0].json.data as DataSource;
+  for (const [i, l] of loaded.entries())
+    if (JSON.stringify(l.json.data) !== JSON.stringify(source))
+      throw new InputError(
+        `--model ${dirs[i]}: trained on other data than ${dirs[0]}; models drawn together must share their data`,
+      );
+  const hvd = source.dataset === 'hvdmnist';
+  mkdirSync(out, { recursive: true });
+  const { files, calibrations } = await writeModelFigures(
+    out,
+    loaded.map((l) => l.named),
+    modelData(loaded[0].json, 'test'),
+    { samples, seed, draws, heldOut: hvd ? 'test' : 'held-out', digits: hvd },
+  );
+  if (f.json) process.stdout.write(JSON.stringify({ files, calibrations }) + '\n');
+  else process.stderr.write(`wrote ${files.join(', ')}\n`);
+}

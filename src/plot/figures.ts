@@ -1,0 +1,116 @@
+// The figures of a model or of several side by side, written as PNG and SVG:
+// what `jpvae plot`, `jpvae eval --figure` and `jpvae reproduce` write.
+
+import { join } from 'node:path';
+import type { TwoViewData } from '../data/dataset.ts';
+import { completeRows } from '../data/views.ts';
+import { evaluateCalibration, type Calibration } from '../eval/calibration.ts';
+import { imputationGrid } from '../eval/imputation-figure.ts';
+import { crossCorrelation, frobenius } from '../eval/latent.ts';
+import type { LatentFit } from '../impute/conditional.ts';
+import type { DrawKind } from '../impute/impute.ts';
+import { encodeMeans } from '../impute/posterior-means.ts';
+import type { Jpvae } from '../model/jpvae.ts';
+import type { EpochRecord } from '../train/trainer.ts';
+import { calibrationSpec } from './calibration-plot.ts';
+import { crossCorrelationSpec } from './cross-correlation.ts';
+import { imputationGridSpec } from './imputation-grid.ts';
+import { writeFigure, svgBeside, type RenderedFigure } from './render.ts';
+import { trainingCurvesSpec } from './training-curves.ts';
+
+/** A trained model under the name its figures give it. */
+export interface NamedModel {
+  name: string;
+  model: Jpvae;
+  fit: LatentFit;
+  history?: EpochRecord[];
+}
+
+/** Figure 1: per example digit, the true image and each model's two imputations. */
+export function writeImputationGrid(png: string, models: NamedModel[], data: TwoViewData): Promise<RenderedFigure> {
+  return writeFigure(png, imputationGridSpec(imputationGrid(models, data)));
+}
+
+/** Figure 4: each model's latent cross-correlation on `data`'s complete rows, one colorbar. */
+export function writeCrossCorrelation(png: string, models: NamedModel[], data: TwoViewData): Promise<RenderedFigure> {
+  const full = completeRows(data);
+  const panels = models.map(({ name, model }) => {
+    const [n1, n2] = model.config.latent,
+      [Z1, Z2] = encodeMeans(model, full);
+    const corr = crossCorrelation(Z1, n1, Z2, n2, full.n);
+    return { name, corr, n1, n2, frobenius: frobenius(corr) };
+  });
+  return writeFigure(png, crossCorrelationSpec(panels));
+}
+
+export function writeTrainingCurves(
+  png: string,
+  models: { name: string; history: EpochRecord[] }[],
+  heldOut = 'held-out',
+): Promise<RenderedFigure> {
+  return writeFigure(png, trainingCurvesSpec(models, 'Training curves', heldOut));
+}
+
+/** The calibration plot of each model's draws, both directions. */
+export function writeCalibrationPlot(
+  png: string,
+  results: { name: string; calibration: Calibration }[],
+): Promise<RenderedFigure> {
+  const K = results[0]?.calibration.samples,
+    kind = results[0]?.calibration.draws;
+  return writeFigure(
+    png,
+    calibrationSpec(
+      results.map(({ name, calibration: c }) => ({
+        name,
+        series: [
+          { label: 'x1 | x2', view: c.x1_given_x2 },
+          { label: 'x2 | x1', view: c.x2_given_x1 },
+        ],
+      })),
+      `Calibration of the imputations (${K} ${kind} draws per held-out row)`,
+    ),
+  );
+}
+
+export interface PlotOptions {
+  samples: number; // draws per row for the calibration plot
+  seed: number;
+  draws: DrawKind;
+  /** The split's name in legends ('test' for hvdMNIST, 'held-out' otherwise). */
+  heldOut: string;
+  /** Draw Figure 1 (views that are digit halves). */
+  digits: boolean;
+}
+
+/** Every figure of the models on `data` (their held-out rows) into `out`; returns the PNG paths written, with their calibrations. */
+export async function writeModelFigures(
+  out: string,
+  models: NamedModel[],
+  data: TwoViewData,
+  o: PlotOptions,
+): Promise<{ files: string[]; calibrations: { name: string; calibration: Calibration }[] }> {
+  const files: string[] = [];
+  const put = async (name: string, write: (png: string) => Promise<RenderedFigure>) => {
+    const png = join(out, `${name}.png`);
+    await write(png);
+    files.push(png, svgBeside(png));
+  };
+  if (o.digits) await put('imputations', (p) => writeImputationGrid(p, models, data));
+  await put('cross-correlation', (p) => writeCrossCorrelation(p, models, data));
+  const withHistory = models.filter((m) => m.history?.length);
+  if (withHistory.length)
+    await put('training-curves', (p) =>
+      writeTrainingCurves(
+        p,
+        withHistory.map((m) => ({ name: m.name, history: m.history! })),
+        o.heldOut,
+      ),
+    );
+  const calibrations = models.map(({ name, model, fit }) => ({
+    name,
+    calibration: evaluateCalibration(model, data, fit, { samples: o.samples, seed: o.seed, draws: o.draws }),
+  }));
+  await put('calibration', (p) => writeCalibrationPlot(p, calibrations));
+  return { files, calibrations };
+}
