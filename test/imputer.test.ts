@@ -14,7 +14,7 @@ import { standardizationOf } from '../src/data/user-data.ts';
 import { loadHvdMnist } from '../src/data/hvdmnist.ts';
 import { conditional, type LatentFit } from '../src/impute/conditional.ts';
 import { imputeRaw } from '../src/impute/impute.ts';
-import { createImputer, type ExecutionProvider } from '../src/runtime/imputer.ts';
+import { createImputer, type DrawKind, type ExecutionProvider } from '../src/runtime/imputer.ts';
 import { writePlantedCsv } from './planted-files.ts';
 import { jpvae, maxRelErr } from './util.ts';
 
@@ -99,10 +99,10 @@ for (const name of ['gaussian', 'bernoulli'] as const) {
   }
 }
 
-test('draws with a seed equal jpvae impute --samples K --seed S, on both providers', async (t) => {
-  const out = join(dir, 'draws.npy');
-  t.is(
-    jpvae(
+test('draws with a seed equal jpvae impute --samples K --seed S (--draws predictive and latent), on both providers', async (t) => {
+  const cliDraws = (kind: DrawKind) => {
+    const out = join(dir, `draws-${kind}.npy`);
+    const r = jpvae(
       'impute',
       '--model',
       join(dir, 'gaussian'),
@@ -116,16 +116,27 @@ test('draws with a seed equal jpvae impute --samples K --seed S, on both provide
       '4',
       '--seed',
       '7',
-    ).code,
-    0,
-  );
-  const cli = readMatrix(out, 'draws').data;
+      ...(kind === 'latent' ? ['--draws', 'latent'] : []),
+    );
+    t.is(r.code, 0, r.err);
+    return readMatrix(out, 'draws').data;
+  };
+  const cli = { predictive: cliDraws('predictive'), latent: cliDraws('latent') };
+  t.notDeepEqual(cli.latent, cli.predictive, 'latent-only draws leave the observation noise out');
   for (const provider of ['wasm', 'jpvae-wasm'] as ExecutionProvider[]) {
     const imputer = await createImputer(join(dir, 'gaussian-onnx'), { executionProviders: [provider] });
     try {
       t.true(
-        maxRelErr(await imputer.impute(rows.gaussian[1].slice(), { given: 2, samples: 4, seed: 7 }), cli) <= TOL,
+        maxRelErr(await imputer.impute(rows.gaussian[1].slice(), { given: 2, samples: 4, seed: 7 }), cli.predictive) <=
+          TOL,
         provider,
+      );
+      t.true(
+        maxRelErr(
+          await imputer.impute(rows.gaussian[1].slice(), { given: 2, samples: 4, seed: 7, draws: 'latent' }),
+          cli.latent,
+        ) <= TOL,
+        `${provider}, latent draws`,
       );
     } finally {
       await imputer.close();

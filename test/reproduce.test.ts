@@ -33,7 +33,9 @@ test('reproduce writes the tables and figures, and a rerun resumes with nothing 
     'table3.md',
     'figures.md',
     'figure1-imputations.png',
+    'figure1-imputations.svg',
     'figure4-cross-correlation.png',
+    'figure4-cross-correlation.svg',
     'summary.json',
   ]) {
     t.true(existsSync(join(out, f)), f);

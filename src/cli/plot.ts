@@ -27,7 +27,7 @@ const HELP = `usage: jpvae plot --model DIR[,DIR...] [flags]
 
 Writes, as .png and .svg: imputations (Figure 1, hvdMNIST models only), cross-correlation
 (Figure 4), training-curves (from the models' per-epoch history) and calibration, all on the
-models' test or held-out rows.
+models' test or held-out rows; and calibration.json, the numbers of the calibration plot.
 `;
 
 export async function plotCommand(argv: string[]): Promise<void> {

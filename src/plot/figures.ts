@@ -2,6 +2,7 @@
 // what `jpvae plot`, `jpvae eval --figure` and `jpvae reproduce` write.
 
 import { join } from 'node:path';
+import { writeFileAtomic } from '../io/atomic.ts';
 import type { TwoViewData } from '../data/dataset.ts';
 import { completeRows } from '../data/views.ts';
 import { evaluateCalibration, type Calibration } from '../eval/calibration.ts';
@@ -83,7 +84,7 @@ export interface PlotOptions {
   digits: boolean;
 }
 
-/** Every figure of the models on `data` (their held-out rows) into `out`; returns the PNG paths written, with their calibrations. */
+/** Every figure of the models on `data` (their held-out rows) into `out`, as PNG and SVG, and the calibrations in calibration.json; returns the paths written and the calibrations. */
 export async function writeModelFigures(
   out: string,
   models: NamedModel[],
@@ -112,5 +113,9 @@ export async function writeModelFigures(
     calibration: evaluateCalibration(model, data, fit, { samples: o.samples, seed: o.seed, draws: o.draws }),
   }));
   await put('calibration', (p) => writeCalibrationPlot(p, calibrations));
+  // The numbers the calibration plot shows, for tables and READMEs.
+  const numbers = join(out, 'calibration.json');
+  writeFileAtomic(numbers, JSON.stringify({ split: o.heldOut, models: calibrations }, null, 1) + '\n');
+  files.push(numbers);
   return { files, calibrations };
 }

@@ -21,9 +21,9 @@ function dataUrl(img: Float32Array, h: number, w: number): string {
   return `data:image/png;base64,${PNG.sync.write(png).toString('base64')}`;
 }
 
-/** Each column's header: two lines, the model and what the column shows. */
+/** Each column's header, its lines joined by '|': the model, then what the column shows, a word a line. */
 export const columnHeader = (c: ImputationGrid['columns'][number]): string =>
-  c.model ? `${c.model}|${c.shows}` : c.shows;
+  [c.model, ...c.shows.split(' ')].filter(Boolean).join('|');
 
 export function imputationGridSpec(g: ImputationGrid, title = 'Imputations'): VegaLiteSpec {
   const headers = g.columns.map(columnHeader);
