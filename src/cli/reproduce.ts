@@ -121,13 +121,13 @@ export async function reproduceCommand(argv: string[]): Promise<void> {
     `jpvae reproduce: ${all.length} jobs (${all.length - todo.length} already done), ${jobs} at a time → ${plan.out}\n`,
   );
   await runPool(plan, todo, jobs, argv);
-  // A rerun with nothing left to train rewrites the tables and figures, keeping the wall time of the run that trained.
+  // A rerun with nothing left to train rewrites the tables and figures, keeping the wall time and machine of the run that trained.
   const previous = join(plan.out, 'summary.json');
-  const wall =
+  const trained: Trained =
     todo.length || !existsSync(previous)
-      ? (performance.now() - t0) / 1000
-      : (JSON.parse(readFileSync(previous, 'utf8')).wallSeconds as number);
-  await writeResults(plan, all, wall, jobs);
+      ? { wallSeconds: (performance.now() - t0) / 1000, machine: thisMachine() }
+      : (JSON.parse(readFileSync(previous, 'utf8')) as Trained);
+  await writeResults(plan, all, trained, jobs);
 }
 
 /** Run the jobs in up to `width` worker processes; progress counts epochs (and each evaluation). */
@@ -242,12 +242,20 @@ const minutes = (xs: number[]): string => {
   return `${mean.toFixed(1)} (${Math.min(...m).toFixed(1)}–${Math.max(...m).toFixed(1)})`;
 };
 
-async function writeResults(plan: Plan, all: string[], wallSeconds: number, jobs: number): Promise<void> {
+/** What the tables say of the invocation that trained the models. */
+interface Trained {
+  wallSeconds: number;
+  machine: string;
+}
+
+const thisMachine = () =>
+  `${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, Node ${process.version}, jpvae ${PACKAGE_VERSION}`;
+
+async function writeResults(plan: Plan, all: string[], { wallSeconds, machine }: Trained, jobs: number): Promise<void> {
   const read = (j: string) => JSON.parse(readFileSync(jobFile(plan, j), 'utf8'));
   const runs: RunResult[] = all.filter((j) => !j.startsWith('truth')).map(read);
   const truth: Downstream[] = all.filter((j) => j.startsWith('truth')).map((j) => read(j).downstream);
   const cmd = `jpvae reproduce --priors ${plan.priors.join(',')} --seeds ${plan.seeds} --epochs ${plan.epochs} --train-limit ${plan.trainLimit} --alpha ${plan.alpha} --classifier-epochs ${plan.classifierEpochs}`;
-  const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, Node ${process.version}, jpvae ${PACKAGE_VERSION}`;
   const header = [
     `Command: \`${cmd}\`. Training time per model ${minutes(runs.map((r) => r.trainSeconds))} min (with up to ${jobs} models training at once)${wallSeconds > 60 ? `; wall time of the last invocation that trained models ${(wallSeconds / 60).toFixed(1)} min` : ''}.`,
     `Machine: ${machine}`,
