@@ -49,7 +49,8 @@ const MAX_WIDTH = 1 << 24,
   MAX_BATCH = 1 << 16,
   MAX_ROWS = 2 ** 40;
 
-function likelihood(f: Fields, v: unknown, path: string): Likelihood {
+/** A view's likelihood as model.json stores it (the two-view and the M-view files alike). */
+export function likelihood(f: Fields, v: unknown, path: string): Likelihood {
   const o = f.object(v, path);
   const kind = f.string(o.kind, `${path}.kind`, ['bernoulli', 'gaussian'] as const);
   if (kind === 'bernoulli') return { kind };

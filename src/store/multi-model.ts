@@ -21,6 +21,7 @@ import { MAX_PARAMETERS } from '../model/config.ts';
 import { checkMultiConfig, MultiJpvae, type MultiViewConfig } from '../model/multi-jpvae.ts';
 import type { MultiEpochRecord } from '../train/multi-fit.ts';
 import { PACKAGE_VERSION } from '../version.ts';
+import { likelihood } from './model-json.ts';
 
 export const MULTI_FORMAT = 'jpvae-multiview-model';
 export const MULTI_FORMAT_VERSION = 1;
@@ -79,14 +80,6 @@ export function saveMultiModel(
     [MODEL_JSON, new TextEncoder().encode(JSON.stringify(json, null, 1) + '\n')],
     [WEIGHTS, encodeSafetensors(tensors, { format: MULTI_FORMAT })],
   ]);
-}
-
-function likelihood(f: Fields, v: unknown, path: string): Likelihood {
-  const o = f.object(v, path);
-  const kind = f.string(o.kind, `${path}.kind`, ['bernoulli', 'gaussian'] as const);
-  if (kind === 'bernoulli') return { kind };
-  if (o.variance === 'learnt') return { kind, variance: 'learnt' };
-  return { kind, variance: f.number(o.variance, `${path}.variance`, "'learnt' or a variance > 0", (x) => x > 0) };
 }
 
 /** Every field of a parsed model.json, typed and range-checked; `file` names it in errors. */
