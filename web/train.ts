@@ -326,9 +326,9 @@ button('downloadOnnx').addEventListener(
 );
 
 state.isolated = (await worker.init(new URL('.', location.href).href)).isolated;
-// All the cores on a cross-origin isolated page (a step uses two at most so far); one elsewhere.
+// All the cores on a cross-origin isolated page; one elsewhere.
 const cores = state.isolated ? navigator.hardwareConcurrency || 1 : 1;
 $<HTMLInputElement>('threads').max = String(cores);
-$<HTMLInputElement>('threads').value = String(Math.min(cores, 2));
+$<HTMLInputElement>('threads').value = String(cores);
 setButtons();
 document.body.dataset.ready = '1';
