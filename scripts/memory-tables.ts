@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { jsonText } from '../src/io/json-keys.ts';
 
 const COLS = 1000,
   BLOCK = 16384; // rows per Parquet row group / HDF5 write
@@ -138,7 +139,7 @@ else {
   if (outAt > 0)
     writeFileSync(
       process.argv[outAt + 1],
-      JSON.stringify(
+      jsonText(
         {
           command: `node --import=tsx scripts/${process.argv
             .slice(1)
@@ -150,8 +151,7 @@ else {
           loadavg: loadavg(),
           results,
         },
-        null,
-        2,
-      ) + '\n',
+        { indent: 2 },
+      ),
     );
 }

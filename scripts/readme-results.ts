@@ -8,6 +8,7 @@
 //   node --import=tsx scripts/readme-results.ts
 
 import { readFileSync, writeFileSync } from 'node:fs';
+import { camelCaseKeys } from '../src/io/json-keys.ts';
 
 const root = new URL('../', import.meta.url);
 const read = (path: string) => readFileSync(new URL(path, root), 'utf8');
@@ -125,7 +126,12 @@ function peersBlock(): string {
 }
 
 function threeBandsBlock(): string {
-  const j = JSON.parse(read('results/three-bands.json')),
+  const j = camelCaseKeys(JSON.parse(read('results/three-bands.json')), ['runs']) as {
+      machine: Record<string, string>;
+      runs: { prior: string }[];
+      loadAvg: number[];
+      protocol: string;
+    },
     m = j.machine;
   const seeds = (p: string) => j.runs.filter((r: { prior: string }) => r.prior === p).length;
   return [

@@ -21,6 +21,7 @@ import { sliceMultiView } from '../src/data/multi-view.ts';
 import { fitMultiLatent, imputeMulti, multiConditional } from '../src/impute/multi-impute.ts';
 import { MultiJpvae, type MultiPriorKind } from '../src/model/multi-jpvae.ts';
 import { fitMultiView } from '../src/train/multi-fit.ts';
+import { jsonText } from '../src/io/json-keys.ts';
 
 const { values } = parseArgs({
   options: {
@@ -77,7 +78,7 @@ const meta = {
 
 function write(): void {
   const loadAvg = loadavg().map((x) => +x.toFixed(2));
-  writeFileSync(`${values.out}.json`, JSON.stringify({ ...meta, loadAvg, runs }, null, 2) + '\n');
+  writeFileSync(`${values.out}.json`, jsonText({ ...meta, loadAvg, runs }, { indent: 2 }));
   const stat = (prior: MultiPriorKind, k: string) => {
     const v = runs.filter((r) => r.prior === prior).map((r) => r.impute[k]);
     const m = v.reduce((a, b) => a + b, 0) / v.length;

@@ -10,6 +10,7 @@ import { build } from 'esbuild';
 import { fit, fromFiles, load, parseMatrix, FitRun, InputError, type Matrix } from '../src/index.ts';
 import { Rng } from '../src/data/rng.ts';
 import { jpvae, tempDir } from './util.ts';
+import { camelCaseKeys } from '../src/io/json-keys.ts';
 
 /** Real-valued views far from 0 and 1 (x = 100 + 20·(A·s + noise)), every 7th row lacking one view; and complete test rows. */
 function writeViews(dir: string, n = 280, nTest = 40) {
@@ -82,8 +83,8 @@ test('fit() trains exactly as jpvae train: the same weights bytes and latent fit
   );
   t.deepEqual(epochs, [1, 2]);
   const mine = model.toFiles();
-  const cli = JSON.parse(readFileSync(join(dir, 'cli', 'model.json'), 'utf8'));
-  t.deepEqual(JSON.parse(mine['model.json'] as string).files, cli.files); // the same names: the same steps and checksums
+  const cli = camelCaseKeys(JSON.parse(readFileSync(join(dir, 'cli', 'model.json'), 'utf8'))) as any;
+  t.deepEqual((camelCaseKeys(JSON.parse(mine['model.json'] as string)) as any).files, cli.files); // the same names: the same steps and checksums
   t.deepEqual(mine[cli.files.weights.name], new Uint8Array(readFileSync(join(dir, 'cli', cli.files.weights.name))));
   t.deepEqual(
     mine[cli.files.trainState.name],

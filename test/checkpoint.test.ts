@@ -11,6 +11,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { loadModel } from '../src/store/load-model.ts';
 import { BIN, jpvae, tempDir, weightsPath } from './util.ts';
+import { camelCaseKeys } from '../src/io/json-keys.ts';
 
 const SMALL = ['--train-limit', '200', '--hidden', '16', '--latent', '2', '--seed', '2'];
 const POINTS = [
@@ -32,7 +33,7 @@ function trainKilledAt(point: string, out: string) {
 
 /** What a finished run must reproduce bit for bit: weights, Adam state, the latent fit. */
 function result(dir: string) {
-  const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+  const json = camelCaseKeys(JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'))) as any;
   return {
     weights: readFileSync(weightsPath(dir)),
     state: readFileSync(join(dir, json.files.trainState.name)),
@@ -135,22 +136,22 @@ test("two trainers of one directory: the second refuses in one line; a stale loc
   t.regex(other.err, /in use by process 12345 on some-other-host .*remove the lock if that process is gone/);
 });
 
-test('a formatVersion 1 directory (fixed file names) still loads and resumes; the resumed one is version 2', (t) => {
+test('a formatVersion 1 directory (fixed file names, camelCase field names) still loads and resumes; the resumed one is version 3', (t) => {
   const dir = tempDir(t),
     out = join(dir, 'm'),
     ref = join(dir, 'ref');
   t.is(jpvae('train', ...SMALL, '--epochs', '2', '--out', ref).code, 0);
   t.is(jpvae('train', ...SMALL, '--epochs', '1', '--out', out).code, 0);
-  const json = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
+  const json = camelCaseKeys(JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'))) as any;
   renameSync(join(out, json.files.weights.name), join(out, 'weights.safetensors'));
   renameSync(join(out, json.files.trainState.name), join(out, 'train-state.safetensors'));
   delete json.files;
   json.formatVersion = 1;
-  writeFileSync(join(out, 'model.json'), JSON.stringify(json));
+  writeFileSync(join(out, 'model.json'), JSON.stringify(json)); // as version 1 spelt it: camelCase
   t.is(jpvae('eval', '--model', out, '--json').code, 0);
   const r = jpvae('train', '--resume', out, '--epochs', '2');
   t.is(r.code, 0, r.err);
-  t.is(JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')).formatVersion, 2);
+  t.is(JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')).format_version, 3);
   t.true(result(out).weights.equals(result(ref).weights));
   t.is(readdirSync(out).length, 3, readdirSync(out).join(' '));
 });

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { fitLatent } from '../src/impute/conditional.ts';
 import { loadHvdMnist } from '../src/data/hvdmnist.ts';
 import { loadModel } from '../src/store/load-model.ts';
-import { BIN, jpvae, tempDir, weightsPath } from './util.ts';
+import { BIN, camelCaseFields, jpvae, tempDir, weightsPath } from './util.ts';
+import { camelCaseKeys } from '../src/io/json-keys.ts';
 
 const SMALL = ['--train-limit', '300', '--hidden', '32', '--latent', '4', '--seed', '3'];
 
@@ -25,7 +26,7 @@ test('train, resume and eval on hvdMNIST; the latent fit comes from the training
   t.is(resumed.code, 0, resumed.err);
   t.deepEqual(readFileSync(weightsPath(join(dir, 'b'))), readFileSync(weightsPath(join(dir, 'a'))));
 
-  const json = JSON.parse(readFileSync(join(dir, 'a', 'model.json'), 'utf8'));
+  const json = camelCaseKeys(JSON.parse(readFileSync(join(dir, 'a', 'model.json'), 'utf8'))) as any;
   t.is(json.latentFit.split, 'train');
   t.is(json.latentFit.rows, 300);
   const { model } = loadModel(join(dir, 'a'));
@@ -59,7 +60,7 @@ test("--swap-views trains n1 > n2 and eval reports in the user's view order", (t
     model = join(dir, 'm');
   const tr = jpvae('train', ...SMALL, '--latent', '4,2', '--swap-views', '--epochs', '1', '--out', model);
   t.is(tr.code, 0, tr.err);
-  const json = JSON.parse(readFileSync(join(model, 'model.json'), 'utf8'));
+  const json = camelCaseKeys(JSON.parse(readFileSync(join(model, 'model.json'), 'utf8'))) as any;
   t.true(json.config.swapViews);
   t.deepEqual([json.latentFit.n1, json.latentFit.n2], [4, 2]);
   const ev = jpvae('eval', '--model', model, '--json', '--conditional', 'prior');
@@ -129,8 +130,11 @@ test.serial('Ctrl-C ends training after the current step with a checkpoint that 
   const code = await new Promise((resolve) => child.on('close', resolve));
   t.is(code, 0, err);
   t.regex(err, /stopped in epoch 1 after step \d+; checkpoint written/);
-  const state = JSON.parse(readFileSync(join(dir, 'a', 'model.json'), 'utf8')).training.state;
+  const checkpoint = JSON.parse(readFileSync(join(dir, 'a', 'model.json'), 'utf8')),
+    state = checkpoint.training.state;
   t.true(state.partial.steps > 0 && state.partial.steps < 1563);
+  t.deepEqual(camelCaseFields(checkpoint), []); // the partial epoch's record too (loss_sum)
+  t.true(Number.isFinite(state.partial.loss_sum));
   t.is(jpvae('train', '--resume', join(dir, 'a'), '--epochs', '1').code, 0);
   const b = jpvae('train', ...args, '--out', join(dir, 'b'));
   t.is(b.code, 0, b.err);

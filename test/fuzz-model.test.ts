@@ -29,6 +29,7 @@ import { validateModelJson } from '../src/store/model-json.ts';
 import { GRAPH_NAMES } from '../src/onnx/manifest.ts';
 import { crc32Hex } from '../src/io/crc32.ts';
 import { jpvae, tempDir } from './util.ts';
+import { camelCaseKeys, jsonText } from '../src/io/json-keys.ts';
 
 const CASES = 300,
   SPAWN_EVERY = 12,
@@ -255,7 +256,7 @@ interface Case {
 }
 
 type Kind = 'weights' | 'trainState';
-const readJson = (m: string) => JSON.parse(readFileSync(join(m, 'model.json'), 'utf8'));
+const readJson = (m: string) => camelCaseKeys(JSON.parse(readFileSync(join(m, 'model.json'), 'utf8'))) as any;
 const fileOf = (m: string, kind: Kind): string => join(m, readJson(m).files[kind].name);
 
 /** Replace a checkpoint file by `bytes` under the name and checksum model.json then gives it: a hostile file that is consistently named. */
@@ -267,7 +268,7 @@ function resign(m: string, kind: Kind, bytes: Buffer): void {
   rmSync(join(m, old));
   writeFileSync(join(m, name), bytes);
   j.files[kind] = { name, bytes: bytes.length, crc32: crc };
-  writeFileSync(join(m, 'model.json'), JSON.stringify(j, null, 1));
+  writeFileSync(join(m, 'model.json'), jsonText(j, { indent: 1 }));
 }
 
 /** Apply case `seed`'s mutation to the model directory `m`. */
@@ -377,7 +378,7 @@ function checkOutput(command: Command, r: { out: string }, m: string, out: strin
       ? ''
       : 'export wrote an incomplete directory';
   }
-  const json = JSON.parse(readFileSync(join(m, 'model.json'), 'utf8'));
+  const json = readJson(m);
   return json.training.state.epoch === 3 && json.latentFit ? '' : 'resume did not end at epoch 3 with a latent fit';
 }
 
@@ -540,7 +541,7 @@ const NAMED: [string, Edit, RegExp][] = [
         j.formatVersion = 99;
       },
     },
-    /formatVersion: is 99: written by a newer jpvae .*upgrade jpvae/,
+    /format_version: is 99: written by a newer jpvae .*upgrade jpvae/,
   ],
   [
     'an unknown likelihood',
@@ -567,7 +568,7 @@ const NAMED: [string, Edit, RegExp][] = [
         j.latentFit.cov = j.latentFit.cov.map(() => 0);
       },
     },
-    /latentFit\.cov\[0\]: the variance of latent 1 is 0/,
+    /latent_fit\.cov\[0\]: the variance of latent 1 is 0/,
   ],
   [
     'a covariance that is not positive definite',
@@ -578,7 +579,7 @@ const NAMED: [string, Edit, RegExp][] = [
         j.latentFit.cov[1] = j.latentFit.cov[d] = -0.9;
       },
     },
-    /latentFit\.cov: is not positive definite/,
+    /latent_fit\.cov: is not positive definite/,
   ],
   [
     'a truncated latent covariance',
@@ -587,7 +588,7 @@ const NAMED: [string, Edit, RegExp][] = [
         j.latentFit.cov.pop();
       },
     },
-    /latentFit\.cov: expected an array of 25, got an array of 24/,
+    /latent_fit\.cov: expected an array of 25, got an array of 24/,
   ],
   [
     'a non-numeric epoch',
@@ -732,9 +733,9 @@ test.serial(
       const m = join(dir, `m${i}`);
       cpSync(join(base, 'model'), m, { recursive: true });
       if (edit.json) {
-        const j = JSON.parse(readFileSync(join(m, 'model.json'), 'utf8'));
+        const j = readJson(m);
         edit.json(j);
-        writeFileSync(join(m, 'model.json'), JSON.stringify(j));
+        writeFileSync(join(m, 'model.json'), jsonText(j));
       }
       if (edit.weights) {
         const { header, payload } = splitSafetensors(readFileSync(fileOf(m, 'weights')));

@@ -29,6 +29,7 @@ import { GRAPH_NAMES, type GraphName, type Manifest } from '../src/onnx/manifest
 import { GraphRunner } from '../src/runtime/graph-runner.ts';
 import { writePlantedCsv } from './planted-files.ts';
 import { jpvae, maxRelErr, Rng } from './util.ts';
+import { camelCaseKeys } from '../src/io/json-keys.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'jpvae-onnx-'));
 const BATCHES = [1, 7, 300];
@@ -334,7 +335,8 @@ test.serial(`fp16: about half the bytes, every graph within ${FP16_TOL} relative
 });
 
 test("the manifest: every graph's inputs and outputs with shape, dtype and units; likelihoods and preprocessing per view", (t) => {
-  const read = (c: Case) => JSON.parse(readFileSync(join(exportDir(c), 'manifest.json'), 'utf8')) as Manifest;
+  const read = (c: Case) =>
+    camelCaseKeys(JSON.parse(readFileSync(join(exportDir(c), 'manifest.json'), 'utf8'))) as Manifest;
   const b = read(CASES[0]),
     g = read(CASES[1]),
     mx = read(CASES[2]);
@@ -433,7 +435,7 @@ test('export replaces an earlier export; bad input gets one line and exit code 2
   const noFit = join(dir, 'no-fit');
   cpSync(MODEL, noFit, { recursive: true });
   const mj = JSON.parse(readFileSync(join(noFit, 'model.json'), 'utf8'));
-  delete mj.latentFit;
+  delete mj.latent_fit;
   writeFileSync(join(noFit, 'model.json'), JSON.stringify(mj));
   const cases: [string[], RegExp][] = [
     [['export', '--out', join(dir, 'x')], /--model: required/],

@@ -2,9 +2,9 @@
 // a second invocation that finds every job done.
 
 import test from 'ava';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { jpvae, tempDir } from './util.ts';
+import { camelCaseFields, jpvae, tempDir } from './util.ts';
 
 const reproduce = (out: string, ...extra: string[]) =>
   jpvae(
@@ -50,6 +50,19 @@ test('reproduce writes the tables and figures, and a rerun resumes with nothing 
   t.is(again.code, 0, again.err);
   t.regex(again.err, /3 jobs \(3 already done\)/);
   t.is(statSync(result).mtimeMs, before);
+  // What reproduce writes and reads back, in one spelling: snake_case field names.
+  const written = [
+    'plan.json',
+    'summary.json',
+    ...readdirSync(join(out, 'runs')).flatMap((d) =>
+      readdirSync(join(out, 'runs', d))
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => join('runs', d, f)),
+    ),
+  ];
+  t.true(written.length >= 7, written.join(' '));
+  for (const f of written) t.deepEqual(camelCaseFields(JSON.parse(readFileSync(join(out, f), 'utf8'))), [], f);
+  t.true(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).wall_seconds > 0);
   const other = reproduce(out, '--epochs', '2');
   t.is(other.code, 2);
   t.regex(other.err, /holds a run with epochs = 1, not 2/);

@@ -179,3 +179,17 @@ export function tempDir(t: { teardown(fn: () => void): void }, prefix = 'jpvae-t
 }
 
 export { BIN, jpvae, maxRelErr, weightsPath } from './cli-util.ts';
+
+/**
+ * The paths of a parsed JSON value's camelCase field names: what no file or
+ * output of jpvae may hold. Keys that are not identifiers ("32x20x512:dW",
+ * "X~1,X~2") are data, as io/json-keys.ts treats them.
+ */
+export function camelCaseFields(v: unknown, path = ''): string[] {
+  if (Array.isArray(v)) return v.flatMap((x, i) => camelCaseFields(x, `${path}[${i}]`));
+  if (typeof v !== 'object' || v === null) return [];
+  return Object.entries(v).flatMap(([k, x]) => [
+    ...(/^[a-z][A-Za-z0-9_]*$/.test(k) && /[a-z0-9][A-Z]/.test(k) ? [`${path}.${k}`] : []),
+    ...camelCaseFields(x, `${path}.${k}`),
+  ]);
+}

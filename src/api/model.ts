@@ -33,6 +33,7 @@ import {
   decodeWeights,
   encodeModel,
   filesOf,
+  modelJsonText,
   parseModelJson,
   MODEL_JSON,
   LOADED_MODEL_ROWS,
@@ -191,7 +192,7 @@ export class JpvaeModel {
   toFiles(): ModelFiles {
     const { data, training, latentFit } = this.json;
     const files = encodeModel(this.net, { data, training, latentFit });
-    files[MODEL_JSON] = JSON.stringify(this.json, null, 1) + '\n'; // as it was written (its package version included)
+    files[MODEL_JSON] = modelJsonText(this.json); // as it was written (its package and format versions included)
     const state = filesOf(this.json).trainState;
     if (this.trainState !== undefined && state) files[state.name] = this.trainState;
     return files;

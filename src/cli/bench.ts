@@ -10,6 +10,7 @@ import { benchPeers, DEFAULT_PYTHON, formatPeers } from '../bench/peers.ts';
 import { sharedMemoryAvailable } from '../core/wasm.ts';
 import { choiceFlag, parseFlags } from './args.ts';
 import { requirePackage } from './optional-package.ts';
+import { jsonText } from '../io/json-keys.ts';
 
 const SECTIONS = ['gemm', 'train', 'threads', 'impute', 'peers'] as const;
 
@@ -93,5 +94,5 @@ export async function benchCommand(argv: string[]): Promise<void> {
     show(formatPeers(peers));
     results.push(peers);
   }
-  if (f.json) process.stdout.write(JSON.stringify(Object.assign({}, ...results, { machine })) + '\n');
+  if (f.json) process.stdout.write(jsonText(Object.assign({}, ...results, { machine })));
 }

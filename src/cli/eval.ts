@@ -15,6 +15,7 @@ import { loadHdf5For } from '../data/anndata.ts';
 import { openNewFiles, type DataSource } from '../data/source.ts';
 import { completeRows } from '../data/views.ts';
 import { availableThreads, planThreads, withThreads } from '../threads/plan.ts';
+import { jsonText } from '../io/json-keys.ts';
 
 const HELP = `usage: jpvae eval --model DIR [flags]
 
@@ -112,7 +113,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
     : undefined;
   if (f.figure) await writeImputationGrid(f.figure, [{ name: 'model', model, fit }], data);
   if (f.json) {
-    process.stdout.write(JSON.stringify({ ...m, conditional: source, ...(calibration && { calibration }) }) + '\n');
+    process.stdout.write(jsonText({ ...m, conditional: source, ...(calibration && { calibration }) }));
     return;
   }
   const r = (x: number) => x.toFixed(2);

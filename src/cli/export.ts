@@ -5,6 +5,7 @@ import { buildExport, exportInputOf } from '../onnx/export.ts';
 import { checkExportDir, writeExport } from '../onnx/write-export.ts';
 import { parseFlags } from './args.ts';
 import { loadModel } from '../store/load-model.ts';
+import { jsonText } from '../io/json-keys.ts';
 
 const HELP = `usage: jpvae export --model DIR --out DIR [--fp16] [--json]
 
@@ -50,7 +51,7 @@ export async function exportCommand(argv: string[]): Promise<void> {
   const { manifest, files } = buildExport(model, exportInputOf(json), f.fp16 ? 'float16' : 'float32');
   const bytes = writeExport(f.out, files);
   if (f.json) {
-    process.stdout.write(JSON.stringify({ out: f.out, bytes, manifest }) + '\n');
+    process.stdout.write(jsonText({ out: f.out, bytes, manifest }));
     return;
   }
   const total = Object.values(bytes).reduce((a, b) => a + b, 0);

@@ -13,6 +13,7 @@ import { loadModel, modelData } from '../store/load-model.ts';
 import type { DataSource } from '../data/source.ts';
 import type { EpochRecord } from '../train/trainer.ts';
 import { choiceFlag, intFlag, parseFlags } from './args.ts';
+import { jsonText } from '../io/json-keys.ts';
 
 const HELP = `usage: jpvae plot --model DIR[,DIR...] [flags]
 
@@ -84,6 +85,6 @@ export async function plotCommand(argv: string[]): Promise<void> {
     modelData(loaded[0].json, 'test'),
     { samples, seed, draws, heldOut: hvd ? 'test' : 'held-out', digits: hvd },
   );
-  if (f.json) process.stdout.write(JSON.stringify({ files, calibrations }) + '\n');
+  if (f.json) process.stdout.write(jsonText({ files, calibrations }));
   else process.stderr.write(`wrote ${files.join(', ')}\n`);
 }

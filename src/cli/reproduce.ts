@@ -28,6 +28,7 @@ import { loadModel } from '../store/load-model.ts';
 import { createProgress } from './progress.ts';
 import { trainCommand } from './train.ts';
 import { planThreads, withThreads } from '../threads/plan.ts';
+import { camelCaseKeys, jsonText } from '../io/json-keys.ts';
 
 const HELP = `usage: jpvae reproduce [flags]
 
@@ -99,7 +100,7 @@ export async function reproduceCommand(argv: string[]): Promise<void> {
   const planFile = join(plan.out, 'plan.json');
   mkdirSync(plan.out, { recursive: true });
   if (existsSync(planFile)) {
-    const old = JSON.parse(readFileSync(planFile, 'utf8'));
+    const old = camelCaseKeys(JSON.parse(readFileSync(planFile, 'utf8'))) as Record<string, unknown>;
     for (const key of ['epochs', 'trainLimit', 'alpha', 'classifierEpochs'] as const) {
       if (old[key] !== plan[key])
         throw new InputError(
@@ -107,7 +108,7 @@ export async function reproduceCommand(argv: string[]): Promise<void> {
         );
     }
   }
-  writeFileAtomic(planFile, JSON.stringify(plan, null, 1) + '\n');
+  writeFileAtomic(planFile, jsonText(plan, { indent: 1 }));
 
   const seeds = Array.from({ length: plan.seeds }, (_, i) => i + 1);
   // Seed by seed, so that a run stopped part way has whole seeds to report.
@@ -126,7 +127,7 @@ export async function reproduceCommand(argv: string[]): Promise<void> {
   const trained: Trained =
     todo.length || !existsSync(previous)
       ? { wallSeconds: (performance.now() - t0) / 1000, machine: thisMachine() }
-      : (JSON.parse(readFileSync(previous, 'utf8')) as Trained);
+      : (camelCaseKeys(JSON.parse(readFileSync(previous, 'utf8')), RESULT_RECORDS) as Trained);
   await writeResults(plan, all, trained, jobs);
 }
 
@@ -187,7 +188,7 @@ async function runJob(plan: Plan, job: string, threads: number): Promise<void> {
     mkdirSync(dir, { recursive: true });
     writeFileAtomic(
       jobFile(plan, job),
-      JSON.stringify({ downstream: trueHalvesAccuracy(createKernels('wasm'), train, test, opts) }) + '\n',
+      jsonText({ downstream: trueHalvesAccuracy(createKernels('wasm'), train, test, opts) }),
     );
     return;
   }
@@ -232,8 +233,11 @@ async function runJob(plan: Plan, job: string, threads: number): Promise<void> {
     downstream: plan.classifierEpochs > 0 ? downstreamAccuracy(model, fit, train, test, opts) : undefined,
     trainSeconds,
   };
-  writeFileAtomic(jobFile(plan, job), JSON.stringify(result) + '\n');
+  writeFileAtomic(jobFile(plan, job), jsonText(result));
 }
+
+/** What result.json holds in the code's own snake_case (the metrics as eval --json prints them): read as it is. */
+const RESULT_RECORDS = ['metrics', 'impute_prior', 'downstream'];
 
 /** "mean (min–max)" of durations in minutes. */
 const minutes = (xs: number[]): string => {
@@ -252,9 +256,10 @@ const thisMachine = () =>
   `${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, Node ${process.version}, jpvae ${PACKAGE_VERSION}`;
 
 async function writeResults(plan: Plan, all: string[], { wallSeconds, machine }: Trained, jobs: number): Promise<void> {
-  const read = (j: string) => JSON.parse(readFileSync(jobFile(plan, j), 'utf8'));
+  const read = (j: string) =>
+    camelCaseKeys(JSON.parse(readFileSync(jobFile(plan, j), 'utf8')), RESULT_RECORDS) as RunResult;
   const runs: RunResult[] = all.filter((j) => !j.startsWith('truth')).map(read);
-  const truth: Downstream[] = all.filter((j) => j.startsWith('truth')).map((j) => read(j).downstream);
+  const truth: Downstream[] = all.filter((j) => j.startsWith('truth')).map((j) => read(j).downstream!);
   const cmd = `jpvae reproduce --priors ${plan.priors.join(',')} --seeds ${plan.seeds} --epochs ${plan.epochs} --train-limit ${plan.trainLimit} --alpha ${plan.alpha} --classifier-epochs ${plan.classifierEpochs}`;
   const header = [
     `Command: \`${cmd}\`. Training time per model ${minutes(runs.map((r) => r.trainSeconds))} min (with up to ${jobs} models training at once)${wallSeconds > 60 ? `; wall time of the last invocation that trained models ${(wallSeconds / 60).toFixed(1)} min` : ''}.`,
@@ -295,7 +300,7 @@ async function writeResults(plan: Plan, all: string[], { wallSeconds, machine }:
   );
   writeFileAtomic(
     join(plan.out, 'summary.json'),
-    JSON.stringify({ command: cmd, machine, wallSeconds, runs, truth }, null, 1) + '\n',
+    jsonText({ command: cmd, machine, wallSeconds, runs, truth }, { indent: 1 }),
   );
   process.stdout.write(table1(runs));
 }

@@ -33,6 +33,7 @@ import { availableThreads } from '../threads/plan.ts';
 import { choiceFlag, intFlag, intListFlag, numberFlag, parseFlags, type Options } from './args.ts';
 import { createProgress } from './progress.ts';
 import { trainViewsCommand } from './views.ts';
+import { jsonText } from '../io/json-keys.ts';
 
 const TRAIN_BACKENDS = ['wasm', 'wasm-simd', 'wasm-relaxed', 'js'] as const satisfies readonly BackendChoice[];
 
@@ -268,7 +269,7 @@ async function runTraining(f: Flags, locks: (() => void)[]): Promise<void> {
   const last = trainer.state.history[trainer.state.history.length - 1];
   if (f.json) {
     process.stdout.write(
-      JSON.stringify({
+      jsonText({
         model: out,
         backend: k.name,
         threads: run.threads,
@@ -278,7 +279,7 @@ async function runTraining(f: Flags, locks: (() => void)[]): Promise<void> {
         wall_seconds: (performance.now() - t0) / 1000,
         last_epoch: last,
         history: trainer.state.history,
-      }) + '\n',
+      }),
     );
   }
 }

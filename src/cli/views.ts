@@ -27,6 +27,7 @@ import { ADAM_DEFAULTS } from '../train/adam.ts';
 import { formatBeta, parseBeta } from '../train/beta.ts';
 import { fitMultiView } from '../train/multi-fit.ts';
 import { choiceFlag, intFlag, intListFlag, numberFlag, parseFlags } from './args.ts';
+import { jsonText } from '../io/json-keys.ts';
 
 const BACKENDS = ['wasm', 'wasm-simd', 'wasm-relaxed', 'js'] as const satisfies readonly BackendChoice[];
 
@@ -161,8 +162,7 @@ export async function trainViewsCommand(argv: string[]): Promise<void> {
     latentFit,
   });
   const metrics = heldOut ? evaluateMultiMetrics(model, heldOut, latentFit, 'held-out', seed) : undefined;
-  if (f.json)
-    process.stdout.write(JSON.stringify({ model: out, views: m, beta: formatBeta(beta), history, metrics }) + '\n');
+  if (f.json) process.stdout.write(jsonText({ model: out, views: m, beta: formatBeta(beta), history, metrics }));
   else process.stderr.write(`wrote ${out} (${m} views, ${train.n} training rows)\n`);
 }
 
@@ -315,7 +315,7 @@ export async function evalViewsCommand(argv: string[]): Promise<void> {
     json.training.seed,
   );
   if (f.json) {
-    process.stdout.write(JSON.stringify(metrics) + '\n');
+    process.stdout.write(jsonText(metrics));
     return;
   }
   const r = (x: number) => x.toFixed(3);

@@ -19,10 +19,14 @@ const show = (v: Json): string => {
 };
 
 export class Fields {
-  constructor(readonly file: string) {}
+  /** `name`: how a field name of the code is spelt in the file, for messages (io/json-keys.ts snakeName). */
+  constructor(
+    readonly file: string,
+    private readonly name: (key: string) => string = (key) => key,
+  ) {}
 
   fail(path: string, what: string): never {
-    throw new InputError(`${this.file}: ${path}: ${what}`);
+    throw new InputError(`${this.file}: ${path.replace(/[A-Za-z0-9_]+/g, this.name)}: ${what}`);
   }
 
   expected(path: string, what: string, got: Json): never {

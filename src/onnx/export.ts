@@ -7,6 +7,7 @@ import { conditional, type LatentFit } from '../impute/conditional.ts';
 import type { Standardize } from '../data/views.ts';
 import type { Jpvae } from '../model/jpvae.ts';
 import type { ModelJson } from '../store/files.ts';
+import { jsonText, snakeCaseKeys } from '../io/json-keys.ts';
 import { PACKAGE_VERSION } from '../version.ts';
 import { standardizationOf } from '../data/record.ts';
 import { IR_VERSION, OPSET, type Graph, type WeightType } from './graph.ts';
@@ -82,7 +83,7 @@ export function buildExport(
   input: ExportInput,
   weights: WeightType = 'float32',
 ): { manifest: Manifest; files: Map<string, Uint8Array> } {
-  const metadata = { 'jpvae.data': JSON.stringify(input.data), 'jpvae.model.step': String(input.step) };
+  const metadata = { 'jpvae.data': JSON.stringify(snakeCaseKeys(input.data)), 'jpvae.model.step': String(input.step) };
   const graphs = {} as Record<GraphName, GraphSpec>,
     files = new Map<string, Uint8Array>();
   for (const [name, g] of Object.entries(modelGraphs(model, input.fit, input.standardize, weights)) as [
@@ -122,6 +123,6 @@ export function buildExport(
     draws: DRAWS,
     graphs,
   };
-  files.set(MANIFEST, new TextEncoder().encode(JSON.stringify(manifest, null, 1) + '\n'));
+  files.set(MANIFEST, new TextEncoder().encode(jsonText(manifest, { indent: 1 })));
   return { manifest, files };
 }

@@ -8,7 +8,10 @@ import type { Standardize } from '../data/views.ts';
 import type { TensorSpec, WeightType } from './graph.ts';
 
 export const EXPORT_FORMAT = 'jpvae-onnx';
-export const EXPORT_FORMAT_VERSION = 2;
+/** Version 3 spells manifest.json's field names in snake_case (io/json-keys.ts); the runtime still reads version 2's camelCase. */
+export const EXPORT_FORMAT_VERSION = 3;
+/** The export versions the runtime reads: 2 differs from 3 only in its field names' spelling. */
+export const READABLE_EXPORT_VERSIONS: readonly number[] = [2, 3];
 export const MANIFEST = 'manifest.json';
 
 export const GRAPH_NAMES = [
@@ -53,7 +56,7 @@ export interface ViewSpec {
 
 export interface Manifest {
   format: typeof EXPORT_FORMAT;
-  formatVersion: typeof EXPORT_FORMAT_VERSION;
+  formatVersion: number;
   package: string; // the jpvae that wrote the export
   onnx: { opset: number; irVersion: number; weights: WeightType }; // weights: how the dense layers' matrices are stored (inputs and outputs are always f32)
   model: {

@@ -18,6 +18,7 @@ import { crossCorrelationSpec } from './cross-correlation.ts';
 import { imputationGridSpec } from './imputation-grid.ts';
 import { writeFigure, svgBeside, type RenderedFigure } from './render.ts';
 import { trainingCurvesSpec } from './training-curves.ts';
+import { jsonText } from '../io/json-keys.ts';
 
 /** A trained model under the name its figures give it. */
 export interface NamedModel {
@@ -115,7 +116,7 @@ export async function writeModelFigures(
   await put('calibration', (p) => writeCalibrationPlot(p, calibrations));
   // The numbers the calibration plot shows, for tables and READMEs.
   const numbers = join(out, 'calibration.json');
-  writeFileAtomic(numbers, JSON.stringify({ split: o.heldOut, models: calibrations }, null, 1) + '\n');
+  writeFileAtomic(numbers, jsonText({ split: o.heldOut, models: calibrations }, { indent: 1 }));
   files.push(numbers);
   return { files, calibrations };
 }

@@ -7,7 +7,8 @@ import { expose, transfer } from 'comlink';
 import { createKernels, initWasm, type WasmBuild } from '../core/index.ts';
 import { Rng } from '../data/rng.ts';
 import { DRAW_KINDS, fillDrawNoise, repeatRows, type DrawKind } from '../impute/impute.ts';
-import { EXPORT_FORMAT, EXPORT_FORMAT_VERSION, imputerNames, MANIFEST, type Manifest } from '../onnx/manifest.ts';
+import { camelCaseKeys } from '../io/json-keys.ts';
+import { EXPORT_FORMAT, imputerNames, MANIFEST, READABLE_EXPORT_VERSIONS, type Manifest } from '../onnx/manifest.ts';
 import { openEngine, type Engine, type ExecutionProvider } from './execution-providers.ts';
 
 export type View = 1 | 2;
@@ -22,11 +23,13 @@ async function readBytes(url: URL): Promise<Uint8Array> {
   return new Uint8Array(await res.arrayBuffer());
 }
 
-function checkManifest(m: Manifest, url: URL): Manifest {
+/** The parsed manifest with the code's field names (version 3 writes them in snake_case, version 2 in camelCase). */
+function checkManifest(parsed: unknown, url: URL): Manifest {
+  const m = camelCaseKeys(parsed) as Manifest;
   if (m?.format !== EXPORT_FORMAT) throw new Error(`${url}: not a jpvae export manifest`);
-  if (m.formatVersion !== EXPORT_FORMAT_VERSION)
+  if (!READABLE_EXPORT_VERSIONS.includes(m.formatVersion))
     throw new Error(
-      `${url}: export format version ${m.formatVersion}; this jpvae reads version ${EXPORT_FORMAT_VERSION}: export the model again with it`,
+      `${url}: export format version ${m.formatVersion}; this jpvae reads versions ${READABLE_EXPORT_VERSIONS.join(' and ')}: export the model again with it`,
     );
   return m;
 }

@@ -8,12 +8,15 @@
 // file's size and checksum against it, so a file of another checkpoint, or
 // a torn one, is refused. The API's toFiles()/fromFiles() hand the files
 // over as they are, so a model moves between the CLI, Node and browsers
-// unchanged. formatVersion 1 directories (weights.safetensors,
-// train-state.safetensors, no checksums) still load.
+// unchanged. Field names are snake_case on disk from format version 3 and
+// camelCase in the code (io/json-keys.ts). Version 2 (camelCase names) and
+// version 1 directories (also weights.safetensors, train-state.safetensors,
+// no checksums) still load.
 
 import type { FloatArray } from '../core/heap.ts';
 import { InputError } from '../errors.ts';
 import { crc32Hex } from '../io/crc32.ts';
+import { jsonText } from '../io/json-keys.ts';
 import { decodeSafetensors, encodeSafetensors, type Tensor } from '../io/safetensors.ts';
 import { PACKAGE_VERSION } from '../version.ts';
 import { parameterCount } from '../model/config.ts';
@@ -92,8 +95,17 @@ export function encodeModel(
     ...extra,
     files: { weights: wRef, ...(sRef ? { trainState: sRef } : {}) },
   };
-  files[MODEL_JSON] = JSON.stringify(json, null, 1) + '\n';
+  files[MODEL_JSON] = modelJsonText(json);
   return files;
+}
+
+/**
+ * model.json's text with its field names as its format version spells them:
+ * snake_case from version 3, camelCase before (a model read from an older
+ * directory is handed on as it was written).
+ */
+export function modelJsonText(json: ModelJson): string {
+  return json.formatVersion >= 3 ? jsonText(json, { indent: 1 }) : JSON.stringify(json, null, 1) + '\n';
 }
 
 /** The names of a model's other files (from formatVersion 2 with their sizes and checksums). */

@@ -6,6 +6,7 @@
 // parsed value, not a path: the browser's loader checks the same way.
 
 import { Fields } from '../io/fields.ts';
+import { camelCaseKeys, snakeName } from '../io/json-keys.ts';
 import { cholesky, positiveDefinite } from '../linalg/dense.ts';
 import { checkConfig, type Likelihood, type ModelConfig } from '../model/config.ts';
 import { PRIOR_KINDS, type PriorKind } from '../model/prior/prior.ts';
@@ -17,9 +18,11 @@ export const FORMAT = 'jpvae-model';
 /**
  * The newest model.json this code reads and the one it writes. Version 1
  * named its files weights.safetensors and train-state.safetensors; version
- * 2 names them by step and checksum in `files` (store/files.ts).
+ * 2 names them by step and checksum in `files` (store/files.ts); version 3
+ * spells its field names in snake_case (format_version, latent_fit), which
+ * the code reads as camelCase (io/json-keys.ts).
  */
-export const FORMAT_VERSION = 2;
+export const FORMAT_VERSION = 3;
 
 /** A file of the checkpoint, as model.json names it. */
 export interface CheckpointFile {
@@ -237,10 +240,10 @@ function files(f: Fields, v: unknown, step: number): void {
   if (o.trainState !== undefined) file(o.trainState, 'files.trainState', 'train-state');
 }
 
-/** A parsed model.json checked field by field (`file` names it in messages). */
+/** A parsed model.json checked field by field (`file` names it in messages), with the code's camelCase field names. */
 export function validateModelJson(v: unknown, file: string): ModelJson {
-  const f = new Fields(file);
-  const o = f.object(v, '(top level)');
+  const f = new Fields(file, snakeName);
+  const o = f.object(camelCaseKeys(v), '(top level)');
   if (o.format !== FORMAT) f.expected('format', `'${FORMAT}' (a jpvae model)`, o.format);
   const version = f.int(o.formatVersion, 'formatVersion', 1);
   if (version > FORMAT_VERSION) {
@@ -268,7 +271,7 @@ export function checkLayout(
   entries: readonly { name: string; shape: number[] }[],
   file: string,
 ): void {
-  const f = new Fields(file),
+  const f = new Fields(file, snakeName),
     got = f.array(json.layout, 'layout', entries.length);
   entries.forEach((e, i) => {
     const g = f.object(got[i], `layout[${i}]`);

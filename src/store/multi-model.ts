@@ -14,6 +14,7 @@ import { InputError } from '../errors.ts';
 import type { MultiLatentFit } from '../impute/multi-impute.ts';
 import { writeDirAtomic } from '../io/atomic-dir.ts';
 import { Fields } from '../io/fields.ts';
+import { camelCaseKeys, jsonText, snakeName } from '../io/json-keys.ts';
 import { onPath } from '../io/fs-error.ts';
 import { decodeSafetensors, encodeSafetensors, type Tensor } from '../io/safetensors.ts';
 import { cholesky } from '../linalg/dense.ts';
@@ -24,7 +25,8 @@ import { PACKAGE_VERSION } from '../version.ts';
 import { likelihood } from './model-json.ts';
 
 export const MULTI_FORMAT = 'jpvae-multiview-model';
-export const MULTI_FORMAT_VERSION = 1;
+/** Version 2 spells model.json's field names in snake_case (io/json-keys.ts); version 1's camelCase still reads. */
+export const MULTI_FORMAT_VERSION = 2;
 const MODEL_JSON = 'model.json',
   WEIGHTS = 'weights.safetensors',
   MAX_JSON_BYTES = 64 << 20;
@@ -77,17 +79,22 @@ export function saveMultiModel(
   for (const e of model.layout.entries)
     tensors.set(e.name, { shape: e.shape, data: Float32Array.from(p.subarray(e.offset, e.offset + e.size)) });
   writeDirAtomic(dir, [
-    [MODEL_JSON, new TextEncoder().encode(JSON.stringify(json, null, 1) + '\n')],
+    [MODEL_JSON, new TextEncoder().encode(jsonText(json, { indent: 1 }))],
     [WEIGHTS, encodeSafetensors(tensors, { format: MULTI_FORMAT })],
   ]);
 }
 
 /** Every field of a parsed model.json, typed and range-checked; `file` names it in errors. */
 export function validateMultiModelJson(v: unknown, file: string): MultiModelJson {
-  const f = new Fields(file),
-    o = f.object(v, '(top)');
+  const f = new Fields(file, snakeName),
+    o = f.object(camelCaseKeys(v), '(top)');
   f.string(o.format, 'format', [MULTI_FORMAT]);
-  f.int(o.formatVersion, 'formatVersion', 1, MULTI_FORMAT_VERSION);
+  const version = f.int(o.formatVersion, 'formatVersion', 1);
+  if (version > MULTI_FORMAT_VERSION)
+    f.fail(
+      'formatVersion',
+      `is ${version}: written by a newer jpvae (${typeof o.package === 'string' ? o.package : 'unknown version'}); this one reads up to ${MULTI_FORMAT_VERSION}: upgrade jpvae to load it`,
+    );
   const c = f.object(o.config, 'config'),
     dims = f.array(c.dims, 'config.dims').map((x, i) => f.int(x, `config.dims[${i}]`, 1, 1 << 24));
   const m = dims.length;
@@ -193,7 +200,7 @@ export function loadMultiModel(dir: string, k: Kernels, flag = '--model'): { mod
   }
   const json = validateMultiModelJson(parsed, path);
   const model = new MultiJpvae(k, json.config, json.training.batch);
-  const f = new Fields(path);
+  const f = new Fields(path, snakeName);
   if (json.layout.length !== model.layout.entries.length)
     f.expected('layout', `${model.layout.entries.length} tensors (the config's layout)`, json.layout);
   model.layout.entries.forEach((e, i) => {

@@ -35,6 +35,7 @@ import {
   decodeWeights,
   encodeModel,
   filesOf,
+  modelJsonText,
   parseModelJson,
   MODEL_JSON,
   TRAIN_STATE,
@@ -241,7 +242,7 @@ export function readModelFiles(dir: string, flag = '--model'): ModelFiles {
     const params = parameterCount(json.config),
       { weights, trainState } = filesOf(json);
     const files: ModelFiles = {
-      [MODEL_JSON]: JSON.stringify(json, null, 1) + '\n',
+      [MODEL_JSON]: modelJsonText(json),
       [weights.name]: readTensorBytes(join(dir, weights.name), weights.bytes, params),
     };
     if (trainState && existsSync(join(dir, trainState.name)))
