@@ -326,6 +326,79 @@ gradMatchesFd('reparamBackward: the gradients', FD, () => {
   });
 });
 
+// ---- Accuracy of the vector exp and log1p (assembly/vmath.ts) ----
+
+/** Distance in f32 steps (ulps; subnormal steps count one each), comparing both values rounded to f32. */
+const f32Bits = new Int32Array(1),
+  f32Cell = new Float32Array(f32Bits.buffer);
+const ordinal = (x: number): number => {
+  f32Cell[0] = x;
+  return f32Bits[0] < 0 ? -(f32Bits[0] & 0x7fffffff) : f32Bits[0];
+};
+const ulps = (got: number, want: number): number =>
+  Number.isNaN(got) || Number.isNaN(want) ? Infinity : Math.abs(ordinal(got) - ordinal(Math.fround(want)));
+/** f32 points evenly spread over [lo, hi]. */
+const grid = (lo: number, hi: number, n: number): number[] =>
+  Array.from({ length: n }, (_, i) => Math.fround(lo + ((hi - lo) * i) / (n - 1)));
+/** The worst ulps of got against want, and where. */
+const worstUlps = (xs: number[], got: number[], want: (x: number) => number): { ulps: number; x: number } =>
+  xs.reduce((w, x, i) => (ulps(got[i], want(x)) > w.ulps ? { ulps: ulps(got[i], want(x)), x } : w), { ulps: 0, x: 0 });
+
+eachBackend('exp (reparam with mu = 0, eps = 1): within 1 ulp from the subnormals to overflow', backends, (t, k) => {
+  // z = 0 + exp(½·2x)·1 = exp(x) exactly as the kernel's exp rounds it. 4001 points on one row (the
+  // vector body and a tail of 1), and the same points one by one (the scalar tail alone).
+  const xs = [...grid(-103.9, 88.72, 4001), 0, -87.33, -87.34, 88.7228, 1e-30, -1e-30].map(Math.fround);
+  const special = [88.73, 1e4, Infinity, -104, -1e4, -Infinity, NaN];
+  const want = [Math.exp, Math.exp, Math.exp, Math.exp, Math.exp, Math.exp, () => NaN];
+  for (const n of [xs.length, 1]) {
+    const at = (x: number[]) => {
+      const out: number[] = [];
+      for (let i = 0; i < x.length; i += n) {
+        const part = x.slice(i, i + n),
+          m = part.length;
+        out.push(...run(k, [zeros(m), part.map((v) => 2 * v), zeros(m).fill(1), zeros(m)], reparamForward(m))[3]);
+      }
+      return out;
+    };
+    const w = worstUlps(xs, at(xs), Math.exp);
+    t.true(w.ulps <= 1, `${n === 1 ? 'scalar' : 'vector'}: ${w.ulps} ulps at x = ${w.x}`);
+    const s = at(special);
+    special.forEach((x, i) => t.true(Object.is(s[i], Math.fround(want[i](x))), `exp(${x}) = ${s[i]}`));
+  }
+});
+
+eachBackend('bceWithLogits: loss within 1 ulp and gradient within 2 from −1e4 to 1e4, finite at ±88 and ±1e4', backends, (t, k) => {
+  // With t = 0 the loss is log1p(exp(x)) (softplus) and the gradient σ(x).
+  const xs = [...grid(-110, 110, 4001), ...grid(-1e4, 1e4, 101), -88, 88, 1e-7, -1e-7].map(Math.fround);
+  const softplus = (x: number) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+  const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+  for (const [rows, N] of [
+    [xs.length, 1],
+    [1, xs.length],
+  ]) {
+    const [, , lossRows, d] = run(k, [xs, zeros(xs.length), zeros(rows), zeros(xs.length)], bce(rows, N, 1));
+    const path = N === 1 ? 'scalar' : 'vector';
+    const grad = worstUlps(xs, d, sigmoid);
+    t.true(grad.ulps <= 2, `${path} gradient: ${grad.ulps} ulps at x = ${grad.x}`);
+    if (N === 1) {
+      const loss = worstUlps(xs, lossRows, softplus);
+      t.true(loss.ulps <= 1, `${path} loss: ${loss.ulps} ulps at x = ${loss.x}`);
+    }
+  }
+  // Extreme logits against targets 0, 1 and 0.3: every loss and gradient finite and exact where it is simple.
+  const ext = [-1e4, -88, 88, 1e4].flatMap((x) => [0, 1, 0.3].map((tg) => [x, Math.fround(tg)]));
+  const [, , loss, d] = run(
+    k,
+    [ext.map(([x]) => x), ext.map(([, tg]) => tg), zeros(ext.length), zeros(ext.length)],
+    bce(ext.length, 1, 1),
+  );
+  ext.forEach(([x, tg], i) => {
+    t.true(Number.isFinite(loss[i]) && Number.isFinite(d[i]), `x=${x} t=${tg}: loss ${loss[i]}, grad ${d[i]}`);
+    t.true(Math.abs(d[i] - (sigmoid(x) - tg)) <= 1e-6, `x=${x} t=${tg}: grad ${d[i]}`);
+    if (Math.abs(x) === 1e4) t.true(Math.abs(loss[i] - (Math.max(x, 0) - x * tg)) <= 1e-3, `x=${x} t=${tg}: loss ${loss[i]}`);
+  });
+});
+
 // ---- Adam ----
 
 // f32-representable hyperparameters, so the f32 twin and the wasm builds see the same numbers.
