@@ -367,37 +367,42 @@ eachBackend('exp (reparam with mu = 0, eps = 1): within 1 ulp from the subnormal
   }
 });
 
-eachBackend('bceWithLogits: loss within 1 ulp and gradient within 2 from −1e4 to 1e4, finite at ±88 and ±1e4', backends, (t, k) => {
-  // With t = 0 the loss is log1p(exp(x)) (softplus) and the gradient σ(x).
-  const xs = [...grid(-110, 110, 4001), ...grid(-1e4, 1e4, 101), -88, 88, 1e-7, -1e-7].map(Math.fround);
-  const softplus = (x: number) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
-  const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
-  for (const [rows, N] of [
-    [xs.length, 1],
-    [1, xs.length],
-  ]) {
-    const [, , lossRows, d] = run(k, [xs, zeros(xs.length), zeros(rows), zeros(xs.length)], bce(rows, N, 1));
-    const path = N === 1 ? 'scalar' : 'vector';
-    const grad = worstUlps(xs, d, sigmoid);
-    t.true(grad.ulps <= 2, `${path} gradient: ${grad.ulps} ulps at x = ${grad.x}`);
-    if (N === 1) {
-      const loss = worstUlps(xs, lossRows, softplus);
-      t.true(loss.ulps <= 1, `${path} loss: ${loss.ulps} ulps at x = ${loss.x}`);
+eachBackend(
+  'bceWithLogits: loss within 1 ulp and gradient within 2 from −1e4 to 1e4, finite at ±88 and ±1e4',
+  backends,
+  (t, k) => {
+    // With t = 0 the loss is log1p(exp(x)) (softplus) and the gradient σ(x).
+    const xs = [...grid(-110, 110, 4001), ...grid(-1e4, 1e4, 101), -88, 88, 1e-7, -1e-7].map(Math.fround);
+    const softplus = (x: number) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+    const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+    for (const [rows, N] of [
+      [xs.length, 1],
+      [1, xs.length],
+    ]) {
+      const [, , lossRows, d] = run(k, [xs, zeros(xs.length), zeros(rows), zeros(xs.length)], bce(rows, N, 1));
+      const path = N === 1 ? 'scalar' : 'vector';
+      const grad = worstUlps(xs, d, sigmoid);
+      t.true(grad.ulps <= 2, `${path} gradient: ${grad.ulps} ulps at x = ${grad.x}`);
+      if (N === 1) {
+        const loss = worstUlps(xs, lossRows, softplus);
+        t.true(loss.ulps <= 1, `${path} loss: ${loss.ulps} ulps at x = ${loss.x}`);
+      }
     }
-  }
-  // Extreme logits against targets 0, 1 and 0.3: every loss and gradient finite and exact where it is simple.
-  const ext = [-1e4, -88, 88, 1e4].flatMap((x) => [0, 1, 0.3].map((tg) => [x, Math.fround(tg)]));
-  const [, , loss, d] = run(
-    k,
-    [ext.map(([x]) => x), ext.map(([, tg]) => tg), zeros(ext.length), zeros(ext.length)],
-    bce(ext.length, 1, 1),
-  );
-  ext.forEach(([x, tg], i) => {
-    t.true(Number.isFinite(loss[i]) && Number.isFinite(d[i]), `x=${x} t=${tg}: loss ${loss[i]}, grad ${d[i]}`);
-    t.true(Math.abs(d[i] - (sigmoid(x) - tg)) <= 1e-6, `x=${x} t=${tg}: grad ${d[i]}`);
-    if (Math.abs(x) === 1e4) t.true(Math.abs(loss[i] - (Math.max(x, 0) - x * tg)) <= 1e-3, `x=${x} t=${tg}: loss ${loss[i]}`);
-  });
-});
+    // Extreme logits against targets 0, 1 and 0.3: every loss and gradient finite and exact where it is simple.
+    const ext = [-1e4, -88, 88, 1e4].flatMap((x) => [0, 1, 0.3].map((tg) => [x, Math.fround(tg)]));
+    const [, , loss, d] = run(
+      k,
+      [ext.map(([x]) => x), ext.map(([, tg]) => tg), zeros(ext.length), zeros(ext.length)],
+      bce(ext.length, 1, 1),
+    );
+    ext.forEach(([x, tg], i) => {
+      t.true(Number.isFinite(loss[i]) && Number.isFinite(d[i]), `x=${x} t=${tg}: loss ${loss[i]}, grad ${d[i]}`);
+      t.true(Math.abs(d[i] - (sigmoid(x) - tg)) <= 1e-6, `x=${x} t=${tg}: grad ${d[i]}`);
+      if (Math.abs(x) === 1e4)
+        t.true(Math.abs(loss[i] - (Math.max(x, 0) - x * tg)) <= 1e-3, `x=${x} t=${tg}: loss ${loss[i]}`);
+    });
+  },
+);
 
 // ---- Adam ----
 
