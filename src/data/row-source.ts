@@ -15,6 +15,12 @@ export interface RowSource {
   readonly ids?: string[];
   /** The next block of at most `maxRows` rows, or null after the last. */
   next(maxRows: number): Matrix | null;
+  /**
+   * Every row, before any is read, into `data` (row-major, `cols` wide):
+   * source row r at row rowOf[r], or r. Formats stored by column (Parquet)
+   * decode straight into it, with no block of rows decoded in between.
+   */
+  readInto?(data: Float32Array, rowOf?: Int32Array): void;
 }
 
 /** A RowSource whose `fill(first, n, data)` writes rows [first, first + n) into data (n×cols). */
