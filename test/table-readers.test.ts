@@ -249,6 +249,48 @@ test('Parquet: a footer that claims more rows than the file holds is refused bef
   );
 });
 
+test('AnnData: an X whose shape the file cannot hold is refused before the matrix is allocated', (t) => {
+  const dir = tempDir(t);
+  const dense = join(dir, 'dense.h5ad');
+  {
+    // Chunks never written take no bytes: a 10^6 × 1000 X (3.7 GB as float32) in a file of kilobytes.
+    const f = new h5wasm.File(dense, 'w');
+    const X = f.create_dataset({
+      name: 'X',
+      data: new Float32Array(1000),
+      shape: [1, 1000],
+      maxshape: [null, 1000],
+      chunks: [64, 1000],
+    });
+    X.resize([10 ** 6, 1000]);
+    f.close();
+  }
+  const e1 = t.throws(() => readMatrix(dense, '--view1'), { instanceOf: InputError });
+  t.regex(
+    e1.message,
+    /dense\.h5ad: X claims 1000000 rows × 1000 columns \(3\.73 GB as float32\) in a file of \d+ bytes; damaged or not a table$/,
+  );
+  const csr = join(dir, 'csr.h5ad');
+  writeH5ad(
+    csr,
+    [
+      [1, 0],
+      [0, 2],
+    ],
+    ['a', 'b'],
+    { sparse: true },
+  );
+  {
+    const f = new h5wasm.File(csr, 'a');
+    const X = f.get('X') as InstanceType<typeof h5wasm.Group>;
+    X.delete_attribute('shape');
+    X.create_attribute('shape', BigInt64Array.from([10n ** 12n, 2n]));
+    f.close();
+  }
+  const e2 = t.throws(() => readMatrix(csr, '--view1'), { instanceOf: InputError });
+  t.regex(e2.message, /csr\.h5ad: X \(csr_matrix\) claims 1000000000000 rows × 2 columns/);
+});
+
 test('Arrow IPC: file and stream formats, several batches, an ID column', (t) => {
   const dir = tempDir(t),
     x = matrix(6, 2);
@@ -344,7 +386,12 @@ test('jpvae train pairs by ID and reports the counts; every bad file is one line
     '--json',
   );
   t.is(ok.code, 0, ok.err);
-  t.regex(ok.err, /views paired by sample ID: 35 samples with both views, 5 with view 1 only, 5 with view 2 only/);
+  t.regex(ok.err, /views paired by sample ID: 35 samples with both views, 5 with view 1 only, 5 with view 2 only; /);
+  // The split's own counts: the last 10% held out are view 2's own samples, which pairing by ID puts last.
+  t.regex(
+    ok.err,
+    /; training rows 35 both, 5 view 1 only, 0 view 2 only; held-out rows 0 both, 0 view 1 only, 5 view 2 only\n/,
+  );
   t.deepEqual(JSON.parse(ok.out).pairing, { by: 'id', paired: 35, only1: 5, only2: 5 });
 
   const bad = (name: string, bytes: string | Uint8Array) => (writeFileSync(join(dir, name), bytes), join(dir, name));

@@ -4,6 +4,7 @@
 import type { BackendChoice } from '../core/index.ts';
 import { HVD_TRAIN_ROWS } from '../data/hvdmnist.ts';
 import { loadHdf5For } from '../data/anndata.ts';
+import { countPairing, type Pairing } from '../data/user-data.ts';
 import { openTrainingData, parseLikelihood, reopenSplits, type DataSource, type Splits } from '../data/source.ts';
 import { InputError } from '../errors.ts';
 import {
@@ -220,10 +221,15 @@ async function runTraining(f: Flags, locks: (() => void)[]): Promise<void> {
     `jpvae train: ${config.prior.kind} prior, latent ${config.latent.join('+')}, ${train.n} training rows, backend ${k.name}, ${run.threads} thread${run.threads > 1 ? 's' : ''}, epochs ${trainer.state.epoch + 1}..${epochs} → ${out}`,
   );
   const pairing = data.source.dataset === 'files' ? data.source.pairing : undefined;
-  if (pairing)
+  if (pairing) {
+    // The file's counts, then the split's: the held-out rows are the last ones, and pairing by ID puts view 2's own samples last.
+    const counts = (p: Pairing) => `${p.paired} both, ${p.only1} view 1 only, ${p.only2} view 2 only`;
     say(
-      `jpvae train: views paired by ${pairing.by === 'id' ? 'sample ID' : 'row position'}: ${pairing.paired} samples with both views, ${pairing.only1} with view 1 only, ${pairing.only2} with view 2 only`,
+      `jpvae train: views paired by ${pairing.by === 'id' ? 'sample ID' : 'row position'}: ${pairing.paired} samples with both views, ${pairing.only1} with view 1 only, ${pairing.only2} with view 2 only; ` +
+        `training rows ${counts(countPairing(train, pairing.by))}` +
+        (data.test ? `; held-out rows ${counts(countPairing(data.test, pairing.by))}` : ''),
     );
+  }
   let stop = false;
   const onSigint = () => {
     stop = true;

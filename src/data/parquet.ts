@@ -17,22 +17,13 @@ import { convert, DEFAULT_PARSERS } from 'hyparquet/src/convert.js';
 import { getTreePath } from 'hyparquet/src/schema.js';
 import { compressors } from 'hyparquet-compressors';
 import { InputError } from '../errors.ts';
-import { groupedRows, type ReadAt, type RowSource } from './row-source.ts';
+import { checkClaimedSize, groupedRows, type ReadAt, type RowSource } from './row-source.ts';
 import { checkIds } from './sample-ids.ts';
 
 const MAGIC = 0x31524150; // "PAR1", little-endian
 const NUMERIC = new Set(['FLOAT', 'DOUBLE', 'INT32', 'INT64']);
 /** A page header's bytes are read this many at first (thrift headers are tens of bytes; statistics may be more). */
 const HEADER_BYTES = 1 << 12;
-/**
- * The float32 matrix a footer may claim, as a multiple of the file's size:
- * real data compresses far less (dictionary and run-length encodings of
- * mostly-zero counts reach tens), so more is a damaged or hostile footer.
- */
-const MAX_EXPANSION = 1000;
-/** A Float32Array's longest length (V8 on 64-bit). */
-const MAX_VALUES = 2 ** 32 - 1;
-
 type Column = { name: string; index: number; type: string };
 type ColumnDecoder = Parameters<typeof readPage>[2];
 
@@ -79,11 +70,7 @@ export function parquetRows(at: ReadAt, size: number, name: string, idColumn?: s
     cols = features.length;
   if (rows !== Number(metadata.num_rows))
     throw bad(`the footer claims ${metadata.num_rows} rows but its row groups hold ${rows}`);
-  const values = rows * cols;
-  if (values > MAX_VALUES || values * 4 > MAX_EXPANSION * size)
-    throw bad(
-      `the footer claims ${rows} rows × ${cols} columns (${((values * 4) / 2 ** 30).toPrecision(3)} GB as float32) in a file of ${size} bytes; damaged or not a table`,
-    );
+  checkClaimedSize('the footer', rows, cols, size, bad);
   metadata.row_groups.forEach((g, i) => {
     if (g.columns.length !== columns.length)
       throw bad(`row group ${i + 1} has ${g.columns.length} columns, not ${columns.length}`);
