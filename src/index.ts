@@ -7,6 +7,16 @@
 export { fit, fromFiles, load, FitRun, JpvaeModel, type FitOptions } from './api/model.ts';
 export type { TwoViews, ViewInput } from './api/inputs.ts';
 export { Training, type Splits } from './api/training.ts';
+export {
+  fitViews,
+  viewsFromFiles,
+  loadViews,
+  viewLikelihoods,
+  MultiJpvaeModel,
+  type ViewsFitOptions,
+  type ViewsImputeOptions,
+} from './api/multi-model.ts';
+export { MultiTraining, type MultiSplits } from './api/multi-training.ts';
 export { PACKAGE_VERSION } from './version.ts';
 export { InputError } from './errors.ts';
 
@@ -91,6 +101,7 @@ export {
   allViews,
   viewsOf,
   fromTwoView,
+  pairMultiView,
   sliceMultiView,
   checkMultiView,
   prepareMultiView,
@@ -101,6 +112,9 @@ export {
 export {
   fitMultiView,
   evaluateMultiLoss,
+  MultiTrainer,
+  type MultiTrainOptions,
+  type MultiTrainState,
   type MultiFitOptions,
   type MultiEpochRecord,
   type MultiLossSummary,
@@ -115,3 +129,15 @@ export {
   type MultiLatentFit,
 } from './impute/multi-impute.ts';
 export { evaluateMultiMetrics, imputeKey, givenSets, type MultiMetrics } from './eval/multi-metrics.ts';
+export {
+  encodeMultiModel,
+  parseMultiModelJson,
+  validateMultiModelJson,
+  decodeMultiWeights,
+  decodeMultiTrainState,
+  MULTI_FORMAT,
+  MULTI_FORMAT_VERSION,
+  type MultiModelJson,
+  type MultiDataRecord,
+  type MultiTrainingOptions,
+} from './store/multi-files.ts';

@@ -16,13 +16,8 @@ export { checkExportDir, writeExport } from './onnx/write-export.ts';
 export { loadModel, modelData } from './store/load-model.ts';
 export { imputeFile, IMPUTE_CHUNK_ROWS, type ImputeOptions } from './api/impute-file.ts';
 export { loadViewFiles } from './data/multi-view-files.ts';
-export {
-  saveMultiModel,
-  loadMultiModel,
-  validateMultiModelJson,
-  type MultiModelJson,
-  type MultiDataRecord,
-} from './store/multi-model.ts';
+export { isMultiModelDir, readMultiModelFiles, readMultiModelJson } from './store/multi-model.ts';
+export { reopenViewFiles, type MultiViewFilesRecord } from './data/multi-view-files.ts';
 export {
   writeModelFigures,
   writeImputationGrid,

@@ -1,6 +1,6 @@
 // One case of field names in every JSON jpvae writes (snake_case), and the
 // files written before the change (camelCase: model.json versions 1 and 2,
-// the M-view model.json version 1, export manifests version 2) still read,
+// an M-view model.json in camelCase, export manifests version 2) still read,
 // with the same results.
 
 import test from 'ava';
@@ -153,7 +153,7 @@ test('every JSON of a small train, eval, export, M-view train and eval, and benc
   t.true(onnx.includes('"held_out_rows"') && !onnx.includes('heldOutRows'));
 });
 
-test('a model.json in the camelCase of format version 2, and an M-view one of version 1, read with the same results', (t) => {
+test('a model.json in the camelCase of format version 2, and an M-view one in camelCase, read with the same results; M-view versions 1 and 2 are refused in one line', (t) => {
   const dir = tempDir(t),
     [a, b] = twoViews(dir);
   const gaussian = ['--likelihood1', 'gaussian', '--likelihood2', 'gaussian'];
@@ -223,8 +223,16 @@ test('a model.json in the camelCase of format version 2, and an M-view one of ve
   );
   cpSync(three, oldThree, { recursive: true });
   const camelThree = camelCaseKeys(fileJson(join(three, 'model.json'))) as Record<string, unknown>;
-  writeFileSync(join(oldThree, 'model.json'), JSON.stringify({ ...camelThree, formatVersion: 1 }, null, 1) + '\n');
+  writeFileSync(join(oldThree, 'model.json'), JSON.stringify(camelThree, null, 1) + '\n');
   t.is(jpvae('eval', '--model', oldThree, '--json').out, jpvae('eval', '--model', three, '--json').out);
+  // Versions 1 and 2 (one weights.safetensors, no optimiser state) came before the M-view checkpoints.
+  writeFileSync(join(oldThree, 'model.json'), JSON.stringify({ ...camelThree, formatVersion: 1 }, null, 1) + '\n');
+  const refused = jpvae('eval', '--model', oldThree, '--json');
+  t.is(refused.code, 2);
+  t.regex(
+    refused.err.trim(),
+    /^jpvae eval: .*model\.json: format_version: is 1: an M-view model of a development build before checkpoints; train it again/,
+  );
 });
 
 test('the committed models and results (camelCase, written before) read as they are written', (t) => {

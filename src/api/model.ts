@@ -80,7 +80,7 @@ export interface FitOptions {
   signal?: AbortSignal;
 }
 
-function likelihoodOf(l: Likelihood | string | undefined, name: string): Likelihood {
+export function likelihoodOf(l: Likelihood | string | undefined, name: string): Likelihood {
   if (l === undefined || l === 'bernoulli') return BERNOULLI;
   if (typeof l !== 'string') return l;
   if (l === 'gaussian') return { kind: 'gaussian', variance: 'learnt' };
@@ -91,14 +91,16 @@ function likelihoodOf(l: Likelihood | string | undefined, name: string): Likelih
 
 const NAMES = { view1: 'view1', view2: 'view2', mask: 'mask' };
 
-/** Only Node writes and reads directories; its module is imported by URL, so no bundle follows it. */
-async function nodeStore(what: string): Promise<typeof import('../store/store.ts')> {
+/** Only Node writes and reads directories; its modules are imported by URL (`path` without .ts/.js), so no bundle follows them. */
+export async function nodeModule<T>(what: string, path: string): Promise<T> {
   if (typeof process === 'undefined' || !process.versions?.node)
     throw new Error(`${what} needs Node; elsewhere use toFiles() and fromFiles()`);
-  const url = new URL(import.meta.url.endsWith('.ts') ? '../store/store.ts' : '../store/store.js', import.meta.url)
-    .href;
+  const url = new URL(`${path}${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
   return import(/* @vite-ignore */ /* webpackIgnore: true */ url);
 }
+
+/** The model directory on disk (store/store.ts), in Node. */
+export const nodeStore = (what: string) => nodeModule<typeof import('../store/store.ts')>(what, '../store/store');
 
 /** A trained model: impute, evaluate, save. */
 export class JpvaeModel {
@@ -244,7 +246,7 @@ export async function load(dir: string, o: { backend?: BackendChoice } = {}): Pr
  * main thread); with threads, the threads variant too (when it cannot be
  * fetched, planThreads falls back to one thread and says why).
  */
-async function ready(backend: BackendChoice = 'wasm', threads = 1): Promise<void> {
+export async function ready(backend: BackendChoice = 'wasm', threads = 1): Promise<void> {
   if (!backend.startsWith('wasm')) return;
   await initWasm();
   if (threads > 1 && sharedMemoryAvailable()) await initWasm({}, [threadsVariant(backend)]).catch(() => {});

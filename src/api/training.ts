@@ -24,8 +24,8 @@ import {
 } from '../store/files.ts';
 import { Jpvae } from '../model/jpvae.ts';
 import { ADAM_DEFAULTS } from '../train/adam.ts';
-import { formatBeta, parseBeta } from '../train/beta.ts';
-import { Trainer, type EpochRecord, type StepInfo, type TrainOptions } from '../train/trainer.ts';
+import { parseBeta } from '../train/beta.ts';
+import { savedOptions, Trainer, type EpochRecord, type StepInfo, type TrainOptions } from '../train/trainer.ts';
 import { planThreads, type ThreadPlan } from '../threads/plan.ts';
 import { TrainingThreads } from '../threads/pool.ts';
 
@@ -154,13 +154,7 @@ export class Training {
       {
         data: this.data,
         training: {
-          options: {
-            batch: options.batch,
-            beta: formatBeta(options.beta),
-            seed: options.seed,
-            lr: options.adam.lr,
-            backend: this.model.k.name,
-          },
+          options: savedOptions(options, this.model.k.name),
           state,
         },
         latentFit: this.latentFit,

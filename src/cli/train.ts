@@ -4,7 +4,6 @@
 import type { BackendChoice } from '../core/index.ts';
 import { HVD_TRAIN_ROWS } from '../data/hvdmnist.ts';
 import { loadHdf5For } from '../data/anndata.ts';
-import { countPairing, type Pairing } from '../data/user-data.ts';
 import { openTrainingData, parseLikelihood, reopenSplits, type DataSource, type Splits } from '../data/source.ts';
 import { InputError } from '../errors.ts';
 import {
@@ -16,14 +15,7 @@ import {
   type ModelConfig,
 } from '../model/config.ts';
 import { PRIOR_KINDS } from '../model/prior/prior.ts';
-import {
-  cleanModelDir,
-  lockModelDir,
-  openOutDir,
-  readModelFiles,
-  readModelJson,
-  writeModelFiles,
-} from '../store/store.ts';
+import { cleanModelDir, lockModelDir, openOutDir, readModelFiles, readModelJson } from '../store/store.ts';
 import { checkWritable } from '../io/atomic.ts';
 import { onPath } from '../io/fs-error.ts';
 import { ADAM_DEFAULTS } from '../train/adam.ts';
@@ -32,8 +24,9 @@ import type { TrainOptions } from '../train/trainer.ts';
 import { Training } from '../api/training.ts';
 import { availableThreads } from '../threads/plan.ts';
 import { choiceFlag, intFlag, intListFlag, numberFlag, parseFlags, type Options } from './args.ts';
-import { createProgress } from './progress.ts';
-import { trainViewsCommand } from './views.ts';
+import { runEpochs } from './epochs.ts';
+import { flagArg, trainViewsCommand } from './views.ts';
+import { isMultiModelDir } from '../store/multi-model.ts';
 import { jsonText } from '../io/json-keys.ts';
 
 const TRAIN_BACKENDS = ['wasm', 'wasm-simd', 'wasm-relaxed', 'js'] as const satisfies readonly BackendChoice[];
@@ -105,7 +98,9 @@ const FLAGS = {
 type Flags = ReturnType<typeof parseFlags<typeof FLAGS>>;
 
 export async function trainCommand(argv: string[]): Promise<void> {
-  if (argv.some((a) => a === '--view' || a.startsWith('--view='))) return trainViewsCommand(argv);
+  const resume = flagArg(argv, '--resume');
+  if (argv.some((a) => a === '--view' || a.startsWith('--view=')) || (resume !== undefined && isMultiModelDir(resume)))
+    return trainViewsCommand(argv);
   const f = parseFlags(argv, FLAGS, 'train');
   if (f.help) {
     process.stdout.write(HELP);
@@ -221,57 +216,26 @@ async function runTraining(f: Flags, locks: (() => void)[]): Promise<void> {
     `jpvae train: ${config.prior.kind} prior, latent ${config.latent.join('+')}, ${train.n} training rows, backend ${k.name}, ${run.threads} thread${run.threads > 1 ? 's' : ''}, epochs ${trainer.state.epoch + 1}..${epochs} → ${out}`,
   );
   const pairing = data.source.dataset === 'files' ? data.source.pairing : undefined;
-  if (pairing) {
-    // The file's counts, then the split's: the held-out rows are the last ones, and pairing by ID puts view 2's own samples last.
-    const counts = (p: Pairing) => `${p.paired} both, ${p.only1} view 1 only, ${p.only2} view 2 only`;
+  if (pairing)
     say(
-      `jpvae train: views paired by ${pairing.by === 'id' ? 'sample ID' : 'row position'}: ${pairing.paired} samples with both views, ${pairing.only1} with view 1 only, ${pairing.only2} with view 2 only; ` +
-        `training rows ${counts(countPairing(train, pairing.by))}` +
-        (data.test ? `; held-out rows ${counts(countPairing(data.test, pairing.by))}` : ''),
+      `jpvae train: views paired by ${pairing.by === 'id' ? 'sample ID' : 'row position'}: ${pairing.paired} samples with both views, ${pairing.only1} with view 1 only, ${pairing.only2} with view 2 only`,
     );
-  }
-  let stop = false;
-  const onSigint = () => {
-    stop = true;
-    say('\nstopping after this step, with a checkpoint…');
-  };
-  process.once('SIGINT', onSigint);
   const t0 = performance.now();
-  try {
-    while (trainer.state.epoch < epochs && !stop) {
-      const bar = createProgress(`epoch ${trainer.state.epoch + 1}/${epochs}`, trainer.stepsPerEpoch * options.batch);
-      const started = performance.now();
-      const record = await run.runEpoch(
-        (s) => {
-          const rate = (s.step * options.batch) / ((performance.now() - started) / 1000);
-          bar.update(
-            Math.min(s.step * options.batch, train.n),
-            `${rate.toFixed(0)} samples/s | loss ${s.loss.toFixed(2)}`,
-          );
-        },
-        () => stop,
-      );
-      bar.stop();
-      writeModelFiles(out, run.files()); // after the last epoch with the latent fit imputation uses (§2.7)
-      if (!record) {
-        say(
-          `stopped in epoch ${trainer.state.epoch + 1} after step ${trainer.state.partial!.steps}; checkpoint written: continue with --resume ${out} --epochs ${epochs}`,
-        );
-        break;
-      }
-      const t = record.test,
-        held = data.source.dataset === 'hvdmnist' ? 'test' : 'held-out';
+  const held = data.source.dataset === 'hvdmnist' ? 'test' : 'held-out';
+  const stop = await runEpochs(run, {
+    out,
+    epochs,
+    say,
+    done: (record) => {
+      const t = record.test;
       const evalText = t
         ? ` | ${held} recon ${t.recon1.toFixed(2)} / ${t.recon2.toFixed(2)}, KL ${t.kl.toFixed(2)}, ELBO ${t.elbo.toFixed(2)}`
         : '';
       say(
         `epoch ${record.epoch}: train loss ${record.train.loss.toFixed(2)}${evalText} | ${record.samplesPerSec.toFixed(0)} samples/s`,
       );
-    }
-  } finally {
-    process.off('SIGINT', onSigint);
-    await run.close();
-  }
+    },
+  });
   const last = trainer.state.history[trainer.state.history.length - 1];
   if (f.json) {
     process.stdout.write(

@@ -1,37 +1,38 @@
-// `jpvae train --view F --view F --view F …`, and `impute` and `eval` of
-// the M-view model it writes: the flags over data/multi-view-files.ts,
-// model/multi-jpvae.ts, impute/multi-impute.ts, eval/multi-metrics.ts and
-// store/multi-model.ts. Views are numbered from 1 as the --view flags
-// give them.
+// `jpvae train --view F --view F --view F …` (or --resume of such a model),
+// and `impute` and `eval` of the M-view model it writes: flags and files
+// over the library's M-view API (api/multi-model.ts, api/multi-training.ts).
+// Views are numbered from 1 as the --view flags give them.
 
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createKernels, type BackendChoice } from '../core/index.ts';
-import type { Likelihood } from '../data/likelihood.ts';
+import { multiModelOf, viewLikelihoods, type MultiJpvaeModel } from '../api/multi-model.ts';
+import { MultiTraining } from '../api/multi-training.ts';
+import type { BackendChoice } from '../core/index.ts';
 import { readMatrix } from '../data/matrix.ts';
-import { loadViewFiles } from '../data/multi-view-files.ts';
-import { prepareMultiView, sliceMultiView, standardizeMultiView, type MultiViewData } from '../data/multi-view.ts';
+import { loadViewFiles, reopenViewFiles } from '../data/multi-view-files.ts';
+import { prepareMultiView } from '../data/multi-view.ts';
 import { createRowWriter } from '../data/row-writer.ts';
-import { Rng } from '../data/rng.ts';
-import { parseLikelihood } from '../data/source.ts';
-import { applyStandardize } from '../data/views.ts';
 import { InputError } from '../errors.ts';
-import { evaluateMultiMetrics } from '../eval/multi-metrics.ts';
-import { fitMultiLatent, imputeMulti, multiConditional } from '../impute/multi-impute.ts';
-import { checkOutputPath } from '../io/atomic.ts';
+import type { MultiMetrics } from '../eval/multi-metrics.ts';
+import { DRAW_KINDS } from '../impute/impute.ts';
+import { checkOutputPath, checkWritable } from '../io/atomic.ts';
+import { onPath } from '../io/fs-error.ts';
+import { jsonText } from '../io/json-keys.ts';
 import { DEFAULT_ALPHA, DEFAULT_HIDDEN } from '../model/config.ts';
-import { MultiJpvae, type MultiPriorKind } from '../model/multi-jpvae.ts';
-import { checkOutDir } from '../store/store.ts';
-import { loadMultiModel, saveMultiModel } from '../store/multi-model.ts';
+import { checkMultiConfig, type MultiPriorKind, type MultiViewConfig } from '../model/multi-jpvae.ts';
+import type { MultiDataRecord } from '../store/multi-files.ts';
+import { readMultiModelFiles, readMultiModelJson } from '../store/multi-model.ts';
+import { cleanModelDir, lockModelDir, openOutDir } from '../store/store.ts';
 import { ADAM_DEFAULTS } from '../train/adam.ts';
 import { formatBeta, parseBeta } from '../train/beta.ts';
-import { fitMultiView } from '../train/multi-fit.ts';
+import type { MultiEpochRecord, MultiTrainOptions } from '../train/multi-fit.ts';
 import { choiceFlag, intFlag, intListFlag, numberFlag, parseFlags } from './args.ts';
-import { jsonText } from '../io/json-keys.ts';
+import { runEpochs } from './epochs.ts';
 
 const BACKENDS = ['wasm', 'wasm-simd', 'wasm-relaxed', 'js'] as const satisfies readonly BackendChoice[];
 
 export const TRAIN_VIEWS_HELP = `usage: jpvae train --view F --view F [--view F …] [flags]
+       jpvae train --resume DIR --epochs E        (continue an M-view model)
 
   --view F                a view's file (.csv, .npy or IDX), repeated once per view (2 to 8), paired by row;
                           an empty or all-NaN row marks the view missing there (the row trains with the
@@ -45,125 +46,192 @@ export const TRAIN_VIEWS_HELP = `usage: jpvae train --view F --view F [--view F 
   --latent n[,n2,…]       latent sizes, one for every view or one per view (default 20)
   --hidden h1,h2,…        (default ${DEFAULT_HIDDEN.join(',')})  --epochs E (default 30)  --batch B (default 32)  --lr LR (default 1e-3)
   --beta S                constant[:B] | linear:E | cyclical:E (default constant:1)   --seed N (default 1)
-  --backend B             ${BACKENDS.join(' | ')} (default wasm); one thread (the two-view pool is not used)
+  --backend B             ${BACKENDS.join(' | ')} (default wasm); one thread
   --out DIR               model directory to write (default runs/model)   --force   replace a model there
+  --resume DIR            continue the model in DIR to --epochs in total (--lr and --backend may change; the
+                          weights are those of one uninterrupted run). A checkpoint is written after every
+                          epoch; Ctrl-C stops after the current step with one that --resume continues exactly
   --json                  print the result as one JSON object on stdout
 `;
 
-/** The value of --model in argv (before flags are parsed: it decides which command's flags apply). */
-export function modelArg(argv: readonly string[]): string | undefined {
-  const i = argv.indexOf('--model');
+/** The value of a flag in argv before flags are parsed (it decides which command's flags apply). */
+export function flagArg(argv: readonly string[], flag: string): string | undefined {
+  const i = argv.indexOf(flag);
   if (i >= 0) return argv[i + 1];
-  return argv.find((a) => a.startsWith('--model='))?.slice('--model='.length);
+  return argv.find((a) => a.startsWith(`${flag}=`))?.slice(flag.length + 1);
 }
 
-/** A comma list of view numbers (1-based) as indices, each at most m, no repeats. */
-function viewList(value: string | undefined, flag: string, m: number): number[] {
+/** The value of --model in argv. */
+export const modelArg = (argv: readonly string[]): string | undefined => flagArg(argv, '--model');
+
+/** A comma list of view numbers (1-based), checked by the model. */
+function viewNumbers(value: string | undefined, flag: string): number[] {
   if (value === undefined) throw new InputError(`${flag}: required (view numbers like 1,3)`);
-  const xs = value.split(',').map(Number);
-  if (!xs.every((x) => Number.isInteger(x) && x >= 1 && x <= m) || new Set(xs).size !== xs.length)
-    throw new InputError(`${flag}: expected distinct view numbers from 1 to ${m} like 1,3, got '${value}'`);
-  return xs.map((x) => x - 1);
+  return value.split(',').map(Number);
 }
+
+/** The library's words for its options, as the command's flags. */
+function asFlags<T>(work: () => T, words: Record<string, string>): T {
+  try {
+    return work();
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    const [head, ...rest] = e.message.split(': ');
+    if (head in words)
+      throw new InputError([words[head], ...rest].join(': ').replace(/ is also given$/, ' is also in --given'));
+    throw e;
+  }
+}
+
+const TRAIN_FLAGS = {
+  view: { type: 'string', multiple: true },
+  likelihood: { type: 'string', multiple: true },
+  holdout: { type: 'string' },
+  prior: { type: 'string' },
+  alpha: { type: 'string' },
+  factors: { type: 'string' },
+  latent: { type: 'string' },
+  hidden: { type: 'string' },
+  epochs: { type: 'string' },
+  batch: { type: 'string' },
+  lr: { type: 'string' },
+  beta: { type: 'string' },
+  seed: { type: 'string' },
+  backend: { type: 'string' },
+  out: { type: 'string' },
+  force: { type: 'boolean' },
+  resume: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
 export async function trainViewsCommand(argv: string[]): Promise<void> {
-  const f = parseFlags(
-    argv,
-    {
-      view: { type: 'string', multiple: true },
-      likelihood: { type: 'string', multiple: true },
-      holdout: { type: 'string' },
-      prior: { type: 'string' },
-      alpha: { type: 'string' },
-      factors: { type: 'string' },
-      latent: { type: 'string' },
-      hidden: { type: 'string' },
-      epochs: { type: 'string' },
-      batch: { type: 'string' },
-      lr: { type: 'string' },
-      beta: { type: 'string' },
-      seed: { type: 'string' },
-      backend: { type: 'string' },
-      out: { type: 'string' },
-      force: { type: 'boolean' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    'train',
-  );
+  const f = parseFlags(argv, TRAIN_FLAGS, 'train');
   if (f.help) {
     process.stdout.write(TRAIN_VIEWS_HELP);
     return;
   }
-  const paths = f.view ?? [],
-    m = paths.length;
-  if (m < 2) throw new InputError(`--view: give one file per view, at least two (got ${m})`);
-  const liks = f.likelihood ?? [];
-  if (liks.length !== 0 && liks.length !== 1 && liks.length !== m)
-    throw new InputError(`--likelihood: give one per --view (${m}) or one for all, got ${liks.length}`);
-  const likelihood: Likelihood[] = paths.map((_, i) =>
-    parseLikelihood(liks[liks.length === 1 ? 0 : i], '--likelihood'),
-  );
-  const holdout = numberFlag(f.holdout, '--holdout', 0.1, (x) => x >= 0 && x < 1, 'a fraction in [0, 1)');
-  const prior = choiceFlag(
-    f.prior,
-    '--prior',
-    ['factor', 'zero'] as const satisfies readonly MultiPriorKind[],
-    'factor',
-  );
-  const alpha = numberFlag(f.alpha, '--alpha', DEFAULT_ALPHA, (x) => x >= 0 && x < 1, '0 ≤ α < 1');
-  const latentList = intListFlag(f.latent, '--latent', [20]);
-  if (latentList.length !== 1 && latentList.length !== m)
-    throw new InputError(`--latent: give one size for all views or one per view (${m}), got ${latentList.length}`);
-  const latent = paths.map((_, i) => latentList[latentList.length === 1 ? 0 : i]);
-  const factors = f.factors === undefined ? undefined : intFlag(f.factors, '--factors', 1);
-  const hidden = intListFlag(f.hidden, '--hidden', DEFAULT_HIDDEN);
-  const epochs = intFlag(f.epochs, '--epochs', 30),
-    batch = intFlag(f.batch, '--batch', 32),
-    seed = intFlag(f.seed, '--seed', 1, 0);
-  const lr = numberFlag(f.lr, '--lr', ADAM_DEFAULTS.lr, (x) => x > 0, 'a positive learning rate');
-  const beta = parseBeta(f.beta ?? 'constant');
-  const backend = choiceFlag(f.backend, '--backend', BACKENDS, 'wasm');
-  const out = f.out ?? 'runs/model';
-  checkOutDir(out, '--out', !!f.force);
+  const locks: (() => void)[] = [];
+  try {
+    await trainViews(f, locks);
+  } finally {
+    for (const release of locks) release();
+  }
+}
 
-  const data = loadViewFiles(paths, likelihood);
-  const { train, heldOut, standardize } = prepareMultiView(data, likelihood, holdout);
-  const config = {
-    dims: data.dims,
-    hidden,
-    latent,
-    prior: { kind: prior, alpha, ...(factors === undefined ? {} : { factors }) },
-    likelihood,
-  };
-  const model = new MultiJpvae(createKernels(backend), config, batch);
-  const history = fitMultiView(model, train, {
-    epochs,
-    batch,
-    seed,
-    beta,
-    adam: { ...ADAM_DEFAULTS, lr },
-    onEpoch: (r) =>
-      process.stderr.write(
-        `epoch ${r.epoch}/${epochs}: recon ${r.train.recon.map((x) => x.toFixed(2)).join(' ')}  KL ${r.train.kl.toFixed(2)}  (${r.seconds.toFixed(1)} s)\n`,
-      ),
-  });
-  const latentFit = fitMultiLatent(model, train);
-  saveMultiModel(out, model, {
-    data: {
+async function trainViews(f: ReturnType<typeof parseFlags<typeof TRAIN_FLAGS>>, locks: (() => void)[]): Promise<void> {
+  const epochs = intFlag(f.epochs, '--epochs', 30);
+  const backend = choiceFlag(f.backend, '--backend', BACKENDS, 'wasm');
+  let run: MultiTraining, out: string, views: number;
+  if (f.resume !== undefined) {
+    const fixed = Object.keys(f).find((flag) => !['resume', 'epochs', 'lr', 'backend', 'json'].includes(flag));
+    if (fixed)
+      throw new InputError(
+        `--${fixed}: not with --resume; a resumed model keeps its settings (only --epochs, --lr, --backend and --json apply)`,
+      );
+    out = f.resume;
+    locks.push(lockModelDir(out, '--resume'));
+    const json = readMultiModelJson(out, '--resume');
+    const lr = numberFlag(f.lr, '--lr', json.training.options.lr, (x) => x > 0, 'a positive learning rate');
+    const { train, heldOut } = reopenViewFiles(json.data, `--resume ${out}`);
+    run = MultiTraining.resume(
+      readMultiModelFiles(out, '--resume'),
+      { train, test: heldOut },
+      { epochs, lr, backend },
+      out,
+    );
+    cleanModelDir(out, json); // what an interrupted save left
+    views = json.config.dims.length;
+  } else {
+    const paths = f.view ?? [],
+      m = paths.length;
+    views = m;
+    if (m < 2) throw new InputError(`--view: give one file per view, at least two (got ${m})`);
+    const liks = f.likelihood ?? [];
+    if (liks.length !== 0 && liks.length !== 1 && liks.length !== m)
+      throw new InputError(`--likelihood: give one per --view (${m}) or one for all, got ${liks.length}`);
+    const likelihood = asFlags(() => viewLikelihoods(liks.length ? liks : undefined, m), {
+      likelihood: '--likelihood',
+    });
+    const holdout = numberFlag(f.holdout, '--holdout', 0.1, (x) => x >= 0 && x < 1, 'a fraction in [0, 1)');
+    const prior = choiceFlag(
+      f.prior,
+      '--prior',
+      ['factor', 'zero'] as const satisfies readonly MultiPriorKind[],
+      'factor',
+    );
+    const alpha = numberFlag(f.alpha, '--alpha', DEFAULT_ALPHA, (x) => x >= 0 && x < 1, '0 ≤ α < 1');
+    const latentList = intListFlag(f.latent, '--latent', [20]);
+    if (latentList.length !== 1 && latentList.length !== m)
+      throw new InputError(`--latent: give one size for all views or one per view (${m}), got ${latentList.length}`);
+    const factors = f.factors === undefined ? undefined : intFlag(f.factors, '--factors', 1);
+    const config: MultiViewConfig = {
+      dims: [],
+      hidden: intListFlag(f.hidden, '--hidden', DEFAULT_HIDDEN),
+      latent: paths.map((_, i) => latentList[latentList.length === 1 ? 0 : i]),
+      prior: { kind: prior, alpha, ...(factors === undefined ? {} : { factors }) },
+      likelihood,
+    };
+    const options: MultiTrainOptions = {
+      epochs,
+      batch: intFlag(f.batch, '--batch', 32),
+      seed: intFlag(f.seed, '--seed', 1, 0),
+      beta: parseBeta(f.beta ?? 'constant:1'),
+      adam: {
+        ...ADAM_DEFAULTS,
+        lr: numberFlag(f.lr, '--lr', ADAM_DEFAULTS.lr, (x) => x > 0, 'a positive learning rate'),
+      },
+    };
+    out = f.out ?? 'runs/model';
+    const data = loadViewFiles(paths, likelihood);
+    config.dims = data.dims;
+    checkMultiConfig(config); // a bad config stops before --out is touched
+    const { train, heldOut, standardize } = prepareMultiView(data, likelihood, holdout);
+    const record: MultiDataRecord = {
       views: paths.map((p) => resolve(p)),
       likelihood,
       holdout,
       standardize,
       trainRows: train.n,
       heldOutRows: heldOut?.n ?? 0,
-    },
-    training: { epochs, batch, seed, lr, history },
-    latentFit,
+    };
+    locks.push(openOutDir(out, '--out', !!f.force));
+    run = MultiTraining.start(config, options, { train, test: heldOut }, record, backend);
+  }
+  // A checkpoint must fit: weights and Adam's two moments, 4 bytes a value, and room for the headers and model.json.
+  onPath(out, () => checkWritable(out, 12 * run.model.layout.size + (64 << 10)), f.resume ? '--resume' : '--out');
+  const say = (s: string) => process.stderr.write(s + '\n'); // stdout is kept for --json
+  const { config } = run.model,
+    { trainer } = run;
+  say(
+    `jpvae train: ${views} views, ${config.prior.kind} prior, latent ${config.latent.join('+')}, ${trainer.train.n} training rows, backend ${run.model.k.name}, epochs ${trainer.state.epoch + 1}..${epochs} → ${out}`,
+  );
+  const interrupted = await runEpochs(run, {
+    out,
+    epochs,
+    say,
+    done: (r: MultiEpochRecord) =>
+      say(
+        `epoch ${r.epoch}: train loss ${r.train.loss.toFixed(2)}, recon ${r.train.recon.map((x) => x.toFixed(2)).join(' ')}, KL ${r.train.kl.toFixed(2)}${r.test ? ` | held-out recon ${r.test.recon.map((x) => x.toFixed(2)).join(' ')}, KL ${r.test.kl.toFixed(2)}` : ''} | ${r.samplesPerSec.toFixed(0)} samples/s`,
+      ),
   });
-  const metrics = heldOut ? evaluateMultiMetrics(model, heldOut, latentFit, 'held-out', seed) : undefined;
-  if (f.json) process.stdout.write(jsonText({ model: out, views: m, beta: formatBeta(beta), history, metrics }));
-  else process.stderr.write(`wrote ${out} (${m} views, ${train.n} training rows)\n`);
+  const test = trainer.test;
+  const metrics =
+    run.done && test ? multiModelOf(run.files(), backend, out).evaluateData(test, { split: 'held-out' }) : undefined;
+  if (f.json)
+    process.stdout.write(
+      jsonText({
+        model: out,
+        views,
+        backend: run.model.k.name,
+        epochs: trainer.state.epoch,
+        interrupted,
+        beta: formatBeta(trainer.options.beta),
+        history: trainer.state.history,
+        metrics,
+      }),
+    );
+  else if (run.done) say(`wrote ${out} (${views} views, ${trainer.train.n} training rows)`);
 }
 
 export const IMPUTE_VIEWS_HELP = `usage: jpvae impute --model DIR --given 1,3 --target 2 --input F [--input F …] --out F [flags]
@@ -175,6 +243,8 @@ export const IMPUTE_VIEWS_HELP = `usage: jpvae impute --model DIR --given 1,3 --
   --out F                 .csv or .npy per target, repeated in the order of --target: the likelihood's mean
                           (probabilities for Bernoulli views, the original units for Gaussian ones)
   --samples K             K draws per row from the conditional of Eq. 12 (plus a Gaussian view's noise)
+  --draws D               predictive | latent (default predictive): with --samples, latent leaves a Gaussian
+                          view's observation noise out
   --seed N                seed of the draws (default 1)    --force   replace --out files that exist
 `;
 
@@ -188,6 +258,7 @@ export async function imputeViewsCommand(argv: string[]): Promise<void> {
       input: { type: 'string', multiple: true },
       out: { type: 'string', multiple: true },
       samples: { type: 'string' },
+      draws: { type: 'string' },
       seed: { type: 'string' },
       force: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -199,14 +270,15 @@ export async function imputeViewsCommand(argv: string[]): Promise<void> {
     return;
   }
   if (!f.model) throw new InputError(`--model: required (see 'jpvae impute --help')`);
-  const { model, json } = loadMultiModel(f.model, createKernels('wasm'));
-  const m = model.m,
-    given = viewList(f.given, '--given', m);
-  const target =
-    f.target === undefined ? [...Array(m).keys()].filter((i) => !given.includes(i)) : viewList(f.target, '--target', m);
-  const both = target.find((t) => given.includes(t));
-  if (both !== undefined) throw new InputError(`--target: view ${both + 1} is also in --given`);
-  if (!target.length) throw new InputError('--target: every view is given; nothing to impute');
+  const model = await loadModelFlag(f.model);
+  const { given, target } = asFlags(
+    () =>
+      model.selection({
+        given: viewNumbers(f.given, '--given'),
+        target: f.target === undefined ? undefined : viewNumbers(f.target, '--target'),
+      }),
+    { given: '--given', target: '--target' },
+  );
   const inputs = f.input ?? [],
     outs = f.out ?? [];
   if (inputs.length !== given.length)
@@ -222,58 +294,41 @@ export async function imputeViewsCommand(argv: string[]): Promise<void> {
     checkOutputPath(o, '--out');
   }
   const samples = intFlag(f.samples, '--samples', 1),
-    seed = intFlag(f.seed, '--seed', 1, 0);
-  const std = json.data.standardize;
-  let n = -1;
-  const xs = given.map((g, a) => {
-    const mat = readMatrix(inputs[a], '--input'),
-      label = `--input ${inputs[a]}`,
-      v = model.views[g];
-    if (mat.cols !== v.dim)
-      throw new InputError(`${label}: rows have ${mat.cols} values, but view ${g + 1} of the model has ${v.dim}`);
-    if (n >= 0 && mat.rows !== n) throw new InputError(`${label}: ${mat.rows} rows, but --input ${inputs[0]} has ${n}`);
-    n = mat.rows;
-    const bad = mat.data.findIndex((x) => !Number.isFinite(x));
-    if (bad >= 0)
-      throw new InputError(
-        `${label}: row ${Math.floor(bad / v.dim) + 1}, column ${(bad % v.dim) + 1} is ${mat.data[bad]}; a given view must be complete and finite`,
-      );
-    if (v.likelihood.kind === 'bernoulli') {
-      const off = mat.data.findIndex((x) => x < 0 || x > 1);
-      if (off >= 0)
-        throw new InputError(
-          `${label}: row ${Math.floor(off / v.dim) + 1}, column ${(off % v.dim) + 1} is ${mat.data[off]}, outside [0, 1] as the model's Bernoulli view ${g + 1} needs`,
-        );
-    }
-    const s = std[g];
-    if (s) applyStandardize(mat.data, v.dim, s);
-    return mat.data;
-  });
-  const rng = new Rng(seed),
-    draws = samples > 1 ? { noise: () => rng.normal() } : undefined;
-  const ys = imputeMulti(model, multiConditional(json.latentFit, given, target), xs, n, draws, samples);
+    seed = intFlag(f.seed, '--seed', 1, 0),
+    draws = choiceFlag(f.draws, '--draws', DRAW_KINDS, 'predictive');
+  const mats = inputs.map((p) => readMatrix(p, '--input'));
+  const ys = model.impute(
+    mats.map((x) => ({ data: x.data, width: x.cols })),
+    { given, target, samples, seed, draws, names: inputs.map((p) => `--input ${p}`) },
+  );
+  const n = mats[0].rows;
   // Every output is written to its temporary name first; none is moved into place unless all were written.
   const writers = ys.map((y, t) => {
-    const v = model.views[target[t]],
-      s = std[target[t]];
-    if (s) applyStandardize(y, v.dim, s, true);
-    const w = createRowWriter(outs[t], '--out', v.dim);
-    w.write({ rows: n * (draws ? samples : 1), cols: v.dim, data: y });
+    const dim = model.widths[target[t] - 1];
+    const w = createRowWriter(outs[t], '--out', dim);
+    w.write({ rows: y.length / dim, cols: dim, data: y });
     return w;
   });
   for (const w of writers) w.commit();
   process.stderr.write(
-    `imputed view${target.length > 1 ? 's' : ''} ${target.map((t) => t + 1).join(',')} from ${given.map((g) => g + 1).join(',')} for ${n} rows${draws ? ` × ${samples} draws` : ''}\n`,
+    `imputed view${target.length > 1 ? 's' : ''} ${target.join(',')} from ${given.join(',')} for ${n} rows${samples > 1 ? ` × ${samples} draws (${draws})` : ''}\n`,
   );
 }
 
-export const EVAL_VIEWS_HELP = `usage: jpvae eval --model DIR [--split test|train] [--json]
+/** The M-view model of --model DIR. */
+const loadModelFlag = async (dir: string): Promise<MultiJpvaeModel> =>
+  multiModelOf(readMultiModelFiles(dir, '--model'), 'wasm', dir);
+
+export const EVAL_VIEWS_HELP = `usage: jpvae eval --model DIR [--split test|train | --view F --view F …] [--json]
   (for a model of three or more views, written by jpvae train --view …)
 
   Reconstruction of every view, and imputation of every view from every non-empty subset of the others
   (Eq. 12 over the latent blocks): −log p(x), BCE for Bernoulli views, summed over the view's features and
   averaged over the rows that have the views involved. --json keys: recon.x1, impute.x2_given_x1_x3, …
   --split S               test (the held-out rows, default) or train
+  --view F                or new rows from files, one per view of the model in its order (paired by row; an
+                          empty row marks a view missing there), preprocessed as the model's training data
+  --seed N                seed of the sampled-z reconstruction (default: the model's training seed)
 `;
 
 export async function evalViewsCommand(argv: string[]): Promise<void> {
@@ -282,6 +337,8 @@ export async function evalViewsCommand(argv: string[]): Promise<void> {
     {
       model: { type: 'string' },
       split: { type: 'string' },
+      view: { type: 'string', multiple: true },
+      seed: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -292,28 +349,33 @@ export async function evalViewsCommand(argv: string[]): Promise<void> {
     return;
   }
   if (!f.model) throw new InputError(`--model: required (see 'jpvae eval --help')`);
-  const split = choiceFlag(f.split, '--split', ['test', 'train'] as const, 'test');
-  const { model, json } = loadMultiModel(f.model, createKernels('wasm'));
-  const d = json.data;
-  const data: MultiViewData = loadViewFiles(d.views, d.likelihood);
-  if (data.n !== d.trainRows + d.heldOutRows)
-    throw new InputError(
-      `--model ${f.model}: its view files now have ${data.n} rows, not the ${d.trainRows + d.heldOutRows} it was trained on`,
+  if (f.view && f.split !== undefined)
+    throw new InputError("--split and --view: choose the model's split or new files");
+  const model = await loadModelFlag(f.model);
+  const seed = f.seed === undefined ? undefined : intFlag(f.seed, '--seed', 1, 0);
+  let metrics: MultiMetrics;
+  if (f.view) {
+    if (f.view.length !== model.views)
+      throw new InputError(`--view: the model has ${model.views} views; give one file per view, got ${f.view.length}`);
+    const mats = f.view.map((p) => readMatrix(p, '--view'));
+    metrics = model.evaluate(
+      mats.map((x) => ({ data: x.data, width: x.cols })),
+      { seed, names: f.view.map((p) => `--view ${p}`) },
     );
-  standardizeMultiView(data, d.standardize);
-  if (split === 'test' && !d.heldOutRows)
-    throw new InputError(
-      '--split test: the model was trained with --holdout 0; it has no held-out rows; use --split train',
-    );
-  const rows =
-    split === 'train' ? sliceMultiView(data, 0, d.trainRows) : sliceMultiView(data, d.trainRows, d.heldOutRows);
-  const metrics = evaluateMultiMetrics(
-    model,
-    rows,
-    json.latentFit,
-    split === 'train' ? 'train' : 'held-out',
-    json.training.seed,
-  );
+    metrics.split = 'files';
+  } else {
+    const split = choiceFlag(f.split, '--split', ['test', 'train'] as const, 'test');
+    const d = model.json.data;
+    if (split === 'test' && !d.heldOutRows)
+      throw new InputError(
+        '--split test: the model was trained with --holdout 0; it has no held-out rows; use --split train',
+      );
+    const { train, heldOut } = reopenViewFiles(d, `--model ${f.model}`);
+    metrics = model.evaluateData(split === 'train' ? train : heldOut!, {
+      split: split === 'train' ? 'train' : 'held-out',
+      seed,
+    });
+  }
   if (f.json) {
     process.stdout.write(jsonText(metrics));
     return;

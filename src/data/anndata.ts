@@ -10,7 +10,7 @@
 
 import fs from 'node:fs';
 import { InputError } from '../errors.ts';
-import { blockRows, checkClaimedSize } from './row-source.ts';
+import { blockRows } from './row-source.ts';
 import type { RowStream } from './matrix.ts';
 import { checkIds } from './sample-ids.ts';
 
@@ -93,11 +93,9 @@ export function anndataRows(path: string, label: string): RowStream {
   const { file, modality } = splitModality(path);
   const mudata = /\.h5mu$/i.test(file);
   const bad = (what: string) => new InputError(`${label}: ${what}`);
-  let exists = false,
-    size = 0;
+  let exists = false;
   try {
-    const st = fs.statSync(file);
-    ((exists = st.isFile()), (size = st.size));
+    exists = fs.statSync(file).isFile();
   } catch (e) {
     throw bad(`cannot read (${(e as NodeJS.ErrnoException).code})`);
   }
@@ -112,7 +110,7 @@ export function anndataRows(path: string, label: string): RowStream {
     throw bad('HDF5 file does not open (truncated or damaged?)');
   }
   try {
-    return quietly(() => openX(f, file, size, modality, mudata, bad));
+    return quietly(() => openX(f, file, modality, mudata, bad));
   } catch (e) {
     quietly(() => {
       try {
@@ -129,7 +127,6 @@ export function anndataRows(path: string, label: string): RowStream {
 function openX(
   f: InstanceType<H5['File']>,
   file: string,
-  size: number,
   modality: string | undefined,
   mudata: boolean,
   bad: (what: string) => InputError,
@@ -153,7 +150,6 @@ function openX(
     if (shape.length !== 2) throw bad(`X has shape (${shape.join(', ')}); expected 2-D`);
     if (!numeric(X)) throw bad(`X holds ${X.dtype}, not numbers`);
     [rows, cols] = shape;
-    checkClaimedSize('X', rows, cols, size, bad);
     fill = (first, n, data) => toF32(X.slice([[first, first + n]]) as ArrayLike<number>, data);
   } else if (isGroup(X)) {
     const kind = String(attr(X, 'encoding-type') ?? '(none)');
@@ -165,7 +161,6 @@ function openX(
       throw bad('X is csr_matrix without data, indices and indptr');
     if (shape.length !== 2) throw bad(`X (csr_matrix) has shape (${shape.join(', ')}); expected 2-D`);
     [rows, cols] = shape;
-    checkClaimedSize('X (csr_matrix)', rows, cols, size, bad, true);
     if (!numeric(data)) throw bad(`X/data holds ${data.dtype}, not numbers`);
     const nnz = data.shape?.[0] ?? -1;
     if ((indptr.shape?.[0] ?? -1) !== rows + 1 || (indices.shape?.[0] ?? -1) !== nnz)

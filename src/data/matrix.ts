@@ -59,7 +59,6 @@ export function openRows(path: string, flag: string, opts: OpenOptions = {}): Ro
       cols: source.cols,
       ids: source.ids,
       next: (maxRows) => guard(() => source.next(maxRows)),
-      readInto: source.readInto && ((data, rowOf) => guard(() => source.readInto!(data, rowOf))),
       close: () => closeSync(fd),
     };
   } catch (e) {

@@ -5,7 +5,8 @@
 import type { TwoViewData } from './dataset.ts';
 import { InputError } from '../errors.ts';
 import type { Likelihood } from './likelihood.ts';
-import { applyStandardize, fitStandardize, type Standardize } from './views.ts';
+import type { Matrix } from './npy.ts';
+import { applyStandardize, fitStandardize, presentRows, type Standardize } from './views.ts';
 
 /** At most this many views: a row's present views are the bits of one byte. */
 export const MAX_VIEWS = 8;
@@ -25,6 +26,40 @@ export const allViews = (m: number): number => (1 << m) - 1;
 /** The view indices of a mask, ascending. */
 export const viewsOf = (mask: number): number[] =>
   Array.from({ length: MAX_VIEWS }, (_, i) => i).filter((i) => mask & (1 << i));
+
+/**
+ * M views paired by row position (files or arrays): a row of a view that is
+ * entirely NaN is missing there (views.ts's rules, view by view), and a row
+ * must keep at least one view. `names[i]` names view i in errors ('--view
+ * a.csv', 'views[0]'); `likelihoodFlag` names the likelihood's setting. The
+ * matrices' data is reused in place, missing rows zeroed (never read).
+ */
+export function pairMultiView(
+  ms: readonly Matrix[],
+  likelihood: readonly Likelihood[],
+  names: readonly string[],
+  likelihoodFlag: string,
+): MultiViewData {
+  if (ms.length < 2 || ms.length > MAX_VIEWS)
+    throw new InputError(`views: expected 2 to ${MAX_VIEWS}, got ${ms.length}`);
+  const n = ms[0].rows;
+  ms.forEach((m, i) => {
+    if (m.rows !== n)
+      throw new InputError(
+        `${names[i]} has ${m.rows} rows but ${names[0]} has ${n}; views pair by row, so the counts must match`,
+      );
+  });
+  const present = new Uint8Array(n);
+  ms.forEach((m, i) =>
+    presentRows(m, names[i], likelihood[i], likelihoodFlag).forEach((has, r) => {
+      if (has) present[r] |= 1 << i;
+      else m.data.fill(0, r * m.cols, (r + 1) * m.cols);
+    }),
+  );
+  const none = present.indexOf(0);
+  if (none >= 0) throw new InputError(`row ${none + 1} has none of the views (all empty); remove it`);
+  return { n, dims: ms.map((m) => m.cols), xs: ms.map((m) => m.data), present };
+}
 
 /** Rows [start, start + count) as a view of the data (no copy). */
 export function sliceMultiView(d: MultiViewData, start: number, count: number): MultiViewData {

@@ -78,12 +78,10 @@ export function drain(
 ): Matrix {
   const data = new Float32Array(rows * s.cols);
   if (rowOf && rows > s.rows) data.fill(NaN);
-  if (s.readInto) s.readInto(data, rowOf);
-  else
-    for (let r = 0, m; (m = s.next(blockRows)); r += m.rows)
-      if (!rowOf) data.set(m.data, r * s.cols);
-      else
-        for (let i = 0; i < m.rows; i++) data.set(m.data.subarray(i * s.cols, (i + 1) * s.cols), rowOf[r + i] * s.cols);
+  for (let r = 0, m; (m = s.next(blockRows)); r += m.rows)
+    if (!rowOf) data.set(m.data, r * s.cols);
+    else
+      for (let i = 0; i < m.rows; i++) data.set(m.data.subarray(i * s.cols, (i + 1) * s.cols), rowOf[r + i] * s.cols);
   return { rows, cols: s.cols, data };
 }
 

@@ -2,37 +2,7 @@
 // matrix handed out a block of rows at a time, in order, with the samples'
 // IDs where the file names its rows (AnnData obs names, an ID column).
 
-import type { InputError } from '../errors.ts';
 import type { Matrix } from './npy.ts';
-
-/**
- * The float32 matrix a file's header may claim, as a multiple of the
- * file's size: real data compresses far less (dictionary, run-length and
- * deflate encodings of mostly-zero counts reach tens), so more is a damaged
- * or hostile header, refused before anything of the matrix's size is
- * allocated. A sparse matrix's cells can outnumber its bytes by any
- * factor, so for one (`sparse`) the bound is on its rows: each stores a
- * row pointer.
- */
-const MAX_EXPANSION = 1000;
-/** A Float32Array's longest length (V8 on 64-bit). */
-const MAX_VALUES = 2 ** 32 - 1;
-
-/** One clear line (through `bad`) when `what` claims a rows×cols matrix a file of `size` bytes cannot hold. */
-export function checkClaimedSize(
-  what: string,
-  rows: number,
-  cols: number,
-  size: number,
-  bad: (what: string) => InputError,
-  sparse = false,
-): void {
-  const values = rows * cols;
-  if (values > MAX_VALUES || (sparse ? 8 * rows : 4 * values) > MAX_EXPANSION * size)
-    throw bad(
-      `${what} claims ${rows} rows × ${cols} columns (${((values * 4) / 2 ** 30).toPrecision(3)} GB as float32) in a file of ${size} bytes; damaged or not a table`,
-    );
-}
 
 /** Bytes [start, min(end, size)) of a file of `size` bytes. */
 export type ReadAt = (start: number, end: number) => Uint8Array;
@@ -45,12 +15,6 @@ export interface RowSource {
   readonly ids?: string[];
   /** The next block of at most `maxRows` rows, or null after the last. */
   next(maxRows: number): Matrix | null;
-  /**
-   * Every row, before any is read, into `data` (row-major, `cols` wide):
-   * source row r at row rowOf[r], or r. Formats stored by column (Parquet)
-   * decode straight into it, with no block of rows decoded in between.
-   */
-  readInto?(data: Float32Array, rowOf?: Int32Array): void;
 }
 
 /** A RowSource whose `fill(first, n, data)` writes rows [first, first + n) into data (n×cols). */

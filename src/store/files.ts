@@ -21,6 +21,7 @@ import { decodeSafetensors, encodeSafetensors, type Tensor } from '../io/safeten
 import { PACKAGE_VERSION } from '../version.ts';
 import { parameterCount } from '../model/config.ts';
 import type { Jpvae } from '../model/jpvae.ts';
+import type { LayoutEntry } from '../model/layout.ts';
 import {
   checkLayout,
   FORMAT,
@@ -51,9 +52,10 @@ export interface Moments {
   step: number;
 }
 
-function tensorsOf(model: Jpvae, flat: FloatArray): Map<string, Tensor> {
+/** The entries of a layout with their values in `flat`, as safetensors tensors. */
+function tensorsOf(entries: readonly LayoutEntry[], flat: FloatArray): Map<string, Tensor> {
   const out = new Map<string, Tensor>();
-  for (const e of model.layout.entries)
+  for (const e of entries)
     out.set(e.name, { shape: e.shape, data: Float32Array.from(flat.subarray(e.offset, e.offset + e.size)) });
   return out;
 }
@@ -64,16 +66,28 @@ function named(kind: 'weights' | 'train-state', step: string, bytes: Uint8Array)
   return { name: `${kind}-${step}-${crc32}.safetensors`, bytes: bytes.length, crc32 };
 }
 
-/** The files of `model` (and of the optimiser, when given), model.json naming the others. */
-export function encodeModel(
-  model: Jpvae,
-  extra: Pick<ModelJson, 'data' | 'training' | 'latentFit'>,
+/** The files a checkpoint names: the weights of a layout (and the optimiser's moments), by step and checksum. */
+export interface CheckpointFiles {
+  files: ModelFiles;
+  refs: { weights: CheckpointFile; trainState?: CheckpointFile };
+}
+
+/**
+ * A checkpoint's safetensors files at Adam step `step`: the parameters by
+ * layout name (`format` in the header) and, when given, the optimiser's
+ * moments. model.json (the caller's) names them by `refs`.
+ */
+export function encodeCheckpoint(
+  entries: readonly LayoutEntry[],
+  params: FloatArray,
+  step: number,
+  format: string,
   adam?: Moments,
-): ModelFiles {
-  const step = String(extra.training?.state.step ?? 0);
-  const files: ModelFiles = {};
-  const weights = encodeSafetensors(tensorsOf(model, model.params()), { format: FORMAT, step }),
-    wRef = named('weights', step, weights);
+): CheckpointFiles {
+  const at = String(step),
+    files: ModelFiles = {};
+  const weights = encodeSafetensors(tensorsOf(entries, params), { format, step: at }),
+    wRef = named('weights', at, weights);
   files[wRef.name] = weights;
   let sRef: CheckpointFile | undefined;
   if (adam) {
@@ -82,10 +96,26 @@ export function encodeModel(
       ['adam.m', { shape: [m.length], data: Float32Array.from(m) }],
       ['adam.v', { shape: [v.length], data: Float32Array.from(v) }],
     ]);
-    const state = encodeSafetensors(st, { step });
-    sRef = named('train-state', step, state);
+    const state = encodeSafetensors(st, { step: at });
+    sRef = named('train-state', at, state);
     files[sRef.name] = state;
   }
+  return { files, refs: { weights: wRef, ...(sRef ? { trainState: sRef } : {}) } };
+}
+
+/** The files of `model` (and of the optimiser, when given), model.json naming the others. */
+export function encodeModel(
+  model: Jpvae,
+  extra: Pick<ModelJson, 'data' | 'training' | 'latentFit'>,
+  adam?: Moments,
+): ModelFiles {
+  const { files, refs } = encodeCheckpoint(
+    model.layout.entries,
+    model.params(),
+    extra.training?.state.step ?? 0,
+    FORMAT,
+    adam,
+  );
   const json: ModelJson = {
     format: FORMAT,
     formatVersion: FORMAT_VERSION,
@@ -93,7 +123,7 @@ export function encodeModel(
     config: model.config,
     layout: model.layout.entries.map((e) => ({ name: e.name, shape: e.shape })),
     ...extra,
-    files: { weights: wRef, ...(sRef ? { trainState: sRef } : {}) },
+    files: refs,
   };
   files[MODEL_JSON] = modelJsonText(json);
   return files;
@@ -109,7 +139,7 @@ export function modelJsonText(json: ModelJson): string {
 }
 
 /** The names of a model's other files (from formatVersion 2 with their sizes and checksums). */
-export function filesOf(json: ModelJson): {
+export function filesOf(json: Pick<ModelJson, 'formatVersion' | 'files'>): {
   weights: Partial<CheckpointFile> & { name: string };
   trainState?: Partial<CheckpointFile> & { name: string };
 } {
@@ -118,7 +148,7 @@ export function filesOf(json: ModelJson): {
 }
 
 /** Are `bytes` the file model.json names as `ref` (its size and checksum, where given)? `path` names it in errors. */
-function checkFile(ref: Partial<CheckpointFile>, bytes: Uint8Array, path: string): void {
+export function checkFile(ref: Partial<CheckpointFile>, bytes: Uint8Array, path: string): void {
   if (ref.bytes !== undefined && bytes.length !== ref.bytes)
     throw new InputError(
       `${path}: ${bytes.length} bytes, but ${MODEL_JSON} says ${ref.bytes} (truncated, or a file of another checkpoint)`,
@@ -152,17 +182,36 @@ export function checkWeightsSize(bytes: number, json: ModelJson, weights: string
 /** Load the weights file's bytes into a model built from json.config (`where`: the directory or source, for errors). */
 export function decodeWeights(bytes: Uint8Array, json: ModelJson, model: Jpvae, where: string): void {
   checkLayout(json, model.layout.entries, `${where}/${MODEL_JSON}`);
-  const ref = filesOf(json).weights,
-    path = `${where}/${ref.name}`;
+  decodeParams(
+    bytes,
+    filesOf(json).weights,
+    json.training?.state.step ?? 0,
+    model.layout.entries,
+    model.params(),
+    where,
+  );
+}
+
+/**
+ * The weights file `ref` names, checked (size, checksum, step, every
+ * tensor of the layout and no other), into `params` at the layout's offsets.
+ */
+export function decodeParams(
+  bytes: Uint8Array,
+  ref: Partial<CheckpointFile> & { name: string },
+  step: number,
+  entries: readonly LayoutEntry[],
+  params: FloatArray,
+  where: string,
+): void {
+  const path = `${where}/${ref.name}`;
   checkFile(ref, bytes, path);
-  const step = String(json.training?.state.step ?? 0);
   const { tensors, metadata } = decodeSafetensors(bytes, path);
-  if (metadata.step !== step)
+  if (metadata.step !== String(step))
     throw new InputError(
       `${path}: from step ${metadata.step ?? '(none given)'} but ${MODEL_JSON} from step ${step} (interrupted save?)`,
     );
-  const params = model.params();
-  for (const e of model.layout.entries) {
+  for (const e of entries) {
     const t = tensors.get(e.name);
     if (!t || t.shape.join() !== e.shape.join())
       throw new InputError(
@@ -170,22 +219,31 @@ export function decodeWeights(bytes: Uint8Array, json: ModelJson, model: Jpvae, 
       );
     params.set(t.data, e.offset);
   }
-  const extra = [...tensors.keys()].find((name) => !model.layout.entries.some((e) => e.name === name));
+  const extra = [...tensors.keys()].find((name) => !entries.some((e) => e.name === name));
   if (extra) throw new InputError(`${path}: tensor '${extra}' is not in the model's layout`);
 }
 
 /** Load the train-state file's bytes into the optimiser. */
 export function decodeTrainState(bytes: Uint8Array, json: ModelJson, adam: Moments, where: string): void {
-  const ref = filesOf(json).trainState;
+  decodeMoments(bytes, filesOf(json).trainState, json.training?.state.step ?? 0, adam, where);
+}
+
+/** The train-state file `ref` names, checked (size, checksum, step, both moments), into the optimiser. */
+export function decodeMoments(
+  bytes: Uint8Array,
+  ref: (Partial<CheckpointFile> & { name: string }) | undefined,
+  step: number,
+  adam: Moments,
+  where: string,
+): void {
   if (!ref)
     throw new InputError(
       `${where}/${MODEL_JSON}: names no train-state file (the model was saved without its optimiser state)`,
     );
   const path = `${where}/${ref.name}`;
   checkFile(ref, bytes, path);
-  const step = String(json.training?.state.step ?? 0);
   const st = decodeSafetensors(bytes, path);
-  if (st.metadata.step !== step)
+  if (st.metadata.step !== String(step))
     throw new InputError(`${path}: from step ${st.metadata.step ?? '(none given)'}, ${MODEL_JSON} from step ${step}`);
   const { m, v } = adam.moments();
   if (st.tensors.size !== 2)
@@ -201,5 +259,5 @@ export function decodeTrainState(bytes: Uint8Array, json: ModelJson, adam: Momen
       throw new InputError(`${path}: adam.v holds a negative second moment`);
     arr.set(t.data);
   }
-  adam.step = Number(step);
+  adam.step = step;
 }

@@ -135,7 +135,7 @@ function data(f: Fields, v: unknown, c: ModelConfig): void {
 }
 
 /** The stream state of data/rng.ts: four 32-bit words (not all zero: xoshiro would stay at zero) and a spare normal or null. */
-function rngState(f: Fields, v: unknown, path: string): void {
+export function rngState(f: Fields, v: unknown, path: string): void {
   const a = f.array(v, path, 5);
   for (let i = 0; i < 4; i++) f.int(a[i], `${path}[${i}]`, 0, 2 ** 32 - 1);
   if (a.slice(0, 4).every((x) => x === 0)) f.fail(path, 'an all-zero generator state');
@@ -224,20 +224,27 @@ function latentFit(f: Fields, v: unknown, c: ModelConfig): void {
 }
 
 /** The checkpoint's files: names of our pattern (never a path) carrying the step, their sizes and checksums. */
-function files(f: Fields, v: unknown, step: number): void {
+export function checkpointFiles(
+  f: Fields,
+  v: unknown,
+  step: number,
+): { weights: CheckpointFile; trainState?: CheckpointFile } {
   const o = f.object(v, 'files');
-  const file = (x: unknown, path: string, kind: string) => {
+  const file = (x: unknown, path: string, kind: string): CheckpointFile => {
     const e = f.object(x, path);
     const name = f.string(e.name, `${path}.name`),
       m = CHECKPOINT_FILE.exec(name);
     if (!m || m[1] !== kind || Number(m[2]) !== step)
       f.expected(`${path}.name`, `${kind}-${step}-<crc32>.safetensors`, name);
-    f.int(e.bytes, `${path}.bytes`, 8);
+    const bytes = f.int(e.bytes, `${path}.bytes`, 8);
     if (f.string(e.crc32, `${path}.crc32`) !== m![3])
       f.expected(`${path}.crc32`, `the checksum in its name, '${m![3]}'`, e.crc32);
+    return { name, bytes, crc32: m![3] };
   };
-  file(o.weights, 'files.weights', 'weights');
-  if (o.trainState !== undefined) file(o.trainState, 'files.trainState', 'train-state');
+  const weights = file(o.weights, 'files.weights', 'weights');
+  return o.trainState === undefined
+    ? { weights }
+    : { weights, trainState: file(o.trainState, 'files.trainState', 'train-state') };
 }
 
 /** A parsed model.json checked field by field (`file` names it in messages), with the code's camelCase field names. */
@@ -260,7 +267,7 @@ export function validateModelJson(v: unknown, file: string): ModelJson {
   if (o.training !== undefined) training(f, o.training, trainRows);
   if (o.latentFit !== undefined) latentFit(f, o.latentFit, c);
   if (version >= 2)
-    files(f, o.files, o.training === undefined ? 0 : (o.training as { state: { step: number } }).state.step);
+    checkpointFiles(f, o.files, o.training === undefined ? 0 : (o.training as { state: { step: number } }).state.step);
   else if (o.files !== undefined) f.fail('files', 'not in a formatVersion 1 model.json');
   return o as unknown as ModelJson;
 }

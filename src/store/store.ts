@@ -22,6 +22,7 @@ import {
 import { dirname, join, resolve } from 'node:path';
 import { InputError } from '../errors.ts';
 import { fsyncDir, openAtomic, TEMP_SUFFIX } from '../io/atomic.ts';
+import { camelCaseKeys } from '../io/json-keys.ts';
 import { crashPoint } from '../io/crash-point.ts';
 import { LOCK_FILE, lockDir } from '../io/dir-lock.ts';
 import { fileError, FileSystemError, onPath } from '../io/fs-error.ts';
@@ -98,13 +99,7 @@ export function openOutDir(dir: string, flag: string, replace: boolean): () => v
   };
   try {
     checkOutDir(dir, flag, replace);
-    let previous: ModelJson | undefined;
-    try {
-      previous = readModelJson(dir, flag);
-    } catch {
-      /* none, or one that --force replaces anyway */
-    }
-    cleanModelDir(dir, previous);
+    cleanModelDir(dir, checkpointOf(dir)); // what interrupted saves left; the model there stays whole
     return release;
   } catch (e) {
     release();
@@ -117,8 +112,32 @@ export function lockModelDir(dir: string, flag: string): () => void {
   return existsSync(dir) && statSync(dir).isDirectory() ? lockDir(dir, flag) : () => {};
 }
 
+/** The files a model.json names, as far as it can be read (any model's: two-view or M-view, valid or not); none when it cannot. */
+type CheckpointRefs = Pick<ModelJson, 'formatVersion' | 'files'>;
+function refsOf(text: string): CheckpointRefs | undefined {
+  try {
+    const json = camelCaseKeys(JSON.parse(text)) as Partial<CheckpointRefs>;
+    if (typeof json.formatVersion !== 'number') return undefined;
+    const names = json.files && [json.files.weights, json.files.trainState];
+    if (json.formatVersion >= 2 && !names?.every((f) => f === undefined || typeof f?.name === 'string'))
+      return undefined;
+    return json as CheckpointRefs;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The checkpoint model.json in `dir` names (undefined: none, or unreadable). */
+function checkpointOf(dir: string): CheckpointRefs | undefined {
+  try {
+    return refsOf(readFileSync(join(dir, MODEL_JSON), 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
 /** Remove from `dir` every checkpoint file `json` does not name, and every temporary (the caller holds the lock: no writer is at work). */
-export function cleanModelDir(dir: string, json?: ModelJson): void {
+export function cleanModelDir(dir: string, json?: CheckpointRefs): void {
   const keep = new Set(json ? Object.values(filesOf(json)).map((f) => f!.name) : []);
   for (const name of readdirSync(dir)) {
     if (name !== MODEL_JSON && name !== LOCK_FILE && ours(name) && !keep.has(name))
@@ -171,8 +190,9 @@ export function writeModelFiles(dir: string, files: ModelFiles): void {
     /* the switch is made; its durability is the file system's */
   }
   crashPoint('cleanup');
+  const written = refsOf(new TextDecoder().decode(bytes(files[MODEL_JSON])));
   try {
-    cleanModelDir(dir, parseModelJson(new TextDecoder().decode(bytes(files[MODEL_JSON])), MODEL_JSON));
+    if (written) cleanModelDir(dir, written);
   } catch {
     /* the next run cleans up */
   }
@@ -191,7 +211,7 @@ export function saveModel(
 const MAX_MODEL_JSON_BYTES = 64 << 20;
 
 /** A file's bytes, refused unread when larger than `max`; file-system problems as one line naming it. */
-function readBounded(path: string, max: number, flag?: string): Buffer {
+export function readBounded(path: string, max: number, flag?: string): Buffer {
   return onPath(
     path,
     () => {
@@ -211,7 +231,8 @@ function readBounded(path: string, max: number, flag?: string): Buffer {
   );
 }
 
-function readModelText(dir: string, flag: string): string {
+/** model.json's text in `dir`, bounded and UTF-8 checked (any model's). */
+export function readModelText(dir: string, flag: string): string {
   const path = join(dir, MODEL_JSON);
   if (!existsSync(path)) throw new InputError(`${flag} ${dir}: not a jpvae model directory (no ${MODEL_JSON})`);
   try {
@@ -232,7 +253,7 @@ export function readModelJson(dir: string, flag = '--model'): ModelJson {
 }
 
 /** A safetensors file of a model with `floats` values, `bytes` long as model.json says: its size is bounded before it is read. */
-function readTensorBytes(path: string, bytes: number | undefined, floats: number): Uint8Array {
+export function readTensorBytes(path: string, bytes: number | undefined, floats: number): Uint8Array {
   return readBounded(path, bytes ?? 8 + MAX_HEADER_BYTES + 4 * floats);
 }
 
@@ -258,6 +279,11 @@ export function readModelFiles(dir: string, flag = '--model'): ModelFiles {
  * with the new one.
  */
 export function readModelDir<T>(dir: string, flag: string, load: (json: ModelJson) => T): T {
+  return rereadOnSwitch(dir, () => load(readModelJson(dir, flag)));
+}
+
+/** `read` the model in `dir`; when it fails while model.json changed under it (a trainer's switch), again. */
+export function rereadOnSwitch<T>(dir: string, read: () => T): T {
   const path = join(dir, MODEL_JSON),
     version = () => {
       try {
@@ -269,7 +295,7 @@ export function readModelDir<T>(dir: string, flag: string, load: (json: ModelJso
   for (let attempt = 0; ; attempt++) {
     const before = version();
     try {
-      return load(readModelJson(dir, flag));
+      return read();
     } catch (e) {
       const after = version();
       if (attempt >= 4 || !before || !after || before.equals(after)) throw e;

@@ -7,7 +7,7 @@ import type { TwoViewData } from '../data/dataset.ts';
 import { Rng } from '../data/rng.ts';
 import type { Jpvae } from '../model/jpvae.ts';
 import { Adam, type AdamConfig } from './adam.ts';
-import { betaAt, type BetaSchedule } from './beta.ts';
+import { betaAt, formatBeta, type BetaSchedule } from './beta.ts';
 import { evaluateLoss, meanTerms, type LossSummary } from './evaluate.ts';
 import { addTerms, zeroTerms, type TermSums } from '../model/loss-terms.ts';
 import { nextTurn } from './next-turn.ts';
@@ -18,6 +18,11 @@ export interface TrainOptions {
   beta: BetaSchedule;
   seed: number;
   adam: AdamConfig;
+}
+
+/** How model.json records a run's options (both models' training.options). */
+export function savedOptions(o: TrainOptions, backend: string) {
+  return { batch: o.batch, beta: formatBeta(o.beta), seed: o.seed, lr: o.adam.lr, backend };
 }
 
 export interface EpochRecord {

@@ -1,0 +1,126 @@
+// An M-view training run, the recipe both `jpvae train --view …` and
+// fitViews() follow (as api/training.ts is for two views): a model built
+// from its config, LeCun initialisation from the seed's stream, which the
+// trainer then continues, epochs run one at a time (each can be
+// checkpointed), and after the last one the latent fit on the training
+// rows that imputation uses (§2.7 over blocks). A run resumed from a
+// checkpoint's files continues the uninterrupted run bit for bit.
+
+import { createKernels, type BackendChoice } from '../core/index.ts';
+import type { MultiViewData } from '../data/multi-view.ts';
+import { InputError } from '../errors.ts';
+import { fitMultiLatent, type MultiLatentFit } from '../impute/multi-impute.ts';
+import { MultiJpvae, type MultiViewConfig } from '../model/multi-jpvae.ts';
+import { MODEL_JSON, type ModelFiles } from '../store/files.ts';
+import {
+  decodeMultiTrainState,
+  decodeMultiWeights,
+  encodeMultiModel,
+  parseMultiModelJson,
+  type MultiDataRecord,
+} from '../store/multi-files.ts';
+import { ADAM_DEFAULTS } from '../train/adam.ts';
+import { parseBeta } from '../train/beta.ts';
+import { MultiTrainer, type MultiEpochRecord, type MultiTrainOptions } from '../train/multi-fit.ts';
+import { savedOptions, type StepInfo } from '../train/trainer.ts';
+import { fileOf } from './training.ts';
+
+/** The rows a run trains on, and the held-out rows it reports each epoch. */
+export interface MultiSplits {
+  train: MultiViewData;
+  test?: MultiViewData;
+}
+
+export class MultiTraining {
+  private latentFit?: MultiLatentFit;
+
+  private constructor(
+    readonly model: MultiJpvae,
+    readonly trainer: MultiTrainer,
+    private readonly data: MultiDataRecord,
+  ) {}
+
+  /** A new model: `data` is model.json's record of where the rows came from. */
+  static start(
+    config: MultiViewConfig,
+    options: MultiTrainOptions,
+    splits: MultiSplits,
+    data: MultiDataRecord,
+    backend: BackendChoice = 'wasm',
+  ): MultiTraining {
+    const model = new MultiJpvae(createKernels(backend), config, options.batch);
+    const trainer = new MultiTrainer(model, options, splits.train, splits.test);
+    trainer.init();
+    return new MultiTraining(model, trainer, data);
+  }
+
+  /** Continue the run saved in `files` to `epochs` in total; lr may be changed (the run then no longer repeats an uninterrupted one). */
+  static resume(
+    files: ModelFiles,
+    splits: MultiSplits,
+    o: { epochs: number; lr?: number; backend?: BackendChoice },
+    where: string,
+  ): MultiTraining {
+    const json = parseMultiModelJson(fileOf(files, MODEL_JSON, where, 'text'), `${where}/${MODEL_JSON}`);
+    const saved = json.training.options;
+    if (!json.files.trainState)
+      throw new InputError(`${where}: the model was saved without its optimiser state; it cannot be trained on`);
+    const options: MultiTrainOptions = {
+      epochs: o.epochs,
+      batch: saved.batch,
+      beta: parseBeta(saved.beta),
+      seed: saved.seed,
+      adam: { ...ADAM_DEFAULTS, lr: o.lr ?? saved.lr },
+    };
+    if (splits.train.n !== json.data.trainRows)
+      throw new InputError(`${where}: trained on ${json.data.trainRows} rows, but ${splits.train.n} are given`);
+    const model = new MultiJpvae(createKernels(o.backend ?? 'wasm'), json.config, options.batch);
+    const trainer = new MultiTrainer(model, options, splits.train, splits.test);
+    decodeMultiWeights(fileOf(files, json.files.weights.name, where, 'bytes'), json, model, where);
+    decodeMultiTrainState(fileOf(files, json.files.trainState.name, where, 'bytes'), json, trainer.adam, where);
+    trainer.state = json.training.state;
+    if (trainer.state.epoch >= o.epochs)
+      throw new InputError(
+        `--epochs ${o.epochs}: the model in ${where} has already trained ${trainer.state.epoch} epochs`,
+      );
+    return new MultiTraining(model, trainer, json.data);
+  }
+
+  get epochs(): number {
+    return this.trainer.options.epochs;
+  }
+  get done(): boolean {
+    return this.trainer.state.epoch >= this.epochs;
+  }
+  /** Threads the steps run on. */
+  get threads(): number {
+    return 1;
+  }
+
+  /** The next epoch (see MultiTrainer.runEpoch); after the last, the latent fit on the training rows. */
+  async runEpoch(onStep?: (s: StepInfo) => void, shouldStop?: () => boolean): Promise<MultiEpochRecord | null> {
+    const record = await this.trainer.runEpoch(onStep, shouldStop);
+    if (record && this.done) this.latentFit = fitMultiLatent(this.model, this.trainer.train);
+    return record;
+  }
+
+  /** Nothing runs besides this thread (the two-view Training's close, for the same loop). */
+  async close(): Promise<void> {}
+
+  /** The checkpoint: model.json, the weights and the optimiser state. */
+  files(): ModelFiles {
+    const { options, state } = this.trainer;
+    return encodeMultiModel(
+      this.model,
+      {
+        data: this.data,
+        training: {
+          options: savedOptions(options, this.model.k.name),
+          state,
+        },
+        latentFit: this.latentFit,
+      },
+      this.trainer.adam,
+    );
+  }
+}
