@@ -5,13 +5,14 @@
 
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { multiModelOf, viewLikelihoods, type MultiJpvaeModel } from '../api/multi-model.ts';
+import { multiModelOf, type MultiJpvaeModel } from '../api/multi-model.ts';
 import { MultiTraining } from '../api/multi-training.ts';
 import type { BackendChoice } from '../core/index.ts';
 import { readMatrix } from '../data/matrix.ts';
 import { loadViewFiles, reopenViewFiles } from '../data/multi-view-files.ts';
 import { prepareMultiView } from '../data/multi-view.ts';
 import { createRowWriter } from '../data/row-writer.ts';
+import { parseLikelihood } from '../data/source.ts';
 import { InputError } from '../errors.ts';
 import type { MultiMetrics } from '../eval/multi-metrics.ts';
 import { DRAW_KINDS } from '../impute/impute.ts';
@@ -150,9 +151,7 @@ async function trainViews(f: ReturnType<typeof parseFlags<typeof TRAIN_FLAGS>>, 
     const liks = f.likelihood ?? [];
     if (liks.length !== 0 && liks.length !== 1 && liks.length !== m)
       throw new InputError(`--likelihood: give one per --view (${m}) or one for all, got ${liks.length}`);
-    const likelihood = asFlags(() => viewLikelihoods(liks.length ? liks : undefined, m), {
-      likelihood: '--likelihood',
-    });
+    const likelihood = paths.map((_, i) => parseLikelihood(liks[liks.length === 1 ? 0 : i], '--likelihood'));
     const holdout = numberFlag(f.holdout, '--holdout', 0.1, (x) => x >= 0 && x < 1, 'a fraction in [0, 1)');
     const prior = choiceFlag(
       f.prior,
