@@ -198,6 +198,9 @@ test('jpvae train --view writes the weights fitViews gives; eval --view on new f
       /^jpvae eval: --split and --view/,
     ],
   ];
+  const lik = jpvae('train', ...files.flatMap((f) => ['--view', f]), '--likelihood', 'gauss', '--out', join(dir, 'x'));
+  t.is(lik.code, 2);
+  t.regex(lik.err.trim(), /^jpvae train: --likelihood: expected bernoulli, gaussian .* got 'gauss'$/);
   for (const [args, re] of cases) {
     const r = jpvae('eval', '--model', out, ...args);
     t.is(r.code, 2, args.join(' '));
