@@ -10,3 +10,4 @@ export { gemm, gemmPart, denseBackward, denseBackwardPart, gemmScratchSize, setG
 export { bceWithLogits, softmaxCrossEntropy, gaussianNll, reparam, reparamBackward, adam } from './elementwise';
 export { jointKl, orthoKl, cayley, cayleyBackward, svdCompose, svdComposeBackward } from './prior';
 export { factorKl } from './factor';
+export { countNll } from './counts';

@@ -10,12 +10,11 @@ import {
   gradMatchesFd,
   matchesTwin,
   maxRelErr,
-  centralDiff,
   read,
   Rng,
-  type FdCase,
   type TwinCase,
 } from './util.ts';
+import { fdCase, normals, run, scaledLossSum, twinCase, zeros, type Call } from './kernel-cases.ts';
 
 const backends = backendsUnderTest('f32');
 const wasmBackends = backendsUnderTest('wasm');
@@ -31,89 +30,8 @@ const SHAPES: [number, number][] = [
   [33, 392],
 ];
 
-type Inputs = (ArrayLike<number> | null)[];
-type Call = (k: Kernels, ptrs: number[]) => void;
-
-/** Put `arrays` on k's heap (null → NULL pointer), run `call`, read every array back; the heap is left as it was. */
-function run(k: Kernels, arrays: Inputs, call: Call): number[][] {
-  const mark = k.heap.mark();
-  const ptrs = arrays.map((a) => (a ? k.heap.allocFrom(a) : 0));
-  call(k, ptrs);
-  const out = ptrs.map((p, i) => (p ? read(k, p, arrays[i]!.length) : []));
-  k.heap.release(mark);
-  return out;
-}
-
-/** Relative error against the twin; a non-finite output is an error of its own, never a pass. */
-const finiteRelErr = (got: ArrayLike<number>, want: ArrayLike<number>): number =>
-  Array.from(got).every(Number.isFinite) ? maxRelErr(got, want) : Infinity;
-
-/** A case for matchesTwin: every array after `call` (each wasm build against the f32 js twin). */
-const twinCase = (label: string, arrays: Inputs, call: Call): TwinCase => ({
-  label,
-  run: (k) => run(k, arrays, call),
-  error: finiteRelErr,
-});
 const VS_JS = { backends: wasmBackends, twin: 'js', tol: 1e-5 } as const;
 const FD = { backends: wasmBackends, f64: { h: 1e-5, tol: 1e-6 }, f32: { h: 1e-2, tol: 1e-2 } };
-
-/**
- * Relative error of analytic gradients against central differences of
- * `objective` on backend k. `pairs` holds [input slot, gradient slot]; the
- * gradient slots must start at zero (accumulating kernels add into them).
- * Inputs longer than 24 are checked at 24 entries drawn from `pick`.
- */
-function gradErr(
-  k: Kernels,
-  arrays: Inputs,
-  call: Call,
-  objective: (k: Kernels, ptrs: number[]) => number,
-  pairs: [number, number][],
-  h: number,
-  pick: Rng,
-): number {
-  const mark = k.heap.mark();
-  const ptrs = arrays.map((a) => (a ? k.heap.allocFrom(a) : 0));
-  call(k, ptrs);
-  const grads = pairs.map(([input, grad]) => read(k, ptrs[grad], arrays[input]!.length)); // before the reruns add more
-  const analytic: number[] = [],
-    numeric: number[] = [];
-  for (const [pair, [input]] of pairs.entries()) {
-    const n = arrays[input]!.length,
-      g = grads[pair];
-    const picks = n <= 24 ? [...Array(n).keys()] : Array.from({ length: 24 }, () => pick.below(n));
-    for (const i of picks) {
-      analytic.push(g[i]);
-      numeric.push(
-        centralDiff(
-          () => {
-            call(k, ptrs);
-            return objective(k, ptrs);
-          },
-          k.heap.view(ptrs[input], n),
-          i,
-          h,
-        ),
-      );
-    }
-  }
-  k.heap.release(mark);
-  return maxRelErr(analytic, numeric);
-}
-
-/** A case for gradMatchesFd; the entries checked are drawn from `seed`, the same on every backend. */
-const fdCase = (
-  label: string,
-  arrays: Inputs,
-  call: Call,
-  objective: (k: Kernels, ptrs: number[]) => number,
-  pairs: [number, number][],
-  seed: number,
-): FdCase => ({ label, error: (k, h) => gradErr(k, arrays, call, objective, pairs, h, new Rng(seed)) });
-
-const normals = (rng: Rng, n: number, scale = 1, offset = 0): number[] =>
-  Array.from({ length: n }, () => offset + scale * rng.normal());
-const zeros = (n: number): number[] => new Array(n).fill(0);
 /** Half the targets in {0, 1}, half anywhere in [0, 1]. */
 const targets = (rng: Rng, n: number): number[] =>
   Array.from({ length: n }, () => (rng.uniform() < 0.5 ? rng.below(2) : rng.uniform()));
@@ -121,10 +39,6 @@ const targets = (rng: Rng, n: number): number[] =>
 const EXTREMES = [-100, -30, 30, 100];
 const logitsWithExtremes = (rng: Rng, n: number): number[] =>
   Array.from({ length: n }, () => (rng.uniform() < 0.2 ? EXTREMES[rng.below(4)] : 4 * rng.normal()));
-const scaledLossSum =
-  (scale: number, rows: number, slot: number) =>
-  (k: Kernels, ptrs: number[]): number =>
-    scale * read(k, ptrs[slot], rows).reduce((a, b) => a + b, 0);
 
 // ---- BCE with logits ----
 

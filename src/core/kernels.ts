@@ -45,6 +45,7 @@ export const KERNEL_NAMES = [
   'bceWithLogits',
   'softmaxCrossEntropy',
   'gaussianNll',
+  'countNll',
   'reparam',
   'reparamBackward',
   'adam',
@@ -186,6 +187,31 @@ export interface KernelFunctions {
     loss: number,
     dMean: number,
     dLogvar: number,
+    scale: number,
+  ): void;
+
+  /**
+   * Count likelihoods on log-rates: with l = logRate + logSize[r] (the
+   * row's log size factor; NULL: 0) the mean is μ = e^l. Without logTheta
+   * (NULL) Poisson, loss[r] = Σ_j μ − t·l + ln Γ(t + 1); with it, negative
+   * binomial with per-feature θ_j = e^{logTheta_j} (variance μ + μ²/θ):
+   * loss[r] = −Σ_j [ln Γ(t + θ) − ln Γ(θ) − ln Γ(t + 1) + θ·log(θ/(θ + μ))
+   * + t·log(μ/(θ + μ))] (overwritten). dLogRate (overwritten, unless NULL)
+   * = scale·∂/∂l: μ − t (Poisson), θ(μ − t)/(θ + μ) (NB); dLogTheta (+=,
+   * unless NULL) gets scale·Σ_rows ∂/∂logθ = −θ·(ψ(t + θ) − ψ(θ) +
+   * log(θ/(θ + μ)) + (μ − t)/(θ + μ)). Targets are counts t ≥ 0; the NB
+   * terms stay finite for any finite l.
+   */
+  countNll(
+    rows: number,
+    N: number,
+    logRate: number,
+    logSize: number,
+    target: number,
+    logTheta: number,
+    loss: number,
+    dLogRate: number,
+    dLogTheta: number,
     scale: number,
   ): void;
 

@@ -8,6 +8,7 @@ import * as gemm from './gemm.ts';
 import * as elementwise from './elementwise.ts';
 import * as prior from './prior.ts';
 import * as factor from './factor.ts';
+import * as counts from './counts.ts';
 
 /** A twin kernel: the Kernels method's arguments after the whole heap array. */
 type Twin<F> = F extends (...args: infer A) => infer R ? (h: FloatArray, ...args: A) => R : never;
@@ -21,6 +22,7 @@ const TWINS: { [K in KernelName]: Twin<KernelFunctions[K]> } = {
   bceWithLogits: elementwise.bceWithLogits,
   softmaxCrossEntropy: elementwise.softmaxCrossEntropy,
   gaussianNll: elementwise.gaussianNll,
+  countNll: counts.countNll,
   reparam: elementwise.reparam,
   reparamBackward: elementwise.reparamBackward,
   adam: elementwise.adam,
