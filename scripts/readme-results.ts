@@ -5,6 +5,7 @@
 //   <!-- impute-bench --> … <!-- /impute-bench -->  from bench/results/impute.json (npm run bench -- --only impute --json)
 //   <!-- peers-bench --> … <!-- /peers-bench -->  from bench/results/peers.json (npm run bench -- --only peers --json)
 //   <!-- three-bands --> … <!-- /three-bands -->  from results/three-bands.md and .json (scripts/three-bands.ts)
+//   <!-- counts-planted --> … <!-- /counts-planted -->  from results/counts-planted.md (scripts/counts-planted.ts)
 //   node --import=tsx scripts/readme-results.ts
 
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -148,6 +149,7 @@ const blocks: [string, () => string][] = [
   ['impute-bench', imputeBlock],
   ['peers-bench', peersBlock],
   ['three-bands', threeBandsBlock],
+  ['counts-planted', () => read('results/counts-planted.md').trim()],
 ];
 writeFileSync(
   new URL('README.md', root),

@@ -62,7 +62,7 @@ export interface FitOptions {
   latent?: number | [number, number]; // default 20
   swapViews?: boolean; // for n1 > n2
   hidden?: number[]; // default [512, 512]
-  /** Per view: 'bernoulli' (values in [0,1]), 'gaussian' (learnt variance), 'gaussian:V' or a Likelihood (default bernoulli). */
+  /** Per view: 'bernoulli' (values in [0,1]), 'gaussian' (learnt variance), 'gaussian:V', 'poisson' or 'nb' (counts, CountLikelihood) or a Likelihood (default bernoulli). */
   likelihood?: [Likelihood | string, Likelihood | string];
   holdout?: number; // the last fraction of rows held out for evaluation (default 0.1)
   epochs?: number; // default 30
@@ -82,11 +82,12 @@ export interface FitOptions {
 
 export function likelihoodOf(l: Likelihood | string | undefined, name: string): Likelihood {
   if (l === undefined || l === 'bernoulli') return BERNOULLI;
-  if (typeof l !== 'string') return l;
+  if (typeof l !== 'string') return { ...l }; // a copy: training fits a count view's median total into it
   if (l === 'gaussian') return { kind: 'gaussian', variance: 'learnt' };
   const v = Number(/^gaussian:(.+)$/.exec(l)?.[1]);
   if (v > 0) return { kind: 'gaussian', variance: v };
-  throw new InputError(`${name}: expected bernoulli, gaussian or gaussian:V (V > 0), got '${l}'`);
+  if (l === 'poisson' || l === 'nb') return { kind: l, medianTotal: 1 };
+  throw new InputError(`${name}: expected bernoulli, gaussian, gaussian:V (V > 0), poisson or nb, got '${l}'`);
 }
 
 const NAMES = { view1: 'view1', view2: 'view2', mask: 'mask' };

@@ -16,7 +16,7 @@
 // zero.
 
 import { createKernels, type BackendChoice } from '../core/index.ts';
-import type { Likelihood } from '../data/likelihood.ts';
+import { valueRule, type Likelihood } from '../data/likelihood.ts';
 import { pairMultiView, prepareMultiView, standardizeMultiView, type MultiViewData } from '../data/multi-view.ts';
 import type { Matrix } from '../data/npy.ts';
 import { Rng } from '../data/rng.ts';
@@ -235,20 +235,19 @@ export class MultiJpvaeModel {
   }
 }
 
-/** A given view's rows: complete and finite, in [0, 1] for a Bernoulli view. */
+/** A given view's rows: complete and finite, in [0, 1] for a Bernoulli view, counts for a count view. */
 function checkComplete(mat: Matrix, name: string, likelihood: Likelihood, g: number): void {
   const bad = mat.data.findIndex((x) => !Number.isFinite(x));
   if (bad >= 0)
     throw new InputError(
       `${name}: row ${Math.floor(bad / mat.cols) + 1}, column ${(bad % mat.cols) + 1} is ${mat.data[bad]}; a given view must be complete and finite`,
     );
-  if (likelihood.kind === 'bernoulli') {
-    const off = mat.data.findIndex((x) => x < 0 || x > 1);
-    if (off >= 0)
-      throw new InputError(
-        `${name}: row ${Math.floor(off / mat.cols) + 1}, column ${(off % mat.cols) + 1} is ${mat.data[off]}, outside [0, 1] as the model's Bernoulli view ${g + 1} needs`,
-      );
-  }
+  const rule = valueRule(likelihood);
+  const off = rule ? mat.data.findIndex((x) => !rule.fits(x)) : -1;
+  if (off >= 0)
+    throw new InputError(
+      `${name}: row ${Math.floor(off / mat.cols) + 1}, column ${(off % mat.cols) + 1} is ${mat.data[off]}, ${rule!.needs} (the model's view ${g + 1})`,
+    );
 }
 
 /** An M-view model from its files (toFiles(), a model directory's files fetched, or read by the caller). */

@@ -42,7 +42,9 @@ const HELP = `usage: jpvae train [flags]
                           sample in one file only trains with that view alone
   --mask F                optional n×2 0/1 file: has view 1, has view 2 (position pairing only)
   --likelihood1 L         bernoulli (values in [0,1]) | gaussian (learnt variance) | gaussian:V (fixed
-  --likelihood2 L           variance V); Gaussian views are standardised on the training rows (default bernoulli)
+  --likelihood2 L           variance V) | poisson | nb (counts: negative binomial, learnt dispersion); Gaussian
+                            views are standardised on the training rows, count views read as log1p and scaled
+                            by each sample's total over the median total (default bernoulli)
   --holdout F             with files: hold out the last F of the rows for evaluation (default 0.1)
   --prior P               zero | svd | orthogonal (default orthogonal)
   --alpha A               C = αO for the orthogonal prior, −1 < α < 1 (default ${DEFAULT_ALPHA})

@@ -38,8 +38,9 @@ export const TRAIN_VIEWS_HELP = `usage: jpvae train --view F --view F [--view F 
   --view F                a view's file (.csv, .npy or IDX), repeated once per view (2 to 8), paired by row;
                           an empty or all-NaN row marks the view missing there (the row trains with the
                           views it has, against their marginal prior)
-  --likelihood L          bernoulli | gaussian | gaussian:V, repeated in the order of --view, or once for
-                          every view (default bernoulli); Gaussian views are standardised on the training rows
+  --likelihood L          bernoulli | gaussian | gaussian:V | poisson | nb, repeated in the order of --view,
+                          or once for every view (default bernoulli); Gaussian views are standardised on the
+                          training rows, count views (poisson, nb) read as log1p with a per-sample size factor
   --holdout F             hold out the last F of the rows for evaluation (default 0.1)
   --prior P               factor (the learnt joint prior over all views: Σ_ij = α·A_i·A_jᵀ) | zero
                           (independent views, C = 0) (default factor)

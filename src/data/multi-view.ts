@@ -4,7 +4,7 @@
 
 import type { TwoViewData } from './dataset.ts';
 import { InputError } from '../errors.ts';
-import type { Likelihood } from './likelihood.ts';
+import { isCount, medianTotal, type Likelihood } from './likelihood.ts';
 import type { Matrix } from './npy.ts';
 import { applyStandardize, fitStandardize, presentRows, type Standardize } from './views.ts';
 
@@ -107,7 +107,7 @@ export function checkMultiView(d: MultiViewData): MultiViewData {
   return d;
 }
 
-/** The held-out split and the standardisation of the Gaussian views (fitted on the training rows, applied to all, in place). */
+/** The held-out split and the standardisation of the Gaussian views (fitted on the training rows, applied to all, in place); each count view's median total into its likelihood. */
 export function prepareMultiView(
   data: MultiViewData,
   likelihood: readonly Likelihood[],
@@ -118,8 +118,12 @@ export function prepareMultiView(
   const train = sliceMultiView(data, 0, data.n - held),
     heldOut = held ? sliceMultiView(data, data.n - held, held) : undefined;
   const standardize = likelihood.map((l, i) => {
-    if (l.kind !== 'gaussian') return null;
+    if (l.kind === 'bernoulli') return null;
     const rows = [...Array(train.n).keys()].filter((r) => !train.present || train.present[r] & (1 << i));
+    if (isCount(l)) {
+      l.medianTotal = medianTotal(train.xs[i], data.dims[i], rows); // into the likelihood the config shares
+      return null;
+    }
     return fitStandardize(train.xs[i], data.dims[i], rows);
   });
   standardizeMultiView(data, standardize);

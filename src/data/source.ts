@@ -26,8 +26,9 @@ export function parseLikelihood(value: string | undefined, flag: string): Likeli
   if (value === 'gaussian') return { kind: 'gaussian', variance: 'learnt' };
   const fixed = /^gaussian:(.+)$/.exec(value);
   if (fixed && Number(fixed[1]) > 0) return { kind: 'gaussian', variance: Number(fixed[1]) };
+  if (value === 'poisson' || value === 'nb') return { kind: value, medianTotal: 1 };
   throw new InputError(
-    `${flag}: expected bernoulli, gaussian (learnt variance) or gaussian:V (fixed variance V > 0), got '${value}'`,
+    `${flag}: expected bernoulli, gaussian (learnt variance), gaussian:V (fixed variance V > 0), poisson or nb (counts), got '${value}'`,
   );
 }
 

@@ -6,7 +6,7 @@
 // in browsers and workers too.
 
 import { InputError } from '../errors.ts';
-import type { Likelihood } from './likelihood.ts';
+import { isCount, medianTotal, valueRule, type Likelihood } from './likelihood.ts';
 import { HAS_BOTH, HAS_VIEW1, HAS_VIEW2, sliceRows, type TwoViewData } from './dataset.ts';
 import type { Matrix } from './npy.ts';
 
@@ -18,7 +18,7 @@ export interface Standardize {
 /** Per view: its standardisation (Gaussian views), or null (kept as they are). */
 export type Standardization = [Standardize | null, Standardize | null];
 
-/** Which rows of a view are present; one clear line for partial NaN, Inf, or Bernoulli data outside [0,1] (naming `likelihoodFlag`). */
+/** Which rows of a view are present; one clear line for partial NaN, Inf, Bernoulli data outside [0,1] or counts that are not non-negative integers (naming `likelihoodFlag`). */
 export function presentRows(m: Matrix, name: string, likelihood: Likelihood, likelihoodFlag: string): boolean[] {
   const out: boolean[] = [];
   for (let r = 0; r < m.rows; r++) {
@@ -35,13 +35,12 @@ export function presentRows(m: Matrix, name: string, likelihood: Likelihood, lik
     const bad = row.findIndex((x) => !Number.isFinite(x));
     if (bad >= 0)
       throw new InputError(`${name}: row ${r + 1}, column ${bad + 1} is ${row[bad]}; expected finite numbers`);
-    if (likelihood.kind === 'bernoulli') {
-      const off = row.findIndex((x) => x < 0 || x > 1);
-      if (off >= 0)
-        throw new InputError(
-          `${name}: row ${r + 1}, column ${off + 1} is ${row[off]}, outside [0, 1] as a Bernoulli view needs; use ${likelihoodFlag} gaussian for real-valued data`,
-        );
-    }
+    const rule = valueRule(likelihood);
+    const off = rule ? row.findIndex((x) => !rule.fits(x)) : -1;
+    if (off >= 0)
+      throw new InputError(
+        `${name}: row ${r + 1}, column ${off + 1} is ${row[off]}, ${rule!.needs}; use ${likelihoodFlag} gaussian for real-valued data`,
+      );
     out.push(true);
   }
   return out;
@@ -148,7 +147,9 @@ export function standardizeViews(d: TwoViewData, std: Standardization): void {
 /**
  * Training data from paired views: the last `holdout` fraction held out,
  * each Gaussian view's standardisation fitted on the training rows that
- * have it and applied to every row (in place).
+ * have it and applied to every row (in place), and each count view's
+ * median total fitted on them into its likelihood (in place: the
+ * likelihoods the model's config and its data record share).
  */
 export function prepareViews(
   data: TwoViewData,
@@ -157,10 +158,16 @@ export function prepareViews(
 ): { train: TwoViewData; heldOut?: TwoViewData; standardize: Standardization } {
   const { train, heldOut } = splitHoldout(data, holdout);
   const fit = (i: 0 | 1): Standardize | null => {
-    if (likelihood[i].kind !== 'gaussian') return null;
+    const l = likelihood[i];
+    if (l.kind === 'bernoulli') return null;
     const bit = i === 0 ? HAS_VIEW1 : HAS_VIEW2,
       rows = [...train.present!.keys()].filter((r) => train.present![r] & bit);
-    return fitStandardize(i === 0 ? train.x1 : train.x2, i === 0 ? train.dim1 : train.dim2, rows);
+    const [x, dim] = i === 0 ? [train.x1, train.dim1] : [train.x2, train.dim2];
+    if (isCount(l)) {
+      l.medianTotal = medianTotal(x, dim, rows);
+      return null;
+    }
+    return fitStandardize(x, dim, rows);
   };
   const standardize: Standardization = [fit(0), fit(1)];
   standardizeViews(data, standardize); // train and heldOut are views of data's arrays

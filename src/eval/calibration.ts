@@ -19,6 +19,8 @@ import { completeRows } from '../data/views.ts';
 import { conditional, type LatentFit } from '../impute/conditional.ts';
 import { drawsOf, imputeView, repeatRows, type DrawKind } from '../impute/impute.ts';
 import type { Jpvae } from '../model/jpvae.ts';
+import { InputError } from '../errors.ts';
+import { isCount } from '../data/likelihood.ts';
 
 /** Bins of the PIT histogram and of the reliability table. */
 export const CALIBRATION_BINS = 10;
@@ -201,6 +203,10 @@ function viewCalibration(
   kind: DrawKind,
   rng: Rng,
 ): ViewCalibration {
+  if (isCount(model.views[target].likelihood))
+    throw new InputError(
+      `calibration: view ${target + 1} is a count view, whose draws are not scored yet; evaluate without samples`,
+    );
   const c = conditional(fit, target),
     draws = drawsOf(kind, () => rng.normal());
   const [given, truth] = target === 1 ? [full.x1, full.x2] : [full.x2, full.x1];

@@ -9,7 +9,8 @@ import { cholesky, positiveDefinite } from '../linalg/dense.ts';
 import type { MultiJpvae } from '../model/multi-jpvae.ts';
 import { blockConditional, type BlockConditional } from './block-conditional.ts';
 import { conditionalLatent } from './conditional.ts';
-import { repeatRows, type Draws } from './impute.ts';
+import { countDrawsRefused, repeatRows, type Draws } from './impute.ts';
+import { meanOf } from '../data/likelihood.ts';
 
 export interface MultiLatentFit {
   latent: number[]; // block sizes
@@ -150,7 +151,9 @@ export function imputeMulti(
     rowsOut = n * K;
   const inputs = xs.map((x, g) => repeatRows(x, n, model.views[c.given[g]].dim, K));
   const targets = c.target.map((t) => model.views[t]);
+  targets.forEach((v, a) => countDrawsRefused(v.likelihood, c.target[a], draws));
   const out = targets.map((v) => new Float32Array(rowsOut * v.dim));
+  const mean = targets.map((v) => meanOf(v.likelihood));
   const logvars = targets.map((_, a) =>
     draws && draws.observation !== false ? model.observationLogvar(c.target[a]) : null,
   );
@@ -176,7 +179,7 @@ export function imputeMulti(
         dst = out[t].subarray(start * v.dim, (start + rows) * v.dim),
         lv = logvars[t];
       for (let e = 0; e < o.length; e++) {
-        dst[e] = v.likelihood.kind === 'bernoulli' ? 1 / (1 + Math.exp(-o[e])) : o[e];
+        dst[e] = mean[t](o[e]);
         if (lv) dst[e] += Math.exp(lv[e % v.dim] / 2) * obs[t]![e];
       }
     });

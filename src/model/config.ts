@@ -51,7 +51,7 @@ const FLAGS: Record<ConfigField, string> = {
  */
 export const MAX_PARAMETERS = 2 ** 26;
 
-/** The number of parameters of a config (dense layers, learnt variances, the prior's free matrices; without layout padding). */
+/** The number of parameters of a config (dense layers, learnt variances and dispersions, the prior's free matrices; without layout padding). */
 export function parameterCount(c: ModelConfig): number {
   const dense = (widths: number[]) => widths.slice(1).reduce((s, w, l) => s + (widths[l] + 1) * w, 0);
   const [n1, n2] = [...c.latent].sort((a, b) => a - b);
@@ -62,7 +62,7 @@ export function parameterCount(c: ModelConfig): number {
       top = c.hidden[c.hidden.length - 1];
     total += dense([d, ...c.hidden]) + 2 * (top + 1) * n + dense([n, ...[...c.hidden].reverse(), d]);
     const l = likelihoodOf(c, i);
-    if (l.kind === 'gaussian' && l.variance === 'learnt') total += d;
+    if ((l.kind === 'gaussian' && l.variance === 'learnt') || l.kind === 'nb') total += d;
   }
   return total;
 }

@@ -173,6 +173,13 @@ export class Jpvae {
     return Float32Array.from(this.k.heap.view(at, v.dim));
   }
 
+  /** A negative binomial view's per-feature θ (variance μ + μ²/θ); null for any other view. */
+  dispersion(i: 0 | 1): Float64Array | null {
+    const v = this.views[i];
+    if (v.likelihood.kind !== 'nb') return null;
+    return Float64Array.from(this.k.heap.view(this.P + v.logTheta, v.dim), Math.exp);
+  }
+
   params() {
     return this.k.heap.view(this.P, this.layout.size);
   }

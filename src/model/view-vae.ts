@@ -5,7 +5,7 @@
 // KL, `backward` everything after it.
 
 import { NULL, TRANS_B, ACCUMULATE, type Kernels } from '../core/kernels.ts';
-import type { Likelihood } from '../data/likelihood.ts';
+import { isCount, logSizeFactor, type Likelihood } from '../data/likelihood.ts';
 import type { Rng } from '../data/rng.ts';
 import { addDense, denseBackward, denseForward, type Dense } from './dense.ts';
 import type { Layout } from './layout.ts';
@@ -15,12 +15,18 @@ export class ViewVae {
   readonly encoder: Mlp; // hidden layers, ReLU; the two heads read its output
   readonly muHead: Dense;
   readonly lvHead: Dense;
-  readonly decoder: Mlp; // hidden layers (ReLU), then logits (Bernoulli) or means (Gaussian)
+  readonly decoder: Mlp; // hidden layers (ReLU), then logits (Bernoulli), means (Gaussian) or log-rates (counts)
   /** Every dense layer of the view, in layout order. */
   readonly dense: Dense[];
   /** Gaussian views: per-feature log-variance, a layout offset (learnt) or a heap buffer (fixed). */
   readonly logvar: number;
-  readonly x: number;
+  /** Negative binomial views: per-feature log θ (the dispersion), a layout offset; 0 otherwise. */
+  readonly logTheta: number;
+  readonly x: number; // the view's rows as given: the likelihood's target
+  /** What the encoder reads: x, or log1p(x) for a count view. */
+  readonly input: number;
+  /** Count views: each row's log size factor (CountLikelihood); 0 otherwise. */
+  readonly logSize: number;
   readonly mu: number;
   readonly lv: number;
   readonly eps: number;
@@ -45,6 +51,9 @@ export class ViewVae {
     const variance = likelihood.kind === 'gaussian' ? likelihood.variance : null;
     let logvar = typeof variance === 'number' ? k.heap.allocFrom(new Float32Array(dim).fill(Math.log(variance))) : 0;
     this.x = buf(dim);
+    const counts = isCount(likelihood);
+    this.input = counts ? buf(dim) : this.x;
+    this.logSize = counts ? buf(1) : 0;
     this.encoder = new Mlp(k, layout, `${tag}.encoder`, [dim, ...hidden], true, maxRows);
     const top = hidden[hidden.length - 1];
     this.muHead = addDense(layout, `${tag}.encoder.mu`, top, latent, false);
@@ -53,15 +62,24 @@ export class ViewVae {
     this.decoder = new Mlp(k, layout, `${tag}.decoder`, [latent, ...[...hidden].reverse(), dim], false, maxRows);
     if (variance === 'learnt') logvar = layout.add(`${tag}.decoder.logvar`, [dim]).offset;
     this.logvar = logvar;
+    this.logTheta = likelihood.kind === 'nb' ? layout.add(`${tag}.decoder.logtheta`, [dim]).offset : 0;
     this.dense = [...this.encoder.layers, this.muHead, this.lvHead, ...this.decoder.layers];
     this.recon = buf(1);
   }
 
-  /** Copy rows `rowIndex` of the view's data (n×dim) into its input buffer. */
+  /** Copy rows `rowIndex` of the view's data (n×dim) into its input buffer; a count view's log1p and size factors too. */
   setInput(data: Float32Array, rowIndex: ArrayLike<number>): void {
-    const x = this.k.heap.view(this.x, rowIndex.length * this.dim);
+    const heap = this.k.heap,
+      dim = this.dim,
+      x = heap.view(this.x, rowIndex.length * dim);
+    for (let r = 0; r < rowIndex.length; r++) x.set(data.subarray(rowIndex[r] * dim, (rowIndex[r] + 1) * dim), r * dim);
+    const l = this.likelihood;
+    if (!isCount(l)) return;
+    const input = heap.view(this.input, rowIndex.length * dim),
+      logSize = heap.view(this.logSize, rowIndex.length);
+    for (let i = 0; i < input.length; i++) input[i] = Math.log1p(x[i]);
     for (let r = 0; r < rowIndex.length; r++)
-      x.set(data.subarray(rowIndex[r] * this.dim, (rowIndex[r] + 1) * this.dim), r * this.dim);
+      logSize[r] = logSizeFactor(x.subarray(r * dim, (r + 1) * dim), l.medianTotal);
   }
 
   /** ε: N(0, I) samples, or zeros to decode the posterior mean. */
@@ -73,12 +91,12 @@ export class ViewVae {
 
   /** Encoder: x → (mu, logvar). */
   encode(P: number, rows: number): void {
-    const h = this.encoder.forward(P, rows, this.x);
+    const h = this.encoder.forward(P, rows, this.input);
     denseForward(this.k, P, this.muHead, rows, h, this.mu);
     denseForward(this.k, P, this.lvHead, rows, h, this.lv);
   }
 
-  /** Decoder: the z buffer → its output: logits (Bernoulli) or means (Gaussian). */
+  /** Decoder: the z buffer → its output: logits (Bernoulli), means (Gaussian) or log-rates at size factor 1 (counts). */
   decode(P: number, rows: number): number {
     return this.decoder.forward(P, rows, this.z);
   }
@@ -86,15 +104,21 @@ export class ViewVae {
   /**
    * −log p(x | output) per row into `recon`; returns the sum. With
    * `gradScale`, the output's gradient (times gradScale) goes to the
-   * decoder's output gradient, and a learnt log-variance's into G.
+   * decoder's output gradient, and a learnt log-variance's or log θ's into G.
    */
   nll(P: number, G: number, rows: number, out: number, gradScale: number | null): number {
     const k = this.k,
       dOut = gradScale !== null ? this.decoder.dOutput : NULL,
       scale = gradScale ?? 0;
-    if (this.likelihood.kind === 'bernoulli') k.bceWithLogits(rows, this.dim, out, this.x, this.recon, dOut, scale);
-    else {
-      const learnt = this.likelihood.variance === 'learnt';
+    const l = this.likelihood;
+    if (l.kind === 'bernoulli') k.bceWithLogits(rows, this.dim, out, this.x, this.recon, dOut, scale);
+    else if (isCount(l)) {
+      const nb = l.kind === 'nb';
+      const theta = nb ? P + this.logTheta : NULL,
+        dTheta = dOut && nb ? G + this.logTheta : NULL;
+      k.countNll(rows, this.dim, out, this.logSize, this.x, theta, this.recon, dOut, dTheta, scale);
+    } else {
+      const learnt = l.variance === 'learnt';
       const lv = learnt ? P + this.logvar : this.logvar;
       k.gaussianNll(rows, this.dim, out, this.x, lv, this.recon, dOut, dOut && learnt ? G + this.logvar : NULL, scale);
     }
@@ -128,6 +152,6 @@ export class ViewVae {
     denseBackward(k, P, G, this.muHead, rows, h, this.mu, this.dmu, dh, adds);
     denseBackward(k, P, G, this.lvHead, rows, h, this.lv, this.dlv, NULL, adds);
     k.gemm(TRANS_B | ACCUMULATE, rows, this.lvHead.nIn, this.lvHead.nOut, this.dlv, P + this.lvHead.W, dh, NULL);
-    this.encoder.backward(P, G, rows, this.x, NULL, adds);
+    this.encoder.backward(P, G, rows, this.input, NULL, adds);
   }
 }

@@ -10,6 +10,8 @@ import type { ModelJson } from '../store/files.ts';
 import { jsonText, snakeCaseKeys } from '../io/json-keys.ts';
 import { PACKAGE_VERSION } from '../version.ts';
 import { standardizationOf } from '../data/record.ts';
+import { isCount } from '../data/likelihood.ts';
+import { InputError } from '../errors.ts';
 import { IR_VERSION, OPSET, type Graph, type WeightType } from './graph.ts';
 import {
   decoderGraph,
@@ -63,6 +65,12 @@ export function modelGraphs(
   standardize: GraphSource['standardize'],
   weights: WeightType,
 ): Record<GraphName, Graph> {
+  model.views.forEach((v, i) => {
+    if (isCount(v.likelihood))
+      throw new InputError(
+        `export: view ${i + 1} has a ${v.likelihood.kind} (count) likelihood, which the ONNX export does not support yet; impute with jpvae impute instead`,
+      );
+  });
   const s: GraphSource = { model, standardize, weights };
   const [to1, to2] = [conditional(fit, 0), conditional(fit, 1)];
   return {

@@ -9,6 +9,7 @@ import { Fields } from '../io/fields.ts';
 import { camelCaseKeys, snakeName } from '../io/json-keys.ts';
 import { cholesky, positiveDefinite } from '../linalg/dense.ts';
 import { checkConfig, type Likelihood, type ModelConfig } from '../model/config.ts';
+import { COUNT_KINDS } from '../data/likelihood.ts';
 import { PRIOR_KINDS, type PriorKind } from '../model/prior/prior.ts';
 import { parseBeta } from '../train/beta.ts';
 import type { TrainState } from '../train/trainer.ts';
@@ -55,8 +56,10 @@ const MAX_WIDTH = 1 << 24,
 /** A view's likelihood as model.json stores it (the two-view and the M-view files alike). */
 export function likelihood(f: Fields, v: unknown, path: string): Likelihood {
   const o = f.object(v, path);
-  const kind = f.string(o.kind, `${path}.kind`, ['bernoulli', 'gaussian'] as const);
+  const kind = f.string(o.kind, `${path}.kind`, ['bernoulli', 'gaussian', ...COUNT_KINDS] as const);
   if (kind === 'bernoulli') return { kind };
+  if (kind === 'poisson' || kind === 'nb')
+    return { kind, medianTotal: f.number(o.medianTotal, `${path}.medianTotal`, 'a total count ≥ 1', (x) => x >= 1) };
   if (o.variance === 'learnt') return { kind, variance: 'learnt' };
   return { kind, variance: f.number(o.variance, `${path}.variance`, "'learnt' or a variance > 0", (x) => x > 0) };
 }
