@@ -29,11 +29,11 @@ function views(n: number, seed: number) {
 
 test('NB on over-dispersed planted counts: learns θ near the true 2 and beats Poisson on held-out likelihood', async (t) => {
   const { view1, view2 } = views(800, 5);
-  const model = await fit({ view1, view2 }, { ...SMALL, likelihood: ['nb', 'nb'], epochs: 15, holdout: 0.2 });
+  const model = await fit({ view1, view2 }, { ...SMALL, likelihood: ['nb', 'nb'], epochs: 25, lr: 3e-3, holdout: 0.2 });
   for (const i of [0, 1] as const) {
     const theta = [...model.net.dispersion(i)!].sort((a, b) => a - b);
     const median = theta[Math.floor(theta.length / 2)];
-    t.true(median > 1 && median < 4, `view ${i + 1}: median θ ${median}`);
+    t.true(median > 1.3 && median < 4, `view ${i + 1}: median θ ${median} (true 2, 1 at the start)`);
   }
   const opts = { ...SMALL, epochs: 15, holdout: 0.2, seed: 2 };
   const [nb, poisson] = [
@@ -92,12 +92,12 @@ test('counts that are not non-negative integers are one line naming the row and 
       /^view1: row 2, column 2 is -?1\.?5?, not a count \(a non-negative integer\) as a negative binomial view needs/,
     );
   }
-  t.throws(() => fit({ view1: [[1]], view2: [[1]] }, { likelihood: ['nb', 'negbin'] }) as never, {
+  await t.throwsAsync(fit({ view1: [[1]], view2: [[1]] }, { likelihood: ['nb', 'negbin'] }), {
     message: /poisson or nb/,
   });
 });
 
-test('the discretised Gaussian-on-log1p is a probability mass function; countNllAt agrees with it in spirit', (t) => {
+test('the discretised Gaussian-on-log1p is a probability mass function; NB with a huge θ is Poisson', (t) => {
   for (const [m, sd] of [
     [0.2, 0.3],
     [3, 0.8],
@@ -109,7 +109,7 @@ test('the discretised Gaussian-on-log1p is a probability mass function; countNll
   }
   // Far tails stay finite (log space), and NB with θ → ∞ is Poisson.
   t.true(Number.isFinite(log1pGaussianNllAt(1e5, 0, 0.1)));
-  t.true(Math.abs(countNllAt(4, 3, 1e12) - countNllAt(4, 3, null)) < 1e-6);
+  t.true(Math.abs(countNllAt(4, 3, 1e8) - countNllAt(4, 3, null)) < 1e-6);
 });
 
 test('jpvae train --likelihood1 nb: CSV counts train, impute writes counts, bad counts and export are one line (exit 2)', (t) => {
