@@ -3,7 +3,7 @@
 // log-normal depths per sample and view, 20% of the samples missing one
 // view): negative binomial, Poisson and Gaussian-on-log1p views fitted with
 // the same architecture, each view of the held-out samples imputed from
-// the other and scored against the true counts (src/bench/count-likelihoods.ts).
+// the other and scored against the true counts (scripts/count-likelihoods.ts).
 //
 //   node --import tsx scripts/counts-planted.ts [--n 3000] [--epochs 40] [--seeds 1,2,3] [--baseline 0] [--depth-sd 0.5] [--out results/counts-planted]
 //
@@ -13,13 +13,7 @@ import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { machineInfo } from '../src/bench/machine.ts';
-import {
-  COUNT_METHODS,
-  LATENT_DRAWS,
-  compareOne,
-  oracleScores,
-  type CountComparison,
-} from '../src/bench/count-likelihoods.ts';
+import { COUNT_METHODS, LATENT_DRAWS, compareOne, oracleScores, type CountComparison } from './count-likelihoods.ts';
 
 const { values } = parseArgs({
   options: {

@@ -46,6 +46,7 @@ export type { Layout, LayoutEntry } from './model/layout.ts';
 export type { Dense } from './model/dense.ts';
 export type { Prior, PriorConfig, PriorKind, KlGrads } from './model/prior/prior.ts';
 export type { ModelConfig, Likelihood } from './model/config.ts';
+export type { CountLikelihood } from './data/likelihood.ts';
 export {
   encodeModel,
   parseModelJson,

@@ -9,7 +9,7 @@ import test from 'ava';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fit, fromFiles, InputError } from '../src/index.ts';
-import { compareOne } from '../src/bench/count-likelihoods.ts';
+import { compareOne } from '../scripts/count-likelihoods.ts';
 import { plantedCounts } from '../src/data/planted-counts.ts';
 import { log1pGaussianNllAt, countNllAt } from '../src/eval/count-metrics.ts';
 import { jpvae, tempDir } from './util.ts';

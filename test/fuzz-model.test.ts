@@ -552,10 +552,19 @@ const NAMED: [string, Edit, RegExp][] = [
     'an unknown likelihood',
     {
       json: (j) => {
-        j.config.likelihood[1].kind = 'poisson';
+        j.config.likelihood[1].kind = 'zip';
       },
     },
-    /config\.likelihood\[1\]\.kind: expected one of bernoulli, gaussian, got 'poisson'/,
+    /config\.likelihood\[1\]\.kind: expected one of bernoulli, gaussian, poisson, nb, got 'zip'/,
+  ],
+  [
+    'a count likelihood without its median total',
+    {
+      json: (j) => {
+        j.config.likelihood[1] = { kind: 'nb' };
+      },
+    },
+    /config\.likelihood\[1\]\.median_total: expected a total count ≥ 1/,
   ],
   [
     'a negative variance',

@@ -248,7 +248,7 @@ test('bad input: one line naming the flag or file, exit code 2, nothing written'
       /cut-images\.idx: not a valid IDX file/,
     ],
     [
-      ['train', '--view1', f('two.csv'), '--view2', f('two.csv'), '--likelihood1', 'poisson', '--out', f('o11')],
+      ['train', '--view1', f('two.csv'), '--view2', f('two.csv'), '--likelihood1', 'negbin', '--out', f('o11')],
       /--likelihood1: expected bernoulli, gaussian/,
     ],
     [

@@ -6,11 +6,17 @@
 // (eval/count-metrics.ts). The imputed view's depth is unknown to every
 // method: count views impute at size factor 1, the median depth.
 
-import { fit, type FitOptions } from '../api/model.ts';
-import { HAS_BOTH, type TwoViewData } from '../data/dataset.ts';
-import { plantedCounts, type PlantedCountsOptions } from '../data/planted-counts.ts';
-import { standardizationOf, type DataSource } from '../data/record.ts';
-import { countNllAt, countScores, log1pGaussianNllAt, mixtureNll, type CountScores } from '../eval/count-metrics.ts';
+import { fit, type FitOptions } from '../src/api/model.ts';
+import { HAS_BOTH, type TwoViewData } from '../src/data/dataset.ts';
+import { plantedCounts, type PlantedCountsOptions } from '../src/data/planted-counts.ts';
+import { standardizationOf, type DataSource } from '../src/data/record.ts';
+import {
+  countNllAt,
+  countScores,
+  log1pGaussianNllAt,
+  mixtureNll,
+  type CountScores,
+} from '../src/eval/count-metrics.ts';
 
 export const COUNT_METHODS = ['nb', 'poisson', 'gaussian-log1p'] as const;
 export type CountMethod = (typeof COUNT_METHODS)[number];
