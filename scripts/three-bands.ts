@@ -130,7 +130,11 @@ for (const seed of seeds)
       for (const g of GIVENS(t)) {
         const [y] = imputeMulti(
           model,
-          multiConditional(fit, g, [t]),
+          multiConditional(
+            fit,
+            g.map((v) => v + 1),
+            [t + 1],
+          ),
           g.map((v) => test.xs[v]),
           test.n,
         );
@@ -141,7 +145,7 @@ for (const seed of seeds)
       const [y] = imputeMulti(
         model,
         {
-          ...multiConditional(fit, [(v + 1) % 3], [v]),
+          ...multiConditional(fit, [((v + 1) % 3) + 1], [v + 1]),
           given: [v],
           nIn: 20,
           gain: identity(20),

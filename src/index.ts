@@ -63,16 +63,8 @@ export type { LossSummary } from './train/evaluate.ts';
 export type { TermSums } from './model/loss-terms.ts';
 export type { BetaSchedule } from './train/beta.ts';
 export { ADAM_DEFAULTS, type Adam, type AdamConfig, type AdamRunner } from './train/adam.ts';
-export { fitLatent, priorGaussian, conditional, type LatentFit, type Conditional } from './impute/conditional.ts';
-export {
-  imputeView,
-  imputeRaw,
-  reconstructView,
-  drawsOf,
-  DRAW_KINDS,
-  type Draws,
-  type DrawKind,
-} from './impute/impute.ts';
+export { fitLatent, priorGaussian, type LatentFit } from './impute/conditional.ts';
+export { DRAW_KINDS, type Draws, type DrawKind } from './impute/impute.ts';
 export { evaluateMetrics, type Metrics } from './eval/metrics.ts';
 export {
   evaluateCalibration,
@@ -99,8 +91,6 @@ export {
   type MultiTermSums,
 } from './model/multi-jpvae.ts';
 export {
-  allViews,
-  viewsOf,
   fromTwoView,
   pairMultiView,
   sliceMultiView,
@@ -120,16 +110,15 @@ export {
   type MultiEpochRecord,
   type MultiLossSummary,
 } from './train/multi-fit.ts';
-export { blockConditional, type BlockConditional } from './impute/block-conditional.ts';
+export type { BlockConditional } from './impute/block-conditional.ts';
 export {
   fitMultiLatent,
   multiPriorGaussian,
   multiConditional,
   imputeMulti,
-  decodeConditional,
   type MultiLatentFit,
 } from './impute/multi-impute.ts';
-export { evaluateMultiMetrics, imputeKey, givenSets, type MultiMetrics } from './eval/multi-metrics.ts';
+export { evaluateMultiMetrics, type MultiMetrics } from './eval/multi-metrics.ts';
 export {
   encodeMultiModel,
   parseMultiModelJson,

@@ -36,7 +36,11 @@ function imputeErrors(kind: MultiPriorKind, data: MultiViewData, epochs: number)
   for (const given of [[0, 1], [0], [1]]) {
     const [y] = imputeMulti(
       model,
-      multiConditional(fit, given, [2]),
+      multiConditional(
+        fit,
+        given.map((g) => g + 1),
+        [3],
+      ),
       given.map((g) => held.xs[g]),
       held.n,
     );
@@ -60,7 +64,14 @@ test('imputeMulti: K draws per row, seeded and reproducible, spread around the m
     32,
   );
   fitMultiView(model, sliceMultiView(train, 0, 300), { epochs: 2, batch: 32, seed: 1 });
-  const c = multiConditional(fitMultiLatent(model, train), [0], [1, 2]);
+  const c = multiConditional(fitMultiLatent(model, train), [1], [2, 3]); // views numbered from 1
+  for (const [given, target] of [
+    [[0], [1]],
+    [[1], [4]],
+  ])
+    t.throws(() => multiConditional(fitMultiLatent(model, train), given, target), {
+      message: /views: expected view numbers from 1 to 3, got [04]/,
+    });
   const xs = [held.xs[0].subarray(0, 10 * DIM)];
   const draw = (seed: number) => {
     const rng = new Rng(seed);

@@ -150,7 +150,7 @@ export class MultiJpvaeModel {
     });
     const rng = new Rng(o.seed ?? 1),
       draws = K > 1 ? drawsOf(kind, () => rng.normal()) : undefined;
-    const ys = imputeMulti(this.net, multiConditional(this.fit(), given, target), xs, n, draws, K);
+    const ys = imputeMulti(this.net, multiConditional(this.fit(), sel.given, sel.target), xs, n, draws, K);
     ys.forEach((y, t) => {
       const s = std[target[t]];
       if (s) applyStandardize(y, this.net.views[target[t]].dim, s, true);

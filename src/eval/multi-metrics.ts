@@ -8,7 +8,8 @@
 import { forEachBatch } from '../data/dataset.ts';
 import { viewsOf, type MultiViewData } from '../data/multi-view.ts';
 import { Rng } from '../data/rng.ts';
-import { decodeConditional, multiConditional, type MultiLatentFit } from '../impute/multi-impute.ts';
+import { blockConditional } from '../impute/block-conditional.ts';
+import { decodeConditional, type MultiLatentFit } from '../impute/multi-impute.ts';
 import type { MultiJpvae } from '../model/multi-jpvae.ts';
 import { evaluateMultiLoss } from '../train/multi-fit.ts';
 
@@ -49,7 +50,7 @@ export function multiImputationNll(
   const rows = Uint32Array.from(
     Array.from({ length: data.n }, (_, r) => r).filter((r) => !data.present || (data.present[r] & need) === need),
   );
-  const c = multiConditional(fit, given, [target]),
+  const c = blockConditional(fit.mean, fit.cov, fit.latent, given, [target]),
     v = model.views[target];
   let total = 0;
   forEachBatch(rows.length, model.maxRows, (start, idx) => {

@@ -4,6 +4,7 @@
 // latent Gaussian is fitted on the training rows that have every view.
 
 import { forEachBatch } from '../data/dataset.ts';
+import { InputError } from '../errors.ts';
 import { allViews, type MultiViewData } from '../data/multi-view.ts';
 import { cholesky, positiveDefinite } from '../linalg/dense.ts';
 import type { MultiJpvae } from '../model/multi-jpvae.ts';
@@ -99,9 +100,28 @@ export function multiPriorGaussian(model: MultiJpvae): MultiLatentFit {
   };
 }
 
-/** Eq. 12 of the blocks `target` given `given` under a fit. */
-export const multiConditional = (fit: MultiLatentFit, given: number[], target: number[]): BlockConditional =>
-  blockConditional(fit.mean, fit.cov, fit.latent, given, target);
+/**
+ * Eq. 12 of the views `target` given the views `given` under a fit: views
+ * numbered from 1 to M, as `jpvae impute --given 1,3 --target 2` numbers
+ * them (imputeMulti then takes the given views' rows in the order of `given`
+ * and returns the targets' in the order of `target`).
+ */
+export function multiConditional(
+  fit: MultiLatentFit,
+  given: readonly number[],
+  target: readonly number[],
+): BlockConditional {
+  const m = fit.latent.length,
+    bad = [...given, ...target].find((v) => !(Number.isInteger(v) && v >= 1 && v <= m));
+  if (bad !== undefined) throw new InputError(`views: expected view numbers from 1 to ${m}, got ${bad}`);
+  return blockConditional(
+    fit.mean,
+    fit.cov,
+    fit.latent,
+    given.map((v) => v - 1),
+    target.map((v) => v - 1),
+  );
+}
 
 /**
  * For the rows in the given views' input buffers: encode them, map their

@@ -50,8 +50,14 @@ export interface ViewRunner {
   backward(rows: number, adds: readonly boolean[]): void;
 }
 
+/**
+ * The two-view model over one flat parameter array: the compute engine under
+ * JpvaeModel. `views[0]` and `views[1]` are views 1 and 2; the methods that
+ * take a view take its index into `views`, and are the engine's (internal).
+ */
 export class Jpvae {
   readonly layout = new Layout();
+  /** The views' networks: `views[0]` is view 1, `views[1]` view 2. */
   readonly views: [View, View];
   readonly prior: Prior;
   readonly P: number; // parameters
@@ -165,7 +171,10 @@ export class Jpvae {
     return Float64Array.from({ length: n2 * n1 }, (_, i) => C[(i % n1) * n2 + Math.floor(i / n1)]);
   }
 
-  /** A Gaussian view's per-feature log-variance of p(x_i | z_i) (standardised units); null for a Bernoulli view. */
+  /**
+   * A Gaussian view's per-feature log-variance of p(x_i | z_i) (standardised units); null for a Bernoulli view.
+   * @internal the engine's: `i` indexes `views` (view i + 1)
+   */
   observationLogvar(i: 0 | 1): Float32Array | null {
     const v = this.views[i];
     if (v.likelihood.kind !== 'gaussian') return null;
@@ -187,7 +196,10 @@ export class Jpvae {
     return this.k.heap.view(this.G, this.layout.size);
   }
 
-  /** Copy rows of a view's data (row indices `rows`) into its input buffer. */
+  /**
+   * Copy rows of a view's data (row indices `rows`) into its input buffer.
+   * @internal the engine's: `i` indexes `views` (view i + 1)
+   */
   setInput(i: 0 | 1, data: Float32Array, rowIndex: ArrayLike<number>): void {
     this.views[i].setInput(data, rowIndex);
   }
@@ -203,12 +215,18 @@ export class Jpvae {
     for (const v of this.views) v.setNoise(rows, rng);
   }
 
-  /** Encoder: x → (mu, logvar). */
+  /**
+   * Encoder: x → (mu, logvar).
+   * @internal the engine's: `i` indexes `views` (view i + 1)
+   */
   encode(i: 0 | 1, rows: number): void {
     this.views[i].encode(this.P, rows);
   }
 
-  /** Decoder: the view's z buffer → its output (last decoder buffer): logits (Bernoulli) or means (Gaussian). */
+  /**
+   * Decoder: the view's z buffer → its output (last decoder buffer): logits (Bernoulli) or means (Gaussian).
+   * @internal the engine's: `i` indexes `views` (view i + 1)
+   */
   decode(i: 0 | 1, rows: number): number {
     return this.views[i].decode(this.P, rows);
   }
@@ -287,17 +305,26 @@ export class Jpvae {
   private readonly sums = [0, 0];
   private readonly adds = [true, true];
 
-  /** View i's half of a step before the KL (ViewVae.forward); returns its reconstruction sum. */
+  /**
+   * View i's half of a step before the KL (ViewVae.forward); returns its reconstruction sum.
+   * @internal the engine's: `i` indexes `views` (view i + 1)
+   */
   forwardView(i: 0 | 1, rows: number, gradScale: number | null): number {
     return this.views[i].forward(this.P, this.G, rows, gradScale);
   }
 
-  /** −log p(x_i | output) per row of view i's input buffer into its recon buffer (ViewVae.nll); returns the sum. */
+  /**
+   * −log p(x_i | output) per row of view i's input buffer into its recon buffer (ViewVae.nll); returns the sum.
+   * @internal the engine's: `i` indexes `views` (view i + 1)
+   */
   nll(i: 0 | 1, rows: number, out: number, gradScale: number | null): number {
     return this.views[i].nll(this.P, this.G, rows, out, gradScale);
   }
 
-  /** View i's half after the KL (ViewVae.backward): dense gradients written, or added to with `adds`. */
+  /**
+   * View i's half after the KL (ViewVae.backward): dense gradients written, or added to with `adds`.
+   * @internal the engine's: `i` indexes `views` (view i + 1)
+   */
   backwardView(i: 0 | 1, rows: number, adds: boolean): void {
     this.views[i].backward(this.P, this.G, rows, adds);
   }

@@ -74,6 +74,7 @@ export function checkMultiConfig(c: MultiViewConfig): MultiViewConfig {
 
 export class MultiJpvae {
   readonly layout = new Layout();
+  /** The views' networks: `views[i]` is view i + 1. */
   readonly views: ViewVae[];
   readonly prior: FactorPrior;
   readonly P: number;
@@ -216,7 +217,10 @@ export class MultiJpvae {
     return this.prior.covariance();
   }
 
-  /** A Gaussian view's per-feature log-variance of p(x_i | z_i); null for a Bernoulli view. */
+  /**
+   * A Gaussian view's per-feature log-variance of p(x_i | z_i); null for a Bernoulli view.
+   * @internal the engine's: `i` indexes `views` (view i + 1)
+   */
   observationLogvar(i: number): Float32Array | null {
     const v = this.views[i];
     if (v.likelihood.kind !== 'gaussian') return null;
