@@ -14,7 +14,7 @@ export { loadHvdMnist } from './data/hvdmnist.ts';
 export { saveModel, readModelJson, readModelFiles, writeModelFiles, loadWeights } from './store/store.ts';
 export { checkExportDir, writeExport } from './onnx/write-export.ts';
 export { loadModel, modelData } from './store/load-model.ts';
-export { imputeFile, IMPUTE_CHUNK_ROWS, type ImputeOptions } from './api/impute-file.ts';
+export { imputeFile, IMPUTE_CHUNK_ROWS, type ImputeOptions, type ImputeNames } from './api/impute-file.ts';
 export { loadViewFiles } from './data/multi-view-files.ts';
 export { isMultiModelDir, readMultiModelFiles, readMultiModelJson } from './store/multi-model.ts';
 export { reopenViewFiles, type MultiViewFilesRecord } from './data/multi-view-files.ts';

@@ -331,6 +331,14 @@ test('impute streams its input: any chunk size writes the same rows, draws inclu
       message: 'given: expected 1 or 2, got 0',
     },
   );
+  // The library names its arguments, not the CLI's flags (jpvae impute passes those).
+  const wrong = join(dir, 'test2.csv'),
+    ask = (names?: { input: string; out: string; summary: string }) =>
+      t.throws(() =>
+        imputeFile(model, json, wrong, join(dir, 'o.csv'), { given: 1, samples: 1, summary: false, seed: 7, names }),
+      ).message;
+  t.regex(ask()!, /^input .*test2\.csv: rows have 6 values, but view 1 of the model has 8$/);
+  t.regex(ask({ input: '--input', out: '--out', summary: '--summary' })!, /^--input .*test2\.csv: rows have/);
 });
 
 test('impute: a bad row after the first chunk exits 2 and leaves --out as it was', (t) => {

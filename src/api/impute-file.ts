@@ -30,7 +30,20 @@ export interface ImputeOptions {
   chunkRows?: number;
   /** The input table's column of sample IDs (default: the one the model was trained with). */
   idColumn?: string;
+  /**
+   * How errors name the input file, the output file and the summary option:
+   * by default as this API's arguments ('input', 'out', 'summary: true');
+   * jpvae impute names its flags ('--input', '--out', '--summary').
+   */
+  names?: ImputeNames;
 }
+
+export interface ImputeNames {
+  input: string;
+  out: string;
+  summary: string;
+}
+const API_NAMES: ImputeNames = { input: 'input', out: 'out', summary: 'summary: true' };
 
 /**
  * Imputes the other view of every row of the file `input` into the file
@@ -40,6 +53,7 @@ export interface ImputeOptions {
  */
 export function imputeFile(model: Jpvae, json: ModelJson, input: string, out: string, o: ImputeOptions): number {
   if (o.given !== 1 && o.given !== 2) throw new InputError(`given: expected 1 or 2, got ${o.given}`);
+  const names = o.names ?? API_NAMES;
   const given = (o.given - 1) as 0 | 1,
     target = (1 - given) as 0 | 1,
     width = model.views[given].dim,
@@ -50,30 +64,34 @@ export function imputeFile(model: Jpvae, json: ModelJson, input: string, out: st
     chunk = Math.max(1, Math.floor((o.chunkRows ?? IMPUTE_CHUNK_ROWS) / K));
   const rng = new Rng(o.seed),
     draws = K === 1 ? undefined : drawsOf(o.draws ?? 'predictive', () => rng.normal());
-  const inFormat = formatOf(input, `--input ${input}`),
+  const inFormat = formatOf(input, `${names.input} ${input}`),
     outFormat = /\.(h5ad|h5mu)$/i.exec(out)?.[1].toLowerCase(); // the writer checks the rest
   const idColumn = TABLE_FORMATS.includes(inFormat)
     ? (o.idColumn ?? (json.data as { idColumn?: string }).idColumn)
     : undefined;
   const anndata = outFormat !== undefined;
   if (anndata && inFormat !== outFormat)
-    throw new InputError(`--out ${out}: an AnnData/MuData output is a copy of the input; --input must be one too`);
+    throw new InputError(
+      `${names.out} ${out}: an AnnData/MuData output is a copy of the input; ${names.input} must be one too`,
+    );
   if (anndata && K > 1 && !o.summary)
-    throw new InputError(`--out ${out}: K draws per row do not fit an AnnData file's rows; add --summary`);
-  const rows = openRows(input, '--input', { idColumn });
+    throw new InputError(
+      `${names.out} ${out}: K draws per row do not fit an AnnData file's rows; add ${names.summary}`,
+    );
+  const rows = openRows(input, names.input, { idColumn });
   let writer: RowWriter | undefined;
   try {
     if (rows.cols !== width)
       throw new InputError(
-        `--input ${input}: rows have ${rows.cols} values, but view ${o.given} of the model has ${width}`,
+        `${names.input} ${input}: rows have ${rows.cols} values, but view ${o.given} of the model has ${width}`,
       );
     const key = `X_jpvae_view${target + 1}${o.summary ? '_mean_sd' : ''}`;
-    writer = createRowWriter(out, '--out', o.summary ? 2 * dim : dim, {
+    writer = createRowWriter(out, names.out, o.summary ? 2 * dim : dim, {
       idColumn: rows.ids && !anndata ? (idColumn ?? 'obs_names') : undefined,
       anndata: anndata ? { input, key, rows: rows.rows } : undefined,
     });
     for (let start = 0, m; (m = rows.next(chunk)); start += m.rows) {
-      const y = imputeUserRows(model, c, std, m.data, m.rows, K, draws, `--input ${input}`, start);
+      const y = imputeUserRows(model, c, std, m.data, m.rows, K, draws, `${names.input} ${input}`, start);
       const ids = rows.ids?.slice(start, start + m.rows);
       if (o.summary) writer.write(summarize(y, m.rows, K, dim), ids);
       else writer.write({ rows: m.rows * K, cols: dim, data: y }, ids && ids.flatMap((id) => Array(K).fill(id)));

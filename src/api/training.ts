@@ -110,7 +110,7 @@ export class Training {
     trainer.state = json.training.state;
     if (trainer.state.epoch >= o.epochs)
       throw new InputError(
-        `--epochs ${o.epochs}: the model in ${where} has already trained ${trainer.state.epoch} epochs`,
+        `epochs ${o.epochs}: the model in ${where} has already trained ${trainer.state.epoch} epochs`,
       );
     return new Training(model, trainer, json.data, plan);
   }

@@ -87,6 +87,7 @@ export async function imputeCommand(argv: string[]): Promise<void> {
     seed,
     draws,
     idColumn: f['id-column'],
+    names: { input: '--input', out: '--out', summary: '--summary' },
   });
   process.stderr.write(
     `imputed view ${3 - given} for ${rows} rows${samples > 1 ? ` × ${samples} ${draws} draws` : ''} → ${f.out}\n`,

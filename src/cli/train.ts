@@ -8,6 +8,7 @@ import { openTrainingData, parseLikelihood, reopenSplits, type DataSource, type 
 import { InputError } from '../errors.ts';
 import {
   checkConfig,
+  type ConfigField,
   DEFAULT_ALPHA,
   DEFAULT_HIDDEN,
   DEFAULT_LATENT,
@@ -29,6 +30,16 @@ import { flagArg, trainViewsCommand } from './views.ts';
 import { isMultiModelDir } from '../store/multi-model.ts';
 import { jsonText } from '../io/json-keys.ts';
 
+/** The model's config fields as this command's flags (checkConfig's messages). */
+const CONFIG_FLAGS: Record<ConfigField, string> = {
+  dims: 'view widths',
+  hidden: '--hidden',
+  latent: '--latent',
+  swapViews: '--swap-views',
+  'prior.kind': '--prior',
+  'prior.alpha': '--alpha',
+  'prior.flips': '--flips',
+};
 const TRAIN_BACKENDS = ['wasm', 'wasm-simd', 'wasm-relaxed', 'js'] as const satisfies readonly BackendChoice[];
 
 const HELP = `usage: jpvae train [flags]
@@ -138,6 +149,9 @@ async function runTraining(f: Flags, locks: (() => void)[]): Promise<void> {
         `--${fixed}: not with --resume; a resumed model keeps its settings (only --epochs, --lr, --backend, --threads and --json apply)`,
       );
     config = resumed.config;
+    const done = resumed.training.state.epoch;
+    if (done >= epochs)
+      throw new InputError(`--epochs ${epochs}: the model in ${f.resume} has already trained ${done} epochs`);
     const o = resumed.training.options as { batch: number; beta: string; seed: number; lr: number };
     // --lr may change on resume (e.g. to lower it); then the run no longer repeats an uninterrupted one.
     const lr = numberFlag(f.lr, '--lr', o.lr, (x) => x > 0, 'a positive learning rate');
@@ -190,7 +204,7 @@ async function runTraining(f: Flags, locks: (() => void)[]): Promise<void> {
     options = {
       epochs,
       batch: intFlag(f.batch, '--batch', 32),
-      beta: parseBeta(f.beta ?? 'constant:1'),
+      beta: parseBeta(f.beta ?? 'constant:1', '--beta'),
       seed: intFlag(f.seed, '--seed', 1, 0),
       adam: {
         ...ADAM_DEFAULTS,
@@ -199,7 +213,7 @@ async function runTraining(f: Flags, locks: (() => void)[]): Promise<void> {
     };
   }
   const out = f.resume ?? f.out ?? 'runs/model';
-  if (!resumed) checkConfig(config); // a bad config stops before --out is touched
+  if (!resumed) checkConfig(config, (field) => CONFIG_FLAGS[field]); // a bad config stops before --out is touched
   if (!resumed) locks.push(openOutDir(out, '--out', f.force ?? false));
 
   const run = resumed

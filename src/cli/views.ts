@@ -20,7 +20,12 @@ import { checkOutputPath, checkWritable } from '../io/atomic.ts';
 import { onPath } from '../io/fs-error.ts';
 import { jsonText } from '../io/json-keys.ts';
 import { DEFAULT_ALPHA, DEFAULT_HIDDEN } from '../model/config.ts';
-import { checkMultiConfig, type MultiPriorKind, type MultiViewConfig } from '../model/multi-jpvae.ts';
+import {
+  checkMultiConfig,
+  type MultiConfigField,
+  type MultiPriorKind,
+  type MultiViewConfig,
+} from '../model/multi-jpvae.ts';
 import type { MultiDataRecord } from '../store/multi-files.ts';
 import { readMultiModelFiles, readMultiModelJson } from '../store/multi-model.ts';
 import { cleanModelDir, lockModelDir, openOutDir } from '../store/store.ts';
@@ -84,6 +89,16 @@ function asFlags<T>(work: () => T, words: Record<string, string>): T {
     throw e;
   }
 }
+
+/** The M-view config's fields as this command's flags (checkMultiConfig's messages). */
+const MULTI_CONFIG_FLAGS: Record<MultiConfigField, string> = {
+  hidden: '--hidden',
+  latent: '--latent',
+  likelihood: '--likelihood',
+  'prior.kind': '--prior',
+  'prior.alpha': '--alpha',
+  'prior.factors': '--factors',
+};
 
 const TRAIN_FLAGS = {
   view: { type: 'string', multiple: true },
@@ -176,7 +191,7 @@ async function trainViews(f: ReturnType<typeof parseFlags<typeof TRAIN_FLAGS>>, 
       epochs,
       batch: intFlag(f.batch, '--batch', 32),
       seed: intFlag(f.seed, '--seed', 1, 0),
-      beta: parseBeta(f.beta ?? 'constant:1'),
+      beta: parseBeta(f.beta ?? 'constant:1', '--beta'),
       adam: {
         ...ADAM_DEFAULTS,
         lr: numberFlag(f.lr, '--lr', ADAM_DEFAULTS.lr, (x) => x > 0, 'a positive learning rate'),
@@ -185,7 +200,7 @@ async function trainViews(f: ReturnType<typeof parseFlags<typeof TRAIN_FLAGS>>, 
     out = f.out ?? 'runs/model';
     const data = loadViewFiles(paths, likelihood);
     config.dims = data.dims;
-    checkMultiConfig(config); // a bad config stops before --out is touched
+    checkMultiConfig(config, (field) => MULTI_CONFIG_FLAGS[field]); // a bad config stops before --out is touched
     const { train, heldOut, standardize } = prepareMultiView(data, likelihood, holdout);
     const record: MultiDataRecord = {
       views: paths.map((p) => resolve(p)),

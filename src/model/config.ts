@@ -33,14 +33,15 @@ export const DEFAULT_ALPHA = 0.95;
 
 /** A config field, as checkConfig names it in a message. */
 export type ConfigField = 'dims' | 'hidden' | 'latent' | 'swapViews' | 'prior.kind' | 'prior.alpha' | 'prior.flips';
-const FLAGS: Record<ConfigField, string> = {
+/** The fields as the library's options name them (fit()); jpvae train names its flags instead. */
+const OPTION_NAMES: Record<ConfigField, string> = {
   dims: 'view widths',
-  hidden: '--hidden',
-  latent: '--latent',
-  swapViews: '--swap-views',
-  'prior.kind': '--prior',
-  'prior.alpha': '--alpha',
-  'prior.flips': '--flips',
+  hidden: 'hidden',
+  latent: 'latent',
+  swapViews: 'swapViews',
+  'prior.kind': 'prior',
+  'prior.alpha': 'alpha',
+  'prior.flips': 'flips',
 };
 
 /**
@@ -67,8 +68,11 @@ export function parameterCount(c: ModelConfig): number {
   return total;
 }
 
-/** One clear line for each way a config can be wrong; `label` names a field (a flag by default, or a file's field). */
-export function checkConfig(c: ModelConfig, label: (field: ConfigField) => string = (f) => FLAGS[f]): ModelConfig {
+/** One clear line for each way a config can be wrong; `label` names a field (an option of fit() by default, a flag, or a file's field). */
+export function checkConfig(
+  c: ModelConfig,
+  label: (field: ConfigField) => string = (f) => OPTION_NAMES[f],
+): ModelConfig {
   const posInt = (x: number) => Number.isInteger(x) && x > 0;
   if (!c.dims.every(posInt))
     throw new InputError(`${label('dims')}: must be positive integers, got ${c.dims.join(',')}`);
@@ -79,7 +83,7 @@ export function checkConfig(c: ModelConfig, label: (field: ConfigField) => strin
   const [n1, n2] = c.latent;
   if (!c.swapViews && n1 > n2) {
     throw new InputError(
-      `${label('latent')}: n1 = ${n1} > n2 = ${n2}; the prior needs its first view's latent to be the smaller (§2.4): add --swap-views`,
+      `${label('latent')}: n1 = ${n1} > n2 = ${n2}; the prior needs its first view's latent to be the smaller (§2.4): add ${label('swapViews')}`,
     );
   }
   if (c.swapViews && n1 < n2)

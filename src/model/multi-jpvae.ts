@@ -51,24 +51,35 @@ export function addMultiTerms(into: MultiTermSums, t: MultiTermSums): void {
   into.rows += t.rows;
 }
 
-export function checkMultiConfig(c: MultiViewConfig): MultiViewConfig {
+/** A config field, as checkMultiConfig names it in a message. */
+export type MultiConfigField = 'hidden' | 'latent' | 'likelihood' | 'prior.kind' | 'prior.alpha' | 'prior.factors';
+
+/** One clear line for each way an M-view config can be wrong; `label` names a field (its path in the config by default; jpvae train names its flags). */
+export function checkMultiConfig(
+  c: MultiViewConfig,
+  label: (field: MultiConfigField) => string = (field) => field,
+): MultiViewConfig {
   const m = c.dims.length,
     posInt = (x: number) => Number.isInteger(x) && x > 0;
   if (m < 2 || m > 8) throw new InputError(`views: expected 2 to 8, got ${m}`);
   if (!c.dims.every(posInt)) throw new InputError(`view widths: must be positive integers, got ${c.dims.join(',')}`);
   if (!c.hidden.length || !c.hidden.every(posInt))
-    throw new InputError(`--hidden: expected positive integers like 512,512, got ${c.hidden.join(',')}`);
+    throw new InputError(`${label('hidden')}: expected positive integers like 512,512, got ${c.hidden.join(',')}`);
   if (c.latent.length !== m || !c.latent.every(posInt))
-    throw new InputError(`--latent: expected ${m} positive integers (one per view), got ${c.latent.join(',')}`);
+    throw new InputError(
+      `${label('latent')}: expected ${m} positive integers (one per view), got ${c.latent.join(',')}`,
+    );
   if (c.likelihood && c.likelihood.length !== m)
-    throw new InputError(`--likelihood: expected one per view (${m}), got ${c.likelihood.length}`);
+    throw new InputError(`${label('likelihood')}: expected one per view (${m}), got ${c.likelihood.length}`);
   if (c.prior.kind !== 'factor' && c.prior.kind !== 'zero')
-    throw new InputError(`--prior: expected factor or zero for ${m} views, got '${c.prior.kind}'`);
+    throw new InputError(`${label('prior.kind')}: expected factor or zero for ${m} views, got '${c.prior.kind}'`);
   if (!(c.prior.alpha >= 0 && c.prior.alpha < 1))
-    throw new InputError(`--alpha: expected 0 ≤ α < 1 for the factor prior, got ${c.prior.alpha}`);
+    throw new InputError(`${label('prior.alpha')}: expected 0 ≤ α < 1 for the factor prior, got ${c.prior.alpha}`);
   const K = c.prior.factors ?? Math.max(...c.latent);
   if (!(posInt(K) && K >= Math.max(...c.latent)))
-    throw new InputError(`--factors: expected an integer ≥ the largest latent size ${Math.max(...c.latent)}, got ${K}`);
+    throw new InputError(
+      `${label('prior.factors')}: expected an integer ≥ the largest latent size ${Math.max(...c.latent)}, got ${K}`,
+    );
   return c;
 }
 

@@ -9,13 +9,14 @@ export type BetaSchedule =
   | { kind: 'linear'; epochs: number } // 0 → 1 over the first `epochs`, then 1
   | { kind: 'cyclical'; epochs: number }; // cycles of `epochs`: 0 → 1 over the first half, 1 for the second (Fu et al., 2019)
 
-export function parseBeta(s: string): BetaSchedule {
+/** A β schedule from its text; `label` names it in the error (the library's option by default; jpvae train: '--beta'). */
+export function parseBeta(s: string, label = 'beta'): BetaSchedule {
   const [kind, arg] = s.split(':');
   const num = Number(arg);
   if (kind === 'constant' && arg === undefined) return { kind, value: 1 };
   if (kind === 'constant' && Number.isFinite(num) && num >= 0) return { kind, value: num };
   if ((kind === 'linear' || kind === 'cyclical') && num > 0) return { kind, epochs: num };
-  throw new InputError(`--beta: expected constant[:B], linear:E or cyclical:E (E epochs > 0), got '${s}'`);
+  throw new InputError(`${label}: expected constant[:B], linear:E or cyclical:E (E epochs > 0), got '${s}'`);
 }
 
 export const formatBeta = (b: BetaSchedule): string =>
