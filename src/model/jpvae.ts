@@ -176,10 +176,7 @@ export class Jpvae {
    * @internal the engine's: `i` indexes `views` (view i + 1)
    */
   observationLogvar(i: 0 | 1): Float32Array | null {
-    const v = this.views[i];
-    if (v.likelihood.kind !== 'gaussian') return null;
-    const at = v.likelihood.variance === 'learnt' ? this.P + v.logvar : v.logvar;
-    return Float32Array.from(this.k.heap.view(at, v.dim));
+    return this.views[i].observationLogvar(this.P);
   }
 
   /** A negative binomial view's per-feature θ (variance μ + μ²/θ); null for any other view. */

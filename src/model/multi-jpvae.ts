@@ -181,45 +181,51 @@ export class MultiJpvae {
     const { k, P, G, cat } = this;
     for (const i of present) recon[i] += this.views[i].forward(P, G, rows, gradScale);
     const DS = this.prior.width(present);
-    const mu = k.heap.view(cat.mu, rows * DS),
-      lv = k.heap.view(cat.lv, rows * DS);
-    let col = 0;
-    for (const i of present) {
-      const v = this.views[i],
-        n = v.latent,
-        vm = k.heap.view(v.mu, rows * n),
-        vl = k.heap.view(v.lv, rows * n);
-      for (let r = 0; r < rows; r++) {
-        mu.set(vm.subarray(r * n, (r + 1) * n), r * DS + col);
-        lv.set(vl.subarray(r * n, (r + 1) * n), r * DS + col);
-      }
-      col += n;
-    }
+    this.moveBlocks(present, rows, (v) => [v.mu, cat.mu], true);
+    this.moveBlocks(present, rows, (v) => [v.lv, cat.lv], true);
     if (gradScale === null) this.prior.kl(P, rows, present, cat.mu, cat.lv, this.kl, null);
     else {
       k.heap.view(cat.dmu, rows * DS).fill(0);
       k.heap.view(cat.dlv, rows * DS).fill(0);
       const g = { G, dmu: cat.dmu, dlv: cat.dlv, scale: beta * gradScale };
       this.prior.kl(P, rows, present, cat.mu, cat.lv, this.kl, g);
-      const dmu = k.heap.view(cat.dmu, rows * DS),
-        dlv = k.heap.view(cat.dlv, rows * DS);
-      col = 0;
-      for (const i of present) {
-        const v = this.views[i],
-          n = v.latent,
-          vdm = k.heap.view(v.dmu, rows * n),
-          vdl = k.heap.view(v.dlv, rows * n);
-        for (let r = 0; r < rows; r++) {
-          vdm.set(dmu.subarray(r * DS + col, r * DS + col + n), r * n);
-          vdl.set(dlv.subarray(r * DS + col, r * DS + col + n), r * n);
-        }
-        col += n;
-        v.backward(P, G, rows, /* adds */ true);
-      }
+      this.moveBlocks(present, rows, (v) => [v.dmu, cat.dmu], false);
+      this.moveBlocks(present, rows, (v) => [v.dlv, cat.dlv], false);
+      for (const i of present) this.views[i].backward(P, G, rows, /* adds */ true);
     }
     let kl = 0;
     for (const x of k.heap.view(this.kl, rows)) kl += x;
     return kl;
+  }
+
+  /**
+   * Between each present view's buffer (rows × its latent) and its columns
+   * of a joint buffer (rows × the present latents side by side, in view
+   * order), as the factor prior's KL takes them: into the joint buffer
+   * (μ, log σ²), or back out of it (their gradients). `pair` names the two
+   * buffers: the view's own and the joint one.
+   */
+  private moveBlocks(
+    present: number[],
+    rows: number,
+    pair: (v: ViewVae) => [number, number],
+    intoJoint: boolean,
+  ): void {
+    const heap = this.k.heap,
+      DS = this.prior.width(present);
+    let col = 0;
+    for (const i of present) {
+      const v = this.views[i],
+        n = v.latent,
+        [own, joint] = pair(v);
+      const mine = heap.view(own, rows * n),
+        all = heap.view(joint, rows * DS);
+      for (let r = 0; r < rows; r++) {
+        if (intoJoint) all.set(mine.subarray(r * n, (r + 1) * n), r * DS + col);
+        else mine.set(all.subarray(r * DS + col, r * DS + col + n), r * n);
+      }
+      col += n;
+    }
   }
 
   /** Σ of the prior (D×D, blocks in view order) for the current parameters. */
@@ -233,10 +239,7 @@ export class MultiJpvae {
    * @internal the engine's: `i` indexes `views` (view i + 1)
    */
   observationLogvar(i: number): Float32Array | null {
-    const v = this.views[i];
-    if (v.likelihood.kind !== 'gaussian') return null;
-    const at = v.likelihood.variance === 'learnt' ? this.P + v.logvar : v.logvar;
-    return Float32Array.from(this.k.heap.view(at, v.dim));
+    return this.views[i].observationLogvar(this.P);
   }
 
   /** Every view present: the mask of a complete row. */

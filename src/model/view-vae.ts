@@ -67,6 +67,13 @@ export class ViewVae {
     this.recon = buf(1);
   }
 
+  /** A Gaussian view's per-feature log-variance of p(x | z) (standardised units), a copy; null for any other view. */
+  observationLogvar(P: number): Float32Array | null {
+    if (this.likelihood.kind !== 'gaussian') return null;
+    const at = this.likelihood.variance === 'learnt' ? P + this.logvar : this.logvar;
+    return Float32Array.from(this.k.heap.view(at, this.dim));
+  }
+
   /** Copy rows `rowIndex` of the view's data (n×dim) into its input buffer; a count view's log1p and size factors too. */
   setInput(data: Float32Array, rowIndex: ArrayLike<number>): void {
     const heap = this.k.heap,
