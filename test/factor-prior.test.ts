@@ -8,11 +8,20 @@ import test from 'ava';
 import { cayleyWork, factorKlWork, jointKlWork, type Kernels } from '../src/core/index.ts';
 import { Layout } from '../src/model/layout.ts';
 import { FactorPrior } from '../src/model/prior/factor.ts';
-import { f32Backends, f64Twin, maxRelErr, centralDiff, Rng } from './util.ts';
+import {
+  backendsUnderTest,
+  centralDiff,
+  eachBackend,
+  f64Twin,
+  gradMatchesFd,
+  matchesTwin,
+  maxRelErr,
+  Rng,
+  type TwinCase,
+} from './util.ts';
 
-const f32 = f32Backends(),
-  twin32 = f32.find((k) => k.name === 'js')!,
-  wasm = f32.filter((k) => k !== twin32);
+/** The f64 twin and every f32 backend: the checks every backend must pass. */
+const EVERY = [...backendsUnderTest('f64'), ...backendsUnderTest('f32')];
 const ROWS = 4;
 
 const normals = (rng: Rng, n: number, scale = 1): Float64Array =>
@@ -140,25 +149,26 @@ const CASES: { latent: number[]; K: number }[] = [
   { latent: [6, 6, 6, 6], K: 6 },
 ];
 
-test('factorKl: equals the dense Gaussian KL of Eq. 7 for M = 3 and 4 (f64 ≤ 1e-6; wasm ≤ 1e-5)', (t) => {
-  const rng = new Rng(1);
-  let worst = 0;
-  for (const { latent, K } of CASES) {
-    for (const alpha of [0, 0.3, 0.95, 0.999]) {
-      const k = f64Twin(),
-        { fp } = prior(k, rng, latent, K, alpha, 1);
-      const x = inputsFor(rng, fp);
-      const err = maxRelErr(runKl(k, x, false).kl, denseKl(fp.covariance(), fp.D, x.rows, x.mu, x.lv));
-      t.true(err <= 1e-6, `${latent} K ${K} α ${alpha}: ${err.toExponential(2)}`);
-      worst = Math.max(worst, err);
-      for (const kw of f32) {
+eachBackend(
+  'factorKl: equals the dense Gaussian KL of Eq. 7 for M = 3 and 4 (f64 ≤ 1e-6; f32 ≤ 1e-5)',
+  EVERY,
+  (t, kw) => {
+    const rng = new Rng(1);
+    let worst = 0;
+    for (const { latent, K } of CASES) {
+      for (const alpha of [0, 0.3, 0.95, 0.999]) {
+        const k = f64Twin(),
+          { fp } = prior(k, rng, latent, K, alpha, 1);
+        const x = inputsFor(rng, fp);
+        if (kw.name === 'js-f64') {
+          const err = maxRelErr(runKl(kw, x, false).kl, denseKl(fp.covariance(), fp.D, x.rows, x.mu, x.lv));
+          t.true(err <= 1e-6, `${latent} K ${K} α ${alpha}: ${err.toExponential(2)}`);
+          worst = Math.max(worst, err);
+          continue;
+        }
+        // f32: Eq. 7 of the inputs rounded to f32, as the backend stores them.
         const f = (a: Float64Array) => Float64Array.from(Float32Array.from(a));
-        const y = {
-          ...x,
-          A: Float64Array.from(f(x.A)),
-          mu: Float64Array.from(f(x.mu)),
-          lv: Float64Array.from(f(x.lv)),
-        };
+        const y = { ...x, A: f(x.A), mu: f(x.mu), lv: f(x.lv) };
         const S = Float64Array.from({ length: fp.D * fp.D }, (_, e) => {
           const i = Math.floor(e / fp.D),
             j = e % fp.D;
@@ -166,95 +176,101 @@ test('factorKl: equals the dense Gaussian KL of Eq. 7 for M = 3 and 4 (f64 ≤ 1
           for (let c = 0; c < K; c++) v += y.A[i * K + c] * y.A[j * K + c];
           return (i === j ? 1 - alpha : 0) + alpha * v;
         });
-        const e32 = maxRelErr(runKl(kw, y, false).kl, denseKl(S, fp.D, y.rows, y.mu, y.lv));
-        t.true(e32 <= (alpha > 0.99 ? 1e-4 : 1e-5), `${kw.name} ${latent} α ${alpha}: ${e32.toExponential(2)}`);
-      }
-    }
-  }
-  t.log(`worst rel err of the f64 twin vs Eq. 7: ${worst.toExponential(2)}`);
-});
-
-test('factorKl: wasm matches the js twin (forward and gradients), gradients accumulate', (t) => {
-  const rng = new Rng(2);
-  let worst = 0;
-  for (const [D, K] of [
-    [1, 1],
-    [3, 5],
-    [9, 4],
-    [13, 7],
-    [60, 20],
-  ]) {
-    const x: Inputs = {
-      rows: ROWS,
-      D,
-      K,
-      alpha: 0.8,
-      mu: normals(rng, ROWS * D),
-      lv: normals(rng, ROWS * D, 0.5),
-      A: normals(rng, D * K, 1 / Math.sqrt(K)),
-    };
-    const want = runKl(twin32, x, true, 0.3, 0.25);
-    for (const k of wasm) {
-      const got = runKl(k, x, true, 0.3, 0.25);
-      for (const key of ['kl', ...GRADS] as const) {
-        const err = maxRelErr(got[key], want[key]);
-        t.true(err <= 1e-5, `${k.name} ${key} (${D},${K}): ${err.toExponential(2)}`);
+        const err = maxRelErr(runKl(kw, y, false).kl, denseKl(S, fp.D, y.rows, y.mu, y.lv));
+        t.true(err <= (alpha > 0.99 ? 1e-4 : 1e-5), `${latent} α ${alpha}: ${err.toExponential(2)}`);
         worst = Math.max(worst, err);
       }
     }
-    for (const k of [f64Twin(), ...f32]) {
-      const fresh = runKl(k, x, true, 1.5),
-        acc = runKl(k, x, true, 1.5, 2);
-      for (const g of GRADS)
-        t.true(
-          maxRelErr(
-            acc[g].map((v) => v - 2),
-            fresh[g],
-          ) <= 1e-5,
-          `${k.name} ${g}`,
-        );
-      t.deepEqual(runKl(k, x, false).kl, fresh.kl, `${k.name}: forward-only equals`);
-    }
+    t.log(`worst rel err vs Eq. 7: ${worst.toExponential(2)}`);
+  },
+);
+
+/** Random factorKl inputs of D latent units and K factors. */
+const klInputs = (rng: Rng, D: number, K: number, alpha: number): Inputs => ({
+  rows: ROWS,
+  D,
+  K,
+  alpha,
+  mu: normals(rng, ROWS * D),
+  lv: normals(rng, ROWS * D, 0.5),
+  A: normals(rng, D * K, 1 / Math.sqrt(K)),
+});
+const TWIN_SHAPES = [
+  [1, 1],
+  [3, 5],
+  [9, 4],
+  [13, 7],
+  [60, 20],
+];
+
+matchesTwin(
+  'factorKl: forward and gradients (accumulating onto 0.25)',
+  { backends: backendsUnderTest('wasm'), twin: 'js', tol: 1e-5 },
+  () => {
+    const rng = new Rng(2);
+    return TWIN_SHAPES.map(([D, K]): TwinCase => {
+      const x = klInputs(rng, D, K, 0.8);
+      return {
+        label: `(${D},${K})`,
+        run: (k) => {
+          const out = runKl(k, x, true, 0.3, 0.25);
+          return [out.kl, ...GRADS.map((g) => out[g])];
+        },
+      };
+    });
+  },
+);
+
+eachBackend('factorKl: gradients accumulate, and the forward-only KL equals the one with gradients', EVERY, (t, k) => {
+  const rng = new Rng(2);
+  for (const [D, K] of TWIN_SHAPES) {
+    const x = klInputs(rng, D, K, 0.8);
+    const fresh = runKl(k, x, true, 1.5),
+      acc = runKl(k, x, true, 1.5, 2);
+    for (const g of GRADS)
+      t.true(
+        maxRelErr(
+          acc[g].map((v) => v - 2),
+          fresh[g],
+        ) <= 1e-5,
+        `(${D},${K}) ${g}`,
+      );
+    t.deepEqual(runKl(k, x, false).kl, fresh.kl, `(${D},${K}): forward-only equals`);
   }
-  t.log(`worst rel err wasm vs twin: ${worst.toExponential(2)}`);
 });
 
-test('factorKl: every gradient matches finite differences (f64 twin ≤ 1e-6, wasm f32 ≤ 1e-2)', (t) => {
-  const rng = new Rng(3),
-    worst = { f64: 0, f32: 0 };
-  for (const [D, K] of [
-    [3, 2],
-    [7, 4],
-    [12, 6],
-  ]) {
-    const x: Inputs = {
-      rows: ROWS,
-      D,
-      K,
-      alpha: 0.7,
-      mu: normals(rng, ROWS * D),
-      lv: normals(rng, ROWS * D, 0.5),
-      A: normals(rng, D * K, 1 / Math.sqrt(K)),
-    };
-    for (const [k, h, tol] of [[f64Twin(), 1e-5, 1e-6] as const, ...wasm.map((k) => [k, 1e-2, 1e-2] as const)]) {
-      const scale = 0.7,
-        analytic = runKl(k, x, true, scale);
-      const objective = () => scale * runKl(k, x, false).kl.reduce((s, v) => s + v, 0);
-      for (const g of GRADS) {
-        const arr = x[INPUT_OF[g]];
-        const idx = arr.length <= 30 ? [...arr.keys()] : Array.from({ length: 30 }, () => rng.below(arr.length));
-        const err = maxRelErr(
-          idx.map((i) => analytic[g][i]),
-          idx.map((i) => centralDiff(objective, arr, i, h)),
-        );
-        t.true(err <= tol, `${k.name} ${g} (${D},${K}): ${err.toExponential(2)}`);
-        const key = k.name === 'js-f64' ? 'f64' : 'f32';
-        worst[key] = Math.max(worst[key], err);
-      }
-    }
-  }
-  t.log(`worst rel err: f64 twin ${worst.f64.toExponential(2)}, wasm f32 ${worst.f32.toExponential(2)}`);
-});
+gradMatchesFd(
+  'factorKl: every gradient',
+  { backends: backendsUnderTest('wasm'), f64: { h: 1e-5, tol: 1e-6 }, f32: { h: 1e-2, tol: 1e-2 } },
+  () => {
+    const rng = new Rng(3);
+    return [
+      [3, 2],
+      [7, 4],
+      [12, 6],
+    ].flatMap(([D, K]) => {
+      const x = klInputs(rng, D, K, 0.7),
+        scale = 0.7;
+      return GRADS.map((g) => {
+        const n = x[INPUT_OF[g]].length;
+        const idx = n <= 30 ? [...Array(n).keys()] : Array.from({ length: 30 }, () => rng.below(n));
+        return {
+          label: `${g} (${D},${K})`,
+          error: (k: Kernels, h: number) => {
+            const y = { ...x, mu: x.mu.slice(), lv: x.lv.slice(), A: x.A.slice() },
+              arr = y[INPUT_OF[g]];
+            const analytic = runKl(k, y, true, scale);
+            const objective = () => scale * runKl(k, y, false).kl.reduce((s, v) => s + v, 0);
+            return maxRelErr(
+              idx.map((i) => analytic[g][i]),
+              idx.map((i) => centralDiff(objective, arr, i, h)),
+            );
+          },
+        };
+      });
+    });
+  },
+);
 
 test('FactorPrior: the gradient through the Cayley maps (∂/∂P) matches finite differences, on every subset', (t) => {
   const rng = new Rng(4),
@@ -308,11 +324,11 @@ test('FactorPrior: the gradient through the Cayley maps (∂/∂P) matches finit
   }
 });
 
-test('FactorPrior: Σ is positive definite with diagonal blocks I for extreme parameters', (t) => {
+eachBackend('FactorPrior: Σ is positive definite with diagonal blocks I for extreme parameters', EVERY, (t, k) => {
   const rng = new Rng(5);
   for (const spread of [1e-8, 1, 1e3, 1e6]) {
     for (const alpha of [0.5, 0.95, 0.999999]) {
-      for (const k of [f64Twin(), ...f32]) {
+      {
         const latent = [4, 4, 3],
           K = 5;
         const { fp } = prior(k, rng, latent, K, alpha, spread);
@@ -365,17 +381,15 @@ function choleskyOk(a: number[][]): boolean {
   return true;
 }
 
-test('factorKl: α ≥ 1 gives NaN and touches no gradient', (t) => {
+eachBackend('factorKl: α ≥ 1 gives NaN and touches no gradient', EVERY, (t, k) => {
   const rng = new Rng(6);
   const x: Inputs = { rows: 2, D: 3, K: 2, alpha: 1, mu: normals(rng, 6), lv: normals(rng, 6), A: normals(rng, 6) };
-  for (const k of [f64Twin(), ...f32]) {
-    const out = runKl(k, x, true);
-    t.true(out.kl.every(Number.isNaN), k.name);
-    t.true(
-      GRADS.every((g) => out[g].every((v) => v === 0)),
-      `${k.name}: gradients untouched`,
-    );
-  }
+  const out = runKl(k, x, true);
+  t.true(out.kl.every(Number.isNaN));
+  t.true(
+    GRADS.every((g) => out[g].every((v) => v === 0)),
+    'gradients untouched',
+  );
 });
 
 /** The two-view kernels' inputs for the same rows: μ = (μ1, μ2) split, per row. */

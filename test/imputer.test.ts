@@ -15,37 +15,15 @@ import { loadHvdMnist } from '../src/data/hvdmnist.ts';
 import { conditional, type LatentFit } from '../src/impute/conditional.ts';
 import { imputeRaw } from '../src/impute/impute.ts';
 import { createImputer, type DrawKind, type ExecutionProvider } from '../src/runtime/imputer.ts';
-import { writePlantedCsv } from './planted-files.ts';
+import { plantedGaussianModel } from './planted-files.ts';
 import { jpvae, maxRelErr } from './util.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'jpvae-imputer-'));
 const TOL = 1e-4;
 const data = join(dir, 'data');
 mkdirSync(data);
-writePlantedCsv(data, 300, 40, 0.1, 4, {
-  units: [
-    [1000, 0.05],
-    [-50, 300],
-  ],
-});
-
 const MODELS = {
-  gaussian: [
-    '--view1',
-    join(data, 'train1.csv'),
-    '--view2',
-    join(data, 'train2.csv'),
-    '--likelihood1',
-    'gaussian',
-    '--likelihood2',
-    'gaussian',
-    '--latent',
-    '3,5',
-    '--hidden',
-    '16,8',
-    '--epochs',
-    '2',
-  ],
+  gaussian: plantedGaussianModel(data),
   bernoulli: ['--hidden', '32', '--latent', '4,6', '--train-limit', '300', '--epochs', '1'],
 };
 const rows = {

@@ -70,3 +70,33 @@ export function writePlantedCsv(
   writeFileSync(join(dir, 'test2.csv'), test.map((t) => fmt(t.noisy[1])).join('\n') + '\n');
   return { dir, truth2: test.map((t) => t.clean[1]), dims };
 }
+
+/**
+ * The Gaussian two-view model the imputer's tests train, in Node and in the
+ * browser (real-valued views, means 1000 and −50): writes the planted files
+ * into `dir` and returns jpvae train's flags for them (add --out).
+ */
+export function plantedGaussianModel(dir: string): string[] {
+  writePlantedCsv(dir, 300, 40, 0.1, 4, {
+    units: [
+      [1000, 0.05],
+      [-50, 300],
+    ],
+  });
+  return [
+    '--view1',
+    join(dir, 'train1.csv'),
+    '--view2',
+    join(dir, 'train2.csv'),
+    '--likelihood1',
+    'gaussian',
+    '--likelihood2',
+    'gaussian',
+    '--latent',
+    '3,5',
+    '--hidden',
+    '16,8',
+    '--epochs',
+    '2',
+  ];
+}

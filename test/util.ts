@@ -39,9 +39,6 @@ export function backendsUnderTest(which: 'f32' | 'wasm' | 'f64'): Backend[] {
 
 const F64_TWIN = backend('js-f64', () => createKernels('js-f64'));
 
-/** Every f32 backend's kernels (see backendsUnderTest). */
-export const f32Backends = (): Kernels[] => backendsUnderTest('f32').map((b) => b.kernels());
-
 export { availableBackends };
 
 /** The f64 twin: the reference for finite differences. */

@@ -17,7 +17,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { createImputer, type Imputer } from '../../src/runtime/imputer.ts';
 import { serveDemo } from '../../web/serve.ts';
 import { readMatrix } from '../../src/data/matrix.ts';
-import { writePlantedCsv } from '../planted-files.ts';
+import { plantedGaussianModel } from '../planted-files.ts';
 import { jpvae, maxRelErr } from '../cli-util.ts';
 
 const ROOT = new URL('../../', import.meta.url);
@@ -49,32 +49,8 @@ before(async () => {
   assert.ok(existsSync(DEMO), `${DEMO} missing: run npm run demo:build first`);
   mkdirSync(SHOTS, { recursive: true });
   // A Gaussian model's export, served beside the demo.
-  writePlantedCsv(data, 300, 40, 0.1, 4, {
-    units: [
-      [1000, 0.05],
-      [-50, 300],
-    ],
-  });
   for (const args of [
-    [
-      'train',
-      '--view1',
-      join(data, 'train1.csv'),
-      '--view2',
-      join(data, 'train2.csv'),
-      '--likelihood1',
-      'gaussian',
-      '--likelihood2',
-      'gaussian',
-      '--latent',
-      '3,5',
-      '--hidden',
-      '16,8',
-      '--epochs',
-      '2',
-      '--out',
-      join(data, 'model'),
-    ],
+    ['train', ...plantedGaussianModel(data), '--out', join(data, 'model')],
     ['export', '--model', join(data, 'model'), '--out', join(DEMO, 'gaussian')],
   ]) {
     const r = jpvae(...args);
