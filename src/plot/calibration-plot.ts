@@ -39,6 +39,33 @@ export function seriesSummary(s: CalibrationSeries): string {
     : `${s.label}: Brier ${v.brier.toFixed(4)}, log score ${v.log_score.toFixed(4)}`;
 }
 
+/** A panel of observed against nominal values (x: `x.field`, y: `observed`, both in [0, 1]), one line per series, over the diagonal of perfect calibration. */
+function againstDiagonal(
+  title: string,
+  values: Record<string, unknown>[],
+  x: { field: string; title: string },
+  yTitle: string,
+  labels: string[],
+): VegaLiteSpec {
+  return {
+    title,
+    width: SIZE,
+    height: SIZE,
+    layer: [
+      diagonal,
+      {
+        data: { values },
+        mark: { type: 'line', point: true },
+        encoding: {
+          x: { field: x.field, type: 'quantitative', title: x.title, scale: { domain: [0, 1] } },
+          y: { field: 'observed', type: 'quantitative', title: yTitle, scale: { domain: [0, 1] } },
+          color: colour(labels),
+        },
+      },
+    ],
+  };
+}
+
 function modelRow(name: string, series: CalibrationSeries[]): VegaLiteSpec {
   const labels = series.map((s) => s.label);
   // A step line per series: each bin's density from its left edge, and the last bin's again at 1 to close it.
@@ -68,73 +95,38 @@ function modelRow(name: string, series: CalibrationSeries[]): VegaLiteSpec {
       ],
     },
   ];
-  const gaussian = series.filter((s) => s.view.likelihood === 'gaussian');
-  if (gaussian.length)
-    panels.push({
-      title: `${name}: interval coverage`,
-      width: SIZE,
-      height: SIZE,
-      layer: [
-        diagonal,
-        {
-          data: {
-            values: gaussian.flatMap((s) =>
-              s.view.likelihood === 'gaussian'
-                ? s.view.interval_coverage.map((c) => ({ series: s.label, level: c.level, observed: c.observed }))
-                : [],
-            ),
-          },
-          mark: { type: 'line', point: true },
-          encoding: {
-            x: {
-              field: 'level',
-              type: 'quantitative',
-              title: 'nominal level of the central interval',
-              scale: { domain: [0, 1] },
-            },
-            y: {
-              field: 'observed',
-              type: 'quantitative',
-              title: 'share of held-out values inside',
-              scale: { domain: [0, 1] },
-            },
-            color: colour(labels),
-          },
-        },
-      ],
-    });
-  const bernoulli = series.filter((s) => s.view.likelihood === 'bernoulli');
-  if (bernoulli.length)
-    panels.push({
-      title: `${name}: reliability`,
-      width: SIZE,
-      height: SIZE,
-      layer: [
-        diagonal,
-        {
-          data: {
-            values: bernoulli.flatMap((s) =>
-              s.view.likelihood === 'bernoulli'
-                ? s.view.reliability
-                    .filter((r) => r.share > 0)
-                    .map((r) => ({ series: s.label, predicted: r.predicted, observed: r.observed }))
-                : [],
-            ),
-          },
-          mark: { type: 'line', point: true },
-          encoding: {
-            x: {
-              field: 'predicted',
-              type: 'quantitative',
-              title: 'predicted probability of ink',
-              scale: { domain: [0, 1] },
-            },
-            y: { field: 'observed', type: 'quantitative', title: 'observed frequency', scale: { domain: [0, 1] } },
-            color: colour(labels),
-          },
-        },
-      ],
-    });
+  const gaussian = series.flatMap((s) =>
+    s.view.likelihood === 'gaussian'
+      ? s.view.interval_coverage.map((c) => ({ series: s.label, level: c.level, observed: c.observed }))
+      : [],
+  );
+  if (series.some((s) => s.view.likelihood === 'gaussian'))
+    panels.push(
+      againstDiagonal(
+        `${name}: interval coverage`,
+        gaussian,
+        { field: 'level', title: 'nominal level of the central interval' },
+        'share of held-out values inside',
+        labels,
+      ),
+    );
+  const bernoulli = series.flatMap((s) =>
+    s.view.likelihood === 'bernoulli'
+      ? s.view.reliability
+          .filter((r) => r.share > 0)
+          .map((r) => ({ series: s.label, predicted: r.predicted, observed: r.observed }))
+      : [],
+  );
+  if (series.some((s) => s.view.likelihood === 'bernoulli'))
+    panels.push(
+      againstDiagonal(
+        `${name}: reliability`,
+        bernoulli,
+        { field: 'predicted', title: 'predicted probability of ink' },
+        'observed frequency',
+        labels,
+      ),
+    );
   return { hconcat: panels };
 }
 
