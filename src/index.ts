@@ -86,6 +86,7 @@ export { FactorPrior, type FactorPriorConfig, type BlockKlGrads } from './model/
 export {
   MultiJpvae,
   checkMultiConfig,
+  type MultiConfigField,
   type MultiViewConfig,
   type MultiPriorKind,
   type MultiTermSums,
