@@ -6,7 +6,6 @@ import { InputError } from '../errors.ts';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
-
 /** The parsed flags: a string or a boolean by each flag's type (strings for a repeated flag), undefined when absent. */
 export type FlagValues<T extends Options> = {
   [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : T[K] extends { multiple: true } ? string[] : string;
