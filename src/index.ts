@@ -77,8 +77,25 @@ export {
   type GaussianCalibration,
   type BernoulliCalibration,
 } from './eval/calibration.ts';
-export { buildExport, exportInputOf, type ExportInput } from './onnx/export.ts';
-export { GRAPH_NAMES, type Manifest, type GraphName, type GraphSpec, type ViewSpec } from './onnx/manifest.ts';
+export {
+  buildExport,
+  exportInputOf,
+  buildMultiExport,
+  multiExportInputOf,
+  imputerSets,
+  type ExportInput,
+  type MultiExportInput,
+  type ImputerSet,
+  type ImputerSubsets,
+} from './onnx/export.ts';
+export {
+  GRAPH_NAMES,
+  type Manifest,
+  type GraphName,
+  type GraphSpec,
+  type ViewSpec,
+  type ImputerSpec,
+} from './onnx/manifest.ts';
 export type { WeightType, TensorSpec, Dim, Units } from './onnx/graph.ts';
 
 // M ≥ 2 views: the shared-factor joint prior, the model, training, Eq. 12 over blocks, metrics.

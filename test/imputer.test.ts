@@ -139,7 +139,7 @@ test("the imputer falls back from WebGPU in Node, queues overlapping calls, and 
     t.is(x.length, 0); // the whole buffer went to the worker (transferred, detached here)
     await t.throwsAsync(imputer.impute(new Float32Array(100), { given: 1 }), { message: /not whole rows of view 1/ });
     await t.throwsAsync(imputer.impute(new Float32Array(392), { given: 3 as 1 }), {
-      message: /given must be view 1 or 2/,
+      message: /given must be distinct views from 1 to 2/,
     });
   } finally {
     await imputer.close();

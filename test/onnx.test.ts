@@ -15,7 +15,6 @@ import * as ortNode from 'onnxruntime-node';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createKernels } from '../src/core/index.ts';
 import { loadModel } from '../src/store/load-model.ts';
 import { loadHvdMnist } from '../src/data/hvdmnist.ts';
 import { readMatrix } from '../src/data/matrix.ts';
@@ -27,6 +26,7 @@ import { float16Bits, float16Value } from '../src/onnx/float16.ts';
 import { Graph } from '../src/onnx/graph.ts';
 import { GRAPH_NAMES, type GraphName, type Manifest } from '../src/onnx/manifest.ts';
 import { GraphRunner } from '../src/runtime/graph-runner.ts';
+import { ENGINES, wasm, type Ort } from './onnx-engines.ts';
 import { writePlantedCsv } from './planted-files.ts';
 import { jpvae, maxRelErr, Rng } from './util.ts';
 import { camelCaseKeys } from '../src/io/json-keys.ts';
@@ -195,31 +195,7 @@ function reference(
   return { feeds: { [`x${j}`]: x, ...feeds }, expected: { [`x${i}`]: ours } };
 }
 
-// ---- the engines ----
-
-type Run = (feeds: Record<string, Float32Array>, n: number) => Promise<Record<string, ArrayLike<number>>>;
-type Ort = typeof ortWeb | typeof ortNode;
-
-async function ortEngine(ort: Ort, file: string, opts: object): Promise<{ run: Run; inputs: readonly string[] }> {
-  const s = await ort.InferenceSession.create(readFileSync(file), opts);
-  const run: Run = async (feeds, n) => {
-    const out = await s.run(
-      Object.fromEntries(Object.entries(feeds).map(([k, x]) => [k, new ort.Tensor('float32', x, [n, x.length / n])])),
-    );
-    return Object.fromEntries(Object.entries(out).map(([k, t]) => [k, t.data as Float32Array]));
-  };
-  return { run, inputs: s.inputNames };
-}
-
-const wasm = createKernels('wasm');
-const ENGINES: Record<string, (file: string) => Promise<{ run: Run; inputs: readonly string[] }>> = {
-  'onnxruntime-web': (file) => ortEngine(ortWeb, file, { executionProviders: ['wasm'] }),
-  'onnxruntime-node': (file) => ortEngine(ortNode, file, {}),
-  'jpvae-wasm': async (file) => {
-    const r = new GraphRunner(wasm, readFileSync(file));
-    return { run: async (feeds, n) => r.run(feeds, n), inputs: r.inputs.map((i) => i.name) };
-  },
-};
+// ---- the engines: test/onnx-engines.ts ----
 
 /** The worst relative error of a graph over the batches, on one engine. */
 async function worstError(c: Case, name: GraphName, engine: string, fp16 = false): Promise<number> {

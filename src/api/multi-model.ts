@@ -15,6 +15,8 @@
 // M-view factor prior (for two views with K = d, the paper's C = αO) and
 // zero.
 
+import { buildMultiExport, multiExportInputOf, type ImputerSubsets } from '../onnx/export.ts';
+import type { Manifest } from '../onnx/manifest.ts';
 import { createKernels, type BackendChoice } from '../core/index.ts';
 import { valueRule, type Likelihood } from '../data/likelihood.ts';
 import { pairMultiView, prepareMultiView, standardizeMultiView, type MultiViewData } from '../data/multi-view.ts';
@@ -113,6 +115,23 @@ export class MultiJpvaeModel {
     if (!this.json.latentFit)
       throw new InputError('the model has no latent fit (training did not finish); resume it to the end first');
     return this.json.latentFit;
+  }
+
+  /**
+   * The ONNX export (as `jpvae export` writes it): encoders and decoders of
+   * every view, a mean imputer and a sampler of each view from all the
+   * others, and those of `subsets` ('pairs', 'all', or { given, target },
+   * 1-based); the graphs and manifest.json by file name, in memory.
+   */
+  exportOnnx(o: { fp16?: boolean; subsets?: readonly ImputerSubsets[] } = {}): {
+    manifest: Manifest;
+    files: Map<string, Uint8Array>;
+  } {
+    this.fit();
+    return buildMultiExport(this.net, multiExportInputOf(this.json), {
+      weights: o.fp16 ? 'float16' : 'float32',
+      subsets: o.subsets,
+    });
   }
 
   /**

@@ -15,7 +15,7 @@ import { Rng } from '../data/rng.ts';
 import { conditional, fitLatent } from '../impute/conditional.ts';
 import { Jpvae } from '../model/jpvae.ts';
 import { PACKAGE_VERSION } from '../version.ts';
-import { imputeGraph } from '../onnx/jpvae-graphs.ts';
+import { imputeGraph, twoViewImputer } from '../onnx/jpvae-graphs.ts';
 import { GraphRunner } from '../runtime/graph-runner.ts';
 import { round } from './rate.ts';
 import { REFERENCE_CONFIG } from './train.ts';
@@ -47,10 +47,10 @@ export async function benchImpute(quick: boolean): Promise<ImputeResult> {
     dim = test.dim1,
     biggest = Math.max(...IMPUTE_BATCHES);
   const fit = fitLatent(model, sliceRows(test, 0, 1000));
-  const graph = imputeGraph({ model, standardize: [null, null], weights: 'float32' }, conditional(fit, 1)).encode(
-    PACKAGE_VERSION,
-    {},
-  );
+  const graph = imputeGraph(
+    { model, standardize: [null, null], weights: 'float32' },
+    twoViewImputer(conditional(fit, 1)),
+  ).encode(PACKAGE_VERSION, {});
   const x = test.x1.slice(0, biggest * dim);
   const engines: [string, Run][] = [],
     notes: string[] = [];

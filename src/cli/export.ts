@@ -1,13 +1,15 @@
 // `jpvae export`: a model directory as ONNX files for onnxruntime (web or node).
 
 import { InputError } from '../errors.ts';
-import { buildExport, exportInputOf } from '../onnx/export.ts';
+import { buildExport, exportInputOf, type ImputerSubsets } from '../onnx/export.ts';
 import { checkExportDir, writeExport } from '../onnx/write-export.ts';
 import { parseFlags } from './args.ts';
 import { loadModel } from '../store/load-model.ts';
 import { jsonText } from '../io/json-keys.ts';
+import { isMultiModelDir, readMultiModelFiles } from '../store/multi-model.ts';
+import { multiModelOf } from '../api/multi-model.ts';
 
-const HELP = `usage: jpvae export --model DIR --out DIR [--fp16] [--json]
+const HELP = `usage: jpvae export --model DIR --out DIR [--subsets S …] [--fp16] [--json]
 
   --model DIR             a model directory written by jpvae train (with its latent fit)
   --out DIR               where to write the graphs and manifest.json (new, empty, or an earlier export):
@@ -17,11 +19,31 @@ const HELP = `usage: jpvae export --model DIR --out DIR [--fp16] [--json]
                                                x_j → x_i, the mean imputation; x_j is its only input
                             sample_2_from_1.onnx, sample_1_from_2.onnx
                                                x_j, eps_i (, noise_i) → one draw of x_i
+                          An M-view model (jpvae train --view …) gets encoderI/decoderI for every view, and
+                          for each view t from all the others (views G): impute_t_from_G.onnx and
+                          sample_t_from_G.onnx, e.g. impute_2_from_1_3.onnx
                           Every x is in the view's original units: standardisation is inside the graphs.
+  --subsets S             M-view models: more imputers, repeatable: pairs (every single view → each other
+                          view), all (every set of other views → each view), or G:T, e.g. 1,3:2 (view T
+                          from the views G)
   --fp16                  store the dense layers' weight matrices as float16: about half the size; the
                           graphs still compute in float32
   --json                  print the manifest and the file sizes as one JSON object on stdout
 `;
+
+/** One --subsets value: pairs, all, or G:T (1,3:2) with views from 1 to m. */
+function subsetFlag(value: string, m: number): ImputerSubsets {
+  if (value === 'pairs' || value === 'all') return value;
+  const match = /^(\d+(?:,\d+)*):(\d+)$/.exec(value);
+  const given = match ? match[1].split(',').map(Number) : [],
+    target = match ? Number(match[2]) : 0;
+  const ok = (v: number) => v >= 1 && v <= m;
+  if (!match || !given.every(ok) || !ok(target) || given.includes(target) || new Set(given).size !== given.length)
+    throw new InputError(
+      `--subsets: expected pairs, all, or GIVEN:TARGET with distinct views from 1 to ${m} like 1,3:2, got '${value}'`,
+    );
+  return { given, target };
+}
 
 export async function exportCommand(argv: string[]): Promise<void> {
   const f = parseFlags(
@@ -29,6 +51,7 @@ export async function exportCommand(argv: string[]): Promise<void> {
     {
       model: { type: 'string' },
       out: { type: 'string' },
+      subsets: { type: 'string', multiple: true },
       fp16: { type: 'boolean' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -42,13 +65,27 @@ export async function exportCommand(argv: string[]): Promise<void> {
   if (!f.model) throw new InputError('--model: required (a model directory written by jpvae train)');
   if (!f.out) throw new InputError('--out: required (a directory for the ONNX files)');
   checkExportDir(f.out, '--out');
-  const { model, json } = loadModel(f.model);
-  // The imputation graphs condition on the fit that training stores when it finishes.
-  if (!json.latentFit)
-    throw new InputError(
-      `--model ${f.model}: the model has no latent fit (training did not finish); resume it to the end first`,
-    );
-  const { manifest, files } = buildExport(model, exportInputOf(json), f.fp16 ? 'float16' : 'float32');
+  const weights = f.fp16 ? 'float16' : 'float32';
+  let built;
+  if (isMultiModelDir(f.model)) {
+    const model = multiModelOf(readMultiModelFiles(f.model, '--model'), 'wasm', f.model);
+    if (!model.json.latentFit)
+      throw new InputError(
+        `--model ${f.model}: the model has no latent fit (training did not finish); resume it to the end first`,
+      );
+    const subsets = (f.subsets ?? []).map((s) => subsetFlag(s, model.views));
+    built = model.exportOnnx({ fp16: f.fp16, subsets });
+  } else {
+    if (f.subsets) throw new InputError(`--subsets: only for a model of three or more views (jpvae train --view …)`);
+    const { model, json } = loadModel(f.model);
+    // The imputation graphs condition on the fit that training stores when it finishes.
+    if (!json.latentFit)
+      throw new InputError(
+        `--model ${f.model}: the model has no latent fit (training did not finish); resume it to the end first`,
+      );
+    built = buildExport(model, exportInputOf(json), weights);
+  }
+  const { manifest, files } = built;
   const bytes = writeExport(f.out, files);
   if (f.json) {
     process.stdout.write(jsonText({ out: f.out, bytes, manifest }));
@@ -58,7 +95,7 @@ export async function exportCommand(argv: string[]): Promise<void> {
   process.stdout.write(
     `${f.out}: opset ${manifest.onnx.opset}, IR ${manifest.onnx.irVersion}, ${manifest.onnx.weights} weights, ${(total / 1e6).toFixed(1)} MB\n` +
       Object.entries(bytes)
-        .map(([file, n]) => `  ${file.padEnd(22)} ${(n / 1e6).toFixed(2)} MB`)
+        .map(([file, n]) => `  ${file.padEnd(26)} ${(n / 1e6).toFixed(2)} MB`)
         .join('\n') +
       '\n',
   );

@@ -1,13 +1,18 @@
-// Export a trained model as ONNX, in memory: both encoders, both decoders,
-// for each view a mean imputer and a sampler (through the stored latent
-// fit), and manifest.json. Returns the files' bytes by name; write-export.ts
-// puts them on disk, a browser can offer them as downloads.
+// Export a trained model as ONNX, in memory: every view's encoder and
+// decoder, imputers (a mean imputer and a sampler per target, through the
+// stored latent fit) and manifest.json. A two-view model gets each view
+// from the other; an M-view model each view from all the others, plus the
+// subsets asked for (imputerSets). Returns the files' bytes by name;
+// write-export.ts puts them on disk, a browser can offer them as downloads.
 
 import { conditional, type LatentFit } from '../impute/conditional.ts';
+import { multiConditional, type MultiLatentFit } from '../impute/multi-impute.ts';
 import type { Standardize } from '../data/views.ts';
 import type { Jpvae } from '../model/jpvae.ts';
+import type { MultiJpvae } from '../model/multi-jpvae.ts';
 import type { ModelJson } from '../store/files.ts';
 import { jsonText, snakeCaseKeys } from '../io/json-keys.ts';
+import type { MultiModelJson } from '../store/multi-files.ts';
 import { PACKAGE_VERSION } from '../version.ts';
 import { standardizationOf } from '../data/record.ts';
 import { isCount } from '../data/likelihood.ts';
@@ -17,8 +22,11 @@ import {
   decoderGraph,
   encoderGraph,
   imputeGraph,
+  imputerGraphNames,
   observationSd,
   sampleGraph,
+  singleTarget,
+  twoViewImputer,
   type GraphSource,
 } from './jpvae-graphs.ts';
 import {
@@ -27,6 +35,7 @@ import {
   MANIFEST,
   type GraphName,
   type GraphSpec,
+  type ImputerSpec,
   type Manifest,
   type ViewSpec,
 } from './manifest.ts';
@@ -52,13 +61,34 @@ export function exportInputOf(json: ModelJson): ExportInput {
   };
 }
 
+/** What an M-view export needs besides the model (as ExportInput, with the M-view latent fit). */
+export interface MultiExportInput {
+  fit: MultiLatentFit;
+  standardize: readonly (Standardize | null)[];
+  data: Record<string, unknown>;
+  package: string;
+  step: number;
+}
+
+/** The MultiExportInput of a saved M-view model (its model.json), which must hold a latent fit. */
+export function multiExportInputOf(json: MultiModelJson): MultiExportInput {
+  if (!json.latentFit) throw new Error('export: the model has no latent fit (training did not finish)');
+  return {
+    fit: json.latentFit,
+    standardize: json.data.standardize,
+    data: json.data as unknown as Record<string, unknown>,
+    package: json.package,
+    step: json.training.state.step,
+  };
+}
+
 export const DRAWS =
-  'sample_i_from_j draws z_i from the conditional of Eq. 12 (eps_i ~ N(0, I) through the Cholesky factor of its covariance) ' +
-  "and decodes it; a Gaussian view adds its observation noise (observationSd · noise_i), so K draws of a row are samples of the model's " +
-  'predictive distribution p(x_i | x_j) (jpvae impute --draws predictive, the default). Fed noise_i = 0, the same graph gives the latent-only ' +
+  'sample_t_from_G draws z_t from the conditional of Eq. 12 given the views G (eps_t ~ N(0, I) through the Cholesky factor of its covariance) ' +
+  "and decodes it; a Gaussian view adds its observation noise (observation_sd · noise_t), so K draws of a row are samples of the model's " +
+  'predictive distribution p(x_t | x_G) (jpvae impute --draws predictive, the default). Fed noise_t = 0, the same graph gives the latent-only ' +
   'draws of --draws latent (the decoded latent draw, without the observation noise). A Bernoulli view gives the probabilities of each latent draw.';
 
-/** The eight graphs of a model, by manifest name. */
+/** The eight graphs of a two-view model, by manifest name. */
 export function modelGraphs(
   model: Jpvae,
   fit: LatentFit,
@@ -72,7 +102,7 @@ export function modelGraphs(
       );
   });
   const s: GraphSource = { model, standardize, weights };
-  const [to1, to2] = [conditional(fit, 0), conditional(fit, 1)];
+  const [to1, to2] = [conditional(fit, 0), conditional(fit, 1)].map(twoViewImputer);
   return {
     encoder1: encoderGraph(s, 0),
     encoder2: encoderGraph(s, 1),
@@ -85,52 +115,171 @@ export function modelGraphs(
   };
 }
 
-/** The export's files (NAME.onnx for each graph, and manifest.json) and its manifest. */
+/** One imputer of an M-view export: target view from the given views, 1-based. */
+export interface ImputerSet {
+  given: number[];
+  target: number;
+}
+
+/**
+ * Which extra imputers an M-view export writes besides each view from all
+ * the others: 'pairs' adds every single view → each other view, 'all'
+ * every non-empty set of other views → each view, and {given, target}
+ * (1-based) one set.
+ */
+export type ImputerSubsets = 'pairs' | 'all' | ImputerSet;
+
+/**
+ * The imputers of an M-view export, each once: every view from all the
+ * others, then the extra `subsets`; ordered by target, then by given sets
+ * larger first, then by their view numbers.
+ */
+export function imputerSets(m: number, subsets: readonly ImputerSubsets[] = []): ImputerSet[] {
+  const views = Array.from({ length: m }, (_, i) => i + 1),
+    sets = new Map<string, ImputerSet>();
+  const add = (given: number[], target: number) => {
+    given = [...given].sort((a, b) => a - b);
+    if (!given.length || given.includes(target) || ![target, ...given].every((v) => views.includes(v)))
+      throw new RangeError(`export: a subset needs a target view and other given views, from 1 to ${m}`);
+    if (new Set(given).size !== given.length) throw new RangeError('export: a view is given twice');
+    sets.set(`${target}:${given}`, { given, target });
+  };
+  for (const t of views)
+    add(
+      views.filter((v) => v !== t),
+      t,
+    );
+  for (const s of subsets) {
+    if (s === 'pairs') {
+      for (const t of views) for (const g of views) if (g !== t) add([g], t);
+    } else if (s === 'all') {
+      for (const t of views) {
+        const others = views.filter((v) => v !== t);
+        for (let bits = 1; bits < 1 << others.length; bits++)
+          add(
+            others.filter((_, b) => bits & (1 << b)),
+            t,
+          );
+      }
+    } else add(s.given, s.target);
+  }
+  return [...sets.values()].sort(
+    (a, b) =>
+      a.target - b.target || b.given.length - a.given.length || a.given.join(',').localeCompare(b.given.join(',')),
+  );
+}
+
+/** The graphs of an M-view model: encoderI and decoderI for every view, the imputers of `sets`. */
+export function multiModelGraphs(
+  model: MultiJpvae,
+  fit: MultiLatentFit,
+  standardize: GraphSource['standardize'],
+  weights: WeightType,
+  sets: readonly ImputerSet[],
+): Record<string, Graph> {
+  const s: GraphSource = { model, standardize, weights },
+    graphs: Record<string, Graph> = {};
+  model.views.forEach((_, i) => {
+    graphs[`encoder${i + 1}`] = encoderGraph(s, i);
+    graphs[`decoder${i + 1}`] = decoderGraph(s, i);
+  });
+  for (const { given, target } of sets) {
+    const c = singleTarget(multiConditional(fit, given, [target])); // 1-based views in, 0-based blocks out
+    const names = imputerGraphNames(target, given);
+    graphs[names.mean] = imputeGraph(s, c);
+    graphs[names.sample] = sampleGraph(s, c);
+  }
+  return graphs;
+}
+
+/** The files of graphs and a manifest (every graph's spec, each view's, the imputers) from the parts. */
+function assemble(
+  source: GraphSource,
+  graphMap: Record<string, Graph>,
+  imputers: readonly ImputerSet[],
+  model: Manifest['model'],
+): { manifest: Manifest; files: Map<string, Uint8Array> } {
+  const metadata = { 'jpvae.data': JSON.stringify(snakeCaseKeys(model.data)), 'jpvae.model.step': String(model.step) };
+  const graphs: Record<string, GraphSpec> = {},
+    files = new Map<string, Uint8Array>();
+  for (const [name, g] of Object.entries(graphMap)) {
+    const file = `${name}.onnx`;
+    files.set(file, g.encode(PACKAGE_VERSION, metadata));
+    graphs[name] = { file, doc: g.doc, inputs: g.inputs, outputs: g.outputs };
+  }
+  const views = source.model.views.map((v, i): ViewSpec => {
+    const sd = observationSd(source, i);
+    return {
+      view: i + 1,
+      dim: v.dim,
+      latent: v.latent,
+      likelihood: v.likelihood,
+      standardize: source.standardize[i],
+      observationSd: sd && Array.from(sd),
+    };
+  });
+  const imputerSpecs = imputers.map(({ given, target }): ImputerSpec => ({
+    target,
+    given,
+    ...imputerGraphNames(target, given),
+  }));
+  const manifest: Manifest = {
+    format: EXPORT_FORMAT,
+    formatVersion: EXPORT_FORMAT_VERSION,
+    package: `jpvae ${PACKAGE_VERSION}`,
+    onnx: { opset: OPSET, irVersion: IR_VERSION, weights: source.weights },
+    model,
+    views,
+    draws: DRAWS,
+    imputers: imputerSpecs,
+    graphs,
+  };
+  files.set(MANIFEST, new TextEncoder().encode(jsonText(manifest, { indent: 1 })));
+  return { manifest, files };
+}
+
+/** The export's files (NAME.onnx for each graph, and manifest.json) and its manifest, of a two-view model. */
 export function buildExport(
   model: Jpvae,
   input: ExportInput,
   weights: WeightType = 'float32',
 ): { manifest: Manifest; files: Map<string, Uint8Array> } {
-  const metadata = { 'jpvae.data': JSON.stringify(snakeCaseKeys(input.data)), 'jpvae.model.step': String(input.step) };
-  const graphs = {} as Record<GraphName, GraphSpec>,
-    files = new Map<string, Uint8Array>();
-  for (const [name, g] of Object.entries(modelGraphs(model, input.fit, input.standardize, weights)) as [
-    GraphName,
-    Graph,
-  ][]) {
-    const file = `${name}.onnx`;
-    files.set(file, g.encode(PACKAGE_VERSION, metadata));
-    graphs[name] = { file, doc: g.doc, inputs: g.inputs, outputs: g.outputs };
-  }
   const source: GraphSource = { model, standardize: input.standardize, weights };
-  const view = (i: 0 | 1): ViewSpec => {
-    const v = model.views[i],
-      sd = observationSd(source, i);
-    return {
-      view: (i + 1) as 1 | 2,
-      dim: v.dim,
-      latent: v.latent,
-      likelihood: v.likelihood,
-      standardize: input.standardize[i],
-      observationSd: sd && Array.from(sd),
-    };
-  };
-  const manifest: Manifest = {
-    format: EXPORT_FORMAT,
-    formatVersion: EXPORT_FORMAT_VERSION,
-    package: `jpvae ${PACKAGE_VERSION}`,
-    onnx: { opset: OPSET, irVersion: IR_VERSION, weights },
-    model: {
+  return assemble(
+    source,
+    modelGraphs(model, input.fit, input.standardize, weights),
+    [
+      { target: 2, given: [1] },
+      { target: 1, given: [2] },
+    ],
+    {
       package: input.package,
       step: input.step,
       config: model.config,
       data: input.data,
       latentFit: { rows: input.fit.rows, split: input.fit.split },
     },
-    views: [view(0), view(1)],
-    draws: DRAWS,
-    graphs,
-  };
-  files.set(MANIFEST, new TextEncoder().encode(jsonText(manifest, { indent: 1 })));
-  return { manifest, files };
+  );
+}
+
+/**
+ * The export of an M-view model: encoders and decoders of every view,
+ * and impute_t_from_G / sample_t_from_G for each imputer of
+ * imputerSets(M, subsets) (by default each view from all the others).
+ */
+export function buildMultiExport(
+  model: MultiJpvae,
+  input: MultiExportInput,
+  options: { weights?: WeightType; subsets?: readonly ImputerSubsets[] } = {},
+): { manifest: Manifest; files: Map<string, Uint8Array> } {
+  const weights = options.weights ?? 'float32',
+    sets = imputerSets(model.m, options.subsets);
+  const source: GraphSource = { model, standardize: input.standardize, weights };
+  return assemble(source, multiModelGraphs(model, input.fit, input.standardize, weights, sets), sets, {
+    package: input.package,
+    step: input.step,
+    config: model.config,
+    data: input.data,
+    latentFit: { rows: input.fit.rows, split: 'train', complete: input.fit.complete },
+  });
 }

@@ -1,4 +1,5 @@
-// The JPVAE networks as ONNX graphs, built from the model itself: its views'
+// The JPVAE networks as ONNX graphs, built from the model itself (two views
+// or M): its views'
 // dense layers (Gemm(x, W, b) = x·W + b, as in src/model/dense.ts, then Relu
 // where the layer has one), each view's likelihood and the preprocessing
 // its data had in training. Every graph takes and gives a view in the
@@ -6,20 +7,53 @@
 // graph, and so is the likelihood's mean (σ of the logits for Bernoulli,
 // the de-standardised mean for Gaussian). Any batch size.
 
+import type { FloatArray } from '../core/heap.ts';
 import type { Standardize } from '../data/views.ts';
+import type { BlockConditional } from '../impute/block-conditional.ts';
 import type { Conditional } from '../impute/conditional.ts';
 import type { Dense } from '../model/dense.ts';
-import type { Jpvae } from '../model/jpvae.ts';
+import type { ViewVae } from '../model/view-vae.ts';
 import { Graph, type WeightType } from './graph.ts';
+
+/** What the graphs read of a trained model, two-view (Jpvae) or M-view (MultiJpvae) alike. */
+export interface ExportableModel {
+  readonly views: readonly ViewVae[];
+  params(): FloatArray;
+  observationLogvar(i: number): Float32Array | null;
+}
 
 /** A trained model, the standardisation of each view's data (null: used as it is), and how weights are stored. */
 export interface GraphSource {
-  model: Jpvae;
-  standardize: readonly [Standardize | null, Standardize | null];
+  model: ExportableModel;
+  standardize: readonly (Standardize | null)[];
   weights: WeightType;
 }
 
-type ViewIndex = 0 | 1;
+/**
+ * Eq. 12 for one target view given a set of others: E[z_t | z_G] =
+ * offset + gain·(mu_g for g in `given`, side by side), with the Cholesky
+ * factor of the conditional covariance for draws. Views are 0-based here.
+ */
+export type ImputerConditional = Pick<BlockConditional, 'given' | 'nIn' | 'nOut' | 'gain' | 'offset' | 'covChol'> & {
+  target: number;
+};
+
+/** The two-view conditional of view c.target given the other one, as an ImputerConditional. */
+export const twoViewImputer = (c: Conditional): ImputerConditional => ({ ...c, given: [1 - c.target] });
+
+/** An M-view block conditional of a single target view (c.target of length 1), as an ImputerConditional. */
+export function singleTarget(c: BlockConditional): ImputerConditional {
+  if (c.target.length !== 1) throw new RangeError(`onnx: an imputer graph has one target view, got ${c.target.length}`);
+  return { ...c, target: c.target[0] };
+}
+
+/** The graph names of view t's imputers from the views `given` (1-based numbers): impute_2_from_1_3, sample_2_from_1_3. */
+export const imputerGraphNames = (target: number, given: readonly number[]) => ({
+  mean: `impute_${target}_from_${given.join('_')}`,
+  sample: `sample_${target}_from_${given.join('_')}`,
+});
+
+type ViewIndex = number;
 const BATCH = 'batch';
 const tag = (i: ViewIndex) => i + 1; // the user's view number
 
@@ -122,32 +156,58 @@ export function decoderGraph(s: GraphSource, i: ViewIndex): Graph {
   return g;
 }
 
-/** Input x_j → the conditional mean of z_i given its posterior mean (Eq. 12): offset + gain·mu_j. */
-function conditionalMean(g: Graph, s: GraphSource, c: Conditional): string {
-  const j = (1 - c.target) as ViewIndex,
-    vj = s.model.views[j];
-  const muJ = dense(
-    g,
-    s,
-    vj.muHead,
-    encoderHidden(g, s, j, g.input(`x${tag(j)}`, [BATCH, vj.dim], 'raw', rawDoc(s, j))),
-  );
-  const gain = g.constant('conditional.gain', [c.nOut, c.nIn], c.gain);
-  return g.node('Gemm', [muJ, gain, g.constant('conditional.offset', [c.nOut], c.offset)], { ints: { transB: 1 } });
+/**
+ * Inputs x_g (g in c.given) → the conditional mean of z_t given their
+ * posterior means (Eq. 12 over blocks): offset + Σ_g gain_g·mu_g, gain_g
+ * the columns of the gain that multiply block g. One Gemm per given view
+ * and Adds rather than a Concat: jpvae-wasm runs it as it is, and with one
+ * given view (the two-view export) it is the single Gemm it always was.
+ */
+function conditionalMean(g: Graph, s: GraphSource, c: ImputerConditional): string {
+  const several = c.given.length > 1;
+  let col = 0,
+    sum = '';
+  for (const j of c.given) {
+    const vj = s.model.views[j],
+      w = vj.latent;
+    const muJ = dense(
+      g,
+      s,
+      vj.muHead,
+      encoderHidden(g, s, j, g.input(`x${tag(j)}`, [BATCH, vj.dim], 'raw', rawDoc(s, j))),
+    );
+    const block = Float64Array.from(
+      { length: c.nOut * w },
+      (_, e) => c.gain[Math.floor(e / w) * c.nIn + col + (e % w)],
+    );
+    const gain = g.constant(several ? `conditional.gain.x${tag(j)}` : 'conditional.gain', [c.nOut, w], block);
+    const term = g.node('Gemm', sum ? [muJ, gain] : [muJ, gain, g.constant('conditional.offset', [c.nOut], c.offset)], {
+      ints: { transB: 1 },
+    });
+    sum = sum ? g.node('Add', [sum, term]) : term;
+    col += w;
+  }
+  return sum;
+}
+
+/** "view 1", "views 1 and 3", "views 1, 2 and 4". */
+function viewsDoc(views: readonly number[]): string {
+  const n = views.map(tag);
+  return n.length === 1 ? `view ${n[0]}` : `views ${n.slice(0, -1).join(', ')} and ${n[n.length - 1]}`;
 }
 
 /**
- * Mean imputation of view i from view j (§2.7): encode x_j to its
- * posterior mean, take the conditional mean of z_i (Eq. 12), decode it to
- * the likelihood's mean. Its only input is x_j.
+ * Mean imputation of view t from the views c.given (§2.7): encode each to
+ * its posterior mean, take the conditional mean of z_t (Eq. 12), decode it
+ * to the likelihood's mean. Its only inputs are the given views.
  */
-export function imputeGraph(s: GraphSource, c: Conditional): Graph {
+export function imputeGraph(s: GraphSource, c: ImputerConditional): Graph {
   const i = c.target,
     n = tag(i),
-    m = tag((1 - i) as ViewIndex);
+    xs = c.given.map((j) => `x${tag(j)}`).join(', ');
   const g = new Graph(
-    `impute_${n}_from_${m}`,
-    `view ${n} imputed from view ${m}: x${m} → x${n} (Eq. 12 conditional mean of z${n}, decoded)`,
+    imputerGraphNames(n, c.given.map(tag)).mean,
+    `view ${n} imputed from ${viewsDoc(c.given)}: ${xs} → x${n} (Eq. 12 conditional mean of z${n}, decoded)`,
     s.weights,
   );
   decodedMean(g, s, i, conditionalMean(g, s, c), `x${n}`);
@@ -156,22 +216,22 @@ export function imputeGraph(s: GraphSource, c: Conditional): Graph {
 }
 
 /**
- * One draw of view i given view j from the model's predictive
- * distribution: z_i = conditional mean + L·eps_i (L the Cholesky factor of
+ * One draw of view t given the views c.given from the model's predictive
+ * distribution: z_t = conditional mean + L·eps_t (L the Cholesky factor of
  * the conditional covariance of Eq. 12), decoded; a Gaussian view then
- * adds its observation noise, sd_obs·noise_i, so K draws of a row are K
- * samples of p(x_i | x_j). A Bernoulli view gives the probabilities of its
+ * adds its observation noise, sd_obs·noise_t, so K draws of a row are K
+ * samples of p(x_t | x_G). A Bernoulli view gives the probabilities of its
  * latent draw (no coin flips). The caller feeds the N(0, 1) noise.
  */
-export function sampleGraph(s: GraphSource, c: Conditional): Graph {
+export function sampleGraph(s: GraphSource, c: ImputerConditional): Graph {
   const i = c.target,
     n = tag(i),
-    m = tag((1 - i) as ViewIndex),
-    v = s.model.views[i];
+    v = s.model.views[i],
+    xs = c.given.map((j) => `x${tag(j)}`).join(', ');
   const gaussian = v.likelihood.kind === 'gaussian';
   const g = new Graph(
-    `sample_${n}_from_${m}`,
-    `a draw of view ${n} given view ${m}: x${m}, eps${n}${gaussian ? `, noise${n}` : ''} → x${n}`,
+    imputerGraphNames(n, c.given.map(tag)).sample,
+    `a draw of view ${n} given ${viewsDoc(c.given)}: ${xs}, eps${n}${gaussian ? `, noise${n}` : ''} → x${n}`,
     s.weights,
   );
   const mean = conditionalMean(g, s, c);

@@ -4,16 +4,22 @@
 // it (type-only imports keep the browser bundle free of the exporter).
 
 import type { Likelihood, ModelConfig } from '../model/config.ts';
+import type { MultiViewConfig } from '../model/multi-jpvae.ts';
 import type { Standardize } from '../data/views.ts';
 import type { TensorSpec, WeightType } from './graph.ts';
 
 export const EXPORT_FORMAT = 'jpvae-onnx';
-/** Version 3 spells manifest.json's field names in snake_case (io/json-keys.ts); the runtime still reads version 2's camelCase. */
-export const EXPORT_FORMAT_VERSION = 3;
-/** The export versions the runtime reads: 2 differs from 3 only in its field names' spelling. */
-export const READABLE_EXPORT_VERSIONS: readonly number[] = [2, 3];
+/**
+ * Version 3 spells manifest.json's field names in snake_case (io/json-keys.ts);
+ * version 4 has views 1..M (M ≥ 2) and the list of imputers (which graphs fill
+ * in which view from which). The runtime reads 2 and 3 (two views, no list).
+ */
+export const EXPORT_FORMAT_VERSION = 4;
+/** The export versions the runtime reads. */
+export const READABLE_EXPORT_VERSIONS: readonly number[] = [2, 3, 4];
 export const MANIFEST = 'manifest.json';
 
+/** The graphs of a two-view export. */
 export const GRAPH_NAMES = [
   'encoder1',
   'encoder2',
@@ -26,11 +32,19 @@ export const GRAPH_NAMES = [
 ] as const;
 export type GraphName = (typeof GRAPH_NAMES)[number];
 
-/** The graphs that fill in view `target` from the other view. */
+/** The graphs of a two-view export that fill in view `target` from the other view. */
 export const imputerNames = (target: 1 | 2) => ({
   mean: `impute_${target}_from_${3 - target}` as GraphName,
   sample: `sample_${target}_from_${3 - target}` as GraphName,
 });
+
+/** An imputer of the export: view `target` from the views `given` (1-based, ascending), its mean graph and its sampler. */
+export interface ImputerSpec {
+  target: number;
+  given: number[];
+  mean: string; // impute_2_from_1_3
+  sample: string; // sample_2_from_1_3
+}
 
 export interface GraphSpec {
   file: string;
@@ -40,7 +54,7 @@ export interface GraphSpec {
 }
 
 export interface ViewSpec {
-  view: 1 | 2;
+  view: number; // 1..M
   dim: number; // features
   latent: number; // latent size
   likelihood: Likelihood;
@@ -62,12 +76,20 @@ export interface Manifest {
   model: {
     package: string; // the jpvae that trained it
     step: number; // training steps taken
-    config: ModelConfig;
+    config: ModelConfig | MultiViewConfig; // two views: ModelConfig; M views: MultiViewConfig (config.dims has M)
     data: Record<string, unknown>; // the training data and its preprocessing, from model.json
-    latentFit: { rows: number; split: string }; // the Gaussian the imputation graphs condition on
+    /** The Gaussian the imputation graphs condition on; `complete`: of its rows, those with every view (M views). */
+    latentFit: { rows: number; split: string; complete?: number };
   };
-  views: [ViewSpec, ViewSpec];
+  views: ViewSpec[]; // one per view, in order
   /** How sample_* graphs draw: what K draws of one row are samples of. */
   draws: string;
-  graphs: Record<GraphName, GraphSpec>;
+  /** Every imputer the export holds: each view from all the others, and any subsets export was asked for. */
+  imputers: ImputerSpec[];
+  /** Every graph by name: encoderI, decoderI, and the imputers' impute_t_from_G, sample_t_from_G. */
+  graphs: Record<string, GraphSpec>;
 }
+
+/** A manifest's imputers; a version 2 manifest (two views, no list) has the two of its graph names. */
+export const imputersOf = (m: Pick<Manifest, 'imputers'>): ImputerSpec[] =>
+  m.imputers ?? ([2, 1] as const).map((target) => ({ target, given: [3 - target], ...imputerNames(target) }));

@@ -36,21 +36,27 @@ export interface Imputer {
   /** Why each provider before it was passed over ("webgpu: …"). */
   readonly fallbacks: string[];
   /**
-   * Impute the other view for rows of view `given` (n×dim, in the view's
-   * own units, as in the files the model was trained on). Without
-   * `samples`: the mean imputation (§2.7), n×dim_i, in the other view's own
-   * units (probabilities for a Bernoulli view). With samples = K: K draws
-   * per row from the model's predictive distribution (manifest.draws),
-   * (n·K)×dim_i, each row's draws together; `seed` makes them repeatable
-   * (the same seed gives the draws of `jpvae impute --samples K --seed S`);
-   * `draws: 'latent'` leaves a Gaussian view's observation noise out, as
-   * `jpvae impute --draws latent` does.
-   * The buffer of `rows` is transferred to the worker when `rows` spans all
-   * of it (it is detached here afterwards); pass a copy to keep it.
+   * Impute a view from the views `given` (a view number, or several for an
+   * M-view export). `rows`: the given view's rows (n×dim, in its own
+   * units, as in the files the model was trained on), or one such array
+   * per view of `given`, in its order. `target`: the view to fill in;
+   * default the one view not given (the other view of a two-view export;
+   * for M views it must be named unless every other view is given), and
+   * the export must hold that imputer (manifest.imputers; `jpvae export
+   * --subsets` adds subsets). Without `samples`: the mean imputation
+   * (§2.7), n×dim_t, in the target's own units (probabilities for a
+   * Bernoulli view). With samples = K: K draws per row from the model's
+   * predictive distribution (manifest.draws), (n·K)×dim_t, each row's draws
+   * together; `seed` makes them repeatable (the same seed gives the draws
+   * of `jpvae impute --samples K --seed S`); `draws: 'latent'` leaves a
+   * Gaussian view's observation noise out, as `jpvae impute --draws latent`
+   * does.
+   * A rows buffer is transferred to the worker when the array spans all of
+   * it (it is detached here afterwards); pass a copy to keep it.
    */
   impute(
-    rows: Float32Array,
-    opts: { given: View; samples?: number; seed?: number; draws?: DrawKind },
+    rows: Float32Array | readonly Float32Array[],
+    opts: { given: View | readonly View[]; target?: View; samples?: number; seed?: number; draws?: DrawKind },
   ): Promise<Float32Array>;
   /** End the worker. */
   close(): Promise<void>;
@@ -133,10 +139,14 @@ export async function createImputer(url: string | URL, options: ImputerOptions =
       manifest,
       executionProvider,
       fallbacks,
-      impute(rows, { given, samples, seed, draws }) {
-        const whole = rows.byteOffset === 0 && rows.byteLength === rows.buffer.byteLength;
-        const input = whole ? rows : rows.slice();
-        return Promise.race([remote.impute(transfer(input, [input.buffer]), given, samples, seed, draws), died]);
+      impute(rows, { given, target, samples, seed, draws }) {
+        const inputs = (rows instanceof Float32Array ? [rows] : [...rows]).map((x) =>
+          x.byteOffset === 0 && x.byteLength === x.buffer.byteLength ? x : x.slice(),
+        );
+        // One buffer may back several arrays: each is sent once.
+        const buffers = [...new Set(inputs.map((x) => x.buffer))];
+        const views = typeof given === 'number' ? [given] : [...given];
+        return Promise.race([remote.impute(transfer(inputs, buffers), views, target, samples, seed, draws), died]);
       },
       async close() {
         remote[releaseProxy]();

@@ -8,10 +8,18 @@ import { createKernels, initWasm, type WasmBuild } from '../core/index.ts';
 import { Rng } from '../data/rng.ts';
 import { DRAW_KINDS, fillDrawNoise, repeatRows, type DrawKind } from '../impute/impute.ts';
 import { camelCaseKeys } from '../io/json-keys.ts';
-import { EXPORT_FORMAT, imputerNames, MANIFEST, READABLE_EXPORT_VERSIONS, type Manifest } from '../onnx/manifest.ts';
+import {
+  EXPORT_FORMAT,
+  imputersOf,
+  MANIFEST,
+  READABLE_EXPORT_VERSIONS,
+  type ImputerSpec,
+  type Manifest,
+} from '../onnx/manifest.ts';
 import { openEngine, type Engine, type ExecutionProvider } from './execution-providers.ts';
 
-export type View = 1 | 2;
+/** A view's number, 1 to M as in the manifest. */
+export type View = number;
 
 async function readBytes(url: URL): Promise<Uint8Array> {
   if (url.protocol === 'file:') {
@@ -34,11 +42,24 @@ function checkManifest(parsed: unknown, url: URL): Manifest {
   return m;
 }
 
-// Graph order in the engine: the mean imputer and the sampler of view 2, then of view 1.
-const GRAPHS = [imputerNames(2).mean, imputerNames(2).sample, imputerNames(1).mean, imputerNames(1).sample];
-const graphIndex = (target: View, kind: 'mean' | 'sample') => (target === 2 ? 0 : 2) + (kind === 'sample' ? 1 : 0);
+// Graph order in the engine: each imputer's mean graph, then its sampler, in the manifest's order.
+let loaded: { manifest: Manifest; imputers: ImputerSpec[]; engine: Engine } | undefined;
 
-let loaded: { manifest: Manifest; engine: Engine } | undefined;
+/** The views of `given` (1-based, distinct) and the target (default: the one view not given), checked against the export. */
+function resolveViews(m: number, given: readonly View[], target: View | undefined): { given: View[]; target: View } {
+  const isView = (v: unknown) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= m;
+  if (!given.length || !given.every(isView) || new Set(given).size !== given.length)
+    throw new Error(`imputer: given must be distinct views from 1 to ${m}, got ${given.join(',')}`);
+  const rest = Array.from({ length: m }, (_, i) => i + 1).filter((v) => !given.includes(v));
+  if (target === undefined) {
+    if (rest.length !== 1)
+      throw new Error(`imputer: given views ${given.join(',')} leave views ${rest.join(',')}: say which is the target`);
+    return { given: [...given], target: rest[0] };
+  }
+  if (!isView(target) || given.includes(target))
+    throw new Error(`imputer: target must be a view from 1 to ${m} that is not given, got ${target}`);
+  return { given: [...given], target };
+}
 
 // onnxruntime-web runs one inference at a time per thread (overlapping
 // run() calls fail), so calls that arrive while one runs wait their turn.
@@ -51,14 +72,19 @@ function inTurn<T>(f: () => Promise<T>): Promise<T> {
 
 const api = {
   /**
-   * Fetch the manifest and the four imputation graphs under `base` (a
+   * Fetch the manifest and every imputer's two graphs under `base` (a
    * directory URL ending in '/'), and open them on the first provider that
    * takes them; `wasm`: where jpvae-wasm finds the wasm builds.
    */
   async load(base: string, providers: ExecutionProvider[], wasm: Partial<Record<WasmBuild, string>> = {}) {
     const url = new URL(MANIFEST, base);
-    const manifest = checkManifest(JSON.parse(new TextDecoder().decode(await readBytes(url))), url);
-    const models = await Promise.all(GRAPHS.map((g) => readBytes(new URL(manifest.graphs[g].file, base))));
+    const read = checkManifest(JSON.parse(new TextDecoder().decode(await readBytes(url))), url);
+    // A version 2 or 3 manifest has no imputers list: the caller sees the one its graphs make.
+    const imputers = imputersOf(read),
+      manifest: Manifest = { ...read, imputers };
+    const models = await Promise.all(
+      imputers.flatMap((i) => [i.mean, i.sample]).map((g) => readBytes(new URL(manifest.graphs[g].file, base))),
+    );
     const { engine, executionProvider, fallbacks } = await openEngine(models, providers, {
       ort: () => import('onnxruntime-web'),
       kernels: async () => {
@@ -67,43 +93,57 @@ const api = {
       },
     });
     await loaded?.engine.release();
-    loaded = { manifest, engine };
+    loaded = { manifest, imputers, engine };
     return { manifest, executionProvider, fallbacks };
   },
 
   /**
-   * Rows of view `given` in raw units (n×dim) → the other view in raw
-   * units. Without `samples`: the mean imputation, n×dim_i. With samples =
-   * K: K draws per row from the predictive distribution (the manifest's
-   * `draws`), (n·K)×dim_i, row r's draws at rows r·K … r·K+K−1. The noise
-   * comes from the seeded generator of jpvae, row by row in the order
-   * `jpvae impute --samples K --seed S` uses, so the same seed gives the
-   * same draws.
+   * Rows of the views `given` in raw units (one n×dim array each, in the
+   * order of `given`) → view `target` in raw units. Without `samples`: the
+   * mean imputation, n×dim_t. With samples = K: K draws per row from the
+   * predictive distribution (the manifest's `draws`), (n·K)×dim_t, row r's
+   * draws at rows r·K … r·K+K−1. The noise comes from the seeded generator
+   * of jpvae, row by row in the order `jpvae impute --samples K --seed S`
+   * uses, so the same seed gives the same draws.
    */
   async impute(
-    rows: Float32Array,
-    given: View,
+    rows: Float32Array[],
+    givenViews: View[],
+    targetView?: View,
     samples?: number,
     seed?: number,
     draws: DrawKind = 'predictive',
   ): Promise<Float32Array> {
     if (!loaded) throw new Error('imputer: load() first');
-    if (given !== 1 && given !== 2) throw new Error(`imputer: given must be view 1 or 2, got ${given}`);
-    const { manifest, engine } = loaded,
-      target = (3 - given) as View;
-    const dim = manifest.views[given - 1].dim,
-      out = manifest.views[target - 1];
-    const n = rows.length / dim,
-      k = samples ?? 1;
-    if (!Number.isInteger(n))
-      throw new Error(`imputer: ${rows.length} values are not whole rows of view ${given} (${dim} features each)`);
+    const { manifest, imputers, engine } = loaded;
+    const { given, target } = resolveViews(manifest.views.length, givenViews, targetView);
+    if (rows.length !== given.length)
+      throw new Error(`imputer: ${rows.length} arrays of rows for ${given.length} given views; give one per view`);
+    const key = [...given].sort((a, b) => a - b).join(',');
+    const at = imputers.findIndex((i) => i.target === target && i.given.join(',') === key);
+    if (at < 0)
+      throw new Error(
+        `imputer: the export has no imputer of view ${target} from views ${key} ` +
+          `(it has ${imputers.map((i) => `${i.target} from ${i.given.join(',')}`).join('; ')}; jpvae export --subsets adds more)`,
+      );
+    const out = manifest.views[target - 1];
+    let n = -1;
+    given.forEach((g, a) => {
+      const dim = manifest.views[g - 1].dim,
+        r = rows[a].length / dim;
+      if (!Number.isInteger(r))
+        throw new Error(`imputer: ${rows[a].length} values are not whole rows of view ${g} (${dim} features each)`);
+      if (n >= 0 && r !== n) throw new Error(`imputer: ${r} rows of view ${g}, but ${n} of view ${given[0]}`);
+      n = r;
+    });
+    const k = samples ?? 1;
     if (!Number.isInteger(k) || k < 1) throw new Error(`imputer: samples must be a positive integer, got ${samples}`);
     if (!DRAW_KINDS.includes(draws)) throw new Error(`imputer: draws must be predictive or latent, got ${draws}`);
-    const x = `x${given}`,
-      y = `x${target}`;
+    const y = `x${target}`;
     let result: Record<string, Float32Array>;
     if (samples === undefined) {
-      result = await inTurn(() => engine.run(graphIndex(target, 'mean'), { [x]: rows }, n));
+      const feeds = Object.fromEntries(given.map((g, a) => [`x${g}`, rows[a]]));
+      result = await inTurn(() => engine.run(2 * at, feeds, n));
     } else {
       const rng = new Rng(seed ?? Math.floor(Math.random() * 2 ** 32)),
         gaussian = out.likelihood.kind === 'gaussian';
@@ -112,11 +152,11 @@ const api = {
       // Latent-only draws feed the sampler zero observation noise and draw none (as jpvae impute --draws latent).
       fillDrawNoise(() => rng.normal(), n * k, eps, out.latent, draws === 'predictive' ? noise : null, out.dim);
       const feeds = {
-        [x]: repeatRows(rows, n, dim, k),
+        ...Object.fromEntries(given.map((g, a) => [`x${g}`, repeatRows(rows[a], n, manifest.views[g - 1].dim, k)])),
         [`eps${target}`]: eps,
         ...(noise ? { [`noise${target}`]: noise } : {}),
       };
-      result = await inTurn(() => engine.run(graphIndex(target, 'sample'), feeds, n * k));
+      result = await inTurn(() => engine.run(2 * at + 1, feeds, n * k));
     }
     return transfer(result[y], [result[y].buffer]);
   },
