@@ -275,6 +275,10 @@ test('the default export: each view from all the others; the manifest describes 
     m.graphs.impute_1_from_2_3.outputs.map((s) => [s.name, s.shape, s.units]),
     [['x1', ['batch', 5], 'raw']],
   );
+  const written = JSON.parse(readFileSync(join(DEFAULT, 'manifest.json'), 'utf8'));
+  t.is(written.format_version, 4); // the file's spelling: snake_case
+  t.is(written.views[2].observation_sd.length, 4);
+  t.is(written.model.latent_fit.complete, m.model.latentFit.complete);
   t.is(m.model.latentFit.rows, 400);
   t.true(m.model.latentFit.complete! < 400); // rows with a view missing trained too
   for (const spec of Object.values(m.graphs))

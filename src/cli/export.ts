@@ -76,7 +76,10 @@ export async function exportCommand(argv: string[]): Promise<void> {
     const subsets = (f.subsets ?? []).map((s) => subsetFlag(s, model.views));
     built = model.exportOnnx({ fp16: f.fp16, subsets });
   } else {
-    if (f.subsets) throw new InputError(`--subsets: only for a model of three or more views (jpvae train --view …)`);
+    if (f.subsets)
+      throw new InputError(
+        `--subsets: only for an M-view model (jpvae train --view …); a two-view export has both imputers already`,
+      );
     const { model, json } = loadModel(f.model);
     // The imputation graphs condition on the fit that training stores when it finishes.
     if (!json.latentFit)
