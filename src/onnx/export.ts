@@ -88,6 +88,16 @@ export const DRAWS =
   'predictive distribution p(x_t | x_G) (jpvae impute --draws predictive, the default). Fed noise_t = 0, the same graph gives the latent-only ' +
   'draws of --draws latent (the decoded latent draw, without the observation noise). A Bernoulli view gives the probabilities of each latent draw.';
 
+/** The graphs have no count likelihood yet (its log1p input and size factor): a count view stops the export. */
+function refuseCounts(model: Jpvae | MultiJpvae): void {
+  model.views.forEach((v, i) => {
+    if (isCount(v.likelihood))
+      throw new InputError(
+        `export: view ${i + 1} has a ${v.likelihood.kind} (count) likelihood, which the ONNX export does not support yet; impute with jpvae impute instead`,
+      );
+  });
+}
+
 /** The eight graphs of a two-view model, by manifest name. */
 export function modelGraphs(
   model: Jpvae,
@@ -95,12 +105,7 @@ export function modelGraphs(
   standardize: GraphSource['standardize'],
   weights: WeightType,
 ): Record<GraphName, Graph> {
-  model.views.forEach((v, i) => {
-    if (isCount(v.likelihood))
-      throw new InputError(
-        `export: view ${i + 1} has a ${v.likelihood.kind} (count) likelihood, which the ONNX export does not support yet; impute with jpvae impute instead`,
-      );
-  });
+  refuseCounts(model);
   const s: GraphSource = { model, standardize, weights };
   const [to1, to2] = [conditional(fit, 0), conditional(fit, 1)].map(twoViewImputer);
   return {
@@ -177,6 +182,7 @@ export function multiModelGraphs(
   weights: WeightType,
   sets: readonly ImputerSet[],
 ): Record<string, Graph> {
+  refuseCounts(model);
   const s: GraphSource = { model, standardize, weights },
     graphs: Record<string, Graph> = {};
   model.views.forEach((_, i) => {
