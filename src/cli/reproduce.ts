@@ -262,7 +262,7 @@ async function writeResults(plan: Plan, all: string[], { wallSeconds, machine }:
   const truth: Downstream[] = all.filter((j) => j.startsWith('truth')).map((j) => read(j).downstream!);
   const cmd = `jpvae reproduce --priors ${plan.priors.join(',')} --seeds ${plan.seeds} --epochs ${plan.epochs} --train-limit ${plan.trainLimit} --alpha ${plan.alpha} --classifier-epochs ${plan.classifierEpochs}`;
   const header = [
-    `Command: \`${cmd}\`. Training time per model ${minutes(runs.map((r) => r.trainSeconds))} min (with up to ${jobs} models training at once)${wallSeconds > 60 ? `; wall time of the last invocation that trained models ${(wallSeconds / 60).toFixed(1)} min` : ''}.`,
+    `Command: \`${cmd}\`. Training time per model ${minutes(runs.map((r) => r.trainSeconds))} min (${jobs === 1 ? 'one model at a time' : `with up to ${jobs} models training at once`})${wallSeconds > 60 ? `; wall time of the last invocation that trained models ${(wallSeconds / 60).toFixed(1)} min` : ''}.`,
     `Machine: ${machine}`,
     "Test split (10,000 rows). Reconstruction: BCE summed over a half's 392 pixels, one sampled z per row (the paper's protocol). Imputation: conditional mean of Eq. 12 from the latent Gaussian fitted on the TRAINING rows only, decoded (the paper fitted on the evaluated split). Active units over all 40 units, threshold 0.01.",
     '',
