@@ -100,7 +100,7 @@ test('readers during training always load a complete checkpoint', async (t) => {
 test("two trainers of one directory: the second refuses in one line; a stale lock is taken over, another host's is not", async (t) => {
   const dir = tempDir(t),
     out = join(dir, 'm');
-  const first = spawn(process.execPath, [BIN, 'train', ...SMALL, '--epochs', '30', '--out', out], {
+  const first = spawn(process.execPath, [BIN, 'train', ...SMALL, '--epochs', '300', '--out', out], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let err = '';
@@ -117,7 +117,7 @@ test("two trainers of one directory: the second refuses in one line; a stale loc
       `^jpvae train: --out ${out}: in use by process ${first.pid} \\(.*train\\.lock\\); wait for it to finish\\n$`,
     ),
   );
-  const resumer = jpvae('train', '--resume', out, '--epochs', '40');
+  const resumer = jpvae('train', '--resume', out, '--epochs', '400');
   t.is(resumer.code, 2);
   t.regex(resumer.err, /--resume .*: in use by process/);
   t.is(await done, 0, err);
@@ -128,10 +128,10 @@ test("two trainers of one directory: the second refuses in one line; a stale loc
     encoding: 'utf8',
   }).stdout;
   writeFileSync(join(out, 'train.lock'), `${gone} ${hostname()}\n`);
-  t.is(jpvae('train', '--resume', out, '--epochs', '31').code, 0);
+  t.is(jpvae('train', '--resume', out, '--epochs', '301').code, 0);
   // One from another machine cannot be checked: refused, with what to do.
   writeFileSync(join(out, 'train.lock'), '12345 some-other-host\n');
-  const other = jpvae('train', '--resume', out, '--epochs', '32');
+  const other = jpvae('train', '--resume', out, '--epochs', '302');
   t.is(other.code, 2);
   t.regex(other.err, /in use by process 12345 on some-other-host .*remove the lock if that process is gone/);
 });
