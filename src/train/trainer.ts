@@ -5,6 +5,8 @@
 
 import type { TwoViewData } from '../data/dataset.ts';
 import { Rng } from '../data/rng.ts';
+import type { FloatArray } from '../core/heap.ts';
+import type { Kernels } from '../core/kernels.ts';
 import type { Jpvae } from '../model/jpvae.ts';
 import { Adam, type AdamConfig } from './adam.ts';
 import { betaAt, formatBeta, type BetaSchedule } from './beta.ts';
@@ -25,23 +27,27 @@ export function savedOptions(o: TrainOptions, backend: string) {
   return { batch: o.batch, beta: formatBeta(o.beta), seed: o.seed, lr: o.adam.lr, backend };
 }
 
-export interface EpochRecord {
+/** One epoch's record; S is the model's loss summary (LossSummary for two views, MultiLossSummary for M). */
+export interface EpochRecordOf<S> {
   epoch: number; // 1-based
   beta: number; // at the epoch's end
-  train: LossSummary & { loss: number }; // running means over the epoch's steps; loss includes β
-  test?: LossSummary; // sampled z, β = 1
+  train: S & { loss: number }; // running means over the epoch's steps; loss includes β
+  test?: S; // the held-out rows, sampled z, β = 1
   seconds: number;
   samplesPerSec: number;
 }
+export type EpochRecord = EpochRecordOf<LossSummary>;
 
-export interface TrainState {
+/** Where a run stands; T is the model's loss sums (TermSums, MultiTermSums). */
+export interface TrainStateOf<T, S> {
   epoch: number; // epochs completed
   step: number; // Adam steps taken
   rng: number[]; // the stream at the start of the next epoch (or of the partial one)
-  history: EpochRecord[];
+  history: EpochRecordOf<S>[];
   /** An epoch stopped part way (Ctrl-C): where it stood, so that resuming continues it exactly. */
-  partial?: { steps: number; rng: number[]; totals: TermSums; lossSum: number; seconds: number };
+  partial?: { steps: number; rng: number[]; totals: T; lossSum: number; seconds: number };
 }
+export type TrainState = TrainStateOf<TermSums, LossSummary>;
 
 export interface StepInfo {
   epoch: number;
@@ -55,19 +61,48 @@ export class DivergenceError extends Error {
   override name = 'DivergenceError';
 }
 
-export class Trainer {
+/** What the loop asks of a model (Jpvae, MultiJpvae): a flat parameter array and the gradient of a batch. */
+export interface TrainableModel<D, T> {
+  readonly k: Kernels;
+  readonly layout: { readonly size: number };
+  readonly P: number;
+  readonly G: number;
+  params(): FloatArray;
+  lossAndGradient(data: D, rows: Uint32Array, beta: number, rng: Rng): T;
+}
+
+/** A batch's sums: the KL and the row count (each model adds its views' reconstruction sums). */
+interface Sums {
+  kl: number;
+  rows: number;
+}
+
+/**
+ * The training loop over any model's loss terms: the two-view Trainer
+ * below and the M-view MultiTrainer (multi-fit.ts) differ only in how
+ * their sums are zeroed, added, listed and averaged.
+ */
+export abstract class EpochLoop<M extends TrainableModel<D, T>, D extends { n: number }, T extends Sums, S> {
   readonly adam: Adam;
-  state: TrainState;
+  state: TrainStateOf<T, S>;
 
   constructor(
-    readonly model: Jpvae,
+    readonly model: M,
     readonly options: TrainOptions,
-    readonly train: TwoViewData,
-    readonly test?: TwoViewData,
+    readonly train: D,
+    readonly test?: D,
   ) {
     this.adam = new Adam(model.k, model.layout.size, options.adam);
     this.state = { epoch: 0, step: 0, rng: new Rng(options.seed).state(), history: [] };
   }
+
+  protected abstract zeroTerms(): T;
+  protected abstract addTerms(into: T, t: T): void;
+  /** Each view's reconstruction sum. */
+  protected abstract reconSums(t: T): number[];
+  protected abstract means(t: T): S;
+  /** The loss summary of `data`, forward only, z sampled from rng. */
+  protected abstract evaluate(data: D, rng: Rng): S;
 
   get stepsPerEpoch(): number {
     return Math.ceil(this.train.n / this.options.batch);
@@ -79,70 +114,110 @@ export class Trainer {
    * `shouldStop` says so the epoch stops there: the state records where
    * (state.partial) and null is returned.
    */
-  async runEpoch(onStep?: (s: StepInfo) => void, shouldStop?: () => boolean): Promise<EpochRecord | null> {
-    const { model, options, train } = this;
-    const epoch = this.state.epoch,
-      partial = this.state.partial;
-    const rng = Rng.fromState(this.state.rng);
-    const order = rng.permutation(train.n); // the epoch's first draws: a partial epoch regenerates the same order
-    if (partial) rng.restore(partial.rng);
-    const steps = this.stepsPerEpoch;
-    const total: TermSums = partial ? { ...partial.totals } : zeroTerms();
-    let lossSum = partial?.lossSum ?? 0;
-    const t0 = performance.now() - 1000 * (partial?.seconds ?? 0);
-    for (let s = partial?.steps ?? 0; s < steps; s++) {
-      const idx = order.subarray(s * options.batch, Math.min(train.n, (s + 1) * options.batch));
-      const beta = betaAt(options.beta, epoch + s / steps);
-      const t = model.lossAndGradient(train, idx, beta, rng);
-      const l = (t.recon1 + t.recon2 + beta * t.kl) / t.rows;
-      if (!Number.isFinite(l)) {
-        throw new DivergenceError(
-          `training diverged: loss is ${l} at epoch ${epoch + 1}, step ${s + 1} (recon sums ${t.recon1}, ${t.recon2}, KL sum ${t.kl}); the last checkpoint is kept`,
-        );
-      }
-      if (!this.adam.update(model.P, model.G)) {
-        throw new DivergenceError(
-          `training diverged: a gradient is NaN or infinite at epoch ${epoch + 1}, step ${s + 1} (loss ${l}); the last checkpoint is kept`,
-        );
-      }
-      addTerms(total, t);
-      lossSum += l * t.rows;
-      onStep?.({ epoch: epoch + 1, step: s + 1, stepsPerEpoch: steps, rows: t.rows, loss: l });
-      if (s % 8 === 7 && s + 1 < steps) {
+  async runEpoch(onStep?: (s: StepInfo) => void, shouldStop?: () => boolean): Promise<EpochRecordOf<S> | null> {
+    const e = this.begin();
+    for (let s = e.from; s < e.steps; s++) {
+      this.step(e, s, onStep);
+      if (s % 8 === 7 && s + 1 < e.steps) {
         await nextTurn(); // let a Ctrl-C handler, an abort or a worker's messages run
-        if (shouldStop?.()) {
-          this.state = {
-            ...this.state,
-            step: this.adam.step,
-            partial: {
-              steps: s + 1,
-              rng: rng.state(),
-              totals: total,
-              lossSum,
-              seconds: (performance.now() - t0) / 1000,
-            },
-          };
-          return null;
-        }
+        if (shouldStop?.()) return this.pause(e, s + 1);
       }
     }
-    const seconds = (performance.now() - t0) / 1000;
-    const params = model.params();
-    for (let i = 0; i < params.length; i++) {
-      if (!Number.isFinite(params[i]))
-        throw new DivergenceError(
-          `training diverged: parameters hold NaN/Inf after epoch ${epoch + 1}; the last checkpoint is kept`,
-        );
-    }
-    const record: EpochRecord = {
-      epoch: epoch + 1,
-      beta: betaAt(options.beta, epoch + 1),
-      train: { ...meanTerms(total), loss: lossSum / total.rows },
-      test: this.test ? evaluateLoss(model, this.test, new Rng(options.seed ^ (0x5eed0000 + epoch))) : undefined,
-      seconds,
-      samplesPerSec: train.n / seconds,
+    return this.finish(e);
+  }
+
+  /** One epoch without turns of the event loop (scripts, tests). */
+  runEpochSync(onStep?: (s: StepInfo) => void): EpochRecordOf<S> {
+    const e = this.begin();
+    for (let s = e.from; s < e.steps; s++) this.step(e, s, onStep);
+    return this.finish(e);
+  }
+
+  private begin() {
+    const rng = Rng.fromState(this.state.rng),
+      partial = this.state.partial;
+    const order = rng.permutation(this.train.n); // the epoch's first draws: a partial epoch regenerates the same order
+    if (partial) rng.restore(partial.rng);
+    return {
+      epoch: this.state.epoch,
+      rng,
+      order,
+      steps: this.stepsPerEpoch,
+      from: partial?.steps ?? 0,
+      total: partial ? structuredClone(partial.totals) : this.zeroTerms(),
+      lossSum: partial?.lossSum ?? 0,
+      t0: performance.now() - 1000 * (partial?.seconds ?? 0),
     };
-    this.state = { epoch: epoch + 1, step: this.adam.step, rng: rng.state(), history: [...this.state.history, record] }; // (no partial)
+  }
+
+  private step(e: ReturnType<EpochLoop<M, D, T, S>['begin']>, s: number, onStep?: (s: StepInfo) => void): void {
+    const { model, options, train } = this;
+    const idx = e.order.subarray(s * options.batch, Math.min(train.n, (s + 1) * options.batch));
+    const beta = betaAt(options.beta, e.epoch + s / e.steps);
+    const t = model.lossAndGradient(train, idx, beta, e.rng);
+    const recon = this.reconSums(t);
+    const l = (recon.reduce((a, c) => a + c) + beta * t.kl) / t.rows;
+    const where = `epoch ${e.epoch + 1}, step ${s + 1}`;
+    if (!Number.isFinite(l))
+      throw new DivergenceError(
+        `training diverged: loss is ${l} at ${where} (recon sums ${recon.join(', ')}, KL sum ${t.kl}); the last checkpoint is kept`,
+      );
+    if (!this.adam.update(model.P, model.G))
+      throw new DivergenceError(
+        `training diverged: a gradient is NaN or infinite at ${where} (loss ${l}); the last checkpoint is kept`,
+      );
+    this.addTerms(e.total, t);
+    e.lossSum += l * t.rows;
+    onStep?.({ epoch: e.epoch + 1, step: s + 1, stepsPerEpoch: e.steps, rows: t.rows, loss: l });
+  }
+
+  private pause(e: ReturnType<EpochLoop<M, D, T, S>['begin']>, steps: number): null {
+    this.state = {
+      ...this.state,
+      step: this.adam.step,
+      partial: {
+        steps,
+        rng: e.rng.state(),
+        totals: e.total,
+        lossSum: e.lossSum,
+        seconds: (performance.now() - e.t0) / 1000,
+      },
+    };
+    return null;
+  }
+
+  private finish(e: ReturnType<EpochLoop<M, D, T, S>['begin']>): EpochRecordOf<S> {
+    const { model, options } = this;
+    const seconds = (performance.now() - e.t0) / 1000;
+    if (!model.params().every(Number.isFinite))
+      throw new DivergenceError(
+        `training diverged: parameters hold NaN/Inf after epoch ${e.epoch + 1}; the last checkpoint is kept`,
+      );
+    const record: EpochRecordOf<S> = {
+      epoch: e.epoch + 1,
+      beta: betaAt(options.beta, e.epoch + 1),
+      train: { ...this.means(e.total), loss: e.lossSum / e.total.rows },
+      test: this.test ? this.evaluate(this.test, new Rng(options.seed ^ (0x5eed0000 + e.epoch))) : undefined,
+      seconds,
+      samplesPerSec: this.train.n / seconds,
+    };
+    this.state = {
+      epoch: e.epoch + 1,
+      step: this.adam.step,
+      rng: e.rng.state(),
+      history: [...this.state.history, record],
+    }; // (no partial)
     return record;
+  }
+}
+
+/** The two-view loop: Jpvae's TermSums. */
+export class Trainer extends EpochLoop<Jpvae, TwoViewData, TermSums, LossSummary> {
+  protected zeroTerms = zeroTerms;
+  protected addTerms = addTerms;
+  protected reconSums = (t: TermSums) => [t.recon1, t.recon2];
+  protected means = meanTerms;
+  protected evaluate(data: TwoViewData, rng: Rng): LossSummary {
+    return evaluateLoss(this.model, data, rng);
   }
 }
