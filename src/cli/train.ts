@@ -1,7 +1,6 @@
 // `jpvae train`: build or resume a model, train it epoch by epoch, write a
 // checkpoint after each epoch (atomically), report progress and history.
 
-import type { BackendChoice } from '../core/index.ts';
 import { HVD_TRAIN_ROWS } from '../data/hvdmnist.ts';
 import { loadHdf5For } from '../data/anndata.ts';
 import { openTrainingData, parseLikelihood, reopenSplits, type DataSource, type Splits } from '../data/source.ts';
@@ -19,13 +18,12 @@ import { PRIOR_KINDS } from '../model/prior/prior.ts';
 import { cleanModelDir, lockModelDir, openOutDir, readModelFiles, readModelJson } from '../store/store.ts';
 import { checkWritable } from '../io/atomic.ts';
 import { onPath } from '../io/fs-error.ts';
-import { ADAM_DEFAULTS } from '../train/adam.ts';
-import { parseBeta } from '../train/beta.ts';
 import type { TrainOptions } from '../train/trainer.ts';
 import { Training } from '../api/training.ts';
 import { availableThreads } from '../threads/plan.ts';
 import { choiceFlag, intFlag, intListFlag, numberFlag, parseFlags, type Options } from './args.ts';
 import { runEpochs } from './epochs.ts';
+import { lrFlag, refuseOnResume, TRAIN_BACKENDS, TRAINING_FLAGS, trainOptionsFlags } from './training-flags.ts';
 import { flagArg, trainViewsCommand } from './views.ts';
 import { isMultiModelDir } from '../store/multi-model.ts';
 import { jsonText } from '../io/json-keys.ts';
@@ -40,7 +38,6 @@ const CONFIG_FLAGS: Record<ConfigField, string> = {
   'prior.alpha': '--alpha',
   'prior.flips': '--flips',
 };
-const TRAIN_BACKENDS = ['wasm', 'wasm-simd', 'wasm-relaxed', 'js'] as const satisfies readonly BackendChoice[];
 
 const HELP = `usage: jpvae train [flags]
 
@@ -80,32 +77,17 @@ const HELP = `usage: jpvae train [flags]
 `;
 
 const FLAGS = {
+  ...TRAINING_FLAGS,
   dataset: { type: 'string' },
-  prior: { type: 'string' },
-  alpha: { type: 'string' },
   flips: { type: 'string' },
-  latent: { type: 'string' },
-  hidden: { type: 'string' },
-  epochs: { type: 'string' },
-  batch: { type: 'string' },
-  lr: { type: 'string' },
-  beta: { type: 'string' },
-  seed: { type: 'string' },
   'train-limit': { type: 'string' },
-  backend: { type: 'string' },
   threads: { type: 'string' },
-  out: { type: 'string' },
-  force: { type: 'boolean' },
-  resume: { type: 'string' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
   view1: { type: 'string' },
   view2: { type: 'string' },
   mask: { type: 'string' },
   'id-column': { type: 'string' },
   likelihood1: { type: 'string' },
   likelihood2: { type: 'string' },
-  holdout: { type: 'string' },
   'swap-views': { type: 'boolean' },
 } as const satisfies Options;
 type Flags = ReturnType<typeof parseFlags<typeof FLAGS>>;
@@ -138,24 +120,15 @@ async function runTraining(f: Flags, locks: (() => void)[]): Promise<void> {
   // A resumed run takes everything but --epochs from the saved model.
   if (f.resume !== undefined) locks.push(lockModelDir(f.resume, '--resume'));
   const resumed = f.resume !== undefined ? readModelJson(f.resume, '--resume') : undefined;
-  let config: ModelConfig, options: TrainOptions, data: Splits;
+  let config: ModelConfig, options: TrainOptions | undefined, lr: number | undefined, data: Splits;
   if (resumed) {
     if (!resumed.training) throw new InputError(`--resume ${f.resume}: the model has no training state to continue`);
-    const fixed = Object.keys(f).find(
-      (flag) => !['resume', 'epochs', 'lr', 'backend', 'threads', 'json'].includes(flag),
-    );
-    if (fixed)
-      throw new InputError(
-        `--${fixed}: not with --resume; a resumed model keeps its settings (only --epochs, --lr, --backend, --threads and --json apply)`,
-      );
+    refuseOnResume(f, ['epochs', 'lr', 'backend', 'threads', 'json']);
     config = resumed.config;
     const done = resumed.training.state.epoch;
     if (done >= epochs)
       throw new InputError(`--epochs ${epochs}: the model in ${f.resume} has already trained ${done} epochs`);
-    const o = resumed.training.options as { batch: number; beta: string; seed: number; lr: number };
-    // --lr may change on resume (e.g. to lower it); then the run no longer repeats an uninterrupted one.
-    const lr = numberFlag(f.lr, '--lr', o.lr, (x) => x > 0, 'a positive learning rate');
-    options = { epochs, batch: o.batch, beta: parseBeta(o.beta), seed: o.seed, adam: { ...ADAM_DEFAULTS, lr } };
+    lr = lrFlag(f, (resumed.training.options as { lr: number }).lr);
     const source = resumed.data as DataSource;
     if (source.dataset === 'files') await loadHdf5For([source.view1, source.view2]);
     data = reopenSplits(source);
@@ -201,23 +174,14 @@ async function runTraining(f: Flags, locks: (() => void)[]): Promise<void> {
         flips: intFlag(f.flips, '--flips', 0, 0),
       },
     };
-    options = {
-      epochs,
-      batch: intFlag(f.batch, '--batch', 32),
-      beta: parseBeta(f.beta ?? 'constant:1', '--beta'),
-      seed: intFlag(f.seed, '--seed', 1, 0),
-      adam: {
-        ...ADAM_DEFAULTS,
-        lr: numberFlag(f.lr, '--lr', ADAM_DEFAULTS.lr, (x) => x > 0, 'a positive learning rate'),
-      },
-    };
+    options = trainOptionsFlags(f, epochs);
   }
   const out = f.resume ?? f.out ?? 'runs/model';
   if (!resumed) checkConfig(config, (field) => CONFIG_FLAGS[field]); // a bad config stops before --out is touched
   if (!resumed) locks.push(openOutDir(out, '--out', f.force ?? false));
 
-  const run = resumed
-    ? Training.resume(readModelFiles(out, '--resume'), data, { epochs, lr: options.adam.lr, backend, threads }, out)
+  const run = !options
+    ? Training.resume(readModelFiles(out, '--resume'), data, { epochs, lr, backend, threads }, out)
     : Training.start(config, options, data, data.source as unknown as Record<string, unknown>, backend, threads);
   const { model, trainer } = run,
     k = model.k,

@@ -7,7 +7,6 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { multiModelOf, type MultiJpvaeModel } from '../api/multi-model.ts';
 import { MultiTraining } from '../api/multi-training.ts';
-import type { BackendChoice } from '../core/index.ts';
 import { readMatrix } from '../data/matrix.ts';
 import { loadViewFiles, reopenViewFiles } from '../data/multi-view-files.ts';
 import { prepareMultiView } from '../data/multi-view.ts';
@@ -29,13 +28,11 @@ import {
 import type { MultiDataRecord } from '../store/multi-files.ts';
 import { readMultiModelFiles, readMultiModelJson } from '../store/multi-model.ts';
 import { cleanModelDir, lockModelDir, openOutDir } from '../store/store.ts';
-import { ADAM_DEFAULTS } from '../train/adam.ts';
-import { formatBeta, parseBeta } from '../train/beta.ts';
+import { formatBeta } from '../train/beta.ts';
 import type { MultiEpochRecord, MultiTrainOptions } from '../train/multi-fit.ts';
-import { choiceFlag, intFlag, intListFlag, numberFlag, parseFlags } from './args.ts';
+import { choiceFlag, intFlag, intListFlag, numberFlag, parseFlags, type Options } from './args.ts';
 import { runEpochs } from './epochs.ts';
-
-const BACKENDS = ['wasm', 'wasm-simd', 'wasm-relaxed', 'js'] as const satisfies readonly BackendChoice[];
+import { lrFlag, refuseOnResume, TRAIN_BACKENDS, TRAINING_FLAGS, trainOptionsFlags } from './training-flags.ts';
 
 export const TRAIN_VIEWS_HELP = `usage: jpvae train --view F --view F [--view F …] [flags]
        jpvae train --resume DIR --epochs E        (continue an M-view model)
@@ -53,7 +50,7 @@ export const TRAIN_VIEWS_HELP = `usage: jpvae train --view F --view F [--view F 
   --latent n[,n2,…]       latent sizes, one for every view or one per view (default 20)
   --hidden h1,h2,…        (default ${DEFAULT_HIDDEN.join(',')})  --epochs E (default 30)  --batch B (default 32)  --lr LR (default 1e-3)
   --beta S                constant[:B] | linear:E | cyclical:E (default constant:1)   --seed N (default 1)
-  --backend B             ${BACKENDS.join(' | ')} (default wasm); one thread
+  --backend B             ${TRAIN_BACKENDS.join(' | ')} (default wasm); one thread
   --out DIR               model directory to write (default runs/model)   --force   replace a model there
   --resume DIR            continue the model in DIR to --epochs in total (--lr and --backend may change; the
                           weights are those of one uninterrupted run). A checkpoint is written after every
@@ -101,26 +98,11 @@ const MULTI_CONFIG_FLAGS: Record<MultiConfigField, string> = {
 };
 
 const TRAIN_FLAGS = {
+  ...TRAINING_FLAGS,
   view: { type: 'string', multiple: true },
   likelihood: { type: 'string', multiple: true },
-  holdout: { type: 'string' },
-  prior: { type: 'string' },
-  alpha: { type: 'string' },
   factors: { type: 'string' },
-  latent: { type: 'string' },
-  hidden: { type: 'string' },
-  epochs: { type: 'string' },
-  batch: { type: 'string' },
-  lr: { type: 'string' },
-  beta: { type: 'string' },
-  seed: { type: 'string' },
-  backend: { type: 'string' },
-  out: { type: 'string' },
-  force: { type: 'boolean' },
-  resume: { type: 'string' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+} as const satisfies Options;
 
 export async function trainViewsCommand(argv: string[]): Promise<void> {
   const f = parseFlags(argv, TRAIN_FLAGS, 'train');
@@ -138,18 +120,14 @@ export async function trainViewsCommand(argv: string[]): Promise<void> {
 
 async function trainViews(f: ReturnType<typeof parseFlags<typeof TRAIN_FLAGS>>, locks: (() => void)[]): Promise<void> {
   const epochs = intFlag(f.epochs, '--epochs', 30);
-  const backend = choiceFlag(f.backend, '--backend', BACKENDS, 'wasm');
+  const backend = choiceFlag(f.backend, '--backend', TRAIN_BACKENDS, 'wasm');
   let run: MultiTraining, out: string, views: number;
   if (f.resume !== undefined) {
-    const fixed = Object.keys(f).find((flag) => !['resume', 'epochs', 'lr', 'backend', 'json'].includes(flag));
-    if (fixed)
-      throw new InputError(
-        `--${fixed}: not with --resume; a resumed model keeps its settings (only --epochs, --lr, --backend and --json apply)`,
-      );
+    refuseOnResume(f, ['epochs', 'lr', 'backend', 'json']);
     out = f.resume;
     locks.push(lockModelDir(out, '--resume'));
     const json = readMultiModelJson(out, '--resume');
-    const lr = numberFlag(f.lr, '--lr', json.training.options.lr, (x) => x > 0, 'a positive learning rate');
+    const lr = lrFlag(f, json.training.options.lr);
     const { train, heldOut } = reopenViewFiles(json.data, `--resume ${out}`);
     run = MultiTraining.resume(
       readMultiModelFiles(out, '--resume'),
@@ -187,16 +165,7 @@ async function trainViews(f: ReturnType<typeof parseFlags<typeof TRAIN_FLAGS>>, 
       prior: { kind: prior, alpha, ...(factors === undefined ? {} : { factors }) },
       likelihood,
     };
-    const options: MultiTrainOptions = {
-      epochs,
-      batch: intFlag(f.batch, '--batch', 32),
-      seed: intFlag(f.seed, '--seed', 1, 0),
-      beta: parseBeta(f.beta ?? 'constant:1', '--beta'),
-      adam: {
-        ...ADAM_DEFAULTS,
-        lr: numberFlag(f.lr, '--lr', ADAM_DEFAULTS.lr, (x) => x > 0, 'a positive learning rate'),
-      },
-    };
+    const options: MultiTrainOptions = trainOptionsFlags(f, epochs);
     out = f.out ?? 'runs/model';
     const data = loadViewFiles(paths, likelihood);
     config.dims = data.dims;
