@@ -181,9 +181,7 @@ export class Jpvae {
 
   /** A negative binomial view's per-feature θ (variance μ + μ²/θ); null for any other view. */
   dispersion(i: 0 | 1): Float64Array | null {
-    const v = this.views[i];
-    if (v.likelihood.kind !== 'nb') return null;
-    return Float64Array.from(this.k.heap.view(this.P + v.logTheta, v.dim), Math.exp);
+    return this.views[i].dispersion(this.P);
   }
 
   params() {

@@ -242,6 +242,14 @@ export class MultiJpvae {
     return this.views[i].observationLogvar(this.P);
   }
 
+  /**
+   * A negative binomial view's per-feature θ (variance μ + μ²/θ); null for any other view.
+   * @internal the engine's: `i` indexes `views` (view i + 1)
+   */
+  dispersion(i: number): Float64Array | null {
+    return this.views[i].dispersion(this.P);
+  }
+
   /** Every view present: the mask of a complete row. */
   get fullMask(): number {
     return allViews(this.m);

@@ -74,6 +74,12 @@ export class ViewVae {
     return Float32Array.from(this.k.heap.view(at, this.dim));
   }
 
+  /** A negative binomial view's per-feature θ (variance μ + μ²/θ); null for any other view. */
+  dispersion(P: number): Float64Array | null {
+    if (this.likelihood.kind !== 'nb') return null;
+    return Float64Array.from(this.k.heap.view(P + this.logTheta, this.dim), Math.exp);
+  }
+
   /** Copy rows `rowIndex` of the view's data (n×dim) into its input buffer; a count view's log1p and size factors too. */
   setInput(data: Float32Array, rowIndex: ArrayLike<number>): void {
     const heap = this.k.heap,

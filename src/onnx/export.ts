@@ -15,8 +15,6 @@ import { jsonText, snakeCaseKeys } from '../io/json-keys.ts';
 import type { MultiModelJson } from '../store/multi-files.ts';
 import { PACKAGE_VERSION } from '../version.ts';
 import { standardizationOf } from '../data/record.ts';
-import { isCount } from '../data/likelihood.ts';
-import { InputError } from '../errors.ts';
 import { IR_VERSION, OPSET, type Graph, type WeightType } from './graph.ts';
 import {
   decoderGraph,
@@ -86,17 +84,9 @@ export const DRAWS =
   'sample_t_from_G draws z_t from the conditional of Eq. 12 given the views G (eps_t ~ N(0, I) through the Cholesky factor of its covariance) ' +
   "and decodes it; a Gaussian view adds its observation noise (observation_sd · noise_t), so K draws of a row are samples of the model's " +
   'predictive distribution p(x_t | x_G) (jpvae impute --draws predictive, the default). Fed noise_t = 0, the same graph gives the latent-only ' +
-  'draws of --draws latent (the decoded latent draw, without the observation noise). A Bernoulli view gives the probabilities of each latent draw.';
-
-/** The graphs have no count likelihood yet (its log1p input and size factor): a count view stops the export. */
-function refuseCounts(model: Jpvae | MultiJpvae): void {
-  model.views.forEach((v, i) => {
-    if (isCount(v.likelihood))
-      throw new InputError(
-        `export: view ${i + 1} has a ${v.likelihood.kind} (count) likelihood, which the ONNX export does not support yet; impute with jpvae impute instead`,
-      );
-  });
-}
+  'draws of --draws latent (the decoded latent draw, without the observation noise). A Bernoulli view gives the probabilities of each latent draw. ' +
+  'A count view (poisson, nb) gives the expected counts e^η at size factor 1 of each latent draw, the latent draws of --draws latent: ' +
+  "the graph draws no counts; a Poisson or negative binomial draw of those means (with the view's dispersion θ for nb) is left to the caller.";
 
 /** The eight graphs of a two-view model, by manifest name. */
 export function modelGraphs(
@@ -105,7 +95,6 @@ export function modelGraphs(
   standardize: GraphSource['standardize'],
   weights: WeightType,
 ): Record<GraphName, Graph> {
-  refuseCounts(model);
   const s: GraphSource = { model, standardize, weights };
   const [to1, to2] = [conditional(fit, 0), conditional(fit, 1)].map(twoViewImputer);
   return {
@@ -182,7 +171,6 @@ export function multiModelGraphs(
   weights: WeightType,
   sets: readonly ImputerSet[],
 ): Record<string, Graph> {
-  refuseCounts(model);
   const s: GraphSource = { model, standardize, weights },
     graphs: Record<string, Graph> = {};
   model.views.forEach((_, i) => {
@@ -197,6 +185,8 @@ export function multiModelGraphs(
   }
   return graphs;
 }
+
+const nullable = (x: ArrayLike<number> | null) => x && Array.from(x);
 
 /** The files of graphs and a manifest (every graph's spec, each view's, the imputers) from the parts. */
 function assemble(
@@ -221,7 +211,8 @@ function assemble(
       latent: v.latent,
       likelihood: v.likelihood,
       standardize: source.standardize[i],
-      observationSd: sd && Array.from(sd),
+      observationSd: nullable(sd),
+      dispersion: nullable(source.model.dispersion(i)),
     };
   });
   const imputerSpecs = imputers.map(({ given, target }): ImputerSpec => ({

@@ -3,9 +3,10 @@
 // dense layers (Gemm(x, W, b) = x·W + b, as in src/model/dense.ts, then Relu
 // where the layer has one), each view's likelihood and the preprocessing
 // its data had in training. Every graph takes and gives a view in the
-// user's own units: the standardisation of a Gaussian view is inside the
-// graph, and so is the likelihood's mean (σ of the logits for Bernoulli,
-// the de-standardised mean for Gaussian). Any batch size.
+// user's own units: the standardisation of a Gaussian view and the log1p a
+// count view's encoder reads are inside the graph, and so is the
+// likelihood's mean (σ of the logits for Bernoulli, the de-standardised
+// mean for Gaussian, e^η for counts). Any batch size.
 
 import type { FloatArray } from '../core/heap.ts';
 import type { Standardize } from '../data/views.ts';
@@ -13,6 +14,7 @@ import type { BlockConditional } from '../impute/block-conditional.ts';
 import type { Conditional } from '../impute/conditional.ts';
 import type { Dense } from '../model/dense.ts';
 import type { ViewVae } from '../model/view-vae.ts';
+import { isCount } from '../data/likelihood.ts';
 import { Graph, type WeightType } from './graph.ts';
 
 /** What the graphs read of a trained model, two-view (Jpvae) or M-view (MultiJpvae) alike. */
@@ -20,6 +22,7 @@ export interface ExportableModel {
   readonly views: readonly ViewVae[];
   params(): FloatArray;
   observationLogvar(i: number): Float32Array | null;
+  dispersion(i: number): Float64Array | null;
 }
 
 /** A trained model, the standardisation of each view's data (null: used as it is), and how weights are stored. */
@@ -69,17 +72,27 @@ function dense(g: Graph, s: GraphSource, l: Dense, x: string, out?: string): str
 function rawDoc(s: GraphSource, i: ViewIndex): string {
   const v = s.model.views[i];
   if (v.likelihood.kind === 'bernoulli') return `view ${tag(i)}, values in [0, 1]`;
+  if (isCount(v.likelihood)) return `view ${tag(i)}, counts (non-negative integers; log1p taken inside the graph)`;
   return `view ${tag(i)} in its original units${s.standardize[i] ? ' (standardised inside the graph)' : ''}`;
 }
 
+/** A count view's encoder input log1p(x), as ViewVae.setInput makes it: Log(x + 1), exact in f32 for counts below 2^24. */
+function log1p(g: Graph, i: ViewIndex, dim: number, x: string): string {
+  return g.node('Log', [
+    g.node('Add', [x, g.constant(`view${tag(i)}.log1p.one`, [dim], new Float32Array(dim).fill(1))]),
+  ]);
+}
+
 /**
- * x_i in raw units → the encoder's input, (x − mean)/sd where the model
- * standardises the view. The mean goes in as two f32 parts, hi + lo: x − hi
+ * x_i in raw units → the encoder's input: log1p(x) for a count view,
+ * (x − mean)/sd where the model standardises the view. The mean goes in as two f32 parts, hi + lo: x − hi
  * is exact for x near the mean (Sterbenz), so centring keeps f64's accuracy
  * where one f32 constant would not (a mean of 1000 is off by up to 3e-5,
  * 6e-4 of an sd of 0.05).
  */
-function standardized(g: Graph, s: GraphSource, i: ViewIndex, x: string): string {
+function encoderInput(g: Graph, s: GraphSource, i: ViewIndex, x: string): string {
+  const v = s.model.views[i];
+  if (isCount(v.likelihood)) return log1p(g, i, v.dim, x);
   const std = s.standardize[i];
   if (!std) return x;
   const hi = Float32Array.from(std.mean),
@@ -95,19 +108,22 @@ function standardized(g: Graph, s: GraphSource, i: ViewIndex, x: string): string
 
 /** The encoder's top hidden activation for raw x_i. */
 function encoderHidden(g: Graph, s: GraphSource, i: ViewIndex, x: string): string {
-  return s.model.views[i].encoder.layers.reduce((h, l) => dense(g, s, l, h), standardized(g, s, i, x));
+  return s.model.views[i].encoder.layers.reduce((h, l) => dense(g, s, l, h), encoderInput(g, s, i, x));
 }
 
 /**
  * The mean of p(x_i | z_i) in raw units into `out`: σ(logits) for a
- * Bernoulli view; the decoder's output times sd plus mean for a Gaussian
- * view (its likelihood lives in standardised units).
+ * Bernoulli view; e^η for a count view, its expected counts at size
+ * factor 1 (as jpvae impute writes them: an imputed row's depth is
+ * unknown); the decoder's output times sd plus mean for a Gaussian view
+ * (its likelihood lives in standardised units).
  */
 function decodedMean(g: Graph, s: GraphSource, i: ViewIndex, z: string, out: string): string {
   const v = s.model.views[i],
     std = s.standardize[i];
   const top = v.decoder.layers.reduce((h, l) => dense(g, s, l, h), z);
   if (v.likelihood.kind === 'bernoulli') return g.node('Sigmoid', [top], { out });
+  if (isCount(v.likelihood)) return g.node('Exp', [top], { out });
   if (!std) return g.node('Identity', [top], { out });
   const scaled = g.node('Mul', [top, g.constant(`view${tag(i)}.standardize.sd`, [std.sd.length], std.sd)]);
   return g.node('Add', [scaled, g.constant(`view${tag(i)}.standardize.mean`, [std.mean.length], std.mean)], { out });
@@ -141,10 +157,10 @@ export function encoderGraph(s: GraphSource, i: ViewIndex): Graph {
 
 /** What the likelihood's mean of a view is, for the manifest's docs. */
 function meanDoc(s: GraphSource, i: ViewIndex, what: string): string {
-  const v = s.model.views[i];
-  return v.likelihood.kind === 'bernoulli'
-    ? `${what}: Bernoulli means (probabilities) of view ${tag(i)}`
-    : `${what}: Gaussian means of view ${tag(i)} in its original units`;
+  const l = s.model.views[i].likelihood;
+  if (l.kind === 'bernoulli') return `${what}: Bernoulli means (probabilities) of view ${tag(i)}`;
+  if (isCount(l)) return `${what}: expected counts of view ${tag(i)} at size factor 1 (the ${l.kind} mean e^η)`;
+  return `${what}: Gaussian means of view ${tag(i)} in its original units`;
 }
 
 export function decoderGraph(s: GraphSource, i: ViewIndex): Graph {
@@ -221,7 +237,11 @@ export function imputeGraph(s: GraphSource, c: ImputerConditional): Graph {
  * the conditional covariance of Eq. 12), decoded; a Gaussian view then
  * adds its observation noise, sd_obs·noise_t, so K draws of a row are K
  * samples of p(x_t | x_G). A Bernoulli view gives the probabilities of its
- * latent draw (no coin flips). The caller feeds the N(0, 1) noise.
+ * latent draw (no coin flips), a count view the expected counts e^η of its
+ * latent draw (no count noise: a Poisson or NB draw takes a varying number
+ * of uniforms, which no fixed-size fed noise of standard ONNX ops gives;
+ * the manifest's dispersion lets a caller draw the counts). The caller
+ * feeds the N(0, 1) noise.
  */
 export function sampleGraph(s: GraphSource, c: ImputerConditional): Graph {
   const i = c.target,
@@ -247,7 +267,10 @@ export function sampleGraph(s: GraphSource, c: ImputerConditional): Graph {
   const z = g.node('Add', [mean, spread]);
   if (!gaussian) {
     decodedMean(g, s, i, z, `x${n}`);
-    g.output(`x${n}`, [BATCH, v.dim], 'raw', `Bernoulli means (probabilities) of view ${n} for a latent draw`);
+    const doc = isCount(v.likelihood)
+      ? meanDoc(s, i, 'a latent draw decoded')
+      : `Bernoulli means (probabilities) of view ${n} for a latent draw`;
+    g.output(`x${n}`, [BATCH, v.dim], 'raw', doc);
     return g;
   }
   const noise = g.input(

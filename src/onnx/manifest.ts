@@ -12,11 +12,13 @@ export const EXPORT_FORMAT = 'jpvae-onnx';
 /**
  * Version 3 spells manifest.json's field names in snake_case (io/json-keys.ts);
  * version 4 has views 1..M (M ≥ 2) and the list of imputers (which graphs fill
- * in which view from which). The runtime reads 2 and 3 (two views, no list).
+ * in which view from which); version 5 has count views (a likelihood of kind
+ * poisson or nb with its median_total, and each view's dispersion). The
+ * runtime reads 2 and 3 (two views, no list) and 4.
  */
-export const EXPORT_FORMAT_VERSION = 4;
+export const EXPORT_FORMAT_VERSION = 5;
 /** The export versions the runtime reads. */
-export const READABLE_EXPORT_VERSIONS: readonly number[] = [2, 3, 4];
+export const READABLE_EXPORT_VERSIONS: readonly number[] = [2, 3, 4, 5];
 export const MANIFEST = 'manifest.json';
 
 /** The graphs of a two-view export. */
@@ -64,8 +66,15 @@ export interface ViewSpec {
    * (null) otherwise. Graph inputs and outputs are always in raw units.
    */
   standardize: Standardize | null;
-  /** A Gaussian view's observation sd per feature in raw units (the noise a draw adds); null for Bernoulli. */
+  /** A Gaussian view's observation sd per feature in raw units (the noise a draw adds); null for any other view. */
   observationSd: number[] | null;
+  /**
+   * A negative binomial view's θ per feature (variance μ + μ²/θ), what a
+   * caller needs to draw counts around a graph's means; null for any other
+   * view (absent before version 5). A count view's graphs read counts
+   * (log1p inside) and give expected counts at size factor 1.
+   */
+  dispersion?: number[] | null;
 }
 
 export interface Manifest {

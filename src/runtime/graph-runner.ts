@@ -2,7 +2,7 @@
 // provider. It reads an ONNX file written by `jpvae export` and runs it on
 // the compute core (the wasm GEMM of training, with its fused bias and
 // ReLU), without onnxruntime. It accepts exactly the ops and shapes the
-// exporter writes (rows of a batch through Gemm, Relu, Sigmoid, Identity
+// exporter writes (rows of a batch through Gemm, Relu, Sigmoid, Identity, Exp, Log
 // and elementwise arithmetic with per-feature constants); any other graph
 // is refused with the op or tensor named.
 
@@ -57,7 +57,12 @@ const ELEMENTWISE: Record<string, (a: number, b: number) => number> = {
   Mul: (a, b) => a * b,
   Div: (a, b) => a / b,
 };
-const UNARY: Record<string, (a: number) => number> = { Sigmoid: (x) => 1 / (1 + Math.exp(-x)), Identity: (x) => x };
+const UNARY: Record<string, (a: number) => number> = {
+  Sigmoid: (x) => 1 / (1 + Math.exp(-x)),
+  Identity: (x) => x,
+  Exp: Math.exp, // a count view's mean e^η
+  Log: Math.log, // with an Add of 1 before it, a count view's log1p input
+};
 
 function initializerValues(t: TensorMsg): Float32Array {
   const count = t.dims.reduce((a, b) => a * b, 1),

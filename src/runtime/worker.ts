@@ -8,6 +8,7 @@ import { createKernels, initWasm, type WasmBuild } from '../core/index.ts';
 import { Rng } from '../data/rng.ts';
 import { DRAW_KINDS, fillDrawNoise, repeatRows, type DrawKind } from '../impute/impute.ts';
 import { camelCaseKeys } from '../io/json-keys.ts';
+import { isCount } from '../data/likelihood.ts';
 import {
   EXPORT_FORMAT,
   imputersOf,
@@ -145,6 +146,10 @@ const api = {
       const feeds = Object.fromEntries(given.map((g, a) => [`x${g}`, rows[a]]));
       result = await inTurn(() => engine.run(2 * at, feeds, n));
     } else {
+      if (draws === 'predictive' && isCount(out.likelihood))
+        throw new Error(
+          `imputer: view ${target} is a count view, whose sampler gives the means of latent draws, not counts; use draws: 'latent'`,
+        );
       const rng = new Rng(seed ?? Math.floor(Math.random() * 2 ** 32)),
         gaussian = out.likelihood.kind === 'gaussian';
       const eps = new Float32Array(n * k * out.latent),
