@@ -32,6 +32,7 @@ import type { Jpvae } from '../src/model/jpvae.ts';
 import type { MultiJpvae } from '../src/model/multi-jpvae.ts';
 import { createImputer, type ExecutionProvider } from '../src/runtime/imputer.ts';
 import { ENGINES } from './onnx-engines.ts';
+import { decodeRows, encodeRows, samplerFeeds } from './onnx-reference.ts';
 import { jpvae, maxRelErr, Rng } from './util.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'jpvae-onnx-counts-'));
@@ -149,42 +150,18 @@ test.before(() => {
 // ---- the reference: the library's forward on the same raw rows ----
 
 const rowsOf = (v: number, n: number) => testRows[v].slice(0, n * VIEWS[v].dim);
-const chunk = (x: Float32Array, w: number, start: number, m: number) => x.subarray(start * w, (start + m) * w);
-
-/** Posterior means and log-variances of view v for n raw rows (a count view's log1p is setInput's), in batches. */
+/** Posterior means and log-variances of view v for n raw rows. */
 function encodeOurs(lib: Lib, v: number, x: Float32Array, n: number) {
-  const { net } = lib,
-    view = net.views[v],
-    s = lib.std[v];
+  const s = lib.std[v];
   x = x.slice();
-  if (s) applyStandardize(x, view.dim, s);
-  const mu = new Float32Array(n * view.latent),
-    logvar = new Float32Array(n * view.latent);
-  for (let start = 0; start < n; start += net.maxRows) {
-    const m = Math.min(net.maxRows, n - start);
-    view.setInput(
-      chunk(x, view.dim, start, m),
-      Array.from({ length: m }, (_, r) => r),
-    );
-    view.encode(net.P, m);
-    mu.set(net.k.heap.view(view.mu, m * view.latent), start * view.latent);
-    logvar.set(net.k.heap.view(view.lv, m * view.latent), start * view.latent);
-  }
-  return { mu, logvar };
+  if (s) applyStandardize(x, VIEWS[v].dim, s);
+  return encodeRows(lib.net, v, x, n);
 }
 
-/** The likelihood's mean of view v at latents z, in raw units (e^η for counts: meanOf). */
+/** The likelihood's mean of view v at latents z, in raw units (e^η for counts). */
 function decodeOurs(lib: Lib, v: number, z: Float32Array, n: number): Float32Array {
-  const { net } = lib,
-    view = net.views[v],
-    y = new Float32Array(n * view.dim);
-  for (let start = 0; start < n; start += net.maxRows) {
-    const m = Math.min(net.maxRows, n - start);
-    net.k.heap.view(view.z, m * view.latent).set(chunk(z, view.latent, start, m));
-    const out = net.k.heap.view(view.decode(net.P, m), m * view.dim);
-    y.set(view.likelihood.kind === 'gaussian' ? out : Float32Array.from(out, Math.exp), start * view.dim);
-  }
-  if (lib.std[v]) applyStandardize(y, view.dim, lib.std[v]!, true);
+  const y = decodeRows(lib.net, v, z, n);
+  if (lib.std[v]) applyStandardize(y, VIEWS[v].dim, lib.std[v]!, true);
   return y;
 }
 
@@ -207,17 +184,8 @@ function reference(lib: Lib, name: string, n: number) {
     xs = given.map((g) => rowsOf(g, n));
   const feeds: Record<string, Float32Array> = Object.fromEntries(given.map((g, a) => [`x${g + 1}`, xs[a]]));
   if (kind === 'impute') return { feeds, expected: { [`x${t + 1}`]: lib.impute(given, t, xs, n) } };
-  // The sampler's noise in the library's order: per row the latent's, then a Gaussian target's observation noise.
-  const view = lib.net.views[t],
-    gaussian = view.likelihood.kind === 'gaussian',
-    rng = new Rng(11);
-  const eps = new Float32Array(n * view.latent),
-    noise = new Float32Array(n * view.dim);
-  for (let r = 0; r < n; r++) {
-    for (let a = 0; a < view.latent; a++) eps[r * view.latent + a] = rng.normal();
-    if (gaussian) for (let j = 0; j < view.dim; j++) noise[r * view.dim + j] = rng.normal();
-  }
-  Object.assign(feeds, { [`eps${t + 1}`]: eps }, gaussian ? { [`noise${t + 1}`]: noise } : {});
+  const gaussian = lib.net.views[t].likelihood.kind === 'gaussian';
+  Object.assign(feeds, samplerFeeds(lib.net, t, n, 11));
   // A count view's sampler gives the decoded latent draw: the library's latent draws (observation: false).
   const again = new Rng(11);
   const draws: Draws = { noise: () => again.normal(), observation: gaussian };

@@ -23,6 +23,7 @@ import type { MultiModelJson } from '../src/store/multi-files.ts';
 import { multiModelOf } from '../src/api/multi-model.ts';
 import type { MultiJpvae } from '../src/model/multi-jpvae.ts';
 import { ENGINES } from './onnx-engines.ts';
+import { decodeRows, encodeRows, samplerFeeds } from './onnx-reference.ts';
 import { createImputer, type ExecutionProvider } from '../src/runtime/imputer.ts';
 import { jpvae, maxRelErr, Rng } from './util.ts';
 
@@ -120,42 +121,8 @@ function libraryImpute(given: number[], t: number, xs: Float32Array[], n: number
   return raw(t, y);
 }
 
-/** Rows start … start+m of n×w values. */
-const chunk = (x: Float32Array, w: number, start: number, m: number) => x.subarray(start * w, (start + m) * w);
-
-/** Posterior mean and log-variance of view v for n raw rows (in batches the model's buffers hold). */
-function encodeOurs(v: number, x: Float32Array, n: number) {
-  const view = model.views[v],
-    std = standardized(v, x.slice());
-  const mu = new Float32Array(n * view.latent),
-    logvar = new Float32Array(n * view.latent);
-  for (let start = 0; start < n; start += model.maxRows) {
-    const m = Math.min(model.maxRows, n - start);
-    view.setInput(
-      chunk(std, view.dim, start, m),
-      Array.from({ length: m }, (_, r) => r),
-    );
-    view.encode(model.P, m);
-    mu.set(model.k.heap.view(view.mu, m * view.latent), start * view.latent);
-    logvar.set(model.k.heap.view(view.lv, m * view.latent), start * view.latent);
-  }
-  return { mu, logvar };
-}
-
-function decodeOurs(v: number, z: Float32Array, n: number): Float32Array {
-  const view = model.views[v],
-    y = new Float32Array(n * view.dim);
-  for (let start = 0; start < n; start += model.maxRows) {
-    const m = Math.min(model.maxRows, n - start);
-    model.k.heap.view(view.z, m * view.latent).set(chunk(z, view.latent, start, m));
-    const out = model.k.heap.view(view.decode(model.P, m), m * view.dim);
-    y.set(
-      view.likelihood.kind === 'bernoulli' ? Float32Array.from(out, (x) => 1 / (1 + Math.exp(-x))) : out,
-      start * view.dim,
-    );
-  }
-  return raw(v, y);
-}
+const encodeOurs = (v: number, x: Float32Array, n: number) => encodeRows(model, v, standardized(v, x.slice()), n);
+const decodeOurs = (v: number, z: Float32Array, n: number) => raw(v, decodeRows(model, v, z, n));
 
 /** A graph's feeds and the library's outputs, for n rows, from the graph's name. */
 function reference(
@@ -179,17 +146,7 @@ function reference(
     xs = given.map((g) => rowsOf(g, n));
   const feeds: Record<string, Float32Array> = Object.fromEntries(given.map((g, a) => [`x${g + 1}`, xs[a]]));
   if (kind === 'impute') return { feeds, expected: { [`x${t + 1}`]: libraryImpute(given, t, xs, n) } };
-  // The sampler's noise, in the order the library draws it: per row the latent's, then a Gaussian target's.
-  const rng = new Rng(11),
-    view = model.views[t],
-    gaussian = view.likelihood.kind === 'gaussian';
-  const eps = new Float32Array(n * view.latent),
-    noise = new Float32Array(n * view.dim);
-  for (let r = 0; r < n; r++) {
-    for (let a = 0; a < view.latent; a++) eps[r * view.latent + a] = rng.normal();
-    if (gaussian) for (let j = 0; j < view.dim; j++) noise[r * view.dim + j] = rng.normal();
-  }
-  Object.assign(feeds, { [`eps${t + 1}`]: eps }, gaussian ? { [`noise${t + 1}`]: noise } : {});
+  Object.assign(feeds, samplerFeeds(model, t, n, 11));
   return { feeds, expected: { [`x${t + 1}`]: libraryImpute(given, t, xs, n, 11) } };
 }
 
