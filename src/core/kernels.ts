@@ -60,6 +60,24 @@ export const KERNEL_NAMES = [
 export type KernelName = (typeof KERNEL_NAMES)[number];
 
 /** A backend: its name, its heap and the kernels over that heap. */
+/** gemm's arguments: the flags, the sizes and the heap indices of A, B, C and bias. */
+export type GemmArgs = [flags: number, M: number, N: number, K: number, A: number, B: number, C: number, bias: number];
+
+/** denseBackward's arguments: the sizes, the heap indices of X, W, Y, dY, dX, dW and db, and the flags. */
+export type DenseBackwardArgs = [
+  rows: number,
+  nIn: number,
+  nOut: number,
+  X: number,
+  W: number,
+  Y: number,
+  dY: number,
+  dX: number,
+  dW: number,
+  db: number,
+  flags: number,
+];
+
 export interface Kernels extends KernelFunctions {
   readonly name: BackendName;
   readonly heap: Heap;
@@ -76,25 +94,14 @@ export interface KernelFunctions {
    * op(A) is M×K: A is stored M×K, or K×M with TRANS_A. op(B) is K×N: B is
    * stored K×N, or N×K with TRANS_B. RELU applies to the final value.
    */
-  gemm(flags: number, M: number, N: number, K: number, A: number, B: number, C: number, bias: number): void;
+  gemm(...args: GemmArgs): void;
 
   /**
    * The columns of gemm's C in part `part` of `parts` (partColumns), each
    * bit for bit as gemm computes it: threads that run the parts of one
    * gemm at once get gemm's result.
    */
-  gemmPart(
-    part: number,
-    parts: number,
-    flags: number,
-    M: number,
-    N: number,
-    K: number,
-    A: number,
-    B: number,
-    C: number,
-    bias: number,
-  ): void;
+  gemmPart(part: number, parts: number, ...args: GemmArgs): void;
 
   /**
    * Backward of a dense layer Y = act(X·W + b), X: rows×nIn, W: nIn×nOut.
@@ -103,19 +110,7 @@ export interface KernelFunctions {
    * ACCUMULATE), and dX = dY·Wᵀ (overwritten; skipped when dX is NULL,
    * e.g. for the first layer).
    */
-  denseBackward(
-    rows: number,
-    nIn: number,
-    nOut: number,
-    X: number,
-    W: number,
-    Y: number,
-    dY: number,
-    dX: number,
-    dW: number,
-    db: number,
-    flags: number,
-  ): void;
+  denseBackward(...args: DenseBackwardArgs): void;
 
   /**
    * Part `part` of `parts` of denseBackward: dY masked whole (every part
@@ -123,21 +118,7 @@ export interface KernelFunctions {
    * the part's columns (partColumns) of dW and db (of nOut) and of dX (of
    * nIn), bit for bit as denseBackward computes them.
    */
-  denseBackwardPart(
-    part: number,
-    parts: number,
-    rows: number,
-    nIn: number,
-    nOut: number,
-    X: number,
-    W: number,
-    Y: number,
-    dY: number,
-    dX: number,
-    dW: number,
-    db: number,
-    flags: number,
-  ): void;
+  denseBackwardPart(part: number, parts: number, ...args: DenseBackwardArgs): void;
 
   /**
    * Bernoulli likelihood from logits (Eq. 1's reconstruction term, negated):
