@@ -1,68 +1,27 @@
 // The paper's reported numbers (hvdMNIST test set, mean (sd) over 5 seeds,
-// Tables 1–3), for side-by-side tables.
+// Tables 1–3), for side-by-side tables: a row per prior, in the columns
+// of the paper's tables.
 
-export interface PaperRow {
-  recon: [number, number];
-  reconSd: [number, number];
-  impute: [number, number];
-  imputeSd: [number, number]; // X1|2, X2|1
-  activeUnits: number;
-  activeUnitsSd: number; // percent of 40
-  crossCorr?: number; // Figure 4
-  downstream: Record<string, number>; // Table 3, percent
-}
+export type Prior = 'zero' | 'svd' | 'orthogonal';
 
-export const PAPER: Record<'zero' | 'svd' | 'orthogonal', PaperRow> = {
-  zero: {
-    recon: [24.64, 25.56],
-    reconSd: [0.37, 0.24],
-    impute: [114.1, 127.5],
-    imputeSd: [2.3, 3.2],
-    activeUnits: 61,
-    activeUnitsSd: 1.4,
-    crossCorr: 1.703,
-    downstream: {
-      'X~1,X~1': 89.07,
-      'X~1,X~1|2': 47.21,
-      'X~1|2,X~1|2': 77.22,
-      'X~2,X~2': 85.88,
-      'X~2,X~2|1': 51.83,
-      'X~2|1,X~2|1': 78.81,
-    },
-  },
-  svd: {
-    recon: [24.08, 25.02],
-    reconSd: [0.44, 0.21],
-    impute: [106.6, 117.4],
-    imputeSd: [1.4, 4.1],
-    activeUnits: 66,
-    activeUnitsSd: 1.4,
-    downstream: {
-      'X~1,X~1': 89.67,
-      'X~1,X~1|2': 64.5,
-      'X~1|2,X~1|2': 80.22,
-      'X~2,X~2': 86.46,
-      'X~2,X~2|1': 67.06,
-      'X~2|1,X~2|1': 82.38,
-    },
-  },
-  orthogonal: {
-    recon: [23.41, 23.98],
-    reconSd: [0.29, 0.31],
-    impute: [97.25, 106.6],
-    imputeSd: [1.9, 1.9],
-    activeUnits: 98.5,
-    activeUnitsSd: 2.2,
-    crossCorr: 3.448,
-    downstream: {
-      'X~1,X~1': 90.31,
-      'X~1,X~1|2': 77.22,
-      'X~1|2,X~1|2': 83.54,
-      'X~2,X~2': 87.8,
-      'X~2,X~2|1': 76.55,
-      'X~2|1,X~2|1': 86.3,
-    },
-  },
+/**
+ * Tables 1 and 2, mean and sd: recon X1, recon X2, impute X1|2, impute X2|1,
+ * active units (percent of 40); and Figure 4's cross-correlation.
+ */
+export const PAPER_TABLE_1: Record<Prior, { mean: number[]; sd: number[]; crossCorr?: number }> = {
+  zero: { mean: [24.64, 25.56, 114.1, 127.5, 61], sd: [0.37, 0.24, 2.3, 3.2, 1.4], crossCorr: 1.703 },
+  svd: { mean: [24.08, 25.02, 106.6, 117.4, 66], sd: [0.44, 0.21, 1.4, 4.1, 1.4] },
+  orthogonal: { mean: [23.41, 23.98, 97.25, 106.6, 98.5], sd: [0.29, 0.31, 1.9, 1.9, 2.2], crossCorr: 3.448 },
+};
+
+/** Table 3's columns: a classifier trained on the first set of digits, tested on the second. */
+export const DOWNSTREAM_KEYS = ['X~1,X~1', 'X~1,X~1|2', 'X~1|2,X~1|2', 'X~2,X~2', 'X~2,X~2|1', 'X~2|1,X~2|1'];
+
+/** Table 3, percent, in the order of DOWNSTREAM_KEYS. */
+export const PAPER_TABLE_3: Record<Prior, number[]> = {
+  zero: [89.07, 47.21, 77.22, 85.88, 51.83, 78.81],
+  svd: [89.67, 64.5, 80.22, 86.46, 67.06, 82.38],
+  orthogonal: [90.31, 77.22, 83.54, 87.8, 76.55, 86.3],
 };
 
 export const PAPER_TRUE_HALVES = { 'X1,X1': 93.59, 'X2,X2': 90.83 };

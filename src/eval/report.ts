@@ -3,7 +3,7 @@
 
 import type { Downstream } from './downstream.ts';
 import type { Metrics } from './metrics.ts';
-import { PAPER, PAPER_TRUE_HALVES } from './paper.ts';
+import { DOWNSTREAM_KEYS, PAPER_TABLE_1, PAPER_TABLE_3, PAPER_TRUE_HALVES } from './paper.ts';
 
 export interface RunResult {
   prior: 'zero' | 'svd' | 'orthogonal';
@@ -37,7 +37,7 @@ export function table1(runs: RunResult[]): string {
   ];
   for (const p of priors) {
     const rs = runs.filter((r) => r.prior === p),
-      P = PAPER[p];
+      P = PAPER_TABLE_1[p];
     rows.push(
       `| ${LABEL[p]} | ${seedsLabel(rs.length)} | ${fmt(rs.map((r) => r.metrics.recon.x1))} | ${fmt(rs.map((r) => r.metrics.recon.x2))} | ${fmt(rs.map((r) => r.metrics.impute.x1_given_x2))} | ${fmt(rs.map((r) => r.metrics.impute.x2_given_x1))} | ${fmt(
         rs.map((r) => 100 * r.metrics.active_units.fraction),
@@ -51,14 +51,14 @@ export function table1(runs: RunResult[]): string {
       `| | ours, posterior-mean decoding / imputation through Σ_C | ${fmt(rs.map((r) => r.metrics.recon_mean.x1))} | ${fmt(rs.map((r) => r.metrics.recon_mean.x2))} | ${fmt(rs.map((r) => r.imputePrior.x1_given_x2))} | ${fmt(rs.map((r) => r.imputePrior.x2_given_x1))} | | |`,
     );
     rows.push(
-      `| | paper | ${paperFmt(P.recon[0], P.reconSd[0])} | ${paperFmt(P.recon[1], P.reconSd[1])} | ${paperFmt(P.impute[0], P.imputeSd[0])} | ${paperFmt(P.impute[1], P.imputeSd[1])} | ${paperFmt(P.activeUnits, P.activeUnitsSd, 1)} | ${P.crossCorr ?? '–'} |`,
+      `| | paper | ${P.mean.map((m, i) => paperFmt(m, P.sd[i], i === 4 ? 1 : 2)).join(' | ')} | ${P.crossCorr ?? '–'} |`,
     );
   }
   return rows.join('\n') + '\n';
 }
 
 export function table3(runs: RunResult[], truth: Downstream[]): string {
-  const keys = ['X~1,X~1', 'X~1,X~1|2', 'X~1|2,X~1|2', 'X~2,X~2', 'X~2,X~2|1', 'X~2|1,X~2|1'];
+  const keys = DOWNSTREAM_KEYS;
   const head = keys.map((k) => `(${k.replace(/X~/g, 'X̃').replace(/\|/g, '\\|')})`);
   const rows = [`| prior | source | ${head.join(' | ')} |`, `|---|---|${keys.map(() => '---').join('|')}|`];
   for (const p of ['zero', 'svd', 'orthogonal'] as const) {
@@ -67,7 +67,7 @@ export function table3(runs: RunResult[], truth: Downstream[]): string {
     rows.push(
       `| ${LABEL[p]} | ${seedsLabel(rs.length)} | ${keys.map((k) => fmt(rs.map((r) => 100 * r.downstream![k]))).join(' | ')} |`,
     );
-    rows.push(`| | paper | ${keys.map((k) => PAPER[p].downstream[k].toFixed(2)).join(' | ')} |`);
+    rows.push(`| | paper | ${PAPER_TABLE_3[p].map((x) => x.toFixed(2)).join(' | ')} |`);
   }
   if (truth.length) {
     rows.push('', '| true halves | ours | paper |', '|---|---|---|');
