@@ -19,10 +19,8 @@ import {
   parseMultiModelJson,
   type MultiDataRecord,
 } from '../store/multi-files.ts';
-import { ADAM_DEFAULTS } from '../train/adam.ts';
-import { parseBeta } from '../train/beta.ts';
 import { MultiTrainer, type MultiEpochRecord, type MultiTrainOptions } from '../train/multi-fit.ts';
-import { savedOptions, type StepInfo } from '../train/trainer.ts';
+import { resumedOptions, type StepInfo } from '../train/trainer.ts';
 import { fileOf } from './training.ts';
 
 /** The rows a run trains on, and the held-out rows it reports each epoch. */
@@ -62,16 +60,9 @@ export class MultiTraining {
     where: string,
   ): MultiTraining {
     const json = parseMultiModelJson(fileOf(files, MODEL_JSON, where, 'text'), `${where}/${MODEL_JSON}`);
-    const saved = json.training.options;
     if (!json.files.trainState)
       throw new InputError(`${where}: the model was saved without its optimiser state; it cannot be trained on`);
-    const options: MultiTrainOptions = {
-      epochs: o.epochs,
-      batch: saved.batch,
-      beta: parseBeta(saved.beta),
-      seed: saved.seed,
-      adam: { ...ADAM_DEFAULTS, lr: o.lr ?? saved.lr },
-    };
+    const options = resumedOptions(json.training.options, o);
     if (splits.train.n !== json.data.trainRows)
       throw new InputError(`${where}: trained on ${json.data.trainRows} rows, but ${splits.train.n} are given`);
     const model = new MultiJpvae(createKernels(o.backend ?? 'wasm'), json.config, options.batch);
@@ -109,17 +100,9 @@ export class MultiTraining {
 
   /** The checkpoint: model.json, the weights and the optimiser state. */
   files(): ModelFiles {
-    const { options, state } = this.trainer;
     return encodeMultiModel(
       this.model,
-      {
-        data: this.data,
-        training: {
-          options: savedOptions(options, this.model.k.name),
-          state,
-        },
-        latentFit: this.latentFit,
-      },
+      { data: this.data, training: this.trainer.saved(), latentFit: this.latentFit },
       this.trainer.adam,
     );
   }

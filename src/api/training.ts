@@ -23,9 +23,14 @@ import {
   type ModelFiles,
 } from '../store/files.ts';
 import { Jpvae } from '../model/jpvae.ts';
-import { ADAM_DEFAULTS } from '../train/adam.ts';
-import { parseBeta } from '../train/beta.ts';
-import { savedOptions, Trainer, type EpochRecord, type StepInfo, type TrainOptions } from '../train/trainer.ts';
+import {
+  resumedOptions,
+  Trainer,
+  type SavedOptions,
+  type EpochRecord,
+  type StepInfo,
+  type TrainOptions,
+} from '../train/trainer.ts';
 import { planThreads, type ThreadPlan } from '../threads/plan.ts';
 import { TrainingThreads } from '../threads/pool.ts';
 
@@ -89,14 +94,7 @@ export class Training {
   ): Training {
     const json = parseModelJson(fileOf(files, MODEL_JSON, where, 'text'), `${where}/${MODEL_JSON}`);
     if (!json.training) throw new InputError(`${where}: the model has no training state to continue`);
-    const saved = json.training.options as { batch: number; beta: string; seed: number; lr: number };
-    const options: TrainOptions = {
-      epochs: o.epochs,
-      batch: saved.batch,
-      beta: parseBeta(saved.beta),
-      seed: saved.seed,
-      adam: { ...ADAM_DEFAULTS, lr: o.lr ?? saved.lr },
-    };
+    const options = resumedOptions(json.training.options as SavedOptions, o);
     const plan = planThreads(o.backend ?? 'wasm', o.threads ?? 1);
     const model = new Jpvae(
       createKernels(o.backend ?? 'wasm', { threads: plan.threads > 1 }),
@@ -148,17 +146,9 @@ export class Training {
 
   /** The checkpoint: model.json, the weights and the optimiser state. */
   files(): ModelFiles {
-    const { options, state } = this.trainer;
     return encodeModel(
       this.model,
-      {
-        data: this.data,
-        training: {
-          options: savedOptions(options, this.model.k.name),
-          state,
-        },
-        latentFit: this.latentFit,
-      },
+      { data: this.data, training: this.trainer.saved(), latentFit: this.latentFit },
       this.trainer.adam,
     );
   }

@@ -8,8 +8,8 @@ import { Rng } from '../data/rng.ts';
 import type { FloatArray } from '../core/heap.ts';
 import type { Kernels } from '../core/kernels.ts';
 import type { Jpvae } from '../model/jpvae.ts';
-import { Adam, type AdamConfig } from './adam.ts';
-import { betaAt, formatBeta, type BetaSchedule } from './beta.ts';
+import { Adam, ADAM_DEFAULTS, type AdamConfig } from './adam.ts';
+import { betaAt, formatBeta, parseBeta, type BetaSchedule } from './beta.ts';
 import { evaluateLoss, meanTerms, type LossSummary } from './evaluate.ts';
 import { addTerms, zeroTerms, type TermSums } from '../model/loss-terms.ts';
 import { nextTurn } from './next-turn.ts';
@@ -23,11 +23,23 @@ export interface TrainOptions {
 }
 
 /** How model.json records a run's options (both models' training.options). */
-export function savedOptions(o: TrainOptions, backend: string) {
+export type SavedOptions = { batch: number; beta: string; seed: number; lr: number; backend: string };
+
+function savedOptions(o: TrainOptions, backend: string): SavedOptions {
   return { batch: o.batch, beta: formatBeta(o.beta), seed: o.seed, lr: o.adam.lr, backend };
 }
 
-/** One epoch's record; S is the model's loss summary (LossSummary for two views, MultiLossSummary for M). */
+/** A resumed run's options: the saved ones (savedOptions), but `epochs` in total and `lr` when given. */
+export function resumedOptions(saved: Omit<SavedOptions, 'backend'>, o: { epochs: number; lr?: number }): TrainOptions {
+  return {
+    epochs: o.epochs,
+    batch: saved.batch,
+    beta: parseBeta(saved.beta),
+    seed: saved.seed,
+    adam: { ...ADAM_DEFAULTS, lr: o.lr ?? saved.lr },
+  };
+}
+
 export interface EpochRecordOf<S> {
   epoch: number; // 1-based
   beta: number; // at the epoch's end
@@ -103,6 +115,11 @@ export abstract class EpochLoop<M extends TrainableModel<D, T>, D extends { n: n
   protected abstract means(t: T): S;
   /** The loss summary of `data`, forward only, z sampled from rng. */
   protected abstract evaluate(data: D, rng: Rng): S;
+
+  /** model.json's training record: the options (and the backend) and where the run stands. */
+  saved() {
+    return { options: savedOptions(this.options, this.model.k.name), state: this.state };
+  }
 
   get stepsPerEpoch(): number {
     return Math.ceil(this.train.n / this.options.batch);
