@@ -43,19 +43,17 @@ import {
 import { Jpvae } from '../model/jpvae.ts';
 import type { PriorKind } from '../model/prior/prior.ts';
 import { createKernels } from '../core/index.ts';
-import { ADAM_DEFAULTS } from '../train/adam.ts';
-import { parseBeta } from '../train/beta.ts';
 import type { EpochRecord, StepInfo } from '../train/trainer.ts';
 import { buildExport, exportInputOf } from '../onnx/export.ts';
 import type { Manifest } from '../onnx/manifest.ts';
 import { toMatrix, type TwoViews, type ViewInput } from './inputs.ts';
-import { fileOf, Training, type Splits } from './training.ts';
+import { fileOf, holdoutOf, Training, trainOptionsOf, type RunOptions, type Splits } from './training.ts';
 import { availableThreads, threadsVariant } from '../threads/plan.ts';
 
 export type { ModelFiles, ModelJson, Metrics, EpochRecord, TwoViews, ViewInput, Likelihood, ModelConfig };
 
 /** How to fit: the CLI's flags of `jpvae train`, with the same defaults. */
-export interface FitOptions {
+export interface FitOptions extends RunOptions {
   prior?: PriorKind; // default 'orthogonal'
   alpha?: number; // C = αO for the orthogonal prior (default 0.95)
   flips?: number; // −1s in the Cayley map's J (default 0)
@@ -64,20 +62,11 @@ export interface FitOptions {
   hidden?: number[]; // default [512, 512]
   /** Per view: 'bernoulli' (values in [0,1]), 'gaussian' (learnt variance), 'gaussian:V', 'poisson' or 'nb' (counts, CountLikelihood) or a Likelihood (default bernoulli). */
   likelihood?: [Likelihood | string, Likelihood | string];
-  holdout?: number; // the last fraction of rows held out for evaluation (default 0.1)
-  epochs?: number; // default 30
-  batch?: number; // default 32
-  lr?: number; // default 1e-3
-  beta?: string; // constant[:B] | linear:E | cyclical:E (default constant:1)
-  seed?: number; // default 1
-  backend?: BackendChoice; // default 'wasm'
   /** Threads per training step (default: the cores available; the weights are the same for any number). */
   threads?: number;
   /** Called with a one-line warning, e.g. when fewer threads than asked for can be used (default: none). */
   onWarning?: (message: string) => void;
   onEpoch?: (record: EpochRecord) => void;
-  /** Aborting stops training at the next turn of the event loop; fit then rejects with the signal's reason. */
-  signal?: AbortSignal;
 }
 
 export function likelihoodOf(l: Likelihood | string | undefined, name: string): Likelihood {
@@ -288,9 +277,7 @@ export class FitRun {
       likelihoodOf(o.likelihood?.[0], 'likelihood[0] (view 1)'),
       likelihoodOf(o.likelihood?.[1], 'likelihood[1] (view 2)'),
     ];
-    const holdout = o.holdout ?? 0.1;
-    if (!(holdout >= 0 && holdout < 1))
-      throw new InputError(`holdout: expected a fraction from 0 to below 1, got ${holdout}`);
+    const holdout = holdoutOf(o);
     const mask = views.mask === undefined ? undefined : toMatrix(views.mask, 'mask');
     const paired = pairViews(toMatrix(views.view1, 'view1'), toMatrix(views.view2, 'view2'), likelihood, mask, NAMES);
     const { train, heldOut, standardize } = prepareViews(paired, likelihood, holdout);
@@ -312,20 +299,13 @@ export class FitRun {
       trainRows: train.n,
       heldOutRows: heldOut?.n ?? 0,
     };
-    const options = {
-      epochs: o.epochs ?? 30,
-      batch: o.batch ?? 32,
-      beta: parseBeta(o.beta ?? 'constant:1'),
-      seed: o.seed ?? 1,
-      adam: { ...ADAM_DEFAULTS, lr: o.lr ?? ADAM_DEFAULTS.lr },
-    };
     const backend = o.backend ?? 'wasm',
       threads = o.threads ?? (backend.startsWith('wasm') ? availableThreads() : 1);
     await ready(backend, threads);
     const splits = { train, test: heldOut };
     const training = Training.start(
       config,
-      options,
+      trainOptionsOf(o),
       splits,
       source as unknown as Record<string, unknown>,
       backend,

@@ -37,18 +37,16 @@ import {
   type MultiDataRecord,
   type MultiModelJson,
 } from '../store/multi-files.ts';
-import { ADAM_DEFAULTS } from '../train/adam.ts';
-import { parseBeta } from '../train/beta.ts';
 import type { MultiEpochRecord } from '../train/multi-fit.ts';
 import { toMatrix, type ViewInput } from './inputs.ts';
 import { likelihoodOf, nodeModule, nodeStore, ready } from './model.ts';
 import { MultiTraining } from './multi-training.ts';
-import { fileOf } from './training.ts';
+import { fileOf, holdoutOf, trainOptionsOf, type RunOptions } from './training.ts';
 
 export type { MultiModelJson, MultiMetrics, MultiEpochRecord, MultiViewConfig };
 
 /** How to fit M views: the flags of `jpvae train --view …`, with the same defaults. */
-export interface ViewsFitOptions {
+export interface ViewsFitOptions extends RunOptions {
   prior?: MultiPriorKind; // 'factor' (default: the learnt joint prior) or 'zero' (independent views)
   alpha?: number; // Σ_ij = α·A_i·A_jᵀ, 0 ≤ α < 1 (default 0.95)
   factors?: number; // K, the shared factor's size (default: the largest latent size)
@@ -56,16 +54,7 @@ export interface ViewsFitOptions {
   hidden?: number[]; // default [512, 512]
   /** One for every view or one per view: 'bernoulli' (values in [0, 1]), 'gaussian' (learnt variance), 'gaussian:V' or a Likelihood (default bernoulli). */
   likelihood?: Likelihood | string | (Likelihood | string)[];
-  holdout?: number; // the last fraction of rows held out for evaluation (default 0.1)
-  epochs?: number; // default 30
-  batch?: number; // default 32
-  lr?: number; // default 1e-3
-  beta?: string; // constant[:B] | linear:E | cyclical:E (default constant:1)
-  seed?: number; // default 1
-  backend?: BackendChoice; // default 'wasm'
   onEpoch?: (record: MultiEpochRecord) => void;
-  /** Aborting stops training at the next turn of the event loop; fitViews then rejects with the signal's reason. */
-  signal?: AbortSignal;
 }
 
 /** How imputation picks its views (numbered from 1) and what it returns. */
@@ -309,9 +298,7 @@ export async function fitViews(views: readonly ViewInput[], o: ViewsFitOptions =
   const m = views.length;
   if (m < 2) throw new InputError(`views: expected a list of at least two views, got ${m}`);
   const likelihood = viewLikelihoods(o.likelihood, m);
-  const holdout = o.holdout ?? 0.1;
-  if (!(holdout >= 0 && holdout < 1))
-    throw new InputError(`holdout: expected a fraction from 0 to below 1, got ${holdout}`);
+  const holdout = holdoutOf(o);
   const names = views.map((_, i) => `views[${i}]`);
   const data = pairMultiView(
     views.map((v, i) => toMatrix(v, names[i])),
@@ -340,19 +327,7 @@ export async function fitViews(views: readonly ViewInput[], o: ViewsFitOptions =
   };
   const backend = o.backend ?? 'wasm';
   await ready(backend);
-  const run = MultiTraining.start(
-    config,
-    {
-      epochs: o.epochs ?? 30,
-      batch: o.batch ?? 32,
-      seed: o.seed ?? 1,
-      beta: parseBeta(o.beta ?? 'constant:1'),
-      adam: { ...ADAM_DEFAULTS, lr: o.lr ?? ADAM_DEFAULTS.lr },
-    },
-    { train, test: heldOut },
-    record,
-    backend,
-  );
+  const run = MultiTraining.start(config, trainOptionsOf(o), { train, test: heldOut }, record, backend);
   while (!run.done) {
     o.signal?.throwIfAborted();
     const r = await run.runEpoch(undefined, () => !!o.signal?.aborted);

@@ -23,6 +23,8 @@ import {
   type ModelFiles,
 } from '../store/files.ts';
 import { Jpvae } from '../model/jpvae.ts';
+import { ADAM_DEFAULTS } from '../train/adam.ts';
+import { parseBeta } from '../train/beta.ts';
 import {
   resumedOptions,
   Trainer,
@@ -37,6 +39,38 @@ import { TrainingThreads } from '../threads/pool.ts';
 export interface Splits {
   train: TwoViewData;
   test?: TwoViewData;
+}
+
+/** The run's options fit() and fitViews() share: the flags of `jpvae train`, with the same defaults. */
+export interface RunOptions {
+  holdout?: number; // the last fraction of rows held out for evaluation (default 0.1)
+  epochs?: number; // default 30
+  batch?: number; // default 32
+  lr?: number; // default 1e-3
+  beta?: string; // constant[:B] | linear:E | cyclical:E (default constant:1)
+  seed?: number; // default 1
+  backend?: BackendChoice; // default 'wasm'
+  /** Aborting stops training at the next turn of the event loop; the fit then rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/** The trainer's options of `o`. */
+export function trainOptionsOf(o: RunOptions): TrainOptions {
+  return {
+    epochs: o.epochs ?? 30,
+    batch: o.batch ?? 32,
+    beta: parseBeta(o.beta ?? 'constant:1'),
+    seed: o.seed ?? 1,
+    adam: { ...ADAM_DEFAULTS, lr: o.lr ?? ADAM_DEFAULTS.lr },
+  };
+}
+
+/** The fraction of rows `o` holds out, checked. */
+export function holdoutOf(o: RunOptions): number {
+  const holdout = o.holdout ?? 0.1;
+  if (!(holdout >= 0 && holdout < 1))
+    throw new InputError(`holdout: expected a fraction from 0 to below 1, got ${holdout}`);
+  return holdout;
 }
 
 /** A file of `files`, or one clear line naming what is missing. */
