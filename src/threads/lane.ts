@@ -10,24 +10,7 @@ import type { Kernels } from '../core/kernels.ts';
 import type { ModelConfig } from '../model/config.ts';
 import { Jpvae } from '../model/jpvae.ts';
 import { adamRange, type AdamArrays, type AdamConfig } from '../train/adam.ts';
-import {
-  ADAM,
-  BACKWARD,
-  COUNT,
-  Control,
-  DONE,
-  FLAG,
-  FORWARD,
-  LO,
-  RESULT,
-  ROWS,
-  SCALE,
-  SEQ,
-  STEP,
-  STOP,
-  TASK,
-  waitChange,
-} from './control.ts';
+import * as ctl from './control.ts';
 import { teamKernels, type Role } from './team.ts';
 
 /** Everything a lane needs, sent once when it starts. */
@@ -49,7 +32,7 @@ export interface LaneInit {
 /** The model over `k` that runs a thread's share of the views' halves: k itself alone, its team's kernels in a team. */
 export function shareModel(
   k: Kernels,
-  control: Control,
+  control: ctl.Control,
   role: Role,
   config: ModelConfig,
   maxRows: number,
@@ -69,7 +52,7 @@ export function shareModel(
 export function joinLane(init: LaneInit): () => void {
   const k = createWasmKernels(init.shared.build, { join: init.shared, mirrorBase: init.heapStart });
   k.setGemmScratch!(init.scratch);
-  const control = new Control(init.control, init.lanes);
+  const control = new ctl.Control(init.control, init.lanes);
   const model = shareModel(k, control, init.role, init.config, init.maxRows, {
     P: init.P,
     G: init.G,
@@ -79,30 +62,30 @@ export function joinLane(init: LaneInit): () => void {
 }
 
 /** The task loop: wait for SEQ to move, run this lane's task, report DONE (or FAILED); returns on STOP. */
-function serve(init: LaneInit, c: Control, k: Kernels, model: Jpvae): void {
+function serve(init: LaneInit, c: ctl.Control, k: Kernels, model: Jpvae): void {
   const i32 = c.i32,
     { lane, role } = init;
   const at = (o: number) => c.word(lane, o);
   let seen = 0; // the control block is new: no task yet (one may be dispatched before this line runs)
   for (;;) {
-    seen = waitChange(i32, SEQ, seen);
-    const task = i32[at(TASK)];
-    if (task === STOP) return;
+    seen = ctl.waitChange(i32, ctl.SEQ, seen);
+    const task = i32[at(ctl.TASK)];
+    if (task === ctl.STOP) return;
     try {
-      if (task === FORWARD) {
-        const scale = i32[at(FLAG)] ? c.getF64(lane, SCALE) : null;
-        for (const v of role.views) c.setF64(lane, RESULT + 2 * v, model.forwardView(v, i32[at(ROWS)], scale));
-      } else if (task === BACKWARD) {
-        for (const v of role.views) model.backwardView(v, i32[at(ROWS)], ((i32[at(FLAG)] >> v) & 1) === 1);
-      } else if (task === ADAM) {
-        const ok = adamRange(k, init.adam, init.adam, i32[at(LO)], i32[at(COUNT)], i32[at(STEP)]);
-        c.setF64(lane, RESULT, ok ? 1 : 0);
+      if (task === ctl.FORWARD) {
+        const scale = i32[at(ctl.FLAG)] ? c.getF64(lane, ctl.SCALE) : null;
+        for (const v of role.views) c.setF64(lane, ctl.RESULT + 2 * v, model.forwardView(v, i32[at(ctl.ROWS)], scale));
+      } else if (task === ctl.BACKWARD) {
+        for (const v of role.views) model.backwardView(v, i32[at(ctl.ROWS)], ((i32[at(ctl.FLAG)] >> v) & 1) === 1);
+      } else if (task === ctl.ADAM) {
+        const ok = adamRange(k, init.adam, init.adam, i32[at(ctl.LO)], i32[at(ctl.COUNT)], i32[at(ctl.STEP)]);
+        c.setF64(lane, ctl.RESULT, ok ? 1 : 0);
       }
     } catch (e) {
       c.fail(lane, e instanceof Error ? e.message : String(e));
       return;
     }
-    Atomics.store(i32, at(DONE), seen);
-    Atomics.notify(i32, at(DONE));
+    Atomics.store(i32, at(ctl.DONE), seen);
+    Atomics.notify(i32, at(ctl.DONE));
   }
 }
