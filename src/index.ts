@@ -70,12 +70,14 @@ export {
   evaluateCalibration,
   GaussianScores,
   BernoulliScores,
+  CountScores,
   CALIBRATION_BINS,
   COVERAGE_LEVELS,
   type Calibration,
   type ViewCalibration,
   type GaussianCalibration,
   type BernoulliCalibration,
+  type CountCalibration,
 } from './eval/calibration.ts';
 export {
   buildExport,

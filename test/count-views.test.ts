@@ -2,8 +2,8 @@
 // planted over-dispersed problem the NB model learns the dispersion and
 // beats Poisson on held-out likelihood; the model file keeps the
 // likelihood, its median total and the dispersion; imputation writes
-// expected counts; bad counts are one line; the export refuses count
-// views; an M-view model trains on count views.
+// expected counts; bad counts are one line; an M-view model trains on
+// count views.
 
 import test from 'ava';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';

@@ -4,7 +4,8 @@ import { evalViewsCommand, modelArg } from './views.ts';
 import { isMultiModelDir } from '../store/multi-model.ts';
 import { InputError } from '../errors.ts';
 import { fitLatent, priorGaussian, type LatentFit } from '../impute/conditional.ts';
-import { evaluateMetrics } from '../eval/metrics.ts';
+import { evaluateMetrics, type Metrics } from '../eval/metrics.ts';
+import type { CountScores } from '../eval/count-metrics.ts';
 import { evaluateCalibration, type Calibration, type ViewCalibration } from '../eval/calibration.ts';
 import { writeImputationGrid } from '../plot/figures.ts';
 import { DRAW_KINDS } from '../impute/impute.ts';
@@ -29,7 +30,9 @@ const HELP = `usage: jpvae eval --model DIR [flags]
   --samples K             also score the calibration of K draws (K ≥ 2) of each view imputed from the other:
                           coverage of the central 50% and 90% intervals, CRPS and the PIT histogram for
                           Gaussian views; per-pixel Brier and log scores, reliability and the PIT histogram
-                          for Bernoulli views (under "calibration" with --json)
+                          for Bernoulli views; coverage, the predictive NLL (nats per row) and the PIT histogram
+                          of the mixture of K count pmfs at K latent draws for count views (under "calibration"
+                          with --json)
   --draws D               predictive | latent (default predictive): with --samples, what a draw is (as in
                           jpvae impute --draws); latent leaves a Gaussian view's observation noise out
   --figure PNG            also write an imputation grid (PNG, and its SVG beside it): per test digit, the
@@ -39,7 +42,10 @@ const HELP = `usage: jpvae eval --model DIR [flags]
   --json                  print the metrics as one JSON object on stdout
 
 Losses are −log p(x | ·) summed over a view's features, mean over rows: BCE for
-Bernoulli views (the paper's numbers), the Gaussian NLL (standardised units) otherwise.
+Bernoulli views (the paper's numbers), the Gaussian NLL (standardised units), the Poisson or NB NLL
+(at the true row's size factor) of count views. Count views also get their mean imputation in counts
+(expected counts at size factor 1, as jpvae impute writes): MAE and RMSE per count, and the NLL of the
+true counts at it (nats per row; under "counts" with --json).
 `;
 
 export async function evalCommand(argv: string[]): Promise<void> {
@@ -124,9 +130,18 @@ export async function evalCommand(argv: string[]): Promise<void> {
       `reconstruction loss, mean z:     x1 ${r(m.recon_mean.x1)}   x2 ${r(m.recon_mean.x2)}`,
       `imputation loss:                 x1|x2 ${r(m.impute.x1_given_x2)}   x2|x1 ${r(m.impute.x2_given_x1)}`,
       `active units ${m.active_units.count}/${m.active_units.total}, cross-correlation ‖·‖F ${m.cross_corr_frobenius.toFixed(3)}, ELBO ${r(m.elbo)}`,
+      ...(m.counts ? countLines(m.counts) : []),
       ...(calibration ? calibrationLines(calibration) : []),
     ].join('\n') + '\n',
   );
+}
+
+/** The text report of the count views' mean imputations. */
+function countLines(c: NonNullable<Metrics['counts']>): string[] {
+  const line = (name: string, s: CountScores | null) =>
+    s && `  ${name}: MAE ${s.mae.toFixed(3)}, RMSE ${s.rmse.toFixed(3)} counts, NLL ${s.nll.toFixed(2)} nats per row`;
+  const lines = [line('x1|x2', c.x1_given_x2), line('x2|x1', c.x2_given_x1)].filter((l) => l !== null);
+  return ['count imputation (expected counts at size factor 1, as jpvae impute writes them):', ...lines];
 }
 
 /** The text report of a calibration: one line per imputed view. */
@@ -135,7 +150,9 @@ function calibrationLines(c: Calibration): string[] {
   const line = (name: string, v: ViewCalibration) =>
     v.likelihood === 'gaussian'
       ? `  ${name}: central 50% interval covers ${pct(v.coverage_50)}, 90% covers ${pct(v.coverage_90)}, CRPS ${v.crps.toFixed(4)} (standardised units)`
-      : `  ${name}: Brier ${v.brier.toFixed(4)}, log score ${v.log_score.toFixed(4)} nats per pixel`;
+      : v.likelihood === 'bernoulli'
+        ? `  ${name}: Brier ${v.brier.toFixed(4)}, log score ${v.log_score.toFixed(4)} nats per pixel`
+        : `  ${name}: central 50% interval covers ${pct(v.coverage_50)}, 90% covers ${pct(v.coverage_90)}, predictive NLL ${v.predictive_nll.toFixed(2)} nats per row (a mixture over the K latent draws; CRPS is not scored for count views)`;
   return [
     `calibration of ${c.samples} ${c.draws} draws per row on ${c.rows} rows (PIT histograms with --json):`,
     line('x1|x2', c.x1_given_x2),

@@ -11,7 +11,12 @@
 // per tenth. Gaussian views add CRPS (standardised units); Bernoulli views
 // the per-pixel Brier and log scores of p = the mean of the draws'
 // probabilities (the predictive distribution's P(x = 1)) and a reliability
-// table.
+// table. A count view's K latent draws of Eq. 12 make its predictive
+// distribution a mixture of K Poisson or NB pmfs at the draws' expected
+// counts (size factor 1, as imputed): the PIT of a count y is uniform on
+// [F(y − 1), F(y)] of the mixture's CDF F (the non-randomised PIT again),
+// and the row's predictive NLL is −log of the mixture's likelihood (CRPS
+// is not scored for counts).
 
 import { forEachBatch, type TwoViewData } from '../data/dataset.ts';
 import { Rng } from '../data/rng.ts';
@@ -19,8 +24,8 @@ import { completeRows } from '../data/views.ts';
 import { conditional, type LatentFit } from '../impute/conditional.ts';
 import { drawsOf, imputeView, repeatRows, type DrawKind } from '../impute/impute.ts';
 import type { Jpvae } from '../model/jpvae.ts';
-import { InputError } from '../errors.ts';
 import { isCount } from '../data/likelihood.ts';
+import { countCdf, countNllAt, mixtureNll } from './count-metrics.ts';
 
 /** Bins of the PIT histogram and of the reliability table. */
 export const CALIBRATION_BINS = 10;
@@ -48,7 +53,18 @@ export interface BernoulliCalibration {
   pit: number[];
 }
 
-export type ViewCalibration = GaussianCalibration | BernoulliCalibration;
+export interface CountCalibration {
+  likelihood: 'poisson' | 'nb';
+  values: number;
+  coverage_50: number; // share of PIT mass of the held-out counts inside the predictive mixture's central 50% interval
+  coverage_90: number;
+  interval_coverage: { level: number; observed: number }[];
+  /** −log p(x_i | x_j) of a held-out row under the mixture, nats per row (the view's features summed). */
+  predictive_nll: number;
+  pit: number[];
+}
+
+export type ViewCalibration = GaussianCalibration | BernoulliCalibration | CountCalibration;
 
 export interface Calibration {
   samples: number; // K draws per held-out row
@@ -190,6 +206,55 @@ export class BernoulliScores {
   }
 }
 
+/**
+ * Calibration of a count view: per row, the expected counts of its K
+ * latent draws (rows×K×dim) against the true counts (rows×dim), under
+ * Poisson or NB(θ_j) (theta null: Poisson).
+ */
+export class CountScores {
+  private readonly pit = new PitTally();
+  private nll = 0;
+  private rows = 0;
+
+  constructor(
+    readonly dim: number,
+    readonly K: number,
+    readonly kind: 'poisson' | 'nb',
+    readonly theta: Float64Array | null,
+  ) {}
+
+  add(truth: ArrayLike<number>, draws: ArrayLike<number>, rows: number): void {
+    const { dim, K, theta } = this,
+      th = (j: number) => (theta ? theta[j] : null);
+    for (let r = 0; r < rows; r++)
+      for (let j = 0; j < dim; j++) {
+        const y = truth[r * dim + j];
+        let F = 0,
+          P = 0;
+        for (let k = 0; k < K; k++) {
+          const mean = draws[(r * K + k) * dim + j];
+          F += countCdf(y, mean, th(j));
+          P += Math.exp(-countNllAt(y, mean, th(j)));
+        }
+        this.pit.add(Math.max(0, (F - P) / K), Math.min(1, F / K));
+      }
+    this.nll += rows * mixtureNll(truth, draws, rows, dim, K, (x, mean, j) => countNllAt(x, mean, th(j)));
+    this.rows += rows;
+  }
+
+  result(): CountCalibration {
+    return {
+      likelihood: this.kind,
+      values: this.pit.total,
+      coverage_50: this.pit.coverage(0.5),
+      coverage_90: this.pit.coverage(0.9),
+      interval_coverage: COVERAGE_LEVELS.map((level) => ({ level, observed: this.pit.coverage(level) })),
+      predictive_nll: this.nll / this.rows,
+      pit: this.pit.histogram(),
+    };
+  }
+}
+
 /** Draws per imputation call: input rows × K stays near this, whatever K is. */
 const DRAW_ROWS = 4096;
 
@@ -203,17 +268,18 @@ function viewCalibration(
   kind: DrawKind,
   rng: Rng,
 ): ViewCalibration {
-  if (isCount(model.views[target].likelihood))
-    throw new InputError(
-      `calibration: view ${target + 1} is a count view, whose draws are not scored yet; evaluate without samples`,
-    );
+  const l = model.views[target].likelihood;
+  // A count view's mixture is its predictive distribution whatever `kind` says: its components are the latent draws.
   const c = conditional(fit, target),
-    draws = drawsOf(kind, () => rng.normal());
+    draws = drawsOf(isCount(l) ? 'latent' : kind, () => rng.normal());
   const [given, truth] = target === 1 ? [full.x1, full.x2] : [full.x2, full.x1];
   const gw = model.views[1 - target].dim,
     dim = model.views[target].dim;
-  const scores =
-    model.views[target].likelihood.kind === 'gaussian' ? new GaussianScores(dim, K) : new BernoulliScores(dim, K);
+  const scores = isCount(l)
+    ? new CountScores(dim, K, l.kind, model.dispersion(target))
+    : l.kind === 'gaussian'
+      ? new GaussianScores(dim, K)
+      : new BernoulliScores(dim, K);
   forEachBatch(full.n, Math.max(1, Math.floor(DRAW_ROWS / K)), (start, idx) => {
     const n = idx.length;
     const x = repeatRows(given.slice(start * gw, (start + n) * gw), n, gw, K);

@@ -22,6 +22,24 @@ export function countNllAt(x: number, mean: number, theta: number | null): numbe
   return countTerm(x, Math.log(mean), theta === null ? null : Math.log(theta))[0];
 }
 
+/**
+ * P(X ≤ y) of Poisson(μ) (theta null) or NB(μ, θ), y a count: P(y) from
+ * countNllAt, then down to 0 through the pmf's ratio P(k − 1)/P(k), k/μ
+ * (Poisson) or k(μ + θ)/((k − 1 + θ)μ) (NB), stopping below the mean (the
+ * mode is at most μ) once the terms no longer add to the sum.
+ */
+export function countCdf(y: number, mean: number, theta: number | null): number {
+  let p = Math.exp(-countNllAt(y, mean, theta));
+  if (p === 0) return y > mean ? 1 : 0; // far in a tail: the mass below y is all or none of it
+  let sum = p;
+  for (let k = y; k > 0; k--) {
+    p *= theta === null ? k / mean : (k * (mean + theta)) / ((k - 1 + theta) * mean);
+    sum += p;
+    if (k <= mean && p < 1e-17 * sum) break;
+  }
+  return Math.min(sum, 1);
+}
+
 /** erfc(x), |relative error| < 1.2e-7 (Numerical Recipes' Chebyshev fit), for the normal's tails. */
 function erfc(x: number): number {
   const z = Math.abs(x),

@@ -1,13 +1,16 @@
 // The paper's metrics on one split (`jpvae eval --json`): reconstruction
 // (one sampled z per row, the paper's protocol, and the posterior mean),
 // imputation both ways (Eq. 12), active units, latent cross-correlation,
-// ELBO. BCE is summed over a view's features and averaged over rows.
+// ELBO. BCE is summed over a view's features and averaged over rows. A
+// count view adds the scores of its mean imputation in counts (counts).
 
 import { forEachBatch, type TwoViewData } from '../data/dataset.ts';
 import { Rng } from '../data/rng.ts';
 import type { Jpvae } from '../model/jpvae.ts';
 import { conditional, type LatentFit } from '../impute/conditional.ts';
-import { imputeRows } from '../impute/impute.ts';
+import { imputeRows, imputeView } from '../impute/impute.ts';
+import { isCount } from '../data/likelihood.ts';
+import { countNllAt, countScores, type CountScores } from './count-metrics.ts';
 import { evaluateLoss } from '../train/evaluate.ts';
 import { completeRows } from '../data/views.ts';
 import { activeUnits, crossCorrelation, frobenius } from './latent.ts';
@@ -25,6 +28,26 @@ export interface Metrics {
   cross_corr_frobenius: number;
   elbo: number;
   latent_fit: { split: string; rows: number };
+  /**
+   * Count views (poisson, nb) imputed from the other view, as jpvae impute
+   * writes them (expected counts at size factor 1), against the held-out
+   * counts: MAE and RMSE per count, −log p of the true counts at the
+   * imputed mean (nats per row, the view's features summed); null for a view
+   * that is not a count view. Absent when neither is.
+   */
+  counts?: { x1_given_x2: CountScores | null; x2_given_x1: CountScores | null };
+}
+
+/** The scores of view `target`'s mean imputation from the other view against its counts, on the complete rows `full`. */
+export function countImputation(model: Jpvae, full: TwoViewData, fit: LatentFit, target: 0 | 1): CountScores | null {
+  if (!isCount(model.views[target].likelihood)) return null;
+  const [given, truth] = target === 1 ? [full.x1, full.x2] : [full.x2, full.x1];
+  const dim = model.views[target].dim,
+    theta = model.dispersion(target);
+  const imputed = imputeView(model, conditional(fit, target), given, full.n);
+  return countScores(truth, imputed, full.n, dim, (r, j) =>
+    countNllAt(truth[r * dim + j], imputed[r * dim + j], theta ? theta[j] : null),
+  );
 }
 
 /** Mean imputation loss of view `target` from the other view over all rows: −log p(x_i | imputed), BCE for Bernoulli views. */
@@ -57,5 +80,8 @@ export function evaluateMetrics(model: Jpvae, data: TwoViewData, fit: LatentFit,
     cross_corr_frobenius: frobenius(crossCorrelation(Z1, n1, Z2, n2, full.n)),
     elbo: sampled.elbo,
     latent_fit: { split: fit.split, rows: fit.rows },
+    ...(model.views.some((v) => isCount(v.likelihood)) && {
+      counts: { x1_given_x2: countImputation(model, full, fit, 0), x2_given_x1: countImputation(model, full, fit, 1) },
+    }),
   };
 }

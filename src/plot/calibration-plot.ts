@@ -34,9 +34,12 @@ function colour(labels: string[]) {
 export function seriesSummary(s: CalibrationSeries): string {
   const v = s.view,
     pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  if (v.likelihood === 'bernoulli')
+    return `${s.label}: Brier ${v.brier.toFixed(4)}, log score ${v.log_score.toFixed(4)}`;
+  const interval = `${s.label}: 50% interval covers ${pct(v.coverage_50)}, 90% covers ${pct(v.coverage_90)}`;
   return v.likelihood === 'gaussian'
-    ? `${s.label}: 50% interval covers ${pct(v.coverage_50)}, 90% covers ${pct(v.coverage_90)}, CRPS ${v.crps.toFixed(3)}`
-    : `${s.label}: Brier ${v.brier.toFixed(4)}, log score ${v.log_score.toFixed(4)}`;
+    ? `${interval}, CRPS ${v.crps.toFixed(3)}`
+    : `${interval}, predictive NLL ${v.predictive_nll.toFixed(2)}`;
 }
 
 /** A panel of observed against nominal values (x: `x.field`, y: `observed`, both in [0, 1]), one line per series, over the diagonal of perfect calibration. */
