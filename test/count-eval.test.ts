@@ -5,7 +5,6 @@
 // them; and `jpvae eval --json --samples K` on a planted count model.
 
 import test from 'ava';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fit } from '../src/index.ts';
 import { plantedCounts } from '../src/data/planted-counts.ts';
@@ -13,6 +12,7 @@ import { negativeBinomialDraw } from '../src/data/count-draws.ts';
 import { countCdf, countNllAt } from '../src/eval/count-metrics.ts';
 import { CountScores } from '../src/eval/calibration.ts';
 import { jpvae, Rng, tempDir } from './util.ts';
+import { writePlantedCountCsv } from './planted-files.ts';
 
 test('countCdf: the sum of the pmf from 0 to y, for Poisson and NB, small and large counts and far tails', (t) => {
   const pmfSum = (y: number, mean: number, theta: number | null) => {
@@ -127,27 +127,11 @@ test('evaluate: a count view gets MAE, RMSE and NLL of its mean imputation in co
 test('jpvae eval --json --samples K on a count model: counts and calibration in snake_case, and the text says what is not scored', (t) => {
   const dir = tempDir(t),
     d = plantedCounts({ n: 400, seed: 9 });
-  const csv = (x: Float32Array, dim: number, bit: number) =>
-    Array.from({ length: d.n }, (_, r) =>
-      d.present![r] & bit ? Array.from(x.subarray(r * dim, (r + 1) * dim)).join(',') : ','.repeat(dim - 1),
-    ).join('\n') + '\n';
-  writeFileSync(join(dir, 'a.csv'), csv(d.x1, d.dim1, 1));
-  writeFileSync(join(dir, 'b.csv'), csv(d.x2, d.dim2, 2));
-  const model = join(dir, 'm');
-  const tr = jpvae(
-    'train',
-    ...[
-      '--view1',
-      join(dir, 'a.csv'),
-      '--view2',
-      join(dir, 'b.csv'),
-      '--likelihood1',
-      'nb',
-      '--likelihood2',
-      'poisson',
-    ],
-    ...['--hidden', '16', '--latent', '2', '--epochs', '2', '--holdout', '0.2', '--out', model],
-  );
+  const [a, b] = writePlantedCountCsv(dir, d),
+    model = join(dir, 'm'),
+    likelihoods = ['--likelihood1', 'nb', '--likelihood2', 'poisson'];
+  const sizes = ['--hidden', '16', '--latent', '2', '--epochs', '2', '--holdout', '0.2'];
+  const tr = jpvae('train', '--view1', a, '--view2', b, ...likelihoods, ...sizes, '--out', model);
   t.is(tr.code, 0, tr.err);
   const r = jpvae('eval', '--model', model, '--json', '--samples', '5');
   t.is(r.code, 0, r.err);

@@ -13,6 +13,7 @@ import { compareOne } from '../scripts/count-likelihoods.ts';
 import { plantedCounts } from '../src/data/planted-counts.ts';
 import { log1pGaussianNllAt, countNllAt } from '../src/eval/count-metrics.ts';
 import { jpvae, tempDir } from './util.ts';
+import { writePlantedCountCsv } from './planted-files.ts';
 
 const SMALL = { hidden: [32], latent: 2, batch: 32, threads: 1, backend: 'wasm' as const };
 
@@ -118,14 +119,7 @@ test('the discretised Gaussian-on-log1p is a probability mass function; NB with 
 test('jpvae train --likelihood1 nb: CSV counts train, impute writes counts, bad counts are one line (exit 2)', (t) => {
   const dir = tempDir(t),
     { d } = views(200, 7);
-  const csv = (x: Float32Array, dim: number, bit: number) =>
-    Array.from({ length: d.n }, (_, r) =>
-      d.present![r] & bit
-        ? Array.from(x.subarray(r * dim, (r + 1) * dim)).join(',')
-        : new Array(dim).fill('').join(','),
-    ).join('\n') + '\n';
-  writeFileSync(join(dir, 'a.csv'), csv(d.x1, d.dim1, 1));
-  writeFileSync(join(dir, 'b.csv'), csv(d.x2, d.dim2, 2));
+  writePlantedCountCsv(dir, d);
   const model = join(dir, 'm');
   const common = ['--hidden', '16', '--latent', '2', '--epochs', '2', '--holdout', '0.1'];
   const tr = jpvae(

@@ -4,6 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '../src/data/rng.ts';
+import type { TwoViewData } from '../src/data/dataset.ts';
 
 export interface PlantedCsv {
   dir: string;
@@ -99,4 +100,16 @@ export function plantedGaussianModel(dir: string): string[] {
     '--epochs',
     '2',
   ];
+}
+
+/** Planted counts' two views as a.csv and b.csv in `dir` (a view the planting left out: a row of empty cells). */
+export function writePlantedCountCsv(dir: string, d: TwoViewData): [string, string] {
+  const csv = (x: Float32Array, dim: number, bit: number) =>
+    Array.from({ length: d.n }, (_, r) =>
+      d.present![r] & bit ? Array.from(x.subarray(r * dim, (r + 1) * dim)).join(',') : ','.repeat(dim - 1),
+    ).join('\n') + '\n';
+  const files: [string, string] = [join(dir, 'a.csv'), join(dir, 'b.csv')];
+  writeFileSync(files[0], csv(d.x1, d.dim1, 1));
+  writeFileSync(files[1], csv(d.x2, d.dim2, 2));
+  return files;
 }
