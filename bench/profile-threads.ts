@@ -1,48 +1,69 @@
-// Where a two-thread training step's wall time goes on the owner: its own
-// work per phase (forward, KL and the rest, backward, Adam) against the time
-// it waits for the lane at each of the step's barriers.
+// Where a two-thread training step's wall time goes, on both threads: per
+// phase (forward, backward, Adam) the training thread's own work and its
+// wait for the worker, the worker's work and how late it starts after the
+// hand-off (the worker stamps its clock into the control block at each
+// task's start and end), how late the training thread sees it finish, and
+// the training thread's work alone between the phases (the batch copy, ε,
+// the prior; the KL). Medians and means over the steps, in µs.
 //   node --experimental-wasm-relaxed-simd --import=tsx bench/profile-threads.ts [steps]
 
 import { createKernels } from '../src/core/index.ts';
 import { referenceTraining, BATCH } from '../src/bench/train.ts';
+import { ADAM, BACKWARD, FINISHED, FORWARD, STARTED, type Control } from '../src/threads/control.ts';
 import { TrainingThreads } from '../src/threads/pool.ts';
 import { spawnNodeLane } from '../src/threads/spawn-node.ts';
 
 const steps = Number(process.argv[2] ?? 300);
 const two = referenceTraining(createKernels('wasm', { threads: true }));
 const pool = await TrainingThreads.start(two.model, two.adam, spawnNodeLane, 2);
-const ms: Record<string, number> = {};
-const add = (name: string, t0: number) => (ms[name] = (ms[name] ?? 0) + performance.now() - t0);
-const wrap = (obj: Record<string, unknown>, key: string, name: (args: unknown[]) => string) => {
-  const f = obj[key] as (...a: unknown[]) => unknown;
-  obj[key] = function (this: unknown, ...args: unknown[]) {
-    const t0 = performance.now();
-    try {
-      return f.apply(this, args);
-    } finally {
-      add(name(args), t0);
-    }
-  };
+const p = pool as unknown as Record<string, (...a: number[]) => void> & { control: Control };
+const now = () => performance.timeOrigin + performance.now();
+
+const PHASES: Record<number, string> = { [FORWARD]: 'forward', [BACKWARD]: 'backward', [ADAM]: 'adam' };
+const times = new Map<string, Float64Array>();
+let at = -1; // the step being recorded (−1: warming up)
+const record = (name: string, ms: number) => {
+  if (at < 0) return;
+  if (!times.has(name)) times.set(name, new Float64Array(steps));
+  times.get(name)![at] = 1000 * ms;
 };
-let phase = 'forward';
-const p = pool as unknown as Record<string, unknown>;
-wrap(p, 'wait', () => `wait after ${phase}`);
-wrap(p, 'forward', () => ((phase = 'forward'), 'forward (total)'));
-wrap(p, 'backward', () => ((phase = 'backward'), 'backward (total)'));
-wrap(p, 'update', () => ((phase = 'adam'), 'adam (total)'));
-const m = two.model as unknown as Record<string, unknown>;
-wrap(m, 'forwardView', () => 'own forward');
-wrap(m, 'backwardView', () => 'own backward');
+
+let task = 0,
+  dispatched = 0,
+  lastEnd = 0;
+const dispatch = p.dispatch,
+  wait = p.wait;
+p.dispatch = function (t: number, ...rest: number[]) {
+  task = t;
+  dispatched = now();
+  if (t === FORWARD) record('training thread alone before forward', dispatched - lastEnd);
+  if (t === BACKWARD) record('training thread alone (KL)', dispatched - lastEnd);
+  return dispatch.call(this, t, ...rest);
+};
+p.wait = function () {
+  const start = now();
+  wait.call(this);
+  const end = (lastEnd = now());
+  const name = PHASES[task],
+    c = p.control;
+  record(`${name}: training thread's work`, start - dispatched);
+  record(`${name}: training thread waits`, end - start);
+  record(`${name}: worker starts late by`, c.getF64(1, STARTED) - dispatched);
+  record(`${name}: worker's work`, c.getF64(1, FINISHED) - c.getF64(1, STARTED));
+  record(`${name}: its end seen late by`, end - c.getF64(1, FINISHED));
+};
+
 for (let i = 0; i < 30; i++) two.step();
-for (const key of Object.keys(ms)) delete ms[key];
 const t0 = performance.now();
-for (let i = 0; i < steps; i++) two.step();
+for (at = 0; at < steps; at++) two.step();
 const total = performance.now() - t0;
 await pool.close();
 console.log(
-  `${(total / steps).toFixed(2)} ms a step, ${((BATCH * steps) / (total / 1000)).toFixed(0)} samples/s on 2 threads (wall)`,
+  `${(total / steps).toFixed(3)} ms a step, ${((BATCH * steps) / (total / 1000)).toFixed(0)} samples/s on 2 threads (wall)`,
 );
-for (const [name, t] of Object.entries(ms).sort((a, b) => b[1] - a[1]))
-  console.log(
-    `${name.padEnd(24)} ${(t / steps).toFixed(3).padStart(7)} ms  ${((100 * t) / total).toFixed(1).padStart(5)}%`,
-  );
+console.log(`${''.padEnd(40)}  median    mean (µs)`);
+for (const [name, xs] of times) {
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const median = Float64Array.from(xs).sort()[Math.floor(xs.length / 2)];
+  console.log(`${name.padEnd(40)} ${median.toFixed(1).padStart(7)} ${mean.toFixed(1).padStart(7)}`);
+}

@@ -16,6 +16,8 @@ export interface ThreadsResult {
   train_samples_per_s_threads: Record<string, number>;
   /** The median over rounds of (2 threads ÷ 1 thread) within each round. */
   train_threads_speedup: number;
+  /** The lowest and highest of those per-round ratios: the bench's own spread. */
+  train_threads_speedup_range: [number, number];
 }
 
 /** Samples/s of `step` over about `seconds` of wall time. */
@@ -64,6 +66,7 @@ export async function benchThreads(quick: boolean): Promise<ThreadsResult> {
     return {
       train_samples_per_s_threads: Object.fromEntries(counts.map((n, i) => [n, round(Math.max(...rates[i]))])),
       train_threads_speedup: round(ratios[Math.floor(ratios.length / 2)]),
+      train_threads_speedup_range: [round(ratios[0]), round(ratios[ratios.length - 1])],
     };
   } finally {
     for (const r of runs) await r.close();
@@ -71,11 +74,12 @@ export async function benchThreads(quick: boolean): Promise<ThreadsResult> {
 }
 
 export function formatThreads(r: ThreadsResult): string {
-  const t = r.train_samples_per_s_threads;
+  const t = r.train_samples_per_s_threads,
+    [lo, hi] = r.train_threads_speedup_range;
   const lines = [`training on threads, reference model, batch ${BATCH}, wall time, interleaved rounds`];
   for (const [n, v] of Object.entries(t))
     lines.push(
-      `  ${n} thread${n === '1' ? ' ' : 's'} ${v.toFixed(0).padStart(6)} samples/s${n === '2' ? ` (median ratio to 1 thread over rounds ${r.train_threads_speedup.toFixed(2)}×)` : ''}`,
+      `  ${n} thread${n === '1' ? ' ' : 's'} ${v.toFixed(0).padStart(6)} samples/s${n === '2' ? ` (median ratio to 1 thread over rounds ${r.train_threads_speedup.toFixed(2)}×, rounds ${lo.toFixed(2)}–${hi.toFixed(2)}×)` : ''}`,
     );
   return lines.join('\n');
 }

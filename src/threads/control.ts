@@ -15,7 +15,7 @@ export const SEQ = 0,
 /** A team's barrier words in the owner's block (teams 0 and 1). */
 const ARRIVED = (team: number) => 2 + 2 * team,
   GENERATION = (team: number) => 3 + 2 * team;
-export const LANE_WORDS = 16;
+export const LANE_WORDS = 32;
 
 /** Offsets in a lane's words. */
 export const DONE = 0,
@@ -25,9 +25,16 @@ export const DONE = 0,
   LO = 4,
   COUNT = 5,
   STEP = 6;
-/** Float64 slots, as word offsets (even, so 8-byte aligned): the task's scale, and its results (one per view). */
+/**
+ * Float64 slots, as word offsets (even, so 8-byte aligned): the task's
+ * scale, its results (one per view), and when the lane started and finished
+ * it (ms since the epoch: bench/profile-threads.ts lines them up with the
+ * owner's clock).
+ */
 export const SCALE = 8,
-  RESULT = 10;
+  RESULT = 10,
+  STARTED = 14,
+  FINISHED = 16;
 
 export const FAILED = -1;
 
@@ -41,13 +48,16 @@ export const NONE = 0,
 export const ERROR_BYTES = 1024;
 
 /**
- * Atomics.load polls before a thread sleeps in Atomics.wait (about 20–50 µs
- * on a free core). A step's barriers come every 0.01–3 ms and a futex wake
- * costs tens of µs before the woken thread runs, per barrier and side; a
- * short spin catches most of them awake, a long one would burn a core that
- * a loaded machine needs.
+ * Atomics.load polls before a thread sleeps in Atomics.wait (about 1 ms on
+ * a free core: a load in this loop costs ~5 ns). A step's barriers come
+ * every 0.05–3 ms, and a futex wake costs ~40 µs on a VM before the woken
+ * thread runs, per barrier and side (measured with timestamps on both sides
+ * of a two-thread step: at 20,000 polls, ~90 µs, the training thread slept
+ * through most of its waits for the forward half and woke ~40 µs late). A
+ * spin that outlasts the step's longest wait keeps both threads awake while
+ * training; it ends a millisecond after the last step.
  */
-export const SPIN = 20000;
+export const SPIN = 200000;
 
 /** Until i32[at] ≠ old: a bounded spin, then Atomics.wait; returns the new value. */
 export function waitChange(i32: Int32Array, at: number, old: number): number {

@@ -71,6 +71,7 @@ function serve(init: LaneInit, c: ctl.Control, k: Kernels, model: Jpvae): void {
     seen = ctl.waitChange(i32, ctl.SEQ, seen);
     const task = i32[at(ctl.TASK)];
     if (task === ctl.STOP) return;
+    c.setF64(lane, ctl.STARTED, performance.timeOrigin + performance.now());
     try {
       if (task === ctl.FORWARD) {
         const scale = i32[at(ctl.FLAG)] ? c.getF64(lane, ctl.SCALE) : null;
@@ -85,6 +86,7 @@ function serve(init: LaneInit, c: ctl.Control, k: Kernels, model: Jpvae): void {
       c.fail(lane, e instanceof Error ? e.message : String(e));
       return;
     }
+    c.setF64(lane, ctl.FINISHED, performance.timeOrigin + performance.now());
     Atomics.store(i32, at(ctl.DONE), seen);
     Atomics.notify(i32, at(ctl.DONE));
   }
