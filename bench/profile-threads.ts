@@ -2,7 +2,8 @@
 // phase (forward, backward, Adam) the training thread's own work and its
 // wait for the worker, the worker's work and how late it starts after the
 // hand-off (the worker stamps its clock into the control block at each
-// task's start and end), how late the training thread sees it finish, and
+// task's start and end), how late the training thread, once waiting, sees
+// it finish, and
 // the training thread's work alone between the phases (the batch copy, ε,
 // the prior; the KL). Medians and means over the steps, in µs.
 //   node --experimental-wasm-relaxed-simd --import=tsx bench/profile-threads.ts [steps]
@@ -50,7 +51,7 @@ p.wait = function () {
   record(`${name}: training thread waits`, end - start);
   record(`${name}: worker starts late by`, c.getF64(1, STARTED) - dispatched);
   record(`${name}: worker's work`, c.getF64(1, FINISHED) - c.getF64(1, STARTED));
-  record(`${name}: its end seen late by`, end - c.getF64(1, FINISHED));
+  record(`${name}: its end seen late by`, end - Math.max(start, c.getF64(1, FINISHED)));
 };
 
 for (let i = 0; i < 30; i++) two.step();

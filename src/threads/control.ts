@@ -48,16 +48,17 @@ export const NONE = 0,
 export const ERROR_BYTES = 1024;
 
 /**
- * Atomics.load polls before a thread sleeps in Atomics.wait (about 1 ms on
- * a free core: a load in this loop costs ~5 ns). A step's barriers come
- * every 0.05–3 ms, and a futex wake costs ~40 µs on a VM before the woken
- * thread runs, per barrier and side (measured with timestamps on both sides
- * of a two-thread step: at 20,000 polls, ~90 µs, the training thread slept
- * through most of its waits for the forward half and woke ~40 µs late). A
- * spin that outlasts the step's longest wait keeps both threads awake while
- * training; it ends a millisecond after the last step.
+ * Atomics.load polls before a thread sleeps in Atomics.wait (about 90 µs on
+ * a free core: a poll costs ~5 ns). A step's barriers come every 0.05–3 ms
+ * and a futex wake costs ~40 µs on a VM before the woken thread runs, per
+ * barrier and side; a short spin catches the hand-offs that come quickly. A
+ * longer one does not pay: at 200,000 polls (~1 ms) the training thread no
+ * longer slept through its waits (bench/profile-threads.ts), but a step on
+ * two cores got ~3% faster at best, within the noise of the bench, while two
+ * threads sharing one core (a loaded machine) stepped 60% slower, each
+ * hand-off costing a whole spin.
  */
-export const SPIN = 200000;
+export const SPIN = 20000;
 
 /** Until i32[at] ≠ old: a bounded spin, then Atomics.wait; returns the new value. */
 export function waitChange(i32: Int32Array, at: number, old: number): number {
