@@ -8,10 +8,14 @@
 import test from 'ava';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fit, fromFiles, InputError } from '../src/index.ts';
+import { fit, fitViews, fromFiles, InputError } from '../src/index.ts';
 import { compareOne } from '../scripts/count-likelihoods.ts';
 import { plantedCounts } from '../src/data/planted-counts.ts';
 import { log1pGaussianNllAt, countNllAt } from '../src/eval/count-metrics.ts';
+import { Rng } from '../src/data/rng.ts';
+import { standardizationOf, type DataSource } from '../src/data/record.ts';
+import { conditional, type LatentFit } from '../src/impute/conditional.ts';
+import { imputeUserRows } from '../src/impute/impute.ts';
 import { jpvae, tempDir } from './util.ts';
 import { writePlantedCountCsv } from './planted-files.ts';
 
@@ -67,11 +71,107 @@ test('a count model keeps its likelihood, median total and dispersion through it
     imputed.every((x) => x > 0 && Number.isFinite(x)),
     'expected counts: positive',
   );
-  t.throws(() => again.impute(rows, { given: 1, samples: 3 }), {
-    instanceOf: InputError,
-    message: /count view.*--draws latent/,
-  });
   t.notThrows(() => again.impute(rows, { given: 1, samples: 3, draws: 'latent' }));
+});
+
+test('predictive draws of a count view are counts from its likelihood: seeded, integers ≥ 0, mean and variance of the NB at each draw', async (t) => {
+  const { view1, view2 } = views(400, 9);
+  const model = await fit({ view1, view2 }, { ...SMALL, likelihood: ['nb', 'gaussian'], epochs: 3, holdout: 0.1 });
+  const row = { data: view2.data.subarray(0, 20).map((x) => (Number.isNaN(x) ? 1 : Math.log1p(x))), width: 20 };
+  const K = 20_000,
+    o = { given: 2 as const, samples: K, seed: 3 };
+  const counts = model.impute(row, o),
+    means = model.impute(row, { ...o, draws: 'latent' }); // the same latent draws: counts draw from a fork of the stream
+  t.true(
+    counts.every((x) => Number.isInteger(x) && x >= 0),
+    'counts: non-negative integers',
+  );
+  t.deepEqual(model.impute(row, o), counts);
+  t.notDeepEqual(model.impute(row, { ...o, seed: 4 }), counts);
+  const theta = model.net.dispersion(0)!,
+    dim = 30;
+  // Per feature, over the K draws: Σ(x − μ) against its sd √Σvar, and Σ(x − μ)² against Σ(μ + μ²/θ).
+  let worstZ = 0,
+    worstRatio = 0;
+  for (let j = 0; j < dim; j++) {
+    let dev = 0,
+      sq = 0,
+      v = 0;
+    for (let k = 0; k < K; k++) {
+      const mu = means[k * dim + j],
+        e = counts[k * dim + j] - mu;
+      dev += e;
+      sq += e * e;
+      v += mu + (mu * mu) / theta[j];
+    }
+    worstZ = Math.max(worstZ, Math.abs(dev) / Math.sqrt(v));
+    worstRatio = Math.max(worstRatio, Math.abs(sq / v - 1));
+  }
+  t.log({ worstZ, worstRatio });
+  t.true(worstZ < 4.5, `mean: worst |z| over the features ${worstZ}`);
+  t.true(worstRatio < 0.1, `variance: worst relative error ${worstRatio}`);
+  // The Gaussian view's draws are what the normal stream alone gives, as before count draws existed.
+  const given1 = { data: Float32Array.from(view1.data.subarray(0, 60), (x) => (Number.isNaN(x) ? 0 : x)), width: 30 };
+  const g = model.impute(given1, { given: 1, samples: 5, seed: 8 });
+  const rng = new Rng(8),
+    before = imputeUserRows(
+      model.net,
+      conditional(model.json.latentFit as LatentFit, 1),
+      standardizationOf(model.json.data as DataSource),
+      given1.data.slice(),
+      2,
+      5,
+      { noise: () => rng.normal(), observation: true },
+      'rows',
+    );
+  t.deepEqual(g, before);
+});
+
+test('an M-view model draws counts for each count target, seeded, from one stream per target', async (t) => {
+  const { d } = views(300, 10);
+  const part = (x: Float32Array, dim: number, a: number, b: number) => ({
+    data: Float32Array.from({ length: d.n * (b - a) }, (_, e) => x[Math.floor(e / (b - a)) * dim + a + (e % (b - a))]),
+    width: b - a,
+  });
+  const model = await fitViews([part(d.x1, 30, 0, 15), part(d.x1, 30, 15, 30), part(d.x2, 20, 0, 20)], {
+    ...SMALL,
+    likelihood: ['nb', 'poisson', 'nb'],
+    epochs: 2,
+  });
+  const given = part(d.x2, 20, 0, 20);
+  given.data = given.data.subarray(0, 4 * 20);
+  const o = { given: 3, samples: 5, seed: 2 };
+  const [a, b] = model.impute([given], o);
+  t.is(a.length, 4 * 5 * 15);
+  t.true(
+    [...a, ...b].every((x) => Number.isInteger(x) && x >= 0),
+    'counts: non-negative integers',
+  );
+  t.deepEqual(model.impute([given], o), [a, b]);
+  t.notDeepEqual(a, b.subarray(0, a.length));
+  // Latent draws of the same seed: the decoded means the counts were drawn at, positive reals.
+  t.false(model.impute([given], { ...o, draws: 'latent' })[0].every(Number.isInteger));
+});
+
+test('unscaled count views: no size factor in training (the decoder learns the mean count, totals and all); kept by the model file', async (t) => {
+  const { view1, view2 } = views(300, 6);
+  const opts = { ...SMALL, epochs: 2, holdout: 0.1, seed: 3 };
+  const scaled = await fit({ view1, view2 }, { ...opts, likelihood: ['nb', 'poisson'] });
+  const unscaled = await fit({ view1, view2 }, { ...opts, likelihood: ['nb:unscaled', 'poisson:unscaled'] });
+  t.deepEqual(
+    unscaled.config.likelihood!.map((l) => 'sizeFactor' in l && l.sizeFactor),
+    ['none', 'none'],
+  );
+  t.deepEqual(
+    scaled.config.likelihood!.map((l) => 'sizeFactor' in l && l.sizeFactor),
+    ['total', 'total'],
+  );
+  const again = await fromFiles(unscaled.toFiles());
+  t.deepEqual(again.config.likelihood, unscaled.config.likelihood);
+  const text = unscaled.toFiles()['model.json'];
+  t.regex(typeof text === 'string' ? text : new TextDecoder().decode(text), /"size_factor": ?"none"/);
+  // The same seed and data: only the size factor differs, so the trained weights do.
+  t.notDeepEqual(Array.from(unscaled.net.params()), Array.from(scaled.net.params()));
 });
 
 test('counts that are not non-negative integers are one line naming the row and column', async (t) => {
@@ -97,7 +197,7 @@ test('counts that are not non-negative integers are one line naming the row and 
     );
   }
   await t.throwsAsync(fit({ view1: [[1]], view2: [[1]] }, { likelihood: ['nb', 'negbin'] }), {
-    message: /poisson or nb/,
+    message: /poisson, nb, poisson:unscaled or nb:unscaled/,
   });
 });
 
@@ -150,6 +250,18 @@ test('jpvae train --likelihood1 nb: CSV counts train, impute writes counts, bad 
     rows.every((r) => r.split(',').length === d.dim1 && r.split(',').every((v) => Number(v) > 0)),
     rows[0],
   );
+  // --samples K: predictive draws, counts from the likelihood (seeded).
+  const draws = join(dir, 'draws.csv'),
+    args = ['--model', model, '--given', '2', '--input', join(dir, 'given.csv'), '--samples', '4', '--seed', '5'];
+  t.is(jpvae('impute', ...args, '--out', draws).code, 0);
+  const drawn = readFileSync(draws, 'utf8').trim().split('\n');
+  t.is(drawn.length, 12);
+  t.true(
+    drawn.every((r) => r.split(',').every((v) => Number.isInteger(Number(v)) && Number(v) >= 0)),
+    drawn[0],
+  );
+  t.is(jpvae('impute', ...args, '--out', join(dir, 'again.csv')).code, 0);
+  t.is(readFileSync(join(dir, 'again.csv'), 'utf8'), readFileSync(draws, 'utf8'));
   writeFileSync(join(dir, 'bad.csv'), '1,2,3\n4,0.5,6\n');
   writeFileSync(join(dir, 'ok.csv'), '1,2\n3,4\n');
   const bad = jpvae(

@@ -63,7 +63,7 @@ export function imputeFile(model: Jpvae, json: ModelJson, input: string, out: st
   const K = o.samples,
     chunk = Math.max(1, Math.floor((o.chunkRows ?? IMPUTE_CHUNK_ROWS) / K));
   const rng = new Rng(o.seed),
-    draws = K === 1 ? undefined : drawsOf(o.draws ?? 'predictive', () => rng.normal());
+    draws = K === 1 ? undefined : drawsOf(o.draws ?? 'predictive', rng);
   const inFormat = formatOf(input, `${names.input} ${input}`),
     outFormat = /\.(h5ad|h5mu)$/i.exec(out)?.[1].toLowerCase(); // the writer checks the rest
   const idColumn = TABLE_FORMATS.includes(inFormat)

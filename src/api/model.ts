@@ -20,6 +20,7 @@ import { evaluateCalibration, type Calibration } from '../eval/calibration.ts';
 import type { TwoViewData } from '../data/dataset.ts';
 import { conditional, priorGaussian, type LatentFit } from '../impute/conditional.ts';
 import { DRAW_KINDS, drawsOf, imputeUserRows, type DrawKind } from '../impute/impute.ts';
+import { countLikelihoodOf } from '../data/likelihood.ts';
 import {
   BERNOULLI,
   DEFAULT_ALPHA,
@@ -75,8 +76,11 @@ export function likelihoodOf(l: Likelihood | string | undefined, name: string): 
   if (l === 'gaussian') return { kind: 'gaussian', variance: 'learnt' };
   const v = Number(/^gaussian:(.+)$/.exec(l)?.[1]);
   if (v > 0) return { kind: 'gaussian', variance: v };
-  if (l === 'poisson' || l === 'nb') return { kind: l, medianTotal: 1 };
-  throw new InputError(`${name}: expected bernoulli, gaussian, gaussian:V (V > 0), poisson or nb, got '${l}'`);
+  const counts = countLikelihoodOf(l);
+  if (counts) return counts;
+  throw new InputError(
+    `${name}: expected bernoulli, gaussian, gaussian:V (V > 0), poisson, nb, poisson:unscaled or nb:unscaled, got '${l}'`,
+  );
 }
 
 const NAMES = { view1: 'view1', view2: 'view2', mask: 'mask' };
@@ -130,7 +134,7 @@ export class JpvaeModel {
     if (m.cols !== width)
       throw new InputError(`rows: rows have ${m.cols} values, but view ${o.given} of the model has ${width}`);
     const rng = new Rng(o.seed ?? 1),
-      draws = K === 1 ? undefined : drawsOf(kind, () => rng.normal());
+      draws = K === 1 ? undefined : drawsOf(kind, rng);
     const std = standardizationOf(this.json.data as DataSource);
     return imputeUserRows(
       this.net,

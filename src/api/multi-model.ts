@@ -157,7 +157,7 @@ export class MultiJpvaeModel {
       return mat.data;
     });
     const rng = new Rng(o.seed ?? 1),
-      draws = K > 1 ? drawsOf(kind, () => rng.normal()) : undefined;
+      draws = K > 1 ? drawsOf(kind, rng) : undefined;
     const ys = imputeMulti(this.net, multiConditional(this.fit(), sel.given, sel.target), xs, n, draws, K);
     ys.forEach((y, t) => {
       const s = std[target[t]];

@@ -26,11 +26,12 @@ const HELP = `usage: jpvae impute --model DIR --given 1|2 --input F --out F [fla
   --id-column NAME        the input table's column of sample IDs (default: the one the model trained with)
   --samples K             K draws per row from the model's predictive distribution instead of its mean: a
                           latent draw from the conditional of Eq. 12, decoded, plus a Gaussian view's own
-                          observation noise (Bernoulli views: the probabilities of each latent draw); K rows
-                          per input row
+                          observation noise, or a count view's counts from its Poisson or NB at the decoded
+                          mean (Bernoulli views: the probabilities of each latent draw); K rows per input row
   --draws D               predictive | latent (default predictive): with --samples, what a draw is; latent
-                          leaves a Gaussian view's observation noise out (the decoded latent draw alone,
-                          which understates the spread); Bernoulli views give the same draws either way
+                          leaves a Gaussian view's observation noise or a count view's counts out (the
+                          decoded latent draw alone, which understates the spread); Bernoulli views give
+                          the same draws either way
   --summary               with --samples: write the per-row mean and sd of the K draws (2·width columns)
   --seed N                seed of the draws (default 1)
   --force                 replace --out if it exists (it is never overwritten otherwise)

@@ -52,7 +52,8 @@ const HELP = `usage: jpvae train [flags]
   --likelihood1 L         bernoulli (values in [0,1]) | gaussian (learnt variance) | gaussian:V (fixed
   --likelihood2 L           variance V) | poisson | nb (counts: negative binomial, learnt dispersion); Gaussian
                             views are standardised on the training rows, count views read as log1p and scaled
-                            by each sample's total over the median total (default bernoulli)
+                            by each sample's total over the median total; poisson:unscaled | nb:unscaled
+                            without that scaling, the mean learnt totals and all (default bernoulli)
   --holdout F             with files: hold out the last F of the rows for evaluation (default 0.1)
   --prior P               zero | svd | orthogonal (default orthogonal)
   --alpha A               C = αO for the orthogonal prior, −1 < α < 1 (default ${DEFAULT_ALPHA})

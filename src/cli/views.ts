@@ -43,6 +43,7 @@ export const TRAIN_VIEWS_HELP = `usage: jpvae train --view F --view F [--view F 
   --likelihood L          bernoulli | gaussian | gaussian:V | poisson | nb, repeated in the order of --view,
                           or once for every view (default bernoulli); Gaussian views are standardised on the
                           training rows, count views (poisson, nb) read as log1p with a per-sample size factor
+                          (poisson:unscaled, nb:unscaled: without one)
   --holdout F             hold out the last F of the rows for evaluation (default 0.1)
   --prior P               factor (the learnt joint prior over all views: Σ_ij = α·A_i·A_jᵀ) | zero
                           (independent views, C = 0) (default factor)

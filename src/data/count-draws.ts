@@ -55,6 +55,16 @@ export function poissonDraw(rng: Rng, mean: number): number {
   }
 }
 
+/**
+ * Replace each of the rows×dim means (row-major, in place) by a count drawn
+ * from the view's likelihood at that mean: NB(μ, θ_j), or Poisson(μ)
+ * without θ. Row by row, so the draws do not depend on how rows are batched.
+ */
+export function drawCounts(rng: Rng, means: Float32Array, dim: number, theta: ArrayLike<number> | null): void {
+  for (let t = 0; t < means.length; t++)
+    means[t] = theta ? negativeBinomialDraw(rng, means[t], theta[t % dim]) : poissonDraw(rng, means[t]);
+}
+
 /** NB(mean, θ): variance mean + mean²/θ; θ = ∞ is Poisson. */
 export function negativeBinomialDraw(rng: Rng, mean: number, theta: number): number {
   if (!Number.isFinite(theta)) return poissonDraw(rng, mean);

@@ -15,19 +15,31 @@ export const BERNOULLI: Likelihood = { kind: 'bernoulli' };
 
 /**
  * Counts: the decoder gives a log-rate η per feature and the mean is
- * μ = s·e^η, s the sample's size factor, its total count over
- * `medianTotal` (the median total of the view's training rows; a row of
- * zeros counts as total 1). Poisson(μ), or negative binomial with mean μ
- * and variance μ + μ²/θ_j, θ_j a learnt per-feature dispersion. An
- * imputed view's total is unknown: its s is 1, the median sample's depth.
+ * μ = s·e^η. With `sizeFactor` 'total' (as scVI), s is the sample's total
+ * count over `medianTotal` (the median total of the view's training rows;
+ * a row of zeros counts as total 1), so the decoder learns each feature's
+ * share of the total and not the total itself; with 'none', s = 1 and the
+ * decoder learns the mean count itself, totals included (what the latent
+ * moves), a sample's depth left to the dispersion. Poisson(μ), or negative
+ * binomial with mean μ and variance μ + μ²/θ_j, θ_j a learnt per-feature
+ * dispersion. An imputed view's total is unknown: its s is 1.
  */
 export interface CountLikelihood {
   kind: 'poisson' | 'nb';
   /** Fitted on the training rows (fitCountDepth); 1 until then. */
   medianTotal: number;
+  sizeFactor: SizeFactor;
 }
 
 export const COUNT_KINDS = ['poisson', 'nb'] as const;
+export const SIZE_FACTORS = ['total', 'none'] as const;
+export type SizeFactor = (typeof SIZE_FACTORS)[number];
+
+/** A count likelihood named on the command line or in `fit`: poisson, nb, poisson:unscaled, nb:unscaled; null for anything else. */
+export function countLikelihoodOf(name: string): CountLikelihood | null {
+  const m = /^(poisson|nb)(:unscaled)?$/.exec(name);
+  return m ? { kind: m[1] as CountLikelihood['kind'], medianTotal: 1, sizeFactor: m[2] ? 'none' : 'total' } : null;
+}
 
 export const isCount = (l: Likelihood): l is CountLikelihood => l.kind === 'poisson' || l.kind === 'nb';
 

@@ -85,6 +85,12 @@ export class Rng {
     return r;
   }
 
+  /** A second stream seeded from this one's state, which it leaves as it was (so this stream's values are the same with or without it). */
+  fork(): Rng {
+    const s = this.s;
+    return new Rng((s[0] ^ rotl(s[1], 8) ^ rotl(s[2], 16) ^ rotl(s[3], 24) ^ 0x5bd1e995) >>> 0);
+  }
+
   /** Continue from a saved state(). */
   restore(st: number[]): void {
     this.s.set(st.slice(0, 4));

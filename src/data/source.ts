@@ -11,7 +11,7 @@ import { loadFileViews } from './user-data.ts';
 import { prepareViews, splitHoldout, standardizeViews } from './views.ts';
 import { likelihoodsOf, standardizationOf, type DataSource } from './record.ts';
 import { InputError } from '../errors.ts';
-import { BERNOULLI, type Likelihood } from './likelihood.ts';
+import { BERNOULLI, countLikelihoodOf, type Likelihood } from './likelihood.ts';
 
 export { standardizationOf, likelihoodsOf, type DataSource } from './record.ts';
 
@@ -26,9 +26,10 @@ export function parseLikelihood(value: string | undefined, flag: string): Likeli
   if (value === 'gaussian') return { kind: 'gaussian', variance: 'learnt' };
   const fixed = /^gaussian:(.+)$/.exec(value);
   if (fixed && Number(fixed[1]) > 0) return { kind: 'gaussian', variance: Number(fixed[1]) };
-  if (value === 'poisson' || value === 'nb') return { kind: value, medianTotal: 1 };
+  const counts = countLikelihoodOf(value);
+  if (counts) return counts;
   throw new InputError(
-    `${flag}: expected bernoulli, gaussian (learnt variance), gaussian:V (fixed variance V > 0), poisson or nb (counts), got '${value}'`,
+    `${flag}: expected bernoulli, gaussian (learnt variance), gaussian:V (fixed variance V > 0), poisson, nb, poisson:unscaled or nb:unscaled (counts), got '${value}'`,
   );
 }
 

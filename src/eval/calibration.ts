@@ -271,7 +271,7 @@ function viewCalibration(
   const l = model.views[target].likelihood;
   // A count view's mixture is its predictive distribution whatever `kind` says: its components are the latent draws.
   const c = conditional(fit, target),
-    draws = drawsOf(isCount(l) ? 'latent' : kind, () => rng.normal());
+    draws = drawsOf(isCount(l) ? 'latent' : kind, rng);
   const [given, truth] = target === 1 ? [full.x1, full.x2] : [full.x2, full.x1];
   const gw = model.views[1 - target].dim,
     dim = model.views[target].dim;

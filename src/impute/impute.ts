@@ -9,6 +9,8 @@ import { forEachBatch } from '../data/dataset.ts';
 import { InputError } from '../errors.ts';
 import { applyStandardize, type Standardize } from '../data/views.ts';
 import { isCount, meanOf, valueRule, type Likelihood } from '../data/likelihood.ts';
+import { drawCounts } from '../data/count-draws.ts';
+import type { Rng } from '../data/rng.ts';
 import { conditionalLatent, type Conditional } from './conditional.ts';
 
 /** Writes view `to`'s latent z (rows×n_to) from view `from`'s posterior means mu (rows×n_from). */
@@ -20,11 +22,15 @@ type LatentMap = (rows: number, mu: FloatArray, z: FloatArray) => void;
  * values, then for a Gaussian view with `observation` its dim_i), so the
  * draws do not depend on how rows are batched. `observation` (default
  * true) adds a Gaussian view's own noise e^{½·logvar}·ε to the decoded
- * mean; without it a draw is the decoded latent draw only.
+ * mean, and a count view's draw is a count from its likelihood at the
+ * decoded mean, from `counts` (its own stream, consumed row by row after
+ * the batch is decoded, so the normal stream is the same with or without
+ * count views); without it a draw is the decoded latent draw only.
  */
 export interface Draws {
   noise: () => number;
   observation?: boolean;
+  counts?: Rng;
 }
 
 /**
@@ -38,17 +44,31 @@ export interface Draws {
 export type DrawKind = 'predictive' | 'latent';
 export const DRAW_KINDS: readonly DrawKind[] = ['predictive', 'latent'];
 
-/** Predictive draws of a count view need count noise, which jpvae does not draw yet: one line, rather than draws that leave it out. */
-export function countDrawsRefused(l: Likelihood, i: number, draws?: Draws): void {
-  if (draws && draws.observation !== false && isCount(l))
+/**
+ * How a predictive draw turns a count view's decoded means (rows×dim, in
+ * place) into counts from its likelihood (θ: a negative binomial view's
+ * dispersion) from `rng` (default the draws' counts stream), or null (not
+ * a count view, or latent draws). Draws without a counts stream cannot:
+ * one line, rather than draws that leave the counts' noise out.
+ */
+export function countDraws(
+  view: { likelihood: Likelihood; dim: number },
+  i: number,
+  theta: ArrayLike<number> | null,
+  draws?: Draws,
+  rng = draws?.counts,
+): ((means: Float32Array) => void) | null {
+  if (!draws || draws.observation === false || !isCount(view.likelihood)) return null;
+  if (!rng)
     throw new InputError(
-      `draws: view ${i + 1} is a count view, whose predictive draws are not implemented yet; use latent draws (--draws latent)`,
+      `draws: view ${i + 1} is a count view, and these draws have no stream for its counts; use latent draws (--draws latent)`,
     );
+  return (means) => drawCounts(rng, means, view.dim, theta);
 }
 
-/** The Draws of `kind` over N(0, 1) values from `noise`. */
-export function drawsOf(kind: DrawKind, noise: () => number): Draws {
-  return { noise, observation: kind === 'predictive' };
+/** The Draws of `kind` from `rng`: its N(0, 1) values, and a fork of it for count views' draws. */
+export function drawsOf(kind: DrawKind, rng: Rng): Draws {
+  return { noise: () => rng.normal(), observation: kind === 'predictive', counts: rng.fork() };
 }
 
 /**
@@ -91,9 +111,9 @@ function decodeRows(model: Jpvae, from: 0 | 1, to: 0 | 1, rows: number, map: Lat
   return model.decode(to, rows);
 }
 
-/** The latent map of Eq. 12 for one batch, and the observation noise to add to its decoded means (rows×dim, or null). */
+/** The latent map of Eq. 12 for one batch, and what a draw does to its decoded means: add a Gaussian view's observation noise, or draw a count view's counts. */
 function conditionalDraws(model: Jpvae, c: Conditional, draws?: Draws) {
-  countDrawsRefused(model.views[c.target].likelihood, c.target, draws);
+  const counts = countDraws(model.views[c.target], c.target, model.dispersion(c.target), draws);
   const dim = model.views[c.target].dim,
     logvar = draws && draws.observation !== false ? model.observationLogvar(c.target) : null;
   let observation: Float64Array | null = null;
@@ -111,6 +131,7 @@ function conditionalDraws(model: Jpvae, c: Conditional, draws?: Draws) {
   };
   const perturb = (means: Float32Array) => {
     if (observation) for (let t = 0; t < means.length; t++) means[t] += observation[t];
+    counts?.(means);
   };
   return { map, perturb };
 }

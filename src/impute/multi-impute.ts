@@ -10,7 +10,7 @@ import { cholesky, positiveDefinite } from '../linalg/dense.ts';
 import type { MultiJpvae } from '../model/multi-jpvae.ts';
 import { blockConditional, type BlockConditional } from './block-conditional.ts';
 import { conditionalLatent } from './conditional.ts';
-import { countDrawsRefused, repeatRows, type Draws } from './impute.ts';
+import { countDraws, repeatRows, type Draws } from './impute.ts';
 import { meanOf } from '../data/likelihood.ts';
 
 export interface MultiLatentFit {
@@ -171,7 +171,12 @@ export function imputeMulti(
     rowsOut = n * K;
   const inputs = xs.map((x, g) => repeatRows(x, n, model.views[c.given[g]].dim, K));
   const targets = c.target.map((t) => model.views[t]);
-  targets.forEach((v, a) => countDrawsRefused(v.likelihood, c.target[a], draws));
+  // One count stream per target (forks of the draws' one), so batches of any size give the same counts.
+  let stream = draws?.counts;
+  const counts = targets.map((v, a) => {
+    const rng = a === 0 ? stream : (stream = stream?.fork());
+    return countDraws(v, c.target[a], v.dispersion(model.P), draws, rng);
+  });
   const out = targets.map((v) => new Float32Array(rowsOut * v.dim));
   const mean = targets.map((v) => meanOf(v.likelihood));
   const logvars = targets.map((_, a) =>
@@ -202,6 +207,7 @@ export function imputeMulti(
         dst[e] = mean[t](o[e]);
         if (lv) dst[e] += Math.exp(lv[e % v.dim] / 2) * obs[t]![e];
       }
+      counts[t]?.(dst);
     });
   });
   return out;

@@ -25,7 +25,7 @@ export class ViewVae {
   readonly x: number; // the view's rows as given: the likelihood's target
   /** What the encoder reads: x, or log1p(x) for a count view. */
   readonly input: number;
-  /** Count views: each row's log size factor (CountLikelihood); 0 otherwise. */
+  /** Count views with size factors: each row's log size factor (CountLikelihood); 0 (none, s = 1) otherwise. */
   readonly logSize: number;
   readonly mu: number;
   readonly lv: number;
@@ -53,7 +53,7 @@ export class ViewVae {
     this.x = buf(dim);
     const counts = isCount(likelihood);
     this.input = counts ? buf(dim) : this.x;
-    this.logSize = counts ? buf(1) : 0;
+    this.logSize = counts && likelihood.sizeFactor === 'total' ? buf(1) : 0;
     this.encoder = new Mlp(k, layout, `${tag}.encoder`, [dim, ...hidden], true, maxRows);
     const top = hidden[hidden.length - 1];
     this.muHead = addDense(layout, `${tag}.encoder.mu`, top, latent, false);
@@ -88,9 +88,10 @@ export class ViewVae {
     for (let r = 0; r < rowIndex.length; r++) x.set(data.subarray(rowIndex[r] * dim, (rowIndex[r] + 1) * dim), r * dim);
     const l = this.likelihood;
     if (!isCount(l)) return;
-    const input = heap.view(this.input, rowIndex.length * dim),
-      logSize = heap.view(this.logSize, rowIndex.length);
+    const input = heap.view(this.input, rowIndex.length * dim);
     for (let i = 0; i < input.length; i++) input[i] = Math.log1p(x[i]);
+    if (!this.logSize) return;
+    const logSize = heap.view(this.logSize, rowIndex.length);
     for (let r = 0; r < rowIndex.length; r++)
       logSize[r] = logSizeFactor(x.subarray(r * dim, (r + 1) * dim), l.medianTotal);
   }

@@ -9,7 +9,7 @@ import { Fields } from '../io/fields.ts';
 import { camelCaseKeys, snakeName } from '../io/json-keys.ts';
 import { cholesky, positiveDefinite } from '../linalg/dense.ts';
 import { checkConfig, type Likelihood, type ModelConfig } from '../model/config.ts';
-import { COUNT_KINDS } from '../data/likelihood.ts';
+import { COUNT_KINDS, SIZE_FACTORS } from '../data/likelihood.ts';
 import { PRIOR_KINDS, type PriorKind } from '../model/prior/prior.ts';
 import { parseBeta } from '../train/beta.ts';
 import type { TrainState } from '../train/trainer.ts';
@@ -59,7 +59,12 @@ export function likelihood(f: Fields, v: unknown, path: string): Likelihood {
   const kind = f.string(o.kind, `${path}.kind`, ['bernoulli', 'gaussian', ...COUNT_KINDS] as const);
   if (kind === 'bernoulli') return { kind };
   if (kind === 'poisson' || kind === 'nb')
-    return { kind, medianTotal: f.number(o.medianTotal, `${path}.medianTotal`, 'a total count ≥ 1', (x) => x >= 1) };
+    return {
+      kind,
+      medianTotal: f.number(o.medianTotal, `${path}.medianTotal`, 'a total count ≥ 1', (x) => x >= 1),
+      // Files written before size factors could be turned off have none: the total.
+      sizeFactor: o.sizeFactor === undefined ? 'total' : f.string(o.sizeFactor, `${path}.sizeFactor`, SIZE_FACTORS),
+    };
   if (o.variance === 'learnt') return { kind, variance: 'learnt' };
   return { kind, variance: f.number(o.variance, `${path}.variance`, "'learnt' or a variance > 0", (x) => x > 0) };
 }
