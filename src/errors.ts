@@ -3,3 +3,10 @@
 export class InputError extends Error {
   override name = 'InputError';
 }
+
+// Ctrl-C stopped a command cleanly (what it had done is saved): the CLI
+// prints the message as one line and exits with 130, the code a shell gives
+// a process SIGINT ended, so that `jpvae train … && jpvae eval …` stops too.
+export class Interrupted extends Error {
+  override name = 'Interrupted';
+}

@@ -23,23 +23,24 @@ export interface EpochRun<R> {
 
 /**
  * Train `run` to `epochs`, writing a checkpoint into `out` after every
- * epoch (and where Ctrl-C stopped one); `done(record)` reports each epoch.
- * Returns whether Ctrl-C stopped it.
+ * epoch (and where Ctrl-C stopped one); `announce()` says what runs, and
+ * `done(record)` reports each epoch.
+ * Returns, when Ctrl-C stopped the run, the line that says where and how to
+ * continue (the caller ends with it: Interrupted).
  */
 export async function runEpochs<R>(
   run: EpochRun<R>,
-  o: { out: string; epochs: number; say: (line: string) => void; done: (record: R) => void },
-): Promise<boolean> {
+  o: { out: string; epochs: number; announce: () => void; done: (record: R) => void },
+): Promise<string | undefined> {
   const { trainer } = run,
     batch = trainer.options.batch;
   let stop = false;
-  const onSigint = () => {
-    stop = true;
-    o.say('\nstopping after this step, with a checkpoint…');
-  };
-  process.once('SIGINT', onSigint);
+  // Every SIGINT only asks (a second Ctrl-C, or one the terminal and `reproduce` both send, must not kill the write).
+  const onSigint = () => (stop = true);
+  process.on('SIGINT', onSigint);
+  o.announce(); // once Ctrl-C is heard: a Ctrl-C after the run's first line finds the handler
   try {
-    while (trainer.state.epoch < o.epochs && !stop) {
+    while (trainer.state.epoch < o.epochs) {
       const bar = createProgress(`epoch ${trainer.state.epoch + 1}/${o.epochs}`, trainer.stepsPerEpoch * batch);
       const started = performance.now();
       const record = await run.runEpoch(
@@ -54,17 +55,18 @@ export async function runEpochs<R>(
       );
       bar.stop();
       writeModelFiles(o.out, run.files()); // after the last epoch with the latent fit imputation uses (§2.7)
-      if (!record) {
-        o.say(
-          `stopped in epoch ${trainer.state.epoch + 1} after step ${trainer.state.partial!.steps}; checkpoint written: continue with --resume ${o.out} --epochs ${o.epochs}`,
-        );
-        break;
+      if (record) o.done(record);
+      // The trainer's turn after an epoch's last step has run the handler of a Ctrl-C that came during the epoch.
+      if (stop && trainer.state.epoch < o.epochs) {
+        const where = record
+          ? `after epoch ${trainer.state.epoch}`
+          : `in epoch ${trainer.state.epoch + 1} after step ${trainer.state.partial!.steps}`;
+        return `stopped ${where}; checkpoint written: continue with --resume ${o.out} --epochs ${o.epochs}`;
       }
-      o.done(record);
     }
   } finally {
     process.off('SIGINT', onSigint);
     await run.close();
   }
-  return stop;
+  return undefined;
 }

@@ -1,8 +1,9 @@
 // `jpvae <command>`: dispatch, and the exit-code contract (ARCHITECTURE.md):
-// 0 ok, 2 bad input or usage (one line, no stack trace), 1 anything else;
+// 0 ok, 2 bad input or usage (one line, no stack trace), 130 stopped by
+// Ctrl-C with its work saved (one line), 1 anything else;
 // a file-system error is one line too (io/fs-error.ts says which code).
 
-import { InputError } from '../errors.ts';
+import { InputError, Interrupted } from '../errors.ts';
 import { errnoCode, fileError, FileSystemError } from '../io/fs-error.ts';
 import { DivergenceError } from '../train/trainer.ts';
 import { PACKAGE_VERSION } from '../version.ts';
@@ -70,6 +71,10 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof InputError) {
       process.stderr.write(`jpvae ${name}: ${e.message}\n`);
       return 2;
+    }
+    if (e instanceof Interrupted) {
+      process.stderr.write(`jpvae ${name}: ${e.message}\n`);
+      return 130;
     }
     if (e instanceof DivergenceError) {
       process.stderr.write(`jpvae ${name}: ${e.message}\n`);

@@ -5,13 +5,13 @@
 // A run that was stopped resumes: finished jobs are kept, unfinished
 // trainings continue from their last epoch.
 
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import { createKernels } from '../core/index.ts';
 import { loadHvdMnist, HVD_TRAIN_ROWS } from '../data/hvdmnist.ts';
-import { InputError } from '../errors.ts';
+import { InputError, Interrupted } from '../errors.ts';
 import { CLASSIFIER_DEFAULTS } from '../eval/classifier.ts';
 import { downstreamAccuracy, trueHalvesAccuracy, type Downstream } from '../eval/downstream.ts';
 import { writeCrossCorrelation, writeImputationGrid } from '../plot/figures.ts';
@@ -131,20 +131,34 @@ export async function reproduceCommand(argv: string[]): Promise<void> {
   await writeResults(plan, all, trained, jobs);
 }
 
-/** Run the jobs in up to `width` worker processes; progress counts epochs (and each evaluation). */
+/**
+ * Run the jobs in up to `width` worker processes; progress counts epochs (and
+ * each evaluation). Ctrl-C reaches each job (the terminal sends it to all,
+ * and it is passed on for a SIGINT sent to this process alone): a training
+ * job stops at its next step with a checkpoint, an evaluating one is ended
+ * (its model is complete), no job starts, and the rerun resumes.
+ */
 async function runPool(plan: Plan, todo: string[], width: number, argv: string[]): Promise<void> {
   const units = (job: string) => (job.startsWith('truth') ? 1 : plan.epochs + 1);
   const total = todo.reduce((s, j) => s + units(j), 0);
   const bar = createProgress('reproduce', total);
   const t0 = performance.now();
-  let done = 0;
-  const queue = [...todo];
+  let done = 0,
+    finished = 0,
+    stop = false;
+  const queue = [...todo],
+    running = new Set<ChildProcess>();
+  const onSigint = () => {
+    stop = true;
+    for (const child of running) child.kill('SIGINT');
+  };
+  process.on('SIGINT', onSigint);
   const tick = (n: number) => {
     done += n;
     bar.update(done, `epochs and evaluations done, ${((performance.now() - t0) / 60000).toFixed(1)} min`);
   };
   const worker = async () => {
-    for (let job = queue.shift(); job; job = queue.shift()) {
+    for (let job = queue.shift(); job && !stop; job = queue.shift()) {
       let credited = 0;
       const code = await new Promise<number>((resolve) => {
         // The command this process runs (the compiled bin, or the sources through tsx), one job per child.
@@ -153,8 +167,9 @@ async function runPool(plan: Plan, todo: string[], width: number, argv: string[]
           [...process.execArgv, process.argv[1], 'reproduce', ...argv, '--job', job],
           { stdio: ['ignore', 'inherit', 'pipe'] },
         );
+        running.add(child);
         let tail = '';
-        child.stderr.on('data', (chunk: Buffer) => {
+        child.stderr!.on('data', (chunk: Buffer) => {
           tail += chunk.toString();
           const lines = tail.split('\n');
           tail = lines.pop()!;
@@ -166,14 +181,27 @@ async function runPool(plan: Plan, todo: string[], width: number, argv: string[]
             if (/error|diverged/i.test(line)) process.stderr.write(`[${job}] ${line}\n`);
           }
         });
-        child.on('close', (c) => resolve(c ?? 1));
+        child.on('close', (c) => {
+          running.delete(child);
+          resolve(c ?? 1);
+        });
       });
-      if (code !== 0) throw new Error(`reproduce job ${job} failed (exit ${code}); rerun the same command to resume`);
-      tick(units(job) - credited);
+      if (code === 0) {
+        finished++;
+        tick(units(job) - credited);
+      } else if (!stop) throw new Error(`reproduce job ${job} failed (exit ${code}); rerun the same command to resume`);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(width, todo.length) }, worker));
-  bar.stop();
+  try {
+    await Promise.all(Array.from({ length: Math.min(width, todo.length) }, worker));
+  } finally {
+    process.off('SIGINT', onSigint);
+    bar.stop();
+  }
+  if (stop)
+    throw new Interrupted(
+      `stopped with ${todo.length - finished} of ${todo.length} jobs unfinished (trainings checkpointed); rerun the same command to resume`,
+    );
 }
 
 /** One job, in its own process: train (or resume) a model and evaluate it, or the true-halves classifiers. */

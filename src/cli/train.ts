@@ -4,7 +4,7 @@
 import { HVD_TRAIN_ROWS } from '../data/hvdmnist.ts';
 import { loadHdf5For } from '../data/anndata.ts';
 import { openTrainingData, parseLikelihood, reopenSplits, type DataSource, type Splits } from '../data/source.ts';
-import { InputError } from '../errors.ts';
+import { InputError, Interrupted } from '../errors.ts';
 import {
   checkConfig,
   type ConfigField,
@@ -192,21 +192,22 @@ async function runTraining(f: Flags, locks: (() => void)[]): Promise<void> {
   onPath(out, () => checkWritable(out, 12 * model.layout.size + (64 << 10)), f.resume ? '--resume' : '--out');
 
   const say = (s: string) => process.stderr.write(s + '\n'); // stdout is kept for --json
-  if (run.threadsWarning) say(`jpvae train: warning: ${run.threadsWarning}`);
-  say(
-    `jpvae train: ${config.prior.kind} prior, latent ${config.latent.join('+')}, ${train.n} training rows, backend ${k.name}, ${run.threads} thread${run.threads > 1 ? 's' : ''}, epochs ${trainer.state.epoch + 1}..${epochs} → ${out}`,
-  );
   const pairing = data.source.dataset === 'files' ? data.source.pairing : undefined;
-  if (pairing)
-    say(
-      `jpvae train: views paired by ${pairing.by === 'id' ? 'sample ID' : 'row position'}: ${pairing.paired} samples with both views, ${pairing.only1} with view 1 only, ${pairing.only2} with view 2 only`,
-    );
   const t0 = performance.now();
   const held = data.source.dataset === 'hvdmnist' ? 'test' : 'held-out';
-  const stop = await runEpochs(run, {
+  const stopped = await runEpochs(run, {
     out,
     epochs,
-    say,
+    announce: () => {
+      if (run.threadsWarning) say(`jpvae train: warning: ${run.threadsWarning}`);
+      say(
+        `jpvae train: ${config.prior.kind} prior, latent ${config.latent.join('+')}, ${train.n} training rows, backend ${k.name}, ${run.threads} thread${run.threads > 1 ? 's' : ''}, epochs ${trainer.state.epoch + 1}..${epochs} → ${out}`,
+      );
+      if (pairing)
+        say(
+          `jpvae train: views paired by ${pairing.by === 'id' ? 'sample ID' : 'row position'}: ${pairing.paired} samples with both views, ${pairing.only1} with view 1 only, ${pairing.only2} with view 2 only`,
+        );
+    },
     done: (record) => {
       const t = record.test;
       const evalText = t
@@ -225,7 +226,7 @@ async function runTraining(f: Flags, locks: (() => void)[]): Promise<void> {
         backend: k.name,
         threads: run.threads,
         epochs: trainer.state.epoch,
-        interrupted: stop,
+        interrupted: !!stopped,
         ...(pairing ? { pairing } : {}),
         wall_seconds: (performance.now() - t0) / 1000,
         last_epoch: last,
@@ -233,4 +234,5 @@ async function runTraining(f: Flags, locks: (() => void)[]): Promise<void> {
       }),
     );
   }
+  if (stopped) throw new Interrupted(stopped);
 }

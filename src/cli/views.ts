@@ -12,7 +12,7 @@ import { loadViewFiles, reopenViewFiles } from '../data/multi-view-files.ts';
 import { prepareMultiView } from '../data/multi-view.ts';
 import { createRowWriter } from '../data/row-writer.ts';
 import { parseLikelihood } from '../data/source.ts';
-import { InputError } from '../errors.ts';
+import { InputError, Interrupted } from '../errors.ts';
 import type { MultiMetrics } from '../eval/multi-metrics.ts';
 import { DRAW_KINDS } from '../impute/impute.ts';
 import { checkOutputPath, checkWritable } from '../io/atomic.ts';
@@ -188,13 +188,13 @@ async function trainViews(f: ReturnType<typeof parseFlags<typeof TRAIN_FLAGS>>, 
   const say = (s: string) => process.stderr.write(s + '\n'); // stdout is kept for --json
   const { config } = run.model,
     { trainer } = run;
-  say(
-    `jpvae train: ${views} views, ${config.prior.kind} prior, latent ${config.latent.join('+')}, ${trainer.train.n} training rows, backend ${run.model.k.name}, epochs ${trainer.state.epoch + 1}..${epochs} → ${out}`,
-  );
-  const interrupted = await runEpochs(run, {
+  const stopped = await runEpochs(run, {
     out,
     epochs,
-    say,
+    announce: () =>
+      say(
+        `jpvae train: ${views} views, ${config.prior.kind} prior, latent ${config.latent.join('+')}, ${trainer.train.n} training rows, backend ${run.model.k.name}, epochs ${trainer.state.epoch + 1}..${epochs} → ${out}`,
+      ),
     done: (r: MultiEpochRecord) =>
       say(
         `epoch ${r.epoch}: train loss ${r.train.loss.toFixed(2)}, recon ${r.train.recon.map((x) => x.toFixed(2)).join(' ')}, KL ${r.train.kl.toFixed(2)}${r.test ? ` | held-out recon ${r.test.recon.map((x) => x.toFixed(2)).join(' ')}, KL ${r.test.kl.toFixed(2)}` : ''} | ${r.samplesPerSec.toFixed(0)} samples/s`,
@@ -210,13 +210,14 @@ async function trainViews(f: ReturnType<typeof parseFlags<typeof TRAIN_FLAGS>>, 
         views,
         backend: run.model.k.name,
         epochs: trainer.state.epoch,
-        interrupted,
+        interrupted: !!stopped,
         beta: formatBeta(trainer.options.beta),
         history: trainer.state.history,
         metrics,
       }),
     );
   else if (run.done) say(`wrote ${out} (${views} views, ${trainer.train.n} training rows)`);
+  if (stopped) throw new Interrupted(stopped);
 }
 
 export const IMPUTE_VIEWS_HELP = `usage: jpvae impute --model DIR --given 1,3 --target 2 --input F [--input F …] --out F [flags]

@@ -127,18 +127,19 @@ export abstract class EpochLoop<M extends TrainableModel<D, T>, D extends { n: n
 
   /**
    * One epoch (or the rest of a partial one); returns its record. `onStep`
-   * sees every step; every 8 steps the event loop gets a turn, and when
-   * `shouldStop` says so the epoch stops there: the state records where
-   * (state.partial) and null is returned.
+   * sees every step; after each step the event loop gets a turn, and when
+   * `shouldStop` then says so the epoch stops there: the state records
+   * where (state.partial) and null is returned. After the last step the
+   * epoch ends as usual (the caller checks before the next one).
    */
   async runEpoch(onStep?: (s: StepInfo) => void, shouldStop?: () => boolean): Promise<EpochRecordOf<S> | null> {
     const e = this.begin();
     for (let s = e.from; s < e.steps; s++) {
       this.step(e, s, onStep);
-      if (s % 8 === 7 && s + 1 < e.steps) {
-        await nextTurn(); // let a Ctrl-C handler, an abort or a worker's messages run
-        if (shouldStop?.()) return this.pause(e, s + 1);
-      }
+      // A turn after every step (a step takes milliseconds, a turn microseconds), so that a Ctrl-C
+      // handler, an abort or a worker's messages run however few steps an epoch has.
+      await nextTurn();
+      if (s + 1 < e.steps && shouldStop?.()) return this.pause(e, s + 1);
     }
     return this.finish(e);
   }
