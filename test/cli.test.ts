@@ -2,13 +2,12 @@
 // resume, eval, and the one-line exit-2 contract for bad input.
 
 import test from 'ava';
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fitLatent } from '../src/impute/conditional.ts';
 import { loadHvdMnist } from '../src/data/hvdmnist.ts';
 import { loadModel } from '../src/store/load-model.ts';
-import { BIN, camelCaseFields, jpvae, tempDir, weightsPath } from './util.ts';
+import { jpvae, tempDir, weightsPath } from './util.ts';
 import { camelCaseKeys } from '../src/io/json-keys.ts';
 
 const SMALL = ['--train-limit', '300', '--hidden', '32', '--latent', '4', '--seed', '3'];
@@ -109,36 +108,6 @@ test('--resume refuses settings it would ignore; divergence stops training with 
   t.regex(r.err, /training diverged: .* at epoch 2, step \d+/);
   t.deepEqual(readFileSync(weightsPath(dir)), before);
   t.deepEqual(readFileSync(join(dir, 'model.json')), json);
-});
-
-// Serial: the other tests' spawnSync calls block this process's timers.
-test.serial('Ctrl-C ends training after the current step with a checkpoint that resumes', async (t) => {
-  const dir = tempDir(t);
-  const args = ['--train-limit', '50000', '--hidden', '128', '--latent', '4', '--epochs', '1'];
-  const child = spawn(process.execPath, [BIN, 'train', ...args, '--out', join(dir, 'a')], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let err = '',
-    armed = false;
-  child.stderr.on('data', (d) => {
-    err += d;
-    if (/jpvae train: /.test(err) && !armed) {
-      armed = true;
-      setTimeout(() => child.kill('SIGINT'), 1500);
-    }
-  });
-  const code = await new Promise((resolve) => child.on('close', resolve));
-  t.is(code, 0, err);
-  t.regex(err, /stopped in epoch 1 after step \d+; checkpoint written/);
-  const checkpoint = JSON.parse(readFileSync(join(dir, 'a', 'model.json'), 'utf8')),
-    state = checkpoint.training.state;
-  t.true(state.partial.steps > 0 && state.partial.steps < 1563);
-  t.deepEqual(camelCaseFields(checkpoint), []); // the partial epoch's record too (loss_sum)
-  t.true(Number.isFinite(state.partial.loss_sum));
-  t.is(jpvae('train', '--resume', join(dir, 'a'), '--epochs', '1').code, 0);
-  const b = jpvae('train', ...args, '--out', join(dir, 'b'));
-  t.is(b.code, 0, b.err);
-  t.deepEqual(readFileSync(weightsPath(join(dir, 'a'))), readFileSync(weightsPath(join(dir, 'b'))));
 });
 
 test('a corrupt weights file is reported in one line', (t) => {
