@@ -162,7 +162,7 @@ const api = {
     return train(epochs, onProgress);
   },
 
-  /** Stop training at its next turn of the event loop (every 8 steps). */
+  /** Stop training at its next turn of the event loop (after every step). */
   cancel(): void {
     stop?.abort();
   },

@@ -342,7 +342,7 @@ export class FitRun {
   /**
    * Train until `epochs` have run in total (default: as many as asked for
    * so far); true when they have, false when `signal` stopped the run
-   * (at a turn of the event loop, every 8 steps; run() again goes on from
+   * (at a turn of the event loop, after every step; run() again goes on from
    * there). More epochs than a finished run had continue it.
    */
   async run(
