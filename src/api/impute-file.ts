@@ -31,9 +31,9 @@ export interface ImputeOptions {
   /** The input table's column of sample IDs (default: the one the model was trained with). */
   idColumn?: string;
   /**
-   * How errors name the input file, the output file and the summary option:
-   * by default as this API's arguments ('input', 'out', 'summary: true');
-   * jpvae impute names its flags ('--input', '--out', '--summary').
+   * How errors name the input file, the output file, the summary option and
+   * the ID column: by default as this API's arguments ('input', 'out',
+   * 'summary: true', 'idColumn'); jpvae impute names its flags.
    */
   names?: ImputeNames;
 }
@@ -42,8 +42,9 @@ export interface ImputeNames {
   input: string;
   out: string;
   summary: string;
+  idColumn?: string;
 }
-const API_NAMES: ImputeNames = { input: 'input', out: 'out', summary: 'summary: true' };
+const API_NAMES: ImputeNames = { input: 'input', out: 'out', summary: 'summary: true', idColumn: 'idColumn' };
 
 /**
  * Imputes the other view of every row of the file `input` into the file
@@ -78,7 +79,7 @@ export function imputeFile(model: Jpvae, json: ModelJson, input: string, out: st
     throw new InputError(
       `${names.out} ${out}: K draws per row do not fit an AnnData file's rows; add ${names.summary}`,
     );
-  const rows = openRows(input, names.input, { idColumn });
+  const rows = openRows(input, names.input, { idColumn, idLabel: names.idColumn });
   let writer: RowWriter | undefined;
   try {
     if (rows.cols !== width)

@@ -218,7 +218,6 @@ export class MultiJpvaeModel {
       views.map((v, i) => toMatrix(v, label(i))),
       this.json.data.likelihood,
       views.map((_, i) => label(i)),
-      'likelihood',
     );
     data.dims.forEach((w, i) => {
       if (w !== this.widths[i])
@@ -304,7 +303,6 @@ export async function fitViews(views: readonly ViewInput[], o: ViewsFitOptions =
     views.map((v, i) => toMatrix(v, names[i])),
     likelihood,
     names,
-    'likelihood',
   );
   const { train, heldOut, standardize } = prepareMultiView(data, likelihood, holdout);
   const latent = typeof o.latent === 'number' || o.latent === undefined ? [o.latent ?? 20] : o.latent;

@@ -72,7 +72,7 @@ export class MultiTraining {
     trainer.state = json.training.state;
     if (trainer.state.epoch >= o.epochs)
       throw new InputError(
-        `--epochs ${o.epochs}: the model in ${where} has already trained ${trainer.state.epoch} epochs`,
+        `epochs ${o.epochs}: the model in ${where} has already trained ${trainer.state.epoch} epochs`,
       );
     return new MultiTraining(model, trainer, json.data);
   }

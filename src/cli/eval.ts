@@ -3,6 +3,7 @@
 import { evalViewsCommand, modelArg } from './views.ts';
 import { isMultiModelDir } from '../store/multi-model.ts';
 import { InputError } from '../errors.ts';
+import { FLAG_LABELS } from './labels.ts';
 import { fitLatent, priorGaussian, type LatentFit } from '../impute/conditional.ts';
 import { evaluateMetrics, type Metrics } from '../eval/metrics.ts';
 import type { CountScores } from '../eval/count-metrics.ts';
@@ -84,7 +85,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
   if (files && f.split !== undefined) throw new InputError('--split and --view1/--view2: choose one source of rows');
   const plan = planThreads('wasm', intFlag(f.threads, '--threads', availableThreads()));
   if (plan.warning) process.stderr.write(`jpvae eval: warning: ${plan.warning}\n`);
-  const { model, json } = loadModel(f.model, 'wasm', 256, plan.threads > 1);
+  const { model, json } = loadModel(f.model, 'wasm', 256, plan.threads > 1, '--model');
   const stored = json.data as { view1?: string; view2?: string };
   await loadHdf5For([f.view1, f.view2, stored.view1, stored.view2]);
   let fit: LatentFit;
@@ -100,13 +101,18 @@ export async function evalCommand(argv: string[]): Promise<void> {
     throw new InputError('--figure: draws digit halves; only for hvdMNIST models');
   if (f.figure) checkOutputPath(f.figure, '--figure'); // before the metrics' work
   const data = files
-    ? openNewFiles(json.data as DataSource, model.config.dims, {
-        view1: f.view1!,
-        view2: f.view2!,
-        mask: f.mask,
-        idColumn: (json.data as { idColumn?: string }).idColumn,
-      })
-    : modelData(json, split);
+    ? openNewFiles(
+        json.data as DataSource,
+        model.config.dims,
+        {
+          view1: f.view1!,
+          view2: f.view2!,
+          mask: f.mask,
+          idColumn: (json.data as { idColumn?: string }).idColumn,
+        },
+        FLAG_LABELS,
+      )
+    : modelData(json, split, FLAG_LABELS);
   const seed = intFlag(f.seed, '--seed', 1, 0);
   const m = await withThreads(model, plan, () => evaluateMetrics(model, data, fit, files ? 'files' : split, seed));
   const infinite = nonFinite(m);

@@ -75,7 +75,7 @@ export async function imputeCommand(argv: string[]): Promise<void> {
   }
   checkOutputPath(f.out!, '--out');
 
-  const { model, json } = loadModel(f.model!);
+  const { model, json } = loadModel(f.model!, 'wasm', undefined, false, '--model');
   if (!json.latentFit)
     throw new InputError(
       `--model ${f.model}: the model has no latent fit (training did not finish); resume it to the end first`,
@@ -88,7 +88,7 @@ export async function imputeCommand(argv: string[]): Promise<void> {
     seed,
     draws,
     idColumn: f['id-column'],
-    names: { input: '--input', out: '--out', summary: '--summary' },
+    names: { input: '--input', out: '--out', summary: '--summary', idColumn: '--id-column' },
   });
   process.stderr.write(
     `imputed view ${3 - given} for ${rows} rows${samples > 1 ? ` × ${samples} ${draws} draws` : ''} → ${f.out}\n`,

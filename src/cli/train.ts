@@ -5,6 +5,7 @@ import { HVD_TRAIN_ROWS } from '../data/hvdmnist.ts';
 import { loadHdf5For } from '../data/anndata.ts';
 import { openTrainingData, parseLikelihood, reopenSplits, type DataSource, type Splits } from '../data/source.ts';
 import { InputError, Interrupted } from '../errors.ts';
+import { FLAG_LABELS, refuseTrained } from './labels.ts';
 import {
   checkConfig,
   type ConfigField,
@@ -127,8 +128,7 @@ async function runTraining(f: Flags, locks: (() => void)[]): Promise<void> {
     refuseOnResume(f, ['epochs', 'lr', 'backend', 'threads', 'json']);
     config = resumed.config;
     const done = resumed.training.state.epoch;
-    if (done >= epochs)
-      throw new InputError(`--epochs ${epochs}: the model in ${f.resume} has already trained ${done} epochs`);
+    refuseTrained(epochs, done, f.resume!);
     lr = lrFlag(f, (resumed.training.options as { lr: number }).lr);
     const source = resumed.data as DataSource;
     if (source.dataset === 'files') await loadHdf5For([source.view1, source.view2]);
@@ -154,6 +154,7 @@ async function runTraining(f: Flags, locks: (() => void)[]): Promise<void> {
           }
         : null,
       trainLimit,
+      FLAG_LABELS,
     );
     const latent = intListFlag(f.latent, '--latent', DEFAULT_LATENT);
     if (latent.length > 2) throw new InputError(`--latent: expected n1 or n1,n2, got '${f.latent}'`);
@@ -179,7 +180,7 @@ async function runTraining(f: Flags, locks: (() => void)[]): Promise<void> {
   }
   const out = f.resume ?? f.out ?? 'runs/model';
   if (!resumed) checkConfig(config, (field) => CONFIG_FLAGS[field]); // a bad config stops before --out is touched
-  if (!resumed) locks.push(openOutDir(out, '--out', f.force ?? false));
+  if (!resumed) locks.push(openOutDir(out, '--out', f.force ?? false, FLAG_LABELS));
 
   const run = !options
     ? Training.resume(readModelFiles(out, '--resume'), data, { epochs, lr, backend, threads }, out)

@@ -13,6 +13,7 @@ import { prepareMultiView } from '../data/multi-view.ts';
 import { createRowWriter } from '../data/row-writer.ts';
 import { parseLikelihood } from '../data/source.ts';
 import { InputError, Interrupted } from '../errors.ts';
+import { MULTI_FLAG_LABELS, refuseTrained } from './labels.ts';
 import type { MultiMetrics } from '../eval/multi-metrics.ts';
 import { DRAW_KINDS } from '../impute/impute.ts';
 import { checkOutputPath, checkWritable } from '../io/atomic.ts';
@@ -129,6 +130,7 @@ async function trainViews(f: ReturnType<typeof parseFlags<typeof TRAIN_FLAGS>>, 
     locks.push(lockModelDir(out, '--resume'));
     const json = readMultiModelJson(out, '--resume');
     const lr = lrFlag(f, json.training.options.lr);
+    refuseTrained(epochs, json.training.state.epoch, out);
     const { train, heldOut } = reopenViewFiles(json.data, `--resume ${out}`);
     run = MultiTraining.resume(
       readMultiModelFiles(out, '--resume'),
@@ -168,10 +170,10 @@ async function trainViews(f: ReturnType<typeof parseFlags<typeof TRAIN_FLAGS>>, 
     };
     const options: MultiTrainOptions = trainOptionsFlags(f, epochs);
     out = f.out ?? 'runs/model';
-    const data = loadViewFiles(paths, likelihood);
+    const data = loadViewFiles(paths, likelihood, MULTI_FLAG_LABELS);
     config.dims = data.dims;
     checkMultiConfig(config, (field) => MULTI_CONFIG_FLAGS[field]); // a bad config stops before --out is touched
-    const { train, heldOut, standardize } = prepareMultiView(data, likelihood, holdout);
+    const { train, heldOut, standardize } = prepareMultiView(data, likelihood, holdout, MULTI_FLAG_LABELS);
     const record: MultiDataRecord = {
       views: paths.map((p) => resolve(p)),
       likelihood,
@@ -180,7 +182,7 @@ async function trainViews(f: ReturnType<typeof parseFlags<typeof TRAIN_FLAGS>>, 
       trainRows: train.n,
       heldOutRows: heldOut?.n ?? 0,
     };
-    locks.push(openOutDir(out, '--out', !!f.force));
+    locks.push(openOutDir(out, '--out', !!f.force, MULTI_FLAG_LABELS));
     run = MultiTraining.start(config, options, { train, test: heldOut }, record, backend);
   }
   // A checkpoint must fit: weights and Adam's two moments, 4 bytes a value, and room for the headers and model.json.

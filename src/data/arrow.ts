@@ -7,6 +7,7 @@
 // at a time into rows.
 
 import { RecordBatchReader, Type, type RecordBatch, type Schema } from 'apache-arrow';
+import { VALUE_LABELS } from './labels.ts';
 import { InputError } from '../errors.ts';
 import { groupedRows, type ReadAt, type RowSource } from './row-source.ts';
 import { checkIds } from './sample-ids.ts';
@@ -15,7 +16,13 @@ const CHUNK_BYTES = 1 << 20;
 const FILE_MAGIC = 'ARROW1';
 
 /** The rows of an Arrow IPC file (or stream) `size` bytes long, with its IDs from column `idColumn`. */
-export function arrowRows(at: ReadAt, size: number, name: string, idColumn?: string): RowSource {
+export function arrowRows(
+  at: ReadAt,
+  size: number,
+  name: string,
+  idColumn?: string,
+  idLabel = VALUE_LABELS.idColumn,
+): RowSource {
   const bad = (what: string) => new InputError(`${name}: not a readable Arrow IPC file: ${what}`);
   const head = at(0, 8);
   const file = new TextDecoder().decode(head.subarray(0, 6)) === FILE_MAGIC;
@@ -57,7 +64,7 @@ export function arrowRows(at: ReadAt, size: number, name: string, idColumn?: str
   const fields = schema.fields;
   if (idColumn !== undefined && !fields.some((f) => f.name === idColumn))
     throw new InputError(
-      `${name}: no column '${idColumn}' (--id-column); the columns are ${fields
+      `${name}: no column '${idColumn}' (${idLabel}); the columns are ${fields
         .slice(0, 8)
         .map((f) => f.name)
         .join(', ')}`,
@@ -66,7 +73,7 @@ export function arrowRows(at: ReadAt, size: number, name: string, idColumn?: str
   const other = features.find((f) => f.typeId !== Type.Float && f.typeId !== Type.Int);
   if (other)
     throw new InputError(
-      `${name}: column '${other.name}' is ${other.type}, not a number${idColumn === undefined ? '; name an ID column with --id-column' : ''}`,
+      `${name}: column '${other.name}' is ${other.type}, not a number${idColumn === undefined ? `; if it holds sample IDs, name it as ${idLabel}` : ''}`,
     );
   if (idColumn !== undefined) checkIds((ids ??= []), name);
   const cols = features.length;

@@ -10,6 +10,7 @@
 // the others its numbers; a pass before the rows collects the IDs.
 
 import { InputError } from '../errors.ts';
+import { VALUE_LABELS } from './labels.ts';
 import { blockRows, type ReadAt, type RowSource } from './row-source.ts';
 import type { Matrix } from './npy.ts';
 import { checkIds } from './sample-ids.ts';
@@ -141,6 +142,7 @@ export function csvRows(
   name: string,
   chunkBytes = CHUNK_BYTES,
   idColumn?: string,
+  idLabel = VALUE_LABELS.idColumn,
 ): RowSource {
   const peek = lineReader(at, size, chunkBytes);
   const first = peek();
@@ -151,7 +153,7 @@ export function csvRows(
     if (header) forEachCell(first!, (cell, c) => !(cell.trim() === idColumn && (idCell = c) >= 0));
     if (idCell < 0)
       throw new InputError(
-        `${name}: no column '${idColumn}' (--id-column) in ${header ? `the header '${first!.slice(0, 60)}'` : 'a header line (the first line is numbers)'}`,
+        `${name}: no column '${idColumn}' (${idLabel}) in ${header ? `the header '${first!.slice(0, 60)}'` : 'a header line (the first line is numbers)'}`,
       );
   }
   // The width is that of the first non-blank data line; blank lines before it are rows all the same.

@@ -6,6 +6,7 @@
 // streams it through.
 
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { VALUE_LABELS } from './labels.ts';
 import { InputError } from '../errors.ts';
 import type { Matrix } from './npy.ts';
 import { drain, formatOf, rowSource } from './parse.ts';
@@ -21,17 +22,20 @@ export interface OpenOptions {
   chunkBytes?: number;
   /** The column that holds the sample IDs (CSV, Parquet, Arrow). */
   idColumn?: string;
+  /** How errors name the ID column (value words by default; jpvae's CLI passes '--id-column'). */
+  idLabel?: string;
 }
 
 /** Open a matrix file for reading in blocks; bad files fail here, with one line naming the file. */
-export function openRows(path: string, flag: string, opts: OpenOptions = {}): RowStream {
-  const format = formatOf(path, `${flag} ${path}`);
+export function openRows(path: string, label: string, opts: OpenOptions = {}): RowStream {
+  const idLabel = opts.idLabel ?? VALUE_LABELS.idColumn;
+  const format = formatOf(path, `${label} ${path}`);
   if (format === 'h5ad' || format === 'h5mu') {
     if (opts.idColumn !== undefined)
       throw new InputError(
-        `${flag} ${path}: --id-column is for tables; an AnnData/MuData file's rows are named by its obs names`,
+        `${label} ${path}: ${idLabel} is for tables; an AnnData/MuData file's rows are named by its obs names`,
       );
-    return anndataRows(path, `${flag} ${path}`);
+    return anndataRows(path, `${label} ${path}`);
   }
   // File-system errors (missing file, a directory, EIO mid-read) are the user's input too.
   const guard = <T>(fn: () => T): T => {
@@ -39,7 +43,7 @@ export function openRows(path: string, flag: string, opts: OpenOptions = {}): Ro
       return fn();
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      throw code ? new InputError(`${flag} ${path}: cannot read (${code})`) : e;
+      throw code ? new InputError(`${label} ${path}: cannot read (${code})`) : e;
     }
   };
   const fd = guard(() => openSync(path, 'r'));
@@ -49,11 +53,11 @@ export function openRows(path: string, flag: string, opts: OpenOptions = {}): Ro
       const buf = Buffer.alloc(Math.max(0, Math.min(end, size) - start));
       for (let n = 0, k; n < buf.length; n += k) {
         if ((k = readSync(fd, buf, n, buf.length - n, start + n)) === 0)
-          throw new InputError(`${flag} ${path}: the file shrank while being read`);
+          throw new InputError(`${label} ${path}: the file shrank while being read`);
       }
       return buf;
     };
-    const source = guard((): RowSource => rowSource(format, at, size, path, opts.chunkBytes, opts.idColumn));
+    const source = guard((): RowSource => rowSource(format, at, size, path, opts.chunkBytes, opts.idColumn, idLabel));
     return {
       rows: source.rows,
       cols: source.cols,
@@ -68,8 +72,8 @@ export function openRows(path: string, flag: string, opts: OpenOptions = {}): Ro
 }
 
 /** The whole file as one matrix: its float32 data plus one block of rows at a time. */
-export function readMatrix(path: string, flag: string, opts?: OpenOptions): Matrix {
-  const s = openRows(path, flag, opts);
+export function readMatrix(path: string, label: string, opts?: OpenOptions): Matrix {
+  const s = openRows(path, label, opts);
   try {
     return drain(s);
   } finally {

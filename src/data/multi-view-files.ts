@@ -1,4 +1,4 @@
-// M views from a user's files (`--view F` repeated), paired by row
+// M views from a user's files (jpvae train --view F …), paired by row
 // position (multi-view.ts's pairMultiView). Node only (files);
 // prepareMultiView (multi-view.ts) splits and standardises.
 
@@ -7,21 +7,22 @@ import type { Likelihood } from './likelihood.ts';
 import { readMatrix } from './matrix.ts';
 import { MAX_VIEWS, pairMultiView, sliceMultiView, standardizeMultiView, type MultiViewData } from './multi-view.ts';
 import type { Standardize } from './views.ts';
+import { VALUE_LABELS, type InputLabels } from './labels.ts';
 
-/** Read and check the view files; missing rows hold zeros (never read). `flag` names the files in errors. */
+/** Read and check the view files; missing rows hold zeros (never read). `labels` name the inputs in errors. */
 export function loadViewFiles(
   paths: readonly string[],
   likelihood: readonly Likelihood[],
-  flag = '--view',
+  labels: InputLabels = VALUE_LABELS,
 ): MultiViewData {
   if (paths.length < 2 || paths.length > MAX_VIEWS)
-    throw new InputError(`${flag}: expected 2 to ${MAX_VIEWS} files, got ${paths.length}`);
-  const ms = paths.map((p) => readMatrix(p, flag));
+    throw new InputError(`${labels.views}: expected 2 to ${MAX_VIEWS} files, got ${paths.length}`);
+  const ms = paths.map((p, i) => readMatrix(p, labels.view(i)));
   return pairMultiView(
     ms,
     likelihood,
-    paths.map((p) => `${flag} ${p}`),
-    '--likelihood',
+    paths.map((p, i) => `${labels.view(i)} ${p}`),
+    labels,
   );
 }
 
@@ -36,19 +37,20 @@ export interface MultiViewFilesRecord {
 
 /**
  * The training and held-out rows of a model trained on view files, read
- * again (for --resume and eval): the same files must still have the rows
- * it was trained on; they are standardised as they were then.
+ * again (to train it further, to evaluate it): the same files must still
+ * have the rows it was trained on; they are standardised as they were then.
+ * `label` names the model in errors ('the model in m').
  */
 export function reopenViewFiles(
   record: MultiViewFilesRecord,
-  flag: string,
+  label: string,
 ): { train: MultiViewData; heldOut?: MultiViewData } {
   if (record.views.some((v) => v === ''))
-    throw new InputError(`${flag}: the model was trained on arrays, not files; its rows cannot be read again`);
+    throw new InputError(`${label}: the model was trained on arrays, not files; its rows cannot be read again`);
   const data = loadViewFiles(record.views, record.likelihood);
   if (data.n !== record.trainRows + record.heldOutRows)
     throw new InputError(
-      `${flag}: its view files now have ${data.n} rows, not the ${record.trainRows + record.heldOutRows} it was trained on`,
+      `${label}: its view files now have ${data.n} rows, not the ${record.trainRows + record.heldOutRows} it was trained on`,
     );
   standardizeMultiView(data, record.standardize);
   return {

@@ -6,7 +6,8 @@ import type { TwoViewData } from './dataset.ts';
 import { InputError } from '../errors.ts';
 import { isCount, medianTotal, type Likelihood } from './likelihood.ts';
 import type { Matrix } from './npy.ts';
-import { applyStandardize, fitStandardize, presentRows, type Standardize } from './views.ts';
+import { applyStandardize, checkHoldout, fitStandardize, presentRows, type Standardize } from './views.ts';
+import { VALUE_LABELS, type InputLabels } from './labels.ts';
 
 /** At most this many views: a row's present views are the bits of one byte. */
 export const MAX_VIEWS = 8;
@@ -30,15 +31,15 @@ export const viewsOf = (mask: number): number[] =>
 /**
  * M views paired by row position (files or arrays): a row of a view that is
  * entirely NaN is missing there (views.ts's rules, view by view), and a row
- * must keep at least one view. `names[i]` names view i in errors ('--view
- * a.csv', 'views[0]'); `likelihoodFlag` names the likelihood's setting. The
+ * must keep at least one view. `names[i]` names view i in errors ("view 1's
+ * file a.csv", 'views[0]'); `labels.likelihood(i)` names its likelihood. The
  * matrices' data is reused in place, missing rows zeroed (never read).
  */
 export function pairMultiView(
   ms: readonly Matrix[],
   likelihood: readonly Likelihood[],
   names: readonly string[],
-  likelihoodFlag: string,
+  labels: Pick<InputLabels, 'likelihood'> = VALUE_LABELS,
 ): MultiViewData {
   if (ms.length < 2 || ms.length > MAX_VIEWS)
     throw new InputError(`views: expected 2 to ${MAX_VIEWS}, got ${ms.length}`);
@@ -51,7 +52,7 @@ export function pairMultiView(
   });
   const present = new Uint8Array(n);
   ms.forEach((m, i) =>
-    presentRows(m, names[i], likelihood[i], likelihoodFlag).forEach((has, r) => {
+    presentRows(m, names[i], likelihood[i], labels.likelihood(i)).forEach((has, r) => {
       if (has) present[r] |= 1 << i;
       else m.data.fill(0, r * m.cols, (r + 1) * m.cols);
     }),
@@ -112,9 +113,10 @@ export function prepareMultiView(
   data: MultiViewData,
   likelihood: readonly Likelihood[],
   holdout: number,
+  labels: Pick<InputLabels, 'holdout'> = VALUE_LABELS,
 ): { train: MultiViewData; heldOut?: MultiViewData; standardize: (Standardize | null)[] } {
   const held = Math.ceil(holdout * data.n);
-  if (held >= data.n) throw new InputError(`--holdout ${holdout}: leaves no training rows of ${data.n}`);
+  checkHoldout(held, data.n, holdout, labels.holdout);
   const train = sliceMultiView(data, 0, data.n - held),
     heldOut = held ? sliceMultiView(data, data.n - held, held) : undefined;
   const standardize = likelihood.map((l, i) => {

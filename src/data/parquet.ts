@@ -8,6 +8,7 @@
 // (hyparquet's own column decoder, without its async scheduling).
 
 import { parquetMetadata, parquetSchema, type FileMetaData } from 'hyparquet';
+import { VALUE_LABELS } from './labels.ts';
 import { readColumn } from 'hyparquet/src/column.js';
 import { DEFAULT_PARSERS } from 'hyparquet/src/convert.js';
 import { getTreePath } from 'hyparquet/src/schema.js';
@@ -22,7 +23,13 @@ const NUMERIC = new Set(['FLOAT', 'DOUBLE', 'INT32', 'INT64']);
 type Column = { name: string; index: number; type: string };
 
 /** The rows of a Parquet file `size` bytes long (and its IDs, from column `idColumn`). */
-export function parquetRows(at: ReadAt, size: number, name: string, idColumn?: string): RowSource {
+export function parquetRows(
+  at: ReadAt,
+  size: number,
+  name: string,
+  idColumn?: string,
+  idLabel = VALUE_LABELS.idColumn,
+): RowSource {
   const bad = (what: string) => new InputError(`${name}: not a readable Parquet file: ${what}`);
   const u32 = (b: Uint8Array, o: number) => new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(o, true);
   const head = at(0, 4);
@@ -45,7 +52,7 @@ export function parquetRows(at: ReadAt, size: number, name: string, idColumn?: s
   const id = idColumn === undefined ? undefined : columns.find((c) => c.name === idColumn);
   if (idColumn !== undefined && !id)
     throw new InputError(
-      `${name}: no column '${idColumn}' (--id-column); the columns are ${columns
+      `${name}: no column '${idColumn}' (${idLabel}); the columns are ${columns
         .slice(0, 8)
         .map((c) => c.name)
         .join(', ')}${columns.length > 8 ? ', …' : ''}`,
@@ -54,7 +61,7 @@ export function parquetRows(at: ReadAt, size: number, name: string, idColumn?: s
   const other = features.find((c) => !NUMERIC.has(c.type));
   if (other)
     throw new InputError(
-      `${name}: column '${other.name}' is ${other.type}, not a number${idColumn === undefined ? '; name an ID column with --id-column' : ''}`,
+      `${name}: column '${other.name}' is ${other.type}, not a number${idColumn === undefined ? `; if it holds sample IDs, name it as ${idLabel}` : ''}`,
     );
   const groups = metadata.row_groups.map((g) => Number(g.num_rows));
   // Every chunk's bytes inside the file, before anything of the table's size is allocated.

@@ -5,6 +5,7 @@
 // anywhere (parseMatrix: a fetched file, a File from an <input>).
 
 import { InputError } from '../errors.ts';
+import { VALUE_LABELS } from './labels.ts';
 import { csvRows } from './csv.ts';
 import { readIdxHeader } from './idx.ts';
 import { binaryRows, readNpyHeader, type Matrix } from './npy.ts';
@@ -19,7 +20,7 @@ export type Format = 'csv' | 'npy' | 'idx' | 'parquet' | 'arrow' | 'h5ad' | 'h5m
 /** Formats whose rows may carry sample IDs from a named column (--id-column). */
 export const TABLE_FORMATS: Format[] = ['csv', 'parquet', 'arrow'];
 
-/** The format of a file named `name` (a .h5mu's modality after a colon); `label` prefixes the error ('--view1 a.txt'). */
+/** The format of a file named `name` (a .h5mu's modality after a colon); `label` prefixes the error ("view 1's file a.txt"). */
 export function formatOf(name: string, label: string): Format {
   const ext = /\.[^./\\]*$/.exec(name.replace(/(\.h5mu):[^/\\]*$/i, '$1'))?.[0].toLowerCase() ?? '';
   if (ext === '.csv') return 'csv';
@@ -46,13 +47,14 @@ export function rowSource(
   name: string,
   chunkBytes?: number,
   idColumn?: string,
+  idLabel = VALUE_LABELS.idColumn,
 ): RowSource {
   if (idColumn !== undefined && !TABLE_FORMATS.includes(format))
-    throw new InputError(`${name}: --id-column names a column of a CSV, Parquet or Arrow file; this is ${format}`);
+    throw new InputError(`${name}: ${idLabel} names a column of a CSV, Parquet or Arrow file; this is ${format}`);
   const source = ((): RowSource => {
-    if (format === 'csv') return csvRows(at, size, name, chunkBytes, idColumn);
-    if (format === 'parquet') return parquetRows(at, size, name, idColumn);
-    if (format === 'arrow') return arrowRows(at, size, name, idColumn);
+    if (format === 'csv') return csvRows(at, size, name, chunkBytes, idColumn, idLabel);
+    if (format === 'parquet') return parquetRows(at, size, name, idColumn, idLabel);
+    if (format === 'arrow') return arrowRows(at, size, name, idColumn, idLabel);
     if (format === 'h5ad' || format === 'h5mu')
       throw new InputError(`${name}: AnnData/MuData files are read from disk (jpvae/node's openRows), not from bytes`);
     if (format === 'npy') return binaryRows(at, readNpyHeader(at, size, name));

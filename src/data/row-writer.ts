@@ -29,25 +29,27 @@ export interface WriterOptions {
   anndata?: { input: string; key: string; rows: number };
 }
 
-export function createRowWriter(path: string, flag: string, cols: number, o: WriterOptions = {}): RowWriter {
+export function createRowWriter(path: string, label: string, cols: number, o: WriterOptions = {}): RowWriter {
   const unknown = () =>
     new InputError(
-      `${flag} ${path}: expected a .csv or .npy file name, a .parquet, or an .h5ad/.h5mu copy of an AnnData input`,
+      `${label} ${path}: expected a .csv or .npy file name, a .parquet, or an .h5ad/.h5mu copy of an AnnData input`,
     );
   let format: ReturnType<typeof formatOf>;
   try {
-    format = formatOf(path, `${flag} ${path}`);
+    format = formatOf(path, `${label} ${path}`);
   } catch {
     throw unknown();
   }
   if (!['csv', 'npy', 'parquet', 'h5ad', 'h5mu'].includes(format)) throw unknown();
   if ((format === 'h5ad' || format === 'h5mu') && !o.anndata)
-    throw new InputError(`${flag} ${path}: an AnnData output is a copy of an AnnData input; give --input F.h5ad`);
+    throw new InputError(
+      `${label} ${path}: an AnnData output is a copy of an AnnData input, and the rows do not come from one`,
+    );
   let file: AtomicFile;
   try {
     file = openAtomic(splitModality(path).file);
   } catch (e) {
-    throw new InputError(`${flag} ${path}: cannot write (${(e as NodeJS.ErrnoException).code ?? e})`);
+    throw new InputError(`${label} ${path}: cannot write (${(e as NodeJS.ErrnoException).code ?? e})`);
   }
   const header = (names: string[]) => names.join(',') + '\n';
   const features = Array.from({ length: cols }, (_, j) => `x${j + 1}`);
@@ -97,7 +99,7 @@ export function createRowWriter(path: string, flag: string, cols: number, o: Wri
       } finally {
         closeSync(fd);
       }
-      h5 = anndataAppender(file.path, o.anndata.input, o.anndata.key, o.anndata.rows, cols, `${flag} ${path}`);
+      h5 = anndataAppender(file.path, o.anndata.input, o.anndata.key, o.anndata.rows, cols, `${label} ${path}`);
     } catch (e) {
       fail(e);
     }

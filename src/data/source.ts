@@ -12,6 +12,7 @@ import { prepareViews, splitHoldout, standardizeViews } from './views.ts';
 import { likelihoodsOf, standardizationOf, type DataSource } from './record.ts';
 import { InputError } from '../errors.ts';
 import { BERNOULLI, countLikelihoodOf, type Likelihood } from './likelihood.ts';
+import { VALUE_LABELS, type InputLabels } from './labels.ts';
 
 export { standardizationOf, likelihoodsOf, type DataSource } from './record.ts';
 
@@ -21,7 +22,8 @@ export interface Splits {
   source: DataSource;
 }
 
-export function parseLikelihood(value: string | undefined, flag: string): Likelihood {
+/** A likelihood from its text; `label` names it in the error. */
+export function parseLikelihood(value: string | undefined, label: string): Likelihood {
   if (value === undefined || value === 'bernoulli') return BERNOULLI;
   if (value === 'gaussian') return { kind: 'gaussian', variance: 'learnt' };
   const fixed = /^gaussian:(.+)$/.exec(value);
@@ -29,11 +31,11 @@ export function parseLikelihood(value: string | undefined, flag: string): Likeli
   const counts = countLikelihoodOf(value);
   if (counts) return counts;
   throw new InputError(
-    `${flag}: expected bernoulli, gaussian (learnt variance), gaussian:V (fixed variance V > 0), poisson, nb, poisson:unscaled or nb:unscaled (counts), got '${value}'`,
+    `${label}: expected bernoulli, gaussian (learnt variance), gaussian:V (fixed variance V > 0), poisson, nb, poisson:unscaled or nb:unscaled (counts), got '${value}'`,
   );
 }
 
-/** Training data for a new model: hvdMNIST (first `trainLimit` rows), or two files split by `holdout`. */
+/** Training data for a new model: hvdMNIST (first `trainLimit` rows), or two files split by `holdout`; `labels` name the inputs in errors. */
 export function openTrainingData(
   files: {
     view1?: string;
@@ -44,6 +46,7 @@ export function openTrainingData(
     likelihood: [Likelihood, Likelihood];
   } | null,
   trainLimit = HVD_TRAIN_ROWS,
+  labels: InputLabels = VALUE_LABELS,
 ): Splits {
   if (!files) {
     const train = loadHvdMnist('train', trainLimit),
@@ -61,15 +64,16 @@ export function openTrainingData(
     };
   }
   if (!files.view1 || !files.view2)
-    throw new InputError('--view1 and --view2: give both files (or neither, for hvdMNIST)');
+    throw new InputError(`${labels.view(0)} and ${labels.view(1)}: give both files (or neither, for hvdMNIST)`);
   const data = loadFileViews({
     path1: files.view1,
     path2: files.view2,
     likelihood: files.likelihood,
     mask: files.mask,
     idColumn: files.idColumn,
+    labels,
   });
-  const { train, heldOut, standardize } = prepareViews(data, files.likelihood, files.holdout);
+  const { train, heldOut, standardize } = prepareViews(data, files.likelihood, files.holdout, labels);
   return {
     train,
     test: heldOut,
@@ -94,6 +98,7 @@ export function openNewFiles(
   source: DataSource,
   dims: [number, number],
   files: { view1: string; view2: string; mask?: string; idColumn?: string },
+  labels: InputLabels = VALUE_LABELS,
 ): TwoViewData {
   const likelihood = likelihoodsOf(source);
   const data = loadFileViews({
@@ -102,11 +107,12 @@ export function openNewFiles(
     likelihood,
     mask: files.mask,
     idColumn: files.idColumn,
+    labels,
   });
   [data.dim1, data.dim2].forEach((width, i) => {
     if (width !== dims[i])
       throw new InputError(
-        `--view${i + 1} ${i ? files.view2 : files.view1}: rows have ${width} values, but view ${i + 1} of the model has ${dims[i]}`,
+        `${labels.view(i)} ${i ? files.view2 : files.view1}: rows have ${width} values, but view ${i + 1} of the model has ${dims[i]}`,
       );
   });
   standardizeViews(data, standardizationOf(source));
@@ -114,13 +120,16 @@ export function openNewFiles(
 }
 
 /** A model's two files, read once and split as at training time. */
-function reopenFiles(source: Exclude<DataSource, { dataset: 'hvdmnist' }>): {
+function reopenFiles(
+  source: Exclude<DataSource, { dataset: 'hvdmnist' }>,
+  labels: InputLabels,
+): {
   train: TwoViewData;
   heldOut?: TwoViewData;
 } {
   if (source.dataset !== 'files')
     throw new InputError(
-      'the model records no training data to reopen (it was trained from memory, through the API); give rows with --view1 F --view2 F',
+      `the model records no training data to reopen (it was trained from memory, through the API); ${labels.newRows}`,
     );
   const data = loadFileViews({
     path1: source.view1,
@@ -133,20 +142,26 @@ function reopenFiles(source: Exclude<DataSource, { dataset: 'hvdmnist' }>): {
   return splitHoldout(data, source.holdout);
 }
 
-/** Both splits of the data a model was trained on (for --resume), preprocessed as they were then. */
-export function reopenSplits(source: DataSource): Splits {
+/** Both splits of the data a model was trained on (to train it further), preprocessed as they were then. */
+export function reopenSplits(source: DataSource, labels: InputLabels = VALUE_LABELS): Splits {
   if (source.dataset === 'hvdmnist')
     return { train: loadHvdMnist('train', source.trainRows), test: loadHvdMnist('test'), source };
-  const { train, heldOut } = reopenFiles(source);
+  const { train, heldOut } = reopenFiles(source, labels);
   return { train, test: heldOut, source };
 }
 
 /** A split of the data a model was trained on, preprocessed as it was then. */
-export function reopenSplit(source: DataSource, split: 'train' | 'test'): TwoViewData {
+export function reopenSplit(
+  source: DataSource,
+  split: 'train' | 'test',
+  labels: InputLabels = VALUE_LABELS,
+): TwoViewData {
   if (source.dataset === 'hvdmnist') return loadHvdMnist(split, source.trainRows);
-  const { train, heldOut } = reopenFiles(source);
+  const { train, heldOut } = reopenFiles(source, labels);
   if (split === 'train') return train;
   if (!heldOut)
-    throw new InputError(`the model was trained with --holdout 0: it has no held-out rows; use --split train`);
+    throw new InputError(
+      `the model was trained with a held-out fraction of 0: it has no held-out rows; ${labels.trainRows}`,
+    );
   return heldOut;
 }

@@ -1,6 +1,6 @@
-// Two views from a user's files (--view1 F --view2 F): paired by sample ID
-// when both files name their rows (AnnData/MuData obs names, or an ID column
-// of a table with --id-column), else by row position; checked as views.ts
+// Two views from a user's files (jpvae train --view1 F --view2 F): paired by
+// sample ID when both files name their rows (AnnData/MuData obs names, or a
+// table's ID column when one is named), else by row position; checked as views.ts
 // says. A sample in one file only is a row whose other view is missing.
 
 import type { Likelihood } from './likelihood.ts';
@@ -10,6 +10,7 @@ import { drain, formatOf, TABLE_FORMATS } from './parse.ts';
 import { pairIds } from './sample-ids.ts';
 import { pairViews } from './views.ts';
 import { InputError } from '../errors.ts';
+import { VALUE_LABELS, type InputLabels } from './labels.ts';
 
 export interface FileViews {
   path1: string;
@@ -18,6 +19,8 @@ export interface FileViews {
   mask?: string;
   /** The column of sample IDs in the table files (CSV, Parquet, Arrow). */
   idColumn?: string;
+  /** How errors name the inputs (value words by default; jpvae's CLI passes its flags). */
+  labels?: InputLabels;
 }
 
 /** How the rows were paired, and how many samples have both views or one. */
@@ -44,30 +47,38 @@ export function countPairing(d: TwoViewData, by: Pairing['by']): Pairing {
 
 /** Read, check and pair two view files (and an optional n×2 0/1 mask); `ids` are the union's sample IDs. */
 export function loadFileViews(spec: FileViews): TwoViewData & { pairing: Pairing; ids?: string[] } {
-  const open = (path: string, flag: string) =>
-    openRows(path, flag, {
-      idColumn: TABLE_FORMATS.includes(formatOf(path, `${flag} ${path}`)) ? spec.idColumn : undefined,
+  const labels = spec.labels ?? VALUE_LABELS;
+  const open = (path: string, label: string) =>
+    openRows(path, label, {
+      idColumn: TABLE_FORMATS.includes(formatOf(path, `${label} ${path}`)) ? spec.idColumn : undefined,
+      idLabel: labels.idColumn,
     });
-  const names = { view1: `--view1 ${spec.path1}`, view2: `--view2 ${spec.path2}`, mask: `--mask ${spec.mask}` };
+  const names = {
+    view1: `${labels.view(0)} ${spec.path1}`,
+    view2: `${labels.view(1)} ${spec.path2}`,
+    mask: `${labels.mask} ${spec.mask}`,
+  };
   const streams: RowStream[] = [];
   try {
-    const s1 = open(spec.path1, '--view1');
+    const s1 = open(spec.path1, labels.view(0));
     streams.push(s1);
-    const s2 = open(spec.path2, '--view2');
+    const s2 = open(spec.path2, labels.view(1));
     streams.push(s2);
     const byId = !!(s1.ids && s2.ids);
     if (spec.idColumn !== undefined && !byId)
       throw new InputError(
-        `--id-column ${spec.idColumn}: ${s1.ids ? names.view2 : names.view1} has no sample IDs; pairing by ID needs them in both views (a table's ID column, or an AnnData file's obs names)`,
+        `${labels.idColumn} ${spec.idColumn}: ${s1.ids ? names.view2 : names.view1} has no sample IDs; pairing by ID needs them in both views (a table's ID column, or an AnnData file's obs names)`,
       );
     if (byId && spec.mask)
-      throw new InputError(`--mask: the views pair by sample ID; leave a sample out of a file instead of masking it`);
+      throw new InputError(
+        `${names.mask}: the views pair by sample ID; leave a sample out of a file instead of masking it`,
+      );
     const p = byId ? pairIds(s1.ids!, s2.ids!, [names.view1, names.view2]) : undefined;
     // Each view is read straight into its rows of the union: no second copy of either matrix.
     const m1 = drain(s1, undefined, p?.rowOf1, p?.ids.length),
       m2 = drain(s2, undefined, p?.rowOf2, p?.ids.length);
-    const mask = spec.mask ? readMatrix(spec.mask, '--mask') : undefined;
-    const data = pairViews(m1, m2, spec.likelihood, mask, names);
+    const mask = spec.mask ? readMatrix(spec.mask, labels.mask) : undefined;
+    const data = pairViews(m1, m2, spec.likelihood, mask, names, labels);
     return { ...data, pairing: countPairing(data, byId ? 'id' : 'position'), ids: p?.ids ?? s1.ids ?? s2.ids };
   } finally {
     for (const s of streams) s.close();

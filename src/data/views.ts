@@ -9,6 +9,7 @@ import { InputError } from '../errors.ts';
 import { isCount, medianTotal, valueRule, type Likelihood } from './likelihood.ts';
 import { HAS_BOTH, HAS_VIEW1, HAS_VIEW2, sliceRows, type TwoViewData } from './dataset.ts';
 import type { Matrix } from './npy.ts';
+import { VALUE_LABELS, type InputLabels } from './labels.ts';
 
 export interface Standardize {
   mean: number[];
@@ -18,8 +19,13 @@ export interface Standardize {
 /** Per view: its standardisation (Gaussian views), or null (kept as they are). */
 export type Standardization = [Standardize | null, Standardize | null];
 
-/** Which rows of a view are present; one clear line for partial NaN, Inf, Bernoulli data outside [0,1] or counts that are not non-negative integers (naming `likelihoodFlag`). */
-export function presentRows(m: Matrix, name: string, likelihood: Likelihood, likelihoodFlag: string): boolean[] {
+/** Which rows of a view are present; one clear line for partial NaN, Inf, Bernoulli data outside [0,1] or counts that are not non-negative integers (naming the likelihood by `likelihoodLabel`). */
+export function presentRows(
+  m: Matrix,
+  name: string,
+  likelihood: Likelihood,
+  likelihoodLabel = VALUE_LABELS.likelihood(0),
+): boolean[] {
   const out: boolean[] = [];
   for (let r = 0; r < m.rows; r++) {
     const row = m.data.subarray(r * m.cols, (r + 1) * m.cols);
@@ -39,14 +45,14 @@ export function presentRows(m: Matrix, name: string, likelihood: Likelihood, lik
     const off = rule ? row.findIndex((x) => !rule.fits(x)) : -1;
     if (off >= 0)
       throw new InputError(
-        `${name}: row ${r + 1}, column ${off + 1} is ${row[off]}, ${rule!.needs}; use ${likelihoodFlag} gaussian for real-valued data`,
+        `${name}: row ${r + 1}, column ${off + 1} is ${row[off]}, ${rule!.needs}; use ${likelihoodLabel} gaussian for real-valued data`,
       );
     out.push(true);
   }
   return out;
 }
 
-/** How errors name the inputs: '--view1 a.csv' from the CLI, 'view1' from the API. */
+/** How errors name the inputs: "view 1's file a.csv" from files, 'view1' from the API, '--view1 a.csv' from the CLI. */
 export interface ViewNames {
   view1: string;
   view2: string;
@@ -64,13 +70,14 @@ export function pairViews(
   likelihood: [Likelihood, Likelihood],
   mask: Matrix | undefined,
   names: ViewNames,
+  labels: Pick<InputLabels, 'likelihood'> = VALUE_LABELS,
 ): TwoViewData {
   if (m1.rows !== m2.rows)
     throw new InputError(
       `${names.view1} has ${m1.rows} rows but ${names.view2} has ${m2.rows}; views pair by row, so the counts must match`,
     );
-  const p1 = presentRows(m1, names.view1, likelihood[0], '--likelihood1');
-  const p2 = presentRows(m2, names.view2, likelihood[1], '--likelihood2');
+  const p1 = presentRows(m1, names.view1, likelihood[0], labels.likelihood(0));
+  const p2 = presentRows(m2, names.view2, likelihood[1], labels.likelihood(1));
   if (mask) {
     if (mask.rows !== m1.rows || mask.cols !== 2 || !mask.data.every((x) => x === 0 || x === 1)) {
       throw new InputError(
@@ -111,12 +118,21 @@ export function applyStandardize(x: Float32Array, dim: number, s: Standardize, i
   }
 }
 
-/** The last ⌈fraction·n⌉ rows are held out (a deterministic split: shuffle the files first if they are ordered). */
-export function splitHoldout(d: TwoViewData, fraction: number): { train: TwoViewData; heldOut?: TwoViewData } {
+/** The last ⌈fraction·n⌉ rows are held out (a deterministic split: shuffle the files first if they are ordered); `label` names the fraction in errors. */
+export function splitHoldout(
+  d: TwoViewData,
+  fraction: number,
+  label = VALUE_LABELS.holdout,
+): { train: TwoViewData; heldOut?: TwoViewData } {
   const held = Math.ceil(fraction * d.n);
   if (held === 0) return { train: d };
-  if (held >= d.n) throw new InputError(`--holdout ${fraction}: leaves no training rows of ${d.n}`);
+  checkHoldout(held, d.n, fraction, label);
   return { train: sliceRows(d, 0, d.n - held), heldOut: sliceRows(d, d.n - held, held) };
+}
+
+/** One line when holding out `held` of `n` rows leaves none to train on (two views or M). */
+export function checkHoldout(held: number, n: number, fraction: number, label: string): void {
+  if (held >= n) throw new InputError(`${label} ${fraction}: leaves no training rows of ${n}`);
 }
 
 /** The rows that have both views (a copy). */
@@ -155,8 +171,9 @@ export function prepareViews(
   data: TwoViewData,
   likelihood: [Likelihood, Likelihood],
   holdout: number,
+  labels: Pick<InputLabels, 'holdout'> = VALUE_LABELS,
 ): { train: TwoViewData; heldOut?: TwoViewData; standardize: Standardization } {
-  const { train, heldOut } = splitHoldout(data, holdout);
+  const { train, heldOut } = splitHoldout(data, holdout, labels.holdout);
   const fit = (i: 0 | 1): Standardize | null => {
     const l = likelihood[i];
     if (l.kind === 'bernoulli') return null;

@@ -61,7 +61,7 @@ export function countDraws(
   if (!draws || draws.observation === false || !isCount(view.likelihood)) return null;
   if (!rng)
     throw new InputError(
-      `draws: view ${i + 1} is a count view, and these draws have no stream for its counts; use latent draws (--draws latent)`,
+      `draws: view ${i + 1} is a count view, and these draws have no stream for its counts; use latent draws instead`,
     );
   return (means) => drawCounts(rng, means, view.dim, theta);
 }

@@ -96,10 +96,10 @@ export function checkWritable(dir: string, bytes: number): void {
  * May a file be written at `path`? Its directory must exist and `path` must
  * not be a directory: checked before the work whose result it will hold.
  */
-export function checkOutputPath(path: string, flag: string): void {
+export function checkOutputPath(path: string, label: string): void {
   const parent = dirname(resolve(path));
   const fail = (what: string, code: string) => {
-    throw new FileSystemError(`${flag} ${path}: cannot write: ${what} (${code})`, path, code, 2);
+    throw new FileSystemError(`${label} ${path}: cannot write: ${what} (${code})`, path, code, 2);
   };
   if (!existsSync(parent)) fail('no such file or directory', 'ENOENT');
   if (!statSync(parent).isDirectory()) fail('a part of the path is not a directory', 'ENOTDIR');

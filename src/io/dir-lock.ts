@@ -23,8 +23,8 @@ export function processAlive(pid: number): boolean {
 
 const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
-/** Lock `dir` (which must exist) for this process; returns the release. `flag` names the directory in messages. */
-export function lockDir(dir: string, flag: string): () => void {
+/** Lock `dir` (which must exist) for this process; returns the release. `label` names the directory in messages. */
+export function lockDir(dir: string, label: string): () => void {
   const path = join(dir, LOCK_FILE),
     me = `${process.pid} ${hostname()}\n`;
   for (let attempt = 0; ; attempt++) {
@@ -32,7 +32,7 @@ export function lockDir(dir: string, flag: string): () => void {
     try {
       fd = openSync(path, 'wx');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw fileError(e, path, flag, 'cannot create the lock');
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw fileError(e, path, label, 'cannot create the lock');
       let owner = '';
       try {
         owner = readFileSync(path, 'utf8');
@@ -44,7 +44,7 @@ export function lockDir(dir: string, flag: string): () => void {
       if (live) {
         const elsewhere = host !== undefined && host !== hostname();
         throw new InputError(
-          `${flag} ${dir}: in use by ${pid ? `process ${pid}${elsewhere ? ` on ${host}` : ''}` : 'another process'} (${path}); wait for it to finish${elsewhere ? ', or remove the lock if that process is gone' : ''}`,
+          `${label} ${dir}: in use by ${pid ? `process ${pid}${elsewhere ? ` on ${host}` : ''}` : 'another process'} (${path}); wait for it to finish${elsewhere ? ', or remove the lock if that process is gone' : ''}`,
         );
       }
       if (owner === '') {
@@ -58,7 +58,7 @@ export function lockDir(dir: string, flag: string): () => void {
       } catch {
         /* another took it over */
       }
-      if (attempt >= 4) throw new InputError(`${flag} ${dir}: could not take over the stale lock ${path}`);
+      if (attempt >= 4) throw new InputError(`${label} ${dir}: could not take over the stale lock ${path}`);
       continue;
     }
     try {

@@ -44,22 +44,22 @@ export const errnoCode = (e: unknown): string | undefined => {
 
 /**
  * `e` as a FileSystemError naming `path` (what the user knows: the target,
- * not a temporary beside it), prefixed by `flag` when given; a
+ * not a temporary beside it), prefixed by `label` when given; a
  * FileSystemError naming another path is renamed; other errors are
  * returned as they are.
  */
-export function fileError(e: unknown, path: string, flag?: string, doing = 'cannot write'): Error {
+export function fileError(e: unknown, path: string, label?: string, doing = 'cannot write'): Error {
   const code = errnoCode(e);
   if (!code || (e instanceof FileSystemError && e.path === path)) return e as Error;
-  const line = `${flag ? `${flag} ` : ''}${path}: ${doing}: ${WHAT[code] ?? (e as Error).message} (${code})`;
+  const line = `${label ? `${label} ` : ''}${path}: ${doing}: ${WHAT[code] ?? (e as Error).message} (${code})`;
   return new FileSystemError(line, path, code, MACHINE.has(code) ? 1 : 2);
 }
 
 /** Run `fn`, turning a file-system error into a FileSystemError naming `path`. */
-export function onPath<T>(path: string, fn: () => T, flag?: string, doing?: string): T {
+export function onPath<T>(path: string, fn: () => T, label?: string, doing?: string): T {
   try {
     return fn();
   } catch (e) {
-    throw fileError(e, path, flag, doing);
+    throw fileError(e, path, label, doing);
   }
 }

@@ -10,9 +10,9 @@ import { onPath } from '../io/fs-error.ts';
 import { EXPORT_FORMAT, MANIFEST } from './manifest.ts';
 
 /** May `dir` receive an export? It must be new, empty, or an earlier export (which is replaced). */
-export function checkExportDir(dir: string, flag: string): void {
+export function checkExportDir(dir: string, label: string): void {
   if (!existsSync(dir)) return;
-  if (!statSync(dir).isDirectory()) throw new InputError(`${flag} ${dir}: exists and is not a directory`);
+  if (!statSync(dir).isDirectory()) throw new InputError(`${label} ${dir}: exists and is not a directory`);
   if (readdirSync(dir).length === 0) return;
   const manifest = join(dir, MANIFEST);
   let format: unknown;
@@ -22,7 +22,7 @@ export function checkExportDir(dir: string, flag: string): void {
     /* no or unreadable manifest: not ours */
   }
   if (format !== EXPORT_FORMAT)
-    throw new InputError(`${flag} ${dir}: exists and is not a jpvae export directory; refusing to write into it`);
+    throw new InputError(`${label} ${dir}: exists and is not a jpvae export directory; refusing to write into it`);
 }
 
 /** Write the files into `dir` (checked with checkExportDir first) as one directory that replaces an earlier export only when complete; returns each file's size. */

@@ -3,19 +3,21 @@
 
 import { createKernels, type BackendChoice } from '../core/index.ts';
 import type { TwoViewData } from '../data/dataset.ts';
+import { VALUE_LABELS, type InputLabels } from '../data/labels.ts';
 import { reopenSplit, type DataSource } from '../data/source.ts';
 import { Jpvae } from '../model/jpvae.ts';
 import { loadWeights, readModelDir, type ModelJson } from './store.ts';
 import { LOADED_MODEL_ROWS } from './files.ts';
 
-/** The model in `dir`, read consistently while a trainer may be switching it to its next checkpoint; `threads`: on a threads build, for a pool to join. */
+/** The model in `dir`, read consistently while a trainer may be switching it to its next checkpoint; `threads`: on a threads build, for a pool to join; `label` names the directory in errors. */
 export function loadModel(
   dir: string,
   backend: BackendChoice = 'wasm',
   maxRows = LOADED_MODEL_ROWS,
   threads = false,
+  label = VALUE_LABELS.model,
 ): { model: Jpvae; json: ModelJson } {
-  return readModelDir(dir, '--model', (json) => {
+  return readModelDir(dir, label, (json) => {
     const model = new Jpvae(createKernels(backend, { threads }), json.config, maxRows);
     loadWeights(dir, json, model);
     return { model, json };
@@ -23,6 +25,6 @@ export function loadModel(
 }
 
 /** A split of the data a model was trained on (hvdMNIST test rows, or the held-out rows of its files). */
-export function modelData(json: ModelJson, split: 'train' | 'test'): TwoViewData {
-  return reopenSplit(json.data as DataSource, split);
+export function modelData(json: ModelJson, split: 'train' | 'test', labels?: InputLabels): TwoViewData {
+  return reopenSplit(json.data as DataSource, split, labels);
 }

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MODEL_JSON, type ModelFiles } from './files.ts';
 import { isMultiModelText, multiParameterCount, parseMultiModelJson, type MultiModelJson } from './multi-files.ts';
+import { VALUE_LABELS } from '../data/labels.ts';
 import { readModelText, readTensorBytes, rereadOnSwitch } from './store.ts';
 
 /** Whether a model directory holds an M-view model (its model.json's format), without validating it. */
@@ -20,14 +21,14 @@ export function isMultiModelDir(dir: string): boolean {
 }
 
 /** model.json of the M-view model in `dir`, validated field by field. */
-export function readMultiModelJson(dir: string, flag = '--model'): MultiModelJson {
-  return parseMultiModelJson(readModelText(dir, flag), join(dir, MODEL_JSON));
+export function readMultiModelJson(dir: string, label = VALUE_LABELS.model): MultiModelJson {
+  return parseMultiModelJson(readModelText(dir, label), join(dir, MODEL_JSON));
 }
 
 /** An M-view model directory's files (the train-state file only when present), as multi-files.ts decodes them. */
-export function readMultiModelFiles(dir: string, flag = '--model'): ModelFiles {
+export function readMultiModelFiles(dir: string, label = VALUE_LABELS.model): ModelFiles {
   return rereadOnSwitch(dir, () => {
-    const text = readModelText(dir, flag),
+    const text = readModelText(dir, label),
       json = parseMultiModelJson(text, join(dir, MODEL_JSON));
     const params = multiParameterCount(json.config),
       { weights, trainState } = json.files;

@@ -20,6 +20,7 @@ import {
   statSync,
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { VALUE_LABELS, type InputLabels } from '../data/labels.ts';
 import { InputError } from '../errors.ts';
 import { fsyncDir, openAtomic, TEMP_SUFFIX } from '../io/atomic.ts';
 import { camelCaseKeys } from '../io/json-keys.ts';
@@ -61,17 +62,19 @@ const ours = (name: string) =>
  * from a first checkpoint that never completed (our files only, no
  * model.json), or a model directory (with `replace`).
  */
-export function checkOutDir(dir: string, flag: string, replace: boolean): void {
+export function checkOutDir(
+  dir: string,
+  label: string,
+  replace: boolean,
+  labels: Pick<InputLabels, 'heldModel'> = VALUE_LABELS,
+): void {
   if (!existsSync(dir)) return;
-  if (!statSync(dir).isDirectory()) throw new InputError(`${flag} ${dir}: exists and is not a directory`);
-  const names = onPath(dir, () => readdirSync(dir), flag, 'cannot read');
+  if (!statSync(dir).isDirectory()) throw new InputError(`${label} ${dir}: exists and is not a directory`);
+  const names = onPath(dir, () => readdirSync(dir), label, 'cannot read');
   if (names.every((n) => n !== MODEL_JSON && ours(n))) return;
   if (!names.includes(MODEL_JSON))
-    throw new InputError(`${flag} ${dir}: exists and is not a jpvae model directory; refusing to write into it`);
-  if (!replace)
-    throw new InputError(
-      `${flag} ${dir}: already holds a model; pass --force to replace it, or --resume ${dir} to continue it`,
-    );
+    throw new InputError(`${label} ${dir}: exists and is not a jpvae model directory; refusing to write into it`);
+  if (!replace) throw new InputError(`${label} ${dir}: already holds a model; ${labels.heldModel(dir)}`);
 }
 
 /**
@@ -81,12 +84,18 @@ export function checkOutDir(dir: string, flag: string, replace: boolean): void {
  * the model already there stays loadable until the first checkpoint.
  * Returns the lock's release.
  */
-export function openOutDir(dir: string, flag: string, replace: boolean): () => void {
-  checkOutDir(dir, flag, replace);
+export function openOutDir(
+  dir: string,
+  label: string,
+  replace: boolean,
+  labels: Pick<InputLabels, 'heldModel'> = VALUE_LABELS,
+): () => void {
+  checkOutDir(dir, label, replace, labels);
   const made = !existsSync(dir);
   // (Not recursive when the parent exists: a recursive mkdir reports a read-only file system as ENOENT.)
-  if (made) onPath(dir, () => mkdirSync(dir, { recursive: !existsSync(dirname(resolve(dir))) }), flag, 'cannot create');
-  const unlock = lockDir(dir, flag);
+  if (made)
+    onPath(dir, () => mkdirSync(dir, { recursive: !existsSync(dirname(resolve(dir))) }), label, 'cannot create');
+  const unlock = lockDir(dir, label);
   // A directory this run made goes again if it stayed empty (the run stopped before its first checkpoint).
   const release = () => {
     unlock();
@@ -98,7 +107,7 @@ export function openOutDir(dir: string, flag: string, replace: boolean): () => v
       }
   };
   try {
-    checkOutDir(dir, flag, replace);
+    checkOutDir(dir, label, replace, labels);
     cleanModelDir(dir, checkpointOf(dir)); // what interrupted saves left; the model there stays whole
     return release;
   } catch (e) {
@@ -108,8 +117,8 @@ export function openOutDir(dir: string, flag: string, replace: boolean): () => v
 }
 
 /** Lock the model directory `dir` to continue training it (nothing when it is not a directory: reading it will say so). */
-export function lockModelDir(dir: string, flag: string): () => void {
-  return existsSync(dir) && statSync(dir).isDirectory() ? lockDir(dir, flag) : () => {};
+export function lockModelDir(dir: string, label: string): () => void {
+  return existsSync(dir) && statSync(dir).isDirectory() ? lockDir(dir, label) : () => {};
 }
 
 /** The files a model.json names, as far as it can be read (any model's: two-view or M-view, valid or not); none when it cannot. */
@@ -211,7 +220,7 @@ export function saveModel(
 const MAX_MODEL_JSON_BYTES = 64 << 20;
 
 /** A file's bytes, refused unread when larger than `max`; file-system problems as one line naming it. */
-export function readBounded(path: string, max: number, flag?: string): Buffer {
+export function readBounded(path: string, max: number, label?: string): Buffer {
   return onPath(
     path,
     () => {
@@ -226,17 +235,17 @@ export function readBounded(path: string, max: number, flag?: string): Buffer {
         closeSync(fd);
       }
     },
-    flag,
+    label,
     'cannot read',
   );
 }
 
 /** model.json's text in `dir`, bounded and UTF-8 checked (any model's). */
-export function readModelText(dir: string, flag: string): string {
+export function readModelText(dir: string, label: string): string {
   const path = join(dir, MODEL_JSON);
-  if (!existsSync(path)) throw new InputError(`${flag} ${dir}: not a jpvae model directory (no ${MODEL_JSON})`);
+  if (!existsSync(path)) throw new InputError(`${label} ${dir}: not a jpvae model directory (no ${MODEL_JSON})`);
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(readBounded(path, MAX_MODEL_JSON_BYTES, flag));
+    return new TextDecoder('utf-8', { fatal: true }).decode(readBounded(path, MAX_MODEL_JSON_BYTES, label));
   } catch (e) {
     if (e instanceof Error && e.name !== 'TypeError') throw e;
     throw new InputError(`${path}: not valid JSON`);
@@ -244,11 +253,11 @@ export function readModelText(dir: string, flag: string): string {
 }
 
 /** model.json of a model directory, validated field by field (model-json.ts) before anything uses it. */
-export function readModelJson(dir: string, flag = '--model'): ModelJson {
-  const model = parseModelJson(readModelText(dir, flag), join(dir, MODEL_JSON));
+export function readModelJson(dir: string, label = VALUE_LABELS.model): ModelJson {
+  const model = parseModelJson(readModelText(dir, label), join(dir, MODEL_JSON));
   // Before any caller allocates a model of the config's size: the weights must be at least that large.
   const weights = join(dir, filesOf(model).weights.name);
-  checkWeightsSize(onPath(weights, () => statSync(weights), flag, 'cannot read').size, model, weights);
+  checkWeightsSize(onPath(weights, () => statSync(weights), label, 'cannot read').size, model, weights);
   return model;
 }
 
@@ -258,8 +267,8 @@ export function readTensorBytes(path: string, bytes: number | undefined, floats:
 }
 
 /** A model directory's files, as store/files.ts decodes them (the train-state file only when present). */
-export function readModelFiles(dir: string, flag = '--model'): ModelFiles {
-  return readModelDir(dir, flag, (json) => {
+export function readModelFiles(dir: string, label = VALUE_LABELS.model): ModelFiles {
+  return readModelDir(dir, label, (json) => {
     const params = parameterCount(json.config),
       { weights, trainState } = filesOf(json);
     const files: ModelFiles = {
@@ -278,8 +287,8 @@ export function readModelFiles(dir: string, flag = '--model'): ModelFiles {
  * model.json changed under it (the files it named are gone), it runs again
  * with the new one.
  */
-export function readModelDir<T>(dir: string, flag: string, load: (json: ModelJson) => T): T {
-  return rereadOnSwitch(dir, () => load(readModelJson(dir, flag)));
+export function readModelDir<T>(dir: string, label: string, load: (json: ModelJson) => T): T {
+  return rereadOnSwitch(dir, () => load(readModelJson(dir, label)));
 }
 
 /** `read` the model in `dir`; when it fails while model.json changed under it (a trainer's switch), again. */
