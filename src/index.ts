@@ -39,6 +39,7 @@ export type { Matrix } from './data/npy.ts';
 export { parseMatrix } from './data/parse.ts';
 export { formatCsv } from './data/csv.ts';
 export { pairViews, prepareViews, type Standardize, type Standardization, type ViewNames } from './data/views.ts';
+export { VALUE_LABELS, type InputLabels } from './data/labels.ts';
 export { Jpvae, type View, type ViewRunner } from './model/jpvae.ts';
 export type { Mlp } from './model/mlp.ts';
 export { ViewVae } from './model/view-vae.ts';

@@ -149,7 +149,7 @@ test('Parquet: row groups, nulls as missing views, an ID column, from bytes too'
   const want = x.map((r, i) => [r[0], i === 4 ? NaN : r[1], Math.floor(r[2])]);
   for (const block of [1, 3, 9]) t.deepEqual(rowsOf(path, block, 'sample'), { rows: want, ids: ids(9) });
   const e = t.throws(() => readMatrix(path, '--view1'), { instanceOf: InputError });
-  t.regex(e.message, /column 'sample' is BYTE_ARRAY, not a number; name an ID column with --id-column$/);
+  t.regex(e.message, /column 'sample' is BYTE_ARRAY, not a number; if it holds sample IDs, name it as the ID column$/);
 });
 
 test('Arrow IPC: file and stream formats, several batches, an ID column', (t) => {

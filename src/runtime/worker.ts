@@ -9,6 +9,7 @@ import { Rng } from '../data/rng.ts';
 import { DRAW_KINDS, fillDrawNoise, repeatRows, type DrawKind } from '../impute/impute.ts';
 import { camelCaseKeys } from '../io/json-keys.ts';
 import { isCount } from '../data/likelihood.ts';
+import { newerFormatLine } from '../io/format-version.ts';
 import {
   EXPORT_FORMAT,
   imputersOf,
@@ -36,6 +37,9 @@ async function readBytes(url: URL): Promise<Uint8Array> {
 function checkManifest(parsed: unknown, url: URL): Manifest {
   const m = camelCaseKeys(parsed) as Manifest;
   if (m?.format !== EXPORT_FORMAT) throw new Error(`${url}: not a jpvae export manifest`);
+  const newest = Math.max(...READABLE_EXPORT_VERSIONS);
+  if (typeof m.formatVersion === 'number' && m.formatVersion > newest)
+    throw new Error(newerFormatLine(`${url}`, m.formatVersion, newest));
   if (!READABLE_EXPORT_VERSIONS.includes(m.formatVersion))
     throw new Error(
       `${url}: export format version ${m.formatVersion}; this jpvae reads versions ${READABLE_EXPORT_VERSIONS.join(' and ')}: export the model again with it`,

@@ -5,7 +5,9 @@
 // all checked before anything of the model's size is allocated. Takes the
 // parsed value, not a path: the browser's loader checks the same way.
 
+import { InputError } from '../errors.ts';
 import { Fields } from '../io/fields.ts';
+import { newerFormatLine } from '../io/format-version.ts';
 import { camelCaseKeys, snakeName } from '../io/json-keys.ts';
 import { cholesky, positiveDefinite } from '../linalg/dense.ts';
 import { checkConfig, type Likelihood, type ModelConfig } from '../model/config.ts';
@@ -261,12 +263,7 @@ export function validateModelJson(v: unknown, file: string): ModelJson {
   const o = f.object(camelCaseKeys(v), '(top level)');
   if (o.format !== FORMAT) f.expected('format', `'${FORMAT}' (a jpvae model)`, o.format);
   const version = f.int(o.formatVersion, 'formatVersion', 1);
-  if (version > FORMAT_VERSION) {
-    f.fail(
-      'formatVersion',
-      `is ${version}: written by a newer jpvae (${typeof o.package === 'string' ? o.package : 'unknown version'}); this one reads up to ${FORMAT_VERSION}: upgrade jpvae to load it`,
-    );
-  }
+  if (version > FORMAT_VERSION) throw new InputError(newerFormatLine(file, version, FORMAT_VERSION));
   f.string(o.package, 'package');
   const c = config(f, o.config);
   f.array(o.layout, 'layout');

@@ -15,6 +15,7 @@ import type { Standardize } from '../data/views.ts';
 import { InputError } from '../errors.ts';
 import type { MultiLatentFit } from '../impute/multi-impute.ts';
 import { Fields } from '../io/fields.ts';
+import { newerFormatLine } from '../io/format-version.ts';
 import { camelCaseKeys, jsonText, snakeName } from '../io/json-keys.ts';
 import { cholesky } from '../linalg/dense.ts';
 import { MAX_PARAMETERS } from '../model/config.ts';
@@ -206,11 +207,7 @@ export function validateMultiModelJson(v: unknown, file: string): MultiModelJson
     o = f.object(camelCaseKeys(v), '(top)');
   f.string(o.format, 'format', [MULTI_FORMAT]);
   const version = f.int(o.formatVersion, 'formatVersion', 1);
-  if (version > MULTI_FORMAT_VERSION)
-    f.fail(
-      'formatVersion',
-      `is ${version}: written by a newer jpvae (${typeof o.package === 'string' ? o.package : 'unknown version'}); this one reads up to ${MULTI_FORMAT_VERSION}: upgrade jpvae to load it`,
-    );
+  if (version > MULTI_FORMAT_VERSION) throw new InputError(newerFormatLine(file, version, MULTI_FORMAT_VERSION));
   if (version < MULTI_FORMAT_VERSION)
     f.fail(
       'formatVersion',

@@ -1,0 +1,178 @@
+// Errors below the CLI name values ("view 1's file a.csv", "the model
+// directory m"), never the CLI's flags; the CLI passes its flags as the
+// labels (its own tests check those lines). And a file a newer jpvae wrote
+// (model.json, an M-view model.json, an export manifest) says so in one line.
+
+import test, { type ExecutionContext } from 'ava';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fit, fitViews, fromFiles, viewsFromFiles, InputError, VALUE_LABELS } from '../src/index.ts';
+import {
+  loadFileViews,
+  loadModel,
+  loadViewFiles,
+  readModelJson,
+  readMultiModelJson,
+  writeExport,
+} from '../src/node.ts';
+import type { Likelihood } from '../src/index.ts';
+import { openTrainingData, reopenSplit, type DataSource } from '../src/data/source.ts';
+import { checkOutDir } from '../src/store/store.ts';
+import { createImputer } from '../src/runtime/imputer.ts';
+import { jpvae, tempDir } from './util.ts';
+
+/** `fn` throws an InputError of one line matching `re`, with no flag in it. */
+function valueWorded(t: ExecutionContext, fn: () => unknown, re: RegExp): void {
+  const e = t.throws(fn, { instanceOf: InputError });
+  t.regex(e.message, re);
+  t.false(e.message.includes('--'), `a flag in: ${e.message}`);
+  t.false(e.message.includes('\n'));
+}
+
+const csv = (dir: string, name: string, rows: number[][]) => {
+  const path = join(dir, name);
+  writeFileSync(path, rows.map((r) => r.join(',')).join('\n') + '\n');
+  return path;
+};
+const GAUSSIAN: Likelihood = { kind: 'gaussian', variance: 'learnt' };
+const real = (n: number, w: number, at = 0) =>
+  Array.from({ length: n }, (_, r) => Array.from({ length: w }, (_, j) => at + r * 0.37 + j));
+
+test("the data layer's errors name view files, the mask, the ID column and the held-out fraction", (t) => {
+  const dir = tempDir(t);
+  const a = csv(dir, 'a.csv', real(3, 2)),
+    b = csv(dir, 'b.csv', real(2, 2)),
+    over = csv(dir, 'over.csv', [
+      [1.5, 1],
+      [0, 1],
+      [1, 0],
+    ]),
+    c = csv(dir, 'c.csv', real(3, 2, 5));
+  const gauss: [Likelihood, Likelihood] = [GAUSSIAN, GAUSSIAN];
+  valueWorded(
+    t,
+    () => loadFileViews({ path1: a, path2: b, likelihood: gauss }),
+    /^view 1's file .*a\.csv has 3 rows but view 2's file .*b\.csv has 2; views pair by row/,
+  );
+  valueWorded(
+    t,
+    () => loadFileViews({ path1: over, path2: c, likelihood: [{ kind: 'bernoulli' }, GAUSSIAN] }),
+    /^view 1's file .*over\.csv: row 1, column 1 is 1\.5, .*; use the likelihood gaussian for real-valued data$/,
+  );
+  valueWorded(
+    t,
+    () => loadFileViews({ path1: a, path2: c, likelihood: gauss, idColumn: 'id' }),
+    /a\.csv: no column 'id' \(the ID column\) in a header line/,
+  );
+  const mask = csv(dir, 'm.csv', [[1], [1], [0]]);
+  valueWorded(
+    t,
+    () => loadFileViews({ path1: a, path2: c, likelihood: gauss, mask }),
+    /^the mask file .*m\.csv: expected 3 rows of two 0\/1 columns/,
+  );
+  valueWorded(
+    t,
+    () => openTrainingData({ view1: a, holdout: 0.1, likelihood: gauss }),
+    /^view 1's file and view 2's file: give both files \(or neither, for hvdMNIST\)$/,
+  );
+  valueWorded(
+    t,
+    () => openTrainingData({ view1: a, view2: c, holdout: 0.9, likelihood: gauss }),
+    /^the held-out fraction 0\.9: leaves no training rows of 3$/,
+  );
+  valueWorded(t, () => loadViewFiles([a], [GAUSSIAN]), /^the view files: expected 2 to 8 files, got 1$/);
+  valueWorded(
+    t,
+    () => loadViewFiles([a, c, b], [GAUSSIAN, GAUSSIAN, GAUSSIAN]),
+    /^view 3's file .*b\.csv has 2 rows but view 1's file .*a\.csv has 3/,
+  );
+  const { source } = openTrainingData({ view1: a, view2: c, holdout: 0, likelihood: gauss });
+  valueWorded(
+    t,
+    () => reopenSplit(source, 'test'),
+    /^the model was trained with a held-out fraction of 0: it has no held-out rows; use its training rows$/,
+  );
+  const arrays = { dataset: 'arrays' } as unknown as DataSource;
+  valueWorded(
+    t,
+    () => reopenSplit(arrays, 'train'),
+    /^the model records no training data to reopen .*; give its rows again$/,
+  );
+});
+
+/** A small trained two-view model's files, and a directory holding them. */
+async function twoView(dir: string) {
+  const rows = Array.from({ length: 24 }, (_, r) => [r % 2, (r >> 1) % 2, (r >> 2) % 2]);
+  const model = await fit({ view1: rows, view2: rows }, { hidden: [4], latent: 2, epochs: 1, batch: 8 });
+  const at = join(dir, 'two');
+  await model.save(at);
+  return { model, at };
+}
+
+/** model.json's text with format_version set to `v`. */
+const withVersion = (text: string, v: number) => JSON.stringify({ ...JSON.parse(text), format_version: v });
+
+test('the store names the model directory, not --model', async (t) => {
+  const dir = tempDir(t),
+    empty = join(dir, 'empty');
+  mkdirSync(empty);
+  valueWorded(
+    t,
+    () => readModelJson(empty),
+    /^the model directory .*empty: not a jpvae model directory \(no model\.json\)$/,
+  );
+  valueWorded(t, () => readMultiModelJson(empty), /^the model directory .*empty: not a jpvae model directory/);
+  valueWorded(t, () => loadModel(empty), /^the model directory .*empty: not a jpvae model directory/);
+  const { at } = await twoView(dir);
+  valueWorded(
+    t,
+    () => checkOutDir(at, VALUE_LABELS.out, false),
+    /^the output directory .*two: already holds a model; write elsewhere, or train that model further$/,
+  );
+});
+
+const NEWER = (newest: number) =>
+  new RegExp(
+    `model\\.json was written by a newer jpvae \\(format 99; this jpvae reads up to ${newest}\\): upgrade jpvae$`,
+  );
+
+test('a two-view model.json or checkpoint of a newer format: one line, upgrade jpvae (library and CLI)', async (t) => {
+  const dir = tempDir(t);
+  const { model, at } = await twoView(dir);
+  const files = model.toFiles();
+  const newer = { ...files, 'model.json': withVersion(files['model.json'] as string, 99) };
+  await t.throwsAsync(fromFiles(newer), { instanceOf: InputError, message: NEWER(3) });
+  writeFileSync(join(at, 'model.json'), withVersion(readFileSync(join(at, 'model.json'), 'utf8'), 99));
+  t.throws(() => readModelJson(at), { instanceOf: InputError, message: NEWER(3) });
+  for (const args of [
+    ['eval', '--model', at],
+    ['train', '--resume', at, '--epochs', '3'],
+  ]) {
+    const r = jpvae(...args);
+    t.is(r.code, 2, args.join(' '));
+    t.regex(r.err, new RegExp(`^jpvae ${args[0]}: .*${NEWER(3).source.slice(0, -1)}\\n$`));
+  }
+});
+
+test('an M-view model.json of a newer format, and an export manifest: one line, upgrade jpvae', async (t) => {
+  const dir = tempDir(t);
+  const rows = Array.from({ length: 24 }, (_, r) => [r % 2, (r >> 1) % 2]);
+  const model = await fitViews([rows, rows, rows], { hidden: [4], latent: 2, epochs: 1, batch: 8 });
+  const files = model.toFiles();
+  const newer = { ...files, 'model.json': withVersion(files['model.json'] as string, 99) };
+  await t.throwsAsync(viewsFromFiles(newer), { instanceOf: InputError, message: NEWER(3) });
+  const at = join(dir, 'three');
+  await model.save(at);
+  writeFileSync(join(at, 'model.json'), newer['model.json'] as string);
+  const r = jpvae('eval', '--model', at);
+  t.is(r.code, 2);
+  t.regex(r.err, new RegExp(`^jpvae eval: .*${NEWER(3).source.slice(0, -1)}\\n$`));
+
+  const out = join(dir, 'export');
+  writeExport(out, model.exportOnnx().files);
+  const manifest = join(out, 'manifest.json');
+  writeFileSync(manifest, withVersion(readFileSync(manifest, 'utf8'), 99));
+  await t.throwsAsync(createImputer(out, { executionProviders: ['jpvae-wasm'] }), {
+    message: /manifest\.json was written by a newer jpvae \(format 99; this jpvae reads up to 4\): upgrade jpvae$/,
+  });
+});
