@@ -101,8 +101,8 @@ export {
 } from './onnx/manifest.ts';
 export type { WeightType, TensorSpec, Dim, Units } from './onnx/graph.ts';
 
-// M ≥ 2 views: the shared-factor joint prior, the model, training, Eq. 12 over blocks, metrics.
-export { FactorPrior, type FactorPriorConfig, type BlockKlGrads } from './model/prior/factor.ts';
+// M ≥ 2 views: the model, training, Eq. 12 over blocks, metrics; views numbered from 1. (The shared-factor
+// joint prior is the engine's, inside MultiJpvae, not exported: its block lists index views from 0.)
 export {
   MultiJpvae,
   checkMultiConfig,

@@ -546,7 +546,7 @@ const NAMED: [string, Edit, RegExp][] = [
         j.formatVersion = 99;
       },
     },
-    /model\.json was written by a newer jpvae \(format 99; this jpvae reads up to 3\): upgrade jpvae$/,
+    /model\.json was written by a newer jpvae \(format 99; this jpvae reads up to 3\): upgrade jpvae\n/,
   ],
   [
     'an unknown likelihood',

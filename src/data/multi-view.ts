@@ -12,12 +12,15 @@ import { VALUE_LABELS, type InputLabels } from './labels.ts';
 /** At most this many views: a row's present views are the bits of one byte. */
 export const MAX_VIEWS = 8;
 
+/** M views paired by row; views are numbered from 1, and view v's arrays are the lists' entry v − 1. */
 export interface MultiViewData {
   n: number;
+  /** dims[v − 1]: view v's width. */
   dims: number[];
-  xs: Float32Array[]; // view i: n×dims[i], row-major (an absent view's row holds anything)
+  /** xs[v − 1]: view v's rows, n × dims[v − 1], row-major (an absent view's row holds anything). */
+  xs: Float32Array[];
   labels?: Uint8Array;
-  /** Per row, bit i set when the row has view i; absent: every row has every view. */
+  /** Per row, which views it has: bit v − 1 (the value 2^(v − 1)) set when it has view v; absent: every row has every view. */
   present?: Uint8Array;
 }
 

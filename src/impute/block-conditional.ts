@@ -5,10 +5,15 @@
 
 import { cholesky, matmul, positiveDefinite, solveSpd, transpose } from '../linalg/dense.ts';
 
-/** E[z_T | z_G = a] = offset + gain·a, and the conditional covariance with its Cholesky factor (for draws). */
+/**
+ * E[z_T | z_G = a] = offset + gain·a, and the conditional covariance with its Cholesky factor (for draws).
+ * multiConditional() takes the views numbered from 1; pass what it returns to imputeMulti() as it is.
+ */
 export interface BlockConditional {
-  given: number[]; // block indices of G
-  target: number[]; // block indices of T
+  /** @internal G's block indices, from 0 (view v is block v − 1), as the engine indexes the model's views. */
+  given: number[];
+  /** @internal T's block indices, from 0 (view v is block v − 1). */
+  target: number[];
   nIn: number; // width of z_G
   nOut: number; // width of z_T
   gain: Float64Array; // nOut×nIn: Σ_TG Σ_GG⁻¹

@@ -87,6 +87,7 @@ export class MultiJpvae {
   readonly layout = new Layout();
   /** The views' networks: `views[i]` is view i + 1. */
   readonly views: ViewVae[];
+  /** @internal the engine's joint prior: its block lists are view indices from 0 (view v is v − 1). */
   readonly prior: FactorPrior;
   readonly P: number;
   readonly G: number;
