@@ -26,6 +26,8 @@ export {
   initWasm,
   type BackendChoice,
   type Kernels,
+  type GemmArgs,
+  type DenseBackwardArgs,
   type BackendName,
   type WasmBuild,
   type WasmSource,
@@ -59,7 +61,16 @@ export {
 export type { CheckpointFile } from './store/model-json.ts';
 export type { SharedWasm, WasmVariant } from './core/wasm.ts';
 export { initThreads } from './threads/spawn-web.ts';
-export { Trainer, type TrainOptions, type TrainState, type EpochRecord, type StepInfo } from './train/trainer.ts';
+export {
+  Trainer,
+  type TrainOptions,
+  type TrainState,
+  type TrainStateOf,
+  type EpochRecord,
+  type EpochRecordOf,
+  type SavedOptions,
+  type StepInfo,
+} from './train/trainer.ts';
 export type { LossSummary } from './train/evaluate.ts';
 export type { TermSums } from './model/loss-terms.ts';
 export type { BetaSchedule } from './train/beta.ts';
@@ -67,6 +78,7 @@ export { ADAM_DEFAULTS, type Adam, type AdamConfig, type AdamRunner } from './tr
 export { fitLatent, priorGaussian, type LatentFit } from './impute/conditional.ts';
 export { DRAW_KINDS, type Draws, type DrawKind } from './impute/impute.ts';
 export { evaluateMetrics, type Metrics } from './eval/metrics.ts';
+export type { CountScores as CountImputationScores } from './eval/count-metrics.ts';
 export {
   evaluateCalibration,
   GaussianScores,
