@@ -5,7 +5,7 @@
 // Latent-sized (D ≈ 60, K ≈ 20), once per step: scalar f64 loops.
 
 import { at } from './util';
-import { get64, set64, cholesky, choleskySolve } from './linalg';
+import { get64, set64, cholesky, choleskySolve, subOuter } from './linalg';
 
 // @ts-ignore: decorator
 @inline function ld(p: i32): f64 { return <f64>load<f32>(at(p)); }
@@ -77,11 +77,7 @@ export function factorKl(rows: i32, D: i32, K: i32, alpha: f64, mu: i32, lv: i32
       }
     }
     st(kl + r, 0.5 * acc);
-    if (grad && dA) {
-      for (let i = 0; i < D; i++) {
-        for (let k = 0; k < K; k++) set64(GA, i * K + k, get64(GA, i * K + k) - get64(a, i) * get64(s, k));
-      }
-    }
+    if (grad && dA) subOuter(D, K, GA, a, s);
   }
 
   if (!grad || !dA) return;

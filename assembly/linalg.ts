@@ -8,6 +8,13 @@
 // @ts-ignore: decorator
 @inline export function set64(p: usize, i: i32, v: f64): void { store<f64>(p + (<usize>i << 3), v); }
 
+/** g −= a·bᵀ for the rows×cols f64 matrix g, a of rows and b of cols elements (a KL gradient's Σ_r outer products). */
+export function subOuter(rows: i32, cols: i32, g: usize, a: usize, b: usize): void {
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) set64(g, i * cols + j, get64(g, i * cols + j) - get64(a, i) * get64(b, j));
+  }
+}
+
 /**
  * In-place Cholesky a = L·Lᵀ of a symmetric matrix (L in the lower
  * triangle; the strict upper triangle is left as it was). Returns false

@@ -6,7 +6,7 @@
 // the caller's `work` block.
 
 import { at } from './util';
-import { get64, set64, cholesky, choleskySolve, luFactor, luSolve } from './linalg';
+import { get64, set64, cholesky, choleskySolve, luFactor, luSolve, subOuter } from './linalg';
 
 // @ts-ignore: decorator
 @inline function ld(p: i32): f64 { return <f64>load<f32>(at(p)); }
@@ -101,11 +101,7 @@ export function jointKl(rows: i32, n1: i32, n2: i32, mu1: i32, lv1: i32, mu2: i3
     acc += viewTerms(n1, n2, m1, v1, m2, D1, M, 1, n1, a1, E1, grad ? dmu1 + r * n1 : 0, dlv1 + r * n1, scale);
     acc += viewTerms(n2, n1, m2, v2, m1, D2, M, n1, 1, a2, E2, grad ? dmu2 + r * n2 : 0, dlv2 + r * n2, scale);
     st(kl + r, 0.5 * acc);
-    if (grad && dC) {
-      for (let j = 0; j < n2; j++) {
-        for (let i = 0; i < n1; i++) set64(G, j * n1 + i, get64(G, j * n1 + i) - get64(a2, j) * get64(a1, i));
-      }
-    }
+    if (grad && dC) subOuter(n2, n1, G, a2, a1);
   }
 
   if (!grad || !dC) return;

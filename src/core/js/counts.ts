@@ -3,7 +3,7 @@
 // src/core/kernels.ts (countNll). In f64 whatever the heap's precision,
 // as the wasm kernel computes them.
 
-import type { FloatArray } from '../heap.ts';
+import type { Twin } from './twin.ts';
 
 const HALF_LN_2PI = 0.5 * Math.log(2 * Math.PI);
 
@@ -49,19 +49,8 @@ export function countTerm(x: number, logMu: number, logTheta: number | null): [n
   return [nll, dLogMu, dLogTheta];
 }
 
-export function countNll(
-  h: FloatArray,
-  rows: number,
-  N: number,
-  logRate: number,
-  logSize: number,
-  target: number,
-  logTheta: number,
-  loss: number,
-  dLogRate: number,
-  dLogTheta: number,
-  scale: number,
-): void {
+export const countNll: Twin<'countNll'> = (h, ...args) => {
+  const [rows, N, logRate, logSize, target, logTheta, loss, dLogRate, dLogTheta, scale] = args;
   for (let r = 0; r < rows; r++) {
     const ls = logSize ? h[logSize + r] : 0;
     let sum = 0;
@@ -74,4 +63,4 @@ export function countNll(
     }
     h[loss + r] = sum;
   }
-}
+};

@@ -2,7 +2,7 @@
 // the reparameterisation trick, Adam. Semantics: src/core/kernels.ts.
 // `h` is the whole heap; every pointer indexes into it.
 
-import type { FloatArray } from '../heap.ts';
+import type { Twin } from './twin.ts';
 
 const LN_2PI = Math.log(2 * Math.PI);
 
@@ -12,16 +12,7 @@ function sigmoid(x: number): number {
   return x >= 0 ? 1 / (1 + e) : e / (1 + e);
 }
 
-export function bceWithLogits(
-  h: FloatArray,
-  rows: number,
-  N: number,
-  logits: number,
-  target: number,
-  loss: number,
-  dLogits: number,
-  scale: number,
-): void {
+export const bceWithLogits: Twin<'bceWithLogits'> = (h, rows, N, logits, target, loss, dLogits, scale) => {
   for (let r = 0; r < rows; r++) {
     let sum = 0;
     for (let j = 0; j < N; j++) {
@@ -34,20 +25,9 @@ export function bceWithLogits(
     }
     h[loss + r] = sum;
   }
-}
+};
 
-export function gaussianNll(
-  h: FloatArray,
-  rows: number,
-  N: number,
-  mean: number,
-  target: number,
-  logvar: number,
-  loss: number,
-  dMean: number,
-  dLogvar: number,
-  scale: number,
-): void {
+export const gaussianNll: Twin<'gaussianNll'> = (h, rows, N, mean, target, logvar, loss, dMean, dLogvar, scale) => {
   for (let r = 0; r < rows; r++) {
     let sum = 0;
     for (let j = 0; j < N; j++) {
@@ -61,37 +41,20 @@ export function gaussianNll(
     }
     h[loss + r] = sum;
   }
-}
+};
 
-export function reparam(h: FloatArray, n: number, mu: number, logvar: number, eps: number, z: number): void {
+export const reparam: Twin<'reparam'> = (h, n, mu, logvar, eps, z) => {
   for (let i = 0; i < n; i++) h[z + i] = h[mu + i] + Math.exp(0.5 * h[logvar + i]) * h[eps + i];
-}
+};
 
-export function reparamBackward(
-  h: FloatArray,
-  n: number,
-  logvar: number,
-  eps: number,
-  dz: number,
-  dmu: number,
-  dlogvar: number,
-): void {
+export const reparamBackward: Twin<'reparamBackward'> = (h, n, logvar, eps, dz, dmu, dlogvar) => {
   for (let i = 0; i < n; i++) {
     h[dmu + i] += h[dz + i];
     h[dlogvar + i] += h[dz + i] * h[eps + i] * 0.5 * Math.exp(0.5 * h[logvar + i]);
   }
-}
+};
 
-export function softmaxCrossEntropy(
-  h: FloatArray,
-  rows: number,
-  N: number,
-  logits: number,
-  labels: number,
-  loss: number,
-  dLogits: number,
-  scale: number,
-): void {
+export const softmaxCrossEntropy: Twin<'softmaxCrossEntropy'> = (h, rows, N, logits, labels, loss, dLogits, scale) => {
   for (let r = 0; r < rows; r++) {
     const row = logits + r * N;
     // log-sum-exp shifted by the row maximum, so exp never overflows.
@@ -107,21 +70,9 @@ export function softmaxCrossEntropy(
         h[dLogits + r * N + j] = scale * (Math.exp(h[row + j] - logSumExp) - (j === label ? 1 : 0));
     }
   }
-}
+};
 
-export function adam(
-  h: FloatArray,
-  n: number,
-  p: number,
-  g: number,
-  m: number,
-  v: number,
-  lr: number,
-  beta1: number,
-  beta2: number,
-  eps: number,
-  t: number,
-): number {
+export const adam: Twin<'adam'> = (h, n, p, g, m, v, lr, beta1, beta2, eps, t) => {
   const corr1 = 1 - beta1 ** t,
     corr2 = 1 - beta2 ** t;
   let finite = 1;
@@ -133,4 +84,4 @@ export function adam(
     h[p + i] -= (lr * h[m + i]) / corr1 / (Math.sqrt(h[v + i] / corr2) + eps);
   }
   return finite;
-}
+};

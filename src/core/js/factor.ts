@@ -1,31 +1,16 @@
 // The shared-factor prior's KL, plain-TypeScript twin of assembly/factor.ts
 // (semantics: src/core/kernels.ts), written the way the maths reads.
 
-import type { FloatArray } from '../heap.ts';
+import type { Twin } from './twin.ts';
 
-import { cholesky, dot, matmul, matrix, matvec, solve, transpose } from './matrix.ts';
+import { cholesky, dot, matmul, matrix, matvec, rowOf, solve, transpose } from './matrix.ts';
 
 /**
  * KL(N(μ, diag e^{lv}) ‖ N(0, Σ)) per row (Eq. 7), Σ = β·I + α·A·Aᵀ, β = 1 − α.
  * Woodbury with W = β·I + α·AᵀA: Σ⁻¹ = (I − α·A·W⁻¹·Aᵀ)/β, Σ⁻¹A = A·W⁻¹ = Y,
  * ln|Σ| = (D − K)·ln β + ln|W|.
  */
-export function factorKl(
-  h: FloatArray,
-  rows: number,
-  D: number,
-  K: number,
-  alpha: number,
-  mu: number,
-  lv: number,
-  A: number,
-  kl: number,
-  dmu: number,
-  dlv: number,
-  dA: number,
-  scale: number,
-  _work: number,
-): void {
+export const factorKl: Twin<'factorKl'> = (h, rows, D, K, alpha, mu, lv, A, kl, dmu, dlv, dA, scale, _work) => {
   const beta = 1 - alpha,
     a = matrix(h, A, D, K),
     at = transpose(a);
@@ -42,8 +27,8 @@ export function factorKl(
   const gradA = a.map((row) => row.map(() => 0)),
     e = new Array<number>(D).fill(0);
   for (let r = 0; r < rows; r++) {
-    const m = Array.from(h.subarray(mu + r * D, mu + (r + 1) * D));
-    const v = Array.from(h.subarray(lv + r * D, lv + (r + 1) * D));
+    const m = rowOf(h, mu, r, D),
+      v = rowOf(h, lv, r, D);
     const s = matvec(yt, m); // W⁻¹Aᵀμ
     const inv = matvec(a, s).map((x, i) => (m[i] - alpha * x) / beta); // Σ⁻¹μ
     const ge = v.map((x, i) => g[i] * Math.exp(x));
@@ -67,4 +52,4 @@ export function factorKl(
       h[dA + i * K + k] += scale * alpha * (rows * y[i][k] + gradA[i][k] - (x[i][k] - alpha * yax[i][k]) / beta);
     }
   }
-}
+};

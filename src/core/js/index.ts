@@ -3,18 +3,16 @@
 // that gradients are checked against by finite differences.
 
 import { Heap, arrayStorage, type FloatArray } from '../heap.ts';
-import { kernelTable, type Kernels, type KernelFunctions, type KernelFunction, type KernelName } from '../kernels.ts';
+import { kernelTable, type Kernels, type KernelFunction, type KernelName } from '../kernels.ts';
 import * as gemm from './gemm.ts';
 import * as elementwise from './elementwise.ts';
 import * as prior from './prior.ts';
 import * as factor from './factor.ts';
 import * as counts from './counts.ts';
-
-/** A twin kernel: the Kernels method's arguments after the whole heap array. */
-type Twin<F> = F extends (...args: infer A) => infer R ? (h: FloatArray, ...args: A) => R : never;
+import type { Twin } from './twin.ts';
 
 /** The twin of every kernel, typed against its Kernels method. */
-const TWINS: { [K in KernelName]: Twin<KernelFunctions[K]> } = {
+const TWINS: { [K in KernelName]: Twin<K> } = {
   gemm: gemm.gemm,
   gemmPart: gemm.gemmPart,
   denseBackward: gemm.denseBackward,

@@ -5,8 +5,11 @@ import type { FloatArray } from '../heap.ts';
 
 export type Matrix = number[][];
 
+/** Row r of the rows×cols matrix at p. */
+export const rowOf = (h: FloatArray, p: number, r: number, cols: number): number[] =>
+  Array.from(h.subarray(p + r * cols, p + (r + 1) * cols));
 export const matrix = (h: FloatArray, p: number, rows: number, cols: number): Matrix =>
-  Array.from({ length: rows }, (_, i) => Array.from(h.subarray(p + i * cols, p + (i + 1) * cols)));
+  Array.from({ length: rows }, (_, i) => rowOf(h, p, i, cols));
 export const zeros = (rows: number, cols: number): Matrix =>
   Array.from({ length: rows }, () => new Array<number>(cols).fill(0));
 export const identity = (n: number): Matrix =>

@@ -3,6 +3,7 @@
 // matrices as arrays of rows; numbers are doubles whatever the storage.
 
 import type { FloatArray } from '../heap.ts';
+import type { Twin } from './twin.ts';
 import { SVD_SIGMA_MAX } from '../kernels.ts';
 
 import {
@@ -13,35 +14,28 @@ import {
   matmul,
   matrix,
   matvec,
+  rowOf,
   solve,
   transpose,
   zeros,
   type Matrix,
 } from './matrix.ts';
 
+/** dlv += scale·½(e − 1) for the row's variance ratios e = [D]ᵢᵢ·e^{lvᵢ}: Eq. 9's ½(tr − Σ lv) differentiated. */
+const addLogvarGrad = (h: FloatArray, dlv: number, ratios: number[], scale: number): void =>
+  addInto(
+    h,
+    dlv,
+    ratios.map((e) => 0.5 * (e - 1)),
+    scale,
+  );
+
 /**
  * Eq. 9 per row. D1 = (I − CᵀC)⁻¹, M = D2·C = C·D1 (push-through), so both
  * cross terms equal μ2ᵀMμ1; a = Σ_C⁻¹μ = (D1μ1 − Mᵀμ2, D2μ2 − Mμ1).
  */
-export function jointKl(
-  h: FloatArray,
-  rows: number,
-  n1: number,
-  n2: number,
-  mu1: number,
-  lv1: number,
-  mu2: number,
-  lv2: number,
-  C: number,
-  kl: number,
-  dmu1: number,
-  dlv1: number,
-  dmu2: number,
-  dlv2: number,
-  dC: number,
-  scale: number,
-  _work: number,
-): void {
+export const jointKl: Twin<'jointKl'> = (h, ...args) => {
+  const [rows, n1, n2, mu1, lv1, mu2, lv2, C, kl, dmu1, dlv1, dmu2, dlv2, dC, scale] = args;
   const c = matrix(h, C, n2, n1),
     ct = transpose(c);
   const b1 = identity(n1).map((row, i) => row.map((v, j) => v - dot(ct[i], ct[j]))); // I − CᵀC
@@ -62,10 +56,7 @@ export function jointKl(
     e1 = new Array<number>(n1).fill(0),
     e2 = new Array<number>(n2).fill(0);
   for (let r = 0; r < rows; r++) {
-    const m1 = Array.from(h.subarray(mu1 + r * n1, mu1 + (r + 1) * n1));
-    const m2 = Array.from(h.subarray(mu2 + r * n2, mu2 + (r + 1) * n2));
-    const v1 = Array.from(h.subarray(lv1 + r * n1, lv1 + (r + 1) * n1));
-    const v2 = Array.from(h.subarray(lv2 + r * n2, lv2 + (r + 1) * n2));
+    const [m1, v1, m2, v2] = [rowOf(h, mu1, r, n1), rowOf(h, lv1, r, n1), rowOf(h, mu2, r, n2), rowOf(h, lv2, r, n2)];
     const a1 = matvec(d1, m1).map((v, i) => v - dot(mt[i], m2));
     const a2 = matvec(d2, m2).map((v, j) => v - dot(m[j], m1));
     const diag1 = v1.map((lv, i) => d1[i][i] * Math.exp(lv)),
@@ -75,18 +66,8 @@ export function jointKl(
     if (!dmu1) continue;
     addInto(h, dmu1 + r * n1, a1, scale);
     addInto(h, dmu2 + r * n2, a2, scale);
-    addInto(
-      h,
-      dlv1 + r * n1,
-      diag1.map((de) => 0.5 * (de - 1)),
-      scale,
-    );
-    addInto(
-      h,
-      dlv2 + r * n2,
-      diag2.map((de) => 0.5 * (de - 1)),
-      scale,
-    );
+    addLogvarGrad(h, dlv1 + r * n1, diag1, scale);
+    addLogvarGrad(h, dlv2 + r * n2, diag2, scale);
     v1.forEach((lv, i) => {
       e1[i] += Math.exp(lv);
     });
@@ -118,31 +99,14 @@ export function jointKl(
       scale,
     );
   }
-}
+};
 
 /**
  * Eq. 9 for C = αO (App. A.2): D1 = I/(1−α²), D2 = I + k·O·Oᵀ with
  * k = α²/(1−α²), M = αO/(1−α²), ln|D1| = −n1·ln(1−α²).
  */
-export function orthoKl(
-  h: FloatArray,
-  rows: number,
-  n1: number,
-  n2: number,
-  alpha: number,
-  mu1: number,
-  lv1: number,
-  mu2: number,
-  lv2: number,
-  O: number,
-  kl: number,
-  dmu1: number,
-  dlv1: number,
-  dmu2: number,
-  dlv2: number,
-  dO: number,
-  scale: number,
-): void {
+export const orthoKl: Twin<'orthoKl'> = (h, ...args) => {
+  const [rows, n1, n2, alpha, mu1, lv1, mu2, lv2, O, kl, dmu1, dlv1, dmu2, dlv2, dO, scale] = args;
   const c1 = 1 / (1 - alpha * alpha),
     k = alpha * alpha * c1,
     b = alpha * c1;
@@ -150,10 +114,7 @@ export function orthoKl(
     ot = transpose(o);
   const w = o.map((row) => dot(row, row)); // diag(O·Oᵀ)
   for (let r = 0; r < rows; r++) {
-    const m1 = Array.from(h.subarray(mu1 + r * n1, mu1 + (r + 1) * n1));
-    const m2 = Array.from(h.subarray(mu2 + r * n2, mu2 + (r + 1) * n2));
-    const v1 = Array.from(h.subarray(lv1 + r * n1, lv1 + (r + 1) * n1));
-    const v2 = Array.from(h.subarray(lv2 + r * n2, lv2 + (r + 1) * n2));
+    const [m1, v1, m2, v2] = [rowOf(h, mu1, r, n1), rowOf(h, lv1, r, n1), rowOf(h, mu2, r, n2), rowOf(h, lv2, r, n2)];
     const t = matvec(ot, m2); // Oᵀμ2
     const var1 = v1.map((lv) => c1 * Math.exp(lv)),
       var2 = v2.map((lv, j) => Math.exp(lv) * (1 + k * w[j]));
@@ -177,18 +138,8 @@ export function orthoKl(
       matvec(o, u).map((x, j) => x + m2[j]),
       scale,
     );
-    addInto(
-      h,
-      dlv1 + r * n1,
-      var1.map((x) => 0.5 * (x - 1)),
-      scale,
-    );
-    addInto(
-      h,
-      dlv2 + r * n2,
-      var2.map((x) => 0.5 * (x - 1)),
-      scale,
-    );
+    addLogvarGrad(h, dlv1 + r * n1, var1, scale);
+    addLogvarGrad(h, dlv2 + r * n2, var2, scale);
     if (dO)
       o.forEach((row, j) =>
         addInto(
@@ -199,7 +150,7 @@ export function orthoKl(
         ),
       );
   }
-}
+};
 
 /** I − sign·A with A = triu(P,1) − triu(P,1)ᵀ. */
 const cayleyMatrix = (p: Matrix, sign: number): Matrix =>
@@ -207,7 +158,7 @@ const cayleyMatrix = (p: Matrix, sign: number): Matrix =>
 const flipSign = (m: number, flips: number, i: number): number => (i < m - flips ? 1 : -1);
 
 /** O = J(I + A)(I − A)⁻¹ = J(2Q − I), Q = (I − A)⁻¹; first n columns. */
-export function cayley(h: FloatArray, m: number, n: number, flips: number, P: number, O: number, _work: number): void {
+export const cayley: Twin<'cayley'> = (h, m, n, flips, P, O, _work) => {
   const x = solve(
     cayleyMatrix(matrix(h, P, m, m), 1),
     identity(m).map((row) => row.slice(0, n)),
@@ -217,19 +168,10 @@ export function cayley(h: FloatArray, m: number, n: number, flips: number, P: nu
       h[O + i * n + c] = flipSign(m, flips, i) * (2 * v - (i === c ? 1 : 0));
     }),
   );
-}
+};
 
 /** ∂/∂A = 2Qᵀ·J·[dO, 0]·Qᵀ = 2·Y·Xᵀ with X = Q[:, :n], Y = (I + A)⁻¹·J·dO (Qᵀ = (I + A)⁻¹). */
-export function cayleyBackward(
-  h: FloatArray,
-  m: number,
-  n: number,
-  flips: number,
-  P: number,
-  dO: number,
-  dP: number,
-  _work: number,
-): void {
+export const cayleyBackward: Twin<'cayleyBackward'> = (h, m, n, flips, P, dO, dP, _work) => {
   const p = matrix(h, P, m, m);
   const x = solve(
     cayleyMatrix(p, 1),
@@ -241,7 +183,7 @@ export function cayleyBackward(
   );
   const gA = matmul(y, transpose(x));
   for (let i = 0; i < m; i++) for (let j = i + 1; j < m; j++) h[dP + i * m + j] += 2 * (gA[i][j] - gA[j][i]);
-}
+};
 
 /** σ(s) = SVD_SIGMA_MAX·(1 − e^{−s})/(1 + e^{−s}) and its derivative, via e^{−|s|} (never overflows). */
 function boundedSigma(s: number): { sigma: number; grad: number } {
@@ -253,25 +195,14 @@ function boundedSigma(s: number): { sigma: number; grad: number } {
 }
 
 /** C = U·diag(σ(s))·Vᵀ (§2.6 option (b)). */
-export function svdCompose(h: FloatArray, n1: number, n2: number, U: number, s: number, V: number, C: number): void {
+export const svdCompose: Twin<'svdCompose'> = (h, n1, n2, U, s, V, C) => {
   const sigma = Array.from(h.subarray(s, s + n1), (x) => boundedSigma(x).sigma);
   const us = matrix(h, U, n2, n1).map((row) => row.map((v, k) => v * sigma[k]));
   matmul(us, transpose(matrix(h, V, n1, n1))).forEach((row, i) => h.set(row, C + i * n1));
-}
+};
 
 /** dU += dC·V·diag(σ), dV += dCᵀ·U·diag(σ), ds += σ'(s)·diag(Uᵀ·dC·V). */
-export function svdComposeBackward(
-  h: FloatArray,
-  n1: number,
-  n2: number,
-  U: number,
-  s: number,
-  V: number,
-  dC: number,
-  dU: number,
-  ds: number,
-  dV: number,
-): void {
+export const svdComposeBackward: Twin<'svdComposeBackward'> = (h, n1, n2, U, s, V, dC, dU, ds, dV) => {
   const sig = Array.from(h.subarray(s, s + n1), boundedSigma);
   const u = matrix(h, U, n2, n1),
     v = matrix(h, V, n1, n1),
@@ -300,4 +231,4 @@ export function svdComposeBackward(
     sig.map(({ grad }, k) => grad * u.reduce((acc, row, i) => acc + row[k] * gv[i][k], 0)),
     1,
   );
-}
+};
