@@ -7,8 +7,9 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { multiModelOf, type MultiJpvaeModel } from '../api/multi-model.ts';
 import { MultiTraining } from '../api/multi-training.ts';
+import { loadHdf5For } from '../data/anndata.ts';
 import { readMatrix } from '../data/matrix.ts';
-import { loadViewFiles, reopenViewFiles } from '../data/multi-view-files.ts';
+import { loadViewFiles, reopenViewFiles, type MultiPairing } from '../data/multi-view-files.ts';
 import { prepareMultiView } from '../data/multi-view.ts';
 import { createRowWriter } from '../data/row-writer.ts';
 import { parseLikelihood } from '../data/source.ts';
@@ -38,9 +39,12 @@ import { lrFlag, refuseOnResume, TRAIN_BACKENDS, TRAINING_FLAGS, trainOptionsFla
 export const TRAIN_VIEWS_HELP = `usage: jpvae train --view F --view F [--view F …] [flags]
        jpvae train --resume DIR --epochs E        (continue an M-view model)
 
-  --view F                a view's file (.csv, .npy or IDX), repeated once per view (2 to 8), paired by row;
-                          an empty or all-NaN row marks the view missing there (the row trains with the
-                          views it has, against their marginal prior)
+  --view F                a view's file (.csv, .npy, IDX, .parquet, .arrow, .h5ad or F.h5mu:MOD), repeated once
+                          per view (2 to 8); paired by sample ID when every file names its rows (obs names,
+                          --id-column), else by row; an empty or all-NaN row marks the view missing there (the
+                          row trains with the views it has, against their marginal prior)
+  --id-column NAME        the column of sample IDs in CSV/Parquet/Arrow files: views pair by it, and a
+                          sample some files lack trains with the views it has
   --likelihood L          bernoulli | gaussian | gaussian:V | poisson | nb, repeated in the order of --view,
                           or once for every view (default bernoulli); Gaussian views are standardised on the
                           training rows, count views (poisson, nb) read as log1p with a per-sample size factor
@@ -104,6 +108,7 @@ const TRAIN_FLAGS = {
   view: { type: 'string', multiple: true },
   likelihood: { type: 'string', multiple: true },
   factors: { type: 'string' },
+  'id-column': { type: 'string' },
 } as const satisfies Options;
 
 export async function trainViewsCommand(argv: string[]): Promise<void> {
@@ -123,7 +128,7 @@ export async function trainViewsCommand(argv: string[]): Promise<void> {
 async function trainViews(f: ReturnType<typeof parseFlags<typeof TRAIN_FLAGS>>, locks: (() => void)[]): Promise<void> {
   const epochs = intFlag(f.epochs, '--epochs', 30);
   const backend = choiceFlag(f.backend, '--backend', TRAIN_BACKENDS, 'wasm');
-  let run: MultiTraining, out: string, views: number;
+  let run: MultiTraining, out: string, views: number, pairing: MultiPairing | undefined;
   if (f.resume !== undefined) {
     refuseOnResume(f, ['epochs', 'lr', 'backend', 'json']);
     out = f.resume;
@@ -131,6 +136,7 @@ async function trainViews(f: ReturnType<typeof parseFlags<typeof TRAIN_FLAGS>>, 
     const json = readMultiModelJson(out, '--resume');
     const lr = lrFlag(f, json.training.options.lr);
     refuseTrained(epochs, json.training.state.epoch, out);
+    await loadHdf5For(json.data.views);
     const { train, heldOut } = reopenViewFiles(json.data, `--resume ${out}`);
     run = MultiTraining.resume(
       readMultiModelFiles(out, '--resume'),
@@ -170,12 +176,16 @@ async function trainViews(f: ReturnType<typeof parseFlags<typeof TRAIN_FLAGS>>, 
     };
     const options: MultiTrainOptions = trainOptionsFlags(f, epochs);
     out = f.out ?? 'runs/model';
-    const data = loadViewFiles(paths, likelihood, MULTI_FLAG_LABELS);
+    const idColumn = f['id-column'];
+    await loadHdf5For(paths);
+    const data = loadViewFiles(paths, likelihood, { idColumn, labels: MULTI_FLAG_LABELS });
+    pairing = data.pairing;
     config.dims = data.dims;
     checkMultiConfig(config, (field) => MULTI_CONFIG_FLAGS[field]); // a bad config stops before --out is touched
     const { train, heldOut, standardize } = prepareMultiView(data, likelihood, holdout, MULTI_FLAG_LABELS);
     const record: MultiDataRecord = {
       views: paths.map((p) => resolve(p)),
+      ...(idColumn === undefined ? {} : { idColumn }),
       likelihood,
       holdout,
       standardize,
@@ -193,10 +203,15 @@ async function trainViews(f: ReturnType<typeof parseFlags<typeof TRAIN_FLAGS>>, 
   const stopped = await runEpochs(run, {
     out,
     epochs,
-    announce: () =>
+    announce: () => {
       say(
         `jpvae train: ${views} views, ${config.prior.kind} prior, latent ${config.latent.join('+')}, ${trainer.train.n} training rows, backend ${run.model.k.name}, epochs ${trainer.state.epoch + 1}..${epochs} → ${out}`,
-      ),
+      );
+      if (pairing)
+        say(
+          `jpvae train: views paired by ${pairing.by === 'id' ? 'sample ID' : 'row position'}: ${pairing.complete} samples with every view; ${pairing.perView.map((k, v) => `view ${v + 1} in ${k}`).join(', ')}`,
+        );
+    },
     done: (r: MultiEpochRecord) =>
       say(
         `epoch ${r.epoch}: train loss ${r.train.loss.toFixed(2)}, recon ${r.train.recon.map((x) => x.toFixed(2)).join(' ')}, KL ${r.train.kl.toFixed(2)}${r.test ? ` | held-out recon ${r.test.recon.map((x) => x.toFixed(2)).join(' ')}, KL ${r.test.kl.toFixed(2)}` : ''} | ${r.samplesPerSec.toFixed(0)} samples/s`,
@@ -213,6 +228,7 @@ async function trainViews(f: ReturnType<typeof parseFlags<typeof TRAIN_FLAGS>>, 
         backend: run.model.k.name,
         epochs: trainer.state.epoch,
         interrupted: !!stopped,
+        ...(pairing ? { pairing } : {}),
         beta: formatBeta(trainer.options.beta),
         history: trainer.state.history,
         metrics,
@@ -284,6 +300,7 @@ export async function imputeViewsCommand(argv: string[]): Promise<void> {
   const samples = intFlag(f.samples, '--samples', 1),
     seed = intFlag(f.seed, '--seed', 1, 0),
     draws = choiceFlag(f.draws, '--draws', DRAW_KINDS, 'predictive');
+  await loadHdf5For(inputs);
   const mats = inputs.map((p) => readMatrix(p, '--input'));
   const ys = model.impute(
     mats.map((x) => ({ data: x.data, width: x.cols })),
@@ -340,6 +357,7 @@ export async function evalViewsCommand(argv: string[]): Promise<void> {
   if (f.view && f.split !== undefined)
     throw new InputError("--split and --view: choose the model's split or new files");
   const model = await loadModelFlag(f.model);
+  await loadHdf5For(f.view ?? model.json.data.views);
   const seed = f.seed === undefined ? undefined : intFlag(f.seed, '--seed', 1, 0);
   let metrics: MultiMetrics;
   if (f.view) {

@@ -1,34 +1,76 @@
-// M views from a user's files (jpvae train --view F …), paired by row
-// position (multi-view.ts's pairMultiView). Node only (files);
+// M views from a user's files (jpvae train --view F …), paired by sample
+// ID when every file names its rows, else by row position (multi-view.ts's
+// pairMultiView). Node only (files);
 // prepareMultiView (multi-view.ts) splits and standardises.
 
 import { InputError } from '../errors.ts';
 import type { Likelihood } from './likelihood.ts';
-import { readMatrix } from './matrix.ts';
-import { MAX_VIEWS, pairMultiView, sliceMultiView, standardizeMultiView, type MultiViewData } from './multi-view.ts';
+import { readPairedFiles } from './paired-files.ts';
+import {
+  allViews,
+  MAX_VIEWS,
+  pairMultiView,
+  sliceMultiView,
+  standardizeMultiView,
+  type MultiViewData,
+} from './multi-view.ts';
 import type { Standardize } from './views.ts';
 import { VALUE_LABELS, type InputLabels } from './labels.ts';
 
-/** Read and check the view files; missing rows hold zeros (never read). `labels` name the inputs in errors. */
+/** How view files are read: the tables' ID column, and how errors name the inputs (value words by default). */
+export interface ViewFileOptions {
+  idColumn?: string;
+  labels?: InputLabels;
+}
+
+/** How the rows were paired, and how many samples have every view and each view. */
+export interface MultiPairing {
+  by: 'id' | 'position';
+  /** Samples with every view. */
+  complete: number;
+  /** perView[v − 1]: samples with view v. */
+  perView: number[];
+}
+
+/**
+ * Read, check and pair the view files (by sample ID when every file names
+ * its rows: paired-files.ts); a missing view's rows hold zeros (never read).
+ */
 export function loadViewFiles(
   paths: readonly string[],
   likelihood: readonly Likelihood[],
-  labels: InputLabels = VALUE_LABELS,
-): MultiViewData {
+  opts: ViewFileOptions = {},
+): MultiViewData & { pairing: MultiPairing; ids?: string[] } {
+  const labels = opts.labels ?? VALUE_LABELS;
   if (paths.length < 2 || paths.length > MAX_VIEWS)
     throw new InputError(`${labels.views}: expected 2 to ${MAX_VIEWS} files, got ${paths.length}`);
-  const ms = paths.map((p, i) => readMatrix(p, labels.view(i)));
-  return pairMultiView(
-    ms,
+  const { matrices, ids, byId } = readPairedFiles(paths, opts.idColumn, labels);
+  const data = pairMultiView(
+    matrices,
     likelihood,
     paths.map((p, i) => `${labels.view(i)} ${p}`),
     labels,
   );
+  return { ...data, pairing: countMultiPairing(data, byId ? 'id' : 'position'), ids };
+}
+
+/** Rows with every view, and with each view, by the data's presence bits. */
+export function countMultiPairing(d: MultiViewData, by: MultiPairing['by']): MultiPairing {
+  const m = d.dims.length,
+    perView = new Array<number>(m).fill(d.present ? 0 : d.n);
+  let complete = d.present ? 0 : d.n;
+  for (const p of d.present ?? []) {
+    if (p === allViews(m)) complete++;
+    for (let v = 0; v < m; v++) if (p & (1 << v)) perView[v]++;
+  }
+  return { by, complete, perView };
 }
 
 /** What a model records of its view files: enough to read its rows again as they were split and standardised. */
 export interface MultiViewFilesRecord {
   views: string[];
+  /** The tables' column of sample IDs the views were paired by. */
+  idColumn?: string;
   likelihood: Likelihood[];
   standardize: (Standardize | null)[];
   trainRows: number;
@@ -47,7 +89,7 @@ export function reopenViewFiles(
 ): { train: MultiViewData; heldOut?: MultiViewData } {
   if (record.views.some((v) => v === ''))
     throw new InputError(`${label}: the model was trained on arrays, not files; its rows cannot be read again`);
-  const data = loadViewFiles(record.views, record.likelihood);
+  const data = loadViewFiles(record.views, record.likelihood, { idColumn: record.idColumn });
   if (data.n !== record.trainRows + record.heldOutRows)
     throw new InputError(
       `${label}: its view files now have ${data.n} rows, not the ${record.trainRows + record.heldOutRows} it was trained on`,

@@ -17,33 +17,40 @@ export function checkIds(ids: string[], name: string): void {
   });
 }
 
-/** How two views' rows pair by ID: each file row's row in the union, and the counts. */
-export interface IdPairing {
+/** How M views' rows pair by ID: the union's IDs and, per view, each file row's row in the union. */
+export interface IdUnion {
   ids: string[];
-  /** rowOf1[r]: the union row of view 1's file row r (likewise rowOf2). */
-  rowOf1: Int32Array;
-  rowOf2: Int32Array;
-  paired: number;
-  only1: number;
-  only2: number;
+  /** rowOf[v − 1][r]: the union row of view v's file row r. */
+  rowOf: Int32Array[];
+  /** Samples in every view. */
+  inAll: number;
 }
 
-/** Pair two views by their IDs; one clear line if no ID of one is in the other. */
-export function pairIds(ids1: string[], ids2: string[], names: [string, string]): IdPairing {
-  const union = new Map<string, number>();
-  ids1.forEach((id, r) => union.set(id, r));
-  const rowOf1 = Int32Array.from(ids1.keys()),
-    rowOf2 = new Int32Array(ids2.length);
-  let paired = 0;
-  ids2.forEach((id, r) => {
-    let u = union.get(id);
-    if (u === undefined) union.set(id, (u = union.size));
-    else paired++;
-    rowOf2[r] = u;
+/**
+ * The union of M views' IDs (view 1's in its order, then each later view's
+ * own); one clear line when a view shares no ID with any other (`names`
+ * name the files).
+ */
+export function pairIdLists(lists: readonly string[][], names: readonly string[]): IdUnion {
+  const union = new Map<string, number>(),
+    views: number[] = []; // per union row, how many views have it
+  const rowOf = lists.map((ids) =>
+    Int32Array.from(ids, (id) => {
+      let u = union.get(id);
+      if (u === undefined) union.set(id, (u = views.push(0) - 1));
+      views[u]++;
+      return u;
+    }),
+  );
+  rowOf.forEach((rows, v) => {
+    if (rows.length && rows.every((u) => views[u] === 1)) {
+      const other = lists[v === 0 ? 1 : 0];
+      throw new InputError(
+        lists.length === 2
+          ? `${names[0]} and ${names[1]}: no sample ID is in both (e.g. '${lists[0][0]?.slice(0, 40)}' and '${lists[1][0]?.slice(0, 40)}'); check the ID column or the obs names`
+          : `${names[v]}: none of its sample IDs is in another view (e.g. '${lists[v][0].slice(0, 40)}', and '${other[0]?.slice(0, 40)}' in ${names[v === 0 ? 1 : 0]}); check the ID columns or the obs names`,
+      );
+    }
   });
-  if (paired === 0)
-    throw new InputError(
-      `${names[0]} and ${names[1]}: no sample ID is in both (e.g. '${ids1[0]?.slice(0, 40)}' and '${ids2[0]?.slice(0, 40)}'); check the ID column or the obs names`,
-    );
-  return { ids: [...union.keys()], rowOf1, rowOf2, paired, only1: ids1.length - paired, only2: ids2.length - paired };
+  return { ids: [...union.keys()], rowOf, inAll: views.filter((k) => k === lists.length).length };
 }

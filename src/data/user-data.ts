@@ -5,9 +5,8 @@
 
 import type { Likelihood } from './likelihood.ts';
 import { HAS_BOTH, type TwoViewData } from './dataset.ts';
-import { openRows, readMatrix, type RowStream } from './matrix.ts';
-import { drain, formatOf, TABLE_FORMATS } from './parse.ts';
-import { pairIds } from './sample-ids.ts';
+import { readMatrix } from './matrix.ts';
+import { readPairedFiles } from './paired-files.ts';
 import { pairViews } from './views.ts';
 import { InputError } from '../errors.ts';
 import { VALUE_LABELS, type InputLabels } from './labels.ts';
@@ -48,41 +47,20 @@ export function countPairing(d: TwoViewData, by: Pairing['by']): Pairing {
 /** Read, check and pair two view files (and an optional n×2 0/1 mask); `ids` are the union's sample IDs. */
 export function loadFileViews(spec: FileViews): TwoViewData & { pairing: Pairing; ids?: string[] } {
   const labels = spec.labels ?? VALUE_LABELS;
-  const open = (path: string, label: string) =>
-    openRows(path, label, {
-      idColumn: TABLE_FORMATS.includes(formatOf(path, `${label} ${path}`)) ? spec.idColumn : undefined,
-      idLabel: labels.idColumn,
-    });
-  const names = {
-    view1: `${labels.view(0)} ${spec.path1}`,
-    view2: `${labels.view(1)} ${spec.path2}`,
-    mask: `${labels.mask} ${spec.mask}`,
-  };
-  const streams: RowStream[] = [];
-  try {
-    const s1 = open(spec.path1, labels.view(0));
-    streams.push(s1);
-    const s2 = open(spec.path2, labels.view(1));
-    streams.push(s2);
-    const byId = !!(s1.ids && s2.ids);
-    if (spec.idColumn !== undefined && !byId)
-      throw new InputError(
-        `${labels.idColumn} ${spec.idColumn}: ${s1.ids ? names.view2 : names.view1} has no sample IDs; pairing by ID needs them in both views (a table's ID column, or an AnnData file's obs names)`,
-      );
-    if (byId && spec.mask)
-      throw new InputError(
-        `${names.mask}: the views pair by sample ID; leave a sample out of a file instead of masking it`,
-      );
-    const p = byId ? pairIds(s1.ids!, s2.ids!, [names.view1, names.view2]) : undefined;
-    // Each view is read straight into its rows of the union: no second copy of either matrix.
-    const m1 = drain(s1, undefined, p?.rowOf1, p?.ids.length),
-      m2 = drain(s2, undefined, p?.rowOf2, p?.ids.length);
-    const mask = spec.mask ? readMatrix(spec.mask, labels.mask) : undefined;
-    const data = pairViews(m1, m2, spec.likelihood, mask, names, labels);
-    return { ...data, pairing: countPairing(data, byId ? 'id' : 'position'), ids: p?.ids ?? s1.ids ?? s2.ids };
-  } finally {
-    for (const s of streams) s.close();
-  }
+  const mask = `${labels.mask} ${spec.mask}`;
+  const { matrices, ids, byId } = readPairedFiles([spec.path1, spec.path2], spec.idColumn, labels);
+  if (byId && spec.mask)
+    throw new InputError(`${mask}: the views pair by sample ID; leave a sample out of a file instead of masking it`);
+  const names = { view1: `${labels.view(0)} ${spec.path1}`, view2: `${labels.view(1)} ${spec.path2}`, mask };
+  const data = pairViews(
+    matrices[0],
+    matrices[1],
+    spec.likelihood,
+    spec.mask ? readMatrix(spec.mask, labels.mask) : undefined,
+    names,
+    labels,
+  );
+  return { ...data, pairing: countPairing(data, byId ? 'id' : 'position'), ids };
 }
 
 // (What lived here before views.ts and record.ts, for the modules that still import it from here.)

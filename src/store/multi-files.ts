@@ -46,6 +46,7 @@ export const MULTI_FORMAT_VERSION = 3;
 /** Where the training rows came from and how they were preprocessed. */
 export interface MultiDataRecord {
   views: string[]; // the files, absolute paths ('' for arrays given to the library)
+  idColumn?: string; // the tables' column of sample IDs the views were paired by
   likelihood: Likelihood[];
   holdout: number;
   standardize: (Standardize | null)[];
@@ -249,6 +250,7 @@ export function validateMultiModelJson(v: unknown, file: string): MultiModelJson
   const d = f.object(o.data, 'data');
   const data: MultiDataRecord = {
     views: f.array(d.views, 'data.views', m).map((x, i) => f.string(x, `data.views[${i}]`)),
+    ...(d.idColumn === undefined ? {} : { idColumn: f.string(d.idColumn, 'data.idColumn') }),
     likelihood: f.array(d.likelihood, 'data.likelihood', m).map((x, i) => likelihood(f, x, `data.likelihood[${i}]`)),
     holdout: f.number(d.holdout, 'data.holdout', 'a fraction in [0, 1)', (x) => x >= 0 && x < 1),
     standardize: f.array(d.standardize, 'data.standardize', m).map((s, i) => {

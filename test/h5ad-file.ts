@@ -1,0 +1,34 @@
+// A small AnnData (or MuData) file written with h5wasm, for the readers' tests.
+
+import h5wasm from 'h5wasm/node';
+
+/** An AnnData file written with h5wasm: X dense (or CSR with `sparse`), obs names `ids`. */
+export function writeH5ad(path: string, x: number[][], ids: string[], o: { sparse?: boolean; mod?: string[] } = {}) {
+  const f = new h5wasm.File(path, 'w');
+  const group = (root: InstanceType<typeof h5wasm.Group>, x: number[][], ids: string[]) => {
+    const cols = x[0].length;
+    if (o.sparse) {
+      const X = root.create_group('X');
+      X.create_attribute('encoding-type', 'csr_matrix');
+      X.create_attribute('shape', BigInt64Array.from([BigInt(x.length), BigInt(cols)]));
+      const data: number[] = [],
+        indices: number[] = [],
+        indptr = [0];
+      for (const row of x) {
+        row.forEach((v, c) => v !== 0 && (data.push(v), indices.push(c)));
+        indptr.push(data.length);
+      }
+      X.create_dataset({ name: 'data', data: Float32Array.from(data) });
+      X.create_dataset({ name: 'indices', data: Int32Array.from(indices) });
+      X.create_dataset({ name: 'indptr', data: Int32Array.from(indptr) });
+    } else root.create_dataset({ name: 'X', data: Float32Array.from(x.flat()), shape: [x.length, cols] });
+    const obs = root.create_group('obs');
+    obs.create_attribute('_index', '_index');
+    obs.create_dataset({ name: '_index', data: ids });
+  };
+  if (o.mod) {
+    const mod = f.create_group('mod');
+    o.mod.forEach((name, i) => group(mod.create_group(name), i ? x.map((r) => r.slice(1)) : x, ids));
+  } else group(f, x, ids);
+  f.close();
+}

@@ -1,0 +1,130 @@
+// Three or more views paired by sample ID: an AnnData file (obs names), a
+// CSV and a Parquet table (an ID column), each holding some of the samples,
+// with real values far from 0 and 1. The union's rows, their present views,
+// the counts train reports, a model that reads its files again (eval), and
+// the bad cases as one line each.
+
+import test from 'ava';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import h5wasm from 'h5wasm/node';
+import { parquetWriteFile } from 'hyparquet-writer';
+import { loadHdf5 } from '../src/data/anndata.ts';
+import { loadViewFiles } from '../src/data/multi-view-files.ts';
+import { encodeNpy } from '../src/data/npy.ts';
+import { writeH5ad } from './h5ad-file.ts';
+import { jpvae, tempDir } from './util.ts';
+
+const GAUSS = { kind: 'gaussian', variance: 'learnt' } as const;
+
+test.before(async () => {
+  await loadHdf5();
+  await h5wasm.ready;
+});
+
+/** Sample i's values in view v: far from 0 and 1, and different in every view and column. */
+const value = (v: number, i: number, c: number) => (v === 1 ? 500 + 3 * i : v === 2 ? -40 - i / 4 : 2000 * (i + 1)) + c;
+
+/** View 1 (h5ad): s0..s29; view 2 (CSV, shuffled): s10..s39; view 3 (Parquet): s0..s4 and s25..s44. */
+function writeViews(dir: string): string[] {
+  const range = (a: number, b: number) => Array.from({ length: b - a }, (_, k) => a + k);
+  const v1 = range(0, 30),
+    v2 = range(10, 40).sort((a, b) => ((a * 7) % 13) - ((b * 7) % 13) || a - b),
+    v3 = [...range(0, 5), ...range(25, 45)];
+  writeH5ad(
+    join(dir, 'a.h5ad'),
+    v1.map((i) => [value(1, i, 0), value(1, i, 1)]),
+    v1.map((i) => `s${i}`),
+  );
+  writeFileSync(
+    join(dir, 'b.csv'),
+    'x,sample,y,z\n' + v2.map((i) => `${value(2, i, 0)},s${i},${value(2, i, 1)},${value(2, i, 2)}`).join('\n') + '\n',
+  );
+  parquetWriteFile({
+    filename: join(dir, 'c.parquet'),
+    columnData: [
+      { name: 'sample', data: v3.map((i) => `s${i}`) },
+      { name: 'p', data: v3.map((i) => value(3, i, 0)), type: 'DOUBLE' },
+    ],
+    rowGroupSize: 7,
+  });
+  return ['a.h5ad', 'b.csv', 'c.parquet'].map((f) => join(dir, f));
+}
+
+test('loadViewFiles pairs M views by sample ID: the union in first-seen order, each value in its sample row', (t) => {
+  const dir = tempDir(t),
+    paths = writeViews(dir);
+  const d = loadViewFiles(paths, [GAUSS, GAUSS, GAUSS], { idColumn: 'sample' });
+  t.is(d.n, 45);
+  t.deepEqual(
+    d.ids!.slice(0, 30),
+    Array.from({ length: 30 }, (_, i) => `s${i}`),
+  );
+  t.deepEqual(d.ids!.slice(40), ['s40', 's41', 's42', 's43', 's44']);
+  t.deepEqual(d.pairing, { by: 'id', complete: 5, perView: [30, 30, 25] });
+  const row = (v: number, r: number) => Array.from(d.xs[v - 1].subarray(r * d.dims[v - 1], (r + 1) * d.dims[v - 1]));
+  for (const id of ['s0', 's12', 's27', 's33', 's44']) {
+    const r = d.ids!.indexOf(id),
+      i = Number(id.slice(1));
+    const has = [i < 30, i >= 10 && i < 40, i < 5 || i >= 25];
+    t.is(
+      d.present![r],
+      has.reduce((m, h, v) => m | (h ? 1 << v : 0), 0),
+      id,
+    );
+    has.forEach((h, v) => {
+      if (h)
+        t.deepEqual(
+          row(v + 1, r),
+          d.dims[v] === 1 ? [value(v + 1, i, 0)] : row(v + 1, r).map((_, c) => Math.fround(value(v + 1, i, c))),
+          `${id} view ${v + 1}`,
+        );
+    });
+  }
+  // Files without IDs still pair by position.
+  writeFileSync(join(dir, 'p.csv'), '1,2\n3,4\n');
+  writeFileSync(join(dir, 'q.csv'), '5\n6\n');
+  const pos = loadViewFiles([join(dir, 'p.csv'), join(dir, 'q.csv'), join(dir, 'p.csv')], [GAUSS, GAUSS, GAUSS]);
+  t.deepEqual(pos.pairing, { by: 'position', complete: 2, perView: [2, 2, 2] });
+  t.is(pos.ids, undefined);
+});
+
+test('jpvae train --view … --id-column trains on the union, reports it, and eval reads the files again', (t) => {
+  const dir = tempDir(t),
+    paths = writeViews(dir),
+    out = join(dir, 'm');
+  const views = paths.flatMap((p) => ['--view', p]);
+  const base = ['--likelihood', 'gaussian', '--hidden', '8', '--latent', '2', '--epochs', '1', '--holdout', '0.2'];
+  const r = jpvae('train', ...views, '--id-column', 'sample', ...base, '--out', out, '--json');
+  t.is(r.code, 0, r.err);
+  t.regex(r.err, /views paired by sample ID: 5 samples with every view; view 1 in 30, view 2 in 30, view 3 in 25/);
+  t.deepEqual(JSON.parse(r.out).pairing, { by: 'id', complete: 5, per_view: [30, 30, 25] });
+  const json = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
+  t.is(json.data.id_column, 'sample');
+  t.is(json.data.train_rows + json.data.held_out_rows, 45);
+  const e = jpvae('eval', '--model', out, '--json');
+  t.is(e.code, 0, e.err);
+  t.is(JSON.parse(e.out).n, json.data.held_out_rows);
+});
+
+test('M-view ID pairing: a view sharing no ID, or a file without IDs, is one line, exit 2, nothing written', (t) => {
+  const dir = tempDir(t),
+    paths = writeViews(dir);
+  writeFileSync(join(dir, 'other.csv'), 'sample,p\nz1,1.5\nz2,2.5\n');
+  writeFileSync(join(dir, 'plain.npy'), encodeNpy({ rows: 2, cols: 1, data: Float32Array.from([1.5, 2.5]) }));
+  const cases: [string[], RegExp][] = [
+    [[paths[0], paths[1], join(dir, 'other.csv')], /^jpvae train: --view .*other\.csv: none of its sample IDs is in another view/],
+    [
+      [paths[1], join(dir, 'plain.npy'), paths[2]],
+      /^jpvae train: --id-column sample: --view .*plain\.npy has no sample IDs; pairing by ID needs them in every view/,
+    ],
+  ];
+  for (const [files, message] of cases) {
+    const out = join(dir, 'never');
+    const r = jpvae('train', ...files.flatMap((p) => ['--view', p]), '--id-column', 'sample', '--out', out);
+    t.is(r.code, 2, r.err);
+    t.regex(r.err, message);
+    t.is(r.err.trim().split('\n').length, 1, r.err);
+    t.false(existsSync(out));
+  }
+});
