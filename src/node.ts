@@ -15,9 +15,14 @@ export { saveModel, readModelJson, readModelFiles, writeModelFiles, loadWeights 
 export { checkExportDir, writeExport } from './onnx/write-export.ts';
 export { loadModel, modelData } from './store/load-model.ts';
 export { imputeFile, IMPUTE_CHUNK_ROWS, type ImputeOptions, type ImputeNames } from './api/impute-file.ts';
-export { loadViewFiles } from './data/multi-view-files.ts';
 export { isMultiModelDir, readMultiModelFiles, readMultiModelJson } from './store/multi-model.ts';
-export { reopenViewFiles, type MultiViewFilesRecord } from './data/multi-view-files.ts';
+export {
+  loadViewFiles,
+  reopenViewFiles,
+  type MultiPairing,
+  type MultiViewFilesRecord,
+  type ViewFileOptions,
+} from './data/multi-view-files.ts';
 export {
   writeModelFigures,
   writeImputationGrid,

@@ -113,7 +113,10 @@ test('M-view ID pairing: a view sharing no ID, or a file without IDs, is one lin
   writeFileSync(join(dir, 'other.csv'), 'sample,p\nz1,1.5\nz2,2.5\n');
   writeFileSync(join(dir, 'plain.npy'), encodeNpy({ rows: 2, cols: 1, data: Float32Array.from([1.5, 2.5]) }));
   const cases: [string[], RegExp][] = [
-    [[paths[0], paths[1], join(dir, 'other.csv')], /^jpvae train: --view .*other\.csv: none of its sample IDs is in another view/],
+    [
+      [paths[0], paths[1], join(dir, 'other.csv')],
+      /^jpvae train: --view .*other\.csv: none of its sample IDs is in another view/,
+    ],
     [
       [paths[1], join(dir, 'plain.npy'), paths[2]],
       /^jpvae train: --id-column sample: --view .*plain\.npy has no sample IDs; pairing by ID needs them in every view/,
