@@ -15,6 +15,7 @@ export { saveModel, readModelJson, readModelFiles, writeModelFiles, loadWeights 
 export { checkExportDir, writeExport } from './onnx/write-export.ts';
 export { loadModel, modelData } from './store/load-model.ts';
 export { imputeFile, IMPUTE_CHUNK_ROWS, type ImputeOptions, type ImputeNames } from './api/impute-file.ts';
+export { imputeViewFiles, type ViewFilesImputeOptions } from './api/impute-view-files.ts';
 export { isMultiModelDir, readMultiModelFiles, readMultiModelJson } from './store/multi-model.ts';
 export {
   loadViewFiles,

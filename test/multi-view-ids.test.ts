@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import h5wasm from 'h5wasm/node';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { loadHdf5 } from '../src/data/anndata.ts';
+import { openRows, readMatrix } from '../src/data/matrix.ts';
 import { loadViewFiles } from '../src/data/multi-view-files.ts';
 import { encodeNpy } from '../src/data/npy.ts';
 import { writeH5ad } from './h5ad-file.ts';
@@ -130,4 +131,106 @@ test('M-view ID pairing: a view sharing no ID, or a file without IDs, is one lin
     t.is(r.err.trim().split('\n').length, 1, r.err);
     t.false(existsSync(out));
   }
+});
+
+test('M-view impute pairs its inputs by ID and writes in kind: CSV and Parquet with the IDs, a copy of the .h5ad', (t) => {
+  const dir = tempDir(t),
+    paths = writeViews(dir),
+    model = join(dir, 'm');
+  const views = paths.flatMap((p) => ['--view', p]);
+  const tr = jpvae(
+    'train',
+    ...views,
+    '--id-column',
+    'sample',
+    '--likelihood',
+    'gaussian',
+    '--hidden',
+    '8',
+    '--latent',
+    '2',
+    '--epochs',
+    '1',
+    '--holdout',
+    '0',
+    '--out',
+    model,
+  );
+  t.is(tr.code, 0, tr.err);
+  const impute = (given: string, inputs: string[], outs: string[], ...more: string[]) =>
+    jpvae(
+      'impute',
+      '--model',
+      model,
+      '--given',
+      given,
+      ...inputs.flatMap((p) => ['--input', p]),
+      ...outs.flatMap((o) => ['--out', join(dir, o)]),
+      ...more,
+    );
+  // Views 1 and 2 share s10..s29: those are imputed, in view 1's order; the 20 others are left out.
+  const both = impute('1,2', [paths[0], paths[1]], ['o.csv']);
+  t.is(both.code, 0, both.err);
+  t.regex(both.err, /for 20 rows \(20 samples not in every --input left out\)/);
+  t.is(impute('1,2', [paths[0], paths[1]], ['o.parquet']).code, 0);
+  const shared = Array.from({ length: 20 }, (_, k) => k + 10);
+  const csv = readMatrix(join(dir, 'o.csv'), 'o', { idColumn: 'sample' }),
+    csvIds = openRows(join(dir, 'o.csv'), 'o', { idColumn: 'sample' });
+  csvIds.close();
+  t.deepEqual(
+    csvIds.ids,
+    shared.map((i) => `s${i}`),
+  );
+  const pq = openRows(join(dir, 'o.parquet'), 'o', { idColumn: 'sample' });
+  pq.close();
+  t.deepEqual(pq.ids, csvIds.ids);
+  t.deepEqual(Array.from(readMatrix(join(dir, 'o.parquet'), 'o', { idColumn: 'sample' }).data), Array.from(csv.data));
+  // The same samples given by position (files without IDs, in that order) impute the same values.
+  const plain = (name: string, v: number, cols: number) =>
+    writeFileSync(
+      join(dir, name),
+      encodeNpy({
+        rows: 20,
+        cols,
+        data: Float32Array.from(shared.flatMap((i) => [...Array(cols).keys()].map((c) => value(v, i, c)))),
+      }),
+    );
+  plain('p1.npy', 1, 2);
+  plain('p2.npy', 2, 3);
+  t.is(impute('1,2', [join(dir, 'p1.npy'), join(dir, 'p2.npy')], ['p.csv']).code, 0);
+  const byRow = readMatrix(join(dir, 'p.csv'), 'p');
+  t.deepEqual(Array.from(byRow.data), Array.from(csv.data));
+  t.true(csv.data.every((x) => Math.abs(x - 2000 * 20) < 2000 * 60)); // view 3's units: far from 0 and 1
+  // From the AnnData view alone: a copy of it with view 3 in obsm, row for row the CSV's values.
+  t.is(impute('1', [paths[0]], ['a3.h5ad', 'a2.csv'], '--target', '3,2').code, 0);
+  const a2 = impute('1', [paths[0]], ['a3.csv'], '--target', '3');
+  t.is(a2.code, 0, a2.err);
+  const f = new h5wasm.File(join(dir, 'a3.h5ad'), 'r');
+  const obsm = f.get('obsm/X_jpvae_view3') as InstanceType<typeof h5wasm.Dataset>;
+  t.deepEqual(obsm.shape, [30, 1]);
+  t.deepEqual(
+    Array.from(obsm.value as Float32Array),
+    Array.from(readMatrix(join(dir, 'a3.csv'), 'a', { idColumn: 'obs_names' }).data),
+  );
+  f.close();
+  // An AnnData copy needs every sample of the first input, and one row a sample: one line, exit 2, nothing written.
+  for (const [r, message] of [
+    [
+      impute('1,2', [paths[0], paths[1]], ['no.h5ad']),
+      /no\.h5ad: an AnnData output copies --input .*a\.h5ad, but the other inputs lack some of its samples$/,
+    ],
+    [
+      impute('1', [paths[0]], ['no.h5ad'], '--target', '3', '--samples', '3'),
+      /no\.h5ad: K draws per row do not fit an AnnData file's rows$/,
+    ],
+    [
+      impute('2', [paths[1]], ['no.h5ad'], '--target', '3'),
+      /no\.h5ad: an AnnData\/MuData output is a copy of the first input; --input .*b\.csv must be one too$/,
+    ],
+  ] as const) {
+    t.is(r.code, 2, r.err);
+    t.regex(r.err.trim(), message);
+    t.is(r.err.trim().split('\n').length, 1, r.err);
+  }
+  t.false(existsSync(join(dir, 'no.h5ad')));
 });

@@ -10,8 +10,8 @@ import { MultiTraining } from '../api/multi-training.ts';
 import { loadHdf5For } from '../data/anndata.ts';
 import { readMatrix } from '../data/matrix.ts';
 import { loadViewFiles, reopenViewFiles, type MultiPairing } from '../data/multi-view-files.ts';
+import { imputeViewFiles } from '../api/impute-view-files.ts';
 import { prepareMultiView } from '../data/multi-view.ts';
-import { createRowWriter } from '../data/row-writer.ts';
 import { parseLikelihood } from '../data/source.ts';
 import { InputError, Interrupted } from '../errors.ts';
 import { MULTI_FLAG_LABELS, refuseTrained } from './labels.ts';
@@ -242,10 +242,15 @@ export const IMPUTE_VIEWS_HELP = `usage: jpvae impute --model DIR --given 1,3 --
   (for a model of three or more views, written by jpvae train --view …)
 
   --given LIST            the views the input rows are, e.g. 1,3
-  --input F               rows of a given view, repeated in the order of --given (same row count each)
+  --input F               rows of a given view, repeated in the order of --given (any format train reads); paired
+                          by sample ID when every file names its rows (obs names, --id-column; default: the
+                          model's), the samples in every --input imputed, else by row (same row count each)
+  --id-column NAME        the column of sample IDs in CSV/Parquet/Arrow inputs
   --target LIST           the views to impute, e.g. 2 (default: every view not given)
-  --out F                 .csv or .npy per target, repeated in the order of --target: the likelihood's mean
-                          (probabilities for Bernoulli views, the original units for Gaussian ones)
+  --out F                 per target, repeated in the order of --target: .csv, .npy or .parquet (with the
+                          sample IDs first when the inputs have them), or .h5ad/.h5mu, a copy of the first
+                          --input with the view in obsm/X_jpvae_viewT; the likelihood's mean (probabilities for
+                          Bernoulli views, the original units for Gaussian ones)
   --samples K             K draws per row from the conditional of Eq. 12 (plus a Gaussian view's noise)
   --draws D               predictive | latent (default predictive): with --samples, latent leaves a Gaussian
                           view's observation noise out
@@ -265,6 +270,7 @@ export async function imputeViewsCommand(argv: string[]): Promise<void> {
       draws: { type: 'string' },
       seed: { type: 'string' },
       force: { type: 'boolean' },
+      'id-column': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     'impute',
@@ -292,7 +298,7 @@ export async function imputeViewsCommand(argv: string[]): Promise<void> {
   for (const o of outs) {
     if (existsSync(o)) {
       if (statSync(o).isDirectory())
-        throw new InputError(`--out ${o}: is a directory; expected a .csv or .npy file name`);
+        throw new InputError(`--out ${o}: is a directory; expected a .csv, .npy, .parquet or .h5ad file name`);
       if (!f.force) throw new InputError(`--out ${o}: exists; pass --force to replace it`);
     }
     checkOutputPath(o, '--out');
@@ -300,23 +306,18 @@ export async function imputeViewsCommand(argv: string[]): Promise<void> {
   const samples = intFlag(f.samples, '--samples', 1),
     seed = intFlag(f.seed, '--seed', 1, 0),
     draws = choiceFlag(f.draws, '--draws', DRAW_KINDS, 'predictive');
-  await loadHdf5For(inputs);
-  const mats = inputs.map((p) => readMatrix(p, '--input'));
-  const ys = model.impute(
-    mats.map((x) => ({ data: x.data, width: x.cols })),
-    { given, target, samples, seed, draws, names: inputs.map((p) => `--input ${p}`) },
-  );
-  const n = mats[0].rows;
-  // Every output is written to its temporary name first; none is moved into place unless all were written.
-  const writers = ys.map((y, t) => {
-    const dim = model.widths[target[t] - 1];
-    const w = createRowWriter(outs[t], '--out', dim);
-    w.write({ rows: y.length / dim, cols: dim, data: y });
-    return w;
+  await loadHdf5For([...inputs, ...outs]);
+  const { rows, skipped } = imputeViewFiles(model, inputs, outs, {
+    given,
+    target,
+    samples,
+    seed,
+    draws,
+    idColumn: f['id-column'],
+    names: { input: '--input', out: '--out', idColumn: '--id-column' },
   });
-  for (const w of writers) w.commit();
   process.stderr.write(
-    `imputed view${target.length > 1 ? 's' : ''} ${target.join(',')} from ${given.join(',')} for ${n} rows${samples > 1 ? ` × ${samples} draws (${draws})` : ''}\n`,
+    `imputed view${target.length > 1 ? 's' : ''} ${target.join(',')} from ${given.join(',')} for ${rows} rows${samples > 1 ? ` × ${samples} draws (${draws})` : ''}${skipped ? ` (${skipped} samples not in every --input left out)` : ''}\n`,
   );
 }
 

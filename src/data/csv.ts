@@ -188,12 +188,20 @@ export function csvRows(
 }
 
 /** CSV text of a matrix, %.6g-like precision, no header; with `ids`, each row's ID first. */
+/** The shortest decimal that reads back as the same float32 (at most 9 significant digits). */
+export function shortestFloat32(x: number): number {
+  for (let p = 6; p < 9; p++) {
+    const y = Number(x.toPrecision(p));
+    if (Math.fround(y) === x) return y;
+  }
+  return Number(x.toPrecision(9));
+}
+
 export function formatCsv(m: Matrix, ids?: string[]): string {
   const out: string[] = [];
   for (let r = 0; r < m.rows; r++)
     out.push(
-      (ids ? ids[r] + ',' : '') +
-        Array.from(m.data.subarray(r * m.cols, (r + 1) * m.cols), (x) => Number(x.toPrecision(7))).join(','),
+      (ids ? ids[r] + ',' : '') + Array.from(m.data.subarray(r * m.cols, (r + 1) * m.cols), shortestFloat32).join(','),
     );
   return out.join('\n') + '\n';
 }

@@ -16,6 +16,8 @@ export interface PairedFiles {
   /** The union's sample IDs when the views paired by them (else a file's own row names, if it has them). */
   ids?: string[];
   byId: boolean;
+  /** fileRows[i]: the rows of view i's file. */
+  fileRows: number[];
 }
 
 /** Read `paths` (view i's file is paths[i]); `idColumn` names the tables' ID column, `labels` the inputs in errors. */
@@ -49,6 +51,7 @@ export function readPairedFiles(
       matrices: streams.map((s, i) => drain(s, undefined, p?.rowOf[i], p?.ids.length)),
       ids: p?.ids ?? streams.find((s) => s.ids)?.ids,
       byId,
+      fileRows: streams.map((s) => s.rows),
     };
   } finally {
     for (const s of streams) s.close();

@@ -29,7 +29,7 @@ export interface IdUnion {
 /**
  * The union of M views' IDs (view 1's in its order, then each later view's
  * own); one clear line when a view shares no ID with any other (`names`
- * name the files).
+ * name the files). One list is its own union.
  */
 export function pairIdLists(lists: readonly string[][], names: readonly string[]): IdUnion {
   const union = new Map<string, number>(),
@@ -43,7 +43,7 @@ export function pairIdLists(lists: readonly string[][], names: readonly string[]
     }),
   );
   rowOf.forEach((rows, v) => {
-    if (rows.length && rows.every((u) => views[u] === 1)) {
+    if (lists.length > 1 && rows.length && rows.every((u) => views[u] === 1)) {
       const other = lists[v === 0 ? 1 : 0];
       throw new InputError(
         lists.length === 2

@@ -1,0 +1,102 @@
+// Imputation of M-view files (jpvae impute --given … --input F …, and
+// jpvae/node): the given views' files, in any reader's format, paired by
+// sample ID when every file names its rows (else by row, as
+// data/paired-files.ts reads them); the samples in every given file are
+// imputed through the model (Eq. 12 over blocks), and each target view is
+// written in kind by its extension: CSV or Parquet with the sample IDs
+// first, NPY, or a copy of an AnnData input with the view in obsm. Every
+// output goes to a temporary name first; none is moved into place unless
+// all were written. Node only (files).
+
+import { readPairedFiles } from '../data/paired-files.ts';
+import { formatOf, TABLE_FORMATS } from '../data/parse.ts';
+import { createRowWriter, type RowWriter } from '../data/row-writer.ts';
+import type { Matrix } from '../data/npy.ts';
+import { InputError } from '../errors.ts';
+import type { MultiJpvaeModel, ViewsImputeOptions } from './multi-model.ts';
+
+export interface ViewFilesImputeOptions extends Omit<ViewsImputeOptions, 'names'> {
+  /** The tables' column of sample IDs (default: the one the model was trained with). */
+  idColumn?: string;
+  /** How errors name the inputs, the outputs and the ID column (default 'input', 'out', 'idColumn'); jpvae impute names its flags. */
+  names?: { input: string; out: string; idColumn: string };
+}
+
+const API_NAMES = { input: 'input', out: 'out', idColumn: 'idColumn' };
+
+/**
+ * Impute the views `o.target` of the files `inputs` (inputs[a]: view
+ * o.given[a]) into the files `outs` (one per target). Returns the rows
+ * written, and the samples left out because a given file lacks them (ID
+ * pairing only; by position every row must have every given view).
+ */
+export function imputeViewFiles(
+  model: MultiJpvaeModel,
+  inputs: readonly string[],
+  outs: readonly string[],
+  o: ViewFilesImputeOptions,
+): { rows: number; skipped: number } {
+  const names = o.names ?? API_NAMES,
+    { given, target } = model.selection(o);
+  if (inputs.length !== given.length)
+    throw new InputError(`${names.input}: one file per given view (${given.length}) expected, got ${inputs.length}`);
+  if (outs.length !== target.length)
+    throw new InputError(`${names.out}: one file per target view (${target.length}) expected, got ${outs.length}`);
+  const K = o.samples ?? 1;
+  const anndata = outs.find((p) => /\.(h5ad|h5mu)$/i.test(p));
+  if (anndata !== undefined) {
+    if (formatOf(inputs[0], `${names.input} ${inputs[0]}`) !== formatOf(anndata, `${names.out} ${anndata}`))
+      throw new InputError(
+        `${names.out} ${anndata}: an AnnData/MuData output is a copy of the first input; ${names.input} ${inputs[0]} must be one too`,
+      );
+    if (K > 1) throw new InputError(`${names.out} ${anndata}: K draws per row do not fit an AnnData file's rows`);
+  }
+  const tables = inputs.some((p) => TABLE_FORMATS.includes(formatOf(p, `${names.input} ${p}`)));
+  const idColumn = o.idColumn ?? (tables ? model.json.data.idColumn : undefined);
+  const files = readPairedFiles(inputs, idColumn, {
+    view: () => names.input,
+    idColumn: names.idColumn,
+  });
+  // By ID, the samples some given file lacks (a row of NaN there) are left out; the first file's come first, in its order.
+  const n = files.matrices[0].rows;
+  const kept = files.byId
+    ? [...Array(n).keys()].filter((r) => files.matrices.every((m) => !allNaN(m, r)))
+    : [...Array(n).keys()];
+  const rows = files.byId ? files.matrices.map((m) => pickRows(m, kept)) : files.matrices;
+  const ids = files.ids && kept.map((r) => files.ids![r]);
+  if (anndata !== undefined && kept.length !== files.fileRows[0])
+    throw new InputError(
+      `${names.out} ${anndata}: an AnnData output copies ${names.input} ${inputs[0]}, but the other inputs lack some of its samples`,
+    );
+  if (!kept.length) throw new InputError(`${names.input}: no sample is in every given file`);
+  const ys = model.impute(
+    rows.map((m) => ({ data: m.data, width: m.cols })),
+    { ...o, given, target, names: inputs.map((p) => `${names.input} ${p}`) },
+  );
+  const writers: RowWriter[] = [];
+  try {
+    ys.forEach((y, t) => {
+      const dim = model.widths[target[t] - 1],
+        out = outs[t];
+      const w = createRowWriter(out, names.out, dim, {
+        idColumn: ids && out !== anndata ? (idColumn ?? 'obs_names') : undefined,
+        anndata: out === anndata ? { input: inputs[0], key: `X_jpvae_view${target[t]}`, rows: kept.length } : undefined,
+      });
+      writers.push(w);
+      w.write({ rows: y.length / dim, cols: dim, data: y }, ids && ids.flatMap((id) => Array<string>(K).fill(id)));
+    });
+    for (const w of writers) w.commit();
+  } catch (e) {
+    for (const w of writers) w.abort();
+    throw e;
+  }
+  return { rows: kept.length, skipped: n - kept.length };
+}
+
+const allNaN = (m: Matrix, r: number): boolean => m.data.subarray(r * m.cols, (r + 1) * m.cols).every(Number.isNaN);
+
+function pickRows(m: Matrix, rows: readonly number[]): Matrix {
+  const data = new Float32Array(rows.length * m.cols);
+  rows.forEach((r, i) => data.set(m.data.subarray(r * m.cols, (r + 1) * m.cols), i * m.cols));
+  return { rows: rows.length, cols: m.cols, data };
+}
