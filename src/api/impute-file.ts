@@ -12,6 +12,7 @@ import { Rng } from '../data/rng.ts';
 import { InputError } from '../errors.ts';
 import { conditional, type LatentFit } from '../impute/conditional.ts';
 import { drawsOf, imputeUserRows, type DrawKind } from '../impute/impute.ts';
+import { checkPoint, toPoint, type PointKind } from '../impute/point.ts';
 import type { Jpvae } from '../model/jpvae.ts';
 import type { ModelJson } from '../store/store.ts';
 import { standardizationOf } from '../data/record.ts';
@@ -27,6 +28,8 @@ export interface ImputeOptions {
   seed: number;
   /** What each of the K draws is (default 'predictive': the latent draw decoded, plus a Gaussian view's observation noise). */
   draws?: DrawKind;
+  /** Without samples: 'mean' (the default, the likelihood's mean) or 'median' (a count view's median counts; impute/point.ts). */
+  point?: PointKind;
   chunkRows?: number;
   /** The input table's column of sample IDs (default: the one the model was trained with). */
   idColumn?: string;
@@ -43,8 +46,15 @@ export interface ImputeNames {
   out: string;
   summary: string;
   idColumn?: string;
+  point?: string;
 }
-const API_NAMES: ImputeNames = { input: 'input', out: 'out', summary: 'summary: true', idColumn: 'idColumn' };
+const API_NAMES: ImputeNames = {
+  input: 'input',
+  out: 'out',
+  summary: 'summary: true',
+  idColumn: 'idColumn',
+  point: 'point',
+};
 
 /**
  * Imputes the other view of every row of the file `input` into the file
@@ -61,6 +71,12 @@ export function imputeFile(model: Jpvae, json: ModelJson, input: string, out: st
     dim = model.views[target].dim;
   const std = standardizationOf(json.data);
   const c = conditional(json.latentFit as LatentFit, target);
+  const pointLabel = names.point ?? API_NAMES.point!,
+    point = checkPoint(o.point ?? 'mean', model.views[target].likelihood, target, pointLabel);
+  if (point !== 'mean' && o.samples > 1)
+    throw new InputError(
+      `${pointLabel} ${point}: a point imputation; it does not apply to draws (leave the samples out)`,
+    );
   const K = o.samples,
     chunk = Math.max(1, Math.floor((o.chunkRows ?? IMPUTE_CHUNK_ROWS) / K));
   const rng = new Rng(o.seed),
@@ -93,6 +109,7 @@ export function imputeFile(model: Jpvae, json: ModelJson, input: string, out: st
     });
     for (let start = 0, m; (m = rows.next(chunk)); start += m.rows) {
       const y = imputeUserRows(model, c, std, m.data, m.rows, K, draws, `${names.input} ${input}`, start);
+      toPoint(model.views[target], model.dispersion(target), y, point);
       const ids = rows.ids?.slice(start, start + m.rows);
       if (o.summary) writer.write(summarize(y, m.rows, K, dim), ids);
       else writer.write({ rows: m.rows * K, cols: dim, data: y }, ids && ids.flatMap((id) => Array(K).fill(id)));

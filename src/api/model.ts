@@ -20,6 +20,7 @@ import { evaluateCalibration, type Calibration } from '../eval/calibration.ts';
 import type { TwoViewData } from '../data/dataset.ts';
 import { conditional, priorGaussian, type LatentFit } from '../impute/conditional.ts';
 import { DRAW_KINDS, drawsOf, imputeUserRows, type DrawKind } from '../impute/impute.ts';
+import { checkPoint, POINT_KINDS, toPoint, type PointKind } from '../impute/point.ts';
 import { countLikelihoodOf } from '../data/likelihood.ts';
 import {
   BERNOULLI,
@@ -121,14 +122,24 @@ export class JpvaeModel {
    * draws per row, each row's draws together, (n·K)×width. `draws`
    * (default 'predictive'): what a draw is, the latent draw decoded plus a
    * Gaussian view's observation noise, or 'latent' without that noise.
+   * `point` (default 'mean'): without samples, 'median' gives a count
+   * view's median counts (of its Poisson or NB at the conditional mean's
+   * expected counts) instead of those expected counts: the point absolute
+   * error rewards, as the mean is the one squared error rewards.
    */
-  impute(rows: ViewInput, o: { given: 1 | 2; samples?: number; seed?: number; draws?: DrawKind }): Float32Array {
+  impute(
+    rows: ViewInput,
+    o: { given: 1 | 2; samples?: number; seed?: number; draws?: DrawKind; point?: PointKind },
+  ): Float32Array {
     const given = (o.given - 1) as 0 | 1,
       K = o.samples ?? 1;
     if (given !== 0 && given !== 1) throw new InputError(`given: expected 1 or 2, got ${o.given}`);
     if (!Number.isInteger(K) || K < 1) throw new InputError(`samples: expected an integer ≥ 1, got ${o.samples}`);
     const kind = o.draws ?? 'predictive';
     if (!DRAW_KINDS.includes(kind)) throw new InputError(`draws: expected predictive or latent, got ${o.draws}`);
+    const target = (1 - given) as 0 | 1,
+      point = checkPoint(o.point ?? 'mean', this.net.views[target].likelihood, target);
+    if (point !== 'mean' && K > 1) throw new InputError(`point ${point}: a point imputation; leave samples out`);
     const m = toMatrix(rows, 'rows'),
       width = this.net.views[given].dim;
     if (m.cols !== width)
@@ -136,22 +147,17 @@ export class JpvaeModel {
     const rng = new Rng(o.seed ?? 1),
       draws = K === 1 ? undefined : drawsOf(kind, rng);
     const std = standardizationOf(this.json.data as DataSource);
-    return imputeUserRows(
-      this.net,
-      conditional(this.fit(), (1 - given) as 0 | 1),
-      std,
-      m.data,
-      m.rows,
-      K,
-      draws,
-      'rows',
-    );
+    const y = imputeUserRows(this.net, conditional(this.fit(), target), std, m.data, m.rows, K, draws, 'rows');
+    toPoint(this.net.views[target], this.net.dispersion(target), y, point);
+    return y;
   }
 
   /** The paper's metrics (as `jpvae eval --json`) on paired rows, preprocessed as the training data. */
-  evaluate(views: TwoViews, o: { seed?: number; conditional?: 'fit' | 'prior' } = {}): Metrics {
+  evaluate(views: TwoViews, o: { seed?: number; conditional?: 'fit' | 'prior'; point?: PointKind } = {}): Metrics {
     const fit = o.conditional === 'prior' ? priorGaussian(this.net) : this.fit();
-    return evaluateMetrics(this.net, this.paired(views), fit, 'given', o.seed ?? 1);
+    if (o.point !== undefined && !POINT_KINDS.includes(o.point))
+      throw new InputError(`point: expected mean or median, got '${String(o.point)}'`);
+    return evaluateMetrics(this.net, this.paired(views), fit, 'given', o.seed ?? 1, o.point);
   }
 
   /**

@@ -10,6 +10,7 @@ import type { CountScores } from '../eval/count-metrics.ts';
 import { evaluateCalibration, type Calibration, type ViewCalibration } from '../eval/calibration.ts';
 import { writeImputationGrid } from '../plot/figures.ts';
 import { DRAW_KINDS } from '../impute/impute.ts';
+import { POINT_KINDS } from '../impute/point.ts';
 import { checkOutputPath } from '../io/atomic.ts';
 import { choiceFlag, intFlag, parseFlags } from './args.ts';
 import { loadModel, modelData } from '../store/load-model.ts';
@@ -36,6 +37,9 @@ const HELP = `usage: jpvae eval --model DIR [flags]
                           with --json)
   --draws D               predictive | latent (default predictive): with --samples, what a draw is (as in
                           jpvae impute --draws); latent leaves a Gaussian view's observation noise out
+  --point P               mean | median: score a count view's MAE and RMSE both at this point (what jpvae
+                          impute --point P writes); default: MAE at the median and RMSE at the mean, each
+                          loss's Bayes-optimal point of the predictive at the conditional mean
   --figure PNG            also write an imputation grid (PNG, and its SVG beside it): per test digit, the
                           true image, the true top with the imputed bottom, and the imputed top with the true bottom
   --threads N             threads for the forward passes of the reconstruction and ELBO terms (default: the
@@ -44,9 +48,10 @@ const HELP = `usage: jpvae eval --model DIR [flags]
 
 Losses are −log p(x | ·) summed over a view's features, mean over rows: BCE for
 Bernoulli views (the paper's numbers), the Gaussian NLL (standardised units), the Poisson or NB NLL
-(at the true row's size factor) of count views. Count views also get their mean imputation in counts
-(expected counts at size factor 1, as jpvae impute writes): MAE and RMSE per count, and the NLL of the
-true counts at it (nats per row; under "counts" with --json).
+(at the true row's size factor) of count views. Count views also get their imputation in counts (at
+size factor 1, as jpvae impute writes): MAE per count of the median counts, RMSE per count of the
+expected counts (see --point), and the NLL of the true counts at the expected counts (nats per row;
+under "counts" with --json, with mae_at and rmse_at).
 `;
 
 export async function evalCommand(argv: string[]): Promise<void> {
@@ -65,6 +70,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
       threads: { type: 'string' },
       samples: { type: 'string' },
       draws: { type: 'string' },
+      point: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -80,6 +86,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
   const samples = f.samples === undefined ? 0 : intFlag(f.samples, '--samples', 0, 2);
   const draws = choiceFlag(f.draws, '--draws', DRAW_KINDS, 'predictive');
   if (f.draws !== undefined && !samples) throw new InputError('--draws: needs --samples K');
+  const point = f.point === undefined ? undefined : choiceFlag(f.point, '--point', POINT_KINDS, 'mean');
   const files = f.view1 !== undefined || f.view2 !== undefined || f.mask !== undefined;
   if (files && (!f.view1 || !f.view2)) throw new InputError('--view1 and --view2: give both files');
   if (files && f.split !== undefined) throw new InputError('--split and --view1/--view2: choose one source of rows');
@@ -114,7 +121,9 @@ export async function evalCommand(argv: string[]): Promise<void> {
       )
     : modelData(json, split, FLAG_LABELS);
   const seed = intFlag(f.seed, '--seed', 1, 0);
-  const m = await withThreads(model, plan, () => evaluateMetrics(model, data, fit, files ? 'files' : split, seed));
+  const m = await withThreads(model, plan, () =>
+    evaluateMetrics(model, data, fit, files ? 'files' : split, seed, point),
+  );
   const infinite = nonFinite(m);
   if (infinite)
     throw new InputError(
@@ -145,9 +154,13 @@ export async function evalCommand(argv: string[]): Promise<void> {
 /** The text report of the count views' mean imputations. */
 function countLines(c: NonNullable<Metrics['counts']>): string[] {
   const line = (name: string, s: CountScores | null) =>
-    s && `  ${name}: MAE ${s.mae.toFixed(3)}, RMSE ${s.rmse.toFixed(3)} counts, NLL ${s.nll.toFixed(2)} nats per row`;
+    s &&
+    `  ${name}: MAE ${s.mae.toFixed(3)} (${c.maeAt}), RMSE ${s.rmse.toFixed(3)} (${c.rmseAt}) counts, NLL ${s.nll.toFixed(2)} nats per row (at the mean)`;
   const lines = [line('x1|x2', c.x1_given_x2), line('x2|x1', c.x2_given_x1)].filter((l) => l !== null);
-  return ['count imputation (expected counts at size factor 1, as jpvae impute writes them):', ...lines];
+  return [
+    'count imputation at size factor 1 (the median or the mean of the predictive at the conditional mean, as jpvae impute --point writes them):',
+    ...lines,
+  ];
 }
 
 /** The text report of a calibration: one line per imputed view. */

@@ -11,6 +11,7 @@ import { loadModel } from '../store/load-model.ts';
 import { imputeFile } from '../api/impute-file.ts';
 import { loadHdf5For } from '../data/anndata.ts';
 import { DRAW_KINDS } from '../impute/impute.ts';
+import { POINT_KINDS } from '../impute/point.ts';
 
 const HELP = `usage: jpvae impute --model DIR --given 1|2 --input F --out F [flags]
 
@@ -32,6 +33,10 @@ const HELP = `usage: jpvae impute --model DIR --given 1|2 --input F --out F [fla
                           leaves a Gaussian view's observation noise or a count view's counts out (the
                           decoded latent draw alone, which understates the spread); Bernoulli views give
                           the same draws either way
+  --point P               mean | median (default mean), without --samples: the point a count view's
+                          imputation gives, its expected counts (the mean of its Poisson or NB at the decoded
+                          conditional mean, what squared error rewards) or the median of that Poisson or NB
+                          (what absolute error rewards); a Gaussian view's median is its mean
   --summary               with --samples: write the per-row mean and sd of the K draws (2·width columns)
   --seed N                seed of the draws (default 1)
   --force                 replace --out if it exists (it is never overwritten otherwise)
@@ -49,6 +54,7 @@ export async function imputeCommand(argv: string[]): Promise<void> {
       samples: { type: 'string' },
       summary: { type: 'boolean' },
       draws: { type: 'string' },
+      point: { type: 'string' },
       seed: { type: 'string' },
       force: { type: 'boolean' },
       'id-column': { type: 'string' },
@@ -67,6 +73,9 @@ export async function imputeCommand(argv: string[]): Promise<void> {
   if (f.summary && samples < 2) throw new InputError('--summary: needs --samples K with K ≥ 2');
   const draws = choiceFlag(f.draws, '--draws', DRAW_KINDS, 'predictive');
   if (f.draws !== undefined && samples < 2) throw new InputError('--draws: needs --samples K with K ≥ 2');
+  const point = choiceFlag(f.point, '--point', POINT_KINDS, 'mean');
+  if (f.point !== undefined && samples > 1)
+    throw new InputError('--point: a point imputation; it does not apply to --samples draws');
   const seed = intFlag(f.seed, '--seed', 1, 0);
   if (existsSync(f.out!)) {
     if (statSync(f.out!).isDirectory())
@@ -87,10 +96,11 @@ export async function imputeCommand(argv: string[]): Promise<void> {
     summary: !!f.summary,
     seed,
     draws,
+    point,
     idColumn: f['id-column'],
-    names: { input: '--input', out: '--out', summary: '--summary', idColumn: '--id-column' },
+    names: { input: '--input', out: '--out', summary: '--summary', idColumn: '--id-column', point: '--point' },
   });
   process.stderr.write(
-    `imputed view ${3 - given} for ${rows} rows${samples > 1 ? ` × ${samples} ${draws} draws` : ''} → ${f.out}\n`,
+    `imputed view ${3 - given} for ${rows} rows${samples > 1 ? ` × ${samples} ${draws} draws` : point === 'median' ? ' (medians)' : ''} → ${f.out}\n`,
   );
 }

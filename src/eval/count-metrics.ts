@@ -1,5 +1,6 @@
-// Scores of imputed counts against the true counts: mean absolute error and
-// RMSE of the imputed means (counts in raw units), and the negative
+// Scores of imputed counts against the true counts: mean absolute error of
+// the imputed medians and RMSE of the imputed means (counts in raw units;
+// each loss's Bayes-optimal point of the predictive), and the negative
 // log-likelihood of the true counts per sample (nats, summed over a
 // view's features, averaged over rows) under the model's predictive
 // distribution at the imputed mean. A Gaussian model of log1p(x) gets a
@@ -7,37 +8,18 @@
 // on log1p of [x − ½, x + ½) (below log1p(½) for x = 0), the counts it
 // predicts when a draw is mapped back by expm1 and rounded.
 
-import { countTerm } from '../core/js/counts.ts';
+import { countCdf, countNllAt } from '../data/count-cdf.ts';
+
+export { countCdf, countNllAt };
 
 export interface CountScores {
+  /** Mean absolute error per count, of the median imputation (the point absolute error rewards) unless said otherwise. */
   mae: number;
+  /** Root mean squared error per count, of the mean imputation (the point squared error rewards) unless said otherwise. */
   rmse: number;
   /** −log p(x_true) per sample, nats. */
   nll: number;
   rows: number;
-}
-
-/** −log P(X = x) of Poisson(μ) (theta null) or NB(μ, θ). */
-export function countNllAt(x: number, mean: number, theta: number | null): number {
-  return countTerm(x, Math.log(mean), theta === null ? null : Math.log(theta))[0];
-}
-
-/**
- * P(X ≤ y) of Poisson(μ) (theta null) or NB(μ, θ), y a count: P(y) from
- * countNllAt, then down to 0 through the pmf's ratio P(k − 1)/P(k), k/μ
- * (Poisson) or k(μ + θ)/((k − 1 + θ)μ) (NB), stopping below the mean (the
- * mode is at most μ) once the terms no longer add to the sum.
- */
-export function countCdf(y: number, mean: number, theta: number | null): number {
-  let p = Math.exp(-countNllAt(y, mean, theta));
-  if (p === 0) return y > mean ? 1 : 0; // far in a tail: the mass below y is all or none of it
-  let sum = p;
-  for (let k = y; k > 0; k--) {
-    p *= theta === null ? k / mean : (k * (mean + theta)) / ((k - 1 + theta) * mean);
-    sum += p;
-    if (k <= mean && p < 1e-17 * sum) break;
-  }
-  return Math.min(sum, 1);
 }
 
 /** erfc(x), |relative error| < 1.2e-7 (Numerical Recipes' Chebyshev fit), for the normal's tails. */
@@ -85,8 +67,45 @@ export function log1pGaussianNllAt(x: number, m: number, sd: number): number {
 }
 
 /**
- * Scores of `imputed` (rows×dim means, raw counts) against `truth`; `nll(r, j)`
- * gives −log p of the true count of row r, feature j.
+ * The median and the mean of the counts of a Gaussian model of log1p(X)
+ * (N(m, sd²), X the rounded expm1 of a draw, as log1pGaussianNllAt): the
+ * median is the count c whose cell [log1p(c − ½), log1p(c + ½)) holds m,
+ * the rounded expm1(m); the mean is that of expm1 of the draw, e^{m + sd²/2} − 1
+ * (the rounding's mean error is about 0).
+ */
+export function log1pGaussianMedian(m: number): number {
+  return Math.max(0, Math.floor(Math.expm1(m) + 0.5));
+}
+export function log1pGaussianMean(m: number, sd: number): number {
+  return Math.expm1(m + (sd * sd) / 2);
+}
+
+/** The median count of the mixture of K Gaussian models of log1p(X) at means ms, one sd: bisection between the components' medians. */
+export function log1pGaussianMixtureMedian(ms: ArrayLike<number>, sd: number): number {
+  let lo = Infinity,
+    hi = -Infinity;
+  for (let k = 0; k < ms.length; k++) {
+    lo = Math.min(lo, log1pGaussianMedian(ms[k]));
+    hi = Math.max(hi, log1pGaussianMedian(ms[k]));
+  }
+  // P(X ≤ c) = Φ((log1p(c + ½) − m)/sd), averaged over the components.
+  const F = (c: number) => {
+    let s = 0;
+    for (let k = 0; k < ms.length; k++) s += Math.exp(logPhi((Math.log1p(c + 0.5) - ms[k]) / sd));
+    return s / ms.length;
+  };
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (F(mid) >= 0.5) hi = mid;
+    else lo = mid + 1;
+  }
+  return hi;
+}
+
+/**
+ * Scores of imputed counts against `truth` (rows×dim, raw counts): RMSE of
+ * `imputed`, MAE of `medians` (default `imputed` too); `nll(r, j)` gives
+ * −log p of the true count of row r, feature j.
  */
 export function countScores(
   truth: ArrayLike<number>,
@@ -94,6 +113,7 @@ export function countScores(
   rows: number,
   dim: number,
   nll: (r: number, j: number) => number,
+  medians: ArrayLike<number> = imputed,
 ): CountScores {
   let abs = 0,
     sq = 0,
@@ -101,7 +121,7 @@ export function countScores(
   for (let r = 0; r < rows; r++)
     for (let j = 0; j < dim; j++) {
       const e = imputed[r * dim + j] - truth[r * dim + j];
-      abs += Math.abs(e);
+      abs += Math.abs(medians[r * dim + j] - truth[r * dim + j]);
       sq += e * e;
       ll += nll(r, j);
     }

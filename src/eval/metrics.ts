@@ -2,7 +2,7 @@
 // (one sampled z per row, the paper's protocol, and the posterior mean),
 // imputation both ways (Eq. 12), active units, latent cross-correlation,
 // ELBO. BCE is summed over a view's features and averaged over rows. A
-// count view adds the scores of its mean imputation in counts (counts).
+// count view adds the scores of its imputation in counts (counts).
 
 import { forEachBatch, type TwoViewData } from '../data/dataset.ts';
 import { Rng } from '../data/rng.ts';
@@ -10,6 +10,7 @@ import type { Jpvae } from '../model/jpvae.ts';
 import { conditional, type LatentFit } from '../impute/conditional.ts';
 import { imputeRows, imputeView } from '../impute/impute.ts';
 import { isCount } from '../data/likelihood.ts';
+import { toPoint, type PointKind } from '../impute/point.ts';
 import { countNllAt, countScores, type CountScores } from './count-metrics.ts';
 import { evaluateLoss } from '../train/evaluate.ts';
 import { completeRows } from '../data/views.ts';
@@ -29,26 +30,58 @@ export interface Metrics {
   elbo: number;
   latent_fit: { split: string; rows: number };
   /**
-   * Count views (poisson, nb) imputed from the other view, as jpvae impute
-   * writes them (expected counts at size factor 1), against the held-out
-   * counts: MAE and RMSE per count, −log p of the true counts at the
-   * imputed mean (nats per row, the view's features summed); null for a view
-   * that is not a count view. Absent when neither is.
+   * Count views (poisson, nb) imputed from the other view at size factor 1,
+   * as jpvae impute writes them, against the held-out counts: MAE per count
+   * at `maeAt` and RMSE per count at `rmseAt` (by default each loss's
+   * Bayes-optimal point: the median of the view's Poisson or NB at the
+   * imputed expected counts, and those expected counts, its mean), −log p
+   * of the true counts at the imputed mean (nats per row, the view's
+   * features summed); null for a view that is not a count view. Absent when
+   * neither is.
    */
-  counts?: { x1_given_x2: CountScores | null; x2_given_x1: CountScores | null };
+  counts?: {
+    x1_given_x2: CountScores | null;
+    x2_given_x1: CountScores | null;
+    maeAt: PointKind;
+    rmseAt: PointKind;
+  };
 }
 
-/** The scores of view `target`'s mean imputation from the other view against its counts, on the complete rows `full`. */
-export function countImputation(model: Jpvae, full: TwoViewData, fit: LatentFit, target: 0 | 1): CountScores | null {
-  if (!isCount(model.views[target].likelihood)) return null;
+/**
+ * The scores of view `target`'s imputation from the other view against its
+ * counts, on the complete rows `full`: MAE of the point `maeAt`, RMSE of
+ * the point `rmseAt` (impute/point.ts), the NLL at the imputed mean.
+ */
+export function countImputation(
+  model: Jpvae,
+  full: TwoViewData,
+  fit: LatentFit,
+  target: 0 | 1,
+  at: { mae: PointKind; rmse: PointKind } = BAYES_POINTS,
+): CountScores | null {
+  const view = model.views[target];
+  if (!isCount(view.likelihood)) return null;
   const [given, truth] = target === 1 ? [full.x1, full.x2] : [full.x2, full.x1];
-  const dim = model.views[target].dim,
+  const dim = view.dim,
     theta = model.dispersion(target);
-  const imputed = imputeView(model, conditional(fit, target), given, full.n);
-  return countScores(truth, imputed, full.n, dim, (r, j) =>
-    countNllAt(truth[r * dim + j], imputed[r * dim + j], theta ? theta[j] : null),
+  const mean = imputeView(model, conditional(fit, target), given, full.n);
+  const pointOf = (point: PointKind) => {
+    const y = Float32Array.from(mean);
+    toPoint(view, theta, y, point);
+    return y;
+  };
+  return countScores(
+    truth,
+    pointOf(at.rmse),
+    full.n,
+    dim,
+    (r, j) => countNllAt(truth[r * dim + j], mean[r * dim + j], theta ? theta[j] : null),
+    pointOf(at.mae),
   );
 }
+
+/** Each loss's Bayes-optimal point of a predictive distribution: its median for absolute error, its mean for squared error. */
+export const BAYES_POINTS = { mae: 'median', rmse: 'mean' } as const;
 
 /** Mean imputation loss of view `target` from the other view over all rows: −log p(x_i | imputed), BCE for Bernoulli views. */
 export function imputationNll(model: Jpvae, data: TwoViewData, fit: LatentFit, target: 0 | 1): number {
@@ -61,7 +94,20 @@ export function imputationNll(model: Jpvae, data: TwoViewData, fit: LatentFit, t
   return total / data.n;
 }
 
-export function evaluateMetrics(model: Jpvae, data: TwoViewData, fit: LatentFit, split: string, seed = 1): Metrics {
+/**
+ * The metrics of `model` on `data`; `point` scores a count view's MAE and
+ * RMSE both at that point (what jpvae impute --point writes) instead of
+ * each at its Bayes-optimal point.
+ */
+export function evaluateMetrics(
+  model: Jpvae,
+  data: TwoViewData,
+  fit: LatentFit,
+  split: string,
+  seed = 1,
+  point?: PointKind,
+): Metrics {
+  const at = point ? { mae: point, rmse: point } : BAYES_POINTS;
   const sampled = evaluateLoss(model, data, new Rng(seed));
   const mean = evaluateLoss(model, data, null);
   // Imputation and the latent statistics need both views: the complete rows.
@@ -81,7 +127,12 @@ export function evaluateMetrics(model: Jpvae, data: TwoViewData, fit: LatentFit,
     elbo: sampled.elbo,
     latent_fit: { split: fit.split, rows: fit.rows },
     ...(model.views.some((v) => isCount(v.likelihood)) && {
-      counts: { x1_given_x2: countImputation(model, full, fit, 0), x2_given_x1: countImputation(model, full, fit, 1) },
+      counts: {
+        x1_given_x2: countImputation(model, full, fit, 0, at),
+        x2_given_x1: countImputation(model, full, fit, 1, at),
+        maeAt: at.mae,
+        rmseAt: at.rmse,
+      },
     }),
   };
 }
