@@ -4,7 +4,7 @@
 // every later use of the model applies to its rows.
 
 import { BERNOULLI, type Likelihood } from './likelihood.ts';
-import type { Standardization } from './views.ts';
+import type { HoldoutSplit, Standardization } from './views.ts';
 
 export type DataSource =
   | { dataset: 'hvdmnist'; views: string[]; binarize: string; trainRows: number; testRows: number }
@@ -18,6 +18,8 @@ export type DataSource =
       /** How the rows paired (by sample ID or by position), and the samples with both views or one. */
       pairing?: { by: 'id' | 'position'; paired: number; only1: number; only2: number };
       holdout: number;
+      /** Which rows were held out (data/views.ts HoldoutSplit); absent: 'last-rows', as every model before views paired by ID held out per kind of row. */
+      holdoutSplit?: HoldoutSplit;
       likelihood: [Likelihood, Likelihood];
       standardize: Standardization;
       trainRows: number;

@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { type TwoViewData } from './dataset.ts';
 import { HVD_TRAIN_ROWS, loadHvdMnist } from './hvdmnist.ts';
 import { loadFileViews } from './user-data.ts';
-import { prepareViews, splitHoldout, standardizeViews } from './views.ts';
+import { prepareViews, splitHoldout, standardizeViews, type HoldoutSplit } from './views.ts';
 import { likelihoodsOf, standardizationOf, type DataSource } from './record.ts';
 import { InputError } from '../errors.ts';
 import { BERNOULLI, countLikelihoodOf, type Likelihood } from './likelihood.ts';
@@ -73,7 +73,8 @@ export function openTrainingData(
     idColumn: files.idColumn,
     labels,
   });
-  const { train, heldOut, standardize } = prepareViews(data, files.likelihood, files.holdout, labels);
+  const split: HoldoutSplit = data.pairing.by === 'id' ? 'per-pairing' : 'last-rows';
+  const { train, heldOut, standardize } = prepareViews(data, files.likelihood, files.holdout, labels, split);
   return {
     train,
     test: heldOut,
@@ -85,6 +86,7 @@ export function openTrainingData(
       ...(files.idColumn !== undefined ? { idColumn: files.idColumn } : {}),
       pairing: data.pairing,
       holdout: files.holdout,
+      ...(split !== 'last-rows' ? { holdoutSplit: split } : {}),
       likelihood: files.likelihood,
       standardize,
       trainRows: train.n,
@@ -139,7 +141,7 @@ function reopenFiles(
     idColumn: source.idColumn,
   });
   standardizeViews(data, source.standardize);
-  return splitHoldout(data, source.holdout);
+  return splitHoldout(data, source.holdout, undefined, source.holdoutSplit ?? 'last-rows');
 }
 
 /** Both splits of the data a model was trained on (to train it further), preprocessed as they were then. */

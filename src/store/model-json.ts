@@ -132,6 +132,7 @@ function data(f: Fields, v: unknown, c: ModelConfig): void {
       f.string(p.by, 'data.pairing.by', ['id', 'position']);
       for (const k of ['paired', 'only1', 'only2'] as const) f.int(p[k], `data.pairing.${k}`, 0, MAX_ROWS);
     }
+    if (o.holdoutSplit !== undefined) f.string(o.holdoutSplit, 'data.holdoutSplit', ['last-rows', 'per-pairing']);
   } else f.boolean(o.mask, 'data.mask'); // arrays given to the API: was there a mask
 
   f.number(o.holdout, 'data.holdout', 'a fraction from 0 to below 1', (x) => x >= 0 && x < 1);
