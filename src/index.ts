@@ -40,7 +40,14 @@ export type { TwoViewData } from './data/dataset.ts';
 export type { Matrix } from './data/npy.ts';
 export { parseMatrix } from './data/parse.ts';
 export { formatCsv } from './data/csv.ts';
-export { pairViews, prepareViews, type Standardize, type Standardization, type ViewNames } from './data/views.ts';
+export {
+  pairViews,
+  prepareViews,
+  type HoldoutSplit,
+  type Standardize,
+  type Standardization,
+  type ViewNames,
+} from './data/views.ts';
 export { VALUE_LABELS, type InputLabels } from './data/labels.ts';
 export { Jpvae, type View, type ViewRunner } from './model/jpvae.ts';
 export type { Mlp } from './model/mlp.ts';
@@ -77,6 +84,7 @@ export type { BetaSchedule } from './train/beta.ts';
 export { ADAM_DEFAULTS, type Adam, type AdamConfig, type AdamRunner } from './train/adam.ts';
 export { fitLatent, priorGaussian, type LatentFit } from './impute/conditional.ts';
 export { DRAW_KINDS, type Draws, type DrawKind } from './impute/impute.ts';
+export { POINT_KINDS, type PointKind } from './impute/point.ts';
 export { evaluateMetrics, type Metrics } from './eval/metrics.ts';
 export type { CountScores as CountImputationScores } from './eval/count-metrics.ts';
 export {
