@@ -40,14 +40,8 @@ export type { TwoViewData } from './data/dataset.ts';
 export type { Matrix } from './data/npy.ts';
 export { parseMatrix } from './data/parse.ts';
 export { formatCsv } from './data/csv.ts';
-export {
-  pairViews,
-  prepareViews,
-  type HoldoutSplit,
-  type Standardize,
-  type Standardization,
-  type ViewNames,
-} from './data/views.ts';
+export type { HoldoutSplit } from './data/holdout.ts';
+export { pairViews, prepareViews, type Standardize, type Standardization, type ViewNames } from './data/views.ts';
 export { VALUE_LABELS, type InputLabels } from './data/labels.ts';
 export { Jpvae, type View, type ViewRunner } from './model/jpvae.ts';
 export type { Mlp } from './model/mlp.ts';

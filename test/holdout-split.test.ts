@@ -1,4 +1,4 @@
-// Which rows a hold-out takes (data/views.ts HoldoutSplit): position-paired
+// Which rows a hold-out takes (data/holdout.ts HoldoutSplit): position-paired
 // views hold out their last rows (views of the data, as always); views
 // paired by sample ID hold out the same fraction of each kind of row (both
 // views, view 1 only, view 2 only), recorded in model.json so a reopened
@@ -8,8 +8,10 @@
 import test from 'ava';
 import { join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { heldOutPerKind, splitHoldout } from '../src/data/views.ts';
+import { heldOutPerKind } from '../src/data/holdout.ts';
+import { splitHoldout } from '../src/data/views.ts';
 import { reopenSplit } from '../src/data/source.ts';
+import { reopenViewFiles, type MultiViewFilesRecord } from '../src/data/multi-view-files.ts';
 import { camelCaseKeys } from '../src/io/json-keys.ts';
 import type { DataSource } from '../src/data/record.ts';
 import type { TwoViewData } from '../src/data/dataset.ts';
@@ -47,19 +49,24 @@ function unionLike(): TwoViewData {
   };
 }
 
-test('splitHoldout: last-rows are views of the last rows; per-pairing holds out the last rows of each kind, copies in order', (t) => {
+test('splitHoldout: last-rows are views of the last rows; per-pairing holds out the last rows of each kind, moved last in place, each part in order', (t) => {
   const d = unionLike();
   const last = splitHoldout(d, 0.25);
   t.is(last.heldOut!.x1.buffer, d.x1.buffer, 'views, no copy');
   t.deepEqual(Array.from(last.heldOut!.x2), [15, 16, 17, 18, 19]);
   t.deepEqual(Array.from(last.heldOut!.present!), [1, 2, 2, 2, 2]);
-  const per = splitHoldout(d, 0.25, undefined, 'per-pairing');
+  const per = splitHoldout(unionLike(), 0.25, undefined, 'per-pairing');
   // ⌈0.25·20⌉ = 5: 12, 4, 4 rows share it as 3, 1, 1.
   t.deepEqual(Array.from(per.heldOut!.x2), [9, 10, 11, 15, 19]);
   t.deepEqual(Array.from(per.heldOut!.present!), [3, 3, 3, 1, 2]);
   t.deepEqual(Array.from(per.heldOut!.x1), [9, 9, 10, 10, 11, 11, 15, 15, 19, 19]);
   t.deepEqual(Array.from(per.train.x2), [0, 1, 2, 3, 4, 5, 6, 7, 8, 12, 13, 14, 16, 17, 18]);
-  t.not(per.train.x1.buffer, d.x1.buffer);
+  t.is(per.train.x1.buffer, per.heldOut!.x1.buffer, 'views of one array, no copy');
+  t.deepEqual(
+    Array.from(per.train.x1),
+    [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 12, 12, 13, 13, 14, 14, 16, 16, 17, 17, 18, 18],
+  );
+  t.deepEqual(Array.from(per.train.present!), [3, 3, 3, 3, 3, 3, 3, 3, 3, 1, 1, 1, 2, 2, 2]);
   t.is(per.train.n + per.heldOut!.n, d.n);
   t.deepEqual(splitHoldout(d, 0, undefined, 'per-pairing'), { train: d });
 });
@@ -118,4 +125,58 @@ test('jpvae train on views paired by ID: the held-out rows have the data’s mix
   );
   t.is(rp.code, 0, rp.err);
   t.false('holdout_split' in JSON.parse(readFileSync(join(p, 'model.json'), 'utf8')).data);
+});
+
+test('M views paired by ID hold out per kind of row too, and the model reopens the same rows', (t) => {
+  // Three views of 60 samples: view 1 has s0–s39, view 2 s20–s59, view 3 every sample; the union puts s40–s59 last.
+  const dir = tempDir(t);
+  const table = (name: string, ids: number[], cols: number) =>
+    writeFileSync(
+      join(dir, name),
+      'sample,' +
+        [...Array(cols).keys()].map((c) => `f${c}`).join(',') +
+        '\n' +
+        ids
+          .map(
+            (i) =>
+              `s${i},` +
+              [...Array(cols).keys()].map((c) => (Math.cos(i + c) * 30 + 200 * (c + 1)).toFixed(3)).join(','),
+          )
+          .join('\n') +
+        '\n',
+    );
+  const range = (a: number, b: number) => Array.from({ length: b - a }, (_, k) => a + k);
+  table('a.csv', range(0, 40), 2);
+  table('b.csv', range(20, 60), 3);
+  table('c.csv', range(0, 60).reverse(), 1);
+  const views = ['a.csv', 'b.csv', 'c.csv'].flatMap((f) => ['--view', join(dir, f)]);
+  const out = join(dir, 'm');
+  const r = jpvae(
+    'train',
+    ...views,
+    '--id-column',
+    'sample',
+    '--likelihood',
+    'gaussian',
+    '--hidden',
+    '8',
+    '--latent',
+    '2',
+    '--epochs',
+    '1',
+    '--holdout',
+    '0.25',
+    '--out',
+    out,
+  );
+  t.is(r.code, 0, r.err);
+  const json = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
+  t.is(json.data.holdout_split, 'per-pairing');
+  t.is(json.data.held_out_rows, 15);
+  // Kinds: views 1+3 (s0–s19), all (s20–s39), 2+3 (s40–s59), 20 each: 5 of each held out, the last of each kind.
+  const { heldOut } = reopenViewFiles(camelCaseKeys(json.data) as MultiViewFilesRecord, 'm');
+  t.deepEqual(Array.from(heldOut!.present!), [5, 5, 5, 5, 5, 7, 7, 7, 7, 7, 6, 6, 6, 6, 6]);
+  const e = jpvae('eval', '--model', out, '--json');
+  t.is(e.code, 0, e.err);
+  t.is(JSON.parse(e.out).n, 15);
 });

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { multiModelOf, type MultiJpvaeModel } from '../api/multi-model.ts';
 import { MultiTraining } from '../api/multi-training.ts';
 import { loadHdf5For } from '../data/anndata.ts';
+import type { HoldoutSplit } from '../data/holdout.ts';
 import { readMatrix } from '../data/matrix.ts';
 import { loadViewFiles, reopenViewFiles, type MultiPairing } from '../data/multi-view-files.ts';
 import { imputeViewFiles } from '../api/impute-view-files.ts';
@@ -182,10 +183,18 @@ async function trainViews(f: ReturnType<typeof parseFlags<typeof TRAIN_FLAGS>>, 
     pairing = data.pairing;
     config.dims = data.dims;
     checkMultiConfig(config, (field) => MULTI_CONFIG_FLAGS[field]); // a bad config stops before --out is touched
-    const { train, heldOut, standardize } = prepareMultiView(data, likelihood, holdout, MULTI_FLAG_LABELS);
+    const holdoutSplit: HoldoutSplit = data.pairing.by === 'id' ? 'per-pairing' : 'last-rows';
+    const { train, heldOut, standardize } = prepareMultiView(
+      data,
+      likelihood,
+      holdout,
+      MULTI_FLAG_LABELS,
+      holdoutSplit,
+    );
     const record: MultiDataRecord = {
       views: paths.map((p) => resolve(p)),
       ...(idColumn === undefined ? {} : { idColumn }),
+      ...(holdoutSplit === 'last-rows' ? {} : { holdoutSplit }),
       likelihood,
       holdout,
       standardize,

@@ -10,11 +10,12 @@ import {
   allViews,
   MAX_VIEWS,
   pairMultiView,
-  sliceMultiView,
+  splitMultiView,
   standardizeMultiView,
   type MultiViewData,
 } from './multi-view.ts';
 import type { Standardize } from './views.ts';
+import type { HoldoutSplit } from './holdout.ts';
 import { VALUE_LABELS, type InputLabels } from './labels.ts';
 
 /** How view files are read: the tables' ID column, and how errors name the inputs (value words by default). */
@@ -71,6 +72,8 @@ export interface MultiViewFilesRecord {
   views: string[];
   /** The tables' column of sample IDs the views were paired by. */
   idColumn?: string;
+  /** Which rows were held out; absent: 'last-rows'. */
+  holdoutSplit?: HoldoutSplit;
   likelihood: Likelihood[];
   standardize: (Standardize | null)[];
   trainRows: number;
@@ -95,8 +98,5 @@ export function reopenViewFiles(
       `${label}: its view files now have ${data.n} rows, not the ${record.trainRows + record.heldOutRows} it was trained on`,
     );
   standardizeMultiView(data, record.standardize);
-  return {
-    train: sliceMultiView(data, 0, record.trainRows),
-    heldOut: record.heldOutRows ? sliceMultiView(data, record.trainRows, record.heldOutRows) : undefined,
-  };
+  return splitMultiView(data, record.heldOutRows, record.holdoutSplit);
 }

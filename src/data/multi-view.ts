@@ -8,6 +8,7 @@ import { isCount, medianTotal, type Likelihood } from './likelihood.ts';
 import type { Matrix } from './npy.ts';
 import { applyStandardize, checkHoldout, fitStandardize, presentRows, type Standardize } from './views.ts';
 import { VALUE_LABELS, type InputLabels } from './labels.ts';
+import { moveHeldLast, perPairingRows, type HoldoutSplit } from './holdout.ts';
 
 /** At most this many views: a row's present views are the bits of one byte. */
 export const MAX_VIEWS = 8;
@@ -117,11 +118,11 @@ export function prepareMultiView(
   likelihood: readonly Likelihood[],
   holdout: number,
   labels: Pick<InputLabels, 'holdout'> = VALUE_LABELS,
+  split: HoldoutSplit = 'last-rows',
 ): { train: MultiViewData; heldOut?: MultiViewData; standardize: (Standardize | null)[] } {
   const held = Math.ceil(holdout * data.n);
   checkHoldout(held, data.n, holdout, labels.holdout);
-  const train = sliceMultiView(data, 0, data.n - held),
-    heldOut = held ? sliceMultiView(data, data.n - held, held) : undefined;
+  const { train, heldOut } = splitMultiView(data, held, split);
   const standardize = likelihood.map((l, i) => {
     if (l.kind === 'bernoulli') return null;
     const rows = [...Array(train.n).keys()].filter((r) => !train.present || train.present[r] & (1 << i));
@@ -133,6 +134,31 @@ export function prepareMultiView(
   });
   standardizeMultiView(data, standardize);
   return { train, heldOut, standardize };
+}
+
+/**
+ * The training rows and `held` held-out rows (holdout.ts's HoldoutSplit
+ * says which), as views of data's rows: for 'per-pairing' its rows are
+ * first moved in place, the held-out ones last.
+ */
+export function splitMultiView(
+  data: MultiViewData,
+  held: number,
+  split: HoldoutSplit = 'last-rows',
+): { train: MultiViewData; heldOut?: MultiViewData } {
+  if (held && split === 'per-pairing')
+    moveHeldLast(
+      [
+        ...data.xs.map((x, i) => ({ data: x, width: data.dims[i] })),
+        ...(data.present ? [{ data: data.present, width: 1 }] : []),
+        ...(data.labels ? [{ data: data.labels, width: 1 }] : []),
+      ],
+      perPairingRows(data.present, data.n, held, allViews(data.dims.length)),
+    );
+  return {
+    train: sliceMultiView(data, 0, data.n - held),
+    heldOut: held ? sliceMultiView(data, data.n - held, held) : undefined,
+  };
 }
 
 /** Each view with a standardisation standardised in place (or back, with `inverse`). */

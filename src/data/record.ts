@@ -4,7 +4,8 @@
 // every later use of the model applies to its rows.
 
 import { BERNOULLI, type Likelihood } from './likelihood.ts';
-import type { HoldoutSplit, Standardization } from './views.ts';
+import type { HoldoutSplit } from './holdout.ts';
+import type { Standardization } from './views.ts';
 
 export type DataSource =
   | { dataset: 'hvdmnist'; views: string[]; binarize: string; trainRows: number; testRows: number }

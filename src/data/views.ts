@@ -10,6 +10,7 @@ import { isCount, medianTotal, valueRule, type Likelihood } from './likelihood.t
 import { HAS_BOTH, HAS_VIEW1, HAS_VIEW2, sliceRows, type TwoViewData } from './dataset.ts';
 import type { Matrix } from './npy.ts';
 import { VALUE_LABELS, type InputLabels } from './labels.ts';
+import { moveHeldLast, perPairingRows, type HoldoutSplit } from './holdout.ts';
 
 export interface Standardize {
   mean: number[];
@@ -119,53 +120,9 @@ export function applyStandardize(x: Float32Array, dim: number, s: Standardize, i
 }
 
 /**
- * Which rows a hold-out takes: 'last-rows', the last ⌈fraction·n⌉ rows
- * (a deterministic split: shuffle the files first if they are ordered);
- * 'per-pairing', as many rows in all but the fraction of each kind of row
- * (both views, view 1 only, view 2 only), the last ones of each kind, so the
- * held-out rows have the data's mix. Views paired by sample ID take the
- * latter: their union puts view 2's own samples last, where the last rows
- * would hold out mostly (or only) samples without view 1.
- */
-export type HoldoutSplit = 'last-rows' | 'per-pairing';
-
-/**
- * How many rows of each kind 'per-pairing' holds out: the ⌈fraction·n⌉ rows
- * shared in proportion to the kinds' counts by largest remainder (the
- * floors first, then one more row each to the kinds with the largest
- * remainders, in the order both, view 1 only, view 2 only on ties).
- */
-export function heldOutPerKind(counts: readonly number[], held: number): number[] {
-  const n = counts.reduce((a, b) => a + b, 0),
-    exact = counts.map((c) => (held * c) / n),
-    quota = exact.map(Math.floor);
-  const order = [...counts.keys()].sort((a, b) => exact[b] - quota[b] - (exact[a] - quota[a]) || a - b);
-  for (let left = held - quota.reduce((a, b) => a + b, 0), k = 0; left > 0; left--, k++) quota[order[k]]++;
-  return quota;
-}
-
-/** Rows `rows` of d (in that order), copied. */
-function copyRows(d: TwoViewData, rows: number[]): TwoViewData {
-  const pick = (x: Float32Array, dim: number) => {
-    const out = new Float32Array(rows.length * dim);
-    rows.forEach((r, i) => out.set(x.subarray(r * dim, (r + 1) * dim), i * dim));
-    return out;
-  };
-  return {
-    n: rows.length,
-    dim1: d.dim1,
-    dim2: d.dim2,
-    x1: pick(d.x1, d.dim1),
-    x2: pick(d.x2, d.dim2),
-    labels: d.labels && Uint8Array.from(rows, (r) => d.labels![r]),
-    present: d.present && Uint8Array.from(rows, (r) => d.present![r]),
-  };
-}
-
-/**
  * The training and held-out rows (HoldoutSplit says which are held out;
- * `label` names the fraction in errors): views of d's rows for
- * 'last-rows', copies of them, each part in d's order, for 'per-pairing'.
+ * `label` names the fraction in errors), as views of d's rows: for
+ * 'per-pairing' d's rows are first moved in place, the held-out ones last.
  */
 export function splitHoldout(
   d: TwoViewData,
@@ -176,26 +133,17 @@ export function splitHoldout(
   const held = Math.ceil(fraction * d.n);
   if (held === 0) return { train: d };
   checkHoldout(held, d.n, fraction, label);
-  if (split === 'last-rows') return { train: sliceRows(d, 0, d.n - held), heldOut: sliceRows(d, d.n - held, held) };
-  const KINDS = [HAS_BOTH, HAS_VIEW1, HAS_VIEW2],
-    kindOf = (r: number) => KINDS.indexOf(d.present ? d.present[r] : HAS_BOTH);
-  const counts = [0, 0, 0];
-  for (let r = 0; r < d.n; r++) counts[kindOf(r)]++;
-  // Walking back from the last row, each kind's last `left[k]` rows are held out.
-  const left = heldOutPerKind(counts, held),
-    isHeld = new Uint8Array(d.n);
-  for (let r = d.n - 1; r >= 0; r--) if (left[kindOf(r)] > 0) (left[kindOf(r)]--, (isHeld[r] = 1));
-  const rows = [...Array(d.n).keys()];
-  return {
-    train: copyRows(
-      d,
-      rows.filter((r) => !isHeld[r]),
-    ),
-    heldOut: copyRows(
-      d,
-      rows.filter((r) => isHeld[r]),
-    ),
-  };
+  if (split === 'per-pairing')
+    moveHeldLast(
+      [
+        { data: d.x1, width: d.dim1 },
+        { data: d.x2, width: d.dim2 },
+        ...(d.present ? [{ data: d.present, width: 1 }] : []),
+        ...(d.labels ? [{ data: d.labels, width: 1 }] : []),
+      ],
+      perPairingRows(d.present, d.n, held, HAS_BOTH),
+    );
+  return { train: sliceRows(d, 0, d.n - held), heldOut: sliceRows(d, d.n - held, held) };
 }
 
 /** One line when holding out `held` of `n` rows leaves none to train on (two views or M). */
@@ -256,7 +204,6 @@ export function prepareViews(
     return fitStandardize(x, dim, rows);
   };
   const standardize: Standardization = [fit(0), fit(1)];
-  standardizeViews(data, standardize); // train and heldOut are views of data's arrays…
-  if (split === 'per-pairing' && heldOut) for (const part of [train, heldOut]) standardizeViews(part, standardize); // …or copies of its rows
+  standardizeViews(data, standardize); // train and heldOut are views of data's arrays
   return { train, heldOut, standardize };
 }

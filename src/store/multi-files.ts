@@ -12,6 +12,7 @@
 import { checkMultiConfig, type MultiJpvae, type MultiViewConfig } from '../model/multi-jpvae.ts';
 import type { Likelihood } from '../data/likelihood.ts';
 import type { Standardize } from '../data/views.ts';
+import type { HoldoutSplit } from '../data/holdout.ts';
 import { InputError } from '../errors.ts';
 import type { MultiLatentFit } from '../impute/multi-impute.ts';
 import { Fields } from '../io/fields.ts';
@@ -47,6 +48,7 @@ export const MULTI_FORMAT_VERSION = 3;
 export interface MultiDataRecord {
   views: string[]; // the files, absolute paths ('' for arrays given to the library)
   idColumn?: string; // the tables' column of sample IDs the views were paired by
+  holdoutSplit?: HoldoutSplit; // which rows were held out (absent: 'last-rows')
   likelihood: Likelihood[];
   holdout: number;
   standardize: (Standardize | null)[];
@@ -251,6 +253,9 @@ export function validateMultiModelJson(v: unknown, file: string): MultiModelJson
   const data: MultiDataRecord = {
     views: f.array(d.views, 'data.views', m).map((x, i) => f.string(x, `data.views[${i}]`)),
     ...(d.idColumn === undefined ? {} : { idColumn: f.string(d.idColumn, 'data.idColumn') }),
+    ...(d.holdoutSplit === undefined
+      ? {}
+      : { holdoutSplit: f.string(d.holdoutSplit, 'data.holdoutSplit', ['last-rows', 'per-pairing']) as HoldoutSplit }),
     likelihood: f.array(d.likelihood, 'data.likelihood', m).map((x, i) => likelihood(f, x, `data.likelihood[${i}]`)),
     holdout: f.number(d.holdout, 'data.holdout', 'a fraction in [0, 1)', (x) => x >= 0 && x < 1),
     standardize: f.array(d.standardize, 'data.standardize', m).map((s, i) => {
