@@ -8,7 +8,7 @@ import { benchTrain, formatTrain } from '../bench/train.ts';
 import { benchThreads, formatThreads } from '../bench/threads.ts';
 import { benchPeers, DEFAULT_PYTHON, formatPeers } from '../bench/peers.ts';
 import { sharedMemoryAvailable } from '../core/wasm.ts';
-import { choiceFlag, parseFlags } from './args.ts';
+import { choiceFlag, commandFlags, flags } from './args.ts';
 import { requirePackage } from './optional-package.ts';
 import { jsonText } from '../io/json-keys.ts';
 
@@ -29,22 +29,8 @@ const HELP = `usage: jpvae bench [--only SECTION] [--peers] [--python PATH] [--q
 `;
 
 export async function benchCommand(argv: string[]): Promise<void> {
-  const f = parseFlags(
-    argv,
-    {
-      only: { type: 'string' },
-      quick: { type: 'boolean' },
-      json: { type: 'boolean' },
-      peers: { type: 'boolean' },
-      python: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    'bench',
-  );
-  if (f.help) {
-    process.stdout.write(HELP);
-    return;
-  }
+  const f = commandFlags(argv, 'bench', HELP, flags({ string: 'only python', boolean: 'quick json peers' }));
+  if (!f) return;
   const only = f.only === undefined ? undefined : choiceFlag(f.only, '--only', SECTIONS, 'gemm');
   const runs = (s: (typeof SECTIONS)[number]) =>
     s === 'peers'

@@ -12,7 +12,7 @@ import { writeImputationGrid } from '../plot/figures.ts';
 import { DRAW_KINDS } from '../impute/impute.ts';
 import { POINT_KINDS } from '../impute/point.ts';
 import { checkOutputPath } from '../io/atomic.ts';
-import { choiceFlag, intFlag, parseFlags } from './args.ts';
+import { choiceFlag, commandFlags, flags, intFlag } from './args.ts';
 import { loadModel, modelData } from '../store/load-model.ts';
 import { loadHdf5For } from '../data/anndata.ts';
 import { openNewFiles, type DataSource } from '../data/source.ts';
@@ -56,30 +56,9 @@ under "counts" with --json, with mae_at and rmse_at).
 
 export async function evalCommand(argv: string[]): Promise<void> {
   if (modelArg(argv) !== undefined && isMultiModelDir(modelArg(argv)!)) return evalViewsCommand(argv);
-  const f = parseFlags(
-    argv,
-    {
-      model: { type: 'string' },
-      split: { type: 'string' },
-      view1: { type: 'string' },
-      view2: { type: 'string' },
-      mask: { type: 'string' },
-      conditional: { type: 'string' },
-      seed: { type: 'string' },
-      figure: { type: 'string' },
-      threads: { type: 'string' },
-      samples: { type: 'string' },
-      draws: { type: 'string' },
-      point: { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    'eval',
-  );
-  if (f.help) {
-    process.stdout.write(HELP);
-    return;
-  }
+  const names = 'model split view1 view2 mask conditional seed figure threads samples draws point';
+  const f = commandFlags(argv, 'eval', HELP, flags({ string: names, boolean: 'json' }));
+  if (!f) return;
   if (!f.model) throw new InputError('--model: required (a model directory written by jpvae train)');
   const split = choiceFlag(f.split, '--split', ['test', 'train'] as const, 'test');
   const source = choiceFlag(f.conditional, '--conditional', ['fit', 'prior'] as const, 'fit');

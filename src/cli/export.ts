@@ -3,7 +3,7 @@
 import { InputError } from '../errors.ts';
 import { buildExport, exportInputOf, type ImputerSubsets } from '../onnx/export.ts';
 import { checkExportDir, writeExport } from '../onnx/write-export.ts';
-import { parseFlags } from './args.ts';
+import { commandFlags, flags } from './args.ts';
 import { loadModel } from '../store/load-model.ts';
 import { jsonText } from '../io/json-keys.ts';
 import { isMultiModelDir, readMultiModelFiles } from '../store/multi-model.ts';
@@ -46,22 +46,9 @@ function subsetFlag(value: string, m: number): ImputerSubsets {
 }
 
 export async function exportCommand(argv: string[]): Promise<void> {
-  const f = parseFlags(
-    argv,
-    {
-      model: { type: 'string' },
-      out: { type: 'string' },
-      subsets: { type: 'string', multiple: true },
-      fp16: { type: 'boolean' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    'export',
-  );
-  if (f.help) {
-    process.stdout.write(HELP);
-    return;
-  }
+  const table = flags({ string: 'model out', boolean: 'fp16 json', multiple: 'subsets' });
+  const f = commandFlags(argv, 'export', HELP, table);
+  if (!f) return;
   if (!f.model) throw new InputError('--model: required (a model directory written by jpvae train)');
   if (!f.out) throw new InputError('--out: required (a directory for the ONNX files)');
   checkExportDir(f.out, '--out');

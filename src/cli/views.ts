@@ -33,7 +33,7 @@ import { readMultiModelFiles, readMultiModelJson } from '../store/multi-model.ts
 import { cleanModelDir, lockModelDir, openOutDir } from '../store/store.ts';
 import { formatBeta } from '../train/beta.ts';
 import type { MultiEpochRecord, MultiTrainOptions } from '../train/multi-fit.ts';
-import { choiceFlag, intFlag, intListFlag, numberFlag, parseFlags, type Options } from './args.ts';
+import { choiceFlag, commandFlags, flags, intFlag, intListFlag, numberFlag, type FlagValues } from './args.ts';
 import { runEpochs } from './epochs.ts';
 import { lrFlag, refuseOnResume, TRAIN_BACKENDS, TRAINING_FLAGS, trainOptionsFlags } from './training-flags.ts';
 
@@ -106,18 +106,12 @@ const MULTI_CONFIG_FLAGS: Record<MultiConfigField, string> = {
 
 const TRAIN_FLAGS = {
   ...TRAINING_FLAGS,
-  view: { type: 'string', multiple: true },
-  likelihood: { type: 'string', multiple: true },
-  factors: { type: 'string' },
-  'id-column': { type: 'string' },
-} as const satisfies Options;
+  ...flags({ string: 'factors id-column', multiple: 'view likelihood' }),
+};
 
 export async function trainViewsCommand(argv: string[]): Promise<void> {
-  const f = parseFlags(argv, TRAIN_FLAGS, 'train');
-  if (f.help) {
-    process.stdout.write(TRAIN_VIEWS_HELP);
-    return;
-  }
+  const f = commandFlags(argv, 'train', TRAIN_VIEWS_HELP, TRAIN_FLAGS);
+  if (!f) return;
   const locks: (() => void)[] = [];
   try {
     await trainViews(f, locks);
@@ -126,7 +120,7 @@ export async function trainViewsCommand(argv: string[]): Promise<void> {
   }
 }
 
-async function trainViews(f: ReturnType<typeof parseFlags<typeof TRAIN_FLAGS>>, locks: (() => void)[]): Promise<void> {
+async function trainViews(f: FlagValues<typeof TRAIN_FLAGS>, locks: (() => void)[]): Promise<void> {
   const epochs = intFlag(f.epochs, '--epochs', 30);
   const backend = choiceFlag(f.backend, '--backend', TRAIN_BACKENDS, 'wasm');
   let run: MultiTraining, out: string, views: number, pairing: MultiPairing | undefined;
@@ -267,27 +261,14 @@ export const IMPUTE_VIEWS_HELP = `usage: jpvae impute --model DIR --given 1,3 --
 `;
 
 export async function imputeViewsCommand(argv: string[]): Promise<void> {
-  const f = parseFlags(
+  const names = 'model given target samples draws seed id-column';
+  const f = commandFlags(
     argv,
-    {
-      model: { type: 'string' },
-      given: { type: 'string' },
-      target: { type: 'string' },
-      input: { type: 'string', multiple: true },
-      out: { type: 'string', multiple: true },
-      samples: { type: 'string' },
-      draws: { type: 'string' },
-      seed: { type: 'string' },
-      force: { type: 'boolean' },
-      'id-column': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
     'impute',
+    IMPUTE_VIEWS_HELP,
+    flags({ string: names, boolean: 'force', multiple: 'input out' }),
   );
-  if (f.help) {
-    process.stdout.write(IMPUTE_VIEWS_HELP);
-    return;
-  }
+  if (!f) return;
   if (!f.model) throw new InputError(`--model: required (see 'jpvae impute --help')`);
   const model = await loadModelFlag(f.model);
   const { given, target } = asFlags(
@@ -347,22 +328,9 @@ export const EVAL_VIEWS_HELP = `usage: jpvae eval --model DIR [--split test|trai
 `;
 
 export async function evalViewsCommand(argv: string[]): Promise<void> {
-  const f = parseFlags(
-    argv,
-    {
-      model: { type: 'string' },
-      split: { type: 'string' },
-      view: { type: 'string', multiple: true },
-      seed: { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    'eval',
-  );
-  if (f.help) {
-    process.stdout.write(EVAL_VIEWS_HELP);
-    return;
-  }
+  const table = flags({ string: 'model split seed', boolean: 'json', multiple: 'view' });
+  const f = commandFlags(argv, 'eval', EVAL_VIEWS_HELP, table);
+  if (!f) return;
   if (!f.model) throw new InputError(`--model: required (see 'jpvae eval --help')`);
   if (f.view && f.split !== undefined)
     throw new InputError("--split and --view: choose the model's split or new files");
