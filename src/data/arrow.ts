@@ -9,20 +9,14 @@
 import { RecordBatchReader, Type, type RecordBatch, type Schema } from 'apache-arrow';
 import { VALUE_LABELS } from './labels.ts';
 import { InputError } from '../errors.ts';
-import { groupedRows, type ReadAt, type RowSource } from './row-source.ts';
+import { groupedRows, type MatrixFile, type RowSource } from './row-source.ts';
 import { checkIds } from './sample-ids.ts';
 
 const CHUNK_BYTES = 1 << 20;
 const FILE_MAGIC = 'ARROW1';
 
 /** The rows of an Arrow IPC file (or stream) `size` bytes long, with its IDs from column `idColumn`. */
-export function arrowRows(
-  at: ReadAt,
-  size: number,
-  name: string,
-  idColumn?: string,
-  idLabel = VALUE_LABELS.idColumn,
-): RowSource {
+export function arrowRows({ at, size, name, idColumn, idLabel = VALUE_LABELS.idColumn }: MatrixFile): RowSource {
   const bad = (what: string) => new InputError(`${name}: not a readable Arrow IPC file: ${what}`);
   const head = at(0, 8);
   const file = new TextDecoder().decode(head.subarray(0, 6)) === FILE_MAGIC;

@@ -11,7 +11,7 @@
 
 import { InputError } from '../errors.ts';
 import { VALUE_LABELS } from './labels.ts';
-import { blockRows, type ReadAt, type RowSource } from './row-source.ts';
+import { blockRows, type MatrixFile, type ReadAt, type RowSource } from './row-source.ts';
 import type { Matrix } from './npy.ts';
 import { checkIds } from './sample-ids.ts';
 
@@ -137,12 +137,8 @@ function cellAt(line: string, c: number): string {
  * sample IDs (unique, checked here).
  */
 export function csvRows(
-  at: ReadAt,
-  size: number,
-  name: string,
+  { at, size, name, idColumn, idLabel = VALUE_LABELS.idColumn }: MatrixFile,
   chunkBytes = CHUNK_BYTES,
-  idColumn?: string,
-  idLabel = VALUE_LABELS.idColumn,
 ): RowSource {
   const peek = lineReader(at, size, chunkBytes);
   const first = peek();

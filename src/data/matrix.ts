@@ -57,7 +57,9 @@ export function openRows(path: string, label: string, opts: OpenOptions = {}): R
       }
       return buf;
     };
-    const source = guard((): RowSource => rowSource(format, at, size, path, opts.chunkBytes, opts.idColumn, idLabel));
+    const source = guard((): RowSource =>
+      rowSource(format, { at, size, name: path, idColumn: opts.idColumn, idLabel }, opts.chunkBytes),
+    );
     return {
       rows: source.rows,
       cols: source.cols,

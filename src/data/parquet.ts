@@ -14,7 +14,7 @@ import { DEFAULT_PARSERS } from 'hyparquet/src/convert.js';
 import { getTreePath } from 'hyparquet/src/schema.js';
 import { compressors } from 'hyparquet-compressors';
 import { InputError } from '../errors.ts';
-import { groupedRows, type ReadAt, type RowSource } from './row-source.ts';
+import { groupedRows, type MatrixFile, type RowSource } from './row-source.ts';
 import { checkIds } from './sample-ids.ts';
 
 const MAGIC = 0x31524150; // "PAR1", little-endian
@@ -23,13 +23,7 @@ const NUMERIC = new Set(['FLOAT', 'DOUBLE', 'INT32', 'INT64']);
 type Column = { name: string; index: number; type: string };
 
 /** The rows of a Parquet file `size` bytes long (and its IDs, from column `idColumn`). */
-export function parquetRows(
-  at: ReadAt,
-  size: number,
-  name: string,
-  idColumn?: string,
-  idLabel = VALUE_LABELS.idColumn,
-): RowSource {
+export function parquetRows({ at, size, name, idColumn, idLabel = VALUE_LABELS.idColumn }: MatrixFile): RowSource {
   const bad = (what: string) => new InputError(`${name}: not a readable Parquet file: ${what}`);
   const u32 = (b: Uint8Array, o: number) => new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(o, true);
   const head = at(0, 4);

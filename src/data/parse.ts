@@ -11,7 +11,7 @@ import { readIdxHeader } from './idx.ts';
 import { binaryRows, readNpyHeader, type Matrix } from './npy.ts';
 import { parquetRows } from './parquet.ts';
 import { arrowRows } from './arrow.ts';
-import type { ReadAt, RowSource } from './row-source.ts';
+import type { MatrixFile, RowSource } from './row-source.ts';
 
 export const MATRIX_EXTENSIONS = ['.csv', '.npy', '.idx', '.parquet', '.arrow', '.feather', '.h5ad', '.h5mu:MODALITY'];
 
@@ -36,25 +36,18 @@ export function formatOf(name: string, label: string): Format {
 }
 
 /**
- * The rows of a matrix file `size` bytes long, read through `at`; `name`
- * prefixes parse errors. `idColumn` names the column of sample IDs (CSV,
- * Parquet, Arrow).
+ * The rows of a matrix file through its format's parser; `file.name`
+ * prefixes parse errors, `file.idColumn` names the column of sample IDs
+ * (CSV, Parquet, Arrow); `chunkBytes` is CSV's read size.
  */
-export function rowSource(
-  format: Format,
-  at: ReadAt,
-  size: number,
-  name: string,
-  chunkBytes?: number,
-  idColumn?: string,
-  idLabel = VALUE_LABELS.idColumn,
-): RowSource {
+export function rowSource(format: Format, file: MatrixFile, chunkBytes?: number): RowSource {
+  const { at, size, name, idColumn, idLabel = VALUE_LABELS.idColumn } = file;
   if (idColumn !== undefined && !TABLE_FORMATS.includes(format))
     throw new InputError(`${name}: ${idLabel} names a column of a CSV, Parquet or Arrow file; this is ${format}`);
   const source = ((): RowSource => {
-    if (format === 'csv') return csvRows(at, size, name, chunkBytes, idColumn, idLabel);
-    if (format === 'parquet') return parquetRows(at, size, name, idColumn, idLabel);
-    if (format === 'arrow') return arrowRows(at, size, name, idColumn, idLabel);
+    if (format === 'csv') return csvRows(file, chunkBytes);
+    if (format === 'parquet') return parquetRows(file);
+    if (format === 'arrow') return arrowRows(file);
     if (format === 'h5ad' || format === 'h5mu')
       throw new InputError(`${name}: AnnData/MuData files are read from disk (jpvae/node's openRows), not from bytes`);
     if (format === 'npy') return binaryRows(at, readNpyHeader(at, size, name));
@@ -90,6 +83,10 @@ export function drain(
 /** A CSV, NPY, IDX, Parquet or Arrow file's bytes as a matrix; its format by `name`'s extension. */
 export function parseMatrix(bytes: Uint8Array, name: string): Matrix {
   return drain(
-    rowSource(formatOf(name, name), (s, e) => bytes.subarray(s, Math.min(e, bytes.length)), bytes.length, name),
+    rowSource(formatOf(name, name), {
+      at: (s, e) => bytes.subarray(s, Math.min(e, bytes.length)),
+      size: bytes.length,
+      name,
+    }),
   );
 }

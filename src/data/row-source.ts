@@ -7,6 +7,19 @@ import type { Matrix } from './npy.ts';
 /** Bytes [start, min(end, size)) of a file of `size` bytes. */
 export type ReadAt = (start: number, end: number) => Uint8Array;
 
+/**
+ * A file a reader parses: its bytes through `at`, its size, the name its
+ * errors start with, and for the table formats (CSV, Parquet, Arrow) the
+ * column of sample IDs and the words that name that column in errors.
+ */
+export interface MatrixFile {
+  at: ReadAt;
+  size: number;
+  name: string;
+  idColumn?: string;
+  idLabel?: string;
+}
+
 /** A matrix handed out in blocks of rows, in order. */
 export interface RowSource {
   readonly rows: number;
