@@ -55,6 +55,7 @@ export {
   encodeModel,
   parseModelJson,
   decodeWeights,
+  type ModelExtra,
   type ModelFiles,
   type ModelJson,
   type Moments,

@@ -26,6 +26,7 @@ import {
   checkLayout,
   FORMAT,
   FORMAT_VERSION,
+  parseJsonText,
   validateModelJson,
   type CheckpointFile,
   type ModelJson,
@@ -66,27 +67,39 @@ function named(kind: 'weights' | 'train-state', step: string, bytes: Uint8Array)
   return { name: `${kind}-${step}-${crc32}.safetensors`, bytes: bytes.length, crc32 };
 }
 
-/** The files a checkpoint names: the weights of a layout (and the optimiser's moments), by step and checksum. */
-export interface CheckpointFiles {
-  files: ModelFiles;
-  refs: { weights: CheckpointFile; trainState?: CheckpointFile };
+/** What a model's model.json starts with in both formats: the format, the package, config and layout, the files it names. */
+export interface ModelJsonHead<F extends string, C> {
+  format: F;
+  formatVersion: number;
+  package: string;
+  config: C;
+  layout: { name: string; shape: number[] }[];
+  files: { weights: CheckpointFile; trainState?: CheckpointFile };
 }
 
+/** What a save adds to model.json's head: the data record, the training state and history, the latent fit. */
+export type ModelExtra<J extends { data?: unknown; training?: unknown; latentFit?: unknown }> = Pick<
+  J,
+  'data' | 'training' | 'latentFit'
+>;
+
 /**
- * A checkpoint's safetensors files at Adam step `step`: the parameters by
- * layout name (`format` in the header) and, when given, the optimiser's
- * moments. model.json (the caller's) names them by `refs`.
+ * A checkpoint of `model` at its training step, either format: the
+ * safetensors files (the parameters by layout name, `format` in the header,
+ * and when given the optimiser's moments) and model.json, `text` of its
+ * head and then `extra`, naming them.
  */
-export function encodeCheckpoint(
-  entries: readonly LayoutEntry[],
-  params: FloatArray,
-  step: number,
-  format: string,
-  adam?: Moments,
-): CheckpointFiles {
-  const at = String(step),
+export function encodeCheckpoint<F extends string, C, E extends { training?: { state: { step: number } } }>(
+  model: { layout: { entries: readonly LayoutEntry[] }; params(): FloatArray; config: C },
+  [format, formatVersion]: [F, number],
+  extra: E,
+  adam: Moments | undefined,
+  text: (json: ModelJsonHead<F, C> & E) => string,
+): ModelFiles {
+  const entries = model.layout.entries,
+    at = String(extra.training?.state.step ?? 0),
     files: ModelFiles = {};
-  const weights = encodeSafetensors(tensorsOf(entries, params), { format, step: at }),
+  const weights = encodeSafetensors(tensorsOf(entries, model.params()), { format, step: at }),
     wRef = named('weights', at, weights);
   files[wRef.name] = weights;
   let sRef: CheckpointFile | undefined;
@@ -100,33 +113,22 @@ export function encodeCheckpoint(
     sRef = named('train-state', at, state);
     files[sRef.name] = state;
   }
-  return { files, refs: { weights: wRef, ...(sRef ? { trainState: sRef } : {}) } };
+  const json = {
+    format,
+    formatVersion,
+    package: `jpvae ${PACKAGE_VERSION}`,
+    config: model.config,
+    layout: entries.map((e) => ({ name: e.name, shape: e.shape })),
+    ...extra,
+    files: { weights: wRef, ...(sRef ? { trainState: sRef } : {}) },
+  };
+  files[MODEL_JSON] = text(json);
+  return files;
 }
 
 /** The files of `model` (and of the optimiser, when given), model.json naming the others. */
-export function encodeModel(
-  model: Jpvae,
-  extra: Pick<ModelJson, 'data' | 'training' | 'latentFit'>,
-  adam?: Moments,
-): ModelFiles {
-  const { files, refs } = encodeCheckpoint(
-    model.layout.entries,
-    model.params(),
-    extra.training?.state.step ?? 0,
-    FORMAT,
-    adam,
-  );
-  const json: ModelJson = {
-    format: FORMAT,
-    formatVersion: FORMAT_VERSION,
-    package: `jpvae ${PACKAGE_VERSION}`,
-    config: model.config,
-    layout: model.layout.entries.map((e) => ({ name: e.name, shape: e.shape })),
-    ...extra,
-    files: refs,
-  };
-  files[MODEL_JSON] = modelJsonText(json);
-  return files;
+export function encodeModel(model: Jpvae, extra: ModelExtra<ModelJson>, adam?: Moments): ModelFiles {
+  return encodeCheckpoint(model, [FORMAT, FORMAT_VERSION], extra, adam, modelJsonText);
 }
 
 /**
@@ -161,13 +163,7 @@ export function checkFile(ref: Partial<CheckpointFile>, bytes: Uint8Array, path:
 
 /** model.json's text, validated field by field (model-json.ts); `name` says where it came from in errors. */
 export function parseModelJson(text: string, name: string): ModelJson {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new InputError(`${name}: not valid JSON`);
-  }
-  return validateModelJson(json, name);
+  return validateModelJson(parseJsonText(text, name), name);
 }
 
 /** Before a model of json's config is allocated: are the weights (`bytes` long) at least that large? */

@@ -46,6 +46,15 @@ export interface ModelJson {
   files?: { weights: CheckpointFile; trainState?: CheckpointFile };
 }
 
+/** model.json's text parsed, not yet validated (either format); `name` says where it came from in errors. */
+export function parseJsonText(text: string, name: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new InputError(`${name}: not valid JSON`);
+  }
+}
+
 /** The names checkpoints give their files: `weights-<step>-<crc32>.safetensors`, `train-state-<step>-<crc32>.safetensors`. */
 export const CHECKPOINT_FILE = /^(weights|train-state)-(\d+)-([0-9a-f]{8})\.safetensors$/;
 

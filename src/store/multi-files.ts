@@ -22,17 +22,16 @@ import { cholesky } from '../linalg/dense.ts';
 import { MAX_PARAMETERS } from '../model/config.ts';
 import { parseBeta } from '../train/beta.ts';
 import type { MultiTrainState } from '../train/multi-fit.ts';
-import { PACKAGE_VERSION } from '../version.ts';
 import {
   decodeMoments,
   decodeParams,
   encodeCheckpoint,
   MODEL_JSON,
-  type CheckpointFiles,
+  type ModelExtra,
   type ModelFiles,
   type Moments,
 } from './files.ts';
-import { checkpointFiles, likelihood, rngState, type CheckpointFile } from './model-json.ts';
+import { checkpointFiles, likelihood, parseJsonText, rngState, type CheckpointFile } from './model-json.ts';
 
 export const MULTI_FORMAT = 'jpvae-multiview-model';
 /**
@@ -103,40 +102,15 @@ export function multiParameterCount(c: Pick<MultiViewConfig, 'dims' | 'hidden' |
 }
 
 /** model.json and the checkpoint files of `model` (with the optimiser's moments when given). */
-export function encodeMultiModel(
-  model: MultiJpvae,
-  extra: Pick<MultiModelJson, 'data' | 'training' | 'latentFit'>,
-  adam?: Moments,
-): ModelFiles {
-  const { files, refs }: CheckpointFiles = encodeCheckpoint(
-    model.layout.entries,
-    model.params(),
-    extra.training.state.step,
-    MULTI_FORMAT,
-    adam,
+export function encodeMultiModel(model: MultiJpvae, extra: ModelExtra<MultiModelJson>, adam?: Moments): ModelFiles {
+  return encodeCheckpoint(model, [MULTI_FORMAT, MULTI_FORMAT_VERSION], extra, adam, (json) =>
+    jsonText(json, { indent: 1 }),
   );
-  const json: MultiModelJson = {
-    format: MULTI_FORMAT,
-    formatVersion: MULTI_FORMAT_VERSION,
-    package: `jpvae ${PACKAGE_VERSION}`,
-    config: model.config,
-    layout: model.layout.entries.map((e) => ({ name: e.name, shape: e.shape })),
-    ...extra,
-    files: refs,
-  };
-  files[MODEL_JSON] = jsonText(json, { indent: 1 });
-  return files;
 }
 
 /** model.json's text, validated field by field; `name` says where it came from in errors. */
 export function parseMultiModelJson(text: string, name: string): MultiModelJson {
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    throw new InputError(`${name}: not valid JSON`);
-  }
-  return validateMultiModelJson(v, name);
+  return validateMultiModelJson(parseJsonText(text, name), name);
 }
 
 const MAX_ROWS = 2 ** 40;
