@@ -115,7 +115,7 @@ test.before(() => {
         ...(m === MULTI ? ['--subsets', 'all'] : []),
         ...(fp16 ? ['--fp16'] : []),
       );
-  const { model, json } = loadModel(TWO, 'wasm', TEST_ROWS);
+  const { model, json } = loadModel(TWO, { maxRows: TEST_ROWS });
   const fit = json.latentFit as LatentFit,
     std2 = standardizationOf(json.data);
   two = {

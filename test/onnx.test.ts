@@ -97,7 +97,7 @@ test.before(() => {
       );
       if (exported.code !== 0) throw new Error(`${c.name}: export failed: ${exported.err}`);
     }
-    const { model, json } = loadModel(modelDir(c), 'wasm', Math.max(...BATCHES));
+    const { model, json } = loadModel(modelDir(c), { maxRows: Math.max(...BATCHES) });
     Object.assign(c, { model, fit: json.latentFit as LatentFit, std: standardizationOf(json.data) });
   }
 });

@@ -21,15 +21,8 @@ import type { TwoViewData } from '../data/dataset.ts';
 import { conditional, priorGaussian, type LatentFit } from '../impute/conditional.ts';
 import { DRAW_KINDS, drawsOf, imputeUserRows, type DrawKind } from '../impute/impute.ts';
 import { checkPoint, POINT_KINDS, toPoint, type PointKind } from '../impute/point.ts';
-import { countLikelihoodOf } from '../data/likelihood.ts';
-import {
-  BERNOULLI,
-  DEFAULT_ALPHA,
-  DEFAULT_HIDDEN,
-  DEFAULT_LATENT,
-  type Likelihood,
-  type ModelConfig,
-} from '../model/config.ts';
+import { parseLikelihood } from '../data/likelihood.ts';
+import { DEFAULT_ALPHA, DEFAULT_HIDDEN, DEFAULT_LATENT, type Likelihood, type ModelConfig } from '../model/config.ts';
 import {
   checkWeightsSize,
   decodeWeights,
@@ -69,19 +62,6 @@ export interface FitOptions extends RunOptions {
   /** Called with a one-line warning, e.g. when fewer threads than asked for can be used (default: none). */
   onWarning?: (message: string) => void;
   onEpoch?: (record: EpochRecord) => void;
-}
-
-export function likelihoodOf(l: Likelihood | string | undefined, name: string): Likelihood {
-  if (l === undefined || l === 'bernoulli') return BERNOULLI;
-  if (typeof l !== 'string') return { ...l }; // a copy: training fits a count view's median total into it
-  if (l === 'gaussian') return { kind: 'gaussian', variance: 'learnt' };
-  const v = Number(/^gaussian:(.+)$/.exec(l)?.[1]);
-  if (v > 0) return { kind: 'gaussian', variance: v };
-  const counts = countLikelihoodOf(l);
-  if (counts) return counts;
-  throw new InputError(
-    `${name}: expected bernoulli, gaussian, gaussian:V (V > 0), poisson, nb, poisson:unscaled or nb:unscaled, got '${l}'`,
-  );
 }
 
 const NAMES = { view1: 'view1', view2: 'view2', mask: 'mask' };
@@ -284,8 +264,8 @@ export class FitRun {
   /** Check and prepare the views as fit() does; no epoch runs yet. */
   static async start(views: TwoViews, o: FitOptions = {}): Promise<FitRun> {
     const likelihood: [Likelihood, Likelihood] = [
-      likelihoodOf(o.likelihood?.[0], 'likelihood[0] (view 1)'),
-      likelihoodOf(o.likelihood?.[1], 'likelihood[1] (view 2)'),
+      parseLikelihood(o.likelihood?.[0], 'likelihood[0] (view 1)'),
+      parseLikelihood(o.likelihood?.[1], 'likelihood[1] (view 2)'),
     ];
     const holdout = holdoutOf(o);
     const mask = views.mask === undefined ? undefined : toMatrix(views.mask, 'mask');

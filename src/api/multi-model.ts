@@ -39,7 +39,8 @@ import {
 } from '../store/multi-files.ts';
 import type { MultiEpochRecord } from '../train/multi-fit.ts';
 import { toMatrix, type ViewInput } from './inputs.ts';
-import { likelihoodOf, nodeModule, nodeStore, ready } from './model.ts';
+import { nodeModule, nodeStore, ready } from './model.ts';
+import { parseLikelihood } from '../data/likelihood.ts';
 import { MultiTraining } from './multi-training.ts';
 import { fileOf, holdoutOf, trainOptionsOf, type RunOptions } from './training.ts';
 
@@ -288,7 +289,7 @@ export function viewLikelihoods(l: ViewsFitOptions['likelihood'], m: number): Li
   if (list.length !== 1 && list.length !== m)
     throw new InputError(`likelihood: give one for every view or one per view (${m}), got ${list.length}`);
   return Array.from({ length: m }, (_, i) =>
-    likelihoodOf(list[list.length === 1 ? 0 : i], `likelihood${list.length === 1 ? '' : `[${i}]`} (view ${i + 1})`),
+    parseLikelihood(list[list.length === 1 ? 0 : i], `likelihood${list.length === 1 ? '' : `[${i}]`} (view ${i + 1})`),
   );
 }
 

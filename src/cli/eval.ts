@@ -71,7 +71,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
   if (files && f.split !== undefined) throw new InputError('--split and --view1/--view2: choose one source of rows');
   const plan = planThreads('wasm', intFlag(f.threads, '--threads', availableThreads()));
   if (plan.warning) process.stderr.write(`jpvae eval: warning: ${plan.warning}\n`);
-  const { model, json } = loadModel(f.model, 'wasm', 256, plan.threads > 1, '--model');
+  const { model, json } = loadModel(f.model, { threads: plan.threads > 1, label: '--model' });
   const stored = json.data as { view1?: string; view2?: string };
   await loadHdf5For([f.view1, f.view2, stored.view1, stored.view2]);
   let fit: LatentFit;

@@ -67,7 +67,7 @@ export async function exportCommand(argv: string[]): Promise<void> {
       throw new InputError(
         `--subsets: only for an M-view model (jpvae train --view …); a two-view export has both imputers already`,
       );
-    const { model, json } = loadModel(f.model, 'wasm', undefined, false, '--model');
+    const { model, json } = loadModel(f.model, { label: '--model' });
     // The imputation graphs condition on the fit that training stores when it finishes.
     if (!json.latentFit)
       throw new InputError(

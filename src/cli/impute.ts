@@ -65,7 +65,7 @@ export async function imputeCommand(argv: string[]): Promise<void> {
   }
   checkOutputPath(f.out!, '--out');
 
-  const { model, json } = loadModel(f.model!, 'wasm', undefined, false, '--model');
+  const { model, json } = loadModel(f.model!, { label: '--model' });
   if (!json.latentFit)
     throw new InputError(
       `--model ${f.model}: the model has no latent fit (training did not finish); resume it to the end first`,

@@ -47,7 +47,7 @@ export async function plotCommand(argv: string[]): Promise<void> {
     throw new InputError(`--out ${out}: exists and is not a directory`);
 
   const loaded = dirs.map((dir, i) => {
-    const { model, json } = loadModel(dir, 'wasm', undefined, false, '--model');
+    const { model, json } = loadModel(dir, { label: '--model' });
     if (!json.latentFit)
       throw new InputError(
         `--model ${dir}: the model has no latent fit (training did not finish); resume it to the end first`,

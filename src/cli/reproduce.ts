@@ -229,7 +229,7 @@ async function runJob(plan: Plan, job: string, threads: number): Promise<void> {
   }
   const trainSeconds = (performance.now() - t0) / 1000;
   const threadPlan = planThreads('wasm', threads);
-  const { model, json } = loadModel(dir, 'wasm', 256, threadPlan.threads > 1);
+  const { model, json } = loadModel(dir, { threads: threadPlan.threads > 1 });
   const fit = json.latentFit as LatentFit;
   const prior = priorGaussian(model);
   const result: RunResult = {

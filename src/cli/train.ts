@@ -3,7 +3,8 @@
 
 import { HVD_TRAIN_ROWS } from '../data/hvdmnist.ts';
 import { loadHdf5For } from '../data/anndata.ts';
-import { openTrainingData, parseLikelihood, reopenSplits, type DataSource, type Splits } from '../data/source.ts';
+import { openTrainingData, reopenSplits, type DataSource, type Splits } from '../data/source.ts';
+import { parseLikelihood } from '../data/likelihood.ts';
 import { InputError, Interrupted } from '../errors.ts';
 import { FLAG_LABELS, refuseTrained } from './labels.ts';
 import {

@@ -13,7 +13,7 @@ import { readMatrix } from '../data/matrix.ts';
 import { loadViewFiles, reopenViewFiles, type MultiPairing } from '../data/multi-view-files.ts';
 import { imputeViewFiles } from '../api/impute-view-files.ts';
 import { prepareMultiView } from '../data/multi-view.ts';
-import { parseLikelihood } from '../data/source.ts';
+import { parseLikelihood } from '../data/likelihood.ts';
 import { InputError, Interrupted } from '../errors.ts';
 import { MULTI_FLAG_LABELS, refuseTrained } from './labels.ts';
 import type { MultiMetrics } from '../eval/multi-metrics.ts';

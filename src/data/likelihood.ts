@@ -4,6 +4,8 @@
 // read as log1p(x) by the encoder and scaled by a per-sample size factor).
 // The model's config names one per view.
 
+import { InputError } from '../errors.ts';
+
 /**
  * p(x_i | z_i) of a view: Bernoulli on logits (binary data such as
  * hvdMNIST, Eq. 1's reconstruction term as BCE), Gaussian with a
@@ -35,10 +37,24 @@ export const COUNT_KINDS = ['poisson', 'nb'] as const;
 export const SIZE_FACTORS = ['total', 'none'] as const;
 export type SizeFactor = (typeof SIZE_FACTORS)[number];
 
-/** A count likelihood named on the command line or in `fit`: poisson, nb, poisson:unscaled, nb:unscaled; null for anything else. */
-export function countLikelihoodOf(name: string): CountLikelihood | null {
-  const m = /^(poisson|nb)(:unscaled)?$/.exec(name);
-  return m ? { kind: m[1] as CountLikelihood['kind'], medianTotal: 1, sizeFactor: m[2] ? 'none' : 'total' } : null;
+/**
+ * A view's likelihood as `jpvae train` and fit() take it: its name
+ * (bernoulli, the default; gaussian, gaussian:V; poisson, nb,
+ * poisson:unscaled, nb:unscaled) or a Likelihood, copied (training fits a
+ * count view's median total into it); `label` names it in the error.
+ */
+export function parseLikelihood(value: Likelihood | string | undefined, label: string): Likelihood {
+  if (value === undefined || value === 'bernoulli') return BERNOULLI;
+  if (typeof value !== 'string') return { ...value };
+  if (value === 'gaussian') return { kind: 'gaussian', variance: 'learnt' };
+  const fixed = Number(/^gaussian:(.+)$/.exec(value)?.[1]);
+  if (fixed > 0) return { kind: 'gaussian', variance: fixed };
+  const counts = /^(poisson|nb)(:unscaled)?$/.exec(value);
+  if (counts)
+    return { kind: counts[1] as CountLikelihood['kind'], medianTotal: 1, sizeFactor: counts[2] ? 'none' : 'total' };
+  throw new InputError(
+    `${label}: expected bernoulli, gaussian (learnt variance), gaussian:V (fixed variance V > 0), poisson, nb, poisson:unscaled or nb:unscaled (counts), got '${value}'`,
+  );
 }
 
 export const isCount = (l: Likelihood): l is CountLikelihood => l.kind === 'poisson' || l.kind === 'nb';

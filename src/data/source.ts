@@ -12,7 +12,7 @@ import { prepareViews, splitHoldout, standardizeViews } from './views.ts';
 import type { HoldoutSplit } from './holdout.ts';
 import { likelihoodsOf, standardizationOf, type DataSource } from './record.ts';
 import { InputError } from '../errors.ts';
-import { BERNOULLI, countLikelihoodOf, type Likelihood } from './likelihood.ts';
+import type { Likelihood } from './likelihood.ts';
 import { VALUE_LABELS, type InputLabels } from './labels.ts';
 
 export { standardizationOf, likelihoodsOf, type DataSource } from './record.ts';
@@ -21,19 +21,6 @@ export interface Splits {
   train: TwoViewData;
   test?: TwoViewData;
   source: DataSource;
-}
-
-/** A likelihood from its text; `label` names it in the error. */
-export function parseLikelihood(value: string | undefined, label: string): Likelihood {
-  if (value === undefined || value === 'bernoulli') return BERNOULLI;
-  if (value === 'gaussian') return { kind: 'gaussian', variance: 'learnt' };
-  const fixed = /^gaussian:(.+)$/.exec(value);
-  if (fixed && Number(fixed[1]) > 0) return { kind: 'gaussian', variance: Number(fixed[1]) };
-  const counts = countLikelihoodOf(value);
-  if (counts) return counts;
-  throw new InputError(
-    `${label}: expected bernoulli, gaussian (learnt variance), gaussian:V (fixed variance V > 0), poisson, nb, poisson:unscaled or nb:unscaled (counts), got '${value}'`,
-  );
 }
 
 /** Training data for a new model: hvdMNIST (first `trainLimit` rows), or two files split by `holdout`; `labels` name the inputs in errors. */

@@ -9,13 +9,18 @@ import { Jpvae } from '../model/jpvae.ts';
 import { loadWeights, readModelDir, type ModelJson } from './store.ts';
 import { LOADED_MODEL_ROWS } from './files.ts';
 
-/** The model in `dir`, read consistently while a trainer may be switching it to its next checkpoint; `threads`: on a threads build, for a pool to join; `label` names the directory in errors. */
+/** How loadModel builds the model: its kernels, its batch size, and how errors name the directory. */
+export interface LoadOptions {
+  backend?: BackendChoice; // default wasm
+  maxRows?: number; // rows per batch (default LOADED_MODEL_ROWS)
+  threads?: boolean; // on a threads build, for a pool to join (default false)
+  label?: string; // names the directory in errors (default "the model directory")
+}
+
+/** The model in `dir`, read consistently while a trainer may be switching it to its next checkpoint. */
 export function loadModel(
   dir: string,
-  backend: BackendChoice = 'wasm',
-  maxRows = LOADED_MODEL_ROWS,
-  threads = false,
-  label = VALUE_LABELS.model,
+  { backend = 'wasm', maxRows = LOADED_MODEL_ROWS, threads = false, label = VALUE_LABELS.model }: LoadOptions = {},
 ): { model: Jpvae; json: ModelJson } {
   return readModelDir(dir, label, (json) => {
     const model = new Jpvae(createKernels(backend, { threads }), json.config, maxRows);
