@@ -129,7 +129,8 @@ const api = {
     if (at < 0)
       throw new Error(
         `imputer: the export has no imputer of view ${target} from views ${key} ` +
-          `(it has ${imputers.map((i) => `${i.target} from ${i.given.join(',')}`).join('; ')}; jpvae export --subsets adds more)`,
+          `(it has ${imputers.map((i) => `${i.target} from ${i.given.join(',')}`).join('; ')}; ` +
+          `an export with the subset { given: [${key}], target: ${target} } has it)`,
       );
     const out = manifest.views[target - 1];
     let n = -1;
