@@ -24,25 +24,21 @@ import { checkPoint, POINT_KINDS, toPoint, type PointKind } from '../impute/poin
 import { parseLikelihood } from '../data/likelihood.ts';
 import { DEFAULT_ALPHA, DEFAULT_HIDDEN, DEFAULT_LATENT, type Likelihood, type ModelConfig } from '../model/config.ts';
 import {
-  checkWeightsSize,
-  decodeWeights,
+  decodeModel,
   encodeModel,
   filesOf,
   modelJsonText,
-  parseModelJson,
   MODEL_JSON,
-  LOADED_MODEL_ROWS,
   type ModelFiles,
   type ModelJson,
 } from '../store/files.ts';
 import { Jpvae } from '../model/jpvae.ts';
 import type { PriorKind } from '../model/prior/prior.ts';
-import { createKernels } from '../core/index.ts';
 import type { EpochRecord, StepInfo } from '../train/trainer.ts';
 import { buildExport, exportInputOf } from '../onnx/export.ts';
 import type { Manifest } from '../onnx/manifest.ts';
 import { toMatrix, type TwoViews, type ViewInput } from './inputs.ts';
-import { fileOf, holdoutOf, Training, trainOptionsOf, type RunOptions, type Splits } from './training.ts';
+import { holdoutOf, Training, trainOptionsOf, type RunOptions, type Splits } from './training.ts';
 import { availableThreads, threadsVariant } from '../threads/plan.ts';
 
 export type { ModelFiles, ModelJson, Metrics, EpochRecord, TwoViews, ViewInput, Likelihood, ModelConfig };
@@ -206,13 +202,9 @@ export async function fromFiles(
 
 /** A model from its files, on compiled kernels. */
 function modelOf(files: ModelFiles, backend: BackendChoice, where: string): JpvaeModel {
-  const json = parseModelJson(fileOf(files, MODEL_JSON, where, 'text'), `${where}/${MODEL_JSON}`);
-  const names = filesOf(json),
-    weights = fileOf(files, names.weights.name, where, 'bytes');
-  checkWeightsSize(weights.length, json, `${where}/${names.weights.name}`); // before a model of the config's size is allocated
-  const net = new Jpvae(createKernels(backend), json.config, LOADED_MODEL_ROWS);
-  decodeWeights(weights, json, net, where);
-  return new JpvaeModel(net, json, names.trainState && files[names.trainState.name]);
+  const { net, json } = decodeModel(files, backend, where);
+  const state = filesOf(json).trainState;
+  return new JpvaeModel(net, json, state && files[state.name]);
 }
 
 /** Node: the model in directory `dir` (written by save() or by jpvae train). */

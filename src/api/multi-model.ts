@@ -42,7 +42,8 @@ import { toMatrix, type ViewInput } from './inputs.ts';
 import { nodeModule, nodeStore, ready } from './model.ts';
 import { parseLikelihood } from '../data/likelihood.ts';
 import { MultiTraining } from './multi-training.ts';
-import { fileOf, holdoutOf, trainOptionsOf, type RunOptions } from './training.ts';
+import { holdoutOf, trainOptionsOf, type RunOptions } from './training.ts';
+import { fileOf } from '../store/files.ts';
 
 export type { MultiModelJson, MultiMetrics, MultiEpochRecord, MultiViewConfig };
 

@@ -11,7 +11,7 @@ import type { MultiViewData } from '../data/multi-view.ts';
 import { InputError } from '../errors.ts';
 import { fitMultiLatent, type MultiLatentFit } from '../impute/multi-impute.ts';
 import { MultiJpvae, type MultiViewConfig } from '../model/multi-jpvae.ts';
-import { MODEL_JSON, type ModelFiles } from '../store/files.ts';
+import { fileOf, MODEL_JSON, type ModelFiles } from '../store/files.ts';
 import {
   decodeMultiTrainState,
   decodeMultiWeights,
@@ -21,7 +21,6 @@ import {
 } from '../store/multi-files.ts';
 import { MultiTrainer, type MultiEpochRecord, type MultiTrainOptions } from '../train/multi-fit.ts';
 import { resumedOptions, type StepInfo } from '../train/trainer.ts';
-import { fileOf } from './training.ts';
 
 /** The rows a run trains on, and the held-out rows it reports each epoch. */
 export interface MultiSplits {

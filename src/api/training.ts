@@ -16,6 +16,7 @@ import {
   decodeTrainState,
   decodeWeights,
   encodeModel,
+  fileOf,
   filesOf,
   parseModelJson,
   MODEL_JSON,
@@ -71,16 +72,6 @@ export function holdoutOf(o: RunOptions): number {
   if (!(holdout >= 0 && holdout < 1))
     throw new InputError(`holdout: expected a fraction from 0 to below 1, got ${holdout}`);
   return holdout;
-}
-
-/** A file of `files`, or one clear line naming what is missing. */
-export function fileOf(files: ModelFiles, name: string, where: string, kind: 'text'): string;
-export function fileOf(files: ModelFiles, name: string, where: string, kind: 'bytes'): Uint8Array;
-export function fileOf(files: ModelFiles, name: string, where: string, kind: 'text' | 'bytes'): string | Uint8Array {
-  const f = files[name];
-  if (f === undefined) throw new InputError(`${where}: no ${name}`);
-  if (kind === 'text') return typeof f === 'string' ? f : new TextDecoder().decode(f);
-  return typeof f === 'string' ? new TextEncoder().encode(f) : f;
 }
 
 export class Training {

@@ -20,7 +20,8 @@ import { jsonText } from '../io/json-keys.ts';
 import { decodeSafetensors, encodeSafetensors, type Tensor } from '../io/safetensors.ts';
 import { PACKAGE_VERSION } from '../version.ts';
 import { parameterCount } from '../model/config.ts';
-import type { Jpvae } from '../model/jpvae.ts';
+import { Jpvae } from '../model/jpvae.ts';
+import { createKernels, type BackendChoice } from '../core/index.ts';
 import type { LayoutEntry } from '../model/layout.ts';
 import {
   checkLayout,
@@ -46,6 +47,16 @@ export const WEIGHTS = 'weights.safetensors',
 
 /** A model's files by name: model.json as text, the safetensors as bytes. */
 export type ModelFiles = Record<string, Uint8Array | string>;
+
+/** A file of `files`, or one clear line naming what is missing. */
+export function fileOf(files: ModelFiles, name: string, where: string, kind: 'text'): string;
+export function fileOf(files: ModelFiles, name: string, where: string, kind: 'bytes'): Uint8Array;
+export function fileOf(files: ModelFiles, name: string, where: string, kind: 'text' | 'bytes'): string | Uint8Array {
+  const f = files[name];
+  if (f === undefined) throw new InputError(`${where}: no ${name}`);
+  if (kind === 'text') return typeof f === 'string' ? f : new TextDecoder().decode(f);
+  return typeof f === 'string' ? new TextEncoder().encode(f) : f;
+}
 
 /** What the optimiser state file holds: Adam's moments and step count. */
 export interface Moments {
@@ -164,6 +175,22 @@ export function checkFile(ref: Partial<CheckpointFile>, bytes: Uint8Array, path:
 /** model.json's text, validated field by field (model-json.ts); `name` says where it came from in errors. */
 export function parseModelJson(text: string, name: string): ModelJson {
   return validateModelJson(parseJsonText(text, name), name);
+}
+
+/**
+ * The model of `files` (model.json and the weights it names) on `backend`'s
+ * kernels, in batches of LOADED_MODEL_ROWS; the weights' size is checked
+ * before a model of the config's size is allocated. `where` names the
+ * files' source in errors.
+ */
+export function decodeModel(files: ModelFiles, backend: BackendChoice, where: string): { net: Jpvae; json: ModelJson } {
+  const json = parseModelJson(fileOf(files, MODEL_JSON, where, 'text'), `${where}/${MODEL_JSON}`);
+  const ref = filesOf(json).weights,
+    weights = fileOf(files, ref.name, where, 'bytes');
+  checkWeightsSize(weights.length, json, `${where}/${ref.name}`);
+  const net = new Jpvae(createKernels(backend), json.config, LOADED_MODEL_ROWS);
+  decodeWeights(weights, json, net, where);
+  return { net, json };
 }
 
 /** Before a model of json's config is allocated: are the weights (`bytes` long) at least that large? */
