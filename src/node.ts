@@ -13,7 +13,7 @@ export { createRowWriter, type RowWriter, type WriterOptions } from './data/row-
 export { loadHvdMnist } from './data/hvdmnist.ts';
 export { saveModel, readModelJson, readModelFiles, writeModelFiles, loadWeights } from './store/store.ts';
 export { checkExportDir, writeExport } from './onnx/write-export.ts';
-export { loadModel, modelData } from './store/load-model.ts';
+export { loadModel, modelData, type LoadModelOptions } from './store/load-model.ts';
 export { imputeFile, IMPUTE_CHUNK_ROWS, type ImputeOptions, type ImputeNames } from './api/impute-file.ts';
 export { imputeViewFiles, type ViewFilesImputeOptions } from './api/impute-view-files.ts';
 export { isMultiModelDir, readMultiModelFiles, readMultiModelJson } from './store/multi-model.ts';

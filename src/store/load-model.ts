@@ -10,7 +10,7 @@ import { loadWeights, readModelDir, type ModelJson } from './store.ts';
 import { LOADED_MODEL_ROWS } from './files.ts';
 
 /** How loadModel builds the model: its kernels, its batch size, and how errors name the directory. */
-export interface LoadOptions {
+export interface LoadModelOptions {
   backend?: BackendChoice; // default wasm
   maxRows?: number; // rows per batch (default LOADED_MODEL_ROWS)
   threads?: boolean; // on a threads build, for a pool to join (default false)
@@ -20,7 +20,7 @@ export interface LoadOptions {
 /** The model in `dir`, read consistently while a trainer may be switching it to its next checkpoint. */
 export function loadModel(
   dir: string,
-  { backend = 'wasm', maxRows = LOADED_MODEL_ROWS, threads = false, label = VALUE_LABELS.model }: LoadOptions = {},
+  { backend = 'wasm', maxRows = LOADED_MODEL_ROWS, threads = false, label = VALUE_LABELS.model }: LoadModelOptions = {},
 ): { model: Jpvae; json: ModelJson } {
   return readModelDir(dir, label, (json) => {
     const model = new Jpvae(createKernels(backend, { threads }), json.config, maxRows);
