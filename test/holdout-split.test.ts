@@ -15,7 +15,7 @@ import { reopenViewFiles, type MultiViewFilesRecord } from '../src/data/multi-vi
 import { camelCaseKeys } from '../src/io/json-keys.ts';
 import type { DataSource } from '../src/data/record.ts';
 import type { TwoViewData } from '../src/data/dataset.ts';
-import { jpvae, tempDir } from './util.ts';
+import { jpvae, tempDir, SMALL_VIEWS_TRAINING } from './util.ts';
 
 test('heldOutPerKind: the held-out rows shared in proportion by largest remainder, summing to the total', (t) => {
   t.deepEqual(heldOutPerKind([180, 60, 60], 30), [18, 6, 6]);
@@ -156,14 +156,7 @@ test('M views paired by ID hold out per kind of row too, and the model reopens t
     ...views,
     '--id-column',
     'sample',
-    '--likelihood',
-    'gaussian',
-    '--hidden',
-    '8',
-    '--latent',
-    '2',
-    '--epochs',
-    '1',
+    ...SMALL_VIEWS_TRAINING,
     '--holdout',
     '0.25',
     '--out',

@@ -7,7 +7,7 @@ import test from 'ava';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '../src/data/rng.ts';
-import { jpvae, tempDir } from './util.ts';
+import { jpvae, tempDir, SMALL_VIEWS_TRAINING } from './util.ts';
 
 /** x_i = A_i·s + noise with a shared s ∈ R²; view 1 thresholded to 0/1, views 2 and 3 in their own units; every 5th row lacks a view. */
 function writeThree(dir: string, n: number): { files: string[]; truth2: number[][] } {
@@ -164,23 +164,7 @@ test('M-view commands: bad input is one line, exit 2, nothing written', (t) => {
   t.is(bern.code, 2);
   t.regex(bern.err, /outside \[0, 1\] as a Bernoulli view needs; use --likelihood gaussian/);
   t.false(existsSync(model));
-  t.is(
-    jpvae(
-      'train',
-      ...files.flatMap((f) => ['--view', f]),
-      '--likelihood',
-      'gaussian',
-      '--hidden',
-      '8',
-      '--latent',
-      '2',
-      '--epochs',
-      '1',
-      '--out',
-      model,
-    ).code,
-    0,
-  );
+  t.is(jpvae('train', ...files.flatMap((f) => ['--view', f]), ...SMALL_VIEWS_TRAINING, '--out', model).code, 0);
   const cases: [string[], RegExp][] = [
     [
       ['--given', '1,3', '--target', '2', '--input', files[0], '--out', join(dir, 'o.csv')],

@@ -14,7 +14,7 @@ import { openRows, readMatrix } from '../src/data/matrix.ts';
 import { loadViewFiles } from '../src/data/multi-view-files.ts';
 import { encodeNpy } from '../src/data/npy.ts';
 import { writeH5ad } from './h5ad-file.ts';
-import { jpvae, tempDir } from './util.ts';
+import { jpvae, tempDir, SMALL_VIEWS_TRAINING } from './util.ts';
 
 const GAUSS = { kind: 'gaussian', variance: 'learnt' } as const;
 
@@ -95,7 +95,7 @@ test('jpvae train --view … --id-column trains on the union, reports it, and ev
     paths = writeViews(dir),
     out = join(dir, 'm');
   const views = paths.flatMap((p) => ['--view', p]);
-  const base = ['--likelihood', 'gaussian', '--hidden', '8', '--latent', '2', '--epochs', '1', '--holdout', '0.2'];
+  const base = [...SMALL_VIEWS_TRAINING, '--holdout', '0.2'];
   const r = jpvae('train', ...views, '--id-column', 'sample', ...base, '--out', out, '--json');
   t.is(r.code, 0, r.err);
   t.regex(r.err, /views paired by sample ID: 5 samples with every view; view 1 in 30, view 2 in 30, view 3 in 25/);
@@ -143,14 +143,7 @@ test('M-view impute pairs its inputs by ID and writes in kind: CSV and Parquet w
     ...views,
     '--id-column',
     'sample',
-    '--likelihood',
-    'gaussian',
-    '--hidden',
-    '8',
-    '--latent',
-    '2',
-    '--epochs',
-    '1',
+    ...SMALL_VIEWS_TRAINING,
     '--holdout',
     '0',
     '--out',

@@ -177,6 +177,9 @@ export function tempDir(t: { teardown(fn: () => void): void }, prefix = 'jpvae-t
 
 export { BIN, jpvae, maxRelErr, weightsPath } from './cli-util.ts';
 
+/** The flags of a small, quick M-view training: Gaussian views, hidden 8, latent 2, one epoch. */
+export const SMALL_VIEWS_TRAINING = ['--likelihood', 'gaussian', '--hidden', '8', '--latent', '2', '--epochs', '1'];
+
 /**
  * The paths of a parsed JSON value's camelCase field names: what no file or
  * output of jpvae may hold. Keys that are not identifiers ("32x20x512:dW",
