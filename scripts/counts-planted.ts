@@ -102,6 +102,54 @@ const lines = [
     const rs = rowsOf(m);
     return `| ${NAMES[m]} | ${cols(rs, (v) => v.mixture!.mae, 3)} | ${cols(rs, (v) => v.mixture!.rmse, 2)} |`;
   }),
+  '',
+  ...pairedLines('nb-unscaled', 'gaussian-log1p'),
 ];
 writeFileSync(`${values.out}.md`, lines.join('\n') + '\n');
 process.stdout.write(lines.join('\n') + '\n');
+
+/** Two methods compared on the same data: per seed and direction, the
+ * difference of each score (B − A, so positive means A is better), its mean
+ * ± standard error over the 2 × seeds pairs, how many pairs A wins, and the
+ * two-sided sign test's p-value (the pairs share seeds, so their spread is
+ * much smaller than either method's spread across seeds). */
+function pairedLines(a: string, b: string): string[] {
+  const byseed = (m: string) => new Map(rowsOf(m).map((r) => [r.seed, r]));
+  const ra = byseed(a),
+    rb = byseed(b);
+  const scores: [string, (v: Run['x1_given_x2']) => number, number][] = [
+    ['MAE at the median', (v) => v.mae, 3],
+    ['MAE at the mixture median', (v) => v.mixture!.mae, 3],
+    ['RMSE at the mean', (v) => v.rmse, 2],
+    ['NLL at the mean', (v) => v.nll, 2],
+    ['predictive NLL', (v) => v.predictiveNll, 2],
+  ];
+  const rows = scores.map(([name, f, d]) => {
+    const diffs = [...ra.keys()].flatMap((seed) =>
+      (['x1_given_x2', 'x2_given_x1'] as const).map((dir) => f(rb.get(seed)![dir]) - f(ra.get(seed)![dir])),
+    );
+    const k = diffs.length,
+      wins = diffs.filter((x) => x > 0).length;
+    const se = k > 1 ? Math.sqrt(diffs.reduce((s, x) => s + (x - mean(diffs)) ** 2, 0) / (k - 1) / k) : NaN;
+    return `| ${name} | ${mean(diffs).toFixed(d)} ± ${se.toFixed(d)} | ${wins} of ${k} | ${signTestP(wins, k).toPrecision(2)} |`;
+  });
+  return [
+    `${NAMES[a]} against ${NAMES[b]}, paired by seed and direction (difference ${b} − ${a}: positive when ${a} is better; mean ± standard error):`,
+    '',
+    `| score | difference | ${a} better | sign test p (two-sided) |`,
+    '|---|---|---|---|',
+    ...rows,
+  ];
+}
+
+/** P(at least as lopsided a split as wins of k | fair coin), two-sided. */
+function signTestP(wins: number, k: number): number {
+  const low = Math.min(wins, k - wins);
+  let tail = 0,
+    c = 1; // C(k, i)
+  for (let i = 0; i <= low; i++) {
+    tail += c;
+    c = (c * (k - i)) / (i + 1);
+  }
+  return Math.min(1, (2 * tail) / 2 ** k);
+}
