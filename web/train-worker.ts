@@ -31,6 +31,7 @@ export interface ViewSummary {
   missing: number; // rows with no value at all: the view is missing there
   min: number;
   max: number;
+  counts: boolean; // every value a whole number ≥ 0
 }
 
 /** What the page hears while training: a step now and then, every epoch's record. */
@@ -63,8 +64,10 @@ function summary(m: Matrix, name: string): ViewSummary {
     min = Infinity,
     max = -Infinity;
   for (let r = 0; r < m.rows; r++) if (missingRow(m, r)) missing++;
-  for (const v of m.data) if (v === v) ((min = Math.min(min, v)), (max = Math.max(max, v)));
-  return { name, rows: m.rows, cols: m.cols, missing, min, max };
+  let counts = true;
+  for (const v of m.data)
+    if (v === v) ((min = Math.min(min, v)), (max = Math.max(max, v)), (counts &&= Number.isInteger(v)));
+  return { name, rows: m.rows, cols: m.cols, missing, min, max, counts: counts && min >= 0 };
 }
 
 function bothViews(): [Matrix, Matrix] {

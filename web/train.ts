@@ -57,7 +57,8 @@ function showView(view: View, s: ViewSummary): void {
   $(`summary${view}`).textContent =
     `${s.name}: ${s.rows} rows × ${s.cols} columns, ${s.missing} missing; values ${s.min.toPrecision(4)} … ${s.max.toPrecision(4)}`;
   // A guess of the likelihood and the image shape; the form can change both.
-  $<HTMLSelectElement>(`likelihood${view}`).value = s.min >= 0 && s.max <= 1 ? 'bernoulli' : 'gaussian';
+  $<HTMLSelectElement>(`likelihood${view}`).value =
+    s.min >= 0 && s.max <= 1 ? 'bernoulli' : s.counts ? 'nb' : 'gaussian';
   setButtons();
 }
 
@@ -219,6 +220,18 @@ function showMetrics(m: Metrics | null): void {
     ['‖latent cross-correlation‖_F', m.cross_corr_frobenius],
     ['active units (fraction)', m.active_units.fraction],
   ];
+  // Count views: the imputation's errors in counts, each at its loss's point (jpvae eval's counts).
+  for (const [key, given, target] of [
+    ['x1_given_x2', 2, 1],
+    ['x2_given_x1', 1, 2],
+  ] as const) {
+    const c = m.counts?.[key];
+    if (c)
+      rows.push(
+        [`x${target} imputed from x${given}: MAE per count, at the ${m.counts!.maeAt}`, c.mae],
+        [`x${target} imputed from x${given}: RMSE per count, at the ${m.counts!.rmseAt}`, c.rmse],
+      );
+  }
   const table = document.createElement('table');
   table.id = 'metricsTable';
   table.innerHTML =

@@ -23,6 +23,8 @@ import { createImputer } from '../../src/runtime/imputer.ts';
 import type { Metrics } from '../../src/eval/metrics.ts';
 import type { EpochRecord } from '../../src/train/trainer.ts';
 import { writePlantedCsv } from '../planted-files.ts';
+import { plantedCounts } from '../../src/data/planted-counts.ts';
+import { HAS_VIEW1, HAS_VIEW2 } from '../../src/data/dataset.ts';
 import { jpvae } from '../cli-util.ts';
 
 const ROOT = new URL('../../', import.meta.url);
@@ -161,7 +163,85 @@ const shown = (m: Metrics) => [
   m.elbo,
   m.cross_corr_frobenius,
   m.active_units.fraction,
+  ...[m.counts?.x1_given_x2, m.counts?.x2_given_x1].flatMap((c) => (c ? [c.mae, c.rmse] : [])),
 ];
+
+/**
+ * The page's downloads against the CLI and the ONNX runtime, for a run on
+ * DIR/train1.csv and DIR/train2.csv that ended: the model directory,
+ * unzipped, in `jpvae eval` on the held-out rows gives the page's metrics;
+ * the page's imputed CSV (view 2 of the held-out rows that have view 1) is
+ * `jpvae impute` on those rows; the ONNX export imputes the same in Node
+ * (onnxruntime-web's wasm EP). Returns the largest differences and the
+ * CLI's imputation.
+ */
+async function matchesCli(page: Page, s: PageState, dir: string, cols2: number) {
+  const out = mkdtempSync(join(tmpdir(), 'jpvae-train-page-out-'));
+  const [train1, train2] = [join(dir, 'train1.csv'), join(dir, 'train2.csv')];
+  unzipTo(await downloaded(page, '#downloadModel', join(out, 'model.zip')), out);
+  const modelDir = join(out, 'jpvae-model');
+  const held = range(s.run!.heldOutFrom, s.run!.rows);
+  writeFileSync(join(out, 'held1.csv'), csvLines(train1, held));
+  writeFileSync(join(out, 'held2.csv'), csvLines(train2, held));
+  const ev = jpvae(
+    'eval',
+    '--model',
+    modelDir,
+    '--view1',
+    join(out, 'held1.csv'),
+    '--view2',
+    join(out, 'held2.csv'),
+    '--json',
+  );
+  assert.equal(ev.code, 0, ev.err);
+  const cli = JSON.parse(ev.out) as Metrics;
+  assert.equal(cli.n, held.length);
+  assert.equal(s.metrics!.n, held.length);
+  const metricsDiff = maxDiff(shown(s.metrics!), shown(cli));
+  if (metricsDiff > 1e-5) console.log(JSON.stringify(s.metrics), '\n', JSON.stringify(cli));
+  assert.ok(metricsDiff <= 1e-5, `page metrics vs jpvae eval: ${metricsDiff}`);
+  const cells = await page.$$eval('#metricsTable td', (tds) => tds.map((td) => Number(td.textContent)));
+  assert.equal(cells.length, shown(cli).length);
+  const shownDiff = Math.max(...cells.map((v, i) => Math.abs(v - shown(cli)[i]) / (1 + Math.abs(shown(cli)[i]))));
+  assert.ok(shownDiff <= 1e-4, `the metrics on the page vs jpvae eval: ${shownDiff}`); // shown to 4 decimals
+
+  const imputed = s.imputed!;
+  assert.equal(imputed.given, 1);
+  const withView1 = held.filter((r) => csvLines(train1, [r]).trim() !== '').length;
+  assert.equal(imputed.rows.length, withView1, 'every held-out row that has view 1');
+  assert.ok(withView1 < held.length, 'some held-out rows lack view 1');
+  const pageCsv = await downloaded(page, '#downloadCsv', join(out, 'page-imputed.csv'));
+  writeFileSync(join(out, 'given1.csv'), csvLines(train1, imputed.rows));
+  const im = jpvae(
+    'impute',
+    '--model',
+    modelDir,
+    '--given',
+    '1',
+    '--input',
+    join(out, 'given1.csv'),
+    '--out',
+    join(out, 'cli-imputed.csv'),
+  );
+  assert.equal(im.code, 0, im.err);
+  const mine = parseMatrix(readFileSync(pageCsv), 'page.csv'),
+    theirs = parseMatrix(readFileSync(join(out, 'cli-imputed.csv')), 'cli.csv');
+  assert.deepEqual([mine.rows, mine.cols], [imputed.rows.length, cols2]);
+  const imputeDiff = maxDiff(mine.data, theirs.data);
+  assert.ok(imputeDiff <= 1e-5, `page CSV vs jpvae impute: ${imputeDiff}`);
+
+  unzipTo(await downloaded(page, '#downloadOnnx', join(out, 'onnx.zip')), out);
+  const onnx = await createImputer(join(out, 'jpvae-onnx'), { executionProviders: ['wasm'] });
+  let onnxDiff: number;
+  try {
+    const given = parseMatrix(readFileSync(join(out, 'given1.csv')), 'given1.csv');
+    onnxDiff = maxDiff(await onnx.impute(given.data, { given: 1 }), theirs.data);
+  } finally {
+    await onnx.close();
+  }
+  assert.ok(onnxDiff <= 1e-4, `ONNX export vs jpvae impute: ${onnxDiff}`);
+  return { metricsDiff, imputeDiff, onnxDiff, cli: theirs };
+}
 
 test('two CSV views train in the worker, cancel and continue; the downloads match jpvae eval, impute and the ONNX runtime', async () => {
   // Real-valued views far from 0 and 1; every 10th row lacks a view.
@@ -237,74 +317,11 @@ test('two CSV views train in the worker, cancel and continue; the downloads matc
     assert.ok(worstCpu <= LONG_TASK_MS, `a main-thread task ran ${worstCpu} ms on the CPU`);
     const trainedMs = s.training.reduce((a, w) => a + w.end! - w.start, 0);
 
-    // The model directory, unzipped, in the CLI: eval on the held-out rows gives the page's metrics.
-    const out = mkdtempSync(join(tmpdir(), 'jpvae-train-page-out-'));
-    unzipTo(await downloaded(page, '#downloadModel', join(out, 'model.zip')), out);
-    const modelDir = join(out, 'jpvae-model');
-    const held = range(2700, 3000);
-    writeFileSync(join(out, 'held1.csv'), csvLines(join(data, 'train1.csv'), held));
-    writeFileSync(join(out, 'held2.csv'), csvLines(join(data, 'train2.csv'), held));
-    const ev = jpvae(
-      'eval',
-      '--model',
-      modelDir,
-      '--view1',
-      join(out, 'held1.csv'),
-      '--view2',
-      join(out, 'held2.csv'),
-      '--json',
-    );
-    assert.equal(ev.code, 0, ev.err);
-    const cli = JSON.parse(ev.out) as Metrics;
-    assert.equal(cli.n, 300);
-    assert.equal(s.metrics!.n, 300);
-    const metricsDiff = maxDiff(shown(s.metrics!), shown(cli));
-    if (metricsDiff > 1e-5) console.log(JSON.stringify(s.metrics), '\n', JSON.stringify(cli));
-    assert.ok(metricsDiff <= 1e-5, `page metrics vs jpvae eval: ${metricsDiff}`);
-    const cells = await page.$$eval('#metricsTable td', (tds) => tds.map((td) => Number(td.textContent)));
-    assert.equal(cells.length, 7);
-    const shownDiff = Math.max(...cells.map((v, i) => Math.abs(v - shown(cli)[i]) / (1 + Math.abs(shown(cli)[i]))));
-    assert.ok(shownDiff <= 1e-4, `the metrics on the page vs jpvae eval: ${shownDiff}`); // shown to 4 decimals
-
-    // The imputed view 2 of the held-out rows that have view 1 equals jpvae impute on those rows.
-    const imputed = s.imputed!;
-    assert.equal(imputed.given, 1);
-    assert.ok(imputed.rows.length > 270 && imputed.rows.length < 300, `${imputed.rows.length} rows have view 1`);
-    const pageCsv = await downloaded(page, '#downloadCsv', join(out, 'page-imputed.csv'));
-    writeFileSync(join(out, 'given1.csv'), csvLines(join(data, 'train1.csv'), imputed.rows));
-    const im = jpvae(
-      'impute',
-      '--model',
-      modelDir,
-      '--given',
-      '1',
-      '--input',
-      join(out, 'given1.csv'),
-      '--out',
-      join(out, 'cli-imputed.csv'),
-    );
-    assert.equal(im.code, 0, im.err);
-    const mine = parseMatrix(readFileSync(pageCsv), 'page.csv'),
-      theirs = parseMatrix(readFileSync(join(out, 'cli-imputed.csv')), 'cli.csv');
-    assert.deepEqual([mine.rows, mine.cols], [imputed.rows.length, 6]);
-    const imputeDiff = maxDiff(mine.data, theirs.data);
-    assert.ok(imputeDiff <= 1e-5, `page CSV vs jpvae impute: ${imputeDiff}`);
+    const { metricsDiff, imputeDiff, onnxDiff, cli } = await matchesCli(page, s, data, 6);
     assert.ok(
-      theirs.data.some((v) => Math.abs(v) > 10),
+      cli.data.some((v) => Math.abs(v) > 10),
       'raw units (about −50 ± 300)',
     );
-
-    // The ONNX export imputes the same in Node (onnxruntime-web's wasm EP).
-    unzipTo(await downloaded(page, '#downloadOnnx', join(out, 'onnx.zip')), out);
-    const onnx = await createImputer(join(out, 'jpvae-onnx'), { executionProviders: ['wasm'] });
-    let onnxDiff: number;
-    try {
-      const given = parseMatrix(readFileSync(join(out, 'given1.csv')), 'given1.csv');
-      onnxDiff = maxDiff(await onnx.impute(given.data, { given: 1 }), theirs.data);
-    } finally {
-      await onnx.close();
-    }
-    assert.ok(onnxDiff <= 1e-4, `ONNX export vs jpvae impute: ${onnxDiff}`);
 
     await page.screenshot({ path: `${SHOTS}train-gaussian.png`, fullPage: true });
     const foreign = requests.filter((u) => !u.startsWith(server.url) && !/^(blob|data):/.test(u));
@@ -316,6 +333,48 @@ test('two CSV views train in the worker, cancel and continue; the downloads matc
         `main thread while training: longest long task ${worst.toFixed(0)} ms (${during.length} over 50 ms; ${tasks.length} in the page's life), longest task in the trace ${worstWall.toFixed(0)} ms wall, ${worstCpu.toFixed(1)} ms CPU (of ${cpu.length} tasks; load ${loadavg()[0].toFixed(1)}); ` +
         `page vs CLI: metrics ${metricsDiff.toExponential(1)}, imputed CSV ${imputeDiff.toExponential(1)}, ONNX ${onnxDiff.toExponential(1)}; ` +
         `${requests.length} requests, all to ${server.url}`,
+    );
+  } finally {
+    await browser.close();
+  }
+});
+
+test('count CSVs train with the negative binomial the page guesses; its count scores and downloads match jpvae eval, impute and the ONNX runtime', async () => {
+  // Counts of a shared latent, a few per feature (log baseline 1.5), 20% of the rows missing one view (empty lines).
+  const counts = plantedCounts({ n: 1500, baseline: 1.5, seed: 5 });
+  const dir = mkdtempSync(join(tmpdir(), 'jpvae-train-page-counts-'));
+  for (const [i, x, d, has] of [
+    [1, counts.x1, counts.dim1, HAS_VIEW1],
+    [2, counts.x2, counts.dim2, HAS_VIEW2],
+  ] as const) {
+    const lines = Array.from({ length: counts.n }, (_, r) =>
+      counts.present![r] & has ? Array.from(x.subarray(r * d, (r + 1) * d)).join(',') : '',
+    );
+    writeFileSync(join(dir, `train${i}.csv`), lines.join('\n') + '\n');
+  }
+  const { browser, page } = await open();
+  try {
+    await page.setInputFiles('#file1', join(dir, 'train1.csv'));
+    await page.setInputFiles('#file2', join(dir, 'train2.csv'));
+    await page.waitForFunction(() => (window as unknown as { jpvaeTrain: PageState }).jpvaeTrain.views.every(Boolean));
+    assert.equal(await page.inputValue('#likelihood1'), 'nb'); // whole numbers ≥ 0, not only 0 and 1
+    assert.equal(await page.inputValue('#likelihood2'), 'nb');
+    await page.selectOption('#likelihood2', 'poisson');
+    await page.fill('#latent', '2');
+    await page.fill('#hidden', '64');
+    await page.fill('#epochs', '8');
+    await page.click('#train');
+    let s = await waitStatus(page, 'done', 120_000);
+    assert.equal(s.history.length, 8);
+    await page.waitForSelector('#imputedTable');
+    s = await pageState(page);
+    assert.ok(s.metrics!.counts?.x1_given_x2 && s.metrics!.counts?.x2_given_x1, 'count scores for both views');
+    const { metricsDiff, imputeDiff, onnxDiff, cli } = await matchesCli(page, s, dir, counts.dim2);
+    assert.ok(cli.data.every((v) => v > 0) && cli.data.some((v) => v > 5), 'expected counts, many above 5');
+    await page.screenshot({ path: `${SHOTS}train-counts.png`, fullPage: true });
+    console.log(
+      `count CSVs (nb, poisson): held-out MAE per count ${s.metrics!.counts!.x1_given_x2!.mae.toFixed(3)} / ${s.metrics!.counts!.x2_given_x1!.mae.toFixed(3)}; ` +
+        `page vs CLI: metrics ${metricsDiff.toExponential(1)}, imputed CSV ${imputeDiff.toExponential(1)}, ONNX ${onnxDiff.toExponential(1)}`,
     );
   } finally {
     await browser.close();
