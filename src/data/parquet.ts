@@ -105,11 +105,15 @@ export function parquetRows({ at, size, name, idColumn, idLabel = VALUE_LABELS.i
     checkIds(ids, name);
   }
   const cols = features.length;
+  // One buffer serves every group (groupedRows is done with a group before it asks for the next):
+  // a fresh one per group would leave the last group's garbage beside it until the GC runs.
+  let buffer = new Float32Array(0);
   return groupedRows(
     groups,
     cols,
     (g) => {
-      const out = new Float32Array(groups[g] * cols);
+      if (buffer.length < groups[g] * cols) buffer = new Float32Array(groups[g] * cols);
+      const out = buffer.subarray(0, groups[g] * cols);
       features.forEach((f, c) => {
         const values = decode(g, f);
         for (let r = 0; r < groups[g]; r++) {
