@@ -10,7 +10,9 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
 import h5wasm from 'h5wasm/node';
-import { parquetWriteFile } from 'hyparquet-writer';
+import { parquetMetadata } from 'hyparquet';
+import { ByteWriter, parquetWriteBuffer, parquetWriteFile } from 'hyparquet-writer';
+import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
 import { loadHdf5 } from '../src/data/anndata.ts';
 import { openRows, readMatrix } from '../src/data/matrix.ts';
 import { parseMatrix } from '../src/data/parse.ts';
@@ -40,6 +42,23 @@ function rowsOf(path: string, maxRows: number, idColumn?: string): { rows: numbe
     for (let r = 0; r < m.rows; r++) rows.push(Array.from(m.data.subarray(r * m.cols, (r + 1) * m.cols)));
   s.close();
   return { rows, ids: s.ids };
+}
+
+/** A small valid Parquet file whose footer claims `rows` rows (a hostile row count). */
+function claimingRows(rows: bigint): Uint8Array {
+  const file = new Uint8Array(
+    parquetWriteBuffer({ columnData: [{ name: 'a', data: Float32Array.from([500, 600, 700]), type: 'FLOAT' }] }),
+  );
+  const footer = new DataView(file.buffer).getUint32(file.length - 8, true);
+  const meta = parquetMetadata(file.buffer);
+  meta.num_rows = meta.row_groups[0].num_rows = rows;
+  const w = new ByteWriter();
+  w.appendBytes(file.subarray(0, file.length - 8 - footer));
+  const start = w.offset;
+  writeMetadata(w, meta);
+  w.appendUint32(w.offset - start);
+  w.appendUint32(0x31524150); // PAR1
+  return new Uint8Array(w.getBuffer());
 }
 
 const ids = (n: number, prefix = 's') => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
@@ -249,6 +268,10 @@ test('jpvae train pairs by ID and reports the counts; every bad file is one line
       /magic\.arrow: not a readable Arrow IPC file: missing the ARROW1 magic/,
     ],
     [['--view1', noX], /nox\.h5ad: no X matrix/],
+    [
+      ['--view1', bad('rows.parquet', claimingRows(2n ** 40n)), '--view2', join(dir, 'v2.csv')],
+      /rows\.parquet: 1099511627776 rows × 1 columns is more values than one float32 matrix holds/,
+    ],
     [['--view1', short], /short\.h5ad: obs has 3 names but X has 2 rows/],
     [
       ['--view1', join(dir, 'v1.h5ad'), '--view2', dup, '--id-column', 'sample'],
