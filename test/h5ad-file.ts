@@ -2,15 +2,20 @@
 
 import h5wasm from 'h5wasm/node';
 
-/** An AnnData file written with h5wasm: X dense (or CSR with `sparse`), obs names `ids`. */
-export function writeH5ad(path: string, x: number[][], ids: string[], o: { sparse?: boolean; mod?: string[] } = {}) {
+/** An AnnData file written with h5wasm: X dense (or CSR with `sparse`, its shape claiming `cols` columns if given), obs names `ids`. */
+export function writeH5ad(
+  path: string,
+  x: number[][],
+  ids: string[],
+  o: { sparse?: boolean; mod?: string[]; cols?: number } = {},
+) {
   const f = new h5wasm.File(path, 'w');
   const group = (root: InstanceType<typeof h5wasm.Group>, x: number[][], ids: string[]) => {
     const cols = x[0].length;
     if (o.sparse) {
       const X = root.create_group('X');
       X.create_attribute('encoding-type', 'csr_matrix');
-      X.create_attribute('shape', BigInt64Array.from([BigInt(x.length), BigInt(cols)]));
+      X.create_attribute('shape', BigInt64Array.from([BigInt(x.length), BigInt(o.cols ?? cols)]));
       const data: number[] = [],
         indices: number[] = [],
         indptr = [0];

@@ -255,6 +255,17 @@ test('jpvae train pairs by ID and reports the counts; every bad file is one line
     obs.create_dataset({ name: '_index', data: ['a', 'b', 'c'] });
     f.close();
   }
+  const wide = join(dir, 'wide.h5ad'); // a sparse X whose shape claims 2^31 columns
+  writeH5ad(
+    wide,
+    [
+      [500, 0],
+      [0, 600],
+      [0, 0],
+    ],
+    ids(3),
+    { sparse: true, cols: 2 ** 31 },
+  );
   const dup = bad('dup.csv', 'sample,p\ns1,1\ns2,2\ns1,3\n');
   const other = bad('other.csv', 'sample,p,q\nz1,1,2\nz2,3,4\n');
   const cases: [string[], RegExp][] = [
@@ -271,6 +282,10 @@ test('jpvae train pairs by ID and reports the counts; every bad file is one line
     [
       ['--view1', bad('rows.parquet', claimingRows(2n ** 40n)), '--view2', join(dir, 'v2.csv')],
       /rows\.parquet: 1099511627776 rows × 1 columns is more values than one float32 matrix holds/,
+    ],
+    [
+      ['--view1', wide, '--view2', join(dir, 'v2.csv')],
+      /wide\.h5ad: 3 rows × 2147483648 columns is more values than one float32 matrix holds/,
     ],
     [['--view1', short], /short\.h5ad: obs has 3 names but X has 2 rows/],
     [

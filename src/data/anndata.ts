@@ -10,7 +10,7 @@
 
 import fs from 'node:fs';
 import { InputError } from '../errors.ts';
-import { blockRows } from './row-source.ts';
+import { blockRows, checkMatrixSize } from './row-source.ts';
 import type { RowStream } from './matrix.ts';
 import { checkIds } from './sample-ids.ts';
 
@@ -185,8 +185,10 @@ function openX(
         }
     };
   } else throw bad('X is neither a dataset nor a group');
+  const name = bad('').message.replace(/: $/, ''); // the label errors start with
+  checkMatrixSize(rows, cols, name);
   const ids = obsNames(root, rows, bad);
-  checkIds(ids, bad('').message.replace(/: $/, ''));
+  checkIds(ids, name);
   const source = blockRows(rows, cols, (first, n, data) => quietly(() => fill(first, n, data)), ids);
   return {
     rows,

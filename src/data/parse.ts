@@ -11,7 +11,7 @@ import { readIdxHeader } from './idx.ts';
 import { binaryRows, readNpyHeader, type Matrix } from './npy.ts';
 import { parquetRows } from './parquet.ts';
 import { arrowRows } from './arrow.ts';
-import type { MatrixFile, RowSource } from './row-source.ts';
+import { checkMatrixSize, type MatrixFile, type RowSource } from './row-source.ts';
 
 export const MATRIX_EXTENSIONS = ['.csv', '.npy', '.idx', '.parquet', '.arrow', '.feather', '.h5ad', '.h5mu:MODALITY'];
 
@@ -35,9 +35,6 @@ export function formatOf(name: string, label: string): Format {
   );
 }
 
-/** The most values a Float32Array holds (V8's typed-array length limit on 64-bit). */
-export const MAX_MATRIX_VALUES = 2 ** 32;
-
 /**
  * The rows of a matrix file through its format's parser; `file.name`
  * prefixes parse errors, `file.idColumn` names the column of sample IDs
@@ -60,12 +57,8 @@ export function rowSource(format: Format, file: MatrixFile, chunkBytes?: number)
   // An empty matrix (a .npy of shape (0, 5), an IDX of 0 images) is no data: never an empty output.
   if (source.rows === 0 || source.cols === 0)
     throw new InputError(`${name}: no data rows (a ${source.rows}×${source.cols} matrix)`);
-  // Parquet and Arrow state their row counts in metadata that compressed data need not back byte for byte:
-  // a count past what one array holds is refused here, not met as a RangeError when the matrix is allocated.
-  if (source.rows * source.cols > MAX_MATRIX_VALUES)
-    throw new InputError(
-      `${name}: ${source.rows} rows × ${source.cols} columns is more values than one float32 matrix holds (${MAX_MATRIX_VALUES})`,
-    );
+  // Parquet and Arrow state their row counts in metadata that compressed data need not back byte for byte.
+  checkMatrixSize(source.rows, source.cols, name);
   return source;
 }
 

@@ -2,7 +2,23 @@
 // matrix handed out a block of rows at a time, in order, with the samples'
 // IDs where the file names its rows (AnnData obs names, an ID column).
 
+import { InputError } from '../errors.ts';
 import type { Matrix } from './npy.ts';
+
+/** The most values a Float32Array holds (V8's typed-array length limit on 64-bit). */
+export const MAX_MATRIX_VALUES = 2 ** 32;
+
+/**
+ * Refuses a shape the file states but one float32 matrix cannot hold, before
+ * anything is allocated: a count past the limit would otherwise surface as a
+ * RangeError where the matrix is made.
+ */
+export function checkMatrixSize(rows: number, cols: number, name: string): void {
+  if (rows * cols > MAX_MATRIX_VALUES)
+    throw new InputError(
+      `${name}: ${rows} rows × ${cols} columns is more values than one float32 matrix holds (${MAX_MATRIX_VALUES})`,
+    );
+}
 
 /** Bytes [start, min(end, size)) of a file of `size` bytes. */
 export type ReadAt = (start: number, end: number) => Uint8Array;
