@@ -77,10 +77,9 @@ export function arrowRows({ at, size, name, idColumn, idLabel = VALUE_LABELS.idC
   return groupedRows(
     sizes,
     cols,
-    () => {
+    (g, out) => {
       const b = step(it);
-      if (!b) throw new InputError(`${name}: changed while being read`);
-      const out = new Float32Array(b.numRows * cols);
+      if (!b || b.numRows !== sizes[g]) throw new InputError(`${name}: changed while being read`);
       features.forEach((f, c) => {
         const v = b.getChild(f.name)!;
         if (v.nullCount === 0) {
@@ -92,7 +91,6 @@ export function arrowRows({ at, size, name, idColumn, idLabel = VALUE_LABELS.idC
             out[r * cols + c] = x == null ? NaN : Number(x);
           }
       });
-      return out;
     },
     ids,
   );

@@ -105,24 +105,17 @@ export function parquetRows({ at, size, name, idColumn, idLabel = VALUE_LABELS.i
     checkIds(ids, name);
   }
   const cols = features.length;
-  // One buffer serves every group (groupedRows is done with a group before it asks for the next):
-  // a fresh one per group would leave the last group's garbage beside it until the GC runs.
-  let buffer = new Float32Array(0);
   return groupedRows(
     groups,
     cols,
-    (g) => {
-      if (buffer.length < groups[g] * cols) buffer = new Float32Array(groups[g] * cols);
-      const out = buffer.subarray(0, groups[g] * cols);
+    (g, out) =>
       features.forEach((f, c) => {
         const values = decode(g, f);
         for (let r = 0; r < groups[g]; r++) {
           const v = values[r];
           out[r * cols + c] = v == null ? NaN : Number(v);
         }
-      });
-      return out;
-    },
+      }),
     ids,
   );
 }

@@ -71,19 +71,22 @@ export function blockRows(
 
 /**
  * A RowSource over a file stored in groups of rows (Parquet row groups,
- * Arrow record batches): `group(g)` decodes group g into its rows (each
- * group's row count known from the file's metadata); blocks are cut from
- * the decoded group, so at most one group is decoded at a time.
+ * Arrow record batches): `decode(g, out)` writes group g's rows into `out`
+ * (groupSizes[g] × cols; each group's row count known from the file's
+ * metadata); blocks are cut from the decoded group. One buffer serves every
+ * group, so at most one group is held decoded: a fresh one per group would
+ * leave the last group's garbage beside it until the collector ran.
  */
 export function groupedRows(
   groupSizes: number[],
   cols: number,
-  group: (g: number) => Float32Array,
+  decode: (g: number, out: Float32Array) => void,
   ids?: string[],
 ): RowSource {
   const rows = groupSizes.reduce((a, b) => a + b, 0);
   let g = -1,
-    decoded: Float32Array = new Float32Array(0),
+    buffer = new Float32Array(0),
+    decoded = buffer,
     at = 0; // next row within the decoded group
   return blockRows(
     rows,
@@ -91,7 +94,9 @@ export function groupedRows(
     (_first, n, data) => {
       for (let r = 0; r < n;) {
         while (at === (g < 0 ? 0 : groupSizes[g])) {
-          decoded = group(++g);
+          const length = groupSizes[++g] * cols;
+          if (buffer.length < length) buffer = new Float32Array(length);
+          decode(g, (decoded = buffer.subarray(0, length)));
           at = 0;
         }
         const take = Math.min(n - r, groupSizes[g] - at);
