@@ -12,6 +12,8 @@ import type { ModelConfig } from '../src/model/config.ts';
 import { ADAM_DEFAULTS } from '../src/train/adam.ts';
 import type { TrainOptions } from '../src/train/trainer.ts';
 import { TrainingThreads } from '../src/threads/pool.ts';
+import { DONE, type Control } from '../src/threads/control.ts';
+import { Jpvae } from '../src/model/jpvae.ts';
 import { spawnNodeLane, spawnNodeLaneRunning } from '../src/threads/spawn-node.ts';
 import type { LaneThread } from '../src/threads/pool.ts';
 import { plantedBinary } from './planted.ts';
@@ -120,6 +122,24 @@ test('a thread that fails mid-step makes training throw, not hang', async (t) =>
     spawnNodeLane({ ...init, scratch: 2 ** 30 - 64 }),
   );
   await t.throwsAsync(() => threaded.trainer.runEpoch(), { message: /training thread failed: .*out of bounds/ });
+  await pool.close();
+});
+
+test('a pool that has failed refuses its next task: a lane that missed the failure does not run it', async (t) => {
+  const model = new Jpvae(createKernels('wasm', { threads: true }), CONFIG, 16);
+  model.initParams(new Rng(5));
+  const pool = await TrainingThreads.start(model, null, spawnNodeLane);
+  const data = plantedBinary(16, 24, 11),
+    rows = Uint32Array.from([0, 1, 2]);
+  model.loss(data, rows, 1, null); // a task the lane runs
+  const control = (pool as unknown as { control: Control }).control,
+    done = () => Atomics.load(control.i32, control.word(1, DONE));
+  const before = done();
+  t.true(before > 0);
+  // As when the training thread fails inside a team's work: the lane, waiting for its next task, never hears of it.
+  control.fail(0, 'the owner failed');
+  t.throws(() => model.loss(data, rows, 1, null), { message: 'training thread failed: the owner failed' });
+  t.is(done(), before, 'the lane ran no task');
   await pool.close();
 });
 

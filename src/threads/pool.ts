@@ -212,6 +212,8 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
     const c = this.control,
       i32 = c.i32;
     if (this.closed && task !== STOP) throw new Error('training threads: used after close()');
+    const failed = c.failure(); // a lane may not have seen it yet: it would run the task
+    if (failed) throw failed;
     for (let l = 1; l <= this.lanes; l++) {
       i32[c.word(l, TASK)] = task;
       i32[c.word(l, ROWS)] = rows;
