@@ -34,8 +34,7 @@ import {
   type StepInfo,
   type TrainOptions,
 } from '../train/trainer.ts';
-import { planThreads, type ThreadPlan } from '../threads/plan.ts';
-import { TrainingThreads } from '../threads/pool.ts';
+import { planThreads, RunThreads } from '../threads/plan.ts';
 
 export interface Splits {
   train: TwoViewData;
@@ -51,6 +50,10 @@ export interface RunOptions {
   beta?: string; // constant[:B] | linear:E | cyclical:E (default constant:1)
   seed?: number; // default 1
   backend?: BackendChoice; // default 'wasm'
+  /** Threads per training step (default: the cores available; the weights are the same for any number). */
+  threads?: number;
+  /** Called with a one-line warning, e.g. when fewer threads than asked for can be used (default: none). */
+  onWarning?: (message: string) => void;
   /** Aborting stops training at the next turn of the event loop; the fit then rejects with the signal's reason. */
   signal?: AbortSignal;
 }
@@ -76,21 +79,20 @@ export function holdoutOf(o: RunOptions): number {
 
 export class Training {
   private latentFit?: LatentFit;
-  private pool?: TrainingThreads;
 
   private constructor(
     readonly model: Jpvae,
     readonly trainer: Trainer,
     private readonly data: Record<string, unknown>,
-    private readonly plan: ThreadPlan,
+    private readonly onThreads: RunThreads,
   ) {}
 
   /** Threads the steps run on (see planThreads), and why fewer than asked for, when so. */
   get threads(): number {
-    return this.plan.threads;
+    return this.onThreads.threads;
   }
   get threadsWarning(): string | undefined {
-    return this.plan.warning;
+    return this.onThreads.warning;
   }
 
   /** A new model: `data` is model.json's record of where the rows came from. `threads`: see planThreads (the weights do not depend on it). */
@@ -107,7 +109,7 @@ export class Training {
     const trainer = new Trainer(model, options, splits.train, splits.test);
     model.initParams(new Rng(options.seed));
     trainer.state.rng = new Rng(options.seed + 0x9e3779b9).state(); // a stream apart from the initialisation's
-    return new Training(model, trainer, data, plan);
+    return new Training(model, trainer, data, new RunThreads(plan));
   }
 
   /** Continue the run saved in `files` to `epochs` in total; lr may be changed (the run then no longer repeats an uninterrupted one). */
@@ -135,7 +137,7 @@ export class Training {
       throw new InputError(
         `epochs ${o.epochs}: the model in ${where} has already trained ${trainer.state.epoch} epochs`,
       );
-    return new Training(model, trainer, json.data, plan);
+    return new Training(model, trainer, json.data, new RunThreads(plan));
   }
 
   get epochs(): number {
@@ -147,26 +149,21 @@ export class Training {
 
   /** The next epoch (see Trainer.runEpoch); after the last, the latent fit on the complete training rows. */
   async runEpoch(onStep?: (s: StepInfo) => void, shouldStop?: () => boolean): Promise<EpochRecord | null> {
-    if (this.plan.spawn && !this.pool)
-      this.pool = await TrainingThreads.start(this.model, this.trainer.adam, this.plan.spawn, this.plan.threads);
-    try {
-      const record = await this.trainer.runEpoch(onStep, shouldStop);
-      if (record && this.done) this.latentFit = fitLatent(this.model, completeRows(this.trainer.train));
-      return record;
-    } catch (e) {
-      await this.close(); // a failed thread leaves the pool unusable; the model stays on this thread
-      throw e;
-    } finally {
-      if (this.done) await this.close();
-    }
+    return this.onThreads.run(
+      this.model,
+      this.trainer.adam,
+      async () => {
+        const record = await this.trainer.runEpoch(onStep, shouldStop);
+        if (record && this.done) this.latentFit = fitLatent(this.model, completeRows(this.trainer.train));
+        return record;
+      },
+      () => this.done,
+    );
   }
 
   /** End the training threads (after the last epoch this happens by itself). */
   async close(): Promise<void> {
-    const pool = this.pool;
-    this.pool = undefined;
-    this.plan.spawn = undefined;
-    await pool?.close();
+    await this.onThreads.close();
   }
 
   /** The checkpoint: model.json, the weights and the optimiser state. */

@@ -12,6 +12,7 @@ import { Layout, type LayoutEntry } from './layout.ts';
 import { lecunInit, zeroDense } from './mlp.ts';
 import { ViewVae } from './view-vae.ts';
 import type { TermSums } from './loss-terms.ts';
+import type { ViewHalves, ViewRunner } from './view-runner.ts';
 import { createPrior, type Prior } from './prior/index.ts';
 import { checkConfig, likelihoodOf, priorOrder, type ModelConfig } from './config.ts';
 
@@ -38,24 +39,11 @@ function groups(data: TwoViewData, idx: Uint32Array): [Present, Uint32Array][] {
 }
 
 /**
- * Runs the two views' halves of a step on rows with both views. The views
- * meet only in the KL, so the halves touch disjoint buffers and can run at
- * once, one per thread (src/threads/); each half is the same kernel calls
- * either way, so results do not depend on where they ran.
- */
-export interface ViewRunner {
-  /** forwardView of both views; their reconstruction sums into sums[0], sums[1]. */
-  forward(rows: number, gradScale: number | null, sums: number[]): void;
-  /** backwardView of both views. */
-  backward(rows: number, adds: readonly boolean[]): void;
-}
-
-/**
  * The two-view model over one flat parameter array: the compute engine under
  * JpvaeModel. `views[0]` and `views[1]` are views 1 and 2; the methods that
  * take a view take its index into `views`, and are the engine's (internal).
  */
-export class Jpvae {
+export class Jpvae implements ViewHalves {
   readonly layout = new Layout();
   /** The views' networks: `views[0]` is view 1, `views[1]` view 2. */
   readonly views: [View, View];
@@ -65,7 +53,7 @@ export class Jpvae {
   private readonly kl: number;
   /** The heap's top before the model's first buffer: where a mirror of the model on another thread starts. */
   readonly heapStart: number;
-  /** Runs the views' halves of rows with both views; unset, they run in turn here. */
+  /** Runs the views' halves of each group of rows (src/threads/); unset, they run in turn here. */
   runner?: ViewRunner;
 
   constructor(
@@ -243,7 +231,8 @@ export class Jpvae {
     const sums = this.sums;
     sums.fill(0);
     this.prior.prepare(P);
-    if (present === 'both' && this.runner) this.runner.forward(rows, gradScale, sums);
+    const mask = present === 'both' ? 3 : 1 << present;
+    if (this.runner) this.runner.forward(mask, rows, gradScale, sums);
     else for (const i of active) sums[i] = this.forwardView(i, rows, gradScale);
     if (present === 'both') {
       const [v1, v2] = priorOrder(this.config).map((i) => this.views[i]);
@@ -287,7 +276,7 @@ export class Jpvae {
         adds[i] = this.addsToDense[i];
         this.addsToDense[i] = true;
       }
-      if (present === 'both' && this.runner) this.runner.backward(rows, adds);
+      if (this.runner) this.runner.backward(mask, rows, adds);
       else for (const i of active) this.backwardView(i, rows, adds[i]);
     }
     let kl = 0;

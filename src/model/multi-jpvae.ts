@@ -2,8 +2,8 @@
 // shared-factor joint prior over their latent blocks (prior/factor.ts).
 // A row with a subset S of its views trains against the marginal prior of
 // S, which for a Gaussian is the prior with the other blocks dropped: its
-// ELBO is exact for the views it has. Runs on one thread (the two-view
-// model's thread pool splits two views; this model does not use it).
+// ELBO is exact for the views it has. The views' halves of each group of
+// rows may run on threads (a ViewRunner, src/threads/); the KL runs here.
 
 import type { Kernels } from '../core/kernels.ts';
 import { BERNOULLI, type Likelihood } from '../data/likelihood.ts';
@@ -14,6 +14,7 @@ import { Layout } from './layout.ts';
 import { lecunInit } from './mlp.ts';
 import { FactorPrior } from './prior/factor.ts';
 import { ViewVae } from './view-vae.ts';
+import type { ViewHalves, ViewRunner } from './view-runner.ts';
 
 export type MultiPriorKind = 'factor' | 'zero';
 
@@ -83,7 +84,7 @@ export function checkMultiConfig(
   return c;
 }
 
-export class MultiJpvae {
+export class MultiJpvae implements ViewHalves {
   readonly layout = new Layout();
   /** The views' networks: `views[i]` is view i + 1. */
   readonly views: ViewVae[];
@@ -93,6 +94,13 @@ export class MultiJpvae {
   readonly G: number;
   private readonly kl: number;
   private readonly cat: { mu: number; lv: number; dmu: number; dlv: number };
+  /** The heap's top before the model's first buffer: where a mirror of the model on another thread starts. */
+  readonly heapStart: number;
+  /** Runs the views' halves of each group of rows; unset, they run in turn here. */
+  runner?: ViewRunner;
+  /** Each view's reconstruction sum of a group, and whether its backward adds to G (always: G is zeroed per step). */
+  private readonly sums: number[];
+  private readonly adds: boolean[];
 
   constructor(
     readonly k: Kernels,
@@ -100,6 +108,7 @@ export class MultiJpvae {
     readonly maxRows: number,
   ) {
     checkMultiConfig(config);
+    this.heapStart = k.heap.mark();
     const { dims, hidden, latent } = config;
     this.views = dims.map(
       (dim, i) =>
@@ -123,6 +132,8 @@ export class MultiJpvae {
     const D = this.prior.D,
       buf = () => k.heap.alloc(maxRows * D);
     this.cat = { mu: buf(), lv: buf(), dmu: buf(), dlv: buf() };
+    this.sums = new Array<number>(dims.length).fill(0);
+    this.adds = new Array<boolean>(dims.length).fill(true);
   }
 
   get m(): number {
@@ -167,7 +178,7 @@ export class MultiJpvae {
         this.views[i].setInput(data.xs[i], rows);
         this.views[i].setNoise(rows.length, rng);
       }
-      sums.kl += this.accumulate(rows.length, beta, present, train ? 1 / idx.length : null, sums.recon);
+      sums.kl += this.accumulate(rows.length, beta, mask, present, train ? 1 / idx.length : null, sums.recon);
       for (const i of present) sums.counts[i] += rows.length;
     }
     return sums;
@@ -178,9 +189,18 @@ export class MultiJpvae {
    * added to recon[i]; returns the KL sum against the marginal prior of the
    * present views. With gradScale, G += gradScale·∇Σ(recon + β·KL).
    */
-  private accumulate(rows: number, beta: number, present: number[], gradScale: number | null, recon: number[]): number {
-    const { k, P, G, cat } = this;
-    for (const i of present) recon[i] += this.views[i].forward(P, G, rows, gradScale);
+  private accumulate(
+    rows: number,
+    beta: number,
+    mask: number,
+    present: number[],
+    gradScale: number | null,
+    recon: number[],
+  ): number {
+    const { k, P, G, cat, sums } = this;
+    if (this.runner) this.runner.forward(mask, rows, gradScale, sums);
+    else for (const i of present) sums[i] = this.forwardView(i, rows, gradScale);
+    for (const i of present) recon[i] += sums[i];
     const DS = this.prior.width(present);
     this.moveBlocks(present, rows, (v) => [v.mu, cat.mu], true);
     this.moveBlocks(present, rows, (v) => [v.lv, cat.lv], true);
@@ -192,7 +212,8 @@ export class MultiJpvae {
       this.prior.kl(P, rows, present, cat.mu, cat.lv, this.kl, g);
       this.moveBlocks(present, rows, (v) => [v.dmu, cat.dmu], false);
       this.moveBlocks(present, rows, (v) => [v.dlv, cat.dlv], false);
-      for (const i of present) this.views[i].backward(P, G, rows, /* adds */ true);
+      if (this.runner) this.runner.backward(mask, rows, this.adds);
+      else for (const i of present) this.backwardView(i, rows, /* adds */ true);
     }
     let kl = 0;
     for (const x of k.heap.view(this.kl, rows)) kl += x;
@@ -227,6 +248,22 @@ export class MultiJpvae {
       }
       col += n;
     }
+  }
+
+  /**
+   * View i's half of a step before the KL (ViewVae.forward); returns its reconstruction sum.
+   * @internal the engine's: `i` indexes `views` (view i + 1)
+   */
+  forwardView(i: number, rows: number, gradScale: number | null): number {
+    return this.views[i].forward(this.P, this.G, rows, gradScale);
+  }
+
+  /**
+   * View i's half after the KL (ViewVae.backward); G is zeroed per step, so it adds to it.
+   * @internal the engine's: `i` indexes `views` (view i + 1)
+   */
+  backwardView(i: number, rows: number, adds: boolean): void {
+    this.views[i].backward(this.P, this.G, rows, adds);
   }
 
   /** Σ of the prior (D×D, blocks in view order) for the current parameters. */

@@ -10,9 +10,11 @@
 // the SEQ it finished (FAILED when it failed, with the error's text in its
 // ERROR_BYTES at the end of the buffer).
 
+import { MAX_TEAMS } from './team.ts';
+
 export const SEQ = 0,
   ABORT = 1;
-/** A team's barrier words in the owner's block (teams 0 and 1). */
+/** A team's barrier words in the owner's block (teams 0 to MAX_TEAMS − 1). */
 const ARRIVED = (team: number) => 2 + 2 * team,
   GENERATION = (team: number) => 3 + 2 * team;
 export const LANE_WORDS = 32;
@@ -24,17 +26,18 @@ export const DONE = 0,
   FLAG = 3,
   LO = 4,
   COUNT = 5,
-  STEP = 6;
+  STEP = 6,
+  MASK = 7; // the views present in the task's rows (bit i: views[i])
 /**
  * Float64 slots, as word offsets (even, so 8-byte aligned): the task's
- * scale, its results (one per view), and when the lane started and finished
- * it (ms since the epoch: bench/profile-threads.ts lines them up with the
- * owner's clock).
+ * scale, when the lane started and finished it (ms since the epoch:
+ * bench/profile-threads.ts lines them up with the owner's clock), and its
+ * results (one per view, RESULT + 2·i for views[i], up to 8 views).
  */
 export const SCALE = 8,
-  RESULT = 10,
-  STARTED = 14,
-  FINISHED = 16;
+  STARTED = 10,
+  FINISHED = 12,
+  RESULT = 14;
 
 export const FAILED = -1;
 
@@ -119,7 +122,7 @@ export class Control {
       Atomics.store(i32, this.word(lane, DONE), FAILED);
       Atomics.notify(i32, this.word(lane, DONE));
     }
-    for (const team of [0, 1]) {
+    for (let team = 0; team < MAX_TEAMS; team++) {
       Atomics.add(i32, GENERATION(team), 1);
       Atomics.notify(i32, GENERATION(team));
     }

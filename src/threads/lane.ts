@@ -2,16 +2,30 @@
 // Worker in a browser: nothing here depends on which). It joins the
 // owner's kernels on the shared memory, rebuilds the model over the same
 // addresses (a mirror: it allocates and writes nothing at start), and then
-// runs the tasks the owner dispatches through the control block: its share
-// of each step's view halves (forward, backward; team.ts) and of Adam.
+// runs the tasks the owner dispatches through the control block: its
+// team's share of each step's view halves (forward, backward; team.ts) and
+// its range of Adam.
 
 import { createWasmKernels, type SharedWasm } from '../core/wasm.ts';
 import type { Kernels } from '../core/kernels.ts';
 import type { ModelConfig } from '../model/config.ts';
 import { Jpvae } from '../model/jpvae.ts';
+import { MultiJpvae, type MultiViewConfig } from '../model/multi-jpvae.ts';
+import type { ViewHalves } from '../model/view-runner.ts';
 import { adamRange, type AdamArrays, type AdamConfig } from '../train/adam.ts';
 import * as ctl from './control.ts';
-import { teamKernels, type Role } from './team.ts';
+import { teamKernels, viewCost, viewSplits, type Role } from './team.ts';
+
+/** Which model a pool trains, as a thread rebuilds it: the two-view Jpvae or the M-view MultiJpvae, by its config. */
+export type ModelSpec = { kind: 'two-view'; config: ModelConfig } | { kind: 'multi-view'; config: MultiViewConfig };
+
+/** A model a pool's threads can share: its views' halves, and what a mirror of it needs. */
+export type ThreadedModel = (Jpvae | MultiJpvae) & ViewHalves;
+
+export const specOf = (model: ThreadedModel): ModelSpec =>
+  model instanceof MultiJpvae
+    ? { kind: 'multi-view', config: model.config }
+    : { kind: 'two-view', config: model.config };
 
 /** Everything a lane needs, sent once when it starts. */
 export interface LaneInit {
@@ -20,7 +34,7 @@ export interface LaneInit {
   lanes: number;
   lane: number; // 1-based; lane 0 is the owner
   role: Role;
-  config: ModelConfig;
+  model: ModelSpec;
   maxRows: number;
   heapStart: number; // the owner's heap top before the model
   P: number;
@@ -34,13 +48,16 @@ export function shareModel(
   k: Kernels,
   control: ctl.Control,
   role: Role,
-  config: ModelConfig,
+  spec: ModelSpec,
   maxRows: number,
   check: { P: number; G: number; who: string },
-): Jpvae {
+): ThreadedModel {
   const kernels =
     role.size > 1 ? teamKernels(k, role.member, role.size, () => control.barrier(role.team, role.size)) : k;
-  const model = new Jpvae(kernels, config, maxRows);
+  const model =
+    spec.kind === 'multi-view'
+      ? new MultiJpvae(kernels, spec.config, maxRows)
+      : new Jpvae(kernels, spec.config, maxRows);
   if (model.P !== check.P || model.G !== check.G)
     throw new Error(
       `${check.who}: its model's buffers do not match the owner's (P ${model.P} ≠ ${check.P} or G ${model.G} ≠ ${check.G})`,
@@ -53,7 +70,7 @@ export function joinLane(init: LaneInit): () => void {
   const k = createWasmKernels(init.shared.build, { join: init.shared, mirrorBase: init.heapStart });
   k.setGemmScratch!(init.scratch);
   const control = new ctl.Control(init.control, init.lanes);
-  const model = shareModel(k, control, init.role, init.config, init.maxRows, {
+  const model = shareModel(k, control, init.role, init.model, init.maxRows, {
     P: init.P,
     G: init.G,
     who: `training thread ${init.lane}`,
@@ -62,10 +79,12 @@ export function joinLane(init: LaneInit): () => void {
 }
 
 /** The task loop: wait for SEQ to move, run this lane's task, report DONE (or FAILED); returns on STOP. */
-function serve(init: LaneInit, c: ctl.Control, k: Kernels, model: Jpvae): void {
+function serve(init: LaneInit, c: ctl.Control, k: Kernels, model: ThreadedModel): void {
   const i32 = c.i32,
     { lane, role } = init;
   const at = (o: number) => c.word(lane, o);
+  // This thread's team's views for each set of present views (the owner's table: the same model, the same teams).
+  const mine = viewSplits(model.views.map(viewCost), (init.lanes + 1) / role.size).map((split) => split[role.team]);
   let seen = 0; // the control block is new: no task yet (one may be dispatched before this line runs)
   for (;;) {
     seen = ctl.waitChange(i32, ctl.SEQ, seen);
@@ -75,9 +94,11 @@ function serve(init: LaneInit, c: ctl.Control, k: Kernels, model: Jpvae): void {
     try {
       if (task === ctl.FORWARD) {
         const scale = i32[at(ctl.FLAG)] ? c.getF64(lane, ctl.SCALE) : null;
-        for (const v of role.views) c.setF64(lane, ctl.RESULT + 2 * v, model.forwardView(v, i32[at(ctl.ROWS)], scale));
+        for (const v of mine[i32[at(ctl.MASK)]])
+          c.setF64(lane, ctl.RESULT + 2 * v, model.forwardView(v, i32[at(ctl.ROWS)], scale));
       } else if (task === ctl.BACKWARD) {
-        for (const v of role.views) model.backwardView(v, i32[at(ctl.ROWS)], ((i32[at(ctl.FLAG)] >> v) & 1) === 1);
+        for (const v of mine[i32[at(ctl.MASK)]])
+          model.backwardView(v, i32[at(ctl.ROWS)], ((i32[at(ctl.FLAG)] >> v) & 1) === 1);
       } else if (task === ctl.ADAM) {
         const ok = adamRange(k, init.adam, init.adam, i32[at(ctl.LO)], i32[at(ctl.COUNT)], i32[at(ctl.STEP)]);
         c.setF64(lane, ctl.RESULT, ok ? 1 : 0);

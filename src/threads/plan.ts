@@ -7,8 +7,9 @@
 
 import type { BackendChoice } from '../core/index.ts';
 import { buildReady, pickBuild, sharedMemoryAvailable, type WasmVariant } from '../core/wasm.ts';
-import type { Jpvae } from '../model/jpvae.ts';
 import { MAX_TRAINING_THREADS, TrainingThreads, type SpawnLane } from './pool.ts';
+import type { Adam } from '../train/adam.ts';
+import type { ThreadedModel } from './lane.ts';
 import { spawnNodeLane } from './spawn-node.ts';
 import { spawnWebLane } from './spawn-web.ts';
 
@@ -56,14 +57,56 @@ export function planThreads(backend: BackendChoice, requested: number): ThreadPl
 /**
  * Run the forward passes of `model` (built on a threads build when
  * plan.threads > 1) on the plan's threads while `work` runs, as
- * evaluation does: every batch of rows with both views splits its views'
- * halves over them (the numbers are the same bits as on one thread).
+ * evaluation does: every batch of rows splits its views' halves over them
+ * (the numbers are the same bits as on one thread).
  */
-export async function withThreads<T>(model: Jpvae, plan: ThreadPlan, work: () => T): Promise<T> {
+export async function withThreads<T>(model: ThreadedModel, plan: ThreadPlan, work: () => T): Promise<T> {
   const pool = plan.spawn ? await TrainingThreads.start(model, null, plan.spawn, plan.threads) : undefined;
   try {
     return work();
   } finally {
+    await pool?.close();
+  }
+}
+
+/**
+ * A training run's threads (the two-view and the M-view run alike): the
+ * plan, and the pool, started by the first epoch and ended by the last,
+ * by close(), or by a failure (a failed thread leaves the pool unusable;
+ * the model runs on this thread alone again).
+ */
+export class RunThreads {
+  private pool?: TrainingThreads;
+
+  constructor(private readonly plan: ThreadPlan) {}
+
+  /** Threads the steps run on (see planThreads), and why fewer than asked for, when so. */
+  get threads(): number {
+    return this.plan.threads;
+  }
+  get warning(): string | undefined {
+    return this.plan.warning;
+  }
+
+  /** `epoch` on the pool of `model` and `adam` (started if need be); `done` says whether it was the last. */
+  async run<T>(model: ThreadedModel, adam: Adam, epoch: () => Promise<T>, done: () => boolean): Promise<T> {
+    if (this.plan.spawn && !this.pool)
+      this.pool = await TrainingThreads.start(model, adam, this.plan.spawn, this.plan.threads);
+    try {
+      return await epoch();
+    } catch (e) {
+      await this.close();
+      throw e;
+    } finally {
+      if (done()) await this.close();
+    }
+  }
+
+  /** End the threads; later epochs run on this thread. */
+  async close(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    this.plan.spawn = undefined;
     await pool?.close();
   }
 }

@@ -1,9 +1,10 @@
 // Training on N threads: the owner (the thread that trains) and N − 1 lanes
-// (src/threads/lane.ts) on the same shared wasm memory. Per step every
-// thread runs its share of the views' forward halves (team.ts: whole views
-// on two threads, teams splitting each GEMM by columns on more), the owner
-// computes the KL, every thread runs its share of the backward halves, and
-// Adam is split in N ranges. Each share is exactly the kernel calls (or
+// (src/threads/lane.ts) on the same shared wasm memory, for the two-view
+// and the M-view model alike. Per group of rows every thread runs its
+// team's share of the present views' forward halves (team.ts: whole views
+// per team, teams of more than one splitting each GEMM by columns), the
+// owner computes the KL, every thread runs its share of the backward
+// halves; Adam is split in N ranges. Each share is exactly the kernel calls (or
 // the columns of them) one thread would make, on the same buffers, so the
 // weights are bit for bit those of one thread (same build), for any N.
 //
@@ -18,7 +19,7 @@
 // spawn-web.ts for a browser's Web Workers).
 
 import { createWasmKernels } from '../core/wasm.ts';
-import type { Jpvae, ViewRunner } from '../model/jpvae.ts';
+import type { ViewRunner } from '../model/view-runner.ts';
 import { ADAM_DEFAULTS, adamRange, type Adam, type AdamRunner } from '../train/adam.ts';
 import {
   ADAM,
@@ -31,6 +32,7 @@ import {
   FLAG,
   FORWARD,
   LO,
+  MASK,
   RESULT,
   ROWS,
   SCALE,
@@ -40,8 +42,8 @@ import {
   TASK,
   waitChange,
 } from './control.ts';
-import { shareModel, type LaneInit } from './lane.ts';
-import { roles, type Role } from './team.ts';
+import { shareModel, specOf, type LaneInit, type ThreadedModel } from './lane.ts';
+import { roles, viewCost, viewSplits, type Role } from './team.ts';
 
 /** A started lane thread: `ready` settles once it has joined (or failed to); `terminate` ends it. */
 export interface LaneThread {
@@ -60,14 +62,18 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
   private readonly lanes: number;
   /** The owner's share: its role, and the model it runs its view halves on (the model itself, or a team mirror). */
   private readonly role: Role;
-  private readonly share: Jpvae;
+  private readonly share: ThreadedModel;
   /** Adam's ranges: thread t updates [bounds[t], bounds[t + 1]). */
   private readonly bounds: number[];
-  /** Per view, the lane whose RESULT holds its reconstruction sum (0: the owner's own). */
-  private readonly reporter: [number, number];
+  /** Per set of present views (a mask), the views the owner's team runs (team.ts viewSplits). */
+  private readonly mine: number[][];
+  /** Per mask and view, the thread whose RESULT holds the view's reconstruction sum (0: the owner's own). */
+  private readonly reporter: number[][];
+  /** Per mask: no lane has work (one-thread teams, every view the owner's), so the owner runs it without a task. */
+  private readonly alone: boolean[];
 
   private constructor(
-    private readonly model: Jpvae,
+    private readonly model: ThreadedModel,
     private readonly adam: Adam | null,
     buffer: SharedArrayBuffer,
     private readonly threads: LaneThread[],
@@ -77,10 +83,17 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
     this.control = new Control(buffer, this.lanes);
     this.role = all[0];
     const n = all.length,
-      size = adam?.size ?? 0;
+      size = adam?.size ?? 0,
+      team = this.role.size;
     this.bounds = Array.from({ length: n + 1 }, (_, t) => (t === n ? size : Math.floor((size * t) / n / 4) * 4));
-    const lead = (v: 0 | 1) => all.findIndex((r) => r.member === 0 && r.views.includes(v));
-    this.reporter = [lead(0), lead(1)];
+    const splits = viewSplits(model.views.map(viewCost), n / team);
+    this.mine = splits.map((split) => split[0]);
+    this.reporter = splits.map((split) => {
+      const by = new Array<number>(model.views.length).fill(0);
+      split.forEach((views, t) => views.forEach((v) => (by[v] = t * team)));
+      return by;
+    });
+    this.alone = splits.map((split) => team === 1 && split.every((views, t) => t === 0 || !views.length));
     this.share =
       this.role.size > 1
         ? shareModel(
@@ -88,7 +101,7 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
             createWasmKernels(model.k.shared!.build, { join: model.k.shared, mirrorBase: model.heapStart }),
             this.control,
             this.role,
-            model.config,
+            specOf(model),
             model.maxRows,
             { P: model.P, G: model.G, who: 'the training thread' },
           )
@@ -101,7 +114,7 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
    * its steps and `adam`'s updates (none: forward passes only, as in
    * evaluation) through all of them. Rejects when a thread cannot start.
    */
-  static async start(model: Jpvae, adam: Adam | null, spawn: SpawnLane, threads = 2): Promise<TrainingThreads> {
+  static async start(model: ThreadedModel, adam: Adam | null, spawn: SpawnLane, threads = 2): Promise<TrainingThreads> {
     const k = model.k,
       shared = k.shared;
     if (!shared || !k.gemmScratchSize)
@@ -111,7 +124,7 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
     if (!(Number.isInteger(threads) && threads >= 2 && threads <= MAX_TRAINING_THREADS))
       throw new Error(`training threads: 2 to ${MAX_TRAINING_THREADS} threads, not ${threads}`);
     const lanes = threads - 1,
-      all = roles(threads);
+      all = roles(threads, model.views.length);
     const buffer = new SharedArrayBuffer(controlBytes(lanes));
     const started = Array.from({ length: lanes }, (_, i) =>
       spawn({
@@ -120,7 +133,7 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
         lanes,
         lane: i + 1,
         role: all[i + 1],
-        config: model.config,
+        model: specOf(model),
         maxRows: model.maxRows,
         heapStart: model.heapStart,
         P: model.P,
@@ -150,20 +163,31 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
     return this.lanes + 1;
   }
 
-  forward(rows: number, gradScale: number | null, sums: number[]): void {
-    this.dispatch(FORWARD, rows, gradScale === null ? 0 : 1, gradScale ?? 0);
+  forward(mask: number, rows: number, gradScale: number | null, sums: number[]): void {
+    if (this.alone[mask]) {
+      for (const v of this.mine[mask]) sums[v] = this.model.forwardView(v, rows, gradScale);
+      return;
+    }
+    this.dispatch(FORWARD, rows, gradScale === null ? 0 : 1, gradScale ?? 0, mask);
     this.own(() => {
-      for (const v of this.role.views) sums[v] = this.share.forwardView(v, rows, gradScale);
+      for (const v of this.mine[mask]) sums[v] = this.share.forwardView(v, rows, gradScale);
     });
     this.wait();
-    for (const v of [0, 1] as const)
-      if (this.reporter[v] > 0) sums[v] = this.control.getF64(this.reporter[v], RESULT + 2 * v);
+    const reporter = this.reporter[mask];
+    for (let v = 0; v < reporter.length; v++)
+      if ((mask >> v) & 1 && reporter[v] > 0) sums[v] = this.control.getF64(reporter[v], RESULT + 2 * v);
   }
 
-  backward(rows: number, adds: readonly boolean[]): void {
-    this.dispatch(BACKWARD, rows, (adds[0] ? 1 : 0) | (adds[1] ? 2 : 0), 0);
+  backward(mask: number, rows: number, adds: readonly boolean[]): void {
+    if (this.alone[mask]) {
+      for (const v of this.mine[mask]) this.model.backwardView(v, rows, adds[v]);
+      return;
+    }
+    let flag = 0;
+    for (let v = 0; v < adds.length; v++) if (adds[v]) flag |= 1 << v;
+    this.dispatch(BACKWARD, rows, flag, 0, mask);
     this.own(() => {
-      for (const v of this.role.views) this.share.backwardView(v, rows, adds[v]);
+      for (const v of this.mine[mask]) this.share.backwardView(v, rows, adds[v]);
     });
     this.wait();
   }
@@ -178,7 +202,7 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
       i32[control.word(l, COUNT)] = bounds[l + 1] - bounds[l];
       i32[control.word(l, STEP)] = t;
     }
-    this.dispatch(ADAM, 0, 0, 0);
+    this.dispatch(ADAM, 0, 0, 0, 0);
     const arrays = { P: model.P, G: model.G, m: adam.m, v: adam.v };
     const here = adamRange(model.k, adam.config, arrays, 0, bounds[1], t);
     this.wait();
@@ -193,7 +217,7 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
     this.closed = true;
     if (this.model.runner === this) this.model.runner = undefined;
     if (this.adam?.runner === this) this.adam.runner = undefined;
-    if (!this.control.failure()) this.dispatch(STOP, 0, 0, 0);
+    if (!this.control.failure()) this.dispatch(STOP, 0, 0, 0, 0);
     await Promise.all(this.threads.map((t) => t.terminate()));
   }
 
@@ -208,7 +232,7 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
     }
   }
 
-  private dispatch(task: number, rows: number, flag: number, scale: number): void {
+  private dispatch(task: number, rows: number, flag: number, scale: number, mask: number): void {
     const c = this.control,
       i32 = c.i32;
     if (this.closed && task !== STOP) throw new Error('training threads: used after close()');
@@ -218,6 +242,7 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
       i32[c.word(l, TASK)] = task;
       i32[c.word(l, ROWS)] = rows;
       i32[c.word(l, FLAG)] = flag;
+      i32[c.word(l, MASK)] = mask;
       c.setF64(l, SCALE, scale);
     }
     this.seq = Atomics.add(i32, SEQ, 1) + 1;

@@ -1,0 +1,24 @@
+// What runs the views' halves of a step, for the two-view and the M-view
+// model alike. The views meet only in the KL, so their halves before it
+// (forward) and after it (backward) touch disjoint buffers and can run at
+// once, on threads (src/threads/); each half is the same kernel calls
+// either way, so results do not depend on where they ran.
+
+export interface ViewRunner {
+  /** forwardView of the views in `mask` (bit i for views[i]); view i's reconstruction sum into sums[i]. */
+  forward(mask: number, rows: number, gradScale: number | null, sums: number[]): void;
+  /** backwardView of the views in `mask`, view i's dense gradients added to when adds[i], else written. */
+  backward(mask: number, rows: number, adds: readonly boolean[]): void;
+}
+
+/** A model whose views' halves a ViewRunner runs: Jpvae and MultiJpvae. */
+export interface ViewHalves {
+  /** The views' networks (views[i] is view i + 1). */
+  readonly views: readonly { readonly dense: readonly { nIn: number; nOut: number }[] }[];
+  /** Runs the views' halves; unset, they run in turn on this thread. */
+  runner?: ViewRunner;
+  /** View i's half before the KL; returns its reconstruction sum. */
+  forwardView(i: number, rows: number, gradScale: number | null): number;
+  /** View i's half after the KL. */
+  backwardView(i: number, rows: number, adds: boolean): void;
+}
