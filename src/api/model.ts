@@ -53,10 +53,6 @@ export interface FitOptions extends RunOptions {
   hidden?: number[]; // default [512, 512]
   /** Per view: 'bernoulli' (values in [0,1]), 'gaussian' (learnt variance), 'gaussian:V', 'poisson' or 'nb' (counts, CountLikelihood) or a Likelihood (default bernoulli). */
   likelihood?: [Likelihood | string, Likelihood | string];
-  /** Threads per training step (default: the cores available; the weights are the same for any number). */
-  threads?: number;
-  /** Called with a one-line warning, e.g. when fewer threads than asked for can be used (default: none). */
-  onWarning?: (message: string) => void;
   onEpoch?: (record: EpochRecord) => void;
 }
 

@@ -42,6 +42,7 @@ import { toMatrix, type ViewInput } from './inputs.ts';
 import { nodeModule, nodeStore, ready } from './model.ts';
 import { parseLikelihood } from '../data/likelihood.ts';
 import { MultiTraining } from './multi-training.ts';
+import { availableThreads } from '../threads/plan.ts';
 import { holdoutOf, trainOptionsOf, type RunOptions } from './training.ts';
 import { fileOf } from '../store/files.ts';
 
@@ -325,14 +326,20 @@ export async function fitViews(views: readonly ViewInput[], o: ViewsFitOptions =
     trainRows: train.n,
     heldOutRows: heldOut?.n ?? 0,
   };
-  const backend = o.backend ?? 'wasm';
-  await ready(backend);
-  const run = MultiTraining.start(config, trainOptionsOf(o), { train, test: heldOut }, record, backend);
-  while (!run.done) {
-    o.signal?.throwIfAborted();
-    const r = await run.runEpoch(undefined, () => !!o.signal?.aborted);
-    if (!r) o.signal!.throwIfAborted();
-    else o.onEpoch?.(r);
+  const backend = o.backend ?? 'wasm',
+    threads = o.threads ?? (backend.startsWith('wasm') ? availableThreads() : 1);
+  await ready(backend, threads);
+  const run = MultiTraining.start(config, trainOptionsOf(o), { train, test: heldOut }, record, backend, threads);
+  if (run.threadsWarning) o.onWarning?.(run.threadsWarning);
+  try {
+    while (!run.done) {
+      o.signal?.throwIfAborted();
+      const r = await run.runEpoch(undefined, () => !!o.signal?.aborted);
+      if (!r) o.signal!.throwIfAborted();
+      else o.onEpoch?.(r);
+    }
+  } finally {
+    await run.close(); // an aborted run's threads (a finished run has ended them already)
   }
   return multiModelOf(run.files(), backend, 'the run');
 }

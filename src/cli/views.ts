@@ -35,6 +35,7 @@ import { formatBeta } from '../train/beta.ts';
 import type { MultiEpochRecord, MultiTrainOptions } from '../train/multi-fit.ts';
 import { choiceFlag, commandFlags, flags, intFlag, intListFlag, numberFlag, type FlagValues } from './args.ts';
 import { runEpochs } from './epochs.ts';
+import { availableThreads } from '../threads/plan.ts';
 import { lrFlag, refuseOnResume, TRAIN_BACKENDS, TRAINING_FLAGS, trainOptionsFlags } from './training-flags.ts';
 
 export const TRAIN_VIEWS_HELP = `usage: jpvae train --view F --view F [--view F …] [flags]
@@ -57,9 +58,11 @@ export const TRAIN_VIEWS_HELP = `usage: jpvae train --view F --view F [--view F 
   --latent n[,n2,…]       latent sizes, one for every view or one per view (default 20)
   --hidden h1,h2,…        (default ${DEFAULT_HIDDEN.join(',')})  --epochs E (default 30)  --batch B (default 32)  --lr LR (default 1e-3)
   --beta S                constant[:B] | linear:E | cyclical:E (default constant:1)   --seed N (default 1)
-  --backend B             ${TRAIN_BACKENDS.join(' | ')} (default wasm); one thread
+  --backend B             ${TRAIN_BACKENDS.join(' | ')} (default wasm)
+  --threads N             threads per training step (default: the cores available, at most 16; 1 = one
+                          thread): views run on threads at once, the weights the same, bit for bit, for any N
   --out DIR               model directory to write (default runs/model)   --force   replace a model there
-  --resume DIR            continue the model in DIR to --epochs in total (--lr and --backend may change; the
+  --resume DIR            continue the model in DIR to --epochs in total (--lr, --backend and --threads may change; the
                           weights are those of one uninterrupted run). A checkpoint is written after every
                           epoch; Ctrl-C stops after the current step with one that --resume continues exactly
   --json                  print the result as one JSON object on stdout
@@ -106,7 +109,7 @@ const MULTI_CONFIG_FLAGS: Record<MultiConfigField, string> = {
 
 const TRAIN_FLAGS = {
   ...TRAINING_FLAGS,
-  ...flags({ string: 'factors id-column', multiple: 'view likelihood' }),
+  ...flags({ string: 'factors id-column threads', multiple: 'view likelihood' }),
 };
 
 export async function trainViewsCommand(argv: string[]): Promise<void> {
@@ -123,9 +126,10 @@ export async function trainViewsCommand(argv: string[]): Promise<void> {
 async function trainViews(f: FlagValues<typeof TRAIN_FLAGS>, locks: (() => void)[]): Promise<void> {
   const epochs = intFlag(f.epochs, '--epochs', 30);
   const backend = choiceFlag(f.backend, '--backend', TRAIN_BACKENDS, 'wasm');
+  const threads = intFlag(f.threads, '--threads', backend.startsWith('wasm') ? availableThreads() : 1);
   let run: MultiTraining, out: string, views: number, pairing: MultiPairing | undefined;
   if (f.resume !== undefined) {
-    refuseOnResume(f, ['epochs', 'lr', 'backend', 'json']);
+    refuseOnResume(f, ['epochs', 'lr', 'backend', 'threads', 'json']);
     out = f.resume;
     locks.push(lockModelDir(out, '--resume'));
     const json = readMultiModelJson(out, '--resume');
@@ -136,7 +140,7 @@ async function trainViews(f: FlagValues<typeof TRAIN_FLAGS>, locks: (() => void)
     run = MultiTraining.resume(
       readMultiModelFiles(out, '--resume'),
       { train, test: heldOut },
-      { epochs, lr, backend },
+      { epochs, lr, backend, threads },
       out,
     );
     cleanModelDir(out, json); // what an interrupted save left
@@ -196,7 +200,7 @@ async function trainViews(f: FlagValues<typeof TRAIN_FLAGS>, locks: (() => void)
       heldOutRows: heldOut?.n ?? 0,
     };
     locks.push(openOutDir(out, '--out', !!f.force, MULTI_FLAG_LABELS));
-    run = MultiTraining.start(config, options, { train, test: heldOut }, record, backend);
+    run = MultiTraining.start(config, options, { train, test: heldOut }, record, backend, threads);
   }
   // A checkpoint must fit: weights and Adam's two moments, 4 bytes a value, and room for the headers and model.json.
   onPath(out, () => checkWritable(out, 12 * run.model.layout.size + (64 << 10)), f.resume ? '--resume' : '--out');
@@ -207,8 +211,9 @@ async function trainViews(f: FlagValues<typeof TRAIN_FLAGS>, locks: (() => void)
     out,
     epochs,
     announce: () => {
+      if (run.threadsWarning) say(`jpvae train: warning: ${run.threadsWarning}`);
       say(
-        `jpvae train: ${views} views, ${config.prior.kind} prior, latent ${config.latent.join('+')}, ${trainer.train.n} training rows, backend ${run.model.k.name}, epochs ${trainer.state.epoch + 1}..${epochs} → ${out}`,
+        `jpvae train: ${views} views, ${config.prior.kind} prior, latent ${config.latent.join('+')}, ${trainer.train.n} training rows, backend ${run.model.k.name}, ${run.threads} thread${run.threads > 1 ? 's' : ''}, epochs ${trainer.state.epoch + 1}..${epochs} → ${out}`,
       );
       if (pairing)
         say(
@@ -229,6 +234,7 @@ async function trainViews(f: FlagValues<typeof TRAIN_FLAGS>, locks: (() => void)
         model: out,
         views,
         backend: run.model.k.name,
+        threads: run.threads,
         epochs: trainer.state.epoch,
         interrupted: !!stopped,
         ...(pairing ? { pairing } : {}),
