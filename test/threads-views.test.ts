@@ -115,7 +115,7 @@ test('three views on three threads (a view each) and four (two teams splitting e
   }
 });
 
-test('train --view on threads: the weights of --threads 1; without SharedArrayBuffer, one thread and a one-line warning', (t) => {
+test('train --view on threads: the weights of --threads 1; without SharedArrayBuffer, one thread and a one-line warning; eval --threads: the same metrics', (t) => {
   const dir = tempDir(t),
     data = planted();
   const files = data.xs.map((x, v) => {
@@ -156,4 +156,18 @@ test('train --view on threads: the weights of --threads 1; without SharedArrayBu
   t.is(fallback.json.epochs, 2);
   t.true(weights('fallback').equals(weights('one')));
   t.is(one.json.threads, 1);
+  const metrics = [1, 2, 3].map((n) => {
+    const r = spawnSync(
+      process.execPath,
+      [BIN, 'eval', '--model', join(dir, 'one'), '--json', '--threads', String(n)],
+      {
+        encoding: 'utf8',
+      },
+    );
+    t.is(r.status, 0, r.stderr);
+    return r.stdout;
+  });
+  t.true(Number.isFinite(JSON.parse(metrics[0]).recon.x1));
+  t.is(metrics[1], metrics[0], 'eval on 2 threads: the metrics of 1, bit for bit');
+  t.is(metrics[2], metrics[0], 'and on 3');
 });

@@ -269,12 +269,17 @@ export async function viewsFromFiles(
   return multiModelOf(files, o.backend ?? 'wasm', o.where ?? 'files');
 }
 
-/** A model from its files, on compiled kernels. */
-export function multiModelOf(files: ModelFiles, backend: BackendChoice, where: string): MultiJpvaeModel {
+/** A model from its files, on compiled kernels (with `threads`, a threads build's, for a pool to join: src/threads/). */
+export function multiModelOf(
+  files: ModelFiles,
+  backend: BackendChoice,
+  where: string,
+  threads = false,
+): MultiJpvaeModel {
   const json = parseMultiModelJson(fileOf(files, MODEL_JSON, where, 'text'), `${where}/${MODEL_JSON}`);
   const weights = fileOf(files, json.files.weights.name, where, 'bytes');
   checkMultiWeightsSize(weights.length, json, `${where}/${json.files.weights.name}`); // before a model of the config's size is allocated
-  const net = new MultiJpvae(createKernels(backend), json.config, LOADED_MODEL_ROWS);
+  const net = new MultiJpvae(createKernels(backend, { threads }), json.config, LOADED_MODEL_ROWS);
   decodeMultiWeights(weights, json, net, where);
   return new MultiJpvaeModel(net, json, files);
 }
