@@ -27,6 +27,7 @@ import { InputError } from '../errors.ts';
 import { evaluateMultiMetrics, type MultiMetrics } from '../eval/multi-metrics.ts';
 import { imputeMulti, multiConditional, multiPriorGaussian, type MultiLatentFit } from '../impute/multi-impute.ts';
 import { DRAW_KINDS, drawsOf, type DrawKind } from '../impute/impute.ts';
+import { checkPoint, POINT_KINDS, toPoint, type PointKind } from '../impute/point.ts';
 import { DEFAULT_ALPHA, DEFAULT_HIDDEN } from '../model/config.ts';
 import { MultiJpvae, type MultiPriorKind, type MultiViewConfig } from '../model/multi-jpvae.ts';
 import { LOADED_MODEL_ROWS, MODEL_JSON, type ModelFiles } from '../store/files.ts';
@@ -70,6 +71,8 @@ export interface ViewsImputeOptions {
   samples?: number;
   seed?: number; // of the draws (default 1)
   draws?: DrawKind; // 'predictive' (default) or 'latent' (no observation noise)
+  /** Without samples: 'mean' (the default, the likelihood's mean) or 'median' (a count view's median counts; impute/point.ts). */
+  point?: PointKind;
   /** How errors name each given input (default rows[0], rows[1], …); jpvae impute names its files. */
   names?: readonly string[];
 }
@@ -145,6 +148,9 @@ export class MultiJpvaeModel {
       kind = o.draws ?? 'predictive';
     if (!Number.isInteger(K) || K < 1) throw new InputError(`samples: expected an integer ≥ 1, got ${o.samples}`);
     if (!DRAW_KINDS.includes(kind)) throw new InputError(`draws: expected predictive or latent, got ${o.draws}`);
+    const points = target.map((t) => checkPoint(o.point ?? 'mean', this.net.views[t].likelihood, t));
+    if (points[0] !== 'mean' && K > 1)
+      throw new InputError(`point ${points[0]}: a point imputation; leave samples out`);
     const std = this.json.data.standardize,
       names = o.names ?? rows.map((_, a) => `rows[${a}]`);
     let n = -1;
@@ -165,6 +171,7 @@ export class MultiJpvaeModel {
     ys.forEach((y, t) => {
       const s = std[target[t]];
       if (s) applyStandardize(y, this.net.views[target[t]].dim, s, true);
+      toPoint(this.net.views[target[t]], this.net.dispersion(target[t]), y, points[t]);
     });
     return typeof o.target === 'number' ? ys[0] : ys;
   }
@@ -176,11 +183,13 @@ export class MultiJpvaeModel {
    * every non-empty subset of the others (keys x2_given_x1_x3, over the
    * rows that have them all). `conditional: 'prior'` imputes through the
    * model's own prior instead of the latent fit; `names` name the views in
-   * errors (default views[0], …).
+   * errors (default views[0], …). Count views add their imputation's scores
+   * in counts (`counts`): MAE at the median and RMSE at the mean, or both
+   * at `point` (what impute({ point }) gives).
    */
   evaluate(
     views: readonly ViewInput[],
-    o: { seed?: number; conditional?: 'fit' | 'prior'; names?: readonly string[] } = {},
+    o: { seed?: number; conditional?: 'fit' | 'prior'; point?: PointKind; names?: readonly string[] } = {},
   ): MultiMetrics {
     return this.evaluateData(this.rowsOf(views, o.names), { ...o, split: 'given' });
   }
@@ -188,14 +197,23 @@ export class MultiJpvaeModel {
   /** The same metrics on rows already preprocessed as the training data (a model's own split, read again); `split` names them. */
   evaluateData(
     data: MultiViewData,
-    o: { seed?: number; conditional?: 'fit' | 'prior'; split?: string } = {},
+    o: { seed?: number; conditional?: 'fit' | 'prior'; point?: PointKind; split?: string } = {},
   ): MultiMetrics {
+    if (o.point !== undefined && !POINT_KINDS.includes(o.point))
+      throw new InputError(`point: expected mean or median, got '${String(o.point)}'`);
     if (data.dims.length !== this.views || data.dims.some((d, i) => d !== this.widths[i]))
       throw new InputError(
         `data: views of widths ${data.dims.join(',')}, but the model's are ${this.widths.join(',')}`,
       );
     const fit = o.conditional === 'prior' ? multiPriorGaussian(this.net) : this.fit();
-    return evaluateMultiMetrics(this.net, data, fit, o.split ?? 'given', o.seed ?? this.json.training.options.seed);
+    return evaluateMultiMetrics(
+      this.net,
+      data,
+      fit,
+      o.split ?? 'given',
+      o.seed ?? this.json.training.options.seed,
+      o.point,
+    );
   }
 
   /** The views of an imputation (numbered from 1), checked: `given`, and `target` (default: every view not given). */

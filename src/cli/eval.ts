@@ -1,6 +1,6 @@
 // `jpvae eval`: the paper's metrics of a saved model on a split.
 
-import { evalViewsCommand, modelArg } from './views.ts';
+import { countScoreLine, evalViewsCommand, modelArg } from './views.ts';
 import { isMultiModelDir } from '../store/multi-model.ts';
 import { InputError } from '../errors.ts';
 import { FLAG_LABELS } from './labels.ts';
@@ -132,9 +132,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
 
 /** The text report of the count views' mean imputations. */
 function countLines(c: NonNullable<Metrics['counts']>): string[] {
-  const line = (name: string, s: CountScores | null) =>
-    s &&
-    `  ${name}: MAE ${s.mae.toFixed(3)} (${c.maeAt}), RMSE ${s.rmse.toFixed(3)} (${c.rmseAt}) counts, NLL ${s.nll.toFixed(2)} nats per row (at the mean)`;
+  const line = (name: string, s: CountScores | null) => s && countScoreLine(name, s, c);
   const lines = [line('x1|x2', c.x1_given_x2), line('x2|x1', c.x2_given_x1)].filter((l) => l !== null);
   return [
     'count imputation at size factor 1 (the median or the mean of the predictive at the conditional mean, as jpvae impute --point writes them):',

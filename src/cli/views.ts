@@ -18,6 +18,8 @@ import { InputError, Interrupted } from '../errors.ts';
 import { MULTI_FLAG_LABELS, refuseTrained } from './labels.ts';
 import type { MultiMetrics } from '../eval/multi-metrics.ts';
 import { DRAW_KINDS } from '../impute/impute.ts';
+import { POINT_KINDS, type PointKind } from '../impute/point.ts';
+import type { CountScores } from '../eval/count-metrics.ts';
 import { checkOutputPath, checkWritable } from '../io/atomic.ts';
 import { onPath } from '../io/fs-error.ts';
 import { jsonText } from '../io/json-keys.ts';
@@ -263,11 +265,14 @@ export const IMPUTE_VIEWS_HELP = `usage: jpvae impute --model DIR --given 1,3 --
   --samples K             K draws per row from the conditional of Eq. 12 (plus a Gaussian view's noise)
   --draws D               predictive | latent (default predictive): with --samples, latent leaves a Gaussian
                           view's observation noise out
+  --point P               mean | median (default mean), without --samples: a count view's expected counts
+                          (what squared error rewards) or the median of its Poisson or NB at them (what
+                          absolute error rewards); a Gaussian view's median is its mean
   --seed N                seed of the draws (default 1)    --force   replace --out files that exist
 `;
 
 export async function imputeViewsCommand(argv: string[]): Promise<void> {
-  const names = 'model given target samples draws seed id-column';
+  const names = 'model given target samples draws point seed id-column';
   const f = commandFlags(
     argv,
     'impute',
@@ -301,19 +306,27 @@ export async function imputeViewsCommand(argv: string[]): Promise<void> {
   }
   const samples = intFlag(f.samples, '--samples', 1),
     seed = intFlag(f.seed, '--seed', 1, 0),
-    draws = choiceFlag(f.draws, '--draws', DRAW_KINDS, 'predictive');
+    draws = choiceFlag(f.draws, '--draws', DRAW_KINDS, 'predictive'),
+    point = choiceFlag(f.point, '--point', POINT_KINDS, 'mean');
+  if (f.point !== undefined && samples > 1)
+    throw new InputError('--point: a point imputation; it does not apply to --samples draws');
   await loadHdf5For([...inputs, ...outs]);
-  const { rows, skipped } = imputeViewFiles(model, inputs, outs, {
-    given,
-    target,
-    samples,
-    seed,
-    draws,
-    idColumn: f['id-column'],
-    names: { input: '--input', out: '--out', idColumn: '--id-column' },
-  });
+  const { rows, skipped } = asFlags(
+    () =>
+      imputeViewFiles(model, inputs, outs, {
+        given,
+        target,
+        samples,
+        seed,
+        draws,
+        point,
+        idColumn: f['id-column'],
+        names: { input: '--input', out: '--out', idColumn: '--id-column' },
+      }),
+    { 'point median': '--point median' },
+  );
   process.stderr.write(
-    `imputed view${target.length > 1 ? 's' : ''} ${target.join(',')} from ${given.join(',')} for ${rows} rows${samples > 1 ? ` × ${samples} draws (${draws})` : ''}${skipped ? ` (${skipped} samples not in every --input left out)` : ''}\n`,
+    `imputed view${target.length > 1 ? 's' : ''} ${target.join(',')} from ${given.join(',')} for ${rows} rows${samples > 1 ? ` × ${samples} draws (${draws})` : point === 'median' ? ' (medians)' : ''}${skipped ? ` (${skipped} samples not in every --input left out)` : ''}\n`,
   );
 }
 
@@ -327,16 +340,27 @@ export const EVAL_VIEWS_HELP = `usage: jpvae eval --model DIR [--split test|trai
   Reconstruction of every view, and imputation of every view from every non-empty subset of the others
   (Eq. 12 over the latent blocks): −log p(x), BCE for Bernoulli views, summed over the view's features and
   averaged over the rows that have the views involved. --json keys: recon.x1, impute.x2_given_x1_x3, …
+  Count views also get each imputation in counts (at size factor 1, as jpvae impute writes): MAE per count
+  of the median counts, RMSE per count of the expected counts (see --point), and the NLL of the true counts
+  at the expected counts (nats per row; counts.impute.x2_given_x1_x3 with --json, beside mae_at and rmse_at)
   --split S               test (the held-out rows, default) or train
   --view F                or new rows from files, one per view of the model in its order (paired by row; an
                           empty row marks a view missing there), preprocessed as the model's training data
   --seed N                seed of the sampled-z reconstruction (default: the model's training seed)
   --threads N             threads for the forward passes of the reconstruction (default: the cores available;
                           1 = one thread); the metrics are the same, bit for bit, for any N
+  --point P               mean | median: score a count view's MAE and RMSE both at this point (what jpvae
+                          impute --point P writes); default: MAE at the median and RMSE at the mean, each
+                          loss's Bayes-optimal point of the predictive at the conditional mean
 `;
 
+/** A count view's imputation scores as a line of eval's report. */
+export function countScoreLine(name: string, s: CountScores, at: { maeAt: PointKind; rmseAt: PointKind }): string {
+  return `  ${name}: MAE ${s.mae.toFixed(3)} (${at.maeAt}), RMSE ${s.rmse.toFixed(3)} (${at.rmseAt}) counts, NLL ${s.nll.toFixed(2)} nats per row (at the mean)`;
+}
+
 export async function evalViewsCommand(argv: string[]): Promise<void> {
-  const table = flags({ string: 'model split seed threads', boolean: 'json', multiple: 'view' });
+  const table = flags({ string: 'model split seed threads point', boolean: 'json', multiple: 'view' });
   const f = commandFlags(argv, 'eval', EVAL_VIEWS_HELP, table);
   if (!f) return;
   if (!f.model) throw new InputError(`--model: required (see 'jpvae eval --help')`);
@@ -347,6 +371,7 @@ export async function evalViewsCommand(argv: string[]): Promise<void> {
   const model = multiModelOf(readMultiModelFiles(f.model, '--model'), 'wasm', f.model, plan.threads > 1);
   await loadHdf5For(f.view ?? model.json.data.views);
   const seed = f.seed === undefined ? undefined : intFlag(f.seed, '--seed', 1, 0);
+  const point = f.point === undefined ? undefined : choiceFlag(f.point, '--point', POINT_KINDS, 'mean');
   let metrics: MultiMetrics;
   if (f.view) {
     if (f.view.length !== model.views)
@@ -356,7 +381,7 @@ export async function evalViewsCommand(argv: string[]): Promise<void> {
     metrics = await withThreads(model.net, plan, () =>
       model.evaluate(
         mats.map((x) => ({ data: x.data, width: x.cols })),
-        { seed, names },
+        { seed, point, names },
       ),
     );
     metrics.split = 'files';
@@ -372,6 +397,7 @@ export async function evalViewsCommand(argv: string[]): Promise<void> {
       model.evaluateData(split === 'train' ? train : heldOut!, {
         split: split === 'train' ? 'train' : 'held-out',
         seed,
+        point,
       }),
     );
   }
@@ -379,7 +405,8 @@ export async function evalViewsCommand(argv: string[]): Promise<void> {
     process.stdout.write(jsonText(metrics));
     return;
   }
-  const r = (x: number) => x.toFixed(3);
+  const r = (x: number) => x.toFixed(3),
+    counts = metrics.counts;
   process.stdout.write(
     [
       `${metrics.split} rows: ${metrics.n}`,
@@ -387,6 +414,12 @@ export async function evalViewsCommand(argv: string[]): Promise<void> {
         .map(([k, v]) => `${k} ${r(v)}`)
         .join('   ')}`,
       ...Object.entries(metrics.impute).map(([k, v]) => `imputation ${k}: ${r(v)} (${metrics.impute_rows[k]} rows)`),
+      ...(counts
+        ? [
+            'count imputation at size factor 1 (the median or the mean of the predictive at the conditional mean, as jpvae impute --point writes them):',
+            ...Object.entries(counts.impute).map(([k, s]) => countScoreLine(k, s, counts)),
+          ]
+        : []),
     ].join('\n') + '\n',
   );
 }

@@ -9,6 +9,8 @@
 // predicts when a draw is mapped back by expm1 and rounded.
 
 import { countCdf, countNllAt } from '../data/count-cdf.ts';
+import { isCount, type Likelihood } from '../data/likelihood.ts';
+import { toPoint, type PointKind } from '../impute/point.ts';
 
 export { countCdf, countNllAt };
 
@@ -126,6 +128,47 @@ export function countScores(
       ll += nll(r, j);
     }
   return { mae: abs / (rows * dim), rmse: Math.sqrt(sq / (rows * dim)), nll: ll / rows, rows };
+}
+
+/** Each loss's Bayes-optimal point of a predictive distribution: its median for absolute error, its mean for squared error. */
+export const BAYES_POINTS = { mae: 'median', rmse: 'mean' } as const;
+
+/** Where a count view's MAE and RMSE are scored. */
+export interface ScoredPoints {
+  mae: PointKind;
+  rmse: PointKind;
+}
+
+/**
+ * The scores of a view's imputed expected counts `mean` (rows×dim, at size
+ * factor 1, as imputation returns them) against its true counts `truth`:
+ * MAE of the point `at.mae`, RMSE of the point `at.rmse` (impute/point.ts),
+ * the NLL at the mean (θ: an NB view's dispersion). Null for a view that is
+ * not a count view. Two- and M-view eval score their count views with it.
+ */
+export function countImputationScores(
+  view: { likelihood: Likelihood; dim: number },
+  theta: ArrayLike<number> | null,
+  truth: ArrayLike<number>,
+  mean: Float32Array,
+  rows: number,
+  at: ScoredPoints = BAYES_POINTS,
+): CountScores | null {
+  if (!isCount(view.likelihood)) return null;
+  const dim = view.dim;
+  const pointOf = (point: PointKind) => {
+    const y = Float32Array.from(mean);
+    toPoint(view, theta, y, point);
+    return y;
+  };
+  return countScores(
+    truth,
+    pointOf(at.rmse),
+    rows,
+    dim,
+    (r, j) => countNllAt(truth[r * dim + j], mean[r * dim + j], theta ? theta[j] : null),
+    pointOf(at.mae),
+  );
 }
 
 /**

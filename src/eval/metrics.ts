@@ -10,8 +10,8 @@ import type { Jpvae } from '../model/jpvae.ts';
 import { conditional, type LatentFit } from '../impute/conditional.ts';
 import { imputeRows, imputeView } from '../impute/impute.ts';
 import { isCount } from '../data/likelihood.ts';
-import { toPoint, type PointKind } from '../impute/point.ts';
-import { countNllAt, countScores, type CountScores } from './count-metrics.ts';
+import type { PointKind } from '../impute/point.ts';
+import { BAYES_POINTS, countImputationScores, type CountScores, type ScoredPoints } from './count-metrics.ts';
 import { evaluateLoss } from '../train/evaluate.ts';
 import { completeRows } from '../data/views.ts';
 import { activeUnits, crossCorrelation, frobenius } from './latent.ts';
@@ -49,39 +49,22 @@ export interface Metrics {
 
 /**
  * The scores of view `target`'s imputation from the other view against its
- * counts, on the complete rows `full`: MAE of the point `maeAt`, RMSE of
- * the point `rmseAt` (impute/point.ts), the NLL at the imputed mean.
+ * counts, on the complete rows `full` (count-metrics.ts's
+ * countImputationScores); null for a view that is not a count view.
  */
 export function countImputation(
   model: Jpvae,
   full: TwoViewData,
   fit: LatentFit,
   target: 0 | 1,
-  at: { mae: PointKind; rmse: PointKind } = BAYES_POINTS,
+  at: ScoredPoints = BAYES_POINTS,
 ): CountScores | null {
   const view = model.views[target];
   if (!isCount(view.likelihood)) return null;
   const [given, truth] = target === 1 ? [full.x1, full.x2] : [full.x2, full.x1];
-  const dim = view.dim,
-    theta = model.dispersion(target);
   const mean = imputeView(model, conditional(fit, target), given, full.n);
-  const pointOf = (point: PointKind) => {
-    const y = Float32Array.from(mean);
-    toPoint(view, theta, y, point);
-    return y;
-  };
-  return countScores(
-    truth,
-    pointOf(at.rmse),
-    full.n,
-    dim,
-    (r, j) => countNllAt(truth[r * dim + j], mean[r * dim + j], theta ? theta[j] : null),
-    pointOf(at.mae),
-  );
+  return countImputationScores(view, model.dispersion(target), truth, mean, full.n, at);
 }
-
-/** Each loss's Bayes-optimal point of a predictive distribution: its median for absolute error, its mean for squared error. */
-export const BAYES_POINTS = { mae: 'median', rmse: 'mean' } as const;
 
 /** Mean imputation loss of view `target` from the other view over all rows: −log p(x_i | imputed), BCE for Bernoulli views. */
 export function imputationNll(model: Jpvae, data: TwoViewData, fit: LatentFit, target: 0 | 1): number {

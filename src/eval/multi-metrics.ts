@@ -3,13 +3,18 @@
 // imputation from every non-empty subset of the other views (Eq. 12 over
 // blocks), keyed as `x2_given_x1_x3`. Losses are −log p(x_t | decoded),
 // BCE for Bernoulli views, summed over a view's features and averaged over
-// the rows that have the target and every given view.
+// the rows that have the target and every given view. A count view adds
+// the scores of its imputation in counts from each subset (counts), as the
+// two-view metrics do (count-metrics.ts's countImputationScores).
 
 import { forEachBatch } from '../data/dataset.ts';
 import { viewsOf, type MultiViewData } from '../data/multi-view.ts';
 import { Rng } from '../data/rng.ts';
 import { blockConditional } from '../impute/block-conditional.ts';
-import { decodeConditional, type MultiLatentFit } from '../impute/multi-impute.ts';
+import { decodeConditional, imputeMulti, type MultiLatentFit } from '../impute/multi-impute.ts';
+import { isCount } from '../data/likelihood.ts';
+import type { PointKind } from '../impute/point.ts';
+import { BAYES_POINTS, countImputationScores, type CountScores, type ScoredPoints } from './count-metrics.ts';
 import type { MultiJpvae } from '../model/multi-jpvae.ts';
 import { evaluateMultiLoss } from '../train/multi-fit.ts';
 
@@ -22,6 +27,16 @@ export interface MultiMetrics {
   impute_rows: Record<string, number>; // how many rows each imputation loss averages over
   kl: number;
   latent_fit: { rows: number; complete: number };
+  /**
+   * Count views (poisson, nb) imputed from each subset of the others at
+   * size factor 1, as jpvae impute writes them, against their counts
+   * (the rows of `impute_rows`): MAE per count at `maeAt`, RMSE per count
+   * at `rmseAt` (by default the median and the mean of the predictive at
+   * the imputed expected counts), −log p of the true counts at the imputed
+   * mean (nats per row); `impute` keyed as the imputation losses, count
+   * targets only. Absent when no view is a count view.
+   */
+  counts?: { maeAt: PointKind; rmseAt: PointKind; impute: Record<string, CountScores> };
 }
 
 /** The JSON key of view `target` imputed from `given` (views numbered from 1, given ascending). */
@@ -38,6 +53,14 @@ export function givenSets(m: number, target: number): number[][] {
   return sets.sort((a, b) => b.length - a.length || a[0] - b[0]);
 }
 
+/** The rows of data that have every view of `views`. */
+function rowsWith(data: MultiViewData, views: readonly number[]): Uint32Array {
+  const need = views.reduce((m, i) => m | (1 << i), 0);
+  return Uint32Array.from(
+    Array.from({ length: data.n }, (_, r) => r).filter((r) => !data.present || (data.present[r] & need) === need),
+  );
+}
+
 /** Mean imputation loss of view `target` from views `given` over the rows of data that have them all; and that row count. */
 export function multiImputationNll(
   model: MultiJpvae,
@@ -46,10 +69,7 @@ export function multiImputationNll(
   given: number[],
   target: number,
 ): { loss: number; rows: number } {
-  const need = [...given, target].reduce((m, i) => m | (1 << i), 0);
-  const rows = Uint32Array.from(
-    Array.from({ length: data.n }, (_, r) => r).filter((r) => !data.present || (data.present[r] & need) === need),
-  );
+  const rows = rowsWith(data, [...given, target]);
   const c = blockConditional(fit.mean, fit.cov, fit.latent, given, [target]),
     v = model.views[target];
   let total = 0;
@@ -63,23 +83,57 @@ export function multiImputationNll(
   return { loss: rows.length ? total / rows.length : NaN, rows: rows.length };
 }
 
+/**
+ * The scores of count view `target` imputed from views `given` (indices)
+ * against its counts, over the rows that have them all; null for a view
+ * that is not a count view or when no row has them all.
+ */
+export function multiCountImputation(
+  model: MultiJpvae,
+  data: MultiViewData,
+  fit: MultiLatentFit,
+  given: number[],
+  target: number,
+  at: ScoredPoints = BAYES_POINTS,
+): CountScores | null {
+  const v = model.views[target];
+  if (!isCount(v.likelihood)) return null;
+  const rows = rowsWith(data, [...given, target]);
+  if (!rows.length) return null;
+  const pick = (i: number) => {
+    const dim = model.views[i].dim,
+      x = new Float32Array(rows.length * dim);
+    rows.forEach((r, t) => x.set(data.xs[i].subarray(r * dim, (r + 1) * dim), t * dim));
+    return x;
+  };
+  const c = blockConditional(fit.mean, fit.cov, fit.latent, given, [target]);
+  const [mean] = imputeMulti(model, c, given.map(pick), rows.length);
+  return countImputationScores(v, v.dispersion(model.P), pick(target), mean, rows.length, at);
+}
+
 export function evaluateMultiMetrics(
   model: MultiJpvae,
   data: MultiViewData,
   fit: MultiLatentFit,
   split: string,
   seed = 1,
+  point?: PointKind,
 ): MultiMetrics {
+  const at = point ? { mae: point, rmse: point } : BAYES_POINTS;
   const sampled = evaluateMultiLoss(model, data, new Rng(seed)),
     mean = evaluateMultiLoss(model, data, null);
   const name = (i: number) => `x${i + 1}`;
   const impute: Record<string, number> = {},
-    impute_rows: Record<string, number> = {};
+    impute_rows: Record<string, number> = {},
+    counts: Record<string, CountScores> = {};
   for (const target of viewsOf(model.fullMask))
     for (const given of givenSets(model.m, target)) {
-      const { loss, rows } = multiImputationNll(model, data, fit, given, target);
-      impute[imputeKey(target, given)] = loss;
-      impute_rows[imputeKey(target, given)] = rows;
+      const key = imputeKey(target, given),
+        { loss, rows } = multiImputationNll(model, data, fit, given, target);
+      impute[key] = loss;
+      impute_rows[key] = rows;
+      const scores = multiCountImputation(model, data, fit, given, target, at);
+      if (scores) counts[key] = scores;
     }
   return {
     split,
@@ -90,5 +144,8 @@ export function evaluateMultiMetrics(
     impute_rows,
     kl: sampled.kl,
     latent_fit: { rows: fit.rows, complete: fit.complete },
+    ...(model.views.some((v) => isCount(v.likelihood)) && {
+      counts: { maeAt: at.mae, rmseAt: at.rmse, impute: counts },
+    }),
   };
 }
