@@ -163,7 +163,13 @@ test('jpvae train --view writes the weights fitViews gives; eval --view on new f
     });
   const ev = jpvae('eval', '--model', out, ...newFiles.flatMap((f) => ['--view', f]), '--json');
   t.is(ev.code, 0, ev.err);
-  const m = JSON.parse(ev.out);
+  const { pairing, ...m } = JSON.parse(ev.out);
+  const has = (v: number) => fresh[v].map((r) => r !== null);
+  t.deepEqual(pairing, {
+    by: 'position',
+    complete: fresh[0].filter((_, r) => has(0)[r] && has(1)[r] && has(2)[r]).length,
+    per_view: [0, 1, 2].map((v) => has(v).filter(Boolean).length),
+  });
   t.is(m.split, 'files');
   t.is(m.n, 120);
   t.deepEqual(Object.keys(m.impute).sort(), [

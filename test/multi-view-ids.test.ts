@@ -108,6 +108,64 @@ test('jpvae train --view … --id-column trains on the union, reports it, and ev
   t.is(JSON.parse(e.out).n, json.data.held_out_rows);
 });
 
+test('jpvae eval --view pairs new files by the model’s ID column, reports the pairing, and scores what the same rows by position score', (t) => {
+  const dir = tempDir(t),
+    paths = writeViews(dir),
+    out = join(dir, 'm');
+  const tr = jpvae(
+    'train',
+    ...paths.flatMap((p) => ['--view', p]),
+    ...['--id-column', 'sample', ...SMALL_VIEWS_TRAINING, '--holdout', '0.2', '--out', out],
+  );
+  t.is(tr.code, 0, tr.err);
+  const evalFiles = (files: string[], ...more: string[]) =>
+    jpvae('eval', '--model', out, ...files.flatMap((p) => ['--view', p]), ...more);
+  const byId = evalFiles(paths, '--json');
+  t.is(byId.code, 0, byId.err);
+  const { pairing, ...metrics } = JSON.parse(byId.out);
+  t.deepEqual(pairing, { by: 'id', complete: 5, per_view: [30, 30, 25] });
+  t.is(metrics.split, 'files');
+  t.is(metrics.n, 45);
+  t.is(metrics.impute_rows.x2_given_x1_x3, 5);
+  t.regex(
+    evalFiles(paths).out,
+    /^files rows: 45\nviews paired by sample ID: 5 samples with every view; view 1 in 30, view 2 in 30, view 3 in 25\n/,
+  );
+  // The union's rows as NPY files without IDs (a missing view: a row of NaN), in the union's order: paired by row, the same metrics.
+  const union = loadViewFiles(paths, [GAUSS, GAUSS, GAUSS], { idColumn: 'sample' });
+  const npys = union.xs.map((x, v) => {
+    const cols = union.dims[v],
+      data = Float32Array.from(x);
+    for (let r = 0; r < union.n; r++) if (!(union.present![r] & (1 << v))) data.fill(NaN, r * cols, (r + 1) * cols);
+    const f = join(dir, `u${v + 1}.npy`);
+    writeFileSync(f, encodeNpy({ rows: union.n, cols, data }));
+    return f;
+  });
+  const byRow = evalFiles(npys, '--json');
+  t.is(byRow.code, 0, byRow.err);
+  const { pairing: rowPairing, ...rowMetrics } = JSON.parse(byRow.out);
+  t.deepEqual(rowPairing, { by: 'position', complete: 5, per_view: [30, 30, 25] });
+  t.deepEqual(rowMetrics, metrics);
+  // Files that do not pair: one line, exit 2.
+  writeFileSync(join(dir, 'other.csv'), 'sample,p\nz1,1.5\nz2,2.5\n');
+  writeFileSync(join(dir, 'noid.csv'), 'p\n1.5\n2.5\n');
+  for (const [files, message] of [
+    [
+      [paths[0], paths[1], join(dir, 'other.csv')],
+      /^jpvae eval: --view .*other\.csv: none of its sample IDs is in another view/,
+    ],
+    [
+      [paths[0], paths[1], join(dir, 'noid.csv')],
+      /^jpvae eval: .*noid\.csv: no column 'sample' \(the model's ID column\)/,
+    ],
+  ] as const) {
+    const r = evalFiles([...files]);
+    t.is(r.code, 2, r.err);
+    t.regex(r.err, message);
+    t.is(r.err.trim().split('\n').length, 1, r.err);
+  }
+});
+
 test('M-view ID pairing: a view sharing no ID, or a file without IDs, is one line, exit 2, nothing written', (t) => {
   const dir = tempDir(t),
     paths = writeViews(dir);

@@ -9,8 +9,7 @@ import { multiModelOf, type MultiJpvaeModel } from '../api/multi-model.ts';
 import { MultiTraining } from '../api/multi-training.ts';
 import { loadHdf5For } from '../data/anndata.ts';
 import type { HoldoutSplit } from '../data/holdout.ts';
-import { readMatrix } from '../data/matrix.ts';
-import { loadViewFiles, reopenViewFiles, type MultiPairing } from '../data/multi-view-files.ts';
+import { loadViewFiles, openNewViewFiles, reopenViewFiles, type MultiPairing } from '../data/multi-view-files.ts';
 import { imputeViewFiles } from '../api/impute-view-files.ts';
 import { prepareMultiView } from '../data/multi-view.ts';
 import { parseLikelihood } from '../data/likelihood.ts';
@@ -69,6 +68,10 @@ export const TRAIN_VIEWS_HELP = `usage: jpvae train --view F --view F [--view F 
                           epoch; Ctrl-C stops after the current step with one that --resume continues exactly
   --json                  print the result as one JSON object on stdout
 `;
+
+/** How view files were paired, in words. */
+const pairingLine = (p: MultiPairing): string =>
+  `views paired by ${p.by === 'id' ? 'sample ID' : 'row position'}: ${p.complete} samples with every view; ${p.perView.map((k, v) => `view ${v + 1} in ${k}`).join(', ')}`;
 
 /** The value of a flag in argv before flags are parsed (it decides which command's flags apply). */
 export function flagArg(argv: readonly string[], flag: string): string | undefined {
@@ -217,10 +220,7 @@ async function trainViews(f: FlagValues<typeof TRAIN_FLAGS>, locks: (() => void)
       say(
         `jpvae train: ${views} views, ${config.prior.kind} prior, latent ${config.latent.join('+')}, ${trainer.train.n} training rows, backend ${run.model.k.name}, ${run.threads} thread${run.threads > 1 ? 's' : ''}, epochs ${trainer.state.epoch + 1}..${epochs} → ${out}`,
       );
-      if (pairing)
-        say(
-          `jpvae train: views paired by ${pairing.by === 'id' ? 'sample ID' : 'row position'}: ${pairing.complete} samples with every view; ${pairing.perView.map((k, v) => `view ${v + 1} in ${k}`).join(', ')}`,
-        );
+      if (pairing) say(`jpvae train: ${pairingLine(pairing)}`);
     },
     done: (r: MultiEpochRecord) =>
       say(
@@ -344,8 +344,10 @@ export const EVAL_VIEWS_HELP = `usage: jpvae eval --model DIR [--split test|trai
   of the median counts, RMSE per count of the expected counts (see --point), and the NLL of the true counts
   at the expected counts (nats per row; counts.impute.x2_given_x1_x3 with --json, beside mae_at and rmse_at)
   --split S               test (the held-out rows, default) or train
-  --view F                or new rows from files, one per view of the model in its order (paired by row; an
-                          empty row marks a view missing there), preprocessed as the model's training data
+  --view F                or new rows from files, one per view of the model in its order, paired as its training
+                          files were: by the model's ID column, or by sample ID when every file names its rows
+                          (obs names), else by row (an empty row marks a view missing there); preprocessed as
+                          the model's training data. The pairing's counts are reported (pairing with --json)
   --seed N                seed of the sampled-z reconstruction (default: the model's training seed)
   --threads N             threads for the forward passes of the reconstruction (default: the cores available;
                           1 = one thread); the metrics are the same, bit for bit, for any N
@@ -372,19 +374,14 @@ export async function evalViewsCommand(argv: string[]): Promise<void> {
   await loadHdf5For(f.view ?? model.json.data.views);
   const seed = f.seed === undefined ? undefined : intFlag(f.seed, '--seed', 1, 0);
   const point = f.point === undefined ? undefined : choiceFlag(f.point, '--point', POINT_KINDS, 'mean');
-  let metrics: MultiMetrics;
+  let metrics: MultiMetrics, pairing: MultiPairing | undefined;
   if (f.view) {
-    if (f.view.length !== model.views)
-      throw new InputError(`--view: the model has ${model.views} views; give one file per view, got ${f.view.length}`);
-    const mats = f.view.map((p) => readMatrix(p, '--view')),
-      names = f.view.map((p) => `--view ${p}`);
-    metrics = await withThreads(model.net, plan, () =>
-      model.evaluate(
-        mats.map((x) => ({ data: x.data, width: x.cols })),
-        { seed, point, names },
-      ),
-    );
-    metrics.split = 'files';
+    const data = openNewViewFiles(model.json.data, model.widths, f.view, {
+      ...MULTI_FLAG_LABELS,
+      idColumn: "the model's ID column",
+    });
+    pairing = data.pairing;
+    metrics = await withThreads(model.net, plan, () => model.evaluateData(data, { seed, point, split: 'files' }));
   } else {
     const split = choiceFlag(f.split, '--split', ['test', 'train'] as const, 'test');
     const d = model.json.data;
@@ -402,7 +399,7 @@ export async function evalViewsCommand(argv: string[]): Promise<void> {
     );
   }
   if (f.json) {
-    process.stdout.write(jsonText(metrics));
+    process.stdout.write(jsonText({ ...metrics, ...(pairing && { pairing }) }));
     return;
   }
   const r = (x: number) => x.toFixed(3),
@@ -410,6 +407,7 @@ export async function evalViewsCommand(argv: string[]): Promise<void> {
   process.stdout.write(
     [
       `${metrics.split} rows: ${metrics.n}`,
+      ...(pairing ? [pairingLine(pairing)] : []),
       `reconstruction (sampled z): ${Object.entries(metrics.recon)
         .map(([k, v]) => `${k} ${r(v)}`)
         .join('   ')}`,

@@ -17,6 +17,7 @@ import {
 import type { Standardize } from './views.ts';
 import type { HoldoutSplit } from './holdout.ts';
 import { VALUE_LABELS, type InputLabels } from './labels.ts';
+import { formatOf, TABLE_FORMATS } from './parse.ts';
 
 /** How view files are read: the tables' ID column, and how errors name the inputs (value words by default). */
 export interface ViewFileOptions {
@@ -99,4 +100,33 @@ export function reopenViewFiles(
     );
   standardizeMultiView(data, record.standardize);
   return splitMultiView(data, record.heldOutRows, record.holdoutSplit);
+}
+
+/**
+ * New rows of a model's views from files (`paths[i]`: view i + 1's), read
+ * and paired as its training files were: by sample ID when every file names
+ * its rows (tables by the model's ID column), else by row; checked against
+ * its widths `dims` and standardised as its training rows.
+ */
+export function openNewViewFiles(
+  record: Pick<MultiViewFilesRecord, 'idColumn' | 'likelihood' | 'standardize'>,
+  dims: readonly number[],
+  paths: readonly string[],
+  labels: InputLabels = VALUE_LABELS,
+): MultiViewData & { pairing: MultiPairing; ids?: string[] } {
+  if (paths.length !== dims.length)
+    throw new InputError(
+      `${labels.views}: the model has ${dims.length} views; give one file per view, got ${paths.length}`,
+    );
+  // The model's ID column applies to tables; files of other formats (NPY, IDX) pair by row.
+  const tables = paths.some((p, i) => TABLE_FORMATS.includes(formatOf(p, `${labels.view(i)} ${p}`)));
+  const data = loadViewFiles(paths, record.likelihood, { idColumn: tables ? record.idColumn : undefined, labels });
+  data.dims.forEach((width, i) => {
+    if (width !== dims[i])
+      throw new InputError(
+        `${labels.view(i)} ${paths[i]}: rows have ${width} values, but view ${i + 1} of the model has ${dims[i]}`,
+      );
+  });
+  standardizeMultiView(data, record.standardize);
+  return data;
 }
