@@ -281,14 +281,7 @@ export class FitRun {
       threads = o.threads ?? (backend.startsWith('wasm') ? availableThreads() : 1);
     await ready(backend, threads);
     const splits = { train, test: heldOut };
-    const training = Training.start(
-      config,
-      trainOptionsOf(o),
-      splits,
-      source as unknown as Record<string, unknown>,
-      backend,
-      threads,
-    );
+    const training = Training.start(config, trainOptionsOf(o), splits, source, backend, threads);
     if (training.threadsWarning) o.onWarning?.(training.threadsWarning);
     return new FitRun(training, splits, backend, threads, train.n, paired.n);
   }

@@ -175,7 +175,7 @@ async function runTraining(f: Flags, locks: (() => void)[]): Promise<void> {
 
   const run = !options
     ? Training.resume(readModelFiles(out, '--resume'), data, { epochs, lr, backend, threads }, out)
-    : Training.start(config, options, data, data.source as unknown as Record<string, unknown>, backend, threads);
+    : Training.start(config, options, data, data.source, backend, threads);
   const { model, trainer } = run,
     k = model.k,
     { train } = data;

@@ -74,7 +74,7 @@ export function multiExportInputOf(json: MultiModelJson): MultiExportInput {
   return {
     fit: json.latentFit,
     standardize: json.data.standardize,
-    data: json.data as unknown as Record<string, unknown>,
+    data: json.data,
     package: json.package,
     step: json.training.state.step,
   };

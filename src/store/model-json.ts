@@ -284,7 +284,7 @@ export function validateModelJson(v: unknown, file: string): ModelJson {
   if (version >= 2)
     checkpointFiles(f, o.files, o.training === undefined ? 0 : (o.training as { state: { step: number } }).state.step);
   else if (o.files !== undefined) f.fail('files', 'not in a formatVersion 1 model.json');
-  return o as unknown as ModelJson;
+  return o as unknown as ModelJson; // every field checked above: the parsed value is that type
 }
 
 /** model.json's layout list against the layout the model built from its config. */

@@ -43,8 +43,8 @@ export const MULTI_FORMAT = 'jpvae-multiview-model';
  */
 export const MULTI_FORMAT_VERSION = 3;
 
-/** Where the training rows came from and how they were preprocessed. */
-export interface MultiDataRecord {
+/** Where the training rows came from and how they were preprocessed (a type, not an interface, so it is a Record the manifest copies). */
+export type MultiDataRecord = {
   views: string[]; // the files, absolute paths ('' for arrays given to the library)
   idColumn?: string; // the tables' column of sample IDs the views were paired by
   holdoutSplit?: HoldoutSplit; // which rows were held out (absent: 'last-rows')
@@ -53,7 +53,7 @@ export interface MultiDataRecord {
   standardize: (Standardize | null)[];
   trainRows: number;
   heldOutRows: number;
-}
+};
 
 /** How a run trains (fixed for its life, but lr: a resume may change it). */
 export interface MultiTrainingOptions {
@@ -175,7 +175,7 @@ function trainingOf(f: Fields, v: unknown, m: number, trainRows: number): MultiM
       'training.state.step',
       `is ${step}, but ${epoch} epochs of ${steps} batches${partial ? ` and ${partial} steps` : ''} make ${epoch * steps + partial}`,
     );
-  return { options, state: st as unknown as MultiTrainState };
+  return { options, state: st as unknown as MultiTrainState }; // every field checked above: the parsed value is that type
 }
 
 /** Every field of a parsed model.json, typed and range-checked; `file` names it in errors. */
