@@ -6,13 +6,13 @@
 
 import test from 'ava';
 import { join } from 'node:path';
-import { fit } from '../src/index.ts';
 import { plantedCounts } from '../src/data/planted-counts.ts';
 import { negativeBinomialDraw } from '../src/data/count-draws.ts';
 import { countCdf, countNllAt } from '../src/eval/count-metrics.ts';
 import { CountScores } from '../src/eval/calibration.ts';
 import { jpvae, Rng, tempDir } from './util.ts';
 import { writePlantedCountCsv } from './planted-files.ts';
+import { fitPlantedCounts } from './planted-count-model.ts';
 
 test('countCdf: the sum of the pmf from 0 to y, for Poisson and NB, small and large counts and far tails', (t) => {
   const pmfSum = (y: number, mean: number, theta: number | null) => {
@@ -73,34 +73,15 @@ test('count calibration: counts drawn from NB at the true means are covered as n
   t.is(e.values, rows * dim);
 });
 
-const SMALL = { hidden: [32], latent: 2, batch: 32, threads: 1, backend: 'wasm' as const };
-
 test('evaluate: a count view gets MAE of its median imputation, RMSE and NLL of its mean one, in counts, as impute gives them', async (t) => {
-  const d = plantedCounts({ n: 600, seed: 8, baseline: 1.5 });
-  const nan = (x: Float32Array, dim: number, bit: number) => {
-    const y = Float32Array.from(x);
-    for (let r = 0; r < d.n; r++) if (!(d.present![r] & bit)) y.fill(NaN, r * dim, (r + 1) * dim);
-    return { data: y, width: dim };
-  };
-  const model = await fit(
-    { view1: nan(d.x1, d.dim1, 1), view2: nan(d.x2, d.dim2, 2) },
-    { ...SMALL, likelihood: ['nb', 'poisson'], epochs: 4, holdout: 0 },
-  );
   // New rows with both views: the planted data's complete rows.
-  const rows = [...Array(d.n).keys()].filter((r) => d.present![r] === 3).slice(0, 200);
-  const pick = (x: Float32Array, dim: number) => {
-    const out = new Float32Array(rows.length * dim);
-    rows.forEach((r, i) => out.set(x.subarray(r * dim, (r + 1) * dim), i * dim));
-    return out;
-  };
-  const x1 = pick(d.x1, d.dim1),
-    x2 = pick(d.x2, d.dim2);
-  const m = model.evaluate({ view1: { data: x1, width: d.dim1 }, view2: { data: x2, width: d.dim2 } });
-  for (const [key, given, truth, dim, theta] of [
-    ['x1_given_x2', 2, x1, d.dim1, model.net.dispersion(0)],
-    ['x2_given_x1', 1, x2, d.dim2, null],
+  const { model, v1, v2, rows } = await fitPlantedCounts({ n: 600, seed: 8, baseline: 1.5, epochs: 4, keep: 200 });
+  const m = model.evaluate({ view1: v1, view2: v2 });
+  for (const [key, given, { data: truth, width: dim }, theta] of [
+    ['x1_given_x2', 2, v1, model.net.dispersion(0)],
+    ['x2_given_x1', 1, v2, null],
   ] as const) {
-    const input = { data: given === 2 ? x2 : x1, width: given === 2 ? d.dim2 : d.dim1 };
+    const input = given === 2 ? v2 : v1;
     const imputed = model.impute(input, { given }),
       medians = model.impute(input, { given, point: 'median' });
     let abs = 0,
@@ -112,15 +93,12 @@ test('evaluate: a count view gets MAE of its median imputation, RMSE and NLL of 
       nll += countNllAt(truth[i], y, theta ? theta[i % dim] : null);
     });
     const s = m.counts![key]!;
-    t.is(s.rows, rows.length);
+    t.is(s.rows, rows);
     t.true(Math.abs(s.mae - abs / truth.length) < 1e-9 * s.mae, `${key} MAE ${s.mae}`);
     t.true(Math.abs(s.rmse - Math.sqrt(sq / truth.length)) < 1e-9 * s.rmse);
-    t.true(Math.abs(s.nll - nll / rows.length) < 1e-9 * s.nll);
+    t.true(Math.abs(s.nll - nll / rows) < 1e-9 * s.nll);
   }
-  const c = model.calibration(
-    { view1: { data: x1, width: d.dim1 }, view2: { data: x2, width: d.dim2 } },
-    { samples: 10 },
-  );
+  const c = model.calibration({ view1: v1, view2: v2 }, { samples: 10 });
   t.is(c.x1_given_x2.likelihood, 'nb');
   t.is(c.x2_given_x1.likelihood, 'poisson');
   t.true(Number.isFinite((c.x2_given_x1 as { predictive_nll: number }).predictive_nll));

@@ -19,6 +19,7 @@ import {
 } from '../src/eval/count-metrics.ts';
 import { jpvae, tempDir } from './util.ts';
 import { writePlantedCountCsv } from './planted-files.ts';
+import { fitPlantedCounts, SMALL_FIT } from './planted-count-model.ts';
 
 /** The least y whose summed pmf (over the mixture's components, equal weights) reaches ½: the median by brute force. */
 function bruteMedian(pmf: (k: number) => number): number {
@@ -86,28 +87,8 @@ test('Gaussian on log1p: the median is the count whose cell holds m, the mean e^
   }
 });
 
-const SMALL = { hidden: [32], latent: 2, batch: 32, threads: 1, backend: 'wasm' as const };
-
 /** A planted count model (NB view 1, Poisson view 2, rows missing a view), far from 0/1 (baseline e^2.5), and 150 complete rows. */
-async function plantedModel() {
-  const d = plantedCounts({ n: 500, seed: 12, baseline: 2.5 });
-  const nan = (x: Float32Array, dim: number, bit: number) => {
-    const y = Float32Array.from(x);
-    for (let r = 0; r < d.n; r++) if (!(d.present![r] & bit)) y.fill(NaN, r * dim, (r + 1) * dim);
-    return { data: y, width: dim };
-  };
-  const model = await fit(
-    { view1: nan(d.x1, d.dim1, 1), view2: nan(d.x2, d.dim2, 2) },
-    { ...SMALL, likelihood: ['nb', 'poisson'], epochs: 3, holdout: 0 },
-  );
-  const rows = [...Array(d.n).keys()].filter((r) => d.present![r] === 3).slice(0, 150);
-  const pick = (x: Float32Array, dim: number) => {
-    const out = new Float32Array(rows.length * dim);
-    rows.forEach((r, i) => out.set(x.subarray(r * dim, (r + 1) * dim), i * dim));
-    return { data: out, width: dim };
-  };
-  return { model, d, v1: pick(d.x1, d.dim1), v2: pick(d.x2, d.dim2), rows: rows.length };
-}
+const plantedModel = () => fitPlantedCounts({ n: 500, seed: 12, baseline: 2.5, epochs: 3, keep: 150 });
 
 test('impute({ point: "median" }): the median counts of the view’s NB or Poisson at the expected counts; eval scores MAE at them, RMSE at the mean', async (t) => {
   const { model, v1, v2, rows } = await plantedModel();
@@ -156,7 +137,7 @@ test('impute point: a Gaussian view’s median is its mean; a Bernoulli view has
     b = Float32Array.from({ length: n * 2 }, (_, i) => (Math.sin(i * 1.7) > 0 ? 1 : 0));
   const model = await fit(
     { view1: { data: x, width: 3 }, view2: { data: b, width: 2 } },
-    { ...SMALL, likelihood: ['gaussian', 'bernoulli'], epochs: 1, holdout: 0 },
+    { ...SMALL_FIT, likelihood: ['gaussian', 'bernoulli'], epochs: 1, holdout: 0 },
   );
   const given = { data: b.subarray(0, 20), width: 2 };
   t.deepEqual(

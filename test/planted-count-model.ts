@@ -1,0 +1,30 @@
+// A small two-view count model (NB view 1, Poisson view 2) fitted on planted
+// counts whose rows miss a view, and the planted data's complete rows as new
+// rows to score it on: the fixture of the count imputation and eval tests.
+
+import { fit } from '../src/index.ts';
+import { plantedCounts } from '../src/data/planted-counts.ts';
+
+/** The options of the small fits of these tests (one thread: the same model every run). */
+export const SMALL_FIT = { hidden: [32], latent: 2, batch: 32, threads: 1, backend: 'wasm' as const };
+
+/** The model after `epochs` of plantedCounts({ n, seed, baseline }) (missing views as NaN rows), and its first `keep` complete rows. */
+export async function fitPlantedCounts(o: { n: number; seed: number; baseline: number; epochs: number; keep: number }) {
+  const d = plantedCounts({ n: o.n, seed: o.seed, baseline: o.baseline });
+  const nan = (x: Float32Array, dim: number, bit: number) => {
+    const y = Float32Array.from(x);
+    for (let r = 0; r < d.n; r++) if (!(d.present![r] & bit)) y.fill(NaN, r * dim, (r + 1) * dim);
+    return { data: y, width: dim };
+  };
+  const model = await fit(
+    { view1: nan(d.x1, d.dim1, 1), view2: nan(d.x2, d.dim2, 2) },
+    { ...SMALL_FIT, likelihood: ['nb', 'poisson'], epochs: o.epochs, holdout: 0 },
+  );
+  const rows = [...Array(d.n).keys()].filter((r) => d.present![r] === 3).slice(0, o.keep);
+  const pick = (x: Float32Array, dim: number) => {
+    const out = new Float32Array(rows.length * dim);
+    rows.forEach((r, i) => out.set(x.subarray(r * dim, (r + 1) * dim), i * dim));
+    return { data: out, width: dim };
+  };
+  return { model, d, v1: pick(d.x1, d.dim1), v2: pick(d.x2, d.dim2), rows: rows.length };
+}
