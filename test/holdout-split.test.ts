@@ -15,7 +15,7 @@ import { reopenViewFiles, type MultiViewFilesRecord } from '../src/data/multi-vi
 import { camelCaseKeys } from '../src/io/json-keys.ts';
 import type { DataSource } from '../src/data/record.ts';
 import type { TwoViewData } from '../src/data/dataset.ts';
-import { jpvae, tempDir, SMALL_VIEWS_TRAINING } from './util.ts';
+import { jpvae, tempDir, trainViewsById } from './util.ts';
 
 test('heldOutPerKind: the held-out rows shared in proportion by largest remainder, summing to the total', (t) => {
   t.deepEqual(heldOutPerKind([180, 60, 60], 30), [18, 6, 6]);
@@ -149,17 +149,10 @@ test('M views paired by ID hold out per kind of row too, and the model reopens t
   table('a.csv', range(0, 40), 2);
   table('b.csv', range(20, 60), 3);
   table('c.csv', range(0, 60).reverse(), 1);
-  const views = ['a.csv', 'b.csv', 'c.csv'].flatMap((f) => ['--view', join(dir, f)]);
   const out = join(dir, 'm');
-  const r = jpvae(
-    'train',
-    ...views,
-    '--id-column',
-    'sample',
-    ...SMALL_VIEWS_TRAINING,
-    '--holdout',
+  const r = trainViewsById(
+    ['a.csv', 'b.csv', 'c.csv'].map((f) => join(dir, f)),
     '0.25',
-    '--out',
     out,
   );
   t.is(r.code, 0, r.err);

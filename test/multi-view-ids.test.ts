@@ -14,7 +14,7 @@ import { openRows, readMatrix } from '../src/data/matrix.ts';
 import { loadViewFiles } from '../src/data/multi-view-files.ts';
 import { encodeNpy } from '../src/data/npy.ts';
 import { writeH5ad } from './h5ad-file.ts';
-import { jpvae, tempDir, SMALL_VIEWS_TRAINING } from './util.ts';
+import { jpvae, tempDir, trainViewsById } from './util.ts';
 
 const GAUSS = { kind: 'gaussian', variance: 'learnt' } as const;
 
@@ -94,9 +94,7 @@ test('jpvae train --view … --id-column trains on the union, reports it, and ev
   const dir = tempDir(t),
     paths = writeViews(dir),
     out = join(dir, 'm');
-  const views = paths.flatMap((p) => ['--view', p]);
-  const base = [...SMALL_VIEWS_TRAINING, '--holdout', '0.2'];
-  const r = jpvae('train', ...views, '--id-column', 'sample', ...base, '--out', out, '--json');
+  const r = trainViewsById(paths, '0.2', out, '--json');
   t.is(r.code, 0, r.err);
   t.regex(r.err, /views paired by sample ID: 5 samples with every view; view 1 in 30, view 2 in 30, view 3 in 25/);
   t.deepEqual(JSON.parse(r.out).pairing, { by: 'id', complete: 5, per_view: [30, 30, 25] });
@@ -195,18 +193,7 @@ test('M-view impute pairs its inputs by ID and writes in kind: CSV and Parquet w
   const dir = tempDir(t),
     paths = writeViews(dir),
     model = join(dir, 'm');
-  const views = paths.flatMap((p) => ['--view', p]);
-  const tr = jpvae(
-    'train',
-    ...views,
-    '--id-column',
-    'sample',
-    ...SMALL_VIEWS_TRAINING,
-    '--holdout',
-    '0',
-    '--out',
-    model,
-  );
+  const tr = trainViewsById(paths, '0', model);
   t.is(tr.code, 0, tr.err);
   const impute = (given: string, inputs: string[], outs: string[], ...more: string[]) =>
     jpvae(

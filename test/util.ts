@@ -6,7 +6,7 @@ import test, { type ExecutionContext } from 'ava';
 import { availableBackends, createKernels, type Kernels, type FloatArray } from '../src/core/index.ts';
 import { Rng } from '../src/data/rng.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { maxRelErr } from './cli-util.ts';
+import { jpvae, maxRelErr } from './cli-util.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -179,6 +179,23 @@ export { BIN, jpvae, maxRelErr, weightsPath } from './cli-util.ts';
 
 /** The flags of a small, quick M-view training: Gaussian views, hidden 8, latent 2, one epoch. */
 export const SMALL_VIEWS_TRAINING = ['--likelihood', 'gaussian', '--hidden', '8', '--latent', '2', '--epochs', '1'];
+
+/** `jpvae train` of that small M-view model on `files` paired by their `sample` column, holding out `holdout`, into `out`. */
+export function trainViewsById(files: string[], holdout: string, out: string, ...more: string[]) {
+  const views = files.flatMap((f) => ['--view', f]);
+  return jpvae(
+    'train',
+    ...views,
+    '--id-column',
+    'sample',
+    ...SMALL_VIEWS_TRAINING,
+    '--holdout',
+    holdout,
+    '--out',
+    out,
+    ...more,
+  );
+}
 
 /**
  * The paths of a parsed JSON value's camelCase field names: what no file or
