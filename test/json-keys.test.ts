@@ -235,20 +235,22 @@ test('a model.json in the camelCase of format version 2, and an M-view one in ca
   );
 });
 
-test('the committed models and results (camelCase, written before) read as they are written', (t) => {
+test('the committed models read as they are written (camelCase, format version 1); the committed results are snake_case and read back as reproduce writes them', (t) => {
   const results = new URL('../results/', import.meta.url).pathname;
   // A format version 1 model directory: read, its fields are the file's own.
   const dir = join(results, 'runs', 'zero-seed1');
   t.deepEqual(loadModel(dir).json, fileJson(join(dir, 'model.json')));
-  // What reproduce reads back (runs/*/result.json, plan.json, summary.json): camelCase passes unchanged.
+  // What reproduce reads back (runs/*/result.json, plan.json, summary.json): the code's names in memory, the same file again.
   const records = ['metrics', 'impute_prior', 'downstream'];
   for (const f of [
     'plan.json',
     'summary.json',
+    'three-bands.json',
     ...readdirSync(join(results, 'runs')).map((d) => `runs/${d}/result.json`),
   ]) {
     const raw = fileJson(join(results, f));
-    t.deepEqual(camelCaseKeys(raw, records), raw, f);
+    t.deepEqual(camelCaseFields(raw), [], f);
+    t.deepEqual(snakeCaseKeys(camelCaseKeys(raw, records), records), raw, f);
   }
 });
 
