@@ -3,35 +3,34 @@
 // A new import that points upward fails here, naming the file and line.
 
 import test from 'ava';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const SRC = fileURLToPath(new URL('../src/', import.meta.url));
 
-/** Bottom to top; a folder may import from any folder at its rank or below. */
+/**
+ * Bottom to top, as ARCHITECTURE.md's layer list has them (read from its
+ * first code block: each line's leading `folder/` names, top line first);
+ * a folder may import from any folder at its rank or below. The files at
+ * src/'s top sit at the bottom (errors.ts, version.ts) and the top (the
+ * entry points).
+ */
+const DIAGRAM = readFileSync(new URL('../ARCHITECTURE.md', import.meta.url), 'utf8').split('```')[1];
 const LAYERS: string[][] = [
-  ['core', 'linalg', 'errors.ts', 'version.ts'],
-  ['io'],
-  ['data'],
-  ['model'],
-  ['train'],
-  ['threads'],
-  ['impute'],
-  ['store'],
-  ['eval'],
-  ['plot'],
-  ['onnx'],
-  ['runtime'],
-  ['bench'],
-  ['api'],
-  ['cli'],
+  ...DIAGRAM.split('\n')
+    .map((line) => [...(/^((?:[a-z]+\/\s+)+)/.exec(line)?.[1] ?? '').matchAll(/([a-z]+)\//g)].map((m) => m[1]))
+    .map((names) => names.filter((n) => existsSync(join(SRC, n))))
+    .filter((names) => names.length > 0)
+    .reverse(),
   ['index.ts', 'node.ts'],
 ];
+LAYERS[0].push('errors.ts', 'version.ts');
 const rank = (path: string): number => {
   const top = relative(SRC, path).split(/[\\/]/)[0];
   const r = LAYERS.findIndex((l) => l.includes(top));
-  if (r < 0) throw new Error(`src/${top}: not in any layer of test/layers.test.ts (add it, and to ARCHITECTURE.md)`);
+  if (r < 0)
+    throw new Error(`src/${top}: not in any layer of test/layers.test.ts (add it to ARCHITECTURE.md's layer list)`);
   return r;
 };
 
@@ -55,6 +54,19 @@ test('no module of src/ imports from a layer above its own', (t) => {
   }
   t.true(edges > 100, `only ${edges} imports found: is the pattern still right?`);
   t.deepEqual(upward, []);
+});
+
+test("ARCHITECTURE.md's layer list names every folder of src/, once", (t) => {
+  const folders = readdirSync(SRC, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name);
+  t.deepEqual(
+    LAYERS.flat()
+      .filter((n) => !n.endsWith('.ts'))
+      .sort(),
+    folders.sort(),
+  );
+  t.deepEqual(LAYERS.slice(0, 3), [['core', 'linalg', 'errors.ts', 'version.ts'], ['io'], ['data']]);
 });
 
 test('the check sees an upward import', (t) => {
