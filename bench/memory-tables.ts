@@ -5,12 +5,12 @@
 // bytes and the peak RSS the read added (and the process's whole peak).
 // The files are deleted at the end. Results go to stdout and, with
 // --out F, to a JSON file. Reads through dist/ (npm run build first).
-//   node --import=tsx scripts/memory-tables.ts [MB] [--only parquet|h5ad] [--out bench/results/memory-tables.json]
+//   node --import=tsx bench/memory-tables.ts [MB] [--only parquet|h5ad] [--out bench/results/memory-tables.json]
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jsonText } from '../src/io/json-keys.ts';
 
@@ -141,10 +141,7 @@ else {
       process.argv[outAt + 1],
       jsonText(
         {
-          command: `node --import=tsx scripts/${process.argv
-            .slice(1)
-            .join(' ')
-            .replace(/^.*scripts\//, '')}`,
+          command: `node --import=tsx ${relative(join(dirname(self), '..'), self)} ${process.argv.slice(2).join(' ')}`,
           date: new Date().toISOString(),
           node: process.version,
           cpu: cpus()[0]?.model,

@@ -1,7 +1,7 @@
-// The read half of scripts/memory-tables.ts, in plain JavaScript over the
+// The read half of bench/memory-tables.ts, in plain JavaScript over the
 // compiled library (dist/, as the jpvae command runs it): no loader in the
 // process whose peak RSS is measured. Prints one JSON object.
-//   node scripts/memory-read.mjs FILE [ID_COLUMN]
+//   node bench/memory-read.mjs FILE [ID_COLUMN]
 import { loadHdf5 } from '../dist/data/anndata.js';
 import { readMatrix } from '../dist/data/matrix.js';
 

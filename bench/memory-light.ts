@@ -3,7 +3,7 @@
 // readMatrix and prints the file size, the matrix's bytes and the peak RSS
 // the read added. A second argument names another matrix.ts to measure (an
 // older version, say).
-//   node --import=tsx scripts/memory-light.ts [MB] [path/to/matrix.ts]
+//   node --import=tsx bench/memory-light.ts [MB] [path/to/matrix.ts]
 
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
