@@ -18,6 +18,7 @@ import {
   maxRelErr,
   Rng,
   type TwinCase,
+  inverseAndLogDet,
 } from './util.ts';
 
 /** The f64 twin and every f32 backend: the checks every backend must pass. */
@@ -90,27 +91,6 @@ function inputsFor(rng: Rng, fp: FactorPrior, rows = ROWS): Inputs {
     lv: normals(rng, rows * fp.D, 0.5),
     A: fp.factorMap(),
   };
-}
-
-/** Inverse and ln|det| of a symmetric positive-definite matrix (Gauss–Jordan with pivoting). */
-function inverseAndLogDet(a: number[][]): { inv: number[][]; logDet: number } {
-  const n = a.length,
-    m = a.map((row, i) => [...row, ...row.map((_, j) => (i === j ? 1 : 0))]);
-  let logDet = 0;
-  for (let k = 0; k < n; k++) {
-    let p = k;
-    for (let i = k + 1; i < n; i++) if (Math.abs(m[i][k]) > Math.abs(m[p][k])) p = i;
-    [m[k], m[p]] = [m[p], m[k]];
-    const d = m[k][k];
-    logDet += Math.log(Math.abs(d));
-    m[k] = m[k].map((x) => x / d);
-    for (let i = 0; i < n; i++)
-      if (i !== k) {
-        const f = m[i][k];
-        m[i] = m[i].map((x, j) => x - f * m[k][j]);
-      }
-  }
-  return { inv: m.map((row) => row.slice(n)), logDet };
 }
 
 /** Eq. 7 per row against the dense N(0, S) (S: N×N row-major). */

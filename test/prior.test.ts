@@ -16,6 +16,7 @@ import {
   Rng,
   type FdCase,
   type TwinCase,
+  inverseAndLogDet,
 } from './util.ts';
 import { Jpvae } from '../src/model/jpvae.ts';
 
@@ -147,27 +148,6 @@ function orthogonal(rng: Rng, n1: number, n2: number, flips = 0): Float64Array {
     O = k.heap.alloc(n2 * n1);
   k.cayley(n2, n1, flips, P, O, k.heap.alloc(cayleyWork(n2)));
   return Float64Array.from(k.heap.view(O, n2 * n1));
-}
-
-/** Inverse and ln|det| of a symmetric positive-definite matrix by Gauss–Jordan elimination. */
-function inverseAndLogDet(a: number[][]): { inv: number[][]; logDet: number } {
-  const n = a.length,
-    m = a.map((row, i) => [...row, ...row.map((_, j) => (i === j ? 1 : 0))]);
-  let logDet = 0;
-  for (let k = 0; k < n; k++) {
-    let p = k;
-    for (let i = k + 1; i < n; i++) if (Math.abs(m[i][k]) > Math.abs(m[p][k])) p = i;
-    [m[k], m[p]] = [m[p], m[k]];
-    const d = m[k][k];
-    logDet += Math.log(Math.abs(d));
-    m[k] = m[k].map((x) => x / d);
-    for (let i = 0; i < n; i++)
-      if (i !== k) {
-        const f = m[i][k];
-        m[i] = m[i].map((x, j) => x - f * m[k][j]);
-      }
-  }
-  return { inv: m.map((row) => row.slice(n)), logDet };
 }
 
 /** Eq. 7: KL(N(μ, diag e^{lv}) ‖ N(0, Σ_C)) per row with the dense Σ_C = [[I, Cᵀ], [C, I]]. */

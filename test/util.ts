@@ -180,6 +180,19 @@ export { BIN, jpvae, maxRelErr, weightsPath } from './cli-util.ts';
 /** The flags of a small, quick M-view training: Gaussian views, hidden 8, latent 2, one epoch. */
 export const SMALL_VIEWS_TRAINING = ['--likelihood', 'gaussian', '--hidden', '8', '--latent', '2', '--epochs', '1'];
 
+/** The imputation metrics' keys of a three-view model, sorted: each view from each other view and from both. */
+export const THREE_VIEW_IMPUTATIONS = [
+  'x1_given_x2',
+  'x1_given_x2_x3',
+  'x1_given_x3',
+  'x2_given_x1',
+  'x2_given_x1_x3',
+  'x2_given_x3',
+  'x3_given_x1',
+  'x3_given_x1_x2',
+  'x3_given_x2',
+];
+
 /** `jpvae train` of that small M-view model on `files` paired by their `sample` column, holding out `holdout`, into `out`. */
 export function trainViewsById(files: string[], holdout: string, out: string, ...more: string[]) {
   const views = files.flatMap((f) => ['--view', f]);
@@ -209,4 +222,25 @@ export function camelCaseFields(v: unknown, path = ''): string[] {
     ...(/^[a-z][A-Za-z0-9_]*$/.test(k) && /[a-z0-9][A-Z]/.test(k) ? [`${path}.${k}`] : []),
     ...camelCaseFields(x, `${path}.${k}`),
   ]);
+}
+
+/** Inverse and ln|det| of a symmetric positive-definite matrix by Gauss–Jordan elimination with pivoting, in f64: the dense reference of the priors' KL tests. */
+export function inverseAndLogDet(a: number[][]): { inv: number[][]; logDet: number } {
+  const n = a.length,
+    m = a.map((row, i) => [...row, ...row.map((_, j) => (i === j ? 1 : 0))]);
+  let logDet = 0;
+  for (let k = 0; k < n; k++) {
+    let p = k;
+    for (let i = k + 1; i < n; i++) if (Math.abs(m[i][k]) > Math.abs(m[p][k])) p = i;
+    [m[k], m[p]] = [m[p], m[k]];
+    const d = m[k][k];
+    logDet += Math.log(Math.abs(d));
+    m[k] = m[k].map((x) => x / d);
+    for (let i = 0; i < n; i++)
+      if (i !== k) {
+        const f = m[i][k];
+        m[i] = m[i].map((x, j) => x - f * m[k][j]);
+      }
+  }
+  return { inv: m.map((row) => row.slice(n)), logDet };
 }
