@@ -110,11 +110,7 @@ test('jpvae eval --view pairs new files by the model’s ID column, reports the 
   const dir = tempDir(t),
     paths = writeViews(dir),
     out = join(dir, 'm');
-  const tr = jpvae(
-    'train',
-    ...paths.flatMap((p) => ['--view', p]),
-    ...['--id-column', 'sample', ...SMALL_VIEWS_TRAINING, '--holdout', '0.2', '--out', out],
-  );
+  const tr = trainViewsById(paths, '0.2', out);
   t.is(tr.code, 0, tr.err);
   const evalFiles = (files: string[], ...more: string[]) =>
     jpvae('eval', '--model', out, ...files.flatMap((p) => ['--view', p]), ...more);
