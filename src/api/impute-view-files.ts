@@ -57,11 +57,9 @@ export function imputeViewFiles(
     view: () => names.input,
     idColumn: names.idColumn,
   });
-  // By ID, the samples some given file lacks (a row of NaN there) are left out; the first file's come first, in its order.
+  // By ID, the samples some given file lacks are left out; the first file's come first, in its order.
   const n = files.matrices[0].rows;
-  const kept = files.byId
-    ? [...Array(n).keys()].filter((r) => files.matrices.every((m) => !allNaN(m, r)))
-    : [...Array(n).keys()];
+  const kept = files.rowOf ? inEvery(files.rowOf, n) : [...Array(n).keys()];
   const rows = files.byId ? files.matrices.map((m) => pickRows(m, kept)) : files.matrices;
   const ids = files.ids && kept.map((r) => files.ids![r]);
   if (anndata !== undefined && kept.length !== files.fileRows[0])
@@ -93,7 +91,12 @@ export function imputeViewFiles(
   return { rows: kept.length, skipped: n - kept.length };
 }
 
-const allNaN = (m: Matrix, r: number): boolean => m.data.subarray(r * m.cols, (r + 1) * m.cols).every(Number.isNaN);
+/** The union rows (of n) that every file's rows map to, ascending. */
+function inEvery(rowOf: readonly Int32Array[], n: number): number[] {
+  const files = new Uint8Array(n);
+  for (const rows of rowOf) for (const u of rows) files[u]++;
+  return [...Array(n).keys()].filter((u) => files[u] === rowOf.length);
+}
 
 function pickRows(m: Matrix, rows: readonly number[]): Matrix {
   const data = new Float32Array(rows.length * m.cols);

@@ -53,13 +53,16 @@ export function loadViewFiles(
     paths.map((p, i) => `${labels.view(i)} ${p}`),
     labels,
   );
-  return { ...data, pairing: countMultiPairing(data, byId ? 'id' : 'position'), ids };
+  return { ...data, pairing: countMultiPairing(data, data.dims.length, byId ? 'id' : 'position'), ids };
 }
 
-/** Rows with every view, and with each view, by the data's presence bits. */
-export function countMultiPairing(d: MultiViewData, by: MultiPairing['by']): MultiPairing {
-  const m = d.dims.length,
-    perView = new Array<number>(m).fill(d.present ? 0 : d.n);
+/** Rows with every one of m views, and with each view, by the data's presence bits (bit v − 1: view v; none: every view). */
+export function countMultiPairing(
+  d: { n: number; present?: Uint8Array },
+  m: number,
+  by: MultiPairing['by'],
+): MultiPairing {
+  const perView = new Array<number>(m).fill(d.present ? 0 : d.n);
   let complete = d.present ? 0 : d.n;
   for (const p of d.present ?? []) {
     if (p === allViews(m)) complete++;

@@ -18,6 +18,8 @@ export interface PairedFiles {
   byId: boolean;
   /** fileRows[i]: the rows of view i's file. */
   fileRows: number[];
+  /** Paired by ID: rowOf[i][r], the union row of view i's file row r. */
+  rowOf?: Int32Array[];
 }
 
 /** Read `paths` (view i's file is paths[i]); `idColumn` names the tables' ID column, `labels` the inputs in errors. */
@@ -52,6 +54,7 @@ export function readPairedFiles(
       ids: p?.ids ?? streams.find((s) => s.ids)?.ids,
       byId,
       fileRows: streams.map((s) => s.rows),
+      rowOf: p?.rowOf,
     };
   } finally {
     for (const s of streams) s.close();

@@ -4,7 +4,8 @@
 // says. A sample in one file only is a row whose other view is missing.
 
 import type { Likelihood } from './likelihood.ts';
-import { HAS_BOTH, type TwoViewData } from './dataset.ts';
+import type { TwoViewData } from './dataset.ts';
+import { countMultiPairing } from './multi-view-files.ts';
 import { readMatrix } from './matrix.ts';
 import { readPairedFiles } from './paired-files.ts';
 import { pairViews } from './views.ts';
@@ -30,18 +31,10 @@ export interface Pairing {
   only2: number;
 }
 
-/** Rows with both views and with one, by the data's presence bits. */
+/** Rows with both views and with one, by the data's presence bits (the M-view count, in two-view words). */
 export function countPairing(d: TwoViewData, by: Pairing['by']): Pairing {
-  let paired = 0,
-    only1 = 0,
-    only2 = 0;
-  for (let r = 0; r < d.n; r++) {
-    const p = d.present ? d.present[r] : HAS_BOTH;
-    if (p === HAS_BOTH) paired++;
-    else if (p === 1) only1++;
-    else only2++;
-  }
-  return { by, paired, only1, only2 };
+  const { complete, perView } = countMultiPairing(d, 2, by);
+  return { by, paired: complete, only1: perView[0] - complete, only2: perView[1] - complete };
 }
 
 /** Read, check and pair two view files (and an optional n×2 0/1 mask); `ids` are the union's sample IDs. */
