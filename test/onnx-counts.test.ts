@@ -9,7 +9,8 @@
 // relative of the library (and each expected count within 1e-4 of its
 // own size); fp16 within 1e-2. The mean imputers equal `jpvae impute`, the
 // samplers its latent draws (`--draws latent`, same seed); createImputer
-// gives both and refuses predictive draws of a count view.
+// gives both, and its predictive draws of a count view are the library's
+// count draws at those latent draws.
 
 import test from 'ava';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { join } from 'node:path';
 import { plantedCounts } from '../src/data/planted-counts.ts';
 import { HAS_VIEW1, HAS_VIEW2 } from '../src/data/dataset.ts';
 import { readMatrix } from '../src/data/matrix.ts';
+import { drawCounts } from '../src/data/count-draws.ts';
 import { applyStandardize, type Standardize } from '../src/data/views.ts';
 import { standardizationOf } from '../src/data/record.ts';
 import { conditional, type LatentFit } from '../src/impute/conditional.ts';
@@ -366,17 +368,30 @@ for (const provider of ['wasm', 'jpvae-wasm'] as ExecutionProvider[])
           }
         const counts = imputer.manifest.views.find((v) => v.likelihood.kind !== 'gaussian')!.view;
         const imputerOf = imputer.manifest.imputers.find((i) => i.target === counts)!;
-        await t.throwsAsync(
-          imputer.impute(
-            imputerOf.given.map((g) => rowsOf(g - 1, 2)),
-            { given: imputerOf.given, target: counts, samples: 2 },
-          ),
-          {
-            message: new RegExp(
-              `view ${counts} is a count view, whose sampler gives the means of latent draws.*'latent'`,
-            ),
-          },
+        // Predictive draws: counts from the view's Poisson or NB at the sampler's latent draws, by the library's draw code on a fork of the seed's stream.
+        const xs = () => imputerOf.given.map((g) => rowsOf(g - 1, 40));
+        const latent = await imputer.impute(xs(), {
+          given: imputerOf.given,
+          target: counts,
+          samples: 3,
+          seed: 5,
+          draws: 'latent',
+        });
+        const drawn = await imputer.impute(xs(), { given: imputerOf.given, target: counts, samples: 3, seed: 5 });
+        const want = latent.slice();
+        drawCounts(
+          new Rng(5).fork(),
+          want,
+          lib.net.views[counts - 1].dim,
+          lib.net.views[counts - 1].dispersion(lib.net.P),
         );
+        t.deepEqual(drawn, want);
+        t.true(drawn.every((x) => Number.isInteger(x) && x >= 0));
+        t.true(
+          drawn.some((x, i) => x !== Math.round(latent[i])),
+          'counts, not the rounded means',
+        );
+        t.deepEqual(await imputer.impute(xs(), { given: imputerOf.given, target: counts, samples: 3, seed: 5 }), drawn);
       } finally {
         await imputer.close();
       }

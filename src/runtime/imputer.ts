@@ -48,9 +48,11 @@ export interface Imputer {
    * Bernoulli view). With samples = K: K draws per row from the model's
    * predictive distribution (manifest.draws), (n·K)×dim_t, each row's draws
    * together; `seed` makes them repeatable (the same seed gives the draws
-   * of `jpvae impute --samples K --seed S`); `draws: 'latent'` leaves a
-   * Gaussian view's observation noise out, as `jpvae impute --draws latent`
-   * does.
+   * of `jpvae impute --samples K --seed S`); a count view's draws are
+   * counts from its Poisson or NB at each decoded latent draw, drawn here
+   * as the library draws them; `draws: 'latent'` leaves a Gaussian view's
+   * observation noise or a count view's counts out, as `jpvae impute
+   * --draws latent` does.
    * A rows buffer is transferred to the worker when the array spans all of
    * it (it is detached here afterwards); pass a copy to keep it.
    */

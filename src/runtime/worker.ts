@@ -6,6 +6,7 @@
 import { expose, transfer } from 'comlink';
 import { createKernels, initWasm, type WasmBuild } from '../core/index.ts';
 import { Rng } from '../data/rng.ts';
+import { drawCounts } from '../data/count-draws.ts';
 import { DRAW_KINDS, fillDrawNoise, repeatRows, type DrawKind } from '../impute/impute.ts';
 import { camelCaseKeys } from '../io/json-keys.ts';
 import { isCount } from '../data/likelihood.ts';
@@ -151,11 +152,15 @@ const api = {
       const feeds = Object.fromEntries(given.map((g, a) => [`x${g}`, rows[a]]));
       result = await inTurn(() => engine.run(2 * at, feeds, n));
     } else {
-      if (draws === 'predictive' && isCount(out.likelihood))
+      // A count view's predictive draws: a count from its Poisson or NB at each decoded latent draw (the
+      // sampler's output), drawn from a fork of the seed's stream as the library draws them (impute.ts drawsOf).
+      const countsOf = draws === 'predictive' && isCount(out.likelihood);
+      if (countsOf && out.likelihood.kind === 'nb' && !out.dispersion)
         throw new Error(
-          `imputer: view ${target} is a count view, whose sampler gives the means of latent draws, not counts; use draws: 'latent'`,
+          `imputer: view ${target} is a negative binomial view, but the manifest has no dispersion for it; export the model again`,
         );
       const rng = new Rng(seed ?? Math.floor(Math.random() * 2 ** 32)),
+        counts = rng.fork(),
         gaussian = out.likelihood.kind === 'gaussian';
       const eps = new Float32Array(n * k * out.latent),
         noise = gaussian ? new Float32Array(n * k * out.dim) : null;
@@ -167,6 +172,7 @@ const api = {
         ...(noise ? { [`noise${target}`]: noise } : {}),
       };
       result = await inTurn(() => engine.run(2 * at + 1, feeds, n * k));
+      if (countsOf) drawCounts(counts, result[y], out.dim, out.likelihood.kind === 'nb' ? out.dispersion! : null);
     }
     return transfer(result[y], [result[y].buffer]);
   },
