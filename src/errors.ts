@@ -10,3 +10,10 @@ export class InputError extends Error {
 export class Interrupted extends Error {
   override name = 'Interrupted';
 }
+
+// The installation is incomplete or stale (a wasm build older than the
+// code that loads it): the CLI prints the message, which says how to mend
+// it, as one line and exits with 1.
+export class SetupError extends Error {
+  override name = 'SetupError';
+}

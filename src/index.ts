@@ -18,7 +18,7 @@ export {
 } from './api/multi-model.ts';
 export { MultiTraining, type MultiSplits } from './api/multi-training.ts';
 export { PACKAGE_VERSION } from './version.ts';
-export { InputError } from './errors.ts';
+export { InputError, SetupError } from './errors.ts';
 
 // Compute core and model.
 export {

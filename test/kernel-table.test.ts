@@ -6,6 +6,7 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { KERNEL_NAMES, createKernels, initWasm } from '../src/core/index.ts';
 import { relaxedAvailable } from '../src/core/wasm.ts';
+import { SetupError } from '../src/errors.ts';
 
 const buildFile = (build: string): Uint8Array => readFileSync(new URL(`../build/${build}.wasm`, import.meta.url));
 
@@ -34,7 +35,10 @@ test('a wasm build lacking a kernel is refused on load, naming the kernel and th
   t.true(at > 0, 'the simd build exports orthoKl');
   bytes[at + 7] = 'X'.charCodeAt(0); // orthoKl → orthoKX: the build now lacks orthoKl
   await initWasm({ simd: bytes }, ['simd']);
-  t.throws(() => createKernels('wasm-simd'), { message: "wasm build 'simd' lacks kernel orthoKl: run npm run build" });
+  t.throws(() => createKernels('wasm-simd'), {
+    instanceOf: SetupError, // the CLI prints it as one line, exit 1
+    message: "wasm build 'simd' lacks kernel orthoKl: run npm run build",
+  });
   await initWasm({ simd: buildFile('simd') }, ['simd']);
   t.is(createKernels('wasm-simd').name, 'wasm-simd');
 });

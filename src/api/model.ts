@@ -220,6 +220,23 @@ export async function ready(backend: BackendChoice = 'wasm', threads = 1): Promi
   if (threads > 1 && sharedMemoryAvailable()) await initWasm({}, [threadsVariant(backend)]).catch(() => {});
 }
 
+/**
+ * A training run started on the backend and threads `o` asks for (default:
+ * the best wasm build, on every core), once they are ready; the run's
+ * threads warning, if any, goes to `o.onWarning`.
+ */
+export async function startRun<T extends { threadsWarning?: string }>(
+  o: RunOptions,
+  start: (backend: BackendChoice, threads: number) => T,
+): Promise<{ run: T; backend: BackendChoice; threads: number }> {
+  const backend = o.backend ?? 'wasm',
+    threads = o.threads ?? (backend.startsWith('wasm') ? availableThreads() : 1);
+  await ready(backend, threads);
+  const run = start(backend, threads);
+  if (run.threadsWarning) o.onWarning?.(run.threadsWarning);
+  return { run, backend, threads };
+}
+
 /** Train a model on two paired views, as `jpvae train --view1 --view2` does (FitRun.start and run to the end). */
 export async function fit(views: TwoViews, o: FitOptions = {}): Promise<JpvaeModel> {
   const run = await FitRun.start(views, o);
@@ -277,13 +294,11 @@ export class FitRun {
       trainRows: train.n,
       heldOutRows: heldOut?.n ?? 0,
     };
-    const backend = o.backend ?? 'wasm',
-      threads = o.threads ?? (backend.startsWith('wasm') ? availableThreads() : 1);
-    await ready(backend, threads);
     const splits = { train, test: heldOut };
-    const training = Training.start(config, trainOptionsOf(o), splits, source, backend, threads);
-    if (training.threadsWarning) o.onWarning?.(training.threadsWarning);
-    return new FitRun(training, splits, backend, threads, train.n, paired.n);
+    const { run, backend, threads } = await startRun(o, (backend, threads) =>
+      Training.start(config, trainOptionsOf(o), splits, source, backend, threads),
+    );
+    return new FitRun(run, splits, backend, threads, train.n, paired.n);
   }
 
   /** Epochs completed (a stopped epoch counts once it is finished). */

@@ -40,10 +40,9 @@ import {
 } from '../store/multi-files.ts';
 import type { MultiEpochRecord } from '../train/multi-fit.ts';
 import { toMatrix, type ViewInput } from './inputs.ts';
-import { nodeModule, nodeStore, ready } from './model.ts';
+import { nodeModule, nodeStore, ready, startRun } from './model.ts';
 import { parseLikelihood } from '../data/likelihood.ts';
 import { MultiTraining } from './multi-training.ts';
-import { availableThreads } from '../threads/plan.ts';
 import { holdoutOf, trainOptionsOf, type RunOptions } from './training.ts';
 import { fileOf } from '../store/files.ts';
 
@@ -349,11 +348,9 @@ export async function fitViews(views: readonly ViewInput[], o: ViewsFitOptions =
     trainRows: train.n,
     heldOutRows: heldOut?.n ?? 0,
   };
-  const backend = o.backend ?? 'wasm',
-    threads = o.threads ?? (backend.startsWith('wasm') ? availableThreads() : 1);
-  await ready(backend, threads);
-  const run = MultiTraining.start(config, trainOptionsOf(o), { train, test: heldOut }, record, backend, threads);
-  if (run.threadsWarning) o.onWarning?.(run.threadsWarning);
+  const { run, backend } = await startRun(o, (backend, threads) =>
+    MultiTraining.start(config, trainOptionsOf(o), { train, test: heldOut }, record, backend, threads),
+  );
   try {
     while (!run.done) {
       o.signal?.throwIfAborted();

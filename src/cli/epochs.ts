@@ -16,21 +16,30 @@ export interface EpochRun<R> {
     readonly options: { batch: number };
     readonly train: { n: number };
   };
+  readonly threads: number;
+  readonly threadsWarning?: string;
   runEpoch(onStep?: (s: StepInfo) => void, shouldStop?: () => boolean): Promise<R | null>;
   files(): ModelFiles;
   close(): Promise<void>;
 }
 
+/** What the run's first lines on stderr say: what trains (`model`: "orthogonal prior, latent 20+20"), on which backend, how the views were paired. */
+export interface RunAnnouncement {
+  model: string;
+  backend: string;
+  pairing?: string;
+}
+
 /**
  * Train `run` to `epochs`, writing a checkpoint into `out` after every
- * epoch (and where Ctrl-C stopped one); `announce()` says what runs, and
- * `done(record)` reports each epoch.
+ * epoch (and where Ctrl-C stopped one); first the run's threads warning, if
+ * any, and `announce`'s lines; `done(record)` reports each epoch.
  * Returns, when Ctrl-C stopped the run, the line that says where and how to
  * continue (the caller ends with it: Interrupted).
  */
 export async function runEpochs<R>(
   run: EpochRun<R>,
-  o: { out: string; epochs: number; announce: () => void; done: (record: R) => void },
+  o: { out: string; epochs: number; announce: RunAnnouncement; done: (record: R) => void },
 ): Promise<string | undefined> {
   const { trainer } = run,
     batch = trainer.options.batch;
@@ -38,7 +47,7 @@ export async function runEpochs<R>(
   // Every SIGINT only asks (a second Ctrl-C, or one the terminal and `reproduce` both send, must not kill the write).
   const onSigint = () => (stop = true);
   process.on('SIGINT', onSigint);
-  o.announce(); // once Ctrl-C is heard: a Ctrl-C after the run's first line finds the handler
+  announce(run, o); // once Ctrl-C is heard: a Ctrl-C after the run's first line finds the handler
   try {
     while (trainer.state.epoch < o.epochs) {
       const bar = createProgress(`epoch ${trainer.state.epoch + 1}/${o.epochs}`, trainer.stepsPerEpoch * batch);
@@ -69,4 +78,14 @@ export async function runEpochs<R>(
     await run.close();
   }
   return undefined;
+}
+
+function announce(run: EpochRun<unknown>, o: { out: string; epochs: number; announce: RunAnnouncement }): void {
+  const say = (s: string) => process.stderr.write(`jpvae train: ${s}\n`); // stdout is kept for --json
+  const { model, backend, pairing } = o.announce;
+  if (run.threadsWarning) say(`warning: ${run.threadsWarning}`);
+  say(
+    `${model}, ${run.trainer.train.n} training rows, backend ${backend}, ${run.threads} thread${run.threads > 1 ? 's' : ''}, epochs ${run.trainer.state.epoch + 1}..${o.epochs} → ${o.out}`,
+  );
+  if (pairing) say(pairing);
 }

@@ -177,8 +177,7 @@ async function runTraining(f: Flags, locks: (() => void)[]): Promise<void> {
     ? Training.resume(readModelFiles(out, '--resume'), data, { epochs, lr, backend, threads }, out)
     : Training.start(config, options, data, data.source, backend, threads);
   const { model, trainer } = run,
-    k = model.k,
-    { train } = data;
+    k = model.k;
   if (resumed) cleanModelDir(out, resumed); // what an interrupted save left
   // A checkpoint must fit: weights and Adam's two moments, 4 bytes a value, and room for the headers and model.json.
   onPath(out, () => checkWritable(out, 12 * model.layout.size + (64 << 10)), f.resume ? '--resume' : '--out');
@@ -190,15 +189,12 @@ async function runTraining(f: Flags, locks: (() => void)[]): Promise<void> {
   const stopped = await runEpochs(run, {
     out,
     epochs,
-    announce: () => {
-      if (run.threadsWarning) say(`jpvae train: warning: ${run.threadsWarning}`);
-      say(
-        `jpvae train: ${config.prior.kind} prior, latent ${config.latent.join('+')}, ${train.n} training rows, backend ${k.name}, ${run.threads} thread${run.threads > 1 ? 's' : ''}, epochs ${trainer.state.epoch + 1}..${epochs} → ${out}`,
-      );
-      if (pairing)
-        say(
-          `jpvae train: views paired by ${pairing.by === 'id' ? 'sample ID' : 'row position'}: ${pairing.paired} samples with both views, ${pairing.only1} with view 1 only, ${pairing.only2} with view 2 only`,
-        );
+    announce: {
+      model: `${config.prior.kind} prior, latent ${config.latent.join('+')}`,
+      backend: k.name,
+      pairing:
+        pairing &&
+        `views paired by ${pairing.by === 'id' ? 'sample ID' : 'row position'}: ${pairing.paired} samples with both views, ${pairing.only1} with view 1 only, ${pairing.only2} with view 2 only`,
     },
     done: (record) => {
       const t = record.test;

@@ -215,12 +215,10 @@ async function trainViews(f: FlagValues<typeof TRAIN_FLAGS>, locks: (() => void)
   const stopped = await runEpochs(run, {
     out,
     epochs,
-    announce: () => {
-      if (run.threadsWarning) say(`jpvae train: warning: ${run.threadsWarning}`);
-      say(
-        `jpvae train: ${views} views, ${config.prior.kind} prior, latent ${config.latent.join('+')}, ${trainer.train.n} training rows, backend ${run.model.k.name}, ${run.threads} thread${run.threads > 1 ? 's' : ''}, epochs ${trainer.state.epoch + 1}..${epochs} → ${out}`,
-      );
-      if (pairing) say(`jpvae train: ${pairingLine(pairing)}`);
+    announce: {
+      model: `${views} views, ${config.prior.kind} prior, latent ${config.latent.join('+')}`,
+      backend: run.model.k.name,
+      pairing: pairing && pairingLine(pairing),
     },
     done: (r: MultiEpochRecord) =>
       say(

@@ -20,6 +20,7 @@
 
 import { Heap, wasmStorage } from './heap.ts';
 import { kernelTable, type Kernels, type KernelFunction } from './kernels.ts';
+import { SetupError } from '../errors.ts';
 
 export type WasmBuild = 'simd' | 'relaxed';
 /** A build, or its threads variant. */
@@ -209,7 +210,8 @@ export function createWasmKernels(
   const heap = new Heap(wasmStorage(memory), base, threads?.mirrorBase !== undefined);
   const kernels = kernelTable((name) => {
     const f = ex[name];
-    if (typeof f !== 'function') throw new Error(`wasm build '${variant}' lacks kernel ${name}: run npm run build`);
+    if (typeof f !== 'function')
+      throw new SetupError(`wasm build '${variant}' lacks kernel ${name}: run npm run build`);
     return f as KernelFunction;
   });
   return {

@@ -168,7 +168,7 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
       for (const v of this.mine[mask]) sums[v] = this.model.forwardView(v, rows, gradScale);
       return;
     }
-    this.dispatch(FORWARD, rows, gradScale === null ? 0 : 1, gradScale ?? 0, mask);
+    this.dispatch(FORWARD, { rows, flag: gradScale === null ? 0 : 1, scale: gradScale ?? 0, mask });
     this.own(() => {
       for (const v of this.mine[mask]) sums[v] = this.share.forwardView(v, rows, gradScale);
     });
@@ -185,7 +185,7 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
     }
     let flag = 0;
     for (let v = 0; v < adds.length; v++) if (adds[v]) flag |= 1 << v;
-    this.dispatch(BACKWARD, rows, flag, 0, mask);
+    this.dispatch(BACKWARD, { rows, flag, mask });
     this.own(() => {
       for (const v of this.mine[mask]) this.share.backwardView(v, rows, adds[v]);
     });
@@ -202,7 +202,7 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
       i32[control.word(l, COUNT)] = bounds[l + 1] - bounds[l];
       i32[control.word(l, STEP)] = t;
     }
-    this.dispatch(ADAM, 0, 0, 0, 0);
+    this.dispatch(ADAM);
     const arrays = { P: model.P, G: model.G, m: adam.m, v: adam.v };
     const here = adamRange(model.k, adam.config, arrays, 0, bounds[1], t);
     this.wait();
@@ -217,7 +217,7 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
     this.closed = true;
     if (this.model.runner === this) this.model.runner = undefined;
     if (this.adam?.runner === this) this.adam.runner = undefined;
-    if (!this.control.failure()) this.dispatch(STOP, 0, 0, 0, 0);
+    if (!this.control.failure()) this.dispatch(STOP);
     await Promise.all(this.threads.map((t) => t.terminate()));
   }
 
@@ -232,7 +232,8 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
     }
   }
 
-  private dispatch(task: number, rows: number, flag: number, scale: number, mask: number): void {
+  /** Task `task` to every lane, with its words (rows, flag, the gradient scale, the views' mask; 0 where unset). */
+  private dispatch(task: number, { rows = 0, flag = 0, scale = 0, mask = 0 } = {}): void {
     const c = this.control,
       i32 = c.i32;
     if (this.closed && task !== STOP) throw new Error('training threads: used after close()');
