@@ -13,6 +13,7 @@ import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { machineInfo } from '../src/bench/machine.ts';
+import { jsonText } from '../src/io/json-keys.ts';
 import { COUNT_METHODS, LATENT_DRAWS, compareOne, oracleScores, type CountComparison } from './count-likelihoods.ts';
 
 const { values } = parseArgs({
@@ -54,7 +55,7 @@ for (const seed of seeds) {
 }
 writeFileSync(
   `${values.out}.json`,
-  JSON.stringify({ ...meta, loadAvgAfter: loadavg().map((x) => +x.toFixed(2)), runs }, null, 2) + '\n',
+  jsonText({ ...meta, loadAvgAfter: loadavg().map((x) => +x.toFixed(2)), runs }, { indent: 2 }),
 );
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;

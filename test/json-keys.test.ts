@@ -246,6 +246,8 @@ test('the committed models read as they are written (camelCase, format version 1
     'plan.json',
     'summary.json',
     'three-bands.json',
+    'counts-planted.json',
+    'counts-planted-depth0.json',
     ...readdirSync(join(results, 'runs')).map((d) => `runs/${d}/result.json`),
   ]) {
     const raw = fileJson(join(results, f));
