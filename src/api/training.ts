@@ -5,7 +5,7 @@
 // rows that imputation uses (§2.7). A run resumed from a checkpoint's
 // files continues the uninterrupted run bit for bit.
 
-import { createKernels, type BackendChoice } from '../core/index.ts';
+import type { BackendChoice } from '../core/index.ts';
 import type { TwoViewData } from '../data/dataset.ts';
 import { Rng } from '../data/rng.ts';
 import { completeRows } from '../data/views.ts';
@@ -26,15 +26,9 @@ import {
 import { Jpvae } from '../model/jpvae.ts';
 import { ADAM_DEFAULTS } from '../train/adam.ts';
 import { parseBeta } from '../train/beta.ts';
-import {
-  resumedOptions,
-  Trainer,
-  type SavedOptions,
-  type EpochRecord,
-  type StepInfo,
-  type TrainOptions,
-} from '../train/trainer.ts';
-import { planThreads, RunThreads } from '../threads/plan.ts';
+import { resumedOptions, Trainer, type SavedOptions, type EpochRecord, type TrainOptions } from '../train/trainer.ts';
+import type { RunThreads } from '../threads/plan.ts';
+import { checkEpochsLeft, modelOn, TrainingRun, type ResumeOptions } from './training-run.ts';
 
 export interface Splits {
   train: TwoViewData;
@@ -77,22 +71,14 @@ export function holdoutOf(o: RunOptions): number {
   return holdout;
 }
 
-export class Training {
-  private latentFit?: LatentFit;
-
+export class Training extends TrainingRun<Jpvae, Trainer, EpochRecord, LatentFit> {
   private constructor(
-    readonly model: Jpvae,
-    readonly trainer: Trainer,
+    model: Jpvae,
+    trainer: Trainer,
     private readonly data: Record<string, unknown>,
-    private readonly onThreads: RunThreads,
-  ) {}
-
-  /** Threads the steps run on (see planThreads), and why fewer than asked for, when so. */
-  get threads(): number {
-    return this.onThreads.threads;
-  }
-  get threadsWarning(): string | undefined {
-    return this.onThreads.warning;
+    onThreads: RunThreads,
+  ) {
+    super(model, trainer, onThreads);
   }
 
   /** A new model: `data` is model.json's record of where the rows came from. `threads`: see planThreads (the weights do not depend on it). */
@@ -104,74 +90,33 @@ export class Training {
     backend: BackendChoice = 'wasm',
     threads = 1,
   ): Training {
-    const plan = planThreads(backend, threads);
-    const model = new Jpvae(createKernels(backend, { threads: plan.threads > 1 }), config, options.batch);
+    const { model, onThreads } = modelOn(backend, threads, (k) => new Jpvae(k, config, options.batch));
     const trainer = new Trainer(model, options, splits.train, splits.test);
     model.initParams(new Rng(options.seed));
     trainer.state.rng = new Rng(options.seed + 0x9e3779b9).state(); // a stream apart from the initialisation's
-    return new Training(model, trainer, data, new RunThreads(plan));
+    return new Training(model, trainer, data, onThreads);
   }
 
   /** Continue the run saved in `files` to `epochs` in total; lr may be changed (the run then no longer repeats an uninterrupted one). */
-  static resume(
-    files: ModelFiles,
-    splits: Splits,
-    o: { epochs: number; lr?: number; backend?: BackendChoice; threads?: number },
-    where: string,
-  ): Training {
+  static resume(files: ModelFiles, splits: Splits, o: ResumeOptions, where: string): Training {
     const json = parseModelJson(fileOf(files, MODEL_JSON, where, 'text'), `${where}/${MODEL_JSON}`);
     if (!json.training) throw new InputError(`${where}: the model has no training state to continue`);
     const options = resumedOptions(json.training.options as SavedOptions, o);
-    const plan = planThreads(o.backend ?? 'wasm', o.threads ?? 1);
-    const model = new Jpvae(
-      createKernels(o.backend ?? 'wasm', { threads: plan.threads > 1 }),
-      json.config,
-      options.batch,
-    );
+    const { model, onThreads } = modelOn(o.backend, o.threads, (k) => new Jpvae(k, json.config, options.batch));
     const trainer = new Trainer(model, options, splits.train, splits.test);
     const names = filesOf(json);
     decodeWeights(fileOf(files, names.weights.name, where, 'bytes'), json, model, where);
     decodeTrainState(fileOf(files, names.trainState?.name ?? TRAIN_STATE, where, 'bytes'), json, trainer.adam, where);
     trainer.state = json.training.state;
-    if (trainer.state.epoch >= o.epochs)
-      throw new InputError(
-        `epochs ${o.epochs}: the model in ${where} has already trained ${trainer.state.epoch} epochs`,
-      );
-    return new Training(model, trainer, json.data, new RunThreads(plan));
+    checkEpochsLeft(trainer.state.epoch, o, where);
+    return new Training(model, trainer, json.data, onThreads);
   }
 
-  get epochs(): number {
-    return this.trainer.options.epochs;
-  }
-  get done(): boolean {
-    return this.trainer.state.epoch >= this.epochs;
+  protected fitLatent(): LatentFit {
+    return fitLatent(this.model, completeRows(this.trainer.train));
   }
 
-  /** The next epoch (see Trainer.runEpoch); after the last, the latent fit on the complete training rows. */
-  async runEpoch(onStep?: (s: StepInfo) => void, shouldStop?: () => boolean): Promise<EpochRecord | null> {
-    return this.onThreads.run(
-      this.model,
-      this.trainer.adam,
-      async () => {
-        const record = await this.trainer.runEpoch(onStep, shouldStop);
-        if (record && this.done) this.latentFit = fitLatent(this.model, completeRows(this.trainer.train));
-        return record;
-      },
-      () => this.done,
-    );
-  }
-
-  /** End the training threads (after the last epoch this happens by itself). */
-  async close(): Promise<void> {
-    await this.onThreads.close();
-  }
-
-  /** The checkpoint: model.json, the weights and the optimiser state. */
-  files(): ModelFiles {
-    return encodeModel(
-      this.model,
-      { data: this.data, training: this.trainer.saved(), latentFit: this.latentFit },
-      this.trainer.adam,
-    );
+  protected checkpoint(latentFit: LatentFit | undefined): ModelFiles {
+    return encodeModel(this.model, { data: this.data, training: this.trainer.saved(), latentFit }, this.trainer.adam);
   }
 }

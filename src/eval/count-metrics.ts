@@ -139,6 +139,9 @@ export interface ScoredPoints {
   rmse: PointKind;
 }
 
+/** Both scores at `point` (what jpvae impute --point writes), or without one each at its Bayes-optimal point. */
+export const scoredPoints = (point?: PointKind): ScoredPoints => (point ? { mae: point, rmse: point } : BAYES_POINTS);
+
 /**
  * The scores of a view's imputed expected counts `mean` (rows×dim, at size
  * factor 1, as imputation returns them) against its true counts `truth`:

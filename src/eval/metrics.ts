@@ -11,7 +11,7 @@ import { conditional, type LatentFit } from '../impute/conditional.ts';
 import { imputeRows, imputeView } from '../impute/impute.ts';
 import { isCount } from '../data/likelihood.ts';
 import type { PointKind } from '../impute/point.ts';
-import { BAYES_POINTS, countImputationScores, type CountScores, type ScoredPoints } from './count-metrics.ts';
+import { countImputationScores, scoredPoints, type CountScores, type ScoredPoints } from './count-metrics.ts';
 import { evaluateLoss } from '../train/evaluate.ts';
 import { completeRows } from '../data/views.ts';
 import { activeUnits, crossCorrelation, frobenius } from './latent.ts';
@@ -57,7 +57,7 @@ export function countImputation(
   full: TwoViewData,
   fit: LatentFit,
   target: 0 | 1,
-  at: ScoredPoints = BAYES_POINTS,
+  at: ScoredPoints = scoredPoints(),
 ): CountScores | null {
   const view = model.views[target];
   if (!isCount(view.likelihood)) return null;
@@ -90,7 +90,7 @@ export function evaluateMetrics(
   seed = 1,
   point?: PointKind,
 ): Metrics {
-  const at = point ? { mae: point, rmse: point } : BAYES_POINTS;
+  const at = scoredPoints(point);
   const sampled = evaluateLoss(model, data, new Rng(seed));
   const mean = evaluateLoss(model, data, null);
   // Imputation and the latent statistics need both views: the complete rows.

@@ -14,7 +14,7 @@ import { blockConditional } from '../impute/block-conditional.ts';
 import { decodeConditional, imputeMulti, type MultiLatentFit } from '../impute/multi-impute.ts';
 import { isCount } from '../data/likelihood.ts';
 import type { PointKind } from '../impute/point.ts';
-import { BAYES_POINTS, countImputationScores, type CountScores, type ScoredPoints } from './count-metrics.ts';
+import { countImputationScores, scoredPoints, type CountScores, type ScoredPoints } from './count-metrics.ts';
 import type { MultiJpvae } from '../model/multi-jpvae.ts';
 import { evaluateMultiLoss } from '../train/multi-fit.ts';
 
@@ -94,7 +94,7 @@ export function multiCountImputation(
   fit: MultiLatentFit,
   given: number[],
   target: number,
-  at: ScoredPoints = BAYES_POINTS,
+  at: ScoredPoints = scoredPoints(),
 ): CountScores | null {
   const v = model.views[target];
   if (!isCount(v.likelihood)) return null;
@@ -119,7 +119,7 @@ export function evaluateMultiMetrics(
   seed = 1,
   point?: PointKind,
 ): MultiMetrics {
-  const at = point ? { mae: point, rmse: point } : BAYES_POINTS;
+  const at = scoredPoints(point);
   const sampled = evaluateMultiLoss(model, data, new Rng(seed)),
     mean = evaluateMultiLoss(model, data, null);
   const name = (i: number) => `x${i + 1}`;
