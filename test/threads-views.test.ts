@@ -17,7 +17,7 @@ import { roles, teamCount, viewSplits } from '../src/threads/team.ts';
 import { ADAM_DEFAULTS } from '../src/train/adam.ts';
 import type { TrainOptions } from '../src/train/trainer.ts';
 import { plantedThree } from './planted-three.ts';
-import { BIN, tempDir } from './util.ts';
+import { BIN, bitsEqual, tempDir, trainToEnd } from './util.ts';
 
 const DIM = 12,
   GAUSSIAN: Likelihood = { kind: 'gaussian', variance: 'learnt' };
@@ -55,17 +55,8 @@ const RECORD: MultiDataRecord = {
 };
 
 async function train(threads: number) {
-  const run = MultiTraining.start(CONFIG, OPTIONS, { train: planted() }, RECORD, 'wasm', threads);
-  while (!run.done) await run.runEpoch();
-  await run.close();
-  return {
-    threads: run.threads,
-    params: Float32Array.from(run.model.params()),
-    losses: run.trainer.state.history.map((h) => h.train.loss),
-  };
+  return trainToEnd(MultiTraining.start(CONFIG, OPTIONS, { train: planted() }, RECORD, 'wasm', threads));
 }
-
-const bitsEqual = (a: Float32Array, b: Float32Array) => a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
 
 test('teams: as many as the views allow, of equal size; each set of present views split by cost', (t) => {
   t.deepEqual(

@@ -17,7 +17,7 @@ import { Jpvae } from '../src/model/jpvae.ts';
 import { spawnNodeLane, spawnNodeLaneRunning } from '../src/threads/spawn-node.ts';
 import type { LaneThread } from '../src/threads/pool.ts';
 import { plantedBinary } from './planted.ts';
-import { BIN, randArray, Rng, tempDir } from './util.ts';
+import { BIN, bitsEqual, randArray, Rng, tempDir, trainToEnd } from './util.ts';
 import { createKernels, RELU, TRANS_A, TRANS_B } from '../src/core/index.ts';
 
 const CONFIG: ModelConfig = {
@@ -44,17 +44,8 @@ function planted(): TwoViewData {
 }
 
 async function train(threads: number, backend: 'wasm-simd' | 'wasm' = 'wasm') {
-  const run = Training.start(CONFIG, OPTIONS, { train: planted() }, {}, backend, threads);
-  while (!run.done) await run.runEpoch();
-  await run.close();
-  return {
-    threads: run.threads,
-    params: Float32Array.from(run.model.params()),
-    losses: run.trainer.state.history.map((h) => h.train.loss),
-  };
+  return trainToEnd(Training.start(CONFIG, OPTIONS, { train: planted() }, {}, backend, threads));
 }
-
-const bitsEqual = (a: Float32Array, b: Float32Array) => a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
 
 test('gemm with its packing scratch moved into the heap (as each thread has it) gives the same bits as with the static one', (t) => {
   const k = createKernels('wasm', { threads: true }),

@@ -244,3 +244,25 @@ export function inverseAndLogDet(a: number[][]): { inv: number[][]; logDet: numb
   }
   return { inv: m.map((row) => row.slice(n)), logDet };
 }
+
+/** Train `run` to its last epoch and end its threads: the threads it ran on, its parameters and each epoch's training loss. */
+export async function trainToEnd(run: {
+  readonly done: boolean;
+  readonly threads: number;
+  readonly model: { params(): ArrayLike<number> };
+  readonly trainer: { state: { history: { train: { loss: number } }[] } };
+  runEpoch(): Promise<unknown>;
+  close(): Promise<void>;
+}) {
+  while (!run.done) await run.runEpoch();
+  await run.close();
+  return {
+    threads: run.threads,
+    params: Float32Array.from(run.model.params()),
+    losses: run.trainer.state.history.map((h) => h.train.loss),
+  };
+}
+
+/** Equal bit for bit (NaNs and signed zeros too). */
+export const bitsEqual = (a: Float32Array, b: Float32Array) =>
+  a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
