@@ -7,6 +7,7 @@
 export { fit, fromFiles, load, FitRun, JpvaeModel, type FitOptions } from './api/model.ts';
 export type { TwoViews, ViewInput } from './api/inputs.ts';
 export { Training, type Splits } from './api/training.ts';
+export type { ResumeOptions } from './api/training-run.ts';
 export {
   fitViews,
   viewsFromFiles,
