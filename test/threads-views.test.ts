@@ -17,7 +17,7 @@ import { roles, teamCount, viewSplits } from '../src/threads/team.ts';
 import { ADAM_DEFAULTS } from '../src/train/adam.ts';
 import type { TrainOptions } from '../src/train/trainer.ts';
 import { plantedThree } from './planted-three.ts';
-import { BIN, bitsEqual, tempDir, trainToEnd } from './util.ts';
+import { BIN, bitsEqual, matchesOneThread, tempDir, trainToEnd } from './util.ts';
 
 const DIM = 12,
   GAUSSIAN: Likelihood = { kind: 'gaussian', variance: 'learnt' };
@@ -97,13 +97,7 @@ test('three views on two threads train bit for bit the same weights across runs,
 });
 
 test('three views on three threads (a view each) and four (two teams splitting each GEMM by columns) train the weights of one thread', async (t) => {
-  const one = await train(1);
-  for (const n of [3, 4]) {
-    const [a, b] = [await train(n), await train(n)];
-    t.is(a.threads, n);
-    t.true(bitsEqual(a.params, b.params), `N = ${n} repeats itself`);
-    t.true(bitsEqual(a.params, one.params), `N = ${n} equals N = 1`);
-  }
+  await matchesOneThread(t, train, [3, 4]);
 });
 
 test('train --view on threads: the weights of --threads 1; without SharedArrayBuffer, one thread and a one-line warning; eval --threads: the same metrics', (t) => {

@@ -17,7 +17,7 @@ import { Jpvae } from '../src/model/jpvae.ts';
 import { spawnNodeLane, spawnNodeLaneRunning } from '../src/threads/spawn-node.ts';
 import type { LaneThread } from '../src/threads/pool.ts';
 import { plantedBinary } from './planted.ts';
-import { BIN, bitsEqual, randArray, Rng, tempDir, trainToEnd } from './util.ts';
+import { BIN, bitsEqual, matchesOneThread, randArray, Rng, tempDir, trainToEnd } from './util.ts';
 import { createKernels, RELU, TRANS_A, TRANS_B } from '../src/core/index.ts';
 
 const CONFIG: ModelConfig = {
@@ -87,13 +87,7 @@ test('two threads train bit for bit the same weights across runs, and the same a
 });
 
 test('three and four threads (teams splitting each GEMM by columns) train the weights of one thread, bit for bit, run after run', async (t) => {
-  const one = await train(1);
-  for (const n of [3, 4]) {
-    const [a, b] = [await train(n), await train(n)];
-    t.is(a.threads, n);
-    t.true(bitsEqual(a.params, b.params), `N = ${n} repeats itself`);
-    t.true(bitsEqual(a.params, one.params), `N = ${n} equals N = 1`);
-  }
+  await matchesOneThread(t, train, [3, 4]);
 });
 
 test('the plain-simd threads build trains like the plain-simd build', async (t) => {

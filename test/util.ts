@@ -266,3 +266,18 @@ export async function trainToEnd(run: {
 /** Equal bit for bit (NaNs and signed zeros too). */
 export const bitsEqual = (a: Float32Array, b: Float32Array) =>
   a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
+
+/** Training on each of `counts` threads repeats itself and gives one thread's weights, bit for bit. */
+export async function matchesOneThread(
+  t: { is: (a: unknown, b: unknown) => void; true: (v: boolean, m?: string) => void },
+  train: (threads: number) => Promise<{ threads: number; params: Float32Array }>,
+  counts: number[],
+) {
+  const one = await train(1);
+  for (const n of counts) {
+    const [a, b] = [await train(n), await train(n)];
+    t.is(a.threads, n);
+    t.true(bitsEqual(a.params, b.params), `N = ${n} repeats itself`);
+    t.true(bitsEqual(a.params, one.params), `N = ${n} equals N = 1`);
+  }
+}
