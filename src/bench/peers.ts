@@ -13,8 +13,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { availableThreads } from '../threads/plan.ts';
 import { MAX_TRAINING_THREADS } from '../threads/pool.ts';
-import { round } from './rate.ts';
-import { referenceOnThreads, wallRate } from './threads.ts';
+import { round, wallRate } from './rate.ts';
+import { referenceOnThreads } from './threads.ts';
 import { BATCH } from './train.ts';
 
 export const DEFAULT_PYTHON = '/usr/bin/python3';
@@ -126,14 +126,14 @@ export async function benchPeers(quick: boolean, python = DEFAULT_PYTHON): Promi
   try {
     for (const t of ours) {
       jpvae.push(await referenceOnThreads(t));
-      wallRate(jpvae[jpvae.length - 1].step, 1); // warm-up, as long as the peer's
+      wallRate(jpvae[jpvae.length - 1].step, BATCH, 1); // warm-up, as long as the peer's
     }
     const rates = { jpvae: ours.map((): number[] => []), torch: threads.map((): number[] => []) };
     for (let r = 0; r < rounds; r++)
       for (const [i, t] of threads.entries()) {
         const measure = async (side: 'jpvae' | 'torch') => {
           if (side === 'torch') rates.torch[i].push(await torch[i].round(seconds));
-          else if (t <= MAX_TRAINING_THREADS) rates.jpvae[i].push(wallRate(jpvae[i].step, seconds));
+          else if (t <= MAX_TRAINING_THREADS) rates.jpvae[i].push(wallRate(jpvae[i].step, BATCH, seconds));
         };
         for (const side of r % 2 ? (['torch', 'jpvae'] as const) : (['jpvae', 'torch'] as const)) await measure(side); // alternate which goes first
       }

@@ -1,5 +1,5 @@
-// Shared timing for the benches: best-of-rounds rates in this process's
-// CPU time, and the backends every section races.
+// Shared timing for the benches: rates in wall time, best-of-rounds rates
+// in this process's CPU time, and the backends every section races.
 
 import { availableBackends, type BackendChoice } from '../core/index.ts';
 
@@ -10,6 +10,19 @@ export const round = (x: number, digits = 3): number => Number(x.toPrecision(dig
 export function benchBackends(): [string, BackendChoice][] {
   const key = { 'wasm-simd': 'wasm', 'wasm-relaxed': 'wasm_relaxed', js: 'js', 'js-f64': 'js_f64' } as const;
   return availableBackends().map((b) => [key[b], b]);
+}
+
+/** Calls per second of `call` over about `seconds` of wall time, times `work` (the work of one call). */
+export function wallRate(call: () => void, work: number, seconds: number): number {
+  let calls = 0;
+  const t0 = performance.now();
+  let t = t0;
+  while (t - t0 < seconds * 1000) {
+    call();
+    calls++;
+    t = performance.now();
+  }
+  return (calls * work) / ((t - t0) / 1000);
 }
 
 /**

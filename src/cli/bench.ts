@@ -18,14 +18,15 @@ const HELP = `usage: jpvae bench [--only SECTION] [--peers] [--python PATH] [--q
 
   --only S                one section: gemm | train | threads | impute | peers (default: all but peers; train
                           needs gemm's rates for its GEMM-bound limit, so it runs gemm too; threads: training on
-                          1, 2 and every count up to the cores, interleaved rounds of wall time)
+                          1, 2 and every count up to the cores, interleaved rounds of wall time, beside two
+                          independent one-thread trainings at once: the machine's own 2-core scaling)
   --peers                 also train beside PyTorch CPU (bench/peers/torch_jpvae.py, same model, batch, prior
                           and Adam) at 1..N threads each, interleaved rounds of wall time; skipped with a note
                           when Python or torch is missing
   --python PATH           the Python whose torch --peers runs (default: ${DEFAULT_PYTHON}, Debian's python3-torch)
   --quick                 shorter rounds (noisier numbers)
   --json                  one JSON object on stdout: gemm_gflops, train_samples_per_s, train_samples_per_s_threads,
-                          impute_rows_per_s, peers (torch_samples_per_s, ratio_best, …), machine
+                          train_threads_speedup, train_threads_machine_scaling, impute_rows_per_s, peers (torch_samples_per_s, ratio_best, …), machine
 `;
 
 export async function benchCommand(argv: string[]): Promise<void> {

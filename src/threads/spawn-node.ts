@@ -14,17 +14,17 @@
 import type { LaneInit } from './lane.ts';
 import type { LaneThread } from './pool.ts';
 
-/** How to start a thread on a module of this directory: its compiled file, or (from the TypeScript sources, under tsx) code that loads tsx first, which workers do not inherit. */
+/** How to start a worker_thread on a module: its compiled file, or (from the TypeScript sources, under tsx) code that loads tsx first, which workers do not inherit. */
 export interface WorkerEntry {
   code: string;
   evaluated: boolean;
 }
 
-function entry(name: string): WorkerEntry {
-  if (!import.meta.url.endsWith('.ts'))
-    return { code: new URL(`./${name}.js`, import.meta.url).href, evaluated: false };
+/** The entry of module `name` in the directory of module `base` (default: this one). */
+export function workerEntry(name: string, base: string = import.meta.url): WorkerEntry {
+  if (!base.endsWith('.ts')) return { code: new URL(`./${name}.js`, base).href, evaluated: false };
   const tsx = import.meta.resolve('tsx/esm/api'),
-    file = new URL(`./${name}.ts`, import.meta.url).href;
+    file = new URL(`./${name}.ts`, base).href;
   return {
     code: `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(file)}); });`,
     evaluated: true,
@@ -40,9 +40,9 @@ export interface SupervisorData {
 /** Messages from the supervisor: the lane joined, or it failed to start. */
 export type SupervisorMessage = 'ready' | { error: string };
 
-export function spawnNodeLane(init: LaneInit, lane: WorkerEntry = entry('node-worker')): LaneThread {
+export function spawnNodeLane(init: LaneInit, lane: WorkerEntry = workerEntry('node-worker')): LaneThread {
   const { Worker } = process.getBuiltinModule('node:worker_threads');
-  const self = entry('node-supervisor');
+  const self = workerEntry('node-supervisor');
   const worker = new Worker(self.evaluated ? self.code : new URL(self.code), {
     workerData: { init, lane } satisfies SupervisorData,
     eval: self.evaluated,
