@@ -8,6 +8,7 @@ export { fit, fromFiles, load, FitRun, JpvaeModel, type FitOptions } from './api
 export type { TwoViews, ViewInput } from './api/inputs.ts';
 export { Training, type Splits } from './api/training.ts';
 export type { ResumeOptions } from './api/training-run.ts';
+export type { CalibrationOptions } from './api/model.ts';
 export {
   fitViews,
   viewsFromFiles,
@@ -96,6 +97,7 @@ export {
   type GaussianCalibration,
   type BernoulliCalibration,
   type CountCalibration,
+  type DrawScores,
 } from './eval/calibration.ts';
 export {
   buildExport,
@@ -157,6 +159,7 @@ export {
   type MultiLatentFit,
 } from './impute/multi-impute.ts';
 export { evaluateMultiMetrics, type MultiMetrics } from './eval/multi-metrics.ts';
+export { evaluateMultiCalibration, type MultiCalibration } from './eval/multi-calibration.ts';
 export {
   encodeMultiModel,
   parseMultiModelJson,

@@ -2,7 +2,8 @@
 // from every subset of the others in counts (MAE at the median, RMSE at the
 // mean, NLL at the mean: the two-view scores, from one function), on planted
 // counts far from 0 and 1 with rows missing a view; impute({ point }) and
-// eval's point; the CLI's --point for three views.
+// eval's point; the CLI's --point for three views; the calibration of each
+// view's draws given the others (--samples), its count views' predictive NLL.
 
 import test from 'ava';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -60,23 +61,27 @@ const rowsOf = (x: Float32Array, dim: number, rows: readonly number[]): Float32A
   return out;
 };
 
-test('M-view evaluate: each count view imputed from every subset of the others, scored in counts as impute gives them', async (t) => {
-  const { views, present } = plantedThreeCounts(900, 31);
-  const train = [...Array(600).keys()],
-    held = [...Array(300).keys()].map((i) => 600 + i);
+/** NB, Poisson and Gaussian views fitted (3 epochs, seed fitSeed) on the first `trained` of n planted rows; the rest held out. */
+async function fitPlanted(n: number, trained: number, seed: number, fitSeed: number) {
+  const { views, present } = plantedThreeCounts(n, seed);
   const part = (rows: number[]) => views.map((x, v) => ({ data: rowsOf(x, DIMS[v], rows), width: DIMS[v] }));
-  const model = await fitViews(part(train), {
+  const model = await fitViews(part([...Array(trained).keys()]), {
     likelihood: ['nb', 'poisson', 'gaussian'],
     latent: 2,
     hidden: [32],
     batch: 32,
     epochs: 3,
     holdout: 0,
-    seed: 3,
+    seed: fitSeed,
     backend: 'wasm',
   });
-  const test = part(held),
-    m = model.evaluate(test);
+  const held = [...Array(n - trained).keys()].map((i) => trained + i);
+  return { model, present, held, test: part(held) };
+}
+
+test('M-view evaluate: each count view imputed from every subset of the others, scored in counts as impute gives them', async (t) => {
+  const { model, present, held, test } = await fitPlanted(900, 600, 31, 3);
+  const m = model.evaluate(test);
   const counts = m.counts!;
   t.is(counts.maeAt, 'median');
   t.is(counts.rmseAt, 'mean');
@@ -93,7 +98,7 @@ test('M-view evaluate: each count view imputed from every subset of the others, 
     // The held-out rows with the target and every given view: what impute writes, scored by hand.
     const need = [target, ...given].reduce((s, v) => s | (1 << (v - 1)), 0);
     const rows = held.filter((r) => (present[r] & need) === need),
-      local = rows.map((r) => r - 600);
+      local = rows.map((r) => r - held[0]);
     const dim = DIMS[target - 1],
       truth = rowsOf(test[target - 1].data, dim, local);
     const inputs = given.map((g) => ({
@@ -214,4 +219,65 @@ test('jpvae eval of a three-view count model: count scores per subset, --point; 
   const bad = jpvae('eval', '--model', model, '--point', 'mode');
   t.is(bad.code, 2);
   t.is(bad.err.trim(), "jpvae eval: --point: expected one of mean, median, got 'mode'");
+  // --samples: each view's draws given the other two, on the held-out rows with all three.
+  const cal = jpvae('eval', '--model', model, '--samples', '8', '--json');
+  t.is(cal.code, 0, cal.err);
+  const c = JSON.parse(cal.out).calibration;
+  t.deepEqual([c.samples, c.draws, c.seed], [8, 'predictive', 1]);
+  t.deepEqual(Object.keys(c.impute), ['x1_given_x2_x3', 'x2_given_x1_x3', 'x3_given_x1_x2']);
+  t.true(c.rows > 50 && c.impute.x2_given_x1_x3.predictive_nll > 0 && c.impute.x3_given_x1_x2.crps > 0);
+  t.regex(
+    jpvae('eval', '--model', model, '--samples', '8').out,
+    /\ncalibration of 8 predictive draws per row on \d+ rows .*\n  x1_given_x2_x3: central 50% interval covers [\d.]+%, 90% covers [\d.]+%, predictive NLL [\d.]+ nats per row/,
+  );
+  for (const [args, line] of [
+    [['--draws', 'latent'], '--draws: needs --samples K'],
+    [['--samples', '1'], "--samples: expected an integer ≥ 2, got '1'"],
+  ] as const) {
+    const r = jpvae('eval', '--model', model, ...args);
+    t.is(r.code, 2, r.err);
+    t.is(r.err.trim(), `jpvae eval: ${line}`);
+  }
+});
+
+test('M-view calibration: each view given all the others; a count view scores the mixture of its K latent draws (predictive NLL by hand)', async (t) => {
+  const { model, present, held, test } = await fitPlanted(700, 500, 33, 4);
+  const K = 20;
+  const c = model.calibration(test, { samples: K, seed: 5 });
+  const complete = held.filter((r) => present[r] === 7).map((r) => r - held[0]);
+  t.is(c.rows, complete.length);
+  t.true(c.rows > 100, `${c.rows} complete rows`);
+  t.deepEqual([c.samples, c.draws, c.seed], [K, 'predictive', 5]);
+  t.deepEqual(Object.keys(c.impute), ['x1_given_x2_x3', 'x2_given_x1_x3', 'x3_given_x1_x2']);
+  t.deepEqual(
+    Object.values(c.impute).map((v) => v.likelihood),
+    ['nb', 'poisson', 'gaussian'],
+  );
+  Object.values(c.impute).forEach((v, i) => t.is(v.values, c.rows * DIMS[i]));
+  // View 1's draws come first from Rng(seed): impute's K latent draws from the same seed are the mixture's components.
+  const inputs = [2, 3].map((g) => ({ data: rowsOf(test[g - 1].data, DIMS[g - 1], complete), width: DIMS[g - 1] }));
+  const means = model.impute(inputs, { given: [2, 3], target: 1, samples: K, draws: 'latent', seed: 5 });
+  const truth = rowsOf(test[0].data, DIMS[0], complete),
+    theta = model.net.dispersion(0)!,
+    dim = DIMS[0];
+  let nll = 0;
+  for (let r = 0; r < complete.length; r++) {
+    const logs = Array.from({ length: K }, (_, k) => {
+      let s = 0;
+      for (let j = 0; j < dim; j++) s -= countNllAt(truth[r * dim + j], means[(r * K + k) * dim + j], theta[j]);
+      return s;
+    });
+    const top = Math.max(...logs);
+    nll -= top + Math.log(logs.reduce((s, l) => s + Math.exp(l - top), 0) / K);
+  }
+  const x1 = c.impute.x1_given_x2_x3;
+  if (x1.likelihood !== 'nb') return t.fail();
+  t.true(Math.abs(x1.predictive_nll - nll / complete.length) <= 1e-9 * Math.abs(nll), `${x1.predictive_nll} vs ${nll}`);
+  t.deepEqual(model.calibration(test, { samples: K, seed: 5 }), c, 'the same seed, the same scores');
+  t.throws(() => model.calibration(test, { samples: 1 }), { message: 'samples: expected an integer ≥ 2, got 1' });
+  const onePerRow = test.map((v, i) => ({
+    data: v.data.map((x, e) => (Math.floor(e / DIMS[i]) % 3 === i ? NaN : x)),
+    width: DIMS[i],
+  }));
+  t.throws(() => model.calibration(onePerRow, { samples: 2 }), { message: /^samples: no row has all 3 views/ });
 });

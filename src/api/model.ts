@@ -69,6 +69,22 @@ export async function nodeModule<T>(what: string, path: string): Promise<T> {
 /** The model directory on disk (store/store.ts), in Node. */
 export const nodeStore = (what: string) => nodeModule<typeof import('../store/store.ts')>(what, '../store/store');
 
+/** What a calibration scores: K draws per row (default 100) of kind `draws` (default 'predictive'), from Rng(seed) (default 1). */
+export interface CalibrationOptions {
+  samples?: number;
+  seed?: number;
+  draws?: DrawKind;
+}
+
+/** The options checked, K filled in. */
+export function calibrationOptions(o: CalibrationOptions): { samples: number; seed?: number; draws?: DrawKind } {
+  const K = o.samples ?? 100;
+  if (!Number.isInteger(K) || K < 2) throw new InputError(`samples: expected an integer ≥ 2, got ${o.samples}`);
+  if (o.draws !== undefined && !DRAW_KINDS.includes(o.draws))
+    throw new InputError(`draws: expected predictive or latent, got ${o.draws}`);
+  return { samples: K, seed: o.seed, draws: o.draws };
+}
+
 /** A trained model: impute, evaluate, save. */
 export class JpvaeModel {
   /** @internal */
@@ -138,12 +154,8 @@ export class JpvaeModel {
    * 100) of each view from the other, of kind `draws` (default
    * 'predictive'), scored against the true view.
    */
-  calibration(views: TwoViews, o: { samples?: number; seed?: number; draws?: DrawKind } = {}): Calibration {
-    const K = o.samples ?? 100;
-    if (!Number.isInteger(K) || K < 2) throw new InputError(`samples: expected an integer ≥ 2, got ${o.samples}`);
-    if (o.draws !== undefined && !DRAW_KINDS.includes(o.draws))
-      throw new InputError(`draws: expected predictive or latent, got ${o.draws}`);
-    return evaluateCalibration(this.net, this.paired(views), this.fit(), { samples: K, seed: o.seed, draws: o.draws });
+  calibration(views: TwoViews, o: CalibrationOptions = {}): Calibration {
+    return evaluateCalibration(this.net, this.paired(views), this.fit(), calibrationOptions(o));
   }
 
   /** Paired rows checked against the model's widths and preprocessed as its training data. */

@@ -25,6 +25,7 @@ import { Rng } from '../data/rng.ts';
 import { applyStandardize } from '../data/views.ts';
 import { InputError } from '../errors.ts';
 import { evaluateMultiMetrics, type MultiMetrics } from '../eval/multi-metrics.ts';
+import { evaluateMultiCalibration, type MultiCalibration } from '../eval/multi-calibration.ts';
 import { imputeMulti, multiConditional, multiPriorGaussian, type MultiLatentFit } from '../impute/multi-impute.ts';
 import { DRAW_KINDS, drawsOf, type DrawKind } from '../impute/impute.ts';
 import { checkPoint, POINT_KINDS, toPoint, type PointKind } from '../impute/point.ts';
@@ -40,7 +41,7 @@ import {
 } from '../store/multi-files.ts';
 import type { MultiEpochRecord } from '../train/multi-fit.ts';
 import { toMatrix, type ViewInput } from './inputs.ts';
-import { nodeModule, nodeStore, ready, startRun } from './model.ts';
+import { calibrationOptions, nodeModule, nodeStore, ready, startRun, type CalibrationOptions } from './model.ts';
 import { parseLikelihood } from '../data/likelihood.ts';
 import { MultiTraining } from './multi-training.ts';
 import { holdoutOf, trainOptionsOf, type RunOptions } from './training.ts';
@@ -200,10 +201,7 @@ export class MultiJpvaeModel {
   ): MultiMetrics {
     if (o.point !== undefined && !POINT_KINDS.includes(o.point))
       throw new InputError(`point: expected mean or median, got '${String(o.point)}'`);
-    if (data.dims.length !== this.views || data.dims.some((d, i) => d !== this.widths[i]))
-      throw new InputError(
-        `data: views of widths ${data.dims.join(',')}, but the model's are ${this.widths.join(',')}`,
-      );
+    this.checkWidths(data);
     const fit = o.conditional === 'prior' ? multiPriorGaussian(this.net) : this.fit();
     return evaluateMultiMetrics(
       this.net,
@@ -213,6 +211,35 @@ export class MultiJpvaeModel {
       o.seed ?? this.json.training.options.seed,
       o.point,
     );
+  }
+
+  /**
+   * Calibration of the imputations' draws on rows of every view (as
+   * evaluate takes them; `jpvae eval --samples K --json` reports it under
+   * `calibration`): on the rows that have every view, K draws (default
+   * 100) of each view given all the others, of kind `draws` (default
+   * 'predictive'; a count view's are latent draws, its predictive
+   * mixture's components), scored against the true view; keyed as the
+   * imputations (x2_given_x1_x3).
+   */
+  calibration(
+    views: readonly ViewInput[],
+    o: CalibrationOptions & { names?: readonly string[] } = {},
+  ): MultiCalibration {
+    return this.calibrateData(this.rowsOf(views, o.names), o);
+  }
+
+  /** The same on rows already preprocessed as the training data (a model's own split, read again). */
+  calibrateData(data: MultiViewData, o: CalibrationOptions = {}): MultiCalibration {
+    this.checkWidths(data);
+    return evaluateMultiCalibration(this.net, data, this.fit(), calibrationOptions(o));
+  }
+
+  private checkWidths(data: MultiViewData): void {
+    if (data.dims.length !== this.views || data.dims.some((d, i) => d !== this.widths[i]))
+      throw new InputError(
+        `data: views of widths ${data.dims.join(',')}, but the model's are ${this.widths.join(',')}`,
+      );
   }
 
   /** The views of an imputation (numbered from 1), checked: `given`, and `target` (default: every view not given). */

@@ -1,13 +1,13 @@
 // `jpvae eval`: the paper's metrics of a saved model on a split.
 
-import { countScoreLine, evalViewsCommand, modelArg } from './views.ts';
+import { calibrationLines, countScoreLine, evalViewsCommand, modelArg } from './views.ts';
 import { isMultiModelDir } from '../store/multi-model.ts';
 import { InputError } from '../errors.ts';
 import { FLAG_LABELS } from './labels.ts';
 import { fitLatent, priorGaussian, type LatentFit } from '../impute/conditional.ts';
 import { evaluateMetrics, type Metrics } from '../eval/metrics.ts';
 import type { CountScores } from '../eval/count-metrics.ts';
-import { evaluateCalibration, type Calibration, type ViewCalibration } from '../eval/calibration.ts';
+import { evaluateCalibration } from '../eval/calibration.ts';
 import { writeImputationGrid } from '../plot/figures.ts';
 import { DRAW_KINDS } from '../impute/impute.ts';
 import { POINT_KINDS } from '../impute/point.ts';
@@ -125,7 +125,12 @@ export async function evalCommand(argv: string[]): Promise<void> {
       `imputation loss:                 x1|x2 ${r(m.impute.x1_given_x2)}   x2|x1 ${r(m.impute.x2_given_x1)}`,
       `active units ${m.active_units.count}/${m.active_units.total}, cross-correlation ‖·‖F ${m.cross_corr_frobenius.toFixed(3)}, ELBO ${r(m.elbo)}`,
       ...(m.counts ? countLines(m.counts) : []),
-      ...(calibration ? calibrationLines(calibration) : []),
+      ...(calibration
+        ? calibrationLines(calibration, [
+            ['x1|x2', calibration.x1_given_x2],
+            ['x2|x1', calibration.x2_given_x1],
+          ])
+        : []),
     ].join('\n') + '\n',
   );
 }
@@ -137,22 +142,6 @@ function countLines(c: NonNullable<Metrics['counts']>): string[] {
   return [
     'count imputation at size factor 1 (the median or the mean of the predictive at the conditional mean, as jpvae impute --point writes them):',
     ...lines,
-  ];
-}
-
-/** The text report of a calibration: one line per imputed view. */
-function calibrationLines(c: Calibration): string[] {
-  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-  const line = (name: string, v: ViewCalibration) =>
-    v.likelihood === 'gaussian'
-      ? `  ${name}: central 50% interval covers ${pct(v.coverage_50)}, 90% covers ${pct(v.coverage_90)}, CRPS ${v.crps.toFixed(4)} (standardised units)`
-      : v.likelihood === 'bernoulli'
-        ? `  ${name}: Brier ${v.brier.toFixed(4)}, log score ${v.log_score.toFixed(4)} nats per pixel`
-        : `  ${name}: central 50% interval covers ${pct(v.coverage_50)}, 90% covers ${pct(v.coverage_90)}, predictive NLL ${v.predictive_nll.toFixed(2)} nats per row (a mixture over the K latent draws; CRPS is not scored for count views)`;
-  return [
-    `calibration of ${c.samples} ${c.draws} draws per row on ${c.rows} rows (PIT histograms with --json):`,
-    line('x1|x2', c.x1_given_x2),
-    line('x2|x1', c.x2_given_x1),
   ];
 }
 

@@ -11,11 +11,12 @@ import { loadHdf5For } from '../data/anndata.ts';
 import type { HoldoutSplit } from '../data/holdout.ts';
 import { loadViewFiles, openNewViewFiles, reopenViewFiles, type MultiPairing } from '../data/multi-view-files.ts';
 import { imputeViewFiles } from '../api/impute-view-files.ts';
-import { prepareMultiView } from '../data/multi-view.ts';
+import { prepareMultiView, viewsOf, type MultiViewData } from '../data/multi-view.ts';
 import { parseLikelihood } from '../data/likelihood.ts';
 import { InputError, Interrupted } from '../errors.ts';
 import { MULTI_FLAG_LABELS, refuseTrained } from './labels.ts';
-import type { MultiMetrics } from '../eval/multi-metrics.ts';
+import { rowsWith } from '../eval/multi-metrics.ts';
+import type { ViewCalibration } from '../eval/calibration.ts';
 import { DRAW_KINDS } from '../impute/impute.ts';
 import { POINT_KINDS, type PointKind } from '../impute/point.ts';
 import type { CountScores } from '../eval/count-metrics.ts';
@@ -332,7 +333,7 @@ export async function imputeViewsCommand(argv: string[]): Promise<void> {
 const loadModelFlag = async (dir: string): Promise<MultiJpvaeModel> =>
   multiModelOf(readMultiModelFiles(dir, '--model'), 'wasm', dir);
 
-export const EVAL_VIEWS_HELP = `usage: jpvae eval --model DIR [--split test|train | --view F --view F …] [--json]
+export const EVAL_VIEWS_HELP = `usage: jpvae eval --model DIR [--split test|train | --view F --view F …] [--samples K] [--json]
   (for a model of three or more views, written by jpvae train --view …)
 
   Reconstruction of every view, and imputation of every view from every non-empty subset of the others
@@ -352,6 +353,12 @@ export const EVAL_VIEWS_HELP = `usage: jpvae eval --model DIR [--split test|trai
   --point P               mean | median: score a count view's MAE and RMSE both at this point (what jpvae
                           impute --point P writes); default: MAE at the median and RMSE at the mean, each
                           loss's Bayes-optimal point of the predictive at the conditional mean
+  --samples K             also score the calibration of K draws (K ≥ 2) of each view given all the others, on
+                          the rows with every view: coverage of the central 50% and 90% intervals, CRPS and the
+                          PIT histogram for Gaussian views; Brier and log scores for Bernoulli views; coverage,
+                          the predictive NLL (nats per row) and the PIT histogram of the mixture of K count pmfs
+                          at K latent draws for count views (calibration.impute.x2_given_x1_x3 with --json)
+  --draws D               predictive | latent (default predictive): with --samples, what a draw is
 `;
 
 /** A count view's imputation scores as a line of eval's report. */
@@ -359,45 +366,67 @@ export function countScoreLine(name: string, s: CountScores, at: { maeAt: PointK
   return `  ${name}: MAE ${s.mae.toFixed(3)} (${at.maeAt}), RMSE ${s.rmse.toFixed(3)} (${at.rmseAt}) counts, NLL ${s.nll.toFixed(2)} nats per row (at the mean)`;
 }
 
+/** A calibration (two views or M) as lines of eval's report: a heading, then a line per imputed view. */
+export function calibrationLines(
+  c: { samples: number; draws: string; rows: number },
+  views: [name: string, v: ViewCalibration][],
+): string[] {
+  return [
+    `calibration of ${c.samples} ${c.draws} draws per row on ${c.rows} rows (PIT histograms with --json):`,
+    ...views.map(([name, v]) => calibrationLine(name, v)),
+  ];
+}
+
+function calibrationLine(name: string, v: ViewCalibration): string {
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  return v.likelihood === 'gaussian'
+    ? `  ${name}: central 50% interval covers ${pct(v.coverage_50)}, 90% covers ${pct(v.coverage_90)}, CRPS ${v.crps.toFixed(4)} (standardised units)`
+    : v.likelihood === 'bernoulli'
+      ? `  ${name}: Brier ${v.brier.toFixed(4)}, log score ${v.log_score.toFixed(4)} nats per pixel`
+      : `  ${name}: central 50% interval covers ${pct(v.coverage_50)}, 90% covers ${pct(v.coverage_90)}, predictive NLL ${v.predictive_nll.toFixed(2)} nats per row (a mixture over the K latent draws; CRPS is not scored for count views)`;
+}
+
 export async function evalViewsCommand(argv: string[]): Promise<void> {
-  const table = flags({ string: 'model split seed threads point', boolean: 'json', multiple: 'view' });
+  const table = flags({ string: 'model split seed threads point samples draws', boolean: 'json', multiple: 'view' });
   const f = commandFlags(argv, 'eval', EVAL_VIEWS_HELP, table);
   if (!f) return;
   if (!f.model) throw new InputError(`--model: required (see 'jpvae eval --help')`);
   if (f.view && f.split !== undefined)
     throw new InputError("--split and --view: choose the model's split or new files");
+  const samples = f.samples === undefined ? 0 : intFlag(f.samples, '--samples', 0, 2);
+  const draws = choiceFlag(f.draws, '--draws', DRAW_KINDS, 'predictive');
+  if (f.draws !== undefined && !samples) throw new InputError('--draws: needs --samples K');
   const plan = planThreads('wasm', intFlag(f.threads, '--threads', availableThreads()));
   if (plan.warning) process.stderr.write(`jpvae eval: warning: ${plan.warning}\n`);
   const model = multiModelOf(readMultiModelFiles(f.model, '--model'), 'wasm', f.model, plan.threads > 1);
   await loadHdf5For(f.view ?? model.json.data.views);
   const seed = f.seed === undefined ? undefined : intFlag(f.seed, '--seed', 1, 0);
   const point = f.point === undefined ? undefined : choiceFlag(f.point, '--point', POINT_KINDS, 'mean');
-  let metrics: MultiMetrics, pairing: MultiPairing | undefined;
+  let data: MultiViewData, split: string, pairing: MultiPairing | undefined;
   if (f.view) {
-    const data = openNewViewFiles(model.json.data, model.widths, f.view, {
+    const files = openNewViewFiles(model.json.data, model.widths, f.view, {
       ...MULTI_FLAG_LABELS,
       idColumn: "the model's ID column",
     });
-    pairing = data.pairing;
-    metrics = await withThreads(model.net, plan, () => model.evaluateData(data, { seed, point, split: 'files' }));
+    [data, split, pairing] = [files, 'files', files.pairing];
   } else {
-    const split = choiceFlag(f.split, '--split', ['test', 'train'] as const, 'test');
+    const which = choiceFlag(f.split, '--split', ['test', 'train'] as const, 'test');
     const d = model.json.data;
-    if (split === 'test' && !d.heldOutRows)
+    if (which === 'test' && !d.heldOutRows)
       throw new InputError(
         '--split test: the model was trained with --holdout 0; it has no held-out rows; use --split train',
       );
     const { train, heldOut } = reopenViewFiles(d, `--model ${f.model}`);
-    metrics = await withThreads(model.net, plan, () =>
-      model.evaluateData(split === 'train' ? train : heldOut!, {
-        split: split === 'train' ? 'train' : 'held-out',
-        seed,
-        point,
-      }),
-    );
+    [data, split] = which === 'train' ? [train, 'train'] : [heldOut!, 'held-out'];
   }
+  const metrics = await withThreads(model.net, plan, () => model.evaluateData(data, { seed, point, split }));
+  if (samples && !rowsWith(data, viewsOf(model.net.fullMask)).length)
+    throw new InputError(
+      `--samples: no ${split} row has all ${model.views} views; calibration scores rows with every view`,
+    );
+  const calibration = samples ? model.calibrateData(data, { samples, seed: seed ?? 1, draws }) : undefined;
   if (f.json) {
-    process.stdout.write(jsonText({ ...metrics, ...(pairing && { pairing }) }));
+    process.stdout.write(jsonText({ ...metrics, ...(pairing && { pairing }), ...(calibration && { calibration }) }));
     return;
   }
   const r = (x: number) => x.toFixed(3),
@@ -416,6 +445,7 @@ export async function evalViewsCommand(argv: string[]): Promise<void> {
             ...Object.entries(counts.impute).map(([k, s]) => countScoreLine(k, s, counts)),
           ]
         : []),
+      ...(calibration ? calibrationLines(calibration, Object.entries(calibration.impute)) : []),
     ].join('\n') + '\n',
   );
 }

@@ -24,7 +24,7 @@ import { completeRows } from '../data/views.ts';
 import { conditional, type LatentFit } from '../impute/conditional.ts';
 import { drawsOf, imputeView, repeatRows, type DrawKind } from '../impute/impute.ts';
 import type { Jpvae } from '../model/jpvae.ts';
-import { isCount } from '../data/likelihood.ts';
+import { isCount, type Likelihood } from '../data/likelihood.ts';
 import { countCdf, countNllAt, mixtureNll } from './count-metrics.ts';
 
 /** Bins of the PIT histogram and of the reliability table. */
@@ -256,7 +256,29 @@ export class CountScores {
 }
 
 /** Draws per imputation call: input rows × K stays near this, whatever K is. */
-const DRAW_ROWS = 4096;
+export const DRAW_ROWS = 4096;
+
+/** What scores a view's K draws per row: add a batch of truth and draws (rows×K×dim), then the result. */
+export interface DrawScores {
+  add(truth: ArrayLike<number>, draws: ArrayLike<number>, rows: number): void;
+  result(): ViewCalibration;
+}
+
+/**
+ * The scores of a view of likelihood `l` (θ: a negative binomial view's
+ * dispersion), and the draws it is scored on: a count view's are latent
+ * draws whatever `kind` says, its mixture's components.
+ */
+export function viewScores(
+  l: Likelihood,
+  dim: number,
+  K: number,
+  theta: Float64Array | null,
+  kind: DrawKind,
+): { scores: DrawScores; kind: DrawKind } {
+  if (isCount(l)) return { scores: new CountScores(dim, K, l.kind, theta), kind: 'latent' };
+  return { scores: l.kind === 'gaussian' ? new GaussianScores(dim, K) : new BernoulliScores(dim, K), kind };
+}
 
 /** The calibration of view `target`'s K draws per row, imputed from the other view of the complete rows `full`. */
 function viewCalibration(
@@ -268,18 +290,13 @@ function viewCalibration(
   kind: DrawKind,
   rng: Rng,
 ): ViewCalibration {
-  const l = model.views[target].likelihood;
-  // A count view's mixture is its predictive distribution whatever `kind` says: its components are the latent draws.
+  const v = model.views[target];
+  const { scores, kind: drawn } = viewScores(v.likelihood, v.dim, K, model.dispersion(target), kind);
   const c = conditional(fit, target),
-    draws = drawsOf(isCount(l) ? 'latent' : kind, rng);
+    draws = drawsOf(drawn, rng);
   const [given, truth] = target === 1 ? [full.x1, full.x2] : [full.x2, full.x1];
   const gw = model.views[1 - target].dim,
-    dim = model.views[target].dim;
-  const scores = isCount(l)
-    ? new CountScores(dim, K, l.kind, model.dispersion(target))
-    : l.kind === 'gaussian'
-      ? new GaussianScores(dim, K)
-      : new BernoulliScores(dim, K);
+    dim = v.dim;
   forEachBatch(full.n, Math.max(1, Math.floor(DRAW_ROWS / K)), (start, idx) => {
     const n = idx.length;
     const x = repeatRows(given.slice(start * gw, (start + n) * gw), n, gw, K);

@@ -54,11 +54,19 @@ export function givenSets(m: number, target: number): number[][] {
 }
 
 /** The rows of data that have every view of `views`. */
-function rowsWith(data: MultiViewData, views: readonly number[]): Uint32Array {
+export function rowsWith(data: MultiViewData, views: readonly number[]): Uint32Array {
   const need = views.reduce((m, i) => m | (1 << i), 0);
   return Uint32Array.from(
     Array.from({ length: data.n }, (_, r) => r).filter((r) => !data.present || (data.present[r] & need) === need),
   );
+}
+
+/** View i's values on `rows` of data, row after row. */
+export function viewRows(data: MultiViewData, i: number, rows: ArrayLike<number>): Float32Array {
+  const dim = data.dims[i],
+    x = new Float32Array(rows.length * dim);
+  for (let t = 0; t < rows.length; t++) x.set(data.xs[i].subarray(rows[t] * dim, (rows[t] + 1) * dim), t * dim);
+  return x;
 }
 
 /** Mean imputation loss of view `target` from views `given` over the rows of data that have them all; and that row count. */
@@ -100,12 +108,7 @@ export function multiCountImputation(
   if (!isCount(v.likelihood)) return null;
   const rows = rowsWith(data, [...given, target]);
   if (!rows.length) return null;
-  const pick = (i: number) => {
-    const dim = model.views[i].dim,
-      x = new Float32Array(rows.length * dim);
-    rows.forEach((r, t) => x.set(data.xs[i].subarray(r * dim, (r + 1) * dim), t * dim));
-    return x;
-  };
+  const pick = (i: number) => viewRows(data, i, rows);
   const c = blockConditional(fit.mean, fit.cov, fit.latent, given, [target]);
   const [mean] = imputeMulti(model, c, given.map(pick), rows.length);
   return countImputationScores(v, v.dispersion(model.P), pick(target), mean, rows.length, at);
