@@ -8,10 +8,10 @@
 // alone is how far the machine itself scales to two cores, the ceiling of
 // the two-thread ratio.
 
+import { Worker } from 'node:worker_threads';
 import { createKernels } from '../core/index.ts';
 import { availableThreads } from '../threads/plan.ts';
 import { MAX_TRAINING_THREADS, TrainingThreads } from '../threads/pool.ts';
-import { Worker } from 'node:worker_threads';
 import { spawnNodeLane, workerEntry } from '../threads/spawn-node.ts';
 import { round, wallRate } from './rate.ts';
 import { BATCH, referenceTraining } from './train.ts';
