@@ -1,6 +1,7 @@
 // A second, independent one-thread training for the threads bench: its own
 // kernels and model, nothing shared with the main thread. Asked for a
-// number of seconds, it trains that long and answers its samples/s. Run
+// number of seconds, it trains that long and answers its samples/s (the
+// bench ends it by terminate()). Run
 // beside a one-thread training on the main thread, the two together show
 // how far this machine itself scales from one core to two (shared caches,
 // memory bandwidth, a hypervisor's scheduling), which bounds what any
@@ -13,8 +14,5 @@ import { BATCH, referenceStep } from './train.ts';
 
 const step = referenceStep(createKernels('wasm'));
 step(); // warm-up
-parentPort!.on('message', (seconds: number | 'stop') => {
-  if (seconds === 'stop') return parentPort!.close();
-  parentPort!.postMessage(wallRate(step, BATCH, seconds));
-});
+parentPort!.on('message', (seconds: number) => parentPort!.postMessage(wallRate(step, BATCH, seconds)));
 parentPort!.postMessage('ready');

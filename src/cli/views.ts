@@ -11,11 +11,10 @@ import { loadHdf5For } from '../data/anndata.ts';
 import type { HoldoutSplit } from '../data/holdout.ts';
 import { loadViewFiles, openNewViewFiles, reopenViewFiles, type MultiPairing } from '../data/multi-view-files.ts';
 import { imputeViewFiles } from '../api/impute-view-files.ts';
-import { prepareMultiView, viewsOf, type MultiViewData } from '../data/multi-view.ts';
+import { prepareMultiView, type MultiViewData } from '../data/multi-view.ts';
 import { parseLikelihood } from '../data/likelihood.ts';
 import { InputError, Interrupted } from '../errors.ts';
 import { MULTI_FLAG_LABELS, refuseTrained } from './labels.ts';
-import { rowsWith } from '../eval/multi-metrics.ts';
 import type { ViewCalibration } from '../eval/calibration.ts';
 import { DRAW_KINDS } from '../impute/impute.ts';
 import { POINT_KINDS, type PointKind } from '../impute/point.ts';
@@ -420,11 +419,7 @@ export async function evalViewsCommand(argv: string[]): Promise<void> {
     [data, split] = which === 'train' ? [train, 'train'] : [heldOut!, 'held-out'];
   }
   const metrics = await withThreads(model.net, plan, () => model.evaluateData(data, { seed, point, split }));
-  if (samples && !rowsWith(data, viewsOf(model.net.fullMask)).length)
-    throw new InputError(
-      `--samples: no ${split} row has all ${model.views} views; calibration scores rows with every view`,
-    );
-  const calibration = samples ? model.calibrateData(data, { samples, seed: seed ?? 1, draws }) : undefined;
+  const calibration = samples ? model.calibrateData(data, { samples, seed: seed ?? 1, draws }, '--samples') : undefined;
   if (f.json) {
     process.stdout.write(jsonText({ ...metrics, ...(pairing && { pairing }), ...(calibration && { calibration }) }));
     return;

@@ -29,13 +29,15 @@ export interface MultiCalibration {
 /**
  * K draws of each view of `data`'s rows with every view, given all the
  * others, of `kind`, from one Rng(seed) (view 1's draws first). Throws
- * when no row has every view.
+ * when no row has every view (the message begins with `label`, the
+ * option or flag that asked for samples).
  */
 export function evaluateMultiCalibration(
   model: MultiJpvae,
   data: MultiViewData,
   fit: MultiLatentFit,
   o: { samples: number; seed?: number; draws?: DrawKind },
+  label = 'samples',
 ): MultiCalibration {
   const K = o.samples,
     seed = o.seed ?? 1,
@@ -44,7 +46,9 @@ export function evaluateMultiCalibration(
   const all = viewsOf(model.fullMask),
     rows = rowsWith(data, all);
   if (!rows.length)
-    throw new InputError(`samples: no row has all ${all.length} views; calibration scores rows with every view`);
+    throw new InputError(`${label}: no row has all ${all.length} views; calibration scores rows with every view`);
+  const xs = all.map((i) => viewRows(data, i, rows)), // each view's complete rows, once
+    part = (i: number, start: number, n: number) => xs[i].subarray(start * data.dims[i], (start + n) * data.dims[i]);
   const impute: Record<string, ViewCalibration> = {};
   for (const target of all) {
     const v = model.views[target],
@@ -53,10 +57,16 @@ export function evaluateMultiCalibration(
     const c = blockConditional(fit.mean, fit.cov, fit.latent, given, [target]),
       draws = drawsOf(drawn, rng);
     forEachBatch(rows.length, Math.max(1, Math.floor(DRAW_ROWS / K)), (start, idx) => {
-      const batch = rows.subarray(start, start + idx.length);
-      const xs = given.map((i) => viewRows(data, i, batch));
-      const [out] = imputeMulti(model, c, xs, batch.length, draws, K);
-      scores.add(viewRows(data, target, batch), out, batch.length);
+      const n = idx.length;
+      const [out] = imputeMulti(
+        model,
+        c,
+        given.map((i) => part(i, start, n)),
+        n,
+        draws,
+        K,
+      );
+      scores.add(part(target, start, n), out, n);
     });
     impute[imputeKey(target, given)] = scores.result();
   }
