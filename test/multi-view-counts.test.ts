@@ -230,7 +230,15 @@ test('jpvae eval of a three-view count model: count scores per subset, --point; 
     jpvae('eval', '--model', model, '--samples', '8').out,
     /\ncalibration of 8 predictive draws per row on \d+ rows .*\n  x1_given_x2_x3: central 50% interval covers [\d.]+%, 90% covers [\d.]+%, predictive NLL [\d.]+ nats per row/,
   );
+  // New rows that each miss one view: nothing to calibrate, one line.
+  const gappy = files.map((f, v) => {
+    const lines = readFileSync(f, 'utf8').trim().split('\n').slice(0, 30);
+    const path = join(dir, `g${v + 1}.csv`);
+    writeFileSync(path, lines.map((l, r) => (r % 3 === v ? ','.repeat(DIMS[v] - 1) : l)).join('\n') + '\n');
+    return ['--view', path];
+  });
   for (const [args, line] of [
+    [[...gappy.flat(), '--samples', '4'], '--samples: no row has all 3 views; calibration scores rows with every view'],
     [['--draws', 'latent'], '--draws: needs --samples K'],
     [['--samples', '1'], "--samples: expected an integer ≥ 2, got '1'"],
   ] as const) {

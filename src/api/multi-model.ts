@@ -229,10 +229,10 @@ export class MultiJpvaeModel {
     return this.calibrateData(this.rowsOf(views, o.names), o);
   }
 
-  /** The same on rows already preprocessed as the training data (a model's own split, read again); `label` names the samples option in errors. */
-  calibrateData(data: MultiViewData, o: CalibrationOptions = {}, label = 'samples'): MultiCalibration {
+  /** The same on rows already preprocessed as the training data (a model's own split, read again). */
+  calibrateData(data: MultiViewData, o: CalibrationOptions = {}): MultiCalibration {
     this.checkWidths(data);
-    return evaluateMultiCalibration(this.net, data, this.fit(), calibrationOptions(o), label);
+    return evaluateMultiCalibration(this.net, data, this.fit(), calibrationOptions(o));
   }
 
   private checkWidths(data: MultiViewData): void {

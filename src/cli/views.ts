@@ -419,7 +419,9 @@ export async function evalViewsCommand(argv: string[]): Promise<void> {
     [data, split] = which === 'train' ? [train, 'train'] : [heldOut!, 'held-out'];
   }
   const metrics = await withThreads(model.net, plan, () => model.evaluateData(data, { seed, point, split }));
-  const calibration = samples ? model.calibrateData(data, { samples, seed: seed ?? 1, draws }, '--samples') : undefined;
+  const calibration = samples
+    ? asFlags(() => model.calibrateData(data, { samples, seed: seed ?? 1, draws }), { samples: '--samples' })
+    : undefined;
   if (f.json) {
     process.stdout.write(jsonText({ ...metrics, ...(pairing && { pairing }), ...(calibration && { calibration }) }));
     return;

@@ -29,15 +29,13 @@ export interface MultiCalibration {
 /**
  * K draws of each view of `data`'s rows with every view, given all the
  * others, of `kind`, from one Rng(seed) (view 1's draws first). Throws
- * when no row has every view (the message begins with `label`, the
- * option or flag that asked for samples).
+ * when no row has every view.
  */
 export function evaluateMultiCalibration(
   model: MultiJpvae,
   data: MultiViewData,
   fit: MultiLatentFit,
   o: { samples: number; seed?: number; draws?: DrawKind },
-  label = 'samples',
 ): MultiCalibration {
   const K = o.samples,
     seed = o.seed ?? 1,
@@ -46,7 +44,7 @@ export function evaluateMultiCalibration(
   const all = viewsOf(model.fullMask),
     rows = rowsWith(data, all);
   if (!rows.length)
-    throw new InputError(`${label}: no row has all ${all.length} views; calibration scores rows with every view`);
+    throw new InputError(`samples: no row has all ${all.length} views; calibration scores rows with every view`);
   const xs = all.map((i) => viewRows(data, i, rows)), // each view's complete rows, once
     part = (i: number, start: number, n: number) => xs[i].subarray(start * data.dims[i], (start + n) * data.dims[i]);
   const impute: Record<string, ViewCalibration> = {};
