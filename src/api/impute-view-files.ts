@@ -8,6 +8,7 @@
 // output goes to a temporary name first; none is moved into place unless
 // all were written. Node only (files).
 
+import { gatherRows } from '../data/dataset.ts';
 import { readPairedFiles } from '../data/paired-files.ts';
 import { formatOf, TABLE_FORMATS } from '../data/parse.ts';
 import { createRowWriter, type RowWriter } from '../data/row-writer.ts';
@@ -99,7 +100,5 @@ function inEvery(rowOf: readonly Int32Array[], n: number): number[] {
 }
 
 function pickRows(m: Matrix, rows: readonly number[]): Matrix {
-  const data = new Float32Array(rows.length * m.cols);
-  rows.forEach((r, i) => data.set(m.data.subarray(r * m.cols, (r + 1) * m.cols), i * m.cols));
-  return { rows: rows.length, cols: m.cols, data };
+  return { rows: rows.length, cols: m.cols, data: gatherRows(m.data, m.cols, rows) };
 }

@@ -7,7 +7,7 @@
 
 import { InputError } from '../errors.ts';
 import { isCount, medianTotal, valueRule, type Likelihood } from './likelihood.ts';
-import { HAS_BOTH, HAS_VIEW1, HAS_VIEW2, sliceRows, type TwoViewData } from './dataset.ts';
+import { gatherRows, HAS_BOTH, HAS_VIEW1, HAS_VIEW2, sliceRows, type TwoViewData } from './dataset.ts';
 import type { Matrix } from './npy.ts';
 import { VALUE_LABELS, type InputLabels } from './labels.ts';
 import { moveHeldLast, perPairingRows, type HoldoutSplit } from './holdout.ts';
@@ -155,11 +155,7 @@ export function checkHoldout(held: number, n: number, fraction: number, label: s
 export function completeRows(d: TwoViewData): TwoViewData {
   if (!d.present) return d;
   const rows = [...d.present.keys()].filter((r) => d.present![r] === HAS_BOTH);
-  const pick = (x: Float32Array, dim: number) => {
-    const out = new Float32Array(rows.length * dim);
-    rows.forEach((r, i) => out.set(x.subarray(r * dim, (r + 1) * dim), i * dim));
-    return out;
-  };
+  const pick = (x: Float32Array, dim: number) => gatherRows(x, dim, rows);
   return {
     n: rows.length,
     dim1: d.dim1,

@@ -3,7 +3,7 @@
 // the imputed bottom, and the imputed top with the true bottom (the
 // likelihood's mean of the decoded conditional mean of Eq. 12).
 
-import type { TwoViewData } from '../data/dataset.ts';
+import { gatherRows, type TwoViewData } from '../data/dataset.ts';
 import type { Jpvae } from '../model/jpvae.ts';
 import { conditional, type LatentFit } from '../impute/conditional.ts';
 import { imputeView } from '../impute/impute.ts';
@@ -39,13 +39,8 @@ export function imputationGrid(
   const rows = exampleRows(data),
     d1 = data.dim1,
     d2 = data.dim2;
-  const gather = (x: Float32Array, d: number) => {
-    const out = new Float32Array(rows.length * d);
-    rows.forEach((r, i) => out.set(x.subarray(r * d, (r + 1) * d), i * d));
-    return out;
-  };
-  const top = gather(data.x1, d1),
-    bottom = gather(data.x2, d2);
+  const top = gatherRows(data.x1, d1, rows),
+    bottom = gatherRows(data.x2, d2, rows);
   const half = (x: Float32Array, d: number, i: number) => x.subarray(i * d, (i + 1) * d);
   const imputed = models.map(({ model, fit }) => ({
     bottom: imputeView(model, conditional(fit, 1), top, rows.length),

@@ -6,7 +6,7 @@
 // log scores for Bernoulli views, and for count views the predictive NLL of
 // the mixture of K count pmfs at K latent draws.
 
-import { forEachBatch } from '../data/dataset.ts';
+import { forEachBatch, gatherRows } from '../data/dataset.ts';
 import { viewsOf, type MultiViewData } from '../data/multi-view.ts';
 import { Rng } from '../data/rng.ts';
 import { InputError } from '../errors.ts';
@@ -15,7 +15,7 @@ import { drawsOf, type DrawKind } from '../impute/impute.ts';
 import { imputeMulti, type MultiLatentFit } from '../impute/multi-impute.ts';
 import type { MultiJpvae } from '../model/multi-jpvae.ts';
 import { DRAW_ROWS, viewScores, type ViewCalibration } from './calibration.ts';
-import { imputeKey, rowsWith, viewRows } from './multi-metrics.ts';
+import { imputeKey, rowsWith } from './multi-metrics.ts';
 
 export interface MultiCalibration {
   samples: number; // K draws per row
@@ -45,7 +45,7 @@ export function evaluateMultiCalibration(
     rows = rowsWith(data, all);
   if (!rows.length)
     throw new InputError(`samples: no row has all ${all.length} views; calibration scores rows with every view`);
-  const xs = all.map((i) => viewRows(data, i, rows)), // each view's complete rows, once
+  const xs = all.map((i) => gatherRows(data.xs[i], data.dims[i], rows)), // each view's complete rows, once
     part = (i: number, start: number, n: number) => xs[i].subarray(start * data.dims[i], (start + n) * data.dims[i]);
   const impute: Record<string, ViewCalibration> = {};
   for (const target of all) {

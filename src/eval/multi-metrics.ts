@@ -7,7 +7,7 @@
 // the scores of its imputation in counts from each subset (counts), as the
 // two-view metrics do (count-metrics.ts's countImputationScores).
 
-import { forEachBatch } from '../data/dataset.ts';
+import { forEachBatch, gatherRows } from '../data/dataset.ts';
 import { viewsOf, type MultiViewData } from '../data/multi-view.ts';
 import { Rng } from '../data/rng.ts';
 import { blockConditional } from '../impute/block-conditional.ts';
@@ -61,14 +61,6 @@ export function rowsWith(data: MultiViewData, views: readonly number[]): Uint32A
   );
 }
 
-/** View i's values on `rows` of data, row after row. */
-export function viewRows(data: MultiViewData, i: number, rows: ArrayLike<number>): Float32Array {
-  const dim = data.dims[i],
-    x = new Float32Array(rows.length * dim);
-  for (let t = 0; t < rows.length; t++) x.set(data.xs[i].subarray(rows[t] * dim, (rows[t] + 1) * dim), t * dim);
-  return x;
-}
-
 /** Mean imputation loss of view `target` from views `given` over the rows of data that have them all; and that row count. */
 export function multiImputationNll(
   model: MultiJpvae,
@@ -108,7 +100,7 @@ export function multiCountImputation(
   if (!isCount(v.likelihood)) return null;
   const rows = rowsWith(data, [...given, target]);
   if (!rows.length) return null;
-  const pick = (i: number) => viewRows(data, i, rows);
+  const pick = (i: number) => gatherRows(data.xs[i], data.dims[i], rows);
   const c = blockConditional(fit.mean, fit.cov, fit.latent, given, [target]);
   const [mean] = imputeMulti(model, c, given.map(pick), rows.length);
   return countImputationScores(v, v.dispersion(model.P), pick(target), mean, rows.length, at);

@@ -3,7 +3,7 @@
 // target views given them (Eq. 12 over blocks), decode each target. The
 // latent Gaussian is fitted on the training rows that have every view.
 
-import { forEachBatch } from '../data/dataset.ts';
+import { forEachBatch, gatherRows } from '../data/dataset.ts';
 import { InputError } from '../errors.ts';
 import { allViews, type MultiViewData } from '../data/multi-view.ts';
 import { cholesky, positiveDefinite } from '../linalg/dense.ts';
@@ -52,9 +52,7 @@ export function fitMultiLatent(model: MultiJpvae, train: MultiViewData): MultiLa
   // Each view's posterior means, for the rows that have it (NaN elsewhere: never read).
   const Z = model.views.map((v, i) => {
     const rows = Array.from({ length: train.n }, (_, r) => r).filter((r) => has(r, i));
-    const x = new Float32Array(rows.length * v.dim);
-    rows.forEach((r, t) => x.set(train.xs[i].subarray(r * v.dim, (r + 1) * v.dim), t * v.dim));
-    const [mu] = encodeViewMeans(model, [x], [i], rows.length);
+    const [mu] = encodeViewMeans(model, [gatherRows(train.xs[i], v.dim, rows)], [i], rows.length);
     const z = new Float64Array(train.n * v.latent).fill(NaN);
     rows.forEach((r, t) => z.set(mu.subarray(t * v.latent, (t + 1) * v.latent), r * v.latent));
     return { z, count: rows.length };
