@@ -1,5 +1,6 @@
 // Where a two-thread training step's wall time goes, on both threads: per
-// phase (forward, backward, Adam) the training thread's own work and its
+// phase (forward; backward with the shared Adam that follows it, or Adam on
+// its own after a step a view had no rows in) the training thread's own work and its
 // wait for the worker, the worker's work and how late it starts after the
 // hand-off (the worker stamps its clock into the control block at each
 // task's start and end), how late the training thread, once waiting, sees
@@ -20,7 +21,7 @@ const pool = await TrainingThreads.start(two.model, two.adam, spawnNodeLane, 2);
 const p = pool as unknown as Record<string, (...a: number[]) => void> & { control: Control };
 const now = () => performance.timeOrigin + performance.now();
 
-const PHASES: Record<number, string> = { [FORWARD]: 'forward', [BACKWARD]: 'backward', [ADAM]: 'adam' };
+const PHASES: Record<number, string> = { [FORWARD]: 'forward', [BACKWARD]: 'backward + Adam', [ADAM]: 'adam' };
 const times = new Map<string, Float64Array>();
 let at = -1; // the step being recorded (−1: warming up)
 const record = (name: string, ms: number) => {

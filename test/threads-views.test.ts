@@ -13,6 +13,7 @@ import type { Likelihood } from '../src/data/likelihood.ts';
 import type { MultiViewData } from '../src/data/multi-view.ts';
 import type { MultiViewConfig } from '../src/model/multi-jpvae.ts';
 import type { MultiDataRecord } from '../src/store/multi-files.ts';
+import { ADAM_CHUNK, adamChunks } from '../src/threads/adam-share.ts';
 import { roles, teamCount, viewSplits } from '../src/threads/team.ts';
 import { ADAM_DEFAULTS } from '../src/train/adam.ts';
 import type { TrainOptions } from '../src/train/trainer.ts';
@@ -82,6 +83,33 @@ test('teams: as many as the views allow, of equal size; each set of present view
   t.deepEqual(splits[6], [[2], [1]]);
   t.deepEqual(splits[2], [[1], []], 'one view: the first team');
   t.deepEqual(splits[0], [[], []]);
+});
+
+test('Adam chunks: for every set of present views, the teams cover the parameters once, on multiples of 4, a team past the first only its own views', (t) => {
+  const views = [
+      { lo: 0, hi: 20000 },
+      { lo: 20000, hi: 20100 },
+      { lo: 20100, hi: 45000 },
+    ],
+    size = 45040; // the prior's parameters after the views
+  const splits = viewSplits([5, 3, 4], 2),
+    table = adamChunks(views, size, splits);
+  t.is(table.length, 8);
+  table.forEach((teams, mask) => {
+    const seen = new Uint8Array(size);
+    teams.forEach((list, team) => {
+      for (let i = 0; i < list.length; i += 2) {
+        const [lo, n] = [list[i], list[i + 1]];
+        t.true(lo % 4 === 0 && n % 4 === 0 && n > 0 && n <= ADAM_CHUNK, `mask ${mask}: chunk ${lo}+${n}`);
+        seen.fill(seen[lo] + 1, lo, lo + n);
+        if (team > 0) t.true(splits[mask][team].some((v) => lo >= views[v].lo && lo + n <= views[v].hi));
+      }
+    });
+    t.true(
+      seen.every((x) => x === 1),
+      `mask ${mask}: every parameter once`,
+    );
+  });
 });
 
 test('three views on two threads train bit for bit the same weights across runs, and those of one thread', async (t) => {

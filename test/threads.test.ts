@@ -12,7 +12,7 @@ import type { ModelConfig } from '../src/model/config.ts';
 import { ADAM_DEFAULTS } from '../src/train/adam.ts';
 import type { TrainOptions } from '../src/train/trainer.ts';
 import { TrainingThreads } from '../src/threads/pool.ts';
-import { DONE, type Control } from '../src/threads/control.ts';
+import { ADAM, BACKWARD, DONE, type Control } from '../src/threads/control.ts';
 import { Jpvae } from '../src/model/jpvae.ts';
 import { spawnNodeLane, spawnNodeLaneRunning } from '../src/threads/spawn-node.ts';
 import type { LaneThread } from '../src/threads/pool.ts';
@@ -88,6 +88,33 @@ test('two threads train bit for bit the same weights across runs, and the same a
 
 test('three and four threads (teams splitting each GEMM by columns) train the weights of one thread, bit for bit, run after run', async (t) => {
   await matchesOneThread(t, train, [3, 4]);
+});
+
+test('Adam on threads: shared with the backward after the last rows of a step, or on its own after a step a view had no rows in; both give the weights of one thread', async (t) => {
+  // Most rows miss view 2, and batches of 4: some steps have no view-2 row (its gradient is zeroed after the backwards).
+  const data = (): TwoViewData => {
+    const d = plantedBinary(120, 24, 5);
+    d.present = Uint8Array.from({ length: d.n }, (_, r) => (r % 5 === 0 ? HAS_BOTH : HAS_VIEW1));
+    return d;
+  };
+  const options = { ...OPTIONS, batch: 4, epochs: 2 };
+  const pool = TrainingThreads.prototype as unknown as { dispatch: (task: number, words?: { step?: number }) => void };
+  const dispatch = pool.dispatch,
+    tasks = { withBackward: 0, alone: 0 };
+  pool.dispatch = function (task, words) {
+    if (task === BACKWARD && words?.step) tasks.withBackward++;
+    if (task === ADAM) tasks.alone++;
+    return dispatch.call(this, task, words);
+  };
+  try {
+    const run = (threads: number) =>
+      trainToEnd(Training.start(CONFIG, options, { train: data() }, {}, 'wasm', threads));
+    const [two, one] = [await run(2), await run(1)];
+    t.true(tasks.withBackward > 0 && tasks.alone > 0, `both kinds of update ran: ${JSON.stringify(tasks)}`);
+    t.true(bitsEqual(two.params, one.params));
+  } finally {
+    pool.dispatch = dispatch;
+  }
 });
 
 test('the plain-simd threads build trains like the plain-simd build', async (t) => {

@@ -117,11 +117,12 @@ export class Jpvae implements ViewHalves {
   private terms(data: TwoViewData, idx: Uint32Array, beta: number, rng: Rng | null, train: boolean): TermSums {
     const sums: TermSums = { recon1: 0, recon2: 0, kl: 0, n1: 0, n2: 0, rows: idx.length };
     if (train) this.startGradient();
-    for (const [present, rows] of groups(data, idx)) {
+    const all = groups(data, idx);
+    for (const [g, [present, rows]] of all.entries()) {
       if (present !== 1) this.setInput(0, data.x1, rows);
       if (present !== 0) this.setInput(1, data.x2, rows);
       this.setNoise(rows.length, rng);
-      this.accumulate(rows.length, beta, present, train ? 1 / idx.length : null, sums);
+      this.accumulate(rows.length, beta, present, train ? 1 / idx.length : null, sums, g === all.length - 1);
       if (present !== 1) sums.n1 += rows.length;
       if (present !== 0) sums.n2 += rows.length;
     }
@@ -221,9 +222,16 @@ export class Jpvae implements ViewHalves {
    * its marginal prior N(0, I), which is exact: the joint prior's marginals
    * are standard normal (Eq. 6). The KL kernel sees the missing view's
    * posterior as N(0, I) itself and α = 0, which makes its terms vanish.
-   * The sums are added to `into`.
+   * The sums are added to `into`; `lastGroup`: these are the step's last rows.
    */
-  private accumulate(rows: number, beta: number, present: Present, gradScale: number | null, into: TermSums): void {
+  private accumulate(
+    rows: number,
+    beta: number,
+    present: Present,
+    gradScale: number | null,
+    into: TermSums,
+    lastGroup: boolean,
+  ): void {
     const { k, P, G } = this;
     const train = gradScale !== null,
       scale = gradScale ?? 0;
@@ -276,7 +284,8 @@ export class Jpvae implements ViewHalves {
         adds[i] = this.addsToDense[i];
         this.addsToDense[i] = true;
       }
-      if (this.runner) this.runner.backward(mask, rows, adds);
+      // The gradient is whole after this backward unless a view had no rows (finishGradient zeroes its layers').
+      if (this.runner) this.runner.backward(mask, rows, adds, lastGroup && this.addsToDense.every(Boolean));
       else for (const i of active) this.backwardView(i, rows, adds[i]);
     }
     let kl = 0;

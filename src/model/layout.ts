@@ -10,6 +10,12 @@ export interface LayoutEntry {
   size: number;
 }
 
+/** Elements [lo, hi) of the flat array: the parameters of one part of the model (a view's, say). */
+export interface ParamRange {
+  lo: number;
+  hi: number;
+}
+
 export class Layout {
   readonly entries: LayoutEntry[] = [];
   size = 0;

@@ -172,13 +172,15 @@ export class MultiJpvae implements ViewHalves {
     const sums = { ...zeroMultiTerms(this.m), rows: idx.length };
     if (train) this.grads().fill(0);
     this.prior.prepare(this.P);
-    for (const [mask, rows] of groupByPresent(data, idx)) {
+    const groups = groupByPresent(data, idx);
+    for (const [g, [mask, rows]] of groups.entries()) {
       const present = viewsOf(mask);
       for (const i of present) {
         this.views[i].setInput(data.xs[i], rows);
         this.views[i].setNoise(rows.length, rng);
       }
-      sums.kl += this.accumulate(rows.length, beta, mask, present, train ? 1 / idx.length : null, sums.recon);
+      const scale = train ? 1 / idx.length : null;
+      sums.kl += this.accumulate(rows.length, beta, mask, present, scale, sums.recon, g === groups.length - 1);
       for (const i of present) sums.counts[i] += rows.length;
     }
     return sums;
@@ -187,7 +189,8 @@ export class MultiJpvae implements ViewHalves {
   /**
    * The rows in the present views' buffers: each view's reconstruction
    * added to recon[i]; returns the KL sum against the marginal prior of the
-   * present views. With gradScale, G += gradScale·∇Σ(recon + β·KL).
+   * present views. With gradScale, G += gradScale·∇Σ(recon + β·KL);
+   * `lastGroup`: these are the step's last rows.
    */
   private accumulate(
     rows: number,
@@ -196,6 +199,7 @@ export class MultiJpvae implements ViewHalves {
     present: number[],
     gradScale: number | null,
     recon: number[],
+    lastGroup: boolean,
   ): number {
     const { k, P, G, cat, sums } = this;
     if (this.runner) this.runner.forward(mask, rows, gradScale, sums);
@@ -212,7 +216,8 @@ export class MultiJpvae implements ViewHalves {
       this.prior.kl(P, rows, present, cat.mu, cat.lv, this.kl, g);
       this.moveBlocks(present, rows, (v) => [v.dmu, cat.dmu], false);
       this.moveBlocks(present, rows, (v) => [v.dlv, cat.dlv], false);
-      if (this.runner) this.runner.backward(mask, rows, this.adds);
+      // G is zeroed per step: after the step's last rows it is whole.
+      if (this.runner) this.runner.backward(mask, rows, this.adds, lastGroup);
       else for (const i of present) this.backwardView(i, rows, /* adds */ true);
     }
     let kl = 0;

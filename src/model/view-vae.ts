@@ -8,7 +8,7 @@ import { NULL, TRANS_B, ACCUMULATE, type Kernels } from '../core/kernels.ts';
 import { isCount, logSizeFactor, type Likelihood } from '../data/likelihood.ts';
 import type { Rng } from '../data/rng.ts';
 import { addDense, denseBackward, denseForward, type Dense } from './dense.ts';
-import type { Layout } from './layout.ts';
+import type { Layout, ParamRange } from './layout.ts';
 import { Mlp } from './mlp.ts';
 
 export class ViewVae {
@@ -18,6 +18,8 @@ export class ViewVae {
   readonly decoder: Mlp; // hidden layers (ReLU), then logits (Bernoulli), means (Gaussian) or log-rates (counts)
   /** Every dense layer of the view, in layout order. */
   readonly dense: Dense[];
+  /** All the view's parameters (its layers, log-variance, log θ): one range of the flat array. */
+  readonly params: ParamRange;
   /** Gaussian views: per-feature log-variance, a layout offset (learnt) or a heap buffer (fixed). */
   readonly logvar: number;
   /** Negative binomial views: per-feature log θ (the dispersion), a layout offset; 0 otherwise. */
@@ -47,6 +49,7 @@ export class ViewVae {
     readonly likelihood: Likelihood,
     maxRows: number,
   ) {
+    const first = layout.size;
     const buf = (w: number) => k.heap.alloc(maxRows * w);
     const variance = likelihood.kind === 'gaussian' ? likelihood.variance : null;
     let logvar = typeof variance === 'number' ? k.heap.allocFrom(new Float32Array(dim).fill(Math.log(variance))) : 0;
@@ -65,6 +68,7 @@ export class ViewVae {
     this.logTheta = likelihood.kind === 'nb' ? layout.add(`${tag}.decoder.logtheta`, [dim]).offset : 0;
     this.dense = [...this.encoder.layers, this.muHead, this.lvHead, ...this.decoder.layers];
     this.recon = buf(1);
+    this.params = { lo: first, hi: layout.size };
   }
 
   /** A Gaussian view's per-feature log-variance of p(x | z) (standardised units), a copy; null for any other view. */

@@ -4,8 +4,11 @@
 // memory, where every thread's kernels already look.
 //
 // Int32 words: the owner's block (lane 0) holds SEQ, the count of tasks the
-// owner has dispatched, ABORT (0, or the first lane that failed), and each
-// team's barrier (an arrival count and a generation). Each lane l ≥ 1 has
+// owner has dispatched, ABORT (0, or the first lane that failed), each
+// team's barrier (an arrival count and a generation), and the shared Adam
+// update's words (adam-share.ts): per team the chunks claimed so far and
+// READY (the SEQ of the task whose backward the team has done), and
+// NOT_FINITE (a chunk's gradient was NaN or infinite). Each lane l ≥ 1 has
 // LANE_WORDS words from l·LANE_WORDS holding its task and, when done, DONE =
 // the SEQ it finished (FAILED when it failed, with the error's text in its
 // ERROR_BYTES at the end of the buffer).
@@ -16,18 +19,19 @@ export const SEQ = 0,
   ABORT = 1;
 /** A team's barrier words in the owner's block (teams 0 to MAX_TEAMS − 1). */
 const ARRIVED = (team: number) => 2 + 2 * team,
-  GENERATION = (team: number) => 3 + 2 * team;
-export const LANE_WORDS = 32;
+  GENERATION = (team: number) => 3 + 2 * team,
+  CLAIMED = (team: number) => 2 + 2 * MAX_TEAMS + team,
+  READY = (team: number) => 2 + 3 * MAX_TEAMS + team,
+  NOT_FINITE = 2 + 4 * MAX_TEAMS;
+export const LANE_WORDS = 64;
 
 /** Offsets in a lane's words. */
 export const DONE = 0,
   TASK = 1,
   ROWS = 2,
   FLAG = 3,
-  LO = 4,
-  COUNT = 5,
-  STEP = 6,
-  MASK = 7; // the views present in the task's rows (bit i: views[i])
+  STEP = 4, // the Adam step a task updates at (a backward's: 0 when it updates nothing)
+  MASK = 5; // the views present in the task's rows (bit i: views[i])
 /**
  * Float64 slots, as word offsets (even, so 8-byte aligned): the task's
  * scale, when the lane started and finished it (ms since the epoch:
@@ -125,6 +129,8 @@ export class Control {
     for (let team = 0; team < MAX_TEAMS; team++) {
       Atomics.add(i32, GENERATION(team), 1);
       Atomics.notify(i32, GENERATION(team));
+      Atomics.store(i32, READY(team), FAILED);
+      Atomics.notify(i32, READY(team));
     }
   }
 
@@ -156,6 +162,47 @@ export class Control {
     waitChange(i32, GENERATION(team), gen);
     failed = this.failure();
     if (failed) throw failed;
+  }
+
+  /** Before task `seq`, which updates: no chunk claimed, no gradient seen that is not finite; with `ready`, every team READY from the start. */
+  startUpdate(seq: number, ready: boolean): void {
+    const i32 = this.i32;
+    for (let team = 0; team < MAX_TEAMS; team++) {
+      i32[CLAIMED(team)] = 0;
+      i32[READY(team)] = ready ? seq : 0;
+    }
+    i32[NOT_FINITE] = 0;
+  }
+
+  /** The next chunk index of `team`'s list for this thread (past the list's end: none is left). */
+  claim(team: number): number {
+    return Atomics.add(this.i32, CLAIMED(team), 1);
+  }
+  claimed(team: number): number {
+    return Atomics.load(this.i32, CLAIMED(team));
+  }
+
+  /** `team` has done its backward of task `seq`: its chunks' gradients are complete. */
+  setReady(team: number, seq: number): void {
+    Atomics.store(this.i32, READY(team), seq);
+    Atomics.notify(this.i32, READY(team));
+  }
+
+  /** Until `team` is READY for task `seq`; throws when a thread failed meanwhile. */
+  waitReady(team: number, seq: number): void {
+    const i32 = this.i32;
+    for (let r = Atomics.load(i32, READY(team)); r !== seq; r = waitChange(i32, READY(team), r)) {
+      const failed = this.failure();
+      if (failed) throw failed;
+    }
+  }
+
+  markNotFinite(): void {
+    Atomics.store(this.i32, NOT_FINITE, 1);
+  }
+  /** Whether every chunk's gradients of the last update were finite. */
+  allFinite(): boolean {
+    return Atomics.load(this.i32, NOT_FINITE) === 0;
   }
 }
 

@@ -4,7 +4,7 @@
 // addresses (a mirror: it allocates and writes nothing at start), and then
 // runs the tasks the owner dispatches through the control block: its
 // team's share of each step's view halves (forward, backward; team.ts) and
-// its range of Adam.
+// its share of Adam (adam-share.ts).
 
 import { createWasmKernels, type SharedWasm } from '../core/wasm.ts';
 import type { Kernels } from '../core/kernels.ts';
@@ -12,7 +12,8 @@ import type { ModelConfig } from '../model/config.ts';
 import { Jpvae } from '../model/jpvae.ts';
 import { MultiJpvae, type MultiViewConfig } from '../model/multi-jpvae.ts';
 import type { ViewHalves } from '../model/view-runner.ts';
-import { adamRange, type AdamArrays, type AdamConfig } from '../train/adam.ts';
+import type { AdamArrays, AdamConfig } from '../train/adam.ts';
+import { adamChunks, shareAdam } from './adam-share.ts';
 import * as ctl from './control.ts';
 import { teamKernels, viewCost, viewSplits, type Role } from './team.ts';
 
@@ -83,8 +84,16 @@ function serve(init: LaneInit, c: ctl.Control, k: Kernels, model: ThreadedModel)
   const i32 = c.i32,
     { lane, role } = init;
   const at = (o: number) => c.word(lane, o);
-  // This thread's team's views for each set of present views (the owner's table: the same model, the same teams).
-  const mine = viewSplits(model.views.map(viewCost), (init.lanes + 1) / role.size).map((split) => split[role.team]);
+  // This thread's team's views for each set of present views, and the teams' Adam chunks (the owner's tables: the same model, the same teams).
+  const splits = viewSplits(model.views.map(viewCost), (init.lanes + 1) / role.size);
+  const mine = splits.map((split) => split[role.team]);
+  const chunks = adamChunks(
+    model.views.map((v) => v.params),
+    model.layout.size,
+    splits,
+  );
+  const update = (mask: number, t: number) =>
+    shareAdam(k, c, role.team, chunks[mask], { config: init.adam, arrays: init.adam, t, seq: seen });
   let seen = 0; // the control block is new: no task yet (one may be dispatched before this line runs)
   for (;;) {
     seen = ctl.waitChange(i32, ctl.SEQ, seen);
@@ -97,12 +106,14 @@ function serve(init: LaneInit, c: ctl.Control, k: Kernels, model: ThreadedModel)
         for (const v of mine[i32[at(ctl.MASK)]])
           c.setF64(lane, ctl.RESULT + 2 * v, model.forwardView(v, i32[at(ctl.ROWS)], scale));
       } else if (task === ctl.BACKWARD) {
-        for (const v of mine[i32[at(ctl.MASK)]])
-          model.backwardView(v, i32[at(ctl.ROWS)], ((i32[at(ctl.FLAG)] >> v) & 1) === 1);
-      } else if (task === ctl.ADAM) {
-        const ok = adamRange(k, init.adam, init.adam, i32[at(ctl.LO)], i32[at(ctl.COUNT)], i32[at(ctl.STEP)]);
-        c.setF64(lane, ctl.RESULT, ok ? 1 : 0);
-      }
+        const mask = i32[at(ctl.MASK)],
+          t = i32[at(ctl.STEP)];
+        for (const v of mine[mask]) model.backwardView(v, i32[at(ctl.ROWS)], ((i32[at(ctl.FLAG)] >> v) & 1) === 1);
+        if (t) {
+          c.setReady(role.team, seen);
+          update(mask, t);
+        }
+      } else if (task === ctl.ADAM) update(chunks.length - 1, i32[at(ctl.STEP)]);
     } catch (e) {
       c.fail(lane, e instanceof Error ? e.message : String(e));
       return;

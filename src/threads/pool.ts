@@ -4,8 +4,11 @@
 // team's share of the present views' forward halves (team.ts: whole views
 // per team, teams of more than one splitting each GEMM by columns), the
 // owner computes the KL, every thread runs its share of the backward
-// halves; Adam is split in N ranges. Each share is exactly the kernel calls (or
-// the columns of them) one thread would make, on the same buffers, so the
+// halves and, after a step's last group of rows, goes straight on to Adam,
+// shared in chunks as the teams finish (adam-share.ts): one hand-off fewer
+// a step, and a late thread's update is partly done by the others. Each
+// share is exactly the kernel calls (or the columns of them, or the
+// elements of Adam) one thread would make, on the same buffers, so the
 // weights are bit for bit those of one thread (same build), for any N.
 //
 // Synchronisation is the control block alone (control.ts): per task the
@@ -20,18 +23,17 @@
 
 import { createWasmKernels } from '../core/wasm.ts';
 import type { ViewRunner } from '../model/view-runner.ts';
-import { ADAM_DEFAULTS, adamRange, type Adam, type AdamRunner } from '../train/adam.ts';
+import { ADAM_DEFAULTS, type Adam, type AdamRunner } from '../train/adam.ts';
+import { adamChunks, shareAdam } from './adam-share.ts';
 import {
   ADAM,
   BACKWARD,
-  COUNT,
   Control,
   controlBytes,
   DONE,
   FAILED,
   FLAG,
   FORWARD,
-  LO,
   MASK,
   RESULT,
   ROWS,
@@ -63,8 +65,10 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
   /** The owner's share: its role, and the model it runs its view halves on (the model itself, or a team mirror). */
   private readonly role: Role;
   private readonly share: ThreadedModel;
-  /** Adam's ranges: thread t updates [bounds[t], bounds[t + 1]). */
-  private readonly bounds: number[];
+  /** Per set of present views and team, the Adam chunks the team owns (adam-share.ts). */
+  private readonly chunks: number[][][];
+  /** The step whose update the last backward made (0: none since the last update()), and whether its gradients were finite. */
+  private updated = { t: 0, finite: true };
   /** Per set of present views (a mask), the views the owner's team runs (team.ts viewSplits). */
   private readonly mine: number[][];
   /** Per mask and view, the thread whose RESULT holds the view's reconstruction sum (0: the owner's own). */
@@ -83,10 +87,13 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
     this.control = new Control(buffer, this.lanes);
     this.role = all[0];
     const n = all.length,
-      size = adam?.size ?? 0,
       team = this.role.size;
-    this.bounds = Array.from({ length: n + 1 }, (_, t) => (t === n ? size : Math.floor((size * t) / n / 4) * 4));
     const splits = viewSplits(model.views.map(viewCost), n / team);
+    this.chunks = adamChunks(
+      model.views.map((v) => v.params),
+      model.layout.size,
+      splits,
+    );
     this.mine = splits.map((split) => split[0]);
     this.reporter = splits.map((split) => {
       const by = new Array<number>(model.views.length).fill(0);
@@ -178,37 +185,46 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
       if ((mask >> v) & 1 && reporter[v] > 0) sums[v] = this.control.getF64(reporter[v], RESULT + 2 * v);
   }
 
-  backward(mask: number, rows: number, adds: readonly boolean[]): void {
-    if (this.alone[mask]) {
+  backward(mask: number, rows: number, adds: readonly boolean[], last: boolean): void {
+    // After the step's last rows, the update goes with the backward (the trainer's update() then reports it).
+    const t = last && this.adam ? this.adam.step + 1 : 0;
+    if (t && this.updated.t) throw new Error('training threads: a step took its gradient twice without an update');
+    if (this.alone[mask] && !t) {
       for (const v of this.mine[mask]) this.model.backwardView(v, rows, adds[v]);
       return;
     }
     let flag = 0;
     for (let v = 0; v < adds.length; v++) if (adds[v]) flag |= 1 << v;
-    this.dispatch(BACKWARD, { rows, flag, mask });
+    this.dispatch(BACKWARD, { rows, flag, mask, step: t });
     this.own(() => {
       for (const v of this.mine[mask]) this.share.backwardView(v, rows, adds[v]);
+      if (t) {
+        this.control.setReady(this.role.team, this.seq);
+        this.updateShare(this.chunks[mask], t);
+      }
     });
     this.wait();
+    if (t) this.updated = { t, finite: this.control.allFinite() };
   }
 
   update(t: number): boolean {
-    const { model, bounds, control } = this,
-      adam = this.adam;
-    if (!adam) throw new Error('training threads: started without an optimiser');
-    const i32 = control.i32;
-    for (let l = 1; l <= this.lanes; l++) {
-      i32[control.word(l, LO)] = bounds[l];
-      i32[control.word(l, COUNT)] = bounds[l + 1] - bounds[l];
-      i32[control.word(l, STEP)] = t;
-    }
-    this.dispatch(ADAM);
-    const arrays = { P: model.P, G: model.G, m: adam.m, v: adam.v };
-    const here = adamRange(model.k, adam.config, arrays, 0, bounds[1], t);
+    if (!this.adam) throw new Error('training threads: started without an optimiser');
+    const updated = this.updated;
+    this.updated = { t: 0, finite: true };
+    if (updated.t === t) return updated.finite;
+    // A step whose gradient was whole only after its backwards (a view without rows): every team is ready.
+    const all = this.chunks.length - 1;
+    this.dispatch(ADAM, { step: t });
+    this.own(() => this.updateShare(this.chunks[all], t));
     this.wait();
-    let finite = here;
-    for (let l = 1; l <= this.lanes; l++) finite &&= control.getF64(l, RESULT) === 1;
-    return finite;
+    return this.control.allFinite();
+  }
+
+  /** The owner's part of the update at step t of the current task, over `chunks` (per team). */
+  private updateShare(chunks: readonly number[][], t: number): void {
+    const { model, adam } = this;
+    const arrays = { P: model.P, G: model.G, m: adam!.m, v: adam!.v };
+    shareAdam(model.k, this.control, this.role.team, chunks, { config: adam!.config, arrays, t, seq: this.seq });
   }
 
   /** Stop the lanes and end their threads; the model and Adam run on this thread alone again. */
@@ -232,8 +248,8 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
     }
   }
 
-  /** Task `task` to every lane, with its words (rows, flag, the gradient scale, the views' mask; 0 where unset). */
-  private dispatch(task: number, { rows = 0, flag = 0, scale = 0, mask = 0 } = {}): void {
+  /** Task `task` to every lane, with its words (rows, flag, the gradient scale, the views' mask, the Adam step; 0 where unset). */
+  private dispatch(task: number, { rows = 0, flag = 0, scale = 0, mask = 0, step = 0 } = {}): void {
     const c = this.control,
       i32 = c.i32;
     if (this.closed && task !== STOP) throw new Error('training threads: used after close()');
@@ -244,8 +260,10 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
       i32[c.word(l, ROWS)] = rows;
       i32[c.word(l, FLAG)] = flag;
       i32[c.word(l, MASK)] = mask;
+      i32[c.word(l, STEP)] = step;
       c.setF64(l, SCALE, scale);
     }
+    if (step) c.startUpdate(this.seq + 1, task === ADAM);
     this.seq = Atomics.add(i32, SEQ, 1) + 1;
     Atomics.notify(i32, SEQ);
   }
