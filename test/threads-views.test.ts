@@ -93,7 +93,7 @@ test('Adam chunks: for every set of present views, the teams cover the parameter
     ],
     size = 45040; // the prior's parameters after the views
   const splits = viewSplits([5, 3, 4], 2),
-    table = adamChunks(views, size, splits);
+    table = adamChunks({ views: views.map((params) => ({ params })), layout: { size } }, splits);
   t.is(table.length, 8);
   table.forEach((teams, mask) => {
     const seen = new Uint8Array(size);

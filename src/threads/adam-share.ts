@@ -21,11 +21,17 @@ export const ADAM_CHUNK = 8192;
 
 /**
  * For every set of present views (as viewSplits indexes them) and every
- * team, the chunks that team owns, flat as [lo, n, lo, n, …]: the chunks of
+ * team, the chunks of the model's parameters that team owns, flat as
+ * [lo, n, lo, n, …]: the chunks of
  * the views `splits[mask][team]` lists, and for team 0 the parameters of no
  * view and of the views not in the mask. Owner and lanes compute the same table.
  */
-export function adamChunks(views: readonly ParamRange[], size: number, splits: number[][][]): number[][][] {
+export function adamChunks(
+  model: { views: readonly { params: ParamRange }[]; layout: { size: number } },
+  splits: number[][][],
+): number[][][] {
+  const views = model.views.map((v) => v.params),
+    size = model.layout.size;
   const chunks = (lo: number, hi: number, into: number[]) => {
     for (let at = lo; at < hi; at += ADAM_CHUNK) into.push(at, Math.min(ADAM_CHUNK, hi - at));
     return into;

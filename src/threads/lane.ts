@@ -87,14 +87,10 @@ function serve(init: LaneInit, c: ctl.Control, k: Kernels, model: ThreadedModel)
   // This thread's team's views for each set of present views, and the teams' Adam chunks (the owner's tables: the same model, the same teams).
   const splits = viewSplits(model.views.map(viewCost), (init.lanes + 1) / role.size);
   const mine = splits.map((split) => split[role.team]);
-  const chunks = adamChunks(
-    model.views.map((v) => v.params),
-    model.layout.size,
-    splits,
-  );
+  const chunks = adamChunks(model, splits);
+  let seen = 0; // the control block is new: no task yet (one may be dispatched before this line runs)
   const update = (mask: number, t: number) =>
     shareAdam(k, c, role.team, chunks[mask], { config: init.adam, arrays: init.adam, t, seq: seen });
-  let seen = 0; // the control block is new: no task yet (one may be dispatched before this line runs)
   for (;;) {
     seen = ctl.waitChange(i32, ctl.SEQ, seen);
     const task = i32[at(ctl.TASK)];

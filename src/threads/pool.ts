@@ -89,11 +89,7 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
     const n = all.length,
       team = this.role.size;
     const splits = viewSplits(model.views.map(viewCost), n / team);
-    this.chunks = adamChunks(
-      model.views.map((v) => v.params),
-      model.layout.size,
-      splits,
-    );
+    this.chunks = adamChunks(model, splits);
     this.mine = splits.map((split) => split[0]);
     this.reporter = splits.map((split) => {
       const by = new Array<number>(model.views.length).fill(0);
@@ -211,7 +207,10 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
     if (!this.adam) throw new Error('training threads: started without an optimiser');
     const updated = this.updated;
     this.updated = { t: 0, finite: true };
-    if (updated.t === t) return updated.finite;
+    if (updated.t) {
+      if (updated.t !== t) throw new Error(`training threads: the backward updated at step ${updated.t}, not ${t}`);
+      return updated.finite;
+    }
     // A step whose gradient was whole only after its backwards (a view without rows): every team is ready.
     const all = this.chunks.length - 1;
     this.dispatch(ADAM, { step: t });
