@@ -5,7 +5,7 @@
 // the same architecture, each view of the held-out samples imputed from
 // the other and scored against the true counts (scripts/count-likelihoods.ts).
 //
-//   node --import tsx scripts/counts-planted.ts [--n 3000] [--epochs 40] [--lr 0.001] [--seeds 1,2,3] [--baseline 0] [--depth-sd 0.5] [--out results/counts-planted]
+//   node --import tsx scripts/counts-planted.ts [--n 3000] [--epochs 40] [--lr 0.001] [--seeds 1,2,3] [--baseline 0 (a negative one: --baseline=-1.5)] [--depth-sd 0.5] [--out results/counts-planted]
 //
 // Writes OUT.json and OUT.md, the table README shows.
 
@@ -35,7 +35,7 @@ const n = Number(values.n),
   seeds = values.seeds.split(',').map(Number);
 const fitOptions = { holdout: 0.2, epochs, hidden: [64, 64], latent: 2, batch: 32, lr, threads: 1 };
 const meta = {
-  command: `node --import tsx scripts/counts-planted.ts --n ${n} --epochs ${epochs} --lr ${lr} --seeds ${values.seeds} --baseline ${baseline} --depth-sd ${depthSd}`,
+  command: `node --import tsx scripts/counts-planted.ts --n ${n} --epochs ${epochs} --lr ${lr} --seeds ${values.seeds} --baseline=${baseline} --depth-sd ${depthSd}`,
   data: { n, dims: [30, 20], latent: 2, theta: 2, depthSd, missing: 0.2, baseline, holdout: 0.2 },
   fit: fitOptions,
   machine: machineInfo(),

@@ -248,6 +248,7 @@ test('the committed models read as they are written (camelCase, format version 1
     'three-bands.json',
     'counts-planted.json',
     'counts-planted-depth0.json',
+    'counts-planted-sparse.json',
     ...readdirSync(join(results, 'runs')).map((d) => `runs/${d}/result.json`),
   ]) {
     const raw = fileJson(join(results, f));
