@@ -49,7 +49,7 @@ export { Jpvae, type View } from './model/jpvae.ts';
 export type { ViewHalves, ViewRunner } from './model/view-runner.ts';
 export type { Mlp } from './model/mlp.ts';
 export { ViewVae } from './model/view-vae.ts';
-export type { Layout, LayoutEntry } from './model/layout.ts';
+export type { Layout, LayoutEntry, ParamRange } from './model/layout.ts';
 export type { Dense } from './model/dense.ts';
 export type { Prior, PriorConfig, PriorKind, KlGrads } from './model/prior/prior.ts';
 export type { ModelConfig, Likelihood } from './model/config.ts';
