@@ -34,14 +34,14 @@ const SCRATCH_BYTES = B_BYTES + A_BYTES + LANES_BYTES;
 // The packing scratch: static for the instance, unless a thread sharing the
 // memory with others moves its own elsewhere (setGemmScratch). Globals are
 // per instance, so each thread's instance keeps its own pointers.
-let B_BLOCK: usize = memory.data(<i32>SCRATCH_BYTES, 16);
+let B_BLOCK: usize = memory.data(<i32>SCRATCH_BYTES, 64);
 let A_BLOCK: usize = B_BLOCK + B_BYTES;
 let LANES: usize = A_BLOCK + A_BYTES;
 
 /** Elements (f32) of the scratch block one thread's gemm needs. */
 export function gemmScratchSize(): i32 { return <i32>(SCRATCH_BYTES / 4); }
 
-/** Put this instance's packing scratch at element p (16-byte aligned, gemmScratchSize() elements). */
+/** Put this instance's packing scratch at element p (64-byte aligned, a cache line, as the heap aligns; gemmScratchSize() elements). */
 export function setGemmScratch(p: i32): void {
   B_BLOCK = at(p);
   A_BLOCK = B_BLOCK + B_BYTES;

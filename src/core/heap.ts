@@ -13,7 +13,11 @@ export interface Storage {
   ensure(bytes: number): void;
 }
 
-const ALIGN = 4; // elements: 16 bytes in f32, what f32x4 loads like
+// Elements: 64 bytes in f32, a cache line, not just the 16 f32x4 needs: a
+// row of 16 floats (the gemm's packed panels, a 512-wide layer's tiles)
+// that starts mid-line spans two. A training thread whose packing scratch
+// did ran its forward ~10% slower than the owner (bench/profile-threads.ts).
+const ALIGN = 16;
 
 export class Heap {
   private top: number;
