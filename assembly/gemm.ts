@@ -41,7 +41,7 @@ let LANES: usize = A_BLOCK + A_BYTES;
 /** Elements (f32) of the scratch block one thread's gemm needs. */
 export function gemmScratchSize(): i32 { return <i32>(SCRATCH_BYTES / 4); }
 
-/** Put this instance's packing scratch at element p (64-byte aligned, a cache line, as the heap aligns; gemmScratchSize() elements). */
+/** Put this instance's packing scratch at element p (64-byte aligned, like the heap; gemmScratchSize() elements). */
 export function setGemmScratch(p: i32): void {
   B_BLOCK = at(p);
   A_BLOCK = B_BLOCK + B_BYTES;
