@@ -1,9 +1,9 @@
 // Fills README.md's generated blocks from the committed results, so every
 // number there comes from a file a command wrote:
 //   <!-- results --> … <!-- /results -->  from results/table1.md and table3.md (jpvae reproduce)
-//   <!-- bench --> … <!-- /bench -->      from bench/results/bench.json (npm run bench -- --json)
-//   <!-- impute-bench --> … <!-- /impute-bench -->  from bench/results/impute.json (npm run bench -- --only impute --json)
-//   <!-- peers-bench --> … <!-- /peers-bench -->  from bench/results/peers.json (npm run bench -- --only peers --json)
+//   <!-- bench --> … <!-- /bench -->      from bench/results/bench.json (npm run --silent bench -- --json)
+//   <!-- impute-bench --> … <!-- /impute-bench -->  from bench/results/impute.json (npm run --silent bench -- --only impute --json)
+//   <!-- peers-bench --> … <!-- /peers-bench -->  from bench/results/peers.json (npm run --silent bench -- --only peers --json)
 //   <!-- three-bands --> … <!-- /three-bands -->  from results/three-bands.md and .json (scripts/three-bands.ts)
 //   <!-- counts-planted --> … <!-- /counts-planted -->  from results/counts-planted.md (scripts/counts-planted.ts)
 //   node --import=tsx scripts/readme-results.ts
