@@ -15,10 +15,8 @@ import type { MultiViewConfig } from '../src/model/multi-jpvae.ts';
 import type { MultiDataRecord } from '../src/store/multi-files.ts';
 import { ADAM_CHUNK, adamChunks } from '../src/threads/adam-share.ts';
 import { roles, teamCount, viewSplits } from '../src/threads/team.ts';
-import { ADAM_DEFAULTS } from '../src/train/adam.ts';
-import type { TrainOptions } from '../src/train/trainer.ts';
 import { plantedThree } from './planted-three.ts';
-import { BIN, bitsEqual, matchesOneThread, tempDir, trainToEnd } from './util.ts';
+import { BIN, bitsEqual, matchesOneThread, tempDir, THREADS_TRAINING, trainToEnd } from './util.ts';
 
 const DIM = 12,
   GAUSSIAN: Likelihood = { kind: 'gaussian', variance: 'learnt' };
@@ -39,13 +37,6 @@ const CONFIG: MultiViewConfig = {
   prior: { kind: 'factor', alpha: 0.9, factors: 4 },
   likelihood: [GAUSSIAN, GAUSSIAN, GAUSSIAN],
 };
-const OPTIONS: TrainOptions = {
-  epochs: 3,
-  batch: 16,
-  beta: { kind: 'constant', value: 1 },
-  seed: 3,
-  adam: ADAM_DEFAULTS,
-};
 const RECORD: MultiDataRecord = {
   views: ['', '', ''],
   likelihood: CONFIG.likelihood!,
@@ -56,7 +47,7 @@ const RECORD: MultiDataRecord = {
 };
 
 async function train(threads: number) {
-  return trainToEnd(MultiTraining.start(CONFIG, OPTIONS, { train: planted() }, RECORD, 'wasm', threads));
+  return trainToEnd(MultiTraining.start(CONFIG, THREADS_TRAINING, { train: planted() }, RECORD, 'wasm', threads));
 }
 
 test('teams: as many as the views allow, of equal size; each set of present views split by cost', (t) => {

@@ -9,15 +9,13 @@ import { join } from 'node:path';
 import { Training } from '../src/api/training.ts';
 import { HAS_BOTH, HAS_VIEW1, HAS_VIEW2, type TwoViewData } from '../src/data/dataset.ts';
 import type { ModelConfig } from '../src/model/config.ts';
-import { ADAM_DEFAULTS } from '../src/train/adam.ts';
-import type { TrainOptions } from '../src/train/trainer.ts';
 import { TrainingThreads } from '../src/threads/pool.ts';
 import { ADAM, BACKWARD, DONE, type Control } from '../src/threads/control.ts';
 import { Jpvae } from '../src/model/jpvae.ts';
 import { spawnNodeLane, spawnNodeLaneRunning } from '../src/threads/spawn-node.ts';
 import type { LaneThread } from '../src/threads/pool.ts';
 import { plantedBinary } from './planted.ts';
-import { BIN, bitsEqual, matchesOneThread, randArray, Rng, tempDir, trainToEnd } from './util.ts';
+import { BIN, bitsEqual, matchesOneThread, randArray, Rng, tempDir, THREADS_TRAINING, trainToEnd } from './util.ts';
 import { createKernels, RELU, TRANS_A, TRANS_B } from '../src/core/index.ts';
 
 const CONFIG: ModelConfig = {
@@ -25,13 +23,6 @@ const CONFIG: ModelConfig = {
   hidden: [40, 24],
   latent: [4, 6],
   prior: { kind: 'svd', alpha: 0.95, flips: 0 },
-};
-const OPTIONS: TrainOptions = {
-  epochs: 3,
-  batch: 16,
-  beta: { kind: 'constant', value: 1 },
-  seed: 3,
-  adam: ADAM_DEFAULTS,
 };
 
 /** The planted problem, with a few rows missing one view (those batches mix both-view and one-view groups). */
@@ -44,7 +35,7 @@ function planted(): TwoViewData {
 }
 
 async function train(threads: number, backend: 'wasm-simd' | 'wasm' = 'wasm') {
-  return trainToEnd(Training.start(CONFIG, OPTIONS, { train: planted() }, {}, backend, threads));
+  return trainToEnd(Training.start(CONFIG, THREADS_TRAINING, { train: planted() }, {}, backend, threads));
 }
 
 test('gemm with its packing scratch moved into the heap (as each thread has it) gives the same bits as with the static one', (t) => {
@@ -97,7 +88,7 @@ test('Adam on threads: shared with the backward after the last rows of a step, o
     d.present = Uint8Array.from({ length: d.n }, (_, r) => (r % 5 === 0 ? HAS_BOTH : HAS_VIEW1));
     return d;
   };
-  const options = { ...OPTIONS, batch: 4, epochs: 2 };
+  const options = { ...THREADS_TRAINING, batch: 4, epochs: 2 };
   const pool = TrainingThreads.prototype as unknown as { dispatch: (task: number, words?: { step?: number }) => void };
   const dispatch = pool.dispatch,
     tasks = { withBackward: 0, alone: 0 };
@@ -124,11 +115,11 @@ test('the plain-simd threads build trains like the plain-simd build', async (t) 
 
 test('a thread that fails mid-step makes training throw, not hang', async (t) => {
   t.is(
-    Training.start(CONFIG, OPTIONS, { train: planted() }, {}, 'wasm', 1).model.k.shared,
+    Training.start(CONFIG, THREADS_TRAINING, { train: planted() }, {}, 'wasm', 1).model.k.shared,
     undefined,
     'one thread: the plain build',
   );
-  const threaded = Training.start(CONFIG, OPTIONS, { train: planted() }, {}, 'wasm', 2);
+  const threaded = Training.start(CONFIG, THREADS_TRAINING, { train: planted() }, {}, 'wasm', 2);
   // A lane whose gemm scratch lies outside the memory traps in its first task.
   const pool = await TrainingThreads.start(threaded.model, threaded.trainer.adam, (init) =>
     spawnNodeLane({ ...init, scratch: 2 ** 30 - 64 }),
@@ -156,7 +147,7 @@ test('a pool that has failed refuses its next task: a lane that missed the failu
 });
 
 test('a thread terminated from outside mid-training makes training throw, not hang', async (t) => {
-  const run = Training.start(CONFIG, OPTIONS, { train: planted() }, {}, 'wasm', 2);
+  const run = Training.start(CONFIG, THREADS_TRAINING, { train: planted() }, {}, 'wasm', 2);
   let lane: LaneThread | undefined;
   const pool = await TrainingThreads.start(run.model, run.trainer.adam, (init) => (lane = spawnNodeLane(init)));
   await run.trainer.runEpoch(); // trains
@@ -169,7 +160,7 @@ test('a thread terminated from outside mid-training makes training throw, not ha
 });
 
 test('a thread that ends past its own handlers (a hard exit while the owner waits) makes training throw, not hang', async (t) => {
-  const run = Training.start(CONFIG, OPTIONS, { train: planted() }, {}, 'wasm', 2);
+  const run = Training.start(CONFIG, THREADS_TRAINING, { train: planted() }, {}, 'wasm', 2);
   // Says it joined, sleeps 200 ms (the owner is in its first step by then), and exits skipping every 'exit' handler.
   const crash = `data:text/javascript,import { parentPort } from 'node:worker_threads'; parentPort.postMessage('ready'); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200); process.reallyExit(9);`;
   const pool = await TrainingThreads.start(run.model, run.trainer.adam, spawnNodeLaneRunning(crash));
@@ -180,7 +171,7 @@ test('a thread that ends past its own handlers (a hard exit while the owner wait
 });
 
 test('a thread that cannot join the model is refused at start', async (t) => {
-  const run = Training.start(CONFIG, OPTIONS, { train: planted() }, {}, 'wasm', 2);
+  const run = Training.start(CONFIG, THREADS_TRAINING, { train: planted() }, {}, 'wasm', 2);
   await t.throwsAsync(
     () =>
       TrainingThreads.start(run.model, run.trainer.adam, (init) =>

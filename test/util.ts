@@ -5,6 +5,8 @@
 import test, { type ExecutionContext } from 'ava';
 import { availableBackends, createKernels, type Kernels, type FloatArray } from '../src/core/index.ts';
 import { Rng } from '../src/data/rng.ts';
+import { ADAM_DEFAULTS } from '../src/train/adam.ts';
+import type { TrainOptions } from '../src/train/trainer.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { jpvae, maxRelErr } from './cli-util.ts';
 import { tmpdir } from 'node:os';
@@ -281,3 +283,12 @@ export async function matchesOneThread(
     t.true(bitsEqual(a.params, one.params), `N = ${n} equals N = 1`);
   }
 }
+
+/** The threads tests' training: 3 epochs of batches of 16 (several steps an epoch), β = 1, Adam's defaults. */
+export const THREADS_TRAINING: TrainOptions = {
+  epochs: 3,
+  batch: 16,
+  beta: { kind: 'constant', value: 1 },
+  seed: 3,
+  adam: ADAM_DEFAULTS,
+};
