@@ -17,6 +17,7 @@ import type { LaneThread } from '../src/threads/pool.ts';
 import { plantedBinary } from './planted.ts';
 import { BIN, bitsEqual, matchesOneThread, randArray, Rng, tempDir, THREADS_TRAINING, trainToEnd } from './util.ts';
 import { createKernels, RELU, TRANS_A, TRANS_B } from '../src/core/index.ts';
+import { createWasmKernels } from '../src/core/wasm.ts';
 
 const CONFIG: ModelConfig = {
   dims: [24, 24],
@@ -63,6 +64,20 @@ test('gemm with its packing scratch moved into the heap (as each thread has it) 
       const moved = run();
       t.true(bitsEqual(statik, moved), `${M}x${N}x${K} flags ${flags}`);
     }
+});
+
+test("every heap buffer, a lane's gemm scratch among them, starts on a cache line; a mirror heap hands out the same", (t) => {
+  // A lane's scratch that started mid-line ran its forward ~10% slower than the owner's (src/core/heap.ts).
+  const k = createKernels('wasm', { threads: true });
+  const base = k.heap.mark(),
+    sizes = [1, 3, 17, 1000, k.gemmScratchSize!()];
+  const at = sizes.map((n) => k.heap.alloc(n));
+  for (const p of at) t.is((p * 4) % 64, 0, `element ${p}`);
+  const mirror = createWasmKernels(k.shared!.build, { join: k.shared, mirrorBase: base });
+  t.deepEqual(
+    sizes.map((n) => mirror.heap.alloc(n)),
+    at,
+  );
 });
 
 test('two threads train bit for bit the same weights across runs, and the same as one thread', async (t) => {

@@ -13,10 +13,10 @@ export interface Storage {
   ensure(bytes: number): void;
 }
 
-// Elements: 64 bytes in f32, a cache line, not just the 16 f32x4 needs: a
-// row of 16 floats (the gemm's packed panels, a 512-wide layer's tiles)
-// that starts mid-line spans two. A training thread whose packing scratch
-// did ran its forward ~10% slower than the owner (bench/profile-threads.ts).
+// Elements: 64 bytes in f32, a cache line, not just the 16 bytes f32x4
+// needs: a 16-float row of the gemm's packed panels that starts mid-line
+// spans two lines. A training thread's packing scratch (a heap buffer) did,
+// and its forward ran ~10% slower than the owner's (bench/profile-threads.ts).
 const ALIGN = 16;
 
 export class Heap {
