@@ -14,9 +14,11 @@
 // size factor 1, the Gaussian has no depth at all.
 
 import { fit, type FitOptions } from '../src/api/model.ts';
-import { HAS_BOTH, type TwoViewData } from '../src/data/dataset.ts';
 import { plantedCounts, type PlantedCountsOptions } from '../src/data/planted-counts.ts';
-import { standardizationOf, type DataSource } from '../src/data/record.ts';
+import type { ViewData } from '../src/data/view-data.ts';
+
+/** The presence bits of a row with both views. */
+const BOTH = 0b11;
 import {
   countNllAt,
   countScores,
@@ -65,8 +67,8 @@ const pick = (x: Float32Array, dim: number, rows: number[]) => {
 };
 
 /** The views as the API takes them: a missing view's row all NaN. */
-function withNaN(d: TwoViewData, i: 0 | 1): { data: Float32Array; width: number } {
-  const [x, dim, bit] = i === 0 ? [d.x1, d.dim1, 1] : [d.x2, d.dim2, 2];
+function withNaN(d: ViewData, i: 0 | 1): { data: Float32Array; width: number } {
+  const [x, dim, bit] = [d.xs[i], d.dims[i], 1 << i];
   const data = Float32Array.from(x);
   for (let r = 0; r < d.n; r++) if (!(d.present![r] & bit)) data.fill(NaN, r * dim, (r + 1) * dim);
   return { data, width: dim };
@@ -90,18 +92,18 @@ export async function compareOne(
     return v;
   };
   const likelihood = gaussian ? 'gaussian' : method.replace('-', ':');
-  const model = await fit({ view1: view(0), view2: view(1) }, { ...fitOptions, likelihood: [likelihood, likelihood] });
+  const model = await fit([view(0), view(1)], { ...fitOptions, likelihood });
   const held = Math.ceil(fitOptions.holdout * d.n);
-  const rows = [...Array(held).keys()].map((r) => d.n - held + r).filter((r) => d.present![r] === HAS_BOTH);
-  const std = standardizationOf(model.json.data as DataSource);
+  const rows = [...Array(held).keys()].map((r) => d.n - held + r).filter((r) => d.present![r] === BOTH);
+  const std = model.json.data.standardize;
   const scores = ([0, 1] as const).map((target) => {
     const given = (1 - target) as 0 | 1;
-    const [gx, gdim] = given === 0 ? [d.x1, d.dim1] : [d.x2, d.dim2];
-    const [tx, tdim] = target === 0 ? [d.x1, d.dim1] : [d.x2, d.dim2];
+    const [gx, gdim] = [d.xs[given], d.dims[given]];
+    const [tx, tdim] = [d.xs[target], d.dims[target]];
     const input = pick(gx, gdim, rows),
       truth = pick(tx, tdim, rows);
     const rowsIn = { data: gaussian ? input.map(Math.log1p) : input, width: gdim },
-      at = { given: (given + 1) as 1 | 2 };
+      at = { given: given + 1 };
     const imputed = model.impute(rowsIn, at),
       draws = model.impute(rowsIn, { ...at, samples: LATENT_DRAWS, draws: 'latent', seed: 7 });
     const K = LATENT_DRAWS,
@@ -188,9 +190,9 @@ export function oracleScores(data: PlantedCountsOptions, holdout: number): Omit<
     depthSd = data.depthSd ?? 0.5,
     { t, w } = normalGrid();
   const held = Math.ceil(holdout * d.n);
-  const rows = [...Array(held).keys()].map((r) => d.n - held + r).filter((r) => d.present![r] === HAS_BOTH);
+  const rows = [...Array(held).keys()].map((r) => d.n - held + r).filter((r) => d.present![r] === BOTH);
   const [s1, s2] = ([0, 1] as const).map((i) => {
-    const [x, dim] = i === 0 ? [d.x1, d.dim1] : [d.x2, d.dim2];
+    const [x, dim] = [d.xs[i], d.dims[i]];
     const truth = pick(x, dim, rows),
       rate = pick(d.rate[i], dim, rows);
     const scores = countScores(

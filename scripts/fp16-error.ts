@@ -8,18 +8,18 @@
 import * as ort from 'onnxruntime-web';
 import { loadModel, modelData } from '../src/store/load-model.ts';
 import { buildExport, exportInputOf } from '../src/onnx/export.ts';
-import { imputerNames } from '../src/onnx/manifest.ts';
+import { imputerGraphNames } from '../src/onnx/jpvae-graphs.ts';
 
 const dir = process.argv[2];
 if (!dir) throw new Error('usage: scripts/fp16-error.ts MODEL_DIR');
 const { model, json } = loadModel(dir);
 const data = modelData(json, 'test'),
   input = exportInputOf(json);
-const [full, half] = (['float32', 'float16'] as const).map((w) => buildExport(model, input, w).files);
+const [full, half] = (['float32', 'float16'] as const).map((w) => buildExport(model, input, { weights: w }).files);
 for (const target of [1, 2] as const) {
-  const file = `${imputerNames(target).mean}.onnx`,
-    given = 3 - target,
-    x = given === 1 ? data.x1 : data.x2,
+  const given = 3 - target,
+    file = `${imputerGraphNames(target, [given]).mean}.onnx`,
+    x = data.xs[given - 1],
     dim = x.length / data.n;
   const feeds = { [`x${given}`]: new ort.Tensor('float32', x, [data.n, dim]) };
   const [a, b] = await Promise.all(

@@ -17,10 +17,13 @@ import { machineInfo } from '../src/bench/machine.ts';
 import { createKernels } from '../src/core/index.ts';
 import { HVD_TRAIN_ROWS, loadMnistImages } from '../src/data/hvdmnist.ts';
 import { bands } from '../src/data/mnist-bands.ts';
-import { sliceMultiView } from '../src/data/multi-view.ts';
-import { fitMultiLatent, imputeMulti, multiConditional } from '../src/impute/multi-impute.ts';
-import { MultiJpvae, type MultiPriorKind } from '../src/model/multi-jpvae.ts';
-import { fitMultiView } from '../src/train/multi-fit.ts';
+import { sliceViews } from '../src/data/view-data.ts';
+import { conditionalOf } from '../src/impute/block-conditional.ts';
+import { imputeViews, reconstructView } from '../src/impute/impute.ts';
+import { fitLatent } from '../src/impute/latent-fit.ts';
+import { Jpvae } from '../src/model/jpvae.ts';
+import type { PriorKind } from '../src/model/prior/prior.ts';
+import { fitModel } from '../src/train/trainer.ts';
 import { jsonText } from '../src/io/json-keys.ts';
 
 const { values } = parseArgs({
@@ -37,7 +40,7 @@ const epochs = Number(values.epochs),
 
 const trainImages = loadMnistImages('train'),
   testImages = loadMnistImages('t10k');
-const train = sliceMultiView(bands(trainImages.images, trainImages.n), 0, Math.min(trainRows, HVD_TRAIN_ROWS));
+const train = sliceViews(bands(trainImages.images, trainImages.n), 0, Math.min(trainRows, HVD_TRAIN_ROWS));
 const test = bands(testImages.images, testImages.n);
 
 /** Mean over rows of the BCE summed over a band's pixels, of probabilities p against binary x. */
@@ -57,7 +60,7 @@ const GIVENS = (target: number) => [
 const key = (target: number, given: number[]) => `x${target + 1}_given_${given.map((g) => `x${g + 1}`).join('_')}`;
 
 interface Run {
-  prior: MultiPriorKind;
+  prior: PriorKind;
   seed: number;
   seconds: number;
   impute: Record<string, number>;
@@ -79,7 +82,7 @@ const meta = {
 function write(): void {
   const loadAvg = loadavg().map((x) => +x.toFixed(2));
   writeFileSync(`${values.out}.json`, jsonText({ ...meta, loadAvg, runs }, { indent: 2 }));
-  const stat = (prior: MultiPriorKind, k: string) => {
+  const stat = (prior: PriorKind, k: string) => {
     const v = runs.filter((r) => r.prior === prior).map((r) => r.impute[k]);
     const m = v.reduce((a, b) => a + b, 0) / v.length;
     const sd = v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1)) : NaN;
@@ -110,12 +113,12 @@ function write(): void {
 for (const seed of seeds)
   for (const prior of ['factor', 'zero'] as const) {
     const t0 = performance.now();
-    const model = new MultiJpvae(
+    const model = new Jpvae(
       createKernels('wasm'),
       { dims: train.dims, hidden: [512, 512], latent: [20, 20, 20], prior: { kind: prior, alpha: 0.95, factors: 20 } },
       32,
     );
-    fitMultiView(model, train, {
+    fitModel(model, train, {
       epochs,
       batch: 32,
       seed,
@@ -124,45 +127,23 @@ for (const seed of seeds)
           `${prior} seed ${seed} epoch ${r.epoch}: recon ${r.train.recon.map((x) => x.toFixed(1))} KL ${r.train.kl.toFixed(1)} (${r.seconds.toFixed(0)} s)`,
         ),
     });
-    const fit = fitMultiLatent(model, train),
+    const fit = fitLatent(model, train),
       impute: Record<string, number> = {};
     for (let t = 0; t < 3; t++)
       for (const g of GIVENS(t)) {
-        const [y] = imputeMulti(
+        const given = g.map((v) => v + 1),
+          c = conditionalOf(fit, given, [t + 1]);
+        const [y] = imputeViews(
           model,
-          multiConditional(
-            fit,
-            g.map((v) => v + 1),
-            [t + 1],
-          ),
+          c,
           g.map((v) => test.xs[v]),
           test.n,
         );
         impute[key(t, g)] = bce(y, test.xs[t], test.dims[t]);
       }
-    const recon = [0, 1, 2].map((v) => {
-      // Reconstruction: the band from itself, through the same path with the identity conditional.
-      const [y] = imputeMulti(
-        model,
-        {
-          ...multiConditional(fit, [((v + 1) % 3) + 1], [v + 1]),
-          given: [v],
-          nIn: 20,
-          gain: identity(20),
-          offset: new Float64Array(20),
-        },
-        [test.xs[v]],
-        test.n,
-      );
-      return bce(y, test.xs[v], test.dims[v]);
-    });
+    // Reconstruction: each band from itself, decoding its posterior mean.
+    const recon = [0, 1, 2].map((v) => bce(reconstructView(model, v, test.xs[v], test.n), test.xs[v], test.dims[v]));
     runs.push({ prior, seed, seconds: (performance.now() - t0) / 1000, impute, recon });
     console.error(prior, seed, JSON.stringify(impute));
     write();
   }
-
-function identity(n: number): Float64Array {
-  const I = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) I[i * n + i] = 1;
-  return I;
-}

@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { fit, fromFiles, load, parseMatrix, FitRun, InputError, type Matrix } from '../src/index.ts';
 import { checkConfig } from '../src/model/config.ts';
-import { checkMultiConfig } from '../src/model/multi-jpvae.ts';
 import { parseBeta } from '../src/train/beta.ts';
 import { Rng } from '../src/data/rng.ts';
 import { jpvae, tempDir } from './util.ts';
@@ -270,13 +269,15 @@ test("no Node module in the compute core, model, training, imputation, the model
 });
 
 test('the library names its options and config fields in errors; jpvae train words them as flags', (t) => {
-  const two = { dims: [2, 2] as [number, number], hidden: [4], prior: { kind: 'zero' as const, alpha: 0.5, flips: 0 } };
-  t.throws(() => checkConfig({ ...two, latent: [3, 2] }), { message: /^latent: n1 = 3 > n2 = 2; .*add swapViews$/ });
+  const two = { dims: [2, 2], hidden: [4], prior: { kind: 'orthogonal' as const, alpha: 0.5, flips: 0 } };
+  // The two-view priors order the views by latent size themselves: n1 > n2 needs no swap.
+  t.notThrows(() => checkConfig({ ...two, latent: [3, 2] }));
   t.throws(() => checkConfig({ ...two, latent: [2, 2], prior: { ...two.prior, alpha: 1 } }), { message: /^alpha: / });
+  t.throws(() => checkConfig({ ...two, latent: [2, 2, 2] }), { message: /^latent: expected 2 positive integers/ });
   t.throws(() => parseBeta('linear'), { message: /^beta: expected constant/ });
   t.throws(
     () =>
-      checkMultiConfig({
+      checkConfig({
         dims: [2, 2, 2],
         hidden: [4],
         latent: [2, 2, 2],
@@ -284,7 +285,7 @@ test('the library names its options and config fields in errors; jpvae train wor
       }),
     { message: /^prior\.factors: expected an integer ≥ the largest latent size 2, got 1$/ },
   );
-  const cli = jpvae('train', '--latent', '3,2', '--epochs', '1');
+  const cli = jpvae('train', '--prior', 'factor', '--factors', '1', '--latent', '2,2', '--epochs', '1');
   t.is(cli.code, 2);
-  t.regex(cli.err, /--latent: n1 = 3 > n2 = 2; .*add --swap-views/);
+  t.regex(cli.err, /--factors: expected an integer ≥ the largest latent size 2, got 1/);
 });

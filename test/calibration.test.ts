@@ -77,7 +77,7 @@ test('planted linear-Gaussian views: predictive draws cover 50% and 90% of held-
   const predictive = model.calibration(held, { samples: K }),
     latent = model.calibration(held, { samples: K, draws: 'latent' });
   const row = (c: typeof predictive, k: 'x1_given_x2' | 'x2_given_x1') => {
-    const v = c[k];
+    const v = c.impute[k];
     if (v.likelihood !== 'gaussian') throw new Error('Gaussian views expected');
     return { coverage_50: v.coverage_50, coverage_90: v.coverage_90, crps: v.crps };
   };

@@ -4,7 +4,7 @@
 import test from 'ava';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fitLatent } from '../src/impute/conditional.ts';
+import { fitLatent } from '../src/impute/latent-fit.ts';
 import { loadHvdMnist } from '../src/data/hvdmnist.ts';
 import { loadModel } from '../src/store/load-model.ts';
 import { jpvae, tempDir, weightsPath } from './util.ts';

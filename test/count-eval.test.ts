@@ -92,16 +92,16 @@ test('evaluate: a count view gets MAE of its median imputation, RMSE and NLL of 
       sq += (y - truth[i]) ** 2;
       nll += countNllAt(truth[i], y, theta ? theta[i % dim] : null);
     });
-    const s = m.counts![key]!;
+    const s = m.counts!.impute[key]!;
     t.is(s.rows, rows);
     t.true(Math.abs(s.mae - abs / truth.length) < 1e-9 * s.mae, `${key} MAE ${s.mae}`);
     t.true(Math.abs(s.rmse - Math.sqrt(sq / truth.length)) < 1e-9 * s.rmse);
     t.true(Math.abs(s.nll - nll / rows) < 1e-9 * s.nll);
   }
   const c = model.calibration({ view1: v1, view2: v2 }, { samples: 10 });
-  t.is(c.x1_given_x2.likelihood, 'nb');
-  t.is(c.x2_given_x1.likelihood, 'poisson');
-  t.true(Number.isFinite((c.x2_given_x1 as { predictive_nll: number }).predictive_nll));
+  t.is(c.impute.x1_given_x2.likelihood, 'nb');
+  t.is(c.impute.x2_given_x1.likelihood, 'poisson');
+  t.true(Number.isFinite((c.impute.x2_given_x1 as { predictive_nll: number }).predictive_nll));
 });
 
 test('jpvae eval --json --samples K on a count model: counts and calibration in snake_case, and the text says what is not scored', (t) => {
@@ -117,13 +117,14 @@ test('jpvae eval --json --samples K on a count model: counts and calibration in 
   t.is(r.code, 0, r.err);
   const m = JSON.parse(r.out);
   for (const key of ['x1_given_x2', 'x2_given_x1']) {
-    t.deepEqual(Object.keys(m.counts[key]).sort(), ['mae', 'nll', 'rmse', 'rows']);
-    t.true(m.counts[key].mae > 0 && m.counts[key].rmse >= m.counts[key].mae && m.counts[key].nll > 0);
-    const cal = m.calibration[key];
+    const s = m.counts.impute[key];
+    t.deepEqual(Object.keys(s).sort(), ['mae', 'nll', 'rmse', 'rows']);
+    t.true(s.mae > 0 && s.rmse >= s.mae && s.nll > 0);
+    const cal = m.calibration.impute[key];
     t.true(cal.predictive_nll > 0 && cal.coverage_50 > 0 && cal.coverage_90 >= cal.coverage_50, JSON.stringify(cal));
     t.is(cal.pit.length, 10);
   }
-  t.is(m.calibration.x1_given_x2.likelihood, 'nb');
+  t.is(m.calibration.impute.x1_given_x2.likelihood, 'nb');
   const text = jpvae('eval', '--model', model, '--samples', '5');
   t.is(text.code, 0, text.err);
   t.regex(

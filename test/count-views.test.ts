@@ -8,14 +8,14 @@
 import test from 'ava';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fit, fitViews, fromFiles, InputError } from '../src/index.ts';
+import { fit, fromFiles, InputError } from '../src/index.ts';
 import { compareOne } from '../scripts/count-likelihoods.ts';
 import { plantedCounts } from '../src/data/planted-counts.ts';
 import { log1pGaussianNllAt, countNllAt } from '../src/eval/count-metrics.ts';
 import { Rng } from '../src/data/rng.ts';
-import { standardizationOf, type DataSource } from '../src/data/record.ts';
-import { conditional, type LatentFit } from '../src/impute/conditional.ts';
-import { imputeUserRows } from '../src/impute/impute.ts';
+import { conditionalOf } from '../src/impute/block-conditional.ts';
+import type { LatentFit } from '../src/impute/latent-fit.ts';
+import { imputeInUnits } from '../src/impute/impute.ts';
 import { jpvae, tempDir } from './util.ts';
 import { writePlantedCountCsv } from './planted-files.ts';
 
@@ -29,7 +29,7 @@ function views(n: number, seed: number) {
     for (let r = 0; r < n; r++) if (!(d.present![r] & bit)) y.fill(NaN, r * dim, (r + 1) * dim);
     return { data: y, width: dim };
   };
-  return { d, view1: nan(d.x1, d.dim1, 1), view2: nan(d.x2, d.dim2, 2) };
+  return { d, view1: nan(d.xs[0], d.dims[0], 1), view2: nan(d.xs[1], d.dims[1], 2) };
 }
 
 test('NB on over-dispersed planted counts: its dispersion is trained, and it beats Poisson on held-out likelihood', async (t) => {
@@ -114,15 +114,14 @@ test('predictive draws of a count view are counts from its likelihood: seeded, i
   const given1 = { data: Float32Array.from(view1.data.subarray(0, 60), (x) => (Number.isNaN(x) ? 0 : x)), width: 30 };
   const g = model.impute(given1, { given: 1, samples: 5, seed: 8 });
   const rng = new Rng(8),
-    before = imputeUserRows(
+    [before] = imputeInUnits(
       model.net,
-      conditional(model.json.latentFit as LatentFit, 1),
-      standardizationOf(model.json.data as DataSource),
-      given1.data.slice(),
+      conditionalOf(model.json.latentFit as LatentFit, [1], [2]),
+      model.json.data.standardize,
+      [given1.data.slice()],
       2,
-      5,
       { noise: () => rng.normal(), observation: true },
-      'rows',
+      5,
     );
   t.deepEqual(g, before);
 });
@@ -133,24 +132,25 @@ test('an M-view model draws counts for each count target, seeded, from one strea
     data: Float32Array.from({ length: d.n * (b - a) }, (_, e) => x[Math.floor(e / (b - a)) * dim + a + (e % (b - a))]),
     width: b - a,
   });
-  const model = await fitViews([part(d.x1, 30, 0, 15), part(d.x1, 30, 15, 30), part(d.x2, 20, 0, 20)], {
+  const model = await fit([part(d.xs[0], 30, 0, 15), part(d.xs[0], 30, 15, 30), part(d.xs[1], 20, 0, 20)], {
     ...SMALL,
     likelihood: ['nb', 'poisson', 'nb'],
     epochs: 2,
   });
-  const given = part(d.x2, 20, 0, 20);
+  const given = part(d.xs[1], 20, 0, 20);
   given.data = given.data.subarray(0, 4 * 20);
-  const o = { given: 3, samples: 5, seed: 2 };
-  const [a, b] = model.impute([given], o);
+  const o = { given: [3], samples: 5, seed: 2 };
+  const imputeAll = (o2: typeof o & { draws?: 'latent' }) => model.impute([given], o2) as Float32Array[];
+  const [a, b] = imputeAll(o);
   t.is(a.length, 4 * 5 * 15);
   t.true(
     [...a, ...b].every((x) => Number.isInteger(x) && x >= 0),
     'counts: non-negative integers',
   );
-  t.deepEqual(model.impute([given], o), [a, b]);
+  t.deepEqual(imputeAll(o), [a, b]);
   t.notDeepEqual(a, b.subarray(0, a.length));
   // Latent draws of the same seed: the decoded means the counts were drawn at, positive reals.
-  t.false(model.impute([given], { ...o, draws: 'latent' })[0].every(Number.isInteger));
+  t.false(imputeAll({ ...o, draws: 'latent' })[0].every(Number.isInteger));
 });
 
 test('unscaled count views: no size factor in training (the decoder learns the mean count, totals and all); kept by the model file', async (t) => {
@@ -239,7 +239,7 @@ test('jpvae train --likelihood1 nb: CSV counts train, impute writes counts, bad 
   t.is(tr.code, 0, tr.err);
   const json = readFileSync(join(model, 'model.json'), 'utf8');
   t.regex(json, /"nb"/);
-  const given = [0, 1, 2].map((r) => Array.from(d.x2.subarray(r * d.dim2, (r + 1) * d.dim2)).join(','));
+  const given = [0, 1, 2].map((r) => Array.from(d.xs[1].subarray(r * d.dims[1], (r + 1) * d.dims[1])).join(','));
   writeFileSync(join(dir, 'given.csv'), given.join('\n') + '\n');
   const out = join(dir, 'out.csv');
   const im = jpvae('impute', '--model', model, '--given', '2', '--input', join(dir, 'given.csv'), '--out', out);
@@ -247,7 +247,7 @@ test('jpvae train --likelihood1 nb: CSV counts train, impute writes counts, bad 
   const rows = readFileSync(out, 'utf8').trim().split('\n');
   t.is(rows.length, 3);
   t.true(
-    rows.every((r) => r.split(',').length === d.dim1 && r.split(',').every((v) => Number(v) > 0)),
+    rows.every((r) => r.split(',').length === d.dims[0] && r.split(',').every((v) => Number(v) > 0)),
     rows[0],
   );
   // --samples K: predictive draws, counts from the likelihood (seeded).
@@ -294,9 +294,9 @@ test('jpvae train --view ×3 --likelihood nb: an M-view model on count views', (
     Array.from({ length: d.n }, (_, r) => Array.from(x.subarray(r * dim + from, r * dim + to)).join(',')).join('\n') +
     '\n';
   const files = [
-    [d.x1, d.dim1, 0, 15],
-    [d.x1, d.dim1, 15, 30],
-    [d.x2, d.dim2, 0, 20],
+    [d.xs[0], d.dims[0], 0, 15],
+    [d.xs[0], d.dims[0], 15, 30],
+    [d.xs[1], d.dims[1], 0, 20],
   ].map(([x, dim, a, b], i) => {
     const f = join(dir, `v${i}.csv`);
     writeFileSync(f, lines(x as Float32Array, dim as number, a as number, b as number));

@@ -73,7 +73,7 @@ function runKl(k: Kernels, x: Inputs, grad: boolean, scale = 1, g0 = 0): Outputs
 /** A prior over `latent` with K factors, free parameters P·spread, on the backend k. */
 function prior(k: Kernels, rng: Rng, latent: number[], K: number, alpha: number, spread = 1) {
   const layout = new Layout(),
-    fp = new FactorPrior(k, layout, latent, { alpha, factors: K });
+    fp = new FactorPrior({ k, latent, maxRows: ROWS }, layout, { kind: 'factor', alpha, factors: K });
   const P = k.heap.allocFrom(normals(rng, layout.size, spread)),
     G = k.heap.alloc(layout.size);
   fp.prepare(P);
@@ -85,8 +85,8 @@ function inputsFor(rng: Rng, fp: FactorPrior, rows = ROWS): Inputs {
   return {
     rows,
     D: fp.D,
-    K: fp.config.factors,
-    alpha: fp.config.alpha,
+    K: fp.factors,
+    alpha: fp.alpha,
     mu: normals(rng, rows * fp.D),
     lv: normals(rng, rows * fp.D, 0.5),
     A: fp.factorMap(),
@@ -115,8 +115,8 @@ function denseKl(
 }
 
 /** Σ restricted to the blocks in `present` (the marginal prior of a subset). */
-function marginal(fp: FactorPrior, present: number[]): { S: Float64Array; N: number } {
-  const full = fp.covariance(),
+function marginal(fp: FactorPrior, P: number, present: number[]): { S: Float64Array; N: number } {
+  const full = fp.covariance(P),
     idx = present.flatMap((i) => Array.from({ length: fp.latent[i] }, (_, r) => fp.starts[i] + r));
   const N = idx.length;
   return { S: Float64Array.from({ length: N * N }, (_, e) => full[idx[Math.floor(e / N)] * fp.D + idx[e % N]]), N };
@@ -138,10 +138,10 @@ eachBackend(
     for (const { latent, K } of CASES) {
       for (const alpha of [0, 0.3, 0.95, 0.999]) {
         const k = f64Twin(),
-          { fp } = prior(k, rng, latent, K, alpha, 1);
+          { fp, P } = prior(k, rng, latent, K, alpha, 1);
         const x = inputsFor(rng, fp);
         if (kw.name === 'js-f64') {
-          const err = maxRelErr(runKl(kw, x, false).kl, denseKl(fp.covariance(), fp.D, x.rows, x.mu, x.lv));
+          const err = maxRelErr(runKl(kw, x, false).kl, denseKl(fp.covariance(P), fp.D, x.rows, x.mu, x.lv));
           t.true(err <= 1e-6, `${latent} K ${K} α ${alpha}: ${err.toExponential(2)}`);
           worst = Math.max(worst, err);
           continue;
@@ -261,19 +261,26 @@ test('FactorPrior: the gradient through the Cayley maps (∂/∂P) matches finit
   for (const present of [[0, 1, 2], [0, 2], [1]]) {
     const DS = fp.width(present),
       rows = 3;
-    const mu = k.heap.allocFrom(normals(rng, rows * DS)),
-      lv = k.heap.allocFrom(normals(rng, rows * DS, 0.5));
-    const kl = k.heap.alloc(rows),
-      dmu = k.heap.alloc(rows * DS),
-      dlv = k.heap.alloc(rows * DS);
+    // Each present view's latents in its own buffers (rows × its latent size), as the engine hands them over.
+    const blocks = present.map((i) => {
+      const d = fp.latent[i];
+      return {
+        latent: d,
+        mu: k.heap.allocFrom(normals(rng, rows * d)),
+        lv: k.heap.allocFrom(normals(rng, rows * d, 0.5)),
+        dmu: k.heap.alloc(rows * d),
+        dlv: k.heap.alloc(rows * d),
+      };
+    });
+    const kl = k.heap.alloc(rows);
     k.heap.view(G, layout.size).fill(0);
     fp.prepare(P);
-    fp.kl(P, rows, present, mu, lv, kl, { G, dmu, dlv, scale: 1 });
+    fp.kl(P, rows, present, blocks, kl, { G, scale: 1 });
     const analytic = Array.from(k.heap.view(G, layout.size));
     const params = k.heap.view(P, layout.size);
     const objective = () => {
       fp.prepare(P);
-      fp.kl(P, rows, present, mu, lv, kl, null);
+      fp.kl(P, rows, present, blocks, kl, null);
       return Array.from(k.heap.view(kl, rows)).reduce((a, b) => a + b, 0);
     };
     const idx = Array.from({ length: 40 }, () => rng.below(layout.size));
@@ -298,8 +305,16 @@ test('FactorPrior: the gradient through the Cayley maps (∂/∂P) matches finit
         );
     }
     // And the KL is Eq. 7 against the marginal prior of the present blocks.
-    const { S, N } = marginal(fp, present);
-    const want = denseKl(S, N, rows, k.heap.view(mu, rows * DS), k.heap.view(lv, rows * DS));
+    const { S, N } = marginal(fp, P, present);
+    const joint = (key: 'mu' | 'lv') =>
+      Float64Array.from({ length: rows * DS }, (_, e) => {
+        const r = Math.floor(e / DS);
+        let col = e % DS,
+          b = 0;
+        while (col >= blocks[b].latent) col -= blocks[b++].latent;
+        return k.heap.view(blocks[b][key], rows * blocks[b].latent)[r * blocks[b].latent + col];
+      });
+    const want = denseKl(S, N, rows, joint('mu'), joint('lv'));
     t.true(maxRelErr(Array.from(k.heap.view(kl, rows)), want) <= 1e-9, `present ${present} vs marginal Eq. 7`);
   }
 });
@@ -311,8 +326,8 @@ eachBackend('FactorPrior: Σ is positive definite with diagonal blocks I for ext
       {
         const latent = [4, 4, 3],
           K = 5;
-        const { fp } = prior(k, rng, latent, K, alpha, spread);
-        const S = fp.covariance(),
+        const { fp, P } = prior(k, rng, latent, K, alpha, spread);
+        const S = fp.covariance(P),
           D = fp.D,
           // I to rounding: f32 storage of A (≤ 1 ulp-ish), f64 grows with the Cayley solve's condition (~spread).
           tol = k.name === 'js-f64' ? (spread > 1e3 ? 1e-9 : 1e-12) : 1e-7;

@@ -9,12 +9,11 @@ import test from 'ava';
 import { join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { heldOutPerKind } from '../src/data/holdout.ts';
-import { splitHoldout } from '../src/data/views.ts';
+import { splitViews, type ViewData } from '../src/data/view-data.ts';
 import { reopenSplit } from '../src/data/source.ts';
-import { reopenViewFiles, type MultiViewFilesRecord } from '../src/data/multi-view-files.ts';
+import { reopenViewFiles } from '../src/data/view-files.ts';
 import { camelCaseKeys } from '../src/io/json-keys.ts';
-import type { DataSource } from '../src/data/record.ts';
-import type { TwoViewData } from '../src/data/dataset.ts';
+import type { DataRecord } from '../src/data/record.ts';
 import { jpvae, tempDir, trainViewsById } from './util.ts';
 
 test('heldOutPerKind: the held-out rows shared in proportion by largest remainder, summing to the total', (t) => {
@@ -37,38 +36,40 @@ test('heldOutPerKind: the held-out rows shared in proportion by largest remainde
 });
 
 /** 20 rows: row r holds r in every value; rows 0–11 have both views, 12–15 view 1 only, 16–19 view 2 only (the order of an ID union). */
-function unionLike(): TwoViewData {
+function unionLike(): ViewData {
   const n = 20;
   return {
     n,
-    dim1: 2,
-    dim2: 1,
-    x1: Float32Array.from({ length: n * 2 }, (_, i) => Math.floor(i / 2)),
-    x2: Float32Array.from({ length: n }, (_, r) => r),
+    dims: [2, 1],
+    xs: [Float32Array.from({ length: n * 2 }, (_, i) => Math.floor(i / 2)), Float32Array.from({ length: n }, (_, r) => r)],
     present: Uint8Array.from({ length: n }, (_, r) => (r < 12 ? 3 : r < 16 ? 1 : 2)),
   };
 }
 
-test('splitHoldout: last-rows are views of the last rows; per-pairing holds out the last rows of each kind, moved last in place, each part in order', (t) => {
+test('splitViews: last-rows are views of the last rows; per-pairing holds out the last rows of each kind, moved last in place, each part in order', (t) => {
   const d = unionLike();
-  const last = splitHoldout(d, 0.25);
-  t.is(last.heldOut!.x1.buffer, d.x1.buffer, 'views, no copy');
-  t.deepEqual(Array.from(last.heldOut!.x2), [15, 16, 17, 18, 19]);
+  const last = splitViews(d, Math.ceil(0.25 * d.n)); // a hold-out of 0.25
+  t.is(last.heldOut!.xs[0].buffer, d.xs[0].buffer, 'views, no copy');
+  t.deepEqual(Array.from(last.heldOut!.xs[1]), [15, 16, 17, 18, 19]);
   t.deepEqual(Array.from(last.heldOut!.present!), [1, 2, 2, 2, 2]);
-  const per = splitHoldout(unionLike(), 0.25, undefined, 'per-pairing');
+  const per = splitViews(unionLike(), 5, 'per-pairing');
   // ⌈0.25·20⌉ = 5: 12, 4, 4 rows share it as 3, 1, 1.
-  t.deepEqual(Array.from(per.heldOut!.x2), [9, 10, 11, 15, 19]);
+  t.deepEqual(Array.from(per.heldOut!.xs[1]), [9, 10, 11, 15, 19]);
   t.deepEqual(Array.from(per.heldOut!.present!), [3, 3, 3, 1, 2]);
-  t.deepEqual(Array.from(per.heldOut!.x1), [9, 9, 10, 10, 11, 11, 15, 15, 19, 19]);
-  t.deepEqual(Array.from(per.train.x2), [0, 1, 2, 3, 4, 5, 6, 7, 8, 12, 13, 14, 16, 17, 18]);
-  t.is(per.train.x1.buffer, per.heldOut!.x1.buffer, 'views of one array, no copy');
+  t.deepEqual(Array.from(per.heldOut!.xs[0]), [9, 9, 10, 10, 11, 11, 15, 15, 19, 19]);
+  t.deepEqual(Array.from(per.train.xs[1]), [0, 1, 2, 3, 4, 5, 6, 7, 8, 12, 13, 14, 16, 17, 18]);
+  t.is(per.train.xs[0].buffer, per.heldOut!.xs[0].buffer, 'views of one array, no copy');
   t.deepEqual(
-    Array.from(per.train.x1),
+    Array.from(per.train.xs[0]),
     [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 12, 12, 13, 13, 14, 14, 16, 16, 17, 17, 18, 18],
   );
   t.deepEqual(Array.from(per.train.present!), [3, 3, 3, 3, 3, 3, 3, 3, 3, 1, 1, 1, 2, 2, 2]);
   t.is(per.train.n + per.heldOut!.n, d.n);
-  t.deepEqual(splitHoldout(d, 0, undefined, 'per-pairing'), { train: d });
+  const none = splitViews(d, 0, 'per-pairing');
+  t.is(none.heldOut, undefined);
+  t.is(none.train.n, d.n);
+  t.deepEqual(none.train.xs, d.xs);
+  t.deepEqual(none.train.present, d.present);
 });
 
 test('jpvae train on views paired by ID: the held-out rows have the data’s mix, model.json records it, and an older record reopens its last rows', (t) => {
@@ -102,7 +103,7 @@ test('jpvae train on views paired by ID: the held-out rows have the data’s mix
   t.is(json.data.holdout_split, 'per-pairing');
   t.is(json.data.held_out_rows, 20);
   // 60 paired, 20 view 1 only, 20 view 2 only: 12, 4 and 4 held out.
-  const source = camelCaseKeys(json.data) as DataSource;
+  const source = camelCaseKeys(json.data) as DataRecord;
   const held = reopenSplit(source, 'test');
   const kinds = [3, 1, 2].map((k) => held.present!.filter((p) => p === k).length);
   t.deepEqual(kinds, [12, 4, 4]);
@@ -110,8 +111,8 @@ test('jpvae train on views paired by ID: the held-out rows have the data’s mix
   t.is(ev.code, 0, ev.err);
   t.is(JSON.parse(ev.out).complete_rows, 12);
   // A model recorded before the split was per kind: its own (last) rows, all view 2's own samples.
-  const { holdoutSplit: _, ...older } = source as DataSource & { holdoutSplit?: string };
-  const old = reopenSplit(older as DataSource, 'test');
+  const { holdoutSplit: _, ...older } = source as DataRecord & { holdoutSplit?: string };
+  const old = reopenSplit(older as DataRecord, 'test');
   t.deepEqual(Array.from(old.present!), Array(20).fill(2));
   // Position pairing records nothing new.
   const p = join(dir, 'p');
@@ -160,7 +161,7 @@ test('M views paired by ID hold out per kind of row too, and the model reopens t
   t.is(json.data.holdout_split, 'per-pairing');
   t.is(json.data.held_out_rows, 15);
   // Kinds: views 1+3 (s0–s19), all (s20–s39), 2+3 (s40–s59), 20 each: 5 of each held out, the last of each kind.
-  const { heldOut } = reopenViewFiles(camelCaseKeys(json.data) as MultiViewFilesRecord, 'm');
+  const { heldOut } = reopenViewFiles(camelCaseKeys(json.data) as DataRecord, 'm');
   t.deepEqual(Array.from(heldOut!.present!), [5, 5, 5, 5, 5, 7, 7, 7, 7, 7, 6, 6, 6, 6, 6]);
   const e = jpvae('eval', '--model', out, '--json');
   t.is(e.code, 0, e.err);

@@ -5,7 +5,8 @@ import test from 'ava';
 import { Rng } from '../src/data/rng.ts';
 import { activeUnits, crossCorrelation, frobenius } from '../src/eval/latent.ts';
 import { meanCov } from '../src/linalg/dense.ts';
-import { conditional, conditionalLatent, type LatentFit } from '../src/impute/conditional.ts';
+import { conditionalLatent, conditionalOf } from '../src/impute/block-conditional.ts';
+import type { LatentFit } from '../src/impute/latent-fit.ts';
 import { matmul, solveSpd, transpose } from '../src/linalg/dense.ts';
 import { maxRelErr } from './util.ts';
 
@@ -37,11 +38,11 @@ function exactFit(): LatentFit {
     }
     for (let j = 0; j < n2; j++) cov[(n1 + i) * d + n1 + j] = BBt[i * n2 + j] + (i === j ? sigma * sigma : 0);
   }
-  return { n1, n2, rows: 0, split: 'exact', mean, cov };
+  return { latent: [n1, n2], rows: 0, complete: 0, mean, cov };
 }
 
 test('E[z2 | z1] of a planted linear-Gaussian pair is B·a + c, with covariance σ²I', (t) => {
-  const cond = conditional(exactFit(), 1);
+  const cond = conditionalOf(exactFit(), [1], [2]);
   t.true(maxRelErr(cond.gain, B) < 1e-9);
   t.true(maxRelErr(cond.offset, c) < 1e-9);
   const I = Float64Array.from({ length: n2 * n2 }, (_, k) => (k % (n2 + 1) === 0 ? sigma * sigma : 0));
@@ -49,7 +50,7 @@ test('E[z2 | z1] of a planted linear-Gaussian pair is B·a + c, with covariance 
 });
 
 test('E[z1 | z2] matches the Woodbury form (I + BᵀB/σ²)⁻¹Bᵀ/σ²', (t) => {
-  const cond = conditional(exactFit(), 0);
+  const cond = conditionalOf(exactFit(), [2], [1]);
   const BtB = matmul(transpose(B, n2, n1), B, n1, n2, n1);
   for (let i = 0; i < n1; i++)
     for (let j = 0; j < n1; j++) BtB[i * n1 + j] = BtB[i * n1 + j] / sigma ** 2 + (i === j ? 1 : 0);
@@ -78,7 +79,7 @@ test('the fit of sampled latents recovers the conditional, and sampled imputatio
     }
   }
   const { mean, cov } = meanCov(Z, n, d);
-  const cond = conditional({ n1, n2, rows: n, split: 'train', mean: Array.from(mean), cov: Array.from(cov) }, 1);
+  const cond = conditionalOf({ latent: [n1, n2], rows: n, complete: n, mean: Array.from(mean), cov: Array.from(cov) }, [1], [2]);
   t.true(maxRelErr(cond.gain, B) < 0.02, `gain error ${maxRelErr(cond.gain, B)}`);
   // Draws at one fixed z1 = a scatter around B·a + c with covariance σ²I.
   const a = Float64Array.from(m1),

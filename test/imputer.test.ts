@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadModel } from '../src/store/load-model.ts';
 import { readMatrix } from '../src/data/matrix.ts';
-import { standardizationOf } from '../src/data/user-data.ts';
 import { loadHvdMnist } from '../src/data/hvdmnist.ts';
-import { conditional, type LatentFit } from '../src/impute/conditional.ts';
-import { imputeRaw } from '../src/impute/impute.ts';
+import { conditionalOf } from '../src/impute/block-conditional.ts';
+import type { LatentFit } from '../src/impute/latent-fit.ts';
+import { imputeInUnits } from '../src/impute/impute.ts';
 import { createImputer, type DrawKind, type ExecutionProvider } from '../src/runtime/imputer.ts';
 import { plantedGaussianModel } from './planted-files.ts';
 import { jpvae, maxRelErr } from './util.ts';
@@ -30,7 +30,7 @@ const rows = {
   gaussian: [1, 2].map((v) => readMatrix(join(data, `test${v}.csv`), 'test').data),
   bernoulli: (() => {
     const h = loadHvdMnist('test');
-    return [h.x1.slice(0, 40 * 392), h.x2.slice(0, 40 * 392)];
+    return [h.xs[0].slice(0, 40 * 392), h.xs[1].slice(0, 40 * 392)];
   })(),
 };
 
@@ -50,7 +50,7 @@ for (const name of ['gaussian', 'bernoulli'] as const) {
   for (const provider of ['wasm', 'jpvae-wasm'] as ExecutionProvider[]) {
     test(`${name}: the imputer on ${provider} takes and gives raw units, equal to the library's imputation`, async (t) => {
       const { model, json } = loadModel(join(dir, name)),
-        std = standardizationOf(json.data),
+        std = json.data.standardize,
         fit = json.latentFit as LatentFit;
       const imputer = await createImputer(join(dir, `${name}-onnx`), { executionProviders: [provider] });
       try {
@@ -58,7 +58,7 @@ for (const name of ['gaussian', 'bernoulli'] as const) {
         for (const given of [1, 2] as const) {
           const x = rows[name][given - 1],
             n = x.length / model.views[given - 1].dim;
-          const ours = imputeRaw(model, conditional(fit, (2 - given) as 0 | 1), std, x.slice(), n);
+          const [ours] = imputeInUnits(model, conditionalOf(fit, [given], [3 - given]), std, [x.slice()], n);
           t.true(maxRelErr(await imputer.impute(x.slice(), { given }), ours) <= TOL, `given view ${given}`);
           const draws = await imputer.impute(x.slice(0, 2 * model.views[given - 1].dim), {
             given,

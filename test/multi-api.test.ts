@@ -9,17 +9,11 @@ import test from 'ava';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import {
-  fitViews,
-  loadViews,
-  viewsFromFiles,
-  MultiTraining,
-  type ViewInput,
-  type ViewsFitOptions,
-} from '../src/index.ts';
-import { reopenViewFiles } from '../src/data/multi-view-files.ts';
-import { readMultiModelFiles, readMultiModelJson } from '../src/store/multi-model.ts';
-import { parseMultiModelJson } from '../src/store/multi-files.ts';
+import { fit, load, fromFiles, type FitOptions, type ViewInput } from '../src/index.ts';
+import { Training } from '../src/api/training.ts';
+import { reopenViewFiles } from '../src/data/view-files.ts';
+import { readModelFiles, readModelJson } from '../src/store/store.ts';
+import { filesOf, parseModelJson } from '../src/store/files.ts';
 import { Rng } from '../src/data/rng.ts';
 import { jpvae, tempDir, weightsPath, THREE_VIEW_IMPUTATIONS } from './util.ts';
 
@@ -49,12 +43,12 @@ function planted(n: number, seed = 4): { rows: (number[] | null)[][]; clean: num
   return { rows, clean };
 }
 
-const SMALL: ViewsFitOptions = { likelihood: 'gaussian', latent: 2, factors: 3, hidden: [24], batch: 32, seed: 2 };
+const SMALL: FitOptions = { likelihood: 'gaussian', latent: 2, factors: 3, hidden: [24], batch: 32, seed: 2 };
 const csv = (rows: (number[] | null)[]) => rows.map((r) => (r ? r.join(',') : '')).join('\n') + '\n';
 
-test('fitViews: impute view 2 from views 1 and 3 in its own units, draws, evaluate per view and pair, files and directories', async (t) => {
+test('fit on three views: impute view 2 from views 1 and 3 in its own units, draws, evaluate per view and pair, files and directories', async (t) => {
   const { rows, clean } = planted(700);
-  const model = await fitViews(rows as ViewInput[], { ...SMALL, epochs: 40 });
+  const model = await fit(rows as ViewInput[], { ...SMALL, epochs: 40 });
   t.is(model.views, 3);
   t.deepEqual(model.widths, DIMS);
   // The held-out rows (the last 70) that have views 1 and 3.
@@ -67,7 +61,7 @@ test('fitViews: impute view 2 from views 1 and 3 in its own units, draws, evalua
   t.log(`mean |x̂2 − x2|: ${(err / held.length / 4).toFixed(3)}; guessing −50: ${(guess / held.length / 4).toFixed(3)}`);
   t.true(err < 0.5 * guess, 'imputed in the view’s own units, far better than its mean');
   // Two targets at once, in target order; from one view only it is worse than from two.
-  const [y2, y3] = model.impute([given[0]], { given: 1, target: [2, 3] });
+  const [y2, y3] = model.impute(given[0], { given: 1, target: [2, 3] }) as Float32Array[];
   t.is(y2.length, held.length * 4);
   t.is(y3.length, held.length * 3);
   const err1 = held.reduce((s, r, i) => s + clean[1][r].reduce((a, c, j) => a + Math.abs(y2[i * 4 + j] - c), 0), 0);
@@ -91,11 +85,11 @@ test('fitViews: impute view 2 from views 1 and 3 in its own units, draws, evalua
   t.true(m.impute.x2_given_x1_x3 < m.impute.x2_given_x1);
 
   // Files and directories: the same model back, the same imputations and metrics.
-  const again = await viewsFromFiles(model.toFiles());
+  const again = await fromFiles(model.toFiles());
   t.deepEqual(again.impute(given, { given: [1, 3], target: 2 }), y);
   const dir = join(tempDir(t), 'm');
   await model.save(dir);
-  const loaded = await loadViews(dir);
+  const loaded = await load(dir);
   t.deepEqual(loaded.evaluate(heldRows as ViewInput[]), m);
   const ev = jpvae('eval', '--model', dir, '--json');
   t.is(ev.code, 2, 'a model fitted on arrays has no files to read its split from');
@@ -115,7 +109,7 @@ test('fitViews: impute view 2 from views 1 and 3 in its own units, draws, evalua
   });
 });
 
-test('jpvae train --view writes the weights fitViews gives; eval --view on new files, per view and pair; its bad input is one line, exit 2', async (t) => {
+test('jpvae train --view writes the weights fit gives; eval --view on new files, per view and pair; its bad input is one line, exit 2', async (t) => {
   const dir = tempDir(t),
     { rows } = planted(400, 6);
   const files = rows.map((v, i) => {
@@ -144,9 +138,9 @@ test('jpvae train --view writes the weights fitViews gives; eval --view on new f
     ...['--out', out, '--json'],
   );
   t.is(tr.code, 0, tr.err);
-  const model = await fitViews(rows as ViewInput[], { ...SMALL, epochs: 3 });
+  const model = await fit(rows as ViewInput[], { ...SMALL, epochs: 3 });
   const api = model.toFiles(),
-    name = parseMultiModelJson(api['model.json'] as string, 'api').files.weights.name;
+    name = filesOf(parseModelJson(api['model.json'] as string, 'api')).weights.name;
   t.deepEqual(new Uint8Array(readFileSync(weightsPath(out))), api[name], 'the same weights, byte for byte');
   t.deepEqual(
     JSON.parse(tr.out).metrics,
@@ -238,12 +232,12 @@ test('M-view checkpoints: --resume and an epoch stopped part way give the weight
   t.regex(done.err, /--epochs 3: the model in .* has already trained 3 epochs/);
 
   // Stopped part way through epoch 2 (as Ctrl-C stops it: after a step, at a turn of the event loop), then resumed.
-  const record = readMultiModelJson(a).data;
+  const record = readModelJson(a).data;
   const splits = reopenViewFiles(record, 'a');
   const c = join(dir, 'c');
   t.is(jpvae('train', ...common, '--epochs', '1', '--out', c).code, 0);
-  let run = MultiTraining.resume(
-    readMultiModelFiles(c),
+  let run = Training.resume(
+    readModelFiles(c),
     { train: splits.train, test: splits.heldOut },
     { epochs: 3 },
     c,
@@ -251,7 +245,7 @@ test('M-view checkpoints: --resume and an epoch stopped part way give the weight
   let calls = 0;
   t.is(await run.runEpoch(undefined, () => ++calls === 1), null, 'stopped after the first step');
   t.is(run.trainer.state.partial?.steps, 1);
-  run = MultiTraining.resume(
+  run = Training.resume(
     run.files(),
     { train: splits.train, test: splits.heldOut },
     { epochs: 3 },
@@ -259,7 +253,7 @@ test('M-view checkpoints: --resume and an epoch stopped part way give the weight
   );
   while (!run.done) await run.runEpoch();
   const mine = run.files(),
-    name = parseMultiModelJson(mine['model.json'] as string, 'run').files.weights.name;
+    name = filesOf(parseModelJson(mine['model.json'] as string, 'run')).weights.name;
   t.deepEqual(mine[name], new Uint8Array(readFileSync(weightsPath(a))), 'stopped and resumed = uninterrupted');
 
   // One trainer at a time: a live lock (this process's pid) refuses a second in one line.

@@ -11,7 +11,7 @@ import h5wasm from 'h5wasm/node';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { loadHdf5 } from '../src/data/anndata.ts';
 import { openRows, readMatrix } from '../src/data/matrix.ts';
-import { loadViewFiles } from '../src/data/multi-view-files.ts';
+import { loadViewFiles } from '../src/data/view-files.ts';
 import { encodeNpy } from '../src/data/npy.ts';
 import { writeH5ad } from './h5ad-file.ts';
 import { jpvae, tempDir, trainViewsById } from './util.ts';

@@ -6,7 +6,7 @@
 
 import test from 'ava';
 import { createKernels } from '../src/core/index.ts';
-import { sliceMultiView, type MultiViewData } from '../src/data/multi-view.ts';
+import { sliceViews, type ViewData } from '../src/data/view-data.ts';
 import { Rng } from '../src/data/rng.ts';
 import { blockConditional } from '../src/impute/block-conditional.ts';
 import { conditional } from '../src/impute/conditional.ts';
@@ -19,12 +19,12 @@ import { centralDiff, f64Twin, maxRelErr, THREE_VIEW_IMPUTATIONS } from './util.
 
 const DIM = 12,
   all = plantedThree(3000, DIM, 1),
-  train = sliceMultiView(all, 0, 2000),
-  held = sliceMultiView(all, 2000, 1000);
+  train = sliceViews(all, 0, 2000),
+  held = sliceViews(all, 2000, 1000);
 const mse = (a: Float32Array, b: Float32Array) => a.reduce((s, v, i) => s + (v - b[i]) ** 2, 0) / a.length;
 
 /** Trains a model on data; returns view 3's imputation error (MSE vs the truth) on held-out rows from {1,2}, {1}, {2}. */
-function imputeErrors(kind: MultiPriorKind, data: MultiViewData, epochs: number) {
+function imputeErrors(kind: MultiPriorKind, data: ViewData, epochs: number) {
   const model = new MultiJpvae(
     createKernels('wasm'),
     { dims: [DIM, DIM, DIM], hidden: [32], latent: [2, 2, 2], prior: { kind, alpha: 0.9, factors: 4 } },
@@ -63,7 +63,7 @@ test('imputeMulti: K draws per row, seeded and reproducible, spread around the m
     { dims: [DIM, DIM, DIM], hidden: [16], latent: [2, 2, 2], prior: { kind: 'factor', alpha: 0.9 } },
     32,
   );
-  fitMultiView(model, sliceMultiView(train, 0, 300), { epochs: 2, batch: 32, seed: 1 });
+  fitMultiView(model, sliceViews(train, 0, 300), { epochs: 2, batch: 32, seed: 1 });
   const c = multiConditional(fitMultiLatent(model, train), [1], [2, 3]); // views numbered from 1
   for (const [given, target] of [
     [[0], [1]],
@@ -96,7 +96,7 @@ test('planted three views: rows with one or two views present add to complete ro
   };
   const withPartial = imputeErrors('factor', partial, 20);
   // The same number of steps on the complete rows alone.
-  const only = imputeErrors('factor', sliceMultiView(train, 0, complete), (20 * train.n) / complete);
+  const only = imputeErrors('factor', sliceViews(train, 0, complete), (20 * train.n) / complete);
   t.log('MSE of x3 with partial rows:', withPartial, ' complete rows only:', only);
   const total = (e: Record<string, number>) => e['1,2'] + e['1'] + e['2'];
   t.true(total(withPartial) < total(only), 'partial rows help overall');
@@ -121,7 +121,7 @@ test('MultiJpvae: the gradient of the batch loss matches finite differences (f64
   model.initParams(rng);
   const p = model.params();
   for (let i = 0; i < p.length; i++) p[i] += 0.3 * rng.normal();
-  const data: MultiViewData = {
+  const data: ViewData = {
     n: rows,
     dims: [3, 4, 2],
     xs: [3, 4, 2].map((d) => Float32Array.from({ length: rows * d }, () => rng.uniform())),
@@ -182,10 +182,10 @@ test('evaluateMultiMetrics: every view from every subset of the others, keyed x2
     { dims: [DIM, DIM, DIM], hidden: [16], latent: [2, 2, 2], prior: { kind: 'factor', alpha: 0.9 } },
     32,
   );
-  const data = sliceMultiView(train, 0, 400);
+  const data = sliceViews(train, 0, 400);
   fitMultiView(model, data, { epochs: 3, batch: 32, seed: 1 });
   const test = {
-    ...sliceMultiView(held, 0, 120),
+    ...sliceViews(held, 0, 120),
     present: Uint8Array.from({ length: 120 }, (_, r) => [7, 3, 5][r % 3]),
   };
   const m = evaluateMultiMetrics(model, test, fitMultiLatent(model, data), 'test');

@@ -17,7 +17,7 @@ export async function fitPlantedCounts(o: { n: number; seed: number; baseline: n
     return { data: y, width: dim };
   };
   const model = await fit(
-    { view1: nan(d.x1, d.dim1, 1), view2: nan(d.x2, d.dim2, 2) },
+    { view1: nan(d.xs[0], d.dims[0], 1), view2: nan(d.xs[1], d.dims[1], 2) },
     { ...SMALL_FIT, likelihood: ['nb', 'poisson'], epochs: o.epochs, holdout: 0 },
   );
   const rows = [...Array(d.n).keys()].filter((r) => d.present![r] === 3).slice(0, o.keep);
@@ -26,5 +26,5 @@ export async function fitPlantedCounts(o: { n: number; seed: number; baseline: n
     rows.forEach((r, i) => out.set(x.subarray(r * dim, (r + 1) * dim), i * dim));
     return { data: out, width: dim };
   };
-  return { model, d, v1: pick(d.x1, d.dim1), v2: pick(d.x2, d.dim2), rows: rows.length };
+  return { model, d, v1: pick(d.xs[0], d.dims[0]), v2: pick(d.xs[1], d.dims[1]), rows: rows.length };
 }

@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '../src/data/rng.ts';
-import type { TwoViewData } from '../src/data/dataset.ts';
+import type { ViewData } from '../src/data/view-data.ts';
 
 export interface PlantedCsv {
   dir: string;
@@ -103,13 +103,13 @@ export function plantedGaussianModel(dir: string): string[] {
 }
 
 /** Planted counts' two views as a.csv and b.csv in `dir` (a view the planting left out: a row of empty cells). */
-export function writePlantedCountCsv(dir: string, d: TwoViewData): [string, string] {
+export function writePlantedCountCsv(dir: string, d: ViewData): [string, string] {
   const csv = (x: Float32Array, dim: number, bit: number) =>
     Array.from({ length: d.n }, (_, r) =>
       d.present![r] & bit ? Array.from(x.subarray(r * dim, (r + 1) * dim)).join(',') : ','.repeat(dim - 1),
     ).join('\n') + '\n';
   const files: [string, string] = [join(dir, 'a.csv'), join(dir, 'b.csv')];
-  writeFileSync(files[0], csv(d.x1, d.dim1, 1));
-  writeFileSync(files[1], csv(d.x2, d.dim2, 2));
+  writeFileSync(files[0], csv(d.xs[0], d.dims[0], 1));
+  writeFileSync(files[1], csv(d.xs[1], d.dims[1], 2));
   return files;
 }

@@ -2,11 +2,11 @@
 // latents (plus a private one), view 3 sees both, so view 3 needs both
 // views to be imputed well and the truth is known.
 
-import type { MultiViewData } from '../src/data/multi-view.ts';
+import type { ViewData } from '../src/data/view-data.ts';
 import { Rng } from '../src/data/rng.ts';
 
 /** x_i = σ(A_i·h_i): h_1 = (s_a, p_1), h_2 = (s_b, p_2), h_3 = (s_a, s_b); probabilities in (0, 1) as Bernoulli targets. */
-export function plantedThree(n: number, dim: number, seed: number): MultiViewData {
+export function plantedThree(n: number, dim: number, seed: number): ViewData {
   const rng = new Rng(seed);
   const A = [0, 1, 2].map(() => Float64Array.from({ length: dim * 2 }, () => rng.normal() * 1.5));
   const xs = [0, 1, 2].map(() => new Float32Array(n * dim));

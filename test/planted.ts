@@ -1,7 +1,7 @@
 // A planted two-view problem: both views are smooth functions of a shared
 // latent s (plus a private one each), so the truth is known.
 
-import type { TwoViewData } from '../src/data/dataset.ts';
+import type { ViewData } from '../src/data/view-data.ts';
 import { Rng } from '../src/data/rng.ts';
 
 /** x_i = σ(A_i·[s; p_i]) with s ∈ R^shared, p_i ∈ R^priv: probabilities in (0,1) as Bernoulli targets. */
@@ -11,7 +11,7 @@ export function plantedBinary(
   seed: number,
   shared = 2,
   priv = 1,
-): TwoViewData & { s: Float64Array } {
+): ViewData & { s: Float64Array } {
   const rng = new Rng(seed);
   const k = shared + priv;
   const A = [0, 1].map(() => Float64Array.from({ length: dim * k }, () => rng.normal() * 1.5));
@@ -29,5 +29,5 @@ export function plantedBinary(
       }
     }
   }
-  return { n, dim1: dim, dim2: dim, x1: x[0], x2: x[1], s };
+  return { n, dims: [dim, dim], xs: x, s };
 }

@@ -47,8 +47,8 @@ function checkPng(t: { is: (a: unknown, b: unknown, m?: string) => void }, fig: 
 const epoch = (e: number): EpochRecord => ({
   epoch: e,
   beta: 1,
-  train: { recon1: 30 / e, recon2: 31 / e, kl: 5 + e, elbo: -(61 / e + 5 + e), loss: 61 / e + 5 + e },
-  test: { recon1: 32 / e, recon2: 33 / e, kl: 5.5 + e, elbo: -(65 / e + 5.5 + e) },
+  train: { recon: [30 / e, 31 / e], kl: 5 + e, elbo: -(61 / e + 5 + e), loss: 61 / e + 5 + e },
+  test: { recon: [32 / e, 33 / e], kl: 5.5 + e, elbo: -(65 / e + 5.5 + e) },
   seconds: 1,
   samplesPerSec: 1000,
 });
@@ -139,8 +139,7 @@ test('calibration plot: PIT histogram, coverage and reliability panels, the impu
     draws: 'predictive',
     seed: 1,
     rows: 10,
-    x1_given_x2: gaussianCal(1),
-    x2_given_x1: bernoulli,
+    impute: { x1_given_x2: gaussianCal(1), x2_given_x1: bernoulli },
   };
   const fig = await renderFigure(
     calibrationSpec(
@@ -148,8 +147,8 @@ test('calibration plot: PIT histogram, coverage and reliability panels, the impu
         {
           name: 'm',
           series: [
-            { label: 'x1 | x2', view: c.x1_given_x2 },
-            { label: 'x2 | x1', view: c.x2_given_x1 },
+            { label: 'x1 | x2', view: c.impute.x1_given_x2 },
+            { label: 'x2 | x1', view: c.impute.x2_given_x1 },
           ],
         },
       ],
@@ -211,10 +210,11 @@ test('jpvae plot, eval --samples and impute --draws on Gaussian CSV views', (t) 
   const ev = jpvae('eval', '--model', model, '--samples', '8', '--json');
   t.is(ev.code, 0, ev.err);
   const cal = JSON.parse(ev.out).calibration;
-  t.deepEqual(Object.keys(cal), ['samples', 'draws', 'seed', 'rows', 'x1_given_x2', 'x2_given_x1']);
+  t.deepEqual(Object.keys(cal), ['samples', 'draws', 'seed', 'rows', 'impute']);
+  t.deepEqual(Object.keys(cal.impute), ['x1_given_x2', 'x2_given_x1']);
   t.is(cal.samples, 8);
   t.is(cal.draws, 'predictive');
-  t.deepEqual(Object.keys(cal.x2_given_x1), [
+  t.deepEqual(Object.keys(cal.impute.x2_given_x1), [
     'likelihood',
     'values',
     'coverage_50',
@@ -223,8 +223,8 @@ test('jpvae plot, eval --samples and impute --draws on Gaussian CSV views', (t) 
     'crps',
     'pit',
   ]);
-  t.true(cal.x2_given_x1.coverage_90 > 0 && cal.x2_given_x1.coverage_90 <= 1);
-  t.is(cal.x2_given_x1.pit.length, CALIBRATION_BINS);
+  t.true(cal.impute.x2_given_x1.coverage_90 > 0 && cal.impute.x2_given_x1.coverage_90 <= 1);
+  t.is(cal.impute.x2_given_x1.pit.length, CALIBRATION_BINS);
   const text = jpvae('eval', '--model', model, '--samples', '8', '--draws', 'latent');
   t.is(text.code, 0, text.err);
   t.regex(text.out, /calibration of 8 latent draws per row on \d+ rows/);

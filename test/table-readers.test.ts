@@ -16,8 +16,7 @@ import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
 import { loadHdf5 } from '../src/data/anndata.ts';
 import { openRows, readMatrix } from '../src/data/matrix.ts';
 import { parseMatrix } from '../src/data/parse.ts';
-import { loadFileViews } from '../src/data/user-data.ts';
-import { HAS_BOTH, HAS_VIEW1, HAS_VIEW2 } from '../src/data/dataset.ts';
+import { loadViewFiles } from '../src/data/view-files.ts';
 import { InputError } from '../src/errors.ts';
 import { jpvae, tempDir } from './util.ts';
 import { writeH5ad } from './h5ad-file.ts';
@@ -180,35 +179,20 @@ test('pairing by sample ID: unpaired samples on both sides become rows with the 
   writeH5ad(join(dir, 'v1.h5ad'), x1, ids(6));
   const order = [8, 3, 5, 7, 4, 6];
   writeFileSync(join(dir, 'v2.csv'), 'id,p,q\n' + order.map((i) => `s${i},${-i - 0.5},${i * 1000}`).join('\n') + '\n');
-  const d = loadFileViews({
-    path1: join(dir, 'v1.h5ad'),
-    path2: join(dir, 'v2.csv'),
-    likelihood: [GAUSS, GAUSS],
-    idColumn: 'id',
-  });
+  const d = loadViewFiles([join(dir, 'v1.h5ad'), join(dir, 'v2.csv')], [GAUSS, GAUSS], { idColumn: 'id' });
   t.deepEqual(d.ids, [...ids(6), 's8', 's7', 's6']);
-  t.deepEqual(d.pairing, { by: 'id', paired: 3, only1: 3, only2: 3 });
-  t.deepEqual(Array.from(d.present!), [
-    HAS_VIEW1,
-    HAS_VIEW1,
-    HAS_VIEW1,
-    HAS_BOTH,
-    HAS_BOTH,
-    HAS_BOTH,
-    HAS_VIEW2,
-    HAS_VIEW2,
-    HAS_VIEW2,
-  ]);
-  const row2 = (r: number) => Array.from(d.x2.subarray(2 * r, 2 * r + 2));
+  t.deepEqual(d.pairing, { by: 'id', complete: 3, perView: [6, 6] }); // s3..s5 have both views
+  t.deepEqual(Array.from(d.present!), [1, 1, 1, 3, 3, 3, 2, 2, 2]); // bit v − 1: has view v
+  const row2 = (r: number) => Array.from(d.xs[1].subarray(2 * r, 2 * r + 2));
   t.deepEqual(row2(3), [-3.5, 3000]);
   t.deepEqual(row2(5), [-5.5, 5000]);
   t.deepEqual(row2(6), [-8.5, 8000]);
-  t.deepEqual(Array.from(d.x1.subarray(0, 3)), x1[0].map(Math.fround));
+  t.deepEqual(Array.from(d.xs[0].subarray(0, 3)), x1[0].map(Math.fround));
   // ID-less files still pair by position.
   writeFileSync(join(dir, 'a.csv'), '1,2\n3,4\n');
   writeFileSync(join(dir, 'b.csv'), '5\n6\n');
-  const pos = loadFileViews({ path1: join(dir, 'a.csv'), path2: join(dir, 'b.csv'), likelihood: [GAUSS, GAUSS] });
-  t.deepEqual(pos.pairing, { by: 'position', paired: 2, only1: 0, only2: 0 });
+  const pos = loadViewFiles([join(dir, 'a.csv'), join(dir, 'b.csv')], [GAUSS, GAUSS]);
+  t.deepEqual(pos.pairing, { by: 'position', complete: 2, perView: [2, 2] });
 });
 
 test('jpvae train pairs by ID and reports the counts; every bad file is one line, exit 2, nothing written', (t) => {

@@ -8,11 +8,11 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MultiTraining } from '../src/api/multi-training.ts';
+import { Training } from '../src/api/training.ts';
 import type { Likelihood } from '../src/data/likelihood.ts';
-import type { MultiViewData } from '../src/data/multi-view.ts';
-import type { MultiViewConfig } from '../src/model/multi-jpvae.ts';
-import type { MultiDataRecord } from '../src/store/multi-files.ts';
+import type { ViewData } from '../src/data/view-data.ts';
+import type { ModelConfig } from '../src/model/config.ts';
+import type { DataRecord } from '../src/data/record.ts';
 import { ADAM_CHUNK, adamChunks } from '../src/threads/adam-share.ts';
 import { roles, teamCount, viewSplits } from '../src/threads/team.ts';
 import { plantedThree } from './planted-three.ts';
@@ -22,7 +22,7 @@ const DIM = 12,
   GAUSSIAN: Likelihood = { kind: 'gaussian', variance: 'learnt' };
 
 /** The planted three views as real values (their logits: roughly N(0, 5²), off 0 and 1), some rows missing one or two views. */
-function planted(): MultiViewData {
+function planted(): ViewData {
   const d = plantedThree(240, DIM, 7);
   for (const x of d.xs) for (let i = 0; i < x.length; i++) x[i] = 10 + 3 * Math.log(x[i] / (1 - x[i]));
   const partial = [3, 5, 6, 1, 2, 4]; // every pair and every single view
@@ -30,15 +30,15 @@ function planted(): MultiViewData {
   return d;
 }
 
-const CONFIG: MultiViewConfig = {
+const CONFIG: ModelConfig = {
   dims: [DIM, DIM, DIM],
   hidden: [40, 24],
   latent: [2, 4, 3], // unequal views: the teams' shares are balanced by cost
   prior: { kind: 'factor', alpha: 0.9, factors: 4 },
   likelihood: [GAUSSIAN, GAUSSIAN, GAUSSIAN],
 };
-const RECORD: MultiDataRecord = {
-  views: ['', '', ''],
+const RECORD: DataRecord = {
+  dataset: 'arrays',
   likelihood: CONFIG.likelihood!,
   holdout: 0,
   standardize: [null, null, null],
@@ -47,7 +47,7 @@ const RECORD: MultiDataRecord = {
 };
 
 async function train(threads: number) {
-  return trainToEnd(MultiTraining.start(CONFIG, THREADS_TRAINING, { train: planted() }, RECORD, 'wasm', threads));
+  return trainToEnd(Training.start(CONFIG, THREADS_TRAINING, { train: planted() }, RECORD, 'wasm', threads));
 }
 
 test('teams: as many as the views allow, of equal size; each set of present views split by cost', (t) => {

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Training } from '../src/api/training.ts';
-import { HAS_BOTH, HAS_VIEW1, HAS_VIEW2, type TwoViewData } from '../src/data/dataset.ts';
+import type { ViewData } from '../src/data/view-data.ts';
 import type { ModelConfig } from '../src/model/config.ts';
 import { TrainingThreads } from '../src/threads/pool.ts';
 import { ADAM, BACKWARD, DONE, type Control } from '../src/threads/control.ts';
@@ -15,9 +15,13 @@ import { Jpvae } from '../src/model/jpvae.ts';
 import { spawnNodeLane, spawnNodeLaneRunning } from '../src/threads/spawn-node.ts';
 import type { LaneThread } from '../src/threads/pool.ts';
 import { plantedBinary } from './planted.ts';
-import { BIN, bitsEqual, matchesOneThread, randArray, Rng, tempDir, THREADS_TRAINING, trainToEnd } from './util.ts';
+import { arraysRecord, BIN, bitsEqual, matchesOneThread, randArray, Rng, tempDir, THREADS_TRAINING, trainToEnd } from './util.ts';
 import { createKernels, RELU, TRANS_A, TRANS_B } from '../src/core/index.ts';
 import { createWasmKernels } from '../src/core/wasm.ts';
+
+const HAS_VIEW1 = 1,
+  HAS_VIEW2 = 2,
+  HAS_BOTH = 3;
 
 const CONFIG: ModelConfig = {
   dims: [24, 24],
@@ -27,8 +31,8 @@ const CONFIG: ModelConfig = {
 };
 
 /** The planted problem, with a few rows missing one view (those batches mix both-view and one-view groups). */
-function planted(): TwoViewData {
-  const d: TwoViewData = plantedBinary(200, 24, 11);
+function planted(): ViewData {
+  const d: ViewData = plantedBinary(200, 24, 11);
   d.present = Uint8Array.from({ length: d.n }, (_, r) =>
     r % 17 === 5 ? HAS_VIEW1 : r % 19 === 7 ? HAS_VIEW2 : HAS_BOTH,
   );
@@ -36,7 +40,7 @@ function planted(): TwoViewData {
 }
 
 async function train(threads: number, backend: 'wasm-simd' | 'wasm' = 'wasm') {
-  return trainToEnd(Training.start(CONFIG, THREADS_TRAINING, { train: planted() }, {}, backend, threads));
+  return trainToEnd(Training.start(CONFIG, THREADS_TRAINING, { train: planted() }, arraysRecord(planted()), backend, threads));
 }
 
 test('gemm with its packing scratch moved into the heap (as each thread has it) gives the same bits as with the static one', (t) => {
@@ -98,7 +102,7 @@ test('three and four threads (teams splitting each GEMM by columns) train the we
 
 test('Adam on threads: shared with the backward after the last rows of a step, or on its own after a step a view had no rows in; both give the weights of one thread', async (t) => {
   // Most rows miss view 2, and batches of 4: some steps have no view-2 row (its gradient is zeroed after the backwards).
-  const data = (): TwoViewData => {
+  const data = (): ViewData => {
     const d = plantedBinary(120, 24, 5);
     d.present = Uint8Array.from({ length: d.n }, (_, r) => (r % 5 === 0 ? HAS_BOTH : HAS_VIEW1));
     return d;
@@ -114,7 +118,7 @@ test('Adam on threads: shared with the backward after the last rows of a step, o
   };
   try {
     const run = (threads: number) =>
-      trainToEnd(Training.start(CONFIG, options, { train: data() }, {}, 'wasm', threads));
+      trainToEnd(Training.start(CONFIG, options, { train: data() }, arraysRecord(data()), 'wasm', threads));
     const [two, one] = [await run(2), await run(1)];
     t.true(tasks.withBackward > 0 && tasks.alone > 0, `both kinds of update ran: ${JSON.stringify(tasks)}`);
     t.true(bitsEqual(two.params, one.params));
@@ -130,11 +134,11 @@ test('the plain-simd threads build trains like the plain-simd build', async (t) 
 
 test('a thread that fails mid-step makes training throw, not hang', async (t) => {
   t.is(
-    Training.start(CONFIG, THREADS_TRAINING, { train: planted() }, {}, 'wasm', 1).model.k.shared,
+    Training.start(CONFIG, THREADS_TRAINING, { train: planted() }, arraysRecord(planted()), 'wasm', 1).model.k.shared,
     undefined,
     'one thread: the plain build',
   );
-  const threaded = Training.start(CONFIG, THREADS_TRAINING, { train: planted() }, {}, 'wasm', 2);
+  const threaded = Training.start(CONFIG, THREADS_TRAINING, { train: planted() }, arraysRecord(planted()), 'wasm', 2);
   // A lane whose gemm scratch lies outside the memory traps in its first task.
   const pool = await TrainingThreads.start(threaded.model, threaded.trainer.adam, (init) =>
     spawnNodeLane({ ...init, scratch: 2 ** 30 - 64 }),
@@ -162,7 +166,7 @@ test('a pool that has failed refuses its next task: a lane that missed the failu
 });
 
 test('a thread terminated from outside mid-training makes training throw, not hang', async (t) => {
-  const run = Training.start(CONFIG, THREADS_TRAINING, { train: planted() }, {}, 'wasm', 2);
+  const run = Training.start(CONFIG, THREADS_TRAINING, { train: planted() }, arraysRecord(planted()), 'wasm', 2);
   let lane: LaneThread | undefined;
   const pool = await TrainingThreads.start(run.model, run.trainer.adam, (init) => (lane = spawnNodeLane(init)));
   await run.trainer.runEpoch(); // trains
@@ -175,7 +179,7 @@ test('a thread terminated from outside mid-training makes training throw, not ha
 });
 
 test('a thread that ends past its own handlers (a hard exit while the owner waits) makes training throw, not hang', async (t) => {
-  const run = Training.start(CONFIG, THREADS_TRAINING, { train: planted() }, {}, 'wasm', 2);
+  const run = Training.start(CONFIG, THREADS_TRAINING, { train: planted() }, arraysRecord(planted()), 'wasm', 2);
   // Says it joined, sleeps 200 ms (the owner is in its first step by then), and exits skipping every 'exit' handler.
   const crash = `data:text/javascript,import { parentPort } from 'node:worker_threads'; parentPort.postMessage('ready'); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200); process.reallyExit(9);`;
   const pool = await TrainingThreads.start(run.model, run.trainer.adam, spawnNodeLaneRunning(crash));
@@ -186,7 +190,7 @@ test('a thread that ends past its own handlers (a hard exit while the owner wait
 });
 
 test('a thread that cannot join the model is refused at start', async (t) => {
-  const run = Training.start(CONFIG, THREADS_TRAINING, { train: planted() }, {}, 'wasm', 2);
+  const run = Training.start(CONFIG, THREADS_TRAINING, { train: planted() }, arraysRecord(planted()), 'wasm', 2);
   await t.throwsAsync(
     () =>
       TrainingThreads.start(run.model, run.trainer.adam, (init) =>

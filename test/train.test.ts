@@ -6,16 +6,15 @@ import test from 'ava';
 import { createKernels, type BackendChoice } from '../src/core/index.ts';
 import { Rng } from '../src/data/rng.ts';
 import { crossCorrelation, frobenius } from '../src/eval/latent.ts';
-import { encodeMeans } from '../src/impute/posterior-means.ts';
+import { encodeViewMeans } from '../src/impute/latent-fit.ts';
 import type { ModelConfig } from '../src/model/config.ts';
 import { Jpvae } from '../src/model/jpvae.ts';
 import type { PriorKind } from '../src/model/prior/prior.ts';
 import { loadWeights, readModelJson, saveModel } from '../src/store/store.ts';
 import { ADAM_DEFAULTS } from '../src/train/adam.ts';
-import { evaluateLoss } from '../src/train/evaluate.ts';
-import { Trainer } from '../src/train/trainer.ts';
+import { evaluateLoss, Trainer } from '../src/train/trainer.ts';
 import { plantedBinary } from './planted.ts';
-import { tempDir } from './util.ts';
+import { arraysRecord, tempDir } from './util.ts';
 
 const data = plantedBinary(1500, 24, 7, 2, 2); // 2 shared + 2 private factors per view
 const config = (kind: PriorKind): ModelConfig => ({
@@ -43,6 +42,8 @@ async function train(trainer: Trainer, epochs: number) {
   for (let e = 0; e < epochs; e++) await trainer.runEpoch();
   return trainer.state.history;
 }
+
+const encodeMeans = (model: Jpvae, d: typeof data) => encodeViewMeans(model, d.xs, [0, 1], d.n);
 
 const crossCorrNorm = (model: Jpvae) => {
   const [Z1, Z2] = encodeMeans(model, data);
@@ -89,9 +90,9 @@ test('a resumed run equals an uninterrupted one, bit for bit', async (t) => {
     dir,
     first.model,
     {
-      data: {},
+      data: arraysRecord(data),
       training: {
-        options: { batch: 32, beta: 'constant:1', seed: 1, lr: ADAM_DEFAULTS.lr },
+        options: { batch: 32, beta: 'constant:1', seed: 1, lr: ADAM_DEFAULTS.lr, backend: 'wasm' },
         state: first.trainer.state,
       },
     },
@@ -132,7 +133,7 @@ test('a model written then loaded gives identical outputs', async (t) => {
   const dir = tempDir(t);
   const { model, trainer } = setup('svd');
   await train(trainer, 1);
-  saveModel(dir, model, { data: {} });
+  saveModel(dir, model, { data: arraysRecord(data) });
   const json = readModelJson(dir);
   const loaded = new Jpvae(createKernels('wasm'), json.config, 64); // another batch size: same outputs
   loadWeights(dir, json, loaded);

@@ -7,6 +7,9 @@ import { availableBackends, createKernels, type Kernels, type FloatArray } from 
 import { Rng } from '../src/data/rng.ts';
 import { ADAM_DEFAULTS } from '../src/train/adam.ts';
 import type { TrainOptions } from '../src/train/trainer.ts';
+import type { ViewData } from '../src/data/view-data.ts';
+import type { DataRecord } from '../src/data/record.ts';
+import type { Likelihood } from '../src/data/likelihood.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { jpvae, maxRelErr } from './cli-util.ts';
 import { tmpdir } from 'node:os';
@@ -292,3 +295,15 @@ export const THREADS_TRAINING: TrainOptions = {
   seed: 3,
   adam: ADAM_DEFAULTS,
 };
+
+/** The data record of rows handed over as arrays (every view Bernoulli unless `likelihood` says, nothing held out or standardised): what a trained model's files need to record. */
+export function arraysRecord(data: ViewData, likelihood?: Likelihood[]): DataRecord {
+  return {
+    dataset: 'arrays',
+    holdout: 0,
+    likelihood: likelihood ?? data.dims.map(() => ({ kind: 'bernoulli' as const })),
+    standardize: data.dims.map(() => null),
+    trainRows: data.n,
+    heldOutRows: 0,
+  };
+}

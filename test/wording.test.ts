@@ -6,17 +6,13 @@
 import test, { type ExecutionContext } from 'ava';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fit, fitViews, fromFiles, viewsFromFiles, InputError, VALUE_LABELS } from '../src/index.ts';
-import {
-  loadFileViews,
-  loadModel,
-  loadViewFiles,
-  readModelJson,
-  readMultiModelJson,
-  writeExport,
-} from '../src/node.ts';
+import { fit, fromFiles, InputError } from '../src/index.ts';
+import { loadViewFiles, readModelJson, writeExport } from '../src/node.ts';
 import type { Likelihood } from '../src/index.ts';
-import { openTrainingData, reopenSplit, type DataSource } from '../src/data/source.ts';
+import { VALUE_LABELS } from '../src/data/labels.ts';
+import { loadModel } from '../src/store/load-model.ts';
+import { FORMAT_VERSION } from '../src/store/model-json.ts';
+import { openTrainingData, reopenSplit, type DataRecord } from '../src/data/source.ts';
 import { checkOutDir } from '../src/store/store.ts';
 import { createImputer } from '../src/runtime/imputer.ts';
 import { EXPORT_FORMAT_VERSION } from '../src/onnx/manifest.ts';
@@ -49,36 +45,36 @@ test("the data layer's errors name view files, the mask, the ID column and the h
       [1, 0],
     ]),
     c = csv(dir, 'c.csv', real(3, 2, 5));
-  const gauss: [Likelihood, Likelihood] = [GAUSSIAN, GAUSSIAN];
+  const gauss: Likelihood[] = [GAUSSIAN, GAUSSIAN];
   valueWorded(
     t,
-    () => loadFileViews({ path1: a, path2: b, likelihood: gauss }),
+    () => loadViewFiles([a, b], gauss),
     /^view 1's file .*a\.csv has 3 rows but view 2's file .*b\.csv has 2; views pair by row/,
   );
   valueWorded(
     t,
-    () => loadFileViews({ path1: over, path2: c, likelihood: [{ kind: 'bernoulli' }, GAUSSIAN] }),
+    () => loadViewFiles([over, c], [{ kind: 'bernoulli' }, GAUSSIAN]),
     /^view 1's file .*over\.csv: row 1, column 1 is 1\.5, .*; use the likelihood gaussian for real-valued data$/,
   );
   valueWorded(
     t,
-    () => loadFileViews({ path1: a, path2: c, likelihood: gauss, idColumn: 'id' }),
+    () => loadViewFiles([a, c], gauss, { idColumn: 'id' }),
     /a\.csv: no column 'id' \(the ID column\) in a header line/,
   );
   const mask = csv(dir, 'm.csv', [[1], [1], [0]]);
   valueWorded(
     t,
-    () => loadFileViews({ path1: a, path2: c, likelihood: gauss, mask }),
-    /^the mask file .*m\.csv: expected 3 rows of two 0\/1 columns/,
+    () => loadViewFiles([a, c], gauss, { mask }),
+    /^the mask file .*m\.csv: expected 3 rows of 2 0\/1 columns \(has view 1, has view 2\), got 3×1$/,
   );
   valueWorded(
     t,
-    () => openTrainingData({ view1: a, holdout: 0.1, likelihood: gauss }),
-    /^view 1's file and view 2's file: give both files \(or neither, for hvdMNIST\)$/,
+    () => openTrainingData({ views: [a], holdout: 0.1, likelihood: [GAUSSIAN] }),
+    /^the view files: expected 2 to 8 files, got 1$/,
   );
   valueWorded(
     t,
-    () => openTrainingData({ view1: a, view2: c, holdout: 0.9, likelihood: gauss }),
+    () => openTrainingData({ views: [a, c], holdout: 0.9, likelihood: gauss }),
     /^the held-out fraction 0\.9: leaves no training rows of 3$/,
   );
   valueWorded(t, () => loadViewFiles([a], [GAUSSIAN]), /^the view files: expected 2 to 8 files, got 1$/);
@@ -87,13 +83,13 @@ test("the data layer's errors name view files, the mask, the ID column and the h
     () => loadViewFiles([a, c, b], [GAUSSIAN, GAUSSIAN, GAUSSIAN]),
     /^view 3's file .*b\.csv has 2 rows but view 1's file .*a\.csv has 3/,
   );
-  const { source } = openTrainingData({ view1: a, view2: c, holdout: 0, likelihood: gauss });
+  const { record } = openTrainingData({ views: [a, c], holdout: 0, likelihood: gauss });
   valueWorded(
     t,
-    () => reopenSplit(source, 'test'),
+    () => reopenSplit(record, 'test'),
     /^the model was trained with a held-out fraction of 0: it has no held-out rows; use its training rows$/,
   );
-  const arrays = { dataset: 'arrays' } as unknown as DataSource;
+  const arrays = { dataset: 'arrays' } as unknown as DataRecord;
   valueWorded(
     t,
     () => reopenSplit(arrays, 'train'),
@@ -122,7 +118,6 @@ test('the store names the model directory, not --model', async (t) => {
     () => readModelJson(empty),
     /^the model directory .*empty: not a jpvae model directory \(no model\.json\)$/,
   );
-  valueWorded(t, () => readMultiModelJson(empty), /^the model directory .*empty: not a jpvae model directory/);
   valueWorded(t, () => loadModel(empty), /^the model directory .*empty: not a jpvae model directory/);
   const { at } = await twoView(dir);
   valueWorded(
@@ -138,36 +133,37 @@ const NEWER = (newest: number) =>
   );
 
 test('a two-view model.json or checkpoint of a newer format: one line, upgrade jpvae (library and CLI)', async (t) => {
+  t.is(FORMAT_VERSION, 4, 'every model is written as model.json version 4');
   const dir = tempDir(t);
   const { model, at } = await twoView(dir);
   const files = model.toFiles();
   const newer = { ...files, 'model.json': withVersion(files['model.json'] as string, 99) };
-  await t.throwsAsync(fromFiles(newer), { instanceOf: InputError, message: NEWER(3) });
+  await t.throwsAsync(fromFiles(newer), { instanceOf: InputError, message: NEWER(FORMAT_VERSION) });
   writeFileSync(join(at, 'model.json'), withVersion(readFileSync(join(at, 'model.json'), 'utf8'), 99));
-  t.throws(() => readModelJson(at), { instanceOf: InputError, message: NEWER(3) });
+  t.throws(() => readModelJson(at), { instanceOf: InputError, message: NEWER(FORMAT_VERSION) });
   for (const args of [
     ['eval', '--model', at],
     ['train', '--resume', at, '--epochs', '3'],
   ]) {
     const r = jpvae(...args);
     t.is(r.code, 2, args.join(' '));
-    t.regex(r.err, new RegExp(`^jpvae ${args[0]}: .*${NEWER(3).source.slice(0, -1)}\\n$`));
+    t.regex(r.err, new RegExp(`^jpvae ${args[0]}: .*${NEWER(FORMAT_VERSION).source.slice(0, -1)}\\n$`));
   }
 });
 
 test('an M-view model.json of a newer format, and an export manifest: one line, upgrade jpvae', async (t) => {
   const dir = tempDir(t);
   const rows = Array.from({ length: 24 }, (_, r) => [r % 2, (r >> 1) % 2]);
-  const model = await fitViews([rows, rows, rows], { hidden: [4], latent: 2, epochs: 1, batch: 8 });
+  const model = await fit([rows, rows, rows], { hidden: [4], latent: 2, epochs: 1, batch: 8 });
   const files = model.toFiles();
   const newer = { ...files, 'model.json': withVersion(files['model.json'] as string, 99) };
-  await t.throwsAsync(viewsFromFiles(newer), { instanceOf: InputError, message: NEWER(3) });
+  await t.throwsAsync(fromFiles(newer), { instanceOf: InputError, message: NEWER(FORMAT_VERSION) });
   const at = join(dir, 'three');
   await model.save(at);
   writeFileSync(join(at, 'model.json'), newer['model.json'] as string);
   const r = jpvae('eval', '--model', at);
   t.is(r.code, 2);
-  t.regex(r.err, new RegExp(`^jpvae eval: .*${NEWER(3).source.slice(0, -1)}\\n$`));
+  t.regex(r.err, new RegExp(`^jpvae eval: .*${NEWER(FORMAT_VERSION).source.slice(0, -1)}\\n$`));
 
   const out = join(dir, 'export');
   writeExport(out, model.exportOnnx().files);

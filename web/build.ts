@@ -57,8 +57,8 @@ const test = loadHvdMnist('test'),
   sample = Math.min(SAMPLE_ROWS, test.n);
 mkdirSync(join(DEMO_DIR, 'sample'));
 for (const [name, x] of [
-  ['hvdmnist-top.npy', test.x1],
-  ['hvdmnist-bottom.npy', test.x2],
+  ['hvdmnist-top.npy', test.xs[0]],
+  ['hvdmnist-bottom.npy', test.xs[1]],
 ] as const)
   writeFileSync(
     join(DEMO_DIR, 'sample', name),
@@ -67,7 +67,9 @@ for (const [name, x] of [
 
 const pixels: string[] = [];
 for (let r = 0; r < DIGITS; r++)
-  pixels.push([...test.x1.subarray(r * 392, (r + 1) * 392), ...test.x2.subarray(r * 392, (r + 1) * 392)].join(''));
+  pixels.push(
+    [...test.xs[0].subarray(r * 392, (r + 1) * 392), ...test.xs[1].subarray(r * 392, (r + 1) * 392)].join(''),
+  );
 writeFileSync(
   join(DEMO_DIR, 'digits.json'),
   JSON.stringify({ labels: Array.from(test.labels!.subarray(0, DIGITS)), pixels }),

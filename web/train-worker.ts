@@ -1,5 +1,6 @@
-// The training page's worker: it holds the two views and the run, so no
-// parsing, training, imputation or export ever runs on the page's thread.
+// The training page's worker: it holds the views (two or more) and the
+// run, so no parsing, training, imputation or export ever runs on the
+// page's thread.
 // Every step is a library call (parseMatrix, FitRun, JpvaeModel's impute,
 // evaluate, toFiles, exportOnnx, formatCsv); this file only keeps them
 // together and zips the files for download. Exposed through comlink.
@@ -9,6 +10,7 @@ import { zipSync } from 'fflate';
 import {
   FitRun,
   formatCsv,
+  MAX_VIEWS,
   initThreads,
   initWasm,
   parseMatrix,
@@ -21,7 +23,8 @@ import {
   type WasmVariant,
 } from '../src/index.ts';
 
-export type View = 1 | 2;
+/** A view's number, from 1. */
+export type View = number;
 
 /** What the page shows of a loaded view. */
 export interface ViewSummary {
@@ -39,15 +42,17 @@ export type Progress = { kind: 'step'; step: StepInfo; samplesPerSec: number } |
 
 /** Imputations of the chosen rows, with the truth where the rows have it. */
 export interface Imputations {
-  given: View;
-  rows: number[]; // 0-based row numbers of the input files
-  input: Float32Array; // the given view of those rows
-  imputed: Float32Array; // the other view, the conditional mean (Eq. 12) in the data's units
-  truth: Float32Array; // the other view as loaded (NaN where it is missing)
+  target: View;
+  given: View[]; // every other view
+  rows: number[]; // 0-based row numbers of the input files: the rows with every given view
+  inputs: Float32Array[]; // the given views of those rows, in the order of `given`
+  imputed: Float32Array; // the target view, the conditional mean (Eq. 12) in the data's units
+  truth: Float32Array; // the target view as loaded (NaN where it is missing)
   width: number;
 }
 
-const views: [Matrix | undefined, Matrix | undefined] = [undefined, undefined];
+/** The views loaded so far: views[v − 1] is view v (a model takes every one, at least two). */
+const views: (Matrix | undefined)[] = [];
 let run: FitRun | undefined, model: JpvaeModel | undefined, stop: AbortController | undefined;
 let last: Imputations | undefined;
 
@@ -70,10 +75,12 @@ function summary(m: Matrix, name: string): ViewSummary {
   return { name, rows: m.rows, cols: m.cols, missing, min, max, counts: counts && min >= 0 };
 }
 
-function bothViews(): [Matrix, Matrix] {
-  if (!views[0] || !views[1]) throw new Error('load both views first');
-  return views as [Matrix, Matrix];
+function loadedViews(): Matrix[] {
+  if (views.length < 2 || views.some((v) => !v)) throw new Error('load every view first (two at least)');
+  return views as Matrix[];
 }
+
+const input = (m: Matrix, rows?: number[]) => ({ data: rows ? rowsOf(m, rows) : m.data, width: m.cols });
 
 function trained(): JpvaeModel {
   if (!model) throw new Error('train the model to the end first');
@@ -127,8 +134,10 @@ const api = {
     return { isolated };
   },
 
-  /** Parse a file's bytes (CSV or NPY, by its name) as view `view`. */
+  /** Parse a file's bytes (CSV or NPY, by its name) as view `view` (the views so far and the next one). */
   setView(view: View, bytes: Uint8Array, name: string): ViewSummary {
+    if (!(Number.isInteger(view) && view >= 1 && view <= Math.min(views.length + 1, MAX_VIEWS)))
+      throw new Error(`view ${view}: load views 1 to ${Math.min(views.length + 1, MAX_VIEWS)}`);
     const m = parseMatrix(bytes, name);
     views[view - 1] = m;
     ((run = undefined), (model = undefined));
@@ -148,13 +157,10 @@ const api = {
     onProgress: (p: Progress) => void,
     onWarning: (message: string) => void,
   ): Promise<{ heldOutFrom: number; rows: number; threads: number; result: 'done' | 'stopped' }> {
-    const [m1, m2] = bothViews();
+    const list = loadedViews().map((m) => input(m));
     await run?.close();
     model = undefined;
-    run = await FitRun.start(
-      { view1: { data: m1.data, width: m1.cols }, view2: { data: m2.data, width: m2.cols } },
-      { ...options, onWarning },
-    );
+    run = await FitRun.start(list, { ...options, onWarning });
     const result = await train(undefined, onProgress);
     return { heldOutFrom: run.heldOutFrom, rows: run.rows, threads: run.threads, result };
   },
@@ -173,23 +179,28 @@ const api = {
   /** The paper's metrics on the held-out rows (none held out: null). */
   metrics(): Metrics | null {
     const m = trained(),
-      [m1, m2] = bothViews(),
       held = range(run!.heldOutFrom, run!.rows);
     if (!held.length) return null;
-    return m.evaluate({
-      view1: { data: rowsOf(m1, held), width: m1.cols },
-      view2: { data: rowsOf(m2, held), width: m2.cols },
-    });
+    return m.evaluate(loadedViews().map((v) => input(v, held)));
   },
 
-  /** Impute the other view of the held-out rows (or of every row) that have view `given`. */
-  impute(given: View, which: 'held-out' | 'all'): Imputations {
+  /** Impute view `target` from all the others, for the held-out rows (or every row) that have them all. */
+  impute(target: View, which: 'held-out' | 'all'): Imputations {
     const m = trained(),
-      [source, target] = given === 1 ? bothViews() : [...bothViews()].reverse();
-    const rows = range(which === 'all' ? 0 : run!.heldOutFrom, run!.rows).filter((r) => !missingRow(source, r));
-    const input = rowsOf(source, rows);
-    const imputed = rows.length ? m.impute({ data: input, width: source.cols }, { given }) : new Float32Array(0);
-    last = { given, rows, input, imputed, truth: rowsOf(target, rows), width: target.cols };
+      all = loadedViews(),
+      given = all.map((_, i) => i + 1).filter((v) => v !== target);
+    const rows = range(which === 'all' ? 0 : run!.heldOutFrom, run!.rows).filter((r) =>
+      given.every((g) => !missingRow(all[g - 1], r)),
+    );
+    const inputs = given.map((g) => rowsOf(all[g - 1], rows)),
+      to = all[target - 1];
+    const imputed = rows.length
+      ? m.impute(
+          inputs.map((data, a) => ({ data, width: all[given[a] - 1].cols })),
+          { given, target },
+        )
+      : new Float32Array(0);
+    last = { target, given, rows, inputs, imputed, truth: rowsOf(to, rows), width: to.cols };
     return last;
   },
 

@@ -7,7 +7,7 @@
 import { proxy, transfer, wrap } from 'comlink';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { EpochRecord, FitOptions, Metrics } from '../src/index.ts';
+import { MAX_VIEWS, type EpochRecord, type FitOptions, type Metrics } from '../src/index.ts';
 import type { Imputations, Progress, TrainWorker, View, ViewSummary } from './train-worker.ts';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -23,7 +23,7 @@ const state = {
   /** performance.now() intervals during which the worker trained. */
   training: [] as { start: number; end?: number }[],
   metrics: null as Metrics | null,
-  imputed: null as null | { given: View; rows: number[] },
+  imputed: null as null | { target: View; given: View[]; rows: number[] },
   warnings: [] as string[],
 };
 Object.assign(window, { jpvaeTrain: state });
@@ -54,6 +54,7 @@ const guarded =
 function showView(view: View, s: ViewSummary): void {
   state.views[view - 1] = s;
   state.run = null;
+  targetOptions();
   $(`summary${view}`).textContent =
     `${s.name}: ${s.rows} rows × ${s.cols} columns, ${s.missing} missing; values ${s.min.toPrecision(4)} … ${s.max.toPrecision(4)}`;
   // A guess of the likelihood and the image shape; the form can change both.
@@ -62,7 +63,7 @@ function showView(view: View, s: ViewSummary): void {
   setButtons();
 }
 
-for (const view of [1, 2] as View[]) {
+function watchFile(view: View): void {
   $<HTMLInputElement>(`file${view}`).addEventListener(
     'change',
     guarded(async () => {
@@ -73,6 +74,29 @@ for (const view of [1, 2] as View[]) {
     }),
   );
 }
+watchFile(1);
+watchFile(2);
+
+/** A slot for one more view: its file input and summary, and its likelihood (copies of view 2's, renumbered). */
+button('addView').addEventListener('click', () => {
+  const view = state.views.length + 1;
+  const slot = $('file2').closest('.views > div')!.cloneNode(true) as HTMLElement;
+  const file = slot.querySelector('input')!;
+  file.id = `file${view}`;
+  file.value = '';
+  file.previousSibling!.textContent = `View ${view} (rows paired with view 1's) `;
+  slot.querySelector('.summary')!.id = `summary${view}`;
+  slot.querySelector('.summary')!.textContent = '';
+  $('file2').closest('.views')!.append(slot);
+  const label = $('likelihoodLabel2').cloneNode(true) as HTMLElement;
+  label.id = `likelihoodLabel${view}`;
+  label.firstChild!.textContent = `Likelihood of view ${view} `;
+  label.querySelector('select')!.id = `likelihood${view}`;
+  $(`likelihoodLabel${view - 1}`).after(label);
+  state.views.push(null);
+  watchFile(view);
+  setButtons();
+});
 button('sample').addEventListener(
   'click',
   guarded(async () => {
@@ -89,10 +113,10 @@ const sizes = (id: string) => value(id).split(',').map(Number);
 function options(): FitOptions {
   const latent = sizes('latent');
   return {
-    likelihood: [value('likelihood1'), value('likelihood2')],
+    likelihood: state.views.map((_, i) => value(`likelihood${i + 1}`)),
     prior: value('prior') as FitOptions['prior'],
     alpha: Number(value('alpha')),
-    latent: latent.length === 1 ? latent[0] : [latent[0], latent[1]],
+    latent: latent.length === 1 ? latent[0] : latent,
     hidden: sizes('hidden'),
     epochs: Number(value('epochs')),
     batch: Number(value('batch')),
@@ -153,6 +177,7 @@ function drawProgress(): void {
 function setButtons(): void {
   const training = state.status === 'training',
     loaded = state.views.every(Boolean);
+  button('addView').disabled = training || state.views.length >= MAX_VIEWS;
   button('train').disabled = training || !loaded;
   button('cancel').disabled = !training;
   button('continue').disabled = training || !state.run || !(state.status === 'stopped' || state.status === 'done');
@@ -211,31 +236,28 @@ function showMetrics(m: Metrics | null): void {
     $('metrics').textContent = 'no rows held out: no metrics';
     return;
   }
+  // x2_given_x1_x3 → "x2 imputed from x1, x3"
+  const imputed = (key: string) => key.replace('_given_', ' imputed from ').replaceAll('_', ', ');
   const rows: [string, number][] = [
-    ['reconstruction −log p(x1 | z), sampled z', m.recon.x1],
-    ['reconstruction −log p(x2 | z), sampled z', m.recon.x2],
-    ['imputation −log p(x1 | imputed from x2)', m.impute.x1_given_x2],
-    ['imputation −log p(x2 | imputed from x1)', m.impute.x2_given_x1],
+    ...Object.entries(m.recon).map(([x, v]): [string, number] => [`reconstruction −log p(${x} | z), sampled z`, v]),
+    ...Object.entries(m.impute).map(([key, v]): [string, number] => [`imputation −log p(${imputed(key)})`, v]),
     ['ELBO', m.elbo],
-    ['‖latent cross-correlation‖_F', m.cross_corr_frobenius],
+    ...Object.entries(m.cross_corr_frobenius).map(([pair, v]): [string, number] => [
+      `‖latent cross-correlation‖_F${Object.keys(m.cross_corr_frobenius).length > 1 ? ` ${pair}` : ''}`,
+      v,
+    ]),
     ['active units (fraction)', m.active_units.fraction],
   ];
   // Count views: the imputation's errors in counts, each at its loss's point (jpvae eval's counts).
-  for (const [key, given, target] of [
-    ['x1_given_x2', 2, 1],
-    ['x2_given_x1', 1, 2],
-  ] as const) {
-    const c = m.counts?.[key];
-    if (c)
-      rows.push(
-        [`x${target} imputed from x${given}: MAE per count, at the ${m.counts!.maeAt}`, c.mae],
-        [`x${target} imputed from x${given}: RMSE per count, at the ${m.counts!.rmseAt}`, c.rmse],
-      );
-  }
+  for (const [key, c] of Object.entries(m.counts?.impute ?? {}))
+    rows.push(
+      [`${imputed(key)}: MAE per count, at the ${m.counts!.maeAt}`, c.mae],
+      [`${imputed(key)}: RMSE per count, at the ${m.counts!.rmseAt}`, c.rmse],
+    );
   const table = document.createElement('table');
   table.id = 'metricsTable';
   table.innerHTML =
-    `<caption>Held-out rows ${state.run!.heldOutFrom + 1}–${state.run!.rows} (${m.n} rows, ${m.complete_rows} with both views)</caption>` +
+    `<caption>Held-out rows ${state.run!.heldOutFrom + 1}–${state.run!.rows} (${m.n} rows, ${m.complete_rows} with ${state.views.length > 2 ? 'every view' : 'both views'})</caption>` +
     rows.map(([k, v]) => `<tr><th style="text-align:left">${k}</th><td>${fmt(v)}</td></tr>`).join('');
   $('metrics').replaceChildren(table);
 }
@@ -261,24 +283,24 @@ function image(values: Float32Array, w: number, lo: number, hi: number): HTMLCan
 const SHOWN = 12; // rows drawn or tabulated; the CSV has all of them
 
 function render(imp: Imputations): void {
-  const target = imp.given === 1 ? 2 : 1,
-    n = imp.rows.length,
+  const n = imp.rows.length,
     shown = Math.min(SHOWN, n),
     w = Number(value('imageWidth'));
   const row = (a: Float32Array, i: number, width: number) => a.subarray(i * width, (i + 1) * width);
-  const inWidth = imp.input.length / Math.max(1, n);
+  const widths = imp.given.map((g) => state.views[g - 1]!.cols);
   $('images').replaceChildren();
   $('table').replaceChildren();
-  const caption = `view ${target} imputed from view ${imp.given} for ${n} rows (the first ${shown} shown)`;
-  if (w > 0 && imp.width % w === 0 && inWidth % w === 0) {
-    const s = state.views[target - 1]!,
-      g = state.views[imp.given - 1]!;
+  const from = imp.given.length > 1 ? `views ${imp.given.join(', ')}` : `view ${imp.given[0]}`;
+  const caption = `view ${imp.target} imputed from ${from} for ${n} rows (the first ${shown} shown)`;
+  if (w > 0 && imp.width % w === 0 && widths.every((d) => d % w === 0)) {
+    const s = state.views[imp.target - 1]!;
     const figures = Array.from({ length: shown }, (_, i) => {
       const f = document.createElement('figure');
-      const parts = [
-        image(row(imp.input, i, inWidth), w, g.min, g.max),
-        image(row(imp.imputed, i, imp.width), w, s.min, s.max),
-      ];
+      const parts = imp.given.map((g, a) => {
+        const v = state.views[g - 1]!;
+        return image(row(imp.inputs[a], i, widths[a]), w, v.min, v.max);
+      });
+      parts.push(image(row(imp.imputed, i, imp.width), w, s.min, s.max));
       const truth = row(imp.truth, i, imp.width);
       if (truth.every((v) => v === v)) parts.push(image(truth, w, s.min, s.max));
       const label = document.createElement('figcaption');
@@ -288,7 +310,7 @@ function render(imp: Imputations): void {
     });
     $('images').append(...figures);
     $('table').textContent =
-      `${caption}: per row, from the top, the given view, the imputation, and the truth where the row has it`;
+      `${caption}: per row, from the top, the given view${imp.given.length > 1 ? 's' : ''}, the imputation, and the truth where the row has it`;
     return;
   }
   const cols = Math.min(8, imp.width);
@@ -296,7 +318,7 @@ function render(imp: Imputations): void {
   table.id = 'imputedTable';
   table.innerHTML =
     `<caption>${caption}; imputed (true) per column${imp.width > cols ? `, the first ${cols} of ${imp.width}` : ''}</caption>` +
-    `<tr><th>row</th>${Array.from({ length: cols }, (_, j) => `<th>x${target}[${j + 1}]</th>`).join('')}</tr>` +
+    `<tr><th>row</th>${Array.from({ length: cols }, (_, j) => `<th>x${imp.target}[${j + 1}]</th>`).join('')}</tr>` +
     Array.from({ length: shown }, (_, i) => {
       const y = row(imp.imputed, i, imp.width),
         t = row(imp.truth, i, imp.width);
@@ -305,15 +327,32 @@ function render(imp: Imputations): void {
   $('table').append(table);
 }
 
+/** The impute select's choices: each loaded view from all the others (for two views, each from the other). */
+function targetOptions(): void {
+  const select = $<HTMLSelectElement>('target'),
+    m = state.views.length,
+    chosen = select.value;
+  select.replaceChildren(
+    ...state.views.map((_, i) => {
+      const others = state.views.map((_, j) => j + 1).filter((v) => v !== i + 1);
+      const text = `view ${i + 1} from ${m > 2 ? 'the others' : `view ${others[0]}`}`;
+      return new Option(text, String(i + 1));
+    }),
+  );
+  // Two views: view 2 from view 1 first, as before a third view was possible.
+  if (m === 2) select.prepend(select.options[1]);
+  select.value = [...select.options].some((o) => o.value === chosen) ? chosen : select.options[0].value;
+}
+
 async function showImputations(): Promise<void> {
   if (state.status !== 'done') return;
-  const given = Number(value('given')) as View;
-  const imp = await worker.impute(given, value('which') as 'held-out' | 'all');
-  state.imputed = { given, rows: imp.rows };
+  const target = Number(value('target'));
+  const imp = await worker.impute(target, value('which') as 'held-out' | 'all');
+  state.imputed = { target, given: imp.given, rows: imp.rows };
   render(imp);
   button('downloadCsv').disabled = imp.rows.length === 0;
 }
-for (const id of ['given', 'which', 'imageWidth']) $(id).addEventListener('change', guarded(showImputations));
+for (const id of ['target', 'which', 'imageWidth']) $(id).addEventListener('change', guarded(showImputations));
 
 function download(bytes: Uint8Array | string, name: string, type: string): void {
   const a = document.createElement('a');
@@ -325,8 +364,7 @@ function download(bytes: Uint8Array | string, name: string, type: string): void 
 button('downloadCsv').addEventListener(
   'click',
   guarded(async () => {
-    const target = state.imputed!.given === 1 ? 2 : 1;
-    download(await worker.imputedCsv(), `view${target}-imputed.csv`, 'text/csv');
+    download(await worker.imputedCsv(), `view${state.imputed!.target}-imputed.csv`, 'text/csv');
   }),
 );
 button('downloadModel').addEventListener(

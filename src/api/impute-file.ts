@@ -1,6 +1,7 @@
-// Imputation of a whole file (jpvae impute, and jpvae/node): the given view
+// Imputation of a whole file (jpvae impute, and jpvae/node): one given view
 // (any reader's format) is streamed a chunk of rows at a time, preprocessed
-// as at training time, imputed through the stored latent fit (Eq. 12), and
+// as at training time, one target view imputed through the stored latent
+// fit (Eq. 12), and
 // written in kind by the output's extension (CSV or Parquet with the input's
 // sample IDs, NPY, or a copy of the input .h5ad with the imputed view in
 // obsm), renamed into place at the end. Node only (files).
@@ -10,19 +11,20 @@ import { formatOf, TABLE_FORMATS } from '../data/parse.ts';
 import { createRowWriter, type RowWriter } from '../data/row-writer.ts';
 import { Rng } from '../data/rng.ts';
 import { InputError } from '../errors.ts';
-import { conditional, type LatentFit } from '../impute/conditional.ts';
-import { drawsOf, imputeUserRows, type DrawKind } from '../impute/impute.ts';
+import { conditionalOf } from '../impute/block-conditional.ts';
+import { checkGivenRows, checkImputed, drawsOf, imputeInUnits, repeatRows, type DrawKind } from '../impute/impute.ts';
 import { checkPoint, toPoint, type PointKind } from '../impute/point.ts';
 import type { Jpvae } from '../model/jpvae.ts';
 import type { ModelJson } from '../store/store.ts';
-import { standardizationOf } from '../data/record.ts';
 
 /** Rows imputed at once (input rows × samples): memory stays bounded whatever the input's size. */
 export const IMPUTE_CHUNK_ROWS = 4096;
 
 export interface ImputeOptions {
-  /** Which view the input rows are (1 or 2, as `jpvae impute --given`); the other one is imputed. */
-  given: 1 | 2;
+  /** Which view the input rows are (from 1, as `jpvae impute --given`). */
+  given: number;
+  /** Which view to impute (default: the other one of a two-view model). */
+  target?: number;
   samples: number;
   summary: boolean;
   seed: number;
@@ -57,20 +59,26 @@ const API_NAMES: ImputeNames = {
 };
 
 /**
- * Imputes the other view of every row of the file `input` into the file
- * `out`, a chunk at a time; returns the number of rows. On any error `out`
+ * Imputes view `target` of every row of the file `input` (view `given`)
+ * into the file `out`, a chunk at a time; returns the number of rows. On any error `out`
  * is left as it was. The draws come from one Rng consumed in row order, so
  * the chunk size does not change the output.
  */
 export function imputeFile(model: Jpvae, json: ModelJson, input: string, out: string, o: ImputeOptions): number {
-  if (o.given !== 1 && o.given !== 2) throw new InputError(`given: expected 1 or 2, got ${o.given}`);
-  const names = o.names ?? API_NAMES;
-  const given = (o.given - 1) as 0 | 1,
-    target = (1 - given) as 0 | 1,
+  const m = model.m,
+    names = o.names ?? API_NAMES;
+  if (!(Number.isInteger(o.given) && o.given >= 1 && o.given <= m))
+    throw new InputError(`given: expected a view from 1 to ${m}, got ${o.given}`);
+  const t = o.target ?? (m === 2 ? 3 - o.given : NaN);
+  if (!(Number.isInteger(t) && t >= 1 && t <= m && t !== o.given))
+    throw new InputError(`target: expected a view from 1 to ${m} other than the given ${o.given}, got ${o.target}`);
+  const given = o.given - 1,
+    target = t - 1,
     width = model.views[given].dim,
     dim = model.views[target].dim;
-  const std = standardizationOf(json.data);
-  const c = conditional(json.latentFit as LatentFit, target);
+  if (!json.latentFit)
+    throw new InputError('the model has no latent fit (training did not finish); resume it to the end first');
+  const c = conditionalOf(json.latentFit, [o.given], [t]);
   const pointLabel = names.point ?? API_NAMES.point!,
     point = checkPoint(o.point ?? 'mean', model.views[target].likelihood, target, pointLabel);
   if (point !== 'mean' && o.samples > 1)
@@ -107,12 +115,22 @@ export function imputeFile(model: Jpvae, json: ModelJson, input: string, out: st
       idColumn: rows.ids && !anndata ? (idColumn ?? 'obs_names') : undefined,
       anndata: anndata ? { input, key, rows: rows.rows } : undefined,
     });
-    for (let start = 0, m; (m = rows.next(chunk)); start += m.rows) {
-      const y = imputeUserRows(model, c, std, m.data, m.rows, K, draws, `${names.input} ${input}`, start);
+    for (let start = 0, mat; (mat = rows.next(chunk)); start += mat.rows) {
+      const label = `${names.input} ${input}`;
+      checkGivenRows(mat.data, width, model.views[given].likelihood, given, label, start);
+      const [y] = imputeInUnits(
+        model,
+        c,
+        json.data.standardize,
+        [repeatRows(mat.data, mat.rows, width, K)],
+        mat.rows * K,
+        draws,
+      );
+      checkImputed(y, dim, K, label, start);
       toPoint(model.views[target], model.dispersion(target), y, point);
-      const ids = rows.ids?.slice(start, start + m.rows);
-      if (o.summary) writer.write(summarize(y, m.rows, K, dim), ids);
-      else writer.write({ rows: m.rows * K, cols: dim, data: y }, ids && ids.flatMap((id) => Array(K).fill(id)));
+      const ids = rows.ids?.slice(start, start + mat.rows);
+      if (o.summary) writer.write(summarize(y, mat.rows, K, dim), ids);
+      else writer.write({ rows: mat.rows * K, cols: dim, data: y }, ids && ids.flatMap((id) => Array(K).fill(id)));
     }
     writer.commit();
     return rows.rows;

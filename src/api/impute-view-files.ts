@@ -1,4 +1,4 @@
-// Imputation of M-view files (jpvae impute --given … --input F …, and
+// Imputation of several view files (jpvae impute --given … --input F …, and
 // jpvae/node): the given views' files, in any reader's format, paired by
 // sample ID when every file names its rows (else by row, as
 // data/paired-files.ts reads them); the samples in every given file are
@@ -14,9 +14,9 @@ import { formatOf, TABLE_FORMATS } from '../data/parse.ts';
 import { createRowWriter, type RowWriter } from '../data/row-writer.ts';
 import type { Matrix } from '../data/npy.ts';
 import { InputError } from '../errors.ts';
-import type { MultiJpvaeModel, ViewsImputeOptions } from './multi-model.ts';
+import type { ImputeOptions, JpvaeModel } from './model.ts';
 
-export interface ViewFilesImputeOptions extends Omit<ViewsImputeOptions, 'names'> {
+export interface ViewFilesImputeOptions extends Omit<ImputeOptions, 'names'> {
   /** The tables' column of sample IDs (default: the one the model was trained with). */
   idColumn?: string;
   /** How errors name the inputs, the outputs and the ID column (default 'input', 'out', 'idColumn'); jpvae impute names its flags. */
@@ -32,7 +32,7 @@ const API_NAMES = { input: 'input', out: 'out', idColumn: 'idColumn' };
  * pairing only; by position every row must have every given view).
  */
 export function imputeViewFiles(
-  model: MultiJpvaeModel,
+  model: JpvaeModel,
   inputs: readonly string[],
   outs: readonly string[],
   o: ViewFilesImputeOptions,
@@ -71,7 +71,7 @@ export function imputeViewFiles(
   const ys = model.impute(
     rows.map((m) => ({ data: m.data, width: m.cols })),
     { ...o, given, target, names: inputs.map((p) => `${names.input} ${p}`) },
-  );
+  ) as Float32Array[]; // target is a list: one array per target
   const writers: RowWriter[] = [];
   try {
     ys.forEach((y, t) => {

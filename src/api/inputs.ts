@@ -8,7 +8,7 @@ import type { Matrix } from '../data/npy.ts';
 /** One view's rows: row-major values with the row width, or an array of rows (null or [] for a missing row). */
 export type ViewInput = { data: ArrayLike<number>; width: number } | ReadonlyArray<ArrayLike<number> | null>;
 
-/** Paired views, row r of each belonging to the same sample; `mask` (n×2 of 0/1: has view 1, has view 2) marks missing views. */
+/** Two paired views by name, row r of each belonging to the same sample; `mask` (n×2 of 0/1: has view 1, has view 2) marks missing views. */
 export interface TwoViews {
   view1: ViewInput;
   view2: ViewInput;

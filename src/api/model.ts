@@ -1,41 +1,37 @@
-// The high-level API: fit a model on two views, impute, evaluate, and move
-// it as files. It follows the recipe `jpvae train` runs (api/training.ts),
-// so a model written here and one written by the CLI are the same files:
-// each loads in the other.
+// The high-level API, for two views or more: fit a model on a list of views
+// (any of them missing in any row), impute any views from any others,
+// evaluate, and move it as files. It follows the recipe `jpvae train` runs
+// (api/training.ts), so a model written here and one written by the CLI
+// are the same files: each loads in the other.
 //
-//   const model = await fit({ view1, view2 }, { prior: 'orthogonal', epochs: 30 });
-//   const bottoms = model.impute(tops, { given: 1 });
-//   const files = model.toFiles();        // bytes, anywhere
-//   const again = await fromFiles(files);
-//   await model.save('runs/m');           // Node: a model directory
-//   const same = await load('runs/m');
+//   const model = await fit([tops, bottoms], { epochs: 30 });        // two views: the paper's model
+//   const bottoms2 = model.impute(tops2, { given: 1 });               // E[x2 | x1] (Eq. 12)
+//   const three = await fit([expr, meth, prot], { likelihood: 'gaussian' });
+//   const meth2 = three.impute([expr2, prot2], { given: [1, 3], target: 2 });
+//   const again = await fromFiles(model.toFiles());                   // bytes, anywhere
+//   await model.save('runs/m'); const same = await load('runs/m');     // Node: a model directory
+//
+// Views are numbered from 1, in the order of the list, everywhere a user
+// sees them.
 
 import { initWasm, sharedMemoryAvailable, type BackendChoice } from '../core/index.ts';
 import { Rng } from '../data/rng.ts';
-import { likelihoodsOf, standardizationOf, type DataSource } from '../data/record.ts';
-import { pairViews, prepareViews, standardizeViews } from '../data/views.ts';
+import type { DataRecord } from '../data/record.ts';
+import { pairViews, prepareViews, standardizeViews, type ViewData } from '../data/view-data.ts';
+import { parseLikelihood } from '../data/likelihood.ts';
 import { InputError } from '../errors.ts';
 import { evaluateMetrics, type Metrics } from '../eval/metrics.ts';
 import { evaluateCalibration, type Calibration } from '../eval/calibration.ts';
-import type { TwoViewData } from '../data/dataset.ts';
-import { conditional, priorGaussian, type LatentFit } from '../impute/conditional.ts';
-import { DRAW_KINDS, drawsOf, imputeUserRows, type DrawKind } from '../impute/impute.ts';
+import { conditionalOf } from '../impute/block-conditional.ts';
+import { priorGaussian, type LatentFit } from '../impute/latent-fit.ts';
+import { checkGivenRows, checkImputed, DRAW_KINDS, drawsOf, imputeInUnits, type DrawKind } from '../impute/impute.ts';
 import { checkPoint, POINT_KINDS, toPoint, type PointKind } from '../impute/point.ts';
-import { parseLikelihood } from '../data/likelihood.ts';
 import { DEFAULT_ALPHA, DEFAULT_HIDDEN, DEFAULT_LATENT, type Likelihood, type ModelConfig } from '../model/config.ts';
-import {
-  decodeModel,
-  encodeModel,
-  filesOf,
-  modelJsonText,
-  MODEL_JSON,
-  type ModelFiles,
-  type ModelJson,
-} from '../store/files.ts';
-import { Jpvae } from '../model/jpvae.ts';
+import type { Jpvae } from '../model/jpvae.ts';
 import type { PriorKind } from '../model/prior/prior.ts';
+import { decodeModel, encodeModel, filesOf, type ModelFiles, type ModelJson } from '../store/files.ts';
 import type { EpochRecord, StepInfo } from '../train/trainer.ts';
-import { buildExport, exportInputOf } from '../onnx/export.ts';
+import { buildExport, exportInputOf, type ImputerSubsets } from '../onnx/export.ts';
 import type { Manifest } from '../onnx/manifest.ts';
 import { toMatrix, type TwoViews, type ViewInput } from './inputs.ts';
 import { holdoutOf, Training, trainOptionsOf, type RunOptions, type Splits } from './training.ts';
@@ -43,31 +39,38 @@ import { availableThreads, threadsVariant } from '../threads/plan.ts';
 
 export type { ModelFiles, ModelJson, Metrics, EpochRecord, TwoViews, ViewInput, Likelihood, ModelConfig };
 
-/** How to fit: the CLI's flags of `jpvae train`, with the same defaults. */
+/** A model's views: a list (view v is entry v − 1), or two views by name with an optional n×2 0/1 mask. */
+export type Views = readonly ViewInput[] | TwoViews;
+
+/** How to fit: the flags of `jpvae train`, with the same defaults. */
 export interface FitOptions extends RunOptions {
-  prior?: PriorKind; // default 'orthogonal'
-  alpha?: number; // C = αO for the orthogonal prior (default 0.95)
-  flips?: number; // −1s in the Cayley map's J (default 0)
-  latent?: number | [number, number]; // default 20
-  swapViews?: boolean; // for n1 > n2
+  /** The joint prior: 'orthogonal' (C = αO, the default for two views), 'svd', 'zero', or 'factor' (the default for more views). */
+  prior?: PriorKind;
+  alpha?: number; // orthogonal: C = αO; factor: Σ_ij = α·A_i·A_jᵀ (default 0.95)
+  flips?: number; // two-view priors: −1s in the Cayley map's J (default 0)
+  factors?: number; // factor: K, the shared factor's size (default: the largest latent size)
+  latent?: number | number[]; // one size for every view or one per view (default 20)
   hidden?: number[]; // default [512, 512]
-  /** Per view: 'bernoulli' (values in [0,1]), 'gaussian' (learnt variance), 'gaussian:V', 'poisson' or 'nb' (counts, CountLikelihood) or a Likelihood (default bernoulli). */
-  likelihood?: [Likelihood | string, Likelihood | string];
+  /** One for every view or one per view: 'bernoulli' (values in [0,1], the default), 'gaussian' (learnt variance), 'gaussian:V', 'poisson' or 'nb' (counts), or a Likelihood. */
+  likelihood?: Likelihood | string | readonly (Likelihood | string)[];
   onEpoch?: (record: EpochRecord) => void;
 }
 
-const NAMES = { view1: 'view1', view2: 'view2', mask: 'mask' };
-
-/** Only Node writes and reads directories; its modules are imported by URL (`path` without .ts/.js), so no bundle follows them. */
-export async function nodeModule<T>(what: string, path: string): Promise<T> {
-  if (typeof process === 'undefined' || !process.versions?.node)
-    throw new Error(`${what} needs Node; elsewhere use toFiles() and fromFiles()`);
-  const url = new URL(`${path}${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
-  return import(/* @vite-ignore */ /* webpackIgnore: true */ url);
+/** How imputation picks its views (numbered from 1) and what it returns. */
+export interface ImputeOptions {
+  /** The view the rows are (a number), or the views they are, in the order of the list of rows given. */
+  given: number | readonly number[];
+  /** The views to impute (default: every view not given). */
+  target?: number | readonly number[];
+  /** K draws per row (each row's draws together, (n·K)×width); default 1, the conditional mean. */
+  samples?: number;
+  seed?: number; // of the draws (default 1)
+  draws?: DrawKind; // 'predictive' (default) or 'latent' (no observation noise)
+  /** Without samples: 'mean' (the default, the likelihood's mean) or 'median' (a count view's median counts; impute/point.ts). */
+  point?: PointKind;
+  /** How errors name each given input (default rows, or rows[0], rows[1], …); jpvae impute names its files. */
+  names?: readonly string[];
 }
-
-/** The model directory on disk (store/store.ts), in Node. */
-export const nodeStore = (what: string) => nodeModule<typeof import('../store/store.ts')>(what, '../store/store');
 
 /** What a calibration scores: K draws per row (default 100) of kind `draws` (default 'predictive'), from Rng(seed) (default 1). */
 export interface CalibrationOptions {
@@ -85,6 +88,32 @@ export function calibrationOptions(o: CalibrationOptions): { samples: number; se
   return { samples: K, seed: o.seed, draws: o.draws };
 }
 
+/** Only Node writes and reads directories; its modules are imported by URL (`path` without .ts/.js), so no bundle follows them. */
+export async function nodeModule<T>(what: string, path: string): Promise<T> {
+  if (typeof process === 'undefined' || !process.versions?.node)
+    throw new Error(`${what} needs Node; elsewhere use toFiles() and fromFiles()`);
+  const url = new URL(`${path}${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
+  return import(/* @vite-ignore */ /* webpackIgnore: true */ url);
+}
+
+/** The model directory on disk (store/store.ts), in Node. */
+export const nodeStore = (what: string) => nodeModule<typeof import('../store/store.ts')>(what, '../store/store');
+
+/** A list of distinct view numbers from 1 to m as indices; `what` names it in errors. */
+function viewIndices(v: number | readonly number[], m: number, what: string): number[] {
+  const xs = typeof v === 'number' ? [v] : [...v];
+  if (!xs.length || !xs.every((x) => Number.isInteger(x) && x >= 1 && x <= m) || new Set(xs).size !== xs.length)
+    throw new InputError(`${what}: expected distinct view numbers from 1 to ${m}, got ${xs.join(',') || 'none'}`);
+  return xs.map((x) => x - 1);
+}
+
+/** Views given as a list, or as { view1, view2, mask }: the list, the mask and how errors name each. */
+function viewList(views: Views): { list: readonly ViewInput[]; names: string[]; mask?: ViewInput } {
+  if (Array.isArray(views)) return { list: views, names: views.map((_, i) => `views[${i}]`) };
+  const { view1, view2, mask } = views as TwoViews;
+  return { list: [view1, view2], names: ['view1', 'view2', 'mask'], mask };
+}
+
 /** A trained model: impute, evaluate, save. */
 export class JpvaeModel {
   /** @internal */
@@ -97,97 +126,195 @@ export class JpvaeModel {
   get config(): ModelConfig {
     return this.json.config;
   }
+  /** How many views the model has. */
+  get views(): number {
+    return this.net.m;
+  }
+  /** Each view's width (features), in view order. */
+  get widths(): number[] {
+    return this.json.config.dims;
+  }
+  /** One record per trained epoch: train and held-out losses, time. */
+  get history(): readonly EpochRecord[] {
+    return this.json.training?.state.history ?? [];
+  }
 
   private fit(): LatentFit {
     if (!this.json.latentFit)
       throw new InputError('the model has no latent fit (training did not finish); resume it to the end first');
-    return this.json.latentFit as LatentFit;
+    return this.json.latentFit;
   }
 
   /**
-   * The other view of rows of view `given` (in the units the model was
-   * trained on): the conditional mean (§2.7, Eq. 12), or with `samples` K
-   * draws per row, each row's draws together, (n·K)×width. `draws`
-   * (default 'predictive'): what a draw is, the latent draw decoded plus a
-   * Gaussian view's observation noise, or 'latent' without that noise.
-   * `point` (default 'mean'): without samples, 'median' gives a count
-   * view's median counts (of its Poisson or NB at the conditional mean's
-   * expected counts) instead of those expected counts: the point absolute
-   * error rewards, as the mean is the one squared error rewards.
+   * Views `target` of rows of views `given`, in the units the model was
+   * trained on: the conditional mean of Eq. 12 over the latent blocks,
+   * decoded, or with `samples` K draws per row, each row's draws together,
+   * (n·K)×width. `draws` (default 'predictive'): what a draw is, the latent
+   * draw decoded plus a Gaussian view's observation noise, or 'latent'
+   * without that noise. `point` (default 'mean'): without samples, 'median'
+   * gives a count view's median counts instead of its expected counts.
+   *
+   * One view given (`given: 1`): `rows` are its rows; several: `rows` is a
+   * list, one input per given view. A single target (a number, or the one
+   * view left of a two-view model) gives its array; a list of targets one
+   * array per target.
    */
-  impute(
-    rows: ViewInput,
-    o: { given: 1 | 2; samples?: number; seed?: number; draws?: DrawKind; point?: PointKind },
-  ): Float32Array {
-    const given = (o.given - 1) as 0 | 1,
-      K = o.samples ?? 1;
-    if (given !== 0 && given !== 1) throw new InputError(`given: expected 1 or 2, got ${o.given}`);
+  impute(rows: ViewInput, o: ImputeOptions & { given: number; target?: number }): Float32Array;
+  impute(rows: readonly ViewInput[], o: ImputeOptions & { target: number }): Float32Array;
+  impute(rows: ViewInput | readonly ViewInput[], o: ImputeOptions): Float32Array | Float32Array[];
+  impute(rows: ViewInput | readonly ViewInput[], o: ImputeOptions): Float32Array | Float32Array[] {
+    const sel = this.selection(o),
+      given = sel.given.map((g) => g - 1),
+      target = sel.target.map((t) => t - 1);
+    const single = typeof o.given === 'number';
+    if (single && o.target === undefined && target.length > 1)
+      throw new InputError(
+        `target: one view given of a ${this.views}-view model leaves ${target.length} to impute; name them (target)`,
+      );
+    const inputs = single ? [rows as ViewInput] : (rows as readonly ViewInput[]);
+    if (!Array.isArray(inputs) || inputs.length !== given.length)
+      throw new InputError(`rows: one input per given view (${given.length}) expected, got ${inputs.length}`);
+    const K = o.samples ?? 1,
+      kind = o.draws ?? 'predictive';
     if (!Number.isInteger(K) || K < 1) throw new InputError(`samples: expected an integer ≥ 1, got ${o.samples}`);
-    const kind = o.draws ?? 'predictive';
     if (!DRAW_KINDS.includes(kind)) throw new InputError(`draws: expected predictive or latent, got ${o.draws}`);
-    const target = (1 - given) as 0 | 1,
-      point = checkPoint(o.point ?? 'mean', this.net.views[target].likelihood, target);
-    if (point !== 'mean' && K > 1) throw new InputError(`point ${point}: a point imputation; leave samples out`);
-    const m = toMatrix(rows, 'rows'),
-      width = this.net.views[given].dim;
-    if (m.cols !== width)
-      throw new InputError(`rows: rows have ${m.cols} values, but view ${o.given} of the model has ${width}`);
+    const points = target.map((t) => checkPoint(o.point ?? 'mean', this.net.views[t].likelihood, t));
+    if (points[0] !== 'mean' && K > 1)
+      throw new InputError(`point ${points[0]}: a point imputation; leave samples out`);
+    const names = o.names ?? (single ? ['rows'] : inputs.map((_, a) => `rows[${a}]`));
+    let n = -1;
+    const xs = given.map((g, a) => {
+      const mat = toMatrix(inputs[a], names[a]),
+        v = this.net.views[g];
+      if (mat.cols !== v.dim)
+        throw new InputError(`${names[a]}: rows have ${mat.cols} values, but view ${g + 1} of the model has ${v.dim}`);
+      if (n >= 0 && mat.rows !== n) throw new InputError(`${names[a]}: ${mat.rows} rows, but ${names[0]} has ${n}`);
+      n = mat.rows;
+      checkGivenRows(mat.data, v.dim, v.likelihood, g, names[a]);
+      return mat.data;
+    });
     const rng = new Rng(o.seed ?? 1),
-      draws = K === 1 ? undefined : drawsOf(kind, rng);
-    const std = standardizationOf(this.json.data as DataSource);
-    const y = imputeUserRows(this.net, conditional(this.fit(), target), std, m.data, m.rows, K, draws, 'rows');
-    toPoint(this.net.views[target], this.net.dispersion(target), y, point);
-    return y;
+      draws = K > 1 ? drawsOf(kind, rng) : undefined;
+    const c = conditionalOf(this.fit(), sel.given, sel.target);
+    const ys = imputeInUnits(this.net, c, this.json.data.standardize, xs, n, draws, K);
+    ys.forEach((y, t) => {
+      checkImputed(y, this.widths[target[t]], K, names[0]);
+      toPoint(this.net.views[target[t]], this.net.dispersion(target[t]), y, points[t]);
+    });
+    return typeof o.target === 'number' || (o.target === undefined && ys.length === 1) ? ys[0] : ys;
   }
 
-  /** The paper's metrics (as `jpvae eval --json`) on paired rows, preprocessed as the training data. */
-  evaluate(views: TwoViews, o: { seed?: number; conditional?: 'fit' | 'prior'; point?: PointKind } = {}): Metrics {
-    const fit = o.conditional === 'prior' ? priorGaussian(this.net) : this.fit();
+  /**
+   * The paper's metrics (as `jpvae eval --json`) on rows of every view
+   * (NaN or empty where a row lacks one), preprocessed as the training
+   * data: each view's reconstruction, each view imputed from every
+   * non-empty subset of the others (keys x1_given_x2, x2_given_x1_x3, over
+   * the rows that have them all), the ELBO, active units and each pair's
+   * latent cross-correlation. `conditional: 'prior'` imputes through the
+   * model's own prior instead of the latent fit. Count views add their
+   * imputation's scores in counts (`counts`): MAE at the median and RMSE
+   * at the mean, or both at `point` (what impute({ point }) gives).
+   */
+  evaluate(views: Views, o: { seed?: number; conditional?: 'fit' | 'prior'; point?: PointKind } = {}): Metrics {
+    return this.evaluateData(this.rowsOf(views), { ...o, split: 'given' });
+  }
+
+  /** The same metrics on rows already preprocessed as the training data (a model's own split, read again); `split` names them. */
+  evaluateData(
+    data: ViewData,
+    o: { seed?: number; conditional?: 'fit' | 'prior'; point?: PointKind; split?: string } = {},
+  ): Metrics {
     if (o.point !== undefined && !POINT_KINDS.includes(o.point))
       throw new InputError(`point: expected mean or median, got '${String(o.point)}'`);
-    return evaluateMetrics(this.net, this.paired(views), fit, 'given', o.seed ?? 1, o.point);
+    this.checkWidths(data);
+    const fit = o.conditional === 'prior' ? priorGaussian(this.net) : this.fit();
+    return evaluateMetrics(this.net, data, fit, o.split ?? 'given', o.seed ?? 1, o.point);
   }
 
   /**
-   * Calibration of the imputations' draws on paired rows (as `jpvae eval
-   * --samples K --json` reports it under `calibration`): K draws (default
-   * 100) of each view from the other, of kind `draws` (default
-   * 'predictive'), scored against the true view.
+   * Calibration of the imputations' draws on rows of every view (as
+   * evaluate takes them; `jpvae eval --samples K --json` reports it under
+   * `calibration`): on the rows that have every view, K draws (default
+   * 100) of each view given all the others, of kind `draws` (default
+   * 'predictive'; a count view's are latent draws, its predictive
+   * mixture's components), scored against the true view; keyed as the
+   * imputations (x1_given_x2, x2_given_x1_x3).
    */
-  calibration(views: TwoViews, o: CalibrationOptions = {}): Calibration {
-    return evaluateCalibration(this.net, this.paired(views), this.fit(), calibrationOptions(o));
+  calibration(views: Views, o: CalibrationOptions = {}): Calibration {
+    return this.calibrateData(this.rowsOf(views), o);
   }
 
-  /** Paired rows checked against the model's widths and preprocessed as its training data. */
-  private paired(views: TwoViews): TwoViewData {
-    const source = this.json.data as DataSource;
-    const likelihood = likelihoodsOf(source);
-    const mask = views.mask === undefined ? undefined : toMatrix(views.mask, 'mask');
-    const data = pairViews(toMatrix(views.view1, 'view1'), toMatrix(views.view2, 'view2'), likelihood, mask, NAMES);
-    [data.dim1, data.dim2].forEach((w, i) => {
-      if (w !== this.config.dims[i])
+  /** The same on rows already preprocessed as the training data (a model's own split, read again). */
+  calibrateData(data: ViewData, o: CalibrationOptions = {}): Calibration {
+    this.checkWidths(data);
+    return evaluateCalibration(this.net, data, this.fit(), calibrationOptions(o));
+  }
+
+  private checkWidths(data: ViewData): void {
+    if (data.dims.length !== this.views || data.dims.some((d, i) => d !== this.widths[i]))
+      throw new InputError(
+        `data: views of widths ${data.dims.join(',')}, but the model's are ${this.widths.join(',')}`,
+      );
+  }
+
+  /** The views of an imputation (numbered from 1), checked: `given`, and `target` (default: every view not given). */
+  selection(o: Pick<ImputeOptions, 'given' | 'target'>): { given: number[]; target: number[] } {
+    const m = this.views,
+      given = viewIndices(o.given, m, 'given');
+    const target =
+      o.target === undefined
+        ? [...Array(m).keys()].filter((i) => !given.includes(i))
+        : viewIndices(o.target, m, 'target');
+    const both = target.find((t) => given.includes(t));
+    if (both !== undefined) throw new InputError(`target: view ${both + 1} is also given`);
+    if (!target.length) throw new InputError('target: every view is given; nothing to impute');
+    return { given: given.map((g) => g + 1), target: target.map((t) => t + 1) };
+  }
+
+  /** Rows of every view checked against the model's widths and preprocessed as its training data. */
+  private rowsOf(views: Views): ViewData {
+    const m = this.views,
+      { list, names, mask } = viewList(views);
+    if (list.length !== m) throw new InputError(`views: the model has ${m} views, got ${list.length}`);
+    const data = pairViews(
+      list.map((v, i) => toMatrix(v, names[i])),
+      this.json.data.likelihood,
+      names,
+      undefined,
+      mask === undefined ? undefined : toMatrix(mask, names[m]),
+    );
+    data.dims.forEach((w, i) => {
+      if (w !== this.widths[i])
         throw new InputError(
-          `view${i + 1}: rows have ${w} values, but view ${i + 1} of the model has ${this.config.dims[i]}`,
+          `${names[i]}: rows have ${w} values, but view ${i + 1} of the model has ${this.widths[i]}`,
         );
     });
-    standardizeViews(data, standardizationOf(source));
+    standardizeViews(data, this.json.data.standardize);
     return data;
   }
 
   /** model.json and the files it names (the weights and, while it can be trained on, the optimiser state), as a model directory holds them. */
   toFiles(): ModelFiles {
     const { data, training, latentFit } = this.json;
-    const files = encodeModel(this.net, { data, training, latentFit });
-    files[MODEL_JSON] = modelJsonText(this.json); // as it was written (its package and format versions included)
-    const state = filesOf(this.json).trainState;
-    if (this.trainState !== undefined && state) files[state.name] = this.trainState;
-    return files;
+    const state = this.trainState === undefined ? undefined : bytesOf(this.trainState);
+    return encodeModel(this.net, { data, training, latentFit }, state);
   }
 
-  /** The ONNX export (as `jpvae export` writes it): the graphs and manifest.json by file name, in memory. */
-  exportOnnx(o: { fp16?: boolean } = {}): { manifest: Manifest; files: Map<string, Uint8Array> } {
+  /**
+   * The ONNX export (as `jpvae export` writes it): encoders and decoders of
+   * every view, a mean imputer and a sampler of each view from all the
+   * others, and those of `subsets` ('pairs', 'all', or { given, target },
+   * 1-based); the graphs and manifest.json by file name, in memory.
+   */
+  exportOnnx(o: { fp16?: boolean; subsets?: readonly ImputerSubsets[] } = {}): {
+    manifest: Manifest;
+    files: Map<string, Uint8Array>;
+  } {
     this.fit();
-    return buildExport(this.net, exportInputOf(this.json), o.fp16 ? 'float16' : 'float32');
+    return buildExport(this.net, exportInputOf(this.json), {
+      weights: o.fp16 ? 'float16' : 'float32',
+      subsets: o.subsets,
+    });
   }
 
   /** Node: write the files into `dir` (new, empty, or a model directory, which is replaced). */
@@ -197,6 +324,8 @@ export class JpvaeModel {
     store.writeModelFiles(dir, this.toFiles());
   }
 }
+
+const bytesOf = (f: Uint8Array | string): Uint8Array => (typeof f === 'string' ? new TextEncoder().encode(f) : f);
 
 /** A model from its files (toFiles(), a model directory's files fetched, or read by the caller). */
 export async function fromFiles(
@@ -208,9 +337,9 @@ export async function fromFiles(
   return modelOf(files, o.backend ?? 'wasm', where);
 }
 
-/** A model from its files, on compiled kernels. */
-function modelOf(files: ModelFiles, backend: BackendChoice, where: string): JpvaeModel {
-  const { net, json } = decodeModel(files, backend, where);
+/** A model from its files, on compiled kernels (with `threads`, a threads build's, for a pool to join: src/threads/). */
+export function modelOf(files: ModelFiles, backend: BackendChoice, where: string, threads = false): JpvaeModel {
+  const { net, json } = decodeModel(files, backend, where, threads);
   const state = filesOf(json).trainState;
   return new JpvaeModel(net, json, state && files[state.name]);
 }
@@ -232,25 +361,39 @@ export async function ready(backend: BackendChoice = 'wasm', threads = 1): Promi
   if (threads > 1 && sharedMemoryAvailable()) await initWasm({}, [threadsVariant(backend)]).catch(() => {});
 }
 
-/**
- * A training run started on the backend and threads `o` asks for (default:
- * the best wasm build, on every core), once they are ready; the run's
- * threads warning, if any, goes to `o.onWarning`.
- */
-export async function startRun<T extends { threadsWarning?: string }>(
-  o: RunOptions,
-  start: (backend: BackendChoice, threads: number) => T,
-): Promise<{ run: T; backend: BackendChoice; threads: number }> {
-  const backend = o.backend ?? 'wasm',
-    threads = o.threads ?? (backend.startsWith('wasm') ? availableThreads() : 1);
-  await ready(backend, threads);
-  const run = start(backend, threads);
-  if (run.threadsWarning) o.onWarning?.(run.threadsWarning);
-  return { run, backend, threads };
+/** The likelihood of each of m views from one for all or one per view. */
+export function viewLikelihoods(l: FitOptions['likelihood'], m: number): Likelihood[] {
+  const list = Array.isArray(l) ? l : [l];
+  if (list.length !== 1 && list.length !== m)
+    throw new InputError(`likelihood: give one for every view or one per view (${m}), got ${list.length}`);
+  return Array.from({ length: m }, (_, i) =>
+    parseLikelihood(list[list.length === 1 ? 0 : i], `likelihood${list.length === 1 ? '' : `[${i}]`} (view ${i + 1})`),
+  );
 }
 
-/** Train a model on two paired views, as `jpvae train --view1 --view2` does (FitRun.start and run to the end). */
-export async function fit(views: TwoViews, o: FitOptions = {}): Promise<JpvaeModel> {
+/** The config fit() builds for views of `dims` (the CLI's defaults: 512,512 hidden, latent 20, the orthogonal prior for two views and the factor prior for more). */
+export function configOf(dims: number[], likelihood: Likelihood[], o: FitOptions): ModelConfig {
+  const m = dims.length,
+    latent = typeof o.latent === 'number' || o.latent === undefined ? [o.latent ?? DEFAULT_LATENT] : o.latent;
+  if (latent.length !== 1 && latent.length !== m)
+    throw new InputError(`latent: give one size for every view or one per view (${m}), got ${latent.length}`);
+  const kind = o.prior ?? (m === 2 ? 'orthogonal' : 'factor');
+  return {
+    dims,
+    hidden: o.hidden ?? DEFAULT_HIDDEN,
+    latent: dims.map((_, i) => latent[latent.length === 1 ? 0 : i]),
+    prior: {
+      kind,
+      alpha: o.alpha ?? DEFAULT_ALPHA,
+      ...(kind === 'factor' && o.flips === undefined ? {} : { flips: o.flips ?? 0 }),
+      ...(o.factors !== undefined ? { factors: o.factors } : {}),
+    },
+    likelihood,
+  };
+}
+
+/** Train a model on views paired by row, as `jpvae train` does (FitRun.start and run to the end). */
+export async function fit(views: Views, o: FitOptions = {}): Promise<JpvaeModel> {
   const run = await FitRun.start(views, o);
   try {
     if (!(await run.run(o))) o.signal!.throwIfAborted();
@@ -279,27 +422,25 @@ export class FitRun {
   ) {}
 
   /** Check and prepare the views as fit() does; no epoch runs yet. */
-  static async start(views: TwoViews, o: FitOptions = {}): Promise<FitRun> {
-    const likelihood: [Likelihood, Likelihood] = [
-      parseLikelihood(o.likelihood?.[0], 'likelihood[0] (view 1)'),
-      parseLikelihood(o.likelihood?.[1], 'likelihood[1] (view 2)'),
-    ];
+  static async start(views: Views, o: FitOptions = {}): Promise<FitRun> {
+    const { list, names, mask } = viewList(views);
+    if (!Array.isArray(list) || list.length < 2)
+      throw new InputError(
+        `views: expected a list of at least two views, got ${Array.isArray(list) ? list.length : typeof list}`,
+      );
+    const likelihood = viewLikelihoods(o.likelihood, list.length);
     const holdout = holdoutOf(o);
-    const mask = views.mask === undefined ? undefined : toMatrix(views.mask, 'mask');
-    const paired = pairViews(toMatrix(views.view1, 'view1'), toMatrix(views.view2, 'view2'), likelihood, mask, NAMES);
-    const { train, heldOut, standardize } = prepareViews(paired, likelihood, holdout);
-    const latent = typeof o.latent === 'number' ? [o.latent, o.latent] : (o.latent ?? DEFAULT_LATENT);
-    const config: ModelConfig = {
-      dims: [paired.dim1, paired.dim2],
+    const paired = pairViews(
+      list.map((v, i) => toMatrix(v, names[i])),
       likelihood,
-      hidden: o.hidden ?? DEFAULT_HIDDEN,
-      latent: [latent[0], latent[1]],
-      ...(o.swapViews ? { swapViews: true } : {}),
-      prior: { kind: o.prior ?? 'orthogonal', alpha: o.alpha ?? DEFAULT_ALPHA, flips: o.flips ?? 0 },
-    };
-    const source: DataSource = {
+      names,
+      undefined,
+      mask === undefined ? undefined : toMatrix(mask, names[list.length]),
+    );
+    const { train, heldOut, standardize } = prepareViews(paired, likelihood, holdout);
+    const config = configOf(paired.dims, likelihood, o);
+    const record: DataRecord = {
       dataset: 'arrays',
-      mask: !!mask,
       holdout,
       likelihood,
       standardize,
@@ -308,7 +449,7 @@ export class FitRun {
     };
     const splits = { train, test: heldOut };
     const { run, backend, threads } = await startRun(o, (backend, threads) =>
-      Training.start(config, trainOptionsOf(o), splits, source, backend, threads),
+      Training.start(config, trainOptionsOf(o), splits, record, backend, threads),
     );
     return new FitRun(run, splits, backend, threads, train.n, paired.n);
   }
@@ -384,4 +525,21 @@ export class FitRun {
   close(): Promise<void> {
     return this.training.close();
   }
+}
+
+/**
+ * A training run started on the backend and threads `o` asks for (default:
+ * the best wasm build, on every core), once they are ready; the run's
+ * threads warning, if any, goes to `o.onWarning`.
+ */
+export async function startRun<T extends { threadsWarning?: string }>(
+  o: RunOptions,
+  start: (backend: BackendChoice, threads: number) => T,
+): Promise<{ run: T; backend: BackendChoice; threads: number }> {
+  const backend = o.backend ?? 'wasm',
+    threads = o.threads ?? (backend.startsWith('wasm') ? availableThreads() : 1);
+  await ready(backend, threads);
+  const run = start(backend, threads);
+  if (run.threadsWarning) o.onWarning?.(run.threadsWarning);
+  return { run, backend, threads };
 }

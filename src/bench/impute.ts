@@ -10,12 +10,13 @@
 
 import { createKernels } from '../core/index.ts';
 import { loadHvdMnist } from '../data/hvdmnist.ts';
-import { sliceRows } from '../data/dataset.ts';
+import { sliceViews } from '../data/view-data.ts';
 import { Rng } from '../data/rng.ts';
-import { conditional, fitLatent } from '../impute/conditional.ts';
+import { conditionalOf } from '../impute/block-conditional.ts';
+import { fitLatent } from '../impute/latent-fit.ts';
 import { Jpvae } from '../model/jpvae.ts';
 import { PACKAGE_VERSION } from '../version.ts';
-import { imputeGraph, twoViewImputer } from '../onnx/jpvae-graphs.ts';
+import { imputeGraph, singleTarget } from '../onnx/jpvae-graphs.ts';
 import { GraphRunner } from '../runtime/graph-runner.ts';
 import { round } from './rate.ts';
 import { REFERENCE_CONFIG } from './train.ts';
@@ -44,14 +45,14 @@ export async function benchImpute(quick: boolean): Promise<ImputeResult> {
   const model = new Jpvae(createKernels('wasm'), REFERENCE_CONFIG, 256);
   model.initParams(new Rng(1));
   const test = loadHvdMnist('test'),
-    dim = test.dim1,
+    dim = test.dims[0],
     biggest = Math.max(...IMPUTE_BATCHES);
-  const fit = fitLatent(model, sliceRows(test, 0, 1000));
+  const fit = fitLatent(model, sliceViews(test, 0, 1000));
   const graph = imputeGraph(
     { model, standardize: [null, null], weights: 'float32' },
-    twoViewImputer(conditional(fit, 1)),
+    singleTarget(conditionalOf(fit, [1], [2])),
   ).encode(PACKAGE_VERSION, {});
-  const x = test.x1.slice(0, biggest * dim);
+  const x = test.xs[0].slice(0, biggest * dim);
   const engines: [string, Run][] = [],
     notes: string[] = [];
 

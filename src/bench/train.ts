@@ -8,7 +8,7 @@ import { Rng } from '../data/rng.ts';
 import type { ModelConfig } from '../model/config.ts';
 import { Jpvae } from '../model/jpvae.ts';
 import { Adam, ADAM_DEFAULTS } from '../train/adam.ts';
-import type { TwoViewData } from '../data/dataset.ts';
+import type { ViewData } from '../data/view-data.ts';
 import type { GemmResult } from './gemm.ts';
 import { benchBackends, bestRate, round } from './rate.ts';
 
@@ -33,7 +33,7 @@ export function referenceTraining(k: Kernels): { model: Jpvae; adam: Adam; step:
   const adam = new Adam(k, model.layout.size, ADAM_DEFAULTS);
   const binary = (dim: number) => Float32Array.from({ length: BATCH * dim }, () => (rng.uniform() < 0.2 ? 1 : 0));
   const [d1, d2] = REFERENCE_CONFIG.dims,
-    data: TwoViewData = { n: BATCH, dim1: d1, dim2: d2, x1: binary(d1), x2: binary(d2) };
+    data: ViewData = { n: BATCH, dims: [d1, d2], xs: [binary(d1), binary(d2)] };
   const rows = Uint32Array.from({ length: BATCH }, (_, i) => i);
   return {
     model,

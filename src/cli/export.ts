@@ -1,31 +1,29 @@
 // `jpvae export`: a model directory as ONNX files for onnxruntime (web or node).
 
 import { InputError } from '../errors.ts';
-import { buildExport, exportInputOf, type ImputerSubsets } from '../onnx/export.ts';
+import type { ImputerSubsets } from '../onnx/export.ts';
 import { checkExportDir, writeExport } from '../onnx/write-export.ts';
 import { commandFlags, flags } from './args.ts';
-import { loadModel } from '../store/load-model.ts';
 import { jsonText } from '../io/json-keys.ts';
-import { isMultiModelDir, readMultiModelFiles } from '../store/multi-model.ts';
-import { multiModelOf } from '../api/multi-model.ts';
+import { readModelFiles } from '../store/store.ts';
+import { modelOf } from '../api/model.ts';
 
 const HELP = `usage: jpvae export --model DIR --out DIR [--subsets S …] [--fp16] [--json]
 
   --model DIR             a model directory written by jpvae train (with its latent fit)
   --out DIR               where to write the graphs and manifest.json (new, empty, or an earlier export):
-                            encoder1/2.onnx    x_i → mu_i, logvar_i
-                            decoder1/2.onnx    z_i → x_i (the likelihood's mean)
-                            impute_2_from_1.onnx, impute_1_from_2.onnx
-                                               x_j → x_i, the mean imputation; x_j is its only input
-                            sample_2_from_1.onnx, sample_1_from_2.onnx
-                                               x_j, eps_i (, noise_i) → one draw of x_i
-                          An M-view model (jpvae train --view …) gets encoderI/decoderI for every view, and
-                          for each view t from all the others (views G): impute_t_from_G.onnx and
-                          sample_t_from_G.onnx, e.g. impute_2_from_1_3.onnx
+                            encoderI.onnx      x_i → mu_i, logvar_i, for every view i
+                            decoderI.onnx      z_i → x_i (the likelihood's mean)
+                            impute_t_from_G.onnx
+                                               x_g (g in G) → x_t, the mean imputation, for each view t from
+                                               all the others G: impute_2_from_1 and impute_1_from_2 for two
+                                               views, impute_2_from_1_3 … for more
+                            sample_t_from_G.onnx
+                                               x_g, eps_t (, noise_t) → one draw of x_t
                           Every x is in the view's original units: standardisation is inside the graphs.
-  --subsets S             M-view models: more imputers, repeatable: pairs (every single view → each other
-                          view), all (every set of other views → each view), or G:T, e.g. 1,3:2 (view T
-                          from the views G)
+  --subsets S             more imputers, repeatable: pairs (every single view → each other view), all
+                          (every set of other views → each view), or G:T, e.g. 1,3:2 (view T from the
+                          views G)
   --fp16                  store the dense layers' weight matrices as float16: about half the size; the
                           graphs still compute in float32
   --json                  print the manifest and the file sizes as one JSON object on stdout
@@ -52,29 +50,14 @@ export async function exportCommand(argv: string[]): Promise<void> {
   if (!f.model) throw new InputError('--model: required (a model directory written by jpvae train)');
   if (!f.out) throw new InputError('--out: required (a directory for the ONNX files)');
   checkExportDir(f.out, '--out');
-  const weights = f.fp16 ? 'float16' : 'float32';
-  let built;
-  if (isMultiModelDir(f.model)) {
-    const model = multiModelOf(readMultiModelFiles(f.model, '--model'), 'wasm', f.model);
-    if (!model.json.latentFit)
-      throw new InputError(
-        `--model ${f.model}: the model has no latent fit (training did not finish); resume it to the end first`,
-      );
-    const subsets = (f.subsets ?? []).map((s) => subsetFlag(s, model.views));
-    built = model.exportOnnx({ fp16: f.fp16, subsets });
-  } else {
-    if (f.subsets)
-      throw new InputError(
-        `--subsets: only for an M-view model (jpvae train --view …); a two-view export has both imputers already`,
-      );
-    const { model, json } = loadModel(f.model, { label: '--model' });
-    // The imputation graphs condition on the fit that training stores when it finishes.
-    if (!json.latentFit)
-      throw new InputError(
-        `--model ${f.model}: the model has no latent fit (training did not finish); resume it to the end first`,
-      );
-    built = buildExport(model, exportInputOf(json), weights);
-  }
+  const model = modelOf(readModelFiles(f.model, '--model'), 'wasm', f.model);
+  // The imputation graphs condition on the fit that training stores when it finishes.
+  if (!model.json.latentFit)
+    throw new InputError(
+      `--model ${f.model}: the model has no latent fit (training did not finish); resume it to the end first`,
+    );
+  const subsets = (f.subsets ?? []).map((s) => subsetFlag(s, model.views));
+  const built = model.exportOnnx({ fp16: f.fp16, subsets });
   const { manifest, files } = built;
   const bytes = writeExport(f.out, files);
   if (f.json) {

@@ -1,30 +1,36 @@
-// `jpvae impute`: fill in the missing view of a user's rows (the flags over
-// api/impute-file.ts, which streams the file through the stored latent fit).
+// `jpvae impute`: fill in missing views of a user's rows (the flags over
+// api/impute-file.ts, which streams one given view's file through the
+// stored latent fit, and api/impute-view-files.ts, which pairs several).
 
-import { imputeViewsCommand, modelArg } from './views.ts';
-import { isMultiModelDir } from '../store/multi-model.ts';
 import { existsSync, statSync } from 'node:fs';
 import { checkOutputPath } from '../io/atomic.ts';
 import { InputError } from '../errors.ts';
 import { choiceFlag, commandFlags, flags, intFlag } from './args.ts';
-import { loadModel } from '../store/load-model.ts';
 import { imputeFile } from '../api/impute-file.ts';
+import { imputeViewFiles } from '../api/impute-view-files.ts';
+import { modelOf } from '../api/model.ts';
 import { loadHdf5For } from '../data/anndata.ts';
 import { DRAW_KINDS } from '../impute/impute.ts';
 import { POINT_KINDS } from '../impute/point.ts';
+import { readModelFiles } from '../store/store.ts';
+import { asFlags, viewNumbers } from './view-flags.ts';
 
-const HELP = `usage: jpvae impute --model DIR --given 1|2 --input F --out F [flags]
+const HELP = `usage: jpvae impute --model DIR --given G --input F [--input F …] --out F [--out F …] [flags]
 
   --model DIR             a model directory written by jpvae train
-  --given 1|2             which view the input rows are; the other one is imputed
-  --input F               rows of the given view, the width the model was trained on: .csv, .npy, IDX,
-                          .parquet, .arrow, .h5ad or F.h5mu:MOD
-  --out F                 the imputed view, one row per input row (the likelihood's mean: probabilities for
-                          Bernoulli views, values in the original units for Gaussian ones), in kind: .csv or
-                          .parquet (with the input's sample IDs as the first column, when it has them), .npy,
-                          or .h5ad/.h5mu from an AnnData/MuData input: a copy of it with the imputed view as
-                          obsm/X_jpvae_viewN (obsm, not layers: a layer has X's width, the other view has its own)
-  --id-column NAME        the input table's column of sample IDs (default: the one the model trained with)
+  --given LIST            the views the input rows are, e.g. 1 (a two-view model's other view is imputed) or 1,3
+  --target LIST           the views to impute, e.g. 2 (default: every view not given)
+  --input F               rows of a given view, repeated in the order of --given, the width the model was
+                          trained on: .csv, .npy, IDX, .parquet, .arrow, .h5ad or F.h5mu:MOD. Several inputs pair
+                          by sample ID when every file names its rows (obs names, --id-column), the samples in
+                          every --input imputed, else by row (same row count each)
+  --out F                 per target, repeated in the order of --target: one row per input row (the
+                          likelihood's mean: probabilities for Bernoulli views, values in the original units for
+                          Gaussian ones), in kind: .csv or .parquet (with the input's sample IDs as the first
+                          column when it has them), .npy, or .h5ad/.h5mu from an AnnData/MuData input:
+                          a copy of it with the imputed view as obsm/X_jpvae_viewN (obsm, not layers: a layer has
+                          X's width, the other view has its own)
+  --id-column NAME        the input tables' column of sample IDs (default: the one the model trained with)
   --samples K             K draws per row from the model's predictive distribution instead of its mean: a
                           latent draw from the conditional of Eq. 12, decoded, plus a Gaussian view's own
                           observation noise, or a count view's counts from its Poisson or NB at the decoded
@@ -37,19 +43,25 @@ const HELP = `usage: jpvae impute --model DIR --given 1|2 --input F --out F [fla
                           imputation gives, its expected counts (the mean of its Poisson or NB at the decoded
                           conditional mean, what squared error rewards) or the median of that Poisson or NB
                           (what absolute error rewards); a Gaussian view's median is its mean
-  --summary               with --samples: write the per-row mean and sd of the K draws (2·width columns)
+  --summary               with --samples, one --input and one --out: write the per-row mean and sd of the K
+                          draws (2·width columns)
   --seed N                seed of the draws (default 1)
-  --force                 replace --out if it exists (it is never overwritten otherwise)
+  --force                 replace --out files that exist (they are never overwritten otherwise)
+
+One --input and one --out stream the file a chunk of rows at a time (any size).
 `;
 
 export async function imputeCommand(argv: string[]): Promise<void> {
-  if (modelArg(argv) !== undefined && isMultiModelDir(modelArg(argv)!)) return imputeViewsCommand(argv);
-  const names = 'model given input out samples draws point seed id-column';
-  const f = commandFlags(argv, 'impute', HELP, flags({ string: names, boolean: 'summary force' }));
+  const names = 'model given target samples draws point seed id-column';
+  const f = commandFlags(
+    argv,
+    'impute',
+    HELP,
+    flags({ string: names, boolean: 'summary force', multiple: 'input out' }),
+  );
   if (!f) return;
   for (const flag of ['model', 'given', 'input', 'out'] as const)
     if (!f[flag]) throw new InputError(`--${flag}: required (see 'jpvae impute --help')`);
-  const given = choiceFlag(f.given, '--given', ['1', '2'] as const, '1') === '1' ? 1 : 2;
   const samples = intFlag(f.samples, '--samples', 1);
   if (f.summary && samples < 2) throw new InputError('--summary: needs --samples K with K ≥ 2');
   const draws = choiceFlag(f.draws, '--draws', DRAW_KINDS, 'predictive');
@@ -58,30 +70,60 @@ export async function imputeCommand(argv: string[]): Promise<void> {
   if (f.point !== undefined && samples > 1)
     throw new InputError('--point: a point imputation; it does not apply to --samples draws');
   const seed = intFlag(f.seed, '--seed', 1, 0);
-  if (existsSync(f.out!)) {
-    if (statSync(f.out!).isDirectory())
-      throw new InputError(`--out ${f.out}: is a directory; expected a .csv, .npy, .parquet or .h5ad file name`);
-    if (!f.force) throw new InputError(`--out ${f.out}: exists; pass --force to replace it`);
-  }
-  checkOutputPath(f.out!, '--out');
-
-  const { model, json } = loadModel(f.model!, { label: '--model' });
-  if (!json.latentFit)
+  const model = modelOf(readModelFiles(f.model!, '--model'), 'wasm', f.model!);
+  if (!model.json.latentFit)
     throw new InputError(
       `--model ${f.model}: the model has no latent fit (training did not finish); resume it to the end first`,
     );
-  await loadHdf5For([f.input, f.out]);
-  const rows = imputeFile(model, json, f.input!, f.out!, {
-    given,
-    samples,
-    summary: !!f.summary,
-    seed,
-    draws,
-    point,
-    idColumn: f['id-column'],
-    names: { input: '--input', out: '--out', summary: '--summary', idColumn: '--id-column', point: '--point' },
-  });
+  const { given, target } = asFlags(
+    () =>
+      model.selection({
+        given: viewNumbers(f.given, '--given'),
+        target: f.target === undefined ? undefined : viewNumbers(f.target, '--target'),
+      }),
+    { given: '--given', target: '--target' },
+  );
+  const inputs = f.input!,
+    outs = f.out!;
+  if (inputs.length !== given.length)
+    throw new InputError(`--input: give one file per --given view (${given.length}), got ${inputs.length}`);
+  if (outs.length !== target.length)
+    throw new InputError(`--out: give one file per --target view (${target.length}), got ${outs.length}`);
+  const streamed = inputs.length === 1 && outs.length === 1;
+  if (f.summary && !streamed) throw new InputError('--summary: with one --input and one --out');
+  for (const o of outs) {
+    if (existsSync(o)) {
+      if (statSync(o).isDirectory())
+        throw new InputError(`--out ${o}: is a directory; expected a .csv, .npy, .parquet or .h5ad file name`);
+      if (!f.force) throw new InputError(`--out ${o}: exists; pass --force to replace it`);
+    }
+    checkOutputPath(o, '--out');
+  }
+  await loadHdf5For([...inputs, ...outs]);
+  const common = { samples, seed, draws, point, idColumn: f['id-column'] };
+  const { rows, skipped } = streamed
+    ? {
+        rows: imputeFile(model.net, model.json, inputs[0], outs[0], {
+          ...common,
+          given: given[0],
+          target: target[0],
+          summary: !!f.summary,
+          names: { input: '--input', out: '--out', summary: '--summary', idColumn: '--id-column', point: '--point' },
+        }),
+        skipped: 0,
+      }
+    : asFlags(
+        () =>
+          imputeViewFiles(model, inputs, outs, {
+            ...common,
+            given,
+            target,
+            names: { input: '--input', out: '--out', idColumn: '--id-column' },
+          }),
+        { 'point median': '--point median' },
+      );
+  const what = samples > 1 ? ` × ${samples} ${draws} draws` : point === 'median' ? ' (medians)' : '';
   process.stderr.write(
-    `imputed view ${3 - given} for ${rows} rows${samples > 1 ? ` × ${samples} ${draws} draws` : point === 'median' ? ' (medians)' : ''} → ${f.out}\n`,
+    `imputed view${target.length > 1 ? 's' : ''} ${target.join(',')} from ${given.join(',')} for ${rows} rows${what}${skipped ? ` (${skipped} samples not in every --input left out)` : ''} → ${outs.join(', ')}\n`,
   );
 }

@@ -5,29 +5,25 @@
 import type { InputLabels } from '../data/labels.ts';
 import { InputError } from '../errors.ts';
 
-/** Two views: --view1/--view2, --likelihood1/--likelihood2. */
-export const FLAG_LABELS: InputLabels = {
-  view: (i) => `--view${i + 1}`,
-  views: '--view1/--view2',
-  likelihood: (i) => `--likelihood${i + 1}`,
-  mask: '--mask',
-  idColumn: '--id-column',
-  holdout: '--holdout',
-  model: '--model',
-  out: '--out',
-  newRows: 'give rows with --view1 F --view2 F',
-  trainRows: 'use --split train',
-  heldModel: (dir) => `pass --force to replace it, or --resume ${dir} to continue it`,
-};
+/** The views' files and likelihoods as the flags that gave them: --view1/--view2, --likelihood1/--likelihood2 for two views given so, else --view and --likelihood repeated. */
+export function flagLabels(aliases: boolean): InputLabels {
+  return {
+    view: (i) => (aliases ? `--view${i + 1}` : '--view'),
+    views: aliases ? '--view1/--view2' : '--view',
+    likelihood: (i) => (aliases ? `--likelihood${i + 1}` : '--likelihood'),
+    mask: '--mask',
+    idColumn: '--id-column',
+    holdout: '--holdout',
+    model: '--model',
+    out: '--out',
+    newRows: 'give rows with --view F, one per view',
+    trainRows: 'use --split train',
+    heldModel: (dir) => `pass --force to replace it, or --resume ${dir} to continue it`,
+  };
+}
 
-/** M views: --view F repeated, one --likelihood for all or one per view. */
-export const MULTI_FLAG_LABELS: InputLabels = {
-  ...FLAG_LABELS,
-  view: () => '--view',
-  views: '--view',
-  likelihood: () => '--likelihood',
-  newRows: `give rows with --view F, one per view`,
-};
+/** The labels of the commands that take --view F (or its aliases): named by how they were given. */
+export const FLAG_LABELS = flagLabels(false);
 
 /** A resumed run that already reached `epochs`: one line naming the flag (the library says 'epochs N'). */
 export function refuseTrained(epochs: number, done: number, dir: string): void {

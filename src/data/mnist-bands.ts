@@ -2,7 +2,7 @@
 // rows [0, 9), [9, 19), [19, 28) of each 28×28 image, binarised with
 // pixel > 0 as hvdMNIST is.
 
-import type { MultiViewData } from './multi-view.ts';
+import type { ViewData } from './view-data.ts';
 
 /** The first image row of each band and the row after the last: three bands of 9, 10 and 9 rows. */
 export const THREE_BANDS = [0, 9, 19, 28];
@@ -13,7 +13,7 @@ export function bands(
   n: number,
   edges: readonly number[] = THREE_BANDS,
   labels?: Uint8Array,
-): MultiViewData {
+): ViewData {
   const side = 28,
     dims = edges.slice(1).map((e, b) => (e - edges[b]) * side);
   const xs = dims.map((d) => new Float32Array(n * d));

@@ -6,7 +6,7 @@
 // for the count likelihoods' tests and scripts/counts-planted.ts.
 
 import { negativeBinomialDraw } from './count-draws.ts';
-import { HAS_BOTH, HAS_VIEW1, HAS_VIEW2, type TwoViewData } from './dataset.ts';
+import type { ViewData } from './view-data.ts';
 import { Rng } from './rng.ts';
 
 export interface PlantedCountsOptions {
@@ -24,10 +24,10 @@ export interface PlantedCountsOptions {
   seed?: number;
 }
 
-/** The counts as TwoViewData (missing views' rows zero, `present` set), each row's depths and true rates e^η (at depth 1). */
+/** The counts as two views (missing views' rows zero, `present` set), each row's depths and true rates e^η (at depth 1). */
 export function plantedCounts(
   o: PlantedCountsOptions,
-): TwoViewData & { depth: [Float64Array, Float64Array]; rate: [Float32Array, Float32Array] } {
+): ViewData & { depth: [Float64Array, Float64Array]; rate: [Float32Array, Float32Array] } {
   const rng = new Rng(o.seed ?? 1),
     n = o.n,
     [d1, d2] = o.dims ?? [30, 20],
@@ -50,7 +50,7 @@ export function plantedCounts(
   for (let r = 0; r < n; r++) {
     for (let a = 0; a < L; a++) z[a] = rng.normal();
     const u = rng.uniform();
-    present[r] = u < missing / 2 ? HAS_VIEW1 : u < missing ? HAS_VIEW2 : HAS_BOTH;
+    present[r] = u < missing / 2 ? 0b01 : u < missing ? 0b10 : 0b11; // view 1 only, view 2 only, both
     views.forEach(({ d, A, b }, i) => {
       depth[i][r] = Math.exp(depthSd * rng.normal());
       for (let j = 0; j < d; j++) {
@@ -58,9 +58,9 @@ export function plantedCounts(
         for (let a = 0; a < L; a++) eta += A[j * L + a] * z[a];
         rate[i][r * d + j] = Math.exp(eta);
         const count = negativeBinomialDraw(rng, depth[i][r] * Math.exp(eta), theta);
-        if (present[r] & (i === 0 ? HAS_VIEW1 : HAS_VIEW2)) x[i][r * d + j] = count;
+        if (present[r] & (1 << i)) x[i][r * d + j] = count;
       }
     });
   }
-  return { n, dim1: d1, dim2: d2, x1: x[0], x2: x[1], present, depth, rate };
+  return { n, dims: [d1, d2], xs: x, present, depth, rate };
 }

@@ -1,47 +1,44 @@
-// model.json's record of a model's data (its "data" key): hvdMNIST, two
-// view files, or arrays handed to the API, with the likelihoods, hold-out
-// fraction and the standardisation fitted on the training rows, which
-// every later use of the model applies to its rows.
+// model.json's record of a model's data (its "data" key): hvdMNIST, view
+// files, or arrays handed to the API, with each view's likelihood, the
+// hold-out and the standardisation fitted on the training rows, which
+// every later use of the model applies to its rows. Views are lists:
+// view v is entry v − 1.
 
-import { BERNOULLI, type Likelihood } from './likelihood.ts';
+import type { Likelihood } from './likelihood.ts';
 import type { HoldoutSplit } from './holdout.ts';
-import type { Standardization } from './views.ts';
+import type { Standardize } from './views.ts';
 
-export type DataSource =
-  | { dataset: 'hvdmnist'; views: string[]; binarize: string; trainRows: number; testRows: number }
-  | {
-      dataset: 'files';
-      view1: string;
-      view2: string;
-      mask?: string;
-      /** The table files' sample-ID column (--id-column), when the views paired by ID. */
-      idColumn?: string;
-      /** How the rows paired (by sample ID or by position), and the samples with both views or one. */
-      pairing?: { by: 'id' | 'position'; paired: number; only1: number; only2: number };
-      holdout: number;
-      /** Which rows were held out (data/views.ts HoldoutSplit); absent: 'last-rows', as every model before views paired by ID held out per kind of row. */
-      holdoutSplit?: HoldoutSplit;
-      likelihood: [Likelihood, Likelihood];
-      standardize: Standardization;
-      trainRows: number;
-      heldOutRows: number;
-    }
-  | {
-      dataset: 'arrays';
-      mask: boolean;
-      holdout: number;
-      likelihood: [Likelihood, Likelihood];
-      standardize: Standardization;
-      trainRows: number;
-      heldOutRows: number;
-    };
-
-/** Each view's standardisation, as a model's data record (model.json `data`) holds it: null where a view is used as it is. */
-export function standardizationOf(data: DataSource | Record<string, unknown>): Standardization {
-  const s = (data as { standardize?: Standardization }).standardize;
-  return s ? [s[0] ?? null, s[1] ?? null] : [null, null];
+/** How view files' rows paired: by sample ID or by position, and how many samples have every view and each view. */
+export interface Pairing {
+  by: 'id' | 'position';
+  /** Samples with every view. */
+  complete: number;
+  /** perView[v − 1]: samples with view v. */
+  perView: number[];
 }
 
-/** The views' likelihoods (Bernoulli for hvdMNIST). */
-export const likelihoodsOf = (source: DataSource): [Likelihood, Likelihood] =>
-  source.dataset === 'hvdmnist' ? [BERNOULLI, BERNOULLI] : source.likelihood;
+/** A type, not an interface, so it is a Record the export's manifest copies. */
+export type DataRecord = {
+  /** hvdmnist: MNIST's top and bottom halves (its own test split is the held-out rows); files: view files; arrays: rows given to the library. */
+  dataset: 'hvdmnist' | 'files' | 'arrays';
+  /** files: each view's file (an absolute path); hvdmnist: what each view is. */
+  views?: string[];
+  /** hvdmnist: how pixels became 0/1. */
+  binarize?: string;
+  /** files: a 0/1 file of which views each row has. */
+  mask?: string;
+  /** files: the tables' column of sample IDs the views were paired by. */
+  idColumn?: string;
+  /** files: how their rows paired. */
+  pairing?: Pairing;
+  /** The fraction of rows held out (hvdmnist: 0, its test split is held out instead). */
+  holdout: number;
+  /** Which rows were held out; absent: 'last-rows'. */
+  holdoutSplit?: HoldoutSplit;
+  likelihood: Likelihood[];
+  /** Per view: its standardisation (Gaussian views), or null (used as it is). */
+  standardize: (Standardize | null)[];
+  trainRows: number;
+  /** Held-out rows (hvdmnist: its test rows). */
+  heldOutRows: number;
+};

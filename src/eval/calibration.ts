@@ -1,6 +1,7 @@
 // Calibration of the imputations' draws (`jpvae eval --samples K`): are K
 // draws of a held-out row's missing view as spread out as the truth is
-// around them? For each held-out value y and its K draws, the PIT (the
+// around them? Each view is drawn given every other view (Eq. 12 over the
+// latent blocks), on the rows that have every view. For each held-out value y and its K draws, the PIT (the
 // predictive CDF at y) is taken as the uniform interval it is known to lie
 // in: [R, R + 1 + ties]/(K + 1) for a real value with R draws below it
 // (exactly uniform on [0, 1] when y and the draws are exchangeable, i.e.
@@ -18,12 +19,15 @@
 // and the row's predictive NLL is −log of the mixture's likelihood (CRPS
 // is not scored for counts).
 
-import { forEachBatch, type TwoViewData } from '../data/dataset.ts';
+import { forEachBatch, gatherRows } from '../data/dataset.ts';
+import { viewsOf, type ViewData } from '../data/view-data.ts';
 import { Rng } from '../data/rng.ts';
-import { completeRows } from '../data/views.ts';
-import { conditional, type LatentFit } from '../impute/conditional.ts';
-import { drawsOf, imputeView, repeatRows, type DrawKind } from '../impute/impute.ts';
+import { InputError } from '../errors.ts';
+import { blockConditional } from '../impute/block-conditional.ts';
+import { drawsOf, imputeViews, type DrawKind } from '../impute/impute.ts';
+import type { LatentFit } from '../impute/latent-fit.ts';
 import type { Jpvae } from '../model/jpvae.ts';
+import { imputeKey, rowsWith } from './metrics.ts';
 import { isCount, type Likelihood } from '../data/likelihood.ts';
 import { countCdf, countNllAt, mixtureNll } from './count-metrics.ts';
 
@@ -67,12 +71,12 @@ export interface CountCalibration {
 export type ViewCalibration = GaussianCalibration | BernoulliCalibration | CountCalibration;
 
 export interface Calibration {
-  samples: number; // K draws per held-out row
+  samples: number; // K draws per row
   draws: DrawKind;
   seed: number;
-  rows: number; // held-out rows with both views
-  x1_given_x2: ViewCalibration;
-  x2_given_x1: ViewCalibration;
+  rows: number; // rows with every view
+  /** Per view, keyed as the imputation losses (x2_given_x1_x3; for two views x1_given_x2, x2_given_x1): its draws given every other view. */
+  impute: Record<string, ViewCalibration>;
 }
 
 /** Adds the mass of the uniform PIT interval [lo, hi] (weight w) to the histogram and the coverage tallies. */
@@ -280,52 +284,47 @@ export function viewScores(
   return { scores: l.kind === 'gaussian' ? new GaussianScores(dim, K) : new BernoulliScores(dim, K), kind };
 }
 
-/** The calibration of view `target`'s K draws per row, imputed from the other view of the complete rows `full`. */
-function viewCalibration(
-  model: Jpvae,
-  full: TwoViewData,
-  fit: LatentFit,
-  target: 0 | 1,
-  K: number,
-  kind: DrawKind,
-  rng: Rng,
-): ViewCalibration {
-  const v = model.views[target];
-  const { scores, kind: drawn } = viewScores(v.likelihood, v.dim, K, model.dispersion(target), kind);
-  const c = conditional(fit, target),
-    draws = drawsOf(drawn, rng);
-  const [given, truth] = target === 1 ? [full.x1, full.x2] : [full.x2, full.x1];
-  const gw = model.views[1 - target].dim,
-    dim = v.dim;
-  forEachBatch(full.n, Math.max(1, Math.floor(DRAW_ROWS / K)), (start, idx) => {
-    const n = idx.length;
-    const x = repeatRows(given.slice(start * gw, (start + n) * gw), n, gw, K);
-    scores.add(truth.subarray(start * dim, (start + n) * dim), imputeView(model, c, x, n * K, draws), n);
-  });
-  return scores.result();
-}
-
 /**
- * Calibration of the imputations of both views on `data`'s rows with both
- * views (held-out rows: the model never saw them): K draws of each missing
- * view per row, of `kind`, from one Rng(seed) (view 1's draws first).
+ * K draws of each view of `data`'s rows with every view, given all the
+ * others, of `kind`, from one Rng(seed) (view 1's draws first). Throws
+ * when no row has every view.
  */
 export function evaluateCalibration(
   model: Jpvae,
-  data: TwoViewData,
+  data: ViewData,
   fit: LatentFit,
   o: { samples: number; seed?: number; draws?: DrawKind },
 ): Calibration {
-  const full = completeRows(data),
+  const K = o.samples,
     seed = o.seed ?? 1,
     kind = o.draws ?? 'predictive',
     rng = new Rng(seed);
-  return {
-    samples: o.samples,
-    draws: kind,
-    seed,
-    rows: full.n,
-    x1_given_x2: viewCalibration(model, full, fit, 0, o.samples, kind, rng),
-    x2_given_x1: viewCalibration(model, full, fit, 1, o.samples, kind, rng),
-  };
+  const all = viewsOf(model.fullMask),
+    rows = rowsWith(data, all);
+  if (!rows.length)
+    throw new InputError(`samples: no row has all ${all.length} views; calibration scores rows with every view`);
+  const xs = all.map((i) => gatherRows(data.xs[i], data.dims[i], rows)), // each view's complete rows, once
+    part = (i: number, start: number, n: number) => xs[i].subarray(start * data.dims[i], (start + n) * data.dims[i]);
+  const impute: Record<string, ViewCalibration> = {};
+  for (const target of all) {
+    const v = model.views[target],
+      given = all.filter((i) => i !== target);
+    const { scores, kind: drawn } = viewScores(v.likelihood, v.dim, K, v.dispersion(model.P), kind);
+    const c = blockConditional(fit.mean, fit.cov, fit.latent, given, [target]),
+      draws = drawsOf(drawn, rng);
+    forEachBatch(rows.length, Math.max(1, Math.floor(DRAW_ROWS / K)), (start, idx) => {
+      const n = idx.length;
+      const [out] = imputeViews(
+        model,
+        c,
+        given.map((i) => part(i, start, n)),
+        n,
+        draws,
+        K,
+      );
+      scores.add(part(target, start, n), out, n);
+    });
+    impute[imputeKey(target, given)] = scores.result();
+  }
+  return { samples: K, draws: kind, seed, rows: rows.length, impute };
 }

@@ -5,10 +5,11 @@
 // posterior mean; imputations use the conditional mean of Eq. 12.
 
 import type { Kernels } from '../core/kernels.ts';
-import type { TwoViewData } from '../data/dataset.ts';
+import type { ViewData } from '../data/view-data.ts';
 import type { Jpvae } from '../model/jpvae.ts';
-import { conditional, type LatentFit } from '../impute/conditional.ts';
-import { imputeView, reconstructView } from '../impute/impute.ts';
+import { conditionalOf } from '../impute/block-conditional.ts';
+import { imputeViews, reconstructView } from '../impute/impute.ts';
+import type { LatentFit } from '../impute/latent-fit.ts';
 import { Classifier, CLASSIFIER_DEFAULTS, type ClassifierOptions } from './classifier.ts';
 
 export type Downstream = Record<string, number>; // e.g. "X~1,X~1|2" → accuracy
@@ -17,10 +18,10 @@ function accuracies(
   k: Kernels,
   dim: number,
   opts: ClassifierOptions,
-  train: TwoViewData,
+  train: ViewData,
   trainX: Float32Array,
   tests: [string, Float32Array][],
-  test: TwoViewData,
+  test: ViewData,
 ): number[] {
   const clf = new Classifier(k, dim, opts);
   try {
@@ -34,33 +35,33 @@ function accuracies(
 /** Accuracies on the true halves: (X1, X1) and (X2, X2); they do not depend on a model. */
 export function trueHalvesAccuracy(
   k: Kernels,
-  train: TwoViewData,
-  test: TwoViewData,
+  train: ViewData,
+  test: ViewData,
   opts = CLASSIFIER_DEFAULTS,
 ): Downstream {
-  const [a1] = accuracies(k, train.dim1, opts, train, train.x1, [['X1', test.x1]], test);
-  const [a2] = accuracies(k, train.dim2, opts, train, train.x2, [['X2', test.x2]], test);
+  const [a1] = accuracies(k, train.dims[0], opts, train, train.xs[0], [['X1', test.xs[0]]], test);
+  const [a2] = accuracies(k, train.dims[1], opts, train, train.xs[1], [['X2', test.xs[1]]], test);
   return { 'X1,X1': a1, 'X2,X2': a2 };
 }
 
 export function downstreamAccuracy(
   model: Jpvae,
   fit: LatentFit,
-  train: TwoViewData,
-  test: TwoViewData,
+  train: ViewData,
+  test: ViewData,
   opts = CLASSIFIER_DEFAULTS,
 ): Downstream {
   const out: Downstream = {};
-  for (const i of [0, 1] as const) {
-    const j = (1 - i) as 0 | 1,
+  for (const i of [0, 1]) {
+    const j = 1 - i,
       given = `${i + 1}|${j + 1}`;
-    const c = conditional(fit, i),
+    const c = conditionalOf(fit, [j + 1], [i + 1]),
       dim = model.views[i].dim;
-    const xs = (d: TwoViewData) => [i === 0 ? d.x1 : d.x2, j === 0 ? d.x1 : d.x2];
-    const [trX, trOther] = xs(train),
-      [teX, teOther] = xs(test);
+    const [trX, trOther] = [train.xs[i], train.xs[j]],
+      [teX, teOther] = [test.xs[i], test.xs[j]];
     const rec = { train: reconstructView(model, i, trX, train.n), test: reconstructView(model, i, teX, test.n) };
-    const imp = { train: imputeView(model, c, trOther, train.n), test: imputeView(model, c, teOther, test.n) };
+    const imputed = (x: Float32Array, n: number) => imputeViews(model, c, [x], n)[0];
+    const imp = { train: imputed(trOther, train.n), test: imputed(teOther, test.n) };
     const [recRec, recImp] = accuracies(
       model.k,
       dim,

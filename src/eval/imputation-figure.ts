@@ -1,70 +1,87 @@
 // The images of the paper's Figure 1 for one or more models: for one test
-// digit of each class, the true image, then per model the true top with
-// the imputed bottom, and the imputed top with the true bottom (the
-// likelihood's mean of the decoded conditional mean of Eq. 12).
+// digit of each class, the true image, then per model the image with each
+// view imputed from all the others (the likelihood's mean of the decoded
+// conditional mean of Eq. 12): for two views, the true top with the
+// imputed bottom, and the imputed top with the true bottom. The views are
+// bands of the image, stacked top to bottom in view order.
 
-import { gatherRows, type TwoViewData } from '../data/dataset.ts';
+import { gatherRows } from '../data/dataset.ts';
+import type { ViewData } from '../data/view-data.ts';
 import type { Jpvae } from '../model/jpvae.ts';
-import { conditional, type LatentFit } from '../impute/conditional.ts';
-import { imputeView } from '../impute/impute.ts';
+import { conditionalOf } from '../impute/block-conditional.ts';
+import { imputeViews } from '../impute/impute.ts';
+import type { LatentFit } from '../impute/latent-fit.ts';
+
+/** Whether a model's views can be drawn as bands of an image `width` pixels wide: every view binary (Bernoulli) and whole rows of pixels. */
+export function isImageBands(model: Jpvae, width = 28): boolean {
+  return model.views.every((v) => v.likelihood.kind === 'bernoulli' && v.dim % width === 0);
+}
 
 /** First row of each label 0..9 (or the first ten rows when there are no labels). */
-export function exampleRows(data: TwoViewData, count = 10): number[] {
+export function exampleRows(data: ViewData, count = 10): number[] {
   if (!data.labels) return Array.from({ length: Math.min(count, data.n) }, (_, i) => i);
   return Array.from({ length: count }, (_, d) => data.labels!.indexOf(d)).filter((r) => r >= 0);
 }
 
-const stack = (top: Float32Array, bottom: Float32Array): Float32Array => {
-  const img = new Float32Array(top.length + bottom.length);
-  img.set(top);
-  img.set(bottom, top.length);
+/** The bands of an image, top to bottom, as one image. */
+const stack = (bands: Float32Array[]): Float32Array => {
+  const img = new Float32Array(bands.reduce((s, b) => s + b.length, 0));
+  bands.reduce((at, b) => (img.set(b, at), at + b.length), 0);
   return img;
 };
 
 export interface ImputationGrid {
-  /** Per column: the model's name ('' for the true image) and what the column shows. */
-  columns: { model: string; shows: 'true image' | 'imputed bottom' | 'imputed top' }[];
+  /** Per column: the model's name ('' for the true image) and what the column shows ('true image', 'imputed bottom', 'imputed view 3', …). */
+  columns: { model: string; shows: string }[];
   /** Per example row: its label (or row number) and one image per column, values in [0, 1], row-major height×width. */
   rows: { label: number; images: Float32Array[] }[];
   height: number;
   width: number;
 }
 
-/** The Figure 1 images of named models on `data` (views stacked top over bottom, `width` pixels wide). */
+/** What a column with view t (from 1) of m imputed shows: for two views the bottom (2) or the top (1). */
+const imputedBand = (t: number, m: number) => (m === 2 ? `imputed ${t === 2 ? 'bottom' : 'top'}` : `imputed view ${t}`);
+
+/** The Figure 1 images of named models on `data` (its views bands of an image, `width` pixels wide, top to bottom). */
 export function imputationGrid(
   models: { name: string; model: Jpvae; fit: LatentFit }[],
-  data: TwoViewData,
+  data: ViewData,
   width = 28,
 ): ImputationGrid {
   const rows = exampleRows(data),
-    d1 = data.dim1,
-    d2 = data.dim2;
-  const top = gatherRows(data.x1, d1, rows),
-    bottom = gatherRows(data.x2, d2, rows);
-  const half = (x: Float32Array, d: number, i: number) => x.subarray(i * d, (i + 1) * d);
-  const imputed = models.map(({ model, fit }) => ({
-    bottom: imputeView(model, conditional(fit, 1), top, rows.length),
-    top: imputeView(model, conditional(fit, 0), bottom, rows.length),
-  }));
+    m = data.dims.length,
+    views = data.dims.map((_, i) => i + 1);
+  const truth = data.xs.map((x, i) => gatherRows(x, data.dims[i], rows));
+  const band = (x: Float32Array, i: number, r: number) => x.subarray(r * data.dims[i], (r + 1) * data.dims[i]);
+  const targets = [...views].reverse(); // the bottom band first
+  // Per model and target view t, view t's rows imputed from all the others.
+  const imputed = models.map(({ model, fit }) =>
+    targets.map((t) => {
+      const given = views.filter((v) => v !== t);
+      const c = conditionalOf(fit, given, [t]);
+      return imputeViews(
+        model,
+        c,
+        given.map((g) => truth[g - 1]),
+        rows.length,
+      )[0];
+    }),
+  );
   return {
     columns: [
       { model: '', shows: 'true image' },
-      ...models.flatMap(({ name }) => [
-        { model: name, shows: 'imputed bottom' as const },
-        { model: name, shows: 'imputed top' as const },
-      ]),
+      ...models.flatMap(({ name }) => targets.map((t) => ({ model: name, shows: imputedBand(t, m) }))),
     ],
-    rows: rows.map((r, i) => ({
+    rows: rows.map((r, k) => ({
       label: data.labels ? data.labels[r] : r + 1,
       images: [
-        stack(half(top, d1, i), half(bottom, d2, i)),
-        ...imputed.flatMap((m) => [
-          stack(half(top, d1, i), half(m.bottom, d2, i)),
-          stack(half(m.top, d1, i), half(bottom, d2, i)),
-        ]),
+        stack(truth.map((x, i) => band(x, i, k))),
+        ...imputed.flatMap((perTarget) =>
+          perTarget.map((y, a) => stack(truth.map((x, i) => band(i === targets[a] - 1 ? y : x, i, k)))),
+        ),
       ],
     })),
-    height: (d1 + d2) / width,
+    height: data.dims.reduce((s, d) => s + d, 0) / width,
     width,
   };
 }

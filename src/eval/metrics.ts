@@ -1,121 +1,186 @@
-// The paper's metrics on one split (`jpvae eval --json`): reconstruction
-// (one sampled z per row, the paper's protocol, and the posterior mean),
-// imputation both ways (Eq. 12), active units, latent cross-correlation,
-// ELBO. BCE is summed over a view's features and averaged over rows. A
-// count view adds the scores of its imputation in counts (counts).
+// The paper's metrics on one split (`jpvae eval --json`), for any number
+// of views: each view's reconstruction (one sampled z per row, the paper's
+// protocol, and the posterior mean), each view's imputation from every
+// non-empty subset of the other views (Eq. 12 over blocks), keyed as
+// `x2_given_x1_x3` (for two views x1_given_x2 and x2_given_x1), the ELBO,
+// active units and the latent cross-correlation of every pair of views.
+// Losses are −log p(x_t | decoded), BCE for Bernoulli views, summed over a
+// view's features and averaged over the rows that have the target and
+// every given view. A count view adds the scores of its imputation in
+// counts from each subset (counts: count-metrics.ts).
 
-import { forEachBatch, type TwoViewData } from '../data/dataset.ts';
+import { forEachBatch, gatherRows } from '../data/dataset.ts';
+import { viewsOf, type ViewData } from '../data/view-data.ts';
 import { Rng } from '../data/rng.ts';
-import type { Jpvae } from '../model/jpvae.ts';
-import { conditional, type LatentFit } from '../impute/conditional.ts';
-import { imputeRows, imputeView } from '../impute/impute.ts';
+import { blockConditional } from '../impute/block-conditional.ts';
+import { decodeConditional, imputeViews } from '../impute/impute.ts';
+import { encodeViewMeans, type LatentFit } from '../impute/latent-fit.ts';
 import { isCount } from '../data/likelihood.ts';
 import type { PointKind } from '../impute/point.ts';
 import { countImputationScores, scoredPoints, type CountScores, type ScoredPoints } from './count-metrics.ts';
-import { evaluateLoss } from '../train/evaluate.ts';
-import { completeRows } from '../data/views.ts';
+import type { Jpvae } from '../model/jpvae.ts';
+import { evaluateLoss } from '../train/trainer.ts';
 import { activeUnits, crossCorrelation, frobenius } from './latent.ts';
-import { encodeMeans } from '../impute/posterior-means.ts';
-import { joinColumns } from '../linalg/dense.ts';
 
 export interface Metrics {
   split: string;
   n: number;
-  complete_rows: number; // rows with both views: imputation and latent statistics use these
-  recon: { x1: number; x2: number };
-  recon_mean: { x1: number; x2: number };
-  impute: { x1_given_x2: number; x2_given_x1: number };
+  complete_rows: number; // rows with every view: the latent statistics use these
+  recon: Record<string, number>; // x1 … xM
+  recon_mean: Record<string, number>;
+  impute: Record<string, number>; // xT_given_xA_xB…
+  impute_rows: Record<string, number>; // how many rows each imputation loss averages over
+  kl: number;
+  elbo: number; // per row, β = 1, one sampled z per row
   active_units: { count: number; total: number; fraction: number };
-  cross_corr_frobenius: number;
-  elbo: number;
-  latent_fit: { split: string; rows: number };
+  /** ‖R‖_F of the empirical correlation between two views' posterior means (Fig. 4), per pair: x1_x2, x1_x3, … */
+  cross_corr_frobenius: Record<string, number>;
+  latent_fit: { rows: number; complete: number };
   /**
-   * Count views (poisson, nb) imputed from the other view at size factor 1,
-   * as jpvae impute writes them, against the held-out counts: MAE per count
-   * at `maeAt` and RMSE per count at `rmseAt` (by default each loss's
-   * Bayes-optimal point: the median of the view's Poisson or NB at the
-   * imputed expected counts, and those expected counts, its mean), −log p
-   * of the true counts at the imputed mean (nats per row, the view's
-   * features summed); null for a view that is not a count view. Absent when
-   * neither is.
+   * Count views (poisson, nb) imputed from each subset of the others at
+   * size factor 1, as jpvae impute writes them, against their counts
+   * (the rows of `impute_rows`): MAE per count at `maeAt`, RMSE per count
+   * at `rmseAt` (by default the median and the mean of the predictive at
+   * the imputed expected counts), −log p of the true counts at the imputed
+   * mean (nats per row); `impute` keyed as the imputation losses, count
+   * targets only. Absent when no view is a count view.
    */
-  counts?: {
-    x1_given_x2: CountScores | null;
-    x2_given_x1: CountScores | null;
-    maeAt: PointKind;
-    rmseAt: PointKind;
-  };
+  counts?: { maeAt: PointKind; rmseAt: PointKind; impute: Record<string, CountScores> };
+}
+
+/** The JSON key of view `target` imputed from `given` (views numbered from 1, given ascending). */
+export const imputeKey = (target: number, given: readonly number[]): string =>
+  `x${target + 1}_given_${[...given]
+    .sort((a, b) => a - b)
+    .map((g) => `x${g + 1}`)
+    .join('_')}`;
+
+/** Every non-empty subset of the views but `target`, largest first. */
+export function givenSets(m: number, target: number): number[][] {
+  const others = Array.from({ length: m }, (_, i) => i).filter((i) => i !== target);
+  const sets = Array.from({ length: (1 << others.length) - 1 }, (_, s) => others.filter((_, b) => (s + 1) & (1 << b)));
+  return sets.sort((a, b) => b.length - a.length || a[0] - b[0]);
+}
+
+/** The rows of data that have every view of `views`. */
+export function rowsWith(data: ViewData, views: readonly number[]): Uint32Array {
+  const need = views.reduce((m, i) => m | (1 << i), 0);
+  return Uint32Array.from(
+    Array.from({ length: data.n }, (_, r) => r).filter((r) => !data.present || (data.present[r] & need) === need),
+  );
+}
+
+/** Mean imputation loss of view `target` from views `given` over the rows of data that have them all; and that row count. */
+export function imputationNll(
+  model: Jpvae,
+  data: ViewData,
+  fit: LatentFit,
+  given: number[],
+  target: number,
+): { loss: number; rows: number } {
+  const rows = rowsWith(data, [...given, target]);
+  const c = blockConditional(fit.mean, fit.cov, fit.latent, given, [target]),
+    v = model.views[target];
+  let total = 0;
+  forEachBatch(rows.length, model.maxRows, (start, idx) => {
+    const batch = rows.subarray(start, start + idx.length);
+    for (const i of given) model.views[i].setInput(data.xs[i], batch);
+    v.setInput(data.xs[target], batch);
+    const [out] = decodeConditional(model, c, batch.length);
+    total += v.nll(model.P, model.G, batch.length, out, null);
+  });
+  return { loss: rows.length ? total / rows.length : NaN, rows: rows.length };
 }
 
 /**
- * The scores of view `target`'s imputation from the other view against its
- * counts, on the complete rows `full` (count-metrics.ts's
- * countImputationScores); null for a view that is not a count view.
+ * The scores of count view `target` imputed from views `given` (indices)
+ * against its counts, over the rows that have them all; null for a view
+ * that is not a count view or when no row has them all.
  */
 export function countImputation(
   model: Jpvae,
-  full: TwoViewData,
+  data: ViewData,
   fit: LatentFit,
-  target: 0 | 1,
+  given: number[],
+  target: number,
   at: ScoredPoints = scoredPoints(),
 ): CountScores | null {
-  const view = model.views[target];
-  if (!isCount(view.likelihood)) return null;
-  const [given, truth] = target === 1 ? [full.x1, full.x2] : [full.x2, full.x1];
-  const mean = imputeView(model, conditional(fit, target), given, full.n);
-  return countImputationScores(view, model.dispersion(target), truth, mean, full.n, at);
+  const v = model.views[target];
+  if (!isCount(v.likelihood)) return null;
+  const rows = rowsWith(data, [...given, target]);
+  if (!rows.length) return null;
+  const pick = (i: number) => gatherRows(data.xs[i], data.dims[i], rows);
+  const c = blockConditional(fit.mean, fit.cov, fit.latent, given, [target]);
+  const [mean] = imputeViews(model, c, given.map(pick), rows.length);
+  return countImputationScores(v, v.dispersion(model.P), pick(target), mean, rows.length, at);
 }
 
-/** Mean imputation loss of view `target` from the other view over all rows: −log p(x_i | imputed), BCE for Bernoulli views. */
-export function imputationNll(model: Jpvae, data: TwoViewData, fit: LatentFit, target: 0 | 1): number {
-  const c = conditional(fit, target);
-  let total = 0;
-  forEachBatch(data.n, model.maxRows, (_, idx) => {
-    model.setInputs(data, idx);
-    total += model.nll(target, idx.length, imputeRows(model, c, idx.length), null);
-  });
-  return total / data.n;
-}
-
-/**
- * The metrics of `model` on `data`; `point` scores a count view's MAE and
- * RMSE both at that point (what jpvae impute --point writes) instead of
- * each at its Bayes-optimal point.
- */
 export function evaluateMetrics(
   model: Jpvae,
-  data: TwoViewData,
+  data: ViewData,
   fit: LatentFit,
   split: string,
   seed = 1,
   point?: PointKind,
 ): Metrics {
   const at = scoredPoints(point);
-  const sampled = evaluateLoss(model, data, new Rng(seed));
-  const mean = evaluateLoss(model, data, null);
-  // Imputation and the latent statistics need both views: the complete rows.
-  const full = completeRows(data),
-    [n1, n2] = model.config.latent;
-  const [Z1, Z2] = encodeMeans(model, full);
-  const au = activeUnits(joinColumns(Z1, n1, Z2, n2, full.n), full.n, n1 + n2);
+  const sampled = evaluateLoss(model, data, new Rng(seed)),
+    mean = evaluateLoss(model, data, null);
+  const name = (i: number) => `x${i + 1}`;
+  const impute: Record<string, number> = {},
+    impute_rows: Record<string, number> = {},
+    counts: Record<string, CountScores> = {};
+  for (const target of viewsOf(model.fullMask))
+    for (const given of givenSets(model.m, target)) {
+      const key = imputeKey(target, given),
+        { loss, rows } = imputationNll(model, data, fit, given, target);
+      impute[key] = loss;
+      impute_rows[key] = rows;
+      const scores = countImputation(model, data, fit, given, target, at);
+      if (scores) counts[key] = scores;
+    }
+  const latent = latentStatistics(model, data);
   return {
     split,
     n: data.n,
-    complete_rows: full.n,
-    recon: { x1: sampled.recon1, x2: sampled.recon2 },
-    recon_mean: { x1: mean.recon1, x2: mean.recon2 },
-    impute: { x1_given_x2: imputationNll(model, full, fit, 0), x2_given_x1: imputationNll(model, full, fit, 1) },
-    active_units: { count: au, total: n1 + n2, fraction: au / (n1 + n2) },
-    cross_corr_frobenius: frobenius(crossCorrelation(Z1, n1, Z2, n2, full.n)),
+    complete_rows: latent.rows,
+    recon: Object.fromEntries(sampled.recon.map((x, i) => [name(i), x])),
+    recon_mean: Object.fromEntries(mean.recon.map((x, i) => [name(i), x])),
+    impute,
+    impute_rows,
+    kl: sampled.kl,
     elbo: sampled.elbo,
-    latent_fit: { split: fit.split, rows: fit.rows },
+    active_units: latent.activeUnits,
+    cross_corr_frobenius: latent.crossCorrelation,
+    latent_fit: { rows: fit.rows, complete: fit.complete },
     ...(model.views.some((v) => isCount(v.likelihood)) && {
-      counts: {
-        x1_given_x2: countImputation(model, full, fit, 0, at),
-        x2_given_x1: countImputation(model, full, fit, 1, at),
-        maeAt: at.mae,
-        rmseAt: at.rmse,
-      },
+      counts: { maeAt: at.mae, rmseAt: at.rmse, impute: counts },
     }),
+  };
+}
+
+/** Active units of every block and each pair's cross-correlation, from the posterior means of the rows with every view. */
+function latentStatistics(model: Jpvae, data: ViewData) {
+  const all = viewsOf(model.fullMask),
+    rows = rowsWith(data, all);
+  const xs = all.map((i) => gatherRows(data.xs[i], data.dims[i], rows));
+  const Z = encodeViewMeans(model, xs, all, rows.length),
+    n = model.views.map((v) => v.latent),
+    D = n.reduce((x, y) => x + y, 0);
+  const joined = new Float64Array(rows.length * D); // every block side by side
+  for (let r = 0, col = 0; r < rows.length; r++, col = 0)
+    all.forEach((i) => {
+      joined.set(Z[i].subarray(r * n[i], (r + 1) * n[i]), r * D + col);
+      col += n[i];
+    });
+  const count = activeUnits(joined, rows.length, D);
+  const crossCorr: Record<string, number> = {};
+  for (const i of all)
+    for (const j of all.filter((j) => j > i))
+      crossCorr[`x${i + 1}_x${j + 1}`] = frobenius(crossCorrelation(Z[i], n[i], Z[j], n[j], rows.length));
+  return {
+    rows: rows.length,
+    activeUnits: { count, total: D, fraction: count / D },
+    crossCorrelation: crossCorr,
   };
 }

@@ -43,7 +43,7 @@ export function table1(runs: RunResult[]): string {
         rs.map((r) => 100 * r.metrics.active_units.fraction),
         1,
       )} | ${fmt(
-        rs.map((r) => r.metrics.cross_corr_frobenius),
+        rs.map((r) => r.metrics.cross_corr_frobenius.x1_x2),
         3,
       )} |`,
     );

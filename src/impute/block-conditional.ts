@@ -3,11 +3,13 @@
 //   z_T | z_G = a ~ N(m_T + Σ_TG Σ_GG⁻¹ (a − m_G), Σ_TT − Σ_TG Σ_GG⁻¹ Σ_GT).
 // The blocks of each set sit side by side in the order listed.
 
+import { InputError } from '../errors.ts';
 import { cholesky, matmul, positiveDefinite, solveSpd, transpose } from '../linalg/dense.ts';
+import type { LatentFit } from './latent-fit.ts';
 
 /**
  * E[z_T | z_G = a] = offset + gain·a, and the conditional covariance with its Cholesky factor (for draws).
- * multiConditional() takes the views numbered from 1; pass what it returns to imputeMulti() as it is.
+ * conditionalOf() takes the views numbered from 1; pass what it returns to imputeViews() as it is.
  */
 export interface BlockConditional {
   /** @internal G's block indices, from 0 (view v is block v − 1), as the engine indexes the model's views. */
@@ -76,4 +78,41 @@ export function blockConditional(
     cov: condCov,
     covChol: cholesky(positiveDefinite(condCov, nOut), nOut)!,
   };
+}
+
+/**
+ * Eq. 12 of the views `target` given the views `given` under a fit: views
+ * numbered from 1 to M, as `jpvae impute --given 1,3 --target 2` numbers
+ * them (imputeViews then takes the given views' rows in the order of `given`
+ * and returns the targets' in the order of `target`).
+ */
+export function conditionalOf(fit: LatentFit, given: readonly number[], target: readonly number[]): BlockConditional {
+  const m = fit.latent.length,
+    bad = [...given, ...target].find((v) => !(Number.isInteger(v) && v >= 1 && v <= m));
+  if (bad !== undefined) throw new InputError(`views: expected view numbers from 1 to ${m}, got ${bad}`);
+  return blockConditional(
+    fit.mean,
+    fit.cov,
+    fit.latent,
+    given.map((v) => v - 1),
+    target.map((v) => v - 1),
+  );
+}
+
+/** z_T for each row of z_G (rows×nIn): the conditional mean, plus L·eps_r when `eps` (rows×nOut N(0, 1) values) is given: a draw from the conditional. */
+export function conditionalLatent(
+  c: Pick<BlockConditional, 'nIn' | 'nOut' | 'gain' | 'offset' | 'covChol'>,
+  zj: ArrayLike<number>,
+  rows: number,
+  out: Float32Array | Float64Array,
+  eps?: ArrayLike<number>,
+): void {
+  for (let r = 0; r < rows; r++) {
+    for (let a = 0; a < c.nOut; a++) {
+      let z = c.offset[a];
+      for (let b = 0; b < c.nIn; b++) z += c.gain[a * c.nIn + b] * zj[r * c.nIn + b];
+      if (eps) for (let b = 0; b <= a; b++) z += c.covChol[a * c.nOut + b] * eps[r * c.nOut + b];
+      out[r * c.nOut + a] = z;
+    }
+  }
 }

@@ -1,20 +1,17 @@
-// Impute one view from the other through the model (§2.7): encode the
-// given view to its posterior mean, map it through the latent conditional
-// (Eq. 12), decode with the other view's decoder. Reconstruction is the
-// same path with the identity map on one view.
+// Imputation through the model (§2.7): encode the given views to their
+// posterior means, map them through the latent conditional of the target
+// views given them (Eq. 12 over blocks), decode each target. Draws from
+// the predictive distribution add the conditional's noise in latent space,
+// and a Gaussian view's observation noise or a count view's counts.
 
-import type { FloatArray } from '../core/heap.ts';
-import type { Jpvae } from '../model/jpvae.ts';
 import { forEachBatch } from '../data/dataset.ts';
 import { InputError } from '../errors.ts';
-import { applyStandardize, type Standardize } from '../data/views.ts';
+import type { Jpvae } from '../model/jpvae.ts';
 import { isCount, meanOf, valueRule, type Likelihood } from '../data/likelihood.ts';
 import { drawCounts } from '../data/count-draws.ts';
 import type { Rng } from '../data/rng.ts';
-import { conditionalLatent, type Conditional } from './conditional.ts';
-
-/** Writes view `to`'s latent z (rows×n_to) from view `from`'s posterior means mu (rows×n_from). */
-type LatentMap = (rows: number, mu: FloatArray, z: FloatArray) => void;
+import { conditionalLatent, type BlockConditional } from './block-conditional.ts';
+import { applyStandardize, type Standardize } from '../data/views.ts';
 
 /**
  * Draws from the model's predictive distribution instead of its mean:
@@ -101,142 +98,163 @@ export function repeatRows(x: Float32Array, rows: number, width: number, K: numb
   return out;
 }
 
-/** For the rows in view `from`'s input buffer: encode, map the latent, decode view `to`; returns the logits' heap index. */
-function decodeRows(model: Jpvae, from: 0 | 1, to: 0 | 1, rows: number, map: LatentMap): number {
-  const k = model.k,
-    vf = model.views[from],
-    vt = model.views[to];
-  model.encode(from, rows);
-  map(rows, k.heap.view(vf.mu, rows * vf.latent), k.heap.view(vt.z, rows * vt.latent));
-  return model.decode(to, rows);
+/**
+ * For the rows in the given views' input buffers: encode them, map their
+ * posterior means through Eq. 12 (plus covChol·eps when eps is given: a
+ * draw), decode each target; returns the decoders' outputs (heap indices,
+ * logits or Gaussian means), in the order of c.target.
+ */
+export function decodeConditional(model: Jpvae, c: BlockConditional, rows: number, eps?: Float64Array): number[] {
+  const a = new Float64Array(rows * c.nIn),
+    z = new Float64Array(rows * c.nOut);
+  let col = 0;
+  for (const i of c.given) {
+    const v = model.views[i];
+    v.encode(model.P, rows);
+    const mu = model.k.heap.view(v.mu, rows * v.latent);
+    for (let r = 0; r < rows; r++) for (let j = 0; j < v.latent; j++) a[r * c.nIn + col + j] = mu[r * v.latent + j];
+    col += v.latent;
+  }
+  conditionalLatent(c, a, rows, z, eps);
+  col = 0;
+  return c.target.map((t) => {
+    const v = model.views[t],
+      zt = model.k.heap.view(v.z, rows * v.latent);
+    for (let r = 0; r < rows; r++) for (let j = 0; j < v.latent; j++) zt[r * v.latent + j] = z[r * c.nOut + col + j];
+    col += v.latent;
+    return v.decode(model.P, rows);
+  });
 }
 
-/** The latent map of Eq. 12 for one batch, and what a draw does to its decoded means: add a Gaussian view's observation noise, or draw a count view's counts. */
-function conditionalDraws(model: Jpvae, c: Conditional, draws?: Draws) {
-  const counts = countDraws(model.views[c.target], c.target, model.dispersion(c.target), draws);
-  const dim = model.views[c.target].dim,
-    logvar = draws && draws.observation !== false ? model.observationLogvar(c.target) : null;
-  let observation: Float64Array | null = null;
-  const map: LatentMap = (rows, mu, z) => {
-    if (!draws) {
-      conditionalLatent(c, mu, rows, z);
-      return;
-    }
-    const eps = new Float64Array(rows * c.nOut),
-      obs = logvar && new Float64Array(rows * dim);
-    fillDrawNoise(draws.noise, rows, eps, c.nOut, obs, dim);
-    if (obs) for (let t = 0; t < obs.length; t++) obs[t] *= Math.exp(logvar![t % dim] / 2);
-    observation = obs;
-    conditionalLatent(c, mu, rows, z, eps);
-  };
-  const perturb = (means: Float32Array) => {
-    if (observation) for (let t = 0; t < means.length; t++) means[t] += observation[t];
-    counts?.(means);
-  };
-  return { map, perturb };
-}
-
-/** Imputed logits (or Gaussian means) of view `c.target` for the rows in the other view's input buffer: the decoded conditional mean. */
-export function imputeRows(model: Jpvae, c: Conditional, rows: number): number {
-  return decodeRows(model, (1 - c.target) as 0 | 1, c.target, rows, conditionalDraws(model, c).map);
-}
-
-/** The mean of p(x_to | z) (Bernoulli: σ(logits); Gaussian: the decoder's output) for n rows of view `from`'s data; `perturb` may change each batch's means. */
-function decodeView(
+/**
+ * The target views of c for n rows of its given views (xs in the order of
+ * c.given, the model's units): the likelihood's mean of each decoded
+ * target (n×dim_t each, in the order of c.target). With `draws`, each row
+ * is repeated `samples` times and each copy decodes a draw from the
+ * conditional (plus, for a Gaussian view, its observation noise): rows
+ * r·samples … r·samples + samples − 1 are row r's draws.
+ */
+export function imputeViews(
   model: Jpvae,
-  from: 0 | 1,
-  to: 0 | 1,
-  input: Float32Array,
+  c: BlockConditional,
+  xs: readonly Float32Array[],
   n: number,
-  map: LatentMap,
-  perturb?: (means: Float32Array) => void,
-): Float32Array {
-  const { dim, likelihood } = model.views[to],
-    out = new Float32Array(n * dim);
-  const mean = meanOf(likelihood);
+  draws?: Draws,
+  samples = 1,
+): Float32Array[] {
+  const K = draws ? samples : 1,
+    rowsOut = n * K;
+  const inputs = xs.map((x, g) => repeatRows(x, n, model.views[c.given[g]].dim, K));
+  const targets = c.target.map((t) => model.views[t]);
+  // One count stream per target (forks of the draws' one), so batches of any size give the same counts.
+  let stream = draws?.counts;
+  const counts = targets.map((v, a) => {
+    const rng = a === 0 ? stream : (stream = stream?.fork());
+    return countDraws(v, c.target[a], v.dispersion(model.P), draws, rng);
+  });
+  const out = targets.map((v) => new Float32Array(rowsOut * v.dim));
+  const mean = targets.map((v) => meanOf(v.likelihood));
+  const logvars = targets.map((_, a) =>
+    draws && draws.observation !== false ? model.observationLogvar(c.target[a]) : null,
+  );
+  forEachBatch(rowsOut, model.maxRows, (start, idx) => {
+    const rows = idx.length;
+    c.given.forEach((i, g) => model.views[i].setInput(inputs[g], idx));
+    // Row by row, as every draw of jpvae: the latent's values, then each Gaussian target's observation noise.
+    let eps: Float64Array | undefined;
+    const obs = targets.map((v, t) => (logvars[t] ? new Float64Array(rows * v.dim) : null));
+    if (draws) {
+      eps = new Float64Array(rows * c.nOut);
+      for (let r = 0; r < rows; r++) {
+        for (let j = 0; j < c.nOut; j++) eps[r * c.nOut + j] = draws.noise();
+        targets.forEach((v, t) => {
+          const o = obs[t];
+          if (o) for (let j = 0; j < v.dim; j++) o[r * v.dim + j] = draws.noise();
+        });
+      }
+    }
+    decodeConditional(model, c, rows, eps).forEach((p, t) => {
+      const v = targets[t],
+        o = model.k.heap.view(p, rows * v.dim),
+        dst = out[t].subarray(start * v.dim, (start + rows) * v.dim),
+        lv = logvars[t];
+      for (let e = 0; e < o.length; e++) {
+        dst[e] = mean[t](o[e]);
+        if (lv) dst[e] += Math.exp(lv[e % v.dim] / 2) * obs[t]![e];
+      }
+      counts[t]?.(dst);
+    });
+  });
+  return out;
+}
+
+/** Reconstruct view i (the likelihood's mean) from its own rows (n of them in x), decoding the posterior mean. */
+export function reconstructView(model: Jpvae, i: number, x: Float32Array, n: number): Float32Array {
+  const v = model.views[i],
+    heap = model.k.heap,
+    mean = meanOf(v.likelihood),
+    out = new Float32Array(n * v.dim);
   forEachBatch(n, model.maxRows, (start, idx) => {
-    model.setInput(from, input, idx);
-    const o = model.k.heap.view(decodeRows(model, from, to, idx.length, map), idx.length * dim);
-    for (let t = 0; t < o.length; t++) out[start * dim + t] = mean(o[t]);
-    perturb?.(out.subarray(start * dim, (start + idx.length) * dim));
+    const rows = idx.length;
+    v.setInput(x, idx);
+    v.encode(model.P, rows);
+    heap.view(v.z, rows * v.latent).set(heap.view(v.mu, rows * v.latent));
+    const o = heap.view(v.decode(model.P, rows), rows * v.dim);
+    for (let t = 0; t < o.length; t++) out[start * v.dim + t] = mean(o[t]);
   });
   return out;
 }
 
 /**
- * Impute view `c.target` from n rows of the other view (standardised as the
- * model's data): the likelihood's mean of the decoded conditional mean
- * (n×dim_i), or with `draws` one draw per row from the predictive
- * distribution.
+ * A given view's rows as a user hands them (n×width in x): complete and
+ * finite, in [0, 1] for a Bernoulli view, counts for a count view; `label`
+ * and `firstRow` place an error, which names the model's view i + 1.
  */
-export function imputeView(model: Jpvae, c: Conditional, given: Float32Array, n: number, draws?: Draws): Float32Array {
-  const { map, perturb } = conditionalDraws(model, c, draws);
-  return decodeView(model, (1 - c.target) as 0 | 1, c.target, given, n, map, perturb);
-}
-
-/**
- * imputeView in the user's units: `given` rows as the user has them (it is
- * standardised in place where the model standardises that view), the
- * result de-standardised back into the target view's original units.
- */
-export function imputeRaw(
-  model: Jpvae,
-  c: Conditional,
-  standardize: readonly (Standardize | null)[],
-  given: Float32Array,
-  n: number,
-  draws?: Draws,
-): Float32Array {
-  const j = 1 - c.target,
-    sj = standardize[j],
-    si = standardize[c.target];
-  if (sj) applyStandardize(given, model.views[j].dim, sj);
-  const y = imputeView(model, c, given, n, draws);
-  if (si) applyStandardize(y, model.views[c.target].dim, si, true);
-  return y;
-}
-
-/** Reconstruct view i (the likelihood's mean) from its own data, decoding the posterior mean. */
-export function reconstructView(model: Jpvae, i: 0 | 1, x: Float32Array, n: number): Float32Array {
-  return decodeView(model, i, i, x, n, (_rows, mu, z) => z.set(mu));
-}
-
-/**
- * The CLI's and the API's imputation of rows as the user has them: the
- * given view's `rows` rows in x, checked complete and finite (`label` and
- * `firstRow` place an error), each repeated `samples` times, a draw each
- * when `draws` is given, through imputeRaw: (rows·samples)×dim_i.
- */
-export function imputeUserRows(
-  model: Jpvae,
-  c: Conditional,
-  standardize: readonly (Standardize | null)[],
+export function checkGivenRows(
   x: Float32Array,
-  rows: number,
-  samples: number,
-  draws: Draws | undefined,
+  width: number,
+  likelihood: Likelihood,
+  i: number,
   label: string,
   firstRow = 0,
-): Float32Array {
-  const width = model.views[1 - c.target].dim,
-    K = samples;
+): void {
   const bad = x.findIndex((v) => !Number.isFinite(v));
+  const at = (e: number) => `row ${firstRow + Math.floor(e / width) + 1}, column ${(e % width) + 1} is ${x[e]}`;
+  if (bad >= 0) throw new InputError(`${label}: ${at(bad)}; a given view must be complete and finite`);
+  const rule = valueRule(likelihood);
+  const off = rule ? x.findIndex((v) => !rule.fits(v)) : -1;
+  if (off >= 0) throw new InputError(`${label}: ${at(off)}, ${rule!.needs} (the model's view ${i + 1})`);
+}
+
+/**
+ * imputeViews in the user's units: each given view's rows (xs in the order
+ * of c.given, as the user has them) standardised where the model
+ * standardises that view (in place: pass copies to keep them), the
+ * targets de-standardised into their own units.
+ */
+export function imputeInUnits(
+  model: Jpvae,
+  c: BlockConditional,
+  standardize: readonly (Standardize | null)[],
+  xs: readonly Float32Array[],
+  n: number,
+  draws?: Draws,
+  samples = 1,
+): Float32Array[] {
+  c.given.forEach((g, a) => standardize[g] && applyStandardize(xs[a], model.views[g].dim, standardize[g]!));
+  const ys = imputeViews(model, c, xs, n, draws, samples);
+  ys.forEach((y, t) => {
+    const s = standardize[c.target[t]];
+    if (s) applyStandardize(y, model.views[c.target[t]].dim, s, true);
+  });
+  return ys;
+}
+
+/** Imputed rows (n·K draws of `width` values, row r's at r·K…) must be finite: a NaN or infinity comes from weights out of range; `label` and `firstRow` name the input row. */
+export function checkImputed(y: Float32Array, width: number, K: number, label: string, firstRow = 0): void {
+  const bad = y.findIndex((v) => !Number.isFinite(v));
   if (bad >= 0)
     throw new InputError(
-      `${label}: row ${firstRow + Math.floor(bad / width) + 1}, column ${(bad % width) + 1} is ${x[bad]}; the given view must be complete and finite`,
+      `${label}: row ${firstRow + Math.floor(bad / (width * K)) + 1} imputes to ${y[bad]}: the model's weights are out of range`,
     );
-  const rule = valueRule(model.views[1 - c.target].likelihood);
-  const off = rule ? x.findIndex((v) => !rule.fits(v)) : -1;
-  if (off >= 0)
-    throw new InputError(
-      `${label}: row ${firstRow + Math.floor(off / width) + 1}, column ${(off % width) + 1} is ${x[off]}, ${rule!.needs} (the model's view ${2 - c.target})`,
-    );
-  // Each row repeated K times, each copy with its own draw.
-  const y = imputeRaw(model, c, standardize, repeatRows(x, rows, width, K), rows * K, draws);
-  const nan = y.findIndex((v) => !Number.isFinite(v));
-  if (nan >= 0)
-    throw new InputError(
-      `${label}: row ${firstRow + Math.floor(nan / (model.views[c.target].dim * K)) + 1} imputes to ${y[nan]}: the model's weights are out of range`,
-    );
-  return y;
 }

@@ -1,47 +1,44 @@
-// What defines a JPVAE model: view widths, layer sizes, latent sizes and the
-// prior. Stored in model.json; everything else is derived from it.
+// What defines a JPVAE model: each view's width, latent size and
+// likelihood, the layer sizes and the joint prior. Stored in model.json;
+// everything else is derived from it. Views are indices 0…M−1 here (view
+// v is entry v − 1 of every list); users see them numbered from 1.
 
 import { InputError } from '../errors.ts';
-import { PRIOR_KINDS, type PriorConfig } from './prior/prior.ts';
+import { PAIR_KINDS, PRIOR_KINDS, type PriorConfig } from './prior/prior.ts';
 import { BERNOULLI, type Likelihood } from '../data/likelihood.ts';
+import { MAX_VIEWS } from '../data/view-data.ts';
+
+export { MAX_VIEWS };
 
 export { BERNOULLI, type Likelihood };
 
 export interface ModelConfig {
-  dims: [number, number]; // features of view 1 and view 2
+  dims: number[]; // features of each view
   hidden: number[]; // encoder hidden widths; decoders mirror them (the reference architecture: 512, 512)
-  latent: [number, number]; // n1 ≤ n2 (§2.4), or n1 ≥ n2 with swapViews
+  latent: number[]; // latent size of each view
   prior: PriorConfig;
-  /**
-   * The prior's first view is view 2 (--swap-views). §2.4 takes n1 ≤ n2 so
-   * that C has orthonormal rows; the joint prior is symmetric in the two
-   * views, so for n1 > n2 we give it the views the other way round.
-   * Files, flags and outputs keep the user's numbering.
-   */
-  swapViews?: boolean;
-  likelihood?: [Likelihood, Likelihood]; // default: Bernoulli for both
+  likelihood?: Likelihood[]; // default: Bernoulli for every view
 }
 
-export const likelihoodOf = (c: ModelConfig, i: 0 | 1): Likelihood => c.likelihood?.[i] ?? BERNOULLI;
-
-/** The views in the prior's order: [first, second] with the first's latent the smaller. */
-export const priorOrder = (c: ModelConfig): [0 | 1, 0 | 1] => (c.swapViews ? [1, 0] : [0, 1]);
+export const likelihoodOf = (c: ModelConfig, i: number): Likelihood => c.likelihood?.[i] ?? BERNOULLI;
 
 export const DEFAULT_HIDDEN = [512, 512];
-export const DEFAULT_LATENT: [number, number] = [20, 20];
+export const DEFAULT_LATENT = 20;
 export const DEFAULT_ALPHA = 0.95;
 
 /** A config field, as checkConfig names it in a message. */
-export type ConfigField = 'dims' | 'hidden' | 'latent' | 'swapViews' | 'prior.kind' | 'prior.alpha' | 'prior.flips';
+export type ConfigField =
+  'dims' | 'hidden' | 'latent' | 'likelihood' | 'prior.kind' | 'prior.alpha' | 'prior.flips' | 'prior.factors';
 /** The fields as the library's options name them (fit()); jpvae train names its flags instead. */
 const OPTION_NAMES: Record<ConfigField, string> = {
   dims: 'view widths',
   hidden: 'hidden',
   latent: 'latent',
-  swapViews: 'swapViews',
+  likelihood: 'likelihood',
   'prior.kind': 'prior',
   'prior.alpha': 'alpha',
   'prior.flips': 'flips',
+  'prior.factors': 'factors',
 };
 
 /**
@@ -56,15 +53,21 @@ export const MAX_PARAMETERS = 2 ** 26;
 export function parameterCount(c: ModelConfig): number {
   const dense = (widths: number[]) => widths.slice(1).reduce((s, w, l) => s + (widths[l] + 1) * w, 0);
   const [n1, n2] = [...c.latent].sort((a, b) => a - b);
-  let total = c.prior.kind === 'svd' ? n1 * n1 + n2 * n2 + n1 : c.prior.kind === 'orthogonal' ? n2 * n2 : 0;
-  for (const i of [0, 1] as const) {
-    const d = c.dims[i],
-      n = c.latent[i],
+  const K = c.prior.factors ?? Math.max(...c.latent);
+  const prior = {
+    zero: 0,
+    svd: n1 * n1 + n2 * n2 + n1,
+    orthogonal: n2 * n2,
+    factor: c.latent.length * K * K,
+  }[c.prior.kind];
+  let total = prior ?? 0;
+  c.dims.forEach((d, i) => {
+    const n = c.latent[i],
       top = c.hidden[c.hidden.length - 1];
     total += dense([d, ...c.hidden]) + 2 * (top + 1) * n + dense([n, ...[...c.hidden].reverse(), d]);
     const l = likelihoodOf(c, i);
     if ((l.kind === 'gaussian' && l.variance === 'learnt') || l.kind === 'nb') total += d;
-  }
+  });
   return total;
 }
 
@@ -73,31 +76,45 @@ export function checkConfig(
   c: ModelConfig,
   label: (field: ConfigField) => string = (f) => OPTION_NAMES[f],
 ): ModelConfig {
-  const posInt = (x: number) => Number.isInteger(x) && x > 0;
+  const m = c.dims.length,
+    posInt = (x: number) => Number.isInteger(x) && x > 0;
+  if (m < 2 || m > MAX_VIEWS) throw new InputError(`views: expected 2 to ${MAX_VIEWS}, got ${m}`);
   if (!c.dims.every(posInt))
     throw new InputError(`${label('dims')}: must be positive integers, got ${c.dims.join(',')}`);
   if (!c.hidden.length || !c.hidden.every(posInt))
     throw new InputError(`${label('hidden')}: expected positive integers like 512,512, got ${c.hidden.join(',')}`);
-  if (!c.latent.every(posInt))
-    throw new InputError(`${label('latent')}: expected positive integers n1[,n2], got ${c.latent.join(',')}`);
-  const [n1, n2] = c.latent;
-  if (!c.swapViews && n1 > n2) {
+  if (c.latent.length !== m || !c.latent.every(posInt))
     throw new InputError(
-      `${label('latent')}: n1 = ${n1} > n2 = ${n2}; the prior needs its first view's latent to be the smaller (§2.4): add ${label('swapViews')}`,
+      `${label('latent')}: expected ${m} positive integers (one per view), got ${c.latent.join(',')}`,
     );
-  }
-  if (c.swapViews && n1 < n2)
-    throw new InputError(`${label('swapViews')}: for n1 > n2 only, but the latent sizes are n1 = ${n1} < n2 = ${n2}`);
-  if (!PRIOR_KINDS.includes(c.prior.kind))
-    throw new InputError(`${label('prior.kind')}: expected one of ${PRIOR_KINDS.join(', ')}, got '${c.prior.kind}'`);
-  if (!(Math.abs(c.prior.alpha) < 1))
-    throw new InputError(`${label('prior.alpha')}: expected −1 < α < 1 (Theorem 2.2), got ${c.prior.alpha}`);
-  const larger = Math.max(n1, n2);
-  if (!Number.isInteger(c.prior.flips) || c.prior.flips < 0 || c.prior.flips > larger) {
+  if (c.likelihood && c.likelihood.length !== m)
+    throw new InputError(`${label('likelihood')}: expected one per view (${m}), got ${c.likelihood.length}`);
+  const { kind, alpha } = c.prior;
+  if (!PRIOR_KINDS.includes(kind))
+    throw new InputError(`${label('prior.kind')}: expected one of ${PRIOR_KINDS.join(', ')}, got '${kind}'`);
+  if (PAIR_KINDS.includes(kind) && m !== 2)
     throw new InputError(
-      `${label('prior.flips')}: expected an integer from 0 to ${larger} (the larger latent size), got ${c.prior.flips}`,
+      `${label('prior.kind')}: the ${kind} prior is for two views; for ${m} views use factor (or zero)`,
     );
-  }
+  if (kind === 'orthogonal' && !(Math.abs(alpha) < 1))
+    throw new InputError(`${label('prior.alpha')}: expected −1 < α < 1 (Theorem 2.2), got ${alpha}`);
+  if (kind === 'factor' && !(alpha >= 0 && alpha < 1))
+    throw new InputError(`${label('prior.alpha')}: expected 0 ≤ α < 1 for the factor prior, got ${alpha}`);
+  const larger = Math.max(...c.latent);
+  const flips = c.prior.flips ?? 0;
+  if (!Number.isInteger(flips) || flips < 0 || flips > larger || (flips && kind === 'factor'))
+    throw new InputError(
+      kind === 'factor'
+        ? `${label('prior.flips')}: for the two-view priors only, got ${flips} with the factor prior`
+        : `${label('prior.flips')}: expected an integer from 0 to ${larger} (the larger latent size), got ${flips}`,
+    );
+  const K = c.prior.factors;
+  if (K !== undefined && (kind !== 'factor' || !(posInt(K) && K >= larger)))
+    throw new InputError(
+      kind !== 'factor'
+        ? `${label('prior.factors')}: for the factor prior only, got ${K} with the ${kind} prior`
+        : `${label('prior.factors')}: expected an integer ≥ the largest latent size ${larger}, got ${K}`,
+    );
   const params = parameterCount(c);
   if (!(params <= MAX_PARAMETERS)) {
     throw new InputError(

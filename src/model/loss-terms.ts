@@ -2,19 +2,25 @@
 // Jpvae.lossAndGradient return them; the trainer and the evaluation add
 // them up over an epoch or a data set.
 
-/** Sums over rows of each view's negative log-likelihood and the KL; n1, n2 count the rows that have each view. */
+/** Sums over rows of each view's negative log-likelihood (over the rows that have it) and of the KL. */
 export interface TermSums {
-  recon1: number;
-  recon2: number;
+  recon: number[];
+  counts: number[]; // rows that have each view
   kl: number;
-  n1: number;
-  n2: number;
   rows: number;
 }
 
-export const zeroTerms = (): TermSums => ({ recon1: 0, recon2: 0, kl: 0, n1: 0, n2: 0, rows: 0 });
+export const zeroTerms = (m: number): TermSums => ({
+  recon: new Array(m).fill(0),
+  counts: new Array(m).fill(0),
+  kl: 0,
+  rows: 0,
+});
 
 /** into += t, field by field. */
 export function addTerms(into: TermSums, t: TermSums): void {
-  for (const key of ['recon1', 'recon2', 'kl', 'n1', 'n2', 'rows'] as const) into[key] += t[key];
+  t.recon.forEach((v, i) => (into.recon[i] += v));
+  t.counts.forEach((v, i) => (into.counts[i] += v));
+  into.kl += t.kl;
+  into.rows += t.rows;
 }

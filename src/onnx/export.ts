@@ -1,20 +1,17 @@
 // Export a trained model as ONNX, in memory: every view's encoder and
 // decoder, imputers (a mean imputer and a sampler per target, through the
-// stored latent fit) and manifest.json. A two-view model gets each view
-// from the other; an M-view model each view from all the others, plus the
-// subsets asked for (imputerSets). Returns the files' bytes by name;
-// write-export.ts puts them on disk, a browser can offer them as downloads.
+// stored latent fit) and manifest.json: each view from all the others (for
+// two views, each from the other), plus the subsets asked for
+// (imputerSets). Returns the files' bytes by name; write-export.ts puts
+// them on disk, a browser can offer them as downloads.
 
-import { conditional, type LatentFit } from '../impute/conditional.ts';
-import { multiConditional, type MultiLatentFit } from '../impute/multi-impute.ts';
+import { conditionalOf } from '../impute/block-conditional.ts';
+import type { LatentFit } from '../impute/latent-fit.ts';
 import type { Standardize } from '../data/views.ts';
 import type { Jpvae } from '../model/jpvae.ts';
-import type { MultiJpvae } from '../model/multi-jpvae.ts';
 import type { ModelJson } from '../store/files.ts';
 import { jsonText, snakeCaseKeys } from '../io/json-keys.ts';
-import type { MultiModelJson } from '../store/multi-files.ts';
 import { PACKAGE_VERSION } from '../version.ts';
-import { standardizationOf } from '../data/record.ts';
 import { IR_VERSION, OPSET, type Graph, type WeightType } from './graph.ts';
 import {
   decoderGraph,
@@ -24,14 +21,12 @@ import {
   observationSd,
   sampleGraph,
   singleTarget,
-  twoViewImputer,
   type GraphSource,
 } from './jpvae-graphs.ts';
 import {
   EXPORT_FORMAT,
   EXPORT_FORMAT_VERSION,
   MANIFEST,
-  type GraphName,
   type GraphSpec,
   type ImputerSpec,
   type Manifest,
@@ -41,7 +36,7 @@ import {
 /** What an export needs besides the model: the latent fit, each view's standardisation, and model.json's records. */
 export interface ExportInput {
   fit: LatentFit;
-  standardize: readonly [Standardize | null, Standardize | null];
+  standardize: readonly (Standardize | null)[];
   data: Record<string, unknown>; // model.json's data record, copied into the manifest
   package: string; // the jpvae that trained the model
   step: number; // training steps taken
@@ -51,32 +46,11 @@ export interface ExportInput {
 export function exportInputOf(json: ModelJson): ExportInput {
   if (!json.latentFit) throw new Error('export: the model has no latent fit (training did not finish)');
   return {
-    fit: json.latentFit as LatentFit,
-    standardize: standardizationOf(json.data),
-    data: json.data,
-    package: json.package,
-    step: json.training?.state.step ?? 0,
-  };
-}
-
-/** What an M-view export needs besides the model (as ExportInput, with the M-view latent fit). */
-export interface MultiExportInput {
-  fit: MultiLatentFit;
-  standardize: readonly (Standardize | null)[];
-  data: Record<string, unknown>;
-  package: string;
-  step: number;
-}
-
-/** The MultiExportInput of a saved M-view model (its model.json), which must hold a latent fit. */
-export function multiExportInputOf(json: MultiModelJson): MultiExportInput {
-  if (!json.latentFit) throw new Error('export: the model has no latent fit (training did not finish)');
-  return {
     fit: json.latentFit,
     standardize: json.data.standardize,
     data: json.data,
     package: json.package,
-    step: json.training.state.step,
+    step: json.training?.state.step ?? 0,
   };
 }
 
@@ -88,35 +62,14 @@ export const DRAWS =
   'A count view (poisson, nb) gives the expected counts e^η at size factor 1 of each latent draw, the latent draws of --draws latent: ' +
   "the graph draws no counts; a Poisson or negative binomial draw of those means (with the view's dispersion θ for nb) is left to the caller.";
 
-/** The eight graphs of a two-view model, by manifest name. */
-export function modelGraphs(
-  model: Jpvae,
-  fit: LatentFit,
-  standardize: GraphSource['standardize'],
-  weights: WeightType,
-): Record<GraphName, Graph> {
-  const s: GraphSource = { model, standardize, weights };
-  const [to1, to2] = [conditional(fit, 0), conditional(fit, 1)].map(twoViewImputer);
-  return {
-    encoder1: encoderGraph(s, 0),
-    encoder2: encoderGraph(s, 1),
-    decoder1: decoderGraph(s, 0),
-    decoder2: decoderGraph(s, 1),
-    impute_2_from_1: imputeGraph(s, to2),
-    impute_1_from_2: imputeGraph(s, to1),
-    sample_2_from_1: sampleGraph(s, to2),
-    sample_1_from_2: sampleGraph(s, to1),
-  };
-}
-
-/** One imputer of an M-view export: target view from the given views, 1-based. */
+/** One imputer of an export: target view from the given views, 1-based. */
 export interface ImputerSet {
   given: number[];
   target: number;
 }
 
 /**
- * Which extra imputers an M-view export writes besides each view from all
+ * Which extra imputers an export writes besides each view from all
  * the others: 'pairs' adds every single view → each other view, 'all'
  * every non-empty set of other views → each view, and {given, target}
  * (1-based) one set.
@@ -124,7 +77,7 @@ export interface ImputerSet {
 export type ImputerSubsets = 'pairs' | 'all' | ImputerSet;
 
 /**
- * The imputers of an M-view export, each once: every view from all the
+ * The imputers of an export, each once: every view from all the
  * others, then the extra `subsets`; ordered by target, then by given sets
  * larger first, then by their view numbers.
  */
@@ -163,10 +116,10 @@ export function imputerSets(m: number, subsets: readonly ImputerSubsets[] = []):
   );
 }
 
-/** The graphs of an M-view model: encoderI and decoderI for every view, the imputers of `sets`. */
-export function multiModelGraphs(
-  model: MultiJpvae,
-  fit: MultiLatentFit,
+/** The graphs of a model: encoderI and decoderI for every view, the imputers of `sets`. */
+export function modelGraphs(
+  model: Jpvae,
+  fit: LatentFit,
   standardize: GraphSource['standardize'],
   weights: WeightType,
   sets: readonly ImputerSet[],
@@ -178,7 +131,7 @@ export function multiModelGraphs(
     graphs[`decoder${i + 1}`] = decoderGraph(s, i);
   });
   for (const { given, target } of sets) {
-    const c = singleTarget(multiConditional(fit, given, [target])); // 1-based views in, 0-based blocks out
+    const c = singleTarget(conditionalOf(fit, given, [target])); // 1-based views in, 0-based blocks out
     const names = imputerGraphNames(target, given);
     graphs[names.mean] = imputeGraph(s, c);
     graphs[names.sample] = sampleGraph(s, c);
@@ -235,44 +188,21 @@ function assemble(
   return { manifest, files };
 }
 
-/** The export's files (NAME.onnx for each graph, and manifest.json) and its manifest, of a two-view model. */
+/**
+ * The export's files (NAME.onnx for each graph, and manifest.json) and its
+ * manifest: encoders and decoders of every view, and impute_t_from_G /
+ * sample_t_from_G for each imputer of imputerSets(M, subsets) (by default
+ * each view from all the others).
+ */
 export function buildExport(
   model: Jpvae,
   input: ExportInput,
-  weights: WeightType = 'float32',
-): { manifest: Manifest; files: Map<string, Uint8Array> } {
-  const source: GraphSource = { model, standardize: input.standardize, weights };
-  return assemble(
-    source,
-    modelGraphs(model, input.fit, input.standardize, weights),
-    [
-      { target: 2, given: [1] },
-      { target: 1, given: [2] },
-    ],
-    {
-      package: input.package,
-      step: input.step,
-      config: model.config,
-      data: input.data,
-      latentFit: { rows: input.fit.rows, split: input.fit.split },
-    },
-  );
-}
-
-/**
- * The export of an M-view model: encoders and decoders of every view,
- * and impute_t_from_G / sample_t_from_G for each imputer of
- * imputerSets(M, subsets) (by default each view from all the others).
- */
-export function buildMultiExport(
-  model: MultiJpvae,
-  input: MultiExportInput,
   options: { weights?: WeightType; subsets?: readonly ImputerSubsets[] } = {},
 ): { manifest: Manifest; files: Map<string, Uint8Array> } {
   const weights = options.weights ?? 'float32',
     sets = imputerSets(model.m, options.subsets);
   const source: GraphSource = { model, standardize: input.standardize, weights };
-  return assemble(source, multiModelGraphs(model, input.fit, input.standardize, weights, sets), sets, {
+  return assemble(source, modelGraphs(model, input.fit, input.standardize, weights, sets), sets, {
     package: input.package,
     step: input.step,
     config: model.config,

@@ -11,13 +11,12 @@
 import type { FloatArray } from '../core/heap.ts';
 import type { Standardize } from '../data/views.ts';
 import type { BlockConditional } from '../impute/block-conditional.ts';
-import type { Conditional } from '../impute/conditional.ts';
 import type { Dense } from '../model/dense.ts';
 import type { ViewVae } from '../model/view-vae.ts';
 import { isCount } from '../data/likelihood.ts';
 import { Graph, type WeightType } from './graph.ts';
 
-/** What the graphs read of a trained model, two-view (Jpvae) or M-view (MultiJpvae) alike. */
+/** What the graphs read of a trained model (Jpvae). */
 export interface ExportableModel {
   readonly views: readonly ViewVae[];
   params(): FloatArray;
@@ -41,10 +40,7 @@ export type ImputerConditional = Pick<BlockConditional, 'given' | 'nIn' | 'nOut'
   target: number;
 };
 
-/** The two-view conditional of view c.target given the other one, as an ImputerConditional. */
-export const twoViewImputer = (c: Conditional): ImputerConditional => ({ ...c, given: [1 - c.target] });
-
-/** An M-view block conditional of a single target view (c.target of length 1), as an ImputerConditional. */
+/** A block conditional of a single target view (c.target of length 1), as an ImputerConditional. */
 export function singleTarget(c: BlockConditional): ImputerConditional {
   if (c.target.length !== 1) throw new RangeError(`onnx: an imputer graph has one target view, got ${c.target.length}`);
   return { ...c, target: c.target[0] };

@@ -4,7 +4,6 @@
 // it (type-only imports keep the browser bundle free of the exporter).
 
 import type { Likelihood, ModelConfig } from '../model/config.ts';
-import type { MultiViewConfig } from '../model/multi-jpvae.ts';
 import type { Standardize } from '../data/views.ts';
 import type { TensorSpec, WeightType } from './graph.ts';
 
@@ -85,7 +84,7 @@ export interface Manifest {
   model: {
     package: string; // the jpvae that trained it
     step: number; // training steps taken
-    config: ModelConfig | MultiViewConfig; // two views: ModelConfig; M views: MultiViewConfig (config.dims has M)
+    config: ModelConfig; // config.dims has one width per view
     data: Record<string, unknown>; // the training data and its preprocessing, from model.json
     /** The Gaussian the imputation graphs condition on; `complete`: of its rows, those with every view (M views). */
     latentFit: { rows: number; split: string; complete?: number };

@@ -3,14 +3,14 @@
 
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.ts';
-import type { TwoViewData } from '../data/dataset.ts';
-import { completeRows } from '../data/views.ts';
+import { gatherRows } from '../data/dataset.ts';
+import { viewsOf, type ViewData } from '../data/view-data.ts';
 import { evaluateCalibration, type Calibration } from '../eval/calibration.ts';
 import { imputationGrid } from '../eval/imputation-figure.ts';
 import { crossCorrelation, frobenius } from '../eval/latent.ts';
-import type { LatentFit } from '../impute/conditional.ts';
+import { rowsWith } from '../eval/metrics.ts';
 import type { DrawKind } from '../impute/impute.ts';
-import { encodeMeans } from '../impute/posterior-means.ts';
+import { encodeViewMeans, type LatentFit } from '../impute/latent-fit.ts';
 import type { Jpvae } from '../model/jpvae.ts';
 import type { EpochRecord } from '../train/trainer.ts';
 import { calibrationSpec } from './calibration-plot.ts';
@@ -29,18 +29,31 @@ export interface NamedModel {
 }
 
 /** Figure 1: per example digit, the true image and each model's two imputations. */
-export function writeImputationGrid(png: string, models: NamedModel[], data: TwoViewData): Promise<RenderedFigure> {
+export function writeImputationGrid(png: string, models: NamedModel[], data: ViewData): Promise<RenderedFigure> {
   return writeFigure(png, imputationGridSpec(imputationGrid(models, data)));
 }
 
-/** Figure 4: each model's latent cross-correlation on `data`'s complete rows, one colorbar. */
-export function writeCrossCorrelation(png: string, models: NamedModel[], data: TwoViewData): Promise<RenderedFigure> {
-  const full = completeRows(data);
-  const panels = models.map(({ name, model }) => {
-    const [n1, n2] = model.config.latent,
-      [Z1, Z2] = encodeMeans(model, full);
-    const corr = crossCorrelation(Z1, n1, Z2, n2, full.n);
-    return { name, corr, n1, n2, frobenius: frobenius(corr) };
+/** Figure 4: each model's latent cross-correlation of every pair of views on `data`'s rows with every view, one colorbar. */
+export function writeCrossCorrelation(png: string, models: NamedModel[], data: ViewData): Promise<RenderedFigure> {
+  const panels = models.flatMap(({ name, model }) => {
+    const all = viewsOf(model.fullMask),
+      rows = rowsWith(data, all);
+    const Z = encodeViewMeans(
+      model,
+      all.map((i) => gatherRows(data.xs[i], data.dims[i], rows)),
+      all,
+      rows.length,
+    );
+    const n = model.config.latent;
+    return all.flatMap((i) =>
+      all
+        .filter((j) => j > i)
+        .map((j) => {
+          const corr = crossCorrelation(Z[i], n[i], Z[j], n[j], rows.length);
+          const pair = all.length > 2 ? ` (views ${i + 1} and ${j + 1})` : '';
+          return { name: name + pair, corr, n1: n[i], n2: n[j], frobenius: frobenius(corr) };
+        }),
+    );
   });
   return writeFigure(png, crossCorrelationSpec(panels));
 }
@@ -53,7 +66,7 @@ export function writeTrainingCurves(
   return writeFigure(png, trainingCurvesSpec(models, 'Training curves', heldOut));
 }
 
-/** The calibration plot of each model's draws, both directions. */
+/** The calibration plot of each model's draws: each view given all the others. */
 export function writeCalibrationPlot(
   png: string,
   results: { name: string; calibration: Calibration }[],
@@ -65,10 +78,10 @@ export function writeCalibrationPlot(
     calibrationSpec(
       results.map(({ name, calibration: c }) => ({
         name,
-        series: [
-          { label: 'x1 | x2', view: c.x1_given_x2 },
-          { label: 'x2 | x1', view: c.x2_given_x1 },
-        ],
+        series: Object.entries(c.impute).map(([key, view]) => ({
+          label: key.replace('_given_', ' | ').replaceAll('_', ','),
+          view,
+        })),
       })),
       `Calibration of the imputations (${K} ${kind} draws per held-out row)`,
     ),
@@ -89,7 +102,7 @@ export interface PlotOptions {
 export async function writeModelFigures(
   out: string,
   models: NamedModel[],
-  data: TwoViewData,
+  data: ViewData,
   o: PlotOptions,
 ): Promise<{ files: string[]; calibrations: { name: string; calibration: Calibration }[] }> {
   const files: string[] = [];

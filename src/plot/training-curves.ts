@@ -24,8 +24,7 @@ export function trainingCurvesSpec(
         const point = (panel: string, term: string, value: number) =>
           values.push({ model: name, epoch: h.epoch, split, panel, term, value });
         point('loss', 'total', 'loss' in s ? s.loss : -s.elbo);
-        point('reconstruction', 'view 1', s.recon1);
-        point('reconstruction', 'view 2', s.recon2);
+        s.recon.forEach((r, i) => point('reconstruction', `view ${i + 1}`, r));
         point('KL', 'total', s.kl);
       }
   return {

@@ -8,10 +8,10 @@
 // file's size and checksum against it, so a file of another checkpoint, or
 // a torn one, is refused. The API's toFiles()/fromFiles() hand the files
 // over as they are, so a model moves between the CLI, Node and browsers
-// unchanged. Field names are snake_case on disk from format version 3 and
-// camelCase in the code (io/json-keys.ts). Version 2 (camelCase names) and
-// version 1 directories (also weights.safetensors, train-state.safetensors,
-// no checksums) still load.
+// unchanged. Field names are snake_case on disk and camelCase in the code
+// (io/json-keys.ts). Every older model.json loads through an upgrade
+// (store/upgrade.ts); version 1 directories name their files
+// weights.safetensors and train-state.safetensors, without checksums.
 
 import type { FloatArray } from '../core/heap.ts';
 import { InputError } from '../errors.ts';
@@ -27,6 +27,7 @@ import {
   checkLayout,
   FORMAT,
   FORMAT_VERSION,
+  isModelJson,
   parseJsonText,
   validateModelJson,
   type CheckpointFile,
@@ -34,6 +35,15 @@ import {
 } from './model-json.ts';
 
 export { CHECKPOINT_FILE, FORMAT, type ModelJson } from './model-json.ts';
+
+/** Whether model.json's text is a jpvae model's of any format (without validating it). */
+export function isModelText(text: string): boolean {
+  try {
+    return isModelJson(JSON.parse(text));
+  } catch {
+    return false;
+  }
+}
 export const MODEL_JSON = 'model.json';
 /**
  * Rows per batch of a model read from its files (evaluation, imputation):
@@ -78,86 +88,55 @@ function named(kind: 'weights' | 'train-state', step: string, bytes: Uint8Array)
   return { name: `${kind}-${step}-${crc32}.safetensors`, bytes: bytes.length, crc32 };
 }
 
-/** What a model's model.json starts with in both formats: the format, the package, config and layout, the files it names. */
-export interface ModelJsonHead<F extends string, C> {
-  format: F;
-  formatVersion: number;
-  package: string;
-  config: C;
-  layout: { name: string; shape: number[] }[];
-  files: { weights: CheckpointFile; trainState?: CheckpointFile };
-}
-
-/** What a save adds to model.json's head: the data record, the training state and history, the latent fit. */
-export type ModelExtra<J extends { data?: unknown; training?: unknown; latentFit?: unknown }> = Pick<
-  J,
-  'data' | 'training' | 'latentFit'
->;
+/** What a save adds to model.json's head (format, package, config, layout, files): the data record, the training state and history, the latent fit. */
+export type ModelExtra = Pick<ModelJson, 'data' | 'training' | 'latentFit'>;
 
 /**
- * A checkpoint of `model` at its training step, either format: the
- * safetensors files (the parameters by layout name, `format` in the header,
- * and when given the optimiser's moments) and model.json, `text` of its
- * head and then `extra`, naming them.
+ * A checkpoint of `model` at its training step: the safetensors files (the
+ * parameters by layout name, the format in the header, and the optimiser's
+ * moments when given, or a train-state file's bytes as they are) and
+ * model.json, naming them.
  */
-export function encodeCheckpoint<F extends string, C, E extends { training?: { state: { step: number } } }>(
-  model: { layout: { entries: readonly LayoutEntry[] }; params(): FloatArray; config: C },
-  [format, formatVersion]: [F, number],
-  extra: E,
-  adam: Moments | undefined,
-  text: (json: ModelJsonHead<F, C> & E) => string,
-): ModelFiles {
+export function encodeModel(model: Jpvae, extra: ModelExtra, adam?: Moments | Uint8Array): ModelFiles {
   const entries = model.layout.entries,
     at = String(extra.training?.state.step ?? 0),
     files: ModelFiles = {};
-  const weights = encodeSafetensors(tensorsOf(entries, model.params()), { format, step: at }),
+  const weights = encodeSafetensors(tensorsOf(entries, model.params()), { format: FORMAT, step: at }),
     wRef = named('weights', at, weights);
   files[wRef.name] = weights;
   let sRef: CheckpointFile | undefined;
   if (adam) {
-    const { m, v } = adam.moments();
-    const st = new Map<string, Tensor>([
-      ['adam.m', { shape: [m.length], data: Float32Array.from(m) }],
-      ['adam.v', { shape: [v.length], data: Float32Array.from(v) }],
-    ]);
-    const state = encodeSafetensors(st, { step: at });
+    let state = adam as Uint8Array;
+    if (!(adam instanceof Uint8Array)) {
+      const { m, v } = adam.moments();
+      const st = new Map<string, Tensor>([
+        ['adam.m', { shape: [m.length], data: Float32Array.from(m) }],
+        ['adam.v', { shape: [v.length], data: Float32Array.from(v) }],
+      ]);
+      state = encodeSafetensors(st, { step: at });
+    }
     sRef = named('train-state', at, state);
     files[sRef.name] = state;
   }
-  const json = {
-    format,
-    formatVersion,
+  const json: ModelJson = {
+    format: FORMAT,
+    formatVersion: FORMAT_VERSION,
     package: `jpvae ${PACKAGE_VERSION}`,
     config: model.config,
     layout: entries.map((e) => ({ name: e.name, shape: e.shape })),
     ...extra,
     files: { weights: wRef, ...(sRef ? { trainState: sRef } : {}) },
   };
-  files[MODEL_JSON] = text(json);
+  files[MODEL_JSON] = jsonText(json, { indent: 1 });
   return files;
 }
 
-/** The files of `model` (and of the optimiser, when given), model.json naming the others. */
-export function encodeModel(model: Jpvae, extra: ModelExtra<ModelJson>, adam?: Moments): ModelFiles {
-  return encodeCheckpoint(model, [FORMAT, FORMAT_VERSION], extra, adam, modelJsonText);
-}
-
-/**
- * model.json's text with its field names as its format version spells them:
- * snake_case from version 3, camelCase before (a model read from an older
- * directory is handed on as it was written).
- */
-export function modelJsonText(json: ModelJson): string {
-  return json.formatVersion >= 3 ? jsonText(json, { indent: 1 }) : JSON.stringify(json, null, 1) + '\n';
-}
-
 /** The names of a model's other files (from formatVersion 2 with their sizes and checksums). */
-export function filesOf(json: Pick<ModelJson, 'formatVersion' | 'files'>): {
+export function filesOf(json: Pick<ModelJson, 'files'>): {
   weights: Partial<CheckpointFile> & { name: string };
   trainState?: Partial<CheckpointFile> & { name: string };
 } {
-  if (json.formatVersion < 2) return { weights: { name: WEIGHTS }, trainState: { name: TRAIN_STATE } };
-  return json.files!;
+  return json.files ?? { weights: { name: WEIGHTS }, trainState: { name: TRAIN_STATE } };
 }
 
 /** Are `bytes` the file model.json names as `ref` (its size and checksum, where given)? `path` names it in errors. */
@@ -183,12 +162,17 @@ export function parseModelJson(text: string, name: string): ModelJson {
  * before a model of the config's size is allocated. `where` names the
  * files' source in errors.
  */
-export function decodeModel(files: ModelFiles, backend: BackendChoice, where: string): { net: Jpvae; json: ModelJson } {
+export function decodeModel(
+  files: ModelFiles,
+  backend: BackendChoice,
+  where: string,
+  threads = false,
+): { net: Jpvae; json: ModelJson } {
   const json = parseModelJson(fileOf(files, MODEL_JSON, where, 'text'), `${where}/${MODEL_JSON}`);
   const ref = filesOf(json).weights,
     weights = fileOf(files, ref.name, where, 'bytes');
   checkWeightsSize(weights.length, json, `${where}/${ref.name}`);
-  const net = new Jpvae(createKernels(backend), json.config, LOADED_MODEL_ROWS);
+  const net = new Jpvae(createKernels(backend, { threads }), json.config, LOADED_MODEL_ROWS);
   decodeWeights(weights, json, net, where);
   return { net, json };
 }

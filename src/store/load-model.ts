@@ -2,9 +2,9 @@
 // model.json records it.
 
 import { createKernels, type BackendChoice } from '../core/index.ts';
-import type { TwoViewData } from '../data/dataset.ts';
+import type { ViewData } from '../data/view-data.ts';
 import { VALUE_LABELS, type InputLabels } from '../data/labels.ts';
-import { reopenSplit, type DataSource } from '../data/source.ts';
+import { reopenSplit } from '../data/source.ts';
 import { Jpvae } from '../model/jpvae.ts';
 import { loadWeights, readModelDir, type ModelJson } from './store.ts';
 import { LOADED_MODEL_ROWS } from './files.ts';
@@ -30,6 +30,6 @@ export function loadModel(
 }
 
 /** A split of the data a model was trained on (hvdMNIST test rows, or the held-out rows of its files). */
-export function modelData(json: ModelJson, split: 'train' | 'test', labels?: InputLabels): TwoViewData {
-  return reopenSplit(json.data as DataSource, split, labels);
+export function modelData(json: ModelJson, split: 'train' | 'test', labels?: InputLabels): ViewData {
+  return reopenSplit(json.data, split, labels);
 }

@@ -4,28 +4,37 @@
 // fit have the sizes the config gives; the training state is consistent),
 // all checked before anything of the model's size is allocated. Takes the
 // parsed value, not a path: the browser's loader checks the same way.
+//
+// One format for any number of views (format jpvae-model, version 4).
+// Every format written before reads through an upgrade to it
+// (store/upgrade.ts): the two-view model.json of versions 1–3 and the
+// M-view one (jpvae-multiview-model, version 3).
 
 import { InputError } from '../errors.ts';
 import { Fields } from '../io/fields.ts';
 import { newerFormatLine } from '../io/format-version.ts';
 import { camelCaseKeys, snakeName } from '../io/json-keys.ts';
 import { cholesky, positiveDefinite } from '../linalg/dense.ts';
-import { checkConfig, type Likelihood, type ModelConfig } from '../model/config.ts';
-import { COUNT_KINDS, SIZE_FACTORS } from '../data/likelihood.ts';
-import { PRIOR_KINDS, type PriorKind } from '../model/prior/prior.ts';
+import { checkConfig, MAX_VIEWS, type Likelihood, type ModelConfig } from '../model/config.ts';
+import { BERNOULLI, COUNT_KINDS, SIZE_FACTORS } from '../data/likelihood.ts';
+import type { DataRecord } from '../data/record.ts';
+import type { HoldoutSplit } from '../data/holdout.ts';
+import { PRIOR_KINDS, type PriorConfig } from '../model/prior/prior.ts';
 import { parseBeta } from '../train/beta.ts';
-import type { TrainState } from '../train/trainer.ts';
-import type { LatentFit } from '../impute/conditional.ts';
+import type { SavedOptions, TrainState } from '../train/trainer.ts';
+import type { LatentFit } from '../impute/latent-fit.ts';
+import { LEGACY_MULTI_FORMAT, upgradeModelJson } from './upgrade.ts';
 
 export const FORMAT = 'jpvae-model';
 /**
- * The newest model.json this code reads and the one it writes. Version 1
- * named its files weights.safetensors and train-state.safetensors; version
- * 2 names them by step and checksum in `files` (store/files.ts); version 3
- * spells its field names in snake_case (format_version, latent_fit), which
- * the code reads as camelCase (io/json-keys.ts).
+ * The model.json this code writes, and the newest it reads: version 4, any
+ * number of views (lists per view in the config, the data record and the
+ * latent fit). Version 1 named its files weights.safetensors and
+ * train-state.safetensors; version 2 names them by step and checksum in
+ * `files`; version 3 spells field names in snake_case (format_version,
+ * latent_fit), which the code reads as camelCase (io/json-keys.ts).
  */
-export const FORMAT_VERSION = 3;
+export const FORMAT_VERSION = 4;
 
 /** A file of the checkpoint, as model.json names it. */
 export interface CheckpointFile {
@@ -36,17 +45,20 @@ export interface CheckpointFile {
 
 export interface ModelJson {
   format: typeof FORMAT;
+  /** The version the file was written in (read through an upgrade when older). */
   formatVersion: number;
   package: string;
   config: ModelConfig;
   layout: { name: string; shape: number[] }[];
-  data: Record<string, unknown>; // where the training data came from and how it was preprocessed
-  training?: { options: Record<string, unknown>; state: TrainState };
+  data: DataRecord;
+  training?: { options: SavedOptions; state: TrainState };
+  /** The latent Gaussian of imputation (§2.7), fitted on the training rows after the last epoch. */
   latentFit?: LatentFit;
+  /** Absent in version 1 only (its files have fixed names). */
   files?: { weights: CheckpointFile; trainState?: CheckpointFile };
 }
 
-/** model.json's text parsed, not yet validated (either format); `name` says where it came from in errors. */
+/** model.json's text parsed, not yet validated; `name` says where it came from in errors. */
 export function parseJsonText(text: string, name: string): unknown {
   try {
     return JSON.parse(text);
@@ -64,7 +76,7 @@ const MAX_WIDTH = 1 << 24,
   MAX_BATCH = 1 << 16,
   MAX_ROWS = 2 ** 40;
 
-/** A view's likelihood as model.json stores it (the two-view and the M-view files alike). */
+/** A view's likelihood as model.json stores it. */
 export function likelihood(f: Fields, v: unknown, path: string): Likelihood {
   const o = f.object(v, path);
   const kind = f.string(o.kind, `${path}.kind`, ['bernoulli', 'gaussian', ...COUNT_KINDS] as const);
@@ -88,70 +100,87 @@ function config(f: Fields, v: unknown): ModelConfig {
       f.expected(path, `1 to ${MAX_LAYERS} widths`, x);
     return a.map((w, i) => f.int(w, `${path}[${i}]`, 1, MAX_WIDTH));
   };
+  const dims = f.array(o.dims, 'config.dims');
+  if (dims.length < 2 || dims.length > MAX_VIEWS) f.expected('config.dims', `2 to ${MAX_VIEWS} view widths`, o.dims);
+  const m = dims.length;
   const p = f.object(o.prior, 'config.prior');
-  const c: ModelConfig = {
-    dims: ints(o.dims, 'config.dims', 2) as [number, number],
-    hidden: ints(o.hidden, 'config.hidden'),
-    latent: ints(o.latent, 'config.latent', 2) as [number, number],
-    prior: {
-      kind: f.string<PriorKind>(p.kind, 'config.prior.kind', PRIOR_KINDS),
-      alpha: f.number(p.alpha, 'config.prior.alpha', 'a number with −1 < α < 1', (a) => Math.abs(a) < 1),
-      flips: f.int(p.flips, 'config.prior.flips', 0, MAX_WIDTH),
-    },
+  const prior: PriorConfig = {
+    kind: f.string(p.kind, 'config.prior.kind', PRIOR_KINDS),
+    alpha: f.number(p.alpha, 'config.prior.alpha', 'a number with −1 < α < 1', (a) => Math.abs(a) < 1),
+    ...(p.flips === undefined ? {} : { flips: f.int(p.flips, 'config.prior.flips', 0, MAX_WIDTH) }),
+    ...(p.factors === undefined ? {} : { factors: f.int(p.factors, 'config.prior.factors', 1, MAX_WIDTH) }),
   };
-  if (o.swapViews !== undefined) c.swapViews = f.boolean(o.swapViews, 'config.swapViews');
-  if (o.likelihood !== undefined) {
-    const l = f.array(o.likelihood, 'config.likelihood', 2);
-    c.likelihood = [likelihood(f, l[0], 'config.likelihood[0]'), likelihood(f, l[1], 'config.likelihood[1]')];
-  }
+  const c: ModelConfig = {
+    dims: ints(o.dims, 'config.dims', m),
+    hidden: ints(o.hidden, 'config.hidden'),
+    latent: ints(o.latent, 'config.latent', m),
+    prior,
+  };
+  if (o.likelihood !== undefined)
+    c.likelihood = f
+      .array(o.likelihood, 'config.likelihood', m)
+      .map((x, i) => likelihood(f, x, `config.likelihood[${i}]`));
   return checkConfig(c, (field) => `${f.file}: config.${field}`);
 }
 
-/** The standardisation of a Gaussian view: a finite mean and an sd > 0 per feature. */
-function standardize(f: Fields, v: unknown, path: string, dim: number, gaussian: boolean): void {
+/** The standardisation of a Gaussian view: a finite mean and an sd > 0 per feature; null for any other view. */
+function standardize(f: Fields, v: unknown, path: string, dim: number, gaussian: boolean) {
   if (!gaussian) {
     if (v !== null) f.expected(path, 'null (the view is not Gaussian)', v);
-    return;
+    return null;
   }
   const o = f.object(v, path);
-  f.numbers(o.mean, `${path}.mean`, dim);
-  f.numbers(o.sd, `${path}.sd`, dim, 'a finite sd > 0', (x) => x > 0);
+  return {
+    mean: f.numbers(o.mean, `${path}.mean`, dim),
+    sd: f.numbers(o.sd, `${path}.sd`, dim, 'a finite sd > 0', (x) => x > 0),
+  };
 }
 
-/** Where the training data came from; `{}` when it was not recorded (a model trained from memory through the library). */
-function data(f: Fields, v: unknown, c: ModelConfig): void {
-  const o = f.object(v, 'data');
-  if (o.dataset === undefined && Object.keys(o).length === 0) return;
-  const dataset = f.string(o.dataset, 'data.dataset', ['hvdmnist', 'files', 'arrays']);
+/** Where the training data came from, and how it was preprocessed. */
+function data(f: Fields, v: unknown, c: ModelConfig): DataRecord {
+  const o = f.object(v, 'data'),
+    m = c.dims.length;
+  const dataset = f.string(o.dataset, 'data.dataset', ['hvdmnist', 'files', 'arrays'] as const);
+  const own = c.likelihood ?? c.dims.map(() => BERNOULLI);
   if (dataset === 'hvdmnist') {
-    if (c.dims[0] !== 392 || c.dims[1] !== 392)
-      f.fail('config.dims', `an hvdMNIST model has views of 392 pixels, got ${c.dims.join(',')}`);
-    if (c.likelihood && c.likelihood.some((l) => l.kind !== 'bernoulli'))
-      f.fail('config.likelihood', 'an hvdMNIST model has Bernoulli views');
-    f.int(o.trainRows, 'data.trainRows', 1, 60_000);
-    f.int(o.testRows, 'data.testRows', 0, 10_000);
-    return;
+    if (c.dims.join() !== '392,392')
+      f.fail('config.dims', `an hvdMNIST model has two views of 392 pixels, got ${c.dims.join(',')}`);
+    if (own.some((l) => l.kind !== 'bernoulli')) f.fail('config.likelihood', 'an hvdMNIST model has Bernoulli views');
   }
-  if (dataset === 'files') {
-    for (const key of ['view1', 'view2'] as const) f.string(o[key], `data.${key}`);
-    if (o.mask !== undefined) f.string(o.mask, 'data.mask');
-    if (o.idColumn !== undefined) f.string(o.idColumn, 'data.idColumn');
-    if (o.pairing !== undefined) {
-      const p = f.object(o.pairing, 'data.pairing');
-      f.string(p.by, 'data.pairing.by', ['id', 'position']);
-      for (const k of ['paired', 'only1', 'only2'] as const) f.int(p[k], `data.pairing.${k}`, 0, MAX_ROWS);
-    }
-    if (o.holdoutSplit !== undefined) f.string(o.holdoutSplit, 'data.holdoutSplit', ['last-rows', 'per-pairing']);
-  } else f.boolean(o.mask, 'data.mask'); // arrays given to the API: was there a mask
-
-  f.number(o.holdout, 'data.holdout', 'a fraction from 0 to below 1', (x) => x >= 0 && x < 1);
-  const l = f.array(o.likelihood, 'data.likelihood', 2).map((x, i) => likelihood(f, x, `data.likelihood[${i}]`));
-  const own = c.likelihood ?? [{ kind: 'bernoulli' }, { kind: 'bernoulli' }];
-  if (JSON.stringify(l) !== JSON.stringify(own)) f.fail('data.likelihood', `differs from config.likelihood`);
-  const s = f.array(o.standardize, 'data.standardize', 2);
-  s.forEach((x, i) => standardize(f, x, `data.standardize[${i}]`, c.dims[i], l[i].kind === 'gaussian'));
-  f.int(o.trainRows, 'data.trainRows', 1, MAX_ROWS);
-  f.int(o.heldOutRows, 'data.heldOutRows', 0, MAX_ROWS);
+  const strings = (x: unknown, path: string) => f.array(x, path, m).map((s, i) => f.string(s, `${path}[${i}]`));
+  const record: DataRecord = {
+    dataset,
+    ...(o.views !== undefined || dataset === 'files' ? { views: strings(o.views, 'data.views') } : {}),
+    ...(o.binarize === undefined ? {} : { binarize: f.string(o.binarize, 'data.binarize') }),
+    ...(o.mask === undefined ? {} : { mask: f.string(o.mask, 'data.mask') }),
+    ...(o.idColumn === undefined ? {} : { idColumn: f.string(o.idColumn, 'data.idColumn') }),
+    holdout: f.number(o.holdout, 'data.holdout', 'a fraction from 0 to below 1', (x) => x >= 0 && x < 1),
+    ...(o.holdoutSplit === undefined
+      ? {}
+      : {
+          holdoutSplit: f.string<HoldoutSplit>(o.holdoutSplit, 'data.holdoutSplit', ['last-rows', 'per-pairing']),
+        }),
+    likelihood: f.array(o.likelihood, 'data.likelihood', m).map((x, i) => likelihood(f, x, `data.likelihood[${i}]`)),
+    standardize: [],
+    trainRows: f.int(o.trainRows, 'data.trainRows', 1, MAX_ROWS),
+    heldOutRows: f.int(o.heldOutRows, 'data.heldOutRows', 0, MAX_ROWS),
+  };
+  if (o.pairing !== undefined) {
+    const p = f.object(o.pairing, 'data.pairing');
+    record.pairing = {
+      by: f.string(p.by, 'data.pairing.by', ['id', 'position'] as const),
+      complete: f.int(p.complete, 'data.pairing.complete', 0, MAX_ROWS),
+      perView: f
+        .array(p.perView, 'data.pairing.perView', m)
+        .map((x, i) => f.int(x, `data.pairing.perView[${i}]`, 0, MAX_ROWS)),
+    };
+  }
+  if (JSON.stringify(record.likelihood) !== JSON.stringify(own))
+    f.fail('data.likelihood', 'differs from config.likelihood');
+  record.standardize = f
+    .array(o.standardize, 'data.standardize', m)
+    .map((x, i) => standardize(f, x, `data.standardize[${i}]`, c.dims[i], own[i].kind === 'gaussian'));
+  return record;
 }
 
 /** The stream state of data/rng.ts: four 32-bit words (not all zero: xoshiro would stay at zero) and a spare normal or null. */
@@ -162,24 +191,23 @@ export function rngState(f: Fields, v: unknown, path: string): void {
   if (a[4] !== null) f.number(a[4], `${path}[4]`, 'null or a finite number');
 }
 
-const TERMS = ['recon1', 'recon2', 'kl', 'n1', 'n2', 'rows'] as const;
-
-/** One epoch of the history (train/trainer.ts EpochRecord): its number and finite losses and times. */
-function epochRecord(f: Fields, v: unknown, path: string, epoch: number): void {
+/** One epoch of the history (train/trainer.ts EpochRecord): its number and finite losses, one per view, and times. */
+function epochRecord(f: Fields, v: unknown, path: string, epoch: number, m: number): void {
   const o = f.object(v, path);
   f.int(o.epoch, `${path}.epoch`, epoch, epoch);
   f.number(o.beta, `${path}.beta`, 'a β ≥ 0', (x) => x >= 0);
   for (const key of ['seconds', 'samplesPerSec'] as const)
     f.number(o[key], `${path}.${key}`, 'a finite number ≥ 0', (x) => x >= 0);
-  const losses = (x: unknown, p: string, keys: readonly string[]) => {
+  const losses = (x: unknown, p: string, loss: boolean) => {
     const l = f.object(x, p);
-    for (const key of keys) f.number(l[key], `${p}.${key}`);
+    f.numbers(l.recon, `${p}.recon`, m);
+    for (const key of loss ? ['kl', 'elbo', 'loss'] : ['kl', 'elbo']) f.number(l[key], `${p}.${key}`);
   };
-  losses(o.train, `${path}.train`, ['recon1', 'recon2', 'kl', 'elbo', 'loss']);
-  if (o.test !== undefined) losses(o.test, `${path}.test`, ['recon1', 'recon2', 'kl', 'elbo']);
+  losses(o.train, `${path}.train`, true);
+  if (o.test !== undefined) losses(o.test, `${path}.test`, false);
 }
 
-function training(f: Fields, v: unknown, trainRows: number | undefined): void {
+function training(f: Fields, v: unknown, m: number, trainRows: number): ModelJson['training'] {
   const o = f.object(v, 'training'),
     opt = f.object(o.options, 'training.options'),
     st = f.object(o.state, 'training.state');
@@ -190,44 +218,53 @@ function training(f: Fields, v: unknown, trainRows: number | undefined): void {
   } catch {
     f.expected('training.options.beta', 'constant[:B], linear:E or cyclical:E (E > 0)', beta);
   }
-  f.int(opt.seed, 'training.options.seed', 0);
-  f.number(opt.lr, 'training.options.lr', 'a learning rate > 0', (x) => x > 0);
-  if (opt.backend !== undefined) f.string(opt.backend, 'training.options.backend');
+  const options: SavedOptions = {
+    batch,
+    beta,
+    seed: f.int(opt.seed, 'training.options.seed', 0),
+    lr: f.number(opt.lr, 'training.options.lr', 'a learning rate > 0', (x) => x > 0),
+    backend: opt.backend === undefined ? 'wasm' : f.string(opt.backend, 'training.options.backend'),
+  };
   const epoch = f.int(st.epoch, 'training.state.epoch', 0, 1e9),
     step = f.int(st.step, 'training.state.step', 0);
   rngState(f, st.rng, 'training.state.rng');
   const history = f.array(st.history, 'training.state.history', epoch);
-  history.forEach((h, i) => epochRecord(f, h, `training.state.history[${i}]`, i + 1));
-  const steps = trainRows === undefined ? Infinity : Math.ceil(trainRows / batch);
+  history.forEach((h, i) => epochRecord(f, h, `training.state.history[${i}]`, i + 1, m));
+  const steps = Math.ceil(trainRows / batch);
   let partial = 0;
   if (st.partial !== undefined) {
     const p = f.object(st.partial, 'training.state.partial');
-    partial = f.int(p.steps, 'training.state.partial.steps', 1, Math.min(steps - 1, Number.MAX_SAFE_INTEGER));
+    partial = f.int(p.steps, 'training.state.partial.steps', 1, Math.max(1, steps - 1));
     rngState(f, p.rng, 'training.state.partial.rng');
     const t = f.object(p.totals, 'training.state.partial.totals');
-    for (const key of TERMS) f.number(t[key], `training.state.partial.totals.${key}`);
+    f.numbers(t.recon, 'training.state.partial.totals.recon', m);
+    f.numbers(t.counts, 'training.state.partial.totals.counts', m);
+    f.number(t.kl, 'training.state.partial.totals.kl');
+    f.int(t.rows, 'training.state.partial.totals.rows', 0, MAX_ROWS);
     f.number(p.lossSum, 'training.state.partial.lossSum');
     f.number(p.seconds, 'training.state.partial.seconds', 'a time ≥ 0', (x) => x >= 0);
   }
   // Adam steps once per batch: the step count follows from the epochs, the batch and the training rows.
-  if (steps !== Infinity && step !== epoch * steps + partial) {
+  if (step !== epoch * steps + partial)
     f.fail(
       'training.state.step',
       `is ${step}, but ${epoch} epochs of ${steps} batches${partial ? ` and ${partial} steps` : ''} make ${epoch * steps + partial}`,
     );
-  }
+  return { options, state: st as unknown as TrainState }; // every field checked above: the parsed value is that type
 }
 
-/** The latent Gaussian of imputation: sizes from the config, a finite mean, a symmetric positive definite covariance. */
-function latentFit(f: Fields, v: unknown, c: ModelConfig): void {
-  const o = f.object(v, 'latentFit');
-  f.int(o.n1, 'latentFit.n1', c.latent[0], c.latent[0]);
-  f.int(o.n2, 'latentFit.n2', c.latent[1], c.latent[1]);
-  f.int(o.rows, 'latentFit.rows', 0);
-  f.string(o.split, 'latentFit.split');
-  const d = c.latent[0] + c.latent[1];
-  f.numbers(o.mean, 'latentFit.mean', d);
-  const cov = Float64Array.from(f.numbers(o.cov, 'latentFit.cov', d * d));
+/** The latent Gaussian of imputation: block sizes from the config, a finite mean, a symmetric positive definite covariance. */
+function latentFit(f: Fields, v: unknown, c: ModelConfig): LatentFit {
+  const o = f.object(v, 'latentFit'),
+    latent = c.latent,
+    d = latent.reduce((a, b) => a + b, 0);
+  f.array(o.latent, 'latentFit.latent', latent.length).forEach((x, i) => {
+    if (x !== latent[i]) f.expected(`latentFit.latent[${i}]`, `${latent[i]} (config.latent)`, x);
+  });
+  const rows = f.int(o.rows, 'latentFit.rows', 0),
+    complete = f.int(o.complete, 'latentFit.complete', 0, rows);
+  const mean = f.numbers(o.mean, 'latentFit.mean', d);
+  const cov = f.numbers(o.cov, 'latentFit.cov', d * d);
   for (let i = 0; i < d; i++) {
     if (!(cov[i * d + i] > 0))
       f.fail(`latentFit.cov[${i * d + i}]`, `the variance of latent ${i + 1} is ${cov[i * d + i]}, expected > 0`);
@@ -240,7 +277,8 @@ function latentFit(f: Fields, v: unknown, c: ModelConfig): void {
     }
   }
   // Imputation takes the fit with at most a tiny ridge (linalg positiveDefinite): beyond that it is not a covariance.
-  if (!cholesky(positiveDefinite(cov, d), d)) f.fail('latentFit.cov', 'is not positive definite');
+  if (!cholesky(positiveDefinite(Float64Array.from(cov), d), d)) f.fail('latentFit.cov', 'is not positive definite');
+  return { latent: [...latent], rows, complete, mean, cov };
 }
 
 /** The checkpoint's files: names of our pattern (never a path) carrying the step, their sizes and checksums. */
@@ -267,24 +305,41 @@ export function checkpointFiles(
     : { weights, trainState: file(o.trainState, 'files.trainState', 'train-state') };
 }
 
-/** A parsed model.json checked field by field (`file` names it in messages), with the code's camelCase field names. */
+/** Whether a parsed model.json is a model of any format this code reads, without validating it. */
+export function isModelJson(v: unknown): boolean {
+  const format = (v as { format?: unknown } | null)?.format;
+  return format === FORMAT || format === LEGACY_MULTI_FORMAT;
+}
+
+/** A parsed model.json of any format (upgraded to version 4) checked field by field (`file` names it in messages), with the code's camelCase field names. */
 export function validateModelJson(v: unknown, file: string): ModelJson {
   const f = new Fields(file, snakeName);
-  const o = f.object(camelCaseKeys(v), '(top level)');
-  if (o.format !== FORMAT) f.expected('format', `'${FORMAT}' (a jpvae model)`, o.format);
-  const version = f.int(o.formatVersion, 'formatVersion', 1);
+  const o = upgradeModelJson(f, f.object(camelCaseKeys(v), '(top level)'));
+  const version = o.formatVersion as number;
   if (version > FORMAT_VERSION) throw new InputError(newerFormatLine(file, version, FORMAT_VERSION));
-  f.string(o.package, 'package');
   const c = config(f, o.config);
-  f.array(o.layout, 'layout');
-  data(f, o.data, c);
-  const trainRows = (o.data as { trainRows?: number }).trainRows;
-  if (o.training !== undefined) training(f, o.training, trainRows);
-  if (o.latentFit !== undefined) latentFit(f, o.latentFit, c);
-  if (version >= 2)
-    checkpointFiles(f, o.files, o.training === undefined ? 0 : (o.training as { state: { step: number } }).state.step);
+  const layout = f.array(o.layout, 'layout').map((x, i) => {
+    const e = f.object(x, `layout[${i}]`);
+    return {
+      name: f.string(e.name, `layout[${i}].name`),
+      shape: f.array(e.shape, `layout[${i}].shape`).map((s, j) => f.int(s, `layout[${i}].shape[${j}]`, 1, 1 << 30)),
+    };
+  });
+  const d = data(f, o.data, c);
+  const t = o.training === undefined ? undefined : training(f, o.training, c.dims.length, d.trainRows);
+  const json: ModelJson = {
+    format: FORMAT,
+    formatVersion: version,
+    package: f.string(o.package, 'package'),
+    config: c,
+    layout,
+    data: d,
+    ...(t ? { training: t } : {}),
+    ...(o.latentFit === undefined ? {} : { latentFit: latentFit(f, o.latentFit, c) }),
+  };
+  if (version >= 2) json.files = checkpointFiles(f, o.files, t?.state.step ?? 0);
   else if (o.files !== undefined) f.fail('files', 'not in a formatVersion 1 model.json');
-  return o as unknown as ModelJson; // every field checked above: the parsed value is that type
+  return json;
 }
 
 /** model.json's layout list against the layout the model built from its config. */
@@ -293,13 +348,13 @@ export function checkLayout(
   entries: readonly { name: string; shape: number[] }[],
   file: string,
 ): void {
-  const f = new Fields(file, snakeName),
-    got = f.array(json.layout, 'layout', entries.length);
+  const f = new Fields(file, snakeName);
+  if (json.layout.length !== entries.length)
+    f.expected('layout', `${entries.length} tensors (the config's layout)`, json.layout);
   entries.forEach((e, i) => {
-    const g = f.object(got[i], `layout[${i}]`);
+    const g = json.layout[i];
     if (g.name !== e.name) f.expected(`layout[${i}].name`, `'${e.name}' (the config's layout)`, g.name);
-    const shape = f.array(g.shape, `layout[${i}].shape`, e.shape.length);
-    if (shape.some((x, j) => x !== e.shape[j]))
-      f.fail(`layout[${i}].shape`, `expected [${e.shape}] (the config's layout), got [${shape.map(String)}]`);
+    if (g.shape.join() !== e.shape.join())
+      f.fail(`layout[${i}].shape`, `expected [${e.shape}] (the config's layout), got [${g.shape.map(String)}]`);
   });
 }

@@ -37,11 +37,11 @@ import {
   decodeWeights,
   encodeModel,
   filesOf,
-  modelJsonText,
   parseModelJson,
   MODEL_JSON,
   TRAIN_STATE,
   WEIGHTS,
+  type ModelExtra,
   type ModelFiles,
   type ModelJson,
   type Moments,
@@ -207,12 +207,7 @@ export function writeModelFiles(dir: string, files: ModelFiles): void {
   }
 }
 
-export function saveModel(
-  dir: string,
-  model: Jpvae,
-  extra: Pick<ModelJson, 'data' | 'training' | 'latentFit'>,
-  adam?: Moments,
-): void {
+export function saveModel(dir: string, model: Jpvae, extra: ModelExtra, adam?: Moments): void {
   writeModelFiles(dir, encodeModel(model, extra, adam));
 }
 
@@ -268,11 +263,13 @@ export function readTensorBytes(path: string, bytes: number | undefined, floats:
 
 /** A model directory's files, as store/files.ts decodes them (the train-state file only when present). */
 export function readModelFiles(dir: string, label = VALUE_LABELS.model): ModelFiles {
-  return readModelDir(dir, label, (json) => {
+  return rereadOnSwitch(dir, () => {
+    const text = readModelText(dir, label),
+      json = parseModelJson(text, join(dir, MODEL_JSON));
     const params = parameterCount(json.config),
       { weights, trainState } = filesOf(json);
     const files: ModelFiles = {
-      [MODEL_JSON]: modelJsonText(json),
+      [MODEL_JSON]: text, // as written: parsing it again upgrades it again
       [weights.name]: readTensorBytes(join(dir, weights.name), weights.bytes, params),
     };
     if (trainState && existsSync(join(dir, trainState.name)))

@@ -10,23 +10,18 @@ import { createWasmKernels, type SharedWasm } from '../core/wasm.ts';
 import type { Kernels } from '../core/kernels.ts';
 import type { ModelConfig } from '../model/config.ts';
 import { Jpvae } from '../model/jpvae.ts';
-import { MultiJpvae, type MultiViewConfig } from '../model/multi-jpvae.ts';
-import type { ViewHalves } from '../model/view-runner.ts';
 import type { AdamArrays, AdamConfig } from '../train/adam.ts';
 import { adamChunks, shareAdam } from './adam-share.ts';
 import * as ctl from './control.ts';
 import { teamKernels, viewCost, viewSplits, type Role } from './team.ts';
 
-/** Which model a pool trains, as a thread rebuilds it: the two-view Jpvae or the M-view MultiJpvae, by its config. */
-export type ModelSpec = { kind: 'two-view'; config: ModelConfig } | { kind: 'multi-view'; config: MultiViewConfig };
+/** Which model a pool trains, as a thread rebuilds it: its config. */
+export type ModelSpec = { config: ModelConfig };
 
 /** A model a pool's threads can share: its views' halves, and what a mirror of it needs. */
-export type ThreadedModel = (Jpvae | MultiJpvae) & ViewHalves;
+export type ThreadedModel = Jpvae;
 
-export const specOf = (model: ThreadedModel): ModelSpec =>
-  model instanceof MultiJpvae
-    ? { kind: 'multi-view', config: model.config }
-    : { kind: 'two-view', config: model.config };
+export const specOf = (model: ThreadedModel): ModelSpec => ({ config: model.config });
 
 /** Everything a lane needs, sent once when it starts. */
 export interface LaneInit {
@@ -55,10 +50,7 @@ export function shareModel(
 ): ThreadedModel {
   const kernels =
     role.size > 1 ? teamKernels(k, role.member, role.size, () => control.barrier(role.team, role.size)) : k;
-  const model =
-    spec.kind === 'multi-view'
-      ? new MultiJpvae(kernels, spec.config, maxRows)
-      : new Jpvae(kernels, spec.config, maxRows);
+  const model = new Jpvae(kernels, spec.config, maxRows);
   if (model.P !== check.P || model.G !== check.G)
     throw new Error(
       `${check.who}: its model's buffers do not match the owner's (P ${model.P} ≠ ${check.P} or G ${model.G} ≠ ${check.G})`,

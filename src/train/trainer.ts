@@ -3,14 +3,13 @@
 // one seeded stream whose state is saved at each epoch's end, so a resumed
 // run repeats an uninterrupted one bit for bit (same backend, same build).
 
-import type { TwoViewData } from '../data/dataset.ts';
+import { forEachBatch } from '../data/dataset.ts';
+import type { ViewData } from '../data/view-data.ts';
 import { Rng } from '../data/rng.ts';
 import type { FloatArray } from '../core/heap.ts';
 import type { Kernels } from '../core/kernels.ts';
-import type { Jpvae } from '../model/jpvae.ts';
 import { Adam, ADAM_DEFAULTS, type AdamConfig } from './adam.ts';
 import { betaAt, formatBeta, parseBeta, type BetaSchedule } from './beta.ts';
-import { evaluateLoss, meanTerms, type LossSummary } from './evaluate.ts';
 import { addTerms, zeroTerms, type TermSums } from '../model/loss-terms.ts';
 import { nextTurn } from './next-turn.ts';
 
@@ -48,18 +47,15 @@ export interface EpochRecordOf<S> {
   seconds: number;
   samplesPerSec: number;
 }
-export type EpochRecord = EpochRecordOf<LossSummary>;
-
-/** Where a run stands; T is the model's loss sums (TermSums, MultiTermSums). */
-export interface TrainStateOf<T, S> {
+/** Where a run stands; S is how its epochs' losses are summarised. */
+export interface TrainStateOf<S> {
   epoch: number; // epochs completed
   step: number; // Adam steps taken
   rng: number[]; // the stream at the start of the next epoch (or of the partial one)
   history: EpochRecordOf<S>[];
   /** An epoch stopped part way (Ctrl-C): where it stood, so that resuming continues it exactly. */
-  partial?: { steps: number; rng: number[]; totals: T; lossSum: number; seconds: number };
+  partial?: { steps: number; rng: number[]; totals: TermSums; lossSum: number; seconds: number };
 }
-export type TrainState = TrainStateOf<TermSums, LossSummary>;
 
 export interface StepInfo {
   epoch: number;
@@ -73,48 +69,68 @@ export class DivergenceError extends Error {
   override name = 'DivergenceError';
 }
 
-/** What the loop asks of a model (Jpvae, MultiJpvae): a flat parameter array and the gradient of a batch. */
-export interface TrainableModel<D, T> {
+/** What the loop asks of a model (Jpvae): a flat parameter array and the gradient of a batch. */
+export interface TrainableModel {
   readonly k: Kernels;
+  readonly m: number;
+  readonly maxRows: number;
   readonly layout: { readonly size: number };
   readonly P: number;
   readonly G: number;
   params(): FloatArray;
-  lossAndGradient(data: D, rows: Uint32Array, beta: number, rng: Rng): T;
+  initParams(rng: Rng): void;
+  loss(data: ViewData, rows: Uint32Array, beta: number, rng: Rng | null): TermSums;
+  lossAndGradient(data: ViewData, rows: Uint32Array, beta: number, rng: Rng): TermSums;
 }
 
-/** A batch's sums: the KL and the row count (each model adds its views' reconstruction sums). */
-interface Sums {
+/** Per-row means: each view's reconstruction over the rows that have it, the KL over all rows. */
+export interface LossSummary {
+  recon: number[];
   kl: number;
-  rows: number;
+  /** Evidence lower bound per row (β = 1): −(Σ recon + kl); with missing views, a sum of per-view means. */
+  elbo: number;
 }
+
+export function meanTerms(t: TermSums): LossSummary {
+  const recon = t.recon.map((s, i) => (t.counts[i] ? s / t.counts[i] : 0)),
+    kl = t.kl / t.rows;
+  return { recon, kl, elbo: -(recon.reduce((a, b) => a + b, 0) + kl) };
+}
+
+/** Loss-term means over a data set, forward only, in batches of the model's buffer size: z sampled once per row from rng (the paper's protocol), or the posterior mean without one. */
+export function evaluateLoss(model: TrainableModel, data: ViewData, rng: Rng | null): LossSummary {
+  const total = zeroTerms(model.m);
+  forEachBatch(data.n, model.maxRows, (_, idx) => addTerms(total, model.loss(data, idx, 1, rng)));
+  return meanTerms(total);
+}
+
+export type EpochRecord = EpochRecordOf<LossSummary>;
+export type TrainState = TrainStateOf<LossSummary>;
 
 /**
- * The training loop over any model's loss terms: the two-view Trainer
- * below and the M-view MultiTrainer (multi-fit.ts) differ only in how
- * their sums are zeroed, added, listed and averaged.
+ * The training loop: epochs of shuffled mini-batches from the stream in
+ * state.rng (a new run's weights and stream are the caller's: see
+ * api/training.ts), the held-out loss after each epoch.
  */
-export abstract class EpochLoop<M extends TrainableModel<D, T>, D extends { n: number }, T extends Sums, S> {
+export class Trainer<M extends TrainableModel = TrainableModel> {
   readonly adam: Adam;
-  state: TrainStateOf<T, S>;
+  state: TrainState;
 
   constructor(
     readonly model: M,
     readonly options: TrainOptions,
-    readonly train: D,
-    readonly test?: D,
+    readonly train: ViewData,
+    readonly test?: ViewData,
   ) {
     this.adam = new Adam(model.k, model.layout.size, options.adam);
     this.state = { epoch: 0, step: 0, rng: new Rng(options.seed).state(), history: [] };
   }
 
-  protected abstract zeroTerms(): T;
-  protected abstract addTerms(into: T, t: T): void;
-  /** Each view's reconstruction sum. */
-  protected abstract reconSums(t: T): number[];
-  protected abstract means(t: T): S;
-  /** The loss summary of `data`, forward only, z sampled from rng. */
-  protected abstract evaluate(data: D, rng: Rng): S;
+  /** A new run: LeCun weights from Rng(seed), and the loop's stream a seed apart from the initialisation's. */
+  init(): void {
+    this.model.initParams(new Rng(this.options.seed));
+    this.state = { epoch: 0, step: 0, rng: new Rng(this.options.seed + 0x9e3779b9).state(), history: [] };
+  }
 
   /** model.json's training record: the options (and the backend) and where the run stands. */
   saved() {
@@ -132,7 +148,7 @@ export abstract class EpochLoop<M extends TrainableModel<D, T>, D extends { n: n
    * where (state.partial) and null is returned. After the last step the
    * epoch ends as usual (the caller checks before the next one).
    */
-  async runEpoch(onStep?: (s: StepInfo) => void, shouldStop?: () => boolean): Promise<EpochRecordOf<S> | null> {
+  async runEpoch(onStep?: (s: StepInfo) => void, shouldStop?: () => boolean): Promise<EpochRecord | null> {
     const e = this.begin();
     for (let s = e.from; s < e.steps; s++) {
       this.step(e, s, onStep);
@@ -145,7 +161,7 @@ export abstract class EpochLoop<M extends TrainableModel<D, T>, D extends { n: n
   }
 
   /** One epoch without turns of the event loop (scripts, tests). */
-  runEpochSync(onStep?: (s: StepInfo) => void): EpochRecordOf<S> {
+  runEpochSync(onStep?: (s: StepInfo) => void): EpochRecord {
     const e = this.begin();
     for (let s = e.from; s < e.steps; s++) this.step(e, s, onStep);
     return this.finish(e);
@@ -162,18 +178,18 @@ export abstract class EpochLoop<M extends TrainableModel<D, T>, D extends { n: n
       order,
       steps: this.stepsPerEpoch,
       from: partial?.steps ?? 0,
-      total: partial ? structuredClone(partial.totals) : this.zeroTerms(),
+      total: partial ? structuredClone(partial.totals) : zeroTerms(this.model.m),
       lossSum: partial?.lossSum ?? 0,
       t0: performance.now() - 1000 * (partial?.seconds ?? 0),
     };
   }
 
-  private step(e: ReturnType<EpochLoop<M, D, T, S>['begin']>, s: number, onStep?: (s: StepInfo) => void): void {
+  private step(e: ReturnType<Trainer['begin']>, s: number, onStep?: (s: StepInfo) => void): void {
     const { model, options, train } = this;
     const idx = e.order.subarray(s * options.batch, Math.min(train.n, (s + 1) * options.batch));
     const beta = betaAt(options.beta, e.epoch + s / e.steps);
     const t = model.lossAndGradient(train, idx, beta, e.rng);
-    const recon = this.reconSums(t);
+    const recon = t.recon;
     const l = (recon.reduce((a, c) => a + c) + beta * t.kl) / t.rows;
     const where = `epoch ${e.epoch + 1}, step ${s + 1}`;
     if (!Number.isFinite(l))
@@ -184,12 +200,12 @@ export abstract class EpochLoop<M extends TrainableModel<D, T>, D extends { n: n
       throw new DivergenceError(
         `training diverged: a gradient is NaN or infinite at ${where} (loss ${l}); the last checkpoint is kept`,
       );
-    this.addTerms(e.total, t);
+    addTerms(e.total, t);
     e.lossSum += l * t.rows;
     onStep?.({ epoch: e.epoch + 1, step: s + 1, stepsPerEpoch: e.steps, rows: t.rows, loss: l });
   }
 
-  private pause(e: ReturnType<EpochLoop<M, D, T, S>['begin']>, steps: number): null {
+  private pause(e: ReturnType<Trainer['begin']>, steps: number): null {
     this.state = {
       ...this.state,
       step: this.adam.step,
@@ -204,18 +220,18 @@ export abstract class EpochLoop<M extends TrainableModel<D, T>, D extends { n: n
     return null;
   }
 
-  private finish(e: ReturnType<EpochLoop<M, D, T, S>['begin']>): EpochRecordOf<S> {
+  private finish(e: ReturnType<Trainer['begin']>): EpochRecord {
     const { model, options } = this;
     const seconds = (performance.now() - e.t0) / 1000;
     if (!model.params().every(Number.isFinite))
       throw new DivergenceError(
         `training diverged: parameters hold NaN/Inf after epoch ${e.epoch + 1}; the last checkpoint is kept`,
       );
-    const record: EpochRecordOf<S> = {
+    const record: EpochRecord = {
       epoch: e.epoch + 1,
       beta: betaAt(options.beta, e.epoch + 1),
-      train: { ...this.means(e.total), loss: e.lossSum / e.total.rows },
-      test: this.test ? this.evaluate(this.test, new Rng(options.seed ^ (0x5eed0000 + e.epoch))) : undefined,
+      train: { ...meanTerms(e.total), loss: e.lossSum / e.total.rows },
+      test: this.test ? evaluateLoss(model, this.test, new Rng(options.seed ^ (0x5eed0000 + e.epoch))) : undefined,
       seconds,
       samplesPerSec: this.train.n / seconds,
     };
@@ -229,13 +245,22 @@ export abstract class EpochLoop<M extends TrainableModel<D, T>, D extends { n: n
   }
 }
 
-/** The two-view loop: Jpvae's TermSums. */
-export class Trainer extends EpochLoop<Jpvae, TwoViewData, TermSums, LossSummary> {
-  protected zeroTerms = zeroTerms;
-  protected addTerms = addTerms;
-  protected reconSums = (t: TermSums) => [t.recon1, t.recon2];
-  protected means = meanTerms;
-  protected evaluate(data: TwoViewData, rng: Rng): LossSummary {
-    return evaluateLoss(this.model, data, rng);
-  }
+/** How fitModel trains: the loop's options, β constant 1 and Adam's defaults unless given. */
+export interface FitModelOptions {
+  epochs: number;
+  batch: number;
+  seed: number;
+  beta?: BetaSchedule;
+  adam?: AdamConfig;
+  /** Called after each epoch with its record. */
+  onEpoch?: (r: EpochRecord) => void;
+}
+
+/** Train `model` (initialised from the seed) on data, synchronously (scripts, tests); returns the per-epoch records. */
+export function fitModel(model: TrainableModel, data: ViewData, o: FitModelOptions): EpochRecord[] {
+  const beta = o.beta ?? { kind: 'constant', value: 1 };
+  const trainer = new Trainer(model, { ...o, beta, adam: o.adam ?? ADAM_DEFAULTS }, data);
+  trainer.init();
+  while (trainer.state.epoch < o.epochs) o.onEpoch?.(trainer.runEpochSync());
+  return trainer.state.history;
 }

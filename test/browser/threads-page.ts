@@ -5,7 +5,8 @@
 // threads' Workers started in its global, so the test sees how many
 // threads a run used.
 
-import { initThreads, initWasm, type WasmVariant } from '../../src/index.ts';
+import { initThreads, initWasm } from '../../src/index.ts';
+import type { WasmVariant } from '../../src/core/wasm.ts';
 import { trainRequest, type TrainOutcome, type TrainRequest } from './train-request.ts';
 
 export type TrainResult = TrainOutcome & { laneWorkers: number };

@@ -27,7 +27,7 @@ const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking
 const dir = mkdtempSync(join(tmpdir(), 'jpvae-threads-'));
 const planted = plantedBinary(200, 24, 11);
 const SMALL: TrainRequest = {
-  views: { view1: Array.from(planted.x1), view2: Array.from(planted.x2), width: 24 },
+  views: { view1: Array.from(planted.xs[0]), view2: Array.from(planted.xs[1]), width: 24 },
   threads: 2,
   seed: 5,
   epochs: 3,

@@ -1,7 +1,8 @@
 // A browser threads test's training run, the same code in the page (and its
 // worker) and in Node, so that both sides call fit() alike.
 
-import { fit, Rng } from '../../src/index.ts';
+import { fit } from '../../src/index.ts';
+import { Rng } from '../../src/data/rng.ts';
 
 export interface TrainRequest {
   /** The rows of both views (row-major), or `random` rows of 392 + 392 Bernoulli(0.2) pixels (hvdMNIST's shape) from a fixed seed. */

@@ -24,7 +24,6 @@ import type { Metrics } from '../../src/eval/metrics.ts';
 import type { EpochRecord } from '../../src/train/trainer.ts';
 import { writePlantedCsv } from '../planted-files.ts';
 import { plantedCounts } from '../../src/data/planted-counts.ts';
-import { HAS_VIEW1, HAS_VIEW2 } from '../../src/data/dataset.ts';
 import { jpvae } from '../cli-util.ts';
 
 const ROOT = new URL('../../', import.meta.url);
@@ -161,9 +160,9 @@ const shown = (m: Metrics) => [
   m.impute.x1_given_x2,
   m.impute.x2_given_x1,
   m.elbo,
-  m.cross_corr_frobenius,
+  m.cross_corr_frobenius.x1_x2,
   m.active_units.fraction,
-  ...[m.counts?.x1_given_x2, m.counts?.x2_given_x1].flatMap((c) => (c ? [c.mae, c.rmse] : [])),
+  ...[m.counts?.impute.x1_given_x2, m.counts?.impute.x2_given_x1].flatMap((c) => (c ? [c.mae, c.rmse] : [])),
 ];
 
 /**
@@ -344,8 +343,8 @@ test('count CSVs train with the negative binomial the page guesses; its count sc
   const counts = plantedCounts({ n: 1500, baseline: 1.5, seed: 5 });
   const dir = mkdtempSync(join(tmpdir(), 'jpvae-train-page-counts-'));
   for (const [i, x, d, has] of [
-    [1, counts.x1, counts.dim1, HAS_VIEW1],
-    [2, counts.x2, counts.dim2, HAS_VIEW2],
+    [1, counts.xs[0], counts.dims[0], 1],
+    [2, counts.xs[1], counts.dims[1], 2],
   ] as const) {
     const lines = Array.from({ length: counts.n }, (_, r) =>
       counts.present![r] & has ? Array.from(x.subarray(r * d, (r + 1) * d)).join(',') : '',
@@ -368,12 +367,12 @@ test('count CSVs train with the negative binomial the page guesses; its count sc
     assert.equal(s.history.length, 8);
     await page.waitForSelector('#imputedTable');
     s = await pageState(page);
-    assert.ok(s.metrics!.counts?.x1_given_x2 && s.metrics!.counts?.x2_given_x1, 'count scores for both views');
-    const { metricsDiff, imputeDiff, onnxDiff, cli } = await matchesCli(page, s, dir, counts.dim2);
+    assert.ok(s.metrics!.counts?.impute.x1_given_x2 && s.metrics!.counts?.impute.x2_given_x1, 'count scores for both views');
+    const { metricsDiff, imputeDiff, onnxDiff, cli } = await matchesCli(page, s, dir, counts.dims[1]);
     assert.ok(cli.data.every((v) => v > 0) && cli.data.some((v) => v > 5), 'expected counts, many above 5');
     await page.screenshot({ path: `${SHOTS}train-counts.png`, fullPage: true });
     console.log(
-      `count CSVs (nb, poisson): held-out MAE per count ${s.metrics!.counts!.x1_given_x2!.mae.toFixed(3)} / ${s.metrics!.counts!.x2_given_x1!.mae.toFixed(3)}; ` +
+      `count CSVs (nb, poisson): held-out MAE per count ${s.metrics!.counts!.impute.x1_given_x2!.mae.toFixed(3)} / ${s.metrics!.counts!.impute.x2_given_x1!.mae.toFixed(3)}; ` +
         `page vs CLI: metrics ${metricsDiff.toExponential(1)}, imputed CSV ${imputeDiff.toExponential(1)}, ONNX ${onnxDiff.toExponential(1)}`,
     );
   } finally {

@@ -13,29 +13,23 @@
 // K > d the cross blocks' singular values range over [0, α]. A subset S of
 // the views has the marginal prior Σ_SS = (1 − α)·I + α·A_S·A_Sᵀ (drop the
 // other blocks), the same form: rows with only S present train against it.
+// The KL kernel reads the present blocks side by side (rows × D_S), so
+// kl() gathers them into joint buffers and scatters the gradients back.
 
-import { NULL, cayleyWork, factorKlWork, type Kernels } from '../../core/kernels.ts';
+import { NULL, cayleyWork, factorKlWork } from '../../core/kernels.ts';
 import type { Layout } from '../layout.ts';
+import type { JointPrior, KlGrads, LatentBlock, PriorConfig, PriorContext } from './prior.ts';
 
-export interface FactorPriorConfig {
-  /** Σ_ij = α·A_i·A_jᵀ, 0 ≤ α < 1 (0: independent views). */
-  alpha: number;
-  /** K, the shared factor's size: at least the largest latent size. */
-  factors: number;
-}
-
-/** Where the gradients of one KL evaluation go: the latents side by side (rows × D_S), as the KL read them. */
-export interface BlockKlGrads {
-  G: number;
-  dmu: number;
-  dlv: number;
-  scale: number;
-}
-
-export class FactorPrior {
+export class FactorPrior implements JointPrior {
   readonly D: number;
+  /** Σ_ij = α·A_i·A_jᵀ, 0 ≤ α < 1 (0: the zero prior, independent views). */
+  readonly alpha: number;
+  /** K, the shared factor's size: at least the largest latent size. */
+  readonly factors: number;
   /** Each block's first row in Σ (and column in a row of μ with every block present). */
   readonly starts: number[];
+  readonly latent: readonly number[];
+  private readonly k: PriorContext['k'];
   private readonly free: number[];
   private readonly O: number[]; // per block: A_iᵀ, K×d_i
   private readonly dO: number[];
@@ -43,22 +37,28 @@ export class FactorPrior {
   private readonly AS: number; // D×K scratch: the present blocks' rows
   private readonly dAS: number;
   private readonly work: number;
+  /** The present blocks side by side (rows × D_S): μ, log σ² and their gradients. */
+  private readonly joint: { mu: number; lv: number; dmu: number; dlv: number };
 
   constructor(
-    private readonly k: Kernels,
+    ctx: PriorContext,
     layout: Layout,
-    readonly latent: readonly number[],
-    readonly config: FactorPriorConfig,
+    readonly config: PriorConfig,
   ) {
-    const K = config.factors;
+    const { k, latent, maxRows } = ctx;
+    const K = config.factors ?? Math.max(...latent);
+    this.k = k;
+    this.latent = latent;
+    this.factors = K;
+    this.alpha = config.kind === 'zero' ? 0 : config.alpha;
     if (!(latent.length >= 2)) throw new RangeError('factor prior: at least two latent blocks');
     if (!latent.every((d) => Number.isInteger(d) && d > 0 && d <= K))
       throw new RangeError(`factor prior: latent sizes ${latent.join(',')} must be positive and at most K = ${K}`);
-    if (!(config.alpha >= 0 && config.alpha < 1))
-      throw new RangeError(`factor prior: expected 0 ≤ α < 1, got ${config.alpha}`);
+    if (!(this.alpha >= 0 && this.alpha < 1))
+      throw new RangeError(`factor prior: expected 0 ≤ α < 1, got ${this.alpha}`);
     this.D = latent.reduce((a, b) => a + b, 0);
     this.starts = latent.map((_, i) => latent.slice(0, i).reduce((a, b) => a + b, 0));
-    const zero = config.alpha === 0;
+    const zero = this.alpha === 0;
     this.free = latent.map((_, i) => (zero ? -1 : layout.add(`prior.cayley${i + 1}`, [K, K]).offset));
     this.O = latent.map((d) => k.heap.alloc(K * d));
     this.dO = latent.map((d) => (zero ? NULL : k.heap.alloc(K * d)));
@@ -66,6 +66,8 @@ export class FactorPrior {
     this.AS = k.heap.alloc(this.D * K);
     this.dAS = k.heap.alloc(this.D * K);
     this.work = k.heap.alloc(Math.max(cayleyWork(K), factorKlWork(this.D, K)));
+    const buf = () => k.heap.alloc(maxRows * this.D);
+    this.joint = { mu: buf(), lv: buf(), dmu: buf(), dlv: buf() };
     // α = 0: A_i = [I 0] and no free parameters (prepare leaves it so).
     const A = k.heap.view(this.A, this.D * K);
     this.latent.forEach((d, i) => {
@@ -75,9 +77,9 @@ export class FactorPrior {
 
   /** Σ's map A from the free parameters at P (once per step, before kl). */
   prepare(P: number): void {
-    if (this.config.alpha === 0) return;
+    if (this.alpha === 0) return;
     const { k } = this,
-      K = this.config.factors;
+      K = this.factors;
     this.latent.forEach((d, i) => k.cayley(K, d, /* flips */ 0, P + this.free[i], this.O[i], this.work));
     const A = k.heap.view(this.A, this.D * K);
     this.latent.forEach((d, i) => {
@@ -91,16 +93,17 @@ export class FactorPrior {
     return present.reduce((s, i) => s + this.latent[i], 0);
   }
 
-  /**
-   * kl[r] of Eq. 7 against the marginal prior of the blocks in `present`,
-   * for rows whose μ, log-variances sit side by side at mu, lv (rows × D_S,
-   * in the order of `present`); with grads, accumulate scale·∇Σ_r kl[r]
-   * (the present blocks' prior parameters included).
-   */
-  kl(P: number, rows: number, present: readonly number[], mu: number, lv: number, kl: number, g: BlockKlGrads | null) {
-    const { k } = this,
-      K = this.config.factors,
-      alpha = this.config.alpha;
+  /** kl[r] of Eq. 7 against the marginal prior of the blocks in `present` (the JointPrior contract). */
+  kl(
+    P: number,
+    rows: number,
+    present: readonly number[],
+    blocks: readonly LatentBlock[],
+    kl: number,
+    g: KlGrads | null,
+  ): void {
+    const { k, joint, alpha } = this,
+      K = this.factors;
     const DS = this.width(present);
     const A = k.heap.view(this.A, this.D * K),
       AS = k.heap.view(this.AS, DS * K);
@@ -109,10 +112,45 @@ export class FactorPrior {
       AS.set(A.subarray(this.starts[i] * K, (this.starts[i] + this.latent[i]) * K), row * K);
       row += this.latent[i];
     }
-    if (!g) return k.factorKl(rows, DS, K, alpha, mu, lv, this.AS, kl, NULL, NULL, NULL, /* scale */ 0, this.work);
+    this.moveBlocks(blocks, rows, DS, (b) => [b.mu, joint.mu], true);
+    this.moveBlocks(blocks, rows, DS, (b) => [b.lv, joint.lv], true);
+    if (!g)
+      return k.factorKl(
+        rows,
+        DS,
+        K,
+        alpha,
+        joint.mu,
+        joint.lv,
+        this.AS,
+        kl,
+        NULL,
+        NULL,
+        NULL,
+        /* scale */ 0,
+        this.work,
+      );
     const train = alpha !== 0;
     if (train) k.heap.view(this.dAS, DS * K).fill(0);
-    k.factorKl(rows, DS, K, alpha, mu, lv, this.AS, kl, g.dmu, g.dlv, train ? this.dAS : NULL, g.scale, this.work);
+    k.heap.view(joint.dmu, rows * DS).fill(0);
+    k.heap.view(joint.dlv, rows * DS).fill(0);
+    k.factorKl(
+      rows,
+      DS,
+      K,
+      alpha,
+      joint.mu,
+      joint.lv,
+      this.AS,
+      kl,
+      joint.dmu,
+      joint.dlv,
+      train ? this.dAS : NULL,
+      g.scale,
+      this.work,
+    );
+    this.moveBlocks(blocks, rows, DS, (b) => [b.dmu, joint.dmu], false);
+    this.moveBlocks(blocks, rows, DS, (b) => [b.dlv, joint.dlv], false);
     if (!train) return;
     row = 0;
     for (const i of present) {
@@ -125,16 +163,44 @@ export class FactorPrior {
     }
   }
 
-  /** A (D×K, row-major, blocks in view order) for the parameters of the last prepare. */
-  factorMap(): Float64Array {
-    return Float64Array.from(this.k.heap.view(this.A, this.D * this.config.factors));
+  /**
+   * Between each present block's buffer (rows × its latent) and its columns
+   * of a joint buffer (rows × D_S, blocks side by side in view order): into
+   * the joint buffer (μ, log σ²), or back out of it (their gradients, which
+   * the view's forward left zero for the KL to add to).
+   */
+  private moveBlocks(
+    blocks: readonly LatentBlock[],
+    rows: number,
+    DS: number,
+    pair: (b: LatentBlock) => [number, number],
+    intoJoint: boolean,
+  ): void {
+    const heap = this.k.heap;
+    let col = 0;
+    for (const b of blocks) {
+      const n = b.latent,
+        [own, joint] = pair(b);
+      const mine = heap.view(own, rows * n),
+        all = heap.view(joint, rows * DS);
+      for (let r = 0; r < rows; r++) {
+        if (intoJoint) all.set(mine.subarray(r * n, (r + 1) * n), r * DS + col);
+        else mine.set(all.subarray(r * DS + col, r * DS + col + n), r * n);
+      }
+      col += n;
+    }
   }
 
-  /** Σ (D×D, row-major, blocks in view order) for the parameters of the last prepare. */
-  covariance(): Float64Array {
-    const { D } = this,
-      K = this.config.factors,
-      alpha = this.config.alpha;
+  /** A (D×K, row-major, blocks in view order) for the parameters of the last prepare. */
+  factorMap(): Float64Array {
+    return Float64Array.from(this.k.heap.view(this.A, this.D * this.factors));
+  }
+
+  /** Σ = (1 − α)·I + α·A·Aᵀ (D×D, row-major, blocks in view order) for the parameters at P. */
+  covariance(P: number): Float64Array {
+    this.prepare(P);
+    const { D, alpha } = this,
+      K = this.factors;
     const A = this.k.heap.view(this.A, D * K),
       S = new Float64Array(D * D);
     for (let i = 0; i < D; i++) {
@@ -145,16 +211,5 @@ export class FactorPrior {
       }
     }
     return S;
-  }
-
-  /** Cov(z_i, z_j) = α·A_i·A_jᵀ (d_i×d_j, row-major). */
-  crossCovariance(i: number, j: number): Float64Array {
-    const S = this.covariance(),
-      D = this.D,
-      [di, dj] = [this.latent[i], this.latent[j]];
-    return Float64Array.from(
-      { length: di * dj },
-      (_, e) => S[(this.starts[i] + Math.floor(e / dj)) * D + this.starts[j] + (e % dj)],
-    );
   }
 }

@@ -2,12 +2,13 @@
 // (−1, 1) (§2.6 option (b), Theorem 2.1): σ1(C) < 1, so Σ_C is positive
 // definite for any parameters. The KL is the general Eq. 9 (jointKl).
 
-import { NULL, cayleyWork, jointKlWork } from '../../core/kernels.ts';
+import { NULL, cayleyWork, jointKlWork, type Kernels } from '../../core/kernels.ts';
 import type { Layout } from '../layout.ts';
-import type { KlGrads, Prior, PriorConfig, PriorContext } from './prior.ts';
+import type { PriorConfig } from './prior.ts';
+import type { PairGrads, PairKl } from './pair.ts';
 
-export function svdPrior(ctx: PriorContext, layout: Layout, config: PriorConfig): Prior {
-  const { k, n1, n2 } = ctx;
+export function svdKl(k: Kernels, layout: Layout, config: PriorConfig, n1: number, n2: number): PairKl {
+  const flips = config.flips ?? 0;
   const freeU = layout.add('prior.cayley_u', [n2, n2]).offset;
   const freeV = layout.add('prior.cayley_v', [n1, n1]).offset;
   const s = layout.add('prior.singular', [n1]).offset;
@@ -21,13 +22,12 @@ export function svdPrior(ctx: PriorContext, layout: Layout, config: PriorConfig)
   const work = alloc(Math.max(cayleyWork(n2), jointKlWork(n1, n2)));
 
   return {
-    config,
     prepare(P) {
-      k.cayley(n2, n1, config.flips, P + freeU, U, work);
+      k.cayley(n2, n1, flips, P + freeU, U, work);
       k.cayley(n1, n1, /* flips */ 0, P + freeV, V, work);
       k.svdCompose(n1, n2, U, P + s, V, C);
     },
-    kl(P, rows, mu1, lv1, mu2, lv2, kl, g: KlGrads | null) {
+    kl(P, rows, mu1, lv1, mu2, lv2, kl, g: PairGrads | null) {
       if (!g)
         return k.jointKl(rows, n1, n2, mu1, lv1, mu2, lv2, C, kl, NULL, NULL, NULL, NULL, NULL, /* scale */ 0, work);
       for (const [p, n] of [
@@ -38,7 +38,7 @@ export function svdPrior(ctx: PriorContext, layout: Layout, config: PriorConfig)
         k.heap.view(p, n).fill(0);
       k.jointKl(rows, n1, n2, mu1, lv1, mu2, lv2, C, kl, g.dmu1, g.dlv1, g.dmu2, g.dlv2, dC, g.scale, work);
       k.svdComposeBackward(n1, n2, U, P + s, V, dC, dU, g.G + s, dV);
-      k.cayleyBackward(n2, n1, config.flips, P + freeU, dU, g.G + freeU, work);
+      k.cayleyBackward(n2, n1, flips, P + freeU, dU, g.G + freeU, work);
       k.cayleyBackward(n1, n1, /* flips */ 0, P + freeV, dV, g.G + freeV, work);
     },
     crossCovariance() {

@@ -1,37 +1,22 @@
 // M views from a user's files (jpvae train --view F …), paired by sample
-// ID when every file names its rows, else by row position (multi-view.ts's
-// pairMultiView). Node only (files);
-// prepareMultiView (multi-view.ts) splits and standardises.
+// ID when every file names its rows, else by row position (view-data.ts's
+// pairViews). Node only (files);
+// prepareViews (view-data.ts) splits and standardises.
 
 import { InputError } from '../errors.ts';
 import type { Likelihood } from './likelihood.ts';
+import { readMatrix } from './matrix.ts';
 import { readPairedFiles } from './paired-files.ts';
-import {
-  allViews,
-  MAX_VIEWS,
-  pairMultiView,
-  splitMultiView,
-  standardizeMultiView,
-  type MultiViewData,
-} from './multi-view.ts';
-import type { Standardize } from './views.ts';
-import type { HoldoutSplit } from './holdout.ts';
+import { allViews, MAX_VIEWS, pairViews, splitViews, standardizeViews, type ViewData } from './view-data.ts';
+import type { DataRecord, Pairing } from './record.ts';
 import { VALUE_LABELS, type InputLabels } from './labels.ts';
 import { formatOf, TABLE_FORMATS } from './parse.ts';
 
-/** How view files are read: the tables' ID column, and how errors name the inputs (value words by default). */
+/** How view files are read: the tables' ID column, an n×M 0/1 file of which views each row has (position pairing only), and how errors name the inputs (value words by default). */
 export interface ViewFileOptions {
   idColumn?: string;
+  mask?: string;
   labels?: InputLabels;
-}
-
-/** How the rows were paired, and how many samples have every view and each view. */
-export interface MultiPairing {
-  by: 'id' | 'position';
-  /** Samples with every view. */
-  complete: number;
-  /** perView[v − 1]: samples with view v. */
-  perView: number[];
 }
 
 /**
@@ -42,26 +27,26 @@ export function loadViewFiles(
   paths: readonly string[],
   likelihood: readonly Likelihood[],
   opts: ViewFileOptions = {},
-): MultiViewData & { pairing: MultiPairing; ids?: string[] } {
+): ViewData & { pairing: Pairing; ids?: string[] } {
   const labels = opts.labels ?? VALUE_LABELS;
   if (paths.length < 2 || paths.length > MAX_VIEWS)
     throw new InputError(`${labels.views}: expected 2 to ${MAX_VIEWS} files, got ${paths.length}`);
   const { matrices, ids, byId } = readPairedFiles(paths, opts.idColumn, labels);
-  const data = pairMultiView(
+  const mask = `${labels.mask} ${opts.mask}`;
+  if (byId && opts.mask)
+    throw new InputError(`${mask}: the views pair by sample ID; leave a sample out of a file instead of masking it`);
+  const data = pairViews(
     matrices,
     likelihood,
-    paths.map((p, i) => `${labels.view(i)} ${p}`),
+    [...paths.map((p, i) => `${labels.view(i)} ${p}`), mask],
     labels,
+    opts.mask === undefined ? undefined : readMatrix(opts.mask, labels.mask),
   );
-  return { ...data, pairing: countMultiPairing(data, data.dims.length, byId ? 'id' : 'position'), ids };
+  return { ...data, pairing: countPairing(data, data.dims.length, byId ? 'id' : 'position'), ids };
 }
 
 /** Rows with every one of m views, and with each view, by the data's presence bits (bit v − 1: view v; none: every view). */
-export function countMultiPairing(
-  d: { n: number; present?: Uint8Array },
-  m: number,
-  by: MultiPairing['by'],
-): MultiPairing {
+export function countPairing(d: { n: number; present?: Uint8Array }, m: number, by: Pairing['by']): Pairing {
   const perView = new Array<number>(m).fill(d.present ? 0 : d.n);
   let complete = d.present ? 0 : d.n;
   for (const p of d.present ?? []) {
@@ -71,38 +56,22 @@ export function countMultiPairing(
   return { by, complete, perView };
 }
 
-/** What a model records of its view files: enough to read its rows again as they were split and standardised. */
-export interface MultiViewFilesRecord {
-  views: string[];
-  /** The tables' column of sample IDs the views were paired by. */
-  idColumn?: string;
-  /** Which rows were held out; absent: 'last-rows'. */
-  holdoutSplit?: HoldoutSplit;
-  likelihood: Likelihood[];
-  standardize: (Standardize | null)[];
-  trainRows: number;
-  heldOutRows: number;
-}
-
 /**
  * The training and held-out rows of a model trained on view files, read
  * again (to train it further, to evaluate it): the same files must still
  * have the rows it was trained on; they are standardised as they were then.
  * `label` names the model in errors ('the model in m').
  */
-export function reopenViewFiles(
-  record: MultiViewFilesRecord,
-  label: string,
-): { train: MultiViewData; heldOut?: MultiViewData } {
-  if (record.views.some((v) => v === ''))
+export function reopenViewFiles(record: DataRecord, label: string): { train: ViewData; heldOut?: ViewData } {
+  if (record.dataset !== 'files' || !record.views)
     throw new InputError(`${label}: the model was trained on arrays, not files; its rows cannot be read again`);
-  const data = loadViewFiles(record.views, record.likelihood, { idColumn: record.idColumn });
+  const data = loadViewFiles(record.views, record.likelihood, { idColumn: record.idColumn, mask: record.mask });
   if (data.n !== record.trainRows + record.heldOutRows)
     throw new InputError(
       `${label}: its view files now have ${data.n} rows, not the ${record.trainRows + record.heldOutRows} it was trained on`,
     );
-  standardizeMultiView(data, record.standardize);
-  return splitMultiView(data, record.heldOutRows, record.holdoutSplit);
+  standardizeViews(data, record.standardize);
+  return splitViews(data, record.heldOutRows, record.holdoutSplit);
 }
 
 /**
@@ -112,24 +81,29 @@ export function reopenViewFiles(
  * its widths `dims` and standardised as its training rows.
  */
 export function openNewViewFiles(
-  record: Pick<MultiViewFilesRecord, 'idColumn' | 'likelihood' | 'standardize'>,
+  record: Pick<DataRecord, 'idColumn' | 'likelihood' | 'standardize'>,
   dims: readonly number[],
   paths: readonly string[],
   labels: InputLabels = VALUE_LABELS,
-): MultiViewData & { pairing: MultiPairing; ids?: string[] } {
+  mask?: string,
+): ViewData & { pairing: Pairing; ids?: string[] } {
   if (paths.length !== dims.length)
     throw new InputError(
       `${labels.views}: the model has ${dims.length} views; give one file per view, got ${paths.length}`,
     );
   // The model's ID column applies to tables; files of other formats (NPY, IDX) pair by row.
   const tables = paths.some((p, i) => TABLE_FORMATS.includes(formatOf(p, `${labels.view(i)} ${p}`)));
-  const data = loadViewFiles(paths, record.likelihood, { idColumn: tables ? record.idColumn : undefined, labels });
+  const data = loadViewFiles(paths, record.likelihood, {
+    idColumn: tables ? record.idColumn : undefined,
+    mask,
+    labels,
+  });
   data.dims.forEach((width, i) => {
     if (width !== dims[i])
       throw new InputError(
         `${labels.view(i)} ${paths[i]}: rows have ${width} values, but view ${i + 1} of the model has ${dims[i]}`,
       );
   });
-  standardizeMultiView(data, record.standardize);
+  standardizeViews(data, record.standardize);
   return data;
 }

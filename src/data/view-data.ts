@@ -1,8 +1,8 @@
-// A paired data set of M ≥ 2 views: row r of every view belongs to the same
-// sample, and each row may lack any of its views (not all of them). Views
-// are indices 0…M−1 here; users see them numbered from 1.
+// A paired data set of M ≥ 2 views (paper §2.1, "the views are paired";
+// two views are M = 2): row r of every view belongs to the same sample,
+// and each row may lack any of its views (not all of them). Views are
+// indices 0…M−1 here; users see them numbered from 1.
 
-import type { TwoViewData } from './dataset.ts';
 import { InputError } from '../errors.ts';
 import { isCount, medianTotal, type Likelihood } from './likelihood.ts';
 import type { Matrix } from './npy.ts';
@@ -14,7 +14,7 @@ import { moveHeldLast, perPairingRows, type HoldoutSplit } from './holdout.ts';
 export const MAX_VIEWS = 8;
 
 /** M views paired by row; views are numbered from 1, and view v's arrays are the lists' entry v − 1. */
-export interface MultiViewData {
+export interface ViewData {
   n: number;
   /** dims[v − 1]: view v's width. */
   dims: number[];
@@ -34,17 +34,20 @@ export const viewsOf = (mask: number): number[] =>
 
 /**
  * M views paired by row position (files or arrays): a row of a view that is
- * entirely NaN is missing there (views.ts's rules, view by view), and a row
- * must keep at least one view. `names[i]` names view i in errors ("view 1's
- * file a.csv", 'views[0]'); `labels.likelihood(i)` names its likelihood. The
- * matrices' data is reused in place, missing rows zeroed (never read).
+ * entirely NaN (or 0 in `mask`, an n×M 0/1 matrix named by `names[M]`) is
+ * missing there (views.ts's rules, view by view), and a row must keep at
+ * least one view. `names[i]` names view i in errors ("view 1's file a.csv",
+ * 'views[0]'); `labels.likelihood(i)` names its likelihood. The matrices'
+ * data is reused in place (a copy would double the peak memory), missing
+ * rows zeroed: never read, and zeros keep every buffer finite.
  */
-export function pairMultiView(
+export function pairViews(
   ms: readonly Matrix[],
   likelihood: readonly Likelihood[],
   names: readonly string[],
   labels: Pick<InputLabels, 'likelihood'> = VALUE_LABELS,
-): MultiViewData {
+  mask?: Matrix,
+): ViewData {
   if (ms.length < 2 || ms.length > MAX_VIEWS)
     throw new InputError(`views: expected 2 to ${MAX_VIEWS}, got ${ms.length}`);
   const n = ms[0].rows;
@@ -54,20 +57,26 @@ export function pairMultiView(
         `${names[i]} has ${m.rows} rows but ${names[0]} has ${n}; views pair by row, so the counts must match`,
       );
   });
+  const M = ms.length;
+  if (mask && (mask.rows !== n || mask.cols !== M || !mask.data.every((x) => x === 0 || x === 1)))
+    throw new InputError(
+      `${names[M]}: expected ${n} rows of ${M} 0/1 columns (has view 1, has view 2${M > 2 ? ', …' : ''}), got ${mask.rows}×${mask.cols}`,
+    );
   const present = new Uint8Array(n);
   ms.forEach((m, i) =>
     presentRows(m, names[i], likelihood[i], labels.likelihood(i)).forEach((has, r) => {
-      if (has) present[r] |= 1 << i;
+      if (has && (!mask || mask.data[r * M + i] === 1)) present[r] |= 1 << i;
       else m.data.fill(0, r * m.cols, (r + 1) * m.cols);
     }),
   );
   const none = present.indexOf(0);
-  if (none >= 0) throw new InputError(`row ${none + 1} has none of the views (all empty); remove it`);
+  if (none >= 0)
+    throw new InputError(`row ${none + 1} has none of the views (all empty${mask ? ' or masked' : ''}); remove it`);
   return { n, dims: ms.map((m) => m.cols), xs: ms.map((m) => m.data), present };
 }
 
 /** Rows [start, start + count) as a view of the data (no copy). */
-export function sliceMultiView(d: MultiViewData, start: number, count: number): MultiViewData {
+export function sliceViews(d: ViewData, start: number, count: number): ViewData {
   const end = Math.min(d.n, start + count);
   return {
     n: end - start,
@@ -78,22 +87,24 @@ export function sliceMultiView(d: MultiViewData, start: number, count: number): 
   };
 }
 
-/** A two-view data set as M = 2 views (the bits of TwoViewData.present are the same). */
-export function fromTwoView(d: TwoViewData): MultiViewData {
-  return { n: d.n, dims: [d.dim1, d.dim2], xs: [d.x1, d.x2], labels: d.labels, present: d.present };
-}
-
-/** The rows `idx` grouped by their present views, masks ascending (a fixed order: results do not depend on the rows' order). */
-export function groupByPresent(data: MultiViewData, idx: Uint32Array): [number, Uint32Array][] {
+/**
+ * The rows `idx` grouped by their present views in a fixed order, so that
+ * results do not depend on the rows' order: rows with every view first,
+ * then the other masks ascending (for two views: both, view 1 only, view 2
+ * only, the order the paper model's weights were recorded with).
+ */
+export function groupByPresent(data: ViewData, idx: Uint32Array): [number, Uint32Array][] {
   const full = allViews(data.dims.length),
     present = data.present;
-  if (!present) return [[full, idx]];
-  const masks = [...new Set(Array.from(idx, (r) => present[r]))].sort((a, b) => a - b);
+  if (!present || idx.every((r) => present[r] === full)) return [[full, idx]];
+  const masks = [...new Set(Array.from(idx, (r) => present[r]))].sort((a, b) =>
+    b === full ? 1 : a === full ? -1 : a - b,
+  );
   return masks.map((m) => [m, idx.filter((r) => present[r] === m)]);
 }
 
 /** Checks shapes and masks; returns the data. Throws RangeError naming what is wrong. */
-export function checkMultiView(d: MultiViewData): MultiViewData {
+export function checkViewData(d: ViewData): ViewData {
   const m = d.dims.length;
   if (m < 2 || m > MAX_VIEWS) throw new RangeError(`multi-view data: expected 2 to ${MAX_VIEWS} views, got ${m}`);
   if (d.xs.length !== m) throw new RangeError(`multi-view data: ${d.xs.length} arrays for ${m} views`);
@@ -113,16 +124,16 @@ export function checkMultiView(d: MultiViewData): MultiViewData {
 }
 
 /** The held-out split and the standardisation of the Gaussian views (fitted on the training rows, applied to all, in place); each count view's median total into its likelihood. */
-export function prepareMultiView(
-  data: MultiViewData,
+export function prepareViews(
+  data: ViewData,
   likelihood: readonly Likelihood[],
   holdout: number,
   labels: Pick<InputLabels, 'holdout'> = VALUE_LABELS,
   split: HoldoutSplit = 'last-rows',
-): { train: MultiViewData; heldOut?: MultiViewData; standardize: (Standardize | null)[] } {
+): { train: ViewData; heldOut?: ViewData; standardize: (Standardize | null)[] } {
   const held = Math.ceil(holdout * data.n);
   checkHoldout(held, data.n, holdout, labels.holdout);
-  const { train, heldOut } = splitMultiView(data, held, split);
+  const { train, heldOut } = splitViews(data, held, split);
   const standardize = likelihood.map((l, i) => {
     if (l.kind === 'bernoulli') return null;
     const rows = [...Array(train.n).keys()].filter((r) => !train.present || train.present[r] & (1 << i));
@@ -132,7 +143,7 @@ export function prepareMultiView(
     }
     return fitStandardize(train.xs[i], data.dims[i], rows);
   });
-  standardizeMultiView(data, standardize);
+  standardizeViews(data, standardize);
   return { train, heldOut, standardize };
 }
 
@@ -141,11 +152,11 @@ export function prepareMultiView(
  * says which), as views of data's rows: for 'per-pairing' its rows are
  * first moved in place, the held-out ones last.
  */
-export function splitMultiView(
-  data: MultiViewData,
+export function splitViews(
+  data: ViewData,
   held: number,
   split: HoldoutSplit = 'last-rows',
-): { train: MultiViewData; heldOut?: MultiViewData } {
+): { train: ViewData; heldOut?: ViewData } {
   if (held && split === 'per-pairing')
     moveHeldLast(
       [
@@ -156,12 +167,12 @@ export function splitMultiView(
       perPairingRows(data.present, data.n, held, allViews(data.dims.length)),
     );
   return {
-    train: sliceMultiView(data, 0, data.n - held),
-    heldOut: held ? sliceMultiView(data, data.n - held, held) : undefined,
+    train: sliceViews(data, 0, data.n - held),
+    heldOut: held ? sliceViews(data, data.n - held, held) : undefined,
   };
 }
 
 /** Each view with a standardisation standardised in place (or back, with `inverse`). */
-export function standardizeMultiView(d: MultiViewData, std: readonly (Standardize | null)[], inverse = false): void {
+export function standardizeViews(d: ViewData, std: readonly (Standardize | null)[], inverse = false): void {
   std.forEach((s, i) => s && applyStandardize(d.xs[i], d.dims[i], s, inverse));
 }

@@ -1,0 +1,113 @@
+// The latent Gaussian of imputation (§2.7): Eq. 12 conditions a joint
+// Gaussian N(m, Σ) over the views' latent blocks. Two sources of (m, Σ):
+// - the fit: the Gaussian of the posterior means of the TRAINING rows (the
+//   product's default; the paper fits on the evaluated split, which leaks
+//   the held-out views into the fit), from every row (pairwise complete);
+// - the model's own joint prior: m = 0, Σ of Eq. 6.
+
+import { forEachBatch, gatherRows } from '../data/dataset.ts';
+import { allViews, type ViewData } from '../data/view-data.ts';
+import { cholesky, positiveDefinite } from '../linalg/dense.ts';
+import type { Jpvae } from '../model/jpvae.ts';
+
+export interface LatentFit {
+  latent: number[]; // block sizes
+  rows: number; // how many training rows the fit saw
+  complete: number; // of which with every view
+  mean: number[]; // D
+  cov: number[]; // D², row-major
+}
+
+/** Posterior means of each view's rows (view i: n×n_i, f64), for the views in `views`. */
+export function encodeViewMeans(model: Jpvae, xs: readonly Float32Array[], views: readonly number[], n: number) {
+  const out = views.map((i) => new Float64Array(n * model.views[i].latent));
+  forEachBatch(n, model.maxRows, (start, idx) => {
+    views.forEach((i, g) => {
+      const v = model.views[i];
+      v.setInput(xs[g], idx);
+      v.encode(model.P, idx.length);
+      out[g].set(model.k.heap.view(v.mu, idx.length * v.latent), start * v.latent);
+    });
+  });
+  return out;
+}
+
+/**
+ * The Gaussian of the training rows' posterior means, all blocks side by
+ * side, from every row: block i's mean over the rows that have view i, the
+ * covariance of blocks i, j over the rows that have both (pairwise
+ * complete; with every view in every row, the maximum-likelihood fit). A
+ * pair no row has together is uncorrelated. Pairwise estimates need not
+ * make a covariance: see shrinkToDefinite.
+ */
+export function fitLatent(model: Jpvae, train: ViewData): LatentFit {
+  const m = model.m,
+    latent = model.views.map((v) => v.latent),
+    D = latent.reduce((a, b) => a + b, 0);
+  const starts = latent.map((_, i) => latent.slice(0, i).reduce((a, b) => a + b, 0));
+  const has = (r: number, i: number) => !train.present || (train.present[r] & (1 << i)) !== 0;
+  // Each view's posterior means, for the rows that have it (NaN elsewhere: never read).
+  const Z = model.views.map((v, i) => {
+    const rows = Array.from({ length: train.n }, (_, r) => r).filter((r) => has(r, i));
+    const [mu] = encodeViewMeans(model, [gatherRows(train.xs[i], v.dim, rows)], [i], rows.length);
+    const z = new Float64Array(train.n * v.latent).fill(NaN);
+    rows.forEach((r, t) => z.set(mu.subarray(t * v.latent, (t + 1) * v.latent), r * v.latent));
+    return { z, count: rows.length };
+  });
+  Z.forEach(({ count }, i) => {
+    if (count <= latent[i])
+      throw new RangeError(
+        `latent fit: ${count} training rows have view ${i + 1}, at least ${latent[i] + 1} are needed`,
+      );
+  });
+  const mean = new Float64Array(D);
+  for (let i = 0; i < m; i++)
+    for (let r = 0; r < train.n; r++)
+      if (has(r, i)) for (let a = 0; a < latent[i]; a++) mean[starts[i] + a] += Z[i].z[r * latent[i] + a] / Z[i].count;
+  const cov = new Float64Array(D * D);
+  for (let i = 0; i < m; i++)
+    for (let j = i; j < m; j++) {
+      const rows = Array.from({ length: train.n }, (_, r) => r).filter((r) => has(r, i) && has(r, j));
+      for (const r of rows)
+        for (let a = 0; a < latent[i]; a++) {
+          const za = Z[i].z[r * latent[i] + a] - mean[starts[i] + a];
+          for (let b = 0; b < latent[j]; b++) {
+            const v = (za * (Z[j].z[r * latent[j] + b] - mean[starts[j] + b])) / rows.length;
+            cov[(starts[i] + a) * D + starts[j] + b] += v;
+            if (i !== j) cov[(starts[j] + b) * D + starts[i] + a] += v;
+          }
+        }
+    }
+  const full = allViews(m),
+    complete = train.present ? train.present.filter((p) => p === full).length : train.n;
+  return { latent, rows: train.n, complete, mean: Array.from(mean), cov: Array.from(shrinkToDefinite(cov, latent)) };
+}
+
+/** The model's own joint prior as the latent Gaussian: mean 0, Σ of Eq. 6 (its generalisation to M blocks). */
+export function priorGaussian(model: Jpvae): LatentFit {
+  const latent = model.views.map((v) => v.latent),
+    D = latent.reduce((a, b) => a + b, 0);
+  return { latent, rows: 0, complete: 0, mean: new Array(D).fill(0), cov: Array.from(model.priorCovariance()) };
+}
+
+/**
+ * A pairwise-complete covariance made positive definite: the cross blocks
+ * scaled by λ = 1, 0.9, 0.8, … until it has a Cholesky factor (λ = 0 keeps
+ * only the diagonal blocks, each a proper covariance, with the ridge of
+ * positiveDefinite where a unit collapsed).
+ */
+export function shrinkToDefinite(cov: Float64Array, latent: readonly number[]): Float64Array {
+  const D = cov.length ** 0.5,
+    block = new Int32Array(D);
+  let at = 0;
+  latent.forEach((d, b) => block.fill(b, at, (at += d)));
+  for (let step = 0; step <= 10; step++) {
+    const lambda = 1 - step / 10,
+      S = cov.map((v, e) => (block[Math.floor(e / D)] === block[e % D] ? v : lambda * v));
+    if (cholesky(S, D)) return S;
+  }
+  return positiveDefinite(
+    cov.map((v, e) => (block[Math.floor(e / D)] === block[e % D] ? v : 0)),
+    D,
+  );
+}
