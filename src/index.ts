@@ -44,6 +44,7 @@ export type { HoldoutSplit } from './data/holdout.ts';
 export type { Standardize } from './data/views.ts';
 export type { LatentFit } from './impute/latent-fit.ts';
 export type { EpochRecord, LossSummary, SavedOptions, StepInfo, TrainState } from './train/trainer.ts';
+export type { TermSums } from './model/loss-terms.ts';
 export { DRAW_KINDS, type DrawKind } from './impute/impute.ts';
 export { POINT_KINDS, type PointKind } from './impute/point.ts';
 

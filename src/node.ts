@@ -9,6 +9,7 @@ export * from './index.ts';
 export { readMatrix, openRows, type RowStream, type OpenOptions } from './data/matrix.ts';
 export { loadHdf5 } from './data/anndata.ts';
 export { loadViewFiles, type ViewFileOptions } from './data/view-files.ts';
+export { VALUE_LABELS, type InputLabels } from './data/labels.ts';
 export { createRowWriter, type RowWriter, type WriterOptions } from './data/row-writer.ts';
 export { loadHvdMnist } from './data/hvdmnist.ts';
 export type { ViewData } from './data/view-data.ts';
@@ -21,13 +22,5 @@ export {
   type ImputeNames,
 } from './api/impute-file.ts';
 export { imputeViewFiles, type ViewFilesImputeOptions } from './api/impute-view-files.ts';
-export {
-  writeModelFigures,
-  writeImputationGrid,
-  writeCrossCorrelation,
-  writeTrainingCurves,
-  writeCalibrationPlot,
-  type NamedModel,
-  type PlotOptions,
-} from './plot/figures.ts';
+export { writeTrainingCurves } from './plot/figures.ts';
 export { renderFigure, writeFigure, PNG_SCALE, type VegaLiteSpec, type RenderedFigure } from './plot/render.ts';

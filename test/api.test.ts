@@ -160,14 +160,15 @@ test('a model moves between the API and the CLI: save/load, toFiles/fromFiles, j
   const ev = jpvae('eval', '--model', saved, '--view1', files('test1.csv'), '--view2', files('test2.csv'), '--json');
   t.is(ev.code, 0, ev.err);
   const metrics = model.evaluate({ view1: view(tops), view2: view(read('test2.csv')) });
-  const { split: _s, conditional: _c, ...cliMetrics } = JSON.parse(ev.out);
+  const { split: _s, conditional: _c, pairing, ...cliMetrics } = JSON.parse(ev.out);
   const { split: _m, ...apiMetrics } = metrics;
+  t.deepEqual(pairing, { by: 'position', complete: 40, per_view: [40, 40] }, 'how the new files paired');
   t.deepEqual(cliMetrics, apiMetrics); // the sampled terms too: z is drawn in the same batches
   const own = jpvae('eval', '--model', saved);
   t.is(own.code, 2);
   t.regex(
     own.err,
-    /^jpvae eval: the model records no training data to reopen \(it was trained from memory, through the API\); give rows with --view1 F --view2 F\n$/,
+    /^jpvae eval: the model records no training data to reopen \(it was trained from memory, through the API\); give rows with --view F, one per view\n$/,
   );
 
   // The API's ONNX export is the CLI's, file for file.
@@ -214,7 +215,7 @@ test('the API: arrays of rows with null for a missing view, one clear error for 
   });
   await t.throwsAsync(fit({ view1: [[1, 2]], view2: [[0.5], [0.5]] }), {
     instanceOf: InputError,
-    message: /view1 has 1 rows but view2 has 2/,
+    message: /^view2 has 2 rows but view1 has 1; views pair by row/,
   });
   t.throws(() => a.impute([[1, 2]], { given: 1 }), {
     instanceOf: InputError,
@@ -283,7 +284,7 @@ test('the library names its options and config fields in errors; jpvae train wor
         latent: [2, 2, 2],
         prior: { kind: 'factor', alpha: 0.5, factors: 1 },
       }),
-    { message: /^prior\.factors: expected an integer ≥ the largest latent size 2, got 1$/ },
+    { message: /^factors: expected an integer ≥ the largest latent size 2, got 1$/ },
   );
   const cli = jpvae('train', '--prior', 'factor', '--factors', '1', '--latent', '2,2', '--epochs', '1');
   t.is(cli.code, 2);

@@ -143,7 +143,7 @@ test("two trainers of one directory: the second refuses in one line; a stale loc
   t.regex(other.err, /in use by process 12345 on some-other-host .*remove the lock if that process is gone/);
 });
 
-test('a formatVersion 1 directory (fixed file names, camelCase field names) still loads and resumes; the resumed one is version 3', (t) => {
+test('a formatVersion 1 directory (fixed file names, camelCase field names) still loads and resumes; the resumed one is version 4', (t) => {
   const dir = tempDir(t),
     out = join(dir, 'm'),
     ref = join(dir, 'ref');
@@ -158,7 +158,7 @@ test('a formatVersion 1 directory (fixed file names, camelCase field names) stil
   t.is(jpvae('eval', '--model', out, '--json').code, 0);
   const r = jpvae('train', '--resume', out, '--epochs', '2');
   t.is(r.code, 0, r.err);
-  t.is(JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')).format_version, 3);
+  t.is(JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')).format_version, 4);
   t.true(result(out).weights.equals(result(ref).weights));
   t.is(readdirSync(out).length, 3, readdirSync(out).join(' '));
 });

@@ -26,8 +26,9 @@ test('train, resume and eval on hvdMNIST; the latent fit comes from the training
   t.deepEqual(readFileSync(weightsPath(join(dir, 'b'))), readFileSync(weightsPath(join(dir, 'a'))));
 
   const json = camelCaseKeys(JSON.parse(readFileSync(join(dir, 'a', 'model.json'), 'utf8'))) as any;
-  t.is(json.latentFit.split, 'train');
+  t.deepEqual(json.latentFit.latent, [4, 4]);
   t.is(json.latentFit.rows, 300);
+  t.is(json.latentFit.complete, 300);
   const { model } = loadModel(join(dir, 'a'));
   t.deepEqual(fitLatent(model, loadHvdMnist('train', 300)).cov, json.latentFit.cov);
   t.notDeepEqual(fitLatent(model, loadHvdMnist('test')).cov, json.latentFit.cov);
@@ -46,22 +47,24 @@ const badInputs: [string, string[], RegExp][] = [
   ['non-integer epochs', ['train', '--epochs', '2.5'], /--epochs: expected an integer/],
   ['alpha out of range', ['train', '--alpha', '1'], /--alpha: expected a number with −1 < α < 1/],
   ['alpha below range', ['train', '--alpha', '-1.5'], /--alpha/],
-  ['n1 > n2', ['train', '--latent', '8,4'], /n1 = 8 > n2 = 4; .*add --swap-views/],
-  ['--swap-views with n1 < n2', ['train', '--latent', '4,8', '--swap-views'], /--swap-views: for n1 > n2 only/],
+  ['more latent sizes than views', ['train', '--latent', '8,4,2'], /^jpvae train: --latent: give one size for every view or one per view \(2\), got 3$/],
+  ['factors with a two-view prior', ['train', '--factors', '4'], /^jpvae train: --factors: for the factor prior only, got 4 with the orthogonal prior$/],
   ['unknown prior', ['train', '--prior', 'full'], /--prior: expected one of zero, svd, orthogonal/],
   ['bad beta', ['train', '--beta', 'linear'], /--beta: expected/],
   ['unknown command', ['fly'], /unknown command 'fly'/],
   ['eval without model', ['eval'], /--model: required/],
   ['eval of a non-model directory', ['eval', '--model', '/'], /not a jpvae model directory/],
 ];
-test("--swap-views trains n1 > n2 and eval reports in the user's view order", (t) => {
+test("n1 > n2 trains (--swap-views is accepted and ignored, with a note) and eval reports in the user's view order", (t) => {
   const dir = tempDir(t),
     model = join(dir, 'm');
   const tr = jpvae('train', ...SMALL, '--latent', '4,2', '--swap-views', '--epochs', '1', '--out', model);
   t.is(tr.code, 0, tr.err);
+  t.regex(tr.err, /^jpvae train: --swap-views is no longer needed \(the prior orders the views by latent size\)$/m);
   const json = camelCaseKeys(JSON.parse(readFileSync(join(model, 'model.json'), 'utf8'))) as any;
-  t.true(json.config.swapViews);
-  t.deepEqual([json.latentFit.n1, json.latentFit.n2], [4, 2]);
+  t.false('swapViews' in json.config);
+  t.deepEqual(json.config.latent, [4, 2]);
+  t.deepEqual(json.latentFit.latent, [4, 2]);
   const ev = jpvae('eval', '--model', model, '--json', '--conditional', 'prior');
   t.is(ev.code, 0, ev.err);
   const m = JSON.parse(ev.out);

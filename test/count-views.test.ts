@@ -18,18 +18,14 @@ import type { LatentFit } from '../src/impute/latent-fit.ts';
 import { imputeInUnits } from '../src/impute/impute.ts';
 import { jpvae, tempDir } from './util.ts';
 import { writePlantedCountCsv } from './planted-files.ts';
+import { nanViews } from './planted-count-model.ts';
 
 const SMALL = { hidden: [32], latent: 2, batch: 32, threads: 1, backend: 'wasm' as const };
 
 /** The planted counts as the API takes them: a missing view's row all NaN. */
 function views(n: number, seed: number) {
   const d = plantedCounts({ n, seed });
-  const nan = (x: Float32Array, dim: number, bit: number) => {
-    const y = Float32Array.from(x);
-    for (let r = 0; r < n; r++) if (!(d.present![r] & bit)) y.fill(NaN, r * dim, (r + 1) * dim);
-    return { data: y, width: dim };
-  };
-  return { d, view1: nan(d.xs[0], d.dims[0], 1), view2: nan(d.xs[1], d.dims[1], 2) };
+  return { d, ...nanViews(d) };
 }
 
 test('NB on over-dispersed planted counts: its dispersion is trained, and it beats Poisson on held-out likelihood', async (t) => {

@@ -363,7 +363,7 @@ function checkOutput(command: Command, r: { out: string }, m: string, out: strin
       j.impute.x1_given_x2,
       j.impute.x2_given_x1,
       j.elbo,
-      j.cross_corr_frobenius,
+      j.cross_corr_frobenius.x1_x2,
     ];
     return nums.every(Number.isFinite) ? '' : `eval printed non-finite metrics: ${r.out}`;
   }
@@ -546,7 +546,7 @@ const NAMED: [string, Edit, RegExp][] = [
         j.formatVersion = 99;
       },
     },
-    /model\.json was written by a newer jpvae \(format 99; this jpvae reads up to 3\): upgrade jpvae\n/,
+    /model\.json was written by a newer jpvae \(format 99; this jpvae reads up to 4\): upgrade jpvae\n/,
   ],
   [
     'an unknown likelihood',

@@ -41,7 +41,7 @@ const EVALS = [
   {
     model: 'two-view-v3',
     views: ['--view1', at('test1.csv'), '--view2', at('test2.csv')],
-    rename: { cross_corr_frobenius: 'cross_corr_frobenius.x1_x2' },
+    rename: { cross_corr_frobenius: 'cross_corr_frobenius.x1_x2' } as Record<string, string>,
     given: [1],
     inputs: [at('test1.csv')],
     impute: ['--given', '1', '--input', at('test1.csv')],
@@ -49,7 +49,7 @@ const EVALS = [
   {
     model: 'multiview-v3',
     views: ['--view', at('three-test1.csv'), '--view', at('three-test2.csv'), '--view', at('three-test3.csv')],
-    rename: {},
+    rename: {} as Record<string, string>,
     given: [1, 3],
     inputs: [at('three-test1.csv'), at('three-test3.csv')],
     impute: ['--given', '1,3', '--target', '2', '--input', at('three-test1.csv'), '--input', at('three-test3.csv')],

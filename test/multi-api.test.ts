@@ -1,8 +1,8 @@
 // The M-view library API and what the CLI does over it, on data unlike
 // MNIST: three real-valued views in their own units (means 300, −50 and
-// 1000; sds 40, 0.5 and 250), rows missing one or two views. fitViews,
+// 1000; sds 40, 0.5 and 250), rows missing one or two views. fit on a list of views,
 // impute by given/target lists, evaluate, files and directories; the CLI
-// writing the same weights as fitViews; eval on new files; checkpoints,
+// writing the same weights as fit; eval on new files; checkpoints,
 // --resume and a stopped epoch giving the weights of an uninterrupted run.
 
 import test from 'ava';
@@ -93,7 +93,10 @@ test('fit on three views: impute view 2 from views 1 and 3 in its own units, dra
   t.deepEqual(loaded.evaluate(heldRows as ViewInput[]), m);
   const ev = jpvae('eval', '--model', dir, '--json');
   t.is(ev.code, 2, 'a model fitted on arrays has no files to read its split from');
-  t.regex(ev.err, /^jpvae eval: --model .*: the model was trained on arrays, not files/);
+  t.regex(
+    ev.err,
+    /^jpvae eval: the model records no training data to reopen \(it was trained from memory, through the API\); give rows with --view F, one per view\n$/,
+  );
 
   // Bad calls: one line about the values.
   t.throws(() => model.impute(given, { given: [1, 4], target: 2 }), {

@@ -149,7 +149,7 @@ test('M-view commands: bad input is one line, exit 2, nothing written', (t) => {
     model,
   );
   t.is(liks.code, 2);
-  t.regex(liks.err, /--likelihood: give one per --view \(3\) or one for all, got 2/);
+  t.regex(liks.err, /^jpvae train: --likelihood: give one per view \(3\) or one for all, got 2$/m);
   const bern = jpvae('train', ...files.flatMap((f) => ['--view', f]), '--out', model);
   t.is(bern.code, 2);
   t.regex(bern.err, /outside \[0, 1\] as a Bernoulli view needs; use --likelihood gaussian/);

@@ -8,7 +8,7 @@
 import test from 'ava';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fitViews } from '../src/index.ts';
+import { fit } from '../src/index.ts';
 import { countMedian } from '../src/data/count-cdf.ts';
 import { negativeBinomialDraw, poissonDraw } from '../src/data/count-draws.ts';
 import { Rng } from '../src/data/rng.ts';
@@ -65,7 +65,7 @@ const rowsOf = (x: Float32Array, dim: number, rows: readonly number[]): Float32A
 async function fitPlanted(n: number, trained: number, seed: number, fitSeed: number) {
   const { views, present } = plantedThreeCounts(n, seed);
   const part = (rows: number[]) => views.map((x, v) => ({ data: rowsOf(x, DIMS[v], rows), width: DIMS[v] }));
-  const model = await fitViews(part([...Array(trained).keys()]), {
+  const model = await fit(part([...Array(trained).keys()]), {
     likelihood: ['nb', 'poisson', 'gaussian'],
     latent: 2,
     hidden: [32],

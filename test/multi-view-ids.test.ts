@@ -123,7 +123,7 @@ test('jpvae eval --view pairs new files by the model’s ID column, reports the 
   t.is(metrics.impute_rows.x2_given_x1_x3, 5);
   t.regex(
     evalFiles(paths).out,
-    /^files rows: 45\nviews paired by sample ID: 5 samples with every view; view 1 in 30, view 2 in 30, view 3 in 25\n/,
+    /^split files \(45 rows\), imputation through the latent fit on \d+ training rows\nviews paired by sample ID: 5 samples with every view; view 1 in 30, view 2 in 30, view 3 in 25\n/,
   );
   // The union's rows as NPY files without IDs (a missing view: a row of NaN), in the union's order: paired by row, the same metrics.
   const union = loadViewFiles(paths, [GAUSS, GAUSS, GAUSS], { idColumn: 'sample' });
@@ -255,7 +255,7 @@ test('M-view impute pairs its inputs by ID and writes in kind: CSV and Parquet w
     ],
     [
       impute('1', [paths[0]], ['no.h5ad'], '--target', '3', '--samples', '3'),
-      /no\.h5ad: K draws per row do not fit an AnnData file's rows$/,
+      /no\.h5ad: K draws per row do not fit an AnnData file's rows; add --summary$/,
     ],
     [
       impute('2', [paths[1]], ['no.h5ad'], '--target', '3'),

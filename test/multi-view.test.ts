@@ -8,12 +8,13 @@ import test from 'ava';
 import { createKernels } from '../src/core/index.ts';
 import { sliceViews, type ViewData } from '../src/data/view-data.ts';
 import { Rng } from '../src/data/rng.ts';
-import { blockConditional } from '../src/impute/block-conditional.ts';
-import { conditional } from '../src/impute/conditional.ts';
-import { fitMultiLatent, imputeMulti, multiConditional } from '../src/impute/multi-impute.ts';
-import { MultiJpvae, type MultiPriorKind } from '../src/model/multi-jpvae.ts';
-import { fitMultiView } from '../src/train/multi-fit.ts';
-import { evaluateMultiMetrics } from '../src/eval/multi-metrics.ts';
+import { blockConditional, conditionalOf } from '../src/impute/block-conditional.ts';
+import { fitLatent } from '../src/impute/latent-fit.ts';
+import { imputeViews } from '../src/impute/impute.ts';
+import { Jpvae } from '../src/model/jpvae.ts';
+import type { PriorKind } from '../src/model/prior/prior.ts';
+import { fitModel } from '../src/train/trainer.ts';
+import { evaluateMetrics } from '../src/eval/metrics.ts';
 import { plantedThree } from './planted-three.ts';
 import { centralDiff, f64Twin, maxRelErr, THREE_VIEW_IMPUTATIONS } from './util.ts';
 
@@ -24,19 +25,19 @@ const DIM = 12,
 const mse = (a: Float32Array, b: Float32Array) => a.reduce((s, v, i) => s + (v - b[i]) ** 2, 0) / a.length;
 
 /** Trains a model on data; returns view 3's imputation error (MSE vs the truth) on held-out rows from {1,2}, {1}, {2}. */
-function imputeErrors(kind: MultiPriorKind, data: ViewData, epochs: number) {
-  const model = new MultiJpvae(
+function imputeErrors(kind: PriorKind, data: ViewData, epochs: number) {
+  const model = new Jpvae(
     createKernels('wasm'),
     { dims: [DIM, DIM, DIM], hidden: [32], latent: [2, 2, 2], prior: { kind, alpha: 0.9, factors: 4 } },
     64,
   );
-  fitMultiView(model, data, { epochs, batch: 32, seed: 3 });
-  const fit = fitMultiLatent(model, data),
+  fitModel(model, data, { epochs, batch: 32, seed: 3 });
+  const fit = fitLatent(model, data),
     out: Record<string, number> = {};
   for (const given of [[0, 1], [0], [1]]) {
-    const [y] = imputeMulti(
+    const [y] = imputeViews(
       model,
-      multiConditional(
+      conditionalOf(
         fit,
         given.map((g) => g + 1),
         [3],
@@ -57,29 +58,29 @@ test('planted three views: x3 from x1 and x2 beats either alone, and the learnt 
   t.true(learnt['1,2'] < 0.9 * zero['1,2'], 'the learnt prior beats C = 0 from both');
 });
 
-test('imputeMulti: K draws per row, seeded and reproducible, spread around the mean imputation', (t) => {
-  const model = new MultiJpvae(
+test('imputeViews: K draws per row, seeded and reproducible, spread around the mean imputation', (t) => {
+  const model = new Jpvae(
     createKernels('wasm'),
     { dims: [DIM, DIM, DIM], hidden: [16], latent: [2, 2, 2], prior: { kind: 'factor', alpha: 0.9 } },
     32,
   );
-  fitMultiView(model, sliceViews(train, 0, 300), { epochs: 2, batch: 32, seed: 1 });
-  const c = multiConditional(fitMultiLatent(model, train), [1], [2, 3]); // views numbered from 1
+  fitModel(model, sliceViews(train, 0, 300), { epochs: 2, batch: 32, seed: 1 });
+  const c = conditionalOf(fitLatent(model, train), [1], [2, 3]); // views numbered from 1
   for (const [given, target] of [
     [[0], [1]],
     [[1], [4]],
   ])
-    t.throws(() => multiConditional(fitMultiLatent(model, train), given, target), {
+    t.throws(() => conditionalOf(fitLatent(model, train), given, target), {
       message: /views: expected view numbers from 1 to 3, got [04]/,
     });
   const xs = [held.xs[0].subarray(0, 10 * DIM)];
   const draw = (seed: number) => {
     const rng = new Rng(seed);
-    return imputeMulti(model, c, xs, 10, { noise: () => rng.normal() }, 7);
+    return imputeViews(model, c, xs, 10, { noise: () => rng.normal() }, 7);
   };
   const a = draw(4),
     b = draw(4),
-    mean = imputeMulti(model, c, xs, 10);
+    mean = imputeViews(model, c, xs, 10);
   t.is(a.length, 2);
   t.is(a[0].length, 70 * DIM);
   t.deepEqual(a, b, 'same seed, same draws');
@@ -103,11 +104,11 @@ test('planted three views: rows with one or two views present add to complete ro
   t.true(withPartial['1'] < only['1'] && withPartial['2'] < only['2'], 'from a single view');
 });
 
-test('MultiJpvae: the gradient of the batch loss matches finite differences (f64 twin), rows with any subset of views', (t) => {
+test('Jpvae on three views: the gradient of the batch loss matches finite differences (f64 twin), rows with any subset of views', (t) => {
   const k = f64Twin(),
     rng = new Rng(11),
     rows = 6;
-  const model = new MultiJpvae(
+  const model = new Jpvae(
     k,
     {
       dims: [3, 4, 2],
@@ -158,11 +159,27 @@ test('Eq. 12 over blocks: for two blocks it is the two-view conditional; for thr
     return s;
   });
   const mean = Array.from({ length: d }, () => rng.normal());
-  const two = conditional({ n1, n2, rows: 1, split: 'train', mean, cov }, 1),
+  const two = conditionalOf({ latent: [n1, n2], rows: 1, complete: 1, mean, cov }, [1], [2]),
     block = blockConditional(mean, cov, [n1, n2], [0], [1]);
   t.deepEqual(Array.from(block.gain), Array.from(two.gain));
   t.deepEqual(Array.from(block.offset), Array.from(two.offset));
   t.deepEqual(Array.from(block.cov), Array.from(two.cov));
+  // The two-view Eq. 12 in closed form: gain·Σ11 = Σ21, offset = m2 − gain·m1, cov = Σ22 − gain·Σ12.
+  for (let a = 0; a < n2; a++) {
+    let off = mean[n1 + a];
+    for (let b = 0; b < n1; b++) {
+      let r = cov[(n1 + a) * d + b];
+      for (let h = 0; h < n1; h++) r -= two.gain[a * n1 + h] * cov[h * d + b];
+      t.true(Math.abs(r) < 1e-9, `Σ21 = gain·Σ11 at ${a},${b}`);
+      off -= two.gain[a * n1 + b] * mean[b];
+    }
+    t.true(Math.abs(two.offset[a] - off) < 1e-9, `offset ${a}`);
+    for (let c = 0; c < n2; c++) {
+      let v = cov[(n1 + a) * d + n1 + c];
+      for (let h = 0; h < n1; h++) v -= two.gain[a * n1 + h] * cov[h * d + n1 + c];
+      t.true(Math.abs(two.cov[a * n2 + c] - v) < 1e-9, `cov ${a},${c}`);
+    }
+  }
   // Three blocks, target in the middle: gain against a direct solve of Σ_GG·X = Σ_GT.
   const c3 = blockConditional(mean, cov, [2, 3, 2], [0, 2], [1]);
   const gi = [0, 1, 5, 6],
@@ -176,19 +193,19 @@ test('Eq. 12 over blocks: for two blocks it is the two-view conditional; for thr
     }
 });
 
-test('evaluateMultiMetrics: every view from every subset of the others, keyed x2_given_x1_x3, over the rows that have them', (t) => {
-  const model = new MultiJpvae(
+test('evaluateMetrics: every view from every subset of the others, keyed x2_given_x1_x3, over the rows that have them', (t) => {
+  const model = new Jpvae(
     createKernels('wasm'),
     { dims: [DIM, DIM, DIM], hidden: [16], latent: [2, 2, 2], prior: { kind: 'factor', alpha: 0.9 } },
     32,
   );
   const data = sliceViews(train, 0, 400);
-  fitMultiView(model, data, { epochs: 3, batch: 32, seed: 1 });
+  fitModel(model, data, { epochs: 3, batch: 32, seed: 1 });
   const test = {
     ...sliceViews(held, 0, 120),
     present: Uint8Array.from({ length: 120 }, (_, r) => [7, 3, 5][r % 3]),
   };
-  const m = evaluateMultiMetrics(model, test, fitMultiLatent(model, data), 'test');
+  const m = evaluateMetrics(model, test, fitLatent(model, data), 'test');
   t.deepEqual(Object.keys(m.impute).sort(), THREE_VIEW_IMPUTATIONS);
   t.is(m.impute_rows.x2_given_x1_x3, 40, 'only the complete rows have views 1, 2 and 3');
   t.is(m.impute_rows.x2_given_x1, 80);

@@ -17,21 +17,15 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { plantedCounts } from '../src/data/planted-counts.ts';
-import { HAS_VIEW1, HAS_VIEW2 } from '../src/data/dataset.ts';
 import { readMatrix } from '../src/data/matrix.ts';
 import { drawCounts } from '../src/data/count-draws.ts';
 import { applyStandardize, type Standardize } from '../src/data/views.ts';
-import { standardizationOf } from '../src/data/record.ts';
-import { conditional, type LatentFit } from '../src/impute/conditional.ts';
-import { imputeRaw, type Draws } from '../src/impute/impute.ts';
-import { imputeMulti, multiConditional } from '../src/impute/multi-impute.ts';
+import { conditionalOf } from '../src/impute/block-conditional.ts';
+import { imputeInUnits, type Draws } from '../src/impute/impute.ts';
 import { camelCaseKeys } from '../src/io/json-keys.ts';
 import type { Manifest } from '../src/onnx/manifest.ts';
 import { loadModel } from '../src/store/load-model.ts';
-import { readMultiModelFiles } from '../src/store/multi-model.ts';
-import { multiModelOf } from '../src/api/multi-model.ts';
 import type { Jpvae } from '../src/model/jpvae.ts';
-import type { MultiJpvae } from '../src/model/multi-jpvae.ts';
 import { createImputer, type ExecutionProvider } from '../src/runtime/imputer.ts';
 import { ENGINES } from './onnx-engines.ts';
 import { decodeRows, encodeRows, samplerFeeds } from './onnx-reference.ts';
@@ -51,12 +45,13 @@ const d = plantedCounts({ n: TRAIN_ROWS + TEST_ROWS, dims: [12, 9], baseline: 2.
 const G_DIM = 4;
 const x3 = Float32Array.from({ length: d.n * G_DIM }, (_, t) => {
   const r = Math.floor(t / G_DIM);
-  return 100 + 10 * Math.log1p(d.x1[r * d.dim1 + (t % G_DIM)]) + Math.sin(t);
+  return 100 + 10 * Math.log1p(d.xs[0][r * d.dims[0] + (t % G_DIM)]) + Math.sin(t);
 });
+// Present bits: view v is bit v − 1; the third view is present with view 1.
 const VIEWS = [
-  { x: d.x1, dim: d.dim1, bit: HAS_VIEW1 },
-  { x: d.x2, dim: d.dim2, bit: HAS_VIEW2 },
-  { x: x3, dim: G_DIM, bit: HAS_VIEW1 },
+  { x: d.xs[0], dim: d.dims[0], bit: 1 },
+  { x: d.xs[1], dim: d.dims[1], bit: 2 },
+  { x: x3, dim: G_DIM, bit: 1 },
 ];
 /** View v's rows from..to as CSV; in training rows a missing view is a row of empty cells. */
 function writeView(v: number, name: string, from: number, to: number, missing: boolean): string {
@@ -83,7 +78,7 @@ const exportOf = (model: string, fp16 = false) => `${model}-onnx${fp16 ? '16' : 
 
 /** What the reference needs of either model: its views, standardisation and imputation. */
 interface Lib {
-  net: Jpvae | MultiJpvae;
+  net: Jpvae;
   std: readonly (Standardize | null)[];
   impute(given: number[], t: number, xs: Float32Array[], n: number, draws?: Draws): Float32Array;
 }
@@ -117,37 +112,32 @@ test.before(() => {
         ...(m === MULTI ? ['--subsets', 'all'] : []),
         ...(fp16 ? ['--fp16'] : []),
       );
-  const { model, json } = loadModel(TWO, { maxRows: TEST_ROWS });
-  const fit = json.latentFit as LatentFit,
-    std2 = standardizationOf(json.data);
-  two = {
-    net: model,
-    std: std2,
-    impute: (given, t, xs, n, draws) => imputeRaw(model, conditional(fit, t as 0 | 1), std2, xs[0].slice(), n, draws),
-  };
-  const { net, json: mj } = multiModelOf(readMultiModelFiles(MULTI), 'wasm', MULTI);
-  const stdM = mj.data.standardize;
-  multi = {
-    net,
-    std: stdM,
-    impute(given, t, xs, n, draws) {
-      const c = multiConditional(
-        mj.latentFit!,
-        given.map((g) => g + 1),
-        [t + 1],
-      );
-      const inputs = xs.map((x, a) => {
-        const s = stdM[given[a]];
-        x = x.slice();
-        if (s) applyStandardize(x, VIEWS[given[a]].dim, s);
-        return x;
-      });
-      const [y] = imputeMulti(net, c, inputs, n, draws);
-      if (stdM[t]) applyStandardize(y, VIEWS[t].dim, stdM[t]!, true);
-      return y;
-    },
-  };
+  two = loadLib(TWO);
+  multi = loadLib(MULTI);
 });
+
+/** A model as the reference uses it: imputeInUnits through Eq. 12 of its latent fit, views numbered from 0 here. */
+function loadLib(at: string): Lib {
+  const { model, json } = loadModel(at, { maxRows: TEST_ROWS }),
+    std = json.data.standardize;
+  return {
+    net: model,
+    std,
+    impute: (given, t, xs, n, draws) =>
+      imputeInUnits(
+        model,
+        conditionalOf(
+          json.latentFit!,
+          given.map((g) => g + 1),
+          [t + 1],
+        ),
+        std,
+        xs.map((x) => x.slice()),
+        n,
+        draws,
+      )[0],
+  };
+}
 
 // ---- the reference: the library's forward on the same raw rows ----
 

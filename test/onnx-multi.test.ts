@@ -16,12 +16,14 @@ import { join } from 'node:path';
 import { readMatrix } from '../src/data/matrix.ts';
 import { applyStandardize } from '../src/data/views.ts';
 import { camelCaseKeys, jsonText } from '../src/io/json-keys.ts';
-import { imputeMulti, multiConditional } from '../src/impute/multi-impute.ts';
+import { conditionalOf } from '../src/impute/block-conditional.ts';
+import { imputeViews } from '../src/impute/impute.ts';
 import type { Manifest } from '../src/onnx/manifest.ts';
-import { readMultiModelFiles } from '../src/store/multi-model.ts';
-import type { MultiModelJson } from '../src/store/multi-files.ts';
-import { multiModelOf } from '../src/api/multi-model.ts';
-import type { MultiJpvae } from '../src/model/multi-jpvae.ts';
+import { readModelFiles } from '../src/store/store.ts';
+import type { ModelJson } from '../src/store/files.ts';
+import { loadModel } from '../src/store/load-model.ts';
+import { modelOf } from '../src/api/model.ts';
+import type { Jpvae } from '../src/model/jpvae.ts';
 import { ENGINES } from './onnx-engines.ts';
 import { decodeRows, encodeRows, samplerFeeds } from './onnx-reference.ts';
 import { createImputer, type ExecutionProvider } from '../src/runtime/imputer.ts';
@@ -69,7 +71,7 @@ const MODEL = join(dir, 'model'),
   DEFAULT = join(dir, 'export'),
   HALF = join(dir, 'export-fp16');
 
-let model: MultiJpvae, json: MultiModelJson;
+let model: Jpvae, json: ModelJson;
 
 test.before(() => {
   const run = (...args: string[]) => {
@@ -85,7 +87,7 @@ test.before(() => {
   run('export', '--model', MODEL, '--out', ALL, '--subsets', 'all');
   run('export', '--model', MODEL, '--out', DEFAULT);
   run('export', '--model', MODEL, '--out', HALF, '--fp16');
-  ({ net: model, json } = multiModelOf(readMultiModelFiles(MODEL), 'wasm', MODEL));
+  ({ model, json } = loadModel(MODEL));
 });
 
 // ---- the reference: the library on the same raw rows ----
@@ -106,12 +108,12 @@ const raw = (v: number, y: Float32Array) => {
 function libraryImpute(given: number[], t: number, xs: Float32Array[], n: number, seed?: number): Float32Array {
   const rng = new Rng(seed ?? 0),
     draws = seed === undefined ? undefined : { noise: () => rng.normal() };
-  const c = multiConditional(
+  const c = conditionalOf(
     json.latentFit!,
     given.map((g) => g + 1),
     [t + 1],
   ); // views from 1
-  const [y] = imputeMulti(
+  const [y] = imputeViews(
     model,
     c,
     xs.map((x, a) => standardized(given[a], x.slice())),
@@ -410,7 +412,7 @@ test.serial('export --subsets: bad values and two-view models get one line and e
 });
 
 test("the library's exportOnnx writes jpvae export's files, byte for byte", (t) => {
-  const { files } = multiModelOf(readMultiModelFiles(MODEL), 'wasm', MODEL).exportOnnx({ subsets: ['all'] });
+  const { files } = modelOf(readModelFiles(MODEL), 'wasm', MODEL).exportOnnx({ subsets: ['all'] });
   t.deepEqual([...files.keys()].sort(), readdirSync(ALL).sort());
   for (const [name, bytes] of files) t.deepEqual(Buffer.from(bytes), readFileSync(join(ALL, name)), name);
 });

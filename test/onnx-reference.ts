@@ -3,14 +3,13 @@
 
 import { meanOf } from '../src/data/likelihood.ts';
 import type { Jpvae } from '../src/model/jpvae.ts';
-import type { MultiJpvae } from '../src/model/multi-jpvae.ts';
 import { Rng } from '../src/data/rng.ts';
 
 /** Rows start … start+m of n×w values. */
 const chunk = (x: Float32Array, w: number, start: number, m: number) => x.subarray(start * w, (start + m) * w);
 
 /** Posterior mean and log-variance of view v for n rows as the model's data has them (standardised where it is; setInput takes a count view's log1p). */
-export function encodeRows(net: Jpvae | MultiJpvae, v: number, x: Float32Array, n: number) {
+export function encodeRows(net: Jpvae, v: number, x: Float32Array, n: number) {
   const view = net.views[v];
   const mu = new Float32Array(n * view.latent),
     logvar = new Float32Array(n * view.latent);
@@ -28,7 +27,7 @@ export function encodeRows(net: Jpvae | MultiJpvae, v: number, x: Float32Array, 
 }
 
 /** The likelihood's mean of view v (meanOf: σ, identity, e^η) at latents z, n rows, in the model's data units. */
-export function decodeRows(net: Jpvae | MultiJpvae, v: number, z: Float32Array, n: number): Float32Array {
+export function decodeRows(net: Jpvae, v: number, z: Float32Array, n: number): Float32Array {
   const view = net.views[v],
     mean = meanOf(view.likelihood),
     y = new Float32Array(n * view.dim);
@@ -45,7 +44,7 @@ export function decodeRows(net: Jpvae | MultiJpvae, v: number, z: Float32Array, 
  * draws its noise: per row the latent's, then a Gaussian target's observation noise.
  */
 export function samplerFeeds(
-  net: Jpvae | MultiJpvae,
+  net: Jpvae,
   t: number,
   n: number,
   seed: number,

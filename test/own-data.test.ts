@@ -6,7 +6,8 @@ import test from 'ava';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IMPUTE_CHUNK_ROWS, imputeFile } from '../src/api/impute-file.ts';
-import { loadModel } from '../src/store/load-model.ts';
+import { modelOf } from '../src/api/model.ts';
+import { readModelFiles } from '../src/store/store.ts';
 import { encodeNpy } from '../src/data/npy.ts';
 import { writePlantedCsv } from './planted-files.ts';
 import { jpvae, tempDir, weightsPath } from './util.ts';
@@ -167,7 +168,9 @@ test("eval on new paired files: the same metrics as on the model's own held-out 
     b = JSON.parse(files.out);
   t.is(b.split, 'files');
   t.is(b.n, 30);
-  t.deepEqual({ ...b, split: a.split }, a);
+  const { pairing, ...rest } = b;
+  t.deepEqual(pairing, { by: 'position', complete: 30, per_view: [30, 30] }, 'how the new files paired');
+  t.deepEqual({ ...rest, split: a.split }, a);
   const wrong = jpvae('eval', '--model', f('m'), '--view1', f('test2.csv'), '--view2', f('test1.csv'));
   t.is(wrong.code, 2);
   t.regex(wrong.err, /^jpvae eval: --view1 .*test2\.csv: rows have 6 values, but view 1 of the model has 8\n$/);
@@ -225,7 +228,7 @@ test('bad input: one line naming the flag or file, exit code 2, nothing written'
     ],
     [
       ['train', '--view1', f('two.csv'), '--view2', f('short.csv'), '--out', f('o5')],
-      /has 2 rows but --view2 .* has 1/,
+      /^jpvae train: --view2 .*short\.csv has 1 rows but --view1 .*two\.csv has 2; views pair by row/,
     ],
     [
       ['train', '--view1', f('partial.csv'), '--view2', f('two.csv'), ...GAUSSIAN, '--out', f('o6')],
@@ -261,7 +264,7 @@ test('bad input: one line naming the flag or file, exit code 2, nothing written'
     ],
     [
       ['impute', '--model', model, '--given', '3', '--input', f('test1.csv'), '--out', f('x.csv')],
-      /--given: expected one of 1, 2/,
+      /--given: expected distinct view numbers from 1 to 2, got 3/,
     ],
   ];
   for (const [args, message] of cases) {
@@ -294,7 +297,7 @@ test('impute streams its input: any chunk size writes the same rows, draws inclu
     ).code,
     0,
   );
-  const { model, json } = loadModel(modelDir);
+  const model = modelOf(readModelFiles(modelDir), 'wasm', modelDir);
   for (const [samples, summary] of [
     [1, false],
     [3, false],
@@ -303,7 +306,7 @@ test('impute streams its input: any chunk size writes the same rows, draws inclu
     const run = (chunkRows?: number) => {
       const out = join(dir, `o-${samples}-${summary}-${chunkRows}.npy`);
       t.is(
-        imputeFile(model, json, join(dir, 'test1.csv'), out, { given: 1, samples, summary, seed: 7, chunkRows }),
+        imputeFile(model, join(dir, 'test1.csv'), out, { given: 1, samples, summary, seed: 7, chunkRows }),
         37,
       );
       return readFileSync(out);
@@ -321,21 +324,21 @@ test('impute streams its input: any chunk size writes the same rows, draws inclu
   // Views are numbered as the CLI numbers them: 0 is no view.
   t.throws(
     () =>
-      imputeFile(model, json, join(dir, 'test1.csv'), join(dir, 'o.csv'), {
+      imputeFile(model, join(dir, 'test1.csv'), join(dir, 'o.csv'), {
         given: 0 as 1,
         samples: 1,
         summary: false,
         seed: 7,
       }),
     {
-      message: 'given: expected 1 or 2, got 0',
+      message: 'given: expected a view from 1 to 2, got 0',
     },
   );
   // The library names its arguments, not the CLI's flags (jpvae impute passes those).
   const wrong = join(dir, 'test2.csv'),
     ask = (names?: { input: string; out: string; summary: string }) =>
       t.throws(() =>
-        imputeFile(model, json, wrong, join(dir, 'o.csv'), { given: 1, samples: 1, summary: false, seed: 7, names }),
+        imputeFile(model, wrong, join(dir, 'o.csv'), { given: 1, samples: 1, summary: false, seed: 7, names }),
       ).message;
   t.regex(ask()!, /^input .*test2\.csv: rows have 6 values, but view 1 of the model has 8$/);
   t.regex(ask({ input: '--input', out: '--out', summary: '--summary' })!, /^--input .*test2\.csv: rows have/);

@@ -221,7 +221,7 @@ test('jpvae train pairs by ID and reports the counts; every bad file is one line
   );
   t.is(ok.code, 0, ok.err);
   t.regex(ok.err, /views paired by sample ID: 35 samples with both views, 5 with view 1 only, 5 with view 2 only/);
-  t.deepEqual(JSON.parse(ok.out).pairing, { by: 'id', paired: 35, only1: 5, only2: 5 });
+  t.deepEqual(JSON.parse(ok.out).pairing, { by: 'id', complete: 35, per_view: [40, 40] });
 
   const bad = (name: string, bytes: string | Uint8Array) => (writeFileSync(join(dir, name), bytes), join(dir, name));
   const noX = join(dir, 'nox.h5ad');

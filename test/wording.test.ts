@@ -49,7 +49,7 @@ test("the data layer's errors name view files, the mask, the ID column and the h
   valueWorded(
     t,
     () => loadViewFiles([a, b], gauss),
-    /^view 1's file .*a\.csv has 3 rows but view 2's file .*b\.csv has 2; views pair by row/,
+    /^view 2's file .*b\.csv has 2 rows but view 1's file .*a\.csv has 3; views pair by row/,
   );
   valueWorded(
     t,

@@ -95,6 +95,10 @@ button('addView').addEventListener('click', () => {
   $(`likelihoodLabel${view - 1}`).after(label);
   state.views.push(null);
   watchFile(view);
+  // The paper's orthogonal and svd priors are for two views: the shared factor takes any number.
+  const prior = $<HTMLSelectElement>('prior');
+  for (const o of prior.options) o.disabled = o.value === 'orthogonal' || o.value === 'svd';
+  if (prior.selectedOptions[0]?.disabled) prior.value = 'factor';
   setButtons();
 });
 button('sample').addEventListener(

@@ -14,8 +14,7 @@ import { InputError } from '../errors.ts';
 import { conditionalOf } from '../impute/block-conditional.ts';
 import { checkGivenRows, checkImputed, drawsOf, imputeInUnits, repeatRows, type DrawKind } from '../impute/impute.ts';
 import { checkPoint, toPoint, type PointKind } from '../impute/point.ts';
-import type { Jpvae } from '../model/jpvae.ts';
-import type { ModelJson } from '../store/store.ts';
+import type { JpvaeModel } from './model.ts';
 
 /** Rows imputed at once (input rows × samples): memory stays bounded whatever the input's size. */
 export const IMPUTE_CHUNK_ROWS = 4096;
@@ -64,7 +63,8 @@ const API_NAMES: ImputeNames = {
  * is left as it was. The draws come from one Rng consumed in row order, so
  * the chunk size does not change the output.
  */
-export function imputeFile(model: Jpvae, json: ModelJson, input: string, out: string, o: ImputeOptions): number {
+export function imputeFile(trained: JpvaeModel, input: string, out: string, o: ImputeOptions): number {
+  const { net: model, json } = trained;
   const m = model.m,
     names = o.names ?? API_NAMES;
   if (!(Number.isInteger(o.given) && o.given >= 1 && o.given <= m))

@@ -116,12 +116,17 @@ function viewList(views: Views): { list: readonly ViewInput[]; names: string[]; 
 
 /** A trained model: impute, evaluate, save. */
 export class JpvaeModel {
+  /** @internal the engine: its internals change between releases */
+  readonly net: Jpvae;
+
   /** @internal */
   constructor(
-    readonly net: Jpvae,
+    net: Jpvae,
     readonly json: ModelJson,
     private readonly trainState?: Uint8Array | string,
-  ) {}
+  ) {
+    this.net = net;
+  }
 
   get config(): ModelConfig {
     return this.json.config;

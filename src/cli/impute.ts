@@ -103,7 +103,7 @@ export async function imputeCommand(argv: string[]): Promise<void> {
   const common = { samples, seed, draws, point, idColumn: f['id-column'] };
   const { rows, skipped } = streamed
     ? {
-        rows: imputeFile(model.net, model.json, inputs[0], outs[0], {
+        rows: imputeFile(model, inputs[0], outs[0], {
           ...common,
           given: given[0],
           target: target[0],

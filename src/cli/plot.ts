@@ -10,14 +10,22 @@ import { DRAW_KINDS } from '../impute/impute.ts';
 import { writeModelFigures, type NamedModel } from '../plot/figures.ts';
 import { loadModel, modelData } from '../store/load-model.ts';
 import { isImageBands } from '../eval/imputation-figure.ts';
+import { openNewViewFiles } from '../data/view-files.ts';
+import { loadHdf5For } from '../data/anndata.ts';
+import { flagLabels } from './labels.ts';
+import { viewFiles } from './view-flags.ts';
 import { choiceFlag, commandFlags, flags, intFlag } from './args.ts';
 import { jsonText } from '../io/json-keys.ts';
 
-const HELP = `usage: jpvae plot --model DIR[,DIR...] [flags]
+const HELP = `usage: jpvae plot --model DIR[,DIR...] [--view F …] [flags]
 
   --model DIRS            a model directory written by jpvae train, or several, comma-separated, drawn side
                           by side (they must have been trained on the same data)
   --names LIST            the models' names in the figures, comma-separated (default: the directories' names)
+  --view F                the rows to draw on, one file per view of the models in their order (--view1 F
+                          --view2 F for two), paired and preprocessed as in eval (default: the models' own
+                          test or held-out rows; a model trained from arrays, as the browser page trains, has
+                          none to reopen)
   --out DIR               where the figures go (default: DIR/figures of the first model; made if missing)
   --samples K             draws per held-out row for the calibration plot (default 20, K ≥ 2)
   --draws D               predictive | latent (default predictive): what a draw is, as in jpvae impute
@@ -31,7 +39,8 @@ all on the models' test or held-out rows; and calibration.json, the numbers of t
 `;
 
 export async function plotCommand(argv: string[]): Promise<void> {
-  const f = commandFlags(argv, 'plot', HELP, flags({ string: 'model names out samples draws seed', boolean: 'json' }));
+  const table = flags({ string: 'model names out samples draws seed view1 view2', boolean: 'json', multiple: 'view' });
+  const f = commandFlags(argv, 'plot', HELP, table);
   if (!f) return;
   if (!f.model) throw new InputError('--model: required (a model directory written by jpvae train)');
   const dirs = f.model.split(',');
@@ -60,12 +69,18 @@ export async function plotCommand(argv: string[]): Promise<void> {
       throw new InputError(
         `--model ${dirs[i]}: trained on other data than ${dirs[0]}; models drawn together must share their data`,
       );
-  const hvd = source.dataset === 'hvdmnist';
+  const hvd = source.dataset === 'hvdmnist',
+    paths = viewFiles(f),
+    labels = { ...flagLabels(f.view1 !== undefined), idColumn: "the model's ID column" };
+  await loadHdf5For(paths);
+  const data = paths.length
+    ? openNewViewFiles(source, loaded[0].json.config.dims, paths, labels)
+    : modelData(loaded[0].json, 'test', labels);
   mkdirSync(out, { recursive: true });
   const { files, calibrations } = await writeModelFigures(
     out,
     loaded.map((l) => l.named),
-    modelData(loaded[0].json, 'test'),
+    data,
     { samples, seed, draws, heldOut: hvd ? 'test' : 'held-out', digits: isImageBands(loaded[0].named.model) },
   );
   if (f.json) process.stdout.write(jsonText({ files, calibrations }));

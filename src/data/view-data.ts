@@ -75,6 +75,14 @@ export function pairViews(
   return { n, dims: ms.map((m) => m.cols), xs: ms.map((m) => m.data), present };
 }
 
+/** The rows of data that have every view of `views`. */
+export function rowsWith(data: ViewData, views: readonly number[]): Uint32Array {
+  const need = views.reduce((m, i) => m | (1 << i), 0);
+  return Uint32Array.from(
+    Array.from({ length: data.n }, (_, r) => r).filter((r) => !data.present || (data.present[r] & need) === need),
+  );
+}
+
 /** Rows [start, start + count) as a view of the data (no copy). */
 export function sliceViews(d: ViewData, start: number, count: number): ViewData {
   const end = Math.min(d.n, start + count);

@@ -20,14 +20,14 @@
 // is not scored for counts).
 
 import { forEachBatch, gatherRows } from '../data/dataset.ts';
-import { viewsOf, type ViewData } from '../data/view-data.ts';
+import { rowsWith, viewsOf, type ViewData } from '../data/view-data.ts';
 import { Rng } from '../data/rng.ts';
 import { InputError } from '../errors.ts';
 import { blockConditional } from '../impute/block-conditional.ts';
 import { drawsOf, imputeViews, type DrawKind } from '../impute/impute.ts';
 import type { LatentFit } from '../impute/latent-fit.ts';
 import type { Jpvae } from '../model/jpvae.ts';
-import { imputeKey, rowsWith } from './metrics.ts';
+import { imputeKey } from './metrics.ts';
 import { isCount, type Likelihood } from '../data/likelihood.ts';
 import { countCdf, countNllAt, mixtureNll } from './count-metrics.ts';
 

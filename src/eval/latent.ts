@@ -1,4 +1,4 @@
-// Latent statistics of a data set's posterior means (impute/posterior-means.ts):
+// Latent statistics of a data set's posterior means (impute/latent-fit.ts's encodeViewMeans):
 // their empirical cross-correlation between views (paper Fig. 4) and active units
 // (§3: A_u = Cov_x(E_q[u|x]) ≥ 0.01).
 
@@ -6,7 +6,7 @@ import { joinColumns, meanCov } from '../linalg/dense.ts';
 
 /** Empirical correlation between each unit of Z1 and each unit of Z2 (n1×n2). Constant units correlate 0. */
 export function crossCorrelation(Z1: Float64Array, n1: number, Z2: Float64Array, n2: number, n: number): Float64Array {
-  const { cov } = meanCov(joinColumns(Z1, n1, Z2, n2, n), n, n1 + n2);
+  const { cov } = meanCov(joinColumns([Z1, Z2], [n1, n2], n), n, n1 + n2);
   const d = n1 + n2,
     R = new Float64Array(n1 * n2);
   for (let a = 0; a < n1; a++) {

@@ -10,17 +10,18 @@
 // counts from each subset (counts: count-metrics.ts).
 
 import { forEachBatch, gatherRows } from '../data/dataset.ts';
-import { viewsOf, type ViewData } from '../data/view-data.ts';
+import { rowsWith, viewsOf, type ViewData } from '../data/view-data.ts';
 import { Rng } from '../data/rng.ts';
 import { blockConditional } from '../impute/block-conditional.ts';
 import { decodeConditional, imputeViews } from '../impute/impute.ts';
-import { encodeViewMeans, type LatentFit } from '../impute/latent-fit.ts';
+import { completeMeans, type LatentFit } from '../impute/latent-fit.ts';
 import { isCount } from '../data/likelihood.ts';
 import type { PointKind } from '../impute/point.ts';
 import { countImputationScores, scoredPoints, type CountScores, type ScoredPoints } from './count-metrics.ts';
 import type { Jpvae } from '../model/jpvae.ts';
 import { evaluateLoss } from '../train/trainer.ts';
 import { activeUnits, crossCorrelation, frobenius } from './latent.ts';
+import { joinColumns } from '../linalg/dense.ts';
 
 export interface Metrics {
   split: string;
@@ -62,13 +63,6 @@ export function givenSets(m: number, target: number): number[][] {
   return sets.sort((a, b) => b.length - a.length || a[0] - b[0]);
 }
 
-/** The rows of data that have every view of `views`. */
-export function rowsWith(data: ViewData, views: readonly number[]): Uint32Array {
-  const need = views.reduce((m, i) => m | (1 << i), 0);
-  return Uint32Array.from(
-    Array.from({ length: data.n }, (_, r) => r).filter((r) => !data.present || (data.present[r] & need) === need),
-  );
-}
 
 /** Mean imputation loss of view `target` from views `given` over the rows of data that have them all; and that row count. */
 export function imputationNll(
@@ -161,26 +155,15 @@ export function evaluateMetrics(
 
 /** Active units of every block and each pair's cross-correlation, from the posterior means of the rows with every view. */
 function latentStatistics(model: Jpvae, data: ViewData) {
-  const all = viewsOf(model.fullMask),
-    rows = rowsWith(data, all);
-  const xs = all.map((i) => gatherRows(data.xs[i], data.dims[i], rows));
-  const Z = encodeViewMeans(model, xs, all, rows.length),
-    n = model.views.map((v) => v.latent),
-    D = n.reduce((x, y) => x + y, 0);
-  const joined = new Float64Array(rows.length * D); // every block side by side
-  for (let r = 0, col = 0; r < rows.length; r++, col = 0)
-    all.forEach((i) => {
-      joined.set(Z[i].subarray(r * n[i], (r + 1) * n[i]), r * D + col);
-      col += n[i];
-    });
-  const count = activeUnits(joined, rows.length, D);
+  const { rows, Z } = completeMeans(model, data),
+    n = model.config.latent,
+    D = n.reduce((a, b) => a + b, 0);
+  const count = activeUnits(joinColumns(Z, n, rows), rows, D);
   const crossCorr: Record<string, number> = {};
-  for (const i of all)
-    for (const j of all.filter((j) => j > i))
-      crossCorr[`x${i + 1}_x${j + 1}`] = frobenius(crossCorrelation(Z[i], n[i], Z[j], n[j], rows.length));
-  return {
-    rows: rows.length,
-    activeUnits: { count, total: D, fraction: count / D },
-    crossCorrelation: crossCorr,
-  };
+  Z.forEach((_, i) =>
+    Z.forEach((_, j) => {
+      if (j > i) crossCorr[`x${i + 1}_x${j + 1}`] = frobenius(crossCorrelation(Z[i], n[i], Z[j], n[j], rows));
+    }),
+  );
+  return { rows, activeUnits: { count, total: D, fraction: count / D }, crossCorrelation: crossCorr };
 }

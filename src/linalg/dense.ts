@@ -93,12 +93,12 @@ export function meanCov(Z: Float64Array, n: number, d: number): { mean: Float64A
   return { mean, cov };
 }
 
-/** Side-by-side columns [Z1 | Z2] (n×(n1+n2)). */
-export function joinColumns(Z1: Float64Array, n1: number, Z2: Float64Array, n2: number, n: number): Float64Array {
-  const Z = new Float64Array(n * (n1 + n2));
-  for (let r = 0; r < n; r++) {
-    Z.set(Z1.subarray(r * n1, (r + 1) * n1), r * (n1 + n2));
-    Z.set(Z2.subarray(r * n2, (r + 1) * n2), r * (n1 + n2) + n1);
-  }
+/** Blocks of columns side by side, [Z1 | Z2 | …] (n×Σ widths). */
+export function joinColumns(blocks: readonly Float64Array[], widths: readonly number[], n: number): Float64Array {
+  const d = widths.reduce((a, b) => a + b, 0),
+    Z = new Float64Array(n * d);
+  for (let r = 0; r < n; r++)
+    for (let b = 0, col = 0; b < blocks.length; col += widths[b++])
+      Z.set(blocks[b].subarray(r * widths[b], (r + 1) * widths[b]), r * d + col);
   return Z;
 }

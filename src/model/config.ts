@@ -108,10 +108,11 @@ export function checkConfig(
         ? `${label('prior.flips')}: for the two-view priors only, got ${flips} with the factor prior`
         : `${label('prior.flips')}: expected an integer from 0 to ${larger} (the larger latent size), got ${flips}`,
     );
+  // The shared factor's size K: the factor prior's (and the zero prior's, its α = 0 for more than two views).
   const K = c.prior.factors;
-  if (K !== undefined && (kind !== 'factor' || !(posInt(K) && K >= larger)))
+  if (K !== undefined && (PAIR_KINDS.includes(kind) || !(posInt(K) && K >= larger)))
     throw new InputError(
-      kind !== 'factor'
+      PAIR_KINDS.includes(kind)
         ? `${label('prior.factors')}: for the factor prior only, got ${K} with the ${kind} prior`
         : `${label('prior.factors')}: expected an integer ≥ the largest latent size ${larger}, got ${K}`,
     );

@@ -3,14 +3,12 @@
 
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.ts';
-import { gatherRows } from '../data/dataset.ts';
-import { viewsOf, type ViewData } from '../data/view-data.ts';
+import type { ViewData } from '../data/view-data.ts';
 import { evaluateCalibration, type Calibration } from '../eval/calibration.ts';
 import { imputationGrid } from '../eval/imputation-figure.ts';
 import { crossCorrelation, frobenius } from '../eval/latent.ts';
-import { rowsWith } from '../eval/metrics.ts';
 import type { DrawKind } from '../impute/impute.ts';
-import { encodeViewMeans, type LatentFit } from '../impute/latent-fit.ts';
+import { completeMeans, type LatentFit } from '../impute/latent-fit.ts';
 import type { Jpvae } from '../model/jpvae.ts';
 import type { EpochRecord } from '../train/trainer.ts';
 import { calibrationSpec } from './calibration-plot.ts';
@@ -36,23 +34,16 @@ export function writeImputationGrid(png: string, models: NamedModel[], data: Vie
 /** Figure 4: each model's latent cross-correlation of every pair of views on `data`'s rows with every view, one colorbar. */
 export function writeCrossCorrelation(png: string, models: NamedModel[], data: ViewData): Promise<RenderedFigure> {
   const panels = models.flatMap(({ name, model }) => {
-    const all = viewsOf(model.fullMask),
-      rows = rowsWith(data, all);
-    const Z = encodeViewMeans(
-      model,
-      all.map((i) => gatherRows(data.xs[i], data.dims[i], rows)),
-      all,
-      rows.length,
-    );
-    const n = model.config.latent;
-    return all.flatMap((i) =>
-      all
-        .filter((j) => j > i)
-        .map((j) => {
-          const corr = crossCorrelation(Z[i], n[i], Z[j], n[j], rows.length);
-          const pair = all.length > 2 ? ` (views ${i + 1} and ${j + 1})` : '';
-          return { name: name + pair, corr, n1: n[i], n2: n[j], frobenius: frobenius(corr) };
-        }),
+    const { rows, Z } = completeMeans(model, data),
+      n = model.config.latent,
+      m = Z.length;
+    return Z.flatMap((_, i) =>
+      Z.slice(i + 1).map((_, k) => {
+        const j = i + 1 + k,
+          corr = crossCorrelation(Z[i], n[i], Z[j], n[j], rows);
+        const pair = m > 2 ? ` (views ${i + 1} and ${j + 1})` : '';
+        return { name: name + pair, corr, n1: n[i], n2: n[j], frobenius: frobenius(corr) };
+      }),
     );
   });
   return writeFigure(png, crossCorrelationSpec(panels));

@@ -39,20 +39,21 @@ export function resumedOptions(saved: Omit<SavedOptions, 'backend'>, o: { epochs
   };
 }
 
-export interface EpochRecordOf<S> {
+/** One epoch of a run's history. */
+export interface EpochRecord {
   epoch: number; // 1-based
   beta: number; // at the epoch's end
-  train: S & { loss: number }; // running means over the epoch's steps; loss includes β
-  test?: S; // the held-out rows, sampled z, β = 1
+  train: LossSummary & { loss: number }; // running means over the epoch's steps; loss includes β
+  test?: LossSummary; // the held-out rows, sampled z, β = 1
   seconds: number;
   samplesPerSec: number;
 }
-/** Where a run stands; S is how its epochs' losses are summarised. */
-export interface TrainStateOf<S> {
+/** Where a run stands. */
+export interface TrainState {
   epoch: number; // epochs completed
   step: number; // Adam steps taken
   rng: number[]; // the stream at the start of the next epoch (or of the partial one)
-  history: EpochRecordOf<S>[];
+  history: EpochRecord[];
   /** An epoch stopped part way (Ctrl-C): where it stood, so that resuming continues it exactly. */
   partial?: { steps: number; rng: number[]; totals: TermSums; lossSum: number; seconds: number };
 }
@@ -104,8 +105,6 @@ export function evaluateLoss(model: TrainableModel, data: ViewData, rng: Rng | n
   return meanTerms(total);
 }
 
-export type EpochRecord = EpochRecordOf<LossSummary>;
-export type TrainState = TrainStateOf<LossSummary>;
 
 /**
  * The training loop: epochs of shuffled mini-batches from the stream in

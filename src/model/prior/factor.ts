@@ -114,44 +114,16 @@ export class FactorPrior implements JointPrior {
     }
     this.moveBlocks(blocks, rows, DS, (b) => [b.mu, joint.mu], true);
     this.moveBlocks(blocks, rows, DS, (b) => [b.lv, joint.lv], true);
-    if (!g)
-      return k.factorKl(
-        rows,
-        DS,
-        K,
-        alpha,
-        joint.mu,
-        joint.lv,
-        this.AS,
-        kl,
-        NULL,
-        NULL,
-        NULL,
-        /* scale */ 0,
-        this.work,
-      );
-    const train = alpha !== 0;
-    if (train) k.heap.view(this.dAS, DS * K).fill(0);
-    k.heap.view(joint.dmu, rows * DS).fill(0);
-    k.heap.view(joint.dlv, rows * DS).fill(0);
-    k.factorKl(
-      rows,
-      DS,
-      K,
-      alpha,
-      joint.mu,
-      joint.lv,
-      this.AS,
-      kl,
-      joint.dmu,
-      joint.dlv,
-      train ? this.dAS : NULL,
-      g.scale,
-      this.work,
-    );
+    const learnt = g !== null && alpha !== 0; // α = 0 has no prior parameters to learn
+    if (learnt) k.heap.view(this.dAS, DS * K).fill(0);
+    if (g) for (const d of [joint.dmu, joint.dlv]) k.heap.view(d, rows * DS).fill(0);
+    const [dmu, dlv] = g ? [joint.dmu, joint.dlv] : [NULL, NULL];
+    const dA = learnt ? this.dAS : NULL;
+    k.factorKl(rows, DS, K, alpha, joint.mu, joint.lv, this.AS, kl, dmu, dlv, dA, g?.scale ?? 0, this.work);
+    if (!g) return;
     this.moveBlocks(blocks, rows, DS, (b) => [b.dmu, joint.dmu], false);
     this.moveBlocks(blocks, rows, DS, (b) => [b.dlv, joint.dlv], false);
-    if (!train) return;
+    if (!learnt) return;
     row = 0;
     for (const i of present) {
       const d = this.latent[i],
