@@ -1,7 +1,7 @@
 // npm run test:browser: the training page (web/train.html, built by npm
 // run demo:build) in headless Debian Chromium via playwright-core. Two
-// real-valued CSV views (means 1000 and −50, missing rows) go in through
-// the file inputs; a small model trains in the page's worker, is cancelled
+// real-valued CSV views (means 1000 and −50, missing rows), or three (a
+// view added on the page), go in through the file inputs; a small model trains in the page's worker, is cancelled
 // part way and continued; then the downloaded model directory loads in the
 // CLI, whose `jpvae eval` and `jpvae impute` on the same rows give the
 // page's metrics and imputed CSV, and the downloaded ONNX export imputes
@@ -73,7 +73,7 @@ interface PageState {
   history: EpochRecord[];
   training: { start: number; end?: number }[];
   metrics: Metrics | null;
-  imputed: { given: 1 | 2; rows: number[] } | null;
+  imputed: { target: number; given: number[]; rows: number[] } | null;
   warnings: string[];
 }
 
@@ -205,7 +205,7 @@ async function matchesCli(page: Page, s: PageState, dir: string, cols2: number) 
   assert.ok(shownDiff <= 1e-4, `the metrics on the page vs jpvae eval: ${shownDiff}`); // shown to 4 decimals
 
   const imputed = s.imputed!;
-  assert.equal(imputed.given, 1);
+  assert.deepEqual([imputed.target, imputed.given], [2, [1]]);
   const withView1 = held.filter((r) => csvLines(train1, [r]).trim() !== '').length;
   assert.equal(imputed.rows.length, withView1, 'every held-out row that has view 1');
   assert.ok(withView1 < held.length, 'some held-out rows lack view 1');
@@ -367,7 +367,10 @@ test('count CSVs train with the negative binomial the page guesses; its count sc
     assert.equal(s.history.length, 8);
     await page.waitForSelector('#imputedTable');
     s = await pageState(page);
-    assert.ok(s.metrics!.counts?.impute.x1_given_x2 && s.metrics!.counts?.impute.x2_given_x1, 'count scores for both views');
+    assert.ok(
+      s.metrics!.counts?.impute.x1_given_x2 && s.metrics!.counts?.impute.x2_given_x1,
+      'count scores for both views',
+    );
     const { metricsDiff, imputeDiff, onnxDiff, cli } = await matchesCli(page, s, dir, counts.dims[1]);
     assert.ok(cli.data.every((v) => v > 0) && cli.data.some((v) => v > 5), 'expected counts, many above 5');
     await page.screenshot({ path: `${SHOTS}train-counts.png`, fullPage: true });
@@ -443,6 +446,90 @@ test('on the cross-origin isolated page the sample trains on 1 and 2 threads: th
         `rounds 1, 2, 1, 2 threads; load ${loadavg()[0].toFixed(1)}): 1 thread ${Math.round(best(1))} samples/s, ` +
         `2 threads ${Math.round(best(2))} samples/s, ${(best(2) / best(1)).toFixed(2)}×; ` +
         `per epoch ${JSON.stringify(Object.fromEntries(Object.entries(rates).map(([k, v]) => [k, v.map(Math.round)])))}`,
+    );
+  } finally {
+    await browser.close();
+  }
+});
+
+test('three CSV views train in the worker (a view added on the page), cancel and continue; the model evaluates and plots in the CLI', async () => {
+  // Real-valued views (one with means near 100, one with sds near 30), every 8th row missing one of them.
+  const fixtures = fileURLToPath(new URL('test/fixtures/legacy/', ROOT));
+  const files = [1, 2, 3].map((v) => join(fixtures, `three${v}.csv`));
+  const { browser, page } = await open();
+  try {
+    await page.setInputFiles('#file1', files[0]);
+    await page.setInputFiles('#file2', files[1]);
+    await page.click('#addView');
+    assert.equal(await page.inputValue('#prior'), 'factor', "the paper's two-view priors give way to the factor prior");
+    await page.setInputFiles('#file3', files[2]);
+    await page.waitForFunction(() => {
+      const views = (window as unknown as { jpvaeTrain: PageState }).jpvaeTrain.views;
+      return views.length === 3 && views.every(Boolean);
+    });
+    assert.equal(await page.inputValue('#likelihood3'), 'gaussian'); // guessed from the values' range
+    await page.fill('#latent', '2');
+    await page.fill('#hidden', '16');
+    await page.fill('#epochs', '400');
+    await page.fill('#threads', '1');
+    await page.click('#train');
+    // Cancel once two epochs are in, then continue from the run's checkpoint for ten more.
+    await page.waitForFunction(() => (window as unknown as { jpvaeTrain: PageState }).jpvaeTrain.history.length >= 2);
+    await page.click('#cancel');
+    const stoppedAt = (await waitStatus(page, 'stopped')).history.length;
+    assert.ok(stoppedAt >= 2 && stoppedAt < 400, `cancelled after ${stoppedAt} epochs`);
+    await page.fill('#epochs', String(stoppedAt + 10));
+    await page.click('#continue');
+    const s = await waitStatus(page, 'done', 120_000);
+    assert.deepEqual(
+      s.history.map((h) => h.epoch),
+      range(1, stoppedAt + 11),
+    );
+    assert.deepEqual(Object.keys(s.metrics!.impute).sort(), [
+      'x1_given_x2',
+      'x1_given_x2_x3',
+      'x1_given_x3',
+      'x2_given_x1',
+      'x2_given_x1_x3',
+      'x2_given_x3',
+      'x3_given_x1',
+      'x3_given_x1_x2',
+      'x3_given_x2',
+    ]);
+    assert.deepEqual([s.imputed!.target, s.imputed!.given], [2, [1, 3]]);
+    await page.screenshot({ path: `${SHOTS}train-three-views.png`, fullPage: true });
+
+    // The downloaded model in the CLI: eval on the held-out rows gives the page's metrics; plot draws it.
+    const out = mkdtempSync(join(tmpdir(), 'jpvae-train-page-three-'));
+    unzipTo(await downloaded(page, '#downloadModel', join(out, 'model.zip')), out);
+    const modelDir = join(out, 'jpvae-model'),
+      held = range(s.run!.heldOutFrom, s.run!.rows);
+    const heldFiles = files.map((f, v) => {
+      writeFileSync(join(out, `held${v + 1}.csv`), csvLines(f, held));
+      return ['--view', join(out, `held${v + 1}.csv`)];
+    });
+    const ev = jpvae('eval', '--model', modelDir, ...heldFiles.flat(), '--json');
+    assert.equal(ev.code, 0, ev.err);
+    const cli = JSON.parse(ev.out) as Metrics;
+    const numbers = (m: Metrics) => [...Object.values(m.recon), ...Object.values(m.impute), m.elbo];
+    const diff = maxDiff(numbers(s.metrics!), numbers(cli));
+    assert.ok(diff <= 1e-5, `page metrics vs jpvae eval: ${diff}`);
+    const plot = jpvae(
+      'plot',
+      '--model',
+      modelDir,
+      ...files.flatMap((f) => ['--view', f]),
+      '--samples',
+      '3',
+      '--out',
+      join(out, 'figures'),
+    );
+    assert.equal(plot.code, 0, plot.err);
+    for (const f of ['cross-correlation', 'training-curves', 'calibration'])
+      assert.ok(existsSync(join(out, 'figures', `${f}.png`)), f);
+    console.log(
+      `three views in the page: cancelled after epoch ${stoppedAt}, continued to ${s.history.length}; ` +
+        `held-out −ELBO ${(-s.history.at(-1)!.test!.elbo).toFixed(2)}; page vs jpvae eval ${diff.toExponential(1)}`,
     );
   } finally {
     await browser.close();
