@@ -2,15 +2,19 @@
 // library compiled to wasm): X as a dense 2-D dataset or a CSR group
 // (data, indices, indptr, shape), the rows named by the obs names; in a
 // .h5mu, one modality (mod/NAME) is one view, named `file.h5mu:NAME`.
-// Everything is checked before anything of X's size is allocated (the
-// HDF5 signature, X's encoding, shape and dtype, indptr against the stored
-// values, obs names against the rows); then X is read a block of rows at a
-// time through hyperslabs (dense) or indptr ranges (CSR). Node only.
+// Everything is checked before anything of X's size is allocated: the
+// HDF5 signature and the file's length against the end its superblock
+// states (a truncated file), X's encoding, shape and dtype, every dataset's
+// stated size against the file (HDF5 reads chunks never written as zeros,
+// so a few-KB file can state gigabytes), the matrix against the file
+// (checkMatrixSize), indptr (read in bounded pieces) against the stored
+// values, the obs names' count against the rows. Then X is read a block of
+// rows at a time through hyperslabs (dense) or indptr ranges (CSR). Node only.
 // h5wasm loads asynchronously: `loadHdf5()` once before the first file.
 
 import fs from 'node:fs';
 import { InputError } from '../errors.ts';
-import { blockRows, checkMatrixSize } from './row-source.ts';
+import { blockRows, checkMatrixSize, MAX_EXPANSION } from './row-source.ts';
 import type { RowStream } from './matrix.ts';
 import { checkIds } from './sample-ids.ts';
 
@@ -40,20 +44,41 @@ export function splitModality(path: string): { file: string; modality?: string }
 
 const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 
-/** Whether the HDF5 signature is at 0, 512, 1024, … (where a user block may push it). */
-function hasSignature(path: string): boolean {
+/**
+ * The file's size and, where its superblock says, the end of file it states
+ * (undefined: not an HDF5 file). The signature is looked for at 0, 512,
+ * 1024, … (where a user block may push it).
+ */
+function hdf5Extent(path: string): { size: number; end?: number } | undefined {
   const fd = fs.openSync(path, 'r');
   try {
     const size = fs.fstatSync(fd).size,
-      buf = Buffer.alloc(8);
+      buf = Buffer.alloc(64);
     for (let at = 0; at + 8 <= size; at = at ? 2 * at : 512) {
-      if (fs.readSync(fd, buf, 0, 8, at) === 8 && SIGNATURE.every((b, i) => buf[i] === b)) return true;
+      const n = fs.readSync(fd, buf, 0, buf.length, at);
+      if (n >= 8 && SIGNATURE.every((b, i) => buf[i] === b)) return { size, end: statedEnd(buf.subarray(0, n)) };
       if (at >= 1 << 30) break;
     }
-    return false;
+    return undefined;
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/**
+ * The end of file a superblock states (its base address plus its
+ * end-of-file address; versions 0–3, 4- or 8-byte addresses), or undefined
+ * where it does not say.
+ */
+function statedEnd(sb: Buffer): number | undefined {
+  const version = sb[8],
+    offsets = version < 2 ? sb[13] : sb[9],
+    first = [24, 28, 12, 12][version];
+  if (first === undefined || (offsets !== 4 && offsets !== 8) || sb.length < first + 3 * offsets) return undefined;
+  const address = (i: number) =>
+    offsets === 8 ? Number(sb.readBigUInt64LE(first + 8 * i)) : sb.readUInt32LE(first + 4 * i);
+  const [base, eof] = [address(0), address(2)];
+  return eof >= 2 ** (8 * offsets) - 1 || !Number.isSafeInteger(base + eof) ? undefined : base + eof;
 }
 
 /** fn() with the HDF5 library's diagnostics (written straight to fd 2) kept off stderr: errors are ours to word. */
@@ -100,8 +125,11 @@ export function anndataRows(path: string, label: string): RowStream {
     throw bad(`cannot read (${(e as NodeJS.ErrnoException).code})`);
   }
   if (!exists) throw bad('cannot read (EISDIR)');
-  if (!hasSignature(file))
+  const extent = hdf5Extent(file);
+  if (!extent)
     throw bad(`not an HDF5 file (no HDF5 signature); expected an ${mudata ? 'MuData .h5mu' : 'AnnData .h5ad'} file`);
+  if (extent.end !== undefined && extent.size < extent.end)
+    throw bad(`HDF5 file truncated: ${extent.size} bytes of the ${extent.end} its superblock states`);
   const H5 = h5;
   let f: InstanceType<H5['File']>;
   try {
@@ -110,7 +138,7 @@ export function anndataRows(path: string, label: string): RowStream {
     throw bad('HDF5 file does not open (truncated or damaged?)');
   }
   try {
-    return quietly(() => openX(f, file, modality, mudata, bad));
+    return quietly(() => openX(f, file, modality, mudata, extent.size, bad));
   } catch (e) {
     quietly(() => {
       try {
@@ -129,8 +157,21 @@ function openX(
   file: string,
   modality: string | undefined,
   mudata: boolean,
+  fileBytes: number,
   bad: (what: string) => InputError,
 ): RowStream {
+  /** A dataset's stated bytes within what the file can hold: its own bytes, or MAX_EXPANSION times them when compressed. */
+  const stored = (d: Dataset, what: string): Dataset => {
+    const m = d.metadata as { size: number; total_size: number },
+      bytes = m.size * m.total_size,
+      most = (d.filters.length ? MAX_EXPANSION : 1) * fileBytes;
+    if (!(bytes <= most))
+      throw bad(
+        `${what} states ${(d.shape ?? []).join('×')} values (${bytes} bytes) in a file of ${fileBytes} bytes (damaged?)`,
+      );
+    return d;
+  };
+  const name = bad('').message.replace(/: $/, ''); // the label errors start with
   let root: Group = f;
   if (mudata) {
     const mod = f.get('mod');
@@ -150,6 +191,8 @@ function openX(
     if (shape.length !== 2) throw bad(`X has shape (${shape.join(', ')}); expected 2-D`);
     if (!numeric(X)) throw bad(`X holds ${X.dtype}, not numbers`);
     [rows, cols] = shape;
+    checkMatrixSize(rows, cols, name, fileBytes);
+    stored(X, 'X');
     fill = (first, n, data) => toF32(X.slice([[first, first + n]]) as ArrayLike<number>, data);
   } else if (isGroup(X)) {
     const kind = String(attr(X, 'encoding-type') ?? '(none)');
@@ -161,15 +204,20 @@ function openX(
       throw bad('X is csr_matrix without data, indices and indptr');
     if (shape.length !== 2) throw bad(`X (csr_matrix) has shape (${shape.join(', ')}); expected 2-D`);
     [rows, cols] = shape;
+    checkMatrixSize(rows, cols, name, fileBytes);
     if (!numeric(data)) throw bad(`X/data holds ${data.dtype}, not numbers`);
     const nnz = data.shape?.[0] ?? -1;
     if ((indptr.shape?.[0] ?? -1) !== rows + 1 || (indices.shape?.[0] ?? -1) !== nnz)
       throw bad(
         `X (csr_matrix) of shape ${rows}×${cols} has ${indptr.shape?.[0]} indptr entries (expected ${rows + 1}) and ${indices.shape?.[0]} indices for ${nnz} values`,
       );
-    const ptr = Float64Array.from(indptr.value as ArrayLike<number | bigint>, Number);
-    for (let r = 0; r < rows; r++) if (!(ptr[r] <= ptr[r + 1])) throw bad(`X/indptr decreases at row ${r + 1}`);
-    if (ptr[0] !== 0 || ptr[rows] !== nnz) throw bad(`X/indptr runs ${ptr[0]}..${ptr[rows]}, expected 0..${nnz}`);
+    for (const [d, what] of [
+      [data, 'X/data'],
+      [indices, 'X/indices'],
+      [indptr, 'X/indptr'],
+    ] as const)
+      stored(d, what);
+    const ptr = readIndptr(indptr, rows, nnz, bad);
     fill = (first, n, out) => {
       const p0 = ptr[first],
         p1 = ptr[first + n];
@@ -185,9 +233,7 @@ function openX(
         }
     };
   } else throw bad('X is neither a dataset nor a group');
-  const name = bad('').message.replace(/: $/, ''); // the label errors start with
-  checkMatrixSize(rows, cols, name);
-  const ids = obsNames(root, rows, bad);
+  const ids = obsNames(root, rows, (d) => stored(d, 'the obs names'), bad);
   checkIds(ids, name);
   const source = blockRows(rows, cols, (first, n, data) => quietly(() => fill(first, n, data)), ids);
   return {
@@ -206,16 +252,42 @@ function openX(
   };
 }
 
-/** The obs names: obs/<the obs group's _index attribute>, one per row. */
-function obsNames(root: Group, rows: number, bad: (what: string) => InputError): string[] {
+/** The obs names: obs/<the obs group's _index attribute>, one per row (their count checked before they are read). */
+function obsNames(
+  root: Group,
+  rows: number,
+  stored: (d: Dataset) => Dataset,
+  bad: (what: string) => InputError,
+): string[] {
   const obs = root.get('obs');
   if (!isGroup(obs)) throw bad('no obs group (the sample names)');
   const key = String(attr(obs, '_index') ?? '_index');
   const names = obs.get(key);
   if (!isDataset(names)) throw bad(`no obs/${key} dataset (the obs names)`);
-  const values = names.value as ArrayLike<unknown>;
-  if (values.length !== rows) throw bad(`obs has ${values.length} names but X has ${rows} rows`);
-  return Array.from(values, String);
+  const count = (names.shape ?? []).reduce((a, b) => a * b, 1);
+  if (count !== rows) throw bad(`obs has ${count} names but X has ${rows} rows`);
+  return Array.from(stored(names).value as ArrayLike<unknown>, String);
+}
+
+/** Entries of X/indptr read per piece: the index is never read whole, and a bad entry stops the read. */
+const INDPTR_PIECE = 1 << 16;
+
+/** X/indptr (rows + 1 entries, checked already) read in pieces: from 0, never decreasing, to nnz. */
+function readIndptr(indptr: Dataset, rows: number, nnz: number, bad: (what: string) => InputError): Float64Array {
+  const ptr = new Float64Array(rows + 1);
+  for (let lo = 0; lo <= rows; lo += INDPTR_PIECE) {
+    const hi = Math.min(rows + 1, lo + INDPTR_PIECE),
+      piece = indptr.slice([[lo, hi]]) as ArrayLike<number | bigint>;
+    for (let i = lo; i < hi; i++) {
+      ptr[i] = Number(piece[i - lo]);
+      if (i === 0 ? ptr[0] !== 0 : !(ptr[i - 1] <= ptr[i] && ptr[i] <= nnz))
+        throw bad(
+          i === 0 ? `X/indptr starts at ${ptr[0]}, expected 0` : `X/indptr runs ${ptr[i - 1]}, ${ptr[i]} at row ${i}, not within 0..${nnz} in order`,
+        );
+    }
+  }
+  if (ptr[rows] !== nnz) throw bad(`X/indptr ends at ${ptr[rows]}, expected ${nnz} (the stored values)`);
+  return ptr;
 }
 
 /**

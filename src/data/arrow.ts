@@ -4,12 +4,15 @@
 // strings or integers). The file is fed to arrow's synchronous reader a
 // chunk of bytes at a time and read twice: a first pass learns the schema,
 // every record batch's row count and the IDs, a second decodes one batch
-// at a time into rows.
+// at a time into rows. Arrow takes a batch's stated length on trust (its
+// buffers are views of the message body, never compared with it), so the
+// first pass checks every column's buffers against it before any row is
+// used, and a file's footer blocks lie inside the file, each once.
 
-import { RecordBatchReader, Type, type RecordBatch, type Schema } from 'apache-arrow';
+import { RecordBatchReader, Type, type Data, type RecordBatch, type Schema } from 'apache-arrow';
 import { VALUE_LABELS } from './labels.ts';
 import { InputError } from '../errors.ts';
-import { groupedRows, type MatrixFile, type RowSource } from './row-source.ts';
+import { checkExtents, groupedRows, type MatrixFile, type RowSource } from './row-source.ts';
 import { checkIds } from './sample-ids.ts';
 
 const CHUNK_BYTES = 1 << 20;
@@ -25,10 +28,9 @@ export function arrowRows({ at, size, name, idColumn, idLabel = VALUE_LABELS.idC
   function* bytes() {
     for (let pos = 0; pos < size; pos += CHUNK_BYTES) yield at(pos, pos + CHUNK_BYTES);
   }
-  const batches = (): Iterator<RecordBatch> => {
+  const open = () => {
     try {
-      const reader = RecordBatchReader.from(bytes());
-      return reader[Symbol.iterator]();
+      return RecordBatchReader.from(bytes()).open();
     } catch (e) {
       throw bad((e as Error).message);
     }
@@ -43,18 +45,23 @@ export function arrowRows({ at, size, name, idColumn, idLabel = VALUE_LABELS.idC
     }
   };
 
-  // First pass: the schema, each batch's rows, the IDs.
-  const sizes: number[] = [];
-  let schema: Schema | undefined, ids: string[] | undefined;
-  for (let it = batches(), b; (b = step(it));) {
-    schema ??= b.schema;
-    sizes.push(b.numRows);
-    if (idColumn !== undefined) {
-      const v = b.getChild(idColumn);
-      if (v) for (let r = 0; r < b.numRows; r++) (ids ??= []).push(v.get(r) == null ? '' : String(v.get(r)));
-    }
+  // The schema and the footer's blocks, before any batch is read.
+  const first = open(),
+    schema: Schema | undefined = first.schema;
+  if (!schema) throw bad('no schema');
+  if (first.footer) {
+    const { footer } = first,
+      blocks = [...footer.dictionaryBatches(), ...footer.recordBatches()];
+    checkExtents(
+      blocks.flatMap((b, i) => {
+        const what = i < footer.numDictionaries ? `dictionary batch ${i + 1}` : `record batch ${i + 1 - footer.numDictionaries}`;
+        return b ? [{ start: b.offset, end: b.offset + b.metaDataLength + b.bodyLength, what }] : [];
+      }),
+      8,
+      size,
+      name,
+    );
   }
-  if (!schema) throw bad('no record batches');
   const fields = schema.fields;
   if (idColumn !== undefined && !fields.some((f) => f.name === idColumn))
     throw new InputError(
@@ -69,11 +76,27 @@ export function arrowRows({ at, size, name, idColumn, idLabel = VALUE_LABELS.idC
     throw new InputError(
       `${name}: column '${other.name}' is ${other.type}, not a number${idColumn === undefined ? `; if it holds sample IDs, name it as ${idLabel}` : ''}`,
     );
+
+  // First pass: each batch's buffers against its stated rows, then its rows and IDs.
+  const sizes: number[] = [];
+  let ids: string[] | undefined;
+  for (let it = first[Symbol.iterator](), b; (b = step(it));) {
+    for (const f of fields) {
+      const lack = shortfall(b.getChild(f.name)!.data[0], b.numRows);
+      if (lack) throw bad(`record batch ${sizes.length + 1} states ${b.numRows} rows, but column '${f.name}' holds ${lack}`);
+    }
+    sizes.push(b.numRows);
+    if (idColumn !== undefined) {
+      const v = b.getChild(idColumn)!;
+      for (let r = 0; r < b.numRows; r++) (ids ??= []).push(v.get(r) == null ? '' : String(v.get(r)));
+    }
+  }
+  if (!sizes.length) throw bad('no record batches');
   if (idColumn !== undefined) checkIds((ids ??= []), name);
   const cols = features.length;
 
   // Second pass: one batch at a time.
-  const it = batches();
+  const it = open()[Symbol.iterator]();
   return groupedRows(
     sizes,
     cols,
@@ -94,4 +117,21 @@ export function arrowRows({ at, size, name, idColumn, idLabel = VALUE_LABELS.idC
     },
     ids,
   );
+}
+
+/**
+ * What a column's buffers hold when they hold less than `rows` values, or
+ * undefined: its length, its validity bitmap (when it has one), its values
+ * (fixed-width) or its offsets and the bytes they reach (strings).
+ */
+function shortfall(d: Data, rows: number): string | undefined {
+  const n = d.offset + d.length;
+  if (d.length !== rows) return `${d.length} values`;
+  if (d.nullBitmap?.length && d.nullBitmap.length < Math.ceil(n / 8))
+    return `a validity bitmap for ${8 * d.nullBitmap.length}`;
+  const stored = d.values?.length ?? 0;
+  if (!d.valueOffsets) return stored < n * d.stride ? `values for ${Math.floor(stored / d.stride)}` : undefined;
+  if (d.valueOffsets.length < n + 1) return `offsets for ${Math.max(0, d.valueOffsets.length - 1)}`;
+  const end = Number(d.valueOffsets[n]);
+  return stored < end ? `${stored} bytes of text where its offsets reach ${end}` : undefined;
 }

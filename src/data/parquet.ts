@@ -2,19 +2,23 @@
 // use): one numeric column per feature (float, double, int32, int64; a null
 // is NaN, so a row of nulls is a missing view), and optionally one ID
 // column (strings or integers) naming the samples. Read a row group at a
-// time: the footer is parsed from the file's last bytes, every column
-// chunk's byte range is checked against the file's size before anything is
-// decoded, and a group's column chunks are read and decoded synchronously
+// time: the footer is parsed from the file's last bytes; every column
+// chunk must lie inside the file, apart from every other, and state one
+// value per row of its group; the matrix the footer states is bounded by
+// the file's size (checkMatrixSize); and before a chunk is decoded its page
+// headers are read and checked against its group's rows, since hyparquet
+// allocates what a page states (its values, its uncompressed bytes). A
+// group's column chunks are then read and decoded synchronously
 // (hyparquet's own column decoder, without its async scheduling).
 
 import { parquetMetadata, parquetSchema, type FileMetaData } from 'hyparquet';
 import { VALUE_LABELS } from './labels.ts';
-import { readColumn } from 'hyparquet/src/column.js';
+import { parquetHeader, readColumn } from 'hyparquet/src/column.js';
 import { DEFAULT_PARSERS } from 'hyparquet/src/convert.js';
 import { getTreePath } from 'hyparquet/src/schema.js';
 import { compressors } from 'hyparquet-compressors';
 import { InputError } from '../errors.ts';
-import { groupedRows, type MatrixFile, type RowSource } from './row-source.ts';
+import { checkExtents, checkMatrixSize, groupedRows, MAX_EXPANSION, type MatrixFile, type RowSource } from './row-source.ts';
 import { checkIds } from './sample-ids.ts';
 
 const MAGIC = 0x31524150; // "PAR1", little-endian
@@ -58,16 +62,29 @@ export function parquetRows({ at, size, name, idColumn, idLabel = VALUE_LABELS.i
       `${name}: column '${other.name}' is ${other.type}, not a number${idColumn === undefined ? `; if it holds sample IDs, name it as ${idLabel}` : ''}`,
     );
   const groups = metadata.row_groups.map((g) => Number(g.num_rows));
-  // Every chunk's bytes inside the file, before anything of the table's size is allocated.
-  for (const g of metadata.row_groups)
-    for (const chunk of g.columns) {
-      const m = chunk.meta_data;
-      if (!m) throw bad('a column chunk without metadata');
-      const start = Number(m.dictionary_page_offset || m.data_page_offset),
-        end = start + Number(m.total_compressed_size);
-      if (!(start >= 4 && end <= size - 8 - footer)) throw bad(`a column chunk lies outside the file (truncated?)`);
-    }
-
+  // Every chunk inside the file, apart from the others, with one value per row; then the matrix against the file.
+  checkExtents(
+    metadata.row_groups.flatMap((g, i) => {
+      if (!(Number.isSafeInteger(groups[i]) && groups[i] >= 0)) throw bad(`row group ${i + 1} states ${g.num_rows} rows`);
+      return g.columns.map((chunk, c) => {
+        const m = chunk.meta_data,
+          what = `row group ${i + 1}'s column '${columns[c]?.name}'`;
+        if (!m) throw bad(`${what} has no metadata`);
+        if (Number(m.num_values) !== groups[i]) throw bad(`${what} holds ${m.num_values} values for ${groups[i]} rows`);
+        const start = Number(m.dictionary_page_offset || m.data_page_offset);
+        return { start, end: start + Number(m.total_compressed_size), what };
+      });
+    }),
+    4,
+    size - 8 - footer,
+    name,
+  );
+  checkMatrixSize(
+    groups.reduce((a, b) => a + b, 0),
+    columns.length,
+    name,
+    size,
+  );
   /** Column c of row group g, decoded. */
   const decode = (g: number, c: Column): ArrayLike<unknown> => {
     const chunk = metadata.row_groups[g].columns[c.index].meta_data!;
@@ -75,6 +92,7 @@ export function parquetRows({ at, size, name, idColumn, idLabel = VALUE_LABELS.i
     const bytes = at(start, start + Number(chunk.total_compressed_size));
     const schemaPath = getTreePath(tree, chunk.path_in_schema);
     try {
+      checkPages(bytes, groups[g], MAX_EXPANSION * size);
       const { data } = readColumn(
         { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 },
         { groupStart: 0, selectStart: 0, selectEnd: groups[g], groupRows: groups[g] },
@@ -118,4 +136,28 @@ export function parquetRows({ at, size, name, idColumn, idLabel = VALUE_LABELS.i
       }),
     ids,
   );
+}
+
+/**
+ * The page headers of a column chunk (`bytes`) of a group of `rows` rows,
+ * read as hyparquet's decoder will read them, checked before it allocates
+ * what they state: each page inside the chunk, its uncompressed size at most
+ * `most` bytes, a dictionary of at most one value per byte, and data pages
+ * of `rows` values in all.
+ */
+function checkPages(bytes: Uint8Array, rows: number, most: number): void {
+  const reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 };
+  for (let values = 0; values < rows && reader.offset < bytes.length - 1;) {
+    const h = parquetHeader(reader),
+      page = `page at byte ${reader.offset}`;
+    if (!(h.compressed_page_size >= 0 && reader.offset + h.compressed_page_size <= bytes.length))
+      throw new Error(`${page} runs past its column chunk`);
+    if (!(h.uncompressed_page_size >= 0 && h.uncompressed_page_size <= most))
+      throw new Error(`${page} states ${h.uncompressed_page_size} bytes uncompressed, more than the file can hold`);
+    const n = Number(h.data_page_header?.num_values ?? h.data_page_header_v2?.num_rows ?? 0);
+    if (h.dictionary_page_header && !(h.dictionary_page_header.num_values <= h.uncompressed_page_size))
+      throw new Error(`${page}: a dictionary of ${h.dictionary_page_header.num_values} values in ${h.uncompressed_page_size} bytes`);
+    if (!(n >= 0 && (values += n) <= rows)) throw new Error(`${page}: its pages state more values than the ${rows} rows`);
+    reader.offset += h.compressed_page_size;
+  }
 }

@@ -57,8 +57,8 @@ export function rowSource(format: Format, file: MatrixFile, chunkBytes?: number)
   // An empty matrix (a .npy of shape (0, 5), an IDX of 0 images) is no data: never an empty output.
   if (source.rows === 0 || source.cols === 0)
     throw new InputError(`${name}: no data rows (a ${source.rows}×${source.cols} matrix)`);
-  // Parquet and Arrow state their row counts in metadata that compressed data need not back byte for byte.
-  checkMatrixSize(source.rows, source.cols, name);
+  // Before drain allocates the matrix: blank CSV lines and compressed Parquet pages cost more than their bytes.
+  checkMatrixSize(source.rows, source.cols, name, size);
   return source;
 }
 

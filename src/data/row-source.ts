@@ -9,15 +9,53 @@ import type { Matrix } from './npy.ts';
 export const MAX_MATRIX_VALUES = 2 ** 32;
 
 /**
- * Refuses a shape the file states but one float32 matrix cannot hold, before
- * anything is allocated: a count past the limit would otherwise surface as a
- * RangeError where the matrix is made.
+ * The most bytes of float32 matrix a file may state per byte it has. Real
+ * files stay far below it (deflate, the usual compression, expands at most
+ * 1032 times; a dense float32 matrix is 4 bytes a value); a header that
+ * claims more is damaged or hostile, and is refused before its claim is
+ * allocated, so a few-KB file costs a few MB at most, whatever it states.
  */
-export function checkMatrixSize(rows: number, cols: number, name: string): void {
+export const MAX_EXPANSION = 1000;
+
+/**
+ * Refuses a shape the file states but cannot hold, before anything is
+ * allocated: more values than one float32 matrix holds (a RangeError where
+ * the matrix is made), or, given the file's size, more than MAX_EXPANSION
+ * times its bytes.
+ */
+export function checkMatrixSize(rows: number, cols: number, name: string, fileBytes = Infinity): void {
   if (rows * cols > MAX_MATRIX_VALUES)
     throw new InputError(
       `${name}: ${rows} rows × ${cols} columns is more values than one float32 matrix holds (${MAX_MATRIX_VALUES})`,
     );
+  if (4 * rows * cols > MAX_EXPANSION * fileBytes)
+    throw new InputError(
+      `${name}: states ${rows} rows × ${cols} columns (${megabytes(4 * rows * cols)} of float32) in ${megabytes(fileBytes)}, more than ${MAX_EXPANSION} times the file's size (damaged?)`,
+    );
+}
+
+const megabytes = (bytes: number) => `${+(bytes / 1e6).toPrecision(3)} MB`;
+
+/** A byte range of a file that a footer or index states, and what it is ("row group 2's column 'x'"). */
+export interface Extent {
+  start: number;
+  end: number;
+  what: string;
+}
+
+/**
+ * Refuses extents outside [lo, hi) or overlapping one another: a footer that
+ * lists one row group (or record batch) twice would give its rows twice.
+ */
+export function checkExtents(extents: Extent[], lo: number, hi: number, name: string): void {
+  const sorted = [...extents].sort((a, b) => a.start - b.start);
+  sorted.forEach((e, i) => {
+    if (!(Number.isSafeInteger(e.start) && e.start >= lo && e.end >= e.start && e.end <= hi))
+      throw new InputError(`${name}: ${e.what} lies outside the file (bytes ${e.start}..${e.end} of ${hi}; truncated?)`);
+    const prev = sorted[i - 1];
+    if (prev && e.start < prev.end)
+      throw new InputError(`${name}: ${prev.what} and ${e.what} overlap (a footer that lists the same data twice?)`);
+  });
 }
 
 /** Bytes [start, min(end, size)) of a file of `size` bytes. */
