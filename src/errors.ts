@@ -17,3 +17,21 @@ export class Interrupted extends Error {
 export class SetupError extends Error {
   override name = 'SetupError';
 }
+
+/**
+ * A user's text inside a one-line message: quoted, at most `max`
+ * characters (then '…'), control, format and other invisible characters
+ * escaped, so that a garbage file's bytes can neither run over several
+ * lines nor hide what they are.
+ */
+export function quoted(text: string, max = 24): string {
+  let body = text.slice(0, max);
+  if (/[\uD800-\uDBFF]$/.test(body)) body = body.slice(0, -1); // never half a character
+  const escaped = body.replace(/['\\]|[^\P{C}]|[\p{Z}\uFFFD]/gu, (ch) => {
+    if (ch === ' ') return ch;
+    if (ch === "'" || ch === '\\') return `\\${ch}`;
+    const code = ch.codePointAt(0)!;
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
+  });
+  return `'${escaped}${text.length > body.length ? '…' : ''}'`;
+}

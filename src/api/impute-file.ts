@@ -8,6 +8,7 @@
 
 import { openRows } from '../data/matrix.ts';
 import { formatOf, TABLE_FORMATS } from '../data/parse.ts';
+import { checkViewWidth } from '../data/view-width.ts';
 import { createRowWriter, type RowWriter } from '../data/row-writer.ts';
 import { Rng } from '../data/rng.ts';
 import { InputError } from '../errors.ts';
@@ -106,10 +107,10 @@ export function imputeFile(trained: JpvaeModel, input: string, out: string, o: I
   const rows = openRows(input, names.input, { idColumn, idLabel: names.idColumn });
   let writer: RowWriter | undefined;
   try {
-    if (rows.cols !== width)
-      throw new InputError(
-        `${names.input} ${input}: rows have ${rows.cols} values, but view ${o.given} of the model has ${width}`,
-      );
+    checkViewWidth(names.input, input, rows.cols, o.given, width, {
+      column: idColumn,
+      label: names.idColumn ?? API_NAMES.idColumn!,
+    });
     const key = `X_jpvae_view${target + 1}${o.summary ? '_mean_sd' : ''}`;
     writer = createRowWriter(out, names.out, o.summary ? 2 * dim : dim, {
       idColumn: rows.ids && !anndata ? (idColumn ?? 'obs_names') : undefined,

@@ -282,7 +282,9 @@ function readIndptr(indptr: Dataset, rows: number, nnz: number, bad: (what: stri
       ptr[i] = Number(piece[i - lo]);
       if (i === 0 ? ptr[0] !== 0 : !(ptr[i - 1] <= ptr[i] && ptr[i] <= nnz))
         throw bad(
-          i === 0 ? `X/indptr starts at ${ptr[0]}, expected 0` : `X/indptr runs ${ptr[i - 1]}, ${ptr[i]} at row ${i}, not within 0..${nnz} in order`,
+          i === 0
+            ? `X/indptr starts at ${ptr[0]}, expected 0`
+            : `X/indptr runs ${ptr[i - 1]}, ${ptr[i]} at row ${i}, not within 0..${nnz} in order`,
         );
     }
   }

@@ -54,7 +54,8 @@ export function arrowRows({ at, size, name, idColumn, idLabel = VALUE_LABELS.idC
       blocks = [...footer.dictionaryBatches(), ...footer.recordBatches()];
     checkExtents(
       blocks.flatMap((b, i) => {
-        const what = i < footer.numDictionaries ? `dictionary batch ${i + 1}` : `record batch ${i + 1 - footer.numDictionaries}`;
+        const what =
+          i < footer.numDictionaries ? `dictionary batch ${i + 1}` : `record batch ${i + 1 - footer.numDictionaries}`;
         return b ? [{ start: b.offset, end: b.offset + b.metaDataLength + b.bodyLength, what }] : [];
       }),
       8,
@@ -83,7 +84,8 @@ export function arrowRows({ at, size, name, idColumn, idLabel = VALUE_LABELS.idC
   for (let it = first[Symbol.iterator](), b; (b = step(it));) {
     for (const f of fields) {
       const lack = shortfall(b.getChild(f.name)!.data[0], b.numRows);
-      if (lack) throw bad(`record batch ${sizes.length + 1} states ${b.numRows} rows, but column '${f.name}' holds ${lack}`);
+      if (lack)
+        throw bad(`record batch ${sizes.length + 1} states ${b.numRows} rows, but column '${f.name}' holds ${lack}`);
     }
     sizes.push(b.numRows);
     if (idColumn !== undefined) {

@@ -1,6 +1,9 @@
 // Numeric CSV: comma-separated decimal numbers, one row per line, an
-// optional header line (a first line with a cell that is not a number; inf
-// and NaN are numbers). An empty line, or a line of empty/NaN cells, is a
+// optional header line (a first line of names: no cell a number, inf and
+// NaN being numbers; a first line of numbers with one bad cell is that
+// cell's error, never a header that swallows a row; with an ID column, the
+// line that names it). A NUL byte anywhere is an error (a binary file, not
+// text). An empty line, or a line of empty/NaN cells, is a
 // row whose view is missing: it reads as NaN. Hex, binary and octal
 // literals, which Number() would take, are not numbers here.
 // The file is read in chunks, never as one string (V8 caps strings at
@@ -9,7 +12,7 @@
 // column (named in the header), that column holds each row's sample ID and
 // the others its numbers; a pass before the rows collects the IDs.
 
-import { InputError } from '../errors.ts';
+import { InputError, quoted } from '../errors.ts';
 import { VALUE_LABELS } from './labels.ts';
 import { blockRows, type MatrixFile, type ReadAt, type RowSource } from './row-source.ts';
 import type { Matrix } from './npy.ts';
@@ -57,13 +60,16 @@ function lineReader(at: ReadAt, size: number, chunkBytes: number): () => string 
   };
 }
 
-/** How many lines lineReader will give: the newlines, plus a last line without one. */
-function countLines(at: ReadAt, size: number, chunkBytes: number): number {
+/** How many lines lineReader will give: the newlines, plus a last line without one. A NUL byte is refused on its line. */
+function countLines(at: ReadAt, size: number, chunkBytes: number, name: string): number {
   let lines = 0,
     last = NEWLINE;
   for (let pos = 0; pos < size; pos += chunkBytes) {
-    const bytes = at(pos, pos + chunkBytes);
-    for (let i = bytes.indexOf(NEWLINE); i >= 0; i = bytes.indexOf(NEWLINE, i + 1)) lines++;
+    const bytes = at(pos, pos + chunkBytes),
+      nul = bytes.indexOf(0),
+      end = nul < 0 ? bytes.length : nul;
+    for (let i = bytes.indexOf(NEWLINE); i >= 0 && i < end; i = bytes.indexOf(NEWLINE, i + 1)) lines++;
+    if (nul >= 0) throw new InputError(`${name}:${lines + 1}: a NUL byte (byte ${pos + nul + 1}); a CSV file is text`);
     last = bytes[bytes.length - 1];
   }
   return last === NEWLINE ? lines : lines + 1;
@@ -119,7 +125,7 @@ function parseRow(
     if (c === idCell) return;
     const x = cellValue(cell);
     if (x === undefined)
-      throw new InputError(`${name}:${lineNo}: column ${c + 1} holds '${cell.trim().slice(0, 40)}', not a number`);
+      throw new InputError(`${name}:${lineNo}: column ${c + 1} holds ${quoted(cell.trim())}, not a number`);
     data[o + (idCell >= 0 && c > idCell ? c - 1 : c)] = x;
   });
 }
@@ -132,6 +138,26 @@ function cellAt(line: string, c: number): string {
 }
 
 /**
+ * Is `line` (the first) a header? Names only, empty cells aside; with an ID
+ * column, any line with a name (its other names may be numbers: "id,0,1").
+ * A line of numbers and names otherwise is data with a bad cell: its error.
+ */
+function isHeader(line: string, name: string, ids: boolean): boolean {
+  let numbers = 0,
+    named: [string, number] | undefined;
+  forEachCell(line, (cell, c) => {
+    if (cell.trim() === '') return;
+    if (cellValue(cell) !== undefined) numbers++;
+    else named ??= [cell.trim(), c];
+  });
+  if (named && numbers && !ids)
+    throw new InputError(
+      `${name}:1: column ${named[1] + 1} holds ${quoted(named[0])}, not a number (a header holds names only)`,
+    );
+  return named !== undefined;
+}
+
+/**
  * The rows of a CSV file `size` bytes long; `name` prefixes errors as
  * `name:line:`. With `idColumn`, the header's column of that name holds the
  * sample IDs (unique, checked here).
@@ -140,23 +166,23 @@ export function csvRows(
   { at, size, name, idColumn, idLabel = VALUE_LABELS.idColumn }: MatrixFile,
   chunkBytes = CHUNK_BYTES,
 ): RowSource {
+  const lines = countLines(at, size, chunkBytes, name); // first: a NUL byte is an error wherever it is
   const peek = lineReader(at, size, chunkBytes);
   const first = peek();
-  let header = false;
-  if (first !== undefined) forEachCell(first, (cell) => !(header = cellValue(cell) === undefined));
+  const header = first !== undefined && isHeader(first, name, idColumn !== undefined);
   let idCell = -1;
   if (idColumn !== undefined) {
     if (header) forEachCell(first!, (cell, c) => !(cell.trim() === idColumn && (idCell = c) >= 0));
     if (idCell < 0)
       throw new InputError(
-        `${name}: no column '${idColumn}' (${idLabel}) in ${header ? `the header '${first!.slice(0, 60)}'` : 'a header line (the first line is numbers)'}`,
+        `${name}: no column ${quoted(idColumn)} (${idLabel}) in ${header ? `the header ${quoted(first!)}` : 'a header line (the first line is numbers)'}`,
       );
   }
   // The width is that of the first non-blank data line; blank lines before it are rows all the same.
   let line = header ? peek() : first;
   while (line !== undefined && line.trim() === '') line = peek();
   const skip = header ? 1 : 0,
-    rows = countLines(at, size, chunkBytes) - skip,
+    rows = lines - skip,
     cols = line === undefined ? 0 : countCells(line) - (idCell >= 0 ? 1 : 0);
   if (rows <= 0 || cols <= 0) throw new InputError(`${name}: no data rows`);
   let ids: string[] | undefined;

@@ -18,7 +18,14 @@ import { DEFAULT_PARSERS } from 'hyparquet/src/convert.js';
 import { getTreePath } from 'hyparquet/src/schema.js';
 import { compressors } from 'hyparquet-compressors';
 import { InputError } from '../errors.ts';
-import { checkExtents, checkMatrixSize, groupedRows, MAX_EXPANSION, type MatrixFile, type RowSource } from './row-source.ts';
+import {
+  checkExtents,
+  checkMatrixSize,
+  groupedRows,
+  MAX_EXPANSION,
+  type MatrixFile,
+  type RowSource,
+} from './row-source.ts';
 import { checkIds } from './sample-ids.ts';
 
 const MAGIC = 0x31524150; // "PAR1", little-endian
@@ -65,7 +72,8 @@ export function parquetRows({ at, size, name, idColumn, idLabel = VALUE_LABELS.i
   // Every chunk inside the file, apart from the others, with one value per row; then the matrix against the file.
   checkExtents(
     metadata.row_groups.flatMap((g, i) => {
-      if (!(Number.isSafeInteger(groups[i]) && groups[i] >= 0)) throw bad(`row group ${i + 1} states ${g.num_rows} rows`);
+      if (!(Number.isSafeInteger(groups[i]) && groups[i] >= 0))
+        throw bad(`row group ${i + 1} states ${g.num_rows} rows`);
       return g.columns.map((chunk, c) => {
         const m = chunk.meta_data,
           what = `row group ${i + 1}'s column '${columns[c]?.name}'`;
@@ -156,8 +164,11 @@ function checkPages(bytes: Uint8Array, rows: number, most: number): void {
       throw new Error(`${page} states ${h.uncompressed_page_size} bytes uncompressed, more than the file can hold`);
     const n = Number(h.data_page_header?.num_values ?? h.data_page_header_v2?.num_rows ?? 0);
     if (h.dictionary_page_header && !(h.dictionary_page_header.num_values <= h.uncompressed_page_size))
-      throw new Error(`${page}: a dictionary of ${h.dictionary_page_header.num_values} values in ${h.uncompressed_page_size} bytes`);
-    if (!(n >= 0 && (values += n) <= rows)) throw new Error(`${page}: its pages state more values than the ${rows} rows`);
+      throw new Error(
+        `${page}: a dictionary of ${h.dictionary_page_header.num_values} values in ${h.uncompressed_page_size} bytes`,
+      );
+    if (!(n >= 0 && (values += n) <= rows))
+      throw new Error(`${page}: its pages state more values than the ${rows} rows`);
     reader.offset += h.compressed_page_size;
   }
 }

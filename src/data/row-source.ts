@@ -51,7 +51,9 @@ export function checkExtents(extents: Extent[], lo: number, hi: number, name: st
   const sorted = [...extents].sort((a, b) => a.start - b.start);
   sorted.forEach((e, i) => {
     if (!(Number.isSafeInteger(e.start) && e.start >= lo && e.end >= e.start && e.end <= hi))
-      throw new InputError(`${name}: ${e.what} lies outside the file (bytes ${e.start}..${e.end} of ${hi}; truncated?)`);
+      throw new InputError(
+        `${name}: ${e.what} lies outside the file (bytes ${e.start}..${e.end} of ${hi}; truncated?)`,
+      );
     const prev = sorted[i - 1];
     if (prev && e.start < prev.end)
       throw new InputError(`${name}: ${prev.what} and ${e.what} overlap (a footer that lists the same data twice?)`);

@@ -11,6 +11,7 @@ import { allViews, MAX_VIEWS, pairViews, splitViews, standardizeViews, type View
 import type { DataRecord, Pairing } from './record.ts';
 import { VALUE_LABELS, type InputLabels } from './labels.ts';
 import { formatOf, TABLE_FORMATS } from './parse.ts';
+import { checkViewWidth } from './view-width.ts';
 
 /** How view files are read: the tables' ID column, an n×M 0/1 file of which views each row has (position pairing only), and how errors name the inputs (value words by default). */
 export interface ViewFileOptions {
@@ -98,12 +99,12 @@ export function openNewViewFiles(
     mask,
     labels,
   });
-  data.dims.forEach((width, i) => {
-    if (width !== dims[i])
-      throw new InputError(
-        `${labels.view(i)} ${paths[i]}: rows have ${width} values, but view ${i + 1} of the model has ${dims[i]}`,
-      );
-  });
+  data.dims.forEach((width, i) =>
+    checkViewWidth(labels.view(i), paths[i], width, i + 1, dims[i], {
+      column: tables ? record.idColumn : undefined,
+      label: labels.idColumn,
+    }),
+  );
   standardizeViews(data, record.standardize);
   return data;
 }

@@ -6,12 +6,12 @@
 // symmetric positive definite covariances), which a schema library leaves
 // to custom refinements anyway, and the browser build stays dependency-free.
 
-import { InputError } from '../errors.ts';
+import { InputError, quoted } from '../errors.ts';
 
 type Json = unknown;
 
 const show = (v: Json): string => {
-  if (typeof v === 'string') return `'${v.length > 40 ? v.slice(0, 40) + '…' : v}'`;
+  if (typeof v === 'string') return quoted(v, 40);
   if (Array.isArray(v)) return `an array of ${v.length}`;
   if (v === null) return 'null';
   if (typeof v === 'object') return 'an object';

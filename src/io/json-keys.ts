@@ -19,16 +19,30 @@ export const snakeName = (key: string): string =>
 export const camelName = (key: string): string =>
   SNAKE.test(key) ? key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()) : key;
 
+/**
+ * A copy of `value` with its field names renamed, built with a stack of its
+ * own rather than by recursion: a hostile file of deeply nested arrays
+ * (which JSON.parse reads without recursion) must not overflow the call
+ * stack.
+ */
 function renameKeys(value: unknown, rename: (key: string) => string, keep: readonly string[]): unknown {
-  if (Array.isArray(value)) return value.map((v) => renameKeys(v, rename, keep));
-  if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value)) return value;
-  const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) {
-    if (v === undefined) continue; // as JSON.stringify drops it
-    const name = rename(key);
-    out[name] = keep.includes(snakeName(key)) ? v : renameKeys(v, rename, keep);
+  const shell = (v: unknown): unknown =>
+    Array.isArray(v) ? new Array(v.length) : typeof v === 'object' && v !== null && !ArrayBuffer.isView(v) ? {} : v;
+  const root = shell(value),
+    todo: [unknown, unknown][] = root === value ? [] : [[value, root]];
+  for (let next; (next = todo.pop());) {
+    const [from, to] = next as [Record<string, unknown>, Record<string, unknown>];
+    const into = (key: string, v: unknown, copy: boolean) => {
+      const out = copy ? shell(v) : v;
+      to[key] = out;
+      if (out !== v) todo.push([v, out]);
+    };
+    if (Array.isArray(from)) from.forEach((v, i) => into(String(i), v, true));
+    else
+      for (const [key, v] of Object.entries(from))
+        if (v !== undefined) into(rename(key), v, !keep.includes(snakeName(key))); // undefined: as JSON.stringify drops it
   }
-  return out;
+  return root;
 }
 
 /**
