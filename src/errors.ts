@@ -18,6 +18,13 @@ export class SetupError extends Error {
   override name = 'SetupError';
 }
 
+// A command could not finish for a reason that is neither the user's input
+// nor the installation (a job it ran failed, and said why on its own
+// lines): the CLI prints the message as one line and exits with 1.
+export class RunError extends Error {
+  override name = 'RunError';
+}
+
 /**
  * A user's text inside a one-line message: quoted, at most `max`
  * characters (then '…'), control, format and other invisible characters

@@ -3,7 +3,7 @@
 // Ctrl-C with its work saved (one line), 1 anything else;
 // a file-system error is one line too (io/fs-error.ts says which code).
 
-import { InputError, Interrupted, SetupError } from '../errors.ts';
+import { InputError, Interrupted, RunError, SetupError } from '../errors.ts';
 import { errnoCode, fileError, FileSystemError } from '../io/fs-error.ts';
 import { DivergenceError } from '../train/trainer.ts';
 import { PACKAGE_VERSION } from '../version.ts';
@@ -69,7 +69,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`jpvae ${name}: ${e.message}\n`);
       return 130;
     }
-    if (e instanceof DivergenceError || e instanceof SetupError) {
+    if (e instanceof DivergenceError || e instanceof SetupError || e instanceof RunError) {
       process.stderr.write(`jpvae ${name}: ${e.message}\n`);
       return 1;
     }

@@ -9,9 +9,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createKernels } from '../core/index.ts';
 import { loadHvdMnist, HVD_TRAIN_ROWS } from '../data/hvdmnist.ts';
-import { InputError, Interrupted } from '../errors.ts';
+import { InputError, Interrupted, RunError } from '../errors.ts';
 import { CLASSIFIER_DEFAULTS } from '../eval/classifier.ts';
 import { downstreamAccuracy, trueHalvesAccuracy, type Downstream } from '../eval/downstream.ts';
 import { writeCrossCorrelation, writeImputationGrid } from '../plot/figures.ts';
@@ -117,6 +118,14 @@ export async function reproduceCommand(argv: string[]): Promise<void> {
 }
 
 /**
+ * The command a job runs: the bin beside this module (compiled, or its
+ * source under tsx, whose loader execArgv passes on), never the path this
+ * process was started by: an npx shim in a temporary directory may be gone
+ * or changed by the time a job starts.
+ */
+const JOB_COMMAND = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './bin.ts' : './bin.js', import.meta.url));
+
+/**
  * Run the jobs in up to `width` worker processes; progress counts epochs (and
  * each evaluation). Ctrl-C reaches each job (the terminal sends it to all,
  * and it is passed on for a SIGINT sent to this process alone): a training
@@ -146,12 +155,10 @@ async function runPool(plan: Plan, todo: string[], width: number, argv: string[]
     for (let job = queue.shift(); job && !stop; job = queue.shift()) {
       let credited = 0;
       const code = await new Promise<number>((resolve) => {
-        // The command this process runs (the compiled bin, or the sources through tsx), one job per child.
-        const child = spawn(
-          process.execPath,
-          [...process.execArgv, process.argv[1], 'reproduce', ...argv, '--job', job],
-          { stdio: ['ignore', 'inherit', 'pipe'] },
-        );
+        // One job per child, of this package's own command (JOB_COMMAND), whatever path launched this one.
+        const child = spawn(process.execPath, [...process.execArgv, JOB_COMMAND, 'reproduce', ...argv, '--job', job], {
+          stdio: ['ignore', 'inherit', 'pipe'],
+        });
         running.add(child);
         let tail = '';
         child.stderr!.on('data', (chunk: Buffer) => {
@@ -174,7 +181,7 @@ async function runPool(plan: Plan, todo: string[], width: number, argv: string[]
       if (code === 0) {
         finished++;
         tick(units(job) - credited);
-      } else if (!stop) throw new Error(`reproduce job ${job} failed (exit ${code}); rerun the same command to resume`);
+      } else if (!stop) throw new RunError(`job ${job} failed (exit ${code}); rerun the same command to resume`);
     }
   };
   try {

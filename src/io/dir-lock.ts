@@ -1,13 +1,23 @@
 // An exclusive lock on a directory while a process writes into it: the
-// file `train.lock` created with O_EXCL, holding the owner's pid and host.
-// A lock whose process is gone (killed, the machine rebooted) is stale and
-// taken over; a live owner's lock refuses the second writer in one line.
+// file `train.lock`, naming its owner as "pid host". The lock is written
+// whole under a temporary name and hard-linked into place (a link fails
+// when the lock exists, as O_EXCL does, and never shows a half-written
+// file); where the file system has no hard links it is created with O_EXCL
+// and removed again if its write fails. So a lock that names no live owner
+// is stale, whatever it holds, and is taken over: empty or damaged (made by
+// hand, or by an older version on a full disk), its pid gone on this host
+// (killed, the machine rebooted), or this process's own pid while this
+// process holds no lock there (a container restarted under the same pid).
+// A live owner's lock refuses the second writer in one line; a lock of
+// another host cannot be checked from here, and its line says to remove it
+// if that process is gone. A lock that cannot be written (a full disk) is
+// one line, and nothing of it is left behind.
 
-import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { InputError } from '../errors.ts';
-import { fileError } from './fs-error.ts';
+import { errnoCode, fileError } from './fs-error.ts';
 
 export const LOCK_FILE = 'train.lock';
 
@@ -21,60 +31,90 @@ export function processAlive(pid: number): boolean {
   }
 }
 
-const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+/** The locks this process holds (their paths): its own pid in a lock it does not hold is a previous life's. */
+const held = new Set<string>();
+
+/** Does the text of a lock name an owner that may be alive? */
+function liveOwner(text: string, path: string): { pid: string; host: string } | undefined {
+  const m = /^(\d+) (\S+)\n?$/.exec(text);
+  if (!m) return undefined; // empty or damaged: no owner
+  const [, pid, host] = m;
+  if (host !== hostname()) return { pid, host }; // cannot be checked from here
+  if (Number(pid) === process.pid) return held.has(path) ? { pid, host } : undefined;
+  return processAlive(Number(pid)) ? { pid, host } : undefined;
+}
+
+/** Put the lock `text` at `path` whole; false when a lock is there already. */
+function place(path: string, text: string, label: string): boolean {
+  const fail = (e: unknown) => fileError(e, path, label, 'cannot create the lock');
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    writeFileSync(tmp, text, { flag: 'w' });
+    linkSync(tmp, path);
+    return true;
+  } catch (e) {
+    if (errnoCode(e) === 'EEXIST') return false;
+    if (!['EPERM', 'ENOTSUP', 'ENOSYS', 'EOPNOTSUPP'].includes(errnoCode(e) ?? '')) throw fail(e);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+  // No hard links here: an exclusive create, removed again when its write fails.
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx');
+  } catch (e) {
+    if (errnoCode(e) === 'EEXIST') return false;
+    throw fail(e);
+  }
+  try {
+    writeSync(fd, text);
+    return true;
+  } catch (e) {
+    rmSync(path, { force: true });
+    throw fail(e);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** Lock `dir` (which must exist) for this process; returns the release. `label` names the directory in messages. */
 export function lockDir(dir: string, label: string): () => void {
-  const path = join(dir, LOCK_FILE),
+  const path = resolve(join(dir, LOCK_FILE)),
     me = `${process.pid} ${hostname()}\n`;
-  for (let attempt = 0; ; attempt++) {
-    let fd: number;
+  for (let attempt = 0; !place(path, me, label); attempt++) {
+    let text: string | undefined;
     try {
-      fd = openSync(path, 'wx');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw fileError(e, path, label, 'cannot create the lock');
-      let owner = '';
-      try {
-        owner = readFileSync(path, 'utf8');
-      } catch {
-        /* released meanwhile */
-      }
-      const [pid, host] = owner.trim().split(' ');
-      const live = owner === '' ? attempt >= 4 : host !== hostname() || processAlive(Number(pid)); // '': its owner is still writing it
-      if (live) {
-        const elsewhere = host !== undefined && host !== hostname();
-        throw new InputError(
-          `${label} ${dir}: in use by ${pid ? `process ${pid}${elsewhere ? ` on ${host}` : ''}` : 'another process'} (${path}); wait for it to finish${elsewhere ? ', or remove the lock if that process is gone' : ''}`,
-        );
-      }
-      if (owner === '') {
-        pause(25);
-        continue;
-      }
-      // Stale: moved aside under a name of our own first, so that of two processes taking it over only one removes it.
-      try {
-        renameSync(path, `${path}.stale-${process.pid}`);
-        rmSync(`${path}.stale-${process.pid}`, { force: true });
-      } catch {
-        /* another took it over */
-      }
-      if (attempt >= 4) throw new InputError(`${label} ${dir}: could not take over the stale lock ${path}`);
-      continue;
+      text = readFileSync(path, 'utf8');
+    } catch {
+      continue; // released meanwhile
     }
+    const owner = liveOwner(text, path);
+    if (owner) {
+      const elsewhere = owner.host !== hostname();
+      throw new InputError(
+        `${label} ${dir}: in use by process ${owner.pid}${elsewhere ? ` on ${owner.host}` : ''} (${join(dir, LOCK_FILE)}); wait for it to finish${elsewhere ? ', or remove the lock if that process is gone' : ''}`,
+      );
+    }
+    if (attempt >= 4)
+      throw new InputError(`${label} ${dir}: could not take over the stale lock ${join(dir, LOCK_FILE)}`);
+    // Stale: moved aside under a name of our own first, so that of two processes taking it over only one removes it.
     try {
-      writeSync(fd, me);
-    } finally {
-      closeSync(fd);
+      renameSync(path, `${path}.stale-${process.pid}`);
+      rmSync(`${path}.stale-${process.pid}`, { force: true });
+    } catch {
+      /* another took it over */
     }
-    const release = () => {
-      process.off('exit', release);
-      try {
-        if (readFileSync(path, 'utf8') === me) rmSync(path, { force: true });
-      } catch {
-        /* already gone */
-      }
-    };
-    process.on('exit', release);
-    return release;
   }
+  held.add(path);
+  const release = () => {
+    process.off('exit', release);
+    held.delete(path);
+    try {
+      if (readFileSync(path, 'utf8') === me) rmSync(path, { force: true });
+    } catch {
+      /* already gone */
+    }
+  };
+  process.on('exit', release);
+  return release;
 }

@@ -21,6 +21,7 @@ import { decodeSafetensors, encodeSafetensors, type Tensor } from '../io/safeten
 import { PACKAGE_VERSION } from '../version.ts';
 import { parameterCount } from '../model/config.ts';
 import { Jpvae } from '../model/jpvae.ts';
+import { checkUsable } from '../model/usable.ts';
 import { createKernels, type BackendChoice } from '../core/index.ts';
 import type { LayoutEntry } from '../model/layout.ts';
 import {
@@ -189,14 +190,8 @@ export function checkWeightsSize(bytes: number, json: ModelJson, weights: string
 /** Load the weights file's bytes into a model built from json.config (`where`: the directory or source, for errors). */
 export function decodeWeights(bytes: Uint8Array, json: ModelJson, model: Jpvae, where: string): void {
   checkLayout(json, model.layout.entries, `${where}/${MODEL_JSON}`);
-  decodeParams(
-    bytes,
-    filesOf(json).weights,
-    json.training?.state.step ?? 0,
-    model.layout.entries,
-    model.params(),
-    where,
-  );
+  decodeParams(bytes, filesOf(json).weights, json.training?.state.step, model.layout.entries, model.params(), where);
+  checkUsable(model, where);
 }
 
 /**
@@ -206,7 +201,7 @@ export function decodeWeights(bytes: Uint8Array, json: ModelJson, model: Jpvae, 
 export function decodeParams(
   bytes: Uint8Array,
   ref: Partial<CheckpointFile> & { name: string },
-  step: number,
+  step: number | undefined,
   entries: readonly LayoutEntry[],
   params: FloatArray,
   where: string,
@@ -214,9 +209,12 @@ export function decodeParams(
   const path = `${where}/${ref.name}`;
   checkFile(ref, bytes, path);
   const { tensors, metadata } = decodeSafetensors(bytes, path);
-  if (metadata.step !== String(step))
+  // A checkpoint is written as one set (store.ts), so steps that differ were never saved together.
+  if (metadata.step !== String(step ?? 0))
     throw new InputError(
-      `${path}: from step ${metadata.step ?? '(none given)'} but ${MODEL_JSON} from step ${step} (interrupted save?)`,
+      step === undefined
+        ? `${where}/${MODEL_JSON}: has no training section, but its weights ${ref.name} are from step ${metadata.step ?? '(none given)'}; a trained model's ${MODEL_JSON} has one (edited or damaged?)`
+        : `${path}: from step ${metadata.step ?? '(none given)'} but ${MODEL_JSON} from step ${step}: the two were not saved together (a file copied in from another checkpoint?)`,
     );
   for (const e of entries) {
     const t = tensors.get(e.name);
