@@ -10,9 +10,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
 import h5wasm from 'h5wasm/node';
-import { parquetMetadata } from 'hyparquet';
-import { ByteWriter, parquetWriteBuffer, parquetWriteFile } from 'hyparquet-writer';
-import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
+import { parquetWriteFile } from 'hyparquet-writer';
 import { loadHdf5 } from '../src/data/anndata.ts';
 import { openRows, readMatrix } from '../src/data/matrix.ts';
 import { parseMatrix } from '../src/data/parse.ts';
@@ -20,6 +18,7 @@ import { loadViewFiles } from '../src/data/view-files.ts';
 import { InputError } from '../src/errors.ts';
 import { jpvae, tempDir } from './util.ts';
 import { writeH5ad } from './h5ad-file.ts';
+import { floatParquet, withFooter } from './parquet-file.ts';
 
 const GAUSS = { kind: 'gaussian', variance: 'learnt' } as const;
 
@@ -44,21 +43,10 @@ function rowsOf(path: string, maxRows: number, idColumn?: string): { rows: numbe
 }
 
 /** A small valid Parquet file whose footer claims `rows` rows (a hostile row count). */
-function claimingRows(rows: bigint): Uint8Array {
-  const file = new Uint8Array(
-    parquetWriteBuffer({ columnData: [{ name: 'a', data: Float32Array.from([500, 600, 700]), type: 'FLOAT' }] }),
-  );
-  const footer = new DataView(file.buffer).getUint32(file.length - 8, true);
-  const meta = parquetMetadata(file.buffer);
-  meta.num_rows = meta.row_groups[0].num_rows = rows;
-  const w = new ByteWriter();
-  w.appendBytes(file.subarray(0, file.length - 8 - footer));
-  const start = w.offset;
-  writeMetadata(w, meta);
-  w.appendUint32(w.offset - start);
-  w.appendUint32(0x31524150); // PAR1
-  return new Uint8Array(w.getBuffer());
-}
+const claimingRows = (rows: bigint): Uint8Array =>
+  withFooter(floatParquet({ a: [500, 600, 700] }), (meta) => {
+    meta.num_rows = meta.row_groups[0].num_rows = rows;
+  });
 
 const ids = (n: number, prefix = 's') => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 
