@@ -506,6 +506,12 @@ type Edit = {
   raw?: (m: string) => void;
 };
 
+/** Every weight times 1e30 (finite in float32): outputs overflow on any rows. */
+function hugeWeights(_h: Record<string, any>, payload: Buffer): void {
+  for (let o = 0; o + 4 <= payload.length; o += 4) payload.writeFloatLE(payload.readFloatLE(o) * 1e30, o);
+}
+const UNUSABLE = /the weights are out of range: view 1's posterior mean is not finite on typical rows/;
+
 const NAMED: [string, Edit, RegExp][] = [
   [
     'model.json is null',
@@ -736,6 +742,30 @@ const NAMED: [string, Edit, RegExp][] = [
     },
     /files\.weights\.name: expected weights-4-<crc32>/,
   ],
+  [
+    'weights whose own step is another, re-signed (checkpoints are atomic sets: not an interrupted save)',
+    {
+      weights: (h) => {
+        h.__metadata__.step = '3';
+      },
+    },
+    /weights-4-[0-9a-f]{8}\.safetensors: from step 3 but model\.json from step 4: the two were not saved together/,
+  ],
+  [
+    'no training section (named, not blamed on the weights file)',
+    {
+      json: (j) => {
+        delete j.training;
+      },
+    },
+    /model\.json: training: is missing, but files\.weights\.name is of step 4/,
+  ],
+  [
+    'model.json of 100,000 nested arrays (no stack overflow in the key renaming)',
+    { raw: (m) => writeFileSync(join(m, 'model.json'), `{"config": ${'['.repeat(1e5)}${']'.repeat(1e5)}}`) },
+    /model\.json: format: expected 'jpvae-model'/,
+  ],
+  ['huge finite weights, re-signed', { weights: hugeWeights }, UNUSABLE],
 ];
 
 test.serial(
@@ -766,6 +796,30 @@ test.serial(
         process.memoryUsage().rss - rss < 100e6,
         `${what}: RSS grew by ${((process.memoryUsage().rss - rss) / 1e6).toFixed(0)} MB`,
       );
+    }
+  },
+);
+
+test.serial(
+  'huge finite weights with a matching checksum: eval, impute, export and --resume refuse them alike, in one line, writing nothing',
+  async (t) => {
+    const dir = tempDir(t),
+      base = await baseModel(t);
+    for (const command of COMMANDS) {
+      const m = join(dir, command),
+        out = join(dir, `${command}-out${command === 'impute' ? '.csv' : ''}`);
+      cpSync(join(base, 'model'), m, { recursive: true });
+      const { header, payload } = splitSafetensors(readFileSync(fileOf(m, 'weights')));
+      const p = Buffer.from(payload);
+      hugeWeights(header, p);
+      resign(m, 'weights', joinSafetensors(header, p));
+      const before = snapshot(m);
+      const r = jpvae(...args(command, m, out, base));
+      t.is(r.code, 2, `${command}: ${r.err}`);
+      t.regex(r.err, UNUSABLE, command);
+      t.is(r.err.trim().split('\n').length, 1, command);
+      t.is(snapshot(m), before, command);
+      t.false(existsSync(out), command);
     }
   },
 );

@@ -281,19 +281,28 @@ function latentFit(f: Fields, v: unknown, c: ModelConfig): LatentFit {
   return { latent: [...latent], rows, complete, mean, cov };
 }
 
-/** The checkpoint's files: names of our pattern (never a path) carrying the step, their sizes and checksums. */
+/**
+ * The checkpoint's files: names of our pattern (never a path) carrying the
+ * step (undefined: model.json has no training section, so step 0), their
+ * sizes and checksums.
+ */
 export function checkpointFiles(
   f: Fields,
   v: unknown,
-  step: number,
+  step: number | undefined,
 ): { weights: CheckpointFile; trainState?: CheckpointFile } {
   const o = f.object(v, 'files');
   const file = (x: unknown, path: string, kind: string): CheckpointFile => {
     const e = f.object(x, path);
     const name = f.string(e.name, `${path}.name`),
       m = CHECKPOINT_FILE.exec(name);
-    if (!m || m[1] !== kind || Number(m[2]) !== step)
-      f.expected(`${path}.name`, `${kind}-${step}-<crc32>.safetensors`, name);
+    if (step === undefined && m?.[1] === kind && Number(m[2]) !== 0)
+      f.fail(
+        'training',
+        `is missing, but ${path}.name is of step ${m[2]} (a trained model's has one: edited or damaged?)`,
+      );
+    if (!m || m[1] !== kind || Number(m[2]) !== (step ?? 0))
+      f.expected(`${path}.name`, `${kind}-${step ?? 0}-<crc32>.safetensors`, name);
     const bytes = f.int(e.bytes, `${path}.bytes`, 8);
     if (f.string(e.crc32, `${path}.crc32`) !== m![3])
       f.expected(`${path}.crc32`, `the checksum in its name, '${m![3]}'`, e.crc32);
@@ -337,7 +346,7 @@ export function validateModelJson(v: unknown, file: string): ModelJson {
     ...(t ? { training: t } : {}),
     ...(o.latentFit === undefined ? {} : { latentFit: latentFit(f, o.latentFit, c) }),
   };
-  if (version >= 2) json.files = checkpointFiles(f, o.files, t?.state.step ?? 0);
+  if (version >= 2) json.files = checkpointFiles(f, o.files, t?.state.step);
   else if (o.files !== undefined) f.fail('files', 'not in a formatVersion 1 model.json');
   return json;
 }
