@@ -28,7 +28,7 @@ import { Rng } from '../src/data/rng.ts';
 import { validateModelJson } from '../src/store/model-json.ts';
 import { GRAPH_NAMES } from '../src/onnx/manifest.ts';
 import { crc32Hex } from '../src/io/crc32.ts';
-import { jpvae, tempDir } from './util.ts';
+import { jpvae, snapshot, tempDir } from './util.ts';
 import { camelCaseKeys, jsonText } from '../src/io/json-keys.ts';
 
 const CASES = 300,
@@ -323,19 +323,6 @@ function mutate(m: string, seed: number): Case {
     return { command, what: `${name} is a directory`, touches: 'dir' };
   }
   return { command, what: `${name} deleted`, touches: 'dir' };
-}
-
-/** Names, sizes and bytes of every file under `dir`: what "writes nothing" compares. */
-function snapshot(dir: string): string {
-  const walk = (d: string): string[] =>
-    readdirSync(d)
-      .sort()
-      .flatMap((n) => {
-        const p = join(d, n),
-          st = statSync(p);
-        return st.isDirectory() ? [`${p}/`, ...walk(p)] : [`${p} ${st.size} ${readFileSync(p).toString('base64')}`];
-      });
-  return walk(dir).join('\n');
 }
 
 function args(command: Command, m: string, out: string, base: string): string[] {

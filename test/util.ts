@@ -10,7 +10,7 @@ import type { TrainOptions } from '../src/train/trainer.ts';
 import type { ViewData } from '../src/data/view-data.ts';
 import type { DataRecord } from '../src/data/record.ts';
 import type { Likelihood } from '../src/data/likelihood.ts';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { jpvae, maxRelErr } from './cli-util.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -181,6 +181,19 @@ export function tempDir(t: { teardown(fn: () => void): void }, prefix = 'jpvae-t
 }
 
 export { BIN, jpvae, maxRelErr, weightsPath } from './cli-util.ts';
+
+/** Names, sizes and bytes of every file under `dir`: what "writes nothing" compares. */
+export function snapshot(dir: string): string {
+  const walk = (d: string): string[] =>
+    readdirSync(d)
+      .sort()
+      .flatMap((n) => {
+        const p = join(d, n),
+          st = statSync(p);
+        return st.isDirectory() ? [`${p}/`, ...walk(p)] : [`${p} ${st.size} ${readFileSync(p).toString('base64')}`];
+      });
+  return walk(dir).join('\n');
+}
 
 /** The flags of a small, quick M-view training: Gaussian views, hidden 8, latent 2, one epoch. */
 export const SMALL_VIEWS_TRAINING = ['--likelihood', 'gaussian', '--hidden', '8', '--latent', '2', '--epochs', '1'];
