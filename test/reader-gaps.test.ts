@@ -59,7 +59,7 @@ test('NPY: a negative or empty shape is refused; 0-row files never give an empty
   t.throws(() => readMatrix(join(dir, 'empty.csv'), '--input'), { message: /no data rows/ });
 });
 
-test('impute: Bernoulli values outside [0, 1], an empty input, an existing --out without --force: one line, exit 2, --out untouched', (t) => {
+test('impute: Bernoulli values outside [0, 1], an empty input, an existing --out without --force, a first row with a typo or a NUL byte, garbage, an unnamed ID column: one line, exit 2, --out untouched', (t) => {
   const dir = tempDir(t),
     m = join(dir, 'm'),
     out = join(dir, 'out.csv');
@@ -75,7 +75,34 @@ test('impute: Bernoulli values outside [0, 1], an empty input, an existing --out
     [['--input', join(dir, 'big.csv'), '--force'], /--input .*big\.csv: row 2, column 1 is 1\.5, outside \[0, 1\]/],
     [['--input', join(dir, 'empty.npy'), '--force'], /empty\.npy: no data rows/],
     [['--input', join(dir, 'ok.csv')], /--out .*out\.csv: exists; pass --force to replace it/],
+    // A first row of numbers with one bad cell, or a NUL byte, is that cell's error: never a header swallowing a row.
+    [
+      ['--input', join(dir, 'typo.csv'), '--force'],
+      /typo\.csv:1: column 3 holds '0\.5x', not a number \(a header holds names only\)/,
+    ],
+    [['--input', join(dir, 'nul.csv'), '--force'], /nul\.csv:1: a NUL byte \(byte 9\); a CSV file is text/],
+    // A garbage file's line quotes a few escaped characters, on one line.
+    [
+      ['--input', join(dir, 'garbage.csv'), '--force'],
+      /garbage\.csv:2: column 1 holds '\\x1b\[2J\\x0dnot\\u\{2028\}this\\x0b\\x0cx{9}…', not a number/,
+    ],
+    // Numeric IDs in a column of their own: the line says how to name it.
+    [
+      ['--input', join(dir, 'ids.csv'), '--force'],
+      /ids\.csv: rows have 393 values, but view 1 of the model has 392; if one column holds sample IDs, name it as --id-column/,
+    ],
   ];
+  const half = Array(392).fill('0.5');
+  writeFileSync(
+    join(dir, 'typo.csv'),
+    [['0.5', '0.5', '0.5x', ...half.slice(3)], half].map((r) => r.join(',')).join('\n'),
+  );
+  writeFileSync(join(dir, 'nul.csv'), ['0.5,0.5,\u00000.5', ...half.slice(3)].join(',') + '\n' + half.join(',') + '\n');
+  writeFileSync(
+    join(dir, 'garbage.csv'),
+    `${half.join(',')}\n${['\x1b[2J\rnot\u2028this\v\f' + 'x'.repeat(40), ...half.slice(1)].join(',')}\n`,
+  );
+  writeFileSync(join(dir, 'ids.csv'), ['17', ...half].join(',') + '\n' + ['18', ...half].join(',') + '\n');
   for (const [args, message] of cases) {
     const r = jpvae('impute', '--model', m, '--given', '1', '--out', out, ...args);
     t.is(r.code, 2, r.err);
