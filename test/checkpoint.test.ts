@@ -101,7 +101,7 @@ test('readers during training always load a complete checkpoint', async (t) => {
   t.true(steps.size > 5, `${steps.size} checkpoints seen`);
 });
 
-test("two trainers of one directory: the second refuses in one line; a stale lock is taken over, another host's is not", async (t) => {
+test("two trainers of one directory: the second refuses in one line; a stale lock (a dead pid, empty, damaged) is taken over, another host's is not", async (t) => {
   const dir = tempDir(t),
     out = join(dir, 'm');
   // Far more epochs than the checks need: Ctrl-C ends it after them, so none depends on how fast it trains.
@@ -134,11 +134,16 @@ test("two trainers of one directory: the second refuses in one line; a stale loc
   const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
     encoding: 'utf8',
   }).stdout;
-  writeFileSync(join(out, 'train.lock'), `${gone} ${hostname()}\n`);
-  t.is(jpvae('train', '--resume', out, '--epochs', String(trained + 1)).code, 0);
+  // Nor one that names no owner at all: empty (as a full disk once left it) or damaged.
+  for (const [i, text] of [`${gone} ${hostname()}\n`, '', 'not a pid\n'].entries()) {
+    writeFileSync(join(out, 'train.lock'), text);
+    const r = jpvae('train', '--resume', out, '--epochs', String(trained + i + 1));
+    t.is(r.code, 0, `${JSON.stringify(text)}: ${r.err}`);
+    t.false(existsSync(join(out, 'train.lock')));
+  }
   // One from another machine cannot be checked: refused, with what to do.
   writeFileSync(join(out, 'train.lock'), '12345 some-other-host\n');
-  const other = jpvae('train', '--resume', out, '--epochs', String(trained + 2));
+  const other = jpvae('train', '--resume', out, '--epochs', String(trained + 4));
   t.is(other.code, 2);
   t.regex(other.err, /in use by process 12345 on some-other-host .*remove the lock if that process is gone/);
 });

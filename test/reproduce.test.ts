@@ -1,10 +1,13 @@
 // jpvae reproduce end to end on a sliver of hvdMNIST: tables, figures, and
-// a second invocation that finds every job done.
+// a second invocation that finds every job done; jobs that run from the
+// package's own bin when the path reproduce was launched by is gone.
 
 import test from 'ava';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { camelCaseFields, jpvae, tempDir } from './util.ts';
+import { pathToFileURL } from 'node:url';
+import { BIN, camelCaseFields, jpvae, tempDir } from './util.ts';
 
 const reproduce = (out: string, ...extra: string[]) =>
   jpvae(
@@ -66,4 +69,33 @@ test('reproduce writes the tables and figures, and a rerun resumes with nothing 
   const other = reproduce(out, '--epochs', '2');
   t.is(other.code, 2);
   t.regex(other.err, /holds a run with epochs = 1, not 2/);
+});
+
+test('reproduce runs its jobs from its own module when the path it was launched by is gone', (t) => {
+  const dir = tempDir(t),
+    shim = join(dir, 'npx-shim', 'jpvae.mjs');
+  // An npx-like launcher whose directory disappears once it has started jpvae.
+  mkdirSync(join(dir, 'npx-shim'));
+  writeFileSync(
+    shim,
+    `import { rmSync } from 'node:fs';\nrmSync(new URL('.', import.meta.url), { recursive: true });\nawait import(${JSON.stringify(pathToFileURL(BIN).href)});\n`,
+  );
+  const args = [
+    '--priors',
+    'zero',
+    '--seeds',
+    '1',
+    '--epochs',
+    '1',
+    '--train-limit',
+    '200',
+    '--classifier-epochs',
+    '0',
+  ];
+  const r = spawnSync(process.execPath, [shim, 'reproduce', ...args, '--jobs', '1', '--out', join(dir, 'out')], {
+    encoding: 'utf8',
+  });
+  t.false(existsSync(shim));
+  t.is(r.status, 0, r.stderr);
+  t.true(existsSync(join(dir, 'out', 'table1.md')));
 });
