@@ -17,11 +17,14 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import h5wasm from 'h5wasm/node';
 import { writeDirAtomic } from '../src/io/atomic-dir.ts';
+import { writeH5ad } from './h5ad-file.ts';
 import { BIN, jpvae, snapshot, tempDir } from './util.ts';
 
 const SMALL = ['--train-limit', '200', '--hidden', '16', '--latent', '2', '--seed', '2'];
@@ -109,8 +112,9 @@ onTmpfs(
 );
 
 onTmpfs(
-  'a full disk: train stops before the first epoch, export keeps the earlier export whole, impute leaves no file; one line, exit 1',
-  (t) => {
+  'a full disk: train stops before the first epoch, export keeps the earlier export whole, impute (CSV, or an AnnData copy HDF5 cannot finish) leaves no file; one line, exit 1',
+  async (t) => {
+    await h5wasm.ready;
     const small = tmpfs(t, 256),
       m = model();
     // The checkpoint (weights and Adam's moments, ~330 KB) cannot fit: refused before any epoch runs.
@@ -137,6 +141,23 @@ onTmpfs(
     t.teardown(() => rmSync(input, { force: true }));
     const im = jpvae('impute', '--model', m, '--given', '1', '--input', input, '--out', join(disk, 'x.csv'));
     oneLine(t, im, 1, new RegExp(`${disk}/x\\.csv: cannot write: no space left on device \\(ENOSPC\\)`));
+    t.deepEqual(
+      readdirSync(disk).filter((n) => !n.startsWith('filler-')),
+      ['e'],
+    );
+
+    // An AnnData output with room for the copy of its input but not for the imputed view: HDF5 says so only as it closes.
+    const h5 = join(disk, '..', 'rows.h5ad');
+    writeH5ad(
+      h5,
+      Array.from({ length: 300 }, () => Array(392).fill(0.5)),
+      Array.from({ length: 300 }, (_, i) => `s${i}`),
+    );
+    t.teardown(() => rmSync(h5, { force: true }));
+    for (const name of readdirSync(disk)) if (name.startsWith('filler-')) rmSync(join(disk, name));
+    fill(disk, statSync(h5).size + (64 << 10));
+    const ad = jpvae('impute', '--model', m, '--given', '1', '--input', h5, '--out', join(disk, 'x.h5ad'));
+    oneLine(t, ad, 1, new RegExp(`${disk}/x\\.h5ad: cannot write: no space left on device \\(ENOSPC\\)`));
     t.deepEqual(
       readdirSync(disk).filter((n) => !n.startsWith('filler-')),
       ['e'],

@@ -13,6 +13,7 @@
 // h5wasm loads asynchronously: `loadHdf5()` once before the first file.
 
 import fs from 'node:fs';
+import { dirname } from 'node:path';
 import { InputError } from '../errors.ts';
 import { blockRows, checkMatrixSize, MAX_EXPANSION } from './row-source.ts';
 import type { RowStream } from './matrix.ts';
@@ -293,6 +294,18 @@ function readIndptr(indptr: Dataset, rows: number, nnz: number, bad: (what: stri
 }
 
 /**
+ * HDF5 reports a failed write (a full disk) only as the status of closing
+ * the file, after its caches are flushed: the likely cause, from the free
+ * space left, as a file-system error the caller names the output by.
+ */
+function failedWrite(path: string): never {
+  const { bavail, bsize } = fs.statfsSync(dirname(path));
+  throw Object.assign(new Error(`HDF5 could not write ${path}`), {
+    code: bavail * bsize < 1 << 20 ? 'ENOSPC' : 'EIO',
+  });
+}
+
+/**
  * A copy of the AnnData file `input` (or of a .h5mu, the modality in it)
  * with a new rows×cols float32 matrix at obsm/`key`, written a block of
  * rows at a time into the file at `path` (already a byte copy of the
@@ -336,7 +349,7 @@ export function anndataAppender(
       d.create_attribute('encoding-version', '0.2.0');
       return {
         write: (first, data) => quietly(() => d.write_slice([[first, first + data.length / cols], []], data)),
-        close: () => quietly(() => f.close()),
+        close: () => quietly(() => f.close() < 0 && failedWrite(path)),
       };
     } catch (e) {
       f.close();

@@ -7,6 +7,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { InputError } from '../errors.ts';
 import { openAtomic, type AtomicFile } from '../io/atomic.ts';
+import { fileError } from '../io/fs-error.ts';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import { formatCsv } from './csv.ts';
 import { NPY_HEADER_ROOM, npyHeader, type Matrix } from './npy.ts';
@@ -131,7 +132,7 @@ export function createRowWriter(path: string, label: string, cols: number, o: Wr
         }
         h5?.close();
       } catch (e) {
-        fail(e);
+        fail(fileError(e, splitModality(path).file));
       }
       file.commit();
     },
