@@ -1,6 +1,7 @@
 // Small files that state huge sizes: an Arrow batch whose length its
 // buffers do not hold, footers that list one batch or row group twice, a
 // Parquet footer and a CSV whose matrices no file of their size holds,
+// Parquet pages that state more bytes or values than their group can have,
 // AnnData files whose datasets were declared huge and never written, a
 // truncated AnnData file. Each goes through `jpvae train` in a child whose
 // peak RSS is measured (process.resourceUsage, at exit): one line naming
@@ -16,7 +17,7 @@ import * as arrow from 'apache-arrow';
 import h5wasm from 'h5wasm/node';
 import { BIN } from './util.ts';
 import { writeH5ad } from './h5ad-file.ts';
-import { floatParquet, withFooter } from './parquet-file.ts';
+import { floatParquet, withFooter, withPageHeader } from './parquet-file.ts';
 
 const RSS_LIMIT_MB = 1024;
 const dir = mkdtempSync(join(tmpdir(), 'jpvae-hostile-'));
@@ -158,6 +159,28 @@ const cases: [string, () => string, RegExp][] = [
         }),
       ),
     /rows\.parquet: states 268435456 rows × 4 columns \(4290 MB of float32\) in 0\.\d+ MB, more than 1000 times the file's size/,
+  ],
+  [
+    'a Parquet page that states 2 GB uncompressed',
+    () =>
+      file(
+        'page.parquet',
+        withPageHeader(floatParquet({ a: [1, 2, 3] }), (h) => {
+          h.uncompressed_page_size = 2 ** 31 - 1;
+        }),
+      ),
+    /page\.parquet: not a readable Parquet file: column 'a' of row group 1 does not decode \(page at byte \d+ states 2147483647 bytes uncompressed, more than the file can hold\)/,
+  ],
+  [
+    'a Parquet page that states 2^28 values in a group of 3 rows',
+    () =>
+      file(
+        'values.parquet',
+        withPageHeader(floatParquet({ a: [1, 2, 3] }), (h) => {
+          h.data_page_header_v2!.num_values = h.data_page_header_v2!.num_rows = 2 ** 28;
+        }),
+      ),
+    /values\.parquet: not a readable Parquet file: column 'a' of row group 1 does not decode \(page at byte \d+: its pages state more values than the 3 rows\)/,
   ],
   [
     'a CSV of one wide line and 200,000 blank ones (each a missing row of 5,000 values)',

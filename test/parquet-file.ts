@@ -1,8 +1,10 @@
 // Small Parquet files for the readers' tests: one written by
-// hyparquet-writer, and a copy of a file with its footer rewritten (a
-// hostile footer over honest column chunks).
+// hyparquet-writer, and copies of a file with its footer or its first page
+// header rewritten (hostile metadata over honest data).
 
-import { parquetMetadata, type FileMetaData } from 'hyparquet';
+import { parquetMetadata, type FileMetaData, type PageHeader } from 'hyparquet';
+import { parquetHeader } from 'hyparquet/src/column.js';
+import { writePageHeader } from 'hyparquet-writer/src/datapage.js';
 import { ByteWriter, parquetWriteBuffer } from 'hyparquet-writer';
 import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
 
@@ -27,4 +29,23 @@ export function withFooter(file: Uint8Array, edit: (meta: FileMetaData) => void)
   w.appendUint32(w.offset - start);
   w.appendUint32(0x31524150); // PAR1
   return new Uint8Array(w.getBuffer());
+}
+
+/** `file` (one column chunk) with its first page's header changed by `edit`; the footer's chunk sizes follow the header's length. */
+export function withPageHeader(file: Uint8Array, edit: (header: PageHeader) => void): Uint8Array {
+  const chunk = parquetMetadata(file.slice().buffer).row_groups[0].columns[0].meta_data!,
+    start = Number(chunk.dictionary_page_offset || chunk.data_page_offset);
+  const reader = { view: new DataView(file.buffer, file.byteOffset, file.byteLength), offset: start },
+    header = parquetHeader(reader);
+  edit(header);
+  const w = new ByteWriter();
+  writePageHeader(w, header);
+  const bytes = new Uint8Array(w.getBuffer()),
+    delta = BigInt(bytes.length - (reader.offset - start));
+  const spliced = new Uint8Array([...file.subarray(0, start), ...bytes, ...file.subarray(reader.offset)]);
+  return withFooter(spliced, (meta) => {
+    const m = meta.row_groups[0].columns[0].meta_data!;
+    m.total_compressed_size += delta;
+    m.total_uncompressed_size += delta;
+  });
 }
