@@ -85,8 +85,9 @@ export function lockDir(dir: string, label: string): () => void {
     let text: string | undefined;
     try {
       text = readFileSync(path, 'utf8');
-    } catch {
-      continue; // released meanwhile
+    } catch (e) {
+      if (errnoCode(e) === 'ENOENT' && attempt < 4) continue; // released meanwhile
+      throw fileError(e, path, label, 'cannot read the lock');
     }
     const owner = liveOwner(text, path);
     if (owner) {
