@@ -11,8 +11,8 @@
 
 import { RecordBatchReader, Type, type Data, type RecordBatch, type Schema } from 'apache-arrow';
 import { VALUE_LABELS } from './labels.ts';
-import { InputError } from '../errors.ts';
-import { checkExtents, groupedRows, type MatrixFile, type RowSource } from './row-source.ts';
+import { InputError, quoted } from '../errors.ts';
+import { checkExtents, groupedRows, tableColumns, type MatrixFile, type RowSource } from './row-source.ts';
 import { checkIds } from './sample-ids.ts';
 
 const CHUNK_BYTES = 1 << 20;
@@ -64,19 +64,11 @@ export function arrowRows({ at, size, name, idColumn, idLabel = VALUE_LABELS.idC
     );
   }
   const fields = schema.fields;
-  if (idColumn !== undefined && !fields.some((f) => f.name === idColumn))
-    throw new InputError(
-      `${name}: no column '${idColumn}' (${idLabel}); the columns are ${fields
-        .slice(0, 8)
-        .map((f) => f.name)
-        .join(', ')}`,
-    );
-  const features = fields.filter((f) => f.name !== idColumn);
-  const other = features.find((f) => f.typeId !== Type.Float && f.typeId !== Type.Int);
-  if (other)
-    throw new InputError(
-      `${name}: column '${other.name}' is ${other.type}, not a number${idColumn === undefined ? `; if it holds sample IDs, name it as ${idLabel}` : ''}`,
-    );
+  const { features } = tableColumns(
+    fields.map((f) => ({ name: f.name, type: String(f.type), typeId: f.typeId })),
+    (c) => c.typeId === Type.Float || c.typeId === Type.Int,
+    { name, idColumn, idLabel },
+  );
 
   // First pass: each batch's buffers against its stated rows, then its rows and IDs.
   const sizes: number[] = [];
@@ -85,7 +77,9 @@ export function arrowRows({ at, size, name, idColumn, idLabel = VALUE_LABELS.idC
     for (const f of fields) {
       const lack = shortfall(b.getChild(f.name)!.data[0], b.numRows);
       if (lack)
-        throw bad(`record batch ${sizes.length + 1} states ${b.numRows} rows, but column '${f.name}' holds ${lack}`);
+        throw bad(
+          `record batch ${sizes.length + 1} states ${b.numRows} rows, but column ${quoted(f.name)} holds ${lack}`,
+        );
     }
     sizes.push(b.numRows);
     if (idColumn !== undefined) {

@@ -17,11 +17,12 @@ import { parquetHeader, readColumn } from 'hyparquet/src/column.js';
 import { DEFAULT_PARSERS } from 'hyparquet/src/convert.js';
 import { getTreePath } from 'hyparquet/src/schema.js';
 import { compressors } from 'hyparquet-compressors';
-import { InputError } from '../errors.ts';
+import { InputError, quoted } from '../errors.ts';
 import {
   checkExtents,
   checkMatrixSize,
   groupedRows,
+  tableColumns,
   MAX_EXPANSION,
   type MatrixFile,
   type RowSource,
@@ -51,23 +52,10 @@ export function parquetRows({ at, size, name, idColumn, idLabel = VALUE_LABELS.i
   }
   const tree = parquetSchema(metadata);
   const columns: Column[] = tree.children.map((c, index) => {
-    if (c.children.length) throw bad(`column '${c.element.name}' is nested; expected flat columns`);
+    if (c.children.length) throw bad(`column ${quoted(c.element.name)} is nested; expected flat columns`);
     return { name: c.element.name, index, type: c.element.type ?? '' };
   });
-  const id = idColumn === undefined ? undefined : columns.find((c) => c.name === idColumn);
-  if (idColumn !== undefined && !id)
-    throw new InputError(
-      `${name}: no column '${idColumn}' (${idLabel}); the columns are ${columns
-        .slice(0, 8)
-        .map((c) => c.name)
-        .join(', ')}${columns.length > 8 ? ', …' : ''}`,
-    );
-  const features = columns.filter((c) => c !== id);
-  const other = features.find((c) => !NUMERIC.has(c.type));
-  if (other)
-    throw new InputError(
-      `${name}: column '${other.name}' is ${other.type}, not a number${idColumn === undefined ? `; if it holds sample IDs, name it as ${idLabel}` : ''}`,
-    );
+  const { id, features } = tableColumns(columns, (c) => NUMERIC.has(c.type), { name, idColumn, idLabel });
   const groups = metadata.row_groups.map((g) => Number(g.num_rows));
   // Every chunk inside the file, apart from the others, with one value per row; then the matrix against the file.
   checkExtents(
@@ -76,7 +64,7 @@ export function parquetRows({ at, size, name, idColumn, idLabel = VALUE_LABELS.i
         throw bad(`row group ${i + 1} states ${g.num_rows} rows`);
       return g.columns.map((chunk, c) => {
         const m = chunk.meta_data,
-          what = `row group ${i + 1}'s column '${columns[c]?.name}'`;
+          what = `row group ${i + 1}'s column ${quoted(columns[c]?.name ?? '')}`;
         if (!m) throw bad(`${what} has no metadata`);
         if (Number(m.num_values) !== groups[i]) throw bad(`${what} holds ${m.num_values} values for ${groups[i]} rows`);
         const start = Number(m.dictionary_page_offset || m.data_page_offset);
@@ -118,7 +106,7 @@ export function parquetRows({ at, size, name, idColumn, idLabel = VALUE_LABELS.i
       if (flat.length !== groups[g]) throw new Error(`${flat.length} values for ${groups[g]} rows`);
       return flat as ArrayLike<unknown>;
     } catch (e) {
-      throw bad(`column '${c.name}' of row group ${g + 1} does not decode (${(e as Error).message})`);
+      throw bad(`column ${quoted(c.name)} of row group ${g + 1} does not decode (${(e as Error).message})`);
     }
   };
   let ids: string[] | undefined;

@@ -2,7 +2,7 @@
 // matrix handed out a block of rows at a time, in order, with the samples'
 // IDs where the file names its rows (AnnData obs names, an ID column).
 
-import { InputError } from '../errors.ts';
+import { InputError, quoted } from '../errors.ts';
 import type { Matrix } from './npy.ts';
 
 /** The most values a Float32Array holds (V8's typed-array length limit on 64-bit). */
@@ -58,6 +58,34 @@ export function checkExtents(extents: Extent[], lo: number, hi: number, name: st
     if (prev && e.start < prev.end)
       throw new InputError(`${name}: ${prev.what} and ${e.what} overlap (a footer that lists the same data twice?)`);
   });
+}
+
+/**
+ * A table's columns (their names and types, as its schema states them),
+ * split into the ID column and the numeric features, or one line: the ID
+ * column it lacks (its first columns listed), or a column that is not a
+ * number (perhaps unnamed IDs). Names come from the file: quoted.
+ */
+export function tableColumns<C extends { name: string; type: string }>(
+  columns: C[],
+  numeric: (c: C) => boolean,
+  { name, idColumn, idLabel }: Pick<MatrixFile, 'name' | 'idColumn'> & { idLabel: string },
+): { id?: C; features: C[] } {
+  const id = idColumn === undefined ? undefined : columns.find((c) => c.name === idColumn);
+  if (idColumn !== undefined && !id)
+    throw new InputError(
+      `${name}: no column ${quoted(idColumn)} (${idLabel}); the columns are ${columns
+        .slice(0, 8)
+        .map((c) => quoted(c.name))
+        .join(', ')}${columns.length > 8 ? ', …' : ''}`,
+    );
+  const features = columns.filter((c) => c !== id),
+    other = features.find((c) => !numeric(c));
+  if (other)
+    throw new InputError(
+      `${name}: column ${quoted(other.name)} is ${other.type}, not a number${idColumn === undefined ? `; if it holds sample IDs, name it as ${idLabel}` : ''}`,
+    );
+  return { id, features };
 }
 
 /** Bytes [start, min(end, size)) of a file of `size` bytes. */
