@@ -14,7 +14,7 @@
 
 import fs from 'node:fs';
 import { dirname } from 'node:path';
-import { InputError } from '../errors.ts';
+import { InputError, quoted } from '../errors.ts';
 import { blockRows, checkMatrixSize, MAX_EXPANSION } from './row-source.ts';
 import type { RowStream } from './matrix.ts';
 import { checkIds } from './sample-ids.ts';
@@ -180,7 +180,7 @@ function openX(
     const names = mod.keys();
     if (modality === undefined) throw bad(`name a modality as ${file}:NAME; this file has ${names.join(', ')}`);
     const g = mod.get(modality);
-    if (!isGroup(g)) throw bad(`no modality '${modality}'; this file has ${names.join(', ')}`);
+    if (!isGroup(g)) throw bad(`no modality ${quoted(modality)}; this file has ${names.join(', ')}`);
     root = g;
   }
   const X = root.get('X');
@@ -198,7 +198,7 @@ function openX(
   } else if (isGroup(X)) {
     const kind = String(attr(X, 'encoding-type') ?? '(none)');
     if (kind !== 'csr_matrix')
-      throw bad(`X is encoded as ${kind}; expected a dense array or csr_matrix (convert with X.tocsr())`);
+      throw bad(`X is encoded as ${quoted(kind)}; expected a dense array or csr_matrix (convert with X.tocsr())`);
     const shape = Array.from((attr(X, 'shape') as ArrayLike<number | bigint>) ?? [], Number);
     const [data, indices, indptr] = ['data', 'indices', 'indptr'].map((k) => X.get(k));
     if (!isDataset(data) || !isDataset(indices) || !isDataset(indptr))
