@@ -5,8 +5,8 @@ import type { ImputerSubsets } from '../onnx/export.ts';
 import { checkExportDir, writeExport } from '../onnx/write-export.ts';
 import { commandFlags, flags } from './args.ts';
 import { jsonText } from '../io/json-keys.ts';
-import { readModelFiles } from '../store/store.ts';
-import { modelOf } from '../api/model.ts';
+import { loadModel } from '../store/load-model.ts';
+import { JpvaeModel } from '../api/model.ts';
 
 const HELP = `usage: jpvae export --model DIR --out DIR [--subsets S …] [--fp16] [--json]
 
@@ -50,7 +50,9 @@ export async function exportCommand(argv: string[]): Promise<void> {
   if (!f.model) throw new InputError('--model: required (a model directory written by jpvae train)');
   if (!f.out) throw new InputError('--out: required (a directory for the ONNX files)');
   checkExportDir(f.out, '--out');
-  const model = modelOf(readModelFiles(f.model, '--model'), 'wasm', f.model);
+  // The weights only: imputing and exporting need no optimiser state.
+  const loaded = loadModel(f.model, { label: '--model' }),
+    model = new JpvaeModel(loaded.model, loaded.json);
   // The imputation graphs condition on the fit that training stores when it finishes.
   if (!model.json.latentFit)
     throw new InputError(

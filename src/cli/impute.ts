@@ -8,11 +8,11 @@ import { InputError } from '../errors.ts';
 import { choiceFlag, commandFlags, flags, intFlag } from './args.ts';
 import { imputeFile } from '../api/impute-file.ts';
 import { imputeViewFiles } from '../api/impute-view-files.ts';
-import { modelOf } from '../api/model.ts';
+import { JpvaeModel } from '../api/model.ts';
 import { loadHdf5For } from '../data/anndata.ts';
 import { DRAW_KINDS } from '../impute/impute.ts';
 import { POINT_KINDS } from '../impute/point.ts';
-import { readModelFiles } from '../store/store.ts';
+import { loadModel } from '../store/load-model.ts';
 import { asFlags, viewNumbers } from './view-flags.ts';
 
 const HELP = `usage: jpvae impute --model DIR --given G --input F [--input F …] --out F [--out F …] [flags]
@@ -70,7 +70,9 @@ export async function imputeCommand(argv: string[]): Promise<void> {
   if (f.point !== undefined && samples > 1)
     throw new InputError('--point: a point imputation; it does not apply to --samples draws');
   const seed = intFlag(f.seed, '--seed', 1, 0);
-  const model = modelOf(readModelFiles(f.model!, '--model'), 'wasm', f.model!);
+  // The weights only: imputing and exporting need no optimiser state.
+  const loaded = loadModel(f.model!, { label: '--model' }),
+    model = new JpvaeModel(loaded.model, loaded.json);
   if (!model.json.latentFit)
     throw new InputError(
       `--model ${f.model}: the model has no latent fit (training did not finish); resume it to the end first`,

@@ -260,7 +260,7 @@ test('two CSV views train in the worker, cancel and continue; the downloads matc
     await page.waitForFunction(() => document.body.dataset.error);
     assert.equal(
       await page.textContent('#error'),
-      'view1 has 3000 rows but view2 has 1; views pair by row, so the counts must match',
+      'views[1] has 1 rows but views[0] has 3000; views pair by row, so the counts must match',
     );
     await page.setInputFiles('#file2', join(data, 'train2.csv'));
     await page.waitForFunction(() => !document.body.dataset.error);
