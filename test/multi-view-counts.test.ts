@@ -178,7 +178,7 @@ test('jpvae eval of a three-view count model: count scores per subset, --point; 
   const text = jpvae('eval', '--model', model);
   t.regex(
     text.out,
-    /\n  x2_given_x1_x3: MAE [\d.]+ \(median\), RMSE [\d.]+ \(mean\) counts, NLL [\d.]+ nats per row \(at the mean\)/,
+    /\n  x2\|x1,x3: MAE [\d.]+ \(median\), RMSE [\d.]+ \(mean\) counts, NLL [\d.]+ nats per row \(at the mean\)/,
   );
   // View 3's complete rows impute views 1 and 2: the medians are integers, the means are not.
   const input = join(dir, 'in.csv'),
@@ -228,7 +228,7 @@ test('jpvae eval of a three-view count model: count scores per subset, --point; 
   t.true(c.rows > 50 && c.impute.x2_given_x1_x3.predictive_nll > 0 && c.impute.x3_given_x1_x2.crps > 0);
   t.regex(
     jpvae('eval', '--model', model, '--samples', '8').out,
-    /\ncalibration of 8 predictive draws per row on \d+ rows .*\n  x1_given_x2_x3: central 50% interval covers [\d.]+%, 90% covers [\d.]+%, predictive NLL [\d.]+ nats per row/,
+    /\ncalibration of 8 predictive draws per row on \d+ rows .*\n  x1\|x2,x3: central 50% interval covers [\d.]+%, 90% covers [\d.]+%, predictive NLL [\d.]+ nats per row/,
   );
   // New rows that each miss one view: nothing to calibrate, one line.
   const gappy = files.map((f, v) => {

@@ -259,7 +259,7 @@ test('M-view impute pairs its inputs by ID and writes in kind: CSV and Parquet w
     ],
     [
       impute('2', [paths[1]], ['no.h5ad'], '--target', '3'),
-      /no\.h5ad: an AnnData\/MuData output is a copy of the first input; --input .*b\.csv must be one too$/,
+      /no\.h5ad: an AnnData\/MuData output is a copy of the input; --input must be one too$/,
     ],
   ] as const) {
     t.is(r.code, 2, r.err);

@@ -19,7 +19,7 @@ import { formatBeta } from '../train/beta.ts';
 import { choiceFlag, commandFlags, flags, intFlag, intListFlag, numberFlag, type FlagValues } from './args.ts';
 import { runEpochs } from './epochs.ts';
 import { lrFlag, refuseOnResume, TRAIN_BACKENDS, TRAINING_FLAGS, trainOptionsFlags } from './training-flags.ts';
-import { likelihoodFlags, pairingLine, viewFiles } from './view-flags.ts';
+import { asFlags, likelihoodFlags, pairingLine, viewFiles } from './view-flags.ts';
 import { jsonText } from '../io/json-keys.ts';
 
 /** The model's config fields as this command's flags (checkConfig's messages). */
@@ -138,7 +138,12 @@ async function newRun(f: Flags, backend: (typeof TRAIN_BACKENDS)[number], thread
     trainLimit,
     labels,
   );
-  const config = configOf(data.train.dims, likelihood, { prior, latent, alpha, flips, factors, hidden });
+  const config = asFlags(
+    () => configOf(data.train.dims, likelihood, { prior, latent, alpha, flips, factors, hidden }),
+    {
+      latent: '--latent',
+    },
+  );
   checkConfig(config, (field) => CONFIG_FLAGS[field]); // a bad config stops before --out is touched
   return { data, start: () => Training.start(config, options, data, data.record, backend, threads) };
 }
@@ -198,7 +203,7 @@ async function runTraining(f: Flags, locks: (() => void)[]): Promise<void> {
   if (f.json) {
     const metrics =
       run.done && trainer.test
-        ? modelOf(run.files(), backend, out).evaluateData(trainer.test, { split: held })
+        ? modelOf(run.files(), backend, out).evaluateData(trainer.test, { split: 'test' }) // as eval --split test names them
         : undefined;
     process.stdout.write(
       jsonText({

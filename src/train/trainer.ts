@@ -105,7 +105,6 @@ export function evaluateLoss(model: TrainableModel, data: ViewData, rng: Rng | n
   return meanTerms(total);
 }
 
-
 /**
  * The training loop: epochs of shuffled mini-batches from the stream in
  * state.rng (a new run's weights and stream are the caller's: see
@@ -260,6 +259,9 @@ export function fitModel(model: TrainableModel, data: ViewData, o: FitModelOptio
   const beta = o.beta ?? { kind: 'constant', value: 1 };
   const trainer = new Trainer(model, { ...o, beta, adam: o.adam ?? ADAM_DEFAULTS }, data);
   trainer.init();
-  while (trainer.state.epoch < o.epochs) o.onEpoch?.(trainer.runEpochSync());
+  while (trainer.state.epoch < o.epochs) {
+    const record = trainer.runEpochSync(); // (not inside o.onEpoch?.(…): without a callback it would never run)
+    o.onEpoch?.(record);
+  }
   return trainer.state.history;
 }
