@@ -30,3 +30,16 @@ export function jpvae(...args: string[]): { code: number | null; out: string; er
 /** The path of a model directory's weights file, as its model.json names it. */
 export const weightsPath = (dir: string): string =>
   join(dir, JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')).files.weights.name);
+
+/** The imputation metrics' keys of a three-view model, sorted: each view from each other view and from both. */
+export const THREE_VIEW_IMPUTATIONS = [
+  'x1_given_x2',
+  'x1_given_x2_x3',
+  'x1_given_x3',
+  'x2_given_x1',
+  'x2_given_x1_x3',
+  'x2_given_x3',
+  'x3_given_x1',
+  'x3_given_x1_x2',
+  'x3_given_x2',
+];

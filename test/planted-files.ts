@@ -73,12 +73,13 @@ export function writePlantedCsv(
 }
 
 /**
- * The Gaussian two-view model the imputer's tests train, in Node and in the
- * browser (real-valued views, means 1000 and −50): writes the planted files
- * into `dir` and returns jpvae train's flags for them (add --out).
+ * Planted real-valued views far from 0 and 1 (means 1000 and −50, sds 0.05
+ * and 300; 300 training rows, a tenth missing a view, `nTest` test rows)
+ * into `dir`, and jpvae train's flags for them (view 2's likelihood
+ * `likelihood2`, default gaussian).
  */
-export function plantedGaussianModel(dir: string): string[] {
-  writePlantedCsv(dir, 300, 40, 0.1, 4, {
+export function plantedGaussianViews(dir: string, o: { nTest: number; seed: number; likelihood2?: string }): string[] {
+  writePlantedCsv(dir, 300, o.nTest, 0.1, o.seed, {
     units: [
       [1000, 0.05],
       [-50, 300],
@@ -92,14 +93,17 @@ export function plantedGaussianModel(dir: string): string[] {
     '--likelihood1',
     'gaussian',
     '--likelihood2',
-    'gaussian',
-    '--latent',
-    '3,5',
-    '--hidden',
-    '16,8',
-    '--epochs',
-    '2',
+    o.likelihood2 ?? 'gaussian',
   ];
+}
+
+/**
+ * The Gaussian two-view model the imputer's tests train, in Node and in the
+ * browser: writes the planted files into `dir` and returns jpvae train's
+ * flags for them (add --out).
+ */
+export function plantedGaussianModel(dir: string): string[] {
+  return [...plantedGaussianViews(dir, { nTest: 40, seed: 4 }), '--latent', '3,5', '--hidden', '16,8', '--epochs', '2'];
 }
 
 /** Planted counts' two views as a.csv and b.csv in `dir` (a view the planting left out: a row of empty cells). */

@@ -180,7 +180,7 @@ export function tempDir(t: { teardown(fn: () => void): void }, prefix = 'jpvae-t
   return dir;
 }
 
-export { BIN, jpvae, maxRelErr, weightsPath } from './cli-util.ts';
+export { BIN, jpvae, maxRelErr, THREE_VIEW_IMPUTATIONS, weightsPath } from './cli-util.ts';
 
 /** Names, sizes and bytes of every file under `dir`: what "writes nothing" compares. */
 export function snapshot(dir: string): string {
@@ -197,19 +197,6 @@ export function snapshot(dir: string): string {
 
 /** The flags of a small, quick M-view training: Gaussian views, hidden 8, latent 2, one epoch. */
 export const SMALL_VIEWS_TRAINING = ['--likelihood', 'gaussian', '--hidden', '8', '--latent', '2', '--epochs', '1'];
-
-/** The imputation metrics' keys of a three-view model, sorted: each view from each other view and from both. */
-export const THREE_VIEW_IMPUTATIONS = [
-  'x1_given_x2',
-  'x1_given_x2_x3',
-  'x1_given_x3',
-  'x2_given_x1',
-  'x2_given_x1_x3',
-  'x2_given_x3',
-  'x3_given_x1',
-  'x3_given_x1_x2',
-  'x3_given_x2',
-];
 
 /** `jpvae train` of that small M-view model on `files` paired by their `sample` column, holding out `holdout`, into `out`. */
 export function trainViewsById(files: string[], holdout: string, out: string, ...more: string[]) {

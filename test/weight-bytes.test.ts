@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeSafetensors } from '../src/io/safetensors.ts';
 import { plantedCounts } from '../src/data/planted-counts.ts';
-import { writePlantedCountCsv, writePlantedCsv } from './planted-files.ts';
+import { plantedGaussianViews, writePlantedCountCsv } from './planted-files.ts';
 import { jpvae, tempDir, weightsPath } from './util.ts';
 
 /** sha256 over the weights' tensors, by name: each name and its f32 bytes. */
@@ -52,25 +52,8 @@ for (const prior of ['zero', 'svd', 'orthogonal']) {
 }
 
 /** Real-valued views far from 0 and 1, a tenth of the rows missing one view. */
-function plantedArgs(t: { teardown(fn: () => void): void }): string[] {
-  const dir = tempDir(t);
-  writePlantedCsv(dir, 300, 10, 0.1, 7, {
-    units: [
-      [1000, 0.05],
-      [-50, 300],
-    ],
-  });
-  return [
-    '--view1',
-    join(dir, 'train1.csv'),
-    '--view2',
-    join(dir, 'train2.csv'),
-    '--likelihood1',
-    'gaussian',
-    '--likelihood2',
-    'gaussian:0.5',
-  ];
-}
+const plantedArgs = (t: { teardown(fn: () => void): void }) =>
+  plantedGaussianViews(tempDir(t), { nTest: 10, seed: 7, likelihood2: 'gaussian:0.5' });
 
 test('two-view weights are the recorded bytes: csv n1 < n2', (t) => {
   t.is(trained(t, [...plantedArgs(t), '--latent', '3,5']), RECORDED['csv n1 < n2']);
