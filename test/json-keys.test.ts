@@ -145,7 +145,7 @@ test('every JSON of a small train, eval, export, M-view train and eval, and benc
   for (const [what, value] of outputs) t.deepEqual(camelCaseFields(value), [], what);
   // The spelling is the one the issues and README name, not merely no camelCase.
   const m = outputs[1][1] as Record<string, Record<string, unknown>>;
-  t.is(m.format_version as unknown, 3);
+  t.is(m.format_version as unknown, 4);
   t.truthy(m.data.held_out_rows && m.data.id_column && m.latent_fit);
   t.truthy((outputs[4][1] as Record<string, unknown>).format_version === 5);
   // The ONNX files carry the data record as JSON in their metadata: the same spelling.
@@ -153,7 +153,7 @@ test('every JSON of a small train, eval, export, M-view train and eval, and benc
   t.true(onnx.includes('"held_out_rows"') && !onnx.includes('heldOutRows'));
 });
 
-test('a model.json in the camelCase of format version 2, and an M-view one in camelCase, read with the same results; M-view versions 1 and 2 are refused in one line', (t) => {
+test('a model.json in camelCase (as versions 1 and 2 spelt their fields), of two views and of three, reads with the same results; M-view versions 1 and 2 are refused in one line', (t) => {
   const dir = tempDir(t),
     [a, b] = twoViews(dir);
   const gaussian = ['--likelihood1', 'gaussian', '--likelihood2', 'gaussian'];
@@ -183,8 +183,8 @@ test('a model.json in the camelCase of format version 2, and an M-view one in ca
   );
   cpSync(model, old, { recursive: true });
   const camel = camelCaseKeys(fileJson(join(model, 'model.json'))) as Record<string, unknown>;
-  t.true(JSON.stringify(camel).includes('"latentFit"')); // what an earlier jpvae wrote
-  writeFileSync(join(old, 'model.json'), JSON.stringify({ ...camel, formatVersion: 2 }, null, 1) + '\n');
+  t.true(JSON.stringify(camel).includes('"latentFit"')); // how an earlier jpvae spelt it
+  writeFileSync(join(old, 'model.json'), JSON.stringify(camel, null, 1) + '\n');
   const ev = (m: string) => jpvae('eval', '--model', m, '--json', '--samples', '3').out;
   t.is(ev(old), ev(model));
   const imputed = (m: string) => {
@@ -226,7 +226,8 @@ test('a model.json in the camelCase of format version 2, and an M-view one in ca
   writeFileSync(join(oldThree, 'model.json'), JSON.stringify(camelThree, null, 1) + '\n');
   t.is(jpvae('eval', '--model', oldThree, '--json').out, jpvae('eval', '--model', three, '--json').out);
   // Versions 1 and 2 (one weights.safetensors, no optimiser state) came before the M-view checkpoints.
-  writeFileSync(join(oldThree, 'model.json'), JSON.stringify({ ...camelThree, formatVersion: 1 }, null, 1) + '\n');
+  const multiView = { ...camelThree, format: 'jpvae-multiview-model', formatVersion: 1 };
+  writeFileSync(join(oldThree, 'model.json'), JSON.stringify(multiView, null, 1) + '\n');
   const refused = jpvae('eval', '--model', oldThree, '--json');
   t.is(refused.code, 2);
   t.regex(
@@ -237,9 +238,14 @@ test('a model.json in the camelCase of format version 2, and an M-view one in ca
 
 test('the committed models read as they are written (camelCase, format version 1); the committed results are snake_case and read back as reproduce writes them', (t) => {
   const results = new URL('../results/', import.meta.url).pathname;
-  // A format version 1 model directory: read, its fields are the file's own.
+  // A format version 1 model directory: read through the upgrade to version 4, the fields both versions have are the file's own.
   const dir = join(results, 'runs', 'zero-seed1');
-  t.deepEqual(loadModel(dir).json, fileJson(join(dir, 'model.json')));
+  const { json } = loadModel(dir),
+    file = fileJson(join(dir, 'model.json'));
+  t.is(json.formatVersion, 1);
+  for (const key of ['package', 'config', 'layout'] as const) t.deepEqual(json[key], file[key], key);
+  t.like(file.training.options, json.training!.options); // (version 1 also kept its train limit, which version 4 reads from data)
+  t.deepEqual([json.latentFit!.mean, json.latentFit!.cov], [file.latentFit.mean, file.latentFit.cov]);
   // What reproduce reads back (runs/*/result.json, plan.json, summary.json): the code's names in memory, the same file again.
   const records = ['metrics', 'impute_prior', 'downstream'];
   for (const f of [
