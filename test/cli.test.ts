@@ -47,8 +47,16 @@ const badInputs: [string, string[], RegExp][] = [
   ['non-integer epochs', ['train', '--epochs', '2.5'], /--epochs: expected an integer/],
   ['alpha out of range', ['train', '--alpha', '1'], /--alpha: expected a number with −1 < α < 1/],
   ['alpha below range', ['train', '--alpha', '-1.5'], /--alpha/],
-  ['more latent sizes than views', ['train', '--latent', '8,4,2'], /^jpvae train: --latent: give one size for every view or one per view \(2\), got 3$/],
-  ['factors with a two-view prior', ['train', '--factors', '4'], /^jpvae train: --factors: for the factor prior only, got 4 with the orthogonal prior$/],
+  [
+    'more latent sizes than views',
+    ['train', '--latent', '8,4,2'],
+    /^jpvae train: --latent: give one size for every view or one per view \(2\), got 3$/,
+  ],
+  [
+    'factors with a two-view prior',
+    ['train', '--factors', '4'],
+    /^jpvae train: --factors: for the factor prior only, got 4 with the orthogonal prior$/,
+  ],
   ['unknown prior', ['train', '--prior', 'full'], /--prior: expected one of zero, svd, orthogonal/],
   ['bad beta', ['train', '--beta', 'linear'], /--beta: expected/],
   ['unknown command', ['fly'], /unknown command 'fly'/],

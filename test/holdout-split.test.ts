@@ -41,7 +41,10 @@ function unionLike(): ViewData {
   return {
     n,
     dims: [2, 1],
-    xs: [Float32Array.from({ length: n * 2 }, (_, i) => Math.floor(i / 2)), Float32Array.from({ length: n }, (_, r) => r)],
+    xs: [
+      Float32Array.from({ length: n * 2 }, (_, i) => Math.floor(i / 2)),
+      Float32Array.from({ length: n }, (_, r) => r),
+    ],
     present: Uint8Array.from({ length: n }, (_, r) => (r < 12 ? 3 : r < 16 ? 1 : 2)),
   };
 }

@@ -79,7 +79,11 @@ test('the fit of sampled latents recovers the conditional, and sampled imputatio
     }
   }
   const { mean, cov } = meanCov(Z, n, d);
-  const cond = conditionalOf({ latent: [n1, n2], rows: n, complete: n, mean: Array.from(mean), cov: Array.from(cov) }, [1], [2]);
+  const cond = conditionalOf(
+    { latent: [n1, n2], rows: n, complete: n, mean: Array.from(mean), cov: Array.from(cov) },
+    [1],
+    [2],
+  );
   t.true(maxRelErr(cond.gain, B) < 0.02, `gain error ${maxRelErr(cond.gain, B)}`);
   // Draws at one fixed z1 = a scatter around B·a + c with covariance σ²I.
   const a = Float64Array.from(m1),

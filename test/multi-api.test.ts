@@ -237,21 +237,11 @@ test('M-view checkpoints: --resume and an epoch stopped part way give the weight
   const splits = reopenViewFiles(record, 'a');
   const c = join(dir, 'c');
   t.is(jpvae('train', ...common, '--epochs', '1', '--out', c).code, 0);
-  let run = Training.resume(
-    readModelFiles(c),
-    { train: splits.train, test: splits.heldOut },
-    { epochs: 3 },
-    c,
-  );
+  let run = Training.resume(readModelFiles(c), { train: splits.train, test: splits.heldOut }, { epochs: 3 }, c);
   let calls = 0;
   t.is(await run.runEpoch(undefined, () => ++calls === 1), null, 'stopped after the first step');
   t.is(run.trainer.state.partial?.steps, 1);
-  run = Training.resume(
-    run.files(),
-    { train: splits.train, test: splits.heldOut },
-    { epochs: 3 },
-    'the checkpoint',
-  );
+  run = Training.resume(run.files(), { train: splits.train, test: splits.heldOut }, { epochs: 3 }, 'the checkpoint');
   while (!run.done) await run.runEpoch();
   const mine = run.files(),
     name = filesOf(parseModelJson(mine['model.json'] as string, 'run')).weights.name;

@@ -43,12 +43,7 @@ export function decodeRows(net: Jpvae, v: number, z: Float32Array, n: number): F
  * A sampler's feeds for n rows of target view t (0-based) from Rng(seed), in the order the library
  * draws its noise: per row the latent's, then a Gaussian target's observation noise.
  */
-export function samplerFeeds(
-  net: Jpvae,
-  t: number,
-  n: number,
-  seed: number,
-): Record<string, Float32Array> {
+export function samplerFeeds(net: Jpvae, t: number, n: number, seed: number): Record<string, Float32Array> {
   const view = net.views[t],
     gaussian = view.likelihood.kind === 'gaussian',
     rng = new Rng(seed);

@@ -305,10 +305,7 @@ test('impute streams its input: any chunk size writes the same rows, draws inclu
   ] as const) {
     const run = (chunkRows?: number) => {
       const out = join(dir, `o-${samples}-${summary}-${chunkRows}.npy`);
-      t.is(
-        imputeFile(model, join(dir, 'test1.csv'), out, { given: 1, samples, summary, seed: 7, chunkRows }),
-        37,
-      );
+      t.is(imputeFile(model, join(dir, 'test1.csv'), out, { given: 1, samples, summary, seed: 7, chunkRows }), 37);
       return readFileSync(out);
     };
     const whole = run();

@@ -22,10 +22,7 @@ export function nanViews(d: ViewData) {
 /** The model after `epochs` of plantedCounts({ n, seed, baseline }) (missing views as NaN rows), and its first `keep` complete rows. */
 export async function fitPlantedCounts(o: { n: number; seed: number; baseline: number; epochs: number; keep: number }) {
   const d = plantedCounts({ n: o.n, seed: o.seed, baseline: o.baseline });
-  const model = await fit(
-    nanViews(d),
-    { ...SMALL_FIT, likelihood: ['nb', 'poisson'], epochs: o.epochs, holdout: 0 },
-  );
+  const model = await fit(nanViews(d), { ...SMALL_FIT, likelihood: ['nb', 'poisson'], epochs: o.epochs, holdout: 0 });
   const rows = [...Array(d.n).keys()].filter((r) => d.present![r] === 3).slice(0, o.keep);
   const pick = (x: Float32Array, dim: number) => {
     const out = new Float32Array(rows.length * dim);

@@ -365,7 +365,10 @@ test("n1 > n2 (the pair prior orders the views itself): the model's prior KL is 
     const data = {
       n: rows,
       dims: [5, 3],
-      xs: [Float32Array.from({ length: 20 }, () => rng.uniform()), Float32Array.from({ length: 12 }, () => rng.uniform())],
+      xs: [
+        Float32Array.from({ length: 20 }, () => rng.uniform()),
+        Float32Array.from({ length: 12 }, () => rng.uniform()),
+      ],
     };
     const { kl } = model.loss(data, Uint32Array.from([0, 1, 2, 3]), 1, rng);
     const [v1, v2] = model.views,

@@ -15,7 +15,17 @@ import { Jpvae } from '../src/model/jpvae.ts';
 import { spawnNodeLane, spawnNodeLaneRunning } from '../src/threads/spawn-node.ts';
 import type { LaneThread } from '../src/threads/pool.ts';
 import { plantedBinary } from './planted.ts';
-import { arraysRecord, BIN, bitsEqual, matchesOneThread, randArray, Rng, tempDir, THREADS_TRAINING, trainToEnd } from './util.ts';
+import {
+  arraysRecord,
+  BIN,
+  bitsEqual,
+  matchesOneThread,
+  randArray,
+  Rng,
+  tempDir,
+  THREADS_TRAINING,
+  trainToEnd,
+} from './util.ts';
 import { createKernels, RELU, TRANS_A, TRANS_B } from '../src/core/index.ts';
 import { createWasmKernels } from '../src/core/wasm.ts';
 
@@ -40,7 +50,9 @@ function planted(): ViewData {
 }
 
 async function train(threads: number, backend: 'wasm-simd' | 'wasm' = 'wasm') {
-  return trainToEnd(Training.start(CONFIG, THREADS_TRAINING, { train: planted() }, arraysRecord(planted()), backend, threads));
+  return trainToEnd(
+    Training.start(CONFIG, THREADS_TRAINING, { train: planted() }, arraysRecord(planted()), backend, threads),
+  );
 }
 
 test('gemm with its packing scratch moved into the heap (as each thread has it) gives the same bits as with the static one', (t) => {

@@ -63,7 +63,6 @@ export function givenSets(m: number, target: number): number[][] {
   return sets.sort((a, b) => b.length - a.length || a[0] - b[0]);
 }
 
-
 /** Mean imputation loss of view `target` from views `given` over the rows of data that have them all; and that row count. */
 export function imputationNll(
   model: Jpvae,
