@@ -111,26 +111,6 @@ export function groupByPresent(data: ViewData, idx: Uint32Array): [number, Uint3
   return masks.map((m) => [m, idx.filter((r) => present[r] === m)]);
 }
 
-/** Checks shapes and masks; returns the data. Throws RangeError naming what is wrong. */
-export function checkViewData(d: ViewData): ViewData {
-  const m = d.dims.length;
-  if (m < 2 || m > MAX_VIEWS) throw new RangeError(`multi-view data: expected 2 to ${MAX_VIEWS} views, got ${m}`);
-  if (d.xs.length !== m) throw new RangeError(`multi-view data: ${d.xs.length} arrays for ${m} views`);
-  d.xs.forEach((x, i) => {
-    if (x.length !== d.n * d.dims[i])
-      throw new RangeError(`multi-view data: view ${i + 1} holds ${x.length} values, expected ${d.n}×${d.dims[i]}`);
-  });
-  if (d.present) {
-    if (d.present.length !== d.n) throw new RangeError(`multi-view data: ${d.present.length} masks for ${d.n} rows`);
-    const bad = d.present.findIndex((p) => p === 0 || p > allViews(m));
-    if (bad >= 0)
-      throw new RangeError(
-        `multi-view data: row ${bad + 1} has views mask ${d.present[bad]} (needs 1 to ${allViews(m)})`,
-      );
-  }
-  return d;
-}
-
 /** The held-out split and the standardisation of the Gaussian views (fitted on the training rows, applied to all, in place); each count view's median total into its likelihood. */
 export function prepareViews(
   data: ViewData,

@@ -28,7 +28,6 @@ import {
   checkLayout,
   FORMAT,
   FORMAT_VERSION,
-  isModelJson,
   parseJsonText,
   validateModelJson,
   type CheckpointFile,
@@ -37,14 +36,6 @@ import {
 
 export { CHECKPOINT_FILE, FORMAT, type ModelJson } from './model-json.ts';
 
-/** Whether model.json's text is a jpvae model's of any format (without validating it). */
-export function isModelText(text: string): boolean {
-  try {
-    return isModelJson(JSON.parse(text));
-  } catch {
-    return false;
-  }
-}
 export const MODEL_JSON = 'model.json';
 /**
  * Rows per batch of a model read from its files (evaluation, imputation):

@@ -23,7 +23,7 @@ import { PRIOR_KINDS, type PriorConfig } from '../model/prior/prior.ts';
 import { parseBeta } from '../train/beta.ts';
 import type { SavedOptions, TrainState } from '../train/trainer.ts';
 import type { LatentFit } from '../impute/latent-fit.ts';
-import { LEGACY_MULTI_FORMAT, upgradeModelJson } from './upgrade.ts';
+import { upgradeModelJson } from './upgrade.ts';
 
 export const FORMAT = 'jpvae-model';
 /**
@@ -312,12 +312,6 @@ export function checkpointFiles(
   return o.trainState === undefined
     ? { weights }
     : { weights, trainState: file(o.trainState, 'files.trainState', 'train-state') };
-}
-
-/** Whether a parsed model.json is a model of any format this code reads, without validating it. */
-export function isModelJson(v: unknown): boolean {
-  const format = (v as { format?: unknown } | null)?.format;
-  return format === FORMAT || format === LEGACY_MULTI_FORMAT;
 }
 
 /** A parsed model.json of any format (upgraded to version 4) checked field by field (`file` names it in messages), with the code's camelCase field names. */

@@ -8,7 +8,7 @@
 
 import type { Fields } from '../io/fields.ts';
 
-export const LEGACY_MULTI_FORMAT = 'jpvae-multiview-model';
+const LEGACY_MULTI_FORMAT = 'jpvae-multiview-model';
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
