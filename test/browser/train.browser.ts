@@ -480,7 +480,10 @@ test('three CSV views train in the worker (a view added on the page), cancel and
     assert.ok(stoppedAt >= 2 && stoppedAt < 400, `cancelled after ${stoppedAt} epochs`);
     await page.fill('#epochs', String(stoppedAt + 10));
     await page.click('#continue');
-    const s = await waitStatus(page, 'done', 120_000);
+    await waitStatus(page, 'done', 120_000);
+    // The metrics and imputations come after the last epoch: the page sets them once the worker has them.
+    await page.waitForFunction(() => (window as unknown as { jpvaeTrain: PageState }).jpvaeTrain.imputed !== null);
+    const s = await pageState(page);
     assert.deepEqual(
       s.history.map((h) => h.epoch),
       range(1, stoppedAt + 11),
