@@ -147,7 +147,7 @@ test('every JSON of a small train, eval, export, M-view train and eval, and benc
   const m = outputs[1][1] as Record<string, Record<string, unknown>>;
   t.is(m.format_version as unknown, 4);
   t.truthy(m.data.held_out_rows && m.data.id_column && m.latent_fit);
-  t.truthy((outputs[4][1] as Record<string, unknown>).format_version === 5);
+  t.truthy((outputs[4][1] as Record<string, unknown>).format_version === 6);
   // The ONNX files carry the data record as JSON in their metadata: the same spelling.
   const onnx = readFileSync(join(out, 'encoder1.onnx')).toString('latin1');
   t.true(onnx.includes('"held_out_rows"') && !onnx.includes('heldOutRows'));

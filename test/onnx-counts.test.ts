@@ -263,7 +263,7 @@ test('the data: counts far from 0 and 1 and zeros, in the test rows and in the i
 test("the manifest records each view's likelihood, its median total and an nb view's dispersion", (t) => {
   const m = manifestOf(exportOf(TWO)),
     written = JSON.parse(readFileSync(join(exportOf(TWO), 'manifest.json'), 'utf8'));
-  t.is(written.format_version, 5);
+  t.is(written.format_version, 6);
   t.deepEqual(
     m.views.map((v) => [v.likelihood.kind, v.standardize, v.observationSd]),
     [

@@ -116,7 +116,8 @@ function showDigit(i: number): void {
 
 async function sample(): Promise<void> {
   const k = 4,
-    draws = await imputer.impute(givenHalf(), { given, samples: k });
+    // A fresh seed per click: the runtime's draws, like the library's, are fixed (seed 1) unless one is given.
+    draws = await imputer.impute(givenHalf(), { given, samples: k, seed: Math.floor(Math.random() * 2 ** 32) });
   $('draws').replaceChildren(
     ...Array.from({ length: k }, (_, s) => {
       const c = document.createElement('canvas');

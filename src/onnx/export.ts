@@ -12,6 +12,8 @@ import type { Jpvae } from '../model/jpvae.ts';
 import type { ModelJson } from '../store/files.ts';
 import { jsonText, snakeCaseKeys } from '../io/json-keys.ts';
 import { PACKAGE_VERSION } from '../version.ts';
+import { crc32Hex } from '../io/crc32.ts';
+import { withoutPaths } from './portable.ts';
 import { IR_VERSION, OPSET, type Graph, type WeightType } from './graph.ts';
 import {
   decoderGraph,
@@ -146,15 +148,24 @@ function assemble(
   source: GraphSource,
   graphMap: Record<string, Graph>,
   imputers: readonly ImputerSet[],
-  model: Manifest['model'],
+  record: Manifest['model'],
 ): { manifest: Manifest; files: Map<string, Uint8Array> } {
+  const model = { ...record, data: withoutPaths(record.data) };
   const metadata = { 'jpvae.data': JSON.stringify(snakeCaseKeys(model.data)), 'jpvae.model.step': String(model.step) };
   const graphs: Record<string, GraphSpec> = {},
     files = new Map<string, Uint8Array>();
   for (const [name, g] of Object.entries(graphMap)) {
-    const file = `${name}.onnx`;
-    files.set(file, g.encode(PACKAGE_VERSION, metadata));
-    graphs[name] = { file, doc: g.doc, inputs: g.inputs, outputs: g.outputs };
+    const file = `${name}.onnx`,
+      bytes = g.encode(PACKAGE_VERSION, metadata);
+    files.set(file, bytes);
+    graphs[name] = {
+      file,
+      bytes: bytes.length,
+      crc32: crc32Hex(bytes),
+      doc: g.doc,
+      inputs: g.inputs,
+      outputs: g.outputs,
+    };
   }
   const views = source.model.views.map((v, i): ViewSpec => {
     const sd = observationSd(source, i);

@@ -12,12 +12,14 @@ export const EXPORT_FORMAT = 'jpvae-onnx';
  * Version 3 spells manifest.json's field names in snake_case (io/json-keys.ts);
  * version 4 has views 1..M (M ≥ 2) and the list of imputers (which graphs fill
  * in which view from which); version 5 has count views (a likelihood of kind
- * poisson or nb with its median_total, and each view's dispersion). The
- * runtime reads 2 and 3 (two views, no list) and 4.
+ * poisson or nb with its median_total, and each view's dispersion); version
+ * 6 records each graph file's size and CRC-32, which the runtime checks, and
+ * keeps no absolute path of the training machine (file names only). The
+ * runtime reads 2 and 3 (two views, no list) and 4 on.
  */
-export const EXPORT_FORMAT_VERSION = 5;
+export const EXPORT_FORMAT_VERSION = 6;
 /** The export versions the runtime reads. */
-export const READABLE_EXPORT_VERSIONS: readonly number[] = [2, 3, 4, 5];
+export const READABLE_EXPORT_VERSIONS: readonly number[] = [2, 3, 4, 5, 6];
 export const MANIFEST = 'manifest.json';
 
 /** The graphs of a two-view export. */
@@ -48,7 +50,9 @@ export interface ImputerSpec {
 }
 
 export interface GraphSpec {
-  file: string;
+  file: string; // a plain file name in the export directory
+  bytes?: number; // the file's size (version 6 on)
+  crc32?: string; // its CRC-32, 8 hex digits (version 6 on)
   doc: string;
   inputs: TensorSpec[];
   outputs: TensorSpec[];

@@ -1,16 +1,21 @@
 // createImputer: imputation from an exported model (jpvae export) in a
 // worker, through onnxruntime-web (WebGPU or wasm) or jpvae's own wasm
 // engine, so the caller's thread (a page's UI thread, a server's event
-// loop) never runs inference. Rows go to the worker and results come back
-// as transferred buffers, not copies.
+// loop) never runs inference. Calls are checked here (request.ts) before
+// anything goes to the worker; the caller's arrays are copied unless it
+// opts into a transfer; every call settles, whatever becomes of the worker.
 
-import { releaseProxy, transfer, wrap, type Endpoint } from 'comlink';
+import { releaseProxy, transfer, wrap } from 'comlink';
 import type { Manifest } from '../onnx/manifest.ts';
 import { DEFAULT_PROVIDERS, type ExecutionProvider } from './execution-providers.ts';
-import type { View, WorkerApi } from './worker.ts';
+import type { WorkerApi } from './worker-api.ts';
+import { imputeRequest, type ImputeOptions, type View } from './request.ts';
+import type { RowsInput } from './rows.ts';
+import { startWorker } from './start-worker.ts';
 import type { DrawKind } from '../impute/impute.ts';
 
-export type { ExecutionProvider, View, DrawKind };
+export type { ExecutionProvider, View, DrawKind, ImputeOptions, RowsInput };
+export { MANIFEST_LIMIT } from './read-export.ts';
 
 export interface ImputerOptions {
   /**
@@ -19,7 +24,7 @@ export interface ImputerOptions {
    * without loading onnxruntime.
    */
   executionProviders?: ExecutionProvider[];
-  /** The worker script. Default: worker.ts beside this file in Node, worker.js beside the bundle in a browser. */
+  /** The worker script, for a bundler that does not follow `new Worker(new URL('./worker.js', import.meta.url))`. Default: worker.js beside this module. */
   workerUrl?: URL;
   /**
    * Where 'jpvae-wasm' finds jpvae's wasm builds (simd.wasm, relaxed.wasm),
@@ -27,6 +32,11 @@ export interface ImputerOptions {
    * elsewhere). The best build the engine validates is used.
    */
   wasm?: { simd?: string | URL; relaxed?: string | URL };
+  /**
+   * The directory (URL) of onnxruntime-web's wasm files (its env.wasm.wasmPaths), for a bundler
+   * that does not copy the ort-wasm-*.wasm file the runtime imports by `new URL(…, import.meta.url)`.
+   */
+  ortWasmPaths?: string | URL;
 }
 
 export interface Imputer {
@@ -37,120 +47,84 @@ export interface Imputer {
   readonly fallbacks: string[];
   /**
    * Impute a view from the views `given` (a view number, or several for an
-   * M-view export). `rows`: the given view's rows (n×dim, in its own
-   * units, as in the files the model was trained on), or one such array
-   * per view of `given`, in its order. `target`: the view to fill in;
-   * default the one view not given (the other view of a two-view export;
-   * for M views it must be named unless every other view is given), and
-   * the export must hold that imputer (manifest.imputers; `jpvae export
+   * M-view export). `rows`: the given view's rows, in its own units (as in
+   * the files the model was trained on), as the library takes them: a
+   * Float32Array of n×dim values, `{ data, width }`, or an array of rows;
+   * for a list of given views, one such input per view, in its order. They
+   * are checked against the export (width, finite values) and copied: the
+   * caller's arrays are never changed; `transfer: true` gives a
+   * Float32Array's buffer to the worker instead (it is detached here).
+   * `target`: the view to fill in; default the one view not given (for M
+   * views it must be named unless every other view is given), and the
+   * export must hold that imputer (manifest.imputers; `jpvae export
    * --subsets` adds subsets). Without `samples`: the mean imputation
    * (§2.7), n×dim_t, in the target's own units (probabilities for a
    * Bernoulli view). With samples = K: K draws per row from the model's
-   * predictive distribution (manifest.draws), (n·K)×dim_t, each row's draws
-   * together; `seed` makes them repeatable (the same seed gives the draws
-   * of `jpvae impute --samples K --seed S`); a count view's draws are
-   * counts from its Poisson or NB at each decoded latent draw, drawn here
-   * as the library draws them; `draws: 'latent'` leaves a Gaussian view's
-   * observation noise or a count view's counts out, as `jpvae impute
-   * --draws latent` does.
-   * A rows buffer is transferred to the worker when the array spans all of
-   * it (it is detached here afterwards); pass a copy to keep it.
+   * predictive distribution (manifest.draws), (n·K)×dim_t, each row's
+   * draws together, from `seed` (default 1, as the library's impute and
+   * `jpvae impute`: the same seed gives the same draws everywhere; pass a
+   * new seed per call for fresh draws). A count view's draws are counts
+   * from its Poisson or NB, drawn as the library draws them; `draws:
+   * 'latent'` leaves a Gaussian view's observation noise or a count view's
+   * counts out, as `jpvae impute --draws latent` does.
+   * Rejects with one line on a bad input, after close(), or when the
+   * worker dies, at once.
    */
-  impute(
-    rows: Float32Array | readonly Float32Array[],
-    opts: { given: View | readonly View[]; target?: View; samples?: number; seed?: number; draws?: DrawKind },
-  ): Promise<Float32Array>;
-  /** End the worker. */
+  impute(rows: RowsInput | readonly RowsInput[], opts: ImputeOptions): Promise<Float32Array>;
+  /** End the worker; a call still running rejects, later calls too. */
   close(): Promise<void>;
 }
 
-const inNode = typeof process !== 'undefined' && !!process.versions?.node;
-
-/** The worker's endpoint, a way to end it, and a promise that rejects if the worker dies (so no call waits forever). */
-interface Started {
-  endpoint: Endpoint;
-  terminate: () => unknown;
-  died: Promise<never>;
-}
-
-async function startWorker(workerUrl?: URL): Promise<Started> {
-  if (inNode) {
-    const { MessageChannel, Worker } = await import('node:worker_threads');
-    // A MessagePort is an EventTarget in Node, as comlink wants; a Worker is not.
-    const { port1, port2 } = new MessageChannel();
-    // The compiled package starts dist's worker.js as it is; run from the
-    // TypeScript sources, a one-line script registers tsx's loader in the
-    // new thread first, then imports worker.ts.
-    const compiled = import.meta.url.endsWith('.js');
-    const script = String(workerUrl ?? new URL(compiled ? './worker.js' : './worker.ts', import.meta.url));
-    const boot = compiled
-      ? `import(${JSON.stringify(script)})`
-      : `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((t) => { t.register(); return import(${JSON.stringify(script)}); })`;
-    const w = new Worker(boot, { eval: true, workerData: { port: port2 }, transferList: [port2] });
-    const died = new Promise<never>((_, reject) =>
-      w.on('error', (e) => reject(new Error(`imputer worker: ${e.message}`))),
-    );
-    return {
-      endpoint: port1 as Endpoint,
-      terminate: () => {
-        port1.close();
-        return w.terminate();
-      },
-      died,
-    };
-  }
-  const w = new Worker(workerUrl ?? new URL('./worker.js', import.meta.url), { type: 'module' });
-  const died = new Promise<never>((_, reject) =>
-    w.addEventListener('error', (e) => reject(new Error(`imputer worker: ${e.message || 'failed to start'}`))),
-  );
-  return { endpoint: w, terminate: () => w.terminate(), died };
-}
-
 /** A URL, or in Node also a file path, as an absolute URL string. */
-async function absoluteUrl(url: string | URL): Promise<string> {
+function absoluteUrl(url: string | URL): string {
   if (url instanceof URL || /^[a-z][a-z0-9+.-]*:/i.test(url)) return new URL(url).href;
-  if (inNode) return (await import('node:url')).pathToFileURL(url).href;
-  return new URL(url, location.href).href;
+  const nodeUrl = globalThis.process?.getBuiltinModule?.('node:url');
+  return nodeUrl ? nodeUrl.pathToFileURL(url).href : new URL(url, location.href).href;
 }
 
-/** The export directory as an absolute URL ending in '/'. */
-async function directoryUrl(url: string | URL): Promise<string> {
-  const href = await absoluteUrl(url);
+/** `url` as an absolute directory URL, ending in '/'. */
+function directoryUrl(url: string | URL): string {
+  const href = absoluteUrl(url);
   return href.endsWith('/') ? href : `${href}/`;
-}
-
-/** The wasm builds' URLs as absolute strings (what a worker message can carry). */
-async function wasmUrls(wasm: ImputerOptions['wasm']): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const [build, url] of Object.entries(wasm ?? {})) if (url !== undefined) out[build] = await absoluteUrl(url);
-  return out;
 }
 
 /** Start a worker, load the export directory at `url` into it, and pick the execution provider. */
 export async function createImputer(url: string | URL, options: ImputerOptions = {}): Promise<Imputer> {
-  const { endpoint, terminate, died } = await startWorker(options.workerUrl);
-  died.catch(() => {}); // observed through the races below
+  const { endpoint, terminate, died } = startWorker(options.workerUrl);
   const remote = wrap<WorkerApi>(endpoint);
+  // Why calls can no longer run (closed, or the worker died), and how the running ones learn it.
+  let over: Error | undefined,
+    stop: (e: Error) => void = () => {};
+  const stopped = new Promise<never>((_, reject) => (stop = reject));
+  stopped.catch(() => {});
+  died.catch((e: Error) => {
+    over ??= e;
+    stop(e);
+  });
+  const running = <T>(call: Promise<T>): Promise<T> => Promise.race([call, stopped]);
   try {
+    const jpvae = Object.fromEntries(
+      Object.entries(options.wasm ?? {}).flatMap(([b, u]) => (u === undefined ? [] : [[b, absoluteUrl(u)]])),
+    );
+    const ort = options.ortWasmPaths === undefined ? undefined : directoryUrl(options.ortWasmPaths);
     const providers = options.executionProviders ?? [...DEFAULT_PROVIDERS];
-    const { manifest, executionProvider, fallbacks } = await Promise.race([
-      remote.load(await directoryUrl(url), providers, await wasmUrls(options.wasm)),
-      died,
-    ]);
+    const { manifest, executionProvider, fallbacks } = await running(
+      remote.load(directoryUrl(url), providers, { jpvae, ort }),
+    );
     return {
       manifest,
       executionProvider,
       fallbacks,
-      impute(rows, { given, target, samples, seed, draws }) {
-        const inputs = (rows instanceof Float32Array ? [rows] : [...rows]).map((x) =>
-          x.byteOffset === 0 && x.byteLength === x.buffer.byteLength ? x : x.slice(),
-        );
-        // One buffer may back several arrays: each is sent once.
-        const buffers = [...new Set(inputs.map((x) => x.buffer))];
-        const views = typeof given === 'number' ? [given] : [...given];
-        return Promise.race([remote.impute(transfer(inputs, buffers), views, target, samples, seed, draws), died]);
+      async impute(rows, opts) {
+        if (over) throw over;
+        const request = imputeRequest(manifest, rows, opts);
+        // Its rows are copies, or with `transfer` the caller's arrays given away: each buffer is sent once.
+        return running(remote.impute(transfer(request, [...new Set(request.rows.map((x) => x.buffer))])));
       },
       async close() {
+        if (over) return;
+        over = new Error('imputer: closed; create another imputer to impute again');
+        stop(over);
         remote[releaseProxy]();
         await terminate();
       },

@@ -22,11 +22,15 @@ export interface WorkerEntry {
 
 /** The entry of module `name` in the directory of module `base` (default: this one). */
 export function workerEntry(name: string, base: string = import.meta.url): WorkerEntry {
-  if (!base.endsWith('.ts')) return { code: new URL(`./${name}.js`, base).href, evaluated: false };
-  const tsx = import.meta.resolve('tsx/esm/api'),
-    file = new URL(`./${name}.ts`, base).href;
+  return moduleEntry(new URL(`./${name}.${base.endsWith('.ts') ? 'ts' : 'js'}`, base).href);
+}
+
+/** The entry of the module at `url`: itself, or for TypeScript code that registers tsx first. */
+export function moduleEntry(url: string): WorkerEntry {
+  if (!url.endsWith('.ts')) return { code: url, evaluated: false };
+  const tsx = import.meta.resolve('tsx/esm/api');
   return {
-    code: `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(file)}); });`,
+    code: `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url)}); });`,
     evaluated: true,
   };
 }
