@@ -1,6 +1,7 @@
 // A lockfile for the consumer test's project (scripts/consumer-test.sh), so
 // that it installs offline: jpvae from the packed tarball, its dependencies
-// (and @types/node, for the TypeScript check) at the versions and
+// (and @types/node, for the TypeScript check, and onnxruntime-web, for the
+// bundled apps) at the versions and
 // integrities of this repository's package-lock.json, whose tarballs
 // `npm ci` has already put in the npm cache.
 //   node scripts/consumer-lock.mjs TARBALL CONSUMER_DIR
@@ -40,12 +41,13 @@ const add = (path) => {
 };
 for (const d of Object.keys(pkg.dependencies)) add(resolve('', d));
 add('node_modules/@types/node');
+add(resolve('', 'onnxruntime-web')); // the runtime's optional peer, for the bundled apps (scripts/consumer-bundlers.mjs)
 const types = locked['node_modules/@types/node'].version;
 const consumerPkg = {
   name: 'consumer',
   private: true,
   type: 'module',
-  dependencies: { jpvae: tar, '@types/node': types },
+  dependencies: { jpvae: tar, '@types/node': types, 'onnxruntime-web': locked['node_modules/onnxruntime-web'].version },
 };
 const lock = {
   name: 'consumer',

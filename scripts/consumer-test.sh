@@ -9,6 +9,10 @@
 #      and again bundler;
 #  (d) esbuild bundles the browser example, which fits and imputes in a Worker
 #      in headless Chromium;
+#  (e) Vite, webpack 5 and esbuild build the bundled app (examples/bundlers: a
+#      fit in a Worker with default options, jpvae/runtime on both wasm
+#      providers) as docs/deployment.md sets each up; it runs in headless
+#      Chromium served with and without COOP/COEP and matches Node to 1e-5;
 # and publint and arethetypeswrong check the package. Prints the sizes.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -52,6 +56,9 @@ done
 
 # (d)
 echo "(d) $(NODE_PATH="$repo/node_modules" node "$repo/scripts/consumer-browser.mjs" "$consumer")"
+
+# (e)
+NODE_PATH="$repo/node_modules" node "$repo/scripts/consumer-bundlers.mjs" "$consumer" | sed 's/^/(e) /'
 
 cd "$repo"
 npx --no -- publint run --strict "$tarball" | tail -1

@@ -92,7 +92,9 @@ export function calibrationOptions(o: CalibrationOptions): { samples: number; se
 export async function nodeModule<T>(what: string, path: string): Promise<T> {
   if (typeof process === 'undefined' || !process.versions?.node)
     throw new Error(`${what} needs Node; elsewhere use toFiles() and fromFiles()`);
-  const url = new URL(`${path}${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
+  // Not new URL(…, import.meta.url) as it stands: webpack would bundle every file the template could name.
+  const here = import.meta.url;
+  const url = new URL(`${path}${here.endsWith('.ts') ? '.ts' : '.js'}`, here).href;
   return import(/* @vite-ignore */ /* webpackIgnore: true */ url);
 }
 

@@ -28,7 +28,15 @@ export function workerEntry(name: string, base: string = import.meta.url): Worke
 /** The entry of the module at `url`: itself, or for TypeScript code that registers tsx first. */
 export function moduleEntry(url: string): WorkerEntry {
   if (!url.endsWith('.ts')) return { code: url, evaluated: false };
-  const tsx = import.meta.resolve('tsx/esm/api');
+  // Resolved through createRequire, not import.meta.resolve, which bundlers try to resolve at build time;
+  // require gets tsx's CommonJS build of the API, whose ES build is its .mjs twin beside it.
+  const { createRequire } = process.getBuiltinModule('node:module'),
+    { pathToFileURL } = process.getBuiltinModule('node:url');
+  const tsx = pathToFileURL(
+    createRequire(import.meta.url)
+      .resolve('tsx/esm/api')
+      .replace(/\.cjs$/, '.mjs'),
+  ).href;
   return {
     code: `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url)}); });`,
     evaluated: true,
