@@ -24,7 +24,7 @@ if (Native)
   globalThis.Worker = class extends Native {
     constructor(url: string | URL, o?: WorkerOptions) {
       super(url, o);
-      if (o?.name?.startsWith('jpvae training thread')) laneWorkers++;
+      if (o?.name === 'jpvae-training-thread') laneWorkers++;
     }
   };
 
