@@ -1,8 +1,9 @@
 // A small ONNX graph builder: typed f32 inputs and outputs, nodes added in
 // topological order, initializers stored as f32 or f16; `encode` writes the
-// ModelProto through protobufjs and the standard schema (onnx-schema.ts).
+// ModelProto of the standard schema (onnx-schema.ts, protobuf.ts).
 
-import { onnxSchema } from './onnx-schema.ts';
+import { ModelProto } from './onnx-schema.ts';
+import { encode } from './protobuf.ts';
 import { float16Bits } from './float16.ts';
 
 /** ONNX opset 17 (every op used here is unchanged since) and IR version 8, which onnxruntime ≥ 1.10 reads. */
@@ -33,8 +34,6 @@ export interface TensorSpec {
   units: Units;
   doc: string;
 }
-
-export const ModelProto = onnxSchema.lookupType('onnx.ModelProto');
 
 const valueInfo = ({ name, shape }: TensorSpec) => ({
   name,
@@ -113,8 +112,6 @@ export class Graph {
       },
       metadataProps: Object.entries(metadata).map(([key, value]) => ({ key, value })),
     };
-    const err = ModelProto.verify(model);
-    if (err) throw new Error(`onnx: invalid model ${this.name}: ${err}`);
-    return ModelProto.encode(ModelProto.fromObject(model)).finish();
+    return encode(ModelProto, model);
   }
 }

@@ -1,108 +1,64 @@
 // The part of ONNX's onnx.proto3 (IR version 8+) that the exporter writes:
 // a model holding one graph of tensor-typed inputs and outputs, nodes with
-// integer attributes, and initializers stored as raw bytes.
-// Messages, fields and field numbers are the standard ones, so every ONNX
-// reader parses these files; fields the exporter never sets are left out.
-//
-// Kept as text and parsed by protobufjs when the module loads (no file read,
-// so the exporter and the runtime run in browsers and workers too).
+// integer attributes, and initializers stored as raw bytes. Messages,
+// fields and field numbers are the standard ones, so every ONNX reader
+// parses these files; fields the exporter never sets are left out (a
+// reader of this schema skips them). Field names in camelCase, as the code
+// spells them; protobuf.ts writes and reads the wire format.
 
-import protobuf from 'protobufjs';
+import type { Field, Schema } from './protobuf.ts';
 
-const ONNX_PROTO = `
-syntax = "proto3";
+const varint = (id: number, name: string, repeated = false): Field => ({ id, name, kind: 'varint', repeated });
+const string = (id: number, name: string, repeated = false): Field => ({ id, name, kind: 'string', repeated });
+const message = (id: number, name: string, kind: Schema, repeated = false): Field => ({ id, name, kind, repeated });
 
-package onnx;
+/** AttributeProto: an integer attribute (type INT = 2). */
+const Attribute: Schema = [string(1, 'name'), varint(20, 'type'), varint(3, 'i')];
 
-message AttributeProto {
-  enum AttributeType {
-    UNDEFINED = 0;
-    INT = 2;
-  }
-  string name = 1;
-  AttributeType type = 20;
-  int64 i = 3;
-}
+/** TensorShapeProto: its dims, each a dim_value or a dim_param (a oneof). */
+const Shape: Schema = [message(1, 'dim', [varint(1, 'dimValue'), string(2, 'dimParam')], true)];
 
-message ValueInfoProto {
-  string name = 1;
-  TypeProto type = 2;
-  string doc_string = 3;
-}
+/** TypeProto with its tensor_type (a oneof of one): elem_type and shape. */
+const Type: Schema = [message(1, 'tensorType', [varint(1, 'elemType'), message(2, 'shape', Shape)])];
 
-message NodeProto {
-  repeated string input = 1;
-  repeated string output = 2;
-  string name = 3;
-  string op_type = 4;
-  string domain = 7;
-  repeated AttributeProto attribute = 5;
-  string doc_string = 6;
-}
+const ValueInfo: Schema = [string(1, 'name'), message(2, 'type', Type), string(3, 'docString')];
 
-message ModelProto {
-  int64 ir_version = 1;
-  repeated OperatorSetIdProto opset_import = 8;
-  string producer_name = 2;
-  string producer_version = 3;
-  string domain = 4;
-  int64 model_version = 5;
-  string doc_string = 6;
-  GraphProto graph = 7;
-  repeated StringStringEntryProto metadata_props = 14;
-}
+const Node: Schema = [
+  string(1, 'input', true),
+  string(2, 'output', true),
+  string(3, 'name'),
+  string(4, 'opType'),
+  string(7, 'domain'),
+  message(5, 'attribute', Attribute, true),
+  string(6, 'docString'),
+];
 
-message StringStringEntryProto {
-  string key = 1;
-  string value = 2;
-}
+/** TensorProto: dims (packed), data_type (FLOAT = 1, FLOAT16 = 10), name, raw_data. */
+const Tensor: Schema = [
+  varint(1, 'dims', true),
+  varint(2, 'dataType'),
+  string(8, 'name'),
+  string(12, 'docString'),
+  { id: 9, name: 'rawData', kind: 'bytes' },
+];
 
-message GraphProto {
-  repeated NodeProto node = 1;
-  string name = 2;
-  repeated TensorProto initializer = 5;
-  string doc_string = 10;
-  repeated ValueInfoProto input = 11;
-  repeated ValueInfoProto output = 12;
-}
+const Graph: Schema = [
+  message(1, 'node', Node, true),
+  string(2, 'name'),
+  message(5, 'initializer', Tensor, true),
+  string(10, 'docString'),
+  message(11, 'input', ValueInfo, true),
+  message(12, 'output', ValueInfo, true),
+];
 
-message TensorProto {
-  enum DataType {
-    UNDEFINED = 0;
-    FLOAT = 1;
-    FLOAT16 = 10;
-  }
-  repeated int64 dims = 1;
-  int32 data_type = 2;
-  string name = 8;
-  string doc_string = 12;
-  bytes raw_data = 9;
-}
-
-message TensorShapeProto {
-  message Dimension {
-    oneof value {
-      int64 dim_value = 1;
-      string dim_param = 2;
-    }
-  }
-  repeated Dimension dim = 1;
-}
-
-message TypeProto {
-  message Tensor {
-    int32 elem_type = 1;
-    TensorShapeProto shape = 2;
-  }
-  oneof value {
-    Tensor tensor_type = 1;
-  }
-}
-
-message OperatorSetIdProto {
-  string domain = 1;
-  int64 version = 2;
-}
-`;
-
-export const onnxSchema = protobuf.parse(ONNX_PROTO, { keepCase: false }).root;
+export const ModelProto: Schema = [
+  varint(1, 'irVersion'),
+  message(8, 'opsetImport', [string(1, 'domain'), varint(2, 'version')], true),
+  string(2, 'producerName'),
+  string(3, 'producerVersion'),
+  string(4, 'domain'),
+  varint(5, 'modelVersion'),
+  string(6, 'docString'),
+  message(7, 'graph', Graph),
+  message(14, 'metadataProps', [string(1, 'key'), string(2, 'value')], true),
+];

@@ -8,7 +8,9 @@
 
 import { RELU, TRANS_B, type Kernels } from '../core/kernels.ts';
 import { float16Value } from '../onnx/float16.ts';
-import { FLOAT, FLOAT16, ModelProto } from '../onnx/graph.ts';
+import { FLOAT, FLOAT16 } from '../onnx/graph.ts';
+import { ModelProto } from '../onnx/onnx-schema.ts';
+import { decode } from '../onnx/protobuf.ts';
 
 /** Rows run at once: buffers are sized for this many, larger batches go through in chunks. */
 export const RUNNER_ROWS = 256;
@@ -84,9 +86,7 @@ export class GraphRunner {
     private readonly k: Kernels,
     onnx: Uint8Array,
   ) {
-    const model = ModelProto.toObject(ModelProto.decode(onnx), { longs: Number, defaults: true }) as {
-      graph?: GraphMsg;
-    };
+    const model = decode(ModelProto, onnx) as { graph?: GraphMsg };
     const g = model.graph;
     if (!g) throw new Error('jpvae-wasm: the file holds no graph');
     for (const t of g.initializer ?? []) {
