@@ -19,7 +19,7 @@ interface Constant {
   kind: 'constant';
   dims: number[];
   values: Float32Array;
-  at: number;
+  at?: number; // in the heap once a gemm reads it there (placed)
 }
 interface Activation {
   kind: 'activation';
@@ -66,6 +66,13 @@ const UNARY: Record<string, (a: number) => number> = {
   Log: Math.log, // with an Add of 1 before it, a count view's log1p input
 };
 
+/** The K×N row-major matrix `w` as N×K. */
+function transposed(w: Float32Array, K: number, N: number): Float32Array {
+  const t = new Float32Array(K * N);
+  for (let i = 0; i < K; i++) for (let j = 0; j < N; j++) t[j * K + i] = w[i * N + j];
+  return t;
+}
+
 function initializerValues(t: TensorMsg): Float32Array {
   const count = t.dims.reduce((a, b) => a * b, 1),
     bytes = new Uint8Array(t.rawData); // a copy (aligned, and ours: a Node Buffer may be a view into a shared pool)
@@ -91,7 +98,7 @@ export class GraphRunner {
     if (!g) throw new Error('jpvae-wasm: the file holds no graph');
     for (const t of g.initializer ?? []) {
       const values = initializerValues(t);
-      this.tensors.set(t.name, { kind: 'constant', dims: t.dims, values, at: k.heap.allocFrom(values) });
+      this.tensors.set(t.name, { kind: 'constant', dims: t.dims, values });
     }
     const cols = (v: ValueInfoMsg) => {
       const dims = v.type?.tensorType?.shape?.dim ?? [];
@@ -120,6 +127,11 @@ export class GraphRunner {
         throw new Error(`jpvae-wasm: output ${v.name} is not a rows × ${c} result of the graph`);
       return { name: v.name, cols: c };
     });
+  }
+
+  /** A constant's place in the heap, copied there on first use. */
+  private placed(c: Constant): number {
+    return (c.at ??= this.k.heap.allocFrom(c.values));
   }
 
   private activation(cols: number): Activation {
@@ -155,9 +167,12 @@ export class GraphRunner {
         throw bad(`shapes do not chain (${a.cols} columns into ${b.dims.join('×')})`);
       const y = this.activation(N);
       this.tensors.set(out, y);
-      this.steps.push((rows) =>
-        k.gemm((transB ? TRANS_B : 0) | (relu ? RELU : 0), rows, N, K, a.at, b.at, y.at, c ? c.at : 0),
-      );
+      // B as N×K rows (transposed once here), for the gemm's dot form: each output is a dot product along
+      // contiguous memory, with nothing packed per call (the broadcast form packs all of B on every call,
+      // as costly as the product itself for one row), and a row's bits do not depend on the batch it is in.
+      const bt = transB ? this.placed(b) : k.heap.allocFrom(transposed(b.values, K, N)),
+        bias = c ? this.placed(c as Constant) : 0;
+      this.steps.push((rows) => k.gemm(TRANS_B | (relu ? RELU : 0), rows, N, K, a.at, bt, y.at, bias));
       return;
     }
     const x = this.get(n.input[0], n);
@@ -183,7 +198,7 @@ export class GraphRunner {
       throw bad(`operands of ${cols} and ${perRow ? z.cols : z.values.length} columns`);
     this.steps.push((rows) => {
       const a = k.heap.view(x.at, rows * cols),
-        b = k.heap.view(z.at, perRow ? rows * cols : cols),
+        b = perRow ? k.heap.view(z.at, rows * cols) : z.values,
         dst = k.heap.view(y.at, rows * cols);
       for (let t = 0; t < dst.length; t++) dst[t] = f(a[t], b[perRow ? t : t % cols]);
     });
@@ -201,11 +216,11 @@ export class GraphRunner {
       const m = Math.min(RUNNER_ROWS, rows - start);
       for (const { name, cols } of this.inputs)
         this.k.heap
-          .view(this.tensors.get(name)!.at, m * cols)
+          .view((this.tensors.get(name) as Activation).at, m * cols)
           .set(feeds[name].subarray(start * cols, (start + m) * cols));
       for (const step of this.steps) step(m);
       for (const { name, cols } of this.outputs)
-        results[name].set(this.k.heap.view(this.tensors.get(name)!.at, m * cols), start * cols);
+        results[name].set(this.k.heap.view((this.tensors.get(name) as Activation).at, m * cols), start * cols);
     }
     return results;
   }
