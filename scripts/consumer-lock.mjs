@@ -40,6 +40,7 @@ const add = (path) => {
   for (const d of Object.keys(e.dependencies ?? {})) add(resolve(path, d));
 };
 for (const d of Object.keys(pkg.dependencies)) add(resolve('', d));
+const ours = Object.keys(out); // jpvae's dependencies, whose installed size the consumer test reports
 add('node_modules/@types/node');
 add(resolve('', 'onnxruntime-web')); // the runtime's optional peer, for the bundled apps (scripts/consumer-bundlers.mjs)
 const types = locked['node_modules/@types/node'].version;
@@ -70,3 +71,4 @@ const lock = {
 };
 writeFileSync(join(consumer, 'package.json'), JSON.stringify(consumerPkg, null, 2) + '\n');
 writeFileSync(join(consumer, 'package-lock.json'), JSON.stringify(lock, null, 2) + '\n');
+writeFileSync(join(consumer, 'jpvae-dependencies.txt'), ours.join('\n') + '\n');

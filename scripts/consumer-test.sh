@@ -26,7 +26,7 @@ mkdir -p "$consumer" && cd "$consumer"
 node "$repo/scripts/consumer-lock.mjs" "$tarball" "$consumer"
 npm ci --offline --no-audit --no-fund --silent
 cp -r "$repo/examples" .
-echo "sizes: tarball $(stat -c %s "$tarball") bytes, $(tar tzf "$tarball" | wc -l) files; installed: node_modules/jpvae $(du -sb node_modules/jpvae | cut -f1) bytes, with its dependencies $(( $(du -sb node_modules | cut -f1) - $(du -sb node_modules/@types node_modules/undici-types | cut -f1 | paste -sd+ | bc) )) bytes (du -sb; @types/node, for the TypeScript check, not counted)"
+echo "sizes: tarball $(stat -c %s "$tarball") bytes, $(tar tzf "$tarball" | wc -l) files; installed: node_modules/jpvae $(du -sb node_modules/jpvae | cut -f1) bytes, with its dependencies $(du -sb node_modules/jpvae $(cat jpvae-dependencies.txt) | cut -f1 | paste -sd+ | bc) bytes (du -sb; @types/node, for the TypeScript check, and onnxruntime-web, the runtime's optional peer, for the bundled apps, not counted)"
 
 # (a)
 out="$(node examples/node/fit-impute.mjs examples/data model-api 2>/dev/null)"
