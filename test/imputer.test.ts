@@ -7,7 +7,8 @@
 import test from 'ava';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
 import { loadModel } from '../src/store/load-model.ts';
 import { readMatrix } from '../src/data/matrix.ts';
 import { loadHvdMnist } from '../src/data/hvdmnist.ts';
@@ -308,4 +309,15 @@ test('the runtime refuses graph paths outside the export, a changed graph and an
   } finally {
     await imputer.close();
   }
+});
+
+test("ortWasmPaths is where onnxruntime-web's wasm EP finds its files", async (t) => {
+  const onnx = join(dir, 'gaussian-onnx'),
+    ortDist = dirname(createRequire(import.meta.url).resolve('onnxruntime-web'));
+  const imputer = await createImputer(onnx, { executionProviders: ['wasm'], ortWasmPaths: ortDist });
+  t.is(imputer.executionProvider, 'wasm');
+  await imputer.close();
+  await t.throwsAsync(createImputer(onnx, { executionProviders: ['wasm'], ortWasmPaths: join(dir, 'nowhere') }), {
+    message: new RegExp(`^no execution provider could run the model \\(wasm: .*${join(dir, 'nowhere')}/ort-wasm`),
+  });
 });
