@@ -4,13 +4,18 @@
 // and copies on the caller's thread, the worker hop both ways), the graph
 // runner alone, and within it the GEMMs (dense layers and the latent
 // conditional's gain, one Gemm) and the rest (elementwise steps, copies in
-// and out). Rounds interleave the measurements; medians of 15 rounds, in µs.
+// and out). Then one 512×512 layer in the gemm's two forms, the broadcast
+// form (NN, B packed on every call: what jpvae-wasm ran before) and the dot
+// form over the weights transposed once (what it runs), at batches 1 and 32.
+// Rounds interleave the measurements; medians of 31 rounds (the model) and
+// 15 (the layer), in µs (per row for the layer).
 //   node --import=tsx scripts/impute-profile.ts
 
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKernels } from '../src/core/index.ts';
+import { TRANS_B } from '../src/core/kernels.ts';
 import { loadHvdMnist } from '../src/data/hvdmnist.ts';
 import { sliceViews } from '../src/data/view-data.ts';
 import { Rng } from '../src/data/rng.ts';
@@ -32,10 +37,12 @@ writeExport(dir, files);
 
 const k = createKernels('wasm'),
   runner = new GraphRunner(k, files.get('impute_2_from_1.onnx')!);
-// The runner's GEMMs, timed where it calls them.
-let inGemm = 0;
+// The runner's GEMMs, timed where it calls them (in a pass of their own: the clock's reads cost time too).
+let inGemm = 0,
+  timing = false;
 const gemm = k.gemm.bind(k);
 k.gemm = (...a) => {
+  if (!timing) return gemm(...a);
   const t = performance.now();
   gemm(...a);
   inGemm += performance.now() - t;
@@ -44,16 +51,19 @@ const imputer = await createImputer(dir, { executionProviders: ['jpvae-wasm'] })
 const row = test.xs[0].slice(0, test.dims[0]);
 
 const samples: Record<string, number[]> = { call: [], runner: [], gemm: [] };
-const REPS = 400;
-for (let round = 0; round < 15; round++) {
+const REPS = 100,
+  perCall = (t: number) => ((performance.now() - t) / REPS) * 1000;
+for (let round = 0; round < 31; round++) {
   let t = performance.now();
   for (let r = 0; r < REPS; r++) await imputer.impute(row, { given: 1 });
-  samples.call.push(((performance.now() - t) / REPS) * 1000);
-  inGemm = 0;
+  samples.call.push(perCall(t));
   t = performance.now();
   for (let r = 0; r < REPS; r++) runner.run({ x1: row }, 1);
-  samples.runner.push(((performance.now() - t) / REPS) * 1000);
+  samples.runner.push(perCall(t));
+  [inGemm, timing] = [0, true];
+  for (let r = 0; r < REPS; r++) runner.run({ x1: row }, 1);
   samples.gemm.push((inGemm / REPS) * 1000);
+  timing = false;
 }
 await imputer.close();
 const median = (x: number[]) => [...x].sort((a, b) => a - b)[x.length >> 1];
@@ -68,3 +78,33 @@ console.log(
     elementwise_and_copies: +(run - g).toFixed(1),
   }),
 );
+
+// One 512×512 layer, both forms, same inputs.
+const K = 512,
+  N = 512,
+  rng = new Rng(2),
+  w = Float32Array.from({ length: K * N }, () => rng.normal()),
+  wt = new Float32Array(K * N);
+for (let i = 0; i < K; i++) for (let j = 0; j < N; j++) wt[j * K + i] = w[i * N + j];
+const [W, WT, A, C] = [
+  k.heap.allocFrom(w),
+  k.heap.allocFrom(wt),
+  k.heap.allocFrom(w.subarray(0, 32 * K)),
+  k.heap.alloc(32 * N),
+];
+const layer: Record<string, number> = {};
+for (const rows of [1, 32]) {
+  const reps = Math.ceil(256 / rows),
+    times: Record<string, number[]> = { broadcast: [], dot: [] };
+  for (let round = 0; round < 15; round++)
+    for (const [form, flags, B] of [
+      ['broadcast', 0, W],
+      ['dot', TRANS_B, WT],
+    ] as const) {
+      const t = performance.now();
+      for (let r = 0; r < reps; r++) gemm(flags, rows, N, K, A, B, C, 0);
+      times[form].push(((performance.now() - t) / reps / rows) * 1000);
+    }
+  for (const form of ['broadcast', 'dot']) layer[`${form}_batch_${rows}`] = +median(times[form]).toFixed(1);
+}
+console.log(JSON.stringify({ layer_512x512_us_per_row: layer }));

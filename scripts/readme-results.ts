@@ -90,7 +90,7 @@ function imputeBlock(): string {
     rates: Rates = b.impute_rows_per_s;
   const batches = Object.keys(rates.ort_web_wasm);
   return [
-    machineLine(b.machine),
+    `${machineLine(b.machine)} Load average ${b.machine.load_average.join(', ')} (1, 5, 15 min) as it started.`,
     '',
     table(
       ['imputation x2 \\| x1, reference model (rows/s)', ...batches.map((k) => k.replace('_', ' '))],
