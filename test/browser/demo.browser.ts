@@ -205,3 +205,40 @@ test("a Gaussian model imputes in the page's worker in raw units on every provid
     await browser.close();
   }
 });
+
+test("in the page, the caller's array survives impute, and a worker that cannot start or a closed imputer rejects at once", async () => {
+  const { browser, page } = await open([], '');
+  try {
+    await page.goto(`${server.url}check.html`);
+    await page.waitForFunction(() => document.body.dataset.ready === '1');
+    const r = await page.evaluate(async () => {
+      const { createImputer } = (
+        window as unknown as { jpvae: { createImputer: typeof import('../../src/runtime/imputer.ts').createImputer } }
+      ).jpvae;
+      const opts = {
+        executionProviders: ['jpvae-wasm' as const],
+        wasm: { simd: 'simd.wasm', relaxed: 'relaxed.wasm' },
+      };
+      const imputer = await createImputer('gaussian/', opts);
+      const x = new Float32Array(3 * imputer.manifest.views[0].dim).fill(1);
+      const first = await imputer.impute(x, { given: 1 });
+      const again = await imputer.impute(x, { given: 1 });
+      await imputer.close();
+      return {
+        length: x.length,
+        same: first.every((v, i) => v === again[i]),
+        closed: await imputer.impute(x, { given: 1 }).then(String, (e: Error) => e.message),
+        missing: await createImputer('gaussian/', {
+          ...opts,
+          workerUrl: new URL('no-such-worker.js', location.href),
+        }).then(String, (e: Error) => e.message),
+      };
+    });
+    assert.equal(r.length, 3 * 8, 'the array keeps its values after impute (copied, not transferred)');
+    assert.ok(r.same, 'the same array twice gives the same imputation');
+    assert.equal(r.closed, 'imputer: closed; create another imputer to impute again');
+    assert.match(r.missing, /^imputer worker: failed to start .*no-such-worker\.js \(a bundler that does not follow/);
+  } finally {
+    await browser.close();
+  }
+});
