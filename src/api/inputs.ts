@@ -17,6 +17,10 @@ export interface TwoViews {
 
 /** A copy of `v` as a float32 matrix (the copy is ours: checks and standardisation work in place). */
 export function toMatrix(v: ViewInput, name: string): Matrix {
+  if (typeof v !== 'object' || v === null)
+    throw new InputError(
+      `${name}: expected { data, width } or an array of rows, got ${v === null ? 'null' : typeof v}`,
+    );
   if (!Array.isArray(v)) {
     const { data, width } = v as { data: ArrayLike<number>; width: number };
     if (!data || typeof data.length !== 'number')
@@ -32,6 +36,10 @@ export function toMatrix(v: ViewInput, name: string): Matrix {
   if (!width) throw new InputError(`${name}: no rows with values`);
   const data = new Float32Array(rows.length * width);
   rows.forEach((r, i) => {
+    if (r !== null && (typeof r !== 'object' || typeof r.length !== 'number'))
+      throw new InputError(
+        `${name}: row ${i + 1} is ${typeof r}, expected an array of numbers (or null for a missing row)`,
+      );
     if (!r || r.length === 0) {
       data.fill(NaN, i * width, (i + 1) * width);
       return;

@@ -23,7 +23,8 @@ import { InputError } from '../errors.ts';
 import { evaluateMetrics, type Metrics } from '../eval/metrics.ts';
 import { evaluateCalibration, type Calibration } from '../eval/calibration.ts';
 import { conditionalOf } from '../impute/block-conditional.ts';
-import { priorGaussian, type LatentFit } from '../impute/latent-fit.ts';
+import { encodeViewMeans, priorGaussian, type LatentFit } from '../impute/latent-fit.ts';
+import { applyStandardize } from '../data/views.ts';
 import { checkGivenRows, checkImputed, DRAW_KINDS, drawsOf, imputeInUnits, type DrawKind } from '../impute/impute.ts';
 import { checkPoint, POINT_KINDS, toPoint, type PointKind } from '../impute/point.ts';
 import { DEFAULT_ALPHA, DEFAULT_HIDDEN, DEFAULT_LATENT, type Likelihood, type ModelConfig } from '../model/config.ts';
@@ -36,6 +37,63 @@ import type { Manifest } from '../onnx/manifest.ts';
 import { toMatrix, type TwoViews, type ViewInput } from './inputs.ts';
 import { holdoutOf, Training, trainOptionsOf, type RunOptions, type Splits } from './training.ts';
 import { availableThreads, threadsVariant } from '../threads/plan.ts';
+import { BACKENDS } from '../core/index.ts';
+import { PRIOR_KINDS } from '../model/prior/prior.ts';
+import {
+  BOOLEAN,
+  checkOptions,
+  either,
+  FUNCTION,
+  int,
+  ints,
+  LIST,
+  NAMED,
+  NUMBER,
+  oneOf,
+  SIGNAL,
+  STRING,
+  type OptionRule,
+} from './options.ts';
+
+/** The options of each call, as checkOptions checks them (keys and types; ranges where they are used). */
+export const OPTION_RULES = {
+  fit: {
+    holdout: NUMBER,
+    epochs: int(1),
+    batch: int(1),
+    lr: NUMBER,
+    beta: STRING,
+    seed: int(0),
+    backend: oneOf(BACKENDS),
+    threads: int(1),
+    onWarning: FUNCTION,
+    signal: SIGNAL,
+    prior: oneOf(PRIOR_KINDS),
+    alpha: NUMBER,
+    flips: int(0),
+    factors: int(1),
+    latent: either(int(1), ints(1)),
+    hidden: ints(1),
+    likelihood: NAMED,
+    onEpoch: FUNCTION,
+  },
+  run: { epochs: int(1), signal: SIGNAL, onEpoch: FUNCTION, onStep: FUNCTION },
+  impute: {
+    given: either(int(1), ints(1)),
+    target: either(int(1), ints(1)),
+    samples: int(1),
+    seed: int(0),
+    draws: oneOf(DRAW_KINDS),
+    point: oneOf(POINT_KINDS),
+    names: LIST,
+  },
+  encode: { view: int(1) },
+  evaluate: { seed: int(0), conditional: oneOf(['fit', 'prior']), point: oneOf(POINT_KINDS) },
+  calibration: { samples: int(2), seed: int(0), draws: oneOf(DRAW_KINDS) },
+  exportOnnx: { fp16: BOOLEAN, subsets: LIST },
+  fromFiles: { backend: oneOf(BACKENDS), where: STRING },
+  load: { backend: oneOf(BACKENDS) },
+} satisfies Record<string, Record<string, OptionRule>>;
 
 export type { ModelFiles, ModelJson, Metrics, EpochRecord, TwoViews, ViewInput, Likelihood, ModelConfig };
 
@@ -170,6 +228,9 @@ export class JpvaeModel {
   impute(rows: readonly ViewInput[], o: ImputeOptions & { target: number }): Float32Array;
   impute(rows: ViewInput | readonly ViewInput[], o: ImputeOptions): Float32Array | Float32Array[];
   impute(rows: ViewInput | readonly ViewInput[], o: ImputeOptions): Float32Array | Float32Array[] {
+    if (o === undefined)
+      throw new InputError('options of impute: required ({ given }: the view or views the rows are)');
+    checkOptions(o, OPTION_RULES.impute, 'options of impute');
     const sel = this.selection(o),
       given = sel.given.map((g) => g - 1),
       target = sel.target.map((t) => t - 1);
@@ -223,6 +284,7 @@ export class JpvaeModel {
    * at the mean, or both at `point` (what impute({ point }) gives).
    */
   evaluate(views: Views, o: { seed?: number; conditional?: 'fit' | 'prior'; point?: PointKind } = {}): Metrics {
+    checkOptions(o, OPTION_RULES.evaluate, 'options of evaluate');
     return this.evaluateData(this.rowsOf(views), { ...o, split: 'given' });
   }
 
@@ -248,6 +310,7 @@ export class JpvaeModel {
    * imputations (x1_given_x2, x2_given_x1_x3).
    */
   calibration(views: Views, o: CalibrationOptions = {}): Calibration {
+    checkOptions(o, OPTION_RULES.calibration, 'options of calibration');
     return this.calibrateData(this.rowsOf(views), o);
   }
 
@@ -255,6 +318,25 @@ export class JpvaeModel {
   calibrateData(data: ViewData, o: CalibrationOptions = {}): Calibration {
     this.checkWidths(data);
     return evaluateCalibration(this.net, data, this.fit(), calibrationOptions(o));
+  }
+
+  /**
+   * The latent representation of rows of view `view` (in the units the
+   * model was trained on, every row complete): each row's posterior mean
+   * μ(x) of that view's encoder, n × the view's latent size.
+   */
+  encode(rows: ViewInput, o: { view: number }): Float32Array {
+    if (o === undefined) throw new InputError('options of encode: required ({ view }: the view the rows are)');
+    checkOptions(o, OPTION_RULES.encode, 'options of encode');
+    const [i] = viewIndices(o.view, this.views, 'view'),
+      v = this.net.views[i];
+    const mat = toMatrix(rows, 'rows');
+    if (mat.cols !== v.dim)
+      throw new InputError(`rows: rows have ${mat.cols} values, but view ${i + 1} of the model has ${v.dim}`);
+    checkGivenRows(mat.data, v.dim, v.likelihood, i, 'rows');
+    const s = this.json.data.standardize[i];
+    if (s) applyStandardize(mat.data, v.dim, s);
+    return Float32Array.from(encodeViewMeans(this.net, [mat.data], [i], mat.rows)[0]);
   }
 
   private checkWidths(data: ViewData): void {
@@ -317,6 +399,7 @@ export class JpvaeModel {
     manifest: Manifest;
     files: Map<string, Uint8Array>;
   } {
+    checkOptions(o, OPTION_RULES.exportOnnx, 'options of exportOnnx');
     this.fit();
     return buildExport(this.net, exportInputOf(this.json), {
       weights: o.fp16 ? 'float16' : 'float32',
@@ -339,6 +422,7 @@ export async function fromFiles(
   files: ModelFiles,
   o: { backend?: BackendChoice; where?: string } = {},
 ): Promise<JpvaeModel> {
+  checkOptions(o, OPTION_RULES.fromFiles, 'options of fromFiles');
   const where = o.where ?? 'files';
   await ready(o.backend);
   return modelOf(files, o.backend ?? 'wasm', where);
@@ -353,6 +437,8 @@ export function modelOf(files: ModelFiles, backend: BackendChoice, where: string
 
 /** Node: the model in directory `dir` (written by save() or by jpvae train). */
 export async function load(dir: string, o: { backend?: BackendChoice } = {}): Promise<JpvaeModel> {
+  checkOptions(o, OPTION_RULES.load, 'options of load');
+  if (typeof dir !== 'string' || !dir) throw new InputError(`dir: expected a directory's path, got ${typeof dir}`);
   const store = await nodeStore('load(dir)');
   return fromFiles(store.readModelFiles(dir, 'load'), { ...o, where: dir });
 }
@@ -403,7 +489,7 @@ export function configOf(dims: number[], likelihood: Likelihood[], o: FitOptions
 export async function fit(views: Views, o: FitOptions = {}): Promise<JpvaeModel> {
   const run = await FitRun.start(views, o);
   try {
-    if (!(await run.run(o))) o.signal!.throwIfAborted();
+    if (!(await run.run({ signal: o.signal, onEpoch: o.onEpoch }))) o.signal!.throwIfAborted();
   } finally {
     await run.close();
   }
@@ -430,6 +516,11 @@ export class FitRun {
 
   /** Check and prepare the views as fit() does; no epoch runs yet. */
   static async start(views: Views, o: FitOptions = {}): Promise<FitRun> {
+    checkOptions(o, OPTION_RULES.fit, 'options of fit');
+    if (typeof views !== 'object' || views === null)
+      throw new InputError(
+        `views: expected a list of views (or { view1, view2 }), got ${views === null ? 'null' : typeof views}`,
+      );
     const { list, names, mask } = viewList(views);
     if (!Array.isArray(list) || list.length < 2)
       throw new InputError(
@@ -495,6 +586,7 @@ export class FitRun {
       onStep?: (step: StepInfo) => void;
     } = {},
   ): Promise<boolean> {
+    checkOptions(o, OPTION_RULES.run, 'options of run');
     if (o.epochs !== undefined && o.epochs !== this.epochs) {
       if (!(Number.isInteger(o.epochs) && o.epochs > this.epoch))
         throw new InputError(`epochs: expected an integer above the ${this.epoch} already trained, got ${o.epochs}`);
