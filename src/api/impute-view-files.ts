@@ -70,7 +70,15 @@ export function imputeViewFiles(
   if (!kept.length) throw new InputError(`${names.input}: no sample is in every given file`);
   const ys = model.impute(
     rows.map((m) => ({ data: m.data, width: m.cols })),
-    { ...o, given, target, names: inputs.map((p) => `${names.input} ${p}`) },
+    {
+      samples: o.samples,
+      seed: o.seed,
+      draws: o.draws,
+      point: o.point,
+      given,
+      target,
+      names: inputs.map((p) => `${names.input} ${p}`),
+    },
   ) as Float32Array[]; // target is a list: one array per target
   const writers: RowWriter[] = [];
   try {
