@@ -106,3 +106,11 @@ for (const run of readdirSync(runs).filter((r) => existsSync(join(runs, r, 'weig
     );
   });
 }
+
+test("a loaded model's joint prior is its learnt one before any step has run (eval --conditional prior)", async (t) => {
+  // The orthogonal prior's C = α·O has orthonormal columns: ‖C‖_F = α·√n1 = 0.95·√20. Older code read C before
+  // anything had prepared it, as zeros, on a model just loaded.
+  const m = await load(join(runs, 'orthogonal-seed1'));
+  const C = m.net.crossCovariance();
+  t.true(Math.abs(Math.hypot(...C) - 0.95 * Math.sqrt(20)) < 1e-4, `‖C‖_F = ${Math.hypot(...C)}`);
+});

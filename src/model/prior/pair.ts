@@ -81,8 +81,10 @@ export function pairPrior(ctx: PriorContext, layout: Layout, config: PriorConfig
         scale,
       );
     },
-    covariance() {
-      // Σ = [[I, C₁₂],[C₂₁, I]] in the user's order from the kernel's C = Cov(z_second, z_first).
+    covariance(P) {
+      // Σ = [[I, C₁₂],[C₂₁, I]] in the user's order from the kernel's C = Cov(z_second, z_first), for the
+      // parameters at P (prepared here: a model just loaded has run no step that prepared them).
+      pair.prepare(P);
       const C = pair.crossCovariance(),
         D = n1 + n2,
         S = new Float64Array(D * D),
