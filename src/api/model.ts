@@ -30,7 +30,7 @@ import { checkPoint, POINT_KINDS, toPoint, type PointKind } from '../impute/poin
 import { DEFAULT_ALPHA, DEFAULT_HIDDEN, DEFAULT_LATENT, type Likelihood, type ModelConfig } from '../model/config.ts';
 import type { Jpvae } from '../model/jpvae.ts';
 import type { PriorKind } from '../model/prior/prior.ts';
-import { decodeModel, encodeModel, filesOf, type ModelFiles, type ModelJson } from '../store/files.ts';
+import { asBytes, decodeModel, encodeModel, filesOf, type ModelFiles, type ModelJson } from '../store/files.ts';
 import type { EpochRecord, StepInfo } from '../train/trainer.ts';
 import { buildExport, exportInputOf, type ImputerSubsets } from '../onnx/export.ts';
 import type { Manifest } from '../onnx/manifest.ts';
@@ -385,7 +385,7 @@ export class JpvaeModel {
   /** model.json and the files it names (the weights and, while it can be trained on, the optimiser state), as a model directory holds them. */
   toFiles(): ModelFiles {
     const { data, training, latentFit } = this.json;
-    const state = this.trainState === undefined ? undefined : bytesOf(this.trainState);
+    const state = this.trainState === undefined ? undefined : asBytes(this.trainState);
     return encodeModel(this.net, { data, training, latentFit }, state);
   }
 
@@ -414,8 +414,6 @@ export class JpvaeModel {
     store.writeModelFiles(dir, this.toFiles());
   }
 }
-
-const bytesOf = (f: Uint8Array | string): Uint8Array => (typeof f === 'string' ? new TextEncoder().encode(f) : f);
 
 /** A model from its files (toFiles(), a model directory's files fetched, or read by the caller). */
 export async function fromFiles(

@@ -50,6 +50,10 @@ export const WEIGHTS = 'weights.safetensors',
 /** A model's files by name: model.json as text, the safetensors as bytes. */
 export type ModelFiles = Record<string, Uint8Array | string>;
 
+/** A file's contents as bytes (model.json may be held as text). */
+export const asBytes = (f: Uint8Array | string): Uint8Array =>
+  typeof f === 'string' ? new TextEncoder().encode(f) : f;
+
 /** A file of `files`, or one clear line naming what is missing. */
 export function fileOf(files: ModelFiles, name: string, where: string, kind: 'text'): string;
 export function fileOf(files: ModelFiles, name: string, where: string, kind: 'bytes'): Uint8Array;
@@ -57,7 +61,7 @@ export function fileOf(files: ModelFiles, name: string, where: string, kind: 'te
   const f = files[name];
   if (f === undefined) throw new InputError(`${where}: no ${name}`);
   if (kind === 'text') return typeof f === 'string' ? f : new TextDecoder().decode(f);
-  return typeof f === 'string' ? new TextEncoder().encode(f) : f;
+  return asBytes(f);
 }
 
 /** What the optimiser state file holds: Adam's moments and step count. */

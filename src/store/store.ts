@@ -31,6 +31,7 @@ import { MAX_HEADER_BYTES } from '../io/safetensors.ts';
 import { parameterCount } from '../model/config.ts';
 import type { Jpvae } from '../model/jpvae.ts';
 import {
+  asBytes,
   CHECKPOINT_FILE,
   checkWeightsSize,
   decodeTrainState,
@@ -176,13 +177,13 @@ function writeFileSafely(dir: string, name: string, bytes: Uint8Array, label: st
  * checkpoint go. A failure before the switch leaves the previous one.
  */
 export function writeModelFiles(dir: string, files: ModelFiles): void {
-  const bytes = (f: Uint8Array | string) => (typeof f === 'string' ? new TextEncoder().encode(f) : f);
   const others = Object.keys(files).filter((name) => name !== MODEL_JSON);
   try {
     onPath(dir, () => mkdirSync(dir, { recursive: true }));
-    for (const name of others) writeFileSafely(dir, name, bytes(files[name]), CHECKPOINT_FILE.exec(name)?.[1] ?? name);
+    for (const name of others)
+      writeFileSafely(dir, name, asBytes(files[name]), CHECKPOINT_FILE.exec(name)?.[1] ?? name);
     onPath(dir, () => fsyncDir(dir));
-    writeFileSafely(dir, MODEL_JSON, bytes(files[MODEL_JSON]), MODEL_JSON);
+    writeFileSafely(dir, MODEL_JSON, asBytes(files[MODEL_JSON]), MODEL_JSON);
   } catch (e) {
     if (!(e instanceof FileSystemError)) throw e;
     for (const name of others)
@@ -199,7 +200,7 @@ export function writeModelFiles(dir: string, files: ModelFiles): void {
     /* the switch is made; its durability is the file system's */
   }
   crashPoint('cleanup');
-  const written = refsOf(new TextDecoder().decode(bytes(files[MODEL_JSON])));
+  const written = refsOf(new TextDecoder().decode(asBytes(files[MODEL_JSON])));
   try {
     if (written) cleanModelDir(dir, written);
   } catch {
