@@ -94,10 +94,10 @@ test('inputs of the wrong shape: one InputError naming the input', async (t) => 
   await refuses(
     t,
     () => fit([VIEWS[0], 7 as never], SMALL),
-    /^views\[1\]: expected \{ data, width \} or an array of rows, got number/,
+    /^views\[1\]: expected \{ rows, cols, data \}, \{ data, width \} or an array of rows, got number/,
   );
   await refuses(t, () => fit([VIEWS[0], [[1, 2], 'ab' as never]], SMALL), /^views\[1\]: row 2 is string/);
-  await refuses(t, () => model.impute(null as never, { given: 1 }), /^rows: expected \{ data, width \}/);
+  await refuses(t, () => model.impute(null as never, { given: 1 }), /^rows: expected \{ rows, cols, data \}/);
   await refuses(
     t,
     () => model.impute(VIEWS[1], { given: 1 }),

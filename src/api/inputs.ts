@@ -1,12 +1,19 @@
-// The API's inputs as matrices: a view is row-major numbers with their
-// width, or an array of rows. A missing view of a row is a row of NaN (or
-// an empty row, or null, in an array of rows), or a 0 in a mask.
+// The API's inputs as matrices: a view is a matrix as parseMatrix and
+// readMatrix return it ({ rows, cols, data }), row-major numbers with their
+// width ({ data, width }, as before), or an array of rows. A missing view
+// of a row is a row of NaN (or an empty row, or null, in an array of rows),
+// or a 0 in a mask.
 
 import { InputError } from '../errors.ts';
 import type { Matrix } from '../data/npy.ts';
 
-/** One view's rows: row-major values with the row width, or an array of rows (null or [] for a missing row). */
-export type ViewInput = { data: ArrayLike<number>; width: number } | ReadonlyArray<ArrayLike<number> | null>;
+/** One view's rows: a matrix (what parseMatrix and readMatrix return), row-major values with the row width, or an array of rows (null or [] for a missing row). */
+export type ViewInput =
+  | { data: ArrayLike<number>; cols: number; rows?: number }
+  | { data: ArrayLike<number>; width: number }
+  | ReadonlyArray<ArrayLike<number> | null>;
+
+const SHAPES = '{ rows, cols, data }, { data, width } or an array of rows';
 
 /** Two paired views by name, row r of each belonging to the same sample; `mask` (n×2 of 0/1: has view 1, has view 2) marks missing views. */
 export interface TwoViews {
@@ -18,18 +25,21 @@ export interface TwoViews {
 /** A copy of `v` as a float32 matrix (the copy is ours: checks and standardisation work in place). */
 export function toMatrix(v: ViewInput, name: string): Matrix {
   if (typeof v !== 'object' || v === null)
-    throw new InputError(
-      `${name}: expected { data, width } or an array of rows, got ${v === null ? 'null' : typeof v}`,
-    );
+    throw new InputError(`${name}: expected ${SHAPES}, got ${v === null ? 'null' : typeof v}`);
   if (!Array.isArray(v)) {
-    const { data, width } = v as { data: ArrayLike<number>; width: number };
-    if (!data || typeof data.length !== 'number')
-      throw new InputError(`${name}: expected { data, width } or an array of rows`);
-    if (!Number.isInteger(width) || width <= 0)
-      throw new InputError(`${name}: width must be a positive integer, got ${width}`);
-    if (data.length % width)
-      throw new InputError(`${name}: ${data.length} values are not whole rows of width ${width}`);
-    return { rows: data.length / width, cols: width, data: Float32Array.from(data) };
+    const { data, width, cols, rows } = v as { data: ArrayLike<number>; width?: number; cols?: number; rows?: number };
+    if (!data || typeof data.length !== 'number') throw new InputError(`${name}: expected ${SHAPES}`);
+    const key = cols === undefined ? 'width' : 'cols',
+      w = cols ?? width;
+    if (width !== undefined && cols !== undefined && width !== cols)
+      throw new InputError(`${name}: width ${width} and cols ${cols} disagree; give one`);
+    if (!Number.isInteger(w) || w! <= 0) throw new InputError(`${name}: ${key} must be a positive integer, got ${w}`);
+    if (data.length % w!) throw new InputError(`${name}: ${data.length} values are not whole rows of ${key} ${w}`);
+    if (rows !== undefined && rows !== data.length / w!)
+      throw new InputError(
+        `${name}: rows ${rows}, but ${data.length} values of ${key} ${w} are ${data.length / w!} rows`,
+      );
+    return { rows: data.length / w!, cols: w!, data: Float32Array.from(data) };
   }
   const rows = v as ReadonlyArray<ArrayLike<number> | null>;
   const width = rows.find((r) => r && r.length > 0)?.length ?? 0;
