@@ -29,7 +29,7 @@ const model = await jpvae.fit({ view1: read('view1.csv'), view2: read('view2.csv
 const nodeFit = model.impute(read('new-view1.csv'), { given: 1 });
 const exported = join(consumer, 'exported');
 mkdirSync(exported, { recursive: true });
-for (const [f, b] of model.exportOnnx().files) writeFileSync(join(exported, f), b);
+for (const [f, b] of Object.entries(model.exportOnnx().files)) writeFileSync(join(exported, f), b);
 const nodeRuntime = model.impute(read('new-view1.csv'), { given: 1 });
 
 /** Each bundler's build of the app in `app` into `out`, as docs/deployment.md shows it. */

@@ -25,7 +25,7 @@ for (const target of [1, 2] as const) {
   const [a, b] = await Promise.all(
     [full, half].map(
       async (files) =>
-        (await (await ort.InferenceSession.create(files.get(file)!, { executionProviders: ['wasm'] })).run(feeds))[
+        (await (await ort.InferenceSession.create(files[file], { executionProviders: ['wasm'] })).run(feeds))[
           `x${target}`
         ].data as Float32Array,
     ),
@@ -40,6 +40,6 @@ for (const target of [1, 2] as const) {
     sum += d;
   }
   console.log(
-    `${file}: ${data.n} rows, f32 ${(full.get(file)!.length / 1e6).toFixed(2)} MB, fp16 ${(half.get(file)!.length / 1e6).toFixed(2)} MB; max |Δ| ${worst.toExponential(2)} (${(worst / scale).toExponential(2)} of the largest output), mean |Δ| ${(sum / a.length).toExponential(2)}`,
+    `${file}: ${data.n} rows, f32 ${(full[file].length / 1e6).toFixed(2)} MB, fp16 ${(half[file].length / 1e6).toFixed(2)} MB; max |Δ| ${worst.toExponential(2)} (${(worst / scale).toExponential(2)} of the largest output), mean |Δ| ${(sum / a.length).toExponential(2)}`,
   );
 }

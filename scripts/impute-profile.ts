@@ -36,7 +36,7 @@ const dir = join(mkdtempSync(join(tmpdir(), 'jpvae-profile-')), 'export');
 writeExport(dir, files);
 
 const k = createKernels('wasm'),
-  runner = new GraphRunner(k, files.get('impute_2_from_1.onnx')!);
+  runner = new GraphRunner(k, files['impute_2_from_1.onnx']);
 // The runner's GEMMs, timed where it calls them (in a pass of their own: the clock's reads cost time too).
 let inGemm = 0,
   timing = false;

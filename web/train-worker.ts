@@ -217,7 +217,7 @@ const api = {
 
   /** The ONNX export (as `jpvae export` writes it) zipped. */
   onnxZip(): Uint8Array {
-    return zip(Object.fromEntries(trained().exportOnnx().files), 'jpvae-onnx');
+    return zip(trained().exportOnnx().files, 'jpvae-onnx');
   },
 };
 

@@ -393,11 +393,12 @@ export class JpvaeModel {
    * The ONNX export (as `jpvae export` writes it): encoders and decoders of
    * every view, a mean imputer and a sampler of each view from all the
    * others, and those of `subsets` ('pairs', 'all', or { given, target },
-   * 1-based); the graphs and manifest.json by file name, in memory.
+   * 1-based); the graphs and manifest.json by file name, in memory (a
+   * plain object, as toFiles() gives a model's files).
    */
   exportOnnx(o: { fp16?: boolean; subsets?: readonly ImputerSubsets[] } = {}): {
     manifest: Manifest;
-    files: Map<string, Uint8Array>;
+    files: Record<string, Uint8Array>;
   } {
     checkOptions(o, OPTION_RULES.exportOnnx, 'options of exportOnnx');
     this.fit();

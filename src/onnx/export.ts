@@ -35,6 +35,9 @@ import {
   type ViewSpec,
 } from './manifest.ts';
 
+/** An export's files by name, a plain object as a model's files are (toFiles). */
+export type ExportFiles = Record<string, Uint8Array>;
+
 /** What an export needs besides the model: the latent fit, each view's standardisation, and model.json's records. */
 export interface ExportInput {
   fit: LatentFit;
@@ -149,15 +152,15 @@ function assemble(
   graphMap: Record<string, Graph>,
   imputers: readonly ImputerSet[],
   record: Manifest['model'],
-): { manifest: Manifest; files: Map<string, Uint8Array> } {
+): { manifest: Manifest; files: ExportFiles } {
   const model = { ...record, data: withoutPaths(record.data) };
   const metadata = { 'jpvae.data': JSON.stringify(snakeCaseKeys(model.data)), 'jpvae.model.step': String(model.step) };
   const graphs: Record<string, GraphSpec> = {},
-    files = new Map<string, Uint8Array>();
+    files: ExportFiles = {};
   for (const [name, g] of Object.entries(graphMap)) {
     const file = `${name}.onnx`,
       bytes = g.encode(PACKAGE_VERSION, metadata);
-    files.set(file, bytes);
+    files[file] = bytes;
     graphs[name] = {
       file,
       bytes: bytes.length,
@@ -195,7 +198,7 @@ function assemble(
     imputers: imputerSpecs,
     graphs,
   };
-  files.set(MANIFEST, new TextEncoder().encode(jsonText(manifest, { indent: 1 })));
+  files[MANIFEST] = new TextEncoder().encode(jsonText(manifest, { indent: 1 }));
   return { manifest, files };
 }
 
@@ -209,7 +212,7 @@ export function buildExport(
   model: Jpvae,
   input: ExportInput,
   options: { weights?: WeightType; subsets?: readonly ImputerSubsets[] } = {},
-): { manifest: Manifest; files: Map<string, Uint8Array> } {
+): { manifest: Manifest; files: ExportFiles } {
   const weights = options.weights ?? 'float32',
     sets = imputerSets(model.m, options.subsets);
   const source: GraphSource = { model, standardize: input.standardize, weights };

@@ -26,7 +26,11 @@ export function checkExportDir(dir: string, label: string): void {
 }
 
 /** Write the files into `dir` (checked with checkExportDir first) as one directory that replaces an earlier export only when complete; returns each file's size. */
-export function writeExport(dir: string, files: Map<string, Uint8Array>): Record<string, number> {
-  onPath(dir, () => writeDirAtomic(dir, files));
-  return Object.fromEntries([...files].map(([file, data]) => [file, data.length]));
+export function writeExport(
+  dir: string,
+  files: Record<string, Uint8Array> | Map<string, Uint8Array>,
+): Record<string, number> {
+  const list = files instanceof Map ? [...files] : Object.entries(files); // a Map: as exportOnnx gave before 0.1
+  onPath(dir, () => writeDirAtomic(dir, list));
+  return Object.fromEntries(list.map(([file, data]) => [file, data.length]));
 }
