@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readMatrix } from '../src/data/matrix.ts';
 import { applyStandardize } from '../src/data/views.ts';
-import { camelCaseKeys, jsonText } from '../src/io/json-keys.ts';
+import { jsonText } from '../src/io/json-keys.ts';
 import { conditionalOf } from '../src/impute/block-conditional.ts';
 import { imputeViews } from '../src/impute/impute.ts';
 import type { Manifest } from '../src/onnx/manifest.ts';
@@ -168,7 +168,7 @@ async function worstError(exportDir: string, name: string, engine: string): Prom
 }
 
 // manifest.json spells its fields in snake_case; the code's Manifest type in camelCase.
-const manifestOf = (d: string) => camelCaseKeys(JSON.parse(readFileSync(join(d, 'manifest.json'), 'utf8'))) as Manifest;
+const manifestOf = (d: string) => JSON.parse(readFileSync(join(d, 'manifest.json'), 'utf8')) as Manifest;
 
 for (const engine of Object.keys(ENGINES)) {
   test.serial(
@@ -216,8 +216,8 @@ test('the default export: each view from all the others; the manifest describes 
     ],
   );
   t.true(m.views[0].standardize!.mean.every((x) => Math.abs(x - 300) < 1));
-  t.true(m.views[2].observationSd!.every((s) => s > 1)); // raw units of a view with sd ≈ 300
-  t.is(m.views[1].observationSd, null);
+  t.true(m.views[2].observation_sd!.every((s) => s > 1)); // raw units of a view with sd ≈ 300
+  t.is(m.views[1].observation_sd, null);
   t.deepEqual(
     m.graphs.sample_2_from_1_3.inputs.map((s) => [s.name, s.shape, s.units]),
     [
@@ -237,10 +237,10 @@ test('the default export: each view from all the others; the manifest describes 
   const written = JSON.parse(readFileSync(join(DEFAULT, 'manifest.json'), 'utf8'));
   t.is(written.format_version, 6); // the file's spelling: snake_case
   t.is(written.views[2].observation_sd.length, 4);
-  t.is(written.model.latent_fit.complete, m.model.latentFit.complete);
+  t.is(written.model.latent_fit.complete, m.model.latent_fit.complete);
   // The fit is the Gaussian of the training rows with every view (enough of them here), so it saw those rows only.
-  t.is(m.model.latentFit.rows, m.model.latentFit.complete!);
-  t.true(m.model.latentFit.complete! > 0 && m.model.latentFit.complete! < 400); // rows with a view missing trained too
+  t.is(m.model.latent_fit.rows, m.model.latent_fit.complete!);
+  t.true(m.model.latent_fit.complete! > 0 && m.model.latent_fit.complete! < 400); // rows with a view missing trained too
   for (const spec of Object.values(m.graphs))
     for (const s of [...spec.inputs, ...spec.outputs]) t.true(s.dtype === 'float32' && s.doc.length > 0);
 });
@@ -424,9 +424,18 @@ test.serial('export --subsets: bad values get one line and exit code 2; a two-vi
   );
 });
 
-test("the library's exportOnnx writes jpvae export's files, byte for byte", (t) => {
-  const { files } = modelOf(readModelFiles(MODEL), 'wasm', MODEL).exportOnnx({ subsets: ['all'] });
+test("the library's exportOnnx writes jpvae export's files, byte for byte, and its manifest spelt as the file", async (t) => {
+  const { files, manifest } = modelOf(readModelFiles(MODEL), 'wasm', MODEL).exportOnnx({ subsets: ['all'] });
   t.deepEqual(Object.keys(files).sort(), readdirSync(ALL).sort());
   for (const [name, bytes] of Object.entries(files))
     t.deepEqual(Buffer.from(bytes), readFileSync(join(ALL, name)), name);
+  const written = JSON.parse(readFileSync(join(ALL, 'manifest.json'), 'utf8'));
+  t.deepEqual(JSON.parse(JSON.stringify(manifest)), written); // one spelling: format_version, observation_sd
+  t.is(manifest.format_version, 6);
+  const imputer = await createImputer(ALL, { executionProviders: ['jpvae-wasm'] });
+  try {
+    t.deepEqual(JSON.parse(JSON.stringify(imputer.manifest)), written); // the runtime's too
+  } finally {
+    await imputer.close();
+  }
 });

@@ -30,7 +30,6 @@ import { GraphRunner } from '../src/runtime/graph-runner.ts';
 import { ENGINES, wasm, type Ort } from './onnx-engines.ts';
 import { writePlantedCsv } from './planted-files.ts';
 import { jpvae, maxRelErr, Rng } from './util.ts';
-import { camelCaseKeys } from '../src/io/json-keys.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'jpvae-onnx-'));
 const BATCHES = [1, 7, 300];
@@ -315,8 +314,7 @@ test.serial(`fp16: about half the bytes, every graph within ${FP16_TOL} relative
 });
 
 test("the manifest: every graph's inputs and outputs with shape, dtype and units; likelihoods and preprocessing per view", (t) => {
-  const read = (c: Case) =>
-    camelCaseKeys(JSON.parse(readFileSync(join(exportDir(c), 'manifest.json'), 'utf8'))) as Manifest;
+  const read = (c: Case) => JSON.parse(readFileSync(join(exportDir(c), 'manifest.json'), 'utf8')) as Manifest;
   const b = read(CASES[0]),
     g = read(CASES[1]),
     mx = read(CASES[2]);
@@ -332,16 +330,16 @@ test("the manifest: every graph's inputs and outputs with shape, dtype and units
     'impute_2_from_1',
     'sample_2_from_1',
   ]);
-  t.true(b.onnx.opset >= 17 && b.onnx.irVersion >= 8);
+  t.true(b.onnx.opset >= 17 && b.onnx.ir_version >= 8);
   t.deepEqual(
-    b.views.map((v) => [v.dim, v.latent, v.likelihood.kind, v.standardize, v.observationSd]),
+    b.views.map((v) => [v.dim, v.latent, v.likelihood.kind, v.standardize, v.observation_sd]),
     [
       [392, 6, 'bernoulli', null, null],
       [392, 8, 'bernoulli', null, null],
     ],
   );
   t.is(b.model.data.binarize, 'pixel > 0');
-  t.deepEqual(b.model.latentFit, { rows: 500, split: 'train', complete: 500 }); // hvdMNIST rows have both views
+  t.deepEqual(b.model.latent_fit, { rows: 500, split: 'train', complete: 500 }); // hvdMNIST rows have both views
   t.deepEqual(
     b.graphs.impute_2_from_1.inputs.map((s) => [s.name, s.shape, s.dtype, s.units]),
     [['x1', ['batch', 392], 'float32', 'raw']],
@@ -374,14 +372,14 @@ test("the manifest: every graph's inputs and outputs with shape, dtype and units
         t.true(s.dtype === 'float32' && s.doc.length > 0, `${spec.file} ${s.name}`);
   // Standardisation as fitted on the training rows, near the planted units; the observation sd in raw units.
   t.true(Math.abs(g.views[0].standardize!.mean[0] - 1000) < 1 && g.views[1].standardize!.sd.every((s) => s > 30));
-  t.true(g.views[1].observationSd!.every((s) => s > 1)); // raw units of a view with sd ≈ 300
+  t.true(g.views[1].observation_sd!.every((s) => s > 1)); // raw units of a view with sd ≈ 300
   t.deepEqual(
     mx.views.map((v) => v.likelihood),
     [{ kind: 'bernoulli' }, { kind: 'gaussian', variance: 0.5 }],
   );
   t.is(mx.views[0].standardize, null);
   t.true(
-    mx.views[1].observationSd!.every(
+    mx.views[1].observation_sd!.every(
       (s, j) => Math.abs(s - Math.sqrt(0.5) * mx.views[1].standardize!.sd[j]) < 1e-3 * s,
     ),
   );

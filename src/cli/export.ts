@@ -68,7 +68,7 @@ export async function exportCommand(argv: string[]): Promise<void> {
   }
   const total = Object.values(bytes).reduce((a, b) => a + b, 0);
   process.stdout.write(
-    `${f.out}: opset ${manifest.onnx.opset}, IR ${manifest.onnx.irVersion}, ${manifest.onnx.weights} weights, ${(total / 1e6).toFixed(1)} MB\n` +
+    `${f.out}: opset ${manifest.onnx.opset}, IR ${manifest.onnx.ir_version}, ${manifest.onnx.weights} weights, ${(total / 1e6).toFixed(1)} MB\n` +
       Object.entries(bytes)
         .map(([file, n]) => `  ${file.padEnd(26)} ${(n / 1e6).toFixed(2)} MB`)
         .join('\n') +

@@ -11,6 +11,17 @@
 const CAMEL = /^[a-z][a-z0-9]*(?:[A-Z][a-z0-9]*)+$/,
   SNAKE = /^[a-z][a-z0-9]*(?:_[a-z][a-z0-9]*)+$/;
 
+/** A camelCase name's snake_case spelling, as a type (`latentFit` → `latent_fit`). */
+export type SnakeName<K extends string> = K extends `${infer H}${infer T}`
+  ? `${H extends Lowercase<H> ? H : `_${Lowercase<H>}`}${SnakeName<T>}`
+  : K;
+/** The type of snakeCaseKeys(T): every field name in snake_case, at every depth. */
+export type SnakeCase<T> = T extends readonly (infer U)[]
+  ? SnakeCase<U>[]
+  : T extends object
+    ? { [K in keyof T as K extends string ? SnakeName<K> : K]: SnakeCase<T[K]> }
+    : T;
+
 /** `latentFit` → `latent_fit`; anything but a camelCase identifier unchanged. */
 export const snakeName = (key: string): string =>
   CAMEL.test(key) ? key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) : key;

@@ -153,8 +153,8 @@ function assemble(
   imputers: readonly ImputerSet[],
   record: Manifest['model'],
 ): { manifest: Manifest; files: ExportFiles } {
-  const model = { ...record, data: withoutPaths(record.data) };
-  const metadata = { 'jpvae.data': JSON.stringify(snakeCaseKeys(model.data)), 'jpvae.model.step': String(model.step) };
+  const model = { ...record, data: snakeCaseKeys(withoutPaths(record.data)) as Record<string, unknown> };
+  const metadata = { 'jpvae.data': JSON.stringify(model.data), 'jpvae.model.step': String(model.step) };
   const graphs: Record<string, GraphSpec> = {},
     files: ExportFiles = {};
   for (const [name, g] of Object.entries(graphMap)) {
@@ -176,9 +176,9 @@ function assemble(
       view: i + 1,
       dim: v.dim,
       latent: v.latent,
-      likelihood: v.likelihood,
+      likelihood: snakeCaseKeys(v.likelihood) as ViewSpec['likelihood'],
       standardize: source.standardize[i],
-      observationSd: nullable(sd),
+      observation_sd: nullable(sd),
       dispersion: nullable(source.model.dispersion(i)),
     };
   });
@@ -189,9 +189,9 @@ function assemble(
   }));
   const manifest: Manifest = {
     format: EXPORT_FORMAT,
-    formatVersion: EXPORT_FORMAT_VERSION,
+    format_version: EXPORT_FORMAT_VERSION,
     package: `jpvae ${PACKAGE_VERSION}`,
-    onnx: { opset: OPSET, irVersion: IR_VERSION, weights: source.weights },
+    onnx: { opset: OPSET, ir_version: IR_VERSION, weights: source.weights },
     model,
     views,
     draws: DRAWS,
@@ -219,8 +219,8 @@ export function buildExport(
   return assemble(source, modelGraphs(model, input.fit, input.standardize, weights, sets), sets, {
     package: input.package,
     step: input.step,
-    config: model.config,
+    config: snakeCaseKeys(model.config) as Manifest['model']['config'],
     data: input.data,
-    latentFit: { rows: input.fit.rows, split: 'train', complete: input.fit.complete },
+    latent_fit: { rows: input.fit.rows, split: 'train', complete: input.fit.complete },
   });
 }

@@ -1,11 +1,14 @@
 // manifest.json of an export directory: every graph's inputs and outputs
 // (shape, dtype, units), each view's likelihood and preprocessing, how
 // draws are made, and which model and package made it. The runtime reads
-// it (type-only imports keep the browser bundle free of the exporter).
+// it (type-only imports keep the browser bundle free of the exporter). Its
+// field names are the file's, snake_case, in memory too: exportOnnx(), the
+// runtime's imputer.manifest and manifest.json read the same.
 
 import type { Likelihood, ModelConfig } from '../model/config.ts';
 import type { Standardize } from '../data/views.ts';
 import type { TensorSpec, WeightType } from './graph.ts';
+import type { SnakeCase } from '../io/json-keys.ts';
 
 export const EXPORT_FORMAT = 'jpvae-onnx';
 /**
@@ -62,7 +65,7 @@ export interface ViewSpec {
   view: number; // 1..M
   dim: number; // features
   latent: number; // latent size
-  likelihood: Likelihood;
+  likelihood: SnakeCase<Likelihood>;
   /**
    * What the graphs do to raw inputs before the encoder, and undo on
    * outputs: (x − mean)/sd per feature for a standardised view, nothing
@@ -70,7 +73,7 @@ export interface ViewSpec {
    */
   standardize: Standardize | null;
   /** A Gaussian view's observation sd per feature in raw units (the noise a draw adds); null for any other view. */
-  observationSd: number[] | null;
+  observation_sd: number[] | null;
   /**
    * A negative binomial view's θ per feature (variance μ + μ²/θ), what a
    * caller needs to draw counts around a graph's means; null for any other
@@ -82,16 +85,16 @@ export interface ViewSpec {
 
 export interface Manifest {
   format: typeof EXPORT_FORMAT;
-  formatVersion: number;
+  format_version: number;
   package: string; // the jpvae that wrote the export
-  onnx: { opset: number; irVersion: number; weights: WeightType }; // weights: how the dense layers' matrices are stored (inputs and outputs are always f32)
+  onnx: { opset: number; ir_version: number; weights: WeightType }; // weights: how the dense layers' matrices are stored (inputs and outputs are always f32)
   model: {
     package: string; // the jpvae that trained it
     step: number; // training steps taken
-    config: ModelConfig; // config.dims has one width per view
+    config: SnakeCase<ModelConfig>; // config.dims has one width per view
     data: Record<string, unknown>; // the training data and its preprocessing, from model.json
     /** The Gaussian the imputation graphs condition on; `complete`: of its rows, those with every view (M views). */
-    latentFit: { rows: number; split: string; complete?: number };
+    latent_fit: { rows: number; split: string; complete?: number };
   };
   views: ViewSpec[]; // one per view, in order
   /** How sample_* graphs draw: what K draws of one row are samples of. */

@@ -6,7 +6,7 @@
 // and is read no further than that size.
 
 import { crc32Hex } from '../io/crc32.ts';
-import { camelCaseKeys } from '../io/json-keys.ts';
+import { snakeCaseKeys } from '../io/json-keys.ts';
 import { newerFormatLine } from '../io/format-version.ts';
 import { EXPORT_FORMAT, imputersOf, MANIFEST, READABLE_EXPORT_VERSIONS, type Manifest } from '../onnx/manifest.ts';
 
@@ -50,16 +50,16 @@ async function readBytes(url: URL, limit: number): Promise<Uint8Array> {
   return out;
 }
 
-/** The manifest with the code's field names (version 3 on writes snake_case, version 2 camelCase), its format checked. */
+/** The manifest in snake_case (version 3 on is written so; version 2's camelCase is respelt), its format checked. */
 function checkManifest(parsed: unknown, url: URL): Manifest {
-  const m = camelCaseKeys(parsed) as Manifest;
+  const m = snakeCaseKeys(parsed) as Manifest;
   if (m?.format !== EXPORT_FORMAT) throw new Error(`${url}: not a jpvae export manifest`);
   const newest = Math.max(...READABLE_EXPORT_VERSIONS);
-  if (typeof m.formatVersion === 'number' && m.formatVersion > newest)
-    throw new Error(newerFormatLine(`${url}`, m.formatVersion, newest));
-  if (!READABLE_EXPORT_VERSIONS.includes(m.formatVersion))
+  if (typeof m.format_version === 'number' && m.format_version > newest)
+    throw new Error(newerFormatLine(`${url}`, m.format_version, newest));
+  if (!READABLE_EXPORT_VERSIONS.includes(m.format_version))
     throw new Error(
-      `${url}: export format version ${m.formatVersion}; this jpvae reads versions ${READABLE_EXPORT_VERSIONS.join(', ')}: export the model again with it`,
+      `${url}: export format version ${m.format_version}; this jpvae reads versions ${READABLE_EXPORT_VERSIONS.join(', ')}: export the model again with it`,
     );
   if (!Array.isArray(m.views) || !m.graphs || typeof m.graphs !== 'object')
     throw new Error(`${url}: the manifest has no views or no graphs`);
