@@ -27,7 +27,7 @@ import { encodeViewMeans, priorGaussian, type LatentFit } from '../impute/latent
 import { applyStandardize } from '../data/views.ts';
 import { checkGivenRows, checkImputed, DRAW_KINDS, drawsOf, imputeInUnits, type DrawKind } from '../impute/impute.ts';
 import { checkPoint, POINT_KINDS, toPoint, type PointKind } from '../impute/point.ts';
-import { DEFAULT_ALPHA, DEFAULT_HIDDEN, DEFAULT_LATENT, type Likelihood, type ModelConfig } from '../model/config.ts';
+import { DEFAULT_ALPHA, defaultHidden, defaultLatent, type Likelihood, type ModelConfig } from '../model/config.ts';
 import type { Jpvae } from '../model/jpvae.ts';
 import type { PriorKind } from '../model/prior/prior.ts';
 import { asBytes, decodeModel, encodeModel, filesOf, type ModelFiles, type ModelJson } from '../store/files.ts';
@@ -107,8 +107,13 @@ export interface FitOptions extends RunOptions {
   alpha?: number; // orthogonal: C = αO; factor: Σ_ij = α·A_i·A_jᵀ (default 0.95)
   flips?: number; // two-view priors: −1s in the Cayley map's J (default 0)
   factors?: number; // factor: K, the shared factor's size (default: the largest latent size)
-  latent?: number | number[]; // one size for every view or one per view (default 20)
-  hidden?: number[]; // default [512, 512]
+  /**
+   * One size for every view or one per view; default: half each view's
+   * width, at most 20 (hvdMNIST's 392-wide halves: 20).
+   */
+  latent?: number | number[];
+  /** Default: two layers of the smallest power of two ≥ 4× the widest view, at most 512 (hvdMNIST: [512, 512]). */
+  hidden?: number[];
   /** One for every view or one per view: 'bernoulli' (values in [0,1], the default), 'gaussian' (learnt variance), 'gaussian:V', 'poisson' or 'nb' (counts), or a Likelihood. */
   likelihood?: Likelihood | string | readonly (Likelihood | string)[];
   onEpoch?: (record: EpochRecord) => void;
@@ -463,16 +468,21 @@ export function viewLikelihoods(l: FitOptions['likelihood'], m: number): Likelih
   );
 }
 
-/** The config fit() builds for views of `dims` (the CLI's defaults: 512,512 hidden, latent 20, the orthogonal prior for two views and the factor prior for more). */
+/**
+ * The config fit() and jpvae train build for views of `dims`: sizes not
+ * given follow the views' widths (defaultLatent, defaultHidden: hvdMNIST
+ * gets the reference 512,512 and 20), the orthogonal prior for two views
+ * and the factor prior for more.
+ */
 export function configOf(dims: number[], likelihood: Likelihood[], o: FitOptions): ModelConfig {
   const m = dims.length,
-    latent = typeof o.latent === 'number' || o.latent === undefined ? [o.latent ?? DEFAULT_LATENT] : o.latent;
+    latent = o.latent === undefined ? dims.map(defaultLatent) : typeof o.latent === 'number' ? [o.latent] : o.latent;
   if (latent.length !== 1 && latent.length !== m)
     throw new InputError(`latent: give one size for every view or one per view (${m}), got ${latent.length}`);
   const kind = o.prior ?? (m === 2 ? 'orthogonal' : 'factor');
   return {
     dims,
-    hidden: o.hidden ?? DEFAULT_HIDDEN,
+    hidden: o.hidden ?? defaultHidden(dims),
     latent: dims.map((_, i) => latent[latent.length === 1 ? 0 : i]),
     prior: {
       kind,

@@ -23,9 +23,10 @@ export interface EpochRun<R> {
   close(): Promise<void>;
 }
 
-/** What the run's first lines on stderr say: what trains (`model`: "orthogonal prior, latent 20+20"), on which backend, how the views were paired. */
+/** What the run's first lines on stderr say: what trains (`model`: "orthogonal prior, latent 20+20, hidden 512,512"), which rows are held out, on which backend, how the views were paired. */
 export interface RunAnnouncement {
   model: string;
+  heldOut: string;
   backend: string;
   pairing?: string;
 }
@@ -82,10 +83,10 @@ export async function runEpochs<R>(
 
 function announce(run: EpochRun<unknown>, o: { out: string; epochs: number; announce: RunAnnouncement }): void {
   const say = (s: string) => process.stderr.write(`jpvae train: ${s}\n`); // stdout is kept for --json
-  const { model, backend, pairing } = o.announce;
+  const { model, heldOut, backend, pairing } = o.announce;
   if (run.threadsWarning) say(`warning: ${run.threadsWarning}`);
   say(
-    `${model}, ${run.trainer.train.n} training rows, backend ${backend}, ${run.threads} thread${run.threads > 1 ? 's' : ''}, epochs ${run.trainer.state.epoch + 1}..${o.epochs} → ${o.out}`,
+    `${model}, ${run.trainer.train.n} training rows, ${heldOut}, backend ${backend}, ${run.threads} thread${run.threads > 1 ? 's' : ''}, epochs ${run.trainer.state.epoch + 1}..${o.epochs} → ${o.out}`,
   );
   if (pairing) say(pairing);
 }

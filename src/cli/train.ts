@@ -7,7 +7,7 @@ import { loadHdf5For } from '../data/anndata.ts';
 import { openTrainingData, reopenSplits, type Splits } from '../data/source.ts';
 import { InputError, Interrupted } from '../errors.ts';
 import { flagLabels, refuseTrained } from './labels.ts';
-import { checkConfig, DEFAULT_ALPHA, DEFAULT_HIDDEN, DEFAULT_LATENT, type ConfigField } from '../model/config.ts';
+import { checkConfig, DEFAULT_ALPHA, DEFAULT_SIZES, type ConfigField } from '../model/config.ts';
 import { PRIOR_KINDS } from '../model/prior/prior.ts';
 import { cleanModelDir, lockModelDir, openOutDir, readModelFiles, readModelJson } from '../store/store.ts';
 import { checkWritable } from '../io/atomic.ts';
@@ -62,9 +62,11 @@ const HELP = `usage: jpvae train [flags]
   --alpha A               C = αO (−1 < α < 1), or the factor prior's α (0 ≤ α < 1) (default ${DEFAULT_ALPHA})
   --flips R               two-view priors: number of −1s in the Cayley map's J (fixed; default 0)
   --factors K             factor prior: the shared factor's size (default: the largest latent size)
-  --latent n[,n2,…]       latent sizes, one for every view or one per view (default ${DEFAULT_LATENT}); the prior
-                          orders the views by it itself (§2.4 takes the smaller first)
-  --hidden h1,h2,…        encoder widths, decoders mirror them (default ${DEFAULT_HIDDEN.join(',')})
+  --latent n[,n2,…]       latent sizes, one for every view or one per view; the prior orders the views by it
+                          itself (§2.4 takes the smaller first)
+  --hidden h1,h2,…        encoder widths, decoders mirror them
+                          default sizes follow the views (hvdMNIST: latent 20, hidden 512,512):
+                          ${DEFAULT_SIZES}
   --epochs E              (default 30)      --batch B    (default 32)      --lr LR   (default 1e-3)
   --beta S                constant[:B] | linear:E | cyclical:E (default constant:1)
   --seed N                (default 1)       --train-limit N   hvdMNIST: use its first N training rows (default ${HVD_TRAIN_ROWS})
@@ -126,11 +128,11 @@ async function newRun(f: Flags, backend: (typeof TRAIN_BACKENDS)[number], thread
   const holdout = numberFlag(f.holdout, '--holdout', 0.1, (x) => x >= 0 && x < 1, 'a fraction from 0 to below 1');
   // The config's flags are checked before any file is read: a typo costs no load.
   const prior = f.prior === undefined ? undefined : choiceFlag(f.prior, '--prior', PRIOR_KINDS, 'orthogonal');
-  const latent = intListFlag(f.latent, '--latent', [DEFAULT_LATENT]);
+  const latent = f.latent === undefined ? undefined : intListFlag(f.latent, '--latent', []);
   const alpha = numberFlag(f.alpha, '--alpha', DEFAULT_ALPHA, (a) => Math.abs(a) < 1, 'a number with −1 < α < 1');
   const flips = f.flips === undefined ? undefined : intFlag(f.flips, '--flips', 0, 0);
   const factors = f.factors === undefined ? undefined : intFlag(f.factors, '--factors', 1);
-  const hidden = intListFlag(f.hidden, '--hidden', DEFAULT_HIDDEN);
+  const hidden = f.hidden === undefined ? undefined : intListFlag(f.hidden, '--hidden', []);
   const options = trainOptionsFlags(f, epochs);
   await loadHdf5For(paths);
   const data = openTrainingData(
@@ -181,12 +183,24 @@ async function runTraining(f: Flags, locks: (() => void)[]): Promise<void> {
     m = model.m,
     config = model.config;
   const t0 = performance.now();
-  const held = data.record.dataset === 'hvdmnist' ? 'test' : 'held-out';
+  // Which sizes the rule chose (configOf), for the first line.
+  const chosen = f.resume === undefined ? (['latent', 'hidden'] as const).filter((k) => f[k] === undefined) : [];
+  const sized =
+    chosen.length === 2 ? ' (sized to the views)' : chosen.length ? ` (${chosen[0]} sized to the views)` : '';
+  const held = data.record.dataset === 'hvdmnist' ? 'test' : 'held-out',
+    { holdout, heldOutRows } = data.record,
+    heldOut = trainer.test?.n ?? heldOutRows;
   const stopped = await runEpochs(run, {
     out,
     epochs,
     announce: {
-      model: `${m === 2 ? '' : `${m} views, `}${config.prior.kind} prior, latent ${config.latent.join('+')}`,
+      model: `${m === 2 ? '' : `${m} views, `}${config.prior.kind} prior, latent ${config.latent.join('+')}, hidden ${config.hidden.join(',')}${sized}`,
+      heldOut:
+        held === 'test'
+          ? `${heldOut} test rows scored each epoch`
+          : heldOut
+            ? `${heldOut} rows held out (the last ${+(holdout * 100).toFixed(2)}%, --holdout; never trained on, scored each epoch)`
+            : 'no rows held out',
       backend: model.k.name,
       pairing: pairing && pairingLine(pairing),
     },

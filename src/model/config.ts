@@ -24,6 +24,16 @@ export const likelihoodOf = (c: ModelConfig, i: number): Likelihood => c.likelih
 
 export const DEFAULT_HIDDEN = [512, 512];
 export const DEFAULT_LATENT = 20;
+/** The sizing rule in words, for help texts. */
+export const DEFAULT_SIZES =
+  "latent: half the view's width, at most 20; hidden: two layers of the smallest power of two ≥ 4× the widest view, at most 512";
+/** A view's latent size when none is given: half its width (rounded up), at most DEFAULT_LATENT (hvdMNIST's 392: 20). */
+export const defaultLatent = (width: number): number => Math.min(DEFAULT_LATENT, Math.ceil(width / 2));
+/** The hidden widths when none are given: the smallest power of two ≥ 4× the widest view, at most 512 (hvdMNIST: 512,512). */
+export function defaultHidden(dims: readonly number[]): number[] {
+  const h = Math.min(DEFAULT_HIDDEN[0], 2 ** Math.ceil(Math.log2(4 * Math.max(...dims))));
+  return DEFAULT_HIDDEN.map(() => h);
+}
 export const DEFAULT_ALPHA = 0.95;
 
 /** A config field, as checkConfig names it in a message. */
