@@ -299,3 +299,23 @@ test('the library names its options and config fields in errors; jpvae train wor
   t.is(cli.code, 2);
   t.regex(cli.err, /--factors: expected an integer ≥ the largest latent size 2, got 1/);
 });
+
+test.serial(
+  "fit's threads warning reaches console.warn when no onWarning is given, and only onWarning when one is",
+  async (t) => {
+    const { read } = writeViews(tempDir(t), 60, 1);
+    const views = [read('train1.csv'), read('train2.csv')];
+    const warned: unknown[] = [],
+      heard: string[] = [];
+    const warn = console.warn;
+    console.warn = (...a: unknown[]) => warned.push(a.join(' '));
+    try {
+      await fit(views, { ...OPTIONS, epochs: 1, backend: 'js', threads: 2 });
+      await fit(views, { ...OPTIONS, epochs: 1, backend: 'js', threads: 2, onWarning: (m) => heard.push(m) });
+    } finally {
+      console.warn = warn;
+    }
+    t.deepEqual(warned, ['jpvae: 2 threads asked for, training on one: the js backend has no threads']);
+    t.deepEqual(heard, ['2 threads asked for, training on one: the js backend has no threads']);
+  },
+);

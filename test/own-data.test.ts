@@ -9,7 +9,9 @@ import { IMPUTE_CHUNK_ROWS, imputeFile } from '../src/api/impute-file.ts';
 import { modelOf } from '../src/api/model.ts';
 import { readModelFiles } from '../src/store/store.ts';
 import { encodeNpy } from '../src/data/npy.ts';
-import { writePlantedCsv } from './planted-files.ts';
+import { plantedGaussianViews, writePlantedCsv } from './planted-files.ts';
+import { camelCaseKeys } from '../src/io/json-keys.ts';
+import { fit, parseMatrix } from '../src/index.ts';
 import { jpvae, tempDir, weightsPath } from './util.ts';
 
 const GAUSSIAN = ['--likelihood1', 'gaussian', '--likelihood2', 'gaussian'];
@@ -112,10 +114,9 @@ test('impute --samples K writes K draws per row, --summary their mean and sd', (
     '--summary',
   );
   t.is(s.code, 0, s.err);
-  const rows = readFileSync(join(dir, 's.csv'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => l.split(',').map(Number));
+  const [head, ...lines] = readFileSync(join(dir, 's.csv'), 'utf8').trim().split('\n');
+  t.is(head.split(',').slice(5, 7).join(), 'x6_mean,x1_sd'); // the columns named
+  const rows = lines.map((l) => l.split(',').map(Number));
   t.is(rows.length, 20);
   t.is(rows[0].length, 12);
   t.true(
@@ -387,4 +388,73 @@ test('impute: a bad row after the first chunk exits 2 and leaves --out as it was
     readdirSync(dir).filter((n) => n.includes('.tmp-')),
     [],
   );
+});
+
+test('sizes not given follow the views (8 and 6 columns: latent 4+3, hidden 32,32); the first line says them and the hold-out', async (t) => {
+  const dir = tempDir(t),
+    out = join(dir, 'm');
+  const args = plantedGaussianViews(dir, { nTest: 10, seed: 5 });
+  const r = jpvae('train', ...args, '--epochs', '1', '--threads', '1', '--out', out);
+  t.is(r.code, 0, r.err);
+  t.regex(
+    r.err.split('\n')[0],
+    /^jpvae train: orthogonal prior, latent 4\+3, hidden 32,32 \(sized to the views\), 270 training rows, 30 rows held out \(the last 10%, --holdout; never trained on, scored each epoch\), backend /,
+  );
+  const { config } = camelCaseKeys(JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'))) as any;
+  t.deepEqual(
+    [config.latent, config.hidden],
+    [
+      [4, 3],
+      [32, 32],
+    ],
+  );
+  // The library sizes them alike.
+  const read = (f: string) => parseMatrix(readFileSync(join(dir, f)), f);
+  const model = await fit([read('train1.csv'), read('train2.csv')], { likelihood: 'gaussian', epochs: 1, threads: 1 });
+  t.deepEqual(model.config, config);
+  // Sizes given are kept, and no hold-out is said so.
+  const given = jpvae('train', ...args, '--latent', '2', '--holdout', '0', '--epochs', '1', '--out', out, '--force');
+  t.regex(
+    given.err.split('\n')[0],
+    /latent 2\+2, hidden 32,32 \(hidden sized to the views\), 300 training rows, no rows held out, backend /,
+  );
+});
+
+test('impute keeps a CSV input header and its ID column; --summary names its columns', (t) => {
+  const dir = tempDir(t),
+    model = join(dir, 'm');
+  const args = plantedGaussianViews(dir, { nTest: 12, seed: 6 });
+  t.is(jpvae('train', ...args, ...SMALL, '--epochs', '1', '--threads', '1', '--out', model).code, 0);
+  const lines = readFileSync(join(dir, 'test1.csv'), 'utf8').trimEnd().split('\n');
+  const names = Array.from({ length: 8 }, (_, j) => `gene${j + 1}`);
+  writeFileSync(join(dir, 'named.csv'), [names.join(','), ...lines].join('\n') + '\n');
+  writeFileSync(join(dir, 'ided.csv'), [`sample,${names}`, ...lines.map((l, i) => `s${i + 1},${l}`)].join('\n') + '\n');
+  const impute = (input: string, out: string, ...more: string[]) => {
+    const r = jpvae(
+      'impute',
+      '--model',
+      model,
+      '--given',
+      '1',
+      '--input',
+      join(dir, input),
+      '--out',
+      join(dir, out),
+      ...more,
+    );
+    t.is(r.code, 0, r.err);
+    return readFileSync(join(dir, out), 'utf8').trimEnd().split('\n');
+  };
+  const plain = impute('test1.csv', 'plain.csv'),
+    x = 'x1,x2,x3,x4,x5,x6';
+  t.is(plain.length, 12); // no header in, none out
+  t.true(Number.isFinite(Number(plain[0].split(',')[0])) && Math.abs(Number(plain[0].split(',')[0])) > 5); // view 2's units: −50 ± 300
+  t.deepEqual(impute('named.csv', 'named-out.csv'), [x, ...plain]);
+  t.deepEqual(impute('ided.csv', 'ided-out.csv', '--id-column', 'sample'), [
+    `sample,${x}`,
+    ...plain.map((l, i) => `s${i + 1},${l}`),
+  ]);
+  const summary = impute('test1.csv', 'summary.csv', '--samples', '5', '--summary');
+  t.is(summary[0], `${x.split(',').map((c) => `${c}_mean`)},${x.split(',').map((c) => `${c}_sd`)}`);
+  t.is(summary.length, 13);
 });

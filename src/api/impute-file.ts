@@ -3,9 +3,12 @@
 // as at training time, one target view imputed through the stored latent
 // fit (Eq. 12), and
 // written in kind by the output's extension (CSV or Parquet with the input's
-// sample IDs, NPY, or a copy of the input .h5ad with the imputed view in
-// obsm), renamed into place at the end. Node only (files).
+// sample IDs, and a CSV's header when the input had one; NPY, or a copy of
+// the input .h5ad with the imputed view in obsm), renamed into place at the
+// end. Node only (files).
 
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { csvHasHeader } from '../data/csv.ts';
 import { openRows } from '../data/matrix.ts';
 import { formatOf, TABLE_FORMATS } from '../data/parse.ts';
 import { checkViewWidth } from '../data/view-width.ts';
@@ -57,6 +60,25 @@ const API_NAMES: ImputeNames = {
   idColumn: 'idColumn',
   point: 'point',
 };
+
+/** Does the CSV file `path` open with a header line (`ids`: it names an ID column)? Its output keeps one. */
+export function csvHeader(path: string, ids: boolean): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const at = (start: number, end: number) => {
+      const b = Buffer.alloc(Math.max(0, Math.min(end, size) - start));
+      return b.subarray(0, readSync(fd, b, 0, b.length, start));
+    };
+    return csvHasHeader(at, size, path, ids);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The columns of a summary: each feature's mean, then each one's sd (x1_mean, …, x1_sd, …). */
+const summaryColumns = (dim: number) =>
+  ['mean', 'sd'].flatMap((s) => Array.from({ length: dim }, (_, j) => `x${j + 1}_${s}`));
 
 /**
  * Imputes view `target` of every row of the file `input` (view `given`)
@@ -114,6 +136,8 @@ export function imputeFile(trained: JpvaeModel, input: string, out: string, o: I
     const key = `X_jpvae_view${target + 1}${o.summary ? '_mean_sd' : ''}`;
     writer = createRowWriter(out, names.out, o.summary ? 2 * dim : dim, {
       idColumn: rows.ids && !anndata ? (idColumn ?? 'obs_names') : undefined,
+      columns: o.summary ? summaryColumns(dim) : undefined,
+      header: o.summary || (inFormat === 'csv' && csvHeader(input, idColumn !== undefined)),
       anndata: anndata ? { input, key, rows: rows.rows } : undefined,
     });
     for (let start = 0, mat; (mat = rows.next(chunk)); start += mat.rows) {

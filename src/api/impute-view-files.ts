@@ -12,6 +12,7 @@ import { gatherRows } from '../data/dataset.ts';
 import { readPairedFiles } from '../data/paired-files.ts';
 import { formatOf, TABLE_FORMATS } from '../data/parse.ts';
 import { createRowWriter, type RowWriter } from '../data/row-writer.ts';
+import { csvHeader } from './impute-file.ts';
 import type { Matrix } from '../data/npy.ts';
 import { InputError } from '../errors.ts';
 import type { ImputeOptions, JpvaeModel } from './model.ts';
@@ -68,18 +69,17 @@ export function imputeViewFiles(
       `${names.out} ${anndata}: an AnnData output copies ${names.input} ${inputs[0]}, but the other inputs lack some of its samples`,
     );
   if (!kept.length) throw new InputError(`${names.input}: no sample is in every given file`);
-  const ys = model.impute(
-    rows.map((m) => ({ data: m.data, width: m.cols })),
-    {
-      samples: o.samples,
-      seed: o.seed,
-      draws: o.draws,
-      point: o.point,
-      given,
-      target,
-      names: inputs.map((p) => `${names.input} ${p}`),
-    },
-  ) as Float32Array[]; // target is a list: one array per target
+  const ys = model.impute(rows, {
+    samples: o.samples,
+    seed: o.seed,
+    draws: o.draws,
+    point: o.point,
+    given,
+    target,
+    names: inputs.map((p) => `${names.input} ${p}`),
+  }) as Float32Array[]; // target is a list: one array per target
+  // A CSV output has a header when the first input had one (or IDs to name).
+  const header = formatOf(inputs[0], inputs[0]) === 'csv' && csvHeader(inputs[0], idColumn !== undefined);
   const writers: RowWriter[] = [];
   try {
     ys.forEach((y, t) => {
@@ -87,6 +87,7 @@ export function imputeViewFiles(
         out = outs[t];
       const w = createRowWriter(out, names.out, dim, {
         idColumn: ids && out !== anndata ? (idColumn ?? 'obs_names') : undefined,
+        header,
         anndata: out === anndata ? { input: inputs[0], key: `X_jpvae_view${target[t]}`, rows: kept.length } : undefined,
       });
       writers.push(w);

@@ -638,7 +638,8 @@ export class FitRun {
 /**
  * A training run started on the backend and threads `o` asks for (default:
  * the best wasm build, on every core), once they are ready; the run's
- * threads warning, if any, goes to `o.onWarning`.
+ * threads warning, if any, goes to `o.onWarning` (default: one console.warn
+ * line, never dropped unseen).
  */
 export async function startRun<T extends { threadsWarning?: string }>(
   o: RunOptions,
@@ -648,6 +649,6 @@ export async function startRun<T extends { threadsWarning?: string }>(
     threads = o.threads ?? (backend.startsWith('wasm') ? availableThreads() : 1);
   await ready(backend, threads);
   const run = start(backend, threads);
-  if (run.threadsWarning) o.onWarning?.(run.threadsWarning);
+  if (run.threadsWarning) (o.onWarning ?? ((m: string) => console.warn(`jpvae: ${m}`)))(run.threadsWarning);
   return { run, backend, threads };
 }

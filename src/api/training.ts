@@ -45,7 +45,7 @@ export interface RunOptions {
   backend?: BackendChoice; // default 'wasm'
   /** Threads per training step (default: the cores available; the weights are the same for any number). */
   threads?: number;
-  /** Called with a one-line warning, e.g. when fewer threads than asked for can be used (default: none). */
+  /** Called with a one-line warning, e.g. when fewer threads than asked for can be used (default: console.warn). */
   onWarning?: (message: string) => void;
   /** Aborting stops training at the next turn of the event loop; the fit then rejects with the signal's reason. */
   signal?: AbortSignal;

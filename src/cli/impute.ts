@@ -27,7 +27,8 @@ const HELP = `usage: jpvae impute --model DIR --given G --input F [--input F …
   --out F                 per target, repeated in the order of --target: one row per input row (the
                           likelihood's mean: probabilities for Bernoulli views, values in the original units for
                           Gaussian ones), in kind: .csv or .parquet (with the input's sample IDs as the first
-                          column when it has them), .npy, or .h5ad/.h5mu from an AnnData/MuData input:
+                          column when it has them; a CSV keeps a header line, columns x1, x2, …, when the
+                          input had one), .npy, or .h5ad/.h5mu from an AnnData/MuData input:
                           a copy of it with the imputed view as obsm/X_jpvae_viewN (obsm, not layers: a layer has
                           X's width, the other view has its own)
   --id-column NAME        the input tables' column of sample IDs (default: the one the model trained with)
@@ -44,7 +45,7 @@ const HELP = `usage: jpvae impute --model DIR --given G --input F [--input F …
                           conditional mean, what squared error rewards) or the median of that Poisson or NB
                           (what absolute error rewards); a Gaussian view's median is its mean
   --summary               with --samples, one --input and one --out: write the per-row mean and sd of the K
-                          draws (2·width columns)
+                          draws (2·width columns, named x1_mean, …, x1_sd, … in a CSV's header)
   --seed N                seed of the draws (default 1)
   --force                 replace --out files that exist (they are never overwritten otherwise)
 

@@ -26,6 +26,10 @@ export interface RowWriter {
 export interface WriterOptions {
   /** Name of the ID column to write first (CSV with a header, Parquet); rows then come with their IDs. */
   idColumn?: string;
+  /** The columns' names (default x1, x2, …): a CSV's header, a Parquet's schema. */
+  columns?: string[];
+  /** A CSV gets a header line even without an ID column (its input had one). */
+  header?: boolean;
   /** For an .h5ad/.h5mu output: the input file it copies, the obsm key and the total row count. */
   anndata?: { input: string; key: string; rows: number };
 }
@@ -53,14 +57,16 @@ export function createRowWriter(path: string, label: string, cols: number, o: Wr
     throw new InputError(`${label} ${path}: cannot write (${(e as NodeJS.ErrnoException).code ?? e})`);
   }
   const header = (names: string[]) => names.join(',') + '\n';
-  const features = Array.from({ length: cols }, (_, j) => `x${j + 1}`);
+  const features = o.columns ?? Array.from({ length: cols }, (_, j) => `x${j + 1}`);
+  if (features.length !== cols) throw new Error(`row writer: ${features.length} column names for ${cols} columns`);
   let rows = 0;
   const fail = (e: unknown): never => {
     file.abort();
     throw e;
   };
   if (format === 'npy') file.write(new Uint8Array(NPY_HEADER_ROOM)); // the real header at commit, when the row count is known
-  if (format === 'csv' && o.idColumn !== undefined) file.write(Buffer.from(header([o.idColumn, ...features])));
+  if (format === 'csv' && (o.idColumn !== undefined || o.header))
+    file.write(Buffer.from(header([...(o.idColumn !== undefined ? [o.idColumn] : []), ...features])));
   let parquet: ParquetWriter | undefined;
   if (format === 'parquet') {
     // hyparquet-writer's buffer, emptied into the atomic file after each row group and at the end.
