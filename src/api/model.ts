@@ -247,10 +247,8 @@ export class JpvaeModel {
     const inputs = single ? [rows as ViewInput] : (rows as readonly ViewInput[]);
     if (!Array.isArray(inputs) || inputs.length !== given.length)
       throw new InputError(`rows: one input per given view (${given.length}) expected, got ${inputs.length}`);
-    const K = o.samples ?? 1,
+    const K = o.samples ?? 1, // samples and draws checked by checkOptions
       kind = o.draws ?? 'predictive';
-    if (!Number.isInteger(K) || K < 1) throw new InputError(`samples: expected an integer ≥ 1, got ${o.samples}`);
-    if (!DRAW_KINDS.includes(kind)) throw new InputError(`draws: expected predictive or latent, got ${o.draws}`);
     const points = target.map((t) => checkPoint(o.point ?? 'mean', this.net.views[t].likelihood, t));
     if (points[0] !== 'mean' && K > 1)
       throw new InputError(`point ${points[0]}: a point imputation; leave samples out`);
