@@ -110,6 +110,29 @@ test('train --view ×3, eval --json and impute --given 1,3 --target 2 on real-va
   t.log(`mean |x̂2 − x2| in the view's units: ${err.toFixed(1)}; guessing 300: ${guess.toFixed(1)}`);
   t.true(err < 0.7 * guess, `imputed in the user's units: mean abs error ${err.toFixed(1)} vs ${guess.toFixed(1)}`);
 
+  // The first input's header is kept: the same rows under named columns.
+  const named = join(dir, 'named1.csv'),
+    namedOut = join(dir, 'x2-named.csv');
+  const width1 = lines[0][held[0]].split(',').length;
+  writeFileSync(named, `${Array.from({ length: width1 }, (_, j) => `a${j + 1}`)}\n${readFileSync(inputs[0], 'utf8')}`);
+  const nm = jpvae(
+    'impute',
+    '--model',
+    model,
+    '--given',
+    '1,3',
+    '--target',
+    '2',
+    '--input',
+    named,
+    '--input',
+    inputs[1],
+    '--out',
+    namedOut,
+  );
+  t.is(nm.code, 0, nm.err);
+  t.is(readFileSync(namedOut, 'utf8'), `x1,x2,x3,x4,x5\n${readFileSync(out, 'utf8')}`);
+
   // K draws per row.
   const draws = join(dir, 'draws.npy');
   const dr = jpvae(
