@@ -142,15 +142,6 @@ export interface CalibrationOptions {
   draws?: DrawKind;
 }
 
-/** The options checked, K filled in. */
-export function calibrationOptions(o: CalibrationOptions): { samples: number; seed?: number; draws?: DrawKind } {
-  const K = o.samples ?? 100;
-  if (!Number.isInteger(K) || K < 2) throw new InputError(`samples: expected an integer ≥ 2, got ${o.samples}`);
-  if (o.draws !== undefined && !DRAW_KINDS.includes(o.draws))
-    throw new InputError(`draws: expected predictive or latent, got ${o.draws}`);
-  return { samples: K, seed: o.seed, draws: o.draws };
-}
-
 /** Only Node writes and reads directories; its modules are imported by URL (`path` without .ts/.js), so no bundle follows them. */
 export async function nodeModule<T>(what: string, path: string): Promise<T> {
   if (typeof process === 'undefined' || !process.versions?.node)
@@ -177,6 +168,14 @@ function viewList(views: Views): { list: readonly ViewInput[]; names: string[]; 
   if (Array.isArray(views)) return { list: views, names: views.map((_, i) => `views[${i}]`) };
   const { view1, view2, mask } = views as TwoViews;
   return { list: [view1, view2], names: ['view1', 'view2', 'mask'], mask };
+}
+
+/** The views' rows paired by row (a row's missing views NaN or empty, or marked by the mask). */
+function pairedViews(views: Views, likelihood: readonly Likelihood[]): ViewData {
+  const { list, names, mask } = viewList(views);
+  const matrices = list.map((v, i) => toMatrix(v, names[i]));
+  const maskMatrix = mask === undefined ? undefined : toMatrix(mask, names[list.length]);
+  return pairViews(matrices, likelihood, names, undefined, maskMatrix);
 }
 
 /** A trained model: impute, evaluate, save. */
@@ -291,14 +290,11 @@ export class JpvaeModel {
     return this.evaluateData(this.rowsOf(views), { ...o, split: 'given' });
   }
 
-  /** The same metrics on rows already preprocessed as the training data (a model's own split, read again); `split` names them. */
+  /** @internal The same metrics on rows of the model's widths already preprocessed as its training data; `split` names them. */
   evaluateData(
     data: ViewData,
     o: { seed?: number; conditional?: 'fit' | 'prior'; point?: PointKind; split?: string } = {},
   ): Metrics {
-    if (o.point !== undefined && !POINT_KINDS.includes(o.point))
-      throw new InputError(`point: expected mean or median, got '${String(o.point)}'`);
-    this.checkWidths(data);
     const fit = o.conditional === 'prior' ? priorGaussian(this.net) : this.fit();
     return evaluateMetrics(this.net, data, fit, o.split ?? 'given', o.seed ?? 1, o.point);
   }
@@ -314,13 +310,8 @@ export class JpvaeModel {
    */
   calibration(views: Views, o: CalibrationOptions = {}): Calibration {
     checkOptions(o, OPTION_RULES.calibration, 'options of calibration');
-    return this.calibrateData(this.rowsOf(views), o);
-  }
-
-  /** The same on rows already preprocessed as the training data (a model's own split, read again). */
-  calibrateData(data: ViewData, o: CalibrationOptions = {}): Calibration {
-    this.checkWidths(data);
-    return evaluateCalibration(this.net, data, this.fit(), calibrationOptions(o));
+    const data = this.rowsOf(views);
+    return evaluateCalibration(this.net, data, this.fit(), { ...o, samples: o.samples ?? 100 });
   }
 
   /**
@@ -342,13 +333,6 @@ export class JpvaeModel {
     return Float32Array.from(encodeViewMeans(this.net, [mat.data], [i], mat.rows)[0]);
   }
 
-  private checkWidths(data: ViewData): void {
-    if (data.dims.length !== this.views || data.dims.some((d, i) => d !== this.widths[i]))
-      throw new InputError(
-        `data: views of widths ${data.dims.join(',')}, but the model's are ${this.widths.join(',')}`,
-      );
-  }
-
   /** The views of an imputation (numbered from 1), checked: `given`, and `target` (default: every view not given). */
   selection(o: Pick<ImputeOptions, 'given' | 'target'>): { given: number[]; target: number[] } {
     const m = this.views,
@@ -366,15 +350,9 @@ export class JpvaeModel {
   /** Rows of every view checked against the model's widths and preprocessed as its training data. */
   private rowsOf(views: Views): ViewData {
     const m = this.views,
-      { list, names, mask } = viewList(views);
+      { list, names } = viewList(views);
     if (list.length !== m) throw new InputError(`views: the model has ${m} views, got ${list.length}`);
-    const data = pairViews(
-      list.map((v, i) => toMatrix(v, names[i])),
-      this.json.data.likelihood,
-      names,
-      undefined,
-      mask === undefined ? undefined : toMatrix(mask, names[m]),
-    );
+    const data = pairedViews(views, this.json.data.likelihood);
     data.dims.forEach((w, i) => {
       if (w !== this.widths[i])
         throw new InputError(
@@ -528,20 +506,14 @@ export class FitRun {
       throw new InputError(
         `views: expected a list of views (or { view1, view2 }), got ${views === null ? 'null' : typeof views}`,
       );
-    const { list, names, mask } = viewList(views);
+    const { list } = viewList(views);
     if (!Array.isArray(list) || list.length < 2)
       throw new InputError(
         `views: expected a list of at least two views, got ${Array.isArray(list) ? list.length : typeof list}`,
       );
     const likelihood = viewLikelihoods(o.likelihood, list.length);
     const holdout = holdoutOf(o);
-    const paired = pairViews(
-      list.map((v, i) => toMatrix(v, names[i])),
-      likelihood,
-      names,
-      undefined,
-      mask === undefined ? undefined : toMatrix(mask, names[list.length]),
-    );
+    const paired = pairedViews(views, likelihood);
     const { train, heldOut, standardize } = prepareViews(paired, likelihood, holdout);
     const config = configOf(paired.dims, likelihood, o);
     const record: DataRecord = {

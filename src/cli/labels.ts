@@ -22,9 +22,6 @@ export function flagLabels(aliases: boolean): InputLabels {
   };
 }
 
-/** The labels of the commands that take --view F (or its aliases): named by how they were given. */
-export const FLAG_LABELS = flagLabels(false);
-
 /** A resumed run that already reached `epochs`: one line naming the flag (the library says 'epochs N'). */
 export function refuseTrained(epochs: number, done: number, dir: string): void {
   if (done >= epochs)

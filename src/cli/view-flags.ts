@@ -11,16 +11,6 @@ import type { CountScores } from '../eval/count-metrics.ts';
 import type { ViewCalibration } from '../eval/calibration.ts';
 import type { PointKind } from '../impute/point.ts';
 
-/** The value of a flag in argv before flags are parsed. */
-export function flagArg(argv: readonly string[], flag: string): string | undefined {
-  const i = argv.indexOf(flag);
-  if (i >= 0) return argv[i + 1];
-  return argv.find((a) => a.startsWith(`${flag}=`))?.slice(flag.length + 1);
-}
-
-/** The view flags a command reads: --view (repeatable) and its two-view aliases. */
-export const VIEW_FLAGS = { string: 'view1 view2', multiple: 'view' } as const;
-
 /** The view files of --view F … or --view1 F --view2 F (not both ways); [] when none is given. */
 export function viewFiles(f: { view?: string[]; view1?: string; view2?: string }): string[] {
   const aliases = f.view1 !== undefined || f.view2 !== undefined;
@@ -47,9 +37,6 @@ export function likelihoodFlags(
     throw new InputError(`--likelihood: give one per view (${m}) or one for all, got ${liks.length}`);
   return Array.from({ length: m }, (_, i) => parseLikelihood(liks[liks.length === 1 ? 0 : i], '--likelihood'));
 }
-
-/** The value of --model in argv. */
-export const modelArg = (argv: readonly string[]): string | undefined => flagArg(argv, '--model');
 
 /** A comma list of view numbers (1-based), checked by the model. */
 export function viewNumbers(value: string | undefined, flag: string): number[] {
