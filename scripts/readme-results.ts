@@ -156,7 +156,10 @@ function headlineBlock(): string {
   const s = JSON.parse(read('results/summary.json')) as {
     command: string;
     machine: string;
-    runs: { prior: keyof typeof LABELS; metrics: { n: number; impute: Record<'x1_given_x2' | 'x2_given_x1', number> } }[];
+    runs: {
+      prior: keyof typeof LABELS;
+      metrics: { n: number; impute: Record<'x1_given_x2' | 'x2_given_x1', number> };
+    }[];
   };
   const two = (m: number, sd: number) => `${m.toFixed(2)} (${sd.toFixed(2)})`;
   const priors = (Object.keys(LABELS) as (keyof typeof LABELS)[]).filter((p) => s.runs.some((r) => r.prior === p));
@@ -166,7 +169,13 @@ function headlineBlock(): string {
     const rs = s.runs.filter((r) => r.prior === p),
       paper = PAPER_TABLE_1[p];
     const ours = (k: 'x1_given_x2' | 'x2_given_x1') => two(...meanSd(rs.map((r) => r.metrics.impute[k])));
-    return [LABELS[p], ours('x1_given_x2'), ours('x2_given_x1'), two(paper.mean[2], paper.sd[2]), two(paper.mean[3], paper.sd[3])];
+    return [
+      LABELS[p],
+      ours('x1_given_x2'),
+      ours('x2_given_x1'),
+      two(paper.mean[2], paper.sd[2]),
+      two(paper.mean[3], paper.sd[3]),
+    ];
   });
   return [
     table(['prior', 'impute X̃1\\|2', 'impute X̃2\\|1', "the paper's X̃1\\|2", "the paper's X̃2\\|1"], rows),
@@ -197,13 +206,20 @@ const blocks: [string, () => string][] = [
   ['three-bands', threeBandsBlock],
   ['counts-planted', () => read('results/counts-planted.md').trim()],
 ];
-const pages = ['README.md', ...readdirSync(new URL('docs/', root)).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const pages = [
+  'README.md',
+  ...readdirSync(new URL('docs/', root))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 const text = new Map(pages.map((p) => [p, read(p)]));
 for (const [name, block] of blocks) {
   const body = block(),
     holders = pages.filter((p) => fill(text.get(p)!, name, body) !== undefined);
   if (holders.length !== 1)
-    throw new Error(`<!-- ${name} --> is in ${holders.length ? holders.join(' and ') : 'no page'}: it must be in exactly one`);
+    throw new Error(
+      `<!-- ${name} --> is in ${holders.length ? holders.join(' and ') : 'no page'}: it must be in exactly one`,
+    );
   text.set(holders[0], fill(text.get(holders[0])!, name, body)!);
 }
 for (const [page, body] of text) if (body !== read(page)) writeFileSync(new URL(page, root), body);

@@ -13,7 +13,16 @@
 
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { delimiter, join } from 'node:path';
 
 const ROOT = new URL('../', import.meta.url).pathname;
@@ -48,7 +57,12 @@ function blocksOf(page: string): Block[] {
   return blocks;
 }
 
-const PAGES = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const PAGES = [
+  'README.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 const ALL = PAGES.flatMap(blocksOf);
 const dirOf = (page: string) => join(WORK, page.replace(/\.md$/, '').replace('/', '-'));
 const fileOf = (b: Block) => join(dirOf(b.page), `block-${b.line}.ts`);
@@ -64,7 +78,8 @@ for (const b of ALL) if (CODE.has(b.lang) && runnable(b)) writeFileSync(fileOf(b
 
 // `npx jpvae …` runs this checkout's bin; any other npx call goes to npm's.
 const BIN = join(WORK, 'bin');
-const realNpx = process.env.PATH!.split(delimiter)
+const realNpx = process.env
+  .PATH!.split(delimiter)
   .map((d) => join(d, 'npx'))
   .find(existsSync);
 mkdirSync(BIN);
@@ -89,7 +104,10 @@ test('every fence names its language: a shell, JS/TS or text', (t) => {
       .join(', ');
   t.log(`${ran.length} blocks run: ${count(ran)}`);
   t.log(`${skipped.length} skipped:\n${skipped.map((b) => `  ${b.page}:${b.line}: ${b.skip}`).join('\n')}`);
-  t.true(skipped.length * 3 < ran.length, `${skipped.length} blocks skipped of ${ALL.length}: skipping must stay the exception`);
+  t.true(
+    skipped.length * 3 < ran.length,
+    `${skipped.length} blocks skipped of ${ALL.length}: skipping must stay the exception`,
+  );
 });
 
 test('every JS/TS block type-checks in strict mode', (t) => {
@@ -131,7 +149,9 @@ for (const page of PAGES) {
         execFileSync(cmd, args, { cwd: dirOf(page), env, encoding: 'utf8', stdio: 'pipe', timeout: 120_000 });
       } catch (e) {
         const err = e as { stderr?: string; stdout?: string };
-        t.fail(`${page}:${b.line} (\`\`\`${b.lang}) failed:\n${b.code}\n${(err.stderr || err.stdout || String(e)).slice(-2000)}`);
+        t.fail(
+          `${page}:${b.line} (\`\`\`${b.lang}) failed:\n${b.code}\n${(err.stderr || err.stdout || String(e)).slice(-2000)}`,
+        );
         return;
       }
       seconds.push(`${b.line}: ${((performance.now() - start) / 1000).toFixed(1)} s`);
