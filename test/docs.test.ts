@@ -9,7 +9,8 @@
 // inside the repository, without npm's second of start-up per command).
 // A block marked `<!-- doc-test: skip (reason) -->` on the line before its
 // fence is reported with its reason, not run; a ```text block is output,
-// not code. Any other language, or none, fails here.
+// not code. Any other language, or none, fails here. Every relative link of
+// the pages must reach a file, and its #anchor a heading there.
 
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
@@ -108,6 +109,34 @@ test('every fence names its language: a shell, JS/TS or text', (t) => {
     skipped.length * 3 < ran.length,
     `${skipped.length} blocks skipped of ${ALL.length}: skipping must stay the exception`,
   );
+});
+
+/** GitHub's anchor of a heading: lower case, punctuation dropped, spaces as hyphens. */
+const anchor = (heading: string) =>
+  heading
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N} _-]/gu, '')
+    .replace(/ /g, '-');
+
+test('every relative link of README.md and docs/ reaches a file, and its #anchor a heading', (t) => {
+  const broken: string[] = [];
+  for (const page of PAGES) {
+    const text = readFileSync(join(ROOT, page), 'utf8').replace(/^```[\s\S]*?^```/gm, '');
+    for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+      if (/^[a-z]+:/.test(target)) continue;
+      const [path, hash] = target.split('#');
+      const file = path ? join(ROOT, page, '..', path) : join(ROOT, page);
+      // build/api/ is written by `npm run docs` (CI runs it before the tests), not committed.
+      if (file.startsWith(join(ROOT, 'build/api/'))) continue;
+      if (!existsSync(file)) broken.push(`${page}: ${target} (no such file)`);
+      else if (hash !== undefined) {
+        const headings = readFileSync(file, 'utf8').match(/^#+ .+$/gm) ?? [];
+        if (!headings.some((h) => anchor(h.replace(/^#+ /, '')) === hash))
+          broken.push(`${page}: ${target} (no such heading)`);
+      }
+    }
+  }
+  t.deepEqual(broken, []);
 });
 
 test('every JS/TS block type-checks in strict mode', (t) => {
