@@ -7,7 +7,7 @@
 //
 //   node --import tsx scripts/counts-planted.ts [--n 3000] [--epochs 40] [--lr 0.001] [--seeds 1,2,3] [--baseline 0 (a negative one: --baseline=-1.5)] [--depth-sd 0.5] [--out results/counts-planted]
 //
-// Writes OUT.json and OUT.md, the table README shows.
+// Writes OUT.json and OUT.md, the table docs/counts-and-omics.md shows.
 
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';

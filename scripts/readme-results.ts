@@ -1,27 +1,34 @@
-// Fills README.md's generated blocks from the committed results, so every
-// number there comes from a file a command wrote:
-//   <!-- results --> … <!-- /results -->  from results/table1.md and table3.md (jpvae reproduce)
-//   <!-- bench --> … <!-- /bench -->      from bench/results/bench.json (npm run --silent bench -- --json)
-//   <!-- impute-bench --> … <!-- /impute-bench -->  from bench/results/impute.json (npm run --silent bench -- --only impute --json)
-//   <!-- peers-bench --> … <!-- /peers-bench -->  from bench/results/peers.json (npm run --silent bench -- --only peers --json)
-//   <!-- three-bands --> … <!-- /three-bands -->  from results/three-bands.md and .json (scripts/three-bands.ts)
-//   <!-- counts-planted --> … <!-- /counts-planted -->  from results/counts-planted.md (scripts/counts-planted.ts)
+// Fills the generated blocks of README.md and docs/*.md from the committed
+// results, so every number there comes from a file a command wrote. A block
+// is <!-- name --> … <!-- /name --> in whichever page holds it (each name
+// in exactly one page):
+//   results         from results/table1.md and table3.md (jpvae reproduce)
+//   headline        from results/summary.json (jpvae reproduce) and the paper's Table 1 (src/eval/paper.ts)
+//   bench           from bench/results/bench.json (npm run --silent bench -- --json)
+//   speed           from bench/results/bench.json and peers.json
+//   impute-bench    from bench/results/impute.json (npm run --silent bench -- --only impute --json)
+//   peers-bench     from bench/results/peers.json (npm run --silent bench -- --only peers --json)
+//   three-bands     from results/three-bands.md and .json (scripts/three-bands.ts)
+//   counts-planted  from results/counts-planted.md (scripts/counts-planted.ts)
 //   node --import=tsx scripts/readme-results.ts
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { camelCaseKeys } from '../src/io/json-keys.ts';
+import { PAPER_TABLE_1 } from '../src/eval/paper.ts';
+import { meanSd } from '../src/eval/report.ts';
 
 const root = new URL('../', import.meta.url);
 const read = (path: string) => readFileSync(new URL(path, root), 'utf8');
 
-/** README with the text between <!-- name --> and <!-- /name --> replaced. */
-function fill(readme: string, name: string, body: string): string {
+/** `page` with the text between <!-- name --> and <!-- /name --> replaced, or undefined without that block. */
+function fill(page: string, name: string, body: string): string | undefined {
   const open = `<!-- ${name} -->\n`,
     close = `<!-- /${name} -->`;
-  const start = readme.indexOf(open),
-    end = readme.indexOf(close);
-  if (start < 0 || end < start) throw new Error(`README.md has no ${open.trim()} … ${close} block`);
-  return readme.slice(0, start + open.length) + body.trimEnd() + '\n' + readme.slice(end);
+  const start = page.indexOf(open),
+    end = page.indexOf(close);
+  if (start < 0) return undefined;
+  if (end < start) throw new Error(`${open.trim()} without its ${close}`);
+  return page.slice(0, start + open.length) + body.trimEnd() + '\n' + page.slice(end);
 }
 
 /** A generated results file without its title line. */
@@ -142,16 +149,77 @@ function threeBandsBlock(): string {
   ].join('\n');
 }
 
-const readme = read('README.md');
+const LABELS = { zero: 'C = 0', svd: 'σ1(C) < 1', orthogonal: 'C = αO' } as const;
+
+/** The front page's imputation losses: ours from the reproduce run, the paper's beside them. */
+function headlineBlock(): string {
+  const s = JSON.parse(read('results/summary.json')) as {
+    command: string;
+    machine: string;
+    runs: {
+      prior: keyof typeof LABELS;
+      metrics: { n: number; impute: Record<'x1_given_x2' | 'x2_given_x1', number> };
+    }[];
+  };
+  const two = (m: number, sd: number) => `${m.toFixed(2)} (${sd.toFixed(2)})`;
+  const priors = (Object.keys(LABELS) as (keyof typeof LABELS)[]).filter((p) => s.runs.some((r) => r.prior === p));
+  const seeds = new Set(priors.map((p) => s.runs.filter((r) => r.prior === p).length));
+  if (seeds.size !== 1) throw new Error('results/summary.json: the priors have different numbers of runs');
+  const rows = priors.map((p) => {
+    const rs = s.runs.filter((r) => r.prior === p),
+      paper = PAPER_TABLE_1[p];
+    const ours = (k: 'x1_given_x2' | 'x2_given_x1') => two(...meanSd(rs.map((r) => r.metrics.impute[k])));
+    return [
+      LABELS[p],
+      ours('x1_given_x2'),
+      ours('x2_given_x1'),
+      two(paper.mean[2], paper.sd[2]),
+      two(paper.mean[3], paper.sd[3]),
+    ];
+  });
+  return [
+    table(['prior', 'impute X̃1\\|2', 'impute X̃2\\|1', "the paper's X̃1\\|2", "the paper's X̃2\\|1"], rows),
+    '',
+    `BCE summed over a half's 392 pixels, mean (sd) over ${[...seeds][0]} seeds, on the ${s.runs[0].metrics.n.toLocaleString('en')} test rows. \`${s.command}\` on ${s.machine} (results/summary.json).`,
+  ].join('\n');
+}
+
+/** The front page's training speed, from the bench's and the PyTorch peer's committed runs. */
+function speedBlock(): string {
+  const b = JSON.parse(read('bench/results/bench.json')),
+    p = JSON.parse(read('bench/results/peers.json')).peers,
+    m = b.machine;
+  return [
+    `Training the paper's model (392→512→512→20 per view, batch 32, orthogonal prior): ${b.train_samples_per_s.wasm_relaxed} samples/s on one thread (relaxed-simd wasm), ${b.train_samples_per_s_threads['2']} on two, ${b.train_speedup_vs_js.wasm_relaxed}× the plain-TypeScript twin; beside PyTorch CPU on the same machine, ${p.ratio_best}× its rate, each at its best thread count (jpvae ${p.best_threads.jpvae}, PyTorch ${p.best_threads.torch}).`,
+    '',
+    `\`npm run --silent bench -- --json\` and \`--only peers\` (bench/results/bench.json, peers.json) on ${m.cpu}, ${m.cores} cores, Node ${m.node}, jpvae ${m.jpvae}.`,
+  ].join('\n');
+}
+
 const blocks: [string, () => string][] = [
   ['results', resultsBlock],
+  ['headline', headlineBlock],
   ['bench', benchBlock],
+  ['speed', speedBlock],
   ['impute-bench', imputeBlock],
   ['peers-bench', peersBlock],
   ['three-bands', threeBandsBlock],
   ['counts-planted', () => read('results/counts-planted.md').trim()],
 ];
-writeFileSync(
-  new URL('README.md', root),
-  blocks.reduce((text, [name, block]) => fill(text, name, block()), readme),
-);
+const pages = [
+  'README.md',
+  ...readdirSync(new URL('docs/', root))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
+const text = new Map(pages.map((p) => [p, read(p)]));
+for (const [name, block] of blocks) {
+  const body = block(),
+    holders = pages.filter((p) => fill(text.get(p)!, name, body) !== undefined);
+  if (holders.length !== 1)
+    throw new Error(
+      `<!-- ${name} --> is in ${holders.length ? holders.join(' and ') : 'no page'}: it must be in exactly one`,
+    );
+  text.set(holders[0], fill(text.get(holders[0])!, name, body)!);
+}
+for (const [page, body] of text) if (body !== read(page)) writeFileSync(new URL(page, root), body);

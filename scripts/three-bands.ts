@@ -8,7 +8,7 @@
 //
 //   node --import tsx scripts/three-bands.ts [--epochs 30] [--train 50000] [--seeds 1,2,3] [--out results/three-bands]
 //
-// Writes OUT.json after every model (so a long run keeps what it finished) and OUT.md, the table README shows.
+// Writes OUT.json after every model (so a long run keeps what it finished) and OUT.md, the table docs/more-views.md shows.
 
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
