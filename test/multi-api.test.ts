@@ -61,7 +61,7 @@ test('fit on three views: impute view 2 from views 1 and 3 in its own units, dra
   t.log(`mean |x̂2 − x2|: ${(err / held.length / 4).toFixed(3)}; guessing −50: ${(guess / held.length / 4).toFixed(3)}`);
   t.true(err < 0.5 * guess, 'imputed in the view’s own units, far better than its mean');
   // Two targets at once, in target order; from one view only it is worse than from two.
-  const [y2, y3] = model.impute(given[0], { given: 1, target: [2, 3] }) as Float32Array[];
+  const [y2, y3] = model.impute(given[0], { given: 1, target: [2, 3] });
   t.is(y2.length, held.length * 4);
   t.is(y3.length, held.length * 3);
   const err1 = held.reduce((s, r, i) => s + clean[1][r].reduce((a, c, j) => a + Math.abs(y2[i * 4 + j] - c), 0), 0);

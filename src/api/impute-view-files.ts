@@ -77,7 +77,7 @@ export function imputeViewFiles(
     given,
     target,
     names: inputs.map((p) => `${names.input} ${p}`),
-  }) as Float32Array[]; // target is a list: one array per target
+  }); // target is a list: one array per target
   // A CSV output has a header when the first input had one (or IDs to name).
   const header = formatOf(inputs[0], inputs[0]) === 'csv' && csvHeader(inputs[0], idColumn !== undefined);
   const writers: RowWriter[] = [];

@@ -230,6 +230,7 @@ export class JpvaeModel {
    */
   impute(rows: ViewInput, o: ImputeOptions & { given: number; target?: number }): Float32Array;
   impute(rows: readonly ViewInput[], o: ImputeOptions & { target: number }): Float32Array;
+  impute(rows: ViewInput | readonly ViewInput[], o: ImputeOptions & { target: readonly number[] }): Float32Array[];
   impute(rows: ViewInput | readonly ViewInput[], o: ImputeOptions): Float32Array | Float32Array[];
   impute(rows: ViewInput | readonly ViewInput[], o: ImputeOptions): Float32Array | Float32Array[] {
     if (o === undefined)
