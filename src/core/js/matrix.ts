@@ -22,8 +22,9 @@ export const matmul = (a: Matrix, b: Matrix): Matrix =>
   a.map((row) => b[0].map((_, j) => row.reduce((s, x, k) => s + x * b[k][j], 0)));
 export const matvec = (a: Matrix, x: number[]): number[] => a.map((row) => row.reduce((s, v, k) => s + v * x[k], 0));
 export const dot = (x: number[], y: number[]): number => x.reduce((s, v, i) => s + v * y[i], 0);
-export const addInto = (h: FloatArray, p: number, values: number[], scale: number): void => {
-  values.forEach((v, i) => {
+/** h[p…] += scale·values: a vector, or a matrix's rows one after another (row-major, as on the heap). */
+export const addInto = (h: FloatArray, p: number, values: number[] | Matrix, scale = 1): void => {
+  values.flat().forEach((v, i) => {
     h[p + i] += scale * v;
   });
 };

@@ -22,13 +22,10 @@ import {
 } from './matrix.ts';
 
 /** dlv += scale·½(e − 1) for the row's variance ratios e = [D]ᵢᵢ·e^{lvᵢ}: Eq. 9's ½(tr − Σ lv) differentiated. */
-const addLogvarGrad = (h: FloatArray, dlv: number, ratios: number[], scale: number): void =>
-  addInto(
-    h,
-    dlv,
-    ratios.map((e) => 0.5 * (e - 1)),
-    scale,
-  );
+function addLogvarGrad(h: FloatArray, dlv: number, ratios: number[], scale: number): void {
+  const grad = ratios.map((e) => 0.5 * (e - 1));
+  addInto(h, dlv, grad, scale);
+}
 
 /**
  * Eq. 9 per row. D1 = (I − CᵀC)⁻¹, M = D2·C = C·D1 (push-through), so both
@@ -91,14 +88,8 @@ export const jointKl: Twin<'jointKl'> = (h, ...args) => {
     d2.map((row) => row.map((v, k) => v * e2[k])),
     m,
   );
-  for (let i = 0; i < n2; i++) {
-    addInto(
-      h,
-      dC + i * n1,
-      gradC[i].map((g, j) => g + me1d1[i][j] + d2e2m[i][j] - rows * m[i][j]),
-      scale,
-    );
-  }
+  const total = gradC.map((row, i) => row.map((g, j) => g + me1d1[i][j] + d2e2m[i][j] - rows * m[i][j]));
+  addInto(h, dC, total, scale);
 };
 
 /**
@@ -126,29 +117,14 @@ export const orthoKl: Twin<'orthoKl'> = (h, ...args) => {
       b * dot(t, m1);
     if (!dmu1) continue;
     const u = t.map((tc, c) => k * tc - b * m1[c]); // dμ2 = μ2 + O·u, dO = μ2·uᵀ + k·diag(e^{lv2})·O
-    addInto(
-      h,
-      dmu1 + r * n1,
-      m1.map((x, c) => c1 * x - b * t[c]),
-      scale,
-    );
-    addInto(
-      h,
-      dmu2 + r * n2,
-      matvec(o, u).map((x, j) => x + m2[j]),
-      scale,
-    );
+    const g1 = m1.map((x, c) => c1 * x - b * t[c]),
+      g2 = matvec(o, u).map((x, j) => x + m2[j]);
+    addInto(h, dmu1 + r * n1, g1, scale);
+    addInto(h, dmu2 + r * n2, g2, scale);
     addLogvarGrad(h, dlv1 + r * n1, var1, scale);
     addLogvarGrad(h, dlv2 + r * n2, var2, scale);
-    if (dO)
-      o.forEach((row, j) =>
-        addInto(
-          h,
-          dO + j * n1,
-          row.map((x, c) => m2[j] * u[c] + k * Math.exp(v2[j]) * x),
-          scale,
-        ),
-      );
+    const gO = dO ? o.map((row, j) => row.map((x, c) => m2[j] * u[c] + k * Math.exp(v2[j]) * x)) : [];
+    addInto(h, dO, gO, scale);
   }
 };
 
@@ -209,26 +185,9 @@ export const svdComposeBackward: Twin<'svdComposeBackward'> = (h, n1, n2, U, s, 
     g = matrix(h, dC, n2, n1);
   const gv = matmul(g, v),
     gtu = matmul(transpose(g), u);
-  gv.forEach((row, i) =>
-    addInto(
-      h,
-      dU + i * n1,
-      row.map((x, k) => x * sig[k].sigma),
-      1,
-    ),
-  );
-  gtu.forEach((row, j) =>
-    addInto(
-      h,
-      dV + j * n1,
-      row.map((x, k) => x * sig[k].sigma),
-      1,
-    ),
-  );
-  addInto(
-    h,
-    ds,
-    sig.map(({ grad }, k) => grad * u.reduce((acc, row, i) => acc + row[k] * gv[i][k], 0)),
-    1,
-  );
+  const timesSigma = (a: Matrix) => a.map((row) => row.map((x, k) => x * sig[k].sigma));
+  addInto(h, dU, timesSigma(gv));
+  addInto(h, dV, timesSigma(gtu));
+  const dsigma = sig.map(({ grad }, k) => grad * u.reduce((acc, row, i) => acc + row[k] * gv[i][k], 0));
+  addInto(h, ds, dsigma);
 };
