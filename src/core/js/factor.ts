@@ -38,9 +38,7 @@ export const factorKl: Twin<'factorKl'> = (h, rows, D, K, alpha, mu, lv, A, kl, 
       h[dmu + r * D + i] += scale * x;
       h[dlv + r * D + i] += scale * 0.5 * (ge[i] - 1);
       e[i] += Math.exp(v[i]);
-      s.forEach((sk, k) => {
-        gradA[i][k] -= x * sk;
-      });
+      for (let k = 0; k < K; k++) gradA[i][k] -= x * s[k];
     });
   }
   if (!dmu || !dA) return;

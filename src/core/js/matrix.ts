@@ -23,11 +23,10 @@ export const matmul = (a: Matrix, b: Matrix): Matrix =>
 export const matvec = (a: Matrix, x: number[]): number[] => a.map((row) => row.reduce((s, v, k) => s + v * x[k], 0));
 export const dot = (x: number[], y: number[]): number => x.reduce((s, v, i) => s + v * y[i], 0);
 /** h[p…] += scale·values: a vector, or a matrix's rows one after another (row-major, as on the heap). */
-export const addInto = (h: FloatArray, p: number, values: number[] | Matrix, scale = 1): void => {
-  values.flat().forEach((v, i) => {
-    h[p + i] += scale * v;
-  });
-};
+export function addInto(h: FloatArray, p: number, values: number[] | Matrix, scale = 1): void {
+  const flat = values.flat();
+  for (let i = 0; i < flat.length; i++) h[p + i] += scale * flat[i];
+}
 
 /** Lower Cholesky factor of a symmetric matrix, or null when it is not positive definite. */
 export function cholesky(a: Matrix): Matrix | null {

@@ -65,17 +65,9 @@ export const jointKl: Twin<'jointKl'> = (h, ...args) => {
     addInto(h, dmu2 + r * n2, a2, scale);
     addLogvarGrad(h, dlv1 + r * n1, diag1, scale);
     addLogvarGrad(h, dlv2 + r * n2, diag2, scale);
-    v1.forEach((lv, i) => {
-      e1[i] += Math.exp(lv);
-    });
-    v2.forEach((lv, j) => {
-      e2[j] += Math.exp(lv);
-    });
-    a2.forEach((x, j) =>
-      a1.forEach((y, i) => {
-        gradC[j][i] -= x * y;
-      }),
-    );
+    for (let i = 0; i < n1; i++) e1[i] += Math.exp(v1[i]);
+    for (let j = 0; j < n2; j++) e2[j] += Math.exp(v2[j]);
+    for (let j = 0; j < n2; j++) for (let i = 0; i < n1; i++) gradC[j][i] -= a2[j] * a1[i];
   }
   if (!dmu1 || !dC) return;
   // d/dC Σ_r KL = −[Σ_C⁻¹SΣ_C⁻¹]₂₁ + R[Σ_C⁻¹]₂₁, S = Σ_r(μμᵀ + diag(e^{lv})):
@@ -139,11 +131,8 @@ export const cayley: Twin<'cayley'> = (h, m, n, flips, P, O, _work) => {
     cayleyMatrix(matrix(h, P, m, m), 1),
     identity(m).map((row) => row.slice(0, n)),
   );
-  x.forEach((row, i) =>
-    row.forEach((v, c) => {
-      h[O + i * n + c] = flipSign(m, flips, i) * (2 * v - (i === c ? 1 : 0));
-    }),
-  );
+  for (let i = 0; i < m; i++)
+    for (let c = 0; c < n; c++) h[O + i * n + c] = flipSign(m, flips, i) * (2 * x[i][c] - (i === c ? 1 : 0));
 };
 
 /** ∂/∂A = 2Qᵀ·J·[dO, 0]·Qᵀ = 2·Y·Xᵀ with X = Q[:, :n], Y = (I + A)⁻¹·J·dO (Qᵀ = (I + A)⁻¹). */
