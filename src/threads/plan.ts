@@ -5,8 +5,8 @@
 // (a browser that was not given its URL) or nothing here starts threads
 // (no worker_threads, no Worker): then with a one-line warning, never a hang.
 
-import type { BackendChoice } from '../core/index.ts';
-import { buildReady, pickBuild, sharedMemoryAvailable, type WasmVariant } from '../core/wasm.ts';
+import { wasmBuild, type BackendChoice } from '../core/index.ts';
+import { buildReady, sharedMemoryAvailable, type WasmVariant } from '../core/wasm.ts';
 import { MAX_TRAINING_THREADS, TrainingThreads, type SpawnLane } from './pool.ts';
 import type { Adam } from '../train/adam.ts';
 import type { ThreadedModel } from './lane.ts';
@@ -27,10 +27,7 @@ export function availableThreads(): number {
 }
 
 /** The threads variant of the build a wasm backend picks. */
-export function threadsVariant(backend: BackendChoice): WasmVariant {
-  const build = backend === 'wasm' ? pickBuild() : backend === 'wasm-relaxed' ? 'relaxed' : 'simd';
-  return `${build}-threads`;
-}
+export const threadsVariant = (backend: BackendChoice): WasmVariant => `${wasmBuild(backend)}-threads`;
 
 export function planThreads(backend: BackendChoice, requested: number): ThreadPlan {
   if (!(requested > 1)) return { threads: 1 };
