@@ -54,12 +54,10 @@ function nodeBuiltins(): NodeBuiltins | undefined {
   return get ? { fs: get('node:fs'), v8: get('node:v8'), url: get('node:url') } : undefined;
 }
 
-let relaxedFlagSet = false;
-/** Node 20 validates relaxed-simd only behind a V8 flag; it must be set before compiling. */
-function allowRelaxedSimd(): void {
-  if (relaxedFlagSet) return;
-  nodeBuiltins()?.v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
-  relaxedFlagSet = true;
+/** Does this engine accept a build's bytes? (Node 20 validates relaxed-simd only behind a V8 flag, set first.) */
+function validates(build: WasmVariant, bytes: Uint8Array<ArrayBuffer>): boolean {
+  if (build.startsWith('relaxed')) nodeBuiltins()?.v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  return WebAssembly.validate(bytes);
 }
 
 const toBytes = (s: ArrayBuffer | ArrayBufferView): Uint8Array<ArrayBuffer> =>
@@ -107,13 +105,6 @@ async function fetchBytes(build: WasmVariant, source: WasmSource | undefined): P
   return new Uint8Array(await res.arrayBuffer());
 }
 
-function remember(build: WasmVariant, bytes: Uint8Array<ArrayBuffer>): WebAssembly.Module | null {
-  if (build.startsWith('relaxed')) allowRelaxedSimd();
-  const module = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
-  compiled.set(build, module);
-  return module;
-}
-
 /**
  * Fetch and compile the wasm builds (both by default; `builds` to choose),
  * from their default URLs or the URLs or bytes given. Needed before
@@ -129,14 +120,17 @@ export async function initWasm(
       .filter((b) => sources[b] !== undefined || !compiled.has(b))
       .map(async (build) => {
         const bytes = await fetchBytes(build, sources[build]);
-        if (build.startsWith('relaxed')) allowRelaxedSimd();
-        compiled.set(build, WebAssembly.validate(bytes) ? await WebAssembly.compile(bytes) : null);
+        compiled.set(build, validates(build, bytes) ? await WebAssembly.compile(bytes) : null);
       }),
   );
 }
 
 function moduleOf(build: WasmVariant): WebAssembly.Module | null {
-  return compiled.has(build) ? compiled.get(build)! : remember(build, readDefaultSync(build));
+  if (!compiled.has(build)) {
+    const bytes = readDefaultSync(build);
+    compiled.set(build, validates(build, bytes) ? new WebAssembly.Module(bytes) : null);
+  }
+  return compiled.get(build)!;
 }
 
 /** Is a build compiled and accepted by this engine (compiled by initWasm, or, in Node, readable now)? */
