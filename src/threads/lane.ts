@@ -15,14 +15,6 @@ import { adamChunks, shareAdam } from './adam-share.ts';
 import * as ctl from './control.ts';
 import { teamKernels, viewCost, viewSplits, type Role } from './team.ts';
 
-/** Which model a pool trains, as a thread rebuilds it: its config. */
-export type ModelSpec = { config: ModelConfig };
-
-/** A model a pool's threads can share: its views' halves, and what a mirror of it needs. */
-export type ThreadedModel = Jpvae;
-
-export const specOf = (model: ThreadedModel): ModelSpec => ({ config: model.config });
-
 /** Everything a lane needs, sent once when it starts. */
 export interface LaneInit {
   shared: SharedWasm;
@@ -30,7 +22,7 @@ export interface LaneInit {
   lanes: number;
   lane: number; // 1-based; lane 0 is the owner
   role: Role;
-  model: ModelSpec;
+  config: ModelConfig; // the model's, which the lane rebuilds
   maxRows: number;
   heapStart: number; // the owner's heap top before the model
   P: number;
@@ -39,21 +31,23 @@ export interface LaneInit {
   scratch: number; // this lane's gemm packing scratch (heap element index)
 }
 
-/** The model over `k` that runs a thread's share of the views' halves: k itself alone, its team's kernels in a team. */
+/**
+ * The model over `k` that runs a thread's share of the views' halves (k itself alone, its team's kernels in
+ * a team), rebuilt from the owner's config; `who` names the thread when its buffers miss the owner's.
+ */
 export function shareModel(
   k: Kernels,
   control: ctl.Control,
   role: Role,
-  spec: ModelSpec,
-  maxRows: number,
-  check: { P: number; G: number; who: string },
-): ThreadedModel {
+  owner: Pick<Jpvae, 'config' | 'maxRows' | 'P' | 'G'>,
+  who: string,
+): Jpvae {
   const kernels =
     role.size > 1 ? teamKernels(k, role.member, role.size, () => control.barrier(role.team, role.size)) : k;
-  const model = new Jpvae(kernels, spec.config, maxRows);
-  if (model.P !== check.P || model.G !== check.G)
+  const model = new Jpvae(kernels, owner.config, owner.maxRows);
+  if (model.P !== owner.P || model.G !== owner.G)
     throw new Error(
-      `${check.who}: its model's buffers do not match the owner's (P ${model.P} ≠ ${check.P} or G ${model.G} ≠ ${check.G})`,
+      `${who}: its model's buffers do not match the owner's (P ${model.P} ≠ ${owner.P} or G ${model.G} ≠ ${owner.G})`,
     );
   return model;
 }
@@ -63,16 +57,12 @@ export function joinLane(init: LaneInit): () => void {
   const k = createWasmKernels(init.shared.build, { join: init.shared, mirrorBase: init.heapStart });
   k.setGemmScratch!(init.scratch);
   const control = new ctl.Control(init.control, init.lanes);
-  const model = shareModel(k, control, init.role, init.model, init.maxRows, {
-    P: init.P,
-    G: init.G,
-    who: `training thread ${init.lane}`,
-  });
+  const model = shareModel(k, control, init.role, init, `training thread ${init.lane}`);
   return () => serve(init, control, k, model);
 }
 
 /** The task loop: wait for SEQ to move, run this lane's task, report DONE (or FAILED); returns on STOP. */
-function serve(init: LaneInit, c: ctl.Control, k: Kernels, model: ThreadedModel): void {
+function serve(init: LaneInit, c: ctl.Control, k: Kernels, model: Jpvae): void {
   const i32 = c.i32,
     { lane, role } = init;
   const at = (o: number) => c.word(lane, o);

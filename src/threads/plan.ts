@@ -9,7 +9,7 @@ import { wasmBuild, type BackendChoice } from '../core/index.ts';
 import { buildReady, sharedMemoryAvailable, type WasmVariant } from '../core/wasm.ts';
 import { MAX_TRAINING_THREADS, TrainingThreads, type SpawnLane } from './pool.ts';
 import type { Adam } from '../train/adam.ts';
-import type { ThreadedModel } from './lane.ts';
+import type { Jpvae } from '../model/jpvae.ts';
 import { spawnNodeLane } from './spawn-node.ts';
 import { spawnWebLane } from './spawn-web.ts';
 
@@ -57,7 +57,7 @@ export function planThreads(backend: BackendChoice, requested: number): ThreadPl
  * evaluation does: every batch of rows splits its views' halves over them
  * (the numbers are the same bits as on one thread).
  */
-export async function withThreads<T>(model: ThreadedModel, plan: ThreadPlan, work: () => T): Promise<T> {
+export async function withThreads<T>(model: Jpvae, plan: ThreadPlan, work: () => T): Promise<T> {
   const pool = plan.spawn ? await TrainingThreads.start(model, null, plan.spawn, plan.threads) : undefined;
   try {
     return work();
@@ -86,7 +86,7 @@ export class RunThreads {
   }
 
   /** `epoch` on the pool of `model` and `adam` (started if need be); `done` says whether it was the last. */
-  async run<T>(model: ThreadedModel, adam: Adam, epoch: () => Promise<T>, done: () => boolean): Promise<T> {
+  async run<T>(model: Jpvae, adam: Adam, epoch: () => Promise<T>, done: () => boolean): Promise<T> {
     if (this.plan.spawn && !this.pool)
       this.pool = await TrainingThreads.start(model, adam, this.plan.spawn, this.plan.threads);
     try {

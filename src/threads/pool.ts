@@ -44,7 +44,8 @@ import {
   TASK,
   waitChange,
 } from './control.ts';
-import { shareModel, specOf, type LaneInit, type ThreadedModel } from './lane.ts';
+import type { Jpvae } from '../model/jpvae.ts';
+import { shareModel, type LaneInit } from './lane.ts';
 import { roles, viewCost, viewSplits, type Role } from './team.ts';
 
 /** A started lane thread: `ready` settles once it has joined (or failed to); `terminate` ends it. */
@@ -64,7 +65,7 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
   private readonly lanes: number;
   /** The owner's share: its role, and the model it runs its view halves on (the model itself, or a team mirror). */
   private readonly role: Role;
-  private readonly share: ThreadedModel;
+  private readonly share: Jpvae;
   /** Per set of present views and team, the Adam chunks the team owns (adam-share.ts). */
   private readonly chunks: number[][][];
   /** The step whose update the last backward made (0: none since the last update()), and whether its gradients were finite. */
@@ -77,7 +78,7 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
   private readonly alone: boolean[];
 
   private constructor(
-    private readonly model: ThreadedModel,
+    private readonly model: Jpvae,
     private readonly adam: Adam | null,
     buffer: SharedArrayBuffer,
     private readonly threads: LaneThread[],
@@ -104,9 +105,8 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
             createWasmKernels(model.k.shared!.build, { join: model.k.shared, mirrorBase: model.heapStart }),
             this.control,
             this.role,
-            specOf(model),
-            model.maxRows,
-            { P: model.P, G: model.G, who: 'the training thread' },
+            model,
+            'the training thread',
           )
         : model;
   }
@@ -117,7 +117,7 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
    * its steps and `adam`'s updates (none: forward passes only, as in
    * evaluation) through all of them. Rejects when a thread cannot start.
    */
-  static async start(model: ThreadedModel, adam: Adam | null, spawn: SpawnLane, threads = 2): Promise<TrainingThreads> {
+  static async start(model: Jpvae, adam: Adam | null, spawn: SpawnLane, threads = 2): Promise<TrainingThreads> {
     const k = model.k,
       shared = k.shared;
     if (!shared || !k.gemmScratchSize)
@@ -136,7 +136,7 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
         lanes,
         lane: i + 1,
         role: all[i + 1],
-        model: specOf(model),
+        config: model.config,
         maxRows: model.maxRows,
         heapStart: model.heapStart,
         P: model.P,
