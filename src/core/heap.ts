@@ -73,8 +73,7 @@ export class Heap {
 
   /** The whole heap as one array, for the js twin's index arithmetic. */
   all(): FloatArray {
-    const buf = this.storage.buffer();
-    return this.storage.bytesPerElement === 4 ? new Float32Array(buf) : new Float64Array(buf);
+    return this.view(0, this.storage.buffer().byteLength / this.storage.bytesPerElement);
   }
 }
 

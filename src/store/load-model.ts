@@ -6,7 +6,7 @@ import type { ViewData } from '../data/view-data.ts';
 import { VALUE_LABELS, type InputLabels } from '../data/labels.ts';
 import { reopenSplit } from '../data/source.ts';
 import { Jpvae } from '../model/jpvae.ts';
-import { loadWeights, readModelDir, type ModelJson } from './store.ts';
+import { loadWeights, readModelJson, rereadOnSwitch, type ModelJson } from './store.ts';
 import { LOADED_MODEL_ROWS } from './files.ts';
 
 /** How loadModel builds the model: its kernels, its batch size, and how errors name the directory. */
@@ -22,8 +22,9 @@ export function loadModel(
   dir: string,
   { backend = 'wasm', maxRows = LOADED_MODEL_ROWS, threads = false, label = VALUE_LABELS.model }: LoadModelOptions = {},
 ): { model: Jpvae; json: ModelJson } {
-  return readModelDir(dir, label, (json) => {
-    const model = new Jpvae(createKernels(backend, { threads }), json.config, maxRows);
+  return rereadOnSwitch(dir, () => {
+    const json = readModelJson(dir, label),
+      model = new Jpvae(createKernels(backend, { threads }), json.config, maxRows);
     loadWeights(dir, json, model);
     return { model, json };
   });

@@ -279,16 +279,6 @@ export function readModelFiles(dir: string, label = VALUE_LABELS.model): ModelFi
   });
 }
 
-/**
- * Read a model directory that a trainer may be switching to its next
- * checkpoint: `load` gets the model.json read, and when it fails while
- * model.json changed under it (the files it named are gone), it runs again
- * with the new one.
- */
-export function readModelDir<T>(dir: string, label: string, load: (json: ModelJson) => T): T {
-  return rereadOnSwitch(dir, () => load(readModelJson(dir, label)));
-}
-
 /** `read` the model in `dir`; when it fails while model.json changed under it (a trainer's switch), again. */
 export function rereadOnSwitch<T>(dir: string, read: () => T): T {
   const path = join(dir, MODEL_JSON),

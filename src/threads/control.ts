@@ -67,16 +67,12 @@ export const ERROR_BYTES = 1024;
  */
 export const SPIN = 20000;
 
-/** Until i32[at] ≠ old: a bounded spin, then Atomics.wait; returns the new value. */
+/** Until i32[at] ≠ old: a bounded spin, then Atomics.wait where this thread may block; returns the new value. */
 export function waitChange(i32: Int32Array, at: number, old: number): number {
-  for (let s = 0; s < SPIN; s++) {
+  for (let s = 0; ; s++) {
     const x = Atomics.load(i32, at);
     if (x !== old) return x;
-  }
-  for (;;) {
-    waitWhile(i32, at, old);
-    const x = Atomics.load(i32, at);
-    if (x !== old) return x;
+    if (s >= SPIN && canBlock(i32)) Atomics.wait(i32, at, old);
   }
 }
 
@@ -206,20 +202,16 @@ export class Control {
   }
 }
 
-let canBlock: boolean | undefined;
-/**
- * Atomics.wait(i32, index, value) where this thread may block. A browser's
- * main thread may not (Atomics.wait throws there): then it returns at once,
- * and the caller's loop, which re-reads the word, spins instead.
- */
-export function waitWhile(i32: Int32Array, index: number, value: number): void {
-  if (canBlock === undefined) {
+let blocking: boolean | undefined;
+/** May this thread block in Atomics.wait? A browser's main thread may not (it throws there): waitChange spins instead. */
+function canBlock(i32: Int32Array): boolean {
+  if (blocking === undefined) {
     try {
-      Atomics.wait(i32, index, value + 1, 0); // cannot block: the value differs, or the timeout is 0
-      canBlock = true;
+      Atomics.wait(i32, 0, Atomics.load(i32, 0) + 1, 0); // cannot block: the value differs, or the timeout is 0
+      blocking = true;
     } catch {
-      canBlock = false;
+      blocking = false;
     }
   }
-  if (canBlock) Atomics.wait(i32, index, value);
+  return blocking;
 }
