@@ -10,7 +10,7 @@
 // bundle does not see them.
 
 import type { Endpoint } from 'comlink';
-import { moduleEntry, workerEntry } from '../threads/spawn-node.ts';
+import { moduleEntry, nodeWorker, workerEntry } from '../threads/spawn-node.ts';
 
 export interface Started {
   endpoint: Endpoint;
@@ -30,11 +30,7 @@ export function startWorker(workerUrl?: URL): Started {
     // A MessagePort is an EventTarget in Node, as comlink wants; a Worker is not.
     const { port1, port2 } = new threads.MessageChannel();
     const entry = workerUrl ? moduleEntry(workerUrl.href) : workerEntry('worker', import.meta.url);
-    const w = new threads.Worker(entry.evaluated ? entry.code : new URL(entry.code), {
-      eval: entry.evaluated,
-      workerData: { port: port2 },
-      transferList: [port2],
-    });
+    const w = nodeWorker(entry, { workerData: { port: port2 }, transferList: [port2] });
     w.on('error', (e) => fail(new Error(`imputer worker: ${e.message}`)));
     w.on('exit', (code) => fail(new Error(`imputer worker: exited (code ${code}); create the imputer again`)));
     return {

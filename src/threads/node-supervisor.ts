@@ -3,17 +3,14 @@
 // marks it failed in the control block, which wakes the training thread.
 // Told 'terminate', it ends the lane; it ends itself once the lane is gone.
 
-import { parentPort, Worker, workerData } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { Control, DONE, FAILED, STOP, TASK } from './control.ts';
-import type { SupervisorData, SupervisorMessage } from './spawn-node.ts';
+import { nodeWorker, type SupervisorData, type SupervisorMessage } from './spawn-node.ts';
 
 const { init, lane } = workerData as SupervisorData;
 const control = new Control(init.control, init.lanes),
   i32 = control.i32;
-const thread = new Worker(lane.evaluated ? lane.code : new URL(lane.code), {
-  workerData: init,
-  eval: lane.evaluated,
-});
+const thread = nodeWorker(lane, { workerData: init });
 const report = (m: SupervisorMessage) => parentPort!.postMessage(m);
 thread.on('message', () => report('ready'));
 thread.on('error', (e) => report({ error: e instanceof Error ? e.message : String(e) })); // its bootstrap marked the lane too

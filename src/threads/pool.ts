@@ -59,7 +59,6 @@ export type SpawnLane = (init: LaneInit) => LaneThread;
 export const MAX_TRAINING_THREADS = 16;
 
 export class TrainingThreads implements ViewRunner, AdamRunner {
-  private readonly control: Control;
   private seq = 0;
   private closed = false;
   private readonly lanes: number;
@@ -80,12 +79,11 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
   private constructor(
     private readonly model: Jpvae,
     private readonly adam: Adam | null,
-    buffer: SharedArrayBuffer,
+    private readonly control: Control,
     private readonly threads: LaneThread[],
     all: Role[],
   ) {
     this.lanes = threads.length;
-    this.control = new Control(buffer, this.lanes);
     this.role = all[0];
     const n = all.length,
       team = this.role.size;
@@ -128,11 +126,11 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
       throw new Error(`training threads: 2 to ${MAX_TRAINING_THREADS} threads, not ${threads}`);
     const lanes = threads - 1,
       all = roles(threads, model.views.length);
-    const buffer = new SharedArrayBuffer(controlBytes(lanes));
+    const control = new Control(new SharedArrayBuffer(controlBytes(lanes)), lanes);
     const started = Array.from({ length: lanes }, (_, i) =>
       spawn({
         shared,
-        control: buffer,
+        control: control.buffer,
         lanes,
         lane: i + 1,
         role: all[i + 1],
@@ -145,7 +143,6 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
         scratch: k.heap.alloc(k.gemmScratchSize!()),
       }),
     );
-    const control = new Control(buffer, lanes);
     const outcomes = await Promise.allSettled(started.map((t) => t.ready));
     const failed = outcomes.findIndex((o) => o.status === 'rejected');
     if (failed >= 0) {
@@ -155,7 +152,7 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
         `training thread did not start: ${control.error(failed + 1) || (reason instanceof Error ? reason.message : String(reason))}`,
       );
     }
-    const pool = new TrainingThreads(model, adam, buffer, started, all);
+    const pool = new TrainingThreads(model, adam, control, started, all);
     model.runner = pool;
     if (adam) adam.runner = pool;
     return pool;

@@ -43,6 +43,12 @@ export function moduleEntry(url: string): WorkerEntry {
   };
 }
 
+/** A worker_thread running `entry`. */
+export function nodeWorker(entry: WorkerEntry, options: import('node:worker_threads').WorkerOptions) {
+  const { Worker } = process.getBuiltinModule('node:worker_threads');
+  return new Worker(entry.evaluated ? entry.code : new URL(entry.code), { ...options, eval: entry.evaluated });
+}
+
 /** What the supervisor gets: the lane's init, and the module the lane runs (node-worker's unless a test gives another). */
 export interface SupervisorData {
   init: LaneInit;
@@ -53,12 +59,7 @@ export interface SupervisorData {
 export type SupervisorMessage = 'ready' | { error: string };
 
 export function spawnNodeLane(init: LaneInit, lane: WorkerEntry = workerEntry('node-worker')): LaneThread {
-  const { Worker } = process.getBuiltinModule('node:worker_threads');
-  const self = workerEntry('node-supervisor');
-  const worker = new Worker(self.evaluated ? self.code : new URL(self.code), {
-    workerData: { init, lane } satisfies SupervisorData,
-    eval: self.evaluated,
-  });
+  const worker = nodeWorker(workerEntry('node-supervisor'), { workerData: { init, lane } satisfies SupervisorData });
   let exited = false;
   const gone = new Promise<void>((resolve) =>
     worker.once('exit', () => {
