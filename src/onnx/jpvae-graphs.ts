@@ -102,10 +102,20 @@ function encoderInput(g: Graph, s: GraphSource, i: ViewIndex, x: string): string
   return g.node('Div', [centred, g.constant(`${name}.sd`, [n], std.sd)]);
 }
 
-/** The encoder's top hidden activation for raw x_i. */
-function encoderHidden(g: Graph, s: GraphSource, i: ViewIndex, x: string): string {
-  return s.model.views[i].encoder.layers.reduce((h, l) => dense(g, s, l, h), encoderInput(g, s, i, x));
+/** The graph input x_i (raw units) and the encoder's top hidden activation for it. */
+function encoderHidden(g: Graph, s: GraphSource, i: ViewIndex): string {
+  const v = s.model.views[i],
+    x = g.input(`x${tag(i)}`, [BATCH, v.dim], 'raw', rawDoc(s, i));
+  return v.encoder.layers.reduce((h, l) => dense(g, s, l, h), encoderInput(g, s, i, x));
 }
+
+/** The graph output x_i: rows of view i in raw units. */
+const rawOutput = (g: Graph, s: GraphSource, i: ViewIndex, doc: string): void =>
+  g.output(`x${tag(i)}`, [BATCH, s.model.views[i].dim], 'raw', doc);
+
+/** A graph input of N(0, 1) noise the caller draws, `width` values per row. */
+const noiseInput = (g: Graph, name: string, width: number, of: string): string =>
+  g.input(name, [BATCH, width], 'standard-normal', `N(0, 1) noise of the ${of} (${width} per row)`);
 
 /**
  * The mean of p(x_i | z_i) in raw units into `out`: σ(logits) for a
@@ -143,7 +153,7 @@ export function encoderGraph(s: GraphSource, i: ViewIndex): Graph {
     `view ${n} encoder: x${n} → posterior mean mu${n} and log-variance logvar${n}`,
     s.weights,
   );
-  const h = encoderHidden(g, s, i, g.input(`x${n}`, [BATCH, v.dim], 'raw', rawDoc(s, i)));
+  const h = encoderHidden(g, s, i);
   dense(g, s, v.muHead, h, `mu${n}`);
   dense(g, s, v.lvHead, h, `logvar${n}`);
   g.output(`mu${n}`, [BATCH, v.latent], 'latent', `posterior mean of z${n}`);
@@ -164,7 +174,7 @@ export function decoderGraph(s: GraphSource, i: ViewIndex): Graph {
     n = tag(i);
   const g = new Graph(`decoder${n}`, `view ${n} decoder: z${n} → x${n}, the mean of p(x${n} | z${n})`, s.weights);
   decodedMean(g, s, i, g.input(`z${n}`, [BATCH, v.latent], 'latent', `a point in view ${n}'s latent space`), `x${n}`);
-  g.output(`x${n}`, [BATCH, v.dim], 'raw', meanDoc(s, i, 'the decoded mean'));
+  rawOutput(g, s, i, meanDoc(s, i, 'the decoded mean'));
   return g;
 }
 
@@ -182,12 +192,7 @@ function conditionalMean(g: Graph, s: GraphSource, c: ImputerConditional): strin
   for (const j of c.given) {
     const vj = s.model.views[j],
       w = vj.latent;
-    const muJ = dense(
-      g,
-      s,
-      vj.muHead,
-      encoderHidden(g, s, j, g.input(`x${tag(j)}`, [BATCH, vj.dim], 'raw', rawDoc(s, j))),
-    );
+    const muJ = dense(g, s, vj.muHead, encoderHidden(g, s, j));
     const block = Float64Array.from(
       { length: c.nOut * w },
       (_, e) => c.gain[Math.floor(e / w) * c.nIn + col + (e % w)],
@@ -223,7 +228,7 @@ export function imputeGraph(s: GraphSource, c: ImputerConditional): Graph {
     s.weights,
   );
   decodedMean(g, s, i, conditionalMean(g, s, c), `x${n}`);
-  g.output(`x${n}`, [BATCH, s.model.views[i].dim], 'raw', meanDoc(s, i, 'the imputation'));
+  rawOutput(g, s, i, meanDoc(s, i, 'the imputation'));
   return g;
 }
 
@@ -251,12 +256,7 @@ export function sampleGraph(s: GraphSource, c: ImputerConditional): Graph {
     s.weights,
   );
   const mean = conditionalMean(g, s, c);
-  const eps = g.input(
-    `eps${n}`,
-    [BATCH, c.nOut],
-    'standard-normal',
-    `N(0, 1) noise of the latent draw (${c.nOut} per row)`,
-  );
+  const eps = noiseInput(g, `eps${n}`, c.nOut, 'latent draw');
   const spread = g.node('Gemm', [eps, g.constant('conditional.chol', [c.nOut, c.nOut], c.covChol)], {
     ints: { transB: 1 },
   });
@@ -266,23 +266,13 @@ export function sampleGraph(s: GraphSource, c: ImputerConditional): Graph {
     const doc = isCount(v.likelihood)
       ? meanDoc(s, i, 'a latent draw decoded')
       : `Bernoulli means (probabilities) of view ${n} for a latent draw`;
-    g.output(`x${n}`, [BATCH, v.dim], 'raw', doc);
+    rawOutput(g, s, i, doc);
     return g;
   }
-  const noise = g.input(
-    `noise${n}`,
-    [BATCH, v.dim],
-    'standard-normal',
-    `N(0, 1) noise of the observation (${v.dim} per row)`,
-  );
+  const noise = noiseInput(g, `noise${n}`, v.dim, 'observation');
   const sd = observationSd(s, i)!;
   const scaled = g.node('Mul', [noise, g.constant(`view${n}.observation.sd`, [sd.length], sd)]);
   g.node('Add', [decodedMean(g, s, i, z, 'decoded_mean'), scaled], { out: `x${n}` });
-  g.output(
-    `x${n}`,
-    [BATCH, v.dim],
-    'raw',
-    `a draw of view ${n} in its original units: latent draw decoded, plus observation noise`,
-  );
+  rawOutput(g, s, i, `a draw of view ${n} in its original units: latent draw decoded, plus observation noise`);
   return g;
 }
