@@ -25,6 +25,15 @@ export class RunError extends Error {
   override name = 'RunError';
 }
 
+/** f(), or undefined when it throws: for best-effort steps (what they leave, a later run mends) and probes. */
+export function orUndefined<T>(f: () => T): T | undefined {
+  try {
+    return f();
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * A user's text inside a one-line message: quoted, at most `max`
  * characters (then '…'), control, format and other invisible characters

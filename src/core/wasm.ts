@@ -20,7 +20,7 @@
 
 import { Heap, wasmStorage } from './heap.ts';
 import { kernelTable, type Kernels, type KernelFunction } from './kernels.ts';
-import { SetupError } from '../errors.ts';
+import { orUndefined, SetupError } from '../errors.ts';
 
 export type WasmBuild = 'simd' | 'relaxed';
 /** A build, or its threads variant. */
@@ -135,11 +135,7 @@ function moduleOf(build: WasmVariant): WebAssembly.Module | null {
 
 /** Is a build compiled and accepted by this engine (compiled by initWasm, or, in Node, readable now)? */
 export function buildReady(build: WasmVariant): boolean {
-  try {
-    return moduleOf(build) !== null;
-  } catch {
-    return false;
-  }
+  return !!orUndefined(() => moduleOf(build));
 }
 
 /** Does this engine accept the relaxed-simd build? */

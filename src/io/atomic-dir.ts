@@ -19,6 +19,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { orUndefined } from '../errors.ts';
 import { fsyncDir } from './atomic.ts';
 import { processAlive } from './dir-lock.ts';
 
@@ -26,13 +27,7 @@ import { processAlive } from './dir-lock.ts';
 function recover(dir: string): void {
   const parent = dirname(dir),
     base = basename(dir);
-  let names: string[];
-  try {
-    names = readdirSync(parent);
-  } catch {
-    return;
-  }
-  for (const name of names) {
+  for (const name of orUndefined(() => readdirSync(parent)) ?? []) {
     const m = /^(.*)\.(tmp|old)-(\d+)$/.exec(name);
     if (!m || m[1] !== base || processAlive(Number(m[3]))) continue;
     if (m[2] === 'old' && !existsSync(dir)) renameSync(join(parent, name), dir);

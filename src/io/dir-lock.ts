@@ -16,7 +16,7 @@
 import { closeSync, linkSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { InputError } from '../errors.ts';
+import { InputError, orUndefined } from '../errors.ts';
 import { errnoCode, fileError } from './fs-error.ts';
 
 export const LOCK_FILE = 'train.lock';
@@ -99,22 +99,18 @@ export function lockDir(dir: string, label: string): () => void {
     if (attempt >= 4)
       throw new InputError(`${label} ${dir}: could not take over the stale lock ${join(dir, LOCK_FILE)}`);
     // Stale: moved aside under a name of our own first, so that of two processes taking it over only one removes it.
-    try {
-      renameSync(path, `${path}.stale-${process.pid}`);
+    orUndefined(() => {
+      renameSync(path, `${path}.stale-${process.pid}`); // fails when another took it over
       rmSync(`${path}.stale-${process.pid}`, { force: true });
-    } catch {
-      /* another took it over */
-    }
+    });
   }
   held.add(path);
   const release = () => {
     process.off('exit', release);
     held.delete(path);
-    try {
-      if (readFileSync(path, 'utf8') === me) rmSync(path, { force: true });
-    } catch {
-      /* already gone */
-    }
+    orUndefined(() => {
+      if (readFileSync(path, 'utf8') === me) rmSync(path, { force: true }); // the read fails when it is already gone
+    });
   };
   process.on('exit', release);
   return release;

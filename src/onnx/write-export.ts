@@ -4,7 +4,7 @@
 
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { InputError } from '../errors.ts';
+import { InputError, orUndefined } from '../errors.ts';
 import { writeDirAtomic } from '../io/atomic-dir.ts';
 import { onPath } from '../io/fs-error.ts';
 import { EXPORT_FORMAT, MANIFEST } from './manifest.ts';
@@ -14,13 +14,8 @@ export function checkExportDir(dir: string, label: string): void {
   if (!existsSync(dir)) return;
   if (!statSync(dir).isDirectory()) throw new InputError(`${label} ${dir}: exists and is not a directory`);
   if (readdirSync(dir).length === 0) return;
-  const manifest = join(dir, MANIFEST);
-  let format: unknown;
-  try {
-    format = JSON.parse(readFileSync(manifest, 'utf8')).format;
-  } catch {
-    /* no or unreadable manifest: not ours */
-  }
+  // No or an unreadable manifest: not ours.
+  const format = orUndefined(() => JSON.parse(readFileSync(join(dir, MANIFEST), 'utf8')).format);
   if (format !== EXPORT_FORMAT)
     throw new InputError(`${label} ${dir}: exists and is not a jpvae export directory; refusing to write into it`);
 }

@@ -21,7 +21,7 @@ import {
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { VALUE_LABELS, type InputLabels } from '../data/labels.ts';
-import { InputError } from '../errors.ts';
+import { InputError, orUndefined } from '../errors.ts';
 import { fsyncDir, openAtomic, TEMP_SUFFIX } from '../io/atomic.ts';
 import { camelCaseKeys } from '../io/json-keys.ts';
 import { crashPoint } from '../io/crash-point.ts';
@@ -100,12 +100,7 @@ export function openOutDir(
   // A directory this run made goes again if it stayed empty (the run stopped before its first checkpoint).
   const release = () => {
     unlock();
-    if (made)
-      try {
-        rmdirSync(dir);
-      } catch {
-        /* it holds a checkpoint */
-      }
+    if (made) orUndefined(() => rmdirSync(dir)); // fails when it holds a checkpoint
   };
   try {
     checkOutDir(dir, label, replace, labels);
@@ -125,25 +120,17 @@ export function lockModelDir(dir: string, label: string): () => void {
 /** The files a model.json names, as far as it can be read (any model's: two-view or M-view, valid or not); none when it cannot. */
 type CheckpointRefs = Pick<ModelJson, 'formatVersion' | 'files'>;
 function refsOf(text: string): CheckpointRefs | undefined {
-  try {
-    const json = camelCaseKeys(JSON.parse(text)) as Partial<CheckpointRefs>;
-    if (typeof json.formatVersion !== 'number') return undefined;
-    const names = json.files && [json.files.weights, json.files.trainState];
-    if (json.formatVersion >= 2 && !names?.every((f) => f === undefined || typeof f?.name === 'string'))
-      return undefined;
-    return json as CheckpointRefs;
-  } catch {
-    return undefined;
-  }
+  const json = orUndefined(() => camelCaseKeys(JSON.parse(text)) as Partial<CheckpointRefs> | null);
+  if (typeof json?.formatVersion !== 'number') return undefined;
+  const names = json.files && [json.files.weights, json.files.trainState];
+  if (json.formatVersion >= 2 && !names?.every((f) => f === undefined || typeof f?.name === 'string')) return undefined;
+  return json as CheckpointRefs;
 }
 
 /** The checkpoint model.json in `dir` names (undefined: none, or unreadable). */
 function checkpointOf(dir: string): CheckpointRefs | undefined {
-  try {
-    return refsOf(readFileSync(join(dir, MODEL_JSON), 'utf8'));
-  } catch {
-    return undefined;
-  }
+  const text = orUndefined(() => readFileSync(join(dir, MODEL_JSON), 'utf8'));
+  return text === undefined ? undefined : refsOf(text);
 }
 
 /** Remove from `dir` every checkpoint file `json` does not name, and every temporary (the caller holds the lock: no writer is at work). */
@@ -186,26 +173,13 @@ export function writeModelFiles(dir: string, files: ModelFiles): void {
     writeFileSafely(dir, MODEL_JSON, asBytes(files[MODEL_JSON]), MODEL_JSON);
   } catch (e) {
     if (!(e instanceof FileSystemError)) throw e;
-    for (const name of others)
-      try {
-        rmSync(join(dir, name), { force: true });
-      } catch {
-        /* the next run cleans up */
-      }
+    for (const name of others) orUndefined(() => rmSync(join(dir, name), { force: true })); // else the next run cleans up
     throw new FileSystemError(`${e.message}; the previous checkpoint is kept`, e.path, e.code, e.exitCode);
   }
-  try {
-    fsyncDir(dir);
-  } catch {
-    /* the switch is made; its durability is the file system's */
-  }
+  orUndefined(() => fsyncDir(dir)); // the switch is made; its durability is the file system's
   crashPoint('cleanup');
   const written = refsOf(new TextDecoder().decode(asBytes(files[MODEL_JSON])));
-  try {
-    if (written) cleanModelDir(dir, written);
-  } catch {
-    /* the next run cleans up */
-  }
+  if (written) orUndefined(() => cleanModelDir(dir, written)); // else the next run cleans up
 }
 
 export function saveModel(dir: string, model: Jpvae, extra: ModelExtra, adam?: Moments): void {
@@ -282,13 +256,7 @@ export function readModelFiles(dir: string, label = VALUE_LABELS.model): ModelFi
 /** `read` the model in `dir`; when it fails while model.json changed under it (a trainer's switch), again. */
 export function rereadOnSwitch<T>(dir: string, read: () => T): T {
   const path = join(dir, MODEL_JSON),
-    version = () => {
-      try {
-        return readFileSync(path);
-      } catch {
-        return undefined;
-      }
-    };
+    version = () => orUndefined(() => readFileSync(path));
   for (let attempt = 0; ; attempt++) {
     const before = version();
     try {

@@ -13,6 +13,7 @@
 // the SEQ it finished (FAILED when it failed, with the error's text in its
 // ERROR_BYTES at the end of the buffer).
 
+import { orUndefined } from '../errors.ts';
 import { MAX_TEAMS } from './team.ts';
 
 export const SEQ = 0,
@@ -205,13 +206,6 @@ export class Control {
 let blocking: boolean | undefined;
 /** May this thread block in Atomics.wait? A browser's main thread may not (it throws there): waitChange spins instead. */
 function canBlock(i32: Int32Array): boolean {
-  if (blocking === undefined) {
-    try {
-      Atomics.wait(i32, 0, Atomics.load(i32, 0) + 1, 0); // cannot block: the value differs, or the timeout is 0
-      blocking = true;
-    } catch {
-      blocking = false;
-    }
-  }
-  return blocking;
+  // The probe cannot block: the value differs, or the timeout is 0.
+  return (blocking ??= orUndefined(() => Atomics.wait(i32, 0, Atomics.load(i32, 0) + 1, 0)) !== undefined);
 }
