@@ -9,7 +9,7 @@ import { fileError, FileSystemError, onPath } from './fs-error.ts';
 export interface AtomicFile {
   /** The temporary file's path (for a library that must open the file itself). */
   readonly path: string;
-  /** Write bytes at the end, or at byte `position`. */
+  /** Write bytes at the end, or at byte `position`; a failed write drops the file, as abort() does. */
   write(bytes: Uint8Array, position?: number): void;
   /** fsync, close and rename into place (`beforeRename` runs between: a crash test's window). */
   commit(beforeRename?: () => void): void;
@@ -28,10 +28,13 @@ export function openAtomic(path: string): AtomicFile {
   const file: AtomicFile = {
     path: tmp,
     write(bytes, position) {
-      onPath(path, () => {
+      try {
         for (let off = 0; off < bytes.length;)
           off += writeSync(fd!, bytes, off, bytes.length - off, position === undefined ? null : position + off);
-      });
+      } catch (e) {
+        file.abort();
+        throw fileError(e, path);
+      }
     },
     commit(beforeRename) {
       try {
@@ -54,12 +57,7 @@ export function openAtomic(path: string): AtomicFile {
 
 export function writeFileAtomic(path: string, data: Uint8Array | string): void {
   const file = openAtomic(path);
-  try {
-    file.write(typeof data === 'string' ? Buffer.from(data) : data);
-  } catch (e) {
-    file.abort();
-    throw e;
-  }
+  file.write(typeof data === 'string' ? Buffer.from(data) : data);
   file.commit();
 }
 

@@ -26,7 +26,7 @@ import { fsyncDir, openAtomic, TEMP_SUFFIX } from '../io/atomic.ts';
 import { camelCaseKeys } from '../io/json-keys.ts';
 import { crashPoint } from '../io/crash-point.ts';
 import { LOCK_FILE, lockDir } from '../io/dir-lock.ts';
-import { fileError, FileSystemError, onPath } from '../io/fs-error.ts';
+import { FileSystemError, onPath } from '../io/fs-error.ts';
 import { MAX_HEADER_BYTES } from '../io/safetensors.ts';
 import { parameterCount } from '../model/config.ts';
 import type { Jpvae } from '../model/jpvae.ts';
@@ -144,18 +144,12 @@ export function cleanModelDir(dir: string, json?: CheckpointRefs): void {
 
 /** Write `bytes` to `dir/name` through a fsynced temporary; `label` names the crash test's windows (`label:write`, `label:rename`). */
 function writeFileSafely(dir: string, name: string, bytes: Uint8Array, label: string): void {
-  const path = join(dir, name);
-  const file = onPath(path, () => openAtomic(path));
-  try {
-    const half = bytes.length >> 1;
-    file.write(bytes.subarray(0, half));
-    crashPoint(`${label}:write`);
-    file.write(bytes.subarray(half), half);
-  } catch (e) {
-    file.abort();
-    throw fileError(e, path);
-  }
-  onPath(path, () => file.commit(() => crashPoint(`${label}:rename`)));
+  const file = openAtomic(join(dir, name)),
+    half = bytes.length >> 1;
+  file.write(bytes.subarray(0, half));
+  crashPoint(`${label}:write`);
+  file.write(bytes.subarray(half), half);
+  file.commit(() => crashPoint(`${label}:rename`));
 }
 
 /**
