@@ -29,21 +29,13 @@ export type WasmVariant = WasmBuild | `${WasmBuild}-threads`;
 /** A build's bytes, or where to fetch them (a URL, or a string one). */
 export type WasmSource = URL | string | ArrayBuffer | ArrayBufferView;
 
-/** The builds' default places, beside the package (build/ at its root serves src/core and dist/core alike). */
-function defaultUrl(build: WasmVariant): URL {
-  switch (
-    build // literal URLs, which bundlers recognise
-  ) {
-    case 'simd':
-      return new URL('../../build/simd.wasm', import.meta.url);
-    case 'relaxed':
-      return new URL('../../build/relaxed.wasm', import.meta.url);
-    case 'simd-threads':
-      return new URL('../../build/simd-threads.wasm', import.meta.url);
-    case 'relaxed-threads':
-      return new URL('../../build/relaxed-threads.wasm', import.meta.url);
-  }
-}
+/** The builds' default places, beside the package (build/ at its root serves src/core and dist/core alike), as literal URLs, which bundlers recognise. */
+const DEFAULT_URLS: Record<WasmVariant, () => URL> = {
+  simd: () => new URL('../../build/simd.wasm', import.meta.url),
+  relaxed: () => new URL('../../build/relaxed.wasm', import.meta.url),
+  'simd-threads': () => new URL('../../build/simd-threads.wasm', import.meta.url),
+  'relaxed-threads': () => new URL('../../build/relaxed-threads.wasm', import.meta.url),
+};
 
 /** Compiled builds; null records a build this engine rejects. */
 const compiled = new Map<WasmVariant, WebAssembly.Module | null>();
@@ -73,7 +65,7 @@ const missing = (build: WasmVariant, where: string) =>
 /** A build's default file, read synchronously (Node only). */
 function readDefaultSync(build: WasmVariant): Uint8Array<ArrayBuffer> {
   const node = nodeBuiltins(),
-    url = defaultUrl(build);
+    url = DEFAULT_URLS[build]();
   if (!node || url.protocol !== 'file:') {
     throw new Error(
       `wasm build '${build}' is not loaded: call 'await initWasm()' before createKernels (outside Node the bytes are fetched asynchronously)`,
@@ -90,7 +82,7 @@ async function fetchBytes(build: WasmVariant, source: WasmSource | undefined): P
   if (source !== undefined && typeof source !== 'string' && !(source instanceof URL)) return toBytes(source);
   const url =
     source === undefined
-      ? defaultUrl(build)
+      ? DEFAULT_URLS[build]()
       : new URL(source, typeof location !== 'undefined' ? location.href : undefined);
   const node = nodeBuiltins();
   if (url.protocol === 'file:' && node) {
