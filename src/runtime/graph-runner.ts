@@ -60,6 +60,7 @@ const ELEMENTWISE: Record<string, (a: number, b: number) => number> = {
   Div: (a, b) => a / b,
 };
 const UNARY: Record<string, (a: number) => number> = {
+  Relu: (x) => (x > 0 ? x : 0),
   Sigmoid: (x) => 1 / (1 + Math.exp(-x)),
   Identity: (x) => x,
   Exp: Math.exp, // a count view's mean e^η
@@ -180,8 +181,8 @@ export class GraphRunner {
     const y = this.activation(x.cols),
       cols = x.cols;
     this.tensors.set(out, y);
-    if (op === 'Relu' || op in UNARY) {
-      const f = op === 'Relu' ? (v: number) => (v > 0 ? v : 0) : UNARY[op];
+    if (op in UNARY) {
+      const f = UNARY[op];
       this.steps.push((rows) => {
         const src = k.heap.view(x.at, rows * cols),
           dst = k.heap.view(y.at, rows * cols);

@@ -225,9 +225,9 @@ export function readModelJson(dir: string, label = VALUE_LABELS.model): ModelJso
   return model;
 }
 
-/** A safetensors file of a model with `floats` values, `bytes` long as model.json says: its size is bounded before it is read. */
-export function readTensorBytes(path: string, bytes: number | undefined, floats: number): Uint8Array {
-  return readBounded(path, bytes ?? 8 + MAX_HEADER_BYTES + 4 * floats);
+/** A checkpoint file of `dir` holding `floats` values: bounded by its size in model.json (version 1: by `floats`) before it is read. */
+function readCheckpointFile(dir: string, file: { name: string; bytes?: number }, floats: number): Uint8Array {
+  return readBounded(join(dir, file.name), file.bytes ?? 8 + MAX_HEADER_BYTES + 4 * floats);
 }
 
 /** A model directory's files, as store/files.ts decodes them (the train-state file only when present). */
@@ -239,10 +239,10 @@ export function readModelFiles(dir: string, label = VALUE_LABELS.model): ModelFi
       { weights, trainState } = filesOf(json);
     const files: ModelFiles = {
       [MODEL_JSON]: text, // as written: parsing it again upgrades it again
-      [weights.name]: readTensorBytes(join(dir, weights.name), weights.bytes, params),
+      [weights.name]: readCheckpointFile(dir, weights, params),
     };
     if (trainState && existsSync(join(dir, trainState.name)))
-      files[trainState.name] = readTensorBytes(join(dir, trainState.name), trainState.bytes, 2 * params);
+      files[trainState.name] = readCheckpointFile(dir, trainState, 2 * params);
     return files;
   });
 }
@@ -265,14 +265,8 @@ export function rereadOnSwitch<T>(dir: string, read: () => T): T {
 /** Load the weights (and, with adam, its moments) of a saved model into a model built from its config. */
 export function loadWeights(dir: string, json: ModelJson, model: Jpvae, adam?: Moments): void {
   const { weights, trainState } = filesOf(json);
-  decodeWeights(readTensorBytes(join(dir, weights.name), weights.bytes, model.layout.size), json, model, dir);
-  if (adam)
-    decodeTrainState(
-      trainState
-        ? readTensorBytes(join(dir, trainState.name), trainState.bytes, 2 * model.layout.size)
-        : new Uint8Array(),
-      json,
-      adam,
-      dir,
-    );
+  decodeWeights(readCheckpointFile(dir, weights, model.layout.size), json, model, dir);
+  if (!adam) return;
+  const state = trainState ? readCheckpointFile(dir, trainState, 2 * model.layout.size) : new Uint8Array();
+  decodeTrainState(state, json, adam, dir);
 }
