@@ -12,7 +12,7 @@ import type { ModelConfig } from '../src/model/config.ts';
 import { TrainingThreads } from '../src/threads/pool.ts';
 import { ADAM, BACKWARD, DONE, type Control } from '../src/threads/control.ts';
 import { Jpvae } from '../src/model/jpvae.ts';
-import { spawnNodeLane, spawnNodeLaneRunning } from '../src/threads/spawn-node.ts';
+import { spawnNodeLane } from '../src/threads/spawn-node.ts';
 import type { LaneThread } from '../src/threads/pool.ts';
 import { plantedBinary } from './planted.ts';
 import {
@@ -194,7 +194,9 @@ test('a thread that ends past its own handlers (a hard exit while the owner wait
   const run = Training.start(CONFIG, THREADS_TRAINING, { train: planted() }, arraysRecord(planted()), 'wasm', 2);
   // Says it joined, sleeps 200 ms (the owner is in its first step by then), and exits skipping every 'exit' handler.
   const crash = `data:text/javascript,import { parentPort } from 'node:worker_threads'; parentPort.postMessage('ready'); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200); process.reallyExit(9);`;
-  const pool = await TrainingThreads.start(run.model, run.trainer.adam, spawnNodeLaneRunning(crash));
+  const pool = await TrainingThreads.start(run.model, run.trainer.adam, (init) =>
+    spawnNodeLane(init, { code: crash, evaluated: false }),
+  );
   await t.throwsAsync(() => run.trainer.runEpoch(), {
     message: /training thread failed: the thread ended \(exit code 9\) without being stopped/,
   });

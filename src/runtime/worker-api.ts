@@ -7,7 +7,7 @@ import { createKernels, initWasm, type WasmBuild } from '../core/index.ts';
 import { Rng } from '../data/rng.ts';
 import { drawCounts } from '../data/count-draws.ts';
 import { fillDrawNoise, repeatRows } from '../impute/impute.ts';
-import type { ImputerSpec, Manifest } from '../onnx/manifest.ts';
+import type { Manifest } from '../onnx/manifest.ts';
 import { openEngine, type Engine, type ExecutionProvider } from './execution-providers.ts';
 import { readExport } from './read-export.ts';
 import type { ImputeRequest } from './request.ts';
@@ -19,7 +19,7 @@ export interface WasmPlaces {
 }
 
 // Graph order in the engine: each imputer's mean graph, then its sampler, in the manifest's order.
-let loaded: { manifest: Manifest; imputers: ImputerSpec[]; engine: Engine } | undefined;
+let loaded: { manifest: Manifest; engine: Engine } | undefined;
 
 // onnxruntime-web runs one inference at a time per thread (overlapping
 // run() calls fail), so calls that arrive while one runs wait their turn.
@@ -53,7 +53,7 @@ export const api = {
       },
     });
     await loaded?.engine.release();
-    loaded = { manifest, imputers: manifest.imputers, engine };
+    loaded = { manifest, engine };
     return { manifest, executionProvider, fallbacks };
   },
 

@@ -84,8 +84,3 @@ export function spawnNodeLane(init: LaneInit, lane: WorkerEntry = workerEntry('n
     },
   };
 }
-
-/** A lane thread running the module at `url` instead of node-worker (for tests of threads that end badly). */
-export function spawnNodeLaneRunning(url: string): (init: LaneInit) => LaneThread {
-  return (init) => spawnNodeLane(init, { code: url, evaluated: false });
-}

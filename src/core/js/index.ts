@@ -11,27 +11,8 @@ import * as factor from './factor.ts';
 import * as counts from './counts.ts';
 import type { Twin } from './twin.ts';
 
-/** The twin of every kernel, typed against its Kernels method. */
-const TWINS: { [K in KernelName]: Twin<K> } = {
-  gemm: gemm.gemm,
-  gemmPart: gemm.gemmPart,
-  denseBackward: gemm.denseBackward,
-  denseBackwardPart: gemm.denseBackwardPart,
-  bceWithLogits: elementwise.bceWithLogits,
-  softmaxCrossEntropy: elementwise.softmaxCrossEntropy,
-  gaussianNll: elementwise.gaussianNll,
-  countNll: counts.countNll,
-  reparam: elementwise.reparam,
-  reparamBackward: elementwise.reparamBackward,
-  adam: elementwise.adam,
-  jointKl: prior.jointKl,
-  orthoKl: prior.orthoKl,
-  cayley: prior.cayley,
-  cayleyBackward: prior.cayleyBackward,
-  svdCompose: prior.svdCompose,
-  svdComposeBackward: prior.svdComposeBackward,
-  factorKl: factor.factorKl,
-};
+/** The twin of every kernel (the modules' other exports, such as lgamma, are not kernels), typed against its Kernels method. */
+const TWINS = { ...gemm, ...elementwise, ...prior, ...factor, ...counts } satisfies { [K in KernelName]: Twin<K> };
 
 export function createJsKernels(precision: 'f32' | 'f64' = 'f32'): Kernels {
   const heap = new Heap(arrayStorage(precision === 'f32' ? 4 : 8), 0);
