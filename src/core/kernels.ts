@@ -59,7 +59,6 @@ export const KERNEL_NAMES = [
 ] as const;
 export type KernelName = (typeof KERNEL_NAMES)[number];
 
-/** A backend: its name, its heap and the kernels over that heap. */
 /** gemm's arguments: the flags, the sizes and the heap indices of A, B, C and bias. */
 export type GemmArgs = [flags: number, M: number, N: number, K: number, A: number, B: number, C: number, bias: number];
 
@@ -78,6 +77,7 @@ export type DenseBackwardArgs = [
   flags: number,
 ];
 
+/** A backend: its name, its heap and the kernels over that heap. */
 export interface Kernels extends KernelFunctions {
   readonly name: BackendName;
   readonly heap: Heap;

@@ -39,8 +39,8 @@ export class Fields {
   }
 
   string<C extends string = string>(v: Json, path: string, choices?: readonly C[]): C {
-    if (typeof v !== 'string') this.expected(path, choices ? `one of ${choices.join(', ')}` : 'a string', v);
-    if (choices && !(choices as readonly string[]).includes(v)) this.expected(path, `one of ${choices.join(', ')}`, v);
+    if (typeof v !== 'string' || (choices && !(choices as readonly string[]).includes(v)))
+      this.expected(path, choices ? `one of ${choices.join(', ')}` : 'a string', v);
     return v as C;
   }
 
@@ -64,8 +64,8 @@ export class Fields {
 
   /** An array, of exactly `length` elements when given. */
   array(v: Json, path: string, length?: number): Json[] {
-    if (!Array.isArray(v)) this.expected(path, length === undefined ? 'an array' : `an array of ${length}`, v);
-    if (length !== undefined && v.length !== length) this.expected(path, `an array of ${length}`, v);
+    if (!Array.isArray(v) || (length !== undefined && v.length !== length))
+      this.expected(path, length === undefined ? 'an array' : `an array of ${length}`, v);
     return v;
   }
 

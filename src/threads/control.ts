@@ -108,12 +108,13 @@ export class Control {
   }
 
   /**
-   * Mark a lane failed with a message (lane 0: the owner failed inside a
-   * team's work); wakes whoever waits on it, and every thread waiting at a
-   * team barrier, which then throws instead of waiting for a thread that
-   * will not come.
+   * Mark a lane failed with an error or its message (lane 0: the owner
+   * failed inside a team's work); wakes whoever waits on it, and every
+   * thread waiting at a team barrier, which then throws instead of waiting
+   * for a thread that will not come.
    */
-  fail(lane: number, message: string): void {
+  fail(lane: number, error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
     const bytes = new TextEncoder().encode(message).subarray(0, ERROR_BYTES);
     this.text.fill(0, lane * ERROR_BYTES, (lane + 1) * ERROR_BYTES);
     this.text.set(bytes, lane * ERROR_BYTES);

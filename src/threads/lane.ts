@@ -52,13 +52,22 @@ export function shareModel(
   return model;
 }
 
-/** Join the owner's kernels and model; throws when the mirror does not land on the owner's addresses. */
-export function joinLane(init: LaneInit): () => void {
-  const k = createWasmKernels(init.shared.build, { join: init.shared, mirrorBase: init.heapStart });
-  k.setGemmScratch!(init.scratch);
-  const control = new ctl.Control(init.control, init.lanes);
-  const model = shareModel(k, control, init.role, init, `training thread ${init.lane}`);
-  return () => serve(init, control, k, model);
+/**
+ * A lane's life: join the owner's kernels and model (a failure, such as a mirror off the owner's addresses,
+ * marks the lane FAILED and throws), say it is `ready`, then serve until STOP.
+ */
+export function runLane(init: LaneInit, control: ctl.Control, ready: () => void): void {
+  let k: Kernels, model: Jpvae;
+  try {
+    k = createWasmKernels(init.shared.build, { join: init.shared, mirrorBase: init.heapStart });
+    k.setGemmScratch!(init.scratch);
+    model = shareModel(k, control, init.role, init, `training thread ${init.lane}`);
+  } catch (e) {
+    control.fail(init.lane, e);
+    throw e;
+  }
+  ready();
+  serve(init, control, k, model);
 }
 
 /** The task loop: wait for SEQ to move, run this lane's task, report DONE (or FAILED); returns on STOP. */
@@ -93,7 +102,7 @@ function serve(init: LaneInit, c: ctl.Control, k: Kernels, model: Jpvae): void {
         }
       } else if (task === ctl.ADAM) update(chunks.length - 1, i32[at(ctl.STEP)]);
     } catch (e) {
-      c.fail(lane, e instanceof Error ? e.message : String(e));
+      c.fail(lane, e);
       return;
     }
     c.setF64(lane, ctl.FINISHED, performance.timeOrigin + performance.now());

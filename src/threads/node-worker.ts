@@ -5,7 +5,7 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { Control } from './control.ts';
-import { joinLane, type LaneInit } from './lane.ts';
+import { runLane, type LaneInit } from './lane.ts';
 
 const init = workerData as LaneInit;
 const control = new Control(init.control, init.lanes);
@@ -14,12 +14,7 @@ process.on('exit', () => {
   if (!stopped) control.fail(init.lane, 'the thread exited');
 });
 try {
-  const serve = joinLane(init);
-  parentPort!.postMessage('ready');
-  serve();
-  stopped = true;
-} catch (e) {
-  control.fail(init.lane, e instanceof Error ? e.message : String(e));
-  stopped = true; // the failure is reported; the exit it leads to is no news
-  throw e;
+  runLane(init, control, () => parentPort!.postMessage('ready'));
+} finally {
+  stopped = true; // on STOP, or a failure already reported: the exit that follows is no news
 }

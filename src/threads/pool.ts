@@ -238,8 +238,7 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
     try {
       work();
     } catch (e) {
-      if (this.role.size > 1 && !this.control.failure())
-        this.control.fail(0, e instanceof Error ? e.message : String(e));
+      if (this.role.size > 1 && !this.control.failure()) this.control.fail(0, e);
       throw e;
     }
   }

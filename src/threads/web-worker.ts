@@ -4,7 +4,7 @@
 // control block: the owner, blocked on it, cannot hear the worker's events.
 
 import { Control } from './control.ts';
-import { joinLane, type LaneInit } from './lane.ts';
+import { runLane, type LaneInit } from './lane.ts';
 
 const scope = globalThis as unknown as {
   addEventListener(type: string, listener: (e: { data?: unknown; message?: string; reason?: unknown }) => void): void;
@@ -14,16 +14,7 @@ const scope = globalThis as unknown as {
 scope.addEventListener('message', ({ data }) => {
   const init = data as LaneInit;
   const control = new Control(init.control, init.lanes);
-  const fail = (e: unknown) => control.fail(init.lane, e instanceof Error ? e.message : String(e));
-  scope.addEventListener('error', (e) => fail(e.message));
-  scope.addEventListener('unhandledrejection', (e) => fail(e.reason));
-  let serve: () => void;
-  try {
-    serve = joinLane(init);
-  } catch (e) {
-    fail(e);
-    throw e;
-  }
-  scope.postMessage('ready');
-  serve(); // returns on STOP; a task that throws has already marked the lane failed
+  scope.addEventListener('error', (e) => control.fail(init.lane, e.message));
+  scope.addEventListener('unhandledrejection', (e) => control.fail(init.lane, e.reason));
+  runLane(init, control, () => scope.postMessage('ready')); // returns on STOP; a task that throws has already marked the lane failed
 });
