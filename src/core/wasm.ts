@@ -151,11 +151,9 @@ const SHARED_INITIAL_PAGES = 16,
 
 /** Can this engine make a shared wasm memory? (Browsers: only on a cross-origin isolated page, COOP/COEP.) */
 export function sharedMemoryAvailable(): boolean {
-  try {
-    return new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer;
-  } catch {
-    return false;
-  }
+  return !!orUndefined(
+    () => new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer,
+  );
 }
 
 /**

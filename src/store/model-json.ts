@@ -10,7 +10,7 @@
 // (store/upgrade.ts): the two-view model.json of versions 1–3 and the
 // M-view one (jpvae-multiview-model, version 3).
 
-import { InputError } from '../errors.ts';
+import { InputError, orUndefined } from '../errors.ts';
 import { Fields } from '../io/fields.ts';
 import { newerFormatLine } from '../io/format-version.ts';
 import { camelCaseKeys, snakeName } from '../io/json-keys.ts';
@@ -213,11 +213,8 @@ function training(f: Fields, v: unknown, m: number, trainRows: number): ModelJso
     st = f.object(o.state, 'training.state');
   const batch = f.int(opt.batch, 'training.options.batch', 1, MAX_BATCH);
   const beta = f.string(opt.beta, 'training.options.beta');
-  try {
-    parseBeta(beta);
-  } catch {
+  if (!orUndefined(() => parseBeta(beta)))
     f.expected('training.options.beta', 'constant[:B], linear:E or cyclical:E (E > 0)', beta);
-  }
   const options: SavedOptions = {
     batch,
     beta,
