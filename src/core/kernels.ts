@@ -19,6 +19,9 @@
 import type { Heap } from './heap.ts';
 import type { SharedWasm } from './wasm.ts';
 
+/** A pointer: an element index into the backend's heap (see above). */
+export type Ptr = number;
+
 /** NULL pointer: "no such input" / "skip this output" (the heap never hands out element 0). */
 export const NULL = 0;
 
@@ -60,20 +63,20 @@ export const KERNEL_NAMES = [
 export type KernelName = (typeof KERNEL_NAMES)[number];
 
 /** gemm's arguments: the flags, the sizes and the heap indices of A, B, C and bias. */
-export type GemmArgs = [flags: number, M: number, N: number, K: number, A: number, B: number, C: number, bias: number];
+export type GemmArgs = [flags: number, M: number, N: number, K: number, A: Ptr, B: Ptr, C: Ptr, bias: Ptr];
 
 /** denseBackward's arguments: the sizes, the heap indices of X, W, Y, dY, dX, dW and db, and the flags. */
 export type DenseBackwardArgs = [
   rows: number,
   nIn: number,
   nOut: number,
-  X: number,
-  W: number,
-  Y: number,
-  dY: number,
-  dX: number,
-  dW: number,
-  db: number,
+  X: Ptr,
+  W: Ptr,
+  Y: Ptr,
+  dY: Ptr,
+  dX: Ptr,
+  dW: Ptr,
+  db: Ptr,
   flags: number,
 ];
 
@@ -85,7 +88,7 @@ export interface Kernels extends KernelFunctions {
   readonly shared?: SharedWasm;
   /** wasm only: elements of the gemm packing scratch one thread needs, and moving this instance's there. */
   gemmScratchSize?(): number;
-  setGemmScratch?(p: number): void;
+  setGemmScratch?(p: Ptr): void;
 }
 
 export interface KernelFunctions {
@@ -126,15 +129,7 @@ export interface KernelFunctions {
    * row r (overwritten). When dLogits is not NULL it is overwritten with
    * scale·(σ(x) − t).
    */
-  bceWithLogits(
-    rows: number,
-    N: number,
-    logits: number,
-    target: number,
-    loss: number,
-    dLogits: number,
-    scale: number,
-  ): void;
+  bceWithLogits(rows: number, N: number, logits: Ptr, target: Ptr, loss: Ptr, dLogits: Ptr, scale: number): void;
 
   /**
    * Softmax cross-entropy for a classifier (the downstream MLP of Table 3):
@@ -142,15 +137,7 @@ export interface KernelFunctions {
    * (overwritten), labels[r] the class index stored as f32. When dLogits is
    * not NULL it is overwritten with scale·(softmax(x) − onehot(label)).
    */
-  softmaxCrossEntropy(
-    rows: number,
-    N: number,
-    logits: number,
-    labels: number,
-    loss: number,
-    dLogits: number,
-    scale: number,
-  ): void;
+  softmaxCrossEntropy(rows: number, N: number, logits: Ptr, labels: Ptr, loss: Ptr, dLogits: Ptr, scale: number): void;
 
   /**
    * Gaussian negative log-likelihood with per-feature log-variance lv[N]:
@@ -162,12 +149,12 @@ export interface KernelFunctions {
   gaussianNll(
     rows: number,
     N: number,
-    mean: number,
-    target: number,
-    logvar: number,
-    loss: number,
-    dMean: number,
-    dLogvar: number,
+    mean: Ptr,
+    target: Ptr,
+    logvar: Ptr,
+    loss: Ptr,
+    dMean: Ptr,
+    dLogvar: Ptr,
     scale: number,
   ): void;
 
@@ -186,20 +173,20 @@ export interface KernelFunctions {
   countNll(
     rows: number,
     N: number,
-    logRate: number,
-    logSize: number,
-    target: number,
-    logTheta: number,
-    loss: number,
-    dLogRate: number,
-    dLogTheta: number,
+    logRate: Ptr,
+    logSize: Ptr,
+    target: Ptr,
+    logTheta: Ptr,
+    loss: Ptr,
+    dLogRate: Ptr,
+    dLogTheta: Ptr,
     scale: number,
   ): void;
 
   /** z = mu + exp(½·logvar)·eps over n elements (the reparameterisation trick). */
-  reparam(n: number, mu: number, logvar: number, eps: number, z: number): void;
+  reparam(n: number, mu: Ptr, logvar: Ptr, eps: Ptr, z: Ptr): void;
   /** dmu += dz; dlogvar += dz·eps·½·exp(½·logvar). */
-  reparamBackward(n: number, logvar: number, eps: number, dz: number, dmu: number, dlogvar: number): void;
+  reparamBackward(n: number, logvar: Ptr, eps: Ptr, dz: Ptr, dmu: Ptr, dlogvar: Ptr): void;
 
   /**
    * Joint-prior KL of Eq. 9 per row, C: n2×n1 with σ1(C) < 1, n1 ≤ n2.
@@ -213,19 +200,19 @@ export interface KernelFunctions {
     rows: number,
     n1: number,
     n2: number,
-    mu1: number,
-    lv1: number,
-    mu2: number,
-    lv2: number,
-    C: number,
-    kl: number,
-    dmu1: number,
-    dlv1: number,
-    dmu2: number,
-    dlv2: number,
-    dC: number,
+    mu1: Ptr,
+    lv1: Ptr,
+    mu2: Ptr,
+    lv2: Ptr,
+    C: Ptr,
+    kl: Ptr,
+    dmu1: Ptr,
+    dlv1: Ptr,
+    dmu2: Ptr,
+    dlv2: Ptr,
+    dC: Ptr,
     scale: number,
-    work: number,
+    work: Ptr,
   ): void;
 
   /**
@@ -240,17 +227,17 @@ export interface KernelFunctions {
     n1: number,
     n2: number,
     alpha: number,
-    mu1: number,
-    lv1: number,
-    mu2: number,
-    lv2: number,
-    O: number,
-    kl: number,
-    dmu1: number,
-    dlv1: number,
-    dmu2: number,
-    dlv2: number,
-    dO: number,
+    mu1: Ptr,
+    lv1: Ptr,
+    mu2: Ptr,
+    lv2: Ptr,
+    O: Ptr,
+    kl: Ptr,
+    dmu1: Ptr,
+    dlv1: Ptr,
+    dmu2: Ptr,
+    dlv2: Ptr,
+    dO: Ptr,
     scale: number,
   ): void;
 
@@ -260,9 +247,9 @@ export interface KernelFunctions {
    * the end. Writes the first n columns of O (m×n, overwritten), n ≤ m.
    * work: cayleyWork(m) elements.
    */
-  cayley(m: number, n: number, flips: number, P: number, O: number, work: number): void;
+  cayley(m: number, n: number, flips: number, P: Ptr, O: Ptr, work: Ptr): void;
   /** dP += ∂/∂P of ⟨dO, O(P)⟩ (only the strict upper triangle of dP is touched). */
-  cayleyBackward(m: number, n: number, flips: number, P: number, dO: number, dP: number, work: number): void;
+  cayleyBackward(m: number, n: number, flips: number, P: Ptr, dO: Ptr, dP: Ptr, work: Ptr): void;
 
   /**
    * Singular-value-bound C (§2.6): C = U·diag(σ(s))·Vᵀ (n2×n1) with
@@ -270,19 +257,9 @@ export interface KernelFunctions {
    * (semi-orthogonal), V: n1×n1. The factor keeps σ1(C) < 1 for any s even
    * where tanh(s/2) rounds to 1, and leaves the gradient smooth (no clamp).
    */
-  svdCompose(n1: number, n2: number, U: number, s: number, V: number, C: number): void;
+  svdCompose(n1: number, n2: number, U: Ptr, s: Ptr, V: Ptr, C: Ptr): void;
   /** dU, ds, dV += the gradients of ⟨dC, C(U, s, V)⟩. */
-  svdComposeBackward(
-    n1: number,
-    n2: number,
-    U: number,
-    s: number,
-    V: number,
-    dC: number,
-    dU: number,
-    ds: number,
-    dV: number,
-  ): void;
+  svdComposeBackward(n1: number, n2: number, U: Ptr, s: Ptr, V: Ptr, dC: Ptr, dU: Ptr, ds: Ptr, dV: Ptr): void;
 
   /**
    * KL(N(μ, diag e^{lv}) ‖ N(0, Σ)) per row (Eq. 7) for the shared-factor
@@ -297,15 +274,15 @@ export interface KernelFunctions {
     D: number,
     K: number,
     alpha: number,
-    mu: number,
-    lv: number,
-    A: number,
-    kl: number,
-    dmu: number,
-    dlv: number,
-    dA: number,
+    mu: Ptr,
+    lv: Ptr,
+    A: Ptr,
+    kl: Ptr,
+    dmu: Ptr,
+    dlv: Ptr,
+    dA: Ptr,
     scale: number,
-    work: number,
+    work: Ptr,
   ): void;
 
   /**
@@ -317,10 +294,10 @@ export interface KernelFunctions {
    */
   adam(
     n: number,
-    p: number,
-    g: number,
-    m: number,
-    v: number,
+    p: Ptr,
+    g: Ptr,
+    m: Ptr,
+    v: Ptr,
     lr: number,
     beta1: number,
     beta2: number,

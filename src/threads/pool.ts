@@ -158,11 +158,6 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
     return pool;
   }
 
-  /** Threads a step runs on, the owner's included. */
-  get size(): number {
-    return this.lanes + 1;
-  }
-
   forward(mask: number, rows: number, gradScale: number | null, sums: number[]): void {
     if (this.alone[mask]) {
       for (const v of this.mine[mask]) sums[v] = this.model.forwardView(v, rows, gradScale);
