@@ -20,6 +20,8 @@ export const identity = (n: number): Matrix =>
 export const transpose = (a: Matrix): Matrix => a[0].map((_, j) => a.map((row) => row[j]));
 export const matmul = (a: Matrix, b: Matrix): Matrix =>
   a.map((row) => b[0].map((_, j) => row.reduce((s, x, k) => s + x * b[k][j], 0)));
+/** a·diag(d): column k of a times d[k]. */
+export const timesDiag = (a: Matrix, d: number[]): Matrix => a.map((row) => row.map((v, k) => v * d[k]));
 export const matvec = (a: Matrix, x: number[]): number[] => a.map((row) => row.reduce((s, v, k) => s + v * x[k], 0));
 export const dot = (x: number[], y: number[]): number => x.reduce((s, v, i) => s + v * y[i], 0);
 /** h[p…] += scale·values: a vector, or a matrix's rows one after another (row-major, as on the heap). */

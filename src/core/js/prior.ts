@@ -14,6 +14,7 @@ import {
   matmul,
   matrix,
   matvec,
+  timesDiag,
   rowOf,
   solve,
   transpose,
@@ -41,11 +42,9 @@ export const jointKl: Twin<'jointKl'> = (h, ...args) => {
     h.fill(NaN, kl, kl + rows);
     return;
   } // σ1(C) ≥ 1: no covariance, the trainer checks for NaN
-  const d1 = solve(b1, identity(n1));
-  const d2 = solve(
-    identity(n2).map((row, i) => row.map((v, j) => v - dot(c[i], c[j]))),
-    identity(n2),
-  );
+  const b2 = identity(n2).map((row, i) => row.map((v, j) => v - dot(c[i], c[j]))); // I − CCᵀ
+  const d1 = solve(b1, identity(n1)),
+    d2 = solve(b2, identity(n2));
   const m = matmul(c, d1),
     mt = transpose(m);
   const logDetD1 = -2 * l.reduce((s, row, k) => s + Math.log(row[k]), 0);
@@ -72,14 +71,8 @@ export const jointKl: Twin<'jointKl'> = (h, ...args) => {
   if (!dmu1 || !dC) return;
   // d/dC Σ_r KL = −[Σ_C⁻¹SΣ_C⁻¹]₂₁ + R[Σ_C⁻¹]₂₁, S = Σ_r(μμᵀ + diag(e^{lv})):
   // −Σ_r a2·a1ᵀ + M·diag(E1)·D1 + D2·diag(E2)·M − R·M.
-  const me1d1 = matmul(
-    m.map((row) => row.map((v, k) => v * e1[k])),
-    d1,
-  );
-  const d2e2m = matmul(
-    d2.map((row) => row.map((v, k) => v * e2[k])),
-    m,
-  );
+  const me1d1 = matmul(timesDiag(m, e1), d1),
+    d2e2m = matmul(timesDiag(d2, e2), m);
   const total = gradC.map((row, i) => row.map((g, j) => g + me1d1[i][j] + d2e2m[i][j] - rows * m[i][j]));
   addInto(h, dC, total, scale);
 };
@@ -124,29 +117,24 @@ export const orthoKl: Twin<'orthoKl'> = (h, ...args) => {
 const cayleyMatrix = (p: Matrix, sign: number): Matrix =>
   p.map((row, i) => row.map((_, j) => (i === j ? 1 : -sign * (i < j ? p[i][j] : -p[j][i]))));
 const flipSign = (m: number, flips: number, i: number): number => (i < m - flips ? 1 : -1);
+/** X = Q[:, :n], the first n columns of Q = (I − A)⁻¹. */
+function leadingColumns(p: Matrix, n: number): Matrix {
+  const columns = identity(p.length).map((row) => row.slice(0, n)); // I[:, :n]
+  return solve(cayleyMatrix(p, 1), columns);
+}
 
 /** O = J(I + A)(I − A)⁻¹ = J(2Q − I), Q = (I − A)⁻¹; first n columns. */
 export const cayley: Twin<'cayley'> = (h, m, n, flips, P, O, _work) => {
-  const x = solve(
-    cayleyMatrix(matrix(h, P, m, m), 1),
-    identity(m).map((row) => row.slice(0, n)),
-  );
+  const x = leadingColumns(matrix(h, P, m, m), n);
   for (let i = 0; i < m; i++)
     for (let c = 0; c < n; c++) h[O + i * n + c] = flipSign(m, flips, i) * (2 * x[i][c] - (i === c ? 1 : 0));
 };
 
 /** ∂/∂A = 2Qᵀ·J·[dO, 0]·Qᵀ = 2·Y·Xᵀ with X = Q[:, :n], Y = (I + A)⁻¹·J·dO (Qᵀ = (I + A)⁻¹). */
 export const cayleyBackward: Twin<'cayleyBackward'> = (h, m, n, flips, P, dO, dP, _work) => {
-  const p = matrix(h, P, m, m);
-  const x = solve(
-    cayleyMatrix(p, 1),
-    identity(m).map((row) => row.slice(0, n)),
-  );
-  const y = solve(
-    cayleyMatrix(p, -1),
-    matrix(h, dO, m, n).map((row, i) => row.map((v) => flipSign(m, flips, i) * v)),
-  );
-  const gA = matmul(y, transpose(x));
+  const p = matrix(h, P, m, m),
+    jdO = matrix(h, dO, m, n).map((row, i) => row.map((v) => flipSign(m, flips, i) * v));
+  const gA = matmul(solve(cayleyMatrix(p, -1), jdO), transpose(leadingColumns(p, n)));
   for (let i = 0; i < m; i++) for (let j = i + 1; j < m; j++) h[dP + i * m + j] += 2 * (gA[i][j] - gA[j][i]);
 };
 
@@ -162,21 +150,22 @@ function boundedSigma(s: number): { sigma: number; grad: number } {
 /** C = U·diag(σ(s))·Vᵀ (§2.6 option (b)). */
 export const svdCompose: Twin<'svdCompose'> = (h, n1, n2, U, s, V, C) => {
   const sigma = Array.from(h.subarray(s, s + n1), (x) => boundedSigma(x).sigma);
-  const us = matrix(h, U, n2, n1).map((row) => row.map((v, k) => v * sigma[k]));
-  matmul(us, transpose(matrix(h, V, n1, n1))).forEach((row, i) => h.set(row, C + i * n1));
+  matmul(timesDiag(matrix(h, U, n2, n1), sigma), transpose(matrix(h, V, n1, n1))).forEach((row, i) =>
+    h.set(row, C + i * n1),
+  );
 };
 
 /** dU += dC·V·diag(σ), dV += dCᵀ·U·diag(σ), ds += σ'(s)·diag(Uᵀ·dC·V). */
 export const svdComposeBackward: Twin<'svdComposeBackward'> = (h, n1, n2, U, s, V, dC, dU, ds, dV) => {
-  const sig = Array.from(h.subarray(s, s + n1), boundedSigma);
+  const sig = Array.from(h.subarray(s, s + n1), boundedSigma),
+    sigma = sig.map((x) => x.sigma);
   const u = matrix(h, U, n2, n1),
     v = matrix(h, V, n1, n1),
     g = matrix(h, dC, n2, n1);
   const gv = matmul(g, v),
     gtu = matmul(transpose(g), u);
-  const timesSigma = (a: Matrix) => a.map((row) => row.map((x, k) => x * sig[k].sigma));
-  addInto(h, dU, timesSigma(gv));
-  addInto(h, dV, timesSigma(gtu));
+  addInto(h, dU, timesDiag(gv, sigma));
+  addInto(h, dV, timesDiag(gtu, sigma));
   const dsigma = sig.map(({ grad }, k) => grad * u.reduce((acc, row, i) => acc + row[k] * gv[i][k], 0));
   addInto(h, ds, dsigma);
 };
