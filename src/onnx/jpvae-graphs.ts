@@ -148,11 +148,8 @@ export function observationSd(s: GraphSource, i: ViewIndex): Float64Array | null
 export function encoderGraph(s: GraphSource, i: ViewIndex): Graph {
   const v = s.model.views[i],
     n = tag(i);
-  const g = new Graph(
-    `encoder${n}`,
-    `view ${n} encoder: x${n} → posterior mean mu${n} and log-variance logvar${n}`,
-    s.weights,
-  );
+  const doc = `view ${n} encoder: x${n} → posterior mean mu${n} and log-variance logvar${n}`;
+  const g = new Graph(`encoder${n}`, doc, s.weights);
   const h = encoderHidden(g, s, i);
   dense(g, s, v.muHead, h, `mu${n}`);
   dense(g, s, v.lvHead, h, `logvar${n}`);
@@ -198,9 +195,8 @@ function conditionalMean(g: Graph, s: GraphSource, c: ImputerConditional): strin
       (_, e) => c.gain[Math.floor(e / w) * c.nIn + col + (e % w)],
     );
     const gain = g.constant(several ? `conditional.gain.x${tag(j)}` : 'conditional.gain', [c.nOut, w], block);
-    const term = g.node('Gemm', sum ? [muJ, gain] : [muJ, gain, g.constant('conditional.offset', [c.nOut], c.offset)], {
-      ints: { transB: 1 },
-    });
+    const inputs = sum ? [muJ, gain] : [muJ, gain, g.constant('conditional.offset', [c.nOut], c.offset)];
+    const term = g.node('Gemm', inputs, { ints: { transB: 1 } });
     sum = sum ? g.node('Add', [sum, term]) : term;
     col += w;
   }
@@ -222,11 +218,8 @@ export function imputeGraph(s: GraphSource, c: ImputerConditional): Graph {
   const i = c.target,
     n = tag(i),
     xs = c.given.map((j) => `x${tag(j)}`).join(', ');
-  const g = new Graph(
-    imputerGraphNames(n, c.given.map(tag)).mean,
-    `view ${n} imputed from ${viewsDoc(c.given)}: ${xs} → x${n} (Eq. 12 conditional mean of z${n}, decoded)`,
-    s.weights,
-  );
+  const doc = `view ${n} imputed from ${viewsDoc(c.given)}: ${xs} → x${n} (Eq. 12 conditional mean of z${n}, decoded)`;
+  const g = new Graph(imputerGraphNames(n, c.given.map(tag)).mean, doc, s.weights);
   decodedMean(g, s, i, conditionalMean(g, s, c), `x${n}`);
   rawOutput(g, s, i, meanDoc(s, i, 'the imputation'));
   return g;
@@ -250,16 +243,12 @@ export function sampleGraph(s: GraphSource, c: ImputerConditional): Graph {
     v = s.model.views[i],
     xs = c.given.map((j) => `x${tag(j)}`).join(', ');
   const gaussian = v.likelihood.kind === 'gaussian';
-  const g = new Graph(
-    imputerGraphNames(n, c.given.map(tag)).sample,
-    `a draw of view ${n} given ${viewsDoc(c.given)}: ${xs}, eps${n}${gaussian ? `, noise${n}` : ''} → x${n}`,
-    s.weights,
-  );
+  const doc = `a draw of view ${n} given ${viewsDoc(c.given)}: ${xs}, eps${n}${gaussian ? `, noise${n}` : ''} → x${n}`;
+  const g = new Graph(imputerGraphNames(n, c.given.map(tag)).sample, doc, s.weights);
   const mean = conditionalMean(g, s, c);
   const eps = noiseInput(g, `eps${n}`, c.nOut, 'latent draw');
-  const spread = g.node('Gemm', [eps, g.constant('conditional.chol', [c.nOut, c.nOut], c.covChol)], {
-    ints: { transB: 1 },
-  });
+  const chol = g.constant('conditional.chol', [c.nOut, c.nOut], c.covChol);
+  const spread = g.node('Gemm', [eps, chol], { ints: { transB: 1 } });
   const z = g.node('Add', [mean, spread]);
   if (!gaussian) {
     decodedMean(g, s, i, z, `x${n}`);
