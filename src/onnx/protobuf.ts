@@ -70,13 +70,9 @@ function writeMessage(w: Writer, schema: Schema, m: Message): void {
       continue;
     }
     for (const x of f.repeated ? (v as unknown[]) : [v]) {
-      if (f.kind === 'varint') {
-        w.varint(f.id * 8);
-        w.varint(x as number);
-        continue;
-      }
-      w.varint(f.id * 8 + LEN);
-      if (f.kind === 'string') w.bytes(utf8.encode(x as string));
+      w.varint(f.id * 8 + (f.kind === 'varint' ? 0 : LEN));
+      if (f.kind === 'varint') w.varint(x as number);
+      else if (f.kind === 'string') w.bytes(utf8.encode(x as string));
       else if (f.kind === 'bytes') w.bytes(x as Uint8Array);
       else w.bytes(encode(f.kind, x as Message));
     }

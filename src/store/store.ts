@@ -52,11 +52,7 @@ export { FORMAT, type ModelJson } from './files.ts';
 
 /** A file a model directory may hold besides model.json: a checkpoint's (of this format or version 1's), a temporary, the lock. */
 const ours = (name: string) =>
-  CHECKPOINT_FILE.test(name) ||
-  TEMP_SUFFIX.test(name) ||
-  name === LOCK_FILE ||
-  name === WEIGHTS ||
-  name === TRAIN_STATE;
+  CHECKPOINT_FILE.test(name) || TEMP_SUFFIX.test(name) || [LOCK_FILE, WEIGHTS, TRAIN_STATE].includes(name);
 
 /**
  * Is `dir` a directory we may write a model into? New, empty, left over

@@ -29,9 +29,10 @@ function summary(s: unknown): unknown {
   return { recon: [recon1, recon2], ...rest };
 }
 
-/** A training state's history and stopped-epoch totals in lists per view. */
-function state(st: unknown, perView: (s: unknown) => unknown, totals: (t: Json) => Json): unknown {
-  if (!isObject(st)) return st;
+/** A training section whose state's history and stopped-epoch totals go in lists per view. */
+function training(t: unknown, perView: (s: unknown) => unknown, totals: (t: Json) => Json): unknown {
+  if (!isObject(t) || !isObject(t.state)) return t;
+  const st = t.state;
   const history = Array.isArray(st.history)
     ? st.history.map((h) =>
         isObject(h) ? { ...h, train: perView(h.train), ...(h.test ? { test: perView(h.test) } : {}) } : h,
@@ -41,11 +42,7 @@ function state(st: unknown, perView: (s: unknown) => unknown, totals: (t: Json) 
     isObject(st.partial) && isObject(st.partial.totals)
       ? { ...st.partial, totals: totals(st.partial.totals) }
       : st.partial;
-  return { ...st, history, ...(partial === undefined ? {} : { partial }) };
-}
-
-function training(t: unknown, perView: (s: unknown) => unknown, totals: (t: Json) => Json): unknown {
-  return isObject(t) ? { ...t, state: state(t.state, perView, totals) } : t;
+  return { ...t, state: { ...st, history, ...(partial === undefined ? {} : { partial }) } };
 }
 
 /**
