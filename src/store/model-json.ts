@@ -283,11 +283,7 @@ function latentFit(f: Fields, v: unknown, c: ModelConfig): LatentFit {
  * step (undefined: model.json has no training section, so step 0), their
  * sizes and checksums.
  */
-export function checkpointFiles(
-  f: Fields,
-  v: unknown,
-  step: number | undefined,
-): { weights: CheckpointFile; trainState?: CheckpointFile } {
+export function checkpointFiles(f: Fields, v: unknown, step: number | undefined): NonNullable<ModelJson['files']> {
   const o = f.object(v, 'files');
   const file = (x: unknown, path: string, kind: string): CheckpointFile => {
     const e = f.object(x, path);

@@ -10,7 +10,7 @@
 // member alone, and a barrier after each call. So the weights are bit for
 // bit those of one thread, for any number of threads.
 
-import { KERNEL_NAMES, type KernelFunction, type Kernels } from '../core/kernels.ts';
+import { kernelTable, type KernelFunction, type Kernels } from '../core/kernels.ts';
 
 /** One thread's place: its team, its place in the team and the team's size. */
 export interface Role {
@@ -61,15 +61,14 @@ export const viewCost = (view: { dense: readonly { nIn: number; nOut: number }[]
 
 /** Kernels for `member` of a team of `size` (> 1) threads over k: see the top of this file. */
 export function teamKernels(k: Kernels, member: number, size: number, barrier: () => void): Kernels {
-  const shared: Record<string, KernelFunction> = {};
-  for (const name of KERNEL_NAMES) {
+  const shared = kernelTable((name) => {
     const f = k[name] as KernelFunction;
-    shared[name] = (...args: number[]) => {
+    return (...args) => {
       const out = member === 0 ? f(...args) : undefined;
       barrier();
       return out;
     };
-  }
+  });
   return {
     ...k,
     ...shared,
