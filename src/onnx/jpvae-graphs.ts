@@ -8,21 +8,15 @@
 // likelihood's mean (σ of the logits for Bernoulli, the de-standardised
 // mean for Gaussian, e^η for counts). Any batch size.
 
-import type { FloatArray } from '../core/heap.ts';
 import type { Standardize } from '../data/views.ts';
 import type { BlockConditional } from '../impute/block-conditional.ts';
 import type { Dense } from '../model/dense.ts';
-import type { ViewVae } from '../model/view-vae.ts';
+import type { Jpvae } from '../model/jpvae.ts';
 import { isCount } from '../data/likelihood.ts';
 import { Graph, type WeightType } from './graph.ts';
 
-/** What the graphs read of a trained model (Jpvae). */
-export interface ExportableModel {
-  readonly views: readonly ViewVae[];
-  params(): FloatArray;
-  observationLogvar(i: number): Float32Array | null;
-  dispersion(i: number): Float64Array | null;
-}
+/** What the graphs read of a trained model. */
+export type ExportableModel = Pick<Jpvae, 'views' | 'params' | 'observationLogvar' | 'dispersion'>;
 
 /** A trained model, the standardisation of each view's data (null: used as it is), and how weights are stored. */
 export interface GraphSource {
