@@ -13,10 +13,7 @@ export const matrix = (h: FloatArray, p: number, rows: number, cols: number): Ma
 export const zeros = (rows: number, cols: number): Matrix =>
   Array.from({ length: rows }, () => new Array<number>(cols).fill(0));
 export const identity = (n: number): Matrix =>
-  zeros(n, n).map((row, i) => {
-    row[i] = 1;
-    return row;
-  });
+  Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
 export const transpose = (a: Matrix): Matrix => a[0].map((_, j) => a.map((row) => row[j]));
 export const matmul = (a: Matrix, b: Matrix): Matrix =>
   a.map((row) => b[0].map((_, j) => row.reduce((s, x, k) => s + x * b[k][j], 0)));
