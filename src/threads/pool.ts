@@ -96,17 +96,11 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
       return by;
     });
     this.alone = splits.map((split) => team === 1 && split.every((views, t) => t === 0 || !views.length));
-    this.share =
-      this.role.size > 1
-        ? shareModel(
-            // The owner's second instance on the same memory; it shares the static gemm scratch with the first, on this thread.
-            createWasmKernels(model.k.shared!.build, { join: model.k.shared, mirrorBase: model.heapStart }),
-            this.control,
-            this.role,
-            model,
-            'the training thread',
-          )
-        : model;
+    // In a team, the owner's second instance on the same memory; it shares the static gemm scratch with the
+    // first, on this thread.
+    const mirror = () =>
+      createWasmKernels(model.k.shared!.build, { join: model.k.shared, mirrorBase: model.heapStart });
+    this.share = team > 1 ? shareModel(mirror(), control, this.role, model, 'the training thread') : model;
   }
 
   /**
