@@ -10,11 +10,15 @@ import { encodeViewMeans } from '../src/impute/latent-fit.ts';
 import type { ModelConfig } from '../src/model/config.ts';
 import { Jpvae } from '../src/model/jpvae.ts';
 import type { PriorKind } from '../src/model/prior/prior.ts';
-import { loadWeights, readModelJson, saveModel } from '../src/store/store.ts';
+import { encodeModel, type ModelExtra, type Moments } from '../src/store/files.ts';
+import { loadWeights, readModelJson, writeModelFiles } from '../src/store/store.ts';
 import { ADAM_DEFAULTS } from '../src/train/adam.ts';
 import { evaluateLoss, Trainer } from '../src/train/trainer.ts';
 import { plantedBinary } from './planted.ts';
 import { arraysRecord, tempDir } from './util.ts';
+
+const saveModel = (dir: string, model: Jpvae, extra: ModelExtra, adam?: Moments) =>
+  writeModelFiles(dir, encodeModel(model, extra, adam));
 
 const data = plantedBinary(1500, 24, 7, 2, 2); // 2 shared + 2 private factors per view
 const config = (kind: PriorKind): ModelConfig => ({

@@ -25,12 +25,6 @@ export interface EngineLoaders {
   kernels: () => Promise<Kernels>;
 }
 
-export interface Opened {
-  engine: Engine;
-  executionProvider: ExecutionProvider;
-  fallbacks: string[]; // "webgpu: <why it failed>" for each provider passed over
-}
-
 async function openOrt(ort: Ort, models: Uint8Array[], ep: 'webgpu' | 'wasm'): Promise<Engine> {
   const opened = await Promise.allSettled(
     models.map((m) => ort.InferenceSession.create(m, { executionProviders: [ep] })),
@@ -64,12 +58,8 @@ function openJpvae(k: Kernels, models: Uint8Array[]): Engine {
   };
 }
 
-/** Open every model on the first provider that takes all of them. */
-export async function openEngine(
-  models: Uint8Array[],
-  providers: readonly ExecutionProvider[],
-  load: EngineLoaders,
-): Promise<Opened> {
+/** Open every model on the first provider that takes all of them; `fallbacks` says why each one before it did not ("webgpu: …"). */
+export async function openEngine(models: Uint8Array[], providers: readonly ExecutionProvider[], load: EngineLoaders) {
   const fallbacks: string[] = [];
   for (const ep of providers) {
     try {

@@ -36,13 +36,11 @@ import {
   checkWeightsSize,
   decodeTrainState,
   decodeWeights,
-  encodeModel,
   filesOf,
   parseModelJson,
   MODEL_JSON,
   TRAIN_STATE,
   WEIGHTS,
-  type ModelExtra,
   type ModelFiles,
   type ModelJson,
   type Moments,
@@ -170,10 +168,6 @@ export function writeModelFiles(dir: string, files: ModelFiles): void {
   crashPoint('cleanup');
   const written = refsOf(new TextDecoder().decode(asBytes(files[MODEL_JSON])));
   if (written) orUndefined(() => cleanModelDir(dir, written)); // else the next run cleans up
-}
-
-export function saveModel(dir: string, model: Jpvae, extra: ModelExtra, adam?: Moments): void {
-  writeModelFiles(dir, encodeModel(model, extra, adam));
 }
 
 /** model.json past this size is refused unread (a model's is a few hundred KB; 1 M standardised features make 40 MB). */
