@@ -134,9 +134,7 @@ export function buildReady(build: WasmVariant): boolean {
 export const relaxedAvailable = (): boolean => buildReady('relaxed');
 
 /** The best build the engine validates, unless one is asked for. */
-export function pickBuild(): WasmBuild {
-  return relaxedAvailable() ? 'relaxed' : 'simd';
-}
+export const pickBuild = (): WasmBuild => (relaxedAvailable() ? 'relaxed' : 'simd');
 
 /** The memory and module of a threads variant's kernels: what another thread needs to join them (src/threads/). */
 export interface SharedWasm {

@@ -61,7 +61,6 @@ export const MAX_TRAINING_THREADS = 16;
 export class TrainingThreads implements ViewRunner, AdamRunner {
   private seq = 0;
   private closed = false;
-  private readonly lanes: number;
   /** The owner's share: its role, and the model it runs its view halves on (the model itself, or a team mirror). */
   private readonly role: Role;
   private readonly share: Jpvae;
@@ -83,7 +82,6 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
     private readonly threads: LaneThread[],
     all: Role[],
   ) {
-    this.lanes = threads.length;
     this.role = all[0];
     const n = all.length,
       team = this.role.size;
@@ -239,7 +237,7 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
     if (this.closed && task !== STOP) throw new Error('training threads: used after close()');
     const failed = c.failure(); // a lane may not have seen it yet: it would run the task
     if (failed) throw failed;
-    for (let l = 1; l <= this.lanes; l++) {
+    for (let l = 1; l <= c.lanes; l++) {
       i32[c.word(l, TASK)] = task;
       i32[c.word(l, ROWS)] = rows;
       i32[c.word(l, FLAG)] = flag;
@@ -256,7 +254,7 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
   private wait(): void {
     const c = this.control,
       i32 = c.i32;
-    for (let l = 1; l <= this.lanes; l++) {
+    for (let l = 1; l <= c.lanes; l++) {
       const at = c.word(l, DONE);
       for (let done = Atomics.load(i32, at); done !== this.seq; done = waitChange(i32, at, done))
         if (done === FAILED) throw c.failure() ?? new Error(`training thread failed: ${c.error(l)}`);
