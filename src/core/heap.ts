@@ -35,10 +35,6 @@ export class Heap {
     this.top = Math.ceil(Math.max(baseElement, ALIGN) / ALIGN) * ALIGN; // never hand out 0 (NULL)
   }
 
-  get bytesPerElement(): 4 | 8 {
-    return this.storage.bytesPerElement;
-  }
-
   /** n zeroed elements, aligned; returns their index. */
   alloc(n: number): number {
     if (!Number.isInteger(n) || n < 0) throw new RangeError(`heap.alloc: bad size ${n}`);
