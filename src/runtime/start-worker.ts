@@ -22,26 +22,29 @@ export interface Started {
 
 export function startWorker(workerUrl?: URL): Started {
   let ending = false,
-    fail: (e: Error) => void = () => {};
-  const died = new Promise<never>((_, reject) => (fail = (e) => ending || reject(e)));
+    fail: (what: string) => void = () => {};
+  const died = new Promise<never>(
+    (_, reject) => (fail = (what) => ending || reject(new Error(`imputer worker: ${what}`))),
+  );
   died.catch(() => {}); // observed by the imputer's calls
+  // A terminate() after which the worker's death is expected.
+  const ended = (end: () => unknown) => async () => {
+    ending = true;
+    await end();
+  };
   const threads = globalThis.process?.getBuiltinModule?.('node:worker_threads');
   if (threads) {
     // A MessagePort is an EventTarget in Node, as comlink wants; a Worker is not.
     const { port1, port2 } = new threads.MessageChannel();
     const entry = workerUrl ? moduleEntry(workerUrl.href) : workerEntry('worker', import.meta.url);
     const w = nodeWorker(entry, { workerData: { port: port2 }, transferList: [port2] });
-    w.on('error', (e) => fail(new Error(`imputer worker: ${e.message}`)));
-    w.on('exit', (code) => fail(new Error(`imputer worker: exited (code ${code}); create the imputer again`)));
-    return {
-      endpoint: port1 as Endpoint,
-      terminate: async () => {
-        ending = true;
-        port1.close();
-        await w.terminate();
-      },
-      died,
-    };
+    w.on('error', (e) => fail(e.message));
+    w.on('exit', (code) => fail(`exited (code ${code}); create the imputer again`));
+    const terminate = ended(() => {
+      port1.close();
+      return w.terminate();
+    });
+    return { endpoint: port1 as Endpoint, terminate, died };
   }
   const w = workerUrl
     ? new Worker(workerUrl, { type: 'module' })
@@ -50,19 +53,11 @@ export function startWorker(workerUrl?: URL): Started {
   w.addEventListener('error', (e) => {
     e.preventDefault();
     fail(
-      new Error(
-        `imputer worker: ${e.message || `failed to start ${where} (a bundler that does not follow new Worker(new URL(…, import.meta.url)) needs the workerUrl option)`}`,
-      ),
+      e.message ||
+        `failed to start ${where} (a bundler that does not follow new Worker(new URL(…, import.meta.url)) needs the workerUrl option)`,
     );
     w.terminate();
   });
-  w.addEventListener('messageerror', () => fail(new Error('imputer worker: a message could not be read')));
-  return {
-    endpoint: w,
-    terminate: async () => {
-      ending = true;
-      w.terminate();
-    },
-    died,
-  };
+  w.addEventListener('messageerror', () => fail('a message could not be read'));
+  return { endpoint: w, terminate: ended(() => w.terminate()), died };
 }
