@@ -50,12 +50,7 @@ async function openOrt(ort: Ort, models: Uint8Array[], ep: 'webgpu' | 'wasm'): P
 
 function openJpvae(k: Kernels, models: Uint8Array[]): Engine {
   const runners = models.map((m) => new GraphRunner(k, m));
-  return {
-    async run(graph, feeds, rows) {
-      return runners[graph].run(feeds, rows);
-    },
-    async release() {},
-  };
+  return { run: async (graph, feeds, rows) => runners[graph].run(feeds, rows), release: async () => {} };
 }
 
 /** Open every model on the first provider that takes all of them; `fallbacks` says why each one before it did not ("webgpu: …"). */

@@ -36,8 +36,5 @@ export function spawnWebLane(init: LaneInit): LaneThread {
   });
   ready.catch(() => {}); // awaited by the pool; a later failure is reported through the control block
   worker.postMessage(init);
-  return {
-    ready,
-    terminate: async () => worker.terminate(),
-  };
+  return { ready, terminate: async () => worker.terminate() };
 }
