@@ -13,7 +13,7 @@
 // if that process is gone. A lock that cannot be written (a full disk) is
 // one line, and nothing of it is left behind.
 
-import { closeSync, linkSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { InputError, orUndefined } from '../errors.ts';
@@ -59,21 +59,13 @@ function place(path: string, text: string, label: string): boolean {
     rmSync(tmp, { force: true });
   }
   // No hard links here: an exclusive create, removed again when its write fails.
-  let fd: number;
   try {
-    fd = openSync(path, 'wx');
-  } catch (e) {
-    if (errnoCode(e) === 'EEXIST') return false;
-    throw fail(e);
-  }
-  try {
-    writeSync(fd, text);
+    writeFileSync(path, text, { flag: 'wx' });
     return true;
   } catch (e) {
-    rmSync(path, { force: true });
+    if (errnoCode(e) === 'EEXIST') return false;
+    rmSync(path, { force: true }); // nothing there unless the create succeeded
     throw fail(e);
-  } finally {
-    closeSync(fd);
   }
 }
 
