@@ -97,10 +97,8 @@ export class GraphRunner {
     const model = decode(ModelProto, onnx) as { graph?: GraphMsg };
     const g = model.graph;
     if (!g) throw new Error('jpvae-wasm: the file holds no graph');
-    for (const t of g.initializer ?? []) {
-      const values = initializerValues(t);
-      this.tensors.set(t.name, { kind: 'constant', dims: t.dims, values });
-    }
+    for (const t of g.initializer ?? [])
+      this.tensors.set(t.name, { kind: 'constant', dims: t.dims, values: initializerValues(t) });
     const cols = (v: ValueInfoMsg) => {
       const dims = v.type?.tensorType?.shape?.dim ?? [];
       if (dims.length !== 2 || !(Number(dims[1].dimValue) > 0))

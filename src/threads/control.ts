@@ -141,16 +141,20 @@ export class Control {
   /** The first failure's error, when a thread has failed. */
   failure(): Error | undefined {
     const lane = Atomics.load(this.i32, ABORT);
-    if (lane === 0) return undefined;
-    return new Error(`training thread failed: ${this.error(lane < 0 ? 0 : lane)}`);
+    return lane === 0 ? undefined : new Error(`training thread failed: ${this.error(lane < 0 ? 0 : lane)}`);
+  }
+
+  /** Throws the first failure's error, when a thread has failed. */
+  throwIfFailed(): void {
+    const failed = this.failure();
+    if (failed) throw failed;
   }
 
   /** Until all `size` threads of `team` have arrived; throws when a thread has failed meanwhile. */
   barrier(team: number, size: number): void {
     const i32 = this.i32,
       gen = Atomics.load(i32, GENERATION(team));
-    let failed = this.failure();
-    if (failed) throw failed;
+    this.throwIfFailed();
     if (Atomics.add(i32, ARRIVED(team), 1) === size - 1) {
       Atomics.store(i32, ARRIVED(team), 0);
       Atomics.add(i32, GENERATION(team), 1);
@@ -158,8 +162,7 @@ export class Control {
       return;
     }
     waitChange(i32, GENERATION(team), gen);
-    failed = this.failure();
-    if (failed) throw failed;
+    this.throwIfFailed();
   }
 
   /** Before task `seq`, which updates: no chunk claimed, no gradient seen that is not finite; with `ready`, every team READY from the start. */
@@ -189,10 +192,7 @@ export class Control {
   /** Until `team` is READY for task `seq`; throws when a thread failed meanwhile. */
   waitReady(team: number, seq: number): void {
     const i32 = this.i32;
-    for (let r = Atomics.load(i32, READY(team)); r !== seq; r = waitChange(i32, READY(team), r)) {
-      const failed = this.failure();
-      if (failed) throw failed;
-    }
+    for (let r = Atomics.load(i32, READY(team)); r !== seq; r = waitChange(i32, READY(team), r)) this.throwIfFailed();
   }
 
   markNotFinite(): void {

@@ -173,8 +173,7 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
       for (const v of this.mine[mask]) this.model.backwardView(v, rows, adds[v]);
       return;
     }
-    let flag = 0;
-    for (let v = 0; v < adds.length; v++) if (adds[v]) flag |= 1 << v;
+    const flag = adds.reduce((bits, add, v) => (add ? bits | (1 << v) : bits), 0);
     this.dispatch(BACKWARD, { rows, flag, mask, step: t });
     this.own(() => {
       for (const v of this.mine[mask]) this.share.backwardView(v, rows, adds[v]);
@@ -235,8 +234,7 @@ export class TrainingThreads implements ViewRunner, AdamRunner {
     const c = this.control,
       i32 = c.i32;
     if (this.closed && task !== STOP) throw new Error('training threads: used after close()');
-    const failed = c.failure(); // a lane may not have seen it yet: it would run the task
-    if (failed) throw failed;
+    c.throwIfFailed(); // a lane may not have seen a failure yet: it would run the task
     for (let l = 1; l <= c.lanes; l++) {
       i32[c.word(l, TASK)] = task;
       i32[c.word(l, ROWS)] = rows;
