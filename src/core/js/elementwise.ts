@@ -65,10 +65,9 @@ export const softmaxCrossEntropy: Twin<'softmaxCrossEntropy'> = (h, rows, N, log
     const logSumExp = top + Math.log(sumExp);
     const label = h[labels + r];
     h[loss + r] = logSumExp - h[row + label];
-    if (dLogits) {
+    if (dLogits)
       for (let j = 0; j < N; j++)
         h[dLogits + r * N + j] = scale * (Math.exp(h[row + j] - logSumExp) - (j === label ? 1 : 0));
-    }
   }
 };
 

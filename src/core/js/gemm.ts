@@ -20,7 +20,7 @@ function gemmColumns(h: FloatArray, [j0, j1]: [number, number], ...[flags, M, N,
   // op(A)[i,k] and op(B)[k,j] as strides into the stored matrices.
   const [aRow, aK] = flags & TRANS_A ? [1, M] : [K, 1];
   const [bK, bCol] = flags & TRANS_B ? [1, K] : [N, 1];
-  for (let i = 0; i < M; i++) {
+  for (let i = 0; i < M; i++)
     for (let j = j0; j < j1; j++) {
       let s = 0;
       for (let k = 0; k < K; k++) s += h[A + i * aRow + k * aK] * h[B + k * bK + j * bCol];
@@ -29,7 +29,6 @@ function gemmColumns(h: FloatArray, [j0, j1]: [number, number], ...[flags, M, N,
       if (flags & RELU) s = Math.max(s, 0);
       h[C + i * N + j] = s;
     }
-  }
 }
 
 /** Backward of Y = act(X·W + b): mask dY by Y > 0, dW (+)= Xᵀ·dY, db (+)= Σ_rows dY, dX = dY·Wᵀ. */

@@ -54,12 +54,11 @@ export function solve(a: Matrix, b: Matrix): Matrix {
     }
   }
   const x = zeros(n, b[0].length);
-  for (let i = n - 1; i >= 0; i--) {
+  for (let i = n - 1; i >= 0; i--)
     for (let c = 0; c < x[i].length; c++) {
       let s = m[i][n + c];
       for (let k = i + 1; k < n; k++) s -= m[i][k] * x[k][c];
       x[i][c] = s / m[i][i];
     }
-  }
   return x;
 }
