@@ -14,15 +14,20 @@ export function benchBackends(): [string, BackendChoice][] {
 
 /** Calls per second of `call` over about `seconds` of wall time, times `work` (the work of one call). */
 export function wallRate(call: () => void, work: number, seconds: number): number {
+  return rateOn(() => performance.now() / 1000, call, work, seconds);
+}
+
+/** The rate of `call` (times its `work`) over about `seconds` by `clock` (seconds). */
+function rateOn(clock: () => number, call: () => void, work: number, seconds: number): number {
   let calls = 0;
-  const t0 = performance.now();
+  const t0 = clock();
   let t = t0;
-  while (t - t0 < seconds * 1000) {
+  while (t - t0 < seconds) {
     call();
     calls++;
-    t = performance.now();
+    t = clock();
   }
-  return (calls * work) / ((t - t0) / 1000);
+  return (calls * work) / (t - t0);
 }
 
 /**
@@ -38,16 +43,6 @@ export function bestRate(call: () => void, work: number, seconds: number, rounds
   };
   call();
   let best = 0;
-  for (let r = 0; r < rounds; r++) {
-    let calls = 0;
-    const t0 = cpuSeconds();
-    let t = t0;
-    while (t - t0 < seconds) {
-      call();
-      calls++;
-      t = cpuSeconds();
-    }
-    best = Math.max(best, (calls * work) / (t - t0));
-  }
+  for (let r = 0; r < rounds; r++) best = Math.max(best, rateOn(cpuSeconds, call, work, seconds));
   return best;
 }

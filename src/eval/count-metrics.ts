@@ -8,7 +8,7 @@
 // on log1p of [x − ½, x + ½) (below log1p(½) for x = 0), the counts it
 // predicts when a draw is mapped back by expm1 and rounded.
 
-import { countCdf, countNllAt } from '../data/count-cdf.ts';
+import { countCdf, countNllAt, mixtureMedian } from '../data/count-cdf.ts';
 import { isCount, type Likelihood } from '../data/likelihood.ts';
 import { toPoint, type PointKind } from '../impute/point.ts';
 
@@ -84,24 +84,12 @@ export function log1pGaussianMean(m: number, sd: number): number {
 
 /** The median count of the mixture of K Gaussian models of log1p(X) at means ms, one sd: bisection between the components' medians. */
 export function log1pGaussianMixtureMedian(ms: ArrayLike<number>, sd: number): number {
-  let lo = Infinity,
-    hi = -Infinity;
-  for (let k = 0; k < ms.length; k++) {
-    lo = Math.min(lo, log1pGaussianMedian(ms[k]));
-    hi = Math.max(hi, log1pGaussianMedian(ms[k]));
-  }
-  // P(X ≤ c) = Φ((log1p(c + ½) − m)/sd), averaged over the components.
-  const F = (c: number) => {
-    let s = 0;
-    for (let k = 0; k < ms.length; k++) s += Math.exp(logPhi((Math.log1p(c + 0.5) - ms[k]) / sd));
-    return s / ms.length;
-  };
-  while (lo < hi) {
-    const mid = Math.floor((lo + hi) / 2);
-    if (F(mid) >= 0.5) hi = mid;
-    else lo = mid + 1;
-  }
-  return hi;
+  // P(X ≤ c) = Φ((log1p(c + ½) − m)/sd) per component.
+  return mixtureMedian(
+    ms.length,
+    (k) => log1pGaussianMedian(ms[k]),
+    (c, k) => Math.exp(logPhi((Math.log1p(c + 0.5) - ms[k]) / sd)),
+  );
 }
 
 /**

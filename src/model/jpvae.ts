@@ -20,6 +20,7 @@ import { zeroTerms, type TermSums } from './loss-terms.ts';
 import type { ViewHalves, ViewRunner } from './view-runner.ts';
 import { createPrior, type JointPrior } from './prior/index.ts';
 import { checkConfig, likelihoodOf, type ModelConfig } from './config.ts';
+import { block } from '../linalg/dense.ts';
 
 /**
  * The model over one flat parameter array: the compute engine under
@@ -217,15 +218,9 @@ export class Jpvae implements ViewHalves {
 
   /** Cov(z_j, z_i) of the joint prior (d_j × d_i, row-major): for two views, C (n2×n1) of Eq. 6 with j = 1, i = 0. */
   crossCovariance(j = 1, i = 0): Float64Array {
-    const S = this.priorCovariance(),
-      lat = this.config.latent,
-      D = lat.reduce((a, b) => a + b, 0);
-    const start = (v: number) => lat.slice(0, v).reduce((a, b) => a + b, 0);
-    return Float64Array.from({ length: lat[j] * lat[i] }, (_, e) => {
-      const r = Math.floor(e / lat[i]),
-        c = e % lat[i];
-      return S[(start(j) + r) * D + start(i) + c];
-    });
+    const lat = this.config.latent,
+      start = (v: number) => lat.slice(0, v).reduce((a, b) => a + b, 0);
+    return block(this.priorCovariance(), start(this.m), start(j), lat[j], start(i), lat[i]);
   }
 
   /**

@@ -18,7 +18,7 @@
 
 import { NULL, cayleyWork, factorKlWork } from '../../core/kernels.ts';
 import type { Layout } from '../layout.ts';
-import type { JointPrior, KlGrads, LatentBlock, PriorConfig, PriorContext } from './prior.ts';
+import type { JointPrior, LatentBlock, PriorConfig, PriorContext } from './prior.ts';
 
 export class FactorPrior implements JointPrior {
   readonly D: number;
@@ -94,14 +94,7 @@ export class FactorPrior implements JointPrior {
   }
 
   /** kl[r] of Eq. 7 against the marginal prior of the blocks in `present` (the JointPrior contract). */
-  kl(
-    P: number,
-    rows: number,
-    present: readonly number[],
-    blocks: readonly LatentBlock[],
-    kl: number,
-    g: KlGrads | null,
-  ): void {
+  kl(...[P, rows, present, blocks, kl, g]: Parameters<JointPrior['kl']>): void {
     const { k, joint, alpha } = this,
       K = this.factors;
     const DS = this.width(present);
