@@ -17,7 +17,7 @@ import { Layout, type LayoutEntry } from './layout.ts';
 import { lecunInit, zeroDense } from './mlp.ts';
 import { ViewVae } from './view-vae.ts';
 import { zeroTerms, type TermSums } from './loss-terms.ts';
-import type { ViewHalves, ViewRunner } from './view-runner.ts';
+import type { ViewRunner } from './view-runner.ts';
 import { createPrior, type JointPrior } from './prior/index.ts';
 import { checkConfig, likelihoodOf, type ModelConfig } from './config.ts';
 import { block } from '../linalg/dense.ts';
@@ -27,7 +27,7 @@ import { block } from '../linalg/dense.ts';
  * JpvaeModel. `views[i]` is view i + 1; the methods that take a view take
  * its index into `views`, and are the engine's (internal).
  */
-export class Jpvae implements ViewHalves {
+export class Jpvae {
   readonly layout = new Layout();
   /** The views' networks: `views[i]` is view i + 1. */
   readonly views: ViewVae[];
