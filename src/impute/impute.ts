@@ -12,6 +12,7 @@ import { drawCounts } from '../data/count-draws.ts';
 import type { Rng } from '../data/rng.ts';
 import { conditionalLatent, type BlockConditional } from './block-conditional.ts';
 import { applyStandardize, type Standardize } from '../data/views.ts';
+import { joinColumns } from '../linalg/dense.ts';
 
 /**
  * Draws from the model's predictive distribution instead of its mean:
@@ -105,18 +106,13 @@ export function repeatRows(x: Float32Array, rows: number, width: number, K: numb
  * logits or Gaussian means), in the order of c.target.
  */
 export function decodeConditional(model: Jpvae, c: BlockConditional, rows: number, eps?: Float64Array): number[] {
-  const a = new Float64Array(rows * c.nIn),
+  const given = c.given.map((i) => model.views[i]),
+    widths = given.map((v) => v.latent),
     z = new Float64Array(rows * c.nOut);
+  for (const v of given) v.encode(model.P, rows);
+  const mus = given.map((v) => model.k.heap.view(v.mu, rows * v.latent));
+  conditionalLatent(c, joinColumns(mus, widths, rows), rows, z, eps);
   let col = 0;
-  for (const i of c.given) {
-    const v = model.views[i];
-    v.encode(model.P, rows);
-    const mu = model.k.heap.view(v.mu, rows * v.latent);
-    for (let r = 0; r < rows; r++) for (let j = 0; j < v.latent; j++) a[r * c.nIn + col + j] = mu[r * v.latent + j];
-    col += v.latent;
-  }
-  conditionalLatent(c, a, rows, z, eps);
-  col = 0;
   return c.target.map((t) => {
     const v = model.views[t],
       zt = model.k.heap.view(v.z, rows * v.latent);

@@ -126,7 +126,8 @@ export class Jpvae {
     for (const [g, [mask, rows]] of groups.entries()) {
       const present = viewsOf(mask);
       for (const i of present) this.views[i].setInput(data.xs[i], rows);
-      this.setNoise(rows.length, rng);
+      // ε of every view, a group's missing views' too: the stream advances the same whichever views a group has.
+      for (const v of this.views) v.setNoise(rows.length, rng);
       const scale = train ? 1 / idx.length : null;
       sums.kl += this.accumulate(rows.length, beta, mask, present, scale, sums.recon, g === groups.length - 1);
       for (const i of present) sums.counts[i] += rows.length;
@@ -148,15 +149,6 @@ export class Jpvae {
       if (!adds) zeroDense(this.grads(), this.views[i].dense);
     });
     this.addsToDense.fill(true);
-  }
-
-  /**
-   * ε of every view (a group's missing views' too: the stream advances the
-   * same whichever views a group has): N(0, I) samples, or zeros to decode
-   * the posterior mean.
-   */
-  setNoise(rows: number, rng: Rng | null): void {
-    for (const v of this.views) v.setNoise(rows, rng);
   }
 
   /**

@@ -115,7 +115,7 @@ export async function writeModelFigures(
     );
   const calibrations = models.map(({ name, model, fit }) => ({
     name,
-    calibration: evaluateCalibration(model, data, fit, { samples: o.samples, seed: o.seed, draws: o.draws }),
+    calibration: evaluateCalibration(model, data, fit, o),
   }));
   await put('calibration', (p) => writeCalibrationPlot(p, calibrations));
   // The numbers the calibration plot shows, for tables and READMEs.
