@@ -313,15 +313,9 @@ export function evaluateCalibration(
     const c = blockConditional(fit.mean, fit.cov, fit.latent, given, [target]),
       draws = drawsOf(drawn, rng);
     forEachBatch(rows.length, Math.max(1, Math.floor(DRAW_ROWS / K)), (start, idx) => {
-      const n = idx.length;
-      const [out] = imputeViews(
-        model,
-        c,
-        given.map((i) => part(i, start, n)),
-        n,
-        draws,
-        K,
-      );
+      const n = idx.length,
+        xs = given.map((i) => part(i, start, n));
+      const [out] = imputeViews(model, c, xs, n, draws, K);
       scores.add(part(target, start, n), out, n);
     });
     impute[imputeKey(target, given)] = scores.result();

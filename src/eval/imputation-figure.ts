@@ -57,14 +57,9 @@ export function imputationGrid(
   // Per model and target view t, view t's rows imputed from all the others.
   const imputed = models.map(({ model, fit }) =>
     targets.map((t) => {
-      const given = views.filter((v) => v !== t);
-      const c = conditionalOf(fit, given, [t]);
-      return imputeViews(
-        model,
-        c,
-        given.map((g) => truth[g - 1]),
-        rows.length,
-      )[0];
+      const given = views.filter((v) => v !== t),
+        xs = given.map((g) => truth[g - 1]);
+      return imputeViews(model, conditionalOf(fit, given, [t]), xs, rows.length)[0];
     }),
   );
   return {
