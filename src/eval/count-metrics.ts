@@ -24,26 +24,19 @@ export interface CountScores {
   rows: number;
 }
 
+/** Numerical Recipes' Chebyshev coefficients of erfc, the constant term first. */
+const ERFC = [
+  -1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806, 0.27886807, -1.13520398, 1.48851587, -0.82215223,
+  0.17087277,
+];
+
 /** erfc(x), |relative error| < 1.2e-7 (Numerical Recipes' Chebyshev fit), for the normal's tails. */
 function erfc(x: number): number {
   const z = Math.abs(x),
     t = 1 / (1 + 0.5 * z);
-  const r =
-    t *
-    Math.exp(
-      -z * z -
-        1.26551223 +
-        t *
-          (1.00002368 +
-            t *
-              (0.37409196 +
-                t *
-                  (0.09678418 +
-                    t *
-                      (-0.18628806 +
-                        t *
-                          (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
+  let poly = 0; // Horner's rule over the coefficients after the constant
+  for (let i = ERFC.length - 1; i > 0; i--) poly = ERFC[i] + t * poly;
+  const r = t * Math.exp(-z * z + ERFC[0] + t * poly);
   return x >= 0 ? r : 2 - r;
 }
 

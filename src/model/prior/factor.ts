@@ -17,6 +17,7 @@
 // kl() gathers them into joint buffers and scatters the gradients back.
 
 import { NULL, cayleyWork, factorKlWork } from '../../core/kernels.ts';
+import { matmul, transpose } from '../../linalg/dense.ts';
 import type { Layout } from '../layout.ts';
 import type { JointPrior, LatentBlock, PriorConfig, PriorContext } from './prior.ts';
 
@@ -165,16 +166,8 @@ export class FactorPrior implements JointPrior {
   covariance(P: number): Float64Array {
     this.prepare(P);
     const { D, alpha } = this,
-      K = this.factors;
-    const A = this.k.heap.view(this.A, D * K),
-      S = new Float64Array(D * D);
-    for (let i = 0; i < D; i++) {
-      for (let j = 0; j < D; j++) {
-        let v = 0;
-        for (let c = 0; c < K; c++) v += A[i * K + c] * A[j * K + c];
-        S[i * D + j] = (i === j ? 1 - alpha : 0) + alpha * v;
-      }
-    }
-    return S;
+      K = this.factors,
+      A = this.factorMap();
+    return matmul(A, transpose(A, D, K), D, K, D).map((v, e) => (e % (D + 1) === 0 ? 1 - alpha : 0) + alpha * v);
   }
 }
