@@ -6,6 +6,13 @@ import { availableBackends, type BackendChoice } from '../core/index.ts';
 export type Table = Record<string, Record<string, number>>;
 export const round = (x: number, digits = 3): number => Number(x.toPrecision(digits));
 
+/** The middle value of xs (the mean of the middle two for an even count). */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b),
+    h = s.length >> 1;
+  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+}
+
 /** Result keys and backends: the plain-simd wasm build, the relaxed-simd one (when the engine takes it), the js twin. */
 export function benchBackends(): [string, BackendChoice][] {
   const key = { 'wasm-simd': 'wasm', 'wasm-relaxed': 'wasm_relaxed', js: 'js', 'js-f64': 'js_f64' } as const;

@@ -13,7 +13,7 @@ import { createKernels } from '../core/index.ts';
 import { availableThreads } from '../threads/plan.ts';
 import { MAX_TRAINING_THREADS, TrainingThreads } from '../threads/pool.ts';
 import { spawnNodeLane, workerEntry } from '../threads/spawn-node.ts';
-import { round, wallRate } from './rate.ts';
+import { median, round, wallRate } from './rate.ts';
 import { BATCH, referenceTraining } from './train.ts';
 
 export interface ThreadsResult {
@@ -91,7 +91,6 @@ export async function benchThreads(quick: boolean): Promise<ThreadsResult> {
         rates[i].push(await measures[i]());
       }
     }
-    const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const ratios = rates[1].map((x, r) => x / rates[0][r]).sort((a, b) => a - b);
     return {
       train_samples_per_s_threads: Object.fromEntries(counts.map((n, i) => [n, round(Math.max(...rates[i]))])),

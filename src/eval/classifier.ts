@@ -4,7 +4,7 @@
 
 import { NULL, type Kernels } from '../core/kernels.ts';
 import { Rng } from '../data/rng.ts';
-import { forEachBatch } from '../data/dataset.ts';
+import { forEachBatch, gatherRows } from '../data/dataset.ts';
 import { Layout } from '../model/layout.ts';
 import { lecunInit, Mlp } from '../model/mlp.ts';
 import { Adam, ADAM_DEFAULTS } from '../train/adam.ts';
@@ -57,12 +57,8 @@ export class Classifier {
   }
 
   private load(x: Float32Array, labels: Uint8Array, idx: ArrayLike<number>): void {
-    const X = this.k.heap.view(this.x, idx.length * this.dim),
-      L = this.k.heap.view(this.labels, idx.length);
-    for (let r = 0; r < idx.length; r++) {
-      X.set(x.subarray(idx[r] * this.dim, (idx[r] + 1) * this.dim), r * this.dim);
-      L[r] = labels[idx[r]];
-    }
+    this.k.heap.view(this.x, idx.length * this.dim).set(gatherRows(x, this.dim, idx));
+    this.k.heap.view(this.labels, idx.length).set(Array.from(idx, (r) => labels[r]));
   }
 
   /** Softmax cross-entropy and Adam; throws a DivergenceError when a gradient is NaN or infinite. */
