@@ -5,15 +5,6 @@
 import { createKernels, TRANS_A, TRANS_B, ACCUMULATE, RELU, type Kernels } from '../core/index.ts';
 import { benchBackends, bestRate, round, type Table } from './rate.ts';
 
-/** A forward shape "MxKxN" (X: M×K, W: K×N), or its gradient form "…:dX" / "…:dW". */
-interface GemmCase {
-  name: string;
-  flags: number;
-  M: number;
-  N: number;
-  K: number;
-}
-
 export const SHAPES: [number, number, number][] = [
   [32, 392, 512],
   [32, 512, 512],
@@ -22,13 +13,14 @@ export const SHAPES: [number, number, number][] = [
   [32, 512, 392],
 ];
 
-export const CASES: GemmCase[] = SHAPES.flatMap(([M, K, N]) => [
+/** Each forward shape "MxKxN" (X: M×K, W: K×N), and its gradient forms "…:dX" and "…:dW". */
+export const CASES = SHAPES.flatMap(([M, K, N]) => [
   { name: `${M}x${K}x${N}`, flags: RELU, M, N, K },
   { name: `${M}x${K}x${N}:dX`, flags: TRANS_B, M, N: K, K: N }, // dY (M×N) · Wᵀ
   { name: `${M}x${K}x${N}:dW`, flags: TRANS_A | ACCUMULATE, M: K, N, K: M }, // Xᵀ · dY
 ]);
 
-function gflops(k: Kernels, c: GemmCase, seconds: number, rounds: number): number {
+function gflops(k: Kernels, c: (typeof CASES)[number], seconds: number, rounds: number): number {
   const mark = k.heap.mark();
   const random = (n: number): number => k.heap.allocFrom(Float32Array.from({ length: n }, () => Math.random() - 0.5));
   const A = random(c.M * c.K),

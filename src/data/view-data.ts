@@ -124,7 +124,7 @@ export function prepareViews(
   const { train, heldOut } = splitViews(data, held, split);
   const standardize = likelihood.map((l, i) => {
     if (l.kind === 'bernoulli') return null;
-    const rows = [...Array(train.n).keys()].filter((r) => !train.present || train.present[r] & (1 << i));
+    const rows = Array.from(rowsWith(train, [i]));
     if (isCount(l)) {
       l.medianTotal = medianTotal(train.xs[i], data.dims[i], rows); // into the likelihood the config shares
       return null;
