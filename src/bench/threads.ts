@@ -36,10 +36,7 @@ export async function referenceOnThreads(threads: number): Promise<{ step: () =>
 }
 
 /** A one-thread training in a worker of its own, to run beside one on this thread; `beside` gives both rates summed. */
-async function startNeighbour(): Promise<{
-  beside(step: () => void, seconds: number): Promise<number>;
-  close(): Promise<void>;
-}> {
+async function startNeighbour() {
   const entry = workerEntry('neighbour-worker', import.meta.url);
   const worker = new Worker(entry.evaluated ? entry.code : new URL(entry.code), { eval: entry.evaluated });
   const reply = () =>
@@ -54,7 +51,7 @@ async function startNeighbour(): Promise<{
     });
   await reply(); // 'ready'
   return {
-    async beside(step, seconds) {
+    async beside(step: () => void, seconds: number): Promise<number> {
       const there = reply();
       worker.postMessage(seconds);
       const here = wallRate(step, BATCH, seconds);

@@ -77,8 +77,7 @@ export function imputationNll(
   let total = 0;
   forEachBatch(rows.length, model.maxRows, (start, idx) => {
     const batch = rows.subarray(start, start + idx.length);
-    for (const i of given) model.views[i].setInput(data.xs[i], batch);
-    v.setInput(data.xs[target], batch);
+    for (const i of [...given, target]) model.views[i].setInput(data.xs[i], batch);
     const [out] = decodeConditional(model, c, batch.length);
     total += v.nll(model.P, model.G, batch.length, out, null);
   });

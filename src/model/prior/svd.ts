@@ -30,12 +30,9 @@ export function svdKl(k: Kernels, layout: Layout, config: PriorConfig, n1: numbe
     kl(P, rows, mu1, lv1, mu2, lv2, kl, g: PairGrads | null) {
       if (!g)
         return k.jointKl(rows, n1, n2, mu1, lv1, mu2, lv2, C, kl, NULL, NULL, NULL, NULL, NULL, /* scale */ 0, work);
-      for (const [p, n] of [
-        [dU, n2 * n1],
-        [dV, n1 * n1],
-        [dC, n2 * n1],
-      ])
-        k.heap.view(p, n).fill(0);
+      k.heap.view(dU, n2 * n1).fill(0);
+      k.heap.view(dV, n1 * n1).fill(0);
+      k.heap.view(dC, n2 * n1).fill(0);
       k.jointKl(rows, n1, n2, mu1, lv1, mu2, lv2, C, kl, g.dmu1, g.dlv1, g.dmu2, g.dlv2, dC, g.scale, work);
       k.svdComposeBackward(n1, n2, U, P + s, V, dC, dU, g.G + s, dV);
       k.cayleyBackward(n2, n1, flips, P + freeU, dU, g.G + freeU, work);
