@@ -150,9 +150,8 @@ export function imputeViews(
   });
   const out = targets.map((v) => new Float32Array(rowsOut * v.dim));
   const mean = targets.map((v) => meanOf(v.likelihood));
-  const logvars = targets.map((_, a) =>
-    draws && draws.observation !== false ? model.observationLogvar(c.target[a]) : null,
-  );
+  const observed = draws !== undefined && draws.observation !== false;
+  const logvars = targets.map((v) => (observed ? v.observationLogvar(model.P) : null));
   forEachBatch(rowsOut, model.maxRows, (start, idx) => {
     const rows = idx.length;
     c.given.forEach((i, g) => model.views[i].setInput(inputs[g], idx));

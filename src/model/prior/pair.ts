@@ -8,7 +8,7 @@
 
 import { NULL } from '../../core/kernels.ts';
 import type { Layout } from '../layout.ts';
-import type { JointPrior, KlGrads, LatentBlock, PriorConfig, PriorContext } from './prior.ts';
+import type { JointPrior, KlGrads, PriorConfig, PriorContext } from './prior.ts';
 import { orthogonalKl } from './orthogonal.ts';
 import { svdKl } from './svd.ts';
 
@@ -53,7 +53,7 @@ export function pairPrior(ctx: PriorContext, layout: Layout, config: PriorConfig
   return {
     config,
     prepare: (P) => pair.prepare(P),
-    kl(P, rows, present, blocks: readonly LatentBlock[], kl, g) {
+    kl(P, rows, present, blocks, kl, g) {
       if (present.length === 2) {
         const [a, b] = order.map((i) => blocks[i]);
         const grads = g && { ...g, dmu1: a.dmu, dlv1: a.dlv, dmu2: b.dmu, dlv2: b.dlv };
