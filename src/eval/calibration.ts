@@ -262,12 +262,6 @@ export class CountScores {
 /** Draws per imputation call: input rows × K stays near this, whatever K is. */
 export const DRAW_ROWS = 4096;
 
-/** What scores a view's K draws per row: add a batch of truth and draws (rows×K×dim), then the result. */
-export interface DrawScores {
-  add(truth: ArrayLike<number>, draws: ArrayLike<number>, rows: number): void;
-  result(): ViewCalibration;
-}
-
 /**
  * The scores of a view of likelihood `l` (θ: a negative binomial view's
  * dispersion), and the draws it is scored on: a count view's are latent
@@ -279,7 +273,7 @@ export function viewScores(
   K: number,
   theta: Float64Array | null,
   kind: DrawKind,
-): { scores: DrawScores; kind: DrawKind } {
+): { scores: GaussianScores | BernoulliScores | CountScores; kind: DrawKind } {
   if (isCount(l)) return { scores: new CountScores(dim, K, l.kind, theta), kind: 'latent' };
   return { scores: l.kind === 'gaussian' ? new GaussianScores(dim, K) : new BernoulliScores(dim, K), kind };
 }

@@ -62,24 +62,8 @@ export function pairPrior(ctx: PriorContext, layout: Layout, config: PriorConfig
       const v = blocks[0];
       const [dmu, dlv, scale] = g ? [v.dmu, v.dlv, g.scale] : [NULL, NULL, 0];
       const nv = v.latent;
-      k.orthoKl(
-        rows,
-        nv,
-        nv,
-        /* α = 0: the KL to N(0, I) */ 0,
-        v.mu,
-        v.lv,
-        zeros,
-        zeros,
-        O,
-        kl,
-        dmu,
-        dlv,
-        sink,
-        sink,
-        NULL,
-        scale,
-      );
+      // α = 0: the KL to N(0, I).
+      k.orthoKl(rows, nv, nv, 0, v.mu, v.lv, zeros, zeros, O, kl, dmu, dlv, sink, sink, NULL, scale);
     },
     covariance(P) {
       // Σ = [[I, C₁₂],[C₂₁, I]] in the user's order from the kernel's C = Cov(z_second, z_first), for the
