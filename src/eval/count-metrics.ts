@@ -9,7 +9,7 @@
 // predicts when a draw is mapped back by expm1 and rounded.
 
 import { countCdf, countNllAt, mixtureMedian } from '../data/count-cdf.ts';
-import { isCount, type Likelihood } from '../data/likelihood.ts';
+import type { Likelihood } from '../data/likelihood.ts';
 import { toPoint, type PointKind } from '../impute/point.ts';
 
 export { countCdf, countNllAt };
@@ -124,11 +124,10 @@ export interface ScoredPoints {
 export const scoredPoints = (point?: PointKind): ScoredPoints => (point ? { mae: point, rmse: point } : BAYES_POINTS);
 
 /**
- * The scores of a view's imputed expected counts `mean` (rows×dim, at size
- * factor 1, as imputation returns them) against its true counts `truth`:
- * MAE of the point `at.mae`, RMSE of the point `at.rmse` (impute/point.ts),
- * the NLL at the mean (θ: an NB view's dispersion). Null for a view that is
- * not a count view. Two- and M-view eval score their count views with it.
+ * The scores of a count view's imputed expected counts `mean` (rows×dim,
+ * at size factor 1, as imputation returns them) against its true counts
+ * `truth`: MAE of the point `at.mae`, RMSE of the point `at.rmse`
+ * (impute/point.ts), the NLL at the mean (θ: an NB view's dispersion).
  */
 export function countImputationScores(
   view: { likelihood: Likelihood; dim: number },
@@ -137,22 +136,15 @@ export function countImputationScores(
   mean: Float32Array,
   rows: number,
   at: ScoredPoints = BAYES_POINTS,
-): CountScores | null {
-  if (!isCount(view.likelihood)) return null;
+): CountScores {
   const dim = view.dim;
   const pointOf = (point: PointKind) => {
     const y = Float32Array.from(mean);
     toPoint(view, theta, y, point);
     return y;
   };
-  return countScores(
-    truth,
-    pointOf(at.rmse),
-    rows,
-    dim,
-    (r, j) => countNllAt(truth[r * dim + j], mean[r * dim + j], theta ? theta[j] : null),
-    pointOf(at.mae),
-  );
+  const nll = (r: number, j: number) => countNllAt(truth[r * dim + j], mean[r * dim + j], theta ? theta[j] : null);
+  return countScores(truth, pointOf(at.rmse), rows, dim, nll, pointOf(at.mae));
 }
 
 /**

@@ -111,7 +111,7 @@ export function evaluateMetrics(
         pick = (i: number) => gatherRows(data.xs[i], data.dims[i], idx);
       const c = blockConditional(fit.mean, fit.cov, fit.latent, given, [target]);
       const [mean] = imputeViews(model, c, given.map(pick), rows);
-      counts[key] = countImputationScores(v, v.dispersion(model.P), pick(target), mean, rows, at)!;
+      counts[key] = countImputationScores(v, v.dispersion(model.P), pick(target), mean, rows, at);
     }
   const latent = latentStatistics(model, data);
   return {
