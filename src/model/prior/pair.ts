@@ -8,31 +8,15 @@
 
 import { NULL } from '../../core/kernels.ts';
 import type { Layout } from '../layout.ts';
-import type { JointPrior, KlGrads, PriorConfig, PriorContext } from './prior.ts';
+import type { JointPrior, KlGrads, LatentBlock, PriorConfig, PriorContext } from './prior.ts';
 import { orthogonalKl } from './orthogonal.ts';
 import { svdKl } from './svd.ts';
-
-/** Where the gradients of one pair KL go: the first and second view's, in the kernel's order. */
-export interface PairGrads extends KlGrads {
-  dmu1: number;
-  dlv1: number;
-  dmu2: number;
-  dlv2: number;
-}
 
 /** A two-view KL kernel over (n1 ≤ n2): the orthogonal or svd parameterisation. */
 export interface PairKl {
   prepare(P: number): void;
-  kl(
-    P: number,
-    rows: number,
-    mu1: number,
-    lv1: number,
-    mu2: number,
-    lv2: number,
-    kl: number,
-    g: PairGrads | null,
-  ): void;
+  /** The KL of the first and second view's blocks, in the kernel's order; their gradients into their dmu, dlv. */
+  kl(P: number, rows: number, a: LatentBlock, b: LatentBlock, kl: number, g: KlGrads | null): void;
   /** C = Cov(z2, z1) in the kernel's order (n2×n1, row-major). */
   crossCovariance(): Float64Array;
 }
@@ -56,8 +40,7 @@ export function pairPrior(ctx: PriorContext, layout: Layout, config: PriorConfig
     kl(P, rows, present, blocks, kl, g) {
       if (present.length === 2) {
         const [a, b] = order.map((i) => blocks[i]);
-        const grads = g && { ...g, dmu1: a.dmu, dlv1: a.dlv, dmu2: b.dmu, dlv2: b.dlv };
-        return pair.kl(P, rows, a.mu, a.lv, b.mu, b.lv, kl, grads);
+        return pair.kl(P, rows, a, b, kl, g);
       }
       const v = blocks[0];
       const [dmu, dlv, scale] = g ? [v.dmu, v.dlv, g.scale] : [NULL, NULL, 0];
