@@ -235,9 +235,7 @@ function openX(
   checkIds(ids, name);
   const source = blockRows(rows, cols, (first, n, data) => quietly(() => fill(first, n, data)), ids);
   return {
-    rows,
-    cols,
-    ids,
+    ...source,
     next: (maxRows) => {
       try {
         return source.next(maxRows);
