@@ -61,15 +61,11 @@ async function startNeighbour() {
   };
 }
 
-/** The thread counts measured: 1 and 2 always, then every count up to the cores (more would only time-share them). */
-export function benchedThreadCounts(cores = availableThreads()): number[] {
-  const top = Math.max(2, Math.min(cores, MAX_TRAINING_THREADS));
-  return Array.from({ length: top }, (_, i) => i + 1);
-}
-
 export async function benchThreads(quick: boolean): Promise<ThreadsResult> {
   const [seconds, rounds] = quick ? [0.5, 3] : [2, 7];
-  const counts = benchedThreadCounts();
+  // The thread counts measured: 1 and 2 always, then every count up to the cores (more would only time-share them).
+  const top = Math.max(2, Math.min(availableThreads(), MAX_TRAINING_THREADS)),
+    counts = Array.from({ length: top }, (_, i) => i + 1);
   const runs: Awaited<ReturnType<typeof referenceOnThreads>>[] = [];
   const neighbour = await startNeighbour();
   try {
