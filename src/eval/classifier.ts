@@ -10,20 +10,14 @@ import { lecunInit, Mlp } from '../model/mlp.ts';
 import { Adam, ADAM_DEFAULTS } from '../train/adam.ts';
 import { DivergenceError } from '../train/trainer.ts';
 
-export interface ClassifierOptions {
-  hidden: number[];
-  classes: number;
-  epochs: number;
-  batch: number;
-  seed: number;
-}
-export const CLASSIFIER_DEFAULTS: ClassifierOptions = {
+export const CLASSIFIER_DEFAULTS = {
   hidden: [512, 512],
   classes: 10,
   epochs: 5,
   batch: 32,
   seed: 1,
 };
+export type ClassifierOptions = typeof CLASSIFIER_DEFAULTS;
 
 export class Classifier {
   private readonly mlp: Mlp;
