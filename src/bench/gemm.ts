@@ -32,13 +32,8 @@ function gflops(k: Kernels, c: (typeof CASES)[number], seconds: number, rounds: 
   return rate / 1e9;
 }
 
-export interface GemmResult {
-  gemm_gflops: Table;
-  gemm_speedup_vs_js: Table;
-}
-
 /** GFLOP/s of the plain-simd wasm build, the relaxed-simd one (when the engine takes it) and the js twin. */
-export function benchGemm(quick: boolean): GemmResult {
+export function benchGemm(quick: boolean) {
   const backends = benchBackends();
   const [seconds, rounds] = quick ? [0.03, 2] : [0.12, 4];
   const gemm_gflops: Table = {},
@@ -54,6 +49,8 @@ export function benchGemm(quick: boolean): GemmResult {
   }
   return { gemm_gflops, gemm_speedup_vs_js };
 }
+
+export type GemmResult = ReturnType<typeof benchGemm>;
 
 /** The result as a table: one row per case, GFLOP/s per backend, then the speedups over js. */
 export function formatGemm(r: GemmResult): string {

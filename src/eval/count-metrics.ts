@@ -115,10 +115,7 @@ export function countScores(
 export const BAYES_POINTS = { mae: 'median', rmse: 'mean' } as const;
 
 /** Where a count view's MAE and RMSE are scored. */
-export interface ScoredPoints {
-  mae: PointKind;
-  rmse: PointKind;
-}
+export type ScoredPoints = Record<keyof typeof BAYES_POINTS, PointKind>;
 
 /** Both scores at `point` (what jpvae impute --point writes), or without one each at its Bayes-optimal point. */
 export const scoredPoints = (point?: PointKind): ScoredPoints => (point ? { mae: point, rmse: point } : BAYES_POINTS);
