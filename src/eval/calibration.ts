@@ -111,17 +111,15 @@ class PitTally {
 export class GaussianScores {
   private readonly pit = new PitTally();
   private crps = 0;
-  private readonly sorted: Float64Array;
 
   constructor(
     readonly dim: number,
     readonly K: number,
-  ) {
-    this.sorted = new Float64Array(K);
-  }
+  ) {}
 
   add(truth: ArrayLike<number>, draws: ArrayLike<number>, rows: number): void {
-    const { dim, K, sorted } = this;
+    const { dim, K } = this,
+      sorted = new Float64Array(K);
     for (let r = 0; r < rows; r++)
       for (let j = 0; j < dim; j++) {
         const y = truth[r * dim + j];
