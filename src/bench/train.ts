@@ -31,8 +31,8 @@ export function referenceTraining(k: Kernels): { model: Jpvae; adam: Adam; step:
   model.initParams(rng);
   const adam = new Adam(k, model.layout.size, ADAM_DEFAULTS);
   const binary = (dim: number) => Float32Array.from({ length: BATCH * dim }, () => (rng.uniform() < 0.2 ? 1 : 0));
-  const [d1, d2] = REFERENCE_CONFIG.dims,
-    data: ViewData = { n: BATCH, dims: [d1, d2], xs: [binary(d1), binary(d2)] };
+  const dims = REFERENCE_CONFIG.dims,
+    data: ViewData = { n: BATCH, dims, xs: dims.map((d) => binary(d)) };
   const rows = Uint32Array.from({ length: BATCH }, (_, i) => i);
   return {
     model,

@@ -56,13 +56,11 @@ export function downstreamAccuracy(
       given = `${i + 1}|${j + 1}`;
     const c = conditionalOf(fit, [j + 1], [i + 1]),
       dim = model.views[i].dim;
-    const [trX, trOther] = [train.xs[i], train.xs[j]],
-      [teX, teOther] = [test.xs[i], test.xs[j]];
-    const rec = { train: reconstructView(model, i, trX, train.n), test: reconstructView(model, i, teX, test.n) };
-    const imputed = (x: Float32Array, n: number) => imputeViews(model, c, [x], n)[0];
-    const imp = { train: imputed(trOther, train.n), test: imputed(teOther, test.n) };
-    const [recRec, recImp] = accuracies(model.k, dim, opts, train, rec.train, [rec.test, imp.test], test);
-    const [impImp] = accuracies(model.k, dim, opts, train, imp.train, [imp.test], test);
+    const rec = (d: ViewData) => reconstructView(model, i, d.xs[i], d.n),
+      imp = (d: ViewData) => imputeViews(model, c, [d.xs[j]], d.n)[0];
+    const impTest = imp(test);
+    const [recRec, recImp] = accuracies(model.k, dim, opts, train, rec(train), [rec(test), impTest], test);
+    const [impImp] = accuracies(model.k, dim, opts, train, imp(train), [impTest], test);
     out[`X~${i + 1},X~${i + 1}`] = recRec;
     out[`X~${i + 1},X~${given}`] = recImp;
     out[`X~${given},X~${given}`] = impImp;
