@@ -28,7 +28,7 @@ import { drawsOf, imputeViews, type DrawKind } from '../impute/impute.ts';
 import type { LatentFit } from '../impute/latent-fit.ts';
 import type { Jpvae } from '../model/jpvae.ts';
 import { imputeKey } from './metrics.ts';
-import { isCount, type Likelihood } from '../data/likelihood.ts';
+import { isCount } from '../data/likelihood.ts';
 import { countCdf, countNllAt, mixtureNll } from './count-metrics.ts';
 
 /** Bins of the PIT histogram and of the reliability table. */
@@ -261,22 +261,6 @@ export class CountScores {
 export const DRAW_ROWS = 4096;
 
 /**
- * The scores of a view of likelihood `l` (θ: a negative binomial view's
- * dispersion), and the draws it is scored on: a count view's are latent
- * draws whatever `kind` says, its mixture's components.
- */
-export function viewScores(
-  l: Likelihood,
-  dim: number,
-  K: number,
-  theta: Float64Array | null,
-  kind: DrawKind,
-): { scores: GaussianScores | BernoulliScores | CountScores; kind: DrawKind } {
-  if (isCount(l)) return { scores: new CountScores(dim, K, l.kind, theta), kind: 'latent' };
-  return { scores: l.kind === 'gaussian' ? new GaussianScores(dim, K) : new BernoulliScores(dim, K), kind };
-}
-
-/**
  * K draws of each view of `data`'s rows with every view, given all the
  * others, of `kind`, from one Rng(seed) (view 1's draws first). Throws
  * when no row has every view.
@@ -299,11 +283,16 @@ export function evaluateCalibration(
     part = (i: number, start: number, n: number) => xs[i].subarray(start * data.dims[i], (start + n) * data.dims[i]);
   const impute: Record<string, ViewCalibration> = {};
   for (const target of all) {
-    const v = model.views[target],
+    const { likelihood: l, dim } = model.views[target],
       given = all.filter((i) => i !== target);
-    const { scores, kind: drawn } = viewScores(v.likelihood, v.dim, K, v.dispersion(model.P), kind);
+    // A count view is scored on latent draws whatever `kind` says: its mixture's components.
+    const scores = isCount(l)
+      ? new CountScores(dim, K, l.kind, model.dispersion(target))
+      : l.kind === 'gaussian'
+        ? new GaussianScores(dim, K)
+        : new BernoulliScores(dim, K);
     const c = blockConditional(fit.mean, fit.cov, fit.latent, given, [target]),
-      draws = drawsOf(drawn, rng);
+      draws = drawsOf(isCount(l) ? 'latent' : kind, rng);
     forEachBatch(rows.length, Math.max(1, Math.floor(DRAW_ROWS / K)), (start, idx) => {
       const n = idx.length,
         xs = given.map((i) => part(i, start, n));
