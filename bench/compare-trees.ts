@@ -9,7 +9,7 @@
 // lossAndGradient (batchTerms in older checkouts) + Adam on
 // the reference model, batch 32, on each tree's best wasm build. It is
 // built here from APIs older checkouts have too (src/bench/train.ts's
-// referenceStep is newer than the checkouts worth comparing against).
+// referenceTraining is newer than the checkouts worth comparing against).
 
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';

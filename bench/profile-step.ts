@@ -5,7 +5,7 @@
 //   node --experimental-wasm-relaxed-simd --import=tsx bench/profile-step.ts
 
 import { createKernels, kernelTable, type KernelFunction, type Kernels } from '../src/core/index.ts';
-import { referenceStep } from '../src/bench/train.ts';
+import { referenceTraining } from '../src/bench/train.ts';
 
 const FLAG_NAMES = ['', 'TRANS_A', 'TRANS_B', '', 'ACCUMULATE', '', '', '', 'RELU'];
 const gemmName = (flags: number) =>
@@ -34,7 +34,7 @@ const timed: Kernels = {
 };
 
 const batch = 32,
-  step = referenceStep(timed);
+  step = referenceTraining(timed).step;
 
 for (let i = 0; i < 30; i++) step();
 for (const key of Object.keys(ms)) delete ms[key];

@@ -5,15 +5,6 @@
 import { createKernels, TRANS_A, TRANS_B, ACCUMULATE, RELU, type Kernels } from '../core/index.ts';
 import { benchBackends, bestRate, round, type Table } from './rate.ts';
 
-/** A forward shape "MxKxN" (X: M×K, W: K×N), or its gradient form "…:dX" / "…:dW". */
-interface GemmCase {
-  name: string;
-  flags: number;
-  M: number;
-  N: number;
-  K: number;
-}
-
 export const SHAPES: [number, number, number][] = [
   [32, 392, 512],
   [32, 512, 512],
@@ -22,13 +13,14 @@ export const SHAPES: [number, number, number][] = [
   [32, 512, 392],
 ];
 
-export const CASES: GemmCase[] = SHAPES.flatMap(([M, K, N]) => [
+/** Each forward shape "MxKxN" (X: M×K, W: K×N), and its gradient forms "…:dX" and "…:dW". */
+export const CASES = SHAPES.flatMap(([M, K, N]) => [
   { name: `${M}x${K}x${N}`, flags: RELU, M, N, K },
   { name: `${M}x${K}x${N}:dX`, flags: TRANS_B, M, N: K, K: N }, // dY (M×N) · Wᵀ
   { name: `${M}x${K}x${N}:dW`, flags: TRANS_A | ACCUMULATE, M: K, N, K: M }, // Xᵀ · dY
 ]);
 
-function gflops(k: Kernels, c: GemmCase, seconds: number, rounds: number): number {
+function gflops(k: Kernels, c: (typeof CASES)[number], seconds: number, rounds: number): number {
   const mark = k.heap.mark();
   const random = (n: number): number => k.heap.allocFrom(Float32Array.from({ length: n }, () => Math.random() - 0.5));
   const A = random(c.M * c.K),
@@ -40,13 +32,8 @@ function gflops(k: Kernels, c: GemmCase, seconds: number, rounds: number): numbe
   return rate / 1e9;
 }
 
-export interface GemmResult {
-  gemm_gflops: Table;
-  gemm_speedup_vs_js: Table;
-}
-
 /** GFLOP/s of the plain-simd wasm build, the relaxed-simd one (when the engine takes it) and the js twin. */
-export function benchGemm(quick: boolean): GemmResult {
+export function benchGemm(quick: boolean) {
   const backends = benchBackends();
   const [seconds, rounds] = quick ? [0.03, 2] : [0.12, 4];
   const gemm_gflops: Table = {},
@@ -62,6 +49,8 @@ export function benchGemm(quick: boolean): GemmResult {
   }
   return { gemm_gflops, gemm_speedup_vs_js };
 }
+
+export type GemmResult = ReturnType<typeof benchGemm>;
 
 /** The result as a table: one row per case, GFLOP/s per backend, then the speedups over js. */
 export function formatGemm(r: GemmResult): string {

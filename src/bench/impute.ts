@@ -23,11 +23,6 @@ import { REFERENCE_CONFIG } from './train.ts';
 
 export const IMPUTE_BATCHES = [1, 32, 1024];
 
-export interface ImputeResult {
-  impute_rows_per_s: Record<string, Record<string, number>>;
-  impute_notes: string[];
-}
-
 type Run = (x: Float32Array, rows: number) => Promise<unknown> | unknown;
 
 /** Rows/s of one timed stretch of about `seconds` (at least two calls). */
@@ -41,7 +36,7 @@ async function rowRate(run: Run, x: Float32Array, rows: number, seconds: number)
   return (calls * rows) / ((performance.now() - t0) / 1000);
 }
 
-export async function benchImpute(quick: boolean): Promise<ImputeResult> {
+export async function benchImpute(quick: boolean) {
   const model = new Jpvae(createKernels('wasm'), REFERENCE_CONFIG, 256);
   model.initParams(new Rng(1));
   const test = loadHvdMnist('test'),
@@ -88,6 +83,8 @@ export async function benchImpute(quick: boolean): Promise<ImputeResult> {
   await webSession.release();
   return { impute_rows_per_s: table, impute_notes: notes };
 }
+
+export type ImputeResult = Awaited<ReturnType<typeof benchImpute>>;
 
 const LABELS: Record<string, string> = {
   ort_web_wasm: 'onnxruntime-web, wasm EP',

@@ -10,9 +10,9 @@
 import { parentPort } from 'node:worker_threads';
 import { createKernels } from '../core/index.ts';
 import { wallRate } from './rate.ts';
-import { BATCH, referenceStep } from './train.ts';
+import { BATCH, referenceTraining } from './train.ts';
 
-const step = referenceStep(createKernels('wasm'));
+const { step } = referenceTraining(createKernels('wasm'));
 step(); // warm-up
 parentPort!.on('message', (seconds: number) => parentPort!.postMessage(wallRate(step, BATCH, seconds)));
 parentPort!.postMessage('ready');

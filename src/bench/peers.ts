@@ -13,7 +13,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { availableThreads } from '../threads/plan.ts';
 import { MAX_TRAINING_THREADS } from '../threads/pool.ts';
-import { round, wallRate } from './rate.ts';
+import { median, round, wallRate } from './rate.ts';
 import { referenceOnThreads } from './threads.ts';
 import { BATCH } from './train.ts';
 
@@ -97,12 +97,6 @@ function debianPackages(): Record<string, string> {
       .filter((l) => l.includes(' '))
       .map((l) => l.split(' ')),
   );
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b),
-    h = s.length >> 1;
-  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
 }
 
 export async function benchPeers(quick: boolean, python = DEFAULT_PYTHON): Promise<PeersResult> {

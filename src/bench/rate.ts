@@ -6,6 +6,13 @@ import { availableBackends, type BackendChoice } from '../core/index.ts';
 export type Table = Record<string, Record<string, number>>;
 export const round = (x: number, digits = 3): number => Number(x.toPrecision(digits));
 
+/** The middle value of xs (the mean of the middle two for an even count). */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b),
+    h = s.length >> 1;
+  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+}
+
 /** Result keys and backends: the plain-simd wasm build, the relaxed-simd one (when the engine takes it), the js twin. */
 export function benchBackends(): [string, BackendChoice][] {
   const key = { 'wasm-simd': 'wasm', 'wasm-relaxed': 'wasm_relaxed', js: 'js', 'js-f64': 'js_f64' } as const;
@@ -14,15 +21,20 @@ export function benchBackends(): [string, BackendChoice][] {
 
 /** Calls per second of `call` over about `seconds` of wall time, times `work` (the work of one call). */
 export function wallRate(call: () => void, work: number, seconds: number): number {
+  return rateOn(() => performance.now() / 1000, call, work, seconds);
+}
+
+/** The rate of `call` (times its `work`) over about `seconds` by `clock` (seconds). */
+function rateOn(clock: () => number, call: () => void, work: number, seconds: number): number {
   let calls = 0;
-  const t0 = performance.now();
+  const t0 = clock();
   let t = t0;
-  while (t - t0 < seconds * 1000) {
+  while (t - t0 < seconds) {
     call();
     calls++;
-    t = performance.now();
+    t = clock();
   }
-  return (calls * work) / ((t - t0) / 1000);
+  return (calls * work) / (t - t0);
 }
 
 /**
@@ -38,16 +50,6 @@ export function bestRate(call: () => void, work: number, seconds: number, rounds
   };
   call();
   let best = 0;
-  for (let r = 0; r < rounds; r++) {
-    let calls = 0;
-    const t0 = cpuSeconds();
-    let t = t0;
-    while (t - t0 < seconds) {
-      call();
-      calls++;
-      t = cpuSeconds();
-    }
-    best = Math.max(best, (calls * work) / (t - t0));
-  }
+  for (let r = 0; r < rounds; r++) best = Math.max(best, rateOn(cpuSeconds, call, work, seconds));
   return best;
 }

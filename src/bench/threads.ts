@@ -13,7 +13,7 @@ import { createKernels } from '../core/index.ts';
 import { availableThreads } from '../threads/plan.ts';
 import { MAX_TRAINING_THREADS, TrainingThreads } from '../threads/pool.ts';
 import { spawnNodeLane, workerEntry } from '../threads/spawn-node.ts';
-import { round, wallRate } from './rate.ts';
+import { median, round, wallRate } from './rate.ts';
 import { BATCH, referenceTraining } from './train.ts';
 
 export interface ThreadsResult {
@@ -36,10 +36,7 @@ export async function referenceOnThreads(threads: number): Promise<{ step: () =>
 }
 
 /** A one-thread training in a worker of its own, to run beside one on this thread; `beside` gives both rates summed. */
-async function startNeighbour(): Promise<{
-  beside(step: () => void, seconds: number): Promise<number>;
-  close(): Promise<void>;
-}> {
+async function startNeighbour() {
   const entry = workerEntry('neighbour-worker', import.meta.url);
   const worker = new Worker(entry.evaluated ? entry.code : new URL(entry.code), { eval: entry.evaluated });
   const reply = () =>
@@ -54,7 +51,7 @@ async function startNeighbour(): Promise<{
     });
   await reply(); // 'ready'
   return {
-    async beside(step, seconds) {
+    async beside(step: () => void, seconds: number): Promise<number> {
       const there = reply();
       worker.postMessage(seconds);
       const here = wallRate(step, BATCH, seconds);
@@ -64,15 +61,11 @@ async function startNeighbour(): Promise<{
   };
 }
 
-/** The thread counts measured: 1 and 2 always, then every count up to the cores (more would only time-share them). */
-export function benchedThreadCounts(cores = availableThreads()): number[] {
-  const top = Math.max(2, Math.min(cores, MAX_TRAINING_THREADS));
-  return Array.from({ length: top }, (_, i) => i + 1);
-}
-
 export async function benchThreads(quick: boolean): Promise<ThreadsResult> {
   const [seconds, rounds] = quick ? [0.5, 3] : [2, 7];
-  const counts = benchedThreadCounts();
+  // The thread counts measured: 1 and 2 always, then every count up to the cores (more would only time-share them).
+  const top = Math.max(2, Math.min(availableThreads(), MAX_TRAINING_THREADS)),
+    counts = Array.from({ length: top }, (_, i) => i + 1);
   const runs: Awaited<ReturnType<typeof referenceOnThreads>>[] = [];
   const neighbour = await startNeighbour();
   try {
@@ -91,7 +84,6 @@ export async function benchThreads(quick: boolean): Promise<ThreadsResult> {
         rates[i].push(await measures[i]());
       }
     }
-    const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const ratios = rates[1].map((x, r) => x / rates[0][r]).sort((a, b) => a - b);
     return {
       train_samples_per_s_threads: Object.fromEntries(counts.map((n, i) => [n, round(Math.max(...rates[i]))])),

@@ -3,7 +3,7 @@
 // 32, orthogonal prior) on random binary rows, per backend, one thread;
 // and the rate the GEMM bench allows at best.
 
-import { createKernels, type BackendChoice, type Kernels } from '../core/index.ts';
+import { createKernels, type Kernels } from '../core/index.ts';
 import { Rng } from '../data/rng.ts';
 import type { ModelConfig } from '../model/config.ts';
 import { Jpvae } from '../model/jpvae.ts';
@@ -20,20 +20,19 @@ export const REFERENCE_CONFIG: ModelConfig = {
 };
 export const BATCH = 32;
 
-/** The trainer's own step (load the batch, ε, forward, backward, Adam) on the reference model and random binary rows. */
-export function referenceStep(k: Kernels): () => void {
-  return referenceTraining(k).step;
-}
-
-/** The same, with the model and optimiser it steps (for the threads bench to put on threads). */
+/**
+ * The trainer's own step (load the batch, ε, forward, backward, Adam) on
+ * the reference model and random binary rows, with the model and optimiser
+ * it steps (for the threads bench to put on threads).
+ */
 export function referenceTraining(k: Kernels): { model: Jpvae; adam: Adam; step: () => void } {
   const model = new Jpvae(k, REFERENCE_CONFIG, BATCH);
   const rng = new Rng(1);
   model.initParams(rng);
   const adam = new Adam(k, model.layout.size, ADAM_DEFAULTS);
   const binary = (dim: number) => Float32Array.from({ length: BATCH * dim }, () => (rng.uniform() < 0.2 ? 1 : 0));
-  const [d1, d2] = REFERENCE_CONFIG.dims,
-    data: ViewData = { n: BATCH, dims: [d1, d2], xs: [binary(d1), binary(d2)] };
+  const dims = REFERENCE_CONFIG.dims,
+    data: ViewData = { n: BATCH, dims, xs: dims.map((d) => binary(d)) };
   const rows = Uint32Array.from({ length: BATCH }, (_, i) => i);
   return {
     model,
@@ -43,10 +42,6 @@ export function referenceTraining(k: Kernels): { model: Jpvae; adam: Adam; step:
       adam.update(model.P, model.G);
     },
   };
-}
-
-function samplesPerSecond(backend: BackendChoice, seconds: number, rounds: number): number {
-  return bestRate(referenceStep(createKernels(backend)), BATCH, seconds, rounds);
 }
 
 /** Every dense layer of the model as a GEMM call: forward, dW for all, dX for all but each encoder's first. */
@@ -79,7 +74,8 @@ export function benchTrain(quick: boolean, gemm: GemmResult): TrainResult {
   };
   const calls = layerCalls(REFERENCE_CONFIG);
   for (const [name, backend] of benchBackends()) {
-    out.train_samples_per_s[name] = round(samplesPerSecond(backend, name === 'js' ? 2 * seconds : seconds, rounds));
+    const step = referenceTraining(createKernels(backend)).step;
+    out.train_samples_per_s[name] = round(bestRate(step, BATCH, name === 'js' ? 2 * seconds : seconds, rounds));
     // Seconds per sample spent in GEMMs, at the measured rate of each layer's shape and form.
     let secondsPerSample = 0,
       flops = 0;

@@ -212,12 +212,9 @@ function openX(
       throw bad(
         `X (csr_matrix) of shape ${rows}×${cols} has ${indptr.shape?.[0]} indptr entries (expected ${rows + 1}) and ${indices.shape?.[0]} indices for ${nnz} values`,
       );
-    for (const [d, what] of [
-      [data, 'X/data'],
-      [indices, 'X/indices'],
-      [indptr, 'X/indptr'],
-    ] as const)
-      stored(d, what);
+    stored(data, 'X/data');
+    stored(indices, 'X/indices');
+    stored(indptr, 'X/indptr');
     const ptr = readIndptr(indptr, rows, nnz, bad);
     fill = (first, n, out) => {
       const p0 = ptr[first],
@@ -238,9 +235,7 @@ function openX(
   checkIds(ids, name);
   const source = blockRows(rows, cols, (first, n, data) => quietly(() => fill(first, n, data)), ids);
   return {
-    rows,
-    cols,
-    ids,
+    ...source,
     next: (maxRows) => {
       try {
         return source.next(maxRows);

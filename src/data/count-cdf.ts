@@ -61,17 +61,30 @@ export function countMedian(mean: number, theta: number | null): number {
  * at or above all of them).
  */
 export function mixtureCountMedian(means: ArrayLike<number>, theta: number | null): number {
+  return mixtureMedian(
+    means.length,
+    (k) => countMedian(means[k], theta),
+    (y, k) => (means[k] > 0 ? countCdf(y, means[k], theta) : 1),
+  );
+}
+
+/**
+ * The median count of a mixture of K equally weighted components, from each
+ * one's median and CDF: bisection between the least and the greatest of
+ * the components' medians (as mixtureCountMedian says).
+ */
+export function mixtureMedian(K: number, median: (k: number) => number, cdf: (y: number, k: number) => number): number {
   let lo = Infinity,
     hi = -Infinity;
-  for (let k = 0; k < means.length; k++) {
-    const m = countMedian(means[k], theta);
+  for (let k = 0; k < K; k++) {
+    const m = median(k);
     lo = Math.min(lo, m);
     hi = Math.max(hi, m);
   }
   const F = (y: number) => {
     let s = 0;
-    for (let k = 0; k < means.length; k++) s += means[k] > 0 ? countCdf(y, means[k], theta) : 1;
-    return s / means.length;
+    for (let k = 0; k < K; k++) s += cdf(y, k);
+    return s / K;
   };
   return leastAtHalf(F, lo, hi);
 }

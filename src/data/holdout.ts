@@ -48,18 +48,16 @@ export function perPairingRows(present: Uint8Array | undefined, n: number, held:
   return isHeld;
 }
 
-/** A row-major array of `width` values a row. */
-export interface RowArray {
-  data: Float32Array | Uint8Array;
-  width: number;
-}
-
 /**
  * Move the rows `isHeld` marks after the others, each part in its order,
- * in place in every array (cycle by cycle, one row of scratch per array):
- * the split's parts are then views of the data, never a second copy.
+ * in place in every array (row-major, `width` values a row; cycle by cycle,
+ * one row of scratch per array): the split's parts are then views of the
+ * data, never a second copy.
  */
-export function moveHeldLast(arrays: readonly RowArray[], isHeld: Uint8Array): void {
+export function moveHeldLast(
+  arrays: readonly { data: Float32Array | Uint8Array; width: number }[],
+  isHeld: Uint8Array,
+): void {
   const n = isHeld.length,
     dest = new Int32Array(n);
   let train = 0,

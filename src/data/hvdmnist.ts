@@ -10,10 +10,10 @@ import { dirname, join } from 'node:path';
 import { readIdxHeader, type IdxArray } from './idx.ts';
 import { sliceViews, type ViewData } from './view-data.ts';
 import { InputError } from '../errors.ts';
+import { bands } from './mnist-bands.ts';
 
 export const HVD_TRAIN_ROWS = 50_000;
-const SIDE = 28,
-  HALF = 14 * 28;
+const SIDE = 28;
 
 function mnistDir(): string {
   try {
@@ -36,20 +36,6 @@ export function readIdx(path: string): IdxArray {
   return { dims, data: buf.subarray(start) };
 }
 
-/** Split IDX images (n×28×28 bytes) into binarised halves. */
-export function halves(images: Uint8Array, n: number, labels?: Uint8Array): ViewData {
-  const x1 = new Float32Array(n * HALF),
-    x2 = new Float32Array(n * HALF);
-  for (let r = 0; r < n; r++) {
-    const img = r * SIDE * SIDE;
-    for (let j = 0; j < HALF; j++) {
-      x1[r * HALF + j] = images[img + j] > 0 ? 1 : 0;
-      x2[r * HALF + j] = images[img + HALF + j] > 0 ? 1 : 0;
-    }
-  }
-  return { n, dims: [HALF, HALF], xs: [x1, x2], labels };
-}
-
 /** The MNIST images (n×28×28 bytes) and labels of one split of the IDX files. */
 export function loadMnistImages(prefix: 'train' | 't10k'): { images: Uint8Array; labels: Uint8Array; n: number } {
   const dir = mnistDir();
@@ -63,9 +49,10 @@ export function loadMnistImages(prefix: 'train' | 't10k'): { images: Uint8Array;
   return { images: img.data, labels: lab.data, n: img.dims[0] };
 }
 
+/** One split as hvdMNIST's two views: the top and the bottom 14 image rows. */
 function loadSplit(prefix: 'train' | 't10k'): ViewData {
   const { images, labels, n } = loadMnistImages(prefix);
-  return halves(images, n, labels);
+  return bands(images, n, [0, 14, SIDE], labels);
 }
 
 /** hvdMNIST splits; `trainLimit` keeps only the first rows of the training split. */

@@ -61,9 +61,7 @@ export function openRows(path: string, label: string, opts: OpenOptions = {}): R
       rowSource(format, { at, size, name: path, idColumn: opts.idColumn, idLabel }, opts.chunkBytes),
     );
     return {
-      rows: source.rows,
-      cols: source.cols,
-      ids: source.ids,
+      ...source,
       next: (maxRows) => guard(() => source.next(maxRows)),
       close: () => closeSync(fd),
     };

@@ -31,13 +31,10 @@ export function readPairedFiles(
   const names = paths.map((p, i) => `${labels.view(i)} ${p}`);
   const streams: RowStream[] = [];
   try {
-    for (const [i, path] of paths.entries())
-      streams.push(
-        openRows(path, labels.view(i), {
-          idColumn: TABLE_FORMATS.includes(formatOf(path, names[i])) ? idColumn : undefined,
-          idLabel: labels.idColumn,
-        }),
-      );
+    for (const [i, path] of paths.entries()) {
+      const column = TABLE_FORMATS.includes(formatOf(path, names[i])) ? idColumn : undefined;
+      streams.push(openRows(path, labels.view(i), { idColumn: column, idLabel: labels.idColumn }));
+    }
     const byId = streams.every((s) => s.ids);
     if (idColumn !== undefined && !byId)
       throw new InputError(

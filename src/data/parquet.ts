@@ -75,12 +75,8 @@ export function parquetRows({ at, size, name, idColumn, idLabel = VALUE_LABELS.i
     size - 8 - footer,
     name,
   );
-  checkMatrixSize(
-    groups.reduce((a, b) => a + b, 0),
-    columns.length,
-    name,
-    size,
-  );
+  const rows = groups.reduce((a, b) => a + b, 0);
+  checkMatrixSize(rows, columns.length, name, size);
   /** Column c of row group g, decoded. */
   const decode = (g: number, c: Column): ArrayLike<unknown> => {
     const chunk = metadata.row_groups[g].columns[c.index].meta_data!;

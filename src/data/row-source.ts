@@ -72,12 +72,10 @@ export function tableColumns<C extends { name: string; type: string }>(
   { name, idColumn, idLabel }: Pick<MatrixFile, 'name' | 'idColumn'> & { idLabel: string },
 ): { id?: C; features: C[] } {
   const id = idColumn === undefined ? undefined : columns.find((c) => c.name === idColumn);
+  const listed = columns.slice(0, 8).map((c) => quoted(c.name));
   if (idColumn !== undefined && !id)
     throw new InputError(
-      `${name}: no column ${quoted(idColumn)} (${idLabel}); the columns are ${columns
-        .slice(0, 8)
-        .map((c) => quoted(c.name))
-        .join(', ')}${columns.length > 8 ? ', …' : ''}`,
+      `${name}: no column ${quoted(idColumn)} (${idLabel}); the columns are ${listed.join(', ')}${columns.length > 8 ? ', …' : ''}`,
     );
   const features = columns.filter((c) => c !== id),
     other = features.find((c) => !numeric(c));

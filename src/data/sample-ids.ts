@@ -22,8 +22,6 @@ export interface IdUnion {
   ids: string[];
   /** rowOf[v − 1][r]: the union row of view v's file row r. */
   rowOf: Int32Array[];
-  /** Samples in every view. */
-  inAll: number;
 }
 
 /**
@@ -52,5 +50,5 @@ export function pairIdLists(lists: readonly string[][], names: readonly string[]
       );
     }
   });
-  return { ids: [...union.keys()], rowOf, inAll: views.filter((k) => k === lists.length).length };
+  return { ids: [...union.keys()], rowOf };
 }

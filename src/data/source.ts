@@ -25,20 +25,6 @@ export interface Splits {
   record: DataRecord;
 }
 
-/** hvdMNIST as model.json records it. */
-function hvdRecord(trainRows: number, testRows: number): DataRecord {
-  return {
-    dataset: 'hvdmnist',
-    views: ['top 14 rows', 'bottom 14 rows'],
-    binarize: 'pixel > 0',
-    holdout: 0,
-    likelihood: [BERNOULLI, BERNOULLI],
-    standardize: [null, null],
-    trainRows,
-    heldOutRows: testRows,
-  };
-}
-
 /** View files for a new model: each view's file, an optional mask, the tables' ID column, the hold-out and each view's likelihood. */
 export interface ViewFilesSpec {
   views: string[];
@@ -57,7 +43,17 @@ export function openTrainingData(
   if (!files) {
     const train = loadHvdMnist('train', trainLimit),
       test = loadHvdMnist('test');
-    return { train, test, record: hvdRecord(train.n, test.n) };
+    const record: DataRecord = {
+      dataset: 'hvdmnist',
+      views: ['top 14 rows', 'bottom 14 rows'],
+      binarize: 'pixel > 0',
+      holdout: 0,
+      likelihood: [BERNOULLI, BERNOULLI],
+      standardize: [null, null],
+      trainRows: train.n,
+      heldOutRows: test.n,
+    };
+    return { train, test, record };
   }
   const data = loadViewFiles(files.views, files.likelihood, { idColumn: files.idColumn, mask: files.mask, labels });
   const split: HoldoutSplit = data.pairing.by === 'id' ? 'per-pairing' : 'last-rows';

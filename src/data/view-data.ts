@@ -6,7 +6,7 @@
 import { InputError } from '../errors.ts';
 import { isCount, medianTotal, type Likelihood } from './likelihood.ts';
 import type { Matrix } from './npy.ts';
-import { applyStandardize, checkHoldout, fitStandardize, presentRows, type Standardize } from './views.ts';
+import { applyStandardize, fitStandardize, presentRows, type Standardize } from './views.ts';
 import { VALUE_LABELS, type InputLabels } from './labels.ts';
 import { moveHeldLast, perPairingRows, type HoldoutSplit } from './holdout.ts';
 
@@ -120,11 +120,11 @@ export function prepareViews(
   split: HoldoutSplit = 'last-rows',
 ): { train: ViewData; heldOut?: ViewData; standardize: (Standardize | null)[] } {
   const held = Math.ceil(holdout * data.n);
-  checkHoldout(held, data.n, holdout, labels.holdout);
+  if (held >= data.n) throw new InputError(`${labels.holdout} ${holdout}: leaves no training rows of ${data.n}`);
   const { train, heldOut } = splitViews(data, held, split);
   const standardize = likelihood.map((l, i) => {
     if (l.kind === 'bernoulli') return null;
-    const rows = [...Array(train.n).keys()].filter((r) => !train.present || train.present[r] & (1 << i));
+    const rows = Array.from(rowsWith(train, [i]));
     if (isCount(l)) {
       l.medianTotal = medianTotal(train.xs[i], data.dims[i], rows); // into the likelihood the config shares
       return null;

@@ -94,16 +94,10 @@ export function openNewViewFiles(
     );
   // The model's ID column applies to tables; files of other formats (NPY, IDX) pair by row.
   const tables = paths.some((p, i) => TABLE_FORMATS.includes(formatOf(p, `${labels.view(i)} ${p}`)));
-  const data = loadViewFiles(paths, record.likelihood, {
-    idColumn: tables ? record.idColumn : undefined,
-    mask,
-    labels,
-  });
+  const idColumn = tables ? record.idColumn : undefined;
+  const data = loadViewFiles(paths, record.likelihood, { idColumn, mask, labels });
   data.dims.forEach((width, i) =>
-    checkViewWidth(labels.view(i), paths[i], width, i + 1, dims[i], {
-      column: tables ? record.idColumn : undefined,
-      label: labels.idColumn,
-    }),
+    checkViewWidth(labels.view(i), paths[i], width, i + 1, dims[i], { column: idColumn, label: labels.idColumn }),
   );
   standardizeViews(data, record.standardize);
   return data;

@@ -63,8 +63,3 @@ export function applyStandardize(x: Float32Array, dim: number, s: Standardize, i
     x[i] = inverse ? x[i] * s.sd[j] + s.mean[j] : (x[i] - s.mean[j]) / s.sd[j];
   }
 }
-
-/** One line when holding out `held` of `n` rows leaves none to train on (two views or M). */
-export function checkHoldout(held: number, n: number, fraction: number, label: string): void {
-  if (held >= n) throw new InputError(`${label} ${fraction}: leaves no training rows of ${n}`);
-}

@@ -28,7 +28,7 @@ import { drawsOf, imputeViews, type DrawKind } from '../impute/impute.ts';
 import type { LatentFit } from '../impute/latent-fit.ts';
 import type { Jpvae } from '../model/jpvae.ts';
 import { imputeKey } from './metrics.ts';
-import { isCount, type Likelihood } from '../data/likelihood.ts';
+import { isCount } from '../data/likelihood.ts';
 import { countCdf, countNllAt, mixtureNll } from './count-metrics.ts';
 
 /** Bins of the PIT histogram and of the reliability table. */
@@ -111,17 +111,15 @@ class PitTally {
 export class GaussianScores {
   private readonly pit = new PitTally();
   private crps = 0;
-  private readonly sorted: Float64Array;
 
   constructor(
     readonly dim: number,
     readonly K: number,
-  ) {
-    this.sorted = new Float64Array(K);
-  }
+  ) {}
 
   add(truth: ArrayLike<number>, draws: ArrayLike<number>, rows: number): void {
-    const { dim, K, sorted } = this;
+    const { dim, K } = this,
+      sorted = new Float64Array(K);
     for (let r = 0; r < rows; r++)
       for (let j = 0; j < dim; j++) {
         const y = truth[r * dim + j];
@@ -262,28 +260,6 @@ export class CountScores {
 /** Draws per imputation call: input rows × K stays near this, whatever K is. */
 export const DRAW_ROWS = 4096;
 
-/** What scores a view's K draws per row: add a batch of truth and draws (rows×K×dim), then the result. */
-export interface DrawScores {
-  add(truth: ArrayLike<number>, draws: ArrayLike<number>, rows: number): void;
-  result(): ViewCalibration;
-}
-
-/**
- * The scores of a view of likelihood `l` (θ: a negative binomial view's
- * dispersion), and the draws it is scored on: a count view's are latent
- * draws whatever `kind` says, its mixture's components.
- */
-export function viewScores(
-  l: Likelihood,
-  dim: number,
-  K: number,
-  theta: Float64Array | null,
-  kind: DrawKind,
-): { scores: DrawScores; kind: DrawKind } {
-  if (isCount(l)) return { scores: new CountScores(dim, K, l.kind, theta), kind: 'latent' };
-  return { scores: l.kind === 'gaussian' ? new GaussianScores(dim, K) : new BernoulliScores(dim, K), kind };
-}
-
 /**
  * K draws of each view of `data`'s rows with every view, given all the
  * others, of `kind`, from one Rng(seed) (view 1's draws first). Throws
@@ -307,21 +283,20 @@ export function evaluateCalibration(
     part = (i: number, start: number, n: number) => xs[i].subarray(start * data.dims[i], (start + n) * data.dims[i]);
   const impute: Record<string, ViewCalibration> = {};
   for (const target of all) {
-    const v = model.views[target],
+    const { likelihood: l, dim } = model.views[target],
       given = all.filter((i) => i !== target);
-    const { scores, kind: drawn } = viewScores(v.likelihood, v.dim, K, v.dispersion(model.P), kind);
+    // A count view is scored on latent draws whatever `kind` says: its mixture's components.
+    const scores = isCount(l)
+      ? new CountScores(dim, K, l.kind, model.dispersion(target))
+      : l.kind === 'gaussian'
+        ? new GaussianScores(dim, K)
+        : new BernoulliScores(dim, K);
     const c = blockConditional(fit.mean, fit.cov, fit.latent, given, [target]),
-      draws = drawsOf(drawn, rng);
+      draws = drawsOf(isCount(l) ? 'latent' : kind, rng);
     forEachBatch(rows.length, Math.max(1, Math.floor(DRAW_ROWS / K)), (start, idx) => {
-      const n = idx.length;
-      const [out] = imputeViews(
-        model,
-        c,
-        given.map((i) => part(i, start, n)),
-        n,
-        draws,
-        K,
-      );
+      const n = idx.length,
+        xs = given.map((i) => part(i, start, n));
+      const [out] = imputeViews(model, c, xs, n, draws, K);
       scores.add(part(target, start, n), out, n);
     });
     impute[imputeKey(target, given)] = scores.result();

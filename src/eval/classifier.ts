@@ -4,26 +4,20 @@
 
 import { NULL, type Kernels } from '../core/kernels.ts';
 import { Rng } from '../data/rng.ts';
-import { forEachBatch } from '../data/dataset.ts';
+import { forEachBatch, gatherRows } from '../data/dataset.ts';
 import { Layout } from '../model/layout.ts';
 import { lecunInit, Mlp } from '../model/mlp.ts';
 import { Adam, ADAM_DEFAULTS } from '../train/adam.ts';
 import { DivergenceError } from '../train/trainer.ts';
 
-export interface ClassifierOptions {
-  hidden: number[];
-  classes: number;
-  epochs: number;
-  batch: number;
-  seed: number;
-}
-export const CLASSIFIER_DEFAULTS: ClassifierOptions = {
+export const CLASSIFIER_DEFAULTS = {
   hidden: [512, 512],
   classes: 10,
   epochs: 5,
   batch: 32,
   seed: 1,
 };
+export type ClassifierOptions = typeof CLASSIFIER_DEFAULTS;
 
 export class Classifier {
   private readonly mlp: Mlp;
@@ -57,12 +51,8 @@ export class Classifier {
   }
 
   private load(x: Float32Array, labels: Uint8Array, idx: ArrayLike<number>): void {
-    const X = this.k.heap.view(this.x, idx.length * this.dim),
-      L = this.k.heap.view(this.labels, idx.length);
-    for (let r = 0; r < idx.length; r++) {
-      X.set(x.subarray(idx[r] * this.dim, (idx[r] + 1) * this.dim), r * this.dim);
-      L[r] = labels[idx[r]];
-    }
+    this.k.heap.view(this.x, idx.length * this.dim).set(gatherRows(x, this.dim, idx));
+    this.k.heap.view(this.labels, idx.length).set(Array.from(idx, (r) => labels[r]));
   }
 
   /** Softmax cross-entropy and Adam; throws a DivergenceError when a gradient is NaN or infinite. */

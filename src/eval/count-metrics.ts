@@ -8,8 +8,8 @@
 // on log1p of [x − ½, x + ½) (below log1p(½) for x = 0), the counts it
 // predicts when a draw is mapped back by expm1 and rounded.
 
-import { countCdf, countNllAt } from '../data/count-cdf.ts';
-import { isCount, type Likelihood } from '../data/likelihood.ts';
+import { countCdf, countNllAt, mixtureMedian } from '../data/count-cdf.ts';
+import type { Likelihood } from '../data/likelihood.ts';
 import { toPoint, type PointKind } from '../impute/point.ts';
 
 export { countCdf, countNllAt };
@@ -24,26 +24,19 @@ export interface CountScores {
   rows: number;
 }
 
+/** Numerical Recipes' Chebyshev coefficients of erfc, the constant term first. */
+const ERFC = [
+  -1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806, 0.27886807, -1.13520398, 1.48851587, -0.82215223,
+  0.17087277,
+];
+
 /** erfc(x), |relative error| < 1.2e-7 (Numerical Recipes' Chebyshev fit), for the normal's tails. */
 function erfc(x: number): number {
   const z = Math.abs(x),
     t = 1 / (1 + 0.5 * z);
-  const r =
-    t *
-    Math.exp(
-      -z * z -
-        1.26551223 +
-        t *
-          (1.00002368 +
-            t *
-              (0.37409196 +
-                t *
-                  (0.09678418 +
-                    t *
-                      (-0.18628806 +
-                        t *
-                          (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
+  let poly = 0; // Horner's rule over the coefficients after the constant
+  for (let i = ERFC.length - 1; i > 0; i--) poly = ERFC[i] + t * poly;
+  const r = t * Math.exp(-z * z + ERFC[0] + t * poly);
   return x >= 0 ? r : 2 - r;
 }
 
@@ -84,24 +77,12 @@ export function log1pGaussianMean(m: number, sd: number): number {
 
 /** The median count of the mixture of K Gaussian models of log1p(X) at means ms, one sd: bisection between the components' medians. */
 export function log1pGaussianMixtureMedian(ms: ArrayLike<number>, sd: number): number {
-  let lo = Infinity,
-    hi = -Infinity;
-  for (let k = 0; k < ms.length; k++) {
-    lo = Math.min(lo, log1pGaussianMedian(ms[k]));
-    hi = Math.max(hi, log1pGaussianMedian(ms[k]));
-  }
-  // P(X ≤ c) = Φ((log1p(c + ½) − m)/sd), averaged over the components.
-  const F = (c: number) => {
-    let s = 0;
-    for (let k = 0; k < ms.length; k++) s += Math.exp(logPhi((Math.log1p(c + 0.5) - ms[k]) / sd));
-    return s / ms.length;
-  };
-  while (lo < hi) {
-    const mid = Math.floor((lo + hi) / 2);
-    if (F(mid) >= 0.5) hi = mid;
-    else lo = mid + 1;
-  }
-  return hi;
+  // P(X ≤ c) = Φ((log1p(c + ½) − m)/sd) per component.
+  return mixtureMedian(
+    ms.length,
+    (k) => log1pGaussianMedian(ms[k]),
+    (c, k) => Math.exp(logPhi((Math.log1p(c + 0.5) - ms[k]) / sd)),
+  );
 }
 
 /**
@@ -134,20 +115,16 @@ export function countScores(
 export const BAYES_POINTS = { mae: 'median', rmse: 'mean' } as const;
 
 /** Where a count view's MAE and RMSE are scored. */
-export interface ScoredPoints {
-  mae: PointKind;
-  rmse: PointKind;
-}
+export type ScoredPoints = Record<keyof typeof BAYES_POINTS, PointKind>;
 
 /** Both scores at `point` (what jpvae impute --point writes), or without one each at its Bayes-optimal point. */
 export const scoredPoints = (point?: PointKind): ScoredPoints => (point ? { mae: point, rmse: point } : BAYES_POINTS);
 
 /**
- * The scores of a view's imputed expected counts `mean` (rows×dim, at size
- * factor 1, as imputation returns them) against its true counts `truth`:
- * MAE of the point `at.mae`, RMSE of the point `at.rmse` (impute/point.ts),
- * the NLL at the mean (θ: an NB view's dispersion). Null for a view that is
- * not a count view. Two- and M-view eval score their count views with it.
+ * The scores of a count view's imputed expected counts `mean` (rows×dim,
+ * at size factor 1, as imputation returns them) against its true counts
+ * `truth`: MAE of the point `at.mae`, RMSE of the point `at.rmse`
+ * (impute/point.ts), the NLL at the mean (θ: an NB view's dispersion).
  */
 export function countImputationScores(
   view: { likelihood: Likelihood; dim: number },
@@ -156,22 +133,15 @@ export function countImputationScores(
   mean: Float32Array,
   rows: number,
   at: ScoredPoints = BAYES_POINTS,
-): CountScores | null {
-  if (!isCount(view.likelihood)) return null;
+): CountScores {
   const dim = view.dim;
   const pointOf = (point: PointKind) => {
     const y = Float32Array.from(mean);
     toPoint(view, theta, y, point);
     return y;
   };
-  return countScores(
-    truth,
-    pointOf(at.rmse),
-    rows,
-    dim,
-    (r, j) => countNllAt(truth[r * dim + j], mean[r * dim + j], theta ? theta[j] : null),
-    pointOf(at.mae),
-  );
+  const nll = (r: number, j: number) => countNllAt(truth[r * dim + j], mean[r * dim + j], theta ? theta[j] : null);
+  return countScores(truth, pointOf(at.rmse), rows, dim, nll, pointOf(at.mae));
 }
 
 /**

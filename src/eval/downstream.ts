@@ -20,13 +20,13 @@ function accuracies(
   opts: ClassifierOptions,
   train: ViewData,
   trainX: Float32Array,
-  tests: [string, Float32Array][],
+  tests: Float32Array[],
   test: ViewData,
 ): number[] {
   const clf = new Classifier(k, dim, opts);
   try {
     clf.train(trainX, train.labels!, train.n);
-    return tests.map(([, x]) => clf.accuracy(x, test.labels!, test.n));
+    return tests.map((x) => clf.accuracy(x, test.labels!, test.n));
   } finally {
     clf.free();
   }
@@ -39,9 +39,8 @@ export function trueHalvesAccuracy(
   test: ViewData,
   opts = CLASSIFIER_DEFAULTS,
 ): Downstream {
-  const [a1] = accuracies(k, train.dims[0], opts, train, train.xs[0], [['X1', test.xs[0]]], test);
-  const [a2] = accuracies(k, train.dims[1], opts, train, train.xs[1], [['X2', test.xs[1]]], test);
-  return { 'X1,X1': a1, 'X2,X2': a2 };
+  const half = (i: number) => accuracies(k, train.dims[i], opts, train, train.xs[i], [test.xs[i]], test)[0];
+  return { 'X1,X1': half(0), 'X2,X2': half(1) };
 }
 
 export function downstreamAccuracy(
@@ -57,24 +56,11 @@ export function downstreamAccuracy(
       given = `${i + 1}|${j + 1}`;
     const c = conditionalOf(fit, [j + 1], [i + 1]),
       dim = model.views[i].dim;
-    const [trX, trOther] = [train.xs[i], train.xs[j]],
-      [teX, teOther] = [test.xs[i], test.xs[j]];
-    const rec = { train: reconstructView(model, i, trX, train.n), test: reconstructView(model, i, teX, test.n) };
-    const imputed = (x: Float32Array, n: number) => imputeViews(model, c, [x], n)[0];
-    const imp = { train: imputed(trOther, train.n), test: imputed(teOther, test.n) };
-    const [recRec, recImp] = accuracies(
-      model.k,
-      dim,
-      opts,
-      train,
-      rec.train,
-      [
-        ['rec', rec.test],
-        ['imp', imp.test],
-      ],
-      test,
-    );
-    const [impImp] = accuracies(model.k, dim, opts, train, imp.train, [['imp', imp.test]], test);
+    const rec = (d: ViewData) => reconstructView(model, i, d.xs[i], d.n),
+      imp = (d: ViewData) => imputeViews(model, c, [d.xs[j]], d.n)[0];
+    const impTest = imp(test);
+    const [recRec, recImp] = accuracies(model.k, dim, opts, train, rec(train), [rec(test), impTest], test);
+    const [impImp] = accuracies(model.k, dim, opts, train, imp(train), [impTest], test);
     out[`X~${i + 1},X~${i + 1}`] = recRec;
     out[`X~${i + 1},X~${given}`] = recImp;
     out[`X~${given},X~${given}`] = impImp;

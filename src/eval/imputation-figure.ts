@@ -24,11 +24,7 @@ export function exampleRows(data: ViewData, count = 10): number[] {
 }
 
 /** The bands of an image, top to bottom, as one image. */
-const stack = (bands: Float32Array[]): Float32Array => {
-  const img = new Float32Array(bands.reduce((s, b) => s + b.length, 0));
-  bands.reduce((at, b) => (img.set(b, at), at + b.length), 0);
-  return img;
-};
+const stack = (bands: Float32Array[]): Float32Array => Float32Array.from(bands.flatMap((b) => Array.from(b)));
 
 export interface ImputationGrid {
   /** Per column: the model's name ('' for the true image) and what the column shows ('true image', 'imputed bottom', 'imputed view 3', …). */
@@ -57,14 +53,9 @@ export function imputationGrid(
   // Per model and target view t, view t's rows imputed from all the others.
   const imputed = models.map(({ model, fit }) =>
     targets.map((t) => {
-      const given = views.filter((v) => v !== t);
-      const c = conditionalOf(fit, given, [t]);
-      return imputeViews(
-        model,
-        c,
-        given.map((g) => truth[g - 1]),
-        rows.length,
-      )[0];
+      const given = views.filter((v) => v !== t),
+        xs = given.map((g) => truth[g - 1]);
+      return imputeViews(model, conditionalOf(fit, given, [t]), xs, rows.length)[0];
     }),
   );
   return {

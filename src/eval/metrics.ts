@@ -17,7 +17,7 @@ import { decodeConditional, imputeViews } from '../impute/impute.ts';
 import { completeMeans, type LatentFit } from '../impute/latent-fit.ts';
 import { isCount } from '../data/likelihood.ts';
 import type { PointKind } from '../impute/point.ts';
-import { countImputationScores, scoredPoints, type CountScores, type ScoredPoints } from './count-metrics.ts';
+import { countImputationScores, scoredPoints, type CountScores } from './count-metrics.ts';
 import type { Jpvae } from '../model/jpvae.ts';
 import { evaluateLoss } from '../train/trainer.ts';
 import { activeUnits, crossCorrelation, frobenius } from './latent.ts';
@@ -77,35 +77,11 @@ export function imputationNll(
   let total = 0;
   forEachBatch(rows.length, model.maxRows, (start, idx) => {
     const batch = rows.subarray(start, start + idx.length);
-    for (const i of given) model.views[i].setInput(data.xs[i], batch);
-    v.setInput(data.xs[target], batch);
+    for (const i of [...given, target]) model.views[i].setInput(data.xs[i], batch);
     const [out] = decodeConditional(model, c, batch.length);
     total += v.nll(model.P, model.G, batch.length, out, null);
   });
   return { loss: rows.length ? total / rows.length : NaN, rows: rows.length };
-}
-
-/**
- * The scores of count view `target` imputed from views `given` (indices)
- * against its counts, over the rows that have them all; null for a view
- * that is not a count view or when no row has them all.
- */
-export function countImputation(
-  model: Jpvae,
-  data: ViewData,
-  fit: LatentFit,
-  given: number[],
-  target: number,
-  at: ScoredPoints = scoredPoints(),
-): CountScores | null {
-  const v = model.views[target];
-  if (!isCount(v.likelihood)) return null;
-  const rows = rowsWith(data, [...given, target]);
-  if (!rows.length) return null;
-  const pick = (i: number) => gatherRows(data.xs[i], data.dims[i], rows);
-  const c = blockConditional(fit.mean, fit.cov, fit.latent, given, [target]);
-  const [mean] = imputeViews(model, c, given.map(pick), rows.length);
-  return countImputationScores(v, v.dispersion(model.P), pick(target), mean, rows.length, at);
 }
 
 export function evaluateMetrics(
@@ -129,8 +105,13 @@ export function evaluateMetrics(
         { loss, rows } = imputationNll(model, data, fit, given, target);
       impute[key] = loss;
       impute_rows[key] = rows;
-      const scores = countImputation(model, data, fit, given, target, at);
-      if (scores) counts[key] = scores;
+      const v = model.views[target];
+      if (!isCount(v.likelihood) || !rows) continue;
+      const idx = rowsWith(data, [...given, target]),
+        pick = (i: number) => gatherRows(data.xs[i], data.dims[i], idx);
+      const c = blockConditional(fit.mean, fit.cov, fit.latent, given, [target]);
+      const [mean] = imputeViews(model, c, given.map(pick), rows);
+      counts[key] = countImputationScores(v, v.dispersion(model.P), pick(target), mean, rows, at);
     }
   const latent = latentStatistics(model, data);
   return {

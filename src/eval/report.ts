@@ -37,20 +37,11 @@ export function table1(runs: RunResult[]): string {
   ];
   for (const p of priors) {
     const rs = runs.filter((r) => r.prior === p),
-      P = PAPER_TABLE_1[p];
+      P = PAPER_TABLE_1[p],
+      col = (of: (r: RunResult) => number, digits?: number) => fmt(rs.map(of), digits);
     rows.push(
-      `| ${LABEL[p]} | ${seedsLabel(rs.length)} | ${fmt(rs.map((r) => r.metrics.recon.x1))} | ${fmt(rs.map((r) => r.metrics.recon.x2))} | ${fmt(rs.map((r) => r.metrics.impute.x1_given_x2))} | ${fmt(rs.map((r) => r.metrics.impute.x2_given_x1))} | ${fmt(
-        rs.map((r) => 100 * r.metrics.active_units.fraction),
-        1,
-      )} | ${fmt(
-        rs.map((r) => r.metrics.cross_corr_frobenius.x1_x2),
-        3,
-      )} |`,
-    );
-    rows.push(
-      `| | ours, posterior-mean decoding / imputation through Σ_C | ${fmt(rs.map((r) => r.metrics.recon_mean.x1))} | ${fmt(rs.map((r) => r.metrics.recon_mean.x2))} | ${fmt(rs.map((r) => r.imputePrior.x1_given_x2))} | ${fmt(rs.map((r) => r.imputePrior.x2_given_x1))} | | |`,
-    );
-    rows.push(
+      `| ${LABEL[p]} | ${seedsLabel(rs.length)} | ${col((r) => r.metrics.recon.x1)} | ${col((r) => r.metrics.recon.x2)} | ${col((r) => r.metrics.impute.x1_given_x2)} | ${col((r) => r.metrics.impute.x2_given_x1)} | ${col((r) => 100 * r.metrics.active_units.fraction, 1)} | ${col((r) => r.metrics.cross_corr_frobenius.x1_x2, 3)} |`,
+      `| | ours, posterior-mean decoding / imputation through Σ_C | ${col((r) => r.metrics.recon_mean.x1)} | ${col((r) => r.metrics.recon_mean.x2)} | ${col((r) => r.imputePrior.x1_given_x2)} | ${col((r) => r.imputePrior.x2_given_x1)} | | |`,
       `| | paper | ${P.mean.map((m, i) => paperFmt(m, P.sd[i], i === 4 ? 1 : 2)).join(' | ')} | ${P.crossCorr ?? '–'} |`,
     );
   }
@@ -66,8 +57,8 @@ export function table3(runs: RunResult[], truth: Downstream[]): string {
     if (!rs.length) continue;
     rows.push(
       `| ${LABEL[p]} | ${seedsLabel(rs.length)} | ${keys.map((k) => fmt(rs.map((r) => 100 * r.downstream![k]))).join(' | ')} |`,
+      `| | paper | ${PAPER_TABLE_3[p].map((x) => x.toFixed(2)).join(' | ')} |`,
     );
-    rows.push(`| | paper | ${PAPER_TABLE_3[p].map((x) => x.toFixed(2)).join(' | ')} |`);
   }
   if (truth.length) {
     rows.push('', '| true halves | ours | paper |', '|---|---|---|');

@@ -90,13 +90,8 @@ export function conditionalOf(fit: LatentFit, given: readonly number[], target: 
   const m = fit.latent.length,
     bad = [...given, ...target].find((v) => !(Number.isInteger(v) && v >= 1 && v <= m));
   if (bad !== undefined) throw new InputError(`views: expected view numbers from 1 to ${m}, got ${bad}`);
-  return blockConditional(
-    fit.mean,
-    fit.cov,
-    fit.latent,
-    given.map((v) => v - 1),
-    target.map((v) => v - 1),
-  );
+  const from0 = (views: readonly number[]) => views.map((v) => v - 1);
+  return blockConditional(fit.mean, fit.cov, fit.latent, from0(given), from0(target));
 }
 
 /** z_T for each row of z_G (rows×nIn): the conditional mean, plus L·eps_r when `eps` (rows×nOut N(0, 1) values) is given: a draw from the conditional. */

@@ -12,6 +12,7 @@ import { drawCounts } from '../data/count-draws.ts';
 import type { Rng } from '../data/rng.ts';
 import { conditionalLatent, type BlockConditional } from './block-conditional.ts';
 import { applyStandardize, type Standardize } from '../data/views.ts';
+import { joinColumns } from '../linalg/dense.ts';
 
 /**
  * Draws from the model's predictive distribution instead of its mean:
@@ -40,28 +41,6 @@ export interface Draws {
  */
 export type DrawKind = 'predictive' | 'latent';
 export const DRAW_KINDS: readonly DrawKind[] = ['predictive', 'latent'];
-
-/**
- * How a predictive draw turns a count view's decoded means (rows×dim, in
- * place) into counts from its likelihood (θ: a negative binomial view's
- * dispersion) from `rng` (default the draws' counts stream), or null (not
- * a count view, or latent draws). Draws without a counts stream cannot:
- * one line, rather than draws that leave the counts' noise out.
- */
-export function countDraws(
-  view: { likelihood: Likelihood; dim: number },
-  i: number,
-  theta: ArrayLike<number> | null,
-  draws?: Draws,
-  rng = draws?.counts,
-): ((means: Float32Array) => void) | null {
-  if (!draws || draws.observation === false || !isCount(view.likelihood)) return null;
-  if (!rng)
-    throw new InputError(
-      `draws: view ${i + 1} is a count view, and these draws have no stream for its counts; use latent draws instead`,
-    );
-  return (means) => drawCounts(rng, means, view.dim, theta);
-}
 
 /** The Draws of `kind` from `rng`: its N(0, 1) values, and a fork of it for count views' draws. */
 export function drawsOf(kind: DrawKind, rng: Rng): Draws {
@@ -105,18 +84,13 @@ export function repeatRows(x: Float32Array, rows: number, width: number, K: numb
  * logits or Gaussian means), in the order of c.target.
  */
 export function decodeConditional(model: Jpvae, c: BlockConditional, rows: number, eps?: Float64Array): number[] {
-  const a = new Float64Array(rows * c.nIn),
+  const given = c.given.map((i) => model.views[i]),
+    widths = given.map((v) => v.latent),
     z = new Float64Array(rows * c.nOut);
+  for (const v of given) v.encode(model.P, rows);
+  const mus = given.map((v) => model.k.heap.view(v.mu, rows * v.latent));
+  conditionalLatent(c, joinColumns(mus, widths, rows), rows, z, eps);
   let col = 0;
-  for (const i of c.given) {
-    const v = model.views[i];
-    v.encode(model.P, rows);
-    const mu = model.k.heap.view(v.mu, rows * v.latent);
-    for (let r = 0; r < rows; r++) for (let j = 0; j < v.latent; j++) a[r * c.nIn + col + j] = mu[r * v.latent + j];
-    col += v.latent;
-  }
-  conditionalLatent(c, a, rows, z, eps);
-  col = 0;
   return c.target.map((t) => {
     const v = model.views[t],
       zt = model.k.heap.view(v.z, rows * v.latent);
@@ -146,17 +120,24 @@ export function imputeViews(
     rowsOut = n * K;
   const inputs = xs.map((x, g) => repeatRows(x, n, model.views[c.given[g]].dim, K));
   const targets = c.target.map((t) => model.views[t]);
-  // One count stream per target (forks of the draws' one), so batches of any size give the same counts.
+  const observed = draws !== undefined && draws.observation !== false;
+  // A predictive draw of a count view is a count from its likelihood at the decoded mean, from one count stream
+  // per target (forks of the draws' one), so batches of any size give the same counts. Draws without a counts
+  // stream cannot: one line, rather than draws that leave the counts' noise out.
   let stream = draws?.counts;
   const counts = targets.map((v, a) => {
     const rng = a === 0 ? stream : (stream = stream?.fork());
-    return countDraws(v, c.target[a], v.dispersion(model.P), draws, rng);
+    if (!observed || !isCount(v.likelihood)) return null;
+    if (!rng)
+      throw new InputError(
+        `draws: view ${c.target[a] + 1} is a count view, and these draws have no stream for its counts; use latent draws instead`,
+      );
+    const theta = v.dispersion(model.P);
+    return (means: Float32Array) => drawCounts(rng, means, v.dim, theta);
   });
   const out = targets.map((v) => new Float32Array(rowsOut * v.dim));
   const mean = targets.map((v) => meanOf(v.likelihood));
-  const logvars = targets.map((_, a) =>
-    draws && draws.observation !== false ? model.observationLogvar(c.target[a]) : null,
-  );
+  const logvars = targets.map((v) => (observed ? v.observationLogvar(model.P) : null));
   forEachBatch(rowsOut, model.maxRows, (start, idx) => {
     const rows = idx.length;
     c.given.forEach((i, g) => model.views[i].setInput(inputs[g], idx));

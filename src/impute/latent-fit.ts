@@ -70,13 +70,14 @@ export function fitPairwise(model: Jpvae, train: ViewData): LatentFit {
     latent = model.views.map((v) => v.latent),
     D = latent.reduce((a, b) => a + b, 0);
   const starts = latent.map((_, i) => latent.slice(0, i).reduce((a, b) => a + b, 0));
-  const has = (r: number, i: number) => !train.present || (train.present[r] & (1 << i)) !== 0;
-  // Each view's posterior means, for the rows that have it (NaN elsewhere: never read).
+  const mean = new Float64Array(D);
+  // Each view's posterior means, for the rows that have it (NaN elsewhere: never read), and their mean.
   const Z = model.views.map((v, i) => {
-    const rows = Array.from({ length: train.n }, (_, r) => r).filter((r) => has(r, i));
+    const rows = rowsWith(train, [i]);
     const [mu] = encodeViewMeans(model, [gatherRows(train.xs[i], v.dim, rows)], [i], rows.length);
     const z = new Float64Array(train.n * v.latent).fill(NaN);
     rows.forEach((r, t) => z.set(mu.subarray(t * v.latent, (t + 1) * v.latent), r * v.latent));
+    for (let e = 0; e < mu.length; e++) mean[starts[i] + (e % v.latent)] += mu[e] / rows.length;
     return { z, count: rows.length };
   });
   Z.forEach(({ count }, i) => {
@@ -85,14 +86,10 @@ export function fitPairwise(model: Jpvae, train: ViewData): LatentFit {
         `latent fit: ${count} training rows have view ${i + 1}, at least ${latent[i] + 1} are needed`,
       );
   });
-  const mean = new Float64Array(D);
-  for (let i = 0; i < m; i++)
-    for (let r = 0; r < train.n; r++)
-      if (has(r, i)) for (let a = 0; a < latent[i]; a++) mean[starts[i] + a] += Z[i].z[r * latent[i] + a] / Z[i].count;
   const cov = new Float64Array(D * D);
   for (let i = 0; i < m; i++)
     for (let j = i; j < m; j++) {
-      const rows = Array.from({ length: train.n }, (_, r) => r).filter((r) => has(r, i) && has(r, j));
+      const rows = rowsWith(train, [i, j]);
       for (const r of rows)
         for (let a = 0; a < latent[i]; a++) {
           const za = Z[i].z[r * latent[i] + a] - mean[starts[i] + a];

@@ -1,6 +1,8 @@
 // Small dense f64 linear algebra for host-side statistics (latent fits,
 // conditionals): row-major n×n matrices in Float64Arrays.
 
+import type { FloatArray } from '../core/heap.ts';
+
 /** Lower-triangular L with A = L·Lᵀ, or null when A is not positive definite. */
 export function cholesky(A: Float64Array, n: number): Float64Array | null {
   const L = new Float64Array(n * n);
@@ -94,7 +96,7 @@ export function meanCov(Z: Float64Array, n: number, d: number): { mean: Float64A
 }
 
 /** Blocks of columns side by side, [Z1 | Z2 | …] (n×Σ widths). */
-export function joinColumns(blocks: readonly Float64Array[], widths: readonly number[], n: number): Float64Array {
+export function joinColumns(blocks: readonly FloatArray[], widths: readonly number[], n: number): Float64Array {
   const d = widths.reduce((a, b) => a + b, 0),
     Z = new Float64Array(n * d);
   for (let r = 0; r < n; r++)

@@ -42,17 +42,6 @@ export function denseBackward(
   dX: number,
   accumulate: boolean,
 ): void {
-  k.denseBackward(
-    rows,
-    l.nIn,
-    l.nOut,
-    X,
-    P + l.W,
-    Y,
-    dY,
-    dX,
-    G + l.W,
-    G + l.b,
-    (l.relu ? RELU : NO_FLAGS) | (accumulate ? ACCUMULATE : NO_FLAGS),
-  );
+  const flags = (l.relu ? RELU : NO_FLAGS) | (accumulate ? ACCUMULATE : NO_FLAGS);
+  k.denseBackward(rows, l.nIn, l.nOut, X, P + l.W, Y, dY, dX, G + l.W, G + l.b, flags);
 }

@@ -17,16 +17,17 @@ import { Layout, type LayoutEntry } from './layout.ts';
 import { lecunInit, zeroDense } from './mlp.ts';
 import { ViewVae } from './view-vae.ts';
 import { zeroTerms, type TermSums } from './loss-terms.ts';
-import type { ViewHalves, ViewRunner } from './view-runner.ts';
+import type { ViewRunner } from './view-runner.ts';
 import { createPrior, type JointPrior } from './prior/index.ts';
 import { checkConfig, likelihoodOf, type ModelConfig } from './config.ts';
+import { block } from '../linalg/dense.ts';
 
 /**
  * The model over one flat parameter array: the compute engine under
  * JpvaeModel. `views[i]` is view i + 1; the methods that take a view take
  * its index into `views`, and are the engine's (internal).
  */
-export class Jpvae implements ViewHalves {
+export class Jpvae {
   readonly layout = new Layout();
   /** The views' networks: `views[i]` is view i + 1. */
   readonly views: ViewVae[];
@@ -118,17 +119,42 @@ export class Jpvae implements ViewHalves {
       throw new RangeError(`data views ${data.dims.join(',')} do not match the model's ${this.config.dims.join(',')}`);
     if (idx.length > this.maxRows)
       throw new RangeError(`a batch of ${idx.length} rows, but the model's buffers hold ${this.maxRows}`);
-    const sums = { ...zeroTerms(this.m), rows: idx.length };
+    const { k, P, G, adds } = this,
+      sums = { ...zeroTerms(this.m), rows: idx.length },
+      gradScale = train ? 1 / idx.length : null;
     if (train) this.startGradient();
-    this.prior.prepare(this.P);
+    this.prior.prepare(P);
     const groups = groupByPresent(data, idx);
     for (const [g, [mask, rows]] of groups.entries()) {
-      const present = viewsOf(mask);
+      const n = rows.length,
+        present = viewsOf(mask);
       for (const i of present) this.views[i].setInput(data.xs[i], rows);
-      this.setNoise(rows.length, rng);
-      const scale = train ? 1 / idx.length : null;
-      sums.kl += this.accumulate(rows.length, beta, mask, present, scale, sums.recon, g === groups.length - 1);
-      for (const i of present) sums.counts[i] += rows.length;
+      // ε of every view, a group's missing views' too: the stream advances the same whichever views a group has.
+      for (const v of this.views) v.setNoise(n, rng);
+      // Each present view's reconstruction, and the KL against the marginal prior of the present views;
+      // with gradScale, G += gradScale·∇Σ(recon + β·KL).
+      const recon = this.sums.fill(0);
+      if (this.runner) this.runner.forward(mask, n, gradScale, recon);
+      else for (const i of present) recon[i] = this.forwardView(i, n, gradScale);
+      const blocks = present.map((i) => this.views[i]);
+      this.prior.kl(P, n, present, blocks, this.kl, gradScale === null ? null : { G, scale: beta * gradScale });
+      if (gradScale !== null) {
+        for (const i of present) {
+          adds[i] = this.addsToDense[i];
+          this.addsToDense[i] = true;
+        }
+        // The gradient is whole after the step's last backward unless a view had no rows (finishGradient zeroes its layers').
+        const whole = g === groups.length - 1 && this.addsToDense.every(Boolean);
+        if (this.runner) this.runner.backward(mask, n, adds, whole);
+        else for (const i of present) this.backwardView(i, n, adds[i]);
+      }
+      let kl = 0;
+      for (const x of k.heap.view(this.kl, n)) kl += x;
+      sums.kl += kl;
+      for (const i of present) {
+        sums.recon[i] += recon[i];
+        sums.counts[i] += n;
+      }
     }
     if (train) this.finishGradient();
     return sums;
@@ -147,51 +173,6 @@ export class Jpvae implements ViewHalves {
       if (!adds) zeroDense(this.grads(), this.views[i].dense);
     });
     this.addsToDense.fill(true);
-  }
-
-  /**
-   * ε of every view (a group's missing views' too: the stream advances the
-   * same whichever views a group has): N(0, I) samples, or zeros to decode
-   * the posterior mean.
-   */
-  setNoise(rows: number, rng: Rng | null): void {
-    for (const v of this.views) v.setNoise(rows, rng);
-  }
-
-  /**
-   * The rows in the present views' buffers: each view's reconstruction
-   * added to recon[i]; returns the KL sum against the marginal prior of the
-   * present views. With gradScale, G += gradScale·∇Σ(recon + β·KL);
-   * `lastGroup`: these are the step's last rows.
-   */
-  private accumulate(
-    rows: number,
-    beta: number,
-    mask: number,
-    present: number[],
-    gradScale: number | null,
-    recon: number[],
-    lastGroup: boolean,
-  ): number {
-    const { k, P, G, sums, adds } = this;
-    sums.fill(0);
-    if (this.runner) this.runner.forward(mask, rows, gradScale, sums);
-    else for (const i of present) sums[i] = this.forwardView(i, rows, gradScale);
-    for (const i of present) recon[i] += sums[i];
-    const blocks = present.map((i) => this.views[i]);
-    this.prior.kl(P, rows, present, blocks, this.kl, gradScale === null ? null : { G, scale: beta * gradScale });
-    if (gradScale !== null) {
-      for (const i of present) {
-        adds[i] = this.addsToDense[i];
-        this.addsToDense[i] = true;
-      }
-      // The gradient is whole after this backward unless a view had no rows (finishGradient zeroes its layers').
-      if (this.runner) this.runner.backward(mask, rows, adds, lastGroup && this.addsToDense.every(Boolean));
-      else for (const i of present) this.backwardView(i, rows, adds[i]);
-    }
-    let kl = 0;
-    for (const x of k.heap.view(this.kl, rows)) kl += x;
-    return kl;
   }
 
   /**
@@ -217,15 +198,9 @@ export class Jpvae implements ViewHalves {
 
   /** Cov(z_j, z_i) of the joint prior (d_j × d_i, row-major): for two views, C (n2×n1) of Eq. 6 with j = 1, i = 0. */
   crossCovariance(j = 1, i = 0): Float64Array {
-    const S = this.priorCovariance(),
-      lat = this.config.latent,
-      D = lat.reduce((a, b) => a + b, 0);
-    const start = (v: number) => lat.slice(0, v).reduce((a, b) => a + b, 0);
-    return Float64Array.from({ length: lat[j] * lat[i] }, (_, e) => {
-      const r = Math.floor(e / lat[i]),
-        c = e % lat[i];
-      return S[(start(j) + r) * D + start(i) + c];
-    });
+    const lat = this.config.latent,
+      start = (v: number) => lat.slice(0, v).reduce((a, b) => a + b, 0);
+    return block(this.priorCovariance(), start(this.m), start(j), lat[j], start(i), lat[i]);
   }
 
   /**

@@ -29,10 +29,4 @@ export class Layout {
     this.size += Math.ceil(size / 4) * 4;
     return entry;
   }
-
-  get(name: string): LayoutEntry {
-    const e = this.entries.find((x) => x.name === name);
-    if (!e) throw new Error(`layout: no tensor named ${name}`);
-    return e;
-  }
 }

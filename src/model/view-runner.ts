@@ -4,8 +4,6 @@
 // once, on threads (src/threads/); each half is the same kernel calls
 // either way, so results do not depend on where they ran.
 
-import type { ParamRange } from './layout.ts';
-
 export interface ViewRunner {
   /** forwardView of the views in `mask` (bit i for views[i]); view i's reconstruction sum into sums[i]. */
   forward(mask: number, rows: number, gradScale: number | null, sums: number[]): void;
@@ -18,16 +16,4 @@ export interface ViewRunner {
    * reports that update instead of making another.
    */
   backward(mask: number, rows: number, adds: readonly boolean[], last: boolean): void;
-}
-
-/** A model whose views' halves a ViewRunner runs: Jpvae and MultiJpvae. */
-export interface ViewHalves {
-  /** The views' networks (views[i] is view i + 1). */
-  readonly views: readonly { readonly dense: readonly { nIn: number; nOut: number }[]; readonly params: ParamRange }[];
-  /** Runs the views' halves; unset, they run in turn on this thread. */
-  runner?: ViewRunner;
-  /** View i's half before the KL; returns its reconstruction sum. */
-  forwardView(i: number, rows: number, gradScale: number | null): number;
-  /** View i's half after the KL. */
-  backwardView(i: number, rows: number, adds: boolean): void;
 }

@@ -103,16 +103,10 @@ function modelRow(name: string, series: CalibrationSeries[]): VegaLiteSpec {
       ? s.view.interval_coverage.map((c) => ({ series: s.label, level: c.level, observed: c.observed }))
       : [],
   );
-  if (series.some((s) => s.view.likelihood === 'gaussian'))
-    panels.push(
-      againstDiagonal(
-        `${name}: interval coverage`,
-        gaussian,
-        { field: 'level', title: 'nominal level of the central interval' },
-        'share of held-out values inside',
-        labels,
-      ),
-    );
+  if (series.some((s) => s.view.likelihood === 'gaussian')) {
+    const x = { field: 'level', title: 'nominal level of the central interval' };
+    panels.push(againstDiagonal(`${name}: interval coverage`, gaussian, x, 'share of held-out values inside', labels));
+  }
   const bernoulli = series.flatMap((s) =>
     s.view.likelihood === 'bernoulli'
       ? s.view.reliability
@@ -120,16 +114,10 @@ function modelRow(name: string, series: CalibrationSeries[]): VegaLiteSpec {
           .map((r) => ({ series: s.label, predicted: r.predicted, observed: r.observed }))
       : [],
   );
-  if (series.some((s) => s.view.likelihood === 'bernoulli'))
-    panels.push(
-      againstDiagonal(
-        `${name}: reliability`,
-        bernoulli,
-        { field: 'predicted', title: 'predicted probability of ink' },
-        'observed frequency',
-        labels,
-      ),
-    );
+  if (series.some((s) => s.view.likelihood === 'bernoulli')) {
+    const x = { field: 'predicted', title: 'predicted probability of ink' };
+    panels.push(againstDiagonal(`${name}: reliability`, bernoulli, x, 'observed frequency', labels));
+  }
   return { hconcat: panels };
 }
 

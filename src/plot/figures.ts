@@ -63,20 +63,14 @@ export function writeCalibrationPlot(
   results: { name: string; calibration: Calibration }[],
 ): Promise<RenderedFigure> {
   const K = results[0]?.calibration.samples,
-    kind = results[0]?.calibration.draws;
-  return writeFigure(
-    png,
-    calibrationSpec(
-      results.map(({ name, calibration: c }) => ({
-        name,
-        series: Object.entries(c.impute).map(([key, view]) => ({
-          label: key.replace('_given_', ' | ').replaceAll('_', ','),
-          view,
-        })),
-      })),
-      `Calibration of the imputations (${K} ${kind} draws per held-out row)`,
-    ),
-  );
+    kind = results[0]?.calibration.draws,
+    title = `Calibration of the imputations (${K} ${kind} draws per held-out row)`;
+  const label = (key: string) => key.replace('_given_', ' | ').replaceAll('_', ',');
+  const models = results.map(({ name, calibration: c }) => ({
+    name,
+    series: Object.entries(c.impute).map(([key, view]) => ({ label: label(key), view })),
+  }));
+  return writeFigure(png, calibrationSpec(models, title));
 }
 
 export interface PlotOptions {
@@ -104,18 +98,11 @@ export async function writeModelFigures(
   };
   if (o.digits) await put('imputations', (p) => writeImputationGrid(p, models, data));
   await put('cross-correlation', (p) => writeCrossCorrelation(p, models, data));
-  const withHistory = models.filter((m) => m.history?.length);
-  if (withHistory.length)
-    await put('training-curves', (p) =>
-      writeTrainingCurves(
-        p,
-        withHistory.map((m) => ({ name: m.name, history: m.history! })),
-        o.heldOut,
-      ),
-    );
+  const curves = models.flatMap((m) => (m.history?.length ? [{ name: m.name, history: m.history }] : []));
+  if (curves.length) await put('training-curves', (p) => writeTrainingCurves(p, curves, o.heldOut));
   const calibrations = models.map(({ name, model, fit }) => ({
     name,
-    calibration: evaluateCalibration(model, data, fit, { samples: o.samples, seed: o.seed, draws: o.draws }),
+    calibration: evaluateCalibration(model, data, fit, o),
   }));
   await put('calibration', (p) => writeCalibrationPlot(p, calibrations));
   // The numbers the calibration plot shows, for tables and READMEs.

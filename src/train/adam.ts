@@ -3,13 +3,8 @@
 
 import type { Kernels } from '../core/kernels.ts';
 
-export interface AdamConfig {
-  lr: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-}
-export const ADAM_DEFAULTS: AdamConfig = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+export const ADAM_DEFAULTS = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+export type AdamConfig = typeof ADAM_DEFAULTS;
 
 /** Runs one update split over threads (src/threads/); Adam is elementwise, so the split moves no bit. */
 export interface AdamRunner {

@@ -6,8 +6,7 @@
 import { forEachBatch } from '../data/dataset.ts';
 import type { ViewData } from '../data/view-data.ts';
 import { Rng } from '../data/rng.ts';
-import type { FloatArray } from '../core/heap.ts';
-import type { Kernels } from '../core/kernels.ts';
+import type { Jpvae } from '../model/jpvae.ts';
 import { Adam, ADAM_DEFAULTS, type AdamConfig } from './adam.ts';
 import { betaAt, formatBeta, parseBeta, type BetaSchedule } from './beta.ts';
 import { addTerms, zeroTerms, type TermSums } from '../model/loss-terms.ts';
@@ -24,11 +23,7 @@ export interface TrainOptions {
 /** How model.json records a run's options (both models' training.options). */
 export type SavedOptions = { batch: number; beta: string; seed: number; lr: number; backend: string };
 
-function savedOptions(o: TrainOptions, backend: string): SavedOptions {
-  return { batch: o.batch, beta: formatBeta(o.beta), seed: o.seed, lr: o.adam.lr, backend };
-}
-
-/** A resumed run's options: the saved ones (savedOptions), but `epochs` in total and `lr` when given. */
+/** A resumed run's options: the saved ones (Trainer.saved), but `epochs` in total and `lr` when given. */
 export function resumedOptions(saved: Omit<SavedOptions, 'backend'>, o: { epochs: number; lr?: number }): TrainOptions {
   return {
     epochs: o.epochs,
@@ -70,20 +65,6 @@ export class DivergenceError extends Error {
   override name = 'DivergenceError';
 }
 
-/** What the loop asks of a model (Jpvae): a flat parameter array and the gradient of a batch. */
-export interface TrainableModel {
-  readonly k: Kernels;
-  readonly m: number;
-  readonly maxRows: number;
-  readonly layout: { readonly size: number };
-  readonly P: number;
-  readonly G: number;
-  params(): FloatArray;
-  initParams(rng: Rng): void;
-  loss(data: ViewData, rows: Uint32Array, beta: number, rng: Rng | null): TermSums;
-  lossAndGradient(data: ViewData, rows: Uint32Array, beta: number, rng: Rng): TermSums;
-}
-
 /** Per-row means: each view's reconstruction over the rows that have it, the KL over all rows. */
 export interface LossSummary {
   recon: number[];
@@ -99,7 +80,7 @@ export function meanTerms(t: TermSums): LossSummary {
 }
 
 /** Loss-term means over a data set, forward only, in batches of the model's buffer size: z sampled once per row from rng (the paper's protocol), or the posterior mean without one. */
-export function evaluateLoss(model: TrainableModel, data: ViewData, rng: Rng | null): LossSummary {
+export function evaluateLoss(model: Jpvae, data: ViewData, rng: Rng | null): LossSummary {
   const total = zeroTerms(model.m);
   forEachBatch(data.n, model.maxRows, (_, idx) => addTerms(total, model.loss(data, idx, 1, rng)));
   return meanTerms(total);
@@ -110,7 +91,7 @@ export function evaluateLoss(model: TrainableModel, data: ViewData, rng: Rng | n
  * state.rng (a new run's weights and stream are the caller's: see
  * api/training.ts), the held-out loss after each epoch.
  */
-export class Trainer<M extends TrainableModel = TrainableModel> {
+export class Trainer<M extends Jpvae = Jpvae> {
   readonly adam: Adam;
   state: TrainState;
 
@@ -131,8 +112,12 @@ export class Trainer<M extends TrainableModel = TrainableModel> {
   }
 
   /** model.json's training record: the options (and the backend) and where the run stands. */
-  saved() {
-    return { options: savedOptions(this.options, this.model.k.name), state: this.state };
+  saved(): { options: SavedOptions; state: TrainState } {
+    const o = this.options;
+    return {
+      options: { batch: o.batch, beta: formatBeta(o.beta), seed: o.seed, lr: o.adam.lr, backend: this.model.k.name },
+      state: this.state,
+    };
   }
 
   get stepsPerEpoch(): number {
@@ -255,7 +240,7 @@ export interface FitModelOptions {
 }
 
 /** Train `model` (initialised from the seed) on data, synchronously (scripts, tests); returns the per-epoch records. */
-export function fitModel(model: TrainableModel, data: ViewData, o: FitModelOptions): EpochRecord[] {
+export function fitModel(model: Jpvae, data: ViewData, o: FitModelOptions): EpochRecord[] {
   const beta = o.beta ?? { kind: 'constant', value: 1 };
   const trainer = new Trainer(model, { ...o, beta, adam: o.adam ?? ADAM_DEFAULTS }, data);
   trainer.init();

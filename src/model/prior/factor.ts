@@ -17,8 +17,9 @@
 // kl() gathers them into joint buffers and scatters the gradients back.
 
 import { NULL, cayleyWork, factorKlWork } from '../../core/kernels.ts';
+import { matmul, transpose } from '../../linalg/dense.ts';
 import type { Layout } from '../layout.ts';
-import type { JointPrior, KlGrads, LatentBlock, PriorConfig, PriorContext } from './prior.ts';
+import type { JointPrior, LatentBlock, PriorConfig, PriorContext } from './prior.ts';
 
 export class FactorPrior implements JointPrior {
   readonly D: number;
@@ -94,14 +95,7 @@ export class FactorPrior implements JointPrior {
   }
 
   /** kl[r] of Eq. 7 against the marginal prior of the blocks in `present` (the JointPrior contract). */
-  kl(
-    P: number,
-    rows: number,
-    present: readonly number[],
-    blocks: readonly LatentBlock[],
-    kl: number,
-    g: KlGrads | null,
-  ): void {
+  kl(...[P, rows, present, blocks, kl, g]: Parameters<JointPrior['kl']>): void {
     const { k, joint, alpha } = this,
       K = this.factors;
     const DS = this.width(present);
@@ -172,16 +166,8 @@ export class FactorPrior implements JointPrior {
   covariance(P: number): Float64Array {
     this.prepare(P);
     const { D, alpha } = this,
-      K = this.factors;
-    const A = this.k.heap.view(this.A, D * K),
-      S = new Float64Array(D * D);
-    for (let i = 0; i < D; i++) {
-      for (let j = 0; j < D; j++) {
-        let v = 0;
-        for (let c = 0; c < K; c++) v += A[i * K + c] * A[j * K + c];
-        S[i * D + j] = (i === j ? 1 - alpha : 0) + alpha * v;
-      }
-    }
-    return S;
+      K = this.factors,
+      A = this.factorMap();
+    return matmul(A, transpose(A, D, K), D, K, D).map((v, e) => (e % (D + 1) === 0 ? 1 - alpha : 0) + alpha * v);
   }
 }

@@ -6,7 +6,7 @@
 import { NULL, cayleyWork, type Kernels } from '../../core/kernels.ts';
 import type { Layout } from '../layout.ts';
 import type { PriorConfig } from './prior.ts';
-import type { PairGrads, PairKl } from './pair.ts';
+import type { PairKl } from './pair.ts';
 
 export function orthogonalKl(k: Kernels, layout: Layout, config: PriorConfig, n1: number, n2: number): PairKl {
   const zero = config.kind === 'zero';
@@ -22,11 +22,12 @@ export function orthogonalKl(k: Kernels, layout: Layout, config: PriorConfig, n1
     prepare(P) {
       if (!zero) k.cayley(n2, n1, flips, P + free, O, work);
     },
-    kl(P, rows, mu1, lv1, mu2, lv2, kl, g: PairGrads | null) {
+    kl(P, rows, a, b, kl, g) {
+      const [mu1, lv1, mu2, lv2] = [a.mu, a.lv, b.mu, b.lv];
       if (!g)
         return k.orthoKl(rows, n1, n2, alpha, mu1, lv1, mu2, lv2, O, kl, NULL, NULL, NULL, NULL, NULL, /* scale */ 0);
       if (!zero) k.heap.view(dO, n2 * n1).fill(0);
-      k.orthoKl(rows, n1, n2, alpha, mu1, lv1, mu2, lv2, O, kl, g.dmu1, g.dlv1, g.dmu2, g.dlv2, dO, g.scale);
+      k.orthoKl(rows, n1, n2, alpha, mu1, lv1, mu2, lv2, O, kl, a.dmu, a.dlv, b.dmu, b.dlv, dO, g.scale);
       if (!zero) k.cayleyBackward(n2, n1, flips, P + free, dO, g.G + free, work);
     },
     crossCovariance() {

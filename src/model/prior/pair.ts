@@ -12,27 +12,11 @@ import type { JointPrior, KlGrads, LatentBlock, PriorConfig, PriorContext } from
 import { orthogonalKl } from './orthogonal.ts';
 import { svdKl } from './svd.ts';
 
-/** Where the gradients of one pair KL go: the first and second view's, in the kernel's order. */
-export interface PairGrads extends KlGrads {
-  dmu1: number;
-  dlv1: number;
-  dmu2: number;
-  dlv2: number;
-}
-
 /** A two-view KL kernel over (n1 ≤ n2): the orthogonal or svd parameterisation. */
 export interface PairKl {
   prepare(P: number): void;
-  kl(
-    P: number,
-    rows: number,
-    mu1: number,
-    lv1: number,
-    mu2: number,
-    lv2: number,
-    kl: number,
-    g: PairGrads | null,
-  ): void;
+  /** The KL of the first and second view's blocks, in the kernel's order; their gradients into their dmu, dlv. */
+  kl(P: number, rows: number, a: LatentBlock, b: LatentBlock, kl: number, g: KlGrads | null): void;
   /** C = Cov(z2, z1) in the kernel's order (n2×n1, row-major). */
   crossCovariance(): Float64Array;
 }
@@ -53,33 +37,16 @@ export function pairPrior(ctx: PriorContext, layout: Layout, config: PriorConfig
   return {
     config,
     prepare: (P) => pair.prepare(P),
-    kl(P, rows, present, blocks: readonly LatentBlock[], kl, g) {
+    kl(P, rows, present, blocks, kl, g) {
       if (present.length === 2) {
         const [a, b] = order.map((i) => blocks[i]);
-        const grads = g && { ...g, dmu1: a.dmu, dlv1: a.dlv, dmu2: b.dmu, dlv2: b.dlv };
-        return pair.kl(P, rows, a.mu, a.lv, b.mu, b.lv, kl, grads);
+        return pair.kl(P, rows, a, b, kl, g);
       }
       const v = blocks[0];
       const [dmu, dlv, scale] = g ? [v.dmu, v.dlv, g.scale] : [NULL, NULL, 0];
       const nv = v.latent;
-      k.orthoKl(
-        rows,
-        nv,
-        nv,
-        /* α = 0: the KL to N(0, I) */ 0,
-        v.mu,
-        v.lv,
-        zeros,
-        zeros,
-        O,
-        kl,
-        dmu,
-        dlv,
-        sink,
-        sink,
-        NULL,
-        scale,
-      );
+      // α = 0: the KL to N(0, I).
+      k.orthoKl(rows, nv, nv, 0, v.mu, v.lv, zeros, zeros, O, kl, dmu, dlv, sink, sink, NULL, scale);
     },
     covariance(P) {
       // Σ = [[I, C₁₂],[C₂₁, I]] in the user's order from the kernel's C = Cov(z_second, z_first), for the

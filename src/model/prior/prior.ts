@@ -7,6 +7,7 @@
 // turns them into its matrices once per step, in `prepare`.
 
 import type { Kernels } from '../../core/kernels.ts';
+import type { ViewVae } from '../view-vae.ts';
 
 /**
  * zero: independent views (C = 0); orthogonal: C = α·O, O from a Cayley
@@ -35,13 +36,7 @@ export interface PriorConfig {
 }
 
 /** A view's latent buffers as the KL reads them (rows × its latent size): μ, log σ², and their gradients. */
-export interface LatentBlock {
-  readonly latent: number;
-  readonly mu: number;
-  readonly lv: number;
-  readonly dmu: number;
-  readonly dlv: number;
-}
+export type LatentBlock = Pick<ViewVae, 'latent' | 'mu' | 'lv' | 'dmu' | 'dlv'>;
 
 /** Where a KL's parameter gradients go, and its scale. */
 export interface KlGrads {

@@ -5,7 +5,7 @@
 import { NULL, cayleyWork, jointKlWork, type Kernels } from '../../core/kernels.ts';
 import type { Layout } from '../layout.ts';
 import type { PriorConfig } from './prior.ts';
-import type { PairGrads, PairKl } from './pair.ts';
+import type { PairKl } from './pair.ts';
 
 export function svdKl(k: Kernels, layout: Layout, config: PriorConfig, n1: number, n2: number): PairKl {
   const flips = config.flips ?? 0;
@@ -27,16 +27,14 @@ export function svdKl(k: Kernels, layout: Layout, config: PriorConfig, n1: numbe
       k.cayley(n1, n1, /* flips */ 0, P + freeV, V, work);
       k.svdCompose(n1, n2, U, P + s, V, C);
     },
-    kl(P, rows, mu1, lv1, mu2, lv2, kl, g: PairGrads | null) {
+    kl(P, rows, a, b, kl, g) {
+      const [mu1, lv1, mu2, lv2] = [a.mu, a.lv, b.mu, b.lv];
       if (!g)
         return k.jointKl(rows, n1, n2, mu1, lv1, mu2, lv2, C, kl, NULL, NULL, NULL, NULL, NULL, /* scale */ 0, work);
-      for (const [p, n] of [
-        [dU, n2 * n1],
-        [dV, n1 * n1],
-        [dC, n2 * n1],
-      ])
-        k.heap.view(p, n).fill(0);
-      k.jointKl(rows, n1, n2, mu1, lv1, mu2, lv2, C, kl, g.dmu1, g.dlv1, g.dmu2, g.dlv2, dC, g.scale, work);
+      k.heap.view(dU, n2 * n1).fill(0);
+      k.heap.view(dV, n1 * n1).fill(0);
+      k.heap.view(dC, n2 * n1).fill(0);
+      k.jointKl(rows, n1, n2, mu1, lv1, mu2, lv2, C, kl, a.dmu, a.dlv, b.dmu, b.dlv, dC, g.scale, work);
       k.svdComposeBackward(n1, n2, U, P + s, V, dC, dU, g.G + s, dV);
       k.cayleyBackward(n2, n1, flips, P + freeU, dU, g.G + freeU, work);
       k.cayleyBackward(n1, n1, /* flips */ 0, P + freeV, dV, g.G + freeV, work);
