@@ -1,4 +1,4 @@
-// The planted count problem (data/planted-counts.ts) fitted five ways
+// The planted count problem (test/planted-counts.ts) fitted five ways
 // with the same architecture: negative binomial and Poisson views on the
 // counts, each with size factors (the sample's total over the median, as
 // scVI) and without ('unscaled', s = 1), and Gaussian views on
@@ -14,7 +14,7 @@
 // size factor 1, the Gaussian has no depth at all.
 
 import { fit, type FitOptions } from '../src/api/model.ts';
-import { plantedCounts, type PlantedCountsOptions } from '../src/data/planted-counts.ts';
+import { plantedCounts, type PlantedCountsOptions } from '../test/planted-counts.ts';
 import type { ViewData } from '../src/data/view-data.ts';
 
 /** The presence bits of a row with both views. */

@@ -1,4 +1,4 @@
-// The count likelihoods on a planted problem (src/data/planted-counts.ts:
+// The count likelihoods on a planted problem (test/planted-counts.ts:
 // two views of negative binomial counts, θ = 2, from a shared 2-D latent,
 // log-normal depths per sample and view, 20% of the samples missing one
 // view): negative binomial, Poisson and Gaussian-on-log1p views fitted with

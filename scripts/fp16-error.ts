@@ -6,14 +6,15 @@
 //   node --import=tsx scripts/fp16-error.ts MODEL_DIR
 
 import * as ort from 'onnxruntime-web';
-import { loadModel, modelData } from '../src/store/load-model.ts';
+import { loadModel } from '../src/store/load-model.ts';
+import { reopenSplit } from '../src/data/source.ts';
 import { buildExport, exportInputOf } from '../src/onnx/export.ts';
 import { imputerGraphNames } from '../src/onnx/jpvae-graphs.ts';
 
 const dir = process.argv[2];
 if (!dir) throw new Error('usage: scripts/fp16-error.ts MODEL_DIR');
 const { model, json } = loadModel(dir);
-const data = modelData(json, 'test'),
+const data = reopenSplit(json.data, 'test'),
   input = exportInputOf(json);
 const [full, half] = (['float32', 'float16'] as const).map((w) => buildExport(model, input, { weights: w }).files);
 for (const target of [1, 2] as const) {

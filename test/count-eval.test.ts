@@ -6,7 +6,7 @@
 
 import test from 'ava';
 import { join } from 'node:path';
-import { plantedCounts } from '../src/data/planted-counts.ts';
+import { plantedCounts } from './planted-counts.ts';
 import { negativeBinomialDraw } from '../src/data/count-draws.ts';
 import { countCdf, countNllAt } from '../src/eval/count-metrics.ts';
 import { CountScores } from '../src/eval/calibration.ts';

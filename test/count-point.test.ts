@@ -8,7 +8,7 @@ import test from 'ava';
 import { join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fit } from '../src/index.ts';
-import { plantedCounts } from '../src/data/planted-counts.ts';
+import { plantedCounts } from './planted-counts.ts';
 import { countMedian, countMedians, mixtureCountMedian, mixtureCountMedians } from '../src/data/count-cdf.ts';
 import {
   countNllAt,

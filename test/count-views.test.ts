@@ -10,7 +10,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fit, fromFiles, InputError } from '../src/index.ts';
 import { compareOne } from '../scripts/count-likelihoods.ts';
-import { plantedCounts } from '../src/data/planted-counts.ts';
+import { plantedCounts } from './planted-counts.ts';
 import { log1pGaussianNllAt, countNllAt } from '../src/eval/count-metrics.ts';
 import { Rng } from '../src/data/rng.ts';
 import { conditionalOf } from '../src/impute/block-conditional.ts';

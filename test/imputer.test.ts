@@ -183,6 +183,10 @@ test('the imputer takes the library shapes and refuses a wrong width, rows of th
       want = await imputer.impute(x, { given: 1 });
     const asRows = [0, 1, 2].map((r) => Array.from(x.subarray(r * 8, (r + 1) * 8)));
     t.deepEqual(await imputer.impute({ data: x, width: 8 }, { given: 1 }), want, '{ data, width }');
+    t.deepEqual(await imputer.impute({ rows: 3, cols: 8, data: x }, { given: 1 }), want, "parseMatrix's shape");
+    await t.throwsAsync(imputer.impute({ rows: 2, cols: 8, data: x }, { given: 1 }), {
+      message: 'imputer: 24 values are not 2 rows of width 8 (view 1)',
+    });
     t.deepEqual(
       await imputer.impute({ data: Array.from(x), width: 8 }, { given: 1 }),
       want,
@@ -217,7 +221,8 @@ test('the imputer takes the library shapes and refuses a wrong width, rows of th
       });
     }
     await t.throwsAsync(imputer.impute('rows' as never, { given: 1 }), {
-      message: 'imputer: the rows of view 1 must be a Float32Array, { data, width } or an array of rows',
+      message:
+        'imputer: the rows of view 1 must be a Float32Array, { rows, cols, data }, { data, width } or an array of rows',
     });
   } finally {
     await imputer.close();

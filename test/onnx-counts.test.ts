@@ -1,5 +1,5 @@
 // The ONNX export of count views (poisson, nb) against the library, on a
-// planted count problem (src/data/planted-counts.ts) with counts from 0 to
+// planted count problem (test/planted-counts.ts) with counts from 0 to
 // tens of thousands (a fifth of them zero, a tenth 100 or more; imputed
 // expected counts up to about 75) and
 // training rows missing a view: a two-view model (nb, poisson) and an
@@ -16,7 +16,7 @@ import test from 'ava';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { plantedCounts } from '../src/data/planted-counts.ts';
+import { plantedCounts } from './planted-counts.ts';
 import { readMatrix } from '../src/data/matrix.ts';
 import { drawCounts } from '../src/data/count-draws.ts';
 import { applyStandardize, type Standardize } from '../src/data/views.ts';

@@ -329,7 +329,7 @@ test('impute streams its input: any chunk size writes the same rows, draws inclu
         seed: 7,
       }),
     {
-      message: 'given: expected a view from 1 to 2, got 0',
+      message: 'given: expected distinct view numbers from 1 to 2, got 0',
     },
   );
   // The library names its arguments, not the CLI's flags (jpvae impute passes those).

@@ -3,7 +3,7 @@
 // rows to score it on: the fixture of the count imputation and eval tests.
 
 import { fit } from '../src/index.ts';
-import { plantedCounts } from '../src/data/planted-counts.ts';
+import { plantedCounts } from './planted-counts.ts';
 import type { ViewData } from '../src/data/view-data.ts';
 
 /** The options of the small fits of these tests (one thread: the same model every run). */

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeSafetensors } from '../src/io/safetensors.ts';
-import { plantedCounts } from '../src/data/planted-counts.ts';
+import { plantedCounts } from './planted-counts.ts';
 import { plantedGaussianViews, writePlantedCountCsv } from './planted-files.ts';
 import { jpvae, tempDir, weightsPath } from './util.ts';
 

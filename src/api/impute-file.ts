@@ -90,11 +90,8 @@ export function imputeFile(trained: JpvaeModel, input: string, out: string, o: I
   const { net: model, json } = trained;
   const m = model.m,
     names = o.names ?? API_NAMES;
-  if (!(Number.isInteger(o.given) && o.given >= 1 && o.given <= m))
-    throw new InputError(`given: expected a view from 1 to ${m}, got ${o.given}`);
-  const t = o.target ?? (m === 2 ? 3 - o.given : NaN);
-  if (!(Number.isInteger(t) && t >= 1 && t <= m && t !== o.given))
-    throw new InputError(`target: expected a view from 1 to ${m} other than the given ${o.given}, got ${o.target}`);
+  const [t, ...more] = trained.selection(o).target;
+  if (more.length) throw new InputError(`target: one view given of a ${m}-view model leaves ${m - 1}; name one`);
   const given = o.given - 1,
     target = t - 1,
     width = model.views[given].dim,

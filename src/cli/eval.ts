@@ -10,7 +10,8 @@ import { DRAW_KINDS } from '../impute/impute.ts';
 import { POINT_KINDS } from '../impute/point.ts';
 import { checkOutputPath } from '../io/atomic.ts';
 import { choiceFlag, commandFlags, flags, intFlag } from './args.ts';
-import { loadModel, modelData } from '../store/load-model.ts';
+import { loadModel } from '../store/load-model.ts';
+import { reopenSplit } from '../data/source.ts';
 import { loadHdf5For } from '../data/anndata.ts';
 import { openNewViewFiles } from '../data/view-files.ts';
 import type { ViewData } from '../data/view-data.ts';
@@ -93,14 +94,14 @@ export async function evalCommand(argv: string[]): Promise<void> {
     process.stderr.write(
       'the model has no stored latent fit (training did not finish): fitting on its training rows now\n',
     );
-    fit = fitLatent(model, modelData(json, 'train'));
+    fit = fitLatent(model, reopenSplit(json.data, 'train'));
   }
   const labels = { ...flagLabels(f.view1 !== undefined), idColumn: "the model's ID column" };
   let data: ViewData, pairing: Pairing | undefined;
   if (files) {
     const read = openNewViewFiles(json.data, model.config.dims, paths, labels, f.mask);
     [data, pairing] = [read, read.pairing];
-  } else data = modelData(json, split, labels);
+  } else data = reopenSplit(json.data, split, labels);
   const splitName = files ? 'files' : split;
   const m = await withThreads(model, plan, () => evaluateMetrics(model, data, fit, splitName, seed, point));
   const infinite = nonFinite({ recon: m.recon, recon_mean: m.recon_mean, elbo: m.elbo });

@@ -8,7 +8,8 @@ import { basename, join, resolve } from 'node:path';
 import { InputError } from '../errors.ts';
 import { DRAW_KINDS } from '../impute/impute.ts';
 import { writeModelFigures, type NamedModel } from '../plot/figures.ts';
-import { loadModel, modelData } from '../store/load-model.ts';
+import { loadModel } from '../store/load-model.ts';
+import { reopenSplit } from '../data/source.ts';
 import { isImageBands } from '../eval/imputation-figure.ts';
 import { openNewViewFiles } from '../data/view-files.ts';
 import { loadHdf5For } from '../data/anndata.ts';
@@ -75,7 +76,7 @@ export async function plotCommand(argv: string[]): Promise<void> {
   await loadHdf5For(paths);
   const data = paths.length
     ? openNewViewFiles(source, loaded[0].json.config.dims, paths, labels)
-    : modelData(loaded[0].json, 'test', labels);
+    : reopenSplit(loaded[0].json.data, 'test', labels);
   mkdirSync(out, { recursive: true });
   const { files, calibrations } = await writeModelFigures(
     out,

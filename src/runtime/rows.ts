@@ -1,5 +1,6 @@
 // A caller's rows for the runtime imputer, in the library's shapes (a flat
-// Float32Array, { data, width }, an array of rows), checked against the
+// Float32Array, a matrix as parseMatrix returns it, { data, width }, an
+// array of rows), checked against the
 // export's view on the caller's thread: a mistake is one clear error at
 // once, never a worker round trip or garbage out. What goes to the worker
 // is a copy unless the caller opts into a transfer, so the caller's array
@@ -7,8 +8,12 @@
 
 import type { ViewSpec } from '../onnx/manifest.ts';
 
-/** One view's rows: row-major values (a Float32Array, rows of the view's width), the same with their width, or an array of rows. */
-export type RowsInput = Float32Array | { data: ArrayLike<number>; width: number } | ReadonlyArray<ArrayLike<number>>;
+/** One view's rows: row-major values (a Float32Array, rows of the view's width), the same with their width (or rows and cols, as parseMatrix returns them), or an array of rows. */
+export type RowsInput =
+  | Float32Array
+  | { data: ArrayLike<number>; width: number }
+  | { rows: number; cols: number; data: ArrayLike<number> }
+  | ReadonlyArray<ArrayLike<number>>;
 
 /** Is `x`'s buffer detached (given away by a transfer)? `detached` where the engine has it, else an empty buffer. */
 const isDetached = (x: ArrayBufferView) =>
@@ -63,14 +68,17 @@ function flatten(
     });
     return { values: x, ours: true };
   }
-  const { data, width } = (input ?? {}) as { data?: ArrayLike<number>; width?: number };
+  const m = (input ?? {}) as { data?: ArrayLike<number>; width?: number; rows?: number; cols?: number };
+  const { data, width = m.cols } = m;
   if (typeof data?.length !== 'number' || width === undefined)
     throw new Error(
-      `imputer: the rows of view ${view.view} must be a Float32Array, { data, width } or an array of rows`,
+      `imputer: the rows of view ${view.view} must be a Float32Array, { rows, cols, data }, { data, width } or an array of rows`,
     );
   if (width !== view.dim) throw widthError(width, view, views);
-  if (data.length % width)
-    throw new Error(`imputer: ${data.length} values are not whole rows of width ${width} (view ${view.view})`);
+  if (data.length % width || (m.rows !== undefined && m.rows * width !== data.length))
+    throw new Error(
+      `imputer: ${data.length} values are not ${m.rows ?? 'whole'} rows of width ${width} (view ${view.view})`,
+    );
   return { values: data, ours: false };
 }
 

@@ -1,10 +1,8 @@
-// Load a saved model directory (Node) and the data it was trained on, as
-// model.json records it.
+// Load a saved model directory (Node), read consistently while a trainer
+// may be switching it to its next checkpoint.
 
 import { createKernels, type BackendChoice } from '../core/index.ts';
-import type { ViewData } from '../data/view-data.ts';
-import { VALUE_LABELS, type InputLabels } from '../data/labels.ts';
-import { reopenSplit } from '../data/source.ts';
+import { VALUE_LABELS } from '../data/labels.ts';
 import { Jpvae } from '../model/jpvae.ts';
 import { loadWeights, readModelJson, rereadOnSwitch, type ModelJson } from './store.ts';
 import { LOADED_MODEL_ROWS } from './files.ts';
@@ -28,9 +26,4 @@ export function loadModel(
     loadWeights(dir, json, model);
     return { model, json };
   });
-}
-
-/** A split of the data a model was trained on (hvdMNIST test rows, or the held-out rows of its files). */
-export function modelData(json: ModelJson, split: 'train' | 'test', labels?: InputLabels): ViewData {
-  return reopenSplit(json.data, split, labels);
 }

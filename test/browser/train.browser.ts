@@ -23,7 +23,7 @@ import { createImputer } from '../../src/runtime/imputer.ts';
 import type { Metrics } from '../../src/eval/metrics.ts';
 import type { EpochRecord } from '../../src/train/trainer.ts';
 import { writePlantedCsv } from '../planted-files.ts';
-import { plantedCounts } from '../../src/data/planted-counts.ts';
+import { plantedCounts } from '../planted-counts.ts';
 import { jpvae, THREE_VIEW_IMPUTATIONS } from '../cli-util.ts';
 
 const ROOT = new URL('../../', import.meta.url);

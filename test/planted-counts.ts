@@ -5,9 +5,9 @@
 // views) and over-dispersion θ_ij; some samples miss one view. Written
 // for the count likelihoods' tests and scripts/counts-planted.ts.
 
-import { negativeBinomialDraw } from './count-draws.ts';
-import type { ViewData } from './view-data.ts';
-import { Rng } from './rng.ts';
+import { negativeBinomialDraw } from '../src/data/count-draws.ts';
+import type { ViewData } from '../src/data/view-data.ts';
+import { Rng } from '../src/data/rng.ts';
 
 export interface PlantedCountsOptions {
   n: number;
