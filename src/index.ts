@@ -63,3 +63,4 @@ export type {
 export { imputerSets, type ImputerSet, type ImputerSubsets } from './onnx/export.ts';
 export { type Manifest, type GraphSpec, type ViewSpec, type ImputerSpec } from './onnx/manifest.ts';
 export type { WeightType, TensorSpec, Dim, Units } from './onnx/graph.ts';
+export type { SnakeCase, SnakeName } from './io/json-keys.ts'; // the manifest spells its fields as manifest.json does
