@@ -21,6 +21,19 @@ const HALF_LN_2PI: f32 = 0.9189385332046727;
   return (x >= 0 ? <f32>1 : e) / (1 + e);
 }
 
+/** y = σ(x) over n elements: a Bernoulli view's mean from its logits (the runtime's Sigmoid). */
+export function sigmoid(n: i32, x: i32, y: i32): void {
+  const n4 = n & ~3, one = f32x4.splat(1), zero = f32x4.splat(0);
+  for (let i = 0; i < n4; i += 4) {
+    const v = v128.load(at(x + i)), e = expf4(f32x4.neg(f32x4.abs(v)));
+    v128.store(at(y + i), f32x4.div(v128.bitselect(one, e, f32x4.ge(v, zero)), f32x4.add(one, e)));
+  }
+  for (let i = n4; i < n; i++) {
+    const v = load<f32>(at(x + i));
+    store<f32>(at(y + i), sigmoidFromExpNegAbs(v, expf1(-Mathf.abs(v))));
+  }
+}
+
 export function bceWithLogits(rows: i32, N: i32, logits: i32, target: i32, loss: i32, dLogits: i32, scale: f32): void {
   const N4 = N & ~3, one = f32x4.splat(1), zero = f32x4.splat(0), vscale = f32x4.splat(scale);
   for (let r = 0; r < rows; r++) {

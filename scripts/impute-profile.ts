@@ -1,6 +1,6 @@
 // Where one row's imputation goes on jpvae-wasm (the runtime's own engine),
 // for the reference-size model of `jpvae bench --only impute` (392→512→512→20
-// per view, fresh weights), batch 1: the whole createImputer call (checks
+// per view, fresh weights), at a batch of B rows (default 1; µs per row): the whole createImputer call (checks
 // and copies on the caller's thread, the worker hop both ways), the graph
 // runner alone, and within it the GEMMs (dense layers and the latent
 // conditional's gain, one Gemm) and the rest (elementwise steps, copies in
@@ -9,7 +9,7 @@
 // form over the weights transposed once (what it runs), at batches 1 and 32.
 // Rounds interleave the measurements; medians of 31 rounds (the model) and
 // 15 (the layer), in µs (per row for the layer).
-//   node --import=tsx scripts/impute-profile.ts
+//   node --import=tsx scripts/impute-profile.ts [B]
 
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,21 +48,24 @@ k.gemm = (...a) => {
   inGemm += performance.now() - t;
 };
 const imputer = await createImputer(dir, { executionProviders: ['jpvae-wasm'] });
-const row = test.xs[0].slice(0, test.dims[0]);
+const B = Number(process.argv[2] ?? 1); // the batch: rows per call
+if (!(Number.isInteger(B) && B >= 1 && B <= 1000))
+  throw new Error(`batch: expected 1 to 1000 rows, got ${process.argv[2]}`);
+const row = test.xs[0].slice(0, B * test.dims[0]);
 
 const samples: Record<string, number[]> = { call: [], runner: [], gemm: [] };
 const REPS = 100,
-  perCall = (t: number) => ((performance.now() - t) / REPS) * 1000;
+  perCall = (t: number) => ((performance.now() - t) / REPS / B) * 1000;
 for (let round = 0; round < 31; round++) {
   let t = performance.now();
   for (let r = 0; r < REPS; r++) await imputer.impute(row, { given: 1 });
   samples.call.push(perCall(t));
   t = performance.now();
-  for (let r = 0; r < REPS; r++) runner.run({ x1: row }, 1);
+  for (let r = 0; r < REPS; r++) runner.run({ x1: row }, B);
   samples.runner.push(perCall(t));
   [inGemm, timing] = [0, true];
-  for (let r = 0; r < REPS; r++) runner.run({ x1: row }, 1);
-  samples.gemm.push((inGemm / REPS) * 1000);
+  for (let r = 0; r < REPS; r++) runner.run({ x1: row }, B);
+  samples.gemm.push((inGemm / REPS / B) * 1000);
   timing = false;
 }
 await imputer.close();
@@ -70,7 +73,7 @@ const median = (x: number[]) => [...x].sort((a, b) => a - b)[x.length >> 1];
 const [call, run, g] = [samples.call, samples.runner, samples.gemm].map(median);
 console.log(
   JSON.stringify({
-    batch: 1,
+    batch: B,
     us_per_call: +call.toFixed(1),
     worker_hop_and_checks: +(call - run).toFixed(1),
     graph_runner: +run.toFixed(1),

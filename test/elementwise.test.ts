@@ -188,6 +188,33 @@ gradMatchesFd('gaussianNll: the gradients', FD, () => {
   });
 });
 
+// ---- Sigmoid (the runtime's Bernoulli mean) ----
+
+const sigmoidCall =
+  (n: number): Call =>
+  (k, [x, y]) =>
+    k.sigmoid(n, x, y);
+
+matchesTwin('sigmoid', VS_JS, () => {
+  const rng = new Rng(11);
+  return [1, 3, 7, 33, 392, 640].map((n) =>
+    twinCase(`n=${n}`, [normals(rng, n).map((v) => 8 * v), zeros(n)], sigmoidCall(n)),
+  );
+});
+
+eachBackend('sigmoid: exact limits, no overflow, NaN kept, in place', backends, (t, k) => {
+  const x = [-1e4, -104, -88, -20, -1, 0, 1, 20, 88, 104, 1e4, NaN, Infinity, -Infinity];
+  const [, y] = run(k, [x, zeros(x.length)], sigmoidCall(x.length));
+  const want = x.map((v) => 1 / (1 + Math.exp(-v)));
+  y.forEach((v, i) =>
+    Number.isNaN(want[i])
+      ? t.true(Number.isNaN(v))
+      : t.true(Math.abs(v - want[i]) <= 4e-7 * want[i] + 3e-45, `σ(${x[i]}) = ${v}`),
+  );
+  const [same] = run(k, [[-2, 0, 2]], (k, [p]) => k.sigmoid(3, p, p));
+  t.true(maxRelErr(same, [1 / (1 + Math.E ** 2), 0.5, 1 / (1 + Math.E ** -2)]) <= 1e-6, `${same}`);
+});
+
 // ---- Reparameterisation ----
 
 const reparamForward =

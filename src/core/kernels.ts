@@ -45,6 +45,7 @@ export const KERNEL_NAMES = [
   'gemmPart',
   'denseBackward',
   'denseBackwardPart',
+  'sigmoid',
   'bceWithLogits',
   'softmaxCrossEntropy',
   'gaussianNll',
@@ -182,6 +183,9 @@ export interface KernelFunctions {
     dLogTheta: Ptr,
     scale: number,
   ): void;
+
+  /** y = σ(x) = 1/(1 + e^−x) over n elements, without overflow (y may be x). */
+  sigmoid(n: number, x: Ptr, y: Ptr): void;
 
   /** z = mu + exp(½·logvar)·eps over n elements (the reparameterisation trick). */
   reparam(n: number, mu: Ptr, logvar: Ptr, eps: Ptr, z: Ptr): void;

@@ -7,10 +7,14 @@ import type { Twin } from './twin.ts';
 const LN_2PI = Math.log(2 * Math.PI);
 
 /** σ(x) without overflow: e^{−|x|} is at most 1. */
-function sigmoid(x: number): number {
+function sigmoidOf(x: number): number {
   const e = Math.exp(-Math.abs(x));
   return x >= 0 ? 1 / (1 + e) : e / (1 + e);
 }
+
+export const sigmoid: Twin<'sigmoid'> = (h, n, x, y) => {
+  for (let i = 0; i < n; i++) h[y + i] = sigmoidOf(h[x + i]);
+};
 
 export const bceWithLogits: Twin<'bceWithLogits'> = (h, rows, N, logits, target, loss, dLogits, scale) => {
   for (let r = 0; r < rows; r++) {
@@ -21,7 +25,7 @@ export const bceWithLogits: Twin<'bceWithLogits'> = (h, rows, N, logits, target,
         t = h[target + i];
       // log(1 + e^x) − x·t, rewritten so that e^x never overflows and log(1 + tiny) keeps its digits.
       sum += Math.max(x, 0) - x * t + Math.log1p(Math.exp(-Math.abs(x)));
-      if (dLogits) h[dLogits + i] = scale * (sigmoid(x) - t);
+      if (dLogits) h[dLogits + i] = scale * (sigmoidOf(x) - t);
     }
     h[loss + r] = sum;
   }
