@@ -7,7 +7,15 @@ export function heapBase(): usize {
 }
 
 export { gemm, gemmPart, denseBackward, denseBackwardPart, gemmScratchSize, setGemmScratch } from './gemm';
-export { sigmoid, bceWithLogits, softmaxCrossEntropy, gaussianNll, reparam, reparamBackward, adam } from './elementwise';
+export {
+  sigmoid,
+  bceWithLogits,
+  softmaxCrossEntropy,
+  gaussianNll,
+  reparam,
+  reparamBackward,
+  adam,
+} from './elementwise';
 export { jointKl, orthoKl, cayley, cayleyBackward, svdCompose, svdComposeBackward } from './prior';
 export { factorKl } from './factor';
 export { countNll } from './counts';
