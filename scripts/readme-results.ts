@@ -103,6 +103,10 @@ function imputeBlock(): string {
       ['imputation x2 \\| x1, reference model (rows/s)', ...batches.map((k) => k.replace('_', ' '))],
       ENGINES.filter(([, key]) => rates[key]).map(([label, key]) => [label, ...batches.map((k) => rates[key][k])]),
     ),
+    '',
+    `jpvae-wasm against onnxruntime-web's wasm EP in this run: ${batches
+      .map((k) => `${(rates.jpvae_wasm[k] / rates.ort_web_wasm[k]).toFixed(2)}× at ${k.replace('_', ' ')}`)
+      .join(', ')}.`,
     ...b.impute_notes.map((n: string) => `\n${n}`),
   ].join('\n');
 }
