@@ -8,6 +8,9 @@
 //   speed           from bench/results/bench.json and peers.json
 //   impute-bench    from bench/results/impute.json (npm run --silent bench -- --only impute --json)
 //   peers-bench     from bench/results/peers.json (npm run --silent bench -- --only peers --json)
+//   bench-threads   from bench/results/bench.json (its threads section)
+//   bench-summary   from bench/results/bench.json
+//   multi-view-step from bench/results/multi-view-step.json (bench/multi-view-step.ts OLD_DIR --json …)
 //   three-bands     from results/three-bands.md and .json (scripts/three-bands.ts)
 //   counts-planted  from results/counts-planted.md (scripts/counts-planted.ts)
 //   node --import=tsx scripts/readme-results.ts
@@ -153,6 +156,74 @@ function threeBandsBlock(): string {
   ].join('\n');
 }
 
+const machineLoad = (m: Record<string, string | number> & { load_average: number[] }) =>
+  `${machineLine(m)} Load average ${m.load_average.join(', ')} (1, 5, 15 min) as it started.`;
+
+/** Two threads against one, from the bench's threads section. */
+function benchThreadsBlock(): string {
+  const b = JSON.parse(read('bench/results/bench.json')),
+    t: Record<string, number> = b.train_samples_per_s_threads;
+  const [low, high] = b.train_threads_speedup_range;
+  return [
+    machineLoad(b.machine),
+    '',
+    table(['threads', ...Object.keys(t)], [['training, reference model, batch 32 (samples/s)', ...Object.values(t)]]),
+    '',
+    `Median of the per-round 2 ÷ 1 ratios: **${b.train_threads_speedup}×** (rounds from ${low}× to ${high}×); two independent one-thread trainings at once, the machine's own scaling from one core to two: ${b.train_threads_machine_scaling}× (\`train_threads_speedup\`, \`train_threads_speedup_range\`, \`train_threads_machine_scaling\`).`,
+  ].join('\n');
+}
+
+const range = (xs: number[], digits: number) => `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}`;
+
+/** The bench run read out: the GEMM ratios and the training rates. */
+function benchSummaryBlock(): string {
+  const b = JSON.parse(read('bench/results/bench.json')),
+    g: Rates = b.gemm_gflops,
+    shapes = Object.keys(g.js);
+  const relaxedOverSimd = shapes.map((s) => g.wasm_relaxed[s] / g.wasm[s]);
+  const overJs = shapes.map((s) => b.gemm_speedup_vs_js.wasm_relaxed[s]);
+  const thin = shapes.filter((s) => s.startsWith('32x512x20'));
+  const r = b.train_samples_per_s,
+    bound = b.train_gemm_bound_samples_per_s,
+    th = b.train_samples_per_s_threads;
+  return [
+    `- GEMM on one core: the relaxed-simd build (fused multiply-add; the default wherever the engine validates it) is ${range(relaxedOverSimd, 2)}× plain simd at the model's shapes (above 1 at ${relaxedOverSimd.filter((x) => x > 1).length} of the ${shapes.length}), and ${range(overJs, 0)}× the JS twin; 32×512×512 reached ${g.wasm_relaxed['32x512x512']} GFLOP/s (${g.wasm['32x512x512']} on plain simd). The thin latent layer (32×512×20, its three forms) reaches ${range(
+      thin.map((s) => g.wasm_relaxed[s]),
+      1,
+    )} GFLOP/s: too little work per weight to hide the packing.`,
+    `- Training on one thread: ${r.wasm_relaxed} samples/s on the relaxed build (${r.wasm} on plain simd), ${b.train_speedup_vs_js.wasm_relaxed}× the JS twin measured in the same run; that is ${Math.round((100 * r.wasm_relaxed) / bound.wasm_relaxed)}% of the ${bound.wasm_relaxed} samples/s its GEMMs alone would allow at their isolated rates. Two threads: ${th['2']} (\`train_samples_per_s_threads\`).`,
+    '',
+    `\`npm run --silent bench -- --json\` (bench/results/bench.json) on ${b.machine.cpu}, ${b.machine.cores} cores, Node ${b.machine.node}, jpvae ${b.machine.jpvae}; load average ${b.machine.load_average.join(', ')} as it started.`,
+  ].join('\n');
+}
+
+/** The M-view engine's step against the engine it replaced, from bench/multi-view-step.ts. */
+function multiViewStepBlock(): string {
+  const j = JSON.parse(read('bench/results/multi-view-step.json')),
+    s = j.samples_per_s,
+    r = j.ratio_median;
+  return [
+    machineLoad(j.machine),
+    '',
+    table(
+      ['step (samples/s, CPU time)', 'median', 'best'],
+      [
+        ['three views, the engine before', s.three_views_before.median, s.three_views_before.best],
+        ['three views, this engine', s.three_views_after.median, s.three_views_after.best],
+        [
+          'three views, this engine with a zeroing pass added',
+          s.three_views_after_zeroing.median,
+          s.three_views_after_zeroing.best,
+        ],
+        ['two views, the engine before', s.two_views_before.median, s.two_views_before.best],
+        ['two views, this engine', s.two_views_after.median, s.two_views_after.best],
+      ],
+    ),
+    '',
+    `Medians of ${j.rounds} rounds' ratios: three views ${r.three_views_after_over_before}× as fast as before; writing each view's first backward's gradients instead of zeroing G first ${r.three_views_writing_over_zeroing}×; two views ${r.two_views_after_over_before}×.`,
+  ].join('\n');
+}
+
 const LABELS = { zero: 'C = 0', svd: 'σ1(C) < 1', orthogonal: 'C = αO' } as const;
 
 /** The front page's imputation losses: ours from the reproduce run, the paper's beside them. */
@@ -207,6 +278,9 @@ const blocks: [string, () => string][] = [
   ['speed', speedBlock],
   ['impute-bench', imputeBlock],
   ['peers-bench', peersBlock],
+  ['bench-threads', benchThreadsBlock],
+  ['bench-summary', benchSummaryBlock],
+  ['multi-view-step', multiViewStepBlock],
   ['three-bands', threeBandsBlock],
   ['counts-planted', () => read('results/counts-planted.md').trim()],
 ];
