@@ -10,6 +10,7 @@
 //   peers-bench     from bench/results/peers.json (npm run --silent bench -- --only peers --json)
 //   bench-threads   from bench/results/bench.json (its threads section)
 //   bench-summary   from bench/results/bench.json
+//   results-reading from results/summary.json and the paper's Tables 1 and 3 (src/eval/paper.ts)
 //   calibration     from results/figures/calibration.json (jpvae plot, docs/reproduce.md)
 //   multi-view-step from bench/results/multi-view-step.json (bench/multi-view-step.ts OLD_DIR --json …)
 //   three-bands     from results/three-bands.md and .json (scripts/three-bands.ts)
@@ -18,7 +19,7 @@
 
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { camelCaseKeys } from '../src/io/json-keys.ts';
-import { PAPER_TABLE_1 } from '../src/eval/paper.ts';
+import { DOWNSTREAM_KEYS, PAPER_TABLE_1, PAPER_TABLE_3 } from '../src/eval/paper.ts';
 import { meanSd } from '../src/eval/report.ts';
 
 const root = new URL('../', import.meta.url);
@@ -225,6 +226,80 @@ function multiViewStepBlock(): string {
   ].join('\n');
 }
 
+/** The reproduce run read against the paper: the claim, and every number more than 5% from the paper's. */
+function resultsReadingBlock(): string {
+  type Run = {
+    prior: keyof typeof LABELS;
+    metrics: {
+      recon: Record<'x1' | 'x2', number>;
+      impute: Record<'x1_given_x2' | 'x2_given_x1', number>;
+      active_units: { count: number; total: number };
+      cross_corr_frobenius: number;
+    };
+    downstream: Record<string, number>;
+  };
+  const s = JSON.parse(read('results/summary.json')) as { command: string; machine: string; runs: Run[] };
+  const of = (p: keyof typeof LABELS) => s.runs.filter((r) => r.prior === p);
+  const quantities: [string, (r: Run) => number, (p: keyof typeof LABELS) => number | undefined][] = [
+    ['reconstruction X̃1', (r) => r.metrics.recon.x1, (p) => PAPER_TABLE_1[p].mean[0]],
+    ['reconstruction X̃2', (r) => r.metrics.recon.x2, (p) => PAPER_TABLE_1[p].mean[1]],
+    ['imputation X̃1\\|2', (r) => r.metrics.impute.x1_given_x2, (p) => PAPER_TABLE_1[p].mean[2]],
+    ['imputation X̃2\\|1', (r) => r.metrics.impute.x2_given_x1, (p) => PAPER_TABLE_1[p].mean[3]],
+    [
+      'active units %',
+      (r) => (100 * r.metrics.active_units.count) / r.metrics.active_units.total,
+      (p) => PAPER_TABLE_1[p].mean[4],
+    ],
+    ['cross-corr ‖·‖F', (r) => r.metrics.cross_corr_frobenius, (p) => PAPER_TABLE_1[p].crossCorr],
+    ...DOWNSTREAM_KEYS.map(
+      (k, i) =>
+        [
+          `Table 3 (${k.replace(/~/g, '̃').replace(/\|/g, '\\|')})`,
+          (r: Run) => 100 * r.downstream[k],
+          (p: keyof typeof LABELS) => PAPER_TABLE_3[p][i],
+        ] as [string, (r: Run) => number, (p: keyof typeof LABELS) => number | undefined],
+    ),
+  ];
+  const rows: string[][] = [];
+  for (const [label, get, paperOf] of quantities)
+    for (const p of Object.keys(LABELS) as (keyof typeof LABELS)[]) {
+      const paper = paperOf(p),
+        xs = of(p).map(get);
+      if (paper === undefined || !xs.length) continue;
+      const [m] = meanSd(xs),
+        diff = 100 * (m / paper - 1);
+      if (Math.abs(diff) > 5)
+        rows.push([
+          label,
+          LABELS[p],
+          m.toFixed(2),
+          range(xs, 2),
+          String(paper),
+          `${diff > 0 ? '+' : '−'}${Math.abs(diff).toFixed(1)}%`,
+        ]);
+    }
+  const imp = (p: keyof typeof LABELS, k: 'x1_given_x2' | 'x2_given_x1') =>
+    meanSd(of(p).map((r) => r.metrics.impute[k]));
+  const two = ([m, sd]: [number, number]) => `${m.toFixed(2)} (sd ${sd.toFixed(2)})`;
+  const gap = (k: 'x1_given_x2' | 'x2_given_x1') => {
+    const [z, zs] = imp('zero', k),
+      [o, os] = imp('orthogonal', k);
+    return (z - o) / Math.max(zs, os);
+  };
+  const cc = (p: keyof typeof LABELS) => meanSd(of(p).map((r) => r.metrics.cross_corr_frobenius))[0];
+  const o12 = imp('orthogonal', 'x1_given_x2'),
+    o21 = imp('orthogonal', 'x2_given_x1');
+  return [
+    `Imputation, C = αO against C = 0: ${two(o12)} against ${two(imp('zero', 'x1_given_x2'))} nats for the top from the bottom, ${two(o21)} against ${two(imp('zero', 'x2_given_x1'))} for the bottom from the top: gaps of ${Math.min(gap('x1_given_x2'), gap('x2_given_x1')).toFixed(0)}–${Math.max(gap('x1_given_x2'), gap('x2_given_x1')).toFixed(0)} times the larger of the two priors' sd over seeds; the paper's orthogonal row: ${PAPER_TABLE_1.orthogonal.mean[2]} / ${PAPER_TABLE_1.orthogonal.mean[3]}. Cross-correlation, C = αO ÷ C = 0: ${(cc('orthogonal') / cc('zero')).toFixed(2)}× (the paper's ${(PAPER_TABLE_1.orthogonal.crossCorr! / PAPER_TABLE_1.zero.crossCorr!).toFixed(2)}×).`,
+    '',
+    "Every mean that differs from the paper's by more than 5%:",
+    '',
+    table(['quantity', 'prior', 'ours, mean', "ours, seeds' range", 'paper', 'ours ÷ paper − 1'], rows),
+    '',
+    `\`${s.command}\` on ${s.machine} (results/summary.json).`,
+  ].join('\n');
+}
+
 /** Calibration of the committed hvdMNIST models' pixel probabilities, written with the figures by `jpvae plot`. */
 function calibrationBlock(): string {
   type Side = { brier: number; log_score: number; pit: number[] };
@@ -327,6 +402,7 @@ const blocks: [string, () => string][] = [
   ['bench-summary', benchSummaryBlock],
   ['multi-view-step', multiViewStepBlock],
   ['calibration', calibrationBlock],
+  ['results-reading', resultsReadingBlock],
   ['three-bands', threeBandsBlock],
   ['counts-planted', () => read('results/counts-planted.md').trim()],
 ];
