@@ -15,6 +15,10 @@
 //   multi-view-step from bench/results/multi-view-step.json (bench/multi-view-step.ts OLD_DIR --json …)
 //   three-bands     from results/three-bands.md and .json (scripts/three-bands.ts)
 //   counts-planted  from results/counts-planted.md (scripts/counts-planted.ts)
+//   counts-planted-sparse, counts-planted-depth0
+//                   the paired table of results/counts-planted-sparse.md and -depth0.md
+//   counts-theta    from results/counts-planted.json (the learnt θ)
+//   memory-tables   from bench/results/memory-*.json (bench/memory-tables.ts)
 //   node --import=tsx scripts/readme-results.ts
 
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -300,6 +304,61 @@ function resultsReadingBlock(): string {
   ].join('\n');
 }
 
+/** The paired NB-against-Gaussian table of a counts-planted results file, with its command. */
+function countsPairedBlock(name: string): string {
+  const md = read(`results/${name}.md`),
+    j = JSON.parse(read(`results/${name}.json`));
+  const paired = md.slice(md.indexOf('negative binomial, unscaled against')).trim();
+  return [paired, '', `\`${j.command}\` (results/${name}.md, .json); ${j.machine.cpu}, Node ${j.machine.node}.`].join(
+    '\n',
+  );
+}
+
+/** The NB's learnt dispersion in the planted counts run: the median over features, per seed and view. */
+function countsThetaBlock(): string {
+  const j = JSON.parse(read('results/counts-planted.json')) as { runs: { method: string; theta?: number[] }[] };
+  const thetas = (method: string) => j.runs.filter((r) => r.method === method).flatMap((r) => r.theta ?? []);
+  return `The learnt θ (median over features, \`theta\` in results/counts-planted.json, over seeds and views): ${range(thetas('nb'), 1)} with size factors, ${range(thetas('nb-unscaled'), 1)} unscaled (planted: 2).`;
+}
+
+/** Peak memory of reading a table, from bench/memory-tables.ts's committed runs. */
+function memoryTablesBlock(): string {
+  const files = ['memory-h5ad', 'memory-parquet', 'memory-parquet-128'];
+  const MB = 2 ** 20;
+  const rows = files.map((f) => {
+    const j = JSON.parse(read(`bench/results/${f}.json`)),
+      r = j.results[0];
+    const size = `${Math.round(r.file_bytes / MB)} MB`;
+    const what = r.format === 'h5ad' ? '`.h5ad`, dense X' : '`.parquet`';
+    return [
+      `${what}, ${r.rows.toLocaleString('en')} × ${r.cols}${r.format === 'parquet' ? ' + an ID column' : ''}, ${size}`,
+      `${Math.round(r.matrix_bytes / MB)} MB`,
+      `+${Math.round((r.peak - r.before) / MB)} MB, ${r.read_ratio.toFixed(2)}× the matrix`,
+      `${r.process_ratio.toFixed(2)}×`,
+      `${r.seconds.toFixed(1)} s`,
+      j.loadavg.join(', '),
+      `\`bench/results/${f}.json\``,
+    ];
+  });
+  const j = JSON.parse(read(`bench/results/${files[0]}.json`));
+  return [
+    table(
+      [
+        'file',
+        'matrix (float32)',
+        'peak RSS added by the read',
+        'whole process',
+        'read time',
+        'load average (1, 5, 15 min)',
+        'results file',
+      ],
+      rows,
+    ),
+    '',
+    `${j.cpu}, Node ${j.node}; the seconds are not speeds on this shared machine (read the load average beside them).`,
+  ].join('\n');
+}
+
 /** Calibration of the committed hvdMNIST models' pixel probabilities, written with the figures by `jpvae plot`. */
 function calibrationBlock(): string {
   type Side = { brier: number; log_score: number; pit: number[] };
@@ -403,6 +462,10 @@ const blocks: [string, () => string][] = [
   ['multi-view-step', multiViewStepBlock],
   ['calibration', calibrationBlock],
   ['results-reading', resultsReadingBlock],
+  ['counts-planted-sparse', () => countsPairedBlock('counts-planted-sparse')],
+  ['counts-planted-depth0', () => countsPairedBlock('counts-planted-depth0')],
+  ['counts-theta', countsThetaBlock],
+  ['memory-tables', memoryTablesBlock],
   ['three-bands', threeBandsBlock],
   ['counts-planted', () => read('results/counts-planted.md').trim()],
 ];
