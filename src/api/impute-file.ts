@@ -3,7 +3,8 @@
 // as at training time, one target view imputed through the stored latent
 // fit (Eq. 12), and
 // written in kind by the output's extension (CSV or Parquet with the input's
-// sample IDs, and a CSV's header when the input had one; NPY, or a copy of
+// sample IDs, and a CSV's header when the input had one, the target view's
+// columns named as in its training file when the model records them; NPY, or a copy of
 // the input .h5ad with the imputed view in obsm), renamed into place at the
 // end. Node only (files).
 
@@ -76,9 +77,9 @@ export function csvHeader(path: string, ids: boolean): boolean {
   }
 }
 
-/** The columns of a summary: each feature's mean, then each one's sd (x1_mean, …, x1_sd, …). */
-const summaryColumns = (dim: number) =>
-  ['mean', 'sd'].flatMap((s) => Array.from({ length: dim }, (_, j) => `x${j + 1}_${s}`));
+/** The columns of a summary: each feature's mean, then each one's sd (x1_mean, …, x1_sd, …; by the view's `names` when the model records them). */
+const summaryColumns = (dim: number, names?: string[]) =>
+  ['mean', 'sd'].flatMap((s) => Array.from({ length: dim }, (_, j) => `${names?.[j] ?? `x${j + 1}`}_${s}`));
 
 /**
  * Imputes view `target` of every row of the file `input` (view `given`)
@@ -130,10 +131,11 @@ export function imputeFile(trained: JpvaeModel, input: string, out: string, o: I
       column: idColumn,
       label: names.idColumn ?? API_NAMES.idColumn!,
     });
+    const own = json.data.columns?.[target] ?? undefined; // the target view's names from its training file
     const key = `X_jpvae_view${target + 1}${o.summary ? '_mean_sd' : ''}`;
     writer = createRowWriter(out, names.out, o.summary ? 2 * dim : dim, {
       idColumn: rows.ids && !anndata ? (idColumn ?? 'obs_names') : undefined,
-      columns: o.summary ? summaryColumns(dim) : undefined,
+      columns: o.summary ? summaryColumns(dim, own) : own,
       header: o.summary || (inFormat === 'csv' && csvHeader(input, idColumn !== undefined)),
       anndata: anndata ? { input, key, rows: rows.rows } : undefined,
     });

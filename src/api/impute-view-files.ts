@@ -87,6 +87,7 @@ export function imputeViewFiles(
         out = outs[t];
       const w = createRowWriter(out, names.out, dim, {
         idColumn: ids && out !== anndata ? (idColumn ?? 'obs_names') : undefined,
+        columns: model.json.data.columns?.[target[t] - 1] ?? undefined,
         header,
         anndata: out === anndata ? { input: inputs[0], key: `X_jpvae_view${target[t]}`, rows: kept.length } : undefined,
       });

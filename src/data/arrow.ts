@@ -93,7 +93,7 @@ export function arrowRows({ at, size, name, idColumn, idLabel = VALUE_LABELS.idC
 
   // Second pass: one batch at a time.
   const it = open()[Symbol.iterator]();
-  return groupedRows(
+  const source = groupedRows(
     sizes,
     cols,
     (g, out) => {
@@ -113,6 +113,7 @@ export function arrowRows({ at, size, name, idColumn, idLabel = VALUE_LABELS.idC
     },
     ids,
   );
+  return { ...source, columns: features.map((f) => f.name) };
 }
 
 /**

@@ -201,7 +201,9 @@ export function csvRows(
   }
   const nextLine = lineReader(at, size, chunkBytes);
   if (header) nextLine();
-  return blockRows(
+  const columns: string[] = [];
+  if (header) forEachCell(first!, (cell, c) => void (c !== idCell && columns.push(cell.trim())));
+  const source = blockRows(
     rows,
     cols,
     (first, n, data) => {
@@ -213,6 +215,7 @@ export function csvRows(
     },
     ids,
   );
+  return header ? { ...source, columns } : source;
 }
 
 /** CSV text of a matrix, %.6g-like precision, no header; with `ids`, each row's ID first. */

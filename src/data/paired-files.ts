@@ -20,6 +20,8 @@ export interface PairedFiles {
   fileRows: number[];
   /** Paired by ID: rowOf[i][r], the union row of view i's file row r. */
   rowOf?: Int32Array[];
+  /** columns[i]: view i's file's names of its feature columns, where it names them. */
+  columns: (string[] | undefined)[];
 }
 
 /** Read `paths` (view i's file is paths[i]); `idColumn` names the tables' ID column, `labels` the inputs in errors. */
@@ -52,6 +54,7 @@ export function readPairedFiles(
       byId,
       fileRows: streams.map((s) => s.rows),
       rowOf: p?.rowOf,
+      columns: streams.map((s) => s.columns),
     };
   } finally {
     for (const s of streams) s.close();

@@ -115,7 +115,7 @@ export function parquetRows({ at, size, name, idColumn, idLabel = VALUE_LABELS.i
     checkIds(ids, name);
   }
   const cols = features.length;
-  return groupedRows(
+  const source = groupedRows(
     groups,
     cols,
     (g, out) =>
@@ -128,6 +128,7 @@ export function parquetRows({ at, size, name, idColumn, idLabel = VALUE_LABELS.i
       }),
     ids,
   );
+  return { ...source, columns: features.map((f) => f.name) };
 }
 
 /**

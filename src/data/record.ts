@@ -31,6 +31,8 @@ export type DataRecord = {
   idColumn?: string;
   /** files: how their rows paired. */
   pairing?: Pairing;
+  /** files: per view, its feature columns' names from its file (a CSV's header; Parquet, Arrow), or null; absent: none named. */
+  columns?: (string[] | null)[];
   /** The fraction of rows held out (hvdmnist: 0, its test split is held out instead). */
   holdout: number;
   /** Which rows were held out; absent: 'last-rows'. */
@@ -42,3 +44,23 @@ export type DataRecord = {
   /** Held-out rows (hvdmnist: its test rows). */
   heldOutRows: number;
 };
+
+/** The longest column name a model records. */
+export const MAX_COLUMN_NAME = 256;
+
+/**
+ * Why `names` cannot be a view's `width` column names (it must be as many,
+ * unique, each 1 to MAX_COLUMN_NAME characters with no comma or control
+ * character: a CSV header's cells), or undefined when they can.
+ */
+export function badColumnNames(names: readonly string[], width: number): string | undefined {
+  if (names.length !== width) return `${names.length} names for ${width} columns`;
+  const seen = new Set<string>();
+  for (const [j, s] of names.entries()) {
+    if (s.length < 1 || s.length > MAX_COLUMN_NAME || /[\x00-\x1f,]/.test(s))
+      return `name ${j + 1} is not 1 to ${MAX_COLUMN_NAME} characters without commas or control characters`;
+    if (seen.has(s)) return `name ${j + 1} repeats an earlier one`;
+    seen.add(s);
+  }
+  return undefined;
+}

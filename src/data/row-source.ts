@@ -108,6 +108,8 @@ export interface RowSource {
   readonly cols: number;
   /** Each row's sample ID, where the file has them (unique, checked on opening). */
   readonly ids?: string[];
+  /** Its feature columns' names, where the file names them (a CSV's header, a table's schema; not the ID column). */
+  readonly columns?: string[];
   /** The next block of at most `maxRows` rows, or null after the last. */
   next(maxRows: number): Matrix | null;
 }

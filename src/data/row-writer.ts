@@ -57,7 +57,9 @@ export function createRowWriter(path: string, label: string, cols: number, o: Wr
     throw new InputError(`${label} ${path}: cannot write (${(e as NodeJS.ErrnoException).code ?? e})`);
   }
   const header = (names: string[]) => names.join(',') + '\n';
-  const features = o.columns ?? Array.from({ length: cols }, (_, j) => `x${j + 1}`);
+  // Names that repeat the ID column's give way to x1, x2, …: a header or schema names each column once.
+  const named = o.idColumn === undefined || !o.columns?.includes(o.idColumn);
+  const features = (named ? o.columns : undefined) ?? Array.from({ length: cols }, (_, j) => `x${j + 1}`);
   if (features.length !== cols) throw new Error(`row writer: ${features.length} column names for ${cols} columns`);
   let rows = 0;
   const fail = (e: unknown): never => {

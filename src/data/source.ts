@@ -12,7 +12,7 @@ import { HVD_TRAIN_ROWS, loadHvdMnist } from './hvdmnist.ts';
 import { loadViewFiles, reopenViewFiles } from './view-files.ts';
 import type { HoldoutSplit } from './holdout.ts';
 import { BERNOULLI, type Likelihood } from './likelihood.ts';
-import type { DataRecord } from './record.ts';
+import { badColumnNames, type DataRecord } from './record.ts';
 import { InputError } from '../errors.ts';
 import { VALUE_LABELS, type InputLabels } from './labels.ts';
 
@@ -67,6 +67,7 @@ export function openTrainingData(
       ...(files.mask !== undefined ? { mask: resolve(files.mask) } : {}),
       ...(files.idColumn !== undefined ? { idColumn: files.idColumn } : {}),
       pairing: data.pairing,
+      ...viewColumns(data.columns, data.dims),
       holdout: files.holdout,
       ...(split !== 'last-rows' ? { holdoutSplit: split } : {}),
       likelihood: files.likelihood,
@@ -75,6 +76,12 @@ export function openTrainingData(
       heldOutRows: heldOut?.n ?? 0,
     },
   };
+}
+
+/** The record's `columns`: each view's names its file gave, where they fit (badColumnNames), else null; none when no view has them. */
+function viewColumns(columns: (string[] | undefined)[], dims: number[]): Pick<DataRecord, 'columns'> {
+  const named = columns.map((c, i) => (c && !badColumnNames(c, dims[i]) ? c : null));
+  return named.some((c) => c) ? { columns: named } : {};
 }
 
 /** Both splits of the data a model was trained on (to train it further), preprocessed as they were then. */

@@ -28,11 +28,11 @@ export function loadViewFiles(
   paths: readonly string[],
   likelihood: readonly Likelihood[],
   opts: ViewFileOptions = {},
-): ViewData & { pairing: Pairing; ids?: string[] } {
+): ViewData & { pairing: Pairing; ids?: string[]; columns: (string[] | undefined)[] } {
   const labels = opts.labels ?? VALUE_LABELS;
   if (paths.length < 2 || paths.length > MAX_VIEWS)
     throw new InputError(`${labels.views}: expected 2 to ${MAX_VIEWS} files, got ${paths.length}`);
-  const { matrices, ids, byId } = readPairedFiles(paths, opts.idColumn, labels);
+  const { matrices, ids, byId, columns } = readPairedFiles(paths, opts.idColumn, labels);
   const mask = `${labels.mask} ${opts.mask}`;
   if (byId && opts.mask)
     throw new InputError(`${mask}: the views pair by sample ID; leave a sample out of a file instead of masking it`);
@@ -43,7 +43,7 @@ export function loadViewFiles(
     labels,
     opts.mask === undefined ? undefined : readMatrix(opts.mask, labels.mask),
   );
-  return { ...data, pairing: countPairing(data, data.dims.length, byId ? 'id' : 'position'), ids };
+  return { ...data, pairing: countPairing(data, data.dims.length, byId ? 'id' : 'position'), ids, columns };
 }
 
 /** Rows with every one of m views, and with each view, by the data's presence bits (bit v − 1: view v; none: every view). */

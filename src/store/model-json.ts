@@ -17,7 +17,7 @@ import { camelCaseKeys, snakeName } from '../io/json-keys.ts';
 import { cholesky, positiveDefinite } from '../linalg/dense.ts';
 import { checkConfig, MAX_VIEWS, type Likelihood, type ModelConfig } from '../model/config.ts';
 import { BERNOULLI, COUNT_KINDS, SIZE_FACTORS } from '../data/likelihood.ts';
-import type { DataRecord } from '../data/record.ts';
+import { badColumnNames, type DataRecord } from '../data/record.ts';
 import type { HoldoutSplit } from '../data/holdout.ts';
 import { PRIOR_KINDS, type PriorConfig } from '../model/prior/prior.ts';
 import { parseBeta } from '../train/beta.ts';
@@ -175,6 +175,14 @@ function data(f: Fields, v: unknown, c: ModelConfig): DataRecord {
         .map((x, i) => f.int(x, `data.pairing.perView[${i}]`, 0, MAX_ROWS)),
     };
   }
+  if (o.columns !== undefined)
+    record.columns = f.array(o.columns, 'data.columns', m).map((x, i) => {
+      const path = `data.columns[${i}]`;
+      if (x === null) return null;
+      const names = f.array(x, path, c.dims[i]).map((s, j) => f.string(s, `${path}[${j}]`));
+      const bad = badColumnNames(names, c.dims[i]);
+      return bad ? f.fail(path, bad) : names;
+    });
   if (JSON.stringify(record.likelihood) !== JSON.stringify(own))
     f.fail('data.likelihood', 'differs from config.likelihood');
   record.standardize = f
