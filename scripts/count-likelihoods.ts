@@ -19,16 +19,13 @@ import type { ViewData } from '../src/data/view-data.ts';
 
 /** The presence bits of a row with both views. */
 const BOTH = 0b11;
+import { countNllAt, countScores, mixtureNll, type CountScores } from '../src/eval/count-metrics.ts';
 import {
-  countNllAt,
-  countScores,
   log1pGaussianMean,
   log1pGaussianMedian,
   log1pGaussianMixtureMedian,
   log1pGaussianNllAt,
-  mixtureNll,
-  type CountScores,
-} from '../src/eval/count-metrics.ts';
+} from './log1p-gaussian.ts';
 import { countMedian, mixtureCountMedians } from '../src/data/count-cdf.ts';
 
 export const COUNT_METHODS = ['nb', 'nb-unscaled', 'poisson', 'poisson-unscaled', 'gaussian-log1p'] as const;

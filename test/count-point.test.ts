@@ -10,13 +10,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fit } from '../src/index.ts';
 import { plantedCounts } from './planted-counts.ts';
 import { countMedian, countMedians, mixtureCountMedian, mixtureCountMedians } from '../src/data/count-cdf.ts';
+import { countNllAt } from '../src/eval/count-metrics.ts';
 import {
-  countNllAt,
   log1pGaussianMean,
   log1pGaussianMedian,
   log1pGaussianMixtureMedian,
   log1pGaussianNllAt,
-} from '../src/eval/count-metrics.ts';
+} from '../scripts/log1p-gaussian.ts';
 import { jpvae, tempDir } from './util.ts';
 import { writePlantedCountCsv } from './planted-files.ts';
 import { fitPlantedCounts, SMALL_FIT } from './planted-count-model.ts';
