@@ -35,7 +35,8 @@ export function imputationGridSpec(g: ImputationGrid, title = 'Imputations'): Ve
   return {
     title: {
       text: title,
-      subtitle: 'top: view 1, bottom: view 2; imputed halves are the decoded conditional mean (Eq. 12)',
+      // Two short lines: a title wider than the grid would widen the whole figure.
+      subtitle: ['views: bands of the image, view 1 at the top;', 'imputed: the decoded conditional mean (Eq. 12)'],
     },
     data: { values },
     spacing: 6,
