@@ -8,8 +8,6 @@
 // the input .h5ad with the imputed view in obsm), renamed into place at the
 // end. Node only (files).
 
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { csvHasHeader } from '../data/csv.ts';
 import { openRows } from '../data/matrix.ts';
 import { formatOf, TABLE_FORMATS } from '../data/parse.ts';
 import { checkViewWidth } from '../data/view-width.ts';
@@ -61,21 +59,6 @@ const API_NAMES: ImputeNames = {
   idColumn: 'idColumn',
   point: 'point',
 };
-
-/** Does the CSV file `path` open with a header line (`ids`: it names an ID column)? Its output keeps one. */
-export function csvHeader(path: string, ids: boolean): boolean {
-  const fd = openSync(path, 'r');
-  try {
-    const size = fstatSync(fd).size;
-    const at = (start: number, end: number) => {
-      const b = Buffer.alloc(Math.max(0, Math.min(end, size) - start));
-      return b.subarray(0, readSync(fd, b, 0, b.length, start));
-    };
-    return csvHasHeader(at, size, path, ids);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /** The columns of a summary: each feature's mean, then each one's sd (x1_mean, …, x1_sd, …; by the view's `names` when the model records them). */
 const summaryColumns = (dim: number, names?: string[]) =>
@@ -136,7 +119,7 @@ export function imputeFile(trained: JpvaeModel, input: string, out: string, o: I
     writer = createRowWriter(out, names.out, o.summary ? 2 * dim : dim, {
       idColumn: rows.ids && !anndata ? (idColumn ?? 'obs_names') : undefined,
       columns: o.summary ? summaryColumns(dim, own) : own,
-      header: o.summary || (inFormat === 'csv' && csvHeader(input, idColumn !== undefined)),
+      header: o.summary || (inFormat === 'csv' && rows.columns !== undefined), // a CSV's reader names columns only from a header
       anndata: anndata ? { input, key, rows: rows.rows } : undefined,
     });
     for (let start = 0, mat; (mat = rows.next(chunk)); start += mat.rows) {

@@ -12,7 +12,6 @@ import { gatherRows } from '../data/dataset.ts';
 import { readPairedFiles } from '../data/paired-files.ts';
 import { formatOf, TABLE_FORMATS } from '../data/parse.ts';
 import { createRowWriter, type RowWriter } from '../data/row-writer.ts';
-import { csvHeader } from './impute-file.ts';
 import type { Matrix } from '../data/npy.ts';
 import { InputError } from '../errors.ts';
 import type { ImputeOptions, JpvaeModel } from './model.ts';
@@ -79,7 +78,7 @@ export function imputeViewFiles(
     names: inputs.map((p) => `${names.input} ${p}`),
   }); // target is a list: one array per target
   // A CSV output has a header when the first input had one (or IDs to name).
-  const header = formatOf(inputs[0], inputs[0]) === 'csv' && csvHeader(inputs[0], idColumn !== undefined);
+  const header = formatOf(inputs[0], inputs[0]) === 'csv' && files.columns[0] !== undefined;
   const writers: RowWriter[] = [];
   try {
     ys.forEach((y, t) => {

@@ -157,12 +157,6 @@ function isHeader(line: string, name: string, ids: boolean): boolean {
   return named !== undefined;
 }
 
-/** Does a CSV file `size` bytes long open with a header line (as csvRows reads it; `ids`: it names an ID column)? */
-export function csvHasHeader(at: ReadAt, size: number, name: string, ids: boolean): boolean {
-  const first = lineReader(at, size, CHUNK_BYTES)();
-  return first !== undefined && isHeader(first, name, ids);
-}
-
 /**
  * The rows of a CSV file `size` bytes long; `name` prefixes errors as
  * `name:line:`. With `idColumn`, the header's column of that name holds the
