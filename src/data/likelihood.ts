@@ -57,7 +57,9 @@ export function parseLikelihood(value: Likelihood | string | undefined, label: s
   );
 }
 
-export const isCount = (l: Likelihood): l is CountLikelihood => l.kind === 'poisson' || l.kind === 'nb';
+/** A count likelihood (as the code or a manifest spells it: any object with the kind). */
+export const isCount = <L extends { kind: string }>(l: L): l is Extract<L, { kind: 'poisson' | 'nb' }> =>
+  l.kind === 'poisson' || l.kind === 'nb';
 
 /** log s of a row of counts (CountLikelihood). */
 export function logSizeFactor(row: ArrayLike<number>, medianTotal: number): number {

@@ -7,6 +7,7 @@ import { createKernels, initWasm, type WasmBuild } from '../core/index.ts';
 import { Rng } from '../data/rng.ts';
 import { drawCounts } from '../data/count-draws.ts';
 import { fillDrawNoise, repeatRows } from '../impute/impute.ts';
+import { isCount } from '../data/likelihood.ts';
 import type { Manifest } from '../onnx/manifest.ts';
 import { openEngine, type Engine, type ExecutionProvider } from './execution-providers.ts';
 import { readExport } from './read-export.ts';
@@ -78,7 +79,7 @@ export const api = {
       const k = samples;
       // A count view's predictive draws: a count from its Poisson or NB at each decoded latent draw (the
       // sampler's output), drawn from a fork of the seed's stream as the library draws them (impute.ts drawsOf).
-      const countsOf = draws === 'predictive' && (out.likelihood.kind === 'poisson' || out.likelihood.kind === 'nb');
+      const countsOf = draws === 'predictive' && isCount(out.likelihood);
       if (countsOf && out.likelihood.kind === 'nb' && !out.dispersion)
         throw new Error(
           `imputer: view ${target} is a negative binomial view, but the manifest has no dispersion for it; export the model again`,
