@@ -19,6 +19,7 @@ import { createImputer, MANIFEST_LIMIT, type DrawKind, type ExecutionProvider } 
 import { pathToFileURL } from 'node:url';
 import { plantedGaussianModel } from './planted-files.ts';
 import { jpvae, maxRelErr } from './util.ts';
+import { InputError } from '../src/errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'jpvae-imputer-'));
 const TOL = 1e-4;
@@ -170,7 +171,7 @@ test("the caller's arrays are copied, never detached or changed; transfer gives 
     const detached = await t.throwsAsync(imputer.impute(x, { given: 1 }), {
       message: /^imputer: the rows of view 1 are in a detached buffer .*: pass a copy$/,
     });
-    t.is(detached!.constructor, Error);
+    t.is(detached!.constructor, InputError);
   } finally {
     await imputer.close();
   }
@@ -185,7 +186,7 @@ test('the imputer takes the library shapes and refuses a wrong width, rows of th
     t.deepEqual(await imputer.impute({ data: x, width: 8 }, { given: 1 }), want, '{ data, width }');
     t.deepEqual(await imputer.impute({ rows: 3, cols: 8, data: x }, { given: 1 }), want, "parseMatrix's shape");
     await t.throwsAsync(imputer.impute({ rows: 2, cols: 8, data: x }, { given: 1 }), {
-      message: 'imputer: 24 values are not 2 rows of width 8 (view 1)',
+      message: 'imputer: the rows of view 1: rows 2, but 24 values of cols 8 are 3 rows',
     });
     t.deepEqual(
       await imputer.impute({ data: Array.from(x), width: 8 }, { given: 1 }),
@@ -211,7 +212,13 @@ test('the imputer takes the library shapes and refuses a wrong width, rows of th
         'imputer: 18 values are not whole rows of view 1 (8 features each); they are whole rows of view 2 (6 features): rows of the wrong view?',
     });
     await t.throwsAsync(imputer.impute([asRows[0], asRows[1].slice(1)], { given: 1 }), {
+      message: 'imputer: the rows of view 1: row 2 has 7 values, expected 8 like the first row',
+    });
+    await t.throwsAsync(imputer.impute([asRows[0].slice(1), asRows[1].slice(1)], { given: 1 }), {
       message: 'imputer: rows of view 1 have 8 values each, got 7',
+    });
+    await t.throwsAsync(imputer.impute([asRows[0], null], { given: 1 }), {
+      message: 'imputer: view 1, row 2, feature 1 is NaN; the imputer needs finite values',
     });
     for (const bad of [NaN, Infinity]) {
       const y = x.slice();
@@ -222,7 +229,8 @@ test('the imputer takes the library shapes and refuses a wrong width, rows of th
     }
     await t.throwsAsync(imputer.impute('rows' as never, { given: 1 }), {
       message:
-        'imputer: the rows of view 1 must be a Float32Array, { rows, cols, data }, { data, width } or an array of rows',
+        'imputer: the rows of view 1: expected a Float32Array, { rows, cols, data }, { data, width } or an array of rows, got string',
+      instanceOf: InputError,
     });
   } finally {
     await imputer.close();

@@ -16,6 +16,8 @@ import type { DrawKind } from '../impute/impute.ts';
 
 export type { ExecutionProvider, View, DrawKind, ImputeOptions, RowsInput };
 export { MANIFEST_LIMIT } from './read-export.ts';
+/** What a call with a mistake in its rows or options rejects with (a worker's failure is a plain Error). */
+export { InputError } from '../errors.ts';
 
 export interface ImputerOptions {
   /**

@@ -3,6 +3,7 @@
 // given views), the rows of each given view (rows.ts), how many draws of
 // which kind from which seed. The worker gets only what it can run.
 
+import { InputError } from '../errors.ts';
 import { DRAW_KINDS, type DrawKind } from '../impute/impute.ts';
 import type { ImputerSpec, Manifest } from '../onnx/manifest.ts';
 import { viewRows, type RowsInput } from './rows.ts';
@@ -40,15 +41,17 @@ export interface ImputeRequest {
 function resolveViews(m: number, given: readonly View[], target: View | undefined): { given: View[]; target: View } {
   const isView = (v: unknown) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= m;
   if (!given.length || !given.every(isView) || new Set(given).size !== given.length)
-    throw new Error(`imputer: given must be distinct views from 1 to ${m}, got ${given.join(',')}`);
+    throw new InputError(`imputer: given must be distinct views from 1 to ${m}, got ${given.join(',')}`);
   const rest = Array.from({ length: m }, (_, i) => i + 1).filter((v) => !given.includes(v));
   if (target === undefined) {
     if (rest.length !== 1)
-      throw new Error(`imputer: given views ${given.join(',')} leave views ${rest.join(',')}: say which is the target`);
+      throw new InputError(
+        `imputer: given views ${given.join(',')} leave views ${rest.join(',')}: say which is the target`,
+      );
     return { given: [...given], target: rest[0] };
   }
   if (!isView(target) || given.includes(target))
-    throw new Error(`imputer: target must be a view from 1 to ${m} that is not given, got ${target}`);
+    throw new InputError(`imputer: target must be a view from 1 to ${m} that is not given, got ${target}`);
   return { given: [...given], target };
 }
 
@@ -57,7 +60,7 @@ function imputerIndex(imputers: readonly ImputerSpec[], given: readonly View[], 
   const key = [...given].sort((a, b) => a - b).join(',');
   const at = imputers.findIndex((i) => i.target === target && i.given.join(',') === key);
   if (at < 0)
-    throw new Error(
+    throw new InputError(
       `imputer: the export has no imputer of view ${target} from views ${key} ` +
         `(it has ${imputers.map((i) => `${i.target} from ${i.given.join(',')}`).join('; ')}; ` +
         `an export with the subset { given: [${key}], target: ${target} } has it)`,
@@ -76,25 +79,27 @@ export function imputeRequest(
   input: RowsInput | readonly RowsInput[],
   o: ImputeOptions,
 ): ImputeRequest {
-  if (!o || typeof o !== 'object') throw new Error('imputer: impute needs options with the given view ({ given: 1 })');
+  if (!o || typeof o !== 'object')
+    throw new InputError('imputer: impute needs options with the given view ({ given: 1 })');
   const list = typeof o.given === 'number' ? [o.given] : [...(o.given ?? [])];
   const { given, target } = resolveViews(manifest.views.length, list, o.target);
   const at = imputerIndex(manifest.imputers, given, target);
   const inputs = typeof o.given === 'number' ? [input as RowsInput] : (input as readonly RowsInput[]);
   if (!Array.isArray(inputs) || inputs.length !== given.length)
-    throw new Error(
+    throw new InputError(
       `imputer: ${Array.isArray(inputs) ? inputs.length : 'no'} arrays of rows for ${given.length} given views; give one per view, in their order`,
     );
   const rows = inputs.map((x, a) => viewRows(x, manifest.views[given[a] - 1], manifest.views, o.transfer));
   const n = rows[0].length / manifest.views[given[0] - 1].dim;
   rows.forEach((x, a) => {
     const r = x.length / manifest.views[given[a] - 1].dim;
-    if (r !== n) throw new Error(`imputer: ${r} rows of view ${given[a]}, but ${n} of view ${given[0]}`);
+    if (r !== n) throw new InputError(`imputer: ${r} rows of view ${given[a]}, but ${n} of view ${given[0]}`);
   });
   const { samples, seed = DEFAULT_SEED, draws = 'predictive' } = o;
   if (samples !== undefined && !(Number.isInteger(samples) && samples >= 1))
-    throw new Error(`imputer: samples must be a positive integer, got ${samples}`);
-  if (!Number.isInteger(seed) || seed < 0) throw new Error(`imputer: seed must be a non-negative integer, got ${seed}`);
-  if (!DRAW_KINDS.includes(draws)) throw new Error(`imputer: draws must be predictive or latent, got ${draws}`);
+    throw new InputError(`imputer: samples must be a positive integer, got ${samples}`);
+  if (!Number.isInteger(seed) || seed < 0)
+    throw new InputError(`imputer: seed must be a non-negative integer, got ${seed}`);
+  if (!DRAW_KINDS.includes(draws)) throw new InputError(`imputer: draws must be predictive or latent, got ${draws}`);
   return { at, given, target, rows, n, samples, seed, draws };
 }

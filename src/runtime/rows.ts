@@ -1,19 +1,17 @@
 // A caller's rows for the runtime imputer, in the library's shapes (a flat
-// Float32Array, a matrix as parseMatrix returns it, { data, width }, an
-// array of rows), checked against the
+// Float32Array of the view's width, or any shape data/rows-input.ts reads:
+// a matrix as parseMatrix returns it, { data, width }, an array of rows), checked against the
 // export's view on the caller's thread: a mistake is one clear error at
 // once, never a worker round trip or garbage out. What goes to the worker
 // is a copy unless the caller opts into a transfer, so the caller's array
 // is never detached or changed behind its back.
 
+import { InputError } from '../errors.ts';
+import { shapeRows, type ViewInput } from '../data/rows-input.ts';
 import type { ViewSpec } from '../onnx/manifest.ts';
 
-/** One view's rows: row-major values (a Float32Array, rows of the view's width), the same with their width (or rows and cols, as parseMatrix returns them), or an array of rows. */
-export type RowsInput =
-  | Float32Array
-  | { data: ArrayLike<number>; width: number }
-  | { rows: number; cols: number; data: ArrayLike<number> }
-  | ReadonlyArray<ArrayLike<number>>;
+/** One view's rows: row-major values (a Float32Array, rows of the view's width), or any of the library's shapes (ViewInput). */
+export type RowsInput = Float32Array | ViewInput;
 
 /** Is `x`'s buffer detached (given away by a transfer)? `detached` where the engine has it, else an empty buffer. */
 const isDetached = (x: ArrayBufferView) =>
@@ -22,7 +20,7 @@ const isDetached = (x: ArrayBufferView) =>
 /** The error for rows `width` wide where `view` needs its own width, naming a view they would fit. */
 function widthError(width: number, view: ViewSpec, views: readonly ViewSpec[]): Error {
   const other = views.find((v) => v.view !== view.view && v.dim === width);
-  return new Error(
+  return new InputError(
     `imputer: rows of view ${view.view} have ${view.dim} values each, got ${width}` +
       (other ? ` (view ${other.view}'s width: rows of the wrong view?)` : ''),
   );
@@ -32,7 +30,7 @@ function widthError(width: number, view: ViewSpec, views: readonly ViewSpec[]): 
 function checkFinite(x: Float32Array, view: ViewSpec): void {
   for (let i = 0; i < x.length; i++)
     if (!Number.isFinite(x[i]))
-      throw new Error(
+      throw new InputError(
         `imputer: view ${view.view}, row ${Math.floor(i / view.dim) + 1}, feature ${(i % view.dim) + 1} is ${x[i]}; the imputer needs finite values`,
       );
 }
@@ -45,41 +43,26 @@ function flatten(
 ): { values: ArrayLike<number>; ours: boolean } {
   const typed = ArrayBuffer.isView(input) ? input : (input as { data?: unknown } | null)?.data;
   if (ArrayBuffer.isView(typed) && isDetached(typed))
-    throw new Error(
+    throw new InputError(
       `imputer: the rows of view ${view.view} are in a detached buffer (an earlier transfer gave it away): pass a copy`,
     );
   if (input instanceof Float32Array) {
     if (input.length % view.dim) {
       const other = views.find((v) => v.view !== view.view && input.length % v.dim === 0);
-      throw new Error(
+      throw new InputError(
         `imputer: ${input.length} values are not whole rows of view ${view.view} (${view.dim} features each)` +
           (other ? `; they are whole rows of view ${other.view} (${other.dim} features): rows of the wrong view?` : ''),
       );
     }
     return { values: input, ours: false };
   }
-  if (Array.isArray(input)) {
-    const x = new Float32Array(input.length * view.dim);
-    input.forEach((r: ArrayLike<number>, i) => {
-      if (typeof r?.length !== 'number')
-        throw new Error(`imputer: row ${i + 1} of view ${view.view} is not an array of numbers`);
-      if (r.length !== view.dim) throw widthError(r.length, view, views);
-      x.set(r, i * view.dim);
-    });
-    return { values: x, ours: true };
-  }
-  const m = (input ?? {}) as { data?: ArrayLike<number>; width?: number; rows?: number; cols?: number };
-  const { data, width = m.cols } = m;
-  if (typeof data?.length !== 'number' || width === undefined)
-    throw new Error(
-      `imputer: the rows of view ${view.view} must be a Float32Array, { rows, cols, data }, { data, width } or an array of rows`,
-    );
-  if (width !== view.dim) throw widthError(width, view, views);
-  if (data.length % width || (m.rows !== undefined && m.rows * width !== data.length))
-    throw new Error(
-      `imputer: ${data.length} values are not ${m.rows ?? 'whole'} rows of width ${width} (view ${view.view})`,
-    );
-  return { values: data, ours: false };
+  const { cols, values, copied } = shapeRows(
+    input,
+    `imputer: the rows of view ${view.view}`,
+    'a Float32Array, { rows, cols, data }, { data, width } or an array of rows',
+  );
+  if (cols !== view.dim) throw widthError(cols, view, views);
+  return { values, ours: copied };
 }
 
 /**
