@@ -4,9 +4,9 @@
 // and copies on the caller's thread, the worker hop both ways), the graph
 // runner alone, and within it the GEMMs (dense layers and the latent
 // conditional's gain, one Gemm) and the rest (elementwise steps, copies in
-// and out). Then one 512×512 layer in the gemm's two forms, the broadcast
-// form (NN, B packed on every call: what jpvae-wasm ran before) and the dot
-// form over the weights transposed once (what it runs), at batches 1 and 32.
+// and out). Then single layers with and without SKIP_ZEROS (the runner
+// passes it), at batches 1 and 32: the first layer on digits, and a
+// 512×512 layer on dense rows.
 // Rounds interleave the measurements; medians of 31 rounds (the model) and
 // 15 (the layer), in µs (per row for the layer).
 //   node --import=tsx scripts/impute-profile.ts [B]
@@ -15,7 +15,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKernels } from '../src/core/index.ts';
-import { TRANS_B } from '../src/core/kernels.ts';
+import { SKIP_ZEROS, TRANS_B } from '../src/core/kernels.ts';
 import { loadHvdMnist } from '../src/data/hvdmnist.ts';
 import { sliceViews } from '../src/data/view-data.ts';
 import { Rng } from '../src/data/rng.ts';
@@ -82,32 +82,32 @@ console.log(
   }),
 );
 
-// One 512×512 layer, both forms, same inputs.
-const K = 512,
-  N = 512,
-  rng = new Rng(2),
-  w = Float32Array.from({ length: K * N }, () => rng.normal()),
-  wt = new Float32Array(K * N);
-for (let i = 0; i < K; i++) for (let j = 0; j < N; j++) wt[j * K + i] = w[i * N + j];
-const [W, WT, A, C] = [
-  k.heap.allocFrom(w),
-  k.heap.allocFrom(wt),
-  k.heap.allocFrom(w.subarray(0, 32 * K)),
-  k.heap.alloc(32 * N),
-];
-const layer: Record<string, number> = {};
-for (const rows of [1, 32]) {
-  const reps = Math.ceil(256 / rows),
-    times: Record<string, number[]> = { broadcast: [], dot: [] };
-  for (let round = 0; round < 15; round++)
-    for (const [form, flags, B] of [
-      ['broadcast', 0, W],
-      ['dot', TRANS_B, WT],
-    ] as const) {
-      const t = performance.now();
-      for (let r = 0; r < reps; r++) gemm(flags, rows, N, K, A, B, C, 0);
-      times[form].push(((performance.now() - t) / reps / rows) * 1000);
-    }
-  for (const form of ['broadcast', 'dot']) layer[`${form}_batch_${rows}`] = +median(times[form]).toFixed(1);
+// One layer in the runner's form (gemm's dot form over weights transposed once), with and without
+// SKIP_ZEROS: the first layer (392→512) on hvdMNIST rows, whose blank pixels it passes over, and a
+// 512×512 layer on dense rows (what a hidden layer costs when nothing is skipped). Same values.
+const rng = new Rng(2),
+  layer: Record<string, number> = {};
+for (const [name, K, inputs] of [
+  ['first_layer_digits', 392, test.xs[0].slice(0, 32 * 392)],
+  ['layer_512x512_dense', 512, Float32Array.from({ length: 32 * 512 }, () => rng.normal())],
+] as const) {
+  const N = 512,
+    WT = k.heap.allocFrom(Float32Array.from({ length: K * N }, () => rng.normal())),
+    X = k.heap.allocFrom(inputs),
+    C = k.heap.alloc(32 * N);
+  for (const rows of [1, 32]) {
+    const reps = Math.ceil(256 / rows),
+      times: Record<string, number[]> = { dot: [], skip_zeros: [] };
+    for (let round = 0; round < 15; round++)
+      for (const [form, flags] of [
+        ['dot', TRANS_B],
+        ['skip_zeros', TRANS_B | SKIP_ZEROS],
+      ] as const) {
+        const t = performance.now();
+        for (let r = 0; r < reps; r++) gemm(flags, rows, N, K, X, WT, C, 0);
+        times[form].push(((performance.now() - t) / reps / rows) * 1000);
+      }
+    for (const form of ['dot', 'skip_zeros']) layer[`${name}_${form}_batch_${rows}`] = +median(times[form]).toFixed(1);
+  }
 }
-console.log(JSON.stringify({ layer_512x512_us_per_row: layer }));
+console.log(JSON.stringify({ layer_us_per_row: layer }));

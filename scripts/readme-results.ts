@@ -99,7 +99,18 @@ const ENGINES: [string, string][] = [
   ['onnxruntime-node, 1 thread', 'ort_node_1_thread'],
   ['onnxruntime-node, default threads', 'ort_node_default_threads'],
   ['jpvae-wasm (our engine)', 'jpvae_wasm'],
+  ['onnxruntime-web, wasm EP, rows with no zeros', 'ort_web_wasm_dense_rows'],
+  ['jpvae-wasm, rows with no zeros', 'jpvae_wasm_dense_rows'],
 ];
+
+/** jpvae-wasm's rate over onnxruntime-web's at each batch, for the engines' rows named by `suffix`. */
+const ratios = (rates: Rates, suffix: string) =>
+  Object.keys(rates.ort_web_wasm)
+    .map(
+      (k) =>
+        `${(rates[`jpvae_wasm${suffix}`][k] / rates[`ort_web_wasm${suffix}`][k]).toFixed(2)}× at ${k.replace('_', ' ')}`,
+    )
+    .join(', ');
 
 function imputeBlock(): string {
   const b = JSON.parse(read('bench/results/impute.json')),
@@ -113,9 +124,8 @@ function imputeBlock(): string {
       ENGINES.filter(([, key]) => rates[key]).map(([label, key]) => [label, ...batches.map((k) => rates[key][k])]),
     ),
     '',
-    `jpvae-wasm against onnxruntime-web's wasm EP in this run: ${batches
-      .map((k) => `${(rates.jpvae_wasm[k] / rates.ort_web_wasm[k]).toFixed(2)}× at ${k.replace('_', ' ')}`)
-      .join(', ')}.`,
+    `jpvae-wasm against onnxruntime-web's wasm EP in this run: ${ratios(rates, '')}` +
+      (rates.jpvae_wasm_dense_rows ? `; on rows with no zeros, ${ratios(rates, '_dense_rows')}.` : '.'),
     ...b.impute_notes.map((n: string) => `\n${n}`),
   ].join('\n');
 }

@@ -5,6 +5,7 @@
 
 import test, { type ExecutionContext } from 'ava';
 import { TRANS_A, TRANS_B, ACCUMULATE, RELU, type Kernels } from '../src/core/index.ts';
+import { SKIP_ZEROS } from '../src/core/kernels.ts';
 import {
   backendsUnderTest,
   eachBackend,
@@ -348,3 +349,56 @@ eachBackend(
       }
   },
 );
+
+/** M×K values where whole stretches of 4 k are zero with probability `blank`, and single zeros elsewhere. */
+function blockSparse(rng: Rng, M: number, K: number, blank: number): number[] {
+  const a = randn(rng, M * K).map((v) => (rng.uniform() < 0.3 ? 0 : v));
+  for (let i = 0; i < M; i++)
+    for (let k = 0; k + 4 <= K; k += 4) if (rng.uniform() < blank) a.fill(0, i * K + k, i * K + k + 4);
+  return a;
+}
+
+eachBackend('gemm with SKIP_ZEROS gives the values of gemm without it (A·Bᵀ, sparse and dense rows)', backends, (t, k) => {
+  const rng = new Rng(11);
+  let compared = 0;
+  for (const [M, N, K] of [
+    [1, 4, 8],
+    [2, 8, 16],
+    [3, 9, 13],
+    [32, 512, 392],
+    [65, 20, 40],
+    [5, 7, 2],
+  ])
+    for (const blank of [0, 0.5, 0.95, 1])
+      for (const relu of [0, RELU]) {
+        const a = blockSparse(rng, M, K, blank),
+          b = randn(rng, N * K),
+          bias = randn(rng, N),
+          c = new Array(M * N).fill(0);
+        const plain = gemmOn(k, TRANS_B | relu, M, N, K, a, b, c, bias),
+          skipping = gemmOn(k, TRANS_B | SKIP_ZEROS | relu, M, N, K, a, b, c, bias);
+        const differs = plain.findIndex((v, i) => v !== skipping[i]);
+        t.is(differs, -1, `${M}x${N}x${K} blank ${blank}: output ${differs}`);
+        compared++;
+      }
+  t.is(compared, 48);
+});
+
+matchesTwin('gemm with SKIP_ZEROS on sparse rows', { backends, twin: 'js-f64', tol: 1e-5 }, () => {
+  const rng = new Rng(12);
+  return [
+    [7, 33, 13],
+    [32, 512, 392],
+    [1, 5, 300],
+  ].map(([M, N, K]) => {
+    const a = blockSparse(rng, M, K, 0.7),
+      b = randn(rng, N * K),
+      c = randn(rng, M * N);
+    const scale = maxOf(gemmOn(twin, TRANS_B, M, N, K, abs(a)!, abs(b)!, abs(c)!, null));
+    return {
+      label: `${M}x${N}x${K}`,
+      run: (k: Kernels) => [gemmOn(k, TRANS_B | SKIP_ZEROS | ACCUMULATE, M, N, K, a, b, c, null)],
+      error: (got, want) => maxOf(Array.from(got, (g, i) => Math.abs(g - want[i]) / scale)),
+    } satisfies TwinCase;
+  });
+});
