@@ -358,31 +358,35 @@ function blockSparse(rng: Rng, M: number, K: number, blank: number): number[] {
   return a;
 }
 
-eachBackend('gemm with SKIP_ZEROS gives the values of gemm without it (A·Bᵀ, sparse and dense rows)', backends, (t, k) => {
-  const rng = new Rng(11);
-  let compared = 0;
-  for (const [M, N, K] of [
-    [1, 4, 8],
-    [2, 8, 16],
-    [3, 9, 13],
-    [32, 512, 392],
-    [65, 20, 40],
-    [5, 7, 2],
-  ])
-    for (const blank of [0, 0.5, 0.95, 1])
-      for (const relu of [0, RELU]) {
-        const a = blockSparse(rng, M, K, blank),
-          b = randn(rng, N * K),
-          bias = randn(rng, N),
-          c = new Array(M * N).fill(0);
-        const plain = gemmOn(k, TRANS_B | relu, M, N, K, a, b, c, bias),
-          skipping = gemmOn(k, TRANS_B | SKIP_ZEROS | relu, M, N, K, a, b, c, bias);
-        const differs = plain.findIndex((v, i) => v !== skipping[i]);
-        t.is(differs, -1, `${M}x${N}x${K} blank ${blank}: output ${differs}`);
-        compared++;
-      }
-  t.is(compared, 48);
-});
+eachBackend(
+  'gemm with SKIP_ZEROS gives the values of gemm without it (A·Bᵀ, sparse and dense rows)',
+  backends,
+  (t, k) => {
+    const rng = new Rng(11);
+    let compared = 0;
+    for (const [M, N, K] of [
+      [1, 4, 8],
+      [2, 8, 16],
+      [3, 9, 13],
+      [32, 512, 392],
+      [65, 20, 40],
+      [5, 7, 2],
+    ])
+      for (const blank of [0, 0.5, 0.95, 1])
+        for (const relu of [0, RELU]) {
+          const a = blockSparse(rng, M, K, blank),
+            b = randn(rng, N * K),
+            bias = randn(rng, N),
+            c = new Array(M * N).fill(0);
+          const plain = gemmOn(k, TRANS_B | relu, M, N, K, a, b, c, bias),
+            skipping = gemmOn(k, TRANS_B | SKIP_ZEROS | relu, M, N, K, a, b, c, bias);
+          const differs = plain.findIndex((v, i) => v !== skipping[i]);
+          t.is(differs, -1, `${M}x${N}x${K} blank ${blank}: output ${differs}`);
+          compared++;
+        }
+    t.is(compared, 48);
+  },
+);
 
 matchesTwin('gemm with SKIP_ZEROS on sparse rows', { backends, twin: 'js-f64', tol: 1e-5 }, () => {
   const rng = new Rng(12);
