@@ -13,7 +13,7 @@ import torch
 from .data import batch_of
 
 
-def statistics(model, xs, present, batch=1024):
+def statistics(model, xs, present, device="cpu", batch=1024):
     """One flat f64 tensor of sums over the rows: the rows with every view (count, Σz, Σzzᵀ, z the blocks'
     posterior means side by side); per pair of views (i, j) the rows with both (count, Σμ_i, Σμ_iμ_jᵀ)."""
     m = len(model.views)
@@ -27,7 +27,7 @@ def statistics(model, xs, present, batch=1024):
         for lo in range(0, present.shape[0], batch):
             rows = np.arange(lo, min(present.shape[0], lo + batch))
             b = batch_of(model, xs, present, rows)
-            mus = [v.encode(inp)[0].double() for v, (inp, _, _, _) in zip(model.views, b)]
+            mus = [v.encode(inp.to(device))[0].double().cpu() for v, (inp, _, _, _) in zip(model.views, b)]
             p = torch.as_tensor(present[rows])
             for i in range(m):
                 for j in range(m):
