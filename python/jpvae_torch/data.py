@@ -132,9 +132,7 @@ def training_views(j, paths, label_of):
         want = d["train_rows"]  # the files hold hvdMNIST's training rows (the held-out rows are its test set)
     if n != want:
         raise InputError(f"--init: the view files have {n} rows, the model was trained on {want}")
-    for i, s in enumerate(d["standardize"]):
-        if s:
-            xs[i] = ((xs[i] - np.asarray(s["mean"], np.float32)) / np.asarray(s["sd"], np.float32)).astype(np.float32)
+    xs = [standardize(x, s) for x, s in zip(xs, d["standardize"])]
     held = 0 if d["dataset"] == "hvdmnist" else d["held_out_rows"]
     is_held = np.zeros(n, bool)
     if held and d.get("holdout_split") == "per-pairing":
@@ -143,6 +141,16 @@ def training_views(j, paths, label_of):
         is_held[n - held :] = True
     split = lambda keep: ([np.nan_to_num(x[keep]) for x in xs], present[keep])
     return split(~is_held), split(is_held) if held else None
+
+
+def standardize(x, s, inverse=False):
+    """(x − mean)/sd per feature, or back, in f64 and stored f32 as jpvae does (a view far from 0 with a small
+    sd loses its digits when the mean is rounded to f32 first); x as it is for a view without standardisation."""
+    if not s:
+        return x
+    mean, sd = np.asarray(s["mean"]), np.asarray(s["sd"])
+    y = x.astype(np.float64) * sd + mean if inverse else (x.astype(np.float64) - mean) / sd
+    return y.astype(np.float32)
 
 
 def likelihoods_of(j):

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from . import likelihoods
-from .data import view_batch
+from .data import standardize, view_batch
 
 
 def positive_definite(s):
@@ -37,8 +37,7 @@ def impute(model, j, given, target, xs, batch=1024):
     """The targets' mean imputations (float32, the user's units) for the rows of the given views' xs (raw)."""
     std = j["data"]["standardize"]
     gain, offset = conditional(j["latent_fit"], given, target)
-    xs = [(x - np.float32(std[g]["mean"])) / np.float32(std[g]["sd"]) if std[g] else x for g, x in zip(given, xs)]
-    xs = [x.astype(np.float32) for x in xs]
+    xs = [standardize(x, std[g]).astype(np.float32) for g, x in zip(given, xs)]
     n = xs[0].shape[0]
     outs = [[] for _ in target]
     with torch.no_grad():
@@ -56,4 +55,4 @@ def impute(model, j, given, target, xs, batch=1024):
                 col += v.latent
                 outs[k].append(likelihoods.mean(v.lik, v.decode(zt)).numpy())
     ys = [np.concatenate(o) if o else np.zeros((0, model.views[t].dim), np.float32) for o, t in zip(outs, target)]
-    return [y * np.float32(std[t]["sd"]) + np.float32(std[t]["mean"]) if std[t] else y for y, t in zip(ys, target)]
+    return [standardize(y, std[t], inverse=True) for y, t in zip(ys, target)]
