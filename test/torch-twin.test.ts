@@ -4,34 +4,18 @@
 // stream) within 1e-5 relative, for every prior and likelihood, with rows
 // missing a view; its mean imputations equal `jpvae impute`'s within 1e-4
 // relative, on real-valued views far from 0 and 1 and on three views.
-// Skipped with a note where Debian's python3-torch is not installed (.ci/run
-// installs it, so CI runs them).
 
-import test from 'ava';
-import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { reopenSplits } from '../src/data/source.ts';
 import { decodeModel } from '../src/store/files.ts';
 import { readModelFiles } from '../src/store/store.ts';
 import { poissonDraw } from '../src/data/count-draws.ts';
 import { plantedGaussianViews, writePlantedCsv } from './planted-files.ts';
 import { jpvae, maxRelErr, Rng, tempDir } from './util.ts';
-import { DEFAULT_PYTHON } from '../src/bench/peers.ts';
+import { twin, withTorch } from './torch-twin-util.ts';
 
-const PYTHON_DIR = fileURLToPath(new URL('../python', import.meta.url));
-const torch = spawnSync(DEFAULT_PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
-const withTorch = torch.status === 0 ? test : test.skip;
-if (torch.status !== 0)
-  console.log(`torch-twin tests skipped: ${DEFAULT_PYTHON} has no torch (Debian: apt-get install python3-torch)`);
-
-/** `python3 -m jpvae_torch args…`, one thread. */
-export function twin(...args: string[]) {
-  const env = { ...process.env, PYTHONPATH: PYTHON_DIR, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' };
-  const r = spawnSync(DEFAULT_PYTHON, ['-m', 'jpvae_torch', ...args], { encoding: 'utf8', env });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const test = withTorch('torch-twin tests');
 
 const ROWS = 64;
 
@@ -163,7 +147,7 @@ function close(a: number, b: number, tol: number): boolean {
 }
 
 for (const c of CASES) {
-  withTorch(`the twin's loss terms at ε = 0 equal jpvae's within 1e-5: ${c.title}`, (t) => {
+  test(`the twin's loss terms at ε = 0 equal jpvae's within 1e-5: ${c.title}`, (t) => {
     const dir = tempDir(t),
       model = join(dir, 'model');
     const r = jpvae('train', ...c.flags(dir), '--out', model);
@@ -191,7 +175,7 @@ const numbers = (file: string) =>
     .split('\n')
     .flatMap((l) => l.split(',').map(Number));
 
-withTorch("the twin's mean imputations equal jpvae impute's within 1e-4: two views far from 0 and 1", (t) => {
+test("the twin's mean imputations equal jpvae impute's within 1e-4: two views far from 0 and 1", (t) => {
   const dir = tempDir(t),
     model = join(dir, 'model');
   t.is(jpvae('train', ...CASES[0].flags(dir), '--out', model).code, 0);
@@ -209,7 +193,7 @@ withTorch("the twin's mean imputations equal jpvae impute's within 1e-4: two vie
   }
 });
 
-withTorch("the twin's mean imputations equal jpvae impute's within 1e-4: three views, view 2 from 1 and 3", (t) => {
+test("the twin's mean imputations equal jpvae impute's within 1e-4: three views, view 2 from 1 and 3", (t) => {
   const dir = tempDir(t),
     model = join(dir, 'model');
   t.is(jpvae('train', ...CASES[4].flags(dir), '--out', model).code, 0);
