@@ -1,4 +1,4 @@
-"""python3 -m jpvae_torch impute | train | terms …: jpvae's commands on PyTorch.
+"""python3 -m jpvae_torch init | train | impute | terms …: jpvae's commands on PyTorch.
 Exit 0 ok, 2 bad input (one line naming the flag or file), 1 anything else."""
 
 import sys
@@ -7,6 +7,10 @@ from .errors import InputError
 
 USAGE = """usage: python3 -m jpvae_torch <command> [flags]
 
+  init   --config C.json --view1 F --view2 F [--view F …] --out DIR [--holdout F] [--batch B] [--beta S]
+         [--seed N] [--lr LR] [--force]
+         a new model from a jpvae config (model.json's config section), started here: a model directory
+         at epoch 0 that train --init trains
   impute --model DIR --given G --input F [--input F …] --out F [--out F …] [--target T] [--force]
          the mean imputation of the views not given, as jpvae impute (CSV or NPY in and out)
   train  --init DIR --view1 F --view2 F [--view F …] --epochs E --out DIR2 [--nproc N] [--threads T]
@@ -28,10 +32,12 @@ def main(argv):
             from .cli_impute import run
         elif command == "train":
             from .cli_train import run
+        elif command == "init":
+            from .cli_init import run
         elif command == "terms":
             from .cli_terms import run
         else:
-            raise InputError(f"unknown command '{command}' (expected impute, train or terms)")
+            raise InputError(f"unknown command '{command}' (expected init, train, impute or terms)")
         run(rest)
         return 0
     except InputError as e:

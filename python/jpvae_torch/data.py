@@ -110,35 +110,45 @@ def per_pairing_held(present, held):
     return is_held
 
 
-def training_views(j, paths, label_of):
-    """The model's training and held-out rows from the view files `paths`: (xs, present) each, in jpvae's
-    units (standardised where model.json says), split as jpvae split them."""
-    d, lik = j["data"], likelihoods_of(j)
-    if d.get("id_column") or d.get("mask") or (d.get("pairing") or {}).get("by") == "id":
-        raise InputError("--init: the model paired its views by sample ID or a mask file; the twin pairs by row position only")
+def read_views(paths, dims, liks, label_of):
+    """Each view's rows (NaN where missing) and which rows have it (n×M), the files paired by row position."""
     xs, present = [], []
     for i, p in enumerate(paths):
         x, _ = read_matrix(p, label_of(i))
-        if x.shape[1] != j["config"]["dims"][i]:
-            raise InputError(f"{label_of(i)} {p}: {x.shape[1]} columns, the model's view {i + 1} has {j['config']['dims'][i]}")
-        present.append(present_rows(x, lik[i], f"{label_of(i)} {p}"))
+        if x.shape[1] != dims[i]:
+            raise InputError(f"{label_of(i)} {p}: {x.shape[1]} columns, the model's view {i + 1} has {dims[i]}")
+        present.append(present_rows(x, liks[i], f"{label_of(i)} {p}"))
         xs.append(x)
-    n = max(x.shape[0] for x in xs)
-    # Position pairing: a shorter file's missing rows at its end (as jpvae pairs by row).
-    xs = [np.vstack([x, np.full((n - x.shape[0], x.shape[1]), np.nan, np.float32)]) for x in xs]
-    present = np.stack([np.concatenate([p, np.zeros(n - p.shape[0], bool)]) for p in present], 1)
-    want = d["train_rows"] + d["held_out_rows"]
-    if d["dataset"] == "hvdmnist":
-        want = d["train_rows"]  # the files hold hvdMNIST's training rows (the held-out rows are its test set)
-    if n != want:
-        raise InputError(f"--init: the view files have {n} rows, the model was trained on {want}")
-    xs = [standardize(x, s) for x, s in zip(xs, d["standardize"])]
-    held = 0 if d["dataset"] == "hvdmnist" else d["held_out_rows"]
-    is_held = np.zeros(n, bool)
-    if held and d.get("holdout_split") == "per-pairing":
+    if len({x.shape[0] for x in xs}) > 1:
+        rows = ", ".join(str(x.shape[0]) for x in xs)
+        raise InputError(f"{label_of(0)}: the view files have {rows} rows; views pair by row position, one row per sample")
+    return xs, np.stack(present, 1)
+
+
+def split_rows(present, held, how):
+    """Which rows a hold-out of `held` rows takes: the last rows, or per pairing."""
+    is_held = np.zeros(present.shape[0], bool)
+    if held and how == "per-pairing":
         is_held = per_pairing_held(present, held)
     elif held:
-        is_held[n - held :] = True
+        is_held[present.shape[0] - held :] = True
+    return is_held
+
+
+def training_views(j, paths, label_of):
+    """The model's training and held-out rows from the view files `paths`: (xs, present) each, in jpvae's
+    units (standardised where model.json says), split as jpvae split them."""
+    d = j["data"]
+    if d.get("id_column") or d.get("mask") or (d.get("pairing") or {}).get("by") == "id":
+        raise InputError("--init: the model paired its views by sample ID or a mask file; the twin pairs by row position only")
+    xs, present = read_views(paths, j["config"]["dims"], likelihoods_of(j), label_of)
+    n = present.shape[0]
+    # hvdMNIST: the files hold its training rows (its held-out rows are the test set).
+    held = 0 if d["dataset"] == "hvdmnist" else d["held_out_rows"]
+    if n != d["train_rows"] + held:
+        raise InputError(f"{label_of(0)}: the view files have {n} rows, the model was trained on {d['train_rows'] + held}")
+    xs = [standardize(x, s) for x, s in zip(xs, d["standardize"])]
+    is_held = split_rows(present, held, d.get("holdout_split", "last-rows"))
     split = lambda keep: ([np.nan_to_num(x[keep]) for x in xs], present[keep])
     return split(~is_held), split(is_held) if held else None
 
