@@ -5,14 +5,15 @@
 // missing a view; its mean imputations equal `jpvae impute`'s within 1e-4
 // relative, on real-valued views far from 0 and 1 and on three views.
 
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { reopenSplits } from '../src/data/source.ts';
 import { decodeModel } from '../src/store/files.ts';
 import { readModelFiles } from '../src/store/store.ts';
 import { poissonDraw } from '../src/data/count-draws.ts';
 import { plantedGaussianViews, writePlantedCsv } from './planted-files.ts';
-import { jpvae, maxRelErr, Rng, tempDir } from './util.ts';
+import { jpvae, maxRelErr, Rng } from './util.ts';
 import { twin, withTorch } from './torch-twin-util.ts';
 
 const test = withTorch('torch-twin tests');
@@ -146,16 +147,37 @@ function close(a: number, b: number, tol: number): boolean {
   return Math.abs(a - b) <= tol * Math.abs(b);
 }
 
-for (const c of CASES) {
-  test(`the twin's loss terms at ε = 0 equal jpvae's within 1e-5: ${c.title}`, (t) => {
-    const dir = tempDir(t),
+type Terms = { recon: number[]; counts: number[]; kl: number; rows: number };
+/** Each case's model directory, and the twin's terms of it (one Python process for all). */
+const models: string[] = [];
+const twinTerms: Terms[] = [];
+
+const root = mkdtempSync(join(tmpdir(), 'jpvae-twin-'));
+test.after.always(() => rmSync(root, { recursive: true, force: true }));
+
+test.before(() => {
+  CASES.forEach((c, k) => {
+    const dir = join(root, `case${k}`),
       model = join(dir, 'model');
+    mkdirSync(dir);
     const r = jpvae('train', ...c.flags(dir), '--out', model);
-    t.is(r.code, 0, r.err);
-    const mine = engineTerms(model);
-    const p = twin('terms', '--model', model, '--rows', String(ROWS));
-    t.is(p.code, 0, p.err);
-    const theirs = JSON.parse(p.out) as { recon: number[]; counts: number[]; kl: number; rows: number };
+    if (r.code !== 0) throw new Error(`jpvae train of ${c.title}: ${r.err}`);
+    models.push(model);
+  });
+  const p = twin('terms', ...models.flatMap((m) => ['--model', m]), '--rows', String(ROWS));
+  if (p.code !== 0) throw new Error(`jpvae_torch terms: ${p.err}`);
+  twinTerms.push(
+    ...p.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Terms),
+  );
+});
+
+CASES.forEach((c, k) => {
+  test(`the twin's loss terms at ε = 0 equal jpvae's within 1e-5: ${c.title}`, (t) => {
+    const mine = engineTerms(models[k]),
+      theirs = twinTerms[k];
     t.deepEqual(theirs.counts, mine.counts, 'the same rows have each view');
     t.true(
       mine.counts.some((n) => n < ROWS),
@@ -166,7 +188,7 @@ for (const c of CASES) {
     );
     t.true(close(theirs.kl, mine.kl, 1e-5), `KL: twin ${theirs.kl}, jpvae ${mine.kl}`);
   });
-}
+});
 
 /** The numbers of a headerless CSV file, row after row. */
 const numbers = (file: string) =>
@@ -176,9 +198,8 @@ const numbers = (file: string) =>
     .flatMap((l) => l.split(',').map(Number));
 
 test("the twin's mean imputations equal jpvae impute's within 1e-4: two views far from 0 and 1", (t) => {
-  const dir = tempDir(t),
-    model = join(dir, 'model');
-  t.is(jpvae('train', ...CASES[0].flags(dir), '--out', model).code, 0);
+  const model = models[0],
+    dir = dirname(model);
   for (const [given, input] of [
     ['1', 'test1.csv'],
     ['2', 'test2.csv'],
@@ -194,9 +215,8 @@ test("the twin's mean imputations equal jpvae impute's within 1e-4: two views fa
 });
 
 test("the twin's mean imputations equal jpvae impute's within 1e-4: three views, view 2 from 1 and 3", (t) => {
-  const dir = tempDir(t),
-    model = join(dir, 'model');
-  t.is(jpvae('train', ...CASES[4].flags(dir), '--out', model).code, 0);
+  const model = models[4],
+    dir = dirname(model);
   // Complete rows of views 1 and 3 (the training files' rows that have both).
   const rows = [1, 3].map((v) =>
     readFileSync(join(dir, `v${v}.csv`), 'utf8')

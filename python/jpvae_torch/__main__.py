@@ -17,8 +17,8 @@ USAGE = """usage: python3 -m jpvae_torch <command> [flags]
          [--lr LR] [--seed S] [--force]
          continue DIR's training for E more epochs on N processes (torch.distributed; torchrun too),
          writing a jpvae model directory DIR2
-  terms  --model DIR [--rows N] [--view F …]
-         the loss terms of DIR's first N training rows with z at the posterior mean (ε = 0), as JSON
+  terms  --model DIR [--model DIR …] [--rows N] [--view F …]
+         the loss terms of each DIR's first N training rows with z at the posterior mean (ε = 0), as JSON
 """
 
 

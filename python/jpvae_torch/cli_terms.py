@@ -1,5 +1,5 @@
-"""`terms`: the loss terms of a model's first N training rows with z at the posterior mean (ε = 0) and
-β = 1, as JSON: each view's reconstruction summed over the rows that have it, their counts, the KL summed
+"""`terms`: the loss terms of each model's first N training rows with z at the posterior mean (ε = 0) and
+β = 1, as one JSON line per --model: each view's reconstruction summed over the rows that have it, their counts, the KL summed
 (Eq. 9 against each row's marginal prior). jpvae's engine gives the same sums (Jpvae.loss without a
 stream); the parity tests compare the two."""
 
@@ -9,22 +9,30 @@ import numpy as np
 import torch
 
 from . import data, flags, model_dir
+from .errors import InputError
 
 
 def run(argv):
-    f = flags.parse(argv, {"model": "one", "rows": "one", "view": "many"}, "terms")
-    model, j = model_dir.load(flags.required(f, "model", "terms"), "--model")
-    paths = f["view"] or j["data"].get("views") or []
+    f = flags.parse(argv, {"model": "many", "rows": "one", "view": "many"}, "terms")
+    models = flags.required(f, "model", "terms")
+    if f["view"] and len(models) > 1:
+        raise InputError("--view: with one --model only (each model names its own files)")
+    for d in models:
+        print(json.dumps(terms(d, f["view"], flags.positive_int(f, "rows", 64))))
+
+
+def terms(directory, views, n):
+    model, j = model_dir.load(directory, "--model")
+    paths = views or j["data"].get("views") or []
     (xs, present), _ = data.training_views(j, paths, lambda i: "--view")
-    rows = np.arange(min(flags.positive_int(f, "rows", 64), present.shape[0]))
+    rows = np.arange(min(n, present.shape[0]))
     with torch.no_grad():
         model.double()
         b = data.batch_of(model, [x.astype(np.float64) for x in xs], present, rows)
         recon, kl = model.terms(b, 1.0, eps=False)
-    out = {
+    return {
         "recon": [float(r) for r in recon],
         "counts": [int(present[rows, i].sum()) for i in range(len(recon))],
         "kl": float(kl),
         "rows": len(rows),
     }
-    print(json.dumps(out))
