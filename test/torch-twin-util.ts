@@ -8,11 +8,12 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_PYTHON } from '../src/bench/peers.ts';
 
 const PYTHON_DIR = fileURLToPath(new URL('../python', import.meta.url));
-const torch = spawnSync(DEFAULT_PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
+/** Does Debian's python3 import torch here? */
+export const hasTorch = spawnSync(DEFAULT_PYTHON, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
 
 /** ava's test where torch imports, else its skip (with one note per file). */
 export function withTorch(file: string) {
-  if (torch.status === 0) return test;
+  if (hasTorch) return test;
   console.log(`${file} skipped: ${DEFAULT_PYTHON} has no torch (Debian: apt-get install python3-torch)`);
   return test.skip;
 }

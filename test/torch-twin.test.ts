@@ -14,7 +14,8 @@ import { readModelFiles } from '../src/store/store.ts';
 import { poissonDraw } from '../src/data/count-draws.ts';
 import { plantedGaussianViews, writePlantedCsv } from './planted-files.ts';
 import { jpvae, maxRelErr, Rng } from './util.ts';
-import { twin, withTorch } from './torch-twin-util.ts';
+import avaTest from 'ava';
+import { hasTorch, twin, withTorch } from './torch-twin-util.ts';
 
 const test = withTorch('torch-twin tests');
 
@@ -153,9 +154,10 @@ const models: string[] = [];
 const twinTerms: Terms[] = [];
 
 const root = mkdtempSync(join(tmpdir(), 'jpvae-twin-'));
-test.after.always(() => rmSync(root, { recursive: true, force: true }));
+avaTest.after.always(() => rmSync(root, { recursive: true, force: true }));
 
-test.before(() => {
+avaTest.before(() => {
+  if (!hasTorch) return;
   CASES.forEach((c, k) => {
     const dir = join(root, `case${k}`),
       model = join(dir, 'model');
