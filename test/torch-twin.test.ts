@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { reopenSplits } from '../src/data/source.ts';
 import { decodeModel } from '../src/store/files.ts';
 import { readModelFiles } from '../src/store/store.ts';
+import { fitLatent, type LatentFit } from '../src/impute/latent-fit.ts';
 import { poissonDraw } from '../src/data/count-draws.ts';
 import { plantedGaussianViews, writePlantedCsv } from './planted-files.ts';
 import { jpvae, maxRelErr, Rng } from './util.ts';
@@ -21,19 +22,22 @@ const test = withTorch('torch-twin tests');
 
 const ROWS = 64;
 
-/** jpvae's loss-term sums of the model's first ROWS training rows at the posterior mean (β = 1). */
+/** jpvae's loss-term sums of the model's first ROWS training rows at the posterior mean (β = 1), and its latent fit of all of them. */
 function engineTerms(dir: string) {
   const { net, json } = decodeModel(readModelFiles(dir), 'wasm', dir);
   const { train } = reopenSplits(json.data);
   const idx = Uint32Array.from({ length: Math.min(ROWS, train.n) }, (_, i) => i);
-  return net.loss(train, idx, 1, null);
+  return { ...net.loss(train, idx, 1, null), fit: fitLatent(net, train) };
 }
 
 /** Rows of a CSV file (blank lines: a missing view, as jpvae reads them). */
 const csv = (rows: (number[] | null)[]) => rows.map((r) => (r ? r.join(',') : '')).join('\n') + '\n';
 
-/** Three views of a shared s ∈ R², far from 0 and 1 or counts: `kinds[v]` 'real' or 'counts'; every 6th row lacks a view. */
-function writeThreeViews(dir: string, kinds: ('real' | 'counts')[], n = 240): string[] {
+/**
+ * Three views of a shared s ∈ R², far from 0 and 1 or counts: `kinds[v]` 'real' or 'counts'; every 6th row
+ * lacks a view, or with `sparse` all but every 10th (too few complete rows for the latent fit of them alone).
+ */
+function writeThreeViews(dir: string, kinds: ('real' | 'counts')[], n = 240, sparse = false): string[] {
   const rng = new Rng(11),
     dims = [5, 4, 6];
   const A = dims.map((d) => Array.from({ length: d }, () => [rng.normal() * 0.5, rng.normal() * 0.5]));
@@ -46,7 +50,8 @@ function writeThreeViews(dir: string, kinds: ('real' | 'counts')[], n = 240): st
         kinds[v] === 'counts'
           ? clean.map((c) => poissonDraw(rng, Math.exp(1.5 + c)))
           : clean.map((c) => 200 * v - 40 + (3 + v) * (c + 0.2 * rng.normal()));
-      rows[v].push(r % 6 === 5 && r % 3 === v ? null : x);
+      const gone = sparse ? r % 10 !== 0 && r % 3 === v : r % 6 === 5 && r % 3 === v;
+      rows[v].push(gone ? null : x);
     });
   }
   return rows.map((r, v) => {
@@ -81,6 +86,8 @@ interface Case {
   title: string;
   /** jpvae train's flags for the case's data (written into dir), without --out. */
   flags: (dir: string) => string[];
+  /** Too few complete rows: the latent fit is the pairwise one (of every row). */
+  pairwise?: boolean;
 }
 
 const SMALL = ['--hidden', '16,8', '--epochs', '2', '--threads', '1'];
@@ -135,6 +142,15 @@ const CASES: Case[] = [
     },
   },
   {
+    title: 'factor prior, three Gaussian views, most rows missing one (the pairwise latent fit)',
+    pairwise: true,
+    flags: (dir) => {
+      const files = writeThreeViews(dir, ['real', 'real', 'real'], 120, true);
+      const views = files.flatMap((f) => ['--view', f]);
+      return [...views, '--likelihood', 'gaussian', '--latent', '5,4,6', '--holdout', '0', ...SMALL];
+    },
+  },
+  {
     title: 'zero prior, three Gaussian views',
     flags: (dir) => {
       const files = writeThreeViews(dir, ['real', 'real', 'real']);
@@ -148,7 +164,7 @@ function close(a: number, b: number, tol: number): boolean {
   return Math.abs(a - b) <= tol * Math.abs(b);
 }
 
-type Terms = { recon: number[]; counts: number[]; kl: number; rows: number };
+type Terms = { recon: number[]; counts: number[]; kl: number; rows: number; latent_fit: LatentFit };
 /** Each case's model directory, and the twin's terms of it (one Python process for all). */
 const models: string[] = [];
 const twinTerms: Terms[] = [];
@@ -189,6 +205,14 @@ CASES.forEach((c, k) => {
       t.true(close(theirs.recon[i], v, 1e-5), `view ${i + 1}'s reconstruction: twin ${theirs.recon[i]}, jpvae ${v}`),
     );
     t.true(close(theirs.kl, mine.kl, 1e-5), `KL: twin ${theirs.kl}, jpvae ${mine.kl}`);
+    // The latent fit the twin's train writes, from sufficient statistics, against jpvae's fitLatent.
+    const fit = theirs.latent_fit;
+    t.deepEqual([fit.rows, fit.complete], [mine.fit.rows, mine.fit.complete]);
+    t.is(fit.rows > fit.complete, c.pairwise === true, 'the fit of every row (pairwise), or of the complete rows');
+    for (const key of ['mean', 'cov'] as const) {
+      const err = maxRelErr(fit[key], mine.fit[key]);
+      t.true(err < 1e-5, `latent fit ${key}: relative error ${err}`);
+    }
   });
 });
 
