@@ -34,15 +34,12 @@ class View(nn.Module):
 
     def layout(self, tag):
         """(jpvae's layout name, this view's tensor, is a Linear weight) in jpvae's order."""
+        dense = [(f"encoder.{i}", l) for i, l in enumerate(self.encoder)]
+        dense += [("encoder.mu", self.mu), ("encoder.logvar", self.logvar)]
+        dense += [(f"decoder.{i}", l) for i, l in enumerate(self.decoder)]
         out = []
-        for name, layers in (("encoder", self.encoder),):
-            for i, l in enumerate(layers):
-                out += [(f"{tag}.{name}.{i}.weight", l.weight, True), (f"{tag}.{name}.{i}.bias", l.bias, False)]
-        for head in ("mu", "logvar"):
-            l = getattr(self, head)
-            out += [(f"{tag}.encoder.{head}.weight", l.weight, True), (f"{tag}.encoder.{head}.bias", l.bias, False)]
-        for i, l in enumerate(self.decoder):
-            out += [(f"{tag}.decoder.{i}.weight", l.weight, True), (f"{tag}.decoder.{i}.bias", l.bias, False)]
+        for name, l in dense:
+            out += [(f"{tag}.{name}.weight", l.weight, True), (f"{tag}.{name}.bias", l.bias, False)]
         if isinstance(getattr(self, "dec_logvar", None), nn.Parameter):
             out.append((f"{tag}.decoder.logvar", self.dec_logvar, False))
         if self.lik["kind"] == "nb":
@@ -140,4 +137,7 @@ class Jpvae(nn.Module):
 
     def get_flat(self):
         """{layout name: float32 array of jpvae's stored shape}."""
-        return {name: (p.detach().T if linear else p.detach()).cpu().numpy().astype(np.float32) for name, p, linear in self.layout()}
+        out = {}
+        for name, p, linear in self.layout():
+            out[name] = (p.detach().T if linear else p.detach()).cpu().numpy().astype(np.float32)
+        return out

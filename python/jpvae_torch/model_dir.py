@@ -97,12 +97,13 @@ def _file(kind, step, data):
 def save(directory, j, weights, moments=None, force=False, label="--out"):
     """Write the model directory `directory` (model.json j, its files named here) atomically."""
     step = str(j.get("training", {}).get("state", {}).get("step", 0))
-    order = {e["name"]: i for i, e in enumerate(j["layout"])}
-    w_ref, w = _file("weights", step, safetensors.encode(dict(sorted(weights.items(), key=lambda kv: order[kv[0]])), {"format": FORMAT, "step": step}))
+    in_order = {e["name"]: weights[e["name"]] for e in j["layout"]}
+    w_ref, w = _file("weights", step, safetensors.encode(in_order, {"format": FORMAT, "step": step}))
     files = {w_ref["name"]: w}
     j = dict(j, files={"weights": w_ref})
     if moments is not None:
-        s_ref, s = _file("train-state", step, safetensors.encode({"adam.m": moments[0], "adam.v": moments[1]}, {"step": step}))
+        adam = {"adam.m": moments[0], "adam.v": moments[1]}
+        s_ref, s = _file("train-state", step, safetensors.encode(adam, {"step": step}))
         files[s_ref["name"]] = s
         j["files"]["train_state"] = s_ref
     files["model.json"] = (json.dumps(j, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
@@ -123,10 +124,14 @@ def save(directory, j, weights, moments=None, force=False, label="--out"):
                 f.flush()
                 os.fsync(f.fileno())
         os.chmod(tmp, 0o755)
-        if os.path.exists(target):
+        if os.path.exists(target):  # --force: the old directory moves aside, and comes back if the switch fails
             old = tempfile.mkdtemp(prefix=f".{os.path.basename(target)}.old.", dir=parent)
-            os.rename(target, os.path.join(old, "x"))
-            os.rename(tmp, target)
+            os.rename(target, os.path.join(old, "model"))
+            try:
+                os.rename(tmp, target)
+            except OSError:
+                os.rename(os.path.join(old, "model"), target)
+                raise
             shutil.rmtree(old)
         else:
             os.rename(tmp, target)

@@ -21,6 +21,7 @@ import torch
 import torch.distributed as dist
 
 from .data import batch_of
+from .schedule import beta_at
 
 
 def to_device(batch, device):
@@ -109,8 +110,6 @@ def summary(sums, m, loss=True):
 
 def train_epochs(model, opt, train, test, options, start_epoch, epochs, rank, world, device, beta_schedule):
     """`epochs` epochs from `start_epoch`; returns jpvae's history records for them."""
-    from .schedule import beta_at
-
     xs, present = train
     n, m = present.shape[0], len(model.views)
     seed = options["seed"]
