@@ -31,11 +31,15 @@ def settings(argv):
     views = [p for p in (f["view1"], f["view2"]) if p] + f["view"]
     m = len(model.views)
     if len(views) != m:
-        raise InputError(f"--view: the model has {m} views, got {len(views)} files (--view1 F --view2 F, or --view F per view)")
+        raise InputError(
+            f"--view: the model has {m} views, got {len(views)} files (--view1 F --view2 F, or --view F per view)"
+        )
     if "training" not in j:
         raise InputError(f"--init {init}: model.json has no training state to continue")
     if j["training"]["state"].get("partial"):
-        raise InputError(f"--init {init}: an epoch was stopped part way; finish it first (jpvae train --resume {init} --epochs N)")
+        raise InputError(
+            f"--init {init}: an epoch was stopped part way; finish it first (jpvae train --resume {init} --epochs N)"
+        )
     lr = j["training"]["options"]["lr"]
     if f["lr"] is not None:
         try:
@@ -76,7 +80,8 @@ def worker(rank, world, s):
     offsets, size = model_dir.offsets(j["layout"])
     st = j["training"]["state"]
     load_moments(opt, model, offsets, model_dir.load_moments(s["init"], j), st["step"], device)
-    records = train_epochs(model, opt, train, test, j["training"]["options"], st["epoch"], s["epochs"], rank, world, device, s["beta"])
+    options = j["training"]["options"]
+    records = train_epochs(model, opt, train, test, options, st["epoch"], s["epochs"], rank, world, device, s["beta"])
     xs, present = train
     shard = slice(rank, None, world)
     model.eval()
@@ -98,7 +103,8 @@ def worker(rank, world, s):
         if out["data"]["dataset"] == "files":
             out["data"]["views"] = s["views"]
         model_dir.save(s["out"], out, model.get_flat(), flat_moments(opt, model, offsets, size), s["force"])
-        print(f"wrote {s['out']}: epoch {out['training']['state']['epoch']}, step {out['training']['state']['step']}", flush=True)
+        state = out["training"]["state"]
+        print(f"wrote {s['out']}: epoch {state['epoch']}, step {state['step']}", flush=True)
     if world > 1:
         dist.barrier()
         dist.destroy_process_group()
@@ -123,6 +129,8 @@ def run(argv):
     if "WORLD_SIZE" in os.environ:  # one of torchrun's processes
         world = int(os.environ["WORLD_SIZE"])
         return spawned(int(os.environ["RANK"]), world, s)
+    if torch.cuda.is_available() and s["nproc"] > torch.cuda.device_count():
+        raise InputError(f"--nproc {s['nproc']}: one process per GPU, and this machine has {torch.cuda.device_count()}")
     if s["nproc"] == 1:
         return spawned(0, 1, s)
     os.environ.setdefault("MASTER_ADDR", "127.0.0.1")

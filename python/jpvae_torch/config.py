@@ -15,8 +15,9 @@ def likelihood(v, where):
         kind = v.get("kind")
         if kind == "bernoulli":
             return {"kind": kind}
-        if kind == "gaussian" and (v.get("variance") == "learnt" or (isinstance(v.get("variance"), (int, float)) and v["variance"] > 0)):
-            return {"kind": kind, "variance": v["variance"]}
+        var = v.get("variance")
+        if kind == "gaussian" and (var == "learnt" or (isinstance(var, (int, float)) and var > 0)):
+            return {"kind": kind, "variance": var}
         if kind in ("poisson", "nb") and v.get("size_factor", "total") in ("total", "none"):
             return {"kind": kind, "median_total": 1, "size_factor": v.get("size_factor", "total")}
     elif isinstance(v, str):
@@ -34,7 +35,8 @@ def likelihood(v, where):
         counts = re.fullmatch(r"(poisson|nb)(:unscaled)?", v)
         if counts:
             return {"kind": counts[1], "median_total": 1, "size_factor": "none" if counts[2] else "total"}
-    raise InputError(f"{where}: expected bernoulli, gaussian, gaussian:V, poisson, nb, poisson:unscaled or nb:unscaled (or model.json's object), got {v!r}")
+    words = "bernoulli, gaussian, gaussian:V, poisson, nb, poisson:unscaled or nb:unscaled"
+    raise InputError(f"{where}: expected {words} (or model.json's object), got {v!r}")
 
 
 def check(c, where):
@@ -73,6 +75,8 @@ def check(c, where):
     if "factors" in p:
         k = p["factors"]
         if kind in PAIR_PRIORS or not isinstance(k, int) or k < max(latent):
-            raise InputError(f"{where}: prior.factors: expected an integer ≥ the largest latent size {max(latent)}, for the factor prior")
+            raise InputError(
+                f"{where}: prior.factors: expected an integer ≥ the largest latent size {max(latent)}, for the factor prior"
+            )
         prior["factors"] = k
     return {"dims": dims, "hidden": c["hidden"], "latent": latent, "prior": prior, "likelihood": liks}

@@ -140,7 +140,9 @@ def training_views(j, paths, label_of):
     units (standardised where model.json says), split as jpvae split them."""
     d = j["data"]
     if d.get("id_column") or d.get("mask") or (d.get("pairing") or {}).get("by") == "id":
-        raise InputError("--init: the model paired its views by sample ID or a mask file; the twin pairs by row position only")
+        raise InputError(
+            "--init: the model paired its views by sample ID or a mask file; the twin pairs by row position only"
+        )
     xs, present = read_views(paths, j["config"]["dims"], likelihoods_of(j), label_of)
     n = present.shape[0]
     # hvdMNIST: the files hold its training rows (its held-out rows are the test set).

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from .data import batch_of
+from .errors import InputError
 
 
 def statistics(model, xs, present, device="cpu", batch=1024):
@@ -19,10 +20,11 @@ def statistics(model, xs, present, device="cpu", batch=1024):
     m = len(model.views)
     lat = [v.latent for v in model.views]
     d = sum(lat)
-    full_n, full_s, full_ss = torch.zeros(1, dtype=torch.float64), torch.zeros(d, dtype=torch.float64), torch.zeros(d, d, dtype=torch.float64)
-    n = torch.zeros(m, m, dtype=torch.float64)
-    s = [[torch.zeros(lat[i], dtype=torch.float64) for _ in range(m)] for i in range(m)]
-    ss = [[torch.zeros(lat[i], lat[j], dtype=torch.float64) for j in range(m)] for i in range(m)]
+    f64 = torch.float64
+    full_n, full_s, full_ss = torch.zeros(1, dtype=f64), torch.zeros(d, dtype=f64), torch.zeros(d, d, dtype=f64)
+    n = torch.zeros(m, m, dtype=f64)
+    s = [[torch.zeros(lat[i], dtype=f64) for _ in range(m)] for i in range(m)]
+    ss = [[torch.zeros(lat[i], lat[j], dtype=f64) for j in range(m)] for i in range(m)]
     with torch.no_grad():
         for lo in range(0, present.shape[0], batch):
             rows = np.arange(lo, min(present.shape[0], lo + batch))
@@ -72,8 +74,7 @@ def fit(flat, latent, train_rows):
         at += k
         return v[at - k : at].reshape(shape)
 
-    complete = int(round(v[0]))
-    at = 1
+    complete = int(round(take(1, (1,))[0]))
     full_s, full_ss = take(d, (d,)), take(d * d, (d, d))
     n = take(m * m, (m, m))
     s = [[take(latent[i], (latent[i],)) for _ in range(m)] for i in range(m)]
@@ -82,10 +83,11 @@ def fit(flat, latent, train_rows):
         mean = full_s / complete
         cov = full_ss / complete - np.outer(mean, mean)
         cov = (cov + cov.T) / 2
-        return {"latent": list(latent), "rows": complete, "complete": complete, "mean": mean.tolist(), "cov": cov.ravel().tolist()}
+        return record(latent, complete, complete, mean, cov)
     for i in range(m):
         if n[i, i] <= latent[i]:
-            raise ValueError(f"latent fit: {int(n[i, i])} training rows have view {i + 1}, at least {latent[i] + 1} are needed")
+            have, need = int(n[i, i]), latent[i] + 1
+            raise InputError(f"latent fit: {have} training rows have view {i + 1}, at least {need} are needed")
     means = [s[i][i] / n[i, i] for i in range(m)]
     starts = np.cumsum([0] + list(latent))
     cov = np.zeros((d, d))
@@ -93,9 +95,16 @@ def fit(flat, latent, train_rows):
         for j in range(i, m):
             if n[i, j] == 0:
                 continue
-            c = (ss[i][j] - np.outer(s[i][j], means[j]) - np.outer(means[i], s[j][i]) + n[i, j] * np.outer(means[i], means[j])) / n[i, j]
+            # Σ_r (μ_i − m_i)(μ_j − m_j)ᵀ over the rows with both, from their sums
+            centred = ss[i][j] - np.outer(s[i][j], means[j]) - np.outer(means[i], s[j][i])
+            c = (centred + n[i, j] * np.outer(means[i], means[j])) / n[i, j]
             cov[starts[i] : starts[i + 1], starts[j] : starts[j + 1]] = c
             cov[starts[j] : starts[j + 1], starts[i] : starts[i + 1]] = c.T
     cov = shrink_to_definite(cov, latent)
     mean = np.concatenate(means)
-    return {"latent": list(latent), "rows": train_rows, "complete": complete, "mean": mean.tolist(), "cov": cov.ravel().tolist()}
+    return record(latent, train_rows, complete, mean, cov)
+
+
+def record(latent, rows, complete, mean, cov):
+    """model.json's latent_fit."""
+    return {"latent": list(latent), "rows": rows, "complete": complete, "mean": mean.tolist(), "cov": cov.ravel().tolist()}

@@ -117,22 +117,27 @@ def train_epochs(model, opt, train, test, options, start_epoch, epochs, rank, wo
     records = []
     for e in range(start_epoch, start_epoch + epochs):
         noise.manual_seed(seed * 1_000_003 + e * 1009 + rank)  # each process its own ε, reproducibly
-        order = torch.randperm(n, generator=torch.Generator().manual_seed(seed * 7919 + e)).numpy()  # the same on every process
+        shuffle = torch.Generator().manual_seed(seed * 7919 + e)  # the same on every process
+        order = torch.randperm(n, generator=shuffle).numpy()
         t0 = time.perf_counter()
         model.train()
-        sums = epoch_sums(model, xs, present, order, options["batch"], lambda f: beta_at(beta_schedule, e + f), opt, rank, world, device, noise)
+        beta_of = lambda f: beta_at(beta_schedule, e + f)
+        sums = epoch_sums(model, xs, present, order, options["batch"], beta_of, opt, rank, world, device, noise)
         seconds = time.perf_counter() - t0
         record = {"epoch": e + 1, "beta": beta_at(beta_schedule, e + 1), "train": summary(sums, m)}
         if test is not None:
             with torch.no_grad():
                 noise.manual_seed(seed ^ (0x5EED0000 + e))
                 tx, tp = test
-                tsums = epoch_sums(model, tx, tp, np.arange(tp.shape[0]), 1024, lambda f: 1.0, None, rank, world, device, noise)
+                rows = np.arange(tp.shape[0])
+                tsums = epoch_sums(model, tx, tp, rows, 1024, lambda f: 1.0, None, rank, world, device, noise)
             record["test"] = summary(tsums, m, loss=False)
         record["seconds"] = seconds
         record["samples_per_sec"] = n / seconds
         records.append(record)
         if rank == 0:
             t = record["train"]
-            print(f"epoch {e + 1}: train loss {t['loss']:.2f}, recon {' / '.join(f'{r:.2f}' for r in t['recon'])}, KL {t['kl']:.2f} | {n / seconds:.0f} samples/s", flush=True)
+            recon = " / ".join(f"{r:.2f}" for r in t["recon"])
+            line = f"epoch {e + 1}: train loss {t['loss']:.2f}, recon {recon}, KL {t['kl']:.2f} | {n / seconds:.0f} samples/s"
+            print(line, flush=True)
     return records
