@@ -1,12 +1,14 @@
 // The PyTorch twin's commands at their edges: a model started in PyTorch
-// from a jpvae config (init, then train) deploys through `jpvae export`;
-// bad input is one line naming the flag or file, exit code 2, no
-// traceback, nothing written.
+// from a jpvae config (init, then train) deploys through `jpvae export`; a
+// jpvae model read and written back by the twin loses nothing; bad input
+// is one line naming the flag or file, exit code 2, no traceback, nothing
+// written.
 
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writePlantedCsv } from './planted-files.ts';
-import { jpvae, tempDir } from './util.ts';
+import { jpvae, maxRelErr, tempDir } from './util.ts';
+import { decodeSafetensors } from '../src/io/safetensors.ts';
 import { twin, withTorch } from './torch-twin-util.ts';
 
 const test = withTorch('torch-twin-cli tests');
@@ -45,6 +47,34 @@ test('a model started in PyTorch from a jpvae config trains there and deploys th
     join(dir, 'y.csv'),
   );
   t.is(i.code, 0, i.err);
+});
+
+/** The tensors of a model directory's weights or train-state file, as jpvae decodes them. */
+function tensorsOf(dir: string, kind: 'weights' | 'train_state') {
+  const name = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')).files[kind].name;
+  return decodeSafetensors(readFileSync(join(dir, name)), name).tensors;
+}
+
+test('a jpvae model through the twin with no epochs comes back as it was: weights, moments, latent fit, its eval', (t) => {
+  const dir = tempDir(t);
+  writePlantedCsv(dir, 200, 20, 0.1, 10);
+  const views = ['--view1', join(dir, 'train1.csv'), '--view2', join(dir, 'train2.csv')];
+  const [model, back] = ['model', 'back'].map((m) => join(dir, m));
+  t.is(jpvae('train', ...views, '--likelihood', 'gaussian', '--hidden', '16', '--epochs', '2', '--out', model).code, 0);
+  const r = twin('train', '--init', model, ...views, '--epochs', '0', '--out', back);
+  t.is(r.code, 0, r.err);
+  for (const kind of ['weights', 'train_state'] as const) {
+    const [a, b] = [model, back].map((m) => tensorsOf(m, kind));
+    t.deepEqual([...b.keys()], [...a.keys()]);
+    for (const [name, x] of a) t.deepEqual(b.get(name)!.data, x.data, `${kind} ${name}: the same bits`);
+  }
+  const json = (m: string) => JSON.parse(readFileSync(join(m, 'model.json'), 'utf8'));
+  t.deepEqual(json(back).training.state, json(model).training.state);
+  const [fitA, fitB] = [model, back].map((m) => json(m).latent_fit);
+  for (const key of ['mean', 'cov'] as const) t.true(maxRelErr(fitB[key], fitA[key]) < 1e-5, `latent fit ${key}`);
+  const [evalA, evalB] = [model, back].map((m) => JSON.parse(jpvae('eval', '--model', m, '--json').out));
+  for (const key of ['x1_given_x2', 'x2_given_x1'])
+    t.true(Math.abs(evalB.impute[key] / evalA.impute[key] - 1) < 1e-5, `eval's ${key}`);
 });
 
 test('bad input: one line naming the flag or file, exit 2, nothing written', (t) => {

@@ -16,7 +16,7 @@ USAGE = """usage: python3 -m jpvae_torch <command> [flags]
   train  --init DIR --view1 F --view2 F [--view F …] --epochs E --out DIR2 [--nproc N] [--threads T]
          [--lr LR] [--seed S] [--force]
          continue DIR's training for E more epochs on N processes (torch.distributed; torchrun too),
-         writing a jpvae model directory DIR2
+         writing a jpvae model directory DIR2 (E = 0: DIR written back, its latent fit computed here)
   terms  --model DIR [--model DIR …] [--rows N] [--view F …]
          the loss terms of each DIR's first N training rows with z at the posterior mean (ε = 0), as JSON
 """

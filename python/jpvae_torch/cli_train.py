@@ -59,7 +59,7 @@ def settings(argv):
     data.training_views(j, views, labels)  # every file checked here, once
     return {
         "init": init, "views": [os.path.abspath(p) for p in views], "out": out, "force": f["force"],
-        "epochs": flags.positive_int(f, "epochs"), "nproc": flags.positive_int(f, "nproc", 1),
+        "epochs": flags.positive_int(f, "epochs", least=0), "nproc": flags.positive_int(f, "nproc", 1),
         "threads": flags.positive_int(f, "threads", 1), "lr": lr,
         "beta": parse_beta(j["training"]["options"]["beta"]),
     }

@@ -34,7 +34,8 @@ def required(flags, name, command):
     return flags[name]
 
 
-def positive_int(flags, name, default=None):
+def positive_int(flags, name, default=None, least=1):
+    """The flag's integer ≥ least (default 1), or `default` when not given."""
     v = flags[name]
     if v is None:
         if default is None:
@@ -44,8 +45,8 @@ def positive_int(flags, name, default=None):
         n = int(v)
     except ValueError:
         n = 0
-    if n < 1 or str(n) != v.strip():
-        raise InputError(f"--{name} {v}: expected a positive integer")
+    if n < least or str(n) != v.strip():
+        raise InputError(f"--{name} {v}: expected " + ("a positive integer" if least == 1 else f"an integer ≥ {least}"))
     return n
 
 
