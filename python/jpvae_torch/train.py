@@ -1,8 +1,9 @@
 """Data-parallel training (§2.3) on N processes, continuing a jpvae model:
 Adam (bias-corrected, jpvae's β1 = 0.9, β2 = 0.999, eps = 1e-8, its moments
-and step carried over) on the β-weighted negative ELBO of Eq. 5, the batch
-mean of each view's reconstruction over the rows that have it plus β times
-the KL of each row against the marginal prior of its views.
+and step carried over) on the β-weighted negative ELBO of Eq. 5: each view's
+reconstruction summed over the batch's rows that have it, plus β times the
+KL of each row against the marginal prior of its views, over the batch's
+rows.
 
 The distributed sampler: every process draws the same permutation of the
 training rows each epoch, cuts it into jpvae's batches (training.options.
