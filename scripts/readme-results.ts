@@ -19,6 +19,7 @@
 //                   the paired table of results/counts-planted-sparse.md and -depth0.md
 //   counts-theta    from results/counts-planted.json (the learnt θ)
 //   memory-tables   from bench/results/memory-*.json (bench/memory-tables.ts)
+//   torch-twin-hvdmnist from results/torch-twin-hvdmnist.json (scripts/torch-twin-hvdmnist.ts)
 //   node --import=tsx scripts/readme-results.ts
 
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -460,6 +461,23 @@ function speedBlock(): string {
   ].join('\n');
 }
 
+/** The PyTorch twin's continuation on hvdMNIST beside jpvae's own (docs/pytorch.md). */
+function torchTwinBlock(): string {
+  const r = JSON.parse(read('results/torch-twin-hvdmnist.json')),
+    m = r.machine;
+  const cell = (x: number) => x.toFixed(2);
+  const rows = [
+    ['before (jpvae, the common start)', r.base],
+    ['jpvae, train --resume', r.jpvae],
+    [`the twin, ${r.torch.processes} processes (gloo)`, r.torch],
+  ].map(([name, s]) => [name, cell(s.impute.x1_given_x2), cell(s.impute.x2_given_x1), cell(s.elbo)]);
+  return [
+    table(['model', 'impute X̃1\\|2', 'impute X̃2\\|1', 'test ELBO'], rows),
+    '',
+    `The twin's imputation BCE over jpvae's: ${r.impute_ratio.x1_given_x2} (X̃1|2) and ${r.impute_ratio.x2_given_x1} (X̃2|1). Protocol: ${r.protocol}. Wall time of the continuation: jpvae ${r.jpvae.seconds} s, the twin ${r.torch.seconds} s (Python and process start-up included). \`${r.command}\` on ${m.cpu}, ${m.cores} cores, Node ${m.node}, jpvae ${m.jpvae}, torch ${m.torch}; load average ${m.load_average.join(', ')} when the file was written (the machine was shared) (results/torch-twin-hvdmnist.json).`,
+  ].join('\n');
+}
+
 const blocks: [string, () => string][] = [
   ['results', resultsBlock],
   ['headline', headlineBlock],
@@ -478,6 +496,7 @@ const blocks: [string, () => string][] = [
   ['memory-tables', memoryTablesBlock],
   ['three-bands', threeBandsBlock],
   ['counts-planted', () => read('results/counts-planted.md').trim()],
+  ['torch-twin-hvdmnist', torchTwinBlock],
 ];
 const pages = [
   'README.md',

@@ -1,12 +1,14 @@
 // Every fenced code block of README.md and docs/*.md runs as written. Each
 // page runs in its own fresh directory inside the repository
-// (build/doc-test/PAGE, with the repository's examples/ linked in), its
+// (build/doc-test/PAGE, with the repository's examples/ and python/ linked in), its
 // blocks in order, so a shell block works on the files the page's earlier
 // blocks made. JS/TS blocks are programs of their own: type-checked
 // together by tsc --strict (the package resolves by its own name, `jpvae`,
 // to dist/) and run with tsx. Shell blocks run in bash with `set -e`;
 // `npx jpvae` there is this checkout's bin (what npx itself resolves to
-// inside the repository, without npm's second of start-up per command).
+// inside the repository, without npm's second of start-up per command), and
+// `python3` the Python the repository's Python parts use (Debian's, with
+// torch), for the PyTorch twin's `PYTHONPATH=python python3 -m jpvae_torch`.
 // A block marked `<!-- doc-test: skip (reason) -->` on the line before its
 // fence is reported with its reason, not run; a ```text block is output,
 // not code. Any other language, or none, fails here. Every relative link of
@@ -25,6 +27,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { DEFAULT_PYTHON } from '../src/bench/peers.ts';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 const WORK = join(ROOT, 'build/doc-test');
@@ -73,7 +76,7 @@ const runnable = (b: Block) => b.skip === undefined && (SHELL.has(b.lang) || COD
 rmSync(WORK, { recursive: true, force: true });
 for (const page of PAGES) {
   mkdirSync(dirOf(page), { recursive: true });
-  symlinkSync(join(ROOT, 'examples'), join(dirOf(page), 'examples'));
+  for (const dir of ['examples', 'python']) symlinkSync(join(ROOT, dir), join(dirOf(page), dir));
 }
 for (const b of ALL) if (CODE.has(b.lang) && runnable(b)) writeFileSync(fileOf(b), b.code);
 
@@ -89,6 +92,8 @@ writeFileSync(
   `#!/bin/sh\nif [ "$1" = jpvae ]; then shift; exec "${process.execPath}" "${join(ROOT, 'dist/cli/bin.js')}" "$@"; fi\nexec "${realNpx}" "$@"\n`,
 );
 chmodSync(join(BIN, 'npx'), 0o755);
+writeFileSync(join(BIN, 'python3'), `#!/bin/sh\nexec "${DEFAULT_PYTHON}" "$@"\n`);
+chmodSync(join(BIN, 'python3'), 0o755);
 
 test('every fence names its language: a shell, JS/TS or text', (t) => {
   const unknown = ALL.filter((b) => !SHELL.has(b.lang) && !CODE.has(b.lang) && !OUTPUT.has(b.lang));
