@@ -32,6 +32,7 @@ const CONFIG_FLAGS: Record<ConfigField, string> = {
   'prior.alpha': '--alpha',
   'prior.flips': '--flips',
   'prior.factors': '--factors',
+  covariates: '--covariate',
 };
 
 const HELP = `usage: jpvae train [flags]

@@ -21,6 +21,8 @@ export interface ViewData {
   /** xs[v − 1]: view v's rows, n × dims[v − 1], row-major (an absent view's row holds anything). */
   xs: Float32Array[];
   labels?: Uint8Array;
+  /** The covariates' design rows (n × their width, model/covariates.ts), for a model with covariates. */
+  design?: Float32Array;
   /** Per row, which views it has: bit v − 1 (the value 2^(v − 1)) set when it has view v; absent: every row has every view. */
   present?: Uint8Array;
 }
@@ -85,15 +87,20 @@ export function rowsWith(data: ViewData, views: readonly number[]): Uint32Array 
 
 /** Rows [start, start + count) as a view of the data (no copy). */
 export function sliceViews(d: ViewData, start: number, count: number): ViewData {
-  const end = Math.min(d.n, start + count);
+  const end = Math.min(d.n, start + count),
+    w = designWidthOf(d);
   return {
     n: end - start,
     dims: d.dims,
     xs: d.xs.map((x, i) => x.subarray(start * d.dims[i], end * d.dims[i])),
     labels: d.labels?.subarray(start, end),
     present: d.present?.subarray(start, end),
+    ...(d.design ? { design: d.design.subarray(start * w, end * w) } : {}),
   };
 }
+
+/** The width of data's design rows (0 without covariates). */
+export const designWidthOf = (d: ViewData): number => (d.design && d.n ? d.design.length / d.n : 0);
 
 /**
  * The rows `idx` grouped by their present views in a fixed order, so that
@@ -151,6 +158,7 @@ export function splitViews(
         ...data.xs.map((x, i) => ({ data: x, width: data.dims[i] })),
         ...(data.present ? [{ data: data.present, width: 1 }] : []),
         ...(data.labels ? [{ data: data.labels, width: 1 }] : []),
+        ...(data.design ? [{ data: data.design, width: designWidthOf(data) }] : []),
       ],
       perPairingRows(data.present, data.n, held, allViews(data.dims.length)),
     );

@@ -7,6 +7,7 @@ import { InputError } from '../errors.ts';
 import { PAIR_KINDS, PRIOR_KINDS, type PriorConfig } from './prior/prior.ts';
 import { BERNOULLI, type Likelihood } from '../data/likelihood.ts';
 import { MAX_VIEWS } from '../data/view-data.ts';
+import { checkCovariates, designWidth, type Covariate } from './covariates.ts';
 
 export { MAX_VIEWS };
 
@@ -18,6 +19,8 @@ export interface ModelConfig {
   latent: number[]; // latent size of each view
   prior: PriorConfig;
   likelihood?: Likelihood[]; // default: Bernoulli for every view
+  /** Categorical covariates every encoder and decoder reads (their one-hots beside the first layer's input); none by default. */
+  covariates?: Covariate[];
 }
 
 export const likelihoodOf = (c: ModelConfig, i: number): Likelihood => c.likelihood?.[i] ?? BERNOULLI;
@@ -38,7 +41,15 @@ export const DEFAULT_ALPHA = 0.95;
 
 /** A config field, as checkConfig names it in a message. */
 export type ConfigField =
-  'dims' | 'hidden' | 'latent' | 'likelihood' | 'prior.kind' | 'prior.alpha' | 'prior.flips' | 'prior.factors';
+  | 'dims'
+  | 'hidden'
+  | 'latent'
+  | 'likelihood'
+  | 'prior.kind'
+  | 'prior.alpha'
+  | 'prior.flips'
+  | 'prior.factors'
+  | 'covariates';
 /** The fields as the library's options name them (fit()); jpvae train names its flags instead. */
 const OPTION_NAMES: Record<ConfigField, string> = {
   dims: 'view widths',
@@ -49,6 +60,7 @@ const OPTION_NAMES: Record<ConfigField, string> = {
   'prior.alpha': 'alpha',
   'prior.flips': 'flips',
   'prior.factors': 'factors',
+  covariates: 'covariates',
 };
 
 /**
@@ -71,10 +83,12 @@ export function parameterCount(c: ModelConfig): number {
     factor: c.latent.length * K * K,
   }[c.prior.kind];
   let total = prior ?? 0;
+  const design = designWidth(c.covariates);
   c.dims.forEach((d, i) => {
     const n = c.latent[i],
       top = c.hidden[c.hidden.length - 1];
     total += dense([d, ...c.hidden]) + 2 * (top + 1) * n + dense([n, ...[...c.hidden].reverse(), d]);
+    total += design * (c.hidden[0] + top); // the covariates' rows of each first layer
     const l = likelihoodOf(c, i);
     if ((l.kind === 'gaussian' && l.variance === 'learnt') || l.kind === 'nb') total += d;
   });
@@ -126,6 +140,7 @@ export function checkConfig(
         ? `${label('prior.factors')}: for the factor prior only, got ${K} with the ${kind} prior`
         : `${label('prior.factors')}: expected an integer ≥ the largest latent size ${larger}, got ${K}`,
     );
+  if (c.covariates) checkCovariates(c.covariates, label('covariates'));
   const params = parameterCount(c);
   if (!(params <= MAX_PARAMETERS)) {
     throw new InputError(

@@ -21,6 +21,7 @@ import type { ViewRunner } from './view-runner.ts';
 import { createPrior, type JointPrior } from './prior/index.ts';
 import { checkConfig, likelihoodOf, type ModelConfig } from './config.ts';
 import { block } from '../linalg/dense.ts';
+import { designWidth } from './covariates.ts';
 
 /**
  * The model over one flat parameter array: the compute engine under
@@ -38,6 +39,9 @@ export class Jpvae {
   private readonly kl: number;
   /** The heap's top before the model's first buffer: where a mirror of the model on another thread starts. */
   readonly heapStart: number;
+  /** The covariates' design rows (maxRows × designWidth, heap index) every encoder and decoder reads; 0 without covariates. */
+  readonly design: number;
+  readonly designWidth: number;
   /** Runs the views' halves of each group of rows (src/threads/); unset, they run in turn here. */
   runner?: ViewRunner;
   /** The layout's tensors that belong to no dense layer: a learnt log-variance, log θ, the prior's parameters. */
@@ -61,9 +65,13 @@ export class Jpvae {
     checkConfig(config);
     this.heapStart = k.heap.mark();
     const { dims, hidden, latent } = config;
+    this.designWidth = designWidth(config.covariates);
+    this.design = this.designWidth ? k.heap.alloc(maxRows * this.designWidth) : 0;
+    const side = this.design ? { width: this.designWidth, input: this.design } : undefined;
     // Layers are named view1.*, view2.*, … on disk.
     this.views = dims.map(
-      (dim, i) => new ViewVae(k, this.layout, `view${i + 1}`, dim, hidden, latent[i], likelihoodOf(config, i), maxRows),
+      (dim, i) =>
+        new ViewVae(k, this.layout, `view${i + 1}`, dim, hidden, latent[i], likelihoodOf(config, i), maxRows, side),
     );
     this.prior = createPrior({ k, latent, maxRows }, this.layout, config.prior);
     this.P = k.heap.alloc(this.layout.size);
@@ -94,7 +102,28 @@ export class Jpvae {
     return this.k.heap.view(this.G, this.layout.size);
   }
 
-  /** LeCun-normal weights (variance 1/fan-in, Flax's default), zero biases and prior parameters. */
+  /**
+   * The design rows of rows `rowIndex` of `design` (n × designWidth: every row's covariates, covariates.ts),
+   * or without it the mean of the one-hots (the average of the known categories) for `rowIndex.length` rows.
+   * Every encoder and decoder reads them; nothing to do for a model without covariates.
+   */
+  setDesign(design: Float32Array | undefined, rowIndex: ArrayLike<number>): void {
+    const w = this.designWidth;
+    if (!w) return;
+    const d = this.k.heap.view(this.design, rowIndex.length * w);
+    if (design)
+      for (let r = 0; r < rowIndex.length; r++) d.set(design.subarray(rowIndex[r] * w, (rowIndex[r] + 1) * w), r * w);
+    else {
+      let at = 0;
+      for (const c of this.config.covariates!) {
+        const k = c.categories.length;
+        for (let r = 0; r < rowIndex.length; r++) d.fill(1 / k, r * w + at, r * w + at + k);
+        at += k;
+      }
+    }
+  }
+
+  /** LeCun-normal weights (variance 1/fan-in, Flax's default), zero biases, prior parameters and covariate weights. */
   initParams(rng: Rng): void {
     const p = this.params();
     p.fill(0);
@@ -117,6 +146,10 @@ export class Jpvae {
   private terms(data: ViewData, idx: Uint32Array, beta: number, rng: Rng | null, train: boolean): TermSums {
     if (data.dims.length !== this.m || data.dims.some((d, i) => d !== this.views[i].dim))
       throw new RangeError(`data views ${data.dims.join(',')} do not match the model's ${this.config.dims.join(',')}`);
+    if (this.designWidth && data.design?.length !== data.n * this.designWidth)
+      throw new RangeError(
+        `the model has covariates (${this.designWidth} design columns); the data's design rows do not match`,
+      );
     if (idx.length > this.maxRows)
       throw new RangeError(`a batch of ${idx.length} rows, but the model's buffers hold ${this.maxRows}`);
     const { k, P, G, adds } = this,
@@ -129,6 +162,7 @@ export class Jpvae {
       const n = rows.length,
         present = viewsOf(mask);
       for (const i of present) this.views[i].setInput(data.xs[i], rows);
+      this.setDesign(data.design, rows);
       // ε of every view, a group's missing views' too: the stream advances the same whichever views a group has.
       for (const v of this.views) v.setNoise(n, rng);
       // Each present view's reconstruction, and the KL against the marginal prior of the present views;

@@ -2,11 +2,20 @@
 // a ReLU after each (and after the last one too, for a trunk whose output
 // feeds further layers), their activation buffers, forward, backward, and
 // LeCun-normal initialisation. Jpvae's encoder trunks and decoders and the
-// Table 3 classifier are each one.
+// Table 3 classifier are each one. An MLP may read a side input beside its
+// own (the covariates' design rows): its first layer is then
+// act([X, S]·[W; W_s] + b), W_s a tensor of its own (NAME.covariates.weight),
+// two GEMMs into one output, so the kernels stay the plain ones.
 
-import type { Kernels } from '../core/kernels.ts';
+import { ACCUMULATE, NO_FLAGS, NULL, RELU, TRANS_A, type Kernels } from '../core/kernels.ts';
 import type { Rng } from '../data/rng.ts';
 import { addDense, denseBackward, denseForward, type Dense } from './dense.ts';
+
+/** A side input every row has: `width` columns at heap index `input` (maxRows × width). */
+export interface SideInput {
+  width: number;
+  input: number;
+}
 import type { Layout } from './layout.ts';
 
 export class Mlp {
@@ -14,10 +23,12 @@ export class Mlp {
   /** Each layer's output buffer (maxRows × nOut, the last one the MLP's output) and its gradient. */
   readonly out: number[];
   readonly dOut: number[];
+  /** The side input's weights (side.width × the first layer's nOut), a layout offset; 0 without a side input. */
+  readonly sideW: number;
 
   /**
    * Layers `NAME.0`, `NAME.1`, … (their names on disk) of widths[l] → widths[l + 1],
-   * registered in the layout in order; buffers for `maxRows` rows.
+   * registered in the layout in order, then the side input's weights; buffers for `maxRows` rows.
    */
   constructor(
     private readonly k: Kernels,
@@ -26,9 +37,11 @@ export class Mlp {
     widths: readonly number[],
     reluLast: boolean,
     maxRows: number,
+    readonly side?: SideInput,
   ) {
     const last = widths.length - 2;
     this.layers = widths.slice(1).map((w, l) => addDense(layout, `${name}.${l}`, widths[l], w, l < last || reluLast));
+    this.sideW = side ? layout.add(`${name}.covariates.weight`, [side.width, widths[1]]).offset : 0;
     this.out = this.layers.map((l) => k.heap.alloc(maxRows * l.nOut));
     this.dOut = this.layers.map((l) => k.heap.alloc(maxRows * l.nOut));
   }
@@ -43,7 +56,22 @@ export class Mlp {
 
   /** Rows of X through every layer; returns the output buffer. P is the parameter array's heap index. */
   forward(P: number, rows: number, X: number): number {
-    this.layers.forEach((l, j) => denseForward(this.k, P, l, rows, j === 0 ? X : this.out[j - 1], this.out[j]));
+    this.layers.forEach((l, j) => {
+      if (j > 0 || !this.side) return denseForward(this.k, P, l, rows, j === 0 ? X : this.out[j - 1], this.out[j]);
+      // [X, S]·[W; W_s] + b: X·W + b, then S·W_s added before the activation.
+      const s = this.side;
+      this.k.gemm(NO_FLAGS, rows, l.nOut, l.nIn, X, P + l.W, this.out[0], P + l.b);
+      this.k.gemm(
+        ACCUMULATE | (l.relu ? RELU : NO_FLAGS),
+        rows,
+        l.nOut,
+        s.width,
+        s.input,
+        P + this.sideW,
+        this.out[0],
+        NULL,
+      );
+    });
     return this.output;
   }
 
@@ -58,6 +86,19 @@ export class Mlp {
         dInput = j === 0 ? dX : this.dOut[j - 1];
       denseBackward(this.k, P, G, this.layers[j], rows, input, this.out[j], this.dOut[j], dInput, adds);
     }
+    // dW_s += Sᵀ·dY of the first layer (masked by its ReLU above); W_s is no dense layer's, so G's is zeroed per step.
+    const s = this.side;
+    if (s)
+      this.k.gemm(
+        TRANS_A | ACCUMULATE,
+        s.width,
+        this.layers[0].nOut,
+        rows,
+        s.input,
+        this.dOut[0],
+        G + this.sideW,
+        NULL,
+      );
   }
 }
 

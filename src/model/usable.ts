@@ -25,12 +25,20 @@ function typicalRows(l: Likelihood, n: number, rng: Rng): Float32Array {
 
 /** Refuses (one line naming `where`) a model whose outputs are not finite on typical rows; the parameters are untouched. */
 export function checkUsable(
-  model: { k: Kernels; P: number; G: number; maxRows: number; views: readonly ViewVae[] },
+  model: {
+    k: Kernels;
+    P: number;
+    G: number;
+    maxRows: number;
+    views: readonly ViewVae[];
+    setDesign?(design: undefined, rowIndex: ArrayLike<number>): void;
+  },
   where: string,
 ): void {
   const rows = Math.min(PROBE_ROWS, model.maxRows),
     rng = new Rng(1),
     index = Array.from({ length: rows }, (_, r) => r);
+  model.setDesign?.(undefined, index); // covariates: the average of the known categories
   model.views.forEach((v, i) => {
     v.setInput(typicalRows(v.likelihood, rows * v.dim, rng), index);
     v.setNoise(rows, null); // z = the posterior mean

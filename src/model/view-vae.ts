@@ -9,7 +9,7 @@ import { isCount, logSizeFactor, type Likelihood } from '../data/likelihood.ts';
 import type { Rng } from '../data/rng.ts';
 import { addDense, denseBackward, denseForward, type Dense } from './dense.ts';
 import type { Layout, ParamRange } from './layout.ts';
-import { Mlp } from './mlp.ts';
+import { Mlp, type SideInput } from './mlp.ts';
 
 export class ViewVae {
   readonly encoder: Mlp; // hidden layers, ReLU; the two heads read its output
@@ -38,7 +38,7 @@ export class ViewVae {
   readonly dz: number;
   readonly recon: number; // per-row negative log-likelihood
 
-  /** Layers named `TAG.encoder.*`, `TAG.decoder.*` on disk. */
+  /** Layers named `TAG.encoder.*`, `TAG.decoder.*` on disk; with `design`, both MLPs read the covariates' design rows. */
   constructor(
     private readonly k: Kernels,
     layout: Layout,
@@ -48,6 +48,7 @@ export class ViewVae {
     readonly latent: number,
     readonly likelihood: Likelihood,
     maxRows: number,
+    design?: SideInput,
   ) {
     const first = layout.size;
     const buf = (w: number) => k.heap.alloc(maxRows * w);
@@ -57,12 +58,20 @@ export class ViewVae {
     const counts = isCount(likelihood);
     this.input = counts ? buf(dim) : this.x;
     this.logSize = counts && likelihood.sizeFactor === 'total' ? buf(1) : 0;
-    this.encoder = new Mlp(k, layout, `${tag}.encoder`, [dim, ...hidden], true, maxRows);
+    this.encoder = new Mlp(k, layout, `${tag}.encoder`, [dim, ...hidden], true, maxRows, design);
     const top = hidden[hidden.length - 1];
     this.muHead = addDense(layout, `${tag}.encoder.mu`, top, latent, false);
     this.lvHead = addDense(layout, `${tag}.encoder.logvar`, top, latent, false);
     [this.mu, this.lv, this.eps, this.z, this.dmu, this.dlv, this.dz] = Array.from({ length: 7 }, () => buf(latent));
-    this.decoder = new Mlp(k, layout, `${tag}.decoder`, [latent, ...[...hidden].reverse(), dim], false, maxRows);
+    this.decoder = new Mlp(
+      k,
+      layout,
+      `${tag}.decoder`,
+      [latent, ...[...hidden].reverse(), dim],
+      false,
+      maxRows,
+      design,
+    );
     if (variance === 'learnt') logvar = layout.add(`${tag}.decoder.logvar`, [dim]).offset;
     this.logvar = logvar;
     this.logTheta = likelihood.kind === 'nb' ? layout.add(`${tag}.decoder.logtheta`, [dim]).offset : 0;

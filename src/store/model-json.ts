@@ -15,6 +15,7 @@ import { Fields } from '../io/fields.ts';
 import { newerFormatLine } from '../io/format-version.ts';
 import { camelCaseKeys, snakeName } from '../io/json-keys.ts';
 import { cholesky, positiveDefinite } from '../linalg/dense.ts';
+import { MAX_CATEGORIES, MAX_COVARIATES, type Covariate } from '../model/covariates.ts';
 import { checkConfig, MAX_VIEWS, type Likelihood, type ModelConfig } from '../model/config.ts';
 import { BERNOULLI, COUNT_KINDS, SIZE_FACTORS } from '../data/likelihood.ts';
 import { badColumnNames, type DataRecord } from '../data/record.ts';
@@ -92,6 +93,23 @@ export function likelihood(f: Fields, v: unknown, path: string): Likelihood {
   return { kind, variance: f.number(o.variance, `${path}.variance`, "'learnt' or a variance > 0", (x) => x > 0) };
 }
 
+/** The covariates' names and category lists: bounded before they are read, then checked as a config's (unique, non-empty). */
+function covariates(f: Fields, v: unknown): Covariate[] {
+  const list = f.array(v, 'config.covariates');
+  if (list.length > MAX_COVARIATES) f.expected('config.covariates', `at most ${MAX_COVARIATES} covariates`, v);
+  return list.map((x, j) => {
+    const path = `config.covariates[${j}]`,
+      o = f.object(x, path),
+      categories = f.array(o.categories, `${path}.categories`);
+    if (categories.length < 1 || categories.length > MAX_CATEGORIES)
+      f.expected(`${path}.categories`, `1 to ${MAX_CATEGORIES} categories`, o.categories);
+    return {
+      name: f.string(o.name, `${path}.name`),
+      categories: categories.map((c, i) => f.string(c, `${path}.categories[${i}]`)),
+    };
+  });
+}
+
 function config(f: Fields, v: unknown): ModelConfig {
   const o = f.object(v, 'config');
   const ints = (x: unknown, path: string, length?: number) => {
@@ -120,6 +138,7 @@ function config(f: Fields, v: unknown): ModelConfig {
     c.likelihood = f
       .array(o.likelihood, 'config.likelihood', m)
       .map((x, i) => likelihood(f, x, `config.likelihood[${i}]`));
+  if (o.covariates !== undefined) c.covariates = covariates(f, o.covariates);
   return checkConfig(c, (field) => `${f.file}: config.${field}`);
 }
 
