@@ -15,8 +15,10 @@ export {
   type FitOptions,
   type ImputeOptions,
   type CalibrationOptions,
+  type CovariateOptions,
   type Views,
 } from './api/model.ts';
+export type { CovariateColumns, UnknownCategory } from './api/covariate-columns.ts';
 export type { TwoViews, ViewInput } from './api/inputs.ts';
 export type { RunOptions, ResumeOptions } from './api/training.ts';
 export { PACKAGE_VERSION } from './version.ts';
@@ -35,6 +37,7 @@ export { MAX_VIEWS } from './data/view-data.ts';
 
 // What a model is and what its files hold (model.json, with camelCase field names).
 export type { ModelConfig, Likelihood } from './model/config.ts';
+export type { Covariate } from './model/covariates.ts';
 export type { CountLikelihood } from './data/likelihood.ts';
 export type { PriorConfig, PriorKind } from './model/prior/prior.ts';
 export type { ModelFiles, ModelJson } from './store/files.ts';

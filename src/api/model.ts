@@ -35,6 +35,13 @@ import type { EpochRecord, StepInfo } from '../train/trainer.ts';
 import { buildExport, exportInputOf, type ImputerSubsets } from '../onnx/export.ts';
 import type { Manifest } from '../onnx/manifest.ts';
 import { toMatrix, type TwoViews, type ViewInput } from './inputs.ts';
+import {
+  covariatesOf,
+  designOf,
+  UNKNOWN_CATEGORY,
+  type CovariateColumns,
+  type UnknownCategory,
+} from './covariate-columns.ts';
 import { holdoutOf, Training, trainOptionsOf, type RunOptions, type Splits } from './training.ts';
 import { availableThreads, threadsVariant } from '../threads/plan.ts';
 import { BACKENDS } from '../core/index.ts';
@@ -42,6 +49,7 @@ import { PRIOR_KINDS } from '../model/prior/prior.ts';
 import {
   BOOLEAN,
   checkOptions,
+  COLUMNS,
   either,
   FUNCTION,
   int,
@@ -75,6 +83,7 @@ export const OPTION_RULES = {
     latent: either(int(1), ints(1)),
     hidden: ints(1),
     likelihood: NAMED,
+    covariates: COLUMNS,
     onEpoch: FUNCTION,
   },
   run: { epochs: int(1), signal: SIGNAL, onEpoch: FUNCTION, onStep: FUNCTION },
@@ -86,16 +95,41 @@ export const OPTION_RULES = {
     draws: oneOf(DRAW_KINDS),
     point: oneOf(POINT_KINDS),
     names: LIST,
+    covariates: COLUMNS,
+    unknownCategory: oneOf(UNKNOWN_CATEGORY),
   },
-  encode: { view: int(1) },
-  evaluate: { seed: int(0), conditional: oneOf(['fit', 'prior']), point: oneOf(POINT_KINDS) },
-  calibration: { samples: int(2), seed: int(0), draws: oneOf(DRAW_KINDS) },
+  encode: { view: int(1), covariates: COLUMNS, unknownCategory: oneOf(UNKNOWN_CATEGORY) },
+  evaluate: {
+    seed: int(0),
+    conditional: oneOf(['fit', 'prior']),
+    point: oneOf(POINT_KINDS),
+    covariates: COLUMNS,
+    unknownCategory: oneOf(UNKNOWN_CATEGORY),
+  },
+  calibration: {
+    samples: int(2),
+    seed: int(0),
+    draws: oneOf(DRAW_KINDS),
+    covariates: COLUMNS,
+    unknownCategory: oneOf(UNKNOWN_CATEGORY),
+  },
   exportOnnx: { fp16: BOOLEAN, subsets: LIST },
   fromFiles: { backend: oneOf(BACKENDS), where: STRING },
   load: { backend: oneOf(BACKENDS) },
 } satisfies Record<string, Record<string, OptionRule>>;
 
-export type { ModelFiles, ModelJson, Metrics, EpochRecord, TwoViews, ViewInput, Likelihood, ModelConfig };
+export type {
+  ModelFiles,
+  ModelJson,
+  Metrics,
+  EpochRecord,
+  TwoViews,
+  ViewInput,
+  Likelihood,
+  ModelConfig,
+  CovariateColumns,
+  UnknownCategory,
+};
 
 /** A model's views: a list (view v is entry v − 1), or two views by name with an optional n×2 0/1 mask. */
 export type Views = readonly ViewInput[] | TwoViews;
@@ -116,11 +150,25 @@ export interface FitOptions extends RunOptions {
   hidden?: number[];
   /** One for every view or one per view: 'bernoulli' (values in [0,1], the default), 'gaussian' (learnt variance), 'gaussian:V', 'poisson' or 'nb' (counts), or a Likelihood. */
   likelihood?: Likelihood | string | readonly (Likelihood | string)[];
+  /**
+   * Categorical covariates (batches, sites), each name to its value per row
+   * (`{ batch: ['a', 'b', …] }`): every encoder and decoder reads their
+   * one-hots; the categories are those of the rows given, sorted.
+   */
+  covariates?: CovariateColumns;
   onEpoch?: (record: EpochRecord) => void;
 }
 
+/** The rows' covariates, for a model trained with them (docs/covariates.md). */
+export interface CovariateOptions {
+  /** Each of the model's covariates to its value per row (as fit() took them). */
+  covariates?: CovariateColumns;
+  /** A category the model does not know: 'error' (the default), or 'average' (the mean of the known categories). */
+  unknownCategory?: UnknownCategory;
+}
+
 /** How imputation picks its views (numbered from 1) and what it returns. */
-export interface ImputeOptions {
+export interface ImputeOptions extends CovariateOptions {
   /** The view the rows are (a number), or the views they are, in the order of the list of rows given. */
   given: number | readonly number[];
   /** The views to impute (default: every view not given). */
@@ -136,7 +184,7 @@ export interface ImputeOptions {
 }
 
 /** What a calibration scores: K draws per row (default 100) of kind `draws` (default 'predictive'), from Rng(seed) (default 1). */
-export interface CalibrationOptions {
+export interface CalibrationOptions extends CovariateOptions {
   samples?: number;
   seed?: number;
   draws?: DrawKind;
@@ -267,7 +315,8 @@ export class JpvaeModel {
     const rng = new Rng(o.seed ?? 1),
       draws = K > 1 ? drawsOf(kind, rng) : undefined;
     const c = conditionalOf(this.fit(), sel.given, sel.target);
-    const ys = imputeInUnits(this.net, c, this.json.data.standardize, xs, n, draws, K);
+    const design = this.designOf(o, n);
+    const ys = imputeInUnits(this.net, c, this.json.data.standardize, xs, n, draws, K, design);
     ys.forEach((y, t) => {
       checkImputed(y, this.widths[target[t]], K, names[0]);
       toPoint(this.net.views[target[t]], this.net.dispersion(target[t]), y, points[t]);
@@ -286,9 +335,12 @@ export class JpvaeModel {
    * imputation's scores in counts (`counts`): MAE at the median and RMSE
    * at the mean, or both at `point` (what impute({ point }) gives).
    */
-  evaluate(views: Views, o: { seed?: number; conditional?: 'fit' | 'prior'; point?: PointKind } = {}): Metrics {
+  evaluate(
+    views: Views,
+    o: { seed?: number; conditional?: 'fit' | 'prior'; point?: PointKind } & CovariateOptions = {},
+  ): Metrics {
     checkOptions(o, OPTION_RULES.evaluate, 'options of evaluate');
-    return this.evaluateData(this.rowsOf(views), { ...o, split: 'given' });
+    return this.evaluateData(this.rowsOf(views, o), { ...o, split: 'given' });
   }
 
   /** @internal The same metrics on rows of the model's widths already preprocessed as its training data; `split` names them. */
@@ -311,7 +363,7 @@ export class JpvaeModel {
    */
   calibration(views: Views, o: CalibrationOptions = {}): Calibration {
     checkOptions(o, OPTION_RULES.calibration, 'options of calibration');
-    const data = this.rowsOf(views);
+    const data = this.rowsOf(views, o);
     return evaluateCalibration(this.net, data, this.fit(), { ...o, samples: o.samples ?? 100 });
   }
 
@@ -320,7 +372,7 @@ export class JpvaeModel {
    * model was trained on, every row complete): each row's posterior mean
    * μ(x) of that view's encoder, n × the view's latent size.
    */
-  encode(rows: ViewInput, o: { view: number }): Float32Array {
+  encode(rows: ViewInput, o: { view: number } & CovariateOptions): Float32Array {
     if (o === undefined) throw new InputError('options of encode: required ({ view }: the view the rows are)');
     checkOptions(o, OPTION_RULES.encode, 'options of encode');
     const [i] = viewIndices(o.view, this.views, 'view'),
@@ -331,7 +383,13 @@ export class JpvaeModel {
     checkGivenRows(mat.data, v.dim, v.likelihood, i, 'rows');
     const s = this.json.data.standardize[i];
     if (s) applyStandardize(mat.data, v.dim, s);
-    return Float32Array.from(encodeViewMeans(this.net, [mat.data], [i], mat.rows)[0]);
+    const design = this.designOf(o, mat.rows);
+    return Float32Array.from(encodeViewMeans(this.net, [mat.data], [i], mat.rows, design)[0]);
+  }
+
+  /** The design rows of `o.covariates` for n rows (none for a model without covariates). */
+  private designOf(o: CovariateOptions, n: number): Float32Array | undefined {
+    return designOf(this.config.covariates, o.covariates, n, o.unknownCategory);
   }
 
   /** The views of an imputation (numbered from 1), checked: `given`, and `target` (default: every view not given). */
@@ -349,7 +407,7 @@ export class JpvaeModel {
   }
 
   /** Rows of every view checked against the model's widths and preprocessed as its training data. */
-  private rowsOf(views: Views): ViewData {
+  private rowsOf(views: Views, o: CovariateOptions = {}): ViewData {
     const m = this.views,
       { list, names } = viewList(views);
     if (list.length !== m) throw new InputError(`views: the model has ${m} views, got ${list.length}`);
@@ -361,7 +419,8 @@ export class JpvaeModel {
         );
     });
     standardizeViews(data, this.json.data.standardize);
-    return data;
+    const design = this.designOf(o, data.n);
+    return design ? { ...data, design } : data;
   }
 
   /** model.json and the files it names (the weights and, while it can be trained on, the optimiser state), as a model directory holds them. */
@@ -515,8 +574,12 @@ export class FitRun {
     const likelihood = viewLikelihoods(o.likelihood, list.length);
     const holdout = holdoutOf(o);
     const paired = pairedViews(views, likelihood);
-    const { train, heldOut, standardize } = prepareViews(paired, likelihood, holdout);
     const config = configOf(paired.dims, likelihood, o);
+    if (o.covariates && Object.keys(o.covariates).length) {
+      config.covariates = covariatesOf(o.covariates, paired.n);
+      paired.design = designOf(config.covariates, o.covariates, paired.n);
+    }
+    const { train, heldOut, standardize } = prepareViews(paired, likelihood, holdout);
     const record: DataRecord = {
       dataset: 'arrays',
       holdout,

@@ -28,6 +28,11 @@ export const SIGNAL = rule('an AbortSignal', (v) => typeof AbortSignal !== 'unde
 export const NAMED = rule('a name, an object or a list of them', (v) =>
   [v].flat().every((x) => typeof x === 'string' || (typeof x === 'object' && x !== null)),
 );
+/** An object of columns: each name to a list of values (one per row). */
+export const COLUMNS = rule(
+  'an object of columns (each name to one value per row)',
+  (v) => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => Array.isArray(x)),
+);
 export const oneOf = (choices: readonly string[]) =>
   rule(choices.length === 2 ? choices.join(' or ') : `one of ${choices.join(', ')}`, (v) =>
     choices.includes(v as string),

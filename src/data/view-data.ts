@@ -99,6 +99,15 @@ export function sliceViews(d: ViewData, start: number, count: number): ViewData 
   };
 }
 
+/** The design rows of data's rows `rows`, in that order; undefined without covariates. */
+export function designRowsOf(d: ViewData, rows: ArrayLike<number>): Float32Array | undefined {
+  if (!d.design) return undefined;
+  const w = designWidthOf(d),
+    out = new Float32Array(rows.length * w);
+  for (let t = 0; t < rows.length; t++) out.set(d.design.subarray(rows[t] * w, (rows[t] + 1) * w), t * w);
+  return out;
+}
+
 /** The width of data's design rows (0 without covariates). */
 export const designWidthOf = (d: ViewData): number => (d.design && d.n ? d.design.length / d.n : 0);
 

@@ -20,7 +20,7 @@
 // is not scored for counts).
 
 import { forEachBatch, gatherRows } from '../data/dataset.ts';
-import { rowsWith, viewsOf, type ViewData } from '../data/view-data.ts';
+import { designRowsOf, rowsWith, viewsOf, type ViewData } from '../data/view-data.ts';
 import { Rng } from '../data/rng.ts';
 import { InputError } from '../errors.ts';
 import { blockConditional } from '../impute/block-conditional.ts';
@@ -280,7 +280,10 @@ export function evaluateCalibration(
   if (!rows.length)
     throw new InputError(`samples: no row has all ${all.length} views; calibration scores rows with every view`);
   const xs = all.map((i) => gatherRows(data.xs[i], data.dims[i], rows)), // each view's complete rows, once
-    part = (i: number, start: number, n: number) => xs[i].subarray(start * data.dims[i], (start + n) * data.dims[i]);
+    part = (i: number, start: number, n: number) => xs[i].subarray(start * data.dims[i], (start + n) * data.dims[i]),
+    design = designRowsOf(data, rows),
+    designPart = (start: number, n: number) =>
+      design?.subarray(start * model.designWidth, (start + n) * model.designWidth);
   const impute: Record<string, ViewCalibration> = {};
   for (const target of all) {
     const { likelihood: l, dim } = model.views[target],
@@ -296,7 +299,7 @@ export function evaluateCalibration(
     forEachBatch(rows.length, Math.max(1, Math.floor(DRAW_ROWS / K)), (start, idx) => {
       const n = idx.length,
         xs = given.map((i) => part(i, start, n));
-      const [out] = imputeViews(model, c, xs, n, draws, K);
+      const [out] = imputeViews(model, c, xs, n, draws, K, designPart(start, n));
       scores.add(part(target, start, n), out, n);
     });
     impute[imputeKey(target, given)] = scores.result();

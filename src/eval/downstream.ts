@@ -56,8 +56,8 @@ export function downstreamAccuracy(
       given = `${i + 1}|${j + 1}`;
     const c = conditionalOf(fit, [j + 1], [i + 1]),
       dim = model.views[i].dim;
-    const rec = (d: ViewData) => reconstructView(model, i, d.xs[i], d.n),
-      imp = (d: ViewData) => imputeViews(model, c, [d.xs[j]], d.n)[0];
+    const rec = (d: ViewData) => reconstructView(model, i, d.xs[i], d.n, d.design),
+      imp = (d: ViewData) => imputeViews(model, c, [d.xs[j]], d.n, undefined, 1, d.design)[0];
     const impTest = imp(test);
     const [recRec, recImp] = accuracies(model.k, dim, opts, train, rec(train), [rec(test), impTest], test);
     const [impImp] = accuracies(model.k, dim, opts, train, imp(train), [impTest], test);

@@ -6,7 +6,7 @@
 // bands of the image, stacked top to bottom in view order.
 
 import { gatherRows } from '../data/dataset.ts';
-import type { ViewData } from '../data/view-data.ts';
+import { designRowsOf, type ViewData } from '../data/view-data.ts';
 import type { Jpvae } from '../model/jpvae.ts';
 import { conditionalOf } from '../impute/block-conditional.ts';
 import { imputeViews } from '../impute/impute.ts';
@@ -55,7 +55,15 @@ export function imputationGrid(
     targets.map((t) => {
       const given = views.filter((v) => v !== t),
         xs = given.map((g) => truth[g - 1]);
-      return imputeViews(model, conditionalOf(fit, given, [t]), xs, rows.length)[0];
+      return imputeViews(
+        model,
+        conditionalOf(fit, given, [t]),
+        xs,
+        rows.length,
+        undefined,
+        1,
+        designRowsOf(data, rows),
+      )[0];
     }),
   );
   return {

@@ -10,7 +10,7 @@
 // counts from each subset (counts: count-metrics.ts).
 
 import { forEachBatch, gatherRows } from '../data/dataset.ts';
-import { rowsWith, viewsOf, type ViewData } from '../data/view-data.ts';
+import { designRowsOf, rowsWith, viewsOf, type ViewData } from '../data/view-data.ts';
 import { Rng } from '../data/rng.ts';
 import { blockConditional } from '../impute/block-conditional.ts';
 import { decodeConditional, imputeViews } from '../impute/impute.ts';
@@ -78,6 +78,7 @@ export function imputationNll(
   forEachBatch(rows.length, model.maxRows, (start, idx) => {
     const batch = rows.subarray(start, start + idx.length);
     for (const i of [...given, target]) model.views[i].setInput(data.xs[i], batch);
+    model.setDesign(data.design, batch);
     const [out] = decodeConditional(model, c, batch.length);
     total += v.nll(model.P, model.G, batch.length, out, null);
   });
@@ -110,7 +111,7 @@ export function evaluateMetrics(
       const idx = rowsWith(data, [...given, target]),
         pick = (i: number) => gatherRows(data.xs[i], data.dims[i], idx);
       const c = blockConditional(fit.mean, fit.cov, fit.latent, given, [target]);
-      const [mean] = imputeViews(model, c, given.map(pick), rows);
+      const [mean] = imputeViews(model, c, given.map(pick), rows, undefined, 1, designRowsOf(data, idx));
       counts[key] = countImputationScores(v, v.dispersion(model.P), pick(target), mean, rows, at);
     }
   const latent = latentStatistics(model, data);

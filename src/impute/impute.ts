@@ -106,7 +106,9 @@ export function decodeConditional(model: Jpvae, c: BlockConditional, rows: numbe
  * target (n×dim_t each, in the order of c.target). With `draws`, each row
  * is repeated `samples` times and each copy decodes a draw from the
  * conditional (plus, for a Gaussian view, its observation noise): rows
- * r·samples … r·samples + samples − 1 are row r's draws.
+ * r·samples … r·samples + samples − 1 are row r's draws. A model with
+ * covariates reads the rows' `design` (n × its design width; without it,
+ * the average of the known categories).
  */
 export function imputeViews(
   model: Jpvae,
@@ -115,10 +117,12 @@ export function imputeViews(
   n: number,
   draws?: Draws,
   samples = 1,
+  design?: Float32Array,
 ): Float32Array[] {
   const K = draws ? samples : 1,
     rowsOut = n * K;
-  const inputs = xs.map((x, g) => repeatRows(x, n, model.views[c.given[g]].dim, K));
+  const inputs = xs.map((x, g) => repeatRows(x, n, model.views[c.given[g]].dim, K)),
+    designs = design && repeatRows(design, n, model.designWidth, K);
   const targets = c.target.map((t) => model.views[t]);
   const observed = draws !== undefined && draws.observation !== false;
   // A predictive draw of a count view is a count from its likelihood at the decoded mean, from one count stream
@@ -141,6 +145,7 @@ export function imputeViews(
   forEachBatch(rowsOut, model.maxRows, (start, idx) => {
     const rows = idx.length;
     c.given.forEach((i, g) => model.views[i].setInput(inputs[g], idx));
+    model.setDesign(designs, idx);
     // Row by row, as every draw of jpvae: the latent's values, then each Gaussian target's observation noise.
     let eps: Float64Array | undefined;
     const obs = targets.map((v, t) => (logvars[t] ? new Float64Array(rows * v.dim) : null));
@@ -169,8 +174,14 @@ export function imputeViews(
   return out;
 }
 
-/** Reconstruct view i (the likelihood's mean) from its own rows (n of them in x), decoding the posterior mean. */
-export function reconstructView(model: Jpvae, i: number, x: Float32Array, n: number): Float32Array {
+/** Reconstruct view i (the likelihood's mean) from its own rows (n of them in x, `design` their covariates), decoding the posterior mean. */
+export function reconstructView(
+  model: Jpvae,
+  i: number,
+  x: Float32Array,
+  n: number,
+  design?: Float32Array,
+): Float32Array {
   const v = model.views[i],
     heap = model.k.heap,
     mean = meanOf(v.likelihood),
@@ -178,6 +189,7 @@ export function reconstructView(model: Jpvae, i: number, x: Float32Array, n: num
   forEachBatch(n, model.maxRows, (start, idx) => {
     const rows = idx.length;
     v.setInput(x, idx);
+    model.setDesign(design, idx);
     v.encode(model.P, rows);
     heap.view(v.z, rows * v.latent).set(heap.view(v.mu, rows * v.latent));
     const o = heap.view(v.decode(model.P, rows), rows * v.dim);
@@ -221,9 +233,10 @@ export function imputeInUnits(
   n: number,
   draws?: Draws,
   samples = 1,
+  design?: Float32Array,
 ): Float32Array[] {
   c.given.forEach((g, a) => standardize[g] && applyStandardize(xs[a], model.views[g].dim, standardize[g]!));
-  const ys = imputeViews(model, c, xs, n, draws, samples);
+  const ys = imputeViews(model, c, xs, n, draws, samples, design);
   ys.forEach((y, t) => {
     const s = standardize[c.target[t]];
     if (s) applyStandardize(y, model.views[c.target[t]].dim, s, true);

@@ -6,7 +6,7 @@
 // - the model's own joint prior: m = 0, Σ of Eq. 6.
 
 import { forEachBatch, gatherRows } from '../data/dataset.ts';
-import { allViews, rowsWith, viewsOf, type ViewData } from '../data/view-data.ts';
+import { allViews, designRowsOf, rowsWith, viewsOf, type ViewData } from '../data/view-data.ts';
 import { cholesky, joinColumns, meanCov, positiveDefinite } from '../linalg/dense.ts';
 import type { Jpvae } from '../model/jpvae.ts';
 
@@ -18,10 +18,17 @@ export interface LatentFit {
   cov: number[]; // D², row-major
 }
 
-/** Posterior means of each view's rows (view i: n×n_i, f64), for the views in `views`. */
-export function encodeViewMeans(model: Jpvae, xs: readonly Float32Array[], views: readonly number[], n: number) {
+/** Posterior means of each view's rows (view i: n×n_i, f64), for the views in `views`; `design`: the rows' covariates. */
+export function encodeViewMeans(
+  model: Jpvae,
+  xs: readonly Float32Array[],
+  views: readonly number[],
+  n: number,
+  design?: Float32Array,
+) {
   const out = views.map((i) => new Float64Array(n * model.views[i].latent));
   forEachBatch(n, model.maxRows, (start, idx) => {
+    model.setDesign(design, idx);
     views.forEach((i, g) => {
       const v = model.views[i];
       v.setInput(xs[g], idx);
@@ -37,7 +44,7 @@ export function completeMeans(model: Jpvae, data: ViewData): { rows: number; Z: 
   const all = viewsOf(model.fullMask),
     rows = rowsWith(data, all);
   const xs = all.map((i) => gatherRows(data.xs[i], data.dims[i], rows));
-  return { rows: rows.length, Z: encodeViewMeans(model, xs, all, rows.length) };
+  return { rows: rows.length, Z: encodeViewMeans(model, xs, all, rows.length, designRowsOf(data, rows)) };
 }
 
 /**
@@ -74,7 +81,13 @@ export function fitPairwise(model: Jpvae, train: ViewData): LatentFit {
   // Each view's posterior means, for the rows that have it (NaN elsewhere: never read), and their mean.
   const Z = model.views.map((v, i) => {
     const rows = rowsWith(train, [i]);
-    const [mu] = encodeViewMeans(model, [gatherRows(train.xs[i], v.dim, rows)], [i], rows.length);
+    const [mu] = encodeViewMeans(
+      model,
+      [gatherRows(train.xs[i], v.dim, rows)],
+      [i],
+      rows.length,
+      designRowsOf(train, rows),
+    );
     const z = new Float64Array(train.n * v.latent).fill(NaN);
     rows.forEach((r, t) => z.set(mu.subarray(t * v.latent, (t + 1) * v.latent), r * v.latent));
     for (let e = 0; e < mu.length; e++) mean[starts[i] + (e % v.latent)] += mu[e] / rows.length;
