@@ -37,7 +37,7 @@ export { MAX_VIEWS } from './data/view-data.ts';
 
 // What a model is and what its files hold (model.json, with camelCase field names).
 export type { ModelConfig, Likelihood } from './model/config.ts';
-export type { Covariate } from './model/covariates.ts';
+export type { Covariate } from './data/covariates.ts';
 export type { CountLikelihood } from './data/likelihood.ts';
 export type { PriorConfig, PriorKind } from './model/prior/prior.ts';
 export type { ModelFiles, ModelJson } from './store/files.ts';

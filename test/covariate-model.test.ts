@@ -8,7 +8,7 @@ import { createKernels } from '../src/core/index.ts';
 import type { ViewData } from '../src/data/view-data.ts';
 import { Rng } from '../src/data/rng.ts';
 import { Jpvae } from '../src/model/jpvae.ts';
-import { designRows, type Covariate } from '../src/model/covariates.ts';
+import { designRows, type Covariate } from '../src/data/covariates.ts';
 import { InputError } from '../src/errors.ts';
 
 const COVARIATES: Covariate[] = [

@@ -5,7 +5,7 @@
 // calibration read the model's.
 
 import { InputError, quoted } from '../errors.ts';
-import { categoriesOf, designRows, type Covariate } from '../model/covariates.ts';
+import { categoriesOf, designRows, type Covariate } from '../data/covariates.ts';
 
 /** Each covariate's value per row, by name: `{ batch: ['a', 'b', …] }`. */
 export type CovariateColumns = Readonly<Record<string, ReadonlyArray<string | number>>>;
@@ -54,6 +54,7 @@ export function designOf(
   n: number,
   unknown: UnknownCategory = 'error',
   label = 'covariates',
+  firstRow = 0,
 ): Float32Array | undefined {
   const names = (covariates ?? []).map((c) => c.name);
   if (!names.length) {
@@ -83,5 +84,6 @@ export function designOf(
     n,
     unknown === 'average' ? 'mean' : 'error',
     label.replace(/s$/, ''),
+    firstRow,
   );
 }

@@ -13,11 +13,12 @@ import { formatOf, TABLE_FORMATS } from '../data/parse.ts';
 import { checkViewWidth } from '../data/view-width.ts';
 import { createRowWriter, type RowWriter } from '../data/row-writer.ts';
 import { Rng } from '../data/rng.ts';
-import { InputError } from '../errors.ts';
+import { InputError, quoted } from '../errors.ts';
 import { conditionalOf } from '../impute/block-conditional.ts';
 import { checkGivenRows, checkImputed, drawsOf, imputeInUnits, repeatRows, type DrawKind } from '../impute/impute.ts';
 import { checkPoint, toPoint, type PointKind } from '../impute/point.ts';
 import type { JpvaeModel } from './model.ts';
+import { designOf, type UnknownCategory } from './covariate-columns.ts';
 
 /** Rows imputed at once (input rows × samples): memory stays bounded whatever the input's size. */
 export const IMPUTE_CHUNK_ROWS = 4096;
@@ -37,6 +38,8 @@ export interface ImputeOptions {
   chunkRows?: number;
   /** The input table's column of sample IDs (default: the one the model was trained with). */
   idColumn?: string;
+  /** A covariate's category the model does not know: 'error' (the default) or 'average' (the known ones' mean). */
+  unknownCategory?: UnknownCategory;
   /**
    * How errors name the input file, the output file, the summary option and
    * the ID column: by default as this API's arguments ('input', 'out',
@@ -107,7 +110,13 @@ export function imputeFile(trained: JpvaeModel, input: string, out: string, o: I
     throw new InputError(
       `${names.out} ${out}: K draws per row do not fit an AnnData file's rows; add ${names.summary}`,
     );
-  const rows = openRows(input, names.input, { idColumn, idLabel: names.idColumn });
+  // A model with covariates reads each row's from the input (a table's columns, an AnnData file's obs).
+  const covariates = json.config.covariates ?? [];
+  const rows = openRows(input, names.input, {
+    idColumn,
+    idLabel: names.idColumn,
+    textColumns: covariates.map((v) => v.name),
+  });
   let writer: RowWriter | undefined;
   try {
     checkViewWidth(names.input, input, rows.cols, o.given, width, {
@@ -122,9 +131,24 @@ export function imputeFile(trained: JpvaeModel, input: string, out: string, o: I
       header: o.summary || (inFormat === 'csv' && rows.columns !== undefined), // a CSV's reader names columns only from a header
       anndata: anndata ? { input, key, rows: rows.rows } : undefined,
     });
+    const missing = covariates.find((v) => !rows.text?.has(v.name));
+    if (missing)
+      throw new InputError(
+        `${names.input} ${input}: no column ${quoted(missing.name)} (the model's covariate: a CSV header's or a table's column, or an obs column)`,
+      );
     for (let start = 0, mat; (mat = rows.next(chunk)); start += mat.rows) {
       const label = `${names.input} ${input}`;
       checkGivenRows(mat.data, width, model.views[given].likelihood, given, label, start);
+      const values =
+        rows.text && Object.fromEntries([...rows.text].map(([k, v]) => [k, v.slice(start, start + mat.rows)]));
+      const design = designOf(
+        json.config.covariates,
+        values,
+        mat.rows,
+        o.unknownCategory,
+        `${label}: covariates`,
+        start,
+      );
       const [y] = imputeInUnits(
         model,
         c,
@@ -132,6 +156,8 @@ export function imputeFile(trained: JpvaeModel, input: string, out: string, o: I
         [repeatRows(mat.data, mat.rows, width, K)],
         mat.rows * K,
         draws,
+        1,
+        design && repeatRows(design, mat.rows, design.length / mat.rows, K),
       );
       checkImputed(y, dim, K, label, start);
       toPoint(model.views[target], model.dispersion(target), y, point);

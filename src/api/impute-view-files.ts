@@ -54,10 +54,14 @@ export function imputeViewFiles(
   }
   const tables = inputs.some((p) => TABLE_FORMATS.includes(formatOf(p, `${names.input} ${p}`)));
   const idColumn = o.idColumn ?? (tables ? model.json.data.idColumn : undefined);
-  const files = readPairedFiles(inputs, idColumn, {
-    view: () => names.input,
-    idColumn: names.idColumn,
-  });
+  // A model with covariates reads each sample's from the input files (their columns, or obs), unless given.
+  const covariateNames = o.covariates ? [] : (model.config.covariates?.map((c) => c.name) ?? []);
+  const files = readPairedFiles(
+    inputs,
+    idColumn,
+    { view: () => names.input, idColumn: names.idColumn, covariate: 'covariate' },
+    covariateNames,
+  );
   // By ID, the samples some given file lacks are left out; the first file's come first, in its order.
   const n = files.matrices[0].rows;
   const kept = files.rowOf ? inEvery(files.rowOf, n) : [...Array(n).keys()];
@@ -68,11 +72,18 @@ export function imputeViewFiles(
       `${names.out} ${anndata}: an AnnData output copies ${names.input} ${inputs[0]}, but the other inputs lack some of its samples`,
     );
   if (!kept.length) throw new InputError(`${names.input}: no sample is in every given file`);
+  const covariates =
+    o.covariates ??
+    (covariateNames.length
+      ? Object.fromEntries(covariateNames.map((k) => [k, kept.map((r) => files.text.get(k)![r])]))
+      : undefined);
   const ys = model.impute(rows, {
     samples: o.samples,
     seed: o.seed,
     draws: o.draws,
     point: o.point,
+    covariates,
+    unknownCategory: o.unknownCategory,
     given,
     target,
     names: inputs.map((p) => `${names.input} ${p}`),

@@ -587,6 +587,7 @@ export class FitRun {
       standardize,
       trainRows: train.n,
       heldOutRows: heldOut?.n ?? 0,
+      ...(config.covariates ? { covariates: config.covariates } : {}),
     };
     const splits = { train, test: heldOut };
     const { run, backend, threads } = await startRun(o, (backend, threads) =>

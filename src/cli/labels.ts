@@ -13,6 +13,7 @@ export function flagLabels(aliases: boolean): InputLabels {
     likelihood: (i) => (aliases ? `--likelihood${i + 1}` : '--likelihood'),
     mask: '--mask',
     idColumn: '--id-column',
+    covariate: '--covariate',
     holdout: '--holdout',
     model: '--model',
     out: '--out',

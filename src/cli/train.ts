@@ -48,6 +48,11 @@ const HELP = `usage: jpvae train [flags]
   --view1 F --view2 F     the same for two views
   --id-column NAME        the column of sample IDs in CSV/Parquet/Arrow files: views pair by it, and a
                           sample some files lack trains with the views it has
+  --covariate COLUMN      a column of categories (a batch, a site) every encoder and decoder reads as one-hots
+                          (repeat for several): a CSV header's or a Parquet column of the view files (left out
+                          of the features), or an AnnData/MuData obs column; each sample's value comes from
+                          the files that have the column. Eval and impute read the model's covariates from
+                          their input files the same way (docs/covariates.md)
   --mask F                optional n×M 0/1 file: which views each row has (position pairing only)
   --likelihood L          bernoulli (values in [0,1]) | gaussian (learnt variance) | gaussian:V (fixed variance
                           V) | poisson | nb (counts: negative binomial, learnt dispersion), once for every view or
@@ -88,7 +93,7 @@ const FLAGS = {
   ...flags({
     string: 'dataset flips factors train-limit threads view1 view2 mask id-column likelihood1 likelihood2',
     boolean: 'swap-views',
-    multiple: 'view likelihood',
+    multiple: 'view likelihood covariate',
   }),
 };
 type Flags = FlagValues<typeof FLAGS>;
@@ -117,8 +122,10 @@ async function newRun(f: Flags, backend: (typeof TRAIN_BACKENDS)[number], thread
     throw new InputError(
       '--train-limit: for hvdMNIST only; with --view files, give the rows to train on (or --holdout)',
     );
-  if (!files && (f.mask !== undefined || f['id-column'] !== undefined))
-    throw new InputError(`${f.mask !== undefined ? '--mask' : '--id-column'}: for --view files only`);
+  if (!files && (f.mask !== undefined || f['id-column'] !== undefined || f.covariate?.length))
+    throw new InputError(
+      `${f.mask !== undefined ? '--mask' : f['id-column'] !== undefined ? '--id-column' : '--covariate'}: for --view files only`,
+    );
   if (f['swap-views'])
     process.stderr.write('jpvae train: --swap-views is no longer needed (the prior orders the views by latent size)\n');
   const m = files ? paths.length : 2;
@@ -137,7 +144,9 @@ async function newRun(f: Flags, backend: (typeof TRAIN_BACKENDS)[number], thread
   const options = trainOptionsFlags(f, epochs);
   await loadHdf5For(paths);
   const data = openTrainingData(
-    files ? { views: paths, mask: f.mask, idColumn: f['id-column'], likelihood, holdout } : null,
+    files
+      ? { views: paths, mask: f.mask, idColumn: f['id-column'], likelihood, holdout, covariates: f.covariate }
+      : null,
     trainLimit,
     labels,
   );
@@ -147,6 +156,7 @@ async function newRun(f: Flags, backend: (typeof TRAIN_BACKENDS)[number], thread
       latent: '--latent',
     },
   );
+  if (data.record.covariates) config.covariates = data.record.covariates;
   checkConfig(config, (field) => CONFIG_FLAGS[field]); // a bad config stops before --out is touched
   return { data, start: () => Training.start(config, options, data, data.record, backend, threads) };
 }

@@ -114,7 +114,7 @@ const toF32 = (a: ArrayLike<number | bigint>, out: Float32Array): Float32Array =
 };
 
 /** The rows of X in an AnnData file (or of modality `mod` of a MuData one), named by its obs names. */
-export function anndataRows(path: string, label: string): RowStream {
+export function anndataRows(path: string, label: string, textColumns: readonly string[] = []): RowStream {
   if (!h5) throw new Error('anndataRows: call loadHdf5() first');
   const { file, modality } = splitModality(path);
   const mudata = /\.h5mu$/i.test(file);
@@ -139,7 +139,7 @@ export function anndataRows(path: string, label: string): RowStream {
     throw bad('HDF5 file does not open (truncated or damaged?)');
   }
   try {
-    return quietly(() => openX(f, file, modality, mudata, extent.size, bad));
+    return quietly(() => openX(f, file, modality, mudata, extent.size, bad, textColumns));
   } catch (e) {
     quietly(() => {
       try {
@@ -160,6 +160,7 @@ function openX(
   mudata: boolean,
   fileBytes: number,
   bad: (what: string) => InputError,
+  textColumns: readonly string[],
 ): RowStream {
   /** A dataset's stated bytes within what the file can hold: its own bytes, or MAX_EXPANSION times them when compressed. */
   const stored = (d: Dataset, what: string): Dataset => {
@@ -233,9 +234,15 @@ function openX(
   } else throw bad('X is neither a dataset nor a group');
   const ids = obsNames(root, rows, (d) => stored(d, 'the obs names'), bad);
   checkIds(ids, name);
+  const text = new Map<string, string[]>();
+  for (const column of textColumns) {
+    const values = obsColumn(root, column, rows, stored, bad);
+    if (values) text.set(column, values);
+  }
   const source = blockRows(rows, cols, (first, n, data) => quietly(() => fill(first, n, data)), ids);
   return {
     ...source,
+    ...(text.size ? { text } : {}),
     next: (maxRows) => {
       try {
         return source.next(maxRows);
@@ -263,6 +270,43 @@ function obsNames(
   const count = (names.shape ?? []).reduce((a, b) => a * b, 1);
   if (count !== rows) throw bad(`obs has ${count} names but X has ${rows} rows`);
   return Array.from(stored(names).value as ArrayLike<unknown>, String);
+}
+
+/**
+ * obs column `key` as text, one value per row, or undefined where obs has no such column: a
+ * categorical (codes into categories; code −1, a missing value, is ''), or a dataset of strings or
+ * numbers; sizes are checked before anything is read.
+ */
+function obsColumn(
+  root: Group,
+  key: string,
+  rows: number,
+  stored: (d: Dataset, what: string) => Dataset,
+  bad: (what: string) => InputError,
+): string[] | undefined {
+  const obs = root.get('obs'),
+    column = isGroup(obs) ? obs.get(key) : undefined,
+    where = `obs/${key}`;
+  if (!column) return undefined;
+  const size = (d: Dataset) => (d.shape ?? []).reduce((a, b) => a * b, 1);
+  if (isDataset(column)) {
+    if (size(column) !== rows) throw bad(`${where} has ${size(column)} values but X has ${rows} rows`);
+    return Array.from(stored(column, where).value as ArrayLike<unknown>, String);
+  }
+  if (!isGroup(column) || String(attr(column, 'encoding-type')) !== 'categorical')
+    throw bad(`${where} is neither a column of values nor a categorical`);
+  const codes = column.get('codes'),
+    categories = column.get('categories');
+  if (!isDataset(codes) || !isDataset(categories)) throw bad(`${where} is a categorical without codes and categories`);
+  if (size(codes) !== rows) throw bad(`${where}/codes has ${size(codes)} values but X has ${rows} rows`);
+  const names = Array.from(stored(categories, `${where}/categories`).value as ArrayLike<unknown>, String);
+  return Array.from(stored(codes, `${where}/codes`).value as ArrayLike<number | bigint>, (c, r) => {
+    const i = Number(c);
+    if (i === -1) return '';
+    if (!(Number.isInteger(i) && i >= 0 && i < names.length))
+      throw bad(`${where}/codes holds ${i} in row ${r + 1}, outside 0..${names.length - 1}`);
+    return names[i];
+  });
 }
 
 /** Entries of X/indptr read per piece: the index is never read whole, and a bad entry stops the read. */

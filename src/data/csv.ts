@@ -102,7 +102,7 @@ const countCells = (line: string): number => {
 
 /**
  * Line `lineNo` into data[o, o + cols): its numbers, or NaN for a blank line
- * or an empty/NaN cell; cell `idCell` (if ≥ 0) is the ID, skipped here.
+ * or an empty/NaN cell; the cells in `skip` (the ID's, text columns') are skipped here.
  */
 function parseRow(
   line: string,
@@ -111,9 +111,9 @@ function parseRow(
   cols: number,
   name: string,
   lineNo: number,
-  idCell = -1,
+  skip: ReadonlySet<number> = NO_CELLS,
 ): void {
-  const cells = countCells(line) - (idCell >= 0 ? 1 : 0);
+  const cells = countCells(line) - skip.size;
   if (cells !== cols) {
     if (line.trim() === '') {
       data.fill(NaN, o, o + cols);
@@ -121,14 +121,17 @@ function parseRow(
     }
     throw new InputError(`${name}:${lineNo}: ${cells} cells, expected ${cols} like the first data row (ragged CSV)`);
   }
+  let skipped = 0;
   forEachCell(line, (cell, c) => {
-    if (c === idCell) return;
+    if (skip.has(c)) return void skipped++;
     const x = cellValue(cell);
     if (x === undefined)
       throw new InputError(`${name}:${lineNo}: column ${c + 1} holds ${quoted(cell.trim())}, not a number`);
-    data[o + (idCell >= 0 && c > idCell ? c - 1 : c)] = x;
+    data[o + c - skipped] = x;
   });
 }
+
+const NO_CELLS: ReadonlySet<number> = new Set();
 
 /** The cell `c` of a line, trimmed ('' if the line is shorter). */
 function cellAt(line: string, c: number): string {
@@ -163,13 +166,13 @@ function isHeader(line: string, name: string, ids: boolean): boolean {
  * sample IDs (unique, checked here).
  */
 export function csvRows(
-  { at, size, name, idColumn, idLabel = VALUE_LABELS.idColumn }: MatrixFile,
+  { at, size, name, idColumn, idLabel = VALUE_LABELS.idColumn, textColumns = [] }: MatrixFile,
   chunkBytes = CHUNK_BYTES,
 ): RowSource {
   const lines = countLines(at, size, chunkBytes, name); // first: a NUL byte is an error wherever it is
   const peek = lineReader(at, size, chunkBytes);
   const first = peek();
-  const header = first !== undefined && isHeader(first, name, idColumn !== undefined);
+  const header = first !== undefined && isHeader(first, name, idColumn !== undefined || textColumns.length > 0);
   let idCell = -1;
   if (idColumn !== undefined) {
     if (header) forEachCell(first!, (cell, c) => !(cell.trim() === idColumn && (idCell = c) >= 0));
@@ -178,12 +181,20 @@ export function csvRows(
         `${name}: no column ${quoted(idColumn)} (${idLabel}) in ${header ? `the header ${quoted(first!)}` : 'a header line (the first line is numbers)'}`,
       );
   }
+  // Text columns (covariates) the header names: read as text, left out of the numbers.
+  const textCells = new Map<string, number>();
+  if (header && textColumns.length)
+    forEachCell(
+      first!,
+      (cell, c) => void (textColumns.includes(cell.trim()) && c !== idCell && textCells.set(cell.trim(), c)),
+    );
+  const skipCells = new Set([...(idCell >= 0 ? [idCell] : []), ...textCells.values()]);
   // The width is that of the first non-blank data line; blank lines before it are rows all the same.
   let line = header ? peek() : first;
   while (line !== undefined && line.trim() === '') line = peek();
   const skip = header ? 1 : 0,
     rows = lines - skip,
-    cols = line === undefined ? 0 : countCells(line) - (idCell >= 0 ? 1 : 0);
+    cols = line === undefined ? 0 : countCells(line) - skipCells.size;
   if (rows <= 0 || cols <= 0) throw new InputError(`${name}: no data rows`);
   let ids: string[] | undefined;
   if (idCell >= 0) {
@@ -193,23 +204,33 @@ export function csvRows(
     for (let r = 0; r < rows; r++) ids.push(cellAt(idLine() ?? '', idCell));
     checkIds(ids, name);
   }
+  let text: Map<string, string[]> | undefined;
+  if (textCells.size) {
+    text = new Map([...textCells.keys()].map((k) => [k, []]));
+    const textLine = lineReader(at, size, chunkBytes);
+    textLine();
+    for (let r = 0; r < rows; r++) {
+      const l = textLine() ?? '';
+      for (const [k, c] of textCells) text.get(k)!.push(cellAt(l, c));
+    }
+  }
   const nextLine = lineReader(at, size, chunkBytes);
   if (header) nextLine();
   const columns: string[] = [];
-  if (header) forEachCell(first!, (cell, c) => void (c !== idCell && columns.push(cell.trim())));
+  if (header) forEachCell(first!, (cell, c) => void (!skipCells.has(c) && columns.push(cell.trim())));
   const source = blockRows(
     rows,
     cols,
     (first, n, data) => {
       for (let r = 0; r < n; r++) {
-        const text = nextLine();
-        if (text === undefined) throw new InputError(`${name}: changed while being read`);
-        parseRow(text, data, r * cols, cols, name, skip + first + r + 1, idCell);
+        const line = nextLine();
+        if (line === undefined) throw new InputError(`${name}: changed while being read`);
+        parseRow(line, data, r * cols, cols, name, skip + first + r + 1, skipCells);
       }
     },
     ids,
   );
-  return header ? { ...source, columns } : source;
+  return { ...source, ...(header ? { columns } : {}), ...(text ? { text } : {}) };
 }
 
 /** CSV text of a matrix, %.6g-like precision, no header; with `ids`, each row's ID first. */

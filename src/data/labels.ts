@@ -16,6 +16,8 @@ export interface InputLabels {
   mask: string;
   /** The table files' column of sample IDs. */
   idColumn: string;
+  /** A covariate column: "${label} 'batch': …". */
+  covariate: string;
   holdout: string;
   /** The model directory: "${label} m: …". */
   model: string;
@@ -36,6 +38,7 @@ export const VALUE_LABELS: InputLabels = {
   likelihood: () => 'the likelihood',
   mask: 'the mask file',
   idColumn: 'the ID column',
+  covariate: 'covariate',
   holdout: 'the held-out fraction',
   model: 'the model directory',
   out: 'the output directory',

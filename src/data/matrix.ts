@@ -24,6 +24,8 @@ export interface OpenOptions {
   idColumn?: string;
   /** How errors name the ID column (value words by default; jpvae's CLI passes '--id-column'). */
   idLabel?: string;
+  /** Columns of categories to read as text (a table's columns, left out of the matrix; an AnnData file's obs columns). */
+  textColumns?: readonly string[];
 }
 
 /** Open a matrix file for reading in blocks; bad files fail here, with one line naming the file. */
@@ -35,7 +37,7 @@ export function openRows(path: string, label: string, opts: OpenOptions = {}): R
       throw new InputError(
         `${label} ${path}: ${idLabel} is for tables; an AnnData/MuData file's rows are named by its obs names`,
       );
-    return anndataRows(path, `${label} ${path}`);
+    return anndataRows(path, `${label} ${path}`, opts.textColumns);
   }
   // File-system errors (missing file, a directory, EIO mid-read) are the user's input too.
   const guard = <T>(fn: () => T): T => {
@@ -58,7 +60,11 @@ export function openRows(path: string, label: string, opts: OpenOptions = {}): R
       return buf;
     };
     const source = guard((): RowSource =>
-      rowSource(format, { at, size, name: path, idColumn: opts.idColumn, idLabel }, opts.chunkBytes),
+      rowSource(
+        format,
+        { at, size, name: path, idColumn: opts.idColumn, idLabel, textColumns: opts.textColumns },
+        opts.chunkBytes,
+      ),
     );
     return {
       ...source,

@@ -4,7 +4,7 @@
 // of the union, so no view is held twice; a sample a file lacks is a row of
 // NaN there (the view missing, views.ts's rule).
 
-import { InputError } from '../errors.ts';
+import { InputError, quoted } from '../errors.ts';
 import type { InputLabels } from './labels.ts';
 import { openRows, type RowStream } from './matrix.ts';
 import type { Matrix } from './npy.ts';
@@ -22,20 +22,26 @@ export interface PairedFiles {
   rowOf?: Int32Array[];
   /** columns[i]: view i's file's names of its feature columns, where it names them. */
   columns: (string[] | undefined)[];
+  /** Each text column asked for (covariates), a value per row of the union, from the files that have it. */
+  text: Map<string, string[]>;
 }
 
-/** Read `paths` (view i's file is paths[i]); `idColumn` names the tables' ID column, `labels` the inputs in errors. */
+/**
+ * Read `paths` (view i's file is paths[i]); `idColumn` names the tables' ID column, `labels` the inputs in
+ * errors; `textColumns` (covariates) are read from every file that has them, as text.
+ */
 export function readPairedFiles(
   paths: readonly string[],
   idColumn: string | undefined,
-  labels: Pick<InputLabels, 'view' | 'idColumn'>,
+  labels: Pick<InputLabels, 'view' | 'idColumn' | 'covariate'>,
+  textColumns: readonly string[] = [],
 ): PairedFiles {
   const names = paths.map((p, i) => `${labels.view(i)} ${p}`);
   const streams: RowStream[] = [];
   try {
     for (const [i, path] of paths.entries()) {
       const column = TABLE_FORMATS.includes(formatOf(path, names[i])) ? idColumn : undefined;
-      streams.push(openRows(path, labels.view(i), { idColumn: column, idLabel: labels.idColumn }));
+      streams.push(openRows(path, labels.view(i), { idColumn: column, idLabel: labels.idColumn, textColumns }));
     }
     const byId = streams.every((s) => s.ids);
     if (idColumn !== undefined && !byId)
@@ -48,7 +54,15 @@ export function readPairedFiles(
           names,
         )
       : undefined;
+    const n = p?.ids.length ?? streams[0].rows;
+    const text = new Map(
+      textColumns.map((k) => [
+        k,
+        unionText(streams, k, n, p?.rowOf, (i) => names[i], p?.ids ?? streams[0].ids, labels.covariate),
+      ]),
+    );
     return {
+      text,
       matrices: streams.map((s, i) => drain(s, undefined, p?.rowOf[i], p?.ids.length)),
       ids: p?.ids ?? streams.find((s) => s.ids)?.ids,
       byId,
@@ -59,4 +73,42 @@ export function readPairedFiles(
   } finally {
     for (const s of streams) s.close();
   }
+}
+
+/**
+ * Text column `key` of the files that have it, on the union's n rows (file i's row r is union row
+ * rowOf[i][r], or r): a row no file gives a value, or one two files disagree on, is one line.
+ */
+function unionText(
+  streams: readonly RowStream[],
+  key: string,
+  n: number,
+  rowOf: Int32Array[] | undefined,
+  name: (i: number) => string,
+  ids: string[] | undefined,
+  label: string,
+): string[] {
+  const out = new Array<string | undefined>(n),
+    from = new Int8Array(n).fill(-1);
+  const sample = (u: number) => (ids ? `sample ${quoted(ids[u])}` : `row ${u + 1}`);
+  streams.forEach((s, i) => {
+    const values = s.text?.get(key);
+    values?.forEach((v, r) => {
+      const u = rowOf ? rowOf[i][r] : r;
+      if (v === '') return; // no value here (a blank line, a null)
+      if (out[u] !== undefined && out[u] !== v)
+        throw new InputError(
+          `${label} ${quoted(key)}: ${sample(u)} is ${quoted(out[u]!)} in ${name(from[u])} but ${quoted(v)} in ${name(i)}`,
+        );
+      out[u] = v;
+      from[u] = i;
+    });
+  });
+  if (!streams.some((s) => s.text?.has(key)))
+    throw new InputError(
+      `${label} ${quoted(key)}: no view file has that column (a CSV header's or a table's column, or an AnnData/MuData obs column)`,
+    );
+  const missing = out.findIndex((v) => v === undefined);
+  if (missing >= 0) throw new InputError(`${label} ${quoted(key)}: ${sample(missing)} has no value in any view file`);
+  return out as string[];
 }

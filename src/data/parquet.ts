@@ -35,7 +35,14 @@ const NUMERIC = new Set(['FLOAT', 'DOUBLE', 'INT32', 'INT64']);
 type Column = { name: string; index: number; type: string };
 
 /** The rows of a Parquet file `size` bytes long (and its IDs, from column `idColumn`). */
-export function parquetRows({ at, size, name, idColumn, idLabel = VALUE_LABELS.idColumn }: MatrixFile): RowSource {
+export function parquetRows({
+  at,
+  size,
+  name,
+  idColumn,
+  idLabel = VALUE_LABELS.idColumn,
+  textColumns = [],
+}: MatrixFile): RowSource {
   const bad = (what: string) => new InputError(`${name}: not a readable Parquet file: ${what}`);
   const u32 = (b: Uint8Array, o: number) => new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(o, true);
   const head = at(0, 4);
@@ -55,7 +62,12 @@ export function parquetRows({ at, size, name, idColumn, idLabel = VALUE_LABELS.i
     if (c.children.length) throw bad(`column ${quoted(c.element.name)} is nested; expected flat columns`);
     return { name: c.element.name, index, type: c.element.type ?? '' };
   });
-  const { id, features } = tableColumns(columns, (c) => NUMERIC.has(c.type), { name, idColumn, idLabel });
+  const texts = columns.filter((c) => textColumns.includes(c.name) && c.name !== idColumn);
+  const { id, features } = tableColumns(
+    columns.filter((c) => !texts.includes(c)),
+    (c) => NUMERIC.has(c.type),
+    { name, idColumn, idLabel },
+  );
   const groups = metadata.row_groups.map((g) => Number(g.num_rows));
   // Every chunk inside the file, apart from the others, with one value per row; then the matrix against the file.
   checkExtents(
@@ -114,6 +126,17 @@ export function parquetRows({ at, size, name, idColumn, idLabel = VALUE_LABELS.i
     }
     checkIds(ids, name);
   }
+  // Text columns (covariates): each value as text; a null is '' (a missing category, refused where it is used).
+  const text = new Map(
+    texts.map((c) => {
+      const values: string[] = [];
+      for (let g = 0; g < groups.length; g++) {
+        const v = decode(g, c);
+        for (let r = 0; r < v.length; r++) values.push(v[r] == null ? '' : String(v[r]));
+      }
+      return [c.name, values];
+    }),
+  );
   const cols = features.length;
   const source = groupedRows(
     groups,
@@ -128,7 +151,7 @@ export function parquetRows({ at, size, name, idColumn, idLabel = VALUE_LABELS.i
       }),
     ids,
   );
-  return { ...source, columns: features.map((f) => f.name) };
+  return { ...source, columns: features.map((f) => f.name), ...(text.size ? { text } : {}) };
 }
 
 /**

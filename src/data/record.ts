@@ -7,6 +7,7 @@
 import type { Likelihood } from './likelihood.ts';
 import type { HoldoutSplit } from './holdout.ts';
 import type { Standardize } from './views.ts';
+import type { Covariate } from './covariates.ts';
 
 /** How view files' rows paired: by sample ID or by position, and how many samples have every view and each view. */
 export interface Pairing {
@@ -29,6 +30,8 @@ export type DataRecord = {
   mask?: string;
   /** files: the tables' column of sample IDs the views were paired by. */
   idColumn?: string;
+  /** The covariates (columns of the view files, or given to the library) and their categories, as the config has them. */
+  covariates?: Covariate[];
   /** files: how their rows paired. */
   pairing?: Pairing;
   /** files: per view, its feature columns' names from its file (a CSV's header; Parquet, Arrow), or null; absent: none named. */

@@ -100,6 +100,8 @@ export interface MatrixFile {
   name: string;
   idColumn?: string;
   idLabel?: string;
+  /** Columns of categories (covariates) to read as text and leave out of the matrix, where the file has them (CSV, Parquet). */
+  textColumns?: readonly string[];
 }
 
 /** A matrix handed out in blocks of rows, in order. */
@@ -110,6 +112,8 @@ export interface RowSource {
   readonly ids?: string[];
   /** Its feature columns' names, where the file names them (a CSV's header, a table's schema; not the ID column). */
   readonly columns?: string[];
+  /** The columns of `textColumns` the file has, each a value per row (covariates: a CSV's cells, a table's column, an AnnData file's obs). */
+  readonly text?: Map<string, string[]>;
   /** The next block of at most `maxRows` rows, or null after the last. */
   next(maxRows: number): Matrix | null;
 }

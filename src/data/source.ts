@@ -28,6 +28,8 @@ export interface Splits {
 /** View files for a new model: each view's file, an optional mask, the tables' ID column, the hold-out and each view's likelihood. */
 export interface ViewFilesSpec {
   views: string[];
+  /** Columns of categories (covariates) the view files hold. */
+  covariates?: string[];
   mask?: string;
   idColumn?: string;
   holdout: number;
@@ -55,7 +57,12 @@ export function openTrainingData(
     };
     return { train, test, record };
   }
-  const data = loadViewFiles(files.views, files.likelihood, { idColumn: files.idColumn, mask: files.mask, labels });
+  const data = loadViewFiles(files.views, files.likelihood, {
+    idColumn: files.idColumn,
+    mask: files.mask,
+    labels,
+    covariates: files.covariates,
+  });
   const split: HoldoutSplit = data.pairing.by === 'id' ? 'per-pairing' : 'last-rows';
   const { train, heldOut, standardize } = prepareViews(data, files.likelihood, files.holdout, labels, split);
   return {
@@ -67,6 +74,7 @@ export function openTrainingData(
       ...(files.mask !== undefined ? { mask: resolve(files.mask) } : {}),
       ...(files.idColumn !== undefined ? { idColumn: files.idColumn } : {}),
       pairing: data.pairing,
+      ...(data.covariates ? { covariates: data.covariates } : {}),
       ...viewColumns(data.columns, data.dims),
       holdout: files.holdout,
       ...(split !== 'last-rows' ? { holdoutSplit: split } : {}),

@@ -12,12 +12,21 @@ import type { DataRecord, Pairing } from './record.ts';
 import { VALUE_LABELS, type InputLabels } from './labels.ts';
 import { formatOf, TABLE_FORMATS } from './parse.ts';
 import { checkViewWidth } from './view-width.ts';
+import { categoriesOf, designRows, type Covariate } from './covariates.ts';
 
-/** How view files are read: the tables' ID column, an n×M 0/1 file of which views each row has (position pairing only), and how errors name the inputs (value words by default). */
+/**
+ * How view files are read: the tables' ID column, an n×M 0/1 file of which views each row has (position
+ * pairing only), and how errors name the inputs (value words by default); `covariates`, the columns of
+ * categories every row has in some view file, with the model's categories (`known`; else learnt from
+ * the rows) and what an unknown category does.
+ */
 export interface ViewFileOptions {
   idColumn?: string;
   mask?: string;
   labels?: InputLabels;
+  covariates?: readonly string[];
+  known?: readonly Covariate[];
+  unknown?: 'error' | 'mean';
 }
 
 /**
@@ -28,11 +37,12 @@ export function loadViewFiles(
   paths: readonly string[],
   likelihood: readonly Likelihood[],
   opts: ViewFileOptions = {},
-): ViewData & { pairing: Pairing; ids?: string[]; columns: (string[] | undefined)[] } {
+): ViewData & { pairing: Pairing; ids?: string[]; columns: (string[] | undefined)[]; covariates?: Covariate[] } {
   const labels = opts.labels ?? VALUE_LABELS;
   if (paths.length < 2 || paths.length > MAX_VIEWS)
     throw new InputError(`${labels.views}: expected 2 to ${MAX_VIEWS} files, got ${paths.length}`);
-  const { matrices, ids, byId, columns } = readPairedFiles(paths, opts.idColumn, labels);
+  const names = opts.known?.map((c) => c.name) ?? opts.covariates ?? [];
+  const { matrices, ids, byId, columns, text } = readPairedFiles(paths, opts.idColumn, labels, names);
   const mask = `${labels.mask} ${opts.mask}`;
   if (byId && opts.mask)
     throw new InputError(`${mask}: the views pair by sample ID; leave a sample out of a file instead of masking it`);
@@ -43,7 +53,16 @@ export function loadViewFiles(
     labels,
     opts.mask === undefined ? undefined : readMatrix(opts.mask, labels.mask),
   );
-  return { ...data, pairing: countPairing(data, data.dims.length, byId ? 'id' : 'position'), ids, columns };
+  const values = names.map((k) => text.get(k)!);
+  const covariates = opts.known ?? names.map((name, j) => ({ name, categories: categoriesOf(values[j]) }));
+  const design = names.length ? designRows(covariates, values, data.n, opts.unknown, labels.covariate) : undefined;
+  return {
+    ...data,
+    ...(design ? { design, covariates: [...covariates] } : {}),
+    pairing: countPairing(data, data.dims.length, byId ? 'id' : 'position'),
+    ids,
+    columns,
+  };
 }
 
 /** Rows with every one of m views, and with each view, by the data's presence bits (bit v − 1: view v; none: every view). */
@@ -66,7 +85,11 @@ export function countPairing(d: { n: number; present?: Uint8Array }, m: number, 
 export function reopenViewFiles(record: DataRecord, label: string): { train: ViewData; heldOut?: ViewData } {
   if (record.dataset !== 'files' || !record.views)
     throw new InputError(`${label}: the model was trained on arrays, not files; its rows cannot be read again`);
-  const data = loadViewFiles(record.views, record.likelihood, { idColumn: record.idColumn, mask: record.mask });
+  const data = loadViewFiles(record.views, record.likelihood, {
+    idColumn: record.idColumn,
+    mask: record.mask,
+    known: record.covariates,
+  });
   if (data.n !== record.trainRows + record.heldOutRows)
     throw new InputError(
       `${label}: its view files now have ${data.n} rows, not the ${record.trainRows + record.heldOutRows} it was trained on`,
@@ -82,11 +105,12 @@ export function reopenViewFiles(record: DataRecord, label: string): { train: Vie
  * its widths `dims` and standardised as its training rows.
  */
 export function openNewViewFiles(
-  record: Pick<DataRecord, 'idColumn' | 'likelihood' | 'standardize'>,
+  record: Pick<DataRecord, 'idColumn' | 'likelihood' | 'standardize' | 'covariates'>,
   dims: readonly number[],
   paths: readonly string[],
   labels: InputLabels = VALUE_LABELS,
   mask?: string,
+  unknown: 'error' | 'mean' = 'error',
 ): ViewData & { pairing: Pairing; ids?: string[] } {
   if (paths.length !== dims.length)
     throw new InputError(
@@ -95,7 +119,7 @@ export function openNewViewFiles(
   // The model's ID column applies to tables; files of other formats (NPY, IDX) pair by row.
   const tables = paths.some((p, i) => TABLE_FORMATS.includes(formatOf(p, `${labels.view(i)} ${p}`)));
   const idColumn = tables ? record.idColumn : undefined;
-  const data = loadViewFiles(paths, record.likelihood, { idColumn, mask, labels });
+  const data = loadViewFiles(paths, record.likelihood, { idColumn, mask, labels, known: record.covariates, unknown });
   data.dims.forEach((width, i) =>
     checkViewWidth(labels.view(i), paths[i], width, i + 1, dims[i], { column: idColumn, label: labels.idColumn }),
   );

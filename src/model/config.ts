@@ -7,7 +7,7 @@ import { InputError } from '../errors.ts';
 import { PAIR_KINDS, PRIOR_KINDS, type PriorConfig } from './prior/prior.ts';
 import { BERNOULLI, type Likelihood } from '../data/likelihood.ts';
 import { MAX_VIEWS } from '../data/view-data.ts';
-import { checkCovariates, designWidth, type Covariate } from './covariates.ts';
+import { checkCovariates, designWidth, type Covariate } from '../data/covariates.ts';
 
 export { MAX_VIEWS };
 

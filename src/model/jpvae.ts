@@ -21,7 +21,7 @@ import type { ViewRunner } from './view-runner.ts';
 import { createPrior, type JointPrior } from './prior/index.ts';
 import { checkConfig, likelihoodOf, type ModelConfig } from './config.ts';
 import { block } from '../linalg/dense.ts';
-import { designWidth } from './covariates.ts';
+import { designWidth } from '../data/covariates.ts';
 
 /**
  * The model over one flat parameter array: the compute engine under

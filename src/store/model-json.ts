@@ -15,7 +15,7 @@ import { Fields } from '../io/fields.ts';
 import { newerFormatLine } from '../io/format-version.ts';
 import { camelCaseKeys, snakeName } from '../io/json-keys.ts';
 import { cholesky, positiveDefinite } from '../linalg/dense.ts';
-import { MAX_CATEGORIES, MAX_COVARIATES, type Covariate } from '../model/covariates.ts';
+import { MAX_CATEGORIES, MAX_COVARIATES, type Covariate } from '../data/covariates.ts';
 import { checkConfig, MAX_VIEWS, type Likelihood, type ModelConfig } from '../model/config.ts';
 import { BERNOULLI, COUNT_KINDS, SIZE_FACTORS } from '../data/likelihood.ts';
 import { badColumnNames, type DataRecord } from '../data/record.ts';
@@ -94,11 +94,11 @@ export function likelihood(f: Fields, v: unknown, path: string): Likelihood {
 }
 
 /** The covariates' names and category lists: bounded before they are read, then checked as a config's (unique, non-empty). */
-function covariates(f: Fields, v: unknown): Covariate[] {
-  const list = f.array(v, 'config.covariates');
-  if (list.length > MAX_COVARIATES) f.expected('config.covariates', `at most ${MAX_COVARIATES} covariates`, v);
+function covariates(f: Fields, v: unknown, at = 'config.covariates'): Covariate[] {
+  const list = f.array(v, at);
+  if (list.length > MAX_COVARIATES) f.expected(at, `at most ${MAX_COVARIATES} covariates`, v);
   return list.map((x, j) => {
-    const path = `config.covariates[${j}]`,
+    const path = `${at}[${j}]`,
       o = f.object(x, path),
       categories = f.array(o.categories, `${path}.categories`);
     if (categories.length < 1 || categories.length > MAX_CATEGORIES)
@@ -204,6 +204,9 @@ function data(f: Fields, v: unknown, c: ModelConfig): DataRecord {
     });
   if (JSON.stringify(record.likelihood) !== JSON.stringify(own))
     f.fail('data.likelihood', 'differs from config.likelihood');
+  if (o.covariates !== undefined) record.covariates = covariates(f, o.covariates, 'data.covariates');
+  if (JSON.stringify(record.covariates ?? []) !== JSON.stringify(c.covariates ?? []))
+    f.fail('data.covariates', 'differs from config.covariates');
   record.standardize = f
     .array(o.standardize, 'data.standardize', m)
     .map((x, i) => standardize(f, x, `data.standardize[${i}]`, c.dims[i], own[i].kind === 'gaussian'));

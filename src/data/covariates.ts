@@ -48,7 +48,7 @@ export function categoriesOf(values: readonly string[]): string[] {
  * row, in the order of `covariates`). A value outside its covariate's
  * categories is one InputError naming it, the covariate and the known
  * categories, unless `unknown` is 'mean': then its block is the mean of the
- * covariate's one-hots. `label` names where the values came from.
+ * covariate's one-hots. `label` names where the values came from, `firstRow` the first row's place there.
  */
 export function designRows(
   covariates: readonly Covariate[],
@@ -56,6 +56,7 @@ export function designRows(
   n: number,
   unknown: 'error' | 'mean' = 'error',
   label = 'covariate',
+  firstRow = 0,
 ): Float32Array {
   const width = designWidth(covariates),
     out = new Float32Array(n * width);
@@ -72,7 +73,7 @@ export function designRows(
       else if (unknown === 'mean') out.fill(1 / k, r * width + start, r * width + start + k);
       else
         throw new InputError(
-          `${label} ${quoted(c.name)}: row ${r + 1} has the category ${quoted(values[r])}, which the model does not know (it knows ${knownList(c.categories)})`,
+          `${label} ${quoted(c.name)}: row ${firstRow + r + 1} has the category ${quoted(values[r])}, which the model does not know (it knows ${knownList(c.categories)})`,
         );
     }
     start += k;
