@@ -2,12 +2,17 @@
 
 import h5wasm from 'h5wasm/node';
 
-/** An AnnData file written with h5wasm: X dense (or CSR with `sparse`, its shape claiming `cols` columns if given), obs names `ids`. */
+/** An AnnData file written with h5wasm: X dense (or CSR with `sparse`, its shape claiming `cols` columns if given), obs names `ids`, and `obs` columns. */
 export function writeH5ad(
   path: string,
   x: number[][],
   ids: string[],
-  o: { sparse?: boolean; mod?: string[]; cols?: number } = {},
+  o: {
+    sparse?: boolean;
+    mod?: string[];
+    cols?: number;
+    obs?: Record<string, string[] | { categorical: string[] }>;
+  } = {},
 ) {
   const f = new h5wasm.File(path, 'w');
   const group = (root: InstanceType<typeof h5wasm.Group>, x: number[][], ids: string[]) => {
@@ -30,6 +35,18 @@ export function writeH5ad(
     const obs = root.create_group('obs');
     obs.create_attribute('_index', '_index');
     obs.create_dataset({ name: '_index', data: ids });
+    // Columns of obs: a categorical (codes into its sorted categories, as anndata writes one), or strings.
+    for (const [name, column] of Object.entries(o.obs ?? {})) {
+      if (Array.isArray(column)) {
+        obs.create_dataset({ name, data: column });
+        continue;
+      }
+      const categories = [...new Set(column.categorical)].sort(),
+        g = obs.create_group(name);
+      g.create_attribute('encoding-type', 'categorical');
+      g.create_dataset({ name: 'categories', data: categories });
+      g.create_dataset({ name: 'codes', data: Int8Array.from(column.categorical, (c) => categories.indexOf(c)) });
+    }
   };
   if (o.mod) {
     const mod = f.create_group('mod');
