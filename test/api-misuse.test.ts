@@ -7,6 +7,7 @@
 import test from 'ava';
 import { fit, FitRun, fromFiles, load, OPTION_RULES, type JpvaeModel } from '../src/api/model.ts';
 import { InputError } from '../src/errors.ts';
+import { adaptCovariates } from '../src/api/adapt.ts';
 
 const rows = (n: number, w: number, seed: number) =>
   Array.from({ length: n }, (_, r) => Array.from({ length: w }, (_, j) => Math.sin(seed * 7 + r * 1.3 + j)));
@@ -38,6 +39,7 @@ const CALLS: Record<keyof typeof OPTION_RULES, (o: unknown) => unknown> = {
   evaluate: (o) => model.evaluate(VIEWS, o as never),
   calibration: (o) => model.calibration(VIEWS, o as never),
   exportOnnx: (o) => model.exportOnnx(o as never),
+  adapt: (o) => adaptCovariates(model, VIEWS, { covariates: {}, ...(o as object) } as never),
   fromFiles: (o) => fromFiles(model.toFiles(), o as never),
   load: (o) => load('nowhere', o as never),
 };

@@ -146,3 +146,70 @@ export function shrinkToDefinite(cov: Float64Array, latent: readonly number[]): 
     D,
   );
 }
+
+/**
+ * The latent fit with a new cohort's rows (`data`) pooled in, as if they
+ * had been among the `fit.rows` it was fitted on: each block's mean over
+ * the old rows and the new rows that have its view, and each covariance
+ * entry of blocks i, j over the old rows and the new rows that have both
+ * views (kept as it was where none has both); made positive definite as a
+ * pairwise fit is (shrinkToDefinite).
+ */
+export function poolLatentFit(model: Jpvae, fit: LatentFit, data: ViewData): LatentFit {
+  const latent = fit.latent,
+    D = latent.reduce((a, b) => a + b, 0),
+    start = latent.map((_, i) => latent.slice(0, i).reduce((a, b) => a + b, 0)),
+    n0 = fit.rows;
+  // Each view's posterior means of the new rows that have it (NaN elsewhere).
+  const Z = model.views.map((v, i) => {
+    const rows = rowsWith(data, [i]),
+      z = new Float64Array(data.n * v.latent).fill(NaN);
+    const [mu] = encodeViewMeans(
+      model,
+      [gatherRows(data.xs[i], v.dim, rows)],
+      [i],
+      rows.length,
+      designRowsOf(data, rows),
+    );
+    rows.forEach((r, t) => z.set(mu.subarray(t * v.latent, (t + 1) * v.latent), r * v.latent));
+    return z;
+  });
+  const block = new Int32Array(D);
+  latent.forEach((d, i) => block.fill(i, start[i], start[i] + d));
+  const blockOf = (e: number) => block[e],
+    value = (r: number, e: number) => Z[block[e]][r * latent[block[e]] + e - start[block[e]]];
+  const mean = Float64Array.from(fit.mean),
+    cov = Float64Array.from(fit.cov);
+  for (let i = 0; i < latent.length; i++) {
+    const rows = rowsWith(data, [i]);
+    for (let a = start[i]; a < start[i] + latent[i]; a++) {
+      let s = n0 * fit.mean[a];
+      for (const r of rows) s += value(r, a);
+      mean[a] = s / (n0 + rows.length);
+    }
+  }
+  for (let a = 0; a < D; a++)
+    for (let b = 0; b < D; b++) {
+      const rows = rowsWith(data, [blockOf(a), blockOf(b)]);
+      if (!rows.length) continue;
+      const N = n0 + rows.length;
+      let sa = n0 * fit.mean[a],
+        sb = n0 * fit.mean[b],
+        sab = n0 * (fit.cov[a * D + b] + fit.mean[a] * fit.mean[b]);
+      for (const r of rows) {
+        const x = value(r, a),
+          y = value(r, b);
+        sa += x;
+        sb += y;
+        sab += x * y;
+      }
+      cov[a * D + b] = sab / N - (sa / N) * (sb / N);
+    }
+  return {
+    latent,
+    rows: n0 + data.n,
+    complete: fit.complete + rowsWith(data, viewsOf(model.fullMask)).length,
+    mean: Array.from(mean),
+    cov: Array.from(shrinkToDefinite(cov, latent)),
+  };
+}
