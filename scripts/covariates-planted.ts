@@ -15,7 +15,7 @@
 // Error: RMSE in view 2's standardised units (each feature over its sd in
 // the training rows). Calibration: K predictive draws per row of D.
 //
-//   node --import tsx scripts/covariates-planted.ts [--seeds 1,2,3] [--epochs 40] [--adapt-epochs 40] [--samples 100] [--out results/covariates-planted]
+//   node --import tsx scripts/covariates-planted.ts [--seeds 1,2,3,4,5] [--epochs 40] [--adapt-epochs 40] [--samples 100] [--out results/covariates-planted]
 //
 // Writes OUT.json and OUT.md, the table docs/covariates.md shows.
 
@@ -31,7 +31,7 @@ import { NEW_BATCH, plantedBatches, type BatchRows } from '../test/planted-batch
 
 const { values } = parseArgs({
   options: {
-    seeds: { type: 'string', default: '1,2,3' },
+    seeds: { type: 'string', default: '1,2,3,4,5' },
     epochs: { type: 'string', default: '40' },
     'adapt-epochs': { type: 'string', default: '40' },
     samples: { type: 'string', default: '100' },
