@@ -5,6 +5,7 @@
 // (imputerSets). Returns the files' bytes by name; write-export.ts puts
 // them on disk, a browser can offer them as downloads.
 
+import { InputError } from '../errors.ts';
 import { conditionalOf } from '../impute/block-conditional.ts';
 import type { LatentFit } from '../impute/latent-fit.ts';
 import type { Standardize } from '../data/views.ts';
@@ -213,6 +214,11 @@ export function buildExport(
   input: ExportInput,
   options: { weights?: WeightType; subsets?: readonly ImputerSubsets[] } = {},
 ): { manifest: Manifest; files: ExportFiles } {
+  // The graphs take no covariate input yet: an export of such a model would impute as if it had none.
+  if (model.designWidth)
+    throw new InputError(
+      'the model has covariates, which the ONNX export does not take yet; impute with jpvae impute or the library',
+    );
   const weights = options.weights ?? 'float32',
     sets = imputerSets(model.m, options.subsets);
   const source: GraphSource = { model, standardize: input.standardize, weights };

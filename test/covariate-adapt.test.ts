@@ -1,0 +1,102 @@
+// Adapting a model with covariates to a new batch (adaptCovariates): only
+// the new category's rows of the covariate weights change (the views the
+// batch has; a view it lacks keeps the known rows' mean), every other
+// weight is bit for bit the source model's, the latent fit pools in the
+// batch, and the adapted model imputes the batch better than the average
+// batch did, on the planted batches (real-valued views far from 0 and 1,
+// training rows missing a view).
+
+import test from 'ava';
+import { adaptCovariates } from '../src/api/adapt.ts';
+import { fit, fromFiles, type JpvaeModel } from '../src/api/model.ts';
+import { InputError } from '../src/errors.ts';
+import { plantedBatches, type BatchRows } from './planted-batches.ts';
+
+const p = plantedBatches({ perBatch: 300, newRows: 200, heldOut: 60, seed: 3 });
+const views = p.train.x.map((x, i) => ({ data: x, width: p.dims[i] }));
+const OPTIONS = { likelihood: 'gaussian', epochs: 30, hidden: [32, 32], latent: 2, holdout: 0, threads: 1 };
+let model: JpvaeModel, adapted: JpvaeModel;
+
+test.before(async () => {
+  model = await fit(views, { ...OPTIONS, covariates: { batch: p.train.batch } });
+  adapted = adaptCovariates(model, [{ data: p.fresh.x[0], width: p.dims[0] }, null], {
+    covariates: { batch: p.fresh.batch },
+    epochs: 40,
+  });
+});
+
+const tensors = (m: JpvaeModel) =>
+  new Map(m.net.layout.entries.map((e) => [e.name, Array.from(m.net.params().subarray(e.offset, e.offset + e.size))]));
+
+/** RMSE of view 2 imputed from view 1 of `rows`, in its raw units. */
+function rmse(m: JpvaeModel, rows: BatchRows, unknownCategory?: 'average'): number {
+  const y = m.impute(
+    { data: rows.x[0], width: p.dims[0] },
+    { given: 1, covariates: { batch: rows.batch }, unknownCategory },
+  );
+  return Math.sqrt(y.reduce((s, v, e) => s + (v - rows.truth2[e]) ** 2, 0) / y.length);
+}
+
+test('only the new batch’s rows train: every other weight is the source model’s, a view the batch lacks keeps the known rows’ mean', (t) => {
+  t.deepEqual(adapted.config.covariates, [{ name: 'batch', categories: ['A', 'B', 'C', 'D'] }]);
+  const before = tensors(model),
+    after = tensors(adapted);
+  for (const [name, values] of before) {
+    if (!name.endsWith('.covariates.weight')) {
+      t.deepEqual(after.get(name), values, name);
+      continue;
+    }
+    const width = values.length / 3,
+      grown = after.get(name)!;
+    t.deepEqual(grown.slice(0, 3 * width), values, `${name}: the known rows`);
+    const mean = Array.from({ length: width }, (_, h) =>
+      Math.fround((values[h] + values[width + h] + values[2 * width + h]) / 3),
+    );
+    const fresh = grown.slice(3 * width);
+    if (name.startsWith('view2.'))
+      fresh.forEach((v, h) => t.true(Math.abs(v - mean[h]) <= 1e-6 * (1 + Math.abs(mean[h])), `${name}[${h}]`));
+    else
+      t.true(
+        fresh.some((v, h) => Math.abs(v - mean[h]) > 1e-3),
+        `${name}: trained`,
+      );
+  }
+  t.is(adapted.json.latentFit!.rows, model.json.latentFit!.rows + p.fresh.n);
+});
+
+test('the adapted model imputes the new batch better than the average batch did, and still imputes the known ones; its files load', async (t) => {
+  const average = rmse(model, p.fresh, 'average'),
+    fresh = rmse(adapted, p.fresh);
+  t.log({ average, adapted: fresh });
+  t.true(fresh < 0.85 * average, `adapted ${fresh} against the average batch's ${average}`);
+  t.true(Math.abs(rmse(adapted, p.trainHeldOut) / rmse(model, p.trainHeldOut) - 1) < 0.2);
+  const again = await fromFiles(adapted.toFiles());
+  t.deepEqual(
+    again.impute({ data: p.fresh.x[0], width: p.dims[0] }, { given: 1, covariates: { batch: p.fresh.batch } }),
+    adapted.impute({ data: p.fresh.x[0], width: p.dims[0] }, { given: 1, covariates: { batch: p.fresh.batch } }),
+  );
+});
+
+test('adapting without a new category, or a model without covariates: one line', async (t) => {
+  const known = t.throws(
+    () =>
+      adaptCovariates(model, [{ data: p.fresh.x[0], width: p.dims[0] }, null], {
+        covariates: { batch: p.fresh.batch.map(() => 'A') },
+      }),
+    { instanceOf: InputError },
+  );
+  t.regex(known!.message, /^covariates: every category of the cohort is known to the model/);
+  const plain = await fit(views, { ...OPTIONS, epochs: 1 });
+  const none = t.throws(
+    () =>
+      adaptCovariates(plain, [{ data: p.fresh.x[0], width: p.dims[0] }, null], {
+        covariates: { batch: p.fresh.batch },
+      }),
+    {
+      instanceOf: InputError,
+    },
+  );
+  t.regex(none!.message, /^the model has no covariates/);
+  const exported = t.throws(() => model.exportOnnx(), { instanceOf: InputError });
+  t.regex(exported!.message, /covariates, which the ONNX export does not take yet/);
+});
