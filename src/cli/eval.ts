@@ -1,6 +1,7 @@
 // `jpvae eval`: the paper's metrics of a saved model (two views or more)
 // on its own held-out or training rows, or on new rows from files.
 
+import { UNKNOWN_CATEGORY } from '../api/covariate-columns.ts';
 import { InputError } from '../errors.ts';
 import { flagLabels } from './labels.ts';
 import { fitLatent, priorGaussian, type LatentFit } from '../impute/latent-fit.ts';
@@ -35,6 +36,9 @@ const HELP = `usage: jpvae eval --model DIR [flags]
   --conditional C         fit | prior: the latent Gaussian used for imputation (default fit: fitted on the
                           training rows after training; prior: the model's joint prior Σ)
   --seed N                seed of the sampled-z reconstruction and of the draws (default 1)
+  --unknown-category U    error | average (default error): for a model with covariates, a category it does
+                          not know in the --view files stops with one line, or takes the average of the
+                          known categories (docs/covariates.md; jpvae adapt learns the new one instead)
   --samples K             also score the calibration of K draws (K ≥ 2) of each view given all the others, on
                           the rows with every view: coverage of the central 50% and 90% intervals, CRPS and the
                           PIT histogram for Gaussian views; per-pixel Brier and log scores, reliability and the
@@ -65,7 +69,7 @@ with mae_at and rmse_at).
 `;
 
 export async function evalCommand(argv: string[]): Promise<void> {
-  const names = 'model split view1 view2 mask conditional seed figure threads samples draws point';
+  const names = 'model split view1 view2 mask conditional seed figure threads samples draws point unknown-category';
   const f = commandFlags(argv, 'eval', HELP, flags({ string: names, boolean: 'json', multiple: 'view' }));
   if (!f) return;
   if (!f.model) throw new InputError('--model: required (a model directory written by jpvae train)');
@@ -99,7 +103,15 @@ export async function evalCommand(argv: string[]): Promise<void> {
   const labels = { ...flagLabels(f.view1 !== undefined), idColumn: "the model's ID column" };
   let data: ViewData, pairing: Pairing | undefined;
   if (files) {
-    const read = openNewViewFiles(json.data, model.config.dims, paths, labels, f.mask);
+    const unknown = choiceFlag(f['unknown-category'], '--unknown-category', UNKNOWN_CATEGORY, 'error');
+    const read = openNewViewFiles(
+      json.data,
+      model.config.dims,
+      paths,
+      labels,
+      f.mask,
+      unknown === 'average' ? 'mean' : 'error',
+    );
     [data, pairing] = [read, read.pairing];
   } else data = reopenSplit(json.data, split, labels);
   const splitName = files ? 'files' : split;

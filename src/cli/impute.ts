@@ -2,6 +2,7 @@
 // api/impute-file.ts, which streams one given view's file through the
 // stored latent fit, and api/impute-view-files.ts, which pairs several).
 
+import { UNKNOWN_CATEGORY } from '../api/covariate-columns.ts';
 import { existsSync, statSync } from 'node:fs';
 import { checkOutputPath } from '../io/atomic.ts';
 import { InputError } from '../errors.ts';
@@ -47,13 +48,16 @@ const HELP = `usage: jpvae impute --model DIR --given G --input F [--input F …
   --summary               with --samples, one --input and one --out: write the per-row mean and sd of the K
                           draws (2·width columns, named x1_mean, …, x1_sd, … in a CSV's header)
   --seed N                seed of the draws (default 1)
+  --unknown-category U    error | average (default error): for a model with covariates, a category it does
+                          not know (a batch it never saw) stops with one line, or takes the average of the
+                          known categories (docs/covariates.md; jpvae adapt learns the new one instead)
   --force                 replace --out files that exist (they are never overwritten otherwise)
 
 One --input and one --out stream the file a chunk of rows at a time (any size).
 `;
 
 export async function imputeCommand(argv: string[]): Promise<void> {
-  const names = 'model given target samples draws point seed id-column';
+  const names = 'model given target samples draws point seed id-column unknown-category';
   const f = commandFlags(
     argv,
     'impute',
@@ -103,7 +107,8 @@ export async function imputeCommand(argv: string[]): Promise<void> {
     checkOutputPath(o, '--out');
   }
   await loadHdf5For([...inputs, ...outs]);
-  const common = { samples, seed, draws, point, idColumn: f['id-column'] };
+  const unknownCategory = choiceFlag(f['unknown-category'], '--unknown-category', UNKNOWN_CATEGORY, 'error');
+  const common = { samples, seed, draws, point, idColumn: f['id-column'], unknownCategory };
   const { rows, skipped } = streamed
     ? {
         rows: imputeFile(model, inputs[0], outs[0], {
