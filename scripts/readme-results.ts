@@ -15,6 +15,7 @@
 //   multi-view-step from bench/results/multi-view-step.json (bench/multi-view-step.ts OLD_DIR --json …)
 //   three-bands     from results/three-bands.md and .json (scripts/three-bands.ts)
 //   counts-planted  from results/counts-planted.md (scripts/counts-planted.ts)
+//   covariates-planted from results/covariates-planted.md (scripts/covariates-planted.ts)
 //   counts-planted-sparse, counts-planted-depth0
 //                   the paired table of results/counts-planted-sparse.md and -depth0.md
 //   counts-theta    from results/counts-planted.json (the learnt θ)
@@ -497,6 +498,7 @@ const blocks: [string, () => string][] = [
   ['three-bands', threeBandsBlock],
   ['counts-planted', () => read('results/counts-planted.md').trim()],
   ['torch-twin-hvdmnist', torchTwinBlock],
+  ['covariates-planted', () => read('results/covariates-planted.md').trim()],
 ];
 const pages = [
   'README.md',
