@@ -11,7 +11,8 @@
 //             covariate weights trained on D's view-1 rows, every other
 //             weight frozen; D's rows of view 2's networks, which no row
 //             of D can train, set to the mean of the known batches' rows;
-//             the latent fit refreshed with D's rows).
+//             the training rows' latent fit kept);
+//   adapted-pooled  the same with D's posterior means pooled into the latent fit.
 // Error: RMSE in view 2's standardised units (each feature over its sd in
 // the training rows). Calibration: K predictive draws per row of D.
 //
@@ -54,7 +55,7 @@ const meta = {
   loadAvgBefore: loadavg().map((x) => +x.toFixed(2)),
 };
 
-type Method = 'none' | 'average' | 'adapted';
+type Method = 'none' | 'average' | 'adapted' | 'adapted-pooled';
 interface Scores {
   rmse: number; // view 2 imputed from view 1, standardised units
   coverage_90: number;
@@ -117,16 +118,19 @@ for (const seed of seeds) {
   const t0 = performance.now();
   const plain = await fit(views, { ...fitOptions, seed });
   const withBatch = await fit(views, { ...fitOptions, seed, covariates: { batch: p.train.batch } });
-  const adapted = await adaptCovariates(withBatch, [{ data: p.fresh.x[0], width: p.dims[0] }, null], {
-    covariates: { batch: p.fresh.batch },
-    epochs: adaptEpochs,
-    lr: adaptLr,
-    seed,
-  });
+  const adapt = (latentFit: 'keep' | 'pool') =>
+    adaptCovariates(withBatch, [{ data: p.fresh.x[0], width: p.dims[0] }, null], {
+      covariates: { batch: p.fresh.batch },
+      epochs: adaptEpochs,
+      lr: adaptLr,
+      seed,
+      latentFit,
+    });
   const models: [Method, JpvaeModel, boolean][] = [
     ['none', plain, false],
     ['average', withBatch, true],
-    ['adapted', adapted, true],
+    ['adapted', adapt('keep'), true],
+    ['adapted-pooled', adapt('pool'), true],
   ];
   for (const [method, model, covariates] of models) {
     const run = {
@@ -154,13 +158,14 @@ const NAMES: Record<Method, string> = {
   none: 'no covariates',
   average: `batch covariate, ${NEW_BATCH.name} at the average of the known batches`,
   adapted: `batch covariate, adapted to ${NEW_BATCH.name}`,
+  'adapted-pooled': `the same, latent fit pooled with ${NEW_BATCH.name} (--latent-fit pool)`,
 };
 const of = (m: Method) => runs.filter((r) => r.method === m);
 const base = mean(of('none').map((r) => r.fresh.rmse));
 const lines = [
   `| model | new batch ${NEW_BATCH.name}: RMSE | vs no covariates | 90% draws cover | 50% draws cover | CRPS | known batches: RMSE | 90% draws cover |`,
   '|---|---|---|---|---|---|---|---|',
-  ...(['none', 'average', 'adapted'] as Method[]).map((m) => {
+  ...(['none', 'average', 'adapted', 'adapted-pooled'] as Method[]).map((m) => {
     const rs = of(m),
       pct = (xs: number[]) =>
         cell(

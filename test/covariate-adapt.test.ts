@@ -1,8 +1,8 @@
 // Adapting a model with covariates to a new batch (adaptCovariates): only
 // the new category's rows of the covariate weights change (the views the
 // batch has; a view it lacks keeps the known rows' mean), every other
-// weight is bit for bit the source model's, the latent fit pools in the
-// batch, and the adapted model imputes the batch better than the average
+// weight is bit for bit the source model's, the latent fit is kept (or
+// pools in the batch), and the adapted model imputes the batch better than the average
 // batch did, on the planted batches (real-valued views far from 0 and 1,
 // training rows missing a view).
 
@@ -61,7 +61,14 @@ test('only the new batchâ€™s rows train: every other weight is the source modelâ
         `${name}: trained`,
       );
   }
-  t.is(adapted.json.latentFit!.rows, model.json.latentFit!.rows + p.fresh.n);
+  t.deepEqual(adapted.json.latentFit, model.json.latentFit); // kept by default
+  const pooled = adaptCovariates(model, [{ data: p.fresh.x[0], width: p.dims[0] }, null], {
+    covariates: { batch: p.fresh.batch },
+    epochs: 1,
+    latentFit: 'pool',
+  });
+  t.is(pooled.json.latentFit!.rows, model.json.latentFit!.rows + p.fresh.n);
+  t.notDeepEqual(pooled.json.latentFit!.mean, model.json.latentFit!.mean);
 });
 
 test('the adapted model imputes the new batch better than the average batch did, and still imputes the known ones; its files load', async (t) => {

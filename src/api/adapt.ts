@@ -5,8 +5,10 @@
 // model's own loss, every other weight frozen; the rows of a view the
 // cohort lacks stay at that mean (its effect cannot be learnt without the
 // view: it is decoded at the average of the known categories). The latent
-// fit then pools in the cohort's posterior means (poolLatentFit). The
-// result imputes for the cohort and for every cohort it knew.
+// fit stays the training rows' (the adapted encoders map the cohort into
+// that latent space), or pools in the cohort's posterior means
+// (poolLatentFit). The result imputes for the cohort and for every cohort
+// it knew.
 
 import { createKernels } from '../core/index.ts';
 import { Rng } from '../data/rng.ts';
@@ -32,7 +34,16 @@ export interface AdaptOptions {
   batch?: number; // default 32
   lr?: number; // default 0.03: only the new rows train, few weights that start at the average category
   seed?: number; // of the batches' order and ε (default 1)
+  /**
+   * The latent fit of Eq. 12 after adapting: 'keep' (the default) the training rows' fit, which the
+   * adapted encoders map the cohort into; 'pool' the fit with the cohort's posterior means pooled in
+   * (poolLatentFit), which changes every cohort's imputations (docs/covariates.md compares the two).
+   */
+  latentFit?: LatentFitChoice;
 }
+
+export type LatentFitChoice = 'keep' | 'pool';
+export const LATENT_FIT_CHOICES: readonly LatentFitChoice[] = ['keep', 'pool'];
 
 /**
  * The model adapted to a new cohort: `views` its rows (view v is entry v − 1; null or rows of NaN where
@@ -105,7 +116,8 @@ export function adaptCovariates(model: JpvaeModel, views: readonly (ViewInput | 
         throw new InputError('adapting diverged (a gradient was not finite); try a smaller lr');
     }
   }
-  const latentFit = poolLatentFit(net, model.json.latentFit!, data);
+  const latentFit =
+    (o.latentFit ?? 'keep') === 'pool' ? poolLatentFit(net, model.json.latentFit!, data) : model.json.latentFit!;
   const files = encodeModel(net, { data: { ...model.json.data, covariates: grown }, latentFit });
   return modelOf(files, model.net.k.name, 'the adapted model');
 }

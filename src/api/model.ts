@@ -114,7 +114,14 @@ export const OPTION_RULES = {
     unknownCategory: oneOf(UNKNOWN_CATEGORY),
   },
   exportOnnx: { fp16: BOOLEAN, subsets: LIST },
-  adapt: { covariates: COLUMNS, epochs: int(1), batch: int(1), lr: NUMBER, seed: int(0) },
+  adapt: {
+    covariates: COLUMNS,
+    epochs: int(1),
+    batch: int(1),
+    lr: NUMBER,
+    seed: int(0),
+    latentFit: oneOf(['keep', 'pool']),
+  },
   fromFiles: { backend: oneOf(BACKENDS), where: STRING },
   load: { backend: oneOf(BACKENDS) },
 } satisfies Record<string, Record<string, OptionRule>>;

@@ -4,7 +4,7 @@
 // new categories' rows trained with every other weight frozen, and the
 // latent fit refreshed (api/adapt.ts); written as a new model directory.
 
-import { adaptCovariates, ADAPT_LR } from '../api/adapt.ts';
+import { adaptCovariates, ADAPT_LR, LATENT_FIT_CHOICES } from '../api/adapt.ts';
 import { JpvaeModel } from '../api/model.ts';
 import { loadHdf5For } from '../data/anndata.ts';
 import { readPairedFiles } from '../data/paired-files.ts';
@@ -13,7 +13,7 @@ import { InputError } from '../errors.ts';
 import { jsonText } from '../io/json-keys.ts';
 import { loadModel } from '../store/load-model.ts';
 import { openOutDir, writeModelFiles } from '../store/store.ts';
-import { commandFlags, flags, intFlag, numberFlag } from './args.ts';
+import { choiceFlag, commandFlags, flags, intFlag, numberFlag } from './args.ts';
 import { flagLabels } from './labels.ts';
 
 const HELP = `usage: jpvae adapt --model DIR --view1 F [--view2 F] --out DIR [flags]
@@ -27,14 +27,17 @@ const HELP = `usage: jpvae adapt --model DIR --view1 F [--view2 F] --out DIR [fl
   --id-column NAME        the tables' column of sample IDs (default: the one the model trained with)
   --epochs E              over the cohort's rows (default 40)   --batch B (default 32)   --seed N (default 1)
   --lr LR                 (default ${ADAPT_LR}: only the new categories' rows train)
+  --latent-fit F          keep | pool (default keep): the latent fit of Eq. 12 after adapting: the training
+                          rows' (the adapted encoders map the cohort into its latent space), or with the
+                          cohort's posterior means pooled in, which changes every cohort's imputations
   --out DIR               the adapted model's directory   --force   replace a model already there
   --json                  print what was adapted as one JSON object on stdout
 
 The cohort's categories the model does not know get new rows in every encoder's and decoder's covariate
 weights, started at the mean of the known categories' rows and trained on the cohort's rows by the model's
 loss, every other weight frozen; a view the cohort lacks keeps that mean (its batch effect cannot be learnt
-without the view: it is decoded at the average of the known categories). The latent fit pools in the
-cohort's posterior means. jpvae impute and eval then take the cohort's rows (docs/covariates.md).
+without the view: it is decoded at the average of the known categories). jpvae impute and eval then take
+the cohort's rows (docs/covariates.md).
 `;
 
 export async function adaptCommand(argv: string[]): Promise<void> {
@@ -43,7 +46,7 @@ export async function adaptCommand(argv: string[]): Promise<void> {
     'adapt',
     HELP,
     flags({
-      string: 'model view1 view2 id-column epochs batch seed lr out',
+      string: 'model view1 view2 id-column epochs batch seed lr out latent-fit',
       boolean: 'force json',
       multiple: 'covariate',
     }),
@@ -54,7 +57,8 @@ export async function adaptCommand(argv: string[]): Promise<void> {
   const epochs = intFlag(f.epochs, '--epochs', 40),
     batch = intFlag(f.batch, '--batch', 32),
     seed = intFlag(f.seed, '--seed', 1, 0),
-    lr = numberFlag(f.lr, '--lr', ADAPT_LR, (x) => x > 0, 'a number > 0');
+    lr = numberFlag(f.lr, '--lr', ADAPT_LR, (x) => x > 0, 'a number > 0'),
+    latentFit = choiceFlag(f['latent-fit'], '--latent-fit', LATENT_FIT_CHOICES, 'keep');
   const loaded = loadModel(f.model!, { label: '--model' }),
     model = new JpvaeModel(loaded.model, loaded.json);
   if (model.views !== 2)
@@ -96,6 +100,7 @@ export async function adaptCommand(argv: string[]): Promise<void> {
       batch,
       lr,
       seed,
+      latentFit,
     });
     writeModelFiles(f.out!, adapted.toFiles());
     const added = adapted.config.covariates!.map((c, j) => ({
