@@ -183,4 +183,62 @@ test('jpvae train --covariate, eval and impute: the model records the categories
   const ok = jpvae('impute', '--model', model, '--given', '1', '--input', join(dir, 'ok.csv'), '--out', out);
   t.is(ok.code, 0, ok.err);
   t.is(readFileSync(out, 'utf8').split('\n')[0], 'id,p,q');
+  // At the average batch, or adapted to batch D: then D imputes, and the adapted model records it.
+  const average = jpvae(
+    'impute',
+    '--model',
+    model,
+    '--given',
+    '1',
+    '--input',
+    join(dir, 'new.csv'),
+    '--out',
+    out,
+    '--force',
+    '--unknown-category',
+    'average',
+  );
+  t.is(average.code, 0, average.err);
+  writeFileSync(
+    join(dir, 'd.csv'),
+    [
+      'id,batch,a,b,c',
+      ...Array.from({ length: 40 }, (_, r) => `d${r},D,${[0, 1, 2].map((j) => 600 + j + (r % 7)).join(',')}`),
+    ].join('\n') + '\n',
+  );
+  const adapted = join(dir, 'm-d');
+  const adapt = jpvae(
+    'adapt',
+    '--model',
+    model,
+    '--view1',
+    join(dir, 'd.csv'),
+    '--out',
+    adapted,
+    '--epochs',
+    '2',
+    '--json',
+  );
+  t.is(adapt.code, 0, adapt.err);
+  t.deepEqual(JSON.parse(adapt.out).covariates, [{ name: 'batch', new: ['D'] }]);
+  t.deepEqual(JSON.parse(readFileSync(join(adapted, 'model.json'), 'utf8')).config.covariates, [
+    { name: 'batch', categories: ['A', 'B', 'C', 'D'] },
+  ]);
+  const imputed = jpvae(
+    'impute',
+    '--model',
+    adapted,
+    '--given',
+    '1',
+    '--input',
+    join(dir, 'new.csv'),
+    '--out',
+    out,
+    '--force',
+  );
+  t.is(imputed.code, 0, imputed.err);
+  const again = jpvae('adapt', '--model', adapted, '--view1', join(dir, 'd.csv'), '--out', join(dir, 'm-dd'));
+  t.is(again.code, 2);
+  t.regex(again.err, /^jpvae adapt: covariates: every category of the cohort is known to the model/);
+  t.false(existsSync(join(dir, 'm-dd')));
 });
