@@ -74,7 +74,7 @@ test('covariates from a CSV column and an AnnData obs categorical, paired by sam
       }),
     { instanceOf: InputError },
   );
-  t.regex(none!.message, /^covariate 'donor': no view file has that column/);
+  t.regex(none!.message, /^covariate 'donor': no file has that column/);
   const unknown = t.throws(
     () =>
       loadViewFiles([join(dir, 'v1.h5ad'), join(dir, 'v2.csv')], [GAUSS, GAUSS], {
@@ -119,7 +119,50 @@ test('covariates from a Parquet string column, by position; a sample no file giv
     () => loadViewFiles([join(dir, 'gap.parquet'), join(dir, 'w2.csv')], [GAUSS, GAUSS], { covariates: ['site'] }),
     { instanceOf: InputError },
   );
-  t.is(e!.message, "covariate 'site': row 2 has no value in any view file");
+  t.is(e!.message, "covariate 'site': row 2 has no value in any file");
+});
+
+test('covariates from a separate file paired by sample ID (its other samples ignored) or by row', (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'v1.csv'), 'id,a\ns1,10.5\ns2,11.5\ns3,12.5\n');
+  writeFileSync(join(dir, 'v2.csv'), 'id,b\ns3,-1\ns4,-2\n');
+  writeFileSync(join(dir, 'cov.csv'), 'id,site,batch\ns9,z,q\ns4,south,p\ns1,north,p\ns3,south,q\ns2,north,q\n');
+  const views = [join(dir, 'v1.csv'), join(dir, 'v2.csv')];
+  const d = loadViewFiles(views, [GAUSS, GAUSS], {
+    idColumn: 'id',
+    covariates: ['site'],
+    covariatesFile: join(dir, 'cov.csv'),
+  });
+  t.deepEqual(d.ids, ['s1', 's2', 's3', 's4']);
+  t.deepEqual(d.covariates, [{ name: 'site', categories: ['north', 'south'] }]);
+  t.deepEqual(Array.from(d.design!), [1, 0, 1, 0, 0, 1, 0, 1]);
+  writeFileSync(join(dir, 'short.csv'), 'id,site\ns1,north\ns2,north\ns3,south\n');
+  const missing = t.throws(
+    () =>
+      loadViewFiles(views, [GAUSS, GAUSS], {
+        idColumn: 'id',
+        covariates: ['site'],
+        covariatesFile: join(dir, 'short.csv'),
+      }),
+    { instanceOf: InputError },
+  );
+  t.is(missing!.message, "covariate 'site': sample 's4' has no value in any file");
+  // By row: as many rows as the views.
+  writeFileSync(join(dir, 'p1.csv'), '1\n2\n');
+  writeFileSync(join(dir, 'p2.csv'), '3\n4\n');
+  writeFileSync(join(dir, 'pc.csv'), 'site\nx\ny\nx\n');
+  const rows = t.throws(
+    () =>
+      loadViewFiles([join(dir, 'p1.csv'), join(dir, 'p2.csv')], [GAUSS, GAUSS], {
+        covariates: ['site'],
+        covariatesFile: join(dir, 'pc.csv'),
+      }),
+    { instanceOf: InputError },
+  );
+  t.regex(
+    rows!.message,
+    /^the covariates file .*pc\.csv: 3 rows, but the views have 2; without sample IDs they pair by row$/,
+  );
 });
 
 test('jpvae train --covariate, eval and impute: the model records the categories; an unknown category at impute is one line, exit 2, no output', (t) => {

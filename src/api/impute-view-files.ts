@@ -19,11 +19,13 @@ import type { ImputeOptions, JpvaeModel } from './model.ts';
 export interface ViewFilesImputeOptions extends Omit<ImputeOptions, 'names'> {
   /** The tables' column of sample IDs (default: the one the model was trained with). */
   idColumn?: string;
-  /** How errors name the inputs, the outputs and the ID column (default 'input', 'out', 'idColumn'); jpvae impute names its flags. */
-  names?: { input: string; out: string; idColumn: string };
+  /** A file of the samples' covariates (CSV, Parquet, AnnData obs), paired with the inputs by sample ID, else by row. */
+  covariatesFile?: string;
+  /** How errors name the inputs, the outputs, the ID column and the covariates file (default 'input', 'out', 'idColumn', 'covariatesFile'); jpvae impute names its flags. */
+  names?: { input: string; out: string; idColumn: string; covariatesFile?: string };
 }
 
-const API_NAMES = { input: 'input', out: 'out', idColumn: 'idColumn' };
+const API_NAMES = { input: 'input', out: 'out', idColumn: 'idColumn', covariatesFile: 'covariatesFile' };
 
 /**
  * Impute the views `o.target` of the files `inputs` (inputs[a]: view
@@ -59,8 +61,14 @@ export function imputeViewFiles(
   const files = readPairedFiles(
     inputs,
     idColumn,
-    { view: () => names.input, idColumn: names.idColumn, covariate: 'covariate' },
+    {
+      view: () => names.input,
+      idColumn: names.idColumn,
+      covariate: 'covariate',
+      covariatesFile: names.covariatesFile ?? 'covariatesFile',
+    },
     covariateNames,
+    o.covariatesFile,
   );
   // By ID, the samples some given file lacks are left out; the first file's come first, in its order.
   const n = files.matrices[0].rows;

@@ -24,6 +24,8 @@ const HELP = `usage: jpvae adapt --model DIR --view1 F [--view2 F] --out DIR [fl
                           by row; each row's covariates from the files' columns (a CSV header's or a Parquet
                           column, an AnnData/MuData obs column) of the model's covariate names
   --covariate COLUMN      the model's covariates, to check (default: all of them, which adapting needs)
+  --covariates F          read them from F (CSV with a header, Parquet, AnnData/MuData obs) instead, paired
+                          with the view files by sample ID, else by row
   --id-column NAME        the tables' column of sample IDs (default: the one the model trained with)
   --epochs E              over the cohort's rows (default 40)   --batch B (default 32)   --seed N (default 1)
   --lr LR                 (default ${ADAPT_LR}: only the new categories' rows train)
@@ -46,7 +48,7 @@ export async function adaptCommand(argv: string[]): Promise<void> {
     'adapt',
     HELP,
     flags({
-      string: 'model view1 view2 id-column epochs batch seed lr out latent-fit',
+      string: 'model view1 view2 id-column epochs batch seed lr out latent-fit covariates',
       boolean: 'force json',
       multiple: 'covariate',
     }),
@@ -87,6 +89,7 @@ export async function adaptCommand(argv: string[]): Promise<void> {
     tables ? (f['id-column'] ?? model.json.data.idColumn) : undefined,
     { ...labels, view: (i) => labels.view(given[i].view) },
     known,
+    f.covariates,
   );
   const views = [0, 1].map((v) => {
     const at = given.findIndex((g) => g.view === v);

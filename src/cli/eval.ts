@@ -36,6 +36,8 @@ const HELP = `usage: jpvae eval --model DIR [flags]
   --conditional C         fit | prior: the latent Gaussian used for imputation (default fit: fitted on the
                           training rows after training; prior: the model's joint prior Σ)
   --seed N                seed of the sampled-z reconstruction and of the draws (default 1)
+  --covariates F          for a model with covariates: read them from F (CSV with a header, Parquet, or an
+                          AnnData/MuData file's obs) instead of the input files, paired by sample ID, else by row
   --unknown-category U    error | average (default error): for a model with covariates, a category it does
                           not know in the --view files stops with one line, or takes the average of the
                           known categories (docs/covariates.md; jpvae adapt learns the new one instead)
@@ -69,7 +71,8 @@ with mae_at and rmse_at).
 `;
 
 export async function evalCommand(argv: string[]): Promise<void> {
-  const names = 'model split view1 view2 mask conditional seed figure threads samples draws point unknown-category';
+  const names =
+    'model split view1 view2 mask conditional seed figure threads samples draws point unknown-category covariates';
   const f = commandFlags(argv, 'eval', HELP, flags({ string: names, boolean: 'json', multiple: 'view' }));
   if (!f) return;
   if (!f.model) throw new InputError('--model: required (a model directory written by jpvae train)');
@@ -111,6 +114,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
       labels,
       f.mask,
       unknown === 'average' ? 'mean' : 'error',
+      f.covariates,
     );
     [data, pairing] = [read, read.pairing];
   } else data = reopenSplit(json.data, split, labels);

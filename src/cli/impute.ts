@@ -48,6 +48,8 @@ const HELP = `usage: jpvae impute --model DIR --given G --input F [--input F …
   --summary               with --samples, one --input and one --out: write the per-row mean and sd of the K
                           draws (2·width columns, named x1_mean, …, x1_sd, … in a CSV's header)
   --seed N                seed of the draws (default 1)
+  --covariates F          for a model with covariates: read them from F (CSV with a header, Parquet, or an
+                          AnnData/MuData file's obs) instead of the input files, paired by sample ID, else by row
   --unknown-category U    error | average (default error): for a model with covariates, a category it does
                           not know (a batch it never saw) stops with one line, or takes the average of the
                           known categories (docs/covariates.md; jpvae adapt learns the new one instead)
@@ -57,7 +59,7 @@ One --input and one --out stream the file a chunk of rows at a time (any size).
 `;
 
 export async function imputeCommand(argv: string[]): Promise<void> {
-  const names = 'model given target samples draws point seed id-column unknown-category';
+  const names = 'model given target samples draws point seed id-column unknown-category covariates';
   const f = commandFlags(
     argv,
     'impute',
@@ -96,7 +98,7 @@ export async function imputeCommand(argv: string[]): Promise<void> {
     throw new InputError(`--input: give one file per --given view (${given.length}), got ${inputs.length}`);
   if (outs.length !== target.length)
     throw new InputError(`--out: give one file per --target view (${target.length}), got ${outs.length}`);
-  const streamed = inputs.length === 1 && outs.length === 1;
+  const streamed = inputs.length === 1 && outs.length === 1 && f.covariates === undefined;
   if (f.summary && !streamed) throw new InputError('--summary: with one --input and one --out');
   for (const o of outs) {
     if (existsSync(o)) {
@@ -126,7 +128,8 @@ export async function imputeCommand(argv: string[]): Promise<void> {
             ...common,
             given,
             target,
-            names: { input: '--input', out: '--out', idColumn: '--id-column' },
+            covariatesFile: f.covariates,
+            names: { input: '--input', out: '--out', idColumn: '--id-column', covariatesFile: '--covariates' },
           }),
         { 'point median': '--point median' },
       );

@@ -14,6 +14,7 @@ export function flagLabels(aliases: boolean): InputLabels {
     mask: '--mask',
     idColumn: '--id-column',
     covariate: '--covariate',
+    covariatesFile: '--covariates',
     holdout: '--holdout',
     model: '--model',
     out: '--out',

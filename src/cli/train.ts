@@ -53,6 +53,9 @@ const HELP = `usage: jpvae train [flags]
                           of the features), or an AnnData/MuData obs column; each sample's value comes from
                           the files that have the column. Eval and impute read the model's covariates from
                           their input files the same way (docs/covariates.md)
+  --covariates F          read the --covariate columns from F instead (CSV with a header, Parquet, or an
+                          AnnData/MuData file's obs), paired with the views by sample ID (--id-column, obs
+                          names) when they pair so, else by row; eval, impute and adapt take it too
   --mask F                optional n×M 0/1 file: which views each row has (position pairing only)
   --likelihood L          bernoulli (values in [0,1]) | gaussian (learnt variance) | gaussian:V (fixed variance
                           V) | poisson | nb (counts: negative binomial, learnt dispersion), once for every view or
@@ -91,7 +94,7 @@ const HELP = `usage: jpvae train [flags]
 const FLAGS = {
   ...TRAINING_FLAGS,
   ...flags({
-    string: 'dataset flips factors train-limit threads view1 view2 mask id-column likelihood1 likelihood2',
+    string: 'dataset flips factors train-limit threads view1 view2 mask id-column likelihood1 likelihood2 covariates',
     boolean: 'swap-views',
     multiple: 'view likelihood covariate',
   }),
@@ -122,6 +125,8 @@ async function newRun(f: Flags, backend: (typeof TRAIN_BACKENDS)[number], thread
     throw new InputError(
       '--train-limit: for hvdMNIST only; with --view files, give the rows to train on (or --holdout)',
     );
+  if (f.covariates !== undefined && !f.covariate?.length)
+    throw new InputError('--covariates: name the columns to read from it with --covariate');
   if (!files && (f.mask !== undefined || f['id-column'] !== undefined || f.covariate?.length))
     throw new InputError(
       `${f.mask !== undefined ? '--mask' : f['id-column'] !== undefined ? '--id-column' : '--covariate'}: for --view files only`,
@@ -145,7 +150,15 @@ async function newRun(f: Flags, backend: (typeof TRAIN_BACKENDS)[number], thread
   await loadHdf5For(paths);
   const data = openTrainingData(
     files
-      ? { views: paths, mask: f.mask, idColumn: f['id-column'], likelihood, holdout, covariates: f.covariate }
+      ? {
+          views: paths,
+          mask: f.mask,
+          idColumn: f['id-column'],
+          likelihood,
+          holdout,
+          covariates: f.covariate,
+          covariatesFile: f.covariates,
+        }
       : null,
     trainLimit,
     labels,

@@ -195,7 +195,7 @@ export function csvRows(
   const skip = header ? 1 : 0,
     rows = lines - skip,
     cols = line === undefined ? 0 : countCells(line) - skipCells.size;
-  if (rows <= 0 || cols <= 0) throw new InputError(`${name}: no data rows`);
+  if (rows <= 0 || cols < 0 || (cols === 0 && !textCells.size)) throw new InputError(`${name}: no data rows`);
   let ids: string[] | undefined;
   if (idCell >= 0) {
     ids = [];

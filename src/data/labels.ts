@@ -18,6 +18,8 @@ export interface InputLabels {
   idColumn: string;
   /** A covariate column: "${label} 'batch': …". */
   covariate: string;
+  /** A file of covariates only, paired with the views by sample ID. */
+  covariatesFile: string;
   holdout: string;
   /** The model directory: "${label} m: …". */
   model: string;
@@ -39,6 +41,7 @@ export const VALUE_LABELS: InputLabels = {
   mask: 'the mask file',
   idColumn: 'the ID column',
   covariate: 'covariate',
+  covariatesFile: 'the covariates file',
   holdout: 'the held-out fraction',
   model: 'the model directory',
   out: 'the output directory',

@@ -33,8 +33,9 @@ export interface PairedFiles {
 export function readPairedFiles(
   paths: readonly string[],
   idColumn: string | undefined,
-  labels: Pick<InputLabels, 'view' | 'idColumn' | 'covariate'>,
+  labels: Pick<InputLabels, 'view' | 'idColumn' | 'covariate' | 'covariatesFile'>,
   textColumns: readonly string[] = [],
+  covariatesFile?: string,
 ): PairedFiles {
   const names = paths.map((p, i) => `${labels.view(i)} ${p}`);
   const streams: RowStream[] = [];
@@ -54,13 +55,16 @@ export function readPairedFiles(
           names,
         )
       : undefined;
-    const n = p?.ids.length ?? streams[0].rows;
-    const text = new Map(
-      textColumns.map((k) => [
-        k,
-        unionText(streams, k, n, p?.rowOf, (i) => names[i], p?.ids ?? streams[0].ids, labels.covariate),
-      ]),
-    );
+    const n = p?.ids.length ?? streams[0].rows,
+      ids = p?.ids ?? streams[0].ids;
+    const sources: TextSource[] = streams.map((s, i) => ({
+      text: s.text,
+      unionRow: (r) => (p ? p.rowOf[i][r] : r),
+      name: names[i],
+    }));
+    if (covariatesFile !== undefined)
+      sources.push(covariateSource(covariatesFile, textColumns, n, p?.ids, idColumn, labels));
+    const text = new Map(textColumns.map((k) => [k, unionText(sources, k, n, ids, labels.covariate)]));
     return {
       text,
       matrices: streams.map((s, i) => drain(s, undefined, p?.rowOf[i], p?.ids.length)),
@@ -76,39 +80,75 @@ export function readPairedFiles(
 }
 
 /**
- * Text column `key` of the files that have it, on the union's n rows (file i's row r is union row
- * rowOf[i][r], or r): a row no file gives a value, or one two files disagree on, is one line.
+ * A file of covariates only (`labels.covariatesFile`): its rows paired with the union's by sample ID when the
+ * views pair so (its samples outside the union ignored), else by row (as many rows).
+ */
+function covariateSource(
+  path: string,
+  textColumns: readonly string[],
+  n: number,
+  unionIds: string[] | undefined,
+  idColumn: string | undefined,
+  labels: Pick<InputLabels, 'idColumn' | 'covariatesFile'>,
+): TextSource {
+  const name = `${labels.covariatesFile} ${path}`;
+  const s = openRows(path, labels.covariatesFile, {
+    idColumn: unionIds && TABLE_FORMATS.includes(formatOf(path, name)) ? idColumn : undefined,
+    idLabel: labels.idColumn,
+    textColumns,
+  });
+  try {
+    if (unionIds && !s.ids)
+      throw new InputError(
+        `${name}: the views pair by sample ID; the file must name its samples too (${labels.idColumn}, or obs names)`,
+      );
+    if (!unionIds && s.rows !== n)
+      throw new InputError(`${name}: ${s.rows} rows, but the views have ${n}; without sample IDs they pair by row`);
+    const at = unionIds && new Map(unionIds.map((id, u) => [id, u]));
+    return { text: s.text, unionRow: (r) => (at ? (at.get(s.ids![r]) ?? -1) : r), name };
+  } finally {
+    s.close();
+  }
+}
+
+/** A file's text columns and the union row of each of its rows (−1: a sample outside the union). */
+interface TextSource {
+  text?: Map<string, string[]>;
+  unionRow: (r: number) => number;
+  name: string;
+}
+
+/**
+ * Text column `key` of the sources that have it, on the union's n rows: a row no source gives a value,
+ * or one two sources disagree on, is one line.
  */
 function unionText(
-  streams: readonly RowStream[],
+  sources: readonly TextSource[],
   key: string,
   n: number,
-  rowOf: Int32Array[] | undefined,
-  name: (i: number) => string,
   ids: string[] | undefined,
   label: string,
 ): string[] {
   const out = new Array<string | undefined>(n),
     from = new Int8Array(n).fill(-1);
   const sample = (u: number) => (ids ? `sample ${quoted(ids[u])}` : `row ${u + 1}`);
-  streams.forEach((s, i) => {
-    const values = s.text?.get(key);
-    values?.forEach((v, r) => {
-      const u = rowOf ? rowOf[i][r] : r;
-      if (v === '') return; // no value here (a blank line, a null)
+  sources.forEach((s, i) => {
+    s.text?.get(key)?.forEach((v, r) => {
+      const u = s.unionRow(r);
+      if (u < 0 || v === '') return; // a sample outside the union; no value here (a blank line, a null)
       if (out[u] !== undefined && out[u] !== v)
         throw new InputError(
-          `${label} ${quoted(key)}: ${sample(u)} is ${quoted(out[u]!)} in ${name(from[u])} but ${quoted(v)} in ${name(i)}`,
+          `${label} ${quoted(key)}: ${sample(u)} is ${quoted(out[u]!)} in ${sources[from[u]].name} but ${quoted(v)} in ${s.name}`,
         );
       out[u] = v;
       from[u] = i;
     });
   });
-  if (!streams.some((s) => s.text?.has(key)))
+  if (!sources.some((s) => s.text?.has(key)))
     throw new InputError(
-      `${label} ${quoted(key)}: no view file has that column (a CSV header's or a table's column, or an AnnData/MuData obs column)`,
+      `${label} ${quoted(key)}: no file has that column (a CSV header's or a table's column, or an AnnData/MuData obs column)`,
     );
   const missing = out.findIndex((v) => v === undefined);
-  if (missing >= 0) throw new InputError(`${label} ${quoted(key)}: ${sample(missing)} has no value in any view file`);
+  if (missing >= 0) throw new InputError(`${label} ${quoted(key)}: ${sample(missing)} has no value in any file`);
   return out as string[];
 }

@@ -54,8 +54,9 @@ export function rowSource(format: Format, file: MatrixFile, chunkBytes?: number)
     const { dims, start } = readIdxHeader(at, size, name);
     return binaryRows(at, { rows: dims[0], cols: dims.slice(1).reduce((a, b) => a * b, 1), start, dtype: '|u1' });
   })();
-  // An empty matrix (a .npy of shape (0, 5), an IDX of 0 images) is no data: never an empty output.
-  if (source.rows === 0 || source.cols === 0)
+  // An empty matrix (a .npy of shape (0, 5), an IDX of 0 images) is no data: never an empty output
+  // (a table of covariates alone, with text columns and no numbers, is read for those).
+  if (source.rows === 0 || (source.cols === 0 && !source.text?.size))
     throw new InputError(`${name}: no data rows (a ${source.rows}×${source.cols} matrix)`);
   // Before drain allocates the matrix: blank CSV lines and compressed Parquet pages cost more than their bytes.
   checkMatrixSize(source.rows, source.cols, name, size);

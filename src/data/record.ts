@@ -32,6 +32,8 @@ export type DataRecord = {
   idColumn?: string;
   /** The covariates (columns of the view files, or given to the library) and their categories, as the config has them. */
   covariates?: Covariate[];
+  /** files: the file of covariates the view files were paired with (an absolute path), if they came from one. */
+  covariatesFile?: string;
   /** files: how their rows paired. */
   pairing?: Pairing;
   /** files: per view, its feature columns' names from its file (a CSV's header; Parquet, Arrow), or null; absent: none named. */

@@ -28,8 +28,9 @@ export interface Splits {
 /** View files for a new model: each view's file, an optional mask, the tables' ID column, the hold-out and each view's likelihood. */
 export interface ViewFilesSpec {
   views: string[];
-  /** Columns of categories (covariates) the view files hold. */
+  /** Columns of categories (covariates) the view files hold, or `covariatesFile`. */
   covariates?: string[];
+  covariatesFile?: string;
   mask?: string;
   idColumn?: string;
   holdout: number;
@@ -62,6 +63,7 @@ export function openTrainingData(
     mask: files.mask,
     labels,
     covariates: files.covariates,
+    covariatesFile: files.covariatesFile,
   });
   const split: HoldoutSplit = data.pairing.by === 'id' ? 'per-pairing' : 'last-rows';
   const { train, heldOut, standardize } = prepareViews(data, files.likelihood, files.holdout, labels, split);
@@ -75,6 +77,7 @@ export function openTrainingData(
       ...(files.idColumn !== undefined ? { idColumn: files.idColumn } : {}),
       pairing: data.pairing,
       ...(data.covariates ? { covariates: data.covariates } : {}),
+      ...(files.covariatesFile !== undefined ? { covariatesFile: resolve(files.covariatesFile) } : {}),
       ...viewColumns(data.columns, data.dims),
       holdout: files.holdout,
       ...(split !== 'last-rows' ? { holdoutSplit: split } : {}),

@@ -25,6 +25,8 @@ export interface ViewFileOptions {
   mask?: string;
   labels?: InputLabels;
   covariates?: readonly string[];
+  /** A file of the covariates alone, paired with the views by sample ID, else by row. */
+  covariatesFile?: string;
   known?: readonly Covariate[];
   unknown?: 'error' | 'mean';
 }
@@ -42,7 +44,13 @@ export function loadViewFiles(
   if (paths.length < 2 || paths.length > MAX_VIEWS)
     throw new InputError(`${labels.views}: expected 2 to ${MAX_VIEWS} files, got ${paths.length}`);
   const names = opts.known?.map((c) => c.name) ?? opts.covariates ?? [];
-  const { matrices, ids, byId, columns, text } = readPairedFiles(paths, opts.idColumn, labels, names);
+  const { matrices, ids, byId, columns, text } = readPairedFiles(
+    paths,
+    opts.idColumn,
+    labels,
+    names,
+    opts.covariatesFile,
+  );
   const mask = `${labels.mask} ${opts.mask}`;
   if (byId && opts.mask)
     throw new InputError(`${mask}: the views pair by sample ID; leave a sample out of a file instead of masking it`);
@@ -89,6 +97,7 @@ export function reopenViewFiles(record: DataRecord, label: string): { train: Vie
     idColumn: record.idColumn,
     mask: record.mask,
     known: record.covariates,
+    covariatesFile: record.covariatesFile,
   });
   if (data.n !== record.trainRows + record.heldOutRows)
     throw new InputError(
@@ -111,6 +120,7 @@ export function openNewViewFiles(
   labels: InputLabels = VALUE_LABELS,
   mask?: string,
   unknown: 'error' | 'mean' = 'error',
+  covariatesFile?: string,
 ): ViewData & { pairing: Pairing; ids?: string[] } {
   if (paths.length !== dims.length)
     throw new InputError(
@@ -119,7 +129,14 @@ export function openNewViewFiles(
   // The model's ID column applies to tables; files of other formats (NPY, IDX) pair by row.
   const tables = paths.some((p, i) => TABLE_FORMATS.includes(formatOf(p, `${labels.view(i)} ${p}`)));
   const idColumn = tables ? record.idColumn : undefined;
-  const data = loadViewFiles(paths, record.likelihood, { idColumn, mask, labels, known: record.covariates, unknown });
+  const data = loadViewFiles(paths, record.likelihood, {
+    idColumn,
+    mask,
+    labels,
+    known: record.covariates,
+    unknown,
+    covariatesFile,
+  });
   data.dims.forEach((width, i) =>
     checkViewWidth(labels.view(i), paths[i], width, i + 1, dims[i], { column: idColumn, label: labels.idColumn }),
   );

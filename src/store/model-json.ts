@@ -205,6 +205,7 @@ function data(f: Fields, v: unknown, c: ModelConfig): DataRecord {
   if (JSON.stringify(record.likelihood) !== JSON.stringify(own))
     f.fail('data.likelihood', 'differs from config.likelihood');
   if (o.covariates !== undefined) record.covariates = covariates(f, o.covariates, 'data.covariates');
+  if (o.covariatesFile !== undefined) record.covariatesFile = f.string(o.covariatesFile, 'data.covariatesFile');
   if (JSON.stringify(record.covariates ?? []) !== JSON.stringify(c.covariates ?? []))
     f.fail('data.covariates', 'differs from config.covariates');
   record.standardize = f
