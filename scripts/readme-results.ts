@@ -16,6 +16,7 @@
 //   three-bands     from results/three-bands.md and .json (scripts/three-bands.ts)
 //   counts-planted  from results/counts-planted.md (scripts/counts-planted.ts)
 //   covariates-planted from results/covariates-planted.md (scripts/covariates-planted.ts)
+//   covariates-hvdmnist from results/covariates-hvdmnist.md (scripts/covariates-hvdmnist.ts)
 //   counts-planted-sparse, counts-planted-depth0
 //                   the paired table of results/counts-planted-sparse.md and -depth0.md
 //   counts-theta    from results/counts-planted.json (the learnt θ)
@@ -499,6 +500,7 @@ const blocks: [string, () => string][] = [
   ['counts-planted', () => read('results/counts-planted.md').trim()],
   ['torch-twin-hvdmnist', torchTwinBlock],
   ['covariates-planted', () => read('results/covariates-planted.md').trim()],
+  ['covariates-hvdmnist', () => read('results/covariates-hvdmnist.md').trim()],
 ];
 const pages = [
   'README.md',
