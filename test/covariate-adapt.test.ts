@@ -10,6 +10,7 @@ import test from 'ava';
 import { adaptCovariates } from '../src/api/adapt.ts';
 import { fit, fromFiles, type JpvaeModel } from '../src/api/model.ts';
 import { InputError } from '../src/errors.ts';
+import { parseModelJson } from '../src/store/files.ts';
 import { plantedBatches, type BatchRows } from './planted-batches.ts';
 
 const p = plantedBatches({ perBatch: 300, newRows: 200, heldOut: 60, seed: 3 });
@@ -106,4 +107,54 @@ test('adapting without a new category, or a model without covariates: one line',
   t.regex(none!.message, /^the model has no covariates/);
   const exported = t.throws(() => model.exportOnnx(), { instanceOf: InputError });
   t.regex(exported!.message, /covariates, which the ONNX export does not take yet/);
+});
+
+test('model.json’s covariates are checked as hostile input: repeated or missing categories, too many, data and config apart', async (t) => {
+  const text = model.toFiles()['model.json'] as string;
+  const edited = (edit: (json: { config: { covariates: unknown }; data: { covariates: unknown } }) => void) => {
+    const json = JSON.parse(text);
+    edit(json);
+    return () => parseModelJson(JSON.stringify(json), 'm/model.json');
+  };
+  const refuses = (edit: Parameters<typeof edited>[0], message: RegExp) =>
+    t.regex(t.throws(edited(edit), { instanceOf: InputError })!.message, message);
+  t.notThrows(edited(() => {}));
+  refuses(
+    (j) => (j.config.covariates = [{ name: 'batch', categories: ['A', 'A', 'C'] }]),
+    /^m\/model\.json: config\.covariates: covariate 'batch' has repeated or non-text categories/,
+  );
+  refuses(
+    (j) => (j.config.covariates = [{ name: 'batch', categories: [] }]),
+    /config\.covariates\[0\]\.categories: expected 1 to 4096 categories/,
+  );
+  refuses(
+    (j) => (j.config.covariates = [{ name: 'batch', categories: [1, 2, 3] }]),
+    /config\.covariates\[0\]\.categories\[0\]: expected a string/,
+  );
+  refuses(
+    (j) => (j.config.covariates = Array.from({ length: 17 }, (_, i) => ({ name: `c${i}`, categories: ['x'] }))),
+    /expected at most 16 covariates/,
+  );
+  refuses(
+    (j) => (j.data.covariates = [{ name: 'batch', categories: ['A', 'B', 'D'] }]),
+    /data\.covariates: differs from config\.covariates/,
+  );
+  // A config whose categories no longer match its weights' shapes: the layout check refuses it.
+  const json = JSON.parse(text);
+  json.config.covariates = json.data.covariates = [{ name: 'batch', categories: ['A', 'B'] }];
+  const e = await t.throwsAsync(fromFiles({ ...model.toFiles(), 'model.json': JSON.stringify(json) }), {
+    instanceOf: InputError,
+  });
+  t.regex(e!.message, /layout\[\d+\]\.shape: expected \[2,32\]/);
+});
+
+test('covariates on two threads train the weights of one thread, bit for bit', async (t) => {
+  const small = plantedBatches({ perBatch: 60, newRows: 1, heldOut: 3, seed: 4 });
+  const run = (threads: number) =>
+    fit(
+      small.train.x.map((x, i) => ({ data: x, width: small.dims[i] })),
+      { ...OPTIONS, epochs: 2, threads, onWarning: () => {}, covariates: { batch: small.train.batch } },
+    );
+  const [one, two] = [await run(1), await run(2)];
+  t.deepEqual(two.net.params(), one.net.params());
 });
