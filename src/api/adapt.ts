@@ -93,6 +93,8 @@ export function adaptCovariates(model: JpvaeModel, views: readonly (ViewInput | 
   if (!(Number.isInteger(epochs) && epochs >= 1))
     throw new InputError(`epochs: expected an integer ≥ 1, got ${epochs}`);
   if (!(Number.isInteger(batch) && batch >= 1)) throw new InputError(`batch: expected an integer ≥ 1, got ${batch}`);
+  const lr = o.lr ?? ADAPT_LR;
+  if (!(lr > 0)) throw new InputError(`lr: expected a learning rate > 0, got ${lr}`);
   const net = new Jpvae(createKernels(model.net.k.name), { ...model.config, covariates: grown }, batch);
   copyWithNewCategories(model.net, net);
   // Only the new rows of the views the cohort has train; every other gradient is zeroed before Adam's step.
@@ -102,7 +104,7 @@ export function adaptCovariates(model: JpvaeModel, views: readonly (ViewInput | 
     known.map((c) => c.categories.length),
     present,
   );
-  const adam = new Adam(net.k, net.layout.size, { ...ADAM_DEFAULTS, lr: o.lr ?? ADAPT_LR });
+  const adam = new Adam(net.k, net.layout.size, { ...ADAM_DEFAULTS, lr });
   const rng = new Rng(o.seed ?? 1);
   for (let epoch = 0; epoch < epochs; epoch++) {
     const order = rng.permutation(n);
