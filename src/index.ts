@@ -19,7 +19,7 @@ export {
   type Views,
 } from './api/model.ts';
 export type { CovariateColumns, UnknownCategory } from './api/covariate-columns.ts';
-export { adaptCovariates, type AdaptOptions } from './api/adapt.ts';
+export { adaptCovariates, type AdaptOptions, type LatentFitChoice } from './api/adapt.ts';
 export type { TwoViews, ViewInput } from './api/inputs.ts';
 export type { RunOptions, ResumeOptions } from './api/training.ts';
 export { PACKAGE_VERSION } from './version.ts';
