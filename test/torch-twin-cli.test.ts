@@ -105,6 +105,10 @@ test('bad input: one line naming the flag or file, exit 2, nothing written', (t)
     likelihood: ['gaussian', 'gaussian', 'gaussian'],
   });
   writeFileSync(join(dir, 'three.json'), threeViews);
+  writeFileSync(
+    join(dir, 'covariates.json'),
+    JSON.stringify({ ...CONFIG, covariates: [{ name: 'batch', categories: ['a', 'b'] }] }),
+  );
   const cases: [string[], RegExp][] = [
     [
       ['impute', '--model', join(dir, 'none'), '--given', '1', '--input', 'x.csv', '--out', out + '.csv'],
@@ -138,6 +142,10 @@ test('bad input: one line naming the flag or file, exit 2, nothing written', (t)
     [
       ['init', '--config', join(dir, 'three.json'), ...views, '--view', join(dir, 'train2.csv'), '--out', out],
       /prior\.kind: the svd prior is for two views/,
+    ],
+    [
+      ['init', '--config', join(dir, 'covariates.json'), ...views, '--out', out],
+      /covariates: the PyTorch twin does not take a model with covariates yet/,
     ],
     [['fit'], /unknown command 'fit'/],
   ];

@@ -48,6 +48,8 @@ def check(c, where):
     if not ints(dims) or not 2 <= len(dims) <= MAX_VIEWS:
         raise InputError(f"{where}: dims: expected 2 to {MAX_VIEWS} view widths (positive integers), got {dims!r}")
     m = len(dims)
+    if c.get("covariates"):
+        raise InputError(f"{where}: covariates: the PyTorch twin does not take a model with covariates yet")
     if not ints(c.get("hidden")):
         raise InputError(f"{where}: hidden: expected positive integers like [512, 512], got {c.get('hidden')!r}")
     latent = c.get("latent")

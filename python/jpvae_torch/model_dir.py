@@ -60,8 +60,10 @@ def check_layout(model, layout, label):
 def load(directory, label="--model"):
     """(model with its weights, model.json) of a jpvae model directory."""
     j = read_json(directory, label)
-    model = Jpvae(j["config"])
     where = f"{label} {directory}"
+    if j["config"].get("covariates"):
+        raise InputError(f"{where}: covariates: the PyTorch twin does not take a model with covariates yet")
+    model = Jpvae(j["config"])
     check_layout(model, j["layout"], where)
     ref = j["files"]["weights"]
     tensors, meta = safetensors.read(os.path.join(directory, ref["name"]), ref.get("crc32"), ref.get("bytes"))
