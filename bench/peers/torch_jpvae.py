@@ -9,17 +9,24 @@ BCE-with-logits summed over pixels plus the KL of App. A.2, both averaged
 over the batch of 32; Adam at lr 1e-3. Rows: 32 fixed Bernoulli(0.2) rows of
 392+392 pixels (hvdMNIST-like), gathered by index each step.
 
-One process is one thread count: the parent sets OMP_NUM_THREADS and
-OPENBLAS_NUM_THREADS before Python starts (OpenBLAS sizes its pool at load;
-torch.set_num_threads alone leaves it as it was), and this script calls
-torch.set_num_threads too. Protocol, a line each way on stdin/stdout:
-  start: prints {"ready": true, "torch": ..., "threads": ..., ...} after a warm-up
+One process is one configuration: the parent sets OMP_NUM_THREADS (torch's
+own parallel loops) and OPENBLAS_NUM_THREADS (the GEMMs) before Python
+starts, each on its own (OpenBLAS sizes its pool at load; torch.set_num_threads
+alone leaves it as it was), and OPENBLAS_CORETYPE when OpenBLAS's kernels are
+forced to an older core; this script calls torch.set_num_threads(--omp) too.
+--save-products P writes the GEMM products of the model's shapes on seeded
+inputs to P; --compare-products P computes them here and reports how far they
+are from P's (max |a - b| / max |b| over the products) before any training,
+so that a process on other OpenBLAS kernels is checked against the forced ones.
+Protocol, a line each way on stdin/stdout:
+  start: prints {"ready": true, "torch": ..., "omp": ..., "blas": ..., "coretype": ...} after a warm-up
   "round S": trains for S seconds of wall time, prints {"samples_per_s": ..., "steps": ...}
   "quit" (or end of input): exits.
 With --check K it instead runs K steps and prints the loss before and after.
 """
 
 import argparse
+import ctypes
 import json
 import math
 import sys
@@ -85,12 +92,40 @@ def loaded_blas():
         return "unknown"
 
 
+def openblas():
+    """OpenBLAS's core type (the kernels it runs) and its thread count, asked of the library torch loaded."""
+    try:
+        lib = ctypes.CDLL(loaded_blas().split(", ")[0])
+        lib.openblas_get_corename.restype = ctypes.c_char_p
+        return lib.openblas_get_corename().decode(), lib.openblas_get_num_threads()
+    except (OSError, AttributeError):
+        return "unknown", 0
+
+
+def products():
+    """Every GEMM form of the model's layer shapes (forward, dX, dW) at batch BATCH on seeded inputs."""
+    g = torch.Generator().manual_seed(7)
+    out = []
+    for n_in, n_out in [(DIM, HIDDEN), (HIDDEN, HIDDEN), (HIDDEN, LATENT), (LATENT, HIDDEN), (HIDDEN, DIM)]:
+        x, w, d = (torch.randn(*s, generator=g) for s in [(BATCH, n_in), (n_out, n_in), (BATCH, n_out)])
+        out += [x @ w.T, d @ w, d.T @ x]
+    return out
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--threads", type=int, required=True)
+    p.add_argument("--omp", type=int, required=True)
     p.add_argument("--check", type=int, default=0)
+    p.add_argument("--save-products")
+    p.add_argument("--compare-products")
     args = p.parse_args()
-    torch.set_num_threads(args.threads)
+    torch.set_num_threads(args.omp)
+    checked = {}
+    if args.save_products:
+        torch.save(products(), args.save_products)
+    if args.compare_products:
+        ours, theirs = products(), torch.load(args.compare_products)
+        checked["products_rel_diff"] = max(float((a - b).abs().max() / b.abs().max()) for a, b in zip(ours, theirs))
     torch.manual_seed(1)
     model = Jpvae()
     adam = torch.optim.Adam(model.parameters(), lr=1e-3)  # the default loop; foreach=True was no faster here
@@ -114,14 +149,18 @@ def main():
     t0 = time.perf_counter()
     while time.perf_counter() - t0 < 1.0:  # warm-up: allocator, thread pools, caches
         step()
+    coretype, blas_threads = openblas()
     print(
         json.dumps(
             {
                 "ready": True,
                 "torch": torch.__version__,
                 "python": sys.version.split()[0],
-                "threads": torch.get_num_threads(),
-                "blas": loaded_blas(),
+                "omp": torch.get_num_threads(),
+                "blas": blas_threads,
+                "coretype": coretype,
+                "blas_library": loaded_blas(),
+                **checked,
             }
         ),
         flush=True,

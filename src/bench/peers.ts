@@ -1,35 +1,42 @@
-// jpvae's training beside the tool a CPU user would pick instead: PyTorch
-// (bench/peers/torch_jpvae.py: the same model, batch, prior, loss and Adam
-// on the same shape of data) at 1..N threads, jpvae at 1..N (as far as its
-// pool goes), in interleaved rounds of wall time, all in this process tree:
-// one Python process per thread count, each idle on its stdin while the
-// others run, so whatever else the machine does weighs on every figure
-// alike. Both sides warm up for a second first. Skipped, with a note, when
-// Python or its torch is missing.
+// jpvae's training beside the tools a user would pick instead: PyTorch CPU
+// at its best (torch-peer.ts: every split of threads between OpenMP and
+// OpenBLAS, on the CPU's own OpenBLAS kernels where they check out) at 1..N
+// threads, jpvae at 1..N (as far as its pool goes), all on the same model,
+// batch, prior, loss and Adam, in interleaved rounds of wall time in this
+// process tree: each Python process idles on its stdin while the others
+// run, and which contender goes first rotates round by round, so whatever
+// else the machine does weighs on every figure alike. Every side warms up
+// first. Skipped, with a note, when Python or its torch is missing.
 
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { availableThreads } from '../threads/plan.ts';
 import { MAX_TRAINING_THREADS } from '../threads/pool.ts';
 import { median, round, wallRate } from './rate.ts';
 import { referenceOnThreads } from './threads.ts';
+import { startTorchPeers, TORCH_SCRIPT, type TorchConfig, type TorchPeer } from './torch-peer.ts';
 import { BATCH } from './train.ts';
 
 export const DEFAULT_PYTHON = '/usr/bin/python3';
-const SCRIPT = new URL('../../bench/peers/torch_jpvae.py', import.meta.url);
 
 export interface PeersFigures {
   threads: number[];
   /** Best-of-rounds samples/s per thread count. */
   jpvae_samples_per_s: Record<string, number>;
+  /** Per thread count, PyTorch's best configuration of that many threads at most (best of rounds). */
   torch_samples_per_s: Record<string, number>;
-  /** Per thread count, the median over rounds of jpvae ÷ torch within each round. */
+  /** Every configuration PyTorch ran: its OpenMP and OpenBLAS threads, OpenBLAS's core type, best-of-rounds samples/s. */
+  torch_configs: (TorchConfig & { samples_per_s: number })[];
+  /** Which core types PyTorch ran on, and why. */
+  torch_coretype_note: string;
+  /** Per thread count, the median over rounds of jpvae ÷ torch's best configuration at that count, within each round. */
   ratio_same_threads: Record<string, number>;
-  /** jpvae at its best thread count ÷ torch at its best. */
+  /** jpvae at its best thread count ÷ torch in its best configuration (best of rounds each). */
   ratio_best: number;
+  /** The same two within each round: lowest, median and highest over rounds. */
+  ratio_best_rounds: [number, number, number];
   best_threads: { jpvae: number; torch: number };
+  best_torch_config: TorchConfig;
   rounds: number;
   round_seconds: number;
   /** torch and Python versions, the BLAS library torch loaded, the Debian packages when dpkg knows them. */
@@ -37,52 +44,6 @@ export interface PeersFigures {
 }
 export interface PeersResult {
   peers: PeersFigures | { skipped: string };
-}
-
-/** One Python process training at one thread count, answering a line per request. */
-class TorchPeer {
-  private constructor(
-    private readonly child: ChildProcessWithoutNullStreams,
-    private readonly next: () => Promise<Record<string, unknown>>,
-    readonly info: Record<string, unknown>,
-  ) {}
-
-  static async start(python: string, threads: number): Promise<TorchPeer> {
-    const env = { ...process.env, OMP_NUM_THREADS: `${threads}`, OPENBLAS_NUM_THREADS: `${threads}` };
-    const child = spawn(python, [fileURLToPath(SCRIPT), '--threads', `${threads}`], { env });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-    const gone = new Promise<never>((_, reject) => {
-      const why = (what: string) => {
-        const last = stderr.trim().split('\n').pop();
-        reject(new Error(`${python} ${what}${last ? `: ${last}` : ''}`));
-      };
-      child.once('error', (e) => why(`did not start (${(e as NodeJS.ErrnoException).code ?? e.message})`));
-      child.once('exit', (code) => why(`exited with code ${code}`));
-    });
-    gone.catch(() => {});
-    const next = async () => {
-      const line = await Promise.race([lines.next(), gone]);
-      if (line.done) return gone;
-      return JSON.parse(line.value) as Record<string, unknown>;
-    };
-    try {
-      return new TorchPeer(child, next, await next());
-    } catch (e) {
-      child.kill();
-      throw e;
-    }
-  }
-
-  async round(seconds: number): Promise<number> {
-    this.child.stdin.write(`round ${seconds}\n`);
-    return (await this.next()).samples_per_s as number;
-  }
-
-  close(): void {
-    this.child.stdin.end('quit\n');
-  }
 }
 
 /** The Debian packages behind the peer, when this is Debian. */
@@ -100,15 +61,14 @@ function debianPackages(): Record<string, string> {
 }
 
 export async function benchPeers(quick: boolean, python = DEFAULT_PYTHON): Promise<PeersResult> {
-  if (!existsSync(SCRIPT))
+  if (!existsSync(TORCH_SCRIPT))
     return { peers: { skipped: 'bench/peers/ is not in this install (it is in the source repository)' } };
   const [seconds, rounds] = quick ? [0.3, 2] : [3, 5];
   const threads = Array.from({ length: availableThreads() }, (_, i) => i + 1);
-  const torch: TorchPeer[] = [];
+  let torch: TorchPeer[], torchNote: string;
   try {
-    for (const t of threads) torch.push(await TorchPeer.start(python, t)); // one at a time: each warms up alone
+    ({ peers: torch, note: torchNote } = await startTorchPeers(python, threads.length));
   } catch (e) {
-    for (const p of torch) p.close();
     return {
       peers: {
         skipped: `PyTorch peer not run: ${(e as Error).message} (on Debian: apt-get install python3-torch libopenblas0-pthread)`,
@@ -122,37 +82,52 @@ export async function benchPeers(quick: boolean, python = DEFAULT_PYTHON): Promi
       jpvae.push(await referenceOnThreads(t));
       wallRate(jpvae[jpvae.length - 1].step, BATCH, 1); // warm-up, as long as the peer's
     }
-    const rates = { jpvae: ours.map((): number[] => []), torch: threads.map((): number[] => []) };
+    // Every contender, jpvae's thread counts then torch's configurations, measured once a round.
+    const measures: (() => Promise<number>)[] = [
+      ...jpvae.map((j) => async () => wallRate(j.step, BATCH, seconds)),
+      ...torch.map((p) => () => p.round(seconds)),
+    ];
+    const rates: number[][] = measures.map(() => []);
     for (let r = 0; r < rounds; r++)
-      for (const [i, t] of threads.entries()) {
-        const measure = async (side: 'jpvae' | 'torch') => {
-          if (side === 'torch') rates.torch[i].push(await torch[i].round(seconds));
-          else if (t <= MAX_TRAINING_THREADS) rates.jpvae[i].push(wallRate(jpvae[i].step, BATCH, seconds));
-        };
-        for (const side of r % 2 ? (['torch', 'jpvae'] as const) : (['jpvae', 'torch'] as const)) await measure(side); // alternate which goes first
+      for (let j = 0; j < measures.length; j++) {
+        const i = (j + r) % measures.length; // rotate which goes first
+        rates[i].push(await measures[i]());
       }
-    const best = (xs: number[][], ts: number[]) => Object.fromEntries(ts.map((t, i) => [t, round(Math.max(...xs[i]))]));
-    const jpvaeBest = best(rates.jpvae, ours),
-      torchBest = best(rates.torch, threads);
-    const argmax = (table: Record<string, number>) =>
-      Number(Object.entries(table).reduce((a, b) => (b[1] > a[1] ? b : a))[0]);
-    const best_threads = { jpvae: argmax(jpvaeBest), torch: argmax(torchBest) };
+    const ourRates = rates.slice(0, jpvae.length),
+      torchRates = rates.slice(jpvae.length);
+    const best = (xs: number[]) => Math.max(...xs);
+    const threadsOf = (c: TorchConfig) => Math.max(c.omp, c.blas);
+    // Torch's best configuration (its index) with at most t threads.
+    const torchBestAt = (t: number) =>
+      torch
+        .map((p, i) => i)
+        .filter((i) => threadsOf(torch[i].config) <= t)
+        .reduce((a, b) => (best(torchRates[b]) > best(torchRates[a]) ? b : a));
+    const jpvaeBest = ours.reduce((a, b) => (best(ourRates[b - 1]) > best(ourRates[a - 1]) ? b : a));
+    const torchBest = torchBestAt(threads.length);
+    const perRound = (ourIndex: number, torchIndex: number) =>
+      ourRates[ourIndex].map((x, r) => x / torchRates[torchIndex][r]);
+    const bestRounds = perRound(jpvaeBest - 1, torchBest).sort((a, b) => a - b);
     return {
       peers: {
         threads,
-        jpvae_samples_per_s: jpvaeBest,
-        torch_samples_per_s: torchBest,
-        ratio_same_threads: Object.fromEntries(
-          ours.map((t, i) => [t, round(median(rates.jpvae[i].map((x, r) => x / rates.torch[i][r])))]),
-        ),
-        ratio_best: round(jpvaeBest[best_threads.jpvae] / torchBest[best_threads.torch]),
-        best_threads,
+        jpvae_samples_per_s: Object.fromEntries(ours.map((t, i) => [t, round(best(ourRates[i]))])),
+        torch_samples_per_s: Object.fromEntries(threads.map((t) => [t, round(best(torchRates[torchBestAt(t)]))])),
+        torch_configs: torch.map((p, i) => ({ ...p.config, samples_per_s: round(best(torchRates[i])) })),
+        torch_coretype_note: torchNote,
+        ratio_same_threads: Object.fromEntries(ours.map((t, i) => [t, round(median(perRound(i, torchBestAt(t))))])),
+        ratio_best: round(best(ourRates[jpvaeBest - 1]) / best(torchRates[torchBest])),
+        ratio_best_rounds: [bestRounds[0], median(bestRounds), bestRounds[bestRounds.length - 1]].map((x) =>
+          round(x),
+        ) as [number, number, number],
+        best_threads: { jpvae: jpvaeBest, torch: threadsOf(torch[torchBest].config) },
+        best_torch_config: torch[torchBest].config,
         rounds,
         round_seconds: seconds,
         torch: {
           torch: String(torch[0].info.torch),
           python: String(torch[0].info.python),
-          blas: String(torch[0].info.blas),
+          blas: String(torch[0].info.blas_library),
           ...debianPackages(),
         },
       },
@@ -171,8 +146,14 @@ export function formatPeers(r: PeersResult): string {
     .join(', ');
   const lines = [
     `training beside PyTorch CPU (${versions}), reference model, batch ${BATCH}, wall time, ${p.rounds} interleaved rounds of ${p.round_seconds} s`,
-    '  threads    jpvae    torch  jpvae/torch (median over rounds)',
+    `  ${p.torch_coretype_note}`,
+    '  PyTorch   OpenMP  OpenBLAS  core type           samples/s',
   ];
+  for (const c of p.torch_configs)
+    lines.push(
+      `            ${String(c.omp).padEnd(7)} ${String(c.blas).padEnd(9)} ${(c.coretype + (c.forced ? ' (forced)' : '')).padEnd(19)} ${c.samples_per_s.toFixed(0).padStart(9)}`,
+    );
+  lines.push('  threads    jpvae    torch  jpvae/torch (median over rounds)');
   for (const t of p.threads) {
     const ours = p.jpvae_samples_per_s[t],
       theirs = p.torch_samples_per_s[t];
@@ -181,9 +162,11 @@ export function formatPeers(r: PeersResult): string {
       `  ${String(t).padEnd(7)} ${ours === undefined ? '       –' : ours.toFixed(0).padStart(8)} ${theirs.toFixed(0).padStart(8)}  ${ratio}`,
     );
   }
-  const { jpvae, torch } = p.best_threads;
+  const { jpvae } = p.best_threads,
+    c = p.best_torch_config,
+    [lo, mid, hi] = p.ratio_best_rounds;
   lines.push(
-    `  best: jpvae on ${jpvae} thread(s) ${p.jpvae_samples_per_s[jpvae].toFixed(0)} ÷ torch on ${torch} ${p.torch_samples_per_s[torch].toFixed(0)} = ${p.ratio_best.toFixed(2)}×`,
+    `  best: jpvae on ${jpvae} thread(s) ${p.jpvae_samples_per_s[jpvae].toFixed(0)} ÷ torch on OpenMP ${c.omp}, OpenBLAS ${c.blas}, ${c.coretype} ${p.torch_samples_per_s[p.threads.length].toFixed(0)} = ${p.ratio_best.toFixed(2)}× (within rounds ${lo.toFixed(2)}–${hi.toFixed(2)}×, median ${mid.toFixed(2)}×)`,
   );
   return lines.join('\n');
 }
