@@ -12,10 +12,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { availableThreads } from '../threads/plan.ts';
 import { MAX_TRAINING_THREADS } from '../threads/pool.ts';
-import { median, round, wallRate } from './rate.ts';
+import { createKernels } from '../core/index.ts';
+import type { JsPeer } from './js-peer.ts';
+import { benchBackends, median, round, wallRate } from './rate.ts';
+import { tfjsPeers } from './tfjs-peer.ts';
 import { referenceOnThreads } from './threads.ts';
 import { startTorchPeers, TORCH_SCRIPT, type TorchConfig, type TorchPeer } from './torch-peer.ts';
-import { BATCH } from './train.ts';
+import { BATCH, referenceTraining } from './train.ts';
 
 export const DEFAULT_PYTHON = '/usr/bin/python3';
 
@@ -41,6 +44,10 @@ export interface PeersFigures {
   round_seconds: number;
   /** torch and Python versions, the BLAS library torch loaded, the Debian packages when dpkg knows them. */
   torch: Record<string, string>;
+  /** One thread in JS: the JS peers' forms and jpvae's own backends (its plain-TS twin, each wasm build), best of rounds. */
+  js_peers: { name: string; samples_per_s: number; note: string }[];
+  /** The JS peers not run, and why (a package not installed). */
+  js_peers_skipped: string[];
 }
 export interface PeersResult {
   peers: PeersFigures | { skipped: string };
@@ -77,7 +84,29 @@ export async function benchPeers(quick: boolean, python = DEFAULT_PYTHON): Promi
   }
   const ours = threads.filter((t) => t <= MAX_TRAINING_THREADS);
   const jpvae: Awaited<ReturnType<typeof referenceOnThreads>>[] = [];
+  const js: JsPeer[] = [],
+    jsSkipped: string[] = [];
   try {
+    for (const load of [tfjsPeers]) {
+      const got = await load();
+      if (typeof got === 'string') jsSkipped.push(got);
+      else js.push(...got);
+    }
+    // jpvae's own one-thread backends beside them: the plain-TS twin and each wasm build.
+    for (const [name, backend] of benchBackends()) {
+      const step = referenceTraining(createKernels(backend)).step;
+      js.push({
+        name: `jpvae ${name}`,
+        note: `jpvae's ${name === 'js' ? 'plain-TypeScript twin' : `${name} build`}, one thread`,
+        enter: async () => {},
+        step,
+        close: () => {},
+      });
+    }
+    for (const p of js) {
+      await p.enter();
+      await jsRate(p, 1); // warm-up
+    }
     for (const t of ours) {
       jpvae.push(await referenceOnThreads(t));
       wallRate(jpvae[jpvae.length - 1].step, BATCH, 1); // warm-up, as long as the peer's
@@ -86,6 +115,10 @@ export async function benchPeers(quick: boolean, python = DEFAULT_PYTHON): Promi
     const measures: (() => Promise<number>)[] = [
       ...jpvae.map((j) => async () => wallRate(j.step, BATCH, seconds)),
       ...torch.map((p) => () => p.round(seconds)),
+      ...js.map((p) => async () => {
+        await p.enter();
+        return jsRate(p, seconds);
+      }),
     ];
     const rates: number[][] = measures.map(() => []);
     for (let r = 0; r < rounds; r++)
@@ -94,7 +127,8 @@ export async function benchPeers(quick: boolean, python = DEFAULT_PYTHON): Promi
         rates[i].push(await measures[i]());
       }
     const ourRates = rates.slice(0, jpvae.length),
-      torchRates = rates.slice(jpvae.length);
+      torchRates = rates.slice(jpvae.length, jpvae.length + torch.length),
+      jsRates = rates.slice(jpvae.length + torch.length);
     const best = (xs: number[]) => Math.max(...xs);
     const threadsOf = (c: TorchConfig) => Math.max(c.omp, c.blas);
     // Torch's best configuration (its index) with at most t threads.
@@ -130,12 +164,28 @@ export async function benchPeers(quick: boolean, python = DEFAULT_PYTHON): Promi
           blas: String(torch[0].info.blas_library),
           ...debianPackages(),
         },
+        js_peers: js.map((p, i) => ({ name: p.name, samples_per_s: round(best(jsRates[i])), note: p.note })),
+        js_peers_skipped: jsSkipped,
       },
     };
   } finally {
+    for (const p of js) p.close();
     for (const p of torch) p.close();
     for (const j of jpvae) await j.close();
   }
+}
+
+/** Samples/s of a JS peer's step over about `seconds` of wall time (its step may be async). */
+async function jsRate(p: JsPeer, seconds: number): Promise<number> {
+  let steps = 0;
+  const t0 = performance.now();
+  let t = t0;
+  while (t - t0 < seconds * 1000) {
+    await p.step();
+    steps++;
+    t = performance.now();
+  }
+  return (steps * BATCH * 1000) / (t - t0);
 }
 
 export function formatPeers(r: PeersResult): string {
@@ -168,5 +218,8 @@ export function formatPeers(r: PeersResult): string {
   lines.push(
     `  best: jpvae on ${jpvae} thread(s) ${p.jpvae_samples_per_s[jpvae].toFixed(0)} ÷ torch on OpenMP ${c.omp}, OpenBLAS ${c.blas}, ${c.coretype} ${p.torch_samples_per_s[p.threads.length].toFixed(0)} = ${p.ratio_best.toFixed(2)}× (within rounds ${lo.toFixed(2)}–${hi.toFixed(2)}×, median ${mid.toFixed(2)}×)`,
   );
+  lines.push('  one thread in JS                samples/s');
+  for (const j of p.js_peers) lines.push(`  ${j.name.padEnd(30)} ${j.samples_per_s.toFixed(0).padStart(9)}  ${j.note}`);
+  for (const note of p.js_peers_skipped) lines.push(`  ${note}`);
   return lines.join('\n');
 }
