@@ -58,3 +58,34 @@ withTf("TensorFlow.js's expert form (backward by hand) gives its stock autodiff'
     t.true(size > 0 && diff <= 1e-5 * size, `variable ${name}: ${diff} apart at a scale of ${size}`);
   }
 });
+
+const withJax = installed('@jax-js/jax') ? test : test.skip;
+if (!installed('@jax-js/jax')) console.log('jax-js peer test skipped: @jax-js/jax is not installed');
+
+withJax(
+  "jax-js's vjp through its solve (the stock form) gives the Cayley gradient by hand (the expert form)",
+  async (t) => {
+    const jax = await import('@jax-js/jax');
+    const { cayleyMap } = await import('../src/bench/jaxjs-peer.ts');
+    await jax.init('wasm');
+    jax.defaultDevice('wasm');
+    const n = 20,
+      free = Float32Array.from({ length: n * n }, (_, i) => 0.3 * Math.sin(7 * i + 2)),
+      g = Float32Array.from({ length: n * n }, (_, i) => Math.cos(3 * i));
+    const np = jax.numpy;
+    const [o, vjp] = jax.vjp(cayleyMap(jax), [np.array(free).reshape([n, n])]);
+    const [d] = vjp(np.array(g).reshape([n, n]));
+    vjp.dispose();
+    const byJax = d.dataSync(),
+      oJax = o.dataSync();
+    const c = cayley(free, n),
+      byHand = cayleyGrad(c, g, n);
+    for (let i = 0; i < n * n; i++) {
+      t.true(Math.abs(oJax[i] - c.o[i]) < 1e-5, `O[${i}]: jax-js ${oJax[i]}, by hand ${c.o[i]}`);
+      t.true(
+        Math.abs(byJax[i] - byHand[i]) < 1e-4 * (1 + Math.abs(byHand[i])),
+        `∂L/∂free[${i}]: jax-js ${byJax[i]}, by hand ${byHand[i]}`,
+      );
+    }
+  },
+);

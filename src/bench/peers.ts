@@ -15,6 +15,7 @@ import { MAX_TRAINING_THREADS } from '../threads/pool.ts';
 import { createKernels } from '../core/index.ts';
 import type { JsPeer } from './js-peer.ts';
 import { benchBackends, median, round, wallRate } from './rate.ts';
+import { jaxjsPeers } from './jaxjs-peer.ts';
 import { tfjsPeers } from './tfjs-peer.ts';
 import { referenceOnThreads } from './threads.ts';
 import { startTorchPeers, TORCH_SCRIPT, type TorchConfig, type TorchPeer } from './torch-peer.ts';
@@ -44,8 +45,8 @@ export interface PeersFigures {
   round_seconds: number;
   /** torch and Python versions, the BLAS library torch loaded, the Debian packages when dpkg knows them. */
   torch: Record<string, string>;
-  /** One thread in JS: the JS peers' forms and jpvae's own backends (its plain-TS twin, each wasm build), best of rounds. */
-  js_peers: { name: string; samples_per_s: number; note: string }[];
+  /** In JS: the JS peers' forms and jpvae's own one-thread backends (its plain-TS twin, each wasm build), best of rounds; cpu_per_wall, the median over rounds of this process's CPU time per wall time (how many threads it kept busy). */
+  js_peers: { name: string; samples_per_s: number; note: string; cpu_per_wall: number }[];
   /** The JS peers not run, and why (a package not installed). */
   js_peers_skipped: string[];
 }
@@ -87,7 +88,7 @@ export async function benchPeers(quick: boolean, python = DEFAULT_PYTHON): Promi
   const js: JsPeer[] = [],
     jsSkipped: string[] = [];
   try {
-    for (const load of [tfjsPeers]) {
+    for (const load of [tfjsPeers, jaxjsPeers]) {
       const got = await load();
       if (typeof got === 'string') jsSkipped.push(got);
       else js.push(...got);
@@ -115,12 +116,18 @@ export async function benchPeers(quick: boolean, python = DEFAULT_PYTHON): Promi
     const measures: (() => Promise<number>)[] = [
       ...jpvae.map((j) => async () => wallRate(j.step, BATCH, seconds)),
       ...torch.map((p) => () => p.round(seconds)),
-      ...js.map((p) => async () => {
+      ...js.map((p, i) => async () => {
         await p.enter();
-        return jsRate(p, seconds);
+        const cpu0 = process.cpuUsage(),
+          t0 = performance.now();
+        const rate = await jsRate(p, seconds);
+        const cpu = process.cpuUsage(cpu0);
+        jsCpu[i].push((cpu.user + cpu.system) / 1000 / (performance.now() - t0));
+        return rate;
       }),
     ];
     const rates: number[][] = measures.map(() => []);
+    const jsCpu: number[][] = js.map(() => []); // this process's CPU seconds per wall second in each JS peer's rounds: the threads it kept busy
     for (let r = 0; r < rounds; r++)
       for (let j = 0; j < measures.length; j++) {
         const i = (j + r) % measures.length; // rotate which goes first
@@ -164,7 +171,12 @@ export async function benchPeers(quick: boolean, python = DEFAULT_PYTHON): Promi
           blas: String(torch[0].info.blas_library),
           ...debianPackages(),
         },
-        js_peers: js.map((p, i) => ({ name: p.name, samples_per_s: round(best(jsRates[i])), note: p.note })),
+        js_peers: js.map((p, i) => ({
+          name: p.name,
+          samples_per_s: round(best(jsRates[i])),
+          note: p.note,
+          cpu_per_wall: round(median(jsCpu[i]), 2),
+        })),
         js_peers_skipped: jsSkipped,
       },
     };
@@ -218,8 +230,11 @@ export function formatPeers(r: PeersResult): string {
   lines.push(
     `  best: jpvae on ${jpvae} thread(s) ${p.jpvae_samples_per_s[jpvae].toFixed(0)} ÷ torch on OpenMP ${c.omp}, OpenBLAS ${c.blas}, ${c.coretype} ${p.torch_samples_per_s[p.threads.length].toFixed(0)} = ${p.ratio_best.toFixed(2)}× (within rounds ${lo.toFixed(2)}–${hi.toFixed(2)}×, median ${mid.toFixed(2)}×)`,
   );
-  lines.push('  one thread in JS                samples/s');
-  for (const j of p.js_peers) lines.push(`  ${j.name.padEnd(30)} ${j.samples_per_s.toFixed(0).padStart(9)}  ${j.note}`);
+  lines.push('  in JS                           samples/s  CPU/wall');
+  for (const j of p.js_peers)
+    lines.push(
+      `  ${j.name.padEnd(30)} ${j.samples_per_s.toFixed(0).padStart(9)}  ${j.cpu_per_wall.toFixed(2).padStart(8)}  ${j.note}`,
+    );
   for (const note of p.js_peers_skipped) lines.push(`  ${note}`);
   return lines.join('\n');
 }

@@ -21,12 +21,15 @@ const HELP = `usage: jpvae bench [--only SECTION] [--peers] [--python PATH] [--q
                           1, 2 and every count up to the cores, interleaved rounds of wall time, beside two
                           independent one-thread trainings at once: the machine's own 2-core scaling)
   --peers                 also train beside PyTorch CPU (bench/peers/torch_jpvae.py, same model, batch, prior
-                          and Adam) at 1..N threads each, interleaved rounds of wall time; skipped with a note
-                          when Python or torch is missing
+                          and Adam) at its best: every split of 1..N threads between OpenMP and OpenBLAS, on the
+                          CPU's own OpenBLAS kernels where OPENBLAS_CORETYPE forces older ones and the products
+                          check; and beside TensorFlow.js (wasm, cpu) and jax-js (wasm), stock and expert forms,
+                          when installed; interleaved rounds of wall time; skipped with a note when Python or
+                          torch is missing
   --python PATH           the Python whose torch --peers runs (default: ${DEFAULT_PYTHON}, Debian's python3-torch)
   --quick                 shorter rounds (noisier numbers)
   --json                  one JSON object on stdout: gemm_gflops, train_samples_per_s, train_samples_per_s_threads,
-                          train_threads_speedup, train_threads_machine_scaling, impute_rows_per_s, peers (torch_samples_per_s, ratio_best, …), machine
+                          train_threads_speedup, train_threads_machine_scaling, impute_rows_per_s, peers (torch_configs, ratio_best, js_peers, …), machine
 `;
 
 export async function benchCommand(argv: string[]): Promise<void> {
