@@ -138,12 +138,31 @@ function peersBlock(): string {
     p = b.peers,
     m = b.machine;
   if (p.skipped) throw new Error(`bench/results/peers.json is a skipped run: ${p.skipped}`);
-  const t = p.torch;
+  const t = p.torch,
+    c = p.best_torch_config,
+    [lo, mid, hi] = p.ratio_best_rounds;
+  const versions = Object.entries(p.js_versions as Record<string, string>)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
   return [
-    `${machineLine(m)} Load average ${m.load_average.join(', ')} (1, 5, 15 min) as it started. PyTorch ${t['python3-torch'] ?? t.torch} (Python ${t.python}) on ${t.blas}${t['libopenblas0-pthread'] ? ` (libopenblas0-pthread ${t['libopenblas0-pthread']})` : ''}; best of ${p.rounds} interleaved rounds of ${p.round_seconds} s wall time.`,
+    `${machineLine(m)} Load average ${m.load_average.join(', ')} (1, 5, 15 min) as it started. PyTorch ${t['python3-torch'] ?? t.torch} (Python ${t.python}) on ${t.blas}${t['libopenblas0-pthread'] ? ` (libopenblas0-pthread ${t['libopenblas0-pthread']})` : ''}; ${versions}; best of ${p.rounds} interleaved rounds of ${p.round_seconds} s wall time.`,
+    '',
+    `PyTorch in every configuration (${p.torch_coretype_note}):`,
     '',
     table(
-      ['threads', 'jpvae (samples/s)', 'PyTorch CPU (samples/s)', 'jpvae ÷ PyTorch', 'median of per-round ratios'],
+      ['OpenMP threads', 'OpenBLAS threads', 'OpenBLAS core type', 'PyTorch CPU (samples/s)'],
+      p.torch_configs.map(
+        (x: { omp: number; blas: number; coretype: string; forced: boolean; samples_per_s: number }) => [
+          x.omp,
+          x.blas,
+          `${x.coretype}${x.forced ? ' (forced)' : ''}`,
+          x.samples_per_s,
+        ],
+      ),
+    ),
+    '',
+    table(
+      ['threads', 'jpvae (samples/s)', "PyTorch's best (samples/s)", 'jpvae ÷ PyTorch', 'median of per-round ratios'],
       p.threads.map((n: number) => [
         n,
         p.jpvae_samples_per_s[n] ?? '–',
@@ -155,7 +174,20 @@ function peersBlock(): string {
       ]),
     ),
     '',
-    `Each at its best thread count (jpvae ${p.best_threads.jpvae}, PyTorch ${p.best_threads.torch}): **${p.ratio_best}×** (\`peers.ratio_best\`).`,
+    `Each at its best (jpvae on ${p.best_threads.jpvae} threads; PyTorch with OpenMP ${c.omp}, OpenBLAS ${c.blas}, ${c.coretype}): **${p.ratio_best}×** (\`peers.ratio_best\`; within each round ${lo}–${hi}×, median ${mid}×).`,
+    '',
+    'In JS, one thread each (CPU/wall: the threads a row kept busy):',
+    '',
+    table(
+      ['library, backend, form', 'samples/s', 'CPU/wall', 'how it trains'],
+      p.js_peers.map((x: { name: string; samples_per_s: number; cpu_per_wall: number; note: string }) => [
+        x.name,
+        x.samples_per_s,
+        x.cpu_per_wall,
+        x.note,
+      ]),
+    ),
+    ...p.js_peers_skipped.map((n: string) => `\n${n}`),
   ].join('\n');
 }
 
@@ -456,8 +488,17 @@ function speedBlock(): string {
   const b = JSON.parse(read('bench/results/bench.json')),
     p = JSON.parse(read('bench/results/peers.json')).peers,
     m = b.machine;
+  // jpvae's one-thread rate against TensorFlow.js's fastest row, both from the peers run.
+  const tfjs = p.js_peers
+    .filter((x: { name: string }) => x.name.startsWith('tfjs'))
+    .reduce((a: { samples_per_s: number }, x: { samples_per_s: number }) =>
+      x.samples_per_s > a.samples_per_s ? x : a,
+    );
+  const jpvaeOne = p.jpvae_samples_per_s['1'],
+    tfjsBest = tfjs.samples_per_s,
+    tfjsName = tfjs.name;
   return [
-    `Training the paper's model (392→512→512→20 per view, batch 32, orthogonal prior): ${b.train_samples_per_s.wasm_relaxed} samples/s on one thread (relaxed-simd wasm), ${b.train_samples_per_s_threads['2']} on two, ${b.train_speedup_vs_js.wasm_relaxed}× the plain-TypeScript twin; beside PyTorch CPU on the same machine, ${p.ratio_best}× its rate, each at its best thread count (jpvae ${p.best_threads.jpvae}, PyTorch ${p.best_threads.torch}).`,
+    `Training the paper's model (392→512→512→20 per view, batch 32, orthogonal prior): ${b.train_samples_per_s.wasm_relaxed} samples/s on one thread (relaxed-simd wasm), ${b.train_samples_per_s_threads['2']} on two, ${b.train_speedup_vs_js.wasm_relaxed}× the plain-TypeScript twin; beside PyTorch CPU on the same machine at its best (OpenMP ${p.best_torch_config.omp} and OpenBLAS ${p.best_torch_config.blas} threads, ${p.best_torch_config.coretype} kernels), ${p.ratio_best}× its rate (jpvae on ${p.best_threads.jpvae} threads); ${(jpvaeOne / tfjsBest).toFixed(1)}× TensorFlow.js's fastest form on one thread (${tfjsName}).`,
     '',
     `\`npm run --silent bench -- --json\` and \`--only peers\` (bench/results/bench.json, peers.json) on ${m.cpu}, ${m.cores} cores, Node ${m.node}, jpvae ${m.jpvae}.`,
   ].join('\n');

@@ -9,7 +9,7 @@ import { PACKAGE_VERSION } from '../version.ts';
 
 const require = createRequire(import.meta.url);
 /** A dependency's version: its package.json by module resolution, or in our node_modules (some packages do not export it). */
-const versionOf = (pkg: string): string => {
+export const versionOf = (pkg: string): string => {
   for (const path of [
     () => require.resolve(`${pkg}/package.json`),
     () => fileURLToPath(new URL(`../../node_modules/${pkg}/package.json`, import.meta.url)),

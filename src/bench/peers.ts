@@ -14,6 +14,7 @@ import { availableThreads } from '../threads/plan.ts';
 import { MAX_TRAINING_THREADS } from '../threads/pool.ts';
 import { createKernels } from '../core/index.ts';
 import type { JsPeer } from './js-peer.ts';
+import { versionOf } from './machine.ts';
 import { benchBackends, median, round, wallRate } from './rate.ts';
 import { jaxjsPeers } from './jaxjs-peer.ts';
 import { tfjsPeers } from './tfjs-peer.ts';
@@ -22,6 +23,7 @@ import { startTorchPeers, TORCH_SCRIPT, type TorchConfig, type TorchPeer } from 
 import { BATCH, referenceTraining } from './train.ts';
 
 export const DEFAULT_PYTHON = '/usr/bin/python3';
+const JS_PACKAGES = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@jax-js/jax'];
 
 export interface PeersFigures {
   threads: number[];
@@ -49,6 +51,8 @@ export interface PeersFigures {
   js_peers: { name: string; samples_per_s: number; note: string; cpu_per_wall: number }[];
   /** The JS peers not run, and why (a package not installed). */
   js_peers_skipped: string[];
+  /** The JS peers' package versions ('unknown' where not installed). */
+  js_versions: Record<string, string>;
 }
 export interface PeersResult {
   peers: PeersFigures | { skipped: string };
@@ -178,6 +182,7 @@ export async function benchPeers(quick: boolean, python = DEFAULT_PYTHON): Promi
           cpu_per_wall: round(median(jsCpu[i]), 2),
         })),
         js_peers_skipped: jsSkipped,
+        js_versions: Object.fromEntries(JS_PACKAGES.map((p) => [p, versionOf(p)])),
       },
     };
   } finally {
