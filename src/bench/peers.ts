@@ -110,7 +110,7 @@ export async function benchPeers(quick: boolean, python = DEFAULT_PYTHON): Promi
     }
     for (const p of js) {
       await p.enter();
-      await jsRate(p, 1); // warm-up
+      await jsRate(p, quick ? seconds : 1); // warm-up (jit, caches)
     }
     for (const t of ours) {
       jpvae.push(await referenceOnThreads(t));
