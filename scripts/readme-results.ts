@@ -145,7 +145,7 @@ function peersBlock(): string {
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
   return [
-    `${machineLine(m)} Load average ${m.load_average.join(', ')} (1, 5, 15 min) as it started. PyTorch ${t['python3-torch'] ?? t.torch} (Python ${t.python}) on ${t.blas}${t['libopenblas0-pthread'] ? ` (libopenblas0-pthread ${t['libopenblas0-pthread']})` : ''}; ${versions}; best of ${p.rounds} interleaved rounds of ${p.round_seconds} s wall time.`,
+    `${machineLine(m)} Load average ${m.load_average.join(', ')} (1, 5, 15 min) as it started. PyTorch ${t['python3-torch'] ?? t.torch} (Python ${t.python}) on ${t.blas}${t['libopenblas0-pthread'] ? ` (libopenblas0-pthread ${t['libopenblas0-pthread']})` : ''}; ${versions}; best of ${p.rounds} interleaved rounds of ${p.round_seconds} s wall time${p.nice ? `, every contender at nice ${p.nice} (ahead of the machine's other work)` : ''}.`,
     '',
     `PyTorch in every configuration (${p.torch_coretype_note}):`,
     '',
