@@ -145,7 +145,7 @@ function peersBlock(): string {
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
   return [
-    `${machineLine(m)} Load average ${m.load_average.join(', ')} (1, 5, 15 min) as it started. PyTorch ${t['python3-torch'] ?? t.torch} (Python ${t.python}) on ${t.blas}${t['libopenblas0-pthread'] ? ` (libopenblas0-pthread ${t['libopenblas0-pthread']})` : ''}; ${versions}; best of ${p.rounds} interleaved rounds of ${p.round_seconds} s wall time${p.nice ? `, every contender at nice ${p.nice} (ahead of the machine's other work)` : ''}.`,
+    `${machineLine(m)} Load average ${m.load_average.join(', ')} (1, 5, 15 min) as it started. PyTorch ${t['python3-torch'] ?? t.torch} (Python ${t.python}) on ${t.blas}${t['libopenblas0-pthread'] ? ` (libopenblas0-pthread ${t['libopenblas0-pthread']})` : ''}; ${versions}; best of ${p.rounds} interleaved rounds of ${p.round_seconds} s wall time.`,
     '',
     `PyTorch in every configuration (${p.torch_coretype_note}):`,
     '',
@@ -174,7 +174,7 @@ function peersBlock(): string {
       ]),
     ),
     '',
-    `Each at its best (jpvae on ${p.best_threads.jpvae} threads; PyTorch with OpenMP ${c.omp}, OpenBLAS ${c.blas}, ${c.coretype}): **${p.ratio_best}×** (\`peers.ratio_best\`; within each round ${lo}–${hi}×, median ${mid}×).`,
+    `Each at its best (jpvae on ${p.best_threads.jpvae} thread${p.best_threads.jpvae === 1 ? '' : 's'}; PyTorch with OpenMP ${c.omp}, OpenBLAS ${c.blas}, ${c.coretype}): **${p.ratio_best}×** (\`peers.ratio_best\`; within each round ${lo}–${hi}×, median ${mid}×).`,
     '',
     'In JS, one thread each (CPU/wall: the threads a row kept busy):',
     '',
@@ -498,7 +498,7 @@ function speedBlock(): string {
     tfjsBest = tfjs.samples_per_s,
     tfjsName = tfjs.name;
   return [
-    `Training the paper's model (392→512→512→20 per view, batch 32, orthogonal prior): ${b.train_samples_per_s.wasm_relaxed} samples/s on one thread (relaxed-simd wasm), ${b.train_samples_per_s_threads['2']} on two, ${b.train_speedup_vs_js.wasm_relaxed}× the plain-TypeScript twin; beside PyTorch CPU on the same machine at its best (OpenMP ${p.best_torch_config.omp} and OpenBLAS ${p.best_torch_config.blas} threads, ${p.best_torch_config.coretype} kernels), ${p.ratio_best}× its rate (jpvae on ${p.best_threads.jpvae} threads); ${(jpvaeOne / tfjsBest).toFixed(1)}× TensorFlow.js's fastest form on one thread (${tfjsName}).`,
+    `Training the paper's model (392→512→512→20 per view, batch 32, orthogonal prior): ${b.train_samples_per_s.wasm_relaxed} samples/s on one thread (relaxed-simd wasm), ${b.train_samples_per_s_threads['2']} on two, ${b.train_speedup_vs_js.wasm_relaxed}× the plain-TypeScript twin; beside PyTorch CPU on the same machine at its best (OpenMP ${p.best_torch_config.omp} and OpenBLAS ${p.best_torch_config.blas} threads, ${p.best_torch_config.coretype} kernels), ${p.ratio_best}× its rate (jpvae on ${p.best_threads.jpvae} thread${p.best_threads.jpvae === 1 ? '' : 's'}); ${(jpvaeOne / tfjsBest).toFixed(1)}× TensorFlow.js's fastest form on one thread (${tfjsName}).`,
     '',
     `\`npm run --silent bench -- --json\` and \`--only peers\` (bench/results/bench.json, peers.json) on ${m.cpu}, ${m.cores} cores, Node ${m.node}, jpvae ${m.jpvae}.`,
   ].join('\n');

@@ -10,7 +10,6 @@
 
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { getPriority } from 'node:os';
 import { availableThreads } from '../threads/plan.ts';
 import { MAX_TRAINING_THREADS } from '../threads/pool.ts';
 import { createKernels } from '../core/index.ts';
@@ -54,8 +53,6 @@ export interface PeersFigures {
   js_peers_skipped: string[];
   /** The JS peers' package versions ('unknown' where not installed). */
   js_versions: Record<string, string>;
-  /** The bench's nice value, which every contender's process inherits (below 0: run ahead of the machine's other work). */
-  nice: number;
 }
 export interface PeersResult {
   peers: PeersFigures | { skipped: string };
@@ -186,7 +183,6 @@ export async function benchPeers(quick: boolean, python = DEFAULT_PYTHON): Promi
         })),
         js_peers_skipped: jsSkipped,
         js_versions: Object.fromEntries(JS_PACKAGES.map((p) => [p, versionOf(p)])),
-        nice: getPriority(),
       },
     };
   } finally {
