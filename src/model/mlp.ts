@@ -10,13 +10,13 @@
 import { ACCUMULATE, NO_FLAGS, NULL, RELU, TRANS_A, type Kernels } from '../core/kernels.ts';
 import type { Rng } from '../data/rng.ts';
 import { addDense, denseBackward, denseForward, type Dense } from './dense.ts';
+import type { Layout } from './layout.ts';
 
 /** A side input every row has: `width` columns at heap index `input` (maxRows × width). */
 export interface SideInput {
   width: number;
   input: number;
 }
-import type { Layout } from './layout.ts';
 
 export class Mlp {
   readonly layers: Dense[];
