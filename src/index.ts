@@ -18,7 +18,7 @@ export {
   type CovariateOptions,
   type Views,
 } from './api/model.ts';
-export type { CovariateColumns, UnknownCategory } from './api/covariate-columns.ts';
+export type { CovariateColumns, UnknownCategory } from './data/covariate-columns.ts';
 export { adaptCovariates, type AdaptOptions, type LatentFitChoice } from './api/adapt.ts';
 export type { TwoViews, ViewInput } from './api/inputs.ts';
 export type { RunOptions, ResumeOptions } from './api/training.ts';

@@ -19,7 +19,7 @@ import { Jpvae } from '../model/jpvae.ts';
 import { copyWithNewCategories, newCategoryRows } from '../model/covariate-surgery.ts';
 import { encodeModel } from '../store/files.ts';
 import { Adam, ADAM_DEFAULTS } from '../train/adam.ts';
-import { covariatesOf, designOf, type CovariateColumns } from './covariate-columns.ts';
+import { covariatesOf, designOf, type CovariateColumns } from '../data/covariate-columns.ts';
 import { toMatrix, type ViewInput } from './inputs.ts';
 import { modelOf, OPTION_RULES, type JpvaeModel } from './model.ts';
 import { checkOptions } from './options.ts';

@@ -18,7 +18,7 @@ import { conditionalOf } from '../impute/block-conditional.ts';
 import { checkGivenRows, checkImputed, drawsOf, imputeInUnits, repeatRows, type DrawKind } from '../impute/impute.ts';
 import { checkPoint, toPoint, type PointKind } from '../impute/point.ts';
 import type { JpvaeModel } from './model.ts';
-import { designOf, type UnknownCategory } from './covariate-columns.ts';
+import { designOf, type UnknownCategory } from '../data/covariate-columns.ts';
 
 /** Rows imputed at once (input rows × samples): memory stays bounded whatever the input's size. */
 export const IMPUTE_CHUNK_ROWS = 4096;

@@ -41,7 +41,7 @@ import {
   UNKNOWN_CATEGORY,
   type CovariateColumns,
   type UnknownCategory,
-} from './covariate-columns.ts';
+} from '../data/covariate-columns.ts';
 import { holdoutOf, Training, trainOptionsOf, type RunOptions, type Splits } from './training.ts';
 import { availableThreads, threadsVariant } from '../threads/plan.ts';
 import { BACKENDS } from '../core/index.ts';

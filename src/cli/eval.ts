@@ -1,7 +1,7 @@
 // `jpvae eval`: the paper's metrics of a saved model (two views or more)
 // on its own held-out or training rows, or on new rows from files.
 
-import { UNKNOWN_CATEGORY } from '../api/covariate-columns.ts';
+import { UNKNOWN_CATEGORY } from '../data/covariate-columns.ts';
 import { InputError } from '../errors.ts';
 import { flagLabels } from './labels.ts';
 import { fitLatent, priorGaussian, type LatentFit } from '../impute/latent-fit.ts';

@@ -2,7 +2,7 @@
 // api/impute-file.ts, which streams one given view's file through the
 // stored latent fit, and api/impute-view-files.ts, which pairs several).
 
-import { UNKNOWN_CATEGORY } from '../api/covariate-columns.ts';
+import { UNKNOWN_CATEGORY } from '../data/covariate-columns.ts';
 import { existsSync, statSync } from 'node:fs';
 import { checkOutputPath } from '../io/atomic.ts';
 import { InputError } from '../errors.ts';

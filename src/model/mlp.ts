@@ -25,6 +25,8 @@ export class Mlp {
   readonly dOut: number[];
   /** The side input's weights (side.width × the first layer's nOut), a layout offset; 0 without a side input. */
   readonly sideW: number;
+  /** Their name on disk (and in an ONNX export): `NAME.covariates.weight`. */
+  readonly sideName: string;
 
   /**
    * Layers `NAME.0`, `NAME.1`, … (their names on disk) of widths[l] → widths[l + 1],
@@ -41,7 +43,8 @@ export class Mlp {
   ) {
     const last = widths.length - 2;
     this.layers = widths.slice(1).map((w, l) => addDense(layout, `${name}.${l}`, widths[l], w, l < last || reluLast));
-    this.sideW = side ? layout.add(`${name}.covariates.weight`, [side.width, widths[1]]).offset : 0;
+    this.sideName = `${name}.covariates.weight`;
+    this.sideW = side ? layout.add(this.sideName, [side.width, widths[1]]).offset : 0;
     this.out = this.layers.map((l) => k.heap.alloc(maxRows * l.nOut));
     this.dOut = this.layers.map((l) => k.heap.alloc(maxRows * l.nOut));
   }

@@ -5,7 +5,6 @@
 // (imputerSets). Returns the files' bytes by name; write-export.ts puts
 // them on disk, a browser can offer them as downloads.
 
-import { InputError } from '../errors.ts';
 import { conditionalOf } from '../impute/block-conditional.ts';
 import type { LatentFit } from '../impute/latent-fit.ts';
 import type { Standardize } from '../data/views.ts';
@@ -30,6 +29,7 @@ import {
   EXPORT_FORMAT,
   EXPORT_FORMAT_VERSION,
   MANIFEST,
+  PLAIN_EXPORT_VERSION,
   type GraphSpec,
   type ImputerSpec,
   type Manifest,
@@ -153,6 +153,7 @@ function assemble(
   graphMap: Record<string, Graph>,
   imputers: readonly ImputerSet[],
   record: Manifest['model'],
+  covariates: Manifest['covariates'],
 ): { manifest: Manifest; files: ExportFiles } {
   const model = { ...record, data: snakeCaseKeys(withoutPaths(record.data)) as Record<string, unknown> };
   const metadata = { 'jpvae.data': JSON.stringify(model.data), 'jpvae.model.step': String(model.step) };
@@ -190,11 +191,12 @@ function assemble(
   }));
   const manifest: Manifest = {
     format: EXPORT_FORMAT,
-    format_version: EXPORT_FORMAT_VERSION,
+    format_version: covariates?.length ? EXPORT_FORMAT_VERSION : PLAIN_EXPORT_VERSION,
     package: `jpvae ${PACKAGE_VERSION}`,
     onnx: { opset: OPSET, ir_version: IR_VERSION, weights: source.weights },
     model,
     views,
+    ...(covariates?.length ? { covariates } : {}), // absent without covariates: such an export is as before
     draws: DRAWS,
     imputers: imputerSpecs,
     graphs,
@@ -207,26 +209,28 @@ function assemble(
  * The export's files (NAME.onnx for each graph, and manifest.json) and its
  * manifest: encoders and decoders of every view, and impute_t_from_G /
  * sample_t_from_G for each imputer of imputerSets(M, subsets) (by default
- * each view from all the others).
+ * each view from all the others). A model with covariates gives every graph
+ * a `covariates` input (the design rows) and the manifest its covariates.
  */
 export function buildExport(
   model: Jpvae,
   input: ExportInput,
   options: { weights?: WeightType; subsets?: readonly ImputerSubsets[] } = {},
 ): { manifest: Manifest; files: ExportFiles } {
-  // The graphs take no covariate input yet: an export of such a model would impute as if it had none.
-  if (model.designWidth)
-    throw new InputError(
-      'the model has covariates, which the ONNX export does not take yet; impute with jpvae impute or the library',
-    );
   const weights = options.weights ?? 'float32',
     sets = imputerSets(model.m, options.subsets);
   const source: GraphSource = { model, standardize: input.standardize, weights };
-  return assemble(source, modelGraphs(model, input.fit, input.standardize, weights, sets), sets, {
-    package: input.package,
-    step: input.step,
-    config: snakeCaseKeys(model.config) as Manifest['model']['config'],
-    data: input.data,
-    latent_fit: { rows: input.fit.rows, split: 'train', complete: input.fit.complete },
-  });
+  return assemble(
+    source,
+    modelGraphs(model, input.fit, input.standardize, weights, sets),
+    sets,
+    {
+      package: input.package,
+      step: input.step,
+      config: snakeCaseKeys(model.config) as Manifest['model']['config'],
+      data: input.data,
+      latent_fit: { rows: input.fit.rows, split: 'train', complete: input.fit.complete },
+    },
+    model.config.covariates,
+  );
 }

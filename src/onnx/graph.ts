@@ -22,9 +22,10 @@ export type Dim = number | string;
 /**
  * What a tensor's numbers mean: `raw` is a view in the user's own units (as
  * in the files the model was trained on), `latent` a point in a view's
- * latent space, `standard-normal` noise the caller draws from N(0, 1).
+ * latent space, `standard-normal` noise the caller draws from N(0, 1),
+ * `design` the rows' covariates as one-hot codes (the manifest's covariates).
  */
-export type Units = 'raw' | 'latent' | 'standard-normal';
+export type Units = 'raw' | 'latent' | 'standard-normal' | 'design';
 
 /** A graph input or output: what the manifest lists and a caller feeds or reads. Always float32. */
 export interface TensorSpec {

@@ -6,12 +6,17 @@
 // user's own units: the standardisation of a Gaussian view and the log1p a
 // count view's encoder reads are inside the graph, and so is the
 // likelihood's mean (σ of the logits for Bernoulli, the de-standardised
-// mean for Gaussian, e^η for counts). Any batch size.
+// mean for Gaussian, e^η for counts). A model with covariates adds one
+// input to every graph, `covariates`: the rows' design (the one-hots of
+// every covariate side by side, as data/covariates.ts builds them), which
+// the first layer of every encoder and decoder reads as the model does
+// (model/mlp.ts). Any batch size.
 
 import type { Standardize } from '../data/views.ts';
 import type { BlockConditional } from '../impute/block-conditional.ts';
 import type { Dense } from '../model/dense.ts';
 import type { Jpvae } from '../model/jpvae.ts';
+import type { Mlp } from '../model/mlp.ts';
 import { isCount } from '../data/likelihood.ts';
 import { Graph, type WeightType } from './graph.ts';
 
@@ -50,13 +55,43 @@ type ViewIndex = number;
 const BATCH = 'batch';
 const tag = (i: ViewIndex) => i + 1; // the user's view number
 
-function dense(g: Graph, s: GraphSource, l: Dense, x: string, out?: string): string {
-  const p = s.model.params();
+/** The graph input of the covariates' design rows, declared on first use. */
+const COVARIATES = 'covariates';
+function designInput(g: Graph, width: number): string {
+  if (!g.inputs.some((i) => i.name === COVARIATES))
+    g.input(
+      COVARIATES,
+      [BATCH, width],
+      'design',
+      `the rows' covariates: each covariate's one-hot code, side by side in the order of the manifest's covariates (${width} per row)`,
+    );
+  return COVARIATES;
+}
+
+/**
+ * x·W + b, then the ReLU where the layer has one. With `side` (the first
+ * layer of an MLP that reads the covariates), design·W_cov is added before
+ * the ReLU: a Gemm of the design rows and an Add, as Mlp.forward does.
+ */
+function dense(g: Graph, s: GraphSource, l: Dense, x: string, out?: string, side?: Mlp): string {
+  const p = s.model.params(),
+    covariates = side?.side ? side : undefined;
   const W = g.constant(`${l.name}.weight`, [l.nIn, l.nOut], p.subarray(l.W, l.W + l.nIn * l.nOut), true);
   const b = g.constant(`${l.name}.bias`, [l.nOut], p.subarray(l.b, l.b + l.nOut));
-  const y = g.node('Gemm', [x, W, b], { out: l.relu ? undefined : out });
+  const last = !l.relu && !covariates; // this node writes `out`
+  let y = g.node('Gemm', [x, W, b], { out: last ? out : undefined });
+  if (covariates) {
+    const { width } = covariates.side!,
+      at = covariates.sideW;
+    const Ws = g.constant(covariates.sideName, [width, l.nOut], p.subarray(at, at + width * l.nOut), true);
+    y = g.node('Add', [y, g.node('Gemm', [designInput(g, width), Ws])], { out: l.relu ? undefined : out });
+  }
   return l.relu ? g.node('Relu', [y], { out }) : y;
 }
+
+/** Rows of x through an encoder trunk or a decoder: its dense layers, the first reading the covariates where the model has them. */
+const mlp = (g: Graph, s: GraphSource, net: Mlp, x: string): string =>
+  net.layers.reduce((h, l, j) => dense(g, s, l, h, undefined, j === 0 ? net : undefined), x);
 
 /** What a view's raw values are, for the manifest's docs. */
 function rawDoc(s: GraphSource, i: ViewIndex): string {
@@ -100,7 +135,7 @@ function encoderInput(g: Graph, s: GraphSource, i: ViewIndex, x: string): string
 function encoderHidden(g: Graph, s: GraphSource, i: ViewIndex): string {
   const v = s.model.views[i],
     x = g.input(`x${tag(i)}`, [BATCH, v.dim], 'raw', rawDoc(s, i));
-  return v.encoder.layers.reduce((h, l) => dense(g, s, l, h), encoderInput(g, s, i, x));
+  return mlp(g, s, v.encoder, encoderInput(g, s, i, x));
 }
 
 /** The graph output x_i: rows of view i in raw units. */
@@ -121,7 +156,7 @@ const noiseInput = (g: Graph, name: string, width: number, of: string): string =
 function decodedMean(g: Graph, s: GraphSource, i: ViewIndex, z: string, out: string): string {
   const v = s.model.views[i],
     std = s.standardize[i];
-  const top = v.decoder.layers.reduce((h, l) => dense(g, s, l, h), z);
+  const top = mlp(g, s, v.decoder, z);
   if (v.likelihood.kind === 'bernoulli') return g.node('Sigmoid', [top], { out });
   if (isCount(v.likelihood)) return g.node('Exp', [top], { out });
   if (!std) return g.node('Identity', [top], { out });

@@ -6,6 +6,7 @@
 // runtime's imputer.manifest and manifest.json read the same.
 
 import type { Likelihood, ModelConfig } from '../model/config.ts';
+import type { Covariate } from '../data/covariates.ts';
 import type { Standardize } from '../data/views.ts';
 import type { TensorSpec, WeightType } from './graph.ts';
 import type { SnakeCase } from '../io/json-keys.ts';
@@ -17,12 +18,18 @@ export const EXPORT_FORMAT = 'jpvae-onnx';
  * in which view from which); version 5 has count views (a likelihood of kind
  * poisson or nb with its median_total, and each view's dispersion); version
  * 6 records each graph file's size and CRC-32, which the runtime checks, and
- * keeps no absolute path of the training machine (file names only). The
- * runtime reads 2 and 3 (two views, no list) and 4 on.
+ * keeps no absolute path of the training machine (file names only); version
+ * 7 is an export of a model with covariates (the manifest's covariates, and
+ * every graph's `covariates` input), which a runtime before it would open and
+ * then fail to feed. An export without covariates is still version 6
+ * (PLAIN_EXPORT_VERSION), byte for byte as before. The runtime reads 2 and 3
+ * (two views, no list) and 4 on.
  */
-export const EXPORT_FORMAT_VERSION = 6;
+export const EXPORT_FORMAT_VERSION = 7;
+/** The version of an export of a model without covariates. */
+export const PLAIN_EXPORT_VERSION = 6;
 /** The export versions the runtime reads. */
-export const READABLE_EXPORT_VERSIONS: readonly number[] = [2, 3, 4, 5, 6];
+export const READABLE_EXPORT_VERSIONS: readonly number[] = [2, 3, 4, 5, 6, 7];
 export const MANIFEST = 'manifest.json';
 
 /** The graphs of a two-view export. */
@@ -97,6 +104,14 @@ export interface Manifest {
     latent_fit: { rows: number; split: string; complete?: number };
   };
   views: ViewSpec[]; // one per view, in order
+  /**
+   * A model with covariates (absent without): each covariate's name and
+   * categories. Every graph then takes the input `covariates`, a row's
+   * one-hot code of each covariate's category, side by side in this order
+   * (width: every covariate's categories); the runtime builds it from
+   * category values (`impute(rows, { given, covariates })`).
+   */
+  covariates?: Covariate[];
   /** How sample_* graphs draw: what K draws of one row are samples of. */
   draws: string;
   /** Every imputer the export holds: each view from all the others, and any subsets export was asked for. */

@@ -15,6 +15,7 @@ import { startWorker } from './start-worker.ts';
 import type { DrawKind } from '../impute/impute.ts';
 
 export type { ExecutionProvider, View, DrawKind, ImputeOptions, RowsInput };
+export type { CovariateColumns, UnknownCategory } from '../data/covariate-columns.ts';
 export { MANIFEST_LIMIT } from './read-export.ts';
 /** What a call with a mistake in its rows or options rejects with (a worker's failure is a plain Error). */
 export { InputError } from '../errors.ts';
@@ -68,7 +69,11 @@ export interface Imputer {
    * new seed per call for fresh draws). A count view's draws are counts
    * from its Poisson or NB, drawn as the library draws them; `draws:
    * 'latent'` leaves a Gaussian view's observation noise or a count view's
-   * counts out, as `jpvae impute --draws latent` does.
+   * counts out, as `jpvae impute --draws latent` does. An export of a
+   * model with covariates (manifest.covariates) needs each row's category of
+   * every covariate, by name (`covariates: { batch: ['A', 'B', …] }`), checked
+   * here as the library checks them (a category it does not know is an
+   * error, or with `unknownCategory: 'average'` the mean of the known ones).
    * Rejects with one line on a bad input, after close(), or when the
    * worker dies, at once.
    */
@@ -121,7 +126,8 @@ export async function createImputer(url: string | URL, options: ImputerOptions =
         if (over) throw over;
         const request = imputeRequest(manifest, rows, opts);
         // Its rows are copies, or with `transfer` the caller's arrays given away: each buffer is sent once.
-        return running(remote.impute(transfer(request, [...new Set(request.rows.map((x) => x.buffer))])));
+        const buffers = new Set([...request.rows, ...(request.design ? [request.design] : [])].map((x) => x.buffer));
+        return running(remote.impute(transfer(request, [...buffers])));
       },
       async close() {
         if (over) return;

@@ -3,11 +3,13 @@
 // before it is used. manifest.json is refused past MANIFEST_LIMIT; a graph
 // is named by a plain file name inside the directory (never a path that
 // leaves it), has the size and CRC-32 the manifest records (format 6 on),
-// and is read no further than that size.
+// and is read no further than that size; covariates (format 7) are unique
+// names with unique text categories, as model.json's are.
 
 import { crc32Hex } from '../io/crc32.ts';
 import { snakeCaseKeys } from '../io/json-keys.ts';
 import { newerFormatLine } from '../io/format-version.ts';
+import { checkCovariates } from '../data/covariates.ts';
 import { EXPORT_FORMAT, imputersOf, MANIFEST, READABLE_EXPORT_VERSIONS, type Manifest } from '../onnx/manifest.ts';
 
 /** The largest manifest.json read (a Gaussian view's standardisation and noise take ~60 bytes per feature). */
@@ -63,6 +65,12 @@ function checkManifest(parsed: unknown, url: URL): Manifest {
     );
   if (!Array.isArray(m.views) || !m.graphs || typeof m.graphs !== 'object')
     throw new Error(`${url}: the manifest has no views or no graphs`);
+  const covariates = m.covariates;
+  if (covariates !== undefined) {
+    if (!Array.isArray(covariates) || !covariates.every((c) => Array.isArray(c?.categories)))
+      throw new Error(`${url}: covariates: expected a list of { name, categories }`);
+    checkCovariates(covariates, `${url}: covariates`);
+  }
   return m;
 }
 

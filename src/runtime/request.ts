@@ -7,6 +7,7 @@ import { InputError } from '../errors.ts';
 import { DRAW_KINDS, type DrawKind } from '../impute/impute.ts';
 import type { ImputerSpec, Manifest } from '../onnx/manifest.ts';
 import { viewRows, type RowsInput } from './rows.ts';
+import { designOf, UNKNOWN_CATEGORY, type CovariateColumns, type UnknownCategory } from '../data/covariate-columns.ts';
 
 /** A view's number, 1 to M as in the manifest. */
 export type View = number;
@@ -20,6 +21,14 @@ export interface ImputeOptions {
   samples?: number;
   seed?: number;
   draws?: DrawKind;
+  /**
+   * An export with covariates (manifest.covariates): each covariate's
+   * category per row, by name, as the library's impute takes them
+   * (`{ batch: ['A', 'B', …] }`, one value per row of the given views).
+   */
+  covariates?: CovariateColumns;
+  /** A category the export does not know: 'error' (the default), or 'average' (the mean of the known categories' one-hots), as the library's. */
+  unknownCategory?: UnknownCategory;
   /** Give a Float32Array's buffer to the worker instead of copying it (it is detached here): for large inputs the caller no longer needs. */
   transfer?: boolean;
 }
@@ -31,6 +40,8 @@ export interface ImputeRequest {
   target: View;
   rows: Float32Array[];
   n: number;
+  /** The rows' design (n × the covariates' one-hot width), the graphs' `covariates` input; absent without covariates. */
+  design?: Float32Array;
   /** Draws per row, or undefined for the mean imputation. */
   samples?: number;
   seed: number;
@@ -72,7 +83,8 @@ function imputerIndex(imputers: readonly ImputerSpec[], given: readonly View[], 
  * The request for `input` (one view's rows when `given` is a view number,
  * one per view of `given`, in its order, when it is a list), checked
  * against the manifest: views, widths, finite values, equal row counts,
- * samples and draws.
+ * samples and draws, and the covariates' categories (turned into the design
+ * rows the graphs take).
  */
 export function imputeRequest(
   manifest: Manifest,
@@ -101,5 +113,9 @@ export function imputeRequest(
   if (!Number.isInteger(seed) || seed < 0)
     throw new InputError(`imputer: seed must be a non-negative integer, got ${seed}`);
   if (!DRAW_KINDS.includes(draws)) throw new InputError(`imputer: draws must be predictive or latent, got ${draws}`);
-  return { at, given, target, rows, n, samples, seed, draws };
+  const { unknownCategory = 'error' } = o;
+  if (!UNKNOWN_CATEGORY.includes(unknownCategory))
+    throw new InputError(`imputer: unknownCategory must be error or average, got ${unknownCategory}`);
+  const design = designOf(manifest.covariates, o.covariates, n, unknownCategory, 'imputer: covariates');
+  return { at, given, target, rows, n, design, samples, seed, draws };
 }

@@ -8,6 +8,7 @@ import { Rng } from '../data/rng.ts';
 import { drawCounts } from '../data/count-draws.ts';
 import { fillDrawNoise, repeatRows } from '../impute/impute.ts';
 import { isCount } from '../data/likelihood.ts';
+import { designWidth } from '../data/covariates.ts';
 import type { Manifest } from '../onnx/manifest.ts';
 import { openEngine, type Engine, type ExecutionProvider } from './execution-providers.ts';
 import { readExport } from './read-export.ts';
@@ -66,14 +67,17 @@ export const api = {
    * generator, row by row in the order `jpvae impute --samples K --seed S`
    * uses, so the same seed gives the same draws.
    */
-  async impute({ at, given, target, rows, n, samples, seed, draws }: ImputeRequest): Promise<Float32Array> {
+  async impute({ at, given, target, rows, n, design, samples, seed, draws }: ImputeRequest): Promise<Float32Array> {
     if (!loaded) throw new Error('imputer: load() first');
     const { manifest, engine } = loaded;
     const out = manifest.views[target - 1],
       y = `x${target}`;
     let result: Record<string, Float32Array>;
     if (samples === undefined) {
-      const feeds = Object.fromEntries(given.map((g, a) => [`x${g}`, rows[a]]));
+      const feeds = {
+        ...Object.fromEntries(given.map((g, a) => [`x${g}`, rows[a]])),
+        ...(design && { covariates: design }),
+      };
       result = await inTurn(() => engine.run(2 * at, feeds, n));
     } else {
       const k = samples;
@@ -95,6 +99,7 @@ export const api = {
         ...Object.fromEntries(given.map((g, a) => [`x${g}`, repeatRows(rows[a], n, manifest.views[g - 1].dim, k)])),
         [`eps${target}`]: eps,
         ...(noise ? { [`noise${target}`]: noise } : {}),
+        ...(design && { covariates: repeatRows(design, n, designWidth(manifest.covariates), k) }),
       };
       result = await inTurn(() => engine.run(2 * at + 1, feeds, n * k));
       if (countsOf) drawCounts(counts, result[y], out.dim, out.likelihood.kind === 'nb' ? out.dispersion! : null);

@@ -1,11 +1,11 @@
 // Covariates as callers hand them: an object from each covariate's name to
 // its value per row (strings, or numbers taken as their text), checked and
-// turned into the model's design rows (model/covariates.ts). fit() learns
-// each covariate's categories from its training rows; impute, evaluate and
-// calibration read the model's.
+// turned into the model's design rows (covariates.ts). fit() learns
+// each covariate's categories from its training rows; impute, evaluate,
+// calibration and the runtime's imputer (from an export's manifest) read the model's.
 
 import { InputError, quoted } from '../errors.ts';
-import { categoriesOf, designRows, type Covariate } from '../data/covariates.ts';
+import { categoriesOf, designRows, type Covariate } from './covariates.ts';
 
 /** Each covariate's value per row, by name: `{ batch: ['a', 'b', …] }`. */
 export type CovariateColumns = Readonly<Record<string, ReadonlyArray<string | number>>>;
