@@ -23,7 +23,7 @@ const TOL = 1e-5;
 const dir = mkdtempSync(join(tmpdir(), 'jpvae-covariate-export-'));
 const p = plantedBatches({ perBatch: 150, newRows: 4, heldOut: 60, seed: 5 });
 const views = p.train.x.map((x, i) => ({ data: x, width: p.dims[i] }));
-const OPTIONS = { likelihood: 'gaussian', epochs: 10, hidden: [16, 16], latent: 2, holdout: 0, threads: 1 } as const;
+const OPTIONS = { likelihood: 'gaussian' as const, epochs: 10, hidden: [16, 16], latent: 2, holdout: 0, threads: 1 };
 // Held-out rows of batches A, B, C (both views), every category among them.
 const held = p.trainHeldOut,
   given = (v: 1 | 2) => held.x[v - 1].slice(),
