@@ -105,8 +105,6 @@ test('adapting without a new category, or a model without covariates: one line',
     },
   );
   t.regex(none!.message, /^the model has no covariates/);
-  const exported = t.throws(() => model.exportOnnx(), { instanceOf: InputError });
-  t.regex(exported!.message, /covariates, which the ONNX export does not take yet/);
 });
 
 test('model.json’s covariates are checked as hostile input: repeated or missing categories, too many, data and config apart', async (t) => {
