@@ -2,19 +2,23 @@
 // design as the input `covariates`, the manifest lists the covariates, and
 // the runtime's imputer builds the design from category values on every
 // provider (jpvae's own engine and onnxruntime-web), imputing as the library
-// and `jpvae impute` do for rows of every known category, draws included.
+// and `jpvae impute` do for rows of every known category, draws included
+// (and the encoder graphs give the library's posterior means).
 // On the planted batches (real-valued views far from 0 and 1, training rows
 // missing a view); a category the export does not know, a missing
 // covariates option and covariates for an export without them are one line.
 
 import test from 'ava';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fit, type JpvaeModel } from '../src/api/model.ts';
 import { readMatrix } from '../src/data/matrix.ts';
 import { InputError } from '../src/errors.ts';
+import { designOf } from '../src/data/covariate-columns.ts';
 import { writeExport } from '../src/onnx/write-export.ts';
+import { GraphRunner } from '../src/runtime/graph-runner.ts';
+import { wasm } from './onnx-engines.ts';
 import { createImputer, type ExecutionProvider, type ImputeOptions } from '../src/runtime/imputer.ts';
 import { jpvae, maxRelErr } from './cli-util.ts';
 import { plantedBatches } from './planted-batches.ts';
@@ -57,6 +61,19 @@ test('the manifest lists the covariates, and every graph takes their design rows
   );
   t.log({ 'another batch': apart });
   t.true(apart > 100 * TOL, `${apart}`);
+});
+
+test("each view's encoder graph gives the library's posterior means for rows of every batch", (t) => {
+  const { files } = model.exportOnnx(),
+    design = designOf(model.config.covariates, batch, held.n)!;
+  for (const v of [1, 2] as const) {
+    const mu = new GraphRunner(wasm, files[`encoder${v}.onnx`]).run(
+      { [`x${v}`]: given(v), covariates: design },
+      held.n,
+    )[`mu${v}`];
+    const error = maxRelErr(mu, model.encode({ data: given(v), width: p.dims[v - 1] }, { view: v, covariates: batch }));
+    t.true(error <= 1e-5, `view ${v}: ${error}`);
+  }
 });
 
 for (const provider of ['jpvae-wasm', 'wasm'] as ExecutionProvider[]) {
@@ -111,7 +128,7 @@ test('the CLI exports the saved model, and the imputer on it gives what jpvae im
   }
 });
 
-test('an unknown category, a missing or wrong covariates option, and covariates for an export without them are one line', async (t) => {
+test('an unknown category, a missing or wrong covariates option, covariates for an export without them, and a manifest’s repeated category are one line', async (t) => {
   const imputer = await createImputer(join(dir, 'onnx'), { executionProviders: ['jpvae-wasm'] });
   const plain = await createImputer(join(dir, 'plain-onnx'), { executionProviders: ['jpvae-wasm'] });
   try {
@@ -139,6 +156,11 @@ test('an unknown category, a missing or wrong covariates option, and covariates 
       "imputer: covariates: the model has no covariate 'site' (it has 'batch')",
     );
     await rejects(
+      imputer,
+      { given: 1, covariates: { batch: ['A', 'B', 'C'] }, unknownCategory: 'mean' as 'average' },
+      'imputer: unknownCategory must be error or average, got mean',
+    );
+    await rejects(
       plain,
       { given: 1, covariates: { batch: ['A', 'B', 'C'] } },
       "imputer: covariates: the model has no covariates, got 'batch'",
@@ -149,4 +171,13 @@ test('an unknown category, a missing or wrong covariates option, and covariates 
   } finally {
     await Promise.all([imputer.close(), plain.close()]);
   }
+  // A manifest whose covariates repeat a category is refused at load.
+  const edited = join(dir, 'edited-onnx');
+  cpSync(join(dir, 'onnx'), edited, { recursive: true });
+  const manifest = JSON.parse(readFileSync(join(edited, 'manifest.json'), 'utf8'));
+  manifest.covariates[0].categories = ['A', 'A', 'C'];
+  writeFileSync(join(edited, 'manifest.json'), JSON.stringify(manifest));
+  await t.throwsAsync(createImputer(edited, { executionProviders: ['jpvae-wasm'] }), {
+    message: /manifest\.json: covariates: covariate 'batch' has repeated or non-text categories$/,
+  });
 });

@@ -21,6 +21,8 @@ const HELP = `usage: jpvae export --model DIR --out DIR [--subsets S …] [--fp1
                             sample_t_from_G.onnx
                                                x_g, eps_t (, noise_t) → one draw of x_t
                           Every x is in the view's original units: standardisation is inside the graphs.
+                          A model with covariates: every graph also takes covariates, the rows' one-hot
+                          codes side by side, as manifest.json's covariates lists them
   --subsets S             more imputers, repeatable: pairs (every single view → each other view), all
                           (every set of other views → each view), or G:T, e.g. 1,3:2 (view T from the
                           views G)
