@@ -55,8 +55,8 @@ type ViewIndex = number;
 const BATCH = 'batch';
 const tag = (i: ViewIndex) => i + 1; // the user's view number
 
-/** The graph input of the covariates' design rows, declared on first use. */
 const COVARIATES = 'covariates';
+/** The graph input of the covariates' design rows, declared on first use. */
 function designInput(g: Graph, width: number): string {
   if (!g.inputs.some((i) => i.name === COVARIATES))
     g.input(
