@@ -485,6 +485,7 @@ function headlineBlock(): string {
 
 /** The front page's training speed, from the bench's and the PyTorch peer's committed runs. */
 function speedBlock(): string {
+  const impute = JSON.parse(read('bench/results/impute.json'));
   const b = JSON.parse(read('bench/results/bench.json')),
     p = JSON.parse(read('bench/results/peers.json')).peers,
     m = b.machine;
@@ -500,7 +501,9 @@ function speedBlock(): string {
   return [
     `Training the paper's model (392→512→512→20 per view, batch 32, orthogonal prior): ${b.train_samples_per_s.wasm_relaxed} samples/s on one thread (relaxed-simd wasm), ${b.train_samples_per_s_threads['2']} on two, ${b.train_speedup_vs_js.wasm_relaxed}× the plain-TypeScript twin; beside PyTorch CPU on the same machine at its best (OpenMP ${p.best_torch_config.omp} and OpenBLAS ${p.best_torch_config.blas} threads, ${p.best_torch_config.coretype} kernels), ${p.ratio_best}× its rate, best of rounds each (jpvae on ${p.best_threads.jpvae} thread${p.best_threads.jpvae === 1 ? '' : 's'}; within each round ${p.ratio_best_rounds[0]}–${p.ratio_best_rounds[2]}×, median ${p.ratio_best_rounds[1]}×); ${(jpvaeOne / jsBest).toFixed(1)}× the fastest other JS library on one thread (${jsName}, its fastest form).`,
     '',
-    `\`npm run --silent bench -- --json\` and \`--only peers\` (bench/results/bench.json, peers.json) on ${m.cpu}, ${m.cores} cores, Node ${m.node}, jpvae ${m.jpvae}.`,
+    `Imputing a view at the edge (the exported graph, one row or a batch; jpvae's own wasm engine against onnxruntime-web's wasm EP): ${ratios(impute.impute_rows_per_s, '')} on hvdMNIST's rows; ${ratios(impute.impute_rows_per_s, '_dense_rows')} on rows with no zeros to skip.`,
+    '',
+    `\`npm run --silent bench -- --json\`, \`--only peers\` and \`--only impute\` (bench/results/bench.json, peers.json, impute.json) on ${m.cpu}, ${m.cores} cores, Node ${m.node}, jpvae ${m.jpvae}.`,
   ].join('\n');
 }
 
