@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { machineInfo } from '../src/bench/machine.ts';
 import { jsonText } from '../src/io/json-keys.ts';
 import { COUNT_METHODS, LATENT_DRAWS, compareOne, oracleScores, type CountComparison } from './count-likelihoods.ts';
+import { cell, mean } from './seed-cells.ts';
 
 const { values } = parseArgs({
   options: {
@@ -58,10 +59,6 @@ writeFileSync(
   jsonText({ ...meta, loadAvgAfter: loadavg().map((x) => +x.toFixed(2)), runs }, { indent: 2 }),
 );
 
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const sd = (xs: number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
-const cell = (xs: number[], digits: number) =>
-  xs.length > 1 ? `${mean(xs).toFixed(digits)} ± ${sd(xs).toFixed(digits)}` : mean(xs).toFixed(digits);
 const NAMES: Record<string, string> = {
   oracle: 'the true latent: rates at depth 1; predictive over the depth (reference)',
   nb: 'negative binomial, size factors',

@@ -25,6 +25,7 @@ import { fit, type JpvaeModel } from '../src/api/model.ts';
 import { adaptCovariates } from '../src/api/adapt.ts';
 import { loadMnistImages } from '../src/data/hvdmnist.ts';
 import type { BernoulliCalibration } from '../src/eval/calibration.ts';
+import { cell, mean } from './seed-cells.ts';
 
 const { values } = parseArgs({
   options: {
@@ -122,10 +123,6 @@ writeFileSync(
   jsonText({ ...meta, loadAvgAfter: loadavg().map((x) => +x.toFixed(2)), runs }, { indent: 2 }),
 );
 
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const sdOf = (xs: number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
-const cell = (xs: number[], digits: number) =>
-  xs.length > 1 ? `${mean(xs).toFixed(digits)} ± ${sdOf(xs).toFixed(digits)}` : mean(xs).toFixed(digits);
 const NAMES: Record<Method, string> = {
   none: 'no covariates',
   average: 'site covariate, B at the average of the known sites (A)',

@@ -29,6 +29,7 @@ import { fit, type JpvaeModel } from '../src/api/model.ts';
 import { adaptCovariates } from '../src/api/adapt.ts';
 import type { GaussianCalibration } from '../src/eval/calibration.ts';
 import { NEW_BATCH, plantedBatches, type BatchRows } from '../test/planted-batches.ts';
+import { cell, mean } from './seed-cells.ts';
 
 const { values } = parseArgs({
   options: {
@@ -150,10 +151,6 @@ writeFileSync(
   jsonText({ ...meta, loadAvgAfter: loadavg().map((x) => +x.toFixed(2)), runs }, { indent: 2 }),
 );
 
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const sdOf = (xs: number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
-const cell = (xs: number[], digits: number) =>
-  xs.length > 1 ? `${mean(xs).toFixed(digits)} ± ${sdOf(xs).toFixed(digits)}` : mean(xs).toFixed(digits);
 const NAMES: Record<Method, string> = {
   none: 'no covariates',
   average: `batch covariate, ${NEW_BATCH.name} at the average of the known batches`,
