@@ -66,6 +66,26 @@ export function fitLatent(model: Jpvae, train: ViewData): LatentFit {
 }
 
 /**
+ * View i's posterior means of the rows of `data` that have it: `mu` in the
+ * order of `rows`, and `z` with each row's at its place (NaN where a row
+ * lacks the view: never read).
+ */
+function viewMeans(model: Jpvae, data: ViewData, i: number) {
+  const v = model.views[i],
+    rows = rowsWith(data, [i]);
+  const [mu] = encodeViewMeans(
+    model,
+    [gatherRows(data.xs[i], v.dim, rows)],
+    [i],
+    rows.length,
+    designRowsOf(data, rows),
+  );
+  const z = new Float64Array(data.n * v.latent).fill(NaN);
+  rows.forEach((r, t) => z.set(mu.subarray(t * v.latent, (t + 1) * v.latent), r * v.latent));
+  return { rows, mu, z };
+}
+
+/**
  * The Gaussian of the training rows' posterior means from every row: block
  * i's mean over the rows that have view i, the covariance of blocks i, j
  * over the rows that have both (pairwise complete). A pair no row has
@@ -78,18 +98,9 @@ export function fitPairwise(model: Jpvae, train: ViewData): LatentFit {
     D = latent.reduce((a, b) => a + b, 0);
   const starts = latent.map((_, i) => latent.slice(0, i).reduce((a, b) => a + b, 0));
   const mean = new Float64Array(D);
-  // Each view's posterior means, for the rows that have it (NaN elsewhere: never read), and their mean.
+  // Each view's posterior means, for the rows that have it, and their mean.
   const Z = model.views.map((v, i) => {
-    const rows = rowsWith(train, [i]);
-    const [mu] = encodeViewMeans(
-      model,
-      [gatherRows(train.xs[i], v.dim, rows)],
-      [i],
-      rows.length,
-      designRowsOf(train, rows),
-    );
-    const z = new Float64Array(train.n * v.latent).fill(NaN);
-    rows.forEach((r, t) => z.set(mu.subarray(t * v.latent, (t + 1) * v.latent), r * v.latent));
+    const { rows, mu, z } = viewMeans(model, train, i);
     for (let e = 0; e < mu.length; e++) mean[starts[i] + (e % v.latent)] += mu[e] / rows.length;
     return { z, count: rows.length };
   });
@@ -160,20 +171,8 @@ export function poolLatentFit(model: Jpvae, fit: LatentFit, data: ViewData): Lat
     D = latent.reduce((a, b) => a + b, 0),
     start = latent.map((_, i) => latent.slice(0, i).reduce((a, b) => a + b, 0)),
     n0 = fit.rows;
-  // Each view's posterior means of the new rows that have it (NaN elsewhere).
-  const Z = model.views.map((v, i) => {
-    const rows = rowsWith(data, [i]),
-      z = new Float64Array(data.n * v.latent).fill(NaN);
-    const [mu] = encodeViewMeans(
-      model,
-      [gatherRows(data.xs[i], v.dim, rows)],
-      [i],
-      rows.length,
-      designRowsOf(data, rows),
-    );
-    rows.forEach((r, t) => z.set(mu.subarray(t * v.latent, (t + 1) * v.latent), r * v.latent));
-    return z;
-  });
+  // Each view's posterior means of the new rows that have it.
+  const Z = model.views.map((_, i) => viewMeans(model, data, i).z);
   const block = new Int32Array(D);
   latent.forEach((d, i) => block.fill(i, start[i], start[i] + d));
   const blockOf = (e: number) => block[e],
