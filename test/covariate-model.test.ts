@@ -10,6 +10,7 @@ import { Rng } from '../src/data/rng.ts';
 import { Jpvae } from '../src/model/jpvae.ts';
 import { designRows, type Covariate } from '../src/data/covariates.ts';
 import { InputError } from '../src/errors.ts';
+import { layoutFdError } from './util.ts';
 
 const COVARIATES: Covariate[] = [
   { name: 'batch', categories: ['a', 'b', 'c'] },
@@ -66,21 +67,9 @@ test('the gradient of the loss matches finite differences for every weight, the 
       'view2.decoder.covariates.weight',
     ],
   );
-  let worst = 0,
-    checked = 0;
-  for (const e of model.layout.entries)
-    for (let j = 0; j < e.size; j += e.name.includes('covariates') ? 1 : Math.max(1, Math.floor(e.size / 4))) {
-      const i = e.offset + j,
-        x = p[i];
-      p[i] = x + 1e-6;
-      const fp = loss();
-      p[i] = x - 1e-6;
-      const fm = loss();
-      p[i] = x;
-      const fd = (fp - fm) / 2e-6;
-      worst = Math.max(worst, Math.abs(fd - g[i]) / Math.max(1e-3, Math.abs(fd)));
-      checked++;
-    }
+  const { worst, checked } = layoutFdError(model.layout.entries, p, g, loss, (e) =>
+    e.name.includes('covariates') ? 1 : Math.max(1, Math.floor(e.size / 4)),
+  );
   t.log({ checked, worst });
   t.true(covariateTensors.every((e) => g.subarray(e.offset, e.offset + e.size).some((x) => x !== 0)));
   t.true(worst < 1e-5, `worst relative error ${worst}`);

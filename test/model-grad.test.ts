@@ -7,6 +7,7 @@ import type { ViewData } from '../src/data/view-data.ts';
 import { Rng } from '../src/data/rng.ts';
 import { Jpvae } from '../src/model/jpvae.ts';
 import type { PriorKind } from '../src/model/prior/prior.ts';
+import { layoutFdError } from './util.ts';
 
 const HAS_VIEW1 = 1,
   HAS_VIEW2 = 2,
@@ -63,22 +64,9 @@ for (const { kind, latent, larger1 } of CASES) {
     };
     model.lossAndGradient(data, idx, 0.8, new Rng(9));
     const g = Float64Array.from(model.grads());
-    let worst = 0,
-      checked = 0;
-    for (const e of model.layout.entries) {
-      for (let j = 0; j < e.size; j += Math.max(1, Math.floor(e.size / 5))) {
-        const i = e.offset + j,
-          x = p[i];
-        p[i] = x + 1e-6;
-        const fp = loss();
-        p[i] = x - 1e-6;
-        const fm = loss();
-        p[i] = x;
-        const fd = (fp - fm) / 2e-6;
-        worst = Math.max(worst, Math.abs(fd - g[i]) / Math.max(1e-3, Math.abs(fd)));
-        checked++;
-      }
-    }
+    const { worst, checked } = layoutFdError(model.layout.entries, p, g, loss, (e) =>
+      Math.max(1, Math.floor(e.size / 5)),
+    );
     t.log({ checked, worst });
     t.true(worst < 1e-5, `worst relative error ${worst}`);
   });

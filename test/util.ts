@@ -164,6 +164,30 @@ export function centralDiff(objective: () => number, arr: FloatArray, i: number,
   return (fp - fm) / (2 * h);
 }
 
+/**
+ * A model's gradient g against central differences (step 1e-6) of `loss` over
+ * its parameters p, at every stride(entry)-th element of each layout entry:
+ * the worst relative error (floored at 1e-3 of the difference) and how many were checked.
+ */
+export function layoutFdError(
+  entries: readonly { name: string; offset: number; size: number }[],
+  p: FloatArray,
+  g: ArrayLike<number>,
+  loss: () => number,
+  stride: (e: { name: string; size: number }) => number,
+): { worst: number; checked: number } {
+  let worst = 0,
+    checked = 0;
+  for (const e of entries)
+    for (let j = 0; j < e.size; j += stride(e)) {
+      const i = e.offset + j,
+        fd = centralDiff(loss, p, i, 1e-6);
+      worst = Math.max(worst, Math.abs(fd - g[i]) / Math.max(1e-3, Math.abs(fd)));
+      checked++;
+    }
+  return { worst, checked };
+}
+
 /** Sum of n elements. */
 export function sum(k: Kernels, p: number, n: number): number {
   let s = 0;
