@@ -319,12 +319,18 @@ function dotGemm(flags: i32, M: i32, N: i32, j0: i32, j1: i32, K: i32, a: usize,
       let i = i0, p = 0;
       for (; i + 2 <= i1; i += 2, p++) {
         const ai = a + <usize>i * row, ci = cj + <usize>i * cRow;
-        if (listed) pairTileListed(K, ai, bj, row, ci, cRow, biasj, flags, p * blocks);
+        if (listed) {
+          const list = B_BLOCK + <usize>(p * blocks) * 4, n = load<i32>(A_BLOCK + <usize>p * 4);
+          pairTileListed(K, ai, bj, row, ci, cRow, biasj, flags, list, n);
+        }
         else dotTile(2, false, K, ai, bj, row, ci, cRow, biasj, flags, 0, 0);
       }
       if (i < i1) {
         const ai = a + <usize>i * row, ci = cj + <usize>i * cRow;
-        if (listed) rowTileListed(K, ai, bj, row, ci, cRow, biasj, flags, p * blocks);
+        if (listed) {
+          const list = B_BLOCK + <usize>(p * blocks) * 4, n = load<i32>(A_BLOCK + <usize>p * 4);
+          rowTileListed(K, ai, bj, row, ci, cRow, biasj, flags, list, n);
+        }
         else dotTile(1, false, K, ai, bj, row, ci, cRow, biasj, flags, 0, 0);
       }
     }
@@ -332,16 +338,14 @@ function dotGemm(flags: i32, M: i32, N: i32, j0: i32, j1: i32, K: i32, a: usize,
 }
 
 // The listed tiles, each its own function (inlined beside the plain ones, they slowed those by a tenth).
-/** The tiles over list number `at` (entries from B_BLOCK + at·4, its count at A_BLOCK + its pair's index·4). */
+/** The tiles over the n stretches listed at `list`. */
 function pairTileListed(K: i32, a: usize, b: usize, row: usize, c: usize, cRow: usize, bias: usize, flags: i32,
-  at: i32): void {
-  const n = load<i32>(A_BLOCK + <usize>(at / max(1, K >> 2)) * 4);
-  dotTile(2, true, K, a, b, row, c, cRow, bias, flags, B_BLOCK + <usize>at * 4, n);
+  list: usize, n: i32): void {
+  dotTile(2, true, K, a, b, row, c, cRow, bias, flags, list, n);
 }
 function rowTileListed(K: i32, a: usize, b: usize, row: usize, c: usize, cRow: usize, bias: usize, flags: i32,
-  at: i32): void {
-  const n = load<i32>(A_BLOCK + <usize>(at / max(1, K >> 2)) * 4);
-  dotTile(1, true, K, a, b, row, c, cRow, bias, flags, B_BLOCK + <usize>at * 4, n);
+  list: usize, n: i32): void {
+  dotTile(1, true, K, a, b, row, c, cRow, bias, flags, list, n);
 }
 
 /**
